@@ -1,0 +1,103 @@
+"""The one exception tree of watchbot. No IO.
+
+    WatchbotError                  every error we raise on purpose; str() is one readable line
+    ├── ConfigError                config.toml problems (all of them, by key path)
+    ├── RuleError                  a watchlist file problem (file:line: message)
+    │   └── RuleSetError           several RuleErrors reported together
+    ├── FeedError                  a feed could not be fetched or parsed
+    │   ├── FetchError             the HTTP/file side: timeouts, status codes, limits
+    │   └── ParseError             the body is not a feed we can read
+    ├── StoreError                 the database cannot be opened, migrated or written
+    └── DeliveryError              a send failed
+        ├── TemporaryDeliveryError retry later (timeouts, 5xx, 429, 421/451)
+        └── PermanentDeliveryError never retry (blocked chat, malformed message, 550)
+
+Temporary failures carry ``retry_after`` (seconds) when the peer said how long to wait.
+"""
+
+from __future__ import annotations
+
+
+class WatchbotError(Exception):
+    """Base of every error watchbot raises on purpose."""
+
+
+class ConfigError(WatchbotError):
+    """One or more configuration problems; ``problems`` holds one line each."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = f"{source}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  {p}" for p in self.problems)
+            message = f"{source}: {len(self.problems)} problems:\n{lines}"
+        super().__init__(message)
+
+
+class RuleError(WatchbotError):
+    """A problem in one watchlist file, located as ``path:line``."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+class RuleSetError(WatchbotError):
+    """Several rule problems at once."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class FeedError(WatchbotError):
+    """A feed could not be fetched or read. ``temporary`` says whether a retry may help."""
+
+    temporary: bool = True
+
+    def __init__(self, url: str, reason: str, *, retry_after: float | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(f"{url}: {reason}")
+
+
+class FetchError(FeedError):
+    """The transport side failed: timeout, HTTP status, size limit, redirects."""
+
+
+class ParseError(FeedError):
+    """The body is not a feed we can read (HTML page, JSON, empty, broken XML)."""
+
+
+class StoreError(WatchbotError):
+    """The store cannot be opened, migrated or written."""
+
+
+class DeliveryError(WatchbotError):
+    """A send to a chat or mail recipient failed."""
+
+    temporary: bool = True
+
+    def __init__(self, target: str, reason: str, *, retry_after: float | None = None) -> None:
+        self.target = target
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(f"{target}: {reason}")
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """Retry later: timeouts, 5xx, flood control, SMTP 4xx."""
+
+    temporary = True
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Never retry: blocked chat, malformed message, SMTP 5xx for a recipient."""
+
+    temporary = False
