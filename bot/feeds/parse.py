@@ -1,0 +1,179 @@
+"""Read a feed body into raw entries. Pure: bytes and headers in, a ParsedFeed out; no IO.
+
+feedparser does the reading (RSS 0.9x/1.0/2.0, Atom, broken XML through its loose parser);
+JSON Feed is read here. Two things happen before feedparser sees the bytes:
+
+- DOCTYPE and ENTITY declarations are removed. feedparser's loose parser re-expands "safe"
+  DTD entities: a 160 KB billion-laughs feed became a 2-billion-character title (DESIGN.md).
+- The HTTP headers go along (lower-cased, plus content-location), because feedparser decodes
+  a GBK feed without an XML encoding declaration only when it sees the Content-Type charset.
+
+A body with nothing feed-like in it (an HTML page, an empty body, JSON that is not a JSON Feed)
+raises ParseError with a reason a person understands; a feed with defects still yields what it can.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+
+import feedparser
+
+from bot.errors import ParseError
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One raw entry as the feed gave it, before normalization."""
+
+    title: str
+    link: str | None
+    guid: str | None
+    content_html: str  # the fullest HTML the entry carries (content, else summary)
+    published: datetime | None  # published, else updated; UTC
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What a feed body yielded."""
+
+    title: str
+    link: str | None
+    language: str | None
+    entries: tuple[Entry, ...]
+    warning: str | None = None  # set when the feed was malformed but still readable
+
+
+# A DOCTYPE with or without an internal subset, and stray ENTITY declarations.
+_DOCTYPE = re.compile(rb"<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>)", re.IGNORECASE | re.DOTALL)
+_ENTITY = re.compile(rb"<!ENTITY[^>]*>", re.IGNORECASE)
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                         re.IGNORECASE | re.DOTALL)
+_BOM = b"\xef\xbb\xbf"
+
+
+def strip_dtd(body: bytes) -> bytes:
+    """Remove DOCTYPE and ENTITY declarations, which only ever carry entity-expansion attacks here."""
+    if b"<!" not in body[:65536] and b"<!ENTITY" not in body:
+        return body
+    body = _DOCTYPE.sub(b"", body, count=1)
+    if b"<!ENTITY" in body or b"<!entity" in body:
+        body = _ENTITY.sub(b"", body)
+    return body
+
+
+def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse one feed body. Raises ParseError when the body holds no feed."""
+    head = body[:2048].lstrip()
+    if head.startswith(_BOM):
+        head = head[len(_BOM):].lstrip()
+    if not head:
+        raise ParseError(url, "empty body: the server answered with nothing")
+    if head[:1] in (b"{", b"["):
+        return _parse_json_feed(body, url)
+
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    if url:
+        response_headers.setdefault("content-location", url)
+    parsed = feedparser.parse(
+        strip_dtd(body),
+        response_headers=response_headers,
+        sanitize_html=False,  # we never render feed HTML; the lede is extracted as text
+        resolve_relative_uris=False,
+    )
+    if not parsed.entries and not parsed.version:
+        if _HTML_START.match(body[:4096]):
+            raise ParseError(url, "not a feed: got an HTML page (is the feed URL right?)")
+        reason = parsed.get("bozo_exception")
+        raise ParseError(url, f"not a feed: {_describe(reason) if reason else 'no RSS or Atom found'}")
+
+    info = parsed.feed
+    warning = _describe(parsed.bozo_exception) if parsed.bozo else None
+    entries = tuple(_entry(e) for e in parsed.entries)
+    return ParsedFeed(
+        title=_text(info.get("title")),
+        link=info.get("link"),
+        language=info.get("language"),
+        entries=entries,
+        warning=warning,
+    )
+
+
+def _entry(e: Any) -> Entry:
+    content = e.get("content")
+    html = content[0].get("value", "") if content else e.get("summary", "")
+    published = e.get("published_parsed") or e.get("updated_parsed")
+    return Entry(
+        title=_text(e.get("title")),
+        link=e.get("link") or None,
+        guid=e.get("id") or None,
+        content_html=html or "",
+        published=_utc(published),
+        author=e.get("author") or None,
+    )
+
+
+def _utc(value: struct_time | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _describe(exc: object) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ParseError(url, f"not a feed: broken JSON ({_describe(e)})") from e
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/"):
+        raise ParseError(url, "not a feed: got JSON that is not a JSON Feed")
+    entries = []
+    for item in data.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        html = item.get("content_html") or item.get("summary") or item.get("content_text") or ""
+        author = item.get("author") or {}
+        entries.append(
+            Entry(
+                title=_text(item.get("title")),
+                link=item.get("url") or item.get("external_url") or None,
+                guid=str(item["id"]) if item.get("id") is not None else None,
+                content_html=html if isinstance(html, str) else "",
+                published=_iso(item.get("date_published") or item.get("date_modified")),
+                author=author.get("name") if isinstance(author, dict) else None,
+            )
+        )
+    return ParsedFeed(
+        title=_text(data.get("title")),
+        link=data.get("home_page_url"),
+        language=data.get("language"),
+        entries=tuple(entries),
+    )
+
+
+def _iso(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
