@@ -1,0 +1,375 @@
+"""Configuration: config.toml read, checked and turned into frozen values. IO: reads one file.
+
+Every problem is collected and reported at once by key path; unknown keys are errors (a typo
+must never silently stop alerts); `${VAR}` is read from the environment; durations accept
+"30s", "5m", "1h", "2d" or seconds; paths are relative to the config file's folder. Secrets
+never appear in messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+from bot.shipped import default_rules_dir, shipped_path
+
+SEED_FEED = "rfi-feedx.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    url: str  # http(s) URL or absolute file path
+    name: str = ""
+    interval: float | None = None  # seconds; None = poll.interval
+
+
+@dataclass(frozen=True, slots=True)
+class PollConfig:
+    interval: float = 600.0
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    concurrency: int = 32
+    per_host: int = 2
+    max_age: float = 0.0  # seconds; 0 = no limit
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    token: str
+    api_url: str = "https://api.telegram.org"
+    admins: tuple[int, ...] = ()
+    concurrency: int = 4
+    digest_at: str = "08:00"
+
+    def __repr__(self) -> str:  # never print the token
+        return f"TelegramConfig(api_url={self.api_url!r}, admins={self.admins!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailDigestConfig:
+    to: tuple[str, ...]
+    watchlists: tuple[str, ...] = ()  # empty = all
+    at: str = "08:00"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailConfig:
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = None
+    sender: str = "Watchbot <watchbot@localhost>"
+    send_empty: bool = False
+    digests: tuple[EmailDigestConfig, ...] = ()
+
+    def __repr__(self) -> str:  # never print the password
+        return f"EmailConfig(host={self.host!r}, port={self.port}, security={self.security!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    storage_url: str
+    rules_path: Path
+    poll: PollConfig
+    feeds: tuple[FeedConfig, ...]
+    telegram: TelegramConfig | None = None
+    email: EmailConfig | None = None
+    http_listen: tuple[str, int] | None = None
+    source: str = "built-in defaults"
+    base_dir: Path = field(default_factory=Path.cwd)
+
+    @property
+    def db_path(self) -> Path:
+        return sqlite_path(self.storage_url, self.base_dir)
+
+
+def default_config(cwd: Path | None = None) -> Config:
+    """No config file: SQLite in ./data, rules from ./rules (or shipped), the shipped seed feed."""
+    base = cwd or Path.cwd()
+    return Config(
+        storage_url="sqlite:///data/watchbot.db",
+        rules_path=default_rules_dir(base),
+        poll=PollConfig(),
+        feeds=(FeedConfig(url=str(shipped_path("seeds") / SEED_FEED), name="RFI 中文 (seed, feedx)"),),
+        base_dir=base,
+    )
+
+
+def load_config(path: Path | None = None, *, env: dict[str, str] | None = None) -> Config:
+    """Read ``path``, or ./config.toml when present, or fall back to the built-in defaults."""
+    if path is None:
+        local = Path.cwd() / "config.toml"
+        if not local.is_file():
+            return default_config()
+        path = local
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found (copy config.example.toml to start)"]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(str(path), [f"cannot read: {e}"]) from e
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), [f"not valid TOML: {e}"]) from e
+    return parse_config(data, source=str(path), base_dir=path.resolve().parent,
+                        env=os.environ.copy() if env is None else env)
+
+
+# --- checking -------------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SECRET_KEYS = {"token", "password", "username"}
+
+_SCHEMA: dict[str, Any] = {
+    "storage": {"url": str},
+    "rules": {"path": str},
+    "poll": {"interval": "duration", "timeout": "duration", "max_bytes": int, "concurrency": int,
+             "per_host": int, "max_age": "duration"},
+    "feeds": [{"url": str, "name": str, "interval": "duration"}],
+    "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str},
+    "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
+              "send_empty": bool, "digests": [{"to": list, "watchlists": list, "at": str, "timezone": str}]},
+    "http": {"listen": str},
+}
+
+
+class _Checker:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.problems: list[str] = []
+        self.env = env
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(f"{key}: {message}")
+
+    def unknown_keys(self, table: dict[str, Any], schema: dict[str, Any], prefix: str) -> None:
+        for key in table:
+            if key not in schema:
+                hint = difflib.get_close_matches(key, list(schema), n=1)
+                where = f"{prefix}.{key}" if prefix else key
+                self.fail(where, "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else
+                                                  f" (known: {', '.join(schema)})"))
+
+    def value(self, table: dict[str, Any], key: str, kind: Any, prefix: str) -> Any:
+        where = f"{prefix}.{key}"
+        if key not in table:
+            return None
+        raw = table[key]
+        if isinstance(raw, str):
+            raw = self.expand(raw, where, secret=key in _SECRET_KEYS)
+            if raw is None:
+                return None
+        if kind == "duration":
+            seconds = parse_duration(raw)
+            if seconds is None:
+                self.fail(where, f"not a duration (got {raw!r}); write \"30s\", \"5m\", \"1h\" or seconds")
+            return seconds
+        if kind is int and isinstance(raw, bool) or not isinstance(raw, kind):
+            name = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}[kind]
+            shown = "(hidden)" if key in _SECRET_KEYS else repr(raw)
+            self.fail(where, f"must be {name} (got {shown})")
+            return None
+        return raw
+
+    def expand(self, text: str, where: str, *, secret: bool) -> str | None:
+        missing = [m for m in _VAR.findall(text) if m not in self.env]
+        if missing:
+            self.fail(where, f"environment variable {missing[0]} is not set (export it or edit the value)")
+            return None
+        return _VAR.sub(lambda m: self.env[m.group(1)], text)
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds from "30s", "5m", "1h", "2d", "250ms" or a number; None when not a duration."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value >= 0 else None
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return float(m.group(1)) * _UNITS[m.group(2)]
+    return None
+
+
+def sqlite_path(url: str, base_dir: Path) -> Path:
+    """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
+    rest = url.removeprefix("sqlite:///")
+    path = Path(rest)
+    return path if path.is_absolute() else base_dir / path
+
+
+def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict[str, str]) -> Config:
+    """Check a parsed TOML document; raise ConfigError listing every problem."""
+    c = _Checker(env)
+    c.unknown_keys(data, _SCHEMA, "")
+    for name, schema in _SCHEMA.items():
+        if name in data and isinstance(schema, dict) and not isinstance(data[name], dict):
+            c.fail(name, "must be a table ([" + name + "])")
+        if name in data and isinstance(schema, list) and not isinstance(data[name], list):
+            c.fail(name, "must be an array of tables ([[" + name + "]])")
+
+    def table(name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if isinstance(value, dict):
+            c.unknown_keys(value, _SCHEMA[name], name)
+            return value
+        return {}
+
+    storage = table("storage")
+    storage_url = c.value(storage, "url", str, "storage") or "sqlite:///data/watchbot.db"
+    if not storage_url.startswith("sqlite:///"):
+        c.fail("storage.url", f"only sqlite:/// URLs are supported for now (got {storage_url!r})")
+
+    rules = table("rules")
+    rules_raw = c.value(rules, "path", str, "rules")
+    rules_path = (base_dir / rules_raw) if rules_raw else default_rules_dir(base_dir)
+
+    p = table("poll")
+    poll = PollConfig()
+    values: dict[str, Any] = {}
+    for key, kind in _SCHEMA["poll"].items():
+        v = c.value(p, key, kind, "poll")
+        if v is not None:
+            values[key] = v
+    for key in ("concurrency", "per_host", "max_bytes"):
+        if key in values and values[key] < 1:
+            c.fail(f"poll.{key}", f"must be at least 1 (got {values[key]})")
+    for key in ("interval", "timeout"):
+        if key in values and values[key] <= 0:
+            c.fail(f"poll.{key}", "must be longer than 0")
+    poll = PollConfig(**{**{k: getattr(poll, k) for k in poll.__slots__}, **values})  # type: ignore[attr-defined]
+
+    feeds = _feeds(c, data.get("feeds", []), base_dir)
+    telegram = _telegram(c, data["telegram"]) if isinstance(data.get("telegram"), dict) else None
+    email = _email(c, data["email"]) if isinstance(data.get("email"), dict) else None
+    listen = None
+    http = table("http")
+    listen_raw = c.value(http, "listen", str, "http")
+    if listen_raw:
+        host, _, port = listen_raw.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            c.fail("http.listen", f"must be HOST:PORT, e.g. \"127.0.0.1:9108\" (got {listen_raw!r})")
+        else:
+            listen = (host.strip("[]"), int(port))
+
+    if c.problems:
+        raise ConfigError(source, c.problems)
+    return Config(storage_url=storage_url, rules_path=rules_path, poll=poll, feeds=feeds,
+                  telegram=telegram, email=email, http_listen=listen, source=source, base_dir=base_dir)
+
+
+def _feeds(c: _Checker, raw: Any, base_dir: Path) -> tuple[FeedConfig, ...]:
+    if not isinstance(raw, list):
+        return ()
+    feeds = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw):
+        where = f"feeds[{i}]"
+        if not isinstance(entry, dict):
+            c.fail(where, "must be a table with url = \"...\"")
+            continue
+        c.unknown_keys(entry, _SCHEMA["feeds"][0], where)
+        url = c.value(entry, "url", str, where)
+        if not url:
+            if "url" not in entry:
+                c.fail(f"{where}.url", "missing (every feed needs a url or a file path)")
+            continue
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in ("http", "https"):
+            if not urlsplit(url).hostname:
+                c.fail(f"{where}.url", f"not a URL (got {url!r})")
+        elif scheme == "file":
+            url = urlsplit(url).path
+        elif scheme and len(scheme) > 1:
+            c.fail(f"{where}.url", f"only http(s) URLs and file paths are supported (got {url!r})")
+            continue
+        if scheme not in ("http", "https"):
+            url = str((base_dir / url).resolve())
+        if url in seen:
+            c.fail(f"{where}.url", f"listed twice ({url})")
+        seen.add(url)
+        interval = c.value(entry, "interval", "duration", where)
+        if interval is not None and interval <= 0:
+            c.fail(f"{where}.interval", "must be longer than 0")
+        feeds.append(FeedConfig(url=url, name=c.value(entry, "name", str, where) or "", interval=interval))
+    return tuple(feeds)
+
+
+def _telegram(c: _Checker, t: dict[str, Any]) -> TelegramConfig | None:
+    c.unknown_keys(t, _SCHEMA["telegram"], "telegram")
+    token = c.value(t, "token", str, "telegram")
+    if "token" not in t:
+        c.fail("telegram.token", "missing (set token = \"${TELEGRAM_BOT_TOKEN}\")")
+    api_url = c.value(t, "api_url", str, "telegram") or "https://api.telegram.org"
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        c.fail("telegram.api_url", f"not a URL (got {api_url!r})")
+    admins = c.value(t, "admins", list, "telegram") or []
+    if any(not isinstance(a, int) or isinstance(a, bool) for a in admins):
+        c.fail("telegram.admins", "must be a list of numeric Telegram user ids")
+        admins = []
+    concurrency = c.value(t, "concurrency", int, "telegram") or 4
+    digest_at = c.value(t, "digest_at", str, "telegram") or "08:00"
+    if not _HHMM.match(digest_at):
+        c.fail("telegram.digest_at", f"must be HH:MM in 24-hour time (got {digest_at!r})")
+    if not token:
+        return None
+    return TelegramConfig(token=token, api_url=api_url.rstrip("/"), admins=tuple(admins),
+                          concurrency=max(1, concurrency), digest_at=digest_at)
+
+
+def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:
+    c.unknown_keys(e, _SCHEMA["email"], "email")
+    host = c.value(e, "host", str, "email")
+    if not host:
+        c.fail("email.host", "missing (the SMTP server's host name)")
+    security = c.value(e, "security", str, "email") or "starttls"
+    if security not in ("starttls", "ssl", "none"):
+        c.fail("email.security", f"must be \"starttls\", \"ssl\" or \"none\" (got {security!r})")
+    port = c.value(e, "port", int, "email") or {"ssl": 465, "starttls": 587}.get(security, 25)
+    sender = c.value(e, "from", str, "email") or "Watchbot <watchbot@localhost>"
+    if "@" not in sender:
+        c.fail("email.from", f"must be an address like \"Watchbot <alerts@example.com>\" (got {sender!r})")
+    digests = []
+    raw = e.get("digests", [])
+    for i, d in enumerate(raw if isinstance(raw, list) else []):
+        where = f"email.digests[{i}]"
+        if not isinstance(d, dict):
+            c.fail(where, "must be a table")
+            continue
+        c.unknown_keys(d, _SCHEMA["email"]["digests"][0], where)
+        to = c.value(d, "to", list, where) or []
+        if not to or any(not isinstance(a, str) or "@" not in a or "\n" in a for a in to):
+            c.fail(f"{where}.to", "must be a list of one or more email addresses")
+        watchlists = c.value(d, "watchlists", list, where) or []
+        at = c.value(d, "at", str, where) or "08:00"
+        if not _HHMM.match(at):
+            c.fail(f"{where}.at", f"must be HH:MM in 24-hour time (got {at!r})")
+        zone = c.value(d, "timezone", str, where) or "UTC"
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            c.fail(f"{where}.timezone", f"unknown time zone {zone!r} (an IANA name like \"Asia/Shanghai\")")
+        digests.append(EmailDigestConfig(to=tuple(str(a) for a in to), watchlists=tuple(map(str, watchlists)),
+                                         at=at, timezone=zone))
+    if not host:
+        return None
+    return EmailConfig(
+        host=host, port=port, security=security,
+        username=c.value(e, "username", str, "email"), password=c.value(e, "password", str, "email"),
+        sender=sender, send_empty=bool(c.value(e, "send_empty", bool, "email")), digests=tuple(digests),
+    )

@@ -1,0 +1,1 @@
+"""Items: raw feed entries normalized into stories (canonical URL, identity, title, lede, language)."""

@@ -1,0 +1,138 @@
+"""The lede: the first meaningful paragraph of an entry's HTML, as plain text. Pure.
+
+Feeds wrap the story in furniture: date lines, images, share blocks, "The post ... appeared
+first on ..." and aggregator footers (feedx's "获取更多RSS"). We drop the furniture, take the
+first block with real prose, decode entities, collapse whitespace and cut it at a sentence
+boundary near 400 characters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+LEDE_LIMIT = 400
+# Full-content feeds carry whole articles; the lede is near the top, so parse only the head.
+_HTML_HEAD = 40_000
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "img", "picture", "figure", "figcaption", "svg", "iframe", "video",
+    "audio", "form", "button", "input", "select", "textarea", "object", "embed", "canvas", "template",
+    "nav", "aside", "footer", "header", "table", "hr", "br",
+)
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "blockquote", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "dd", "pre"}
+)
+_FURNITURE_ATTRS = re.compile(r"share|social|newsletter|selfpromo|related|advert|promo|subscribe", re.I)
+_FURNITURE_TEXT = re.compile(
+    r"^(?:分享|share|获取更多rss|獲取更多rss|更多rss|read more|continue reading|the post .* appeared first on"
+    r"|this post .* appeared first|click here|related:|photo:|image:|source:|via )",
+    re.IGNORECASE,
+)
+_DATE_LINE = re.compile(r"^[\d\s/.:\-,年月日时時分]+$|^(?:updated|published|posted)\b.{0,40}$", re.IGNORECASE)
+_WS = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’」』)\]]*)(?=\s|$)|[。！？…][\"'”’」』)\]]*")
+
+_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
+
+
+def clean_text(text: str) -> str:
+    """Decode entities and collapse whitespace (also used for titles)."""
+    return _WS.sub(" ", html.unescape(text)).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """All text of an HTML fragment (titles may carry markup), entities decoded."""
+    if "<" not in fragment:
+        return clean_text(fragment)
+    root = _parse(fragment)
+    return clean_text(" ".join(root.itertext())) if root is not None else clean_text(fragment)
+
+
+def extract_lede(fragment: str, limit: int = LEDE_LIMIT) -> str:
+    """The first meaningful paragraph of ``fragment``, cut near ``limit`` characters."""
+    if not fragment or not fragment.strip():
+        return ""
+    if "<" not in fragment:
+        return cut(clean_text(fragment), limit)
+    root = _parse(fragment[:_HTML_HEAD])
+    if root is None:
+        return cut(clean_text(re.sub(r"<[^>]*>", " ", fragment[:_HTML_HEAD])), limit)
+    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    for block in _blocks(root):
+        text = clean_text(_own_text(block))
+        if _meaningful(text):
+            return cut(text, limit)
+    text = clean_text(" ".join(root.itertext()))
+    return cut(text, limit) if _meaningful(text) else ""
+
+
+def cut(text: str, limit: int = LEDE_LIMIT) -> str:
+    """Cut ``text`` at the last sentence end before ``limit``, else at a word, adding an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    good = [e for e in ends if e >= limit * 0.5]
+    if good:
+        return head[: good[-1]].strip()
+    if _CJK.search(head[-20:]):
+        return head[:limit].rstrip() + "…"
+    space = head.rfind(" ", 0, limit)
+    return (head[:space] if space > limit * 0.5 else head[:limit]).rstrip(" ,;:") + "…"
+
+
+def _parse(fragment: str) -> etree._Element | None:
+    try:
+        doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if doc is None:
+        return None
+    body = doc.find("body")
+    return body if body is not None else doc
+
+
+def _blocks(root: etree._Element) -> Iterator[etree._Element]:
+    """Block elements in document order, skipping furniture and blocks that only hold blocks."""
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag not in _BLOCK_TAGS:
+            continue
+        if _is_furniture(el):
+            continue
+        yield el
+
+
+def _is_furniture(el: etree._Element) -> bool:
+    node: etree._Element | None = el
+    while node is not None:
+        attrs = " ".join(f"{k} {v}" for k, v in node.attrib.items())
+        if attrs and _FURNITURE_ATTRS.search(attrs):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _own_text(el: etree._Element) -> str:
+    """Text of ``el`` without the text of nested block elements (they are visited on their own)."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS:
+            parts.append(" ")
+        else:
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _meaningful(text: str) -> bool:
+    if not text or _DATE_LINE.match(text) or _FURNITURE_TEXT.match(text):
+        return False
+    cjk = len(_CJK.findall(text))
+    if cjk >= 12:
+        return True
+    return len(text.split()) >= 6 and len(text) >= 30
