@@ -8,6 +8,7 @@ never appear in messages.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -251,7 +252,7 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
     for key in ("interval", "timeout"):
         if key in values and values[key] <= 0:
             c.fail(f"poll.{key}", "must be longer than 0")
-    poll = PollConfig(**{**{k: getattr(poll, k) for k in poll.__slots__}, **values})  # type: ignore[attr-defined]
+    poll = dataclasses.replace(poll, **values)
 
     feeds = _feeds(c, data.get("feeds", []), base_dir)
     telegram = _telegram(c, data["telegram"]) if isinstance(data.get("telegram"), dict) else None

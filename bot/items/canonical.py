@@ -55,7 +55,8 @@ def canonical_url(url: str) -> str:
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username or parts.password:
         netloc = f"{parts.username or ''}{':' + parts.password if parts.password else ''}@{netloc}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_parameter(k)]
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in pairs if not is_tracking_parameter(k)]
     rebuilt = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
 

@@ -30,8 +30,8 @@ class Item:
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _EN_STOPWORDS = frozenset(
-    "the a an of to in and for on is are was were with by at from as that this it be has have will says said"
-    " its their after over new".split()
+    ("the", "a", "an", "of", "to", "in", "and", "for", "on", "is", "are", "was", "were", "with", "by", "at",
+     "from", "as", "that", "this", "it", "be", "has", "have", "will", "says", "said", "its", "their", "after")
 )
 
 

@@ -1,0 +1,392 @@
+"""Fetch feed bodies over HTTP(S) or from local files. Does IO (network, disk).
+
+A thin adapter: it makes the request, turns every way a server can misbehave into a FetchError
+whose ``reason`` a person understands, and returns a ``Fetched`` value. It decides nothing about
+feeds: parsing is parse.py's job, when to poll again is health.py's.
+
+What it guards against, per request:
+- the whole request (every redirect hop, headers and body) runs under one ``timeout``, not
+  httpx's per-phase timeouts, so a server that dribbles a byte a second still gets cut off;
+- bodies are counted while they stream, after decompression, and cut off past ``max_bytes``
+  (gzip/deflate are decoded here with a bounded output, so a zip bomb never inflates in memory);
+- redirects are followed by hand: at most 5, a loop is named as such;
+- at most ``concurrency`` feeds are in flight and ``per_host`` per host name (port ignored).
+
+Conditional GET: the caller passes the stored ETag / Last-Modified; a 304 comes back as
+``Fetched.not_modified`` with an empty body, so nothing gets parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from bot import __version__
+from bot.errors import FetchError
+from bot.feeds.health import describe_seconds, describe_size, http_failure, parse_retry_after
+
+DEFAULT_USER_AGENT = f"watchbot/{__version__} (+https://github.com/watchbot/watchbot)"
+MAX_REDIRECTS = 5
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Headers that describe the transfer, not the body we hand on (which is already decoded).
+_TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    """What to fetch, with the validators stored from the last successful fetch."""
+
+    url: str  # http(s) URL or local file path (or file:// URL)
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A fetched body (or a 304) and what the server said about it."""
+
+    url: str  # final URL after redirects (or the file path)
+    status: int  # 200, 304 ... (200 for files)
+    body: bytes  # b"" when not_modified
+    headers: Mapping[str, str]  # lower-cased names, as feedparser's response_headers wants
+    etag: str | None
+    last_modified: str | None
+    elapsed_ms: float
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304: the feed did not change since the validators were stored."""
+        return self.status == 304
+
+
+class Fetcher(Protocol):
+    """Anything that turns a FetchRequest into a Fetched (or raises FetchError)."""
+
+    async def fetch(self, request: FetchRequest) -> Fetched: ...
+
+
+class HttpFetcher:
+    """Fetches http(s) URLs and local files; an async context manager owning one httpx.AsyncClient."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 20.0,
+        max_bytes: int = 10_000_000,
+        concurrency: int = 32,
+        per_host: int = 2,
+        user_agent: str = DEFAULT_USER_AGENT,
+    ) -> None:
+        if timeout <= 0 or max_bytes <= 0 or concurrency <= 0 or per_host <= 0:
+            raise ValueError("timeout, max_bytes, concurrency and per_host must be positive")
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._in_flight = asyncio.Semaphore(concurrency)
+        self._hosts = _HostSlots(per_host)
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(timeout),  # a backstop; asyncio.timeout below bounds the whole request
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        )
+
+    async def __aenter__(self) -> HttpFetcher:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def fetch(self, request: FetchRequest) -> Fetched:
+        """Fetch one feed. Raises FetchError with a readable reason; never another exception type."""
+        scheme = urlsplit(request.url).scheme.lower()
+        if scheme in ("http", "https"):
+            return await self._fetch_http(request)
+        if scheme == "file" or len(scheme) <= 1:  # "" or a Windows drive letter: a path
+            async with self._in_flight:
+                return await asyncio.to_thread(read_file, request.url, self.max_bytes)
+        raise _permanent(request.url, f"unsupported URL scheme '{scheme}' (use http, https or a file path)")
+
+    async def _fetch_http(self, request: FetchRequest) -> Fetched:
+        url = request.url
+        seen = {_without_fragment(url)}
+        conditional = _conditional_headers(request)
+        started = time.perf_counter()
+        deadline: float | None = None
+        try:
+            for _hop in range(MAX_REDIRECTS + 1):
+                host = (urlsplit(url).hostname or "").lower()
+                async with self._hosts.slot(host), self._in_flight:
+                    loop = asyncio.get_running_loop()
+                    deadline = loop.time() + self.timeout if deadline is None else deadline
+                    async with asyncio.timeout_at(deadline):
+                        outcome = await self._one_hop(request, url, conditional, started)
+                if isinstance(outcome, Fetched):
+                    return outcome
+                url = outcome
+                if _without_fragment(url) in seen:
+                    raise FetchError(request.url, "redirect loop")
+                seen.add(_without_fragment(url))
+            raise FetchError(request.url, f"too many redirects (more than {MAX_REDIRECTS})")
+        except TimeoutError:
+            raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
+        except httpx.HTTPError as e:
+            raise _transport_error(request.url, e) from e
+
+    async def _one_hop(self, request: FetchRequest, url: str, conditional: dict[str, str],
+                       started: float) -> Fetched | str:
+        """One request: a Fetched, or the next URL when the server redirects."""
+        try:
+            outgoing = self._client.build_request("GET", url, headers=conditional)
+        except httpx.InvalidURL as e:
+            raise _permanent(request.url, f"not a valid URL ({e})") from e
+        response = await self._client.send(outgoing, stream=True)
+        try:
+            status = response.status_code
+            if status in _REDIRECTS:
+                return _redirect_target(request.url, response)
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            if status == 304:
+                return Fetched(
+                    url=url, status=304, body=b"", headers=headers,
+                    etag=headers.get("etag") or request.etag,
+                    last_modified=headers.get("last-modified") or request.last_modified,
+                    elapsed_ms=_ms_since(started),
+                )
+            if not 200 <= status < 300:
+                raise _status_error(request.url, status, headers)
+            body = await _read_capped(request.url, response, self.max_bytes)
+            return Fetched(
+                url=url, status=status, body=body,
+                headers={k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS},
+                etag=headers.get("etag"), last_modified=headers.get("last-modified"),
+                elapsed_ms=_ms_since(started),
+            )
+        finally:
+            await response.aclose()
+
+
+def read_file(location: str, max_bytes: int) -> Fetched:
+    """Read a local feed file (a path or a file:// URL) with the same size cap as HTTP. Blocking."""
+    started = time.perf_counter()
+    path = _file_path(location)
+    try:
+        with path.open("rb") as f:
+            body = f.read(max_bytes + 1)  # read, not stat: /dev/zero and FIFOs have no honest size
+    except FileNotFoundError:
+        raise _permanent(location, "file not found") from None
+    except IsADirectoryError:
+        raise _permanent(location, "is a folder, not a feed file") from None
+    except PermissionError:
+        raise _permanent(location, "permission denied: watchbot cannot read this file") from None
+    except OSError as e:
+        raise FetchError(location, f"cannot read the file ({e.strerror or e})") from e
+    if len(body) > max_bytes:
+        raise _permanent(location, f"body over {describe_size(max_bytes)}")
+    return Fetched(url=location, status=200, body=body, headers={}, etag=None, last_modified=None,
+                   elapsed_ms=_ms_since(started))
+
+
+def _file_path(location: str) -> Path:
+    parts = urlsplit(location)
+    if parts.scheme.lower() == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise _permanent(location, f"file URL on another host '{parts.netloc}' (only local files)")
+        return Path(url2pathname(parts.path))
+    return Path(location).expanduser()
+
+
+async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> bytes:
+    """The decoded body, or FetchError as soon as it grows past max_bytes."""
+    declared = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "identity")
+    too_big = f"body over {describe_size(max_bytes)}"
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(url, too_big)
+    decoder = _Decoder(url, encoding)
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in _raw_chunks(response):
+        data = decoder.decode(raw, max_bytes - size + 1)
+        size += len(data)
+        if size > max_bytes:
+            raise FetchError(url, too_big)
+        chunks.append(data)
+    tail = decoder.flush(max_bytes - size + 1)
+    if size + len(tail) > max_bytes:
+        raise FetchError(url, too_big)
+    chunks.append(tail)
+    return b"".join(chunks)
+
+
+async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    async for raw in response.aiter_raw():
+        yield raw
+
+
+class _Decoder:
+    """gzip/deflate decoding with a bound on the output of every step (zip bombs stay small)."""
+
+    def __init__(self, url: str, content_encoding: str) -> None:
+        codings = [c.strip().lower() for c in content_encoding.split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise FetchError(url, f"unsupported Content-Encoding '{content_encoding}'")
+        self._url = url
+        self._coding = codings[0] if codings else None
+        self._zlib = zlib.decompressobj(47 if self._coding in ("gzip", "x-gzip") else 15)
+        self._started = False
+        self._pending = b""
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if self._coding is None:
+            return data
+        if self._zlib.eof:
+            return b""  # trailing bytes after the compressed stream
+        try:
+            out = self._zlib.decompress(self._zlib.unconsumed_tail + data, limit)
+        except zlib.error:
+            if self._coding == "deflate" and not self._started:
+                # "deflate" in the wild is sometimes raw DEFLATE without the zlib wrapper.
+                self._zlib = zlib.decompressobj(-15)
+                self._started = True
+                return self.decode(data, limit)
+            raise FetchError(self._url, f"broken {self._coding} compression in the body") from None
+        self._started = True
+        return out
+
+    def flush(self, limit: int) -> bytes:
+        if self._coding is None or self._zlib.eof:
+            return b""
+        out = b""
+        with contextlib.suppress(zlib.error):
+            out = self._zlib.decompress(self._zlib.unconsumed_tail, limit)
+        return out
+
+
+class _HostSlots:
+    """One semaphore per host name, dropped again when nobody uses it."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        semaphore, users = self._slots.get(host) or (asyncio.Semaphore(self._per_host), 0)
+        self._slots[host] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._slots[host]
+            if users <= 1:
+                del self._slots[host]
+            else:
+                self._slots[host] = (semaphore, users - 1)
+
+
+def _redirect_target(url: str, response: httpx.Response) -> str:
+    location = response.headers.get("location", "").strip()
+    if not location:
+        raise FetchError(url, f"HTTP {response.status_code} redirect without a Location header")
+    try:
+        target = response.request.url.join(location)
+    except httpx.InvalidURL as e:
+        raise FetchError(url, f"redirect to an invalid URL ({location[:200]})") from e
+    if target.scheme not in ("http", "https"):
+        raise _permanent(url, f"redirect to an unsupported URL scheme '{target.scheme}'")
+    return str(target)
+
+
+def _status_error(url: str, status: int, headers: Mapping[str, str]) -> FetchError:
+    retry_after = None
+    if status in (429, 503) and "retry-after" in headers:
+        retry_after = parse_retry_after(headers["retry-after"], _http_now())
+    reason, temporary = http_failure(status, retry_after)
+    error = FetchError(url, reason, retry_after=retry_after)
+    error.temporary = temporary
+    return error
+
+
+def _transport_error(url: str, e: httpx.HTTPError) -> FetchError:
+    causes = list(_chain(e))
+    if isinstance(e, httpx.TimeoutException):
+        return FetchError(url, f"timed out ({type(e).__name__})")
+    if isinstance(e, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return _permanent(url, f"not a valid URL ({e})")
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(e).lower():
+        return FetchError(url, "connection refused")
+    text = str(e) or type(e).__name__
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "ssl" in text.lower():
+        return FetchError(url, f"TLS error: {text[:200]}")
+    if "name or service not known" in text.lower() or "nodename nor servname" in text.lower():
+        return FetchError(url, f"host not found: {urlsplit(url).hostname}")
+    if isinstance(e, httpx.RemoteProtocolError):
+        return FetchError(url, f"the server broke the HTTP exchange ({text[:200]})")
+    if isinstance(e, httpx.ConnectError):
+        return FetchError(url, f"could not connect ({text[:200]})")
+    return FetchError(url, f"connection failed ({text[:200]})")
+
+
+def _chain(e: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = e
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _permanent(url: str, reason: str) -> FetchError:
+    error = FetchError(url, reason)
+    error.temporary = False
+    return error
+
+
+def _conditional_headers(request: FetchRequest) -> dict[str, str]:
+    headers = {}
+    if request.etag:
+        headers["If-None-Match"] = request.etag
+    if request.last_modified:
+        headers["If-Modified-Since"] = request.last_modified
+    return headers
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _http_now():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+__all__ = ["DEFAULT_USER_AGENT", "FetchRequest", "Fetched", "Fetcher", "HttpFetcher", "formatdate", "read_file"]
