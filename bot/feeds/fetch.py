@@ -25,7 +25,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
-from email.utils import formatdate
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -102,7 +102,7 @@ class HttpFetcher:
         self._hosts = _HostSlots(per_host)
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(timeout),  # a backstop; asyncio.timeout below bounds the whole request
+            timeout=httpx.Timeout(timeout + 1),  # a backstop; asyncio.timeout bounds the whole request
             follow_redirects=False,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
         )
@@ -228,7 +228,7 @@ async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> by
     decoder = _Decoder(url, encoding)
     chunks: list[bytes] = []
     size = 0
-    async for raw in _raw_chunks(response):
+    async for raw in response.aiter_raw():
         data = decoder.decode(raw, max_bytes - size + 1)
         size += len(data)
         if size > max_bytes:
@@ -239,11 +239,6 @@ async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> by
         raise FetchError(url, too_big)
     chunks.append(tail)
     return b"".join(chunks)
-
-
-async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
-    async for raw in response.aiter_raw():
-        yield raw
 
 
 class _Decoder:
@@ -334,7 +329,7 @@ def _status_error(url: str, status: int, headers: Mapping[str, str]) -> FetchErr
 def _transport_error(url: str, e: httpx.HTTPError) -> FetchError:
     causes = list(_chain(e))
     if isinstance(e, httpx.TimeoutException):
-        return FetchError(url, f"timed out ({type(e).__name__})")
+        return FetchError(url, f"timed out ({type(e).__name__})")  # only if the backstop fires first
     if isinstance(e, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return _permanent(url, f"not a valid URL ({e})")
     if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(e).lower():
@@ -383,10 +378,5 @@ def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _http_now():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
+def _http_now() -> datetime:
     return datetime.now(UTC)
-
-
-__all__ = ["DEFAULT_USER_AGENT", "FetchRequest", "Fetched", "Fetcher", "HttpFetcher", "formatdate", "read_file"]
