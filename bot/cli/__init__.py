@@ -1,0 +1,54 @@
+"""The `watchbot` command line. Each command lives in its own module with a `register` function.
+
+Expected errors (WatchbotError) print one readable line on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.errors import WatchbotError
+
+EPILOG = """\
+Examples:
+  watchbot poll                         poll the configured feeds once (the shipped seed feed without a config)
+  watchbot feeds                        feed health
+  watchbot match --input items.jsonl    match items without storing anything
+  watchbot rules check                  validate the watchlists in ./rules
+
+Config: --config FILE, else ./config.toml, else built-in defaults (see config.example.toml).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.cli import feeds, poll
+
+    parser = argparse.ArgumentParser(
+        prog="watchbot", description="Watch news feeds, match them against YAML watchlists, send alerts.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"watchbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (poll, feeds):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args) or 0)
+    except WatchbotError as e:
+        print(f"watchbot: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("watchbot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

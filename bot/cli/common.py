@@ -1,0 +1,43 @@
+"""Pieces every command shares: the --config option, help formatting, time display."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config, load_config
+
+
+def add_command(commands: Any, name: str, *, help: str, description: str, example: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with an example."""
+    return commands.add_parser(  # type: ignore[no-any-return]
+        name, help=help, description=description, epilog="Example:\n" + example,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", type=Path, default=None,
+                        help="config file (default: ./config.toml if present, else built-in defaults)")
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None))
+
+
+def local_zone() -> tzinfo | None:
+    return datetime.now().astimezone().tzinfo
+
+
+def when(value: datetime | None, now: datetime) -> str:
+    """"2024-03-27 15:45 UTC (3 min ago)" in the machine's zone, or "never"."""
+    if value is None:
+        return "never"
+    local = value.astimezone(local_zone())
+    delta = (value - now).total_seconds()
+    span = abs(delta)
+    rel = (f"{span:.0f} s" if span < 90 else f"{span / 60:.0f} min" if span < 5400
+           else f"{span / 3600:.1f} h" if span < 172800 else f"{span / 86400:.0f} d")
+    return f"{local:%Y-%m-%d %H:%M %Z} ({'in ' + rel if delta > 0 else rel + ' ago'})"

@@ -1,0 +1,47 @@
+"""`watchbot feeds`: feed health from the store."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.common import add_command, add_config_option, config_from, when
+from bot.runtime import utcnow
+from bot.store.sqlite import SqliteStore
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = add_command(
+        commands, "feeds", help="feed health: last success, last error, failures, next poll",
+        description="Show each configured feed's health as stored by earlier polls.",
+        example="  watchbot feeds --config config.toml",
+    )
+    add_config_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    store = SqliteStore(config.db_path)
+    try:
+        store.sync_feeds((f.url, f.name) for f in config.feeds)
+        states = store.feeds([f.url for f in config.feeds])
+    finally:
+        store.close()
+    now = utcnow()
+    failing = 0
+    for f in states:
+        ok = f.consecutive_failures == 0
+        failing += not ok
+        mark = "✓" if ok and f.last_success_at else ("·" if ok else "✗")
+        print(f"{mark} {f.label}")
+        if f.label != f.url:
+            print(f"    url:          {f.url}")
+        print(f"    last success: {when(f.last_success_at, now)}")
+        if f.last_error:
+            print(f"    last error:   {f.last_error} ({when(f.last_error_at, now)})")
+        print(f"    failures:     {f.consecutive_failures} in a row" if f.consecutive_failures else
+              "    failures:     none")
+        print(f"    items:        {f.items_total}")
+        print(f"    next poll:    {when(f.next_poll_at, now) if f.next_poll_at else 'at the next poll'}")
+    print(f"{len(states)} feeds, {failing} failing")
+    return 0
