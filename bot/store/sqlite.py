@@ -286,7 +286,8 @@ class SqliteStore:
     def retarget(self, channel: str, old: str, new: str) -> int:
         """Move pending alerts of one target to another (a group migrated to a supergroup)."""
         cur = self.db.execute(
-            "UPDATE OR IGNORE outbox SET target = ? WHERE channel = ? AND target = ? AND state IN ('pending', 'sending')",
+            "UPDATE OR IGNORE outbox SET target = ? "
+            "WHERE channel = ? AND target = ? AND state IN ('pending', 'sending')",
             (new, channel, old))
         return cur.rowcount
 
