@@ -1,0 +1,82 @@
+"""parse_feed: real corpus feeds, non-feeds, JSON Feed, DTD stripping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ParseError
+from bot.feeds.parse import parse_feed, strip_dtd
+from bot.items.normalize import normalize
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>
+<item><title>One &amp; two</title><link>https://example.com/1</link><guid>g1</guid>
+<pubDate>Wed, 27 Mar 2024 15:17:00 +0100</pubDate><description>&lt;p&gt;Lede here&lt;/p&gt;</description></item>
+</channel></rss>"""
+
+
+def test_every_corpus_feed_parses_or_fails_as_a_clean_feed_error(corpus_dir: Path) -> None:
+    entries = failures = 0
+    for path in sorted(corpus_dir.iterdir()):
+        try:
+            parsed = parse_feed(path.read_bytes(), url=path.name)
+        except ParseError as e:
+            failures += 1
+            assert e.reason and "\n" not in str(e)
+            continue
+        for entry in parsed.entries:
+            item = normalize(entry, feed_url=path.name)
+            assert item.title and item.identity.startswith("v1:")
+            assert len(item.lede) <= 401
+        entries += len(parsed.entries)
+    assert entries >= 6500
+    assert failures <= 5
+
+
+def test_rss_entry_fields() -> None:
+    parsed = parse_feed(RSS, url="https://example.com/feed")
+    (entry,) = parsed.entries
+    assert parsed.title == "T"
+    assert entry.title == "One & two"
+    assert entry.link == "https://example.com/1"
+    assert entry.guid is not None and entry.guid.endswith("g1")
+    assert entry.published is not None and entry.published.isoformat() == "2024-03-27T14:17:00+00:00"
+    assert "Lede here" in entry.content_html
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty body"),
+        (b"   \n  ", "empty body"),
+        (b"<!DOCTYPE html><html><head><title>Home</title></head><body><p>Hi</p></body></html>", "HTML page"),
+        (b"<html><body>nothing</body></html>", "HTML page"),
+        (b'{"hello": "world"}', "JSON that is not a JSON Feed"),
+        (b"{broken json", "broken JSON"),
+        (b"just some text", "not a feed"),
+    ],
+)
+def test_non_feeds_are_clean_errors(body: bytes, reason: str) -> None:
+    with pytest.raises(ParseError, match=reason):
+        parse_feed(body, url="https://example.com/x")
+
+
+def test_json_feed() -> None:
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": "1", '
+            b'"url": "https://example.com/a", "title": "A", "content_html": "<p>Body</p>", '
+            b'"date_published": "2024-03-27T15:17:00Z"}]}')
+    parsed = parse_feed(body, url="https://example.com/feed.json")
+    (entry,) = parsed.entries
+    assert (entry.title, entry.link, entry.guid) == ("A", "https://example.com/a", "1")
+    assert entry.published is not None and entry.published.hour == 15
+
+
+def test_dtd_and_entities_are_stripped_before_parsing() -> None:
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+            b"<rss version=\"2.0\"><channel><title>&b;</title><item><title>x &b;</title></item></channel></rss>")
+    stripped = strip_dtd(bomb)
+    assert b"<!ENTITY" not in stripped and b"<!DOCTYPE" not in stripped
+    parsed = parse_feed(bomb, url="bomb")
+    assert "aaaaaaaaaa" not in parsed.title
+    assert all("aaaaaaaaaa" not in e.title for e in parsed.entries)

@@ -1,0 +1,64 @@
+"""Lede extraction and language tags, as tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.items.lede import cut, extract_lede, html_to_text
+from bot.items.normalize import language_of
+
+
+@pytest.mark.parametrize(
+    ("html", "lede"),
+    [
+        ("<div>27/03/2024 - 16:17</div><img src='x.jpg'><p><strong>Chipmakers rallied on Tuesday after the "
+         "government eased rules.</strong></p><p>Second paragraph here with words.</p>",
+         "Chipmakers rallied on Tuesday after the government eased rules."),
+        ("<p>Short.</p><p>The Dutch government widened export controls on ASML &amp; its DUV machines today.</p>",
+         "The Dutch government widened export controls on ASML & its DUV machines today."),
+        ("<script>alert(1)</script><p>Quarterly results beat expectations as demand for memory chips rose.</p>",
+         "Quarterly results beat expectations as demand for memory chips rose."),
+        ("<div class='share-buttons'><p>Share this story on all the networks you like today</p></div>"
+         "<p>Regulators in Washington announced a new rule on Friday for exporters.</p>",
+         "Regulators in Washington announced a new rule on Friday for exporters."),
+        ("Plain text summary with &quot;entities&quot; and   extra   spaces in it.",
+         'Plain text summary with "entities" and extra spaces in it.'),
+        ("<p>荷兰政府吊销了阿斯麦部分尖端芯片制造机的运输许可证，这将影响少数中国客户。</p>",
+         "荷兰政府吊销了阿斯麦部分尖端芯片制造机的运输许可证，这将影响少数中国客户。"),
+        ("<p>获取更多RSS：https://feedx.net https://feedx.run and more links here</p>", ""),
+        ("", ""),
+    ],
+)
+def test_extract_lede(html: str, lede: str) -> None:
+    assert extract_lede(html) == lede
+
+
+def test_long_lede_is_cut_at_a_sentence_boundary_near_400() -> None:
+    sentence = "Chip exports to China fell sharply in the third quarter as new rules took effect. "
+    lede = extract_lede("<p>" + sentence * 10 + "</p>")
+    assert 200 <= len(lede) <= 400
+    assert lede.endswith("effect.")
+
+
+def test_cut_without_sentence_end_cuts_at_a_word_with_ellipsis() -> None:
+    text = "word " * 200
+    out = cut(text.strip(), 400)
+    assert out.endswith("…") and len(out) <= 401 and not out[:-1].endswith(" ")
+
+
+def test_html_titles_become_text() -> None:
+    assert html_to_text("<b>ASML</b> &amp; TSMC") == "ASML & TSMC"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("习近平对吕特说：任何力量都阻挡不了中国科技进步的步伐", "zh"),
+        ("台積電擴大在美投資 晶片出口管制再升級", "zh"),
+        ("The Netherlands tightens export controls on chip machines", "en"),
+        ("Le gouvernement français annonce des mesures", "other"),
+        ("12345 !!!", "other"),
+    ],
+)
+def test_language_of(text: str, lang: str) -> None:
+    assert language_of(text) == lang
