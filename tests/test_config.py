@@ -1,0 +1,101 @@
+"""Configuration: every problem reported at once by key path; defaults; ${VAR}; relative paths."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.config import default_config, load_config, parse_config, parse_duration
+from bot.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _parse(text: str, env: dict[str, str] | None = None, base: Path = Path("/cfg")):
+    return parse_config(tomllib.loads(text), source="config.toml", base_dir=base, env=env or {})
+
+
+def test_example_config_is_valid_and_documents_every_key() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "SMTP_USER": "u", "SMTP_PASSWORD": "p"}
+    config = load_config(REPO / "config.example.toml", env=env)
+    assert config.poll.interval == 600 and config.poll.max_bytes == 10_000_000
+    assert any("feedx.net" in f.url for f in config.feeds)
+    assert config.feeds[-1].url == str((REPO / "seeds" / "rfi-feedx.xml").resolve())
+    assert config.telegram is not None and config.telegram.token == "123:abc"
+    assert config.email is not None and config.email.digests[0].timezone == "Asia/Shanghai"
+    assert config.http_listen == ("127.0.0.1", 9108)
+    assert config.db_path == REPO / "data" / "watchbot.db"
+
+
+def test_every_problem_is_reported_at_once_by_key_path() -> None:
+    text = """
+[poll]
+interval = "ten minutes"
+concurency = 4
+[telegram]
+token = "${NOPE}"
+api_url = "localhost:8081"
+[[feeds]]
+name = "no url"
+[[email.digests]]
+to = ["a@example.com"]
+timezone = "Mars/Olympus"
+"""
+    with pytest.raises(ConfigError) as caught:
+        _parse(text)
+    problems = "\n".join(caught.value.problems)
+    assert "poll.interval: not a duration (got 'ten minutes')" in problems
+    assert "poll.concurency: unknown key (did you mean 'concurrency'?)" in problems
+    assert "telegram.token: environment variable NOPE is not set" in problems
+    assert "telegram.api_url: not a URL (got 'localhost:8081')" in problems
+    assert "feeds[0].url: missing" in problems
+    assert "email.host: missing" in problems
+    assert "email.digests[0].timezone: unknown time zone 'Mars/Olympus'" in problems
+    assert len(caught.value.problems) == 7
+
+
+def test_secrets_never_appear_in_messages() -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse('[email]\nhost = "h"\npassword = 12345678\n')
+    assert "12345678" not in str(caught.value)
+    config = _parse('[telegram]\ntoken = "${T}"\n', env={"T": "999:secret"})
+    assert "secret" not in repr(config)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h", 3600), ("2d", 172800),
+                                               (45, 45), ("250ms", 0.25), ("0", 0)])
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["5 minutes", "-1", "m", True, [1]])
+def test_bad_durations(bad: object) -> None:
+    assert parse_duration(bad) is None
+
+
+def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    cfg = tmp_path / "sub" / "c.toml"
+    cfg.write_text('[storage]\nurl = "sqlite:///db/w.db"\n[rules]\npath = "myrules"\n[[feeds]]\nurl = "f.xml"\n')
+    config = load_config(cfg, env={})
+    assert config.db_path == tmp_path / "sub" / "db" / "w.db"
+    assert config.rules_path == tmp_path / "sub" / "myrules"
+    assert config.feeds[0].url == str(tmp_path / "sub" / "f.xml")
+
+
+def test_defaults_poll_the_shipped_seed(tmp_path: Path) -> None:
+    config = default_config(tmp_path)
+    assert config.telegram is None and config.email is None
+    assert Path(config.feeds[0].url).name == "rfi-feedx.xml" and Path(config.feeds[0].url).is_file()
+    assert config.db_path == tmp_path / "data" / "watchbot.db"
+
+
+def test_missing_file_and_broken_toml_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+    broken = tmp_path / "b.toml"
+    broken.write_text("[poll\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(broken)
