@@ -1,0 +1,240 @@
+"""Load watchlist files: YAML with line numbers, checked by the pydantic schema. Reads files.
+
+``load_rules(folder)`` never raises for a broken file: the file is skipped and each of its
+problems is collected as a ``RuleError`` located ``file:line``, with a hint where one helps
+("unknown key 'fuzy' (did you mean 'fuzzy'?)"). ``parse_watchlist`` is the pure part.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from bot.errors import RuleError
+from bot.watch.model import DEFAULT_FUZZY, Near, Pattern, Regex, RuleSet, Term, Watchlist
+from bot.watch.schema import KNOWN_KEYS, NearSpec, RegexSpec, TermSpec, WatchlistSpec
+
+_PATTERN_TAGS = frozenset({"phrase", "term", "regex", "near"})  # follow a list index in a pydantic loc
+_TYPE_TAGS = frozenset({"bool", "constrained-int", "int", "str", "list[str]"})
+
+
+def rule_files(folder: Path) -> list[Path]:
+    """The watchlist files of ``folder``, in name order."""
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+
+
+def load_rules(folder: Path) -> RuleSet:
+    """Every valid watchlist in ``folder``; broken files are skipped and their errors collected."""
+    if not folder.is_dir():
+        return RuleSet((), (RuleError(str(folder), None, "no such folder of watchlists (*.yaml)"),))
+    loaded: list[tuple[Path, Watchlist | None, list[RuleError]]] = []
+    for path in rule_files(folder):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            loaded.append((path, None, [RuleError(str(path), None, f"cannot read the file: {e}")]))
+            continue
+        watchlist, errors = parse_watchlist(text, path=path)
+        loaded.append((path, watchlist, errors))
+    return combine(loaded)
+
+
+def combine(loaded: Sequence[tuple[Path, Watchlist | None, list[RuleError]]]) -> RuleSet:
+    """Join per-file results; a second file using an id already taken is an error and skipped."""
+    watchlists: list[Watchlist] = []
+    errors: list[RuleError] = []
+    owners: dict[str, Path] = {}
+    for path, watchlist, file_errors in loaded:
+        errors.extend(file_errors)
+        if watchlist is None:
+            continue
+        if watchlist.id in owners:
+            errors.append(
+                RuleError(
+                    str(path),
+                    _id_line(path),
+                    f"id {watchlist.id!r} is already used by {owners[watchlist.id]}: give one of them another id",
+                )
+            )
+            continue
+        owners[watchlist.id] = path
+        watchlists.append(watchlist)
+    return RuleSet(tuple(sorted(watchlists, key=lambda w: w.id)), tuple(errors))
+
+
+def _id_line(path: Path) -> int | None:
+    try:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("id:"):
+                return n
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def parse_watchlist(text: str, *, path: Path) -> tuple[Watchlist | None, list[RuleError]]:
+    """One watchlist from YAML text; on problems, None and every problem found."""
+    where = str(path)
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or str(e)
+        return None, [RuleError(where, mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+    if node is None:
+        return None, [RuleError(where, None, "the file is empty: a watchlist needs at least an 'any' list")]
+    if not isinstance(data, dict):
+        return None, [RuleError(where, 1, "a watchlist is a mapping of keys (id, name, any, ...), not a list")]
+    errors = _duplicate_keys(node, where)
+    try:
+        spec = WatchlistSpec.model_validate(data)
+    except ValidationError as e:
+        return None, errors + _explain(e.errors(), node, where)
+    if errors:
+        return None, errors
+    if not spec.any and not spec.all:
+        return None, [RuleError(where, 1, "nothing to match: add an 'any' list of phrases")]
+    return _watchlist(spec, path), []
+
+
+def _duplicate_keys(node: yaml.Node, where: str) -> list[RuleError]:
+    errors: list[RuleError] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                errors.append(RuleError(where, key.start_mark.line + 1, f"key {key.value!r} appears twice"))
+            seen.add(key.value)
+            errors.extend(_duplicate_keys(value, where))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            errors.extend(_duplicate_keys(item, where))
+    return errors
+
+
+def _explain(details: list[ErrorDetails], root: yaml.Node, where: str) -> list[RuleError]:
+    """Pydantic errors as file:line problems, one per place, with hints."""
+    errors: list[RuleError] = []
+    done: set[tuple[Any, ...]] = set()
+    unknown = {tuple(_path(d["loc"]))[:-1] for d in details if d["type"] == "extra_forbidden"}
+    for d in details:
+        loc = _path(d["loc"])
+        if d["type"] == "missing" and tuple(loc[:-1]) in unknown:
+            continue  # "unknown key 'trem'" already says it
+        place = tuple(loc)
+        if place in done:
+            continue  # a union reports one problem once per alternative
+        done.add(place)
+        line = _line(root, loc, key=d["type"] == "extra_forbidden")
+        errors.append(RuleError(where, line, _message(d, loc)))
+    return errors
+
+
+def _path(loc: tuple[int | str, ...]) -> list[int | str]:
+    """The loc without pydantic's union tags: the keys and indexes of the YAML document."""
+    out: list[int | str] = []
+    for i, p in enumerate(loc):
+        if p in _TYPE_TAGS or (p in _PATTERN_TAGS and i > 0 and isinstance(loc[i - 1], int)):
+            continue
+        out.append(p)
+    return out
+
+
+def _message(d: ErrorDetails, loc: list[int | str]) -> str:
+    name = _dotted(loc)
+    if d["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        known = KNOWN_KEYS["watchlist" if len(loc) == 1 else "pattern"]
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+        return f"unknown key {key!r}{hint}"
+    if d["type"] == "missing":
+        return f"{name}: missing (required)"
+    if loc and loc[-1] == "fuzzy":
+        return f"{name}: write false or a number from 50 to 100 (got {d['input']!r})"
+    if d["type"] == "string_type" and isinstance(loc[-1], int) and loc[0] != "fields" and "near" not in loc:
+        return f"{name}: a pattern is a phrase or a mapping with 'term', 'regex' or 'near' (got {d['input']!r})"
+    msg = d["msg"].removeprefix("Value error, ")
+    return f"{name}: {msg}" if name else msg
+
+
+def _dotted(loc: list[int | str]) -> str:
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _line(root: yaml.Node, loc: list[int | str], *, key: bool) -> int:
+    """The 1-based line of the YAML node at ``loc`` (of its key, for unknown keys)."""
+    node = root
+    line = root.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for k, v in node.value:
+                if k.value == part:
+                    line = (k if key and part == loc[-1] else v).start_mark.line + 1
+                    node = v
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _fuzzy(value: bool | int | None, default: int | None) -> int | None:
+    if value is None:
+        return default
+    if value is True:
+        return default if default is not None else DEFAULT_FUZZY
+    if value is False:
+        return None
+    return int(value)
+
+
+def _watchlist(spec: WatchlistSpec, path: Path) -> Watchlist:
+    fuzzy = _fuzzy(spec.fuzzy, DEFAULT_FUZZY)
+
+    def pattern(p: Any) -> Pattern:
+        if isinstance(p, str):
+            return Term(p, fuzzy)
+        if isinstance(p, TermSpec):
+            return Term(
+                p.term,
+                None if p.case else _fuzzy(p.fuzzy, fuzzy),
+                p.case,
+                tuple(p.except_),
+            )
+        if isinstance(p, RegexSpec):
+            return Regex(p.regex)
+        assert isinstance(p, NearSpec)
+        first, second = p.near
+        return Near(tuple(Term(t, fuzzy) for t in first), tuple(Term(t, fuzzy) for t in second), p.within)
+
+    wid = spec.id or path.stem
+    return Watchlist(
+        id=wid,
+        name=spec.name or wid,
+        description=spec.description.strip(),
+        fields=tuple(dict.fromkeys(spec.fields)),
+        any=tuple(pattern(p) for p in spec.any),
+        all=tuple(tuple(pattern(p) for p in group) for group in spec.all),
+        none=tuple(pattern(p) for p in spec.none),
+        fuzzy=fuzzy,
+        source=path,
+    )

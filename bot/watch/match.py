@@ -1,0 +1,182 @@
+"""Match an item's fields against watchlists, with an explanation for every hit. Pure.
+
+    fields | fold (NFKC, case, t2s) | one scan per field (all phrases of all lists)
+           | watchlists whose phrases (or regexes) could hit | any / all / none | Match
+
+Each field is folded and scanned once for all watchlists together; only watchlists that one of
+the found phrases belongs to (or that carry a regex) are evaluated. Spans are computed on the
+folded text and mapped back to the original field text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.watch.model import Hit, Match, Near, Pattern, Regex, Term, Watchlist
+from bot.watch.scan import Occurrence, Scanner
+from bot.watch.text import Folded, fold, phrase_key, view
+
+# One token for `near`: a Latin word, or one CJK character (punctuation is no token).
+_TOKEN = re.compile(r"[^\W_\u2e80-\U0010ffff]+|[^\W_]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    folded: Folded
+    viewed: str
+    found: dict[int, list[Occurrence]]
+
+
+class Matcher:
+    """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly."""
+
+    def __init__(self, watchlists: Sequence[Watchlist]) -> None:
+        self.watchlists = tuple(sorted(watchlists, key=lambda w: w.id))
+        self._slots: dict[str, int] = {}  # phrase key -> slot
+        self._slot_of: dict[str, int] = {}  # phrase as written -> slot
+        thresholds: list[int | None] = []
+        self._regexes: dict[str, re.Pattern[str]] = {}
+        self._triggers: dict[int, set[int]] = {}
+        self._always: set[int] = set()
+
+        def slot(phrase: str, fuzzy: int | None) -> int:
+            key = phrase_key(phrase)
+            if key not in self._slots:
+                self._slots[key] = len(thresholds)
+                thresholds.append(fuzzy)
+            s = self._slot_of[phrase] = self._slots[key]
+            old = thresholds[s]
+            if fuzzy is not None:
+                thresholds[s] = fuzzy if old is None else min(old, fuzzy)
+            return s
+
+        for index, w in enumerate(self.watchlists):
+            trigger_patterns = w.any if w.any else tuple(p for group in w.all for p in group)
+            for p in _patterns(w):
+                for t in _terms(p):
+                    s = slot(t.text, t.fuzzy)
+                    for e in t.excepts:
+                        slot(e, None)
+                    if p in trigger_patterns:
+                        self._triggers.setdefault(s, set()).add(index)
+                if isinstance(p, Regex):
+                    self._regexes[p.source] = re.compile(p.source)
+                    if p in trigger_patterns:
+                        self._always.add(index)
+        self._scanner = Scanner(list(self._slots), thresholds)
+        self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
+
+    def match(self, fields: Mapping[str, str]) -> list[Match]:
+        """The watchlists that ``fields`` (e.g. {"title": ..., "lede": ...}) match, by watchlist id."""
+        scanned: dict[str, _Field] = {}
+        candidates = set(self._always)
+        for name in self._fields:
+            text = fields.get(name) or ""
+            folded = fold(text)
+            viewed = view(folded.text)
+            found = self._scanner.scan(viewed)
+            scanned[name] = _Field(name, folded, viewed, found)
+            for s in found:
+                candidates |= self._triggers.get(s, set())
+        matches = []
+        for index in sorted(candidates):
+            m = self._evaluate(self.watchlists[index], scanned)
+            if m is not None:
+                matches.append(m)
+        return matches
+
+    def _evaluate(self, w: Watchlist, scanned: Mapping[str, _Field]) -> Match | None:
+        fields = [scanned[f] for f in w.fields]
+        hits: list[Hit] = []
+        any_hits = [h for p in w.any for h in self._hits(p, fields)]
+        if w.any and not any_hits:
+            return None
+        hits.extend(any_hits)
+        for group in w.all:
+            group_hits = [h for p in group for h in self._hits(p, fields)]
+            if not group_hits:
+                return None
+            hits.extend(group_hits)
+        for p in w.none:
+            if self._hits(p, fields):
+                return None
+        order = {f: i for i, f in enumerate(w.fields)}
+        unique = sorted(
+            {(h.pattern, h.field, h.span): h for h in hits}.values(),
+            key=lambda h: (order[h.field], h.span, h.pattern),
+        )
+        return Match(w.id, max(h.score for h in unique), tuple(unique))
+
+    def _hits(self, p: Pattern, fields: Iterable[_Field]) -> list[Hit]:
+        """The first occurrence of ``p`` in each field, as hits."""
+        hits = []
+        for f in fields:
+            occ = self._first(p, f)
+            if occ is not None:
+                start, end = f.folded.span(occ[0], occ[1])
+                hits.append(Hit(p.label, f.name, (start, end), f.folded.original[start:end], occ[2]))
+        return hits
+
+    def _first(self, p: Pattern, f: _Field) -> Occurrence | None:
+        if isinstance(p, Term):
+            return next(iter(self._occurrences(p, f)), None)
+        if isinstance(p, Regex):
+            m = self._regexes[p.source].search(f.folded.text)
+            return (m.start(), m.end(), 100.0) if m else None
+        return self._near(p, f)
+
+    def _occurrences(self, t: Term, f: _Field) -> list[Occurrence]:
+        found = f.found.get(self._slot_of[t.text])
+        if not found:
+            return []
+        out = []
+        excepts = [o for e in t.excepts for o in f.found.get(self._slot_of[e], ())]
+        for occ in found:
+            start, end, score = occ
+            if score < 100 and (t.fuzzy is None or score < t.fuzzy):
+                continue
+            if t.case:
+                a, b = f.folded.span(start, end)
+                if f.folded.original[a:b] != t.text:
+                    continue
+            if any(e[0] <= start and end <= e[1] for e in excepts):
+                continue
+            out.append(occ)
+        return out
+
+    def _near(self, p: Near, f: _Field) -> Occurrence | None:
+        firsts = [o for t in p.first for o in self._occurrences(t, f)]
+        if not firsts:
+            return None
+        seconds = [o for t in p.second for o in self._occurrences(t, f)]
+        best: Occurrence | None = None
+        for a in firsts:
+            for b in seconds:
+                if a[:2] == b[:2]:
+                    continue
+                lo, hi = (a, b) if a[0] <= b[0] else (b, a)
+                between = len(_TOKEN.findall(f.viewed, lo[1], hi[0])) if hi[0] > lo[1] else 0
+                if between > p.within:
+                    continue
+                occ = (lo[0], max(lo[1], hi[1]), min(a[2], b[2]))
+                if best is None or (occ[0], occ[1], -occ[2]) < (best[0], best[1], -best[2]):
+                    best = occ
+        return best
+
+
+def _patterns(w: Watchlist) -> Iterable[Pattern]:
+    yield from w.any
+    for group in w.all:
+        yield from group
+    yield from w.none
+
+
+def _terms(p: Pattern) -> Iterable[Term]:
+    if isinstance(p, Term):
+        yield p
+    elif isinstance(p, Near):
+        yield from p.first
+        yield from p.second

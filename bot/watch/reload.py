@@ -1,0 +1,79 @@
+"""Live watchlists: re-read the rule folder when a file changed, keeping the last good version. Reads files.
+
+``RuleBook.refresh()`` compares each ``*.yaml`` file's modification time and size with what it
+loaded last. When a file changed and is now broken, the last good version of that file stays
+active and the problem is reported in ``errors``; a new broken file adds only errors; a removed
+file takes its watchlist away.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.errors import RuleError
+from bot.watch.load import combine, parse_watchlist, rule_files
+from bot.watch.match import Matcher
+from bot.watch.model import Watchlist
+
+_Stamp = tuple[int, int]  # mtime_ns, size
+
+
+class RuleBook:
+    """The rules of one folder, reloaded on ``refresh()``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._stamps: dict[Path, _Stamp] = {}
+        self._good: dict[Path, Watchlist] = {}  # last good version per file
+        self._file_errors: dict[Path, list[RuleError]] = {}
+        self.watchlists: tuple[Watchlist, ...] = ()
+        self.errors: tuple[RuleError, ...] = ()
+        self.matcher = Matcher(())
+        self.refresh(force=True)
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Re-read when any rule file changed, appeared or disappeared. True if anything changed."""
+        stamps = self._scan()
+        if not force and stamps == self._stamps:
+            return False
+        for path in set(self._stamps) - set(stamps):
+            self._good.pop(path, None)
+            self._file_errors.pop(path, None)
+        for path, stamp in stamps.items():
+            if not force and self._stamps.get(path) == stamp:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                self._file_errors[path] = [RuleError(str(path), None, f"cannot read the file: {e}")]
+                continue
+            watchlist, errors = parse_watchlist(text, path=path)
+            if watchlist is not None:
+                self._good[path] = watchlist
+            elif path in self._good:
+                errors = [*errors, RuleError(str(path), None, "the last good version stays active")]
+            self._file_errors[path] = errors
+        self._stamps = stamps
+        ruleset = combine(
+            [(p, self._good.get(p), self._file_errors.get(p, [])) for p in sorted(set(stamps) | set(self._good))]
+        )
+        self.errors = ruleset.errors
+        if not self.folder.is_dir():
+            self.errors = (RuleError(str(self.folder), None, "no such folder of watchlists (*.yaml)"), *self.errors)
+        changed = ruleset.watchlists != self.watchlists
+        if changed or force:
+            self.watchlists = ruleset.watchlists
+            self.matcher = Matcher(self.watchlists)
+        return True
+
+    def _scan(self) -> dict[Path, _Stamp]:
+        stamps: dict[Path, _Stamp] = {}
+        if not self.folder.is_dir():
+            return stamps
+        for path in rule_files(self.folder):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamps[path] = (st.st_mtime_ns, st.st_size)
+        return stamps

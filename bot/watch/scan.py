@@ -1,0 +1,160 @@
+"""Find every phrase of every watchlist in a text in one pass, exact and fuzzy. Pure.
+
+Exact: one Aho-Corasick automaton (pyahocorasick) over all phrase keys; a raw hit of a phrase
+that starts or ends with a Latin letter or digit counts only on a word boundary, and CJK
+characters count as boundaries ("chip" hits "芯片chip行业" but not "Chipotle"); a phrase that
+starts and ends with CJK characters hits as a substring.
+
+Fuzzy (typos): only for Latin phrases with 6+ letters, and only the phrase's long words (6+
+letters) may differ; short words must be exact ("export bar" is not "export ban"). Each distinct
+word of the text is looked up once (then cached) against the long phrase words that share its
+first two letters, last two letters or first and last letter, with a length filter and a
+rapidfuzz cutoff. Only a word that is close to, but not equal to, a phrase word anchors a window
+of the phrase's length; that window is then scored against the whole phrase. So the cost grows
+with the text and the few near-misses in it, not with phrases x text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from bot.watch.text import is_word_char
+
+# A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
+WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
+MIN_FUZZY_LETTERS = 6
+_MULTIWORD_SLACK = 15  # a typo'd word inside a longer phrase may score lower than the phrase does
+_CACHE_LIMIT = 200_000
+
+Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    slot: int
+    index: int  # which word of the phrase the anchor stands for
+    words: tuple[str, ...]
+    key: str
+    threshold: int
+
+
+class Scanner:
+    """All occurrences of a fixed set of phrase keys (already folded with ``phrase_key``)."""
+
+    def __init__(self, keys: Sequence[str], thresholds: Sequence[int | None]) -> None:
+        self.keys = tuple(keys)
+        self._automaton = ahocorasick.Automaton()
+        for slot, key in enumerate(self.keys):
+            value = (slot, len(key), is_word_char(key[0]), is_word_char(key[-1]))
+            self._automaton.add_word(key, value)
+        self._empty = not self.keys
+        if not self._empty:
+            self._automaton.make_automaton()
+        self._windows: dict[str, list[_Window]] = defaultdict(list)
+        self._cutoff: dict[str, float] = {}
+        self._buckets: dict[str, set[str]] = defaultdict(set)
+        for slot, (key, threshold) in enumerate(zip(self.keys, thresholds, strict=True)):
+            if threshold is None or not fuzzy_eligible(key):
+                continue
+            words = tuple(key.split(" "))
+            cutoff = threshold if len(words) == 1 else threshold - _MULTIWORD_SLACK
+            for i, w in enumerate(words):
+                if len(w) >= MIN_FUZZY_LETTERS:
+                    self._windows[w].append(_Window(slot, i, words, key, threshold))
+                    self._cutoff[w] = min(self._cutoff.get(w, 100.0), cutoff)
+                    for b in _bucket_keys(w):
+                        self._buckets[b].add(w)
+        self._near: dict[str, tuple[str, ...]] = {}
+
+    def scan(self, text: str) -> dict[int, list[Occurrence]]:
+        """Occurrences per slot in the viewed text ``text``, exact ones scoring 100."""
+        found: dict[int, list[Occurrence]] = {}
+        if self._empty or not text:
+            return found
+        n = len(text)
+        for end, (slot, length, left, right) in self._automaton.iter(text):
+            start = end - length + 1
+            if left and start > 0 and is_word_char(text[start - 1]):
+                continue
+            if right and end + 1 < n and is_word_char(text[end + 1]):
+                continue
+            found.setdefault(slot, []).append((start, end + 1, 100.0))
+        if self._windows:
+            self._fuzzy(text, found)
+        return found
+
+    def _fuzzy(self, text: str, found: dict[int, list[Occurrence]]) -> None:
+        near = self._near
+        for w in WORD.findall(text):
+            r = near.get(w)
+            if r is None:
+                r = self._near_words(w)
+            if r:
+                break
+        else:
+            return
+        spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+        words = [s[2] for s in spans]
+        for j, w in enumerate(words):
+            r = near.get(w)
+            for v in r if r is not None else self._near_words(w):
+                for win in self._windows[v]:
+                    first = j - win.index
+                    last = first + len(win.words)
+                    if first < 0 or last > len(words):
+                        continue
+                    window = words[first:last]
+                    if any(len(p) < MIN_FUZZY_LETTERS and p != t for p, t in zip(win.words, window, strict=True)):
+                        continue
+                    joined = " ".join(window)
+                    if joined == win.key:
+                        continue
+                    score = fuzz.ratio(joined, win.key, score_cutoff=win.threshold)
+                    if not score:
+                        continue
+                    start, end = spans[first][0], spans[last - 1][1]
+                    slot_hits = found.setdefault(win.slot, [])
+                    if all(h[0] != start for h in slot_hits):
+                        slot_hits.append((start, end, round(score, 1)))
+                        slot_hits.sort()
+
+    def _near_words(self, w: str) -> tuple[str, ...]:
+        """Long phrase words close to (but not equal to) the text word ``w``; cached."""
+        result: tuple[str, ...] = ()
+        if len(w) >= MIN_FUZZY_LETTERS - 1:
+            candidates: set[str] = set()
+            for b in _bucket_keys(w):
+                candidates |= self._buckets.get(b, set())
+            close = []
+            for v in candidates:
+                if v == w:
+                    continue
+                cutoff = self._cutoff[v]
+                if abs(len(v) - len(w)) > (1 - cutoff / 100) * (len(v) + len(w)):
+                    continue
+                if Indel.normalized_similarity(w, v) * 100 >= cutoff:
+                    close.append(v)
+            result = tuple(close)
+        if len(self._near) >= _CACHE_LIMIT:
+            self._near.clear()
+        self._near[w] = result
+        return result
+
+
+def _bucket_keys(w: str) -> tuple[str, str, str]:
+    return ("^" + w[:2], "$" + w[-2:], "=" + w[0] + w[-1])
+
+
+def fuzzy_eligible(key: str) -> bool:
+    """A Latin phrase of whole words with 6+ letters, at least one word of 6+ letters."""
+    words = key.split(" ")
+    if " ".join(WORD.findall(key)) != key:
+        return False
+    return sum(len(w) for w in words) >= MIN_FUZZY_LETTERS and any(len(w) >= MIN_FUZZY_LETTERS for w in words)

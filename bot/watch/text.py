@@ -1,0 +1,156 @@
+"""Text folding for matching: NFKC, case folding and Traditional to Simplified Chinese. Pure.
+
+``fold(text)`` returns the folded text with a map back to the original, so a span found in
+the folded text can be reported as a span of the text the user sees. Patterns and texts are
+folded alike, so ``半導體``, ``半导体``, ``ＳＥＭＩ`` and ``Semi`` meet in the middle.
+
+How the map is kept cheap:
+- ASCII text (most English items) folds with ``str.lower`` and an identity map.
+- Other text goes through one ``str.translate`` with a table of every code point that NFKC or
+  case folding changes. When the length is unchanged, every character mapped to exactly one
+  character (no entry maps to nothing) and the map is again the identity; only text with
+  expanding characters ("…" -> "...", "ﬁ" -> "fi", "ß" -> "ss") builds an explicit map.
+- OpenCC's t2s (phrase and character dictionaries) maps every key to a value of the same
+  length, checked over its dictionaries when this module was written and guarded at run time:
+  a conversion that changes the length is redone character by character. t2s is not
+  idempotent for a few rare characters, so it is applied until the text stops changing.
+- Text whose combining marks are not composed (NFC) is folded per cluster (base character and
+  its marks), so "cafe\u0301" folds like "café".
+
+``view(folded)`` is what phrases are matched on: the folded text with dashes and line breaks
+turned into spaces and curly apostrophes straightened, one character for one, so
+"export-controlled" meets the phrase "export controlled".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain, repeat
+
+import opencc
+
+# Code points below this are Latin, Greek, Cyrillic, symbols...; from here on CJK and friends.
+CJK_START = "\u2e80"
+
+_T2S = opencc.OpenCC("t2s")
+
+_VIEW = str.maketrans(
+    {
+        "-": " ", "\u2010": " ", "\u2011": " ", "\u2012": " ", "\u2013": " ", "\u2014": " ", "\u2015": " ",
+        "\u2212": " ", "\t": " ", "\n": " ", "\r": " ", "\u2028": " ", "\u2029": " ", "\u3000": " ",
+        "\u2018": "'", "\u2019": "'", "\u02bc": "'",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A text folded for matching, with the way back to the original."""
+
+    original: str
+    text: str
+    # starts[i] / ends[i]: the original span of the character that produced text[i].
+    # None means identity (text[i] came from original[i]).
+    starts: tuple[int, ...] | None = None
+    ends: tuple[int, ...] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original ``[start, end)`` span of the folded span ``[start, end)``."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if start >= end:
+            at = self.starts[start] if start < len(self.starts) else len(self.original)
+            return at, at
+        return self.starts[start], self.ends[end - 1]
+
+
+@cache
+def _table() -> dict[int, str]:
+    """Every code point (planes 0-2) that NFKC + case folding changes, to what it becomes."""
+    table: dict[int, str] = {}
+    for cp in chain(range(0xD800), range(0xE000, 0x30000)):
+        ch = chr(cp)
+        folded = _fold_chars(ch)
+        if folded != ch:
+            table[cp] = folded
+    return table
+
+
+def _fold_chars(s: str) -> str:
+    """NFKC and case folding until stable (case folding can undo NFKC and the other way round)."""
+    for _ in range(4):
+        out = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", s).casefold())
+        if out == s:
+            break
+        s = out
+    return s
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` (NFKC, casefold, Traditional to Simplified) keeping a map to the original."""
+    if text.isascii():
+        lowered = text.lower()
+        return Folded(text, lowered)
+    if unicodedata.is_normalized("NFC", text):
+        out = text.translate(_table())
+        if len(out) == len(text):
+            return Folded(text, _t2s(out))
+        pieces = [_table().get(ord(c), c) for c in text]
+        spans = [(i, i + 1) for i in range(len(text))]
+    else:
+        pieces, spans = _clusters(text)
+    lengths = [len(p) for p in pieces]
+    starts = tuple(chain.from_iterable(repeat(s, n) for (s, _), n in zip(spans, lengths, strict=True)))
+    ends = tuple(chain.from_iterable(repeat(e, n) for (_, e), n in zip(spans, lengths, strict=True)))
+    return Folded(text, _t2s("".join(pieces)), starts, ends)
+
+
+def _clusters(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Fold per cluster (a base character and the combining marks after it)."""
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and unicodedata.combining(text[j]):
+            j += 1
+        pieces.append(_fold_chars(text[i:j]))
+        spans.append((i, j))
+        i = j
+    return pieces, spans
+
+
+def _t2s(text: str) -> str:
+    """Traditional to Simplified, length-preserving, applied until stable."""
+    if not text or max(text) < CJK_START:
+        return text
+    for _ in range(3):
+        out = _T2S.convert(text)
+        if len(out) != len(text):
+            out = "".join(c if len(c2 := _T2S.convert(c)) != 1 else c2 for c in text)
+        if out == text:
+            break
+        text = out
+    return text
+
+
+def normalize(text: str) -> str:
+    """The folded form of ``text`` (what regexes see)."""
+    return fold(text).text
+
+
+def view(text: str) -> str:
+    """The folded text as phrases see it: dashes and line breaks as spaces, straight apostrophes."""
+    return text.translate(_VIEW)
+
+
+def phrase_key(phrase: str) -> str:
+    """A pattern phrase folded and viewed like text, with runs of spaces collapsed."""
+    return " ".join(view(normalize(phrase)).split())
+
+
+def is_word_char(c: str) -> bool:
+    """A character that continues a Latin word (letters and digits before the CJK blocks)."""
+    return c < CJK_START and c.isalnum()

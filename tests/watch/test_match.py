@@ -1,0 +1,93 @@
+"""The matcher: each pattern form of DESIGN.md, boundaries, folding, fuzzy, except, near, all/none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.watch import Matcher, parse_watchlist, to_json
+
+EXAMPLE = """
+id: gallium
+name: Gallium and germanium
+any:
+  - gallium
+  - 镓
+  - {term: germanium, fuzzy: false}
+  - {term: GaN, case: true}
+  - {regex: 'ga(llium)? nitride'}
+  - {term: chip, except: [potato chip, poker chip]}
+  - {near: [[export, exports, 出口], [curb, curbs, ban, controls, 管制, 限制]], within: 4}
+  - semiconductor
+all:
+  - [China, Chinese, 中国, 对华]
+none:
+  - recipe
+"""
+
+
+def matcher(text: str = EXAMPLE) -> Matcher:
+    w, errors = parse_watchlist(text, path=Path("rules/x.yaml"))
+    assert w is not None, errors
+    return Matcher([w])
+
+
+def hits(title: str, lede: str = "") -> list[tuple[str, str]]:
+    return [(h.pattern, h.text) for m in matcher().match({"title": title, "lede": lede}) for h in m.hits]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("China curbs gallium", [("China", "China"), ("gallium", "gallium")]),
+        ("中國對鎵實施出口管制", [("中国", "中國"), ("镓", "鎵"), ("near(export…, curb…)/4", "出口管制")]),
+        ("Chinese chip maker", [("Chinese", "Chinese"), ("chip", "chip")]),
+        ("Chinese potato chip maker", []),
+        ("Chinese Chipotle opens", []),
+        ("中国chip行业", [("中国", "中国"), ("chip", "chip")]),
+        ("China GaN wafers", [("China", "China"), ("GaN", "GaN")]),
+        ("China gan wafers", []),
+        ("China germanium", [("China", "China"), ("germanium", "germanium")]),
+        ("China germanum", []),
+        ("China semiconducter news", [("China", "China"), ("semiconductor", "semiconducter")]),
+        ("ＣＨＩＮＡ gallium nitride", [("China", "ＣＨＩＮＡ"), ("gallium", "gallium"),
+                                       ("re:ga(llium)? nitride", "gallium nitride")]),
+        ("China gallium recipe", []),
+        ("gallium prices", []),
+        ("China: exports face new curbs", [("China", "China"), ("near(export…, curb…)/4", "exports face new curbs")]),
+        ("China: exports a b c d e curbs", []),
+    ],
+)
+def test_patterns(title: str, expected: list[tuple[str, str]]) -> None:
+    assert sorted(hits(title)) == sorted(expected)
+
+
+def test_hit_shape_and_order() -> None:
+    m = matcher().match({"title": "Gallium: China acts", "lede": "China and gallium again"})
+    assert [to_json(x) for x in m] == [
+        {
+            "watchlist": "gallium",
+            "score": 100.0,
+            "hits": [
+                {"pattern": "gallium", "field": "title", "span": [0, 7], "text": "Gallium", "score": 100.0},
+                {"pattern": "China", "field": "title", "span": [9, 14], "text": "China", "score": 100.0},
+                {"pattern": "China", "field": "lede", "span": [0, 5], "text": "China", "score": 100.0},
+                {"pattern": "gallium", "field": "lede", "span": [10, 17], "text": "gallium", "score": 100.0},
+            ],
+        }
+    ]
+
+
+def test_fuzzy_score_below_100() -> None:
+    [m] = matcher().match({"title": "China semiconducter"})
+    assert [h.score for h in m.hits] == [100.0, 92.3]
+    assert m.score == 100.0  # the best hit's score
+
+
+def test_spans_map_back_through_expanding_characters() -> None:
+    title = "ﬁne… China’s ﬁrst gallium"
+    [m] = matcher().match({"title": title})
+    for h in m.hits:
+        assert title[h.span[0] : h.span[1]] == h.text
+    assert [h.text for h in m.hits] == ["China", "gallium"]
