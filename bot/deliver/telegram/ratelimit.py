@@ -1,0 +1,159 @@
+"""Our pacing of Bot API requests, plugged into python-telegram-bot as a BaseRateLimiter. IO: sleeps.
+
+Telegram's documented limits are at most one message per second to a chat, 20 per minute to a
+group and 30 per second overall. PTB's AIORateLimiter does not pace private chats and lets bursts
+through, so we schedule every message ourselves: each request reserves a time slot that keeps
+
+- consecutive slots of one chat at least ``chat_interval`` apart,
+- a group at most ``group_limit`` slots in any ``group_period`` window,
+- all slots at least ``spacing`` apart, so any one-second window holds at most 1/spacing + 1,
+
+and then sleeps until its slot. The default spacing (1/28 s) leaves the server-side 30/s window two
+messages of margin for network jitter. Slots are reserved under a lock, in request order, so pacing
+is fair and deterministic. Only requests that post into a chat are paced; getUpdates never comes
+here (PTB) and the other calls (getChatMember, answerCallbackQuery, setMyCommands) pass straight
+through. A 429 ``RetryAfter`` holds that chat for the time asked and, when the wait is short,
+retries; otherwise it propagates (the sender turns it into a retry later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+import warnings
+from collections import deque
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger("watchbot.telegram")
+
+PACED_PREFIXES = ("send", "copyMessage", "forwardMessage", "editMessage")
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The wait a 429 asked for, in seconds (PTB returns an int or a timedelta, with a warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def is_group(chat_id: object) -> bool:
+    """Groups, supergroups and channels have negative ids (or an @username)."""
+    if isinstance(chat_id, str) and not chat_id.lstrip("-").isdigit():
+        return True
+    try:
+        return int(str(chat_id)) < 0
+    except ValueError:
+        return False
+
+
+class Pacer(BaseRateLimiter[None]):
+    """Slot scheduling for Bot API messages; defaults are Telegram's limits with a margin."""
+
+    def __init__(self, *, per_second: float = 28.0, chat_interval: float = 1.05, group_limit: int = 20,
+                 group_period: float = 61.0, max_retries: int = 2, max_retry_wait: float = 60.0,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.spacing = 1.0 / per_second
+        self.chat_interval = chat_interval
+        self.group_limit = group_limit
+        self.group_period = group_period
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._slots: list[float] = []  # overall, sorted
+        self._chat_next: dict[str, float] = {}
+        self._group_log: dict[str, deque[float]] = {}
+        self._reserved = 0
+
+    def now(self) -> float:
+        return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+    async def initialize(self) -> None:
+        """Nothing to open: the state is in memory."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat = data.get("chat_id")
+        if chat is None or not endpoint.startswith(PACED_PREFIXES):
+            return await callback(*args, **kwargs)
+        key = str(chat)
+        attempt = 0
+        while True:
+            await self.wait_turn(key)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as e:
+                wait = retry_after_seconds(e)
+                self.hold(key, wait)
+                attempt += 1
+                if attempt > self.max_retries or wait > self.max_retry_wait:
+                    raise
+                log.info("telegram: flood control for chat %s, retrying in %.0f s", key, wait)
+
+    async def wait_turn(self, chat: str) -> float:
+        """Reserve the next slot for a message to ``chat`` and sleep until it; returns the slot time."""
+        async with self._lock:
+            slot = self._reserve(chat, self.now())
+        delay = slot - self.now()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return slot
+
+    def hold(self, chat: str, seconds: float) -> None:
+        """Flood control: nothing goes to ``chat`` for ``seconds``."""
+        until = self.now() + seconds
+        self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
+
+    def _reserve(self, chat: str, now: float) -> float:
+        slot = max(now, self._chat_next.get(chat, now))
+        group = None
+        if is_group(chat):
+            group = self._group_log.setdefault(chat, deque())
+            while group and group[0] <= now - self.group_period:
+                group.popleft()
+            if len(group) >= self.group_limit:
+                slot = max(slot, group[-self.group_limit] + self.group_period)
+        slot = self._free_overall(slot)
+        bisect.insort(self._slots, slot)
+        self._chat_next[chat] = slot + self.chat_interval
+        if group is not None:
+            group.append(slot)
+        self._reserved += 1
+        if self._reserved % 512 == 0:
+            self._prune(now)
+        return slot
+
+    def _free_overall(self, at: float) -> float:
+        """The earliest time >= ``at`` at least ``spacing`` away from every reserved slot."""
+        slots, gap = self._slots, self.spacing
+        i = bisect.bisect_left(slots, at - gap)
+        candidate = at
+        while i < len(slots):
+            if slots[i] >= candidate + gap - 1e-9:
+                break  # the next reserved slot is far enough ahead
+            candidate = max(candidate, slots[i] + gap)
+            i += 1
+        return candidate
+
+    def _prune(self, now: float) -> None:
+        keep = bisect.bisect_left(self._slots, now - 2.0)
+        del self._slots[:keep]
+        self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+        self._group_log = {k: v for k, v in self._group_log.items() if v and v[-1] > now - self.group_period}
