@@ -8,6 +8,9 @@ JSON Feed is read here. Two things happen before feedparser sees the bytes:
 - The HTTP headers go along (lower-cased, plus content-location), because feedparser decodes
   a GBK feed without an XML encoding declaration only when it sees the Content-Type charset.
 
+Most feeds are well-formed UTF-8 and go through the lxml fast path (bot/feeds/fastpath.py);
+feedparser reads everything else.
+
 A body with nothing feed-like in it (an HTML page, an empty body, JSON that is not a JSON Feed)
 raises ParseError with a reason a person understands; a feed with defects still yields what it can.
 """
@@ -17,37 +20,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from time import struct_time
 from typing import Any
 
 import feedparser
 
 from bot.errors import ParseError
+from bot.feeds.fastpath import parse_fast
+from bot.feeds.model import Entry, ParsedFeed, utc_from_struct
 
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One raw entry as the feed gave it, before normalization."""
-
-    title: str
-    link: str | None
-    guid: str | None
-    content_html: str  # the fullest HTML the entry carries (content, else summary)
-    published: datetime | None  # published, else updated; UTC
-    author: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFeed:
-    """What a feed body yielded."""
-
-    title: str
-    link: str | None
-    language: str | None
-    entries: tuple[Entry, ...]
-    warning: str | None = None  # set when the feed was malformed but still readable
+__all__ = ["Entry", "ParsedFeed", "parse_feed", "strip_dtd"]
 
 
 # A DOCTYPE with or without an internal subset, and stray ENTITY declarations.
@@ -79,10 +61,14 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
         return _parse_json_feed(body, url)
 
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    body = strip_dtd(body)
+    fast = parse_fast(body, url=url, headers=response_headers)
+    if fast is not None:
+        return fast
     if url:
         response_headers.setdefault("content-location", url)
     parsed = feedparser.parse(
-        strip_dtd(body),
+        body,
         response_headers=response_headers,
         sanitize_html=False,  # we never render feed HTML; the lede is extracted as text
         resolve_relative_uris=False,
@@ -114,18 +100,9 @@ def _entry(e: Any) -> Entry:
         link=e.get("link") or None,
         guid=e.get("id") or None,
         content_html=html or "",
-        published=_utc(published),
+        published=utc_from_struct(published),
         author=e.get("author") or None,
     )
-
-
-def _utc(value: struct_time | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime(*value[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
 
 
 def _text(value: object) -> str:
@@ -177,3 +154,4 @@ def _iso(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
