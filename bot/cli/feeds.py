@@ -43,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
               "    failures:     none")
         print(f"    items:        {f.items_total}")
         print(f"    next poll:    {when(f.next_poll_at, now) if f.next_poll_at else 'at the next poll'}")
-    print(f"{len(states)} feeds, {failing} failing")
+    print(f"{len(states)} feed{'s' * (len(states) != 1)}, {failing} failing")
     return 0
