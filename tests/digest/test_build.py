@@ -1,0 +1,117 @@
+"""The pure digest builder: grouping, order, "also in", zones, nothing-pending."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.digest import PendingMatch, build_digest, one_line
+
+NOW = datetime(2026, 3, 27, 0, 30, tzinfo=UTC)
+
+
+def pm(match_id: int, identity: str, watchlist: str, *, title: str = "", minutes_ago: int = 0,
+       feeds: tuple[str, ...] = ("Reuters",), link: str | None = "https://news.example/x",
+       published: bool = True, terms: tuple[str, ...] = ()) -> PendingMatch:
+    when = NOW - timedelta(minutes=minutes_ago)
+    return PendingMatch(match_id=match_id, identity=identity, watchlist=watchlist, matched_at=NOW,
+                        title=title or f"story {identity}", link=link, lede="", published=when if published else None,
+                        feeds=feeds, terms=terms)
+
+
+def test_groups_by_watchlist_in_recipient_order_newest_first() -> None:
+    pending = [
+        pm(1, "old", "semiconductors", minutes_ago=300),
+        pm(2, "new", "semiconductors", minutes_ago=5),
+        pm(3, "ec", "export-controls", minutes_ago=60),
+    ]
+    d = build_digest("r", pending, watchlists=["export-controls", "semiconductors"], zone="UTC", now=NOW)
+    assert d is not None
+    assert [s.watchlist for s in d.sections] == ["export-controls", "semiconductors"]
+    assert [i.identity for i in d.sections[1].items] == ["new", "old"]
+    assert d.counts() == [("export-controls", 1), ("semiconductors", 2)]
+    assert d.total == 3
+    assert d.match_ids == (1, 2, 3)
+
+
+def test_each_story_once_with_its_other_watchlists_and_feeds() -> None:
+    pending = [
+        pm(1, "a", "semiconductors", feeds=("RFI 中文", "BBC 中文", "RFI 中文", "Reuters")),
+        pm(2, "a", "asml", feeds=("RFI 中文", "BBC 中文", "Reuters"), terms=("阿斯麦",)),
+    ]
+    d = build_digest("r", pending, watchlists=["asml", "semiconductors"], zone="UTC", now=NOW,
+                     names={"semiconductors": "Semiconductors"})
+    assert d is not None
+    assert [s.watchlist for s in d.sections] == ["asml"]
+    item = d.sections[0].items[0]
+    assert item.source == "RFI 中文"
+    assert item.also_in == ("BBC 中文", "Reuters")
+    assert item.also_matched == ("Semiconductors",)
+    assert item.terms == ("阿斯麦",)
+    assert d.match_ids == (1, 2)  # both matches are settled by this one listing
+
+
+def test_all_watchlists_when_none_named_sorted_by_id() -> None:
+    d = build_digest("r", [pm(1, "x", "semiconductors"), pm(2, "y", "asml")], watchlists=[], zone="UTC", now=NOW)
+    assert d is not None and [s.watchlist for s in d.sections] == ["asml", "semiconductors"]
+
+
+def test_other_watchlists_are_not_listed_but_settled() -> None:
+    d = build_digest("r", [pm(1, "x", "asml"), pm(2, "y", "gallium")], watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None and d.total == 1 and d.match_ids == (1, 2)
+
+
+@pytest.mark.parametrize(("zone", "shown", "label"), [
+    ("Asia/Shanghai", "2026-03-27 08:25", "Asia/Shanghai (CST, UTC+08:00)"),
+    ("America/New_York", "2026-03-26 20:25", "America/New_York (EDT, UTC-04:00)"),
+    ("UTC", "2026-03-27 00:25", "UTC (UTC+00:00)"),
+])
+def test_times_in_the_recipients_zone(zone: str, shown: str, label: str) -> None:
+    d = build_digest("r", [pm(1, "x", "asml", minutes_ago=5)], watchlists=["asml"], zone=zone, now=NOW)
+    assert d is not None
+    assert f"{d.sections[0].items[0].when:%Y-%m-%d %H:%M}" == shown
+    assert d.zone_label() == label
+
+
+def test_published_in_the_future_or_missing_falls_back_to_matched_time() -> None:
+    future = PendingMatch(1, "f", "asml", NOW - timedelta(minutes=3), "t", None, "", NOW + timedelta(days=3), ("A",))
+    d = build_digest("r", [future, pm(2, "n", "asml", published=False)], watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None
+    whens = {i.identity: i.when for i in d.sections[0].items}
+    assert whens == {"f": NOW - timedelta(minutes=3), "n": NOW}
+
+
+def test_nothing_pending_gives_nothing_unless_send_empty() -> None:
+    assert build_digest("r", [], watchlists=["asml"], zone="UTC", now=NOW) is None
+    assert build_digest("r", [pm(1, "x", "gallium")], watchlists=["asml"], zone="UTC", now=NOW) is None
+    d = build_digest("r", [], watchlists=["asml"], zone="UTC", now=NOW, send_empty=True)
+    assert d is not None and d.empty and d.subject() == "Watchbot digest 2026-03-27: no new stories"
+
+
+def test_subject_has_date_in_zone_and_counts() -> None:
+    d = build_digest("r", [pm(1, "x", "asml"), pm(2, "y", "asml"), pm(3, "z", "export-controls")],
+                     watchlists=["asml", "export-controls"], zone="Asia/Shanghai", now=NOW,
+                     names={"asml": "ASML 阿斯麦"})
+    assert d is not None
+    assert d.subject() == "Watchbot digest 2026-03-27: 3 stories (ASML 阿斯麦 2, export-controls 1)"
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("a\r\nBcc: x@evil.example", "a Bcc: x@evil.example"),
+    ("  tabs\tand\u2028separators\x00 ", "tabs and separators"),
+    ("中文\n标题", "中文 标题"),
+])
+def test_feed_text_is_one_line(raw: str, clean: str) -> None:
+    assert one_line(raw) == clean
+    d = build_digest("r", [pm(1, "x", "asml", title=raw)], watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None and d.sections[0].items[0].title == clean
+
+
+@pytest.mark.parametrize(("link", "kept"), [
+    ("https://a.example/x?y=1", True), ("http://a.example", True), ("javascript:alert(1)", False),
+    ("data:text/html,<b>", False), ("https://a.example/\r\nX: y", False), (None, False),
+])
+def test_only_http_links_are_offered(link: str | None, kept: bool) -> None:
+    d = build_digest("r", [pm(1, "x", "asml", link=link)], watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None and (d.sections[0].items[0].link is not None) is kept

@@ -1,0 +1,197 @@
+"""Email digests: the composed message as a mail client parses it, and sending to a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+
+from bot.config import EmailConfig
+from bot.deliver.email import SmtpSender, compose
+from bot.digest import Digest, PendingMatch, build_digest
+from bot.errors import PermanentDeliveryError, TemporaryDeliveryError
+from tests.doubles.smtp import RawServer, SmtpServer, TlsCerts, closed_port
+
+NOW = datetime(2026, 3, 27, 0, 30, tzinfo=UTC)
+HOSTILE = "Chips <script>alert('x')</script> & \"more\"\r\nBcc: victim@evil.example"
+
+
+def digest(zone: str = "Asia/Shanghai") -> Digest:
+    pending = [
+        PendingMatch(1, "a", "asml", NOW, "阿斯麦：对华出口光刻机须获荷兰许可", "https://rfi.example/a",
+                     "荷兰政府宣布新规。", NOW - timedelta(hours=2), ("RFI 中文", "BBC 中文", "DW 中文"), ("阿斯麦",)),
+        PendingMatch(2, "a", "semiconductors", NOW, "阿斯麦：对华出口光刻机须获荷兰许可", "https://rfi.example/a",
+                     "", NOW - timedelta(hours=2), ("RFI 中文",)),
+        PendingMatch(3, "b", "semiconductors", NOW, HOSTILE, "https://news.example/b?x=1&y=2", "lede & <b>bold</b>",
+                     NOW - timedelta(minutes=10), ("Reuters",)),
+    ]
+    d = build_digest("r", pending, watchlists=["asml", "semiconductors"], zone=zone, now=NOW,
+                     names={"asml": "ASML 阿斯麦", "semiconductors": "Semiconductors"})
+    assert d is not None
+    return d
+
+
+def parse(msg: EmailMessage) -> EmailMessage:
+    """The message as a client sees it after the wire."""
+    return message_from_bytes(msg.as_bytes(policy=policy.SMTP), policy=policy.default)  # type: ignore[return-value]
+
+
+def parts(msg: EmailMessage) -> tuple[str, str]:
+    text = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_multipart_with_both_parts_utf8_headers() -> None:
+    msg = parse(compose(digest(), sender="监控机器人 <alerts@example.com>", to="分析师 <a@example.com>", now=NOW))
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg["Subject"] == "Watchbot digest 2026-03-27: 2 stories (ASML 阿斯麦 1, Semiconductors 1)"
+    assert msg["From"].addresses[0].display_name == "监控机器人"
+    assert msg["To"].addresses[0].addr_spec == "a@example.com"
+    assert msg["Date"].datetime == NOW
+    assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith("@example.com>")
+    raw = compose(digest(), sender="监控机器人 <alerts@example.com>", to="a@example.com", now=NOW).as_bytes(
+        policy=policy.SMTP)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    head.decode("ascii")  # every header is 7-bit on the wire (RFC 2047 encoded-words)
+    assert b"=?utf-8?" in head
+
+
+def test_text_and_html_hold_the_same_stories_grouped_with_also_in_and_local_times() -> None:
+    text, html = parts(parse(compose(digest(), sender="w@example.com", to="a@example.com", now=NOW)))
+    for body in (text, html):
+        assert body.index("ASML 阿斯麦") < body.index("阿斯麦：对华出口光刻机须获荷兰许可") < body.index("Chips")
+        assert body.count("阿斯麦：对华出口光刻机须获荷兰许可") == 1  # once, though it matched two watchlists
+        assert "also in: BBC 中文, DW 中文" in body
+        assert "2026-03-27 06:30" in body  # published 22:30 UTC, shown in Asia/Shanghai
+        assert "Asia/Shanghai (CST, UTC+08:00)" in body
+    assert "https://rfi.example/a" in text
+    assert 'href="https://news.example/b?x=1&amp;y=2"' in html
+
+
+def test_hostile_titles_are_escaped_in_html_and_never_make_headers() -> None:
+    sent = compose(digest(), sender="w@example.com", to="a@example.com", now=NOW)
+    msg = parse(sent)
+    assert msg["Bcc"] is None and "victim" not in str(msg.items())
+    assert {k.lower() for k in msg} == {"subject", "from", "to", "date", "message-id", "auto-submitted",
+                                        "mime-version", "content-type"}
+    text, html = parts(msg)
+    assert "<script>" not in html
+    assert "Chips &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;more&#34; Bcc: victim@evil.example" in html
+    assert "lede &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "Chips <script>alert('x')</script> & \"more\" Bcc: victim@evil.example" in text  # text is text
+
+
+def test_html_is_mail_client_friendly() -> None:
+    _, html = parts(parse(compose(digest(), sender="w@example.com", to="a@example.com", now=NOW)))
+    lowered = html.lower()
+    assert "<script" not in lowered and "<style" not in lowered and "<link" not in lowered
+    assert "<table" in lowered and 'style="' in lowered
+
+
+def test_empty_digest_says_so() -> None:
+    d = build_digest("r", [], watchlists=["asml"], zone="UTC", now=NOW, send_empty=True)
+    assert d is not None
+    text, html = parts(parse(compose(d, sender="w@example.com", to="a@example.com", now=NOW)))
+    assert "No new stories" in text and "No new stories" in html
+
+
+# --- sending ---------------------------------------------------------------------------------------------
+
+
+def config(server: SmtpServer | RawServer | None, *, security: str = "none", port: int | None = None,
+           username: str | None = None, password: str | None = None) -> EmailConfig:
+    return EmailConfig(host="127.0.0.1", port=port or (server.port if server else closed_port()), security=security,
+                       username=username, password=password, sender="监控机器人 <alerts@example.com>")
+
+
+def messages(*to: str) -> list[EmailMessage]:
+    return [compose(digest(), sender="监控机器人 <alerts@example.com>", to=t, now=NOW) for t in to]
+
+
+async def test_plain_send_arrives_intact(smtp: SmtpServer) -> None:
+    results = await SmtpSender(config(smtp), timeout=5).send(messages("a@example.com", "b@example.com"))
+    assert results == [None, None]
+    assert [m.rcpt_tos for m in smtp.messages] == [("a@example.com",), ("b@example.com",)]
+    got = smtp.messages[0]
+    assert got.mail_from == "alerts@example.com" and not got.tls
+    assert got.message["Subject"] == "Watchbot digest 2026-03-27: 2 stories (ASML 阿斯麦 1, Semiconductors 1)"
+    assert "阿斯麦：对华出口光刻机须获荷兰许可" in parts(got.message)[1]
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+async def test_tls_with_auth(security: str, certs: TlsCerts) -> None:
+    with SmtpServer(tls=security, certs=certs, auth=("digest", "s3cret")) as server:
+        sender = SmtpSender(config(server, security=security, username="digest", password="s3cret"),
+                            timeout=5, tls_context=certs.client_context())
+        assert await sender.send(messages("a@example.com")) == [None]
+    assert server.messages[0].tls and server.messages[0].login == "digest"
+
+
+async def test_wrong_password_is_temporary_and_names_the_keys(certs: TlsCerts) -> None:
+    with SmtpServer(tls="starttls", certs=certs, auth=("digest", "s3cret")) as server:
+        sender = SmtpSender(config(server, security="starttls", username="digest", password="wrong"),
+                            timeout=5, tls_context=certs.client_context())
+        [error] = await sender.send(messages("a@example.com"))
+    assert isinstance(error, TemporaryDeliveryError)
+    assert "email.username" in error.reason and "wrong" not in str(error)
+    assert server.messages == []
+
+
+async def test_starttls_required_but_not_configured_is_temporary(certs: TlsCerts) -> None:
+    with SmtpServer(tls="starttls", certs=certs) as server:
+        [error] = await SmtpSender(config(server), timeout=5).send(messages("a@example.com"))
+    assert isinstance(error, TemporaryDeliveryError) and server.messages == []
+
+
+async def test_untrusted_certificate_is_temporary(certs: TlsCerts) -> None:
+    with SmtpServer(tls="ssl", certs=certs) as server:  # the client does not trust the test CA
+        [error] = await SmtpSender(config(server, security="ssl"), timeout=5).send(messages("a@example.com"))
+    assert isinstance(error, TemporaryDeliveryError) and server.messages == []
+
+
+async def test_refused_is_temporary_for_every_message() -> None:
+    results = await SmtpSender(config(None), timeout=5).send(messages("a@example.com", "b@example.com"))
+    assert all(isinstance(r, TemporaryDeliveryError) for r in results) and len(results) == 2
+    assert "cannot reach" in results[0].reason  # type: ignore[union-attr]
+
+
+async def test_421_greeting_is_temporary() -> None:
+    with RawServer(b"421 4.3.2 Service not available, closing channel\r\n") as server:
+        [error] = await SmtpSender(config(server), timeout=5).send(messages("a@example.com"))
+    assert isinstance(error, TemporaryDeliveryError) and "421" in error.reason
+
+
+async def test_451_at_data_is_temporary(smtp: SmtpServer) -> None:
+    smtp.data_reply = "451 4.3.0 Local error, try again"
+    results = await SmtpSender(config(smtp), timeout=5).send(messages("a@example.com", "b@example.com"))
+    assert all(isinstance(r, TemporaryDeliveryError) and "451" in r.reason for r in results)
+    assert smtp.messages == []
+
+
+async def test_550_for_one_recipient_is_permanent_and_does_not_block_the_others(smtp: SmtpServer) -> None:
+    smtp.reject["gone@example.com"] = "550 5.1.1 No such user"
+    results = await SmtpSender(config(smtp), timeout=5).send(
+        messages("a@example.com", "gone@example.com", "b@example.com"))
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], PermanentDeliveryError) and "550" in results[1].reason
+    assert [m.rcpt_tos for m in smtp.messages] == [("a@example.com",), ("b@example.com",)]
+
+
+async def test_450_for_a_recipient_is_temporary(smtp: SmtpServer) -> None:
+    smtp.reject["busy@example.com"] = "450 4.2.1 Mailbox busy"
+    [error] = await SmtpSender(config(smtp), timeout=5).send(messages("busy@example.com"))
+    assert isinstance(error, TemporaryDeliveryError)
+
+
+async def test_a_server_that_hangs_times_out_as_temporary() -> None:
+    with RawServer(None) as server:
+        started = asyncio.get_running_loop().time()
+        [error] = await SmtpSender(config(server), timeout=0.5).send(messages("a@example.com"))
+        elapsed = asyncio.get_running_loop().time() - started
+    assert isinstance(error, TemporaryDeliveryError) and "no answer" in error.reason
+    assert elapsed < 30  # it ends (a bound, not a speed claim)
