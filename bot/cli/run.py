@@ -1,0 +1,31 @@
+"""`watchbot run`: the service (scheduler, Telegram bot, deliveries, digests) until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.cli.common import add_command, add_config_option, config_from
+from bot.observe import setup_logging
+from bot.service import run_service
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = add_command(
+        commands, "run", help="run the service: poll on schedule, alert, send digests",
+        description="Run watchbot as a service: poll every feed at its interval (honouring backoff and "
+                    "Retry-After), match new items, send alerts (Telegram, or the console without it), "
+                    "send digests on schedule and reload changed rule files. Prints one line on what it "
+                    "will do, logs one line per poll on stderr, and stops cleanly on SIGTERM or Ctrl-C.",
+        example="  watchbot run --config config.toml\n  watchbot run --config config.toml --log-format json",
+    )
+    add_config_option(p)
+    p.add_argument("--log-format", choices=("text", "json"), default="text",
+                   help="log lines as plain text (default) or one JSON object per line")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)  # config errors end here, before anything opens
+    setup_logging(args.log_format)
+    return asyncio.run(run_service(config, json_logs=args.log_format == "json"))

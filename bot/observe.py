@@ -1,0 +1,172 @@
+"""What the service shows about itself: logging set-up, Prometheus metrics, /healthz and /metrics. Does IO.
+
+- ``setup_logging("text" | "json")``: one line per record on stderr; JSON lines carry ``key=value``
+  pairs of the message (the pipeline's poll line: status, ms, items, new, matched) as fields too.
+- ``Metrics``: the counters, gauges and the poll latency histogram, in a registry of their own.
+- ``HttpEndpoint``: a tiny asyncio HTTP/1.1 server for ``[http] listen``: ``GET /healthz`` answers
+  200 or 503 with a JSON body, ``GET /metrics`` the Prometheus text format. Nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot.deliver.outbox import DrainReport
+from bot.errors import WatchbotError
+from bot.pipeline import FeedResult
+
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram", "aiosmtplib", "asyncio")
+_PAIR = re.compile(r"(?<!\S)([a-z_]+)=(\S+)")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: ts, level, logger, msg (and exc), plus the message's key=value pairs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        data: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name, "msg": message,
+        }
+        for key, value in _PAIR.findall(message):
+            if key not in data:
+                data[key] = _number(value)
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def _number(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return None if text == "None" else text
+
+
+def setup_logging(fmt: str = "text", *, level: int = logging.INFO) -> None:
+    """Send every record to stderr as text or JSON lines; libraries' chatter only from WARNING up."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class Metrics:
+    """The service's Prometheus metrics, in their own registry (so tests can make several)."""
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.polls = Counter("watchbot_polls", "Feed polls finished (any outcome).", registry=r)
+        self.poll_failures = Counter("watchbot_poll_failures", "Feed polls that failed.", registry=r)
+        self.items = Counter("watchbot_items_fetched", "Items in fetched feed bodies.", registry=r)
+        self.new_items = Counter("watchbot_items_new", "Items never seen before.", registry=r)
+        self.matches = Counter("watchbot_matches", "New items that matched a watchlist.", registry=r)
+        self.enqueued = Counter("watchbot_alerts_enqueued", "Alerts written to the outbox.", registry=r)
+        self.sent = Counter("watchbot_alerts_sent", "Alerts a peer accepted.", ["channel"], registry=r)
+        self.failed = Counter("watchbot_alerts_failed", "Alert sends that failed and will be retried.",
+                              ["channel"], registry=r)
+        self.dead = Counter("watchbot_alerts_dead_lettered", "Alerts moved to the dead-letter state.",
+                            ["channel"], registry=r)
+        self.outbox = Gauge("watchbot_outbox_depth", "Outbox rows by state.", ["state"], registry=r)
+        self.latency = Histogram("watchbot_poll_duration_seconds", "Time to fetch, parse and match one feed.",
+                                 buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60), registry=r)
+        self.last_poll = Gauge("watchbot_last_poll_timestamp_seconds", "When the last poll finished.",
+                               registry=r)
+        self.watchlists = Gauge("watchbot_watchlists", "Active watchlists.", registry=r)
+        self.rule_errors = Gauge("watchbot_rule_errors", "Problems in rule files.", registry=r)
+        self.feeds = Gauge("watchbot_feeds", "Configured feeds.", registry=r)
+
+    def poll(self, result: FeedResult, finished: float) -> None:
+        self.polls.inc()
+        if result.error:
+            self.poll_failures.inc()
+        self.items.inc(result.items)
+        self.new_items.inc(result.new)
+        self.matches.inc(result.matched)
+        self.enqueued.inc(result.alerts)
+        self.latency.observe(result.ms / 1000)
+        self.last_poll.set(finished)
+
+    def delivery(self, reports: Mapping[str, DrainReport]) -> None:
+        for channel, report in reports.items():
+            self.sent.labels(channel).inc(report.sent)
+            self.failed.labels(channel).inc(report.retried)
+            self.dead.labels(channel).inc(report.dead)
+
+    def outbox_depth(self, counts: Mapping[str, int]) -> None:
+        for state in ("pending", "sending", "sent", "dead"):
+            self.outbox.labels(state).set(counts.get(state, 0))
+
+    def text(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+Health = Callable[[], tuple[bool, dict[str, Any]]]
+
+
+class HttpEndpoint:
+    """GET /healthz and GET /metrics on one loopback (or any) address."""
+
+    def __init__(self, host: str, port: int, *, health: Health, metrics: Callable[[], bytes]) -> None:
+        self.host = host
+        self.port = port
+        self.health = health
+        self.metrics = metrics
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        try:
+            self._server = await asyncio.start_server(self._connection, self.host, self.port)
+        except OSError as e:
+            raise WatchbotError(f"http.listen: cannot listen on {self.host}:{self.port}: {e.strerror or e} "
+                                "(pick a free port or remove [http])") from e
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 1)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(5):
+                head = await reader.readuntil(b"\r\n\r\n")
+            method, _, rest = head.decode("latin-1").partition(" ")
+            path = rest.split(" ", 1)[0].split("?", 1)[0]
+            status, ctype, body = self._answer(method, path)
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n".encode("latin-1") + (b"" if method == "HEAD" else body))
+            await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def _answer(self, method: str, path: str) -> tuple[str, str, bytes]:
+        if method not in ("GET", "HEAD"):
+            return "405 Method Not Allowed", "text/plain", b"GET /healthz or GET /metrics\n"
+        if path == "/metrics":
+            return "200 OK", CONTENT_TYPE_LATEST, self.metrics()
+        if path == "/healthz":
+            ok, details = self.health()
+            body = (json.dumps({"ok": ok, **details}, ensure_ascii=False) + "\n").encode()
+            return ("200 OK" if ok else "503 Service Unavailable"), "application/json", body
+        return "404 Not Found", "text/plain", b"GET /healthz or GET /metrics\n"
