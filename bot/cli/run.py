@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.observe import setup_logging
 from bot.service import run_service
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Any) -> None:
     p = add_command(
         commands, "run", help="run the service: poll on schedule, alert, send digests",
         description="Run watchbot as a service: poll every feed at its interval (honouring backoff and "
