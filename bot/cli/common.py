@@ -12,7 +12,7 @@ from bot.config import Config, load_config
 
 def add_command(commands: Any, name: str, *, help: str, description: str, example: str) -> argparse.ArgumentParser:
     """A subcommand whose --help ends with an example."""
-    return commands.add_parser(  # type: ignore[no-any-return]
+    return commands.add_parser(
         name, help=help, description=description, epilog="Example:\n" + example,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -9,7 +9,7 @@ from bot.runtime import utcnow
 from bot.store.sqlite import SqliteStore
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     p = add_command(
         commands, "feeds", help="feed health: last success, last error, failures, next poll",
         description="Show each configured feed's health as stored by earlier polls.",

@@ -15,7 +15,7 @@ from bot.pipeline import FeedResult
 from bot.runtime import open_runtime
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     p = add_command(
         commands, "poll", help="poll feeds once, deliver alerts, exit",
         description="Poll every configured feed once (or only those named with --feed), match new items, "
