@@ -44,12 +44,23 @@ class Workdir:
         path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
         return path
 
-    def service(self, *args: str) -> ServiceProcess:
-        return ServiceProcess(self.path / "config.toml", args=args)
+    def service(self, *args: str, hold_stdout: bool = False) -> ServiceProcess:
+        return ServiceProcess(self.path / "config.toml", args=args, hold_stdout=hold_stdout)
 
     def outbox(self) -> dict[str, int]:
-        with sqlite3.connect(self.db) as db:
-            return dict(db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+        """Outbox rows by state ({} while the store does not exist yet)."""
+        return dict(self.query("SELECT state, count(*) FROM outbox GROUP BY state"))
+
+    def query(self, sql: str) -> list[tuple[object, ...]]:
+        if not self.db.exists():
+            return []
+        db = sqlite3.connect(self.db, timeout=10)
+        try:
+            return db.execute(sql).fetchall()
+        except sqlite3.OperationalError:  # no such table yet
+            return []
+        finally:
+            db.close()
 
 
 @pytest.fixture

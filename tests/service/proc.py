@@ -35,8 +35,10 @@ def free_port() -> int:
 class ServiceProcess:
     """`python -m bot run --config CONFIG` with the repo importable, in the config's folder."""
 
-    def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 hold_stdout: bool = False) -> None:
         self.config = config
+        self.hold_stdout = hold_stdout  # leave stdout unread (a full pipe blocks the service) until release_stdout
         self.args = args
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.stdout: list[tuple[float, str]] = []
@@ -51,11 +53,20 @@ class ServiceProcess:
             stderr=subprocess.PIPE, text=True, encoding="utf-8",
         )
         assert self.proc.stdout is not None and self.proc.stderr is not None
-        for stream, sink in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr)):
-            reader = threading.Thread(target=_read, args=(stream, sink), daemon=True)
-            reader.start()
-            self._readers.append(reader)
+        self._reader(self.proc.stderr, self.stderr)
+        if not self.hold_stdout:
+            self.release_stdout()
         return self
+
+    def release_stdout(self) -> None:
+        """Start reading stdout (what a held pipe buffered comes first)."""
+        assert self.proc is not None and self.proc.stdout is not None
+        self._reader(self.proc.stdout, self.stdout)
+
+    def _reader(self, stream: IO[str], sink: list[tuple[float, str]]) -> None:
+        reader = threading.Thread(target=_read, args=(stream, sink), daemon=True)
+        reader.start()
+        self._readers.append(reader)
 
     def __enter__(self) -> ServiceProcess:
         return self.start()
