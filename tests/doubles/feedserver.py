@@ -99,8 +99,9 @@ class FeedServer:
 
     def feed(self, path: str, body: bytes, *, content_type: str = "application/rss+xml; charset=utf-8",
              validators: bool = True, gzip: bool = False, headers: dict[str, str] | None = None) -> str:
-        """A feed with ETag and Last-Modified (unless validators=False). Returns its URL."""
-        route = Route(body=body, headers={"Content-Type": content_type, **(headers or {})}, gzip=gzip)
+        """A feed with ETag and Last-Modified (unless validators=False); content_type="" sends none."""
+        typed = {"Content-Type": content_type} if content_type else {}
+        route = Route(body=body, headers={**typed, **(headers or {})}, gzip=gzip)
         if validators:
             route = replace(route, etag=_etag(body), last_modified=formatdate(time.time(), usegmt=True))
         self.routes[path] = route
