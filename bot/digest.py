@@ -60,6 +60,7 @@ class DigestItem:
     when: datetime  # published (or first matched) time, in the recipient's zone
     also_matched: tuple[str, ...]  # the recipient's other watchlists (display names) it matched
     terms: tuple[str, ...]
+    match_ids: tuple[int, ...] = ()  # the matches this listing settles
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists:
             identity=identity, title=one_line(first.title, TITLE_MAX) or "(untitled)", link=_safe_link(first.link),
             lede=one_line(first.lede, LEDE_MAX), source=source, also_in=feeds[1:], when=when.astimezone(tz),
             also_matched=tuple(_name(m.watchlist, names) for m in group[1:]), terms=terms,
+            match_ids=tuple(sorted(m.match_id for m in group)),
         ))
         sort_key[identity] = when
 

@@ -56,15 +56,6 @@ class DeadLetter:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class DigestChat:
-    """A chat with at least one watchlist in digest mode."""
-
-    chat_id: int
-    tz: str
-    digest_at: str | None  # None: telegram.digest_at
-
-
 _COLUMNS = """m.rowid AS match_id, m.identity, m.watchlist, m.hits, m.matched_at,
               i.title, i.link, i.lede, i.published_at"""
 
@@ -134,29 +125,6 @@ class DigestStore:
         rows = self.store.execute(
             "SELECT watchlist FROM subscriptions WHERE chat_id = ? AND mode = 'digest' ORDER BY watchlist", (chat_id,))
         return [r["watchlist"] for r in rows]
-
-    def digest_chats(self) -> list[DigestChat]:
-        """Active chats with any digest-mode subscription."""
-        if not self._has_table("subscriptions"):
-            return []
-        rows = self.store.execute(
-            """SELECT c.chat_id, c.tz, c.digest_at FROM chats c
-               WHERE c.active = 1 AND EXISTS (SELECT 1 FROM subscriptions s
-                                              WHERE s.chat_id = c.chat_id AND s.mode = 'digest')
-               ORDER BY c.chat_id""")
-        return [DigestChat(chat_id=r["chat_id"], tz=r["tz"] or "UTC", digest_at=r["digest_at"]) for r in rows]
-
-    def chat(self, chat_id: int) -> DigestChat | None:
-        if not self._has_table("chats"):
-            return None
-        row = self.store.execute("SELECT chat_id, tz, digest_at FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
-        return DigestChat(chat_id=row["chat_id"], tz=row["tz"] or "UTC", digest_at=row["digest_at"]) if row else None
-
-    def set_digest_at(self, chat_id: int, hhmm: str | None) -> bool:
-        """The one write into the Telegram part's tables: /digest_at sets chats.digest_at."""
-        if not self._has_table("chats"):
-            return False
-        return bool(self.store.execute("UPDATE chats SET digest_at = ? WHERE chat_id = ?", (hhmm, chat_id)).rowcount)
 
     # --- outcomes -----------------------------------------------------------------------------------
 

@@ -1,0 +1,373 @@
+"""DigestService: who gets a digest, what is pending for each, sending, and the schedule. IO via its parts.
+
+    recipients | pending (store) | build_digest (pure) | compose / pages | SMTP / Bot API | settle or retry
+
+A recipient's matches count as delivered only once the server accepted the message: then its
+cursor moves. A temporary failure leaves everything pending and sets a retry time (exponential
+backoff, the `digest:retry` job picks it up); a permanent rejection for one recipient turns that
+digest into a dead letter (shown by `watchbot digest`, told to the admins) and the others go on.
+
+Schedules are APScheduler cron jobs in each recipient's zone (the zone handles daylight saving):
+email entries at their `at` in their `timezone`, chats in digest mode at their /digest_at
+(default `telegram.digest_at`) in their /tz.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import Config, EmailDigestConfig
+from bot.deliver.email import MailTransport, compose
+from bot.deliver.outbox import retry_delay
+from bot.deliver.telegram_digest import BotLike, pages, send_pages
+from bot.digest import Digest, build_digest
+from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from bot.store.chats import ChatStore
+from bot.store.digests import DigestStore, RecipientState, chat_key, email_key
+from bot.store.sqlite import SqliteStore
+
+log = logging.getLogger("watchbot.digest")
+
+FIRST_WINDOW = timedelta(hours=24)  # an email recipient's first digest looks this far back
+RETRY_EVERY = timedelta(minutes=1)
+SYNC_EVERY = timedelta(minutes=5)  # chats change their time and zone by command
+Notify = Callable[[str, str], Awaitable[object]]  # (key, HTML text): tell the admins once per key
+
+
+@dataclass(frozen=True, slots=True)
+class EmailRecipient:
+    """One address of one [[email.digests]] entry."""
+
+    key: str
+    address: str
+    watchlists: tuple[str, ...]
+    at: str
+    timezone: str
+    entry: int
+
+
+@dataclass
+class DigestReport:
+    """What one run did, per recipient key."""
+
+    sent: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)
+    dead: list[str] = field(default_factory=list)
+    nothing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stories: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.retry and not self.dead
+
+    def merge(self, other: DigestReport) -> DigestReport:
+        for name in ("sent", "retry", "dead", "nothing", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+        self.stories += other.stories
+        return self
+
+    def line(self) -> str:
+        text = (f"{len(self.sent)} digest{'s' * (len(self.sent) != 1)} sent ({self.stories} stories), "
+                f"{len(self.nothing)} with nothing pending")
+        if self.retry:
+            text += f", {len(self.retry)} will be retried"
+        if self.dead:
+            text += f", {len(self.dead)} rejected for good"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientStatus:
+    """A recipient as `watchbot digest` shows it."""
+
+    key: str
+    label: str
+    channel: str
+    schedule: str
+    pending: int  # stories
+    last_sent_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_attempt_at: datetime | None
+    dead: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestJob:
+    """One scheduler job: add with scheduler.add_job(job.func, job.trigger, args=job.args, id=job.id)."""
+
+    id: str
+    trigger: BaseTrigger
+    func: Callable[..., Awaitable[Any]]
+    args: tuple[Any, ...] = ()
+
+
+def daily(at: str, zone: str) -> CronTrigger:
+    """A trigger firing every day at HH:MM wall-clock time in ``zone``."""
+    hour, minute = (int(x) for x in at.split(":"))
+    return CronTrigger(hour=hour, minute=minute, timezone=_zone(zone))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+class DigestService:
+    """Email and Telegram digests over a store, an SMTP transport and (optionally) a bot."""
+
+    def __init__(self, config: Config, store: SqliteStore, clock: Callable[[], datetime],
+                 smtp: MailTransport | None = None, bot: BotLike | None = None, *,
+                 names: Callable[[], Mapping[str, str]] | None = None, notify: Notify | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.smtp = smtp
+        self.bot = bot
+        self.names = names or dict
+        self.notify = notify
+        self.digests = DigestStore(store)
+        self.chats = ChatStore(store) if _has_chats(store) else None
+        self.scheduler: Any = None
+
+    # --- who ----------------------------------------------------------------------------------------
+
+    def email_recipients(self) -> list[EmailRecipient]:
+        email = self.config.email
+        if email is None:
+            return []
+        out, seen = [], set()
+        for i, entry in enumerate(email.digests):
+            for address in entry.to:
+                key = email_key(address, entry.watchlists)
+                if key not in seen:  # the same address and watchlists twice is one recipient
+                    seen.add(key)
+                    out.append(_recipient(key, address, entry, i))
+        return out
+
+    def status(self, now: datetime) -> list[RecipientStatus]:
+        """Every email recipient and digest-mode chat with its pending count and last outcome."""
+        rows = []
+        for r in self.email_recipients():
+            state = self.digests.recipient(r.key)
+            since = state.since if state else now - FIRST_WINDOW
+            pending = self.digests.pending_email(r.key, watchlists=r.watchlists, cursor=state.cursor if state else 0,
+                                                 since=since)
+            rows.append(self._status(r.key, f"{r.address} ({', '.join(r.watchlists) or 'all watchlists'})",
+                                     "email", f"{r.at} {r.timezone}", len({p.identity for p in pending}), state))
+        for chat in self.chats.digest_chats() if self.chats else []:
+            key = chat_key(chat.chat_id)
+            state = self.digests.recipient(key)
+            pending = self.digests.pending_chat(key, chat.chat_id, cursor=state.cursor if state else 0)
+            label = f"chat {chat.chat_id}" + (f" ({chat.title})" if chat.title else "")
+            rows.append(self._status(key, label, "telegram", f"{self.chat_digest_at(chat.chat_id)} {chat.tz}",
+                                     len({p.identity for p in pending}), state))
+        return rows
+
+    def _status(self, key: str, label: str, channel: str, schedule: str, pending: int,
+                state: RecipientState | None) -> RecipientStatus:
+        return RecipientStatus(
+            key=key, label=label, channel=channel, schedule=schedule, pending=pending,
+            last_sent_at=state.last_sent_at if state else None, last_error=state.last_error if state else None,
+            last_error_at=state.last_error_at if state else None,
+            next_attempt_at=state.next_attempt_at if state else None, dead=len(self.digests.dead_letters(key)))
+
+    # --- email --------------------------------------------------------------------------------------
+
+    async def send_email_digests(self, now: datetime, *, entry: int | None = None,
+                                 keys: set[str] | None = None) -> DigestReport:
+        """Send the pending email digest of every recipient (of one entry, or of some keys) now."""
+        email = self.config.email
+        report = DigestReport()
+        if email is None or self.smtp is None:
+            return report
+        batch: list[tuple[EmailRecipient, Digest]] = []
+        for r in self.email_recipients():
+            if (entry is not None and r.entry != entry) or (keys is not None and r.key not in keys):
+                continue
+            state = self.digests.ensure(r.key, channel="email", target=r.address, watchlists=r.watchlists,
+                                        since=now - FIRST_WINDOW, now=now)
+            pending = self.digests.pending_email(r.key, watchlists=r.watchlists, cursor=state.cursor,
+                                                 since=state.since)
+            digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
+                                  since=state.last_sent_at or state.since, names=self.names(),
+                                  send_empty=email.send_empty)
+            if digest is None:
+                report.nothing.append(r.key)
+                continue
+            batch.append((r, digest))
+        if not batch:
+            return report
+        names = self.names()
+        messages = [compose(d, sender=email.sender, to=r.address, now=now,
+                            watchlists=[names.get(w, w) for w in r.watchlists]) for r, d in batch]
+        try:
+            results = await self.smtp.send(messages)
+        except Exception as e:  # a transport bug must not lose digests: everything stays pending
+            log.exception("digest: SMTP transport failed")
+            results = [TemporaryDeliveryError(r.address, f"unexpected {type(e).__name__}: {e}") for r, _ in batch]
+        for (r, digest), msg, error in zip(batch, messages, results, strict=False):
+            await self._record(r.key, digest, digest.match_ids, error, now, report, message_id=msg["Message-ID"])
+        return report
+
+    # --- telegram -----------------------------------------------------------------------------------
+
+    def chat_digest_at(self, chat_id: int) -> str:
+        chat = self.chats.chat(chat_id) if self.chats else None
+        default = self.config.telegram.digest_at if self.config.telegram else "08:00"
+        return (chat.digest_at if chat else None) or default
+
+    def set_chat_digest_at(self, chat_id: int, at: str | None) -> None:
+        if self.chats is None:
+            return
+        self.chats.set_digest_at(chat_id, at, now=self.clock())
+        self.reschedule()
+
+    async def send_chat_digest(self, chat_id: int, now: datetime, *, manual: bool = False) -> DigestReport:
+        """Send one chat's pending digest now (its schedule, a retry, or /digest)."""
+        report = DigestReport()
+        key = chat_key(chat_id)
+        chat = self.chats.chat(chat_id) if self.chats else None
+        if chat is None or self.bot is None or not chat.active:
+            report.nothing.append(key)
+            return report
+        state = self.digests.ensure(key, channel="telegram", target=str(chat_id), watchlists=(), since=None, now=now)
+        pending = self.digests.pending_chat(key, chat_id, cursor=state.cursor)
+        digest = build_digest(key, pending, watchlists=self.digests.chat_watchlists(chat_id), zone=_zone(chat.tz).key,
+                              now=now, since=state.last_sent_at, names=self.names())
+        if digest is None:
+            report.nothing.append(key)
+            return report
+        digest_pages = pages(digest)
+        sent, error = await send_pages(self.bot, chat_id, digest_pages)
+        if error is not None and sent:  # the sent pages' stories are not sent again
+            delivered = [i for p in digest_pages[:sent] for i in p.match_ids]
+            self.digests.settle(key, delivered, now=now, complete=False)
+        await self._record(key, digest, digest.match_ids, error, now, report)
+        return report
+
+    # --- outcomes -----------------------------------------------------------------------------------
+
+    async def _record(self, key: str, digest: Digest, match_ids: tuple[int, ...], error: DeliveryError | None,
+                      now: datetime, report: DigestReport, *, message_id: str | None = None) -> None:
+        stories = digest.total
+        if error is None:
+            self.digests.settle(key, match_ids, now=now)
+            self.digests.record_run(key, now=now, stories=stories, outcome="sent", message_id=message_id)
+            report.sent.append(key)
+            report.stories += stories
+            log.info("digest %s: sent %d stories", key, stories)
+            return
+        report.errors.append(f"{key}: {error.reason}")
+        if isinstance(error, PermanentDeliveryError):
+            self.digests.bury(key, match_ids, stories=stories, error=error.reason, now=now)
+            self.digests.record_run(key, now=now, stories=stories, outcome="dead", error=error.reason)
+            report.dead.append(key)
+            log.error("digest %s: rejected for good, %d stories kept as a dead letter: %s", key, stories, error.reason)
+            await self._tell_admins()
+            return
+        state = self.digests.recipient(key)
+        attempts = (state.failures if state else 0) + 1
+        when = now + timedelta(seconds=retry_delay(attempts, error.retry_after))
+        self.digests.fail(key, error=error.reason, now=now, next_attempt_at=when)
+        self.digests.record_run(key, now=now, stories=stories, outcome="retry", error=error.reason)
+        report.retry.append(key)
+        log.warning("digest %s: %s; %d stories stay pending, retry at %s", key, error.reason, stories,
+                    when.isoformat(timespec="seconds"))
+
+    async def _tell_admins(self) -> None:
+        if self.notify is None:
+            return
+        letters = self.digests.unnotified_dead()
+        for d in letters:
+            text = (f"Digest for <b>{html.escape(d.key)}</b> was rejected for good ({d.stories} stories kept as a "
+                    f"dead letter): {html.escape(d.error)}. See <code>watchbot digest</code>.")
+            try:
+                await self.notify(f"digest-dead:{d.id}", text)
+            except Exception:  # telling the admins must not undo the bookkeeping
+                log.exception("digest: could not notify the admins")
+                return
+        self.digests.mark_notified([d.id for d in letters])
+
+    async def retry_due(self, now: datetime) -> DigestReport:
+        """Resend the digests whose retry time has come."""
+        report = DigestReport()
+        due = self.digests.due_retries(now)
+        emails = {s.key for s in due if s.channel == "email"}
+        if emails:
+            report.merge(await self.send_email_digests(now, keys=emails))
+        for s in due:
+            if s.channel == "telegram":
+                report.merge(await self.send_chat_digest(int(s.target), now))
+        return report
+
+    # --- schedule -----------------------------------------------------------------------------------
+
+    def jobs(self) -> list[DigestJob]:
+        """The scheduler jobs for the current config and chats."""
+        out = []
+        email = self.config.email
+        for i, entry in enumerate(email.digests if email and self.smtp else ()):
+            out.append(DigestJob(f"digest:email:{i}", daily(entry.at, entry.timezone), self._email_job, (i,)))
+        if self.bot is not None and self.chats is not None:
+            for chat in self.chats.digest_chats():
+                out.append(DigestJob(f"digest:chat:{chat.chat_id}", daily(self.chat_digest_at(chat.chat_id), chat.tz),
+                                     self._chat_job, (chat.chat_id,)))
+        out.append(DigestJob("digest:retry", IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), self._retry_job))
+        out.append(DigestJob("digest:sync", IntervalTrigger(seconds=SYNC_EVERY.total_seconds()), self._sync_job))
+        return out
+
+    def install(self, scheduler: Any) -> None:
+        """Add the jobs to an APScheduler 3 scheduler; ``reschedule()`` keeps them in step later."""
+        self.scheduler = scheduler
+        self.reschedule()
+
+    def reschedule(self) -> None:
+        """Add new jobs, replace those whose trigger changed, remove those no longer wanted."""
+        if self.scheduler is None:
+            return
+        wanted = {j.id: j for j in self.jobs()}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("digest:") and job.id not in wanted:
+                job.remove()
+        for job in wanted.values():
+            existing = self.scheduler.get_job(job.id)
+            if existing is not None and repr(existing.trigger) == repr(job.trigger):
+                continue
+            self.scheduler.add_job(job.func, job.trigger, args=job.args, id=job.id, name=job.id,
+                                   replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)
+
+    async def _email_job(self, entry: int) -> None:
+        report = await self.send_email_digests(self.clock(), entry=entry)
+        log.info("digest: email entry %d: %s", entry, report.line())
+
+    async def _chat_job(self, chat_id: int) -> None:
+        await self.send_chat_digest(chat_id, self.clock())
+
+    async def _retry_job(self) -> None:
+        await self.retry_due(self.clock())
+
+    async def _sync_job(self) -> None:
+        self.reschedule()
+
+
+def _recipient(key: str, address: str, entry: EmailDigestConfig, index: int) -> EmailRecipient:
+    return EmailRecipient(key=key, address=address, watchlists=entry.watchlists, at=entry.at,
+                          timezone=entry.timezone, entry=index)
+
+
+def _has_chats(store: SqliteStore) -> bool:
+    return store.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chats'").fetchone() is not None
