@@ -30,6 +30,22 @@ class _Field:
     found: dict[int, list[Occurrence]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Set:
+    """Patterns of one list (any, an all group, none), terms indexed by slot for a quick lookup."""
+
+    terms: dict[int, tuple[Term, ...]]
+    others: tuple[Regex | Near, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    watchlist: Watchlist
+    any: _Set
+    all: tuple[_Set, ...]
+    none: _Set
+
+
 class Matcher:
     """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly."""
 
@@ -37,37 +53,54 @@ class Matcher:
         self.watchlists = tuple(sorted(watchlists, key=lambda w: w.id))
         self._slots: dict[str, int] = {}  # phrase key -> slot
         self._slot_of: dict[str, int] = {}  # phrase as written -> slot
-        thresholds: list[int | None] = []
+        self._thresholds: list[int | None] = []
         self._regexes: dict[str, re.Pattern[str]] = {}
-        self._triggers: dict[int, set[int]] = {}
-        self._always: set[int] = set()
-
-        def slot(phrase: str, fuzzy: int | None) -> int:
-            key = phrase_key(phrase)
-            if key not in self._slots:
-                self._slots[key] = len(thresholds)
-                thresholds.append(fuzzy)
-            s = self._slot_of[phrase] = self._slots[key]
-            old = thresholds[s]
-            if fuzzy is not None:
-                thresholds[s] = fuzzy if old is None else min(old, fuzzy)
-            return s
-
+        self._triggers: dict[int, set[int]] = {}  # slot -> watchlists it may make match
+        self._always: set[int] = set()  # watchlists a regex may make match
+        self._compiled: list[_Compiled] = []
         for index, w in enumerate(self.watchlists):
-            trigger_patterns = w.any if w.any else tuple(p for group in w.all for p in group)
-            for p in _patterns(w):
-                for t in _terms(p):
-                    s = slot(t.text, t.fuzzy)
-                    for e in t.excepts:
-                        slot(e, None)
-                    if p in trigger_patterns:
-                        self._triggers.setdefault(s, set()).add(index)
-                if isinstance(p, Regex):
-                    self._regexes[p.source] = re.compile(p.source)
-                    if p in trigger_patterns:
+            compiled = _Compiled(
+                w, self._set(w.any), tuple(self._set(g) for g in w.all), self._set(w.none)
+            )
+            self._compiled.append(compiled)
+            for trigger in [compiled.any] if w.any else compiled.all:
+                for s in trigger.terms:
+                    self._triggers.setdefault(s, set()).add(index)
+                for p in trigger.others:
+                    if isinstance(p, Regex):
                         self._always.add(index)
-        self._scanner = Scanner(list(self._slots), thresholds)
+                    for t in _terms(p):
+                        self._triggers.setdefault(self._slot_of[t.text], set()).add(index)
+        self._scanner = Scanner(list(self._slots), self._thresholds)
         self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
+
+    def _slot(self, phrase: str, fuzzy: int | None) -> int:
+        key = phrase_key(phrase)
+        if key not in self._slots:
+            self._slots[key] = len(self._thresholds)
+            self._thresholds.append(fuzzy)
+        s = self._slot_of[phrase] = self._slots[key]
+        old = self._thresholds[s]
+        if fuzzy is not None:
+            self._thresholds[s] = fuzzy if old is None else min(old, fuzzy)
+        return s
+
+    def _set(self, patterns: Iterable[Pattern]) -> _Set:
+        terms: dict[int, list[Term]] = {}
+        others: list[Regex | Near] = []
+        for p in patterns:
+            if isinstance(p, Term):
+                terms.setdefault(self._slot(p.text, p.fuzzy), []).append(p)
+                for e in p.excepts:
+                    self._slot(e, None)
+                continue
+            if isinstance(p, Regex):
+                self._regexes[p.source] = re.compile(p.source)
+            else:
+                for t in _terms(p):
+                    self._slot(t.text, t.fuzzy)
+            others.append(p)
+        return _Set({s: tuple(ts) for s, ts in terms.items()}, tuple(others))
 
     def match(self, fields: Mapping[str, str]) -> list[Match]:
         """The watchlists that ``fields`` (e.g. {"title": ..., "lede": ...}) match, by watchlist id."""
@@ -83,32 +116,40 @@ class Matcher:
                 candidates |= self._triggers.get(s, set())
         matches = []
         for index in sorted(candidates):
-            m = self._evaluate(self.watchlists[index], scanned)
+            m = self._evaluate(self._compiled[index], scanned)
             if m is not None:
                 matches.append(m)
         return matches
 
-    def _evaluate(self, w: Watchlist, scanned: Mapping[str, _Field]) -> Match | None:
+    def _evaluate(self, c: _Compiled, scanned: Mapping[str, _Field]) -> Match | None:
+        w = c.watchlist
         fields = [scanned[f] for f in w.fields]
-        hits: list[Hit] = []
-        any_hits = [h for p in w.any for h in self._hits(p, fields)]
-        if w.any and not any_hits:
+        hits = self._set_hits(c.any, fields)
+        if w.any and not hits:
             return None
-        hits.extend(any_hits)
-        for group in w.all:
-            group_hits = [h for p in group for h in self._hits(p, fields)]
+        for group in c.all:
+            group_hits = self._set_hits(group, fields)
             if not group_hits:
                 return None
             hits.extend(group_hits)
-        for p in w.none:
-            if self._hits(p, fields):
-                return None
+        if self._set_hits(c.none, fields):
+            return None
         order = {f: i for i, f in enumerate(w.fields)}
         unique = sorted(
             {(h.pattern, h.field, h.span): h for h in hits}.values(),
             key=lambda h: (order[h.field], h.span, h.pattern),
         )
         return Match(w.id, max(h.score for h in unique), tuple(unique))
+
+    def _set_hits(self, ps: _Set, fields: Sequence[_Field]) -> list[Hit]:
+        hits = []
+        for f in fields:
+            for s in ps.terms.keys() & f.found.keys():
+                for t in ps.terms[s]:
+                    hits.extend(self._hits(t, (f,)))
+        for p in ps.others:
+            hits.extend(self._hits(p, fields))
+        return hits
 
     def _hits(self, p: Pattern, fields: Iterable[_Field]) -> list[Hit]:
         """The first occurrence of ``p`` in each field, as hits."""
@@ -165,13 +206,6 @@ class Matcher:
                 if best is None or (occ[0], occ[1], -occ[2]) < (best[0], best[1], -best[2]):
                     best = occ
         return best
-
-
-def _patterns(w: Watchlist) -> Iterable[Pattern]:
-    yield from w.any
-    for group in w.all:
-        yield from group
-    yield from w.none
 
 
 def _terms(p: Pattern) -> Iterable[Term]:

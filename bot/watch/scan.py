@@ -9,9 +9,11 @@ Fuzzy (typos): only for Latin phrases with 6+ letters, and only the phrase's lon
 letters) may differ; short words must be exact ("export bar" is not "export ban"). Each distinct
 word of the text is looked up once (then cached) against the long phrase words that share its
 first two letters, last two letters or first and last letter, with a length filter and a
-rapidfuzz cutoff. Only a word that is close to, but not equal to, a phrase word anchors a window
+rapidfuzz cutoff (the phrase's threshold). Only a word that is close to, but not equal to, a phrase word anchors a window
 of the phrase's length; that window is then scored against the whole phrase. So the cost grows
-with the text and the few near-misses in it, not with phrases x text.
+with the text and the few near-misses in it, not with phrases x text. Every word of the window
+that differs from the phrase's must itself be that similar ("report curbs" is not "export curbs",
+although the two phrases as wholes score 92).
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from bot.watch.text import is_word_char
 # A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
 WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
 MIN_FUZZY_LETTERS = 6
-_MULTIWORD_SLACK = 15  # a typo'd word inside a longer phrase may score lower than the phrase does
 _CACHE_LIMIT = 200_000
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
@@ -41,7 +42,7 @@ class _Window:
     slot: int
     index: int  # which word of the phrase the anchor stands for
     words: tuple[str, ...]
-    key: str
+    phrase: str  # the words joined by spaces
     threshold: int
 
 
@@ -52,8 +53,9 @@ class Scanner:
         self.keys = tuple(keys)
         self._automaton = ahocorasick.Automaton()
         for slot, key in enumerate(self.keys):
-            value = (slot, len(key), is_word_char(key[0]), is_word_char(key[-1]))
-            self._automaton.add_word(key, value)
+            for variant in separator_variants(key):
+                value = (slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1]))
+                self._automaton.add_word(variant, value)
         self._empty = not self.keys
         if not self._empty:
             self._automaton.make_automaton()
@@ -63,15 +65,15 @@ class Scanner:
         for slot, (key, threshold) in enumerate(zip(self.keys, thresholds, strict=True)):
             if threshold is None or not fuzzy_eligible(key):
                 continue
-            words = tuple(key.split(" "))
-            cutoff = threshold if len(words) == 1 else threshold - _MULTIWORD_SLACK
+            words = tuple(key.replace("-", " ").split(" "))
             for i, w in enumerate(words):
                 if len(w) >= MIN_FUZZY_LETTERS:
-                    self._windows[w].append(_Window(slot, i, words, key, threshold))
-                    self._cutoff[w] = min(self._cutoff.get(w, 100.0), cutoff)
+                    self._windows[w].append(_Window(slot, i, words, " ".join(words), threshold))
+                    self._cutoff[w] = min(self._cutoff.get(w, 100.0), threshold)
                     for b in _bucket_keys(w):
                         self._buckets[b].add(w)
-        self._near: dict[str, tuple[str, ...]] = {}
+        self._near: dict[str, tuple[str, ...]] = {}  # text word -> close phrase words (cache)
+        self._anchors: set[str] = set()  # text words with close phrase words
 
     def scan(self, text: str) -> dict[int, list[Occurrence]]:
         """Occurrences per slot in the viewed text ``text``, exact ones scoring 100."""
@@ -91,15 +93,12 @@ class Scanner:
         return found
 
     def _fuzzy(self, text: str, found: dict[int, list[Occurrence]]) -> None:
-        near = self._near
-        for w in WORD.findall(text):
-            r = near.get(w)
-            if r is None:
-                r = self._near_words(w)
-            if r:
-                break
-        else:
+        distinct = set(WORD.findall(text))
+        for w in distinct.difference(self._near):  # a dict argument: looked up, not copied
+            self._near_words(w)
+        if distinct.isdisjoint(self._anchors):
             return
+        near = self._near
         spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
         words = [s[2] for s in spans]
         for j, w in enumerate(words):
@@ -111,12 +110,12 @@ class Scanner:
                     if first < 0 or last > len(words):
                         continue
                     window = words[first:last]
-                    if any(len(p) < MIN_FUZZY_LETTERS and p != t for p, t in zip(win.words, window, strict=True)):
+                    if not _words_close(win.words, window, win.threshold):
                         continue
                     joined = " ".join(window)
-                    if joined == win.key:
+                    if joined == win.phrase:
                         continue
-                    score = fuzz.ratio(joined, win.key, score_cutoff=win.threshold)
+                    score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
                     if not score:
                         continue
                     start, end = spans[first][0], spans[last - 1][1]
@@ -144,16 +143,43 @@ class Scanner:
             result = tuple(close)
         if len(self._near) >= _CACHE_LIMIT:
             self._near.clear()
+            self._anchors.clear()
         self._near[w] = result
+        if result:
+            self._anchors.add(w)
         return result
+
+
+def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -> bool:
+    """Short phrase words are equal to the window's; each long one is at least ``threshold`` similar."""
+    for p, t in zip(phrase, window, strict=True):
+        if p == t:
+            continue
+        if len(p) < MIN_FUZZY_LETTERS or Indel.normalized_similarity(p, t) * 100 < threshold:
+            return False
+    return True
 
 
 def _bucket_keys(w: str) -> tuple[str, str, str]:
     return ("^" + w[:2], "$" + w[-2:], "=" + w[0] + w[-1])
 
 
+def separator_variants(key: str, limit: int = 3) -> list[str]:
+    """``key`` with each space or hyphen between Latin words as either ("export-controlled")."""
+    parts = re.split(r"(?<=[^\W_\u2e80-\U0010ffff])[ -](?=[^\W_\u2e80-\U0010ffff])", key)
+    if len(parts) == 1:
+        return [key]
+    if len(parts) - 1 > limit:
+        return list(dict.fromkeys([key, " ".join(parts), "-".join(parts)]))
+    variants = [""]
+    for i, part in enumerate(parts):
+        variants = [v + part for v in variants] if i == 0 else [v + sep + part for v in variants for sep in " -"]
+    return list(dict.fromkeys([key, *variants]))
+
+
 def fuzzy_eligible(key: str) -> bool:
     """A Latin phrase of whole words with 6+ letters, at least one word of 6+ letters."""
+    key = key.replace("-", " ")
     words = key.split(" ")
     if " ".join(WORD.findall(key)) != key:
         return False

@@ -6,6 +6,8 @@ folded alike, so ``半導體``, ``半导体``, ``ＳＥＭＩ`` and ``Semi`` mee
 
 How the map is kept cheap:
 - ASCII text (most English items) folds with ``str.lower`` and an identity map.
+- Text already in NFKC (most Chinese and English text with curly quotes) needs only
+  ``str.casefold``; when that keeps the length, the map is the identity.
 - Other text goes through one ``str.translate`` with a table of every code point that NFKC or
   case folding changes. When the length is unchanged, every character mapped to exactly one
   character (no entry maps to nothing) and the map is again the identity; only text with
@@ -17,13 +19,14 @@ How the map is kept cheap:
 - Text whose combining marks are not composed (NFC) is folded per cluster (base character and
   its marks), so "cafe\u0301" folds like "café".
 
-``view(folded)`` is what phrases are matched on: the folded text with dashes and line breaks
-turned into spaces and curly apostrophes straightened, one character for one, so
-"export-controlled" meets the phrase "export controlled".
+``view(folded)`` is what phrases are matched on: the folded text with Unicode hyphens as "-",
+line breaks as spaces and curly apostrophes straightened, one character for one. (The matcher
+adds hyphen/space variants of phrases, so "export-controlled" meets "export controlled".)
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -36,13 +39,14 @@ CJK_START = "\u2e80"
 
 _T2S = opencc.OpenCC("t2s")
 
+# Hyphens other than "-", line breaks and curly apostrophes, one character for one.
 _VIEW = str.maketrans(
     {
-        "-": " ", "\u2010": " ", "\u2011": " ", "\u2012": " ", "\u2013": " ", "\u2014": " ", "\u2015": " ",
-        "\u2212": " ", "\t": " ", "\n": " ", "\r": " ", "\u2028": " ", "\u2029": " ", "\u3000": " ",
+        "\u2010": "-", "\u2011": "-", "\t": " ", "\n": " ", "\r": " ", "\u2028": " ", "\u2029": " ",
         "\u2018": "'", "\u2019": "'", "\u02bc": "'",
     }
 )
+_VIEW_CHARS = re.compile("[\u2010\u2011\t\n\r\u2028\u2029\u2018\u2019\u02bc]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,11 @@ def fold(text: str) -> Folded:
     if text.isascii():
         lowered = text.lower()
         return Folded(text, lowered)
+    if unicodedata.is_normalized("NFKC", text):
+        # Characters already in NFKC need case folding only; a length change means "ß" -> "ss".
+        out = text.casefold()
+        if len(out) == len(text) and unicodedata.is_normalized("NFKC", out):
+            return Folded(text, _t2s(out))
     if unicodedata.is_normalized("NFC", text):
         out = text.translate(_table())
         if len(out) == len(text):
@@ -142,7 +151,9 @@ def normalize(text: str) -> str:
 
 
 def view(text: str) -> str:
-    """The folded text as phrases see it: dashes and line breaks as spaces, straight apostrophes."""
+    """The folded text as phrases see it: one hyphen, line breaks as spaces, straight apostrophes."""
+    if _VIEW_CHARS.search(text) is None:
+        return text
     return text.translate(_VIEW)
 
 
