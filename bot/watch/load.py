@@ -8,6 +8,7 @@ problems is collected as a ``RuleError`` located ``file:line``, with a hint wher
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from bot.errors import RuleError
 from bot.watch.model import DEFAULT_FUZZY, Near, Pattern, Regex, RuleSet, Term, Watchlist
 from bot.watch.schema import KNOWN_KEYS, NearSpec, RegexSpec, TermSpec, WatchlistSpec
 
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _PATTERN_TAGS = frozenset({"phrase", "term", "regex", "near"})  # follow a list index in a pydantic loc
 _TYPE_TAGS = frozenset({"bool", "constrained-int", "int", "str", "list[str]"})
 
@@ -105,6 +107,8 @@ def parse_watchlist(text: str, *, path: Path) -> tuple[Watchlist | None, list[Ru
         return None, errors
     if not spec.any and not spec.all:
         return None, [RuleError(where, 1, "nothing to match: add an 'any' list of phrases")]
+    if spec.id is None and not _ID.fullmatch(path.stem):
+        return None, [RuleError(where, 1, f"the file name {path.stem!r} is no valid id: add a line 'id: my-list'")]
     return _watchlist(spec, path), []
 
 

@@ -9,11 +9,11 @@ Fuzzy (typos): only for Latin phrases with 6+ letters, and only the phrase's lon
 letters) may differ; short words must be exact ("export bar" is not "export ban"). Each distinct
 word of the text is looked up once (then cached) against the long phrase words that share its
 first two letters, last two letters or first and last letter, with a length filter and a
-rapidfuzz cutoff (the phrase's threshold). Only a word that is close to, but not equal to, a phrase word anchors a window
-of the phrase's length; that window is then scored against the whole phrase. So the cost grows
-with the text and the few near-misses in it, not with phrases x text. Every word of the window
-that differs from the phrase's must itself be that similar ("report curbs" is not "export curbs",
-although the two phrases as wholes score 92).
+rapidfuzz cutoff (the phrase's threshold). Only a word that is close to, but not equal to, a
+phrase word anchors a window of the phrase's length; that window is then scored against the
+whole phrase. So the cost grows with the text and the few near-misses in it, not with
+phrases x text. Every word of the window that differs from the phrase's must itself be that
+similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92).
 """
 
 from __future__ import annotations

@@ -102,13 +102,17 @@ def fold(text: str) -> Folded:
         out = text.casefold()
         if len(out) == len(text) and unicodedata.is_normalized("NFKC", out):
             return Folded(text, _t2s(out))
+    table = _table()
+    pieces: list[str] | None = None
     if unicodedata.is_normalized("NFC", text):
-        out = text.translate(_table())
-        if len(out) == len(text):
+        out = text.translate(table)
+        if len(out) == len(text) and unicodedata.is_normalized("NFKC", out):
             return Folded(text, _t2s(out))
-        pieces = [_table().get(ord(c), c) for c in text]
+        pieces = [table.get(ord(c), c) for c in text]
         spans = [(i, i + 1) for i in range(len(text))]
-    else:
+        if not unicodedata.is_normalized("NFKC", "".join(pieces)):
+            pieces = None  # a folded character composes with the next one: fold per cluster
+    if pieces is None:
         pieces, spans = _clusters(text)
     lengths = [len(p) for p in pieces]
     starts = tuple(chain.from_iterable(repeat(s, n) for (s, _), n in zip(spans, lengths, strict=True)))

@@ -1,0 +1,56 @@
+"""RuleBook: edits take effect on refresh; a broken edit keeps the last good version."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot.watch import RuleBook
+
+
+def write(path: Path, text: str, tick: int) -> None:
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(tick * 10**9, tick * 10**9))  # a distinct mtime even on coarse clocks
+
+
+def titles(book: RuleBook, title: str) -> list[str]:
+    return [m.watchlist for m in book.matcher.match({"title": title, "lede": ""})]
+
+
+def test_reload_cycle(tmp_path: Path) -> None:
+    write(tmp_path / "chips.yaml", "any: [wafer]\n", 1)
+    book = RuleBook(tmp_path)
+    assert [w.id for w in book.watchlists] == ["chips"] and book.errors == ()
+    assert book.refresh() is False
+    assert titles(book, "wafer news") == ["chips"]
+
+    write(tmp_path / "chips.yaml", "any: [lithography]\n", 2)
+    assert book.refresh() is True
+    assert titles(book, "wafer news") == [] and titles(book, "lithography news") == ["chips"]
+
+    write(tmp_path / "chips.yaml", "any: [lithography]\nfuzy: 3\n", 3)
+    assert book.refresh() is True
+    assert titles(book, "lithography news") == ["chips"]  # the last good version stays
+    assert [str(e).split(": ", 1)[1] for e in book.errors] == [
+        "unknown key 'fuzy' (did you mean 'fuzzy'?)",
+        "the last good version stays active",
+    ]
+
+    write(tmp_path / "metals.yaml", "any: [gallium]\n", 4)
+    assert book.refresh() is True
+    assert titles(book, "gallium and lithography") == ["chips", "metals"]
+
+    (tmp_path / "metals.yaml").unlink()
+    write(tmp_path / "chips.yaml", "any: [wafer]\n", 5)
+    assert book.refresh() is True
+    assert book.errors == ()
+    assert titles(book, "gallium wafer") == ["chips"]
+
+
+def test_new_broken_file_only_adds_errors(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", "any: [wafer]\n", 1)
+    book = RuleBook(tmp_path)
+    write(tmp_path / "b.yaml", "any: [\n", 2)
+    assert book.refresh() is True
+    assert [w.id for w in book.watchlists] == ["a"]
+    assert len(book.errors) == 1 and "b.yaml:2: not valid YAML" in str(book.errors[0])

@@ -1,0 +1,83 @@
+"""Folding: NFKC, case, Traditional to Simplified, and the map back to the original text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.watch.text import fold, normalize, phrase_key
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("ASML Holding", "asml holding"),
+        ("ＡＳＭＬ", "asml"),
+        ("半導體與晶片", "半导体与晶片"),
+        ("艾司摩爾", "艾司摩尔"),
+        ("實體清單", "实体清单"),
+        ("Straße", "strasse"),
+        ("ﬁne…", "fine..."),
+        ("cafe\u0301", "café"),
+        ("乾隆", "乾隆"),  # a phrase t2s keeps: the phrase dictionary wins over the character one
+        ("", ""),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert normalize(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "original"),
+    [
+        ("ﬁne chips", 5, 10, "chips"),  # "ﬁ" became two characters before the span
+        ("Straße chips", 8, 13, "chips"),
+        ("…ASML", 3, 7, "ASML"),
+        ("ﬁne", 0, 1, "ﬁ"),  # half of an expanded character maps to all of it
+        ("cafe\u0301 x", 0, 4, "cafe\u0301"),
+        ("台積電", 0, 3, "台積電"),
+    ],
+)
+def test_span_maps_back(text: str, start: int, end: int, original: str) -> None:
+    f = fold(text)
+    a, b = f.span(start, end)
+    assert text[a:b] == original
+
+
+def test_phrase_key_collapses_spaces_and_unifies_hyphens() -> None:
+    assert phrase_key("  Export\u2011Controlled  ") == "export-controlled"
+    assert phrase_key("entity   list") == "entity list"
+
+
+_alphabet = st.sampled_from(
+    list("abcXYZ 0-.,'") + list("半導體晶片台積電實體清單芯片出口管制乾隆") + list("ＡＢﬁß…ǅİ\u0301’“½①㎏")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_alphabet, max_size=40))
+def test_normalizing_twice_changes_nothing(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_normalizing_twice_changes_nothing_any_unicode(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_alphabet, max_size=40), st.data())
+def test_every_folded_span_maps_inside_the_original(text: str, data: st.DataObject) -> None:
+    f = fold(text)
+    n = len(f.text)
+    start = data.draw(st.integers(0, n))
+    end = data.draw(st.integers(start, n))
+    a, b = f.span(start, end)
+    assert 0 <= a <= b <= len(text)
+    if start < end:
+        # the original piece folds to text that contains the folded piece
+        assert f.text[start:end] in normalize(text[a:b])
