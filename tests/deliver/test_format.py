@@ -80,3 +80,15 @@ def test_pack_combines_what_fits_and_splits_the_rest() -> None:
     assert 1 < len(messages) < 30
     assert all(rendered_len(m.text) <= MAX_MESSAGE for m in messages)
     assert pack(alerts[:3])[0].alert_ids == (1, 2, 3)
+
+
+@pytest.mark.parametrize("title", ["<script>x</script>", "AT&T &amp &", "<b>open", "</i>", "😀" * 3000])
+def test_telegram_accepts_hostile_alerts(title: str) -> None:
+    """The double's HTML parser (TDLib's rules, strict about bare '&') accepts what we send."""
+    from tests.doubles.botapi_html import render, utf16_len as tg_len
+
+    for message in pack([alert(i, title=title, lede=title * 3, link=f"https://e.x/?a=1&b={title}")
+                         for i in range(1, 6)]):
+        plain, _ = render(message.text, "HTML")
+        assert title[:20].strip() in plain or "😀" in plain
+        assert tg_len(plain) <= MAX_MESSAGE

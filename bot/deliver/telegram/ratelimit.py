@@ -110,7 +110,7 @@ class Pacer(BaseRateLimiter[None]):
     async def wait_turn(self, chat: str) -> float:
         """Reserve the next slot for a message to ``chat`` and sleep until it; returns the slot time."""
         async with self._lock:
-            slot = self._reserve(chat, self.now())
+            slot = self.reserve(chat, self.now())
         delay = slot - self.now()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -121,7 +121,8 @@ class Pacer(BaseRateLimiter[None]):
         until = self.now() + seconds
         self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
 
-    def _reserve(self, chat: str, now: float) -> float:
+    def reserve(self, chat: str, now: float) -> float:
+        """The slot (loop time) for the next message to ``chat``, asked at ``now``; recorded as taken."""
         slot = max(now, self._chat_next.get(chat, now))
         group = None
         if is_group(chat):

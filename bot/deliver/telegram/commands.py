@@ -1,0 +1,332 @@
+"""Chat commands: one small handler per command, in python-telegram-bot's style. IO: replies, chat store.
+
+Every handler records the chat it heard from, checks who may change what (in groups only the
+group's administrators, asked of the Bot API), does one thing and replies. Unknown watchlists
+and bad arguments are answered with the valid choices. Admin commands live in `admin.py`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.deliver.telegram.sender import parse_hhmm
+from bot.store.chats import MODES, Chat, ChatStore
+from bot.watch import RuleBook, Watchlist
+
+Context = ContextTypes.DEFAULT_TYPE
+
+COMMANDS: list[tuple[str, str]] = [
+    ("start", "what this bot does"),
+    ("help", "every command"),
+    ("watchlists", "the watchlists, with buttons to subscribe"),
+    ("subscribe", "ID [instant|digest]: follow a watchlist"),
+    ("unsubscribe", "ID|all: stop following"),
+    ("list", "this chat's subscriptions and settings"),
+    ("mode", "instant|digest: how this chat gets alerts"),
+    ("tz", "ZONE: time zone, e.g. Asia/Shanghai"),
+    ("quiet", "HH:MM-HH:MM|off: hold alerts during these hours"),
+    ("pause", "stop alerts until /resume"),
+    ("resume", "alerts again"),
+    ("test", "TEXT: which watchlists would match this title"),
+]
+ADMIN_COMMANDS: list[tuple[str, str]] = [
+    ("feeds", "admins: feed health"),
+    ("reload", "admins: reload the watchlists"),
+    ("stats", "admins: delivery and feed counts"),
+]
+TZ_EXAMPLES = "UTC, Europe/Amsterdam, Asia/Shanghai, Asia/Taipei, America/New_York"
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+class Commands:
+    """The chat commands of one bot, sharing the chat store, the rules and the clock."""
+
+    def __init__(self, *, chats: ChatStore, rules: RuleBook, clock: Callable[[], datetime],
+                 extra_help: list[tuple[str, str]] | None = None) -> None:
+        self.chats = chats
+        self.rules = rules
+        self.clock = clock
+        self.extra_help = extra_help if extra_help is not None else []
+
+    def handlers(self) -> list[BaseHandler]:
+        named = {
+            "start": self.start, "help": self.help, "watchlists": self.watchlists, "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe, "list": self.list, "mode": self.mode, "tz": self.tz,
+            "quiet": self.quiet, "pause": self.pause, "resume": self.resume, "test": self.test,
+        }
+        return [*(CommandHandler(name, fn) for name, fn in named.items()),
+                CallbackQueryHandler(self.button, pattern=r"^(sub|unsub):")]
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def chat(self, update: Update) -> Chat:
+        """The chat of this update, recorded (again) in the store."""
+        tg = update.effective_chat
+        assert tg is not None
+        title = tg.title or tg.full_name or tg.username or ""
+        return self.chats.ensure(tg.id, type=tg.type, title=title, now=self.clock())
+
+    async def may_change(self, update: Update, context: Context, chat: Chat) -> bool:
+        """Private chats change themselves; in groups only administrators may (asked of the Bot API)."""
+        if not chat.is_group:
+            return True
+        message = update.effective_message
+        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.chat_id:
+            return True  # an anonymous administrator writes as the group itself
+        user: User | None = update.effective_user
+        if user is None:
+            return False
+        member = await context.bot.get_chat_member(chat.chat_id, user.id)
+        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+    async def refuse_unless_allowed(self, update: Update, context: Context, chat: Chat) -> bool:
+        """True (after replying) when the sender may not change this group's settings."""
+        if await self.may_change(update, context, chat):
+            return False
+        await reply(update, "Only this group's administrators can change its subscriptions and settings.")
+        return True
+
+    def known(self) -> dict[str, Watchlist]:
+        return {w.id: w for w in self.rules.watchlists}
+
+    def choices(self) -> str:
+        return ", ".join(sorted(self.known())) or "(no watchlists are loaded)"
+
+    # --- commands ----------------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context) -> None:
+        """Greets and says how to begin."""
+        self.chat(update)
+        await reply(update, "Hello! I send alerts on news matching watchlists.\n"
+                            "See them with /watchlists and tap one to subscribe; /help lists every command.")
+
+    async def help(self, update: Update, context: Context) -> None:
+        """Lists every command."""
+        self.chat(update)
+        lines = [f"/{name} {esc(text)}" for name, text in [*COMMANDS, *self.extra_help]]
+        lines.append("Admins: " + ", ".join(f"/{name}" for name, _ in ADMIN_COMMANDS))
+        await reply(update, "\n".join(lines))
+
+    async def watchlists(self, update: Update, context: Context) -> None:
+        """The watchlists, with one button each to subscribe or unsubscribe."""
+        chat = self.chat(update)
+        text, markup = self.listing(chat)
+        await reply(update, text, markup)
+
+    def listing(self, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
+        known = self.known()
+        if not known:
+            return "No watchlists are loaded.", None
+        followed = {s.watchlist: s.mode for s in self.chats.subscriptions(chat.chat_id)}
+        lines = ["<b>Watchlists</b> (tap to subscribe or unsubscribe)"]
+        buttons = []
+        for wl_id, wl in sorted(known.items()):
+            mark = f" ✅ {followed[wl_id]}" if wl_id in followed else ""
+            about = f": {esc(wl.description[:150])}" if wl.description else ""
+            lines.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
+            action, label = ("unsub", f"✅ {wl_id}") if wl_id in followed else ("sub", f"➕ {wl_id}")
+            buttons.append([InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])])
+        return "\n".join(lines), InlineKeyboardMarkup(buttons)
+
+    async def button(self, update: Update, context: Context) -> None:
+        """A tap on a /watchlists button: (un)subscribe, answer the tap, redraw the list."""
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        chat = self.chat(update)
+        if not await self.may_change(update, context, chat):
+            await query.answer("Only this group's administrators can change its subscriptions.", show_alert=True)
+            return
+        action, _, wl_id = query.data.partition(":")
+        if wl_id not in self.known():
+            await query.answer(f"Unknown watchlist {wl_id}; it may have been removed.", show_alert=True)
+        elif action == "sub":
+            sub = self.chats.subscribe(chat.chat_id, wl_id, now=self.clock())
+            await query.answer(f"Subscribed to {wl_id} ({sub.mode}).")
+        else:
+            self.chats.unsubscribe(chat.chat_id, wl_id)
+            await query.answer(f"Unsubscribed from {wl_id}.")
+        text, markup = self.listing(chat)
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except BadRequest as e:
+            if "not modified" not in e.message.lower():
+                raise
+
+    async def subscribe(self, update: Update, context: Context) -> None:
+        """/subscribe ID [instant|digest]"""
+        chat = self.chat(update)
+        args = context.args or []
+        if not args or len(args) > 2:
+            await reply(update, f"Usage: /subscribe ID [instant|digest]\nWatchlists: {esc(self.choices())}")
+            return
+        wl_id, mode = args[0], (args[1].lower() if len(args) > 1 else None)
+        if wl_id not in self.known():
+            await reply(update, f"Unknown watchlist {esc(wl_id)!r}. Choose one of: {esc(self.choices())}")
+            return
+        if mode is not None and mode not in MODES:
+            await reply(update, f"Unknown mode {esc(mode)!r}: use instant or digest.")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        sub = self.chats.subscribe(chat.chat_id, wl_id, mode, now=self.clock())
+        how = "alerts as they come" if sub.mode == "instant" else "in the daily digest"
+        await reply(update, f"Subscribed to <b>{esc(wl_id)}</b>: {how}.")
+
+    async def unsubscribe(self, update: Update, context: Context) -> None:
+        """/unsubscribe ID|all"""
+        chat = self.chat(update)
+        args = context.args or []
+        followed = [s.watchlist for s in self.chats.subscriptions(chat.chat_id)]
+        if len(args) != 1:
+            await reply(update, "Usage: /unsubscribe ID|all\nThis chat follows: "
+                                f"{esc(', '.join(followed) or 'nothing')}")
+            return
+        target = args[0]
+        if target != "all" and target not in followed:
+            await reply(update, f"This chat does not follow {esc(target)!r}. It follows: "
+                                f"{esc(', '.join(followed) or 'nothing')} (or use /unsubscribe all).")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        removed = self.chats.unsubscribe(chat.chat_id, None if target == "all" else target)
+        await reply(update, f"Unsubscribed from {removed} watchlist{'s' * (removed != 1)}.")
+
+    async def list(self, update: Update, context: Context) -> None:
+        """This chat's subscriptions and settings."""
+        chat = self.chat(update)
+        subs = self.chats.subscriptions(chat.chat_id)
+        lines = ["<b>Subscriptions</b>"]
+        lines += [f"• {esc(s.watchlist)} ({s.mode})" for s in subs] or ["none yet: see /watchlists"]
+        quiet = f"{chat.quiet_start}-{chat.quiet_end}" if chat.quiet else "off"
+        lines += ["", f"Mode for new subscriptions: {chat.mode}", f"Time zone: {esc(chat.tz)}",
+                  f"Quiet hours: {quiet}", f"Alerts: {'paused' if chat.paused else 'on'}"]
+        await reply(update, "\n".join(lines))
+
+    async def mode(self, update: Update, context: Context) -> None:
+        """/mode instant|digest: the chat's default and all its subscriptions."""
+        chat = self.chat(update)
+        args = [a.lower() for a in context.args or []]
+        if len(args) != 1 or args[0] not in MODES:
+            await reply(update, f"Usage: /mode instant|digest (now: {chat.mode})")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        changed = self.chats.set_mode(chat.chat_id, args[0], now=self.clock())
+        await reply(update, f"Mode set to {args[0]}; {changed} subscription{'s' * (changed != 1)} changed.")
+
+    async def tz(self, update: Update, context: Context) -> None:
+        """/tz ZONE, an IANA time zone name."""
+        chat = self.chat(update)
+        args = context.args or []
+        if len(args) != 1:
+            await reply(update, f"Usage: /tz ZONE (now: {esc(chat.tz)}), for example {TZ_EXAMPLES}")
+            return
+        name = valid_zone(args[0])
+        if name is None:
+            close = difflib.get_close_matches(args[0], sorted(available_timezones()), n=3)
+            hint = f"Did you mean {', '.join(close)}? " if close else ""
+            await reply(update, f"Unknown time zone {esc(args[0])!r}. {esc(hint)}Use an IANA name such as "
+                                f"{TZ_EXAMPLES}.")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        self.chats.set_tz(chat.chat_id, name, now=self.clock())
+        local = self.clock().astimezone(ZoneInfo(name))
+        await reply(update, f"Time zone set to {esc(name)} (it is {local:%H:%M} there).")
+
+    async def quiet(self, update: Update, context: Context) -> None:
+        """/quiet HH:MM-HH:MM|off: alerts are held during these hours (in the chat's zone)."""
+        chat = self.chat(update)
+        args = context.args or []
+        usage = f"Usage: /quiet HH:MM-HH:MM or /quiet off, e.g. /quiet 22:00-07:00 (times in {esc(chat.tz)})"
+        if len(args) != 1:
+            await reply(update, usage)
+            return
+        window = None
+        if args[0].lower() != "off":
+            window = parse_window(args[0])
+            if window is None:
+                await reply(update, usage)
+                return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        self.chats.set_quiet(chat.chat_id, window, now=self.clock())
+        if window is None:
+            await reply(update, "Quiet hours off.")
+        else:
+            await reply(update, f"Quiet hours {window[0]}-{window[1]} ({esc(chat.tz)}): "
+                                "alerts are held and arrive when they end.")
+
+    async def pause(self, update: Update, context: Context) -> None:
+        """/pause: no alerts until /resume."""
+        chat = self.chat(update)
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        self.chats.set_paused(chat.chat_id, True, now=self.clock())
+        await reply(update, "Alerts paused. /resume to get them again.")
+
+    async def resume(self, update: Update, context: Context) -> None:
+        """/resume after /pause."""
+        chat = self.chat(update)
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        self.chats.set_paused(chat.chat_id, False, now=self.clock())
+        await reply(update, "Alerts resumed.")
+
+    async def test(self, update: Update, context: Context) -> None:
+        """/test TEXT: run the watchlists on TEXT (as a title) and explain."""
+        self.chat(update)
+        text = " ".join(context.args or []).strip()
+        if not text:
+            await reply(update, "Usage: /test TEXT, e.g. /test ASML wins an EUV order")
+            return
+        matches = self.rules.matcher.match({"title": text, "lede": ""})
+        if not matches:
+            await reply(update, f"No watchlist matches {esc(text)!r}.")
+            return
+        lines = []
+        for m in matches:
+            lines.append(f"<b>{esc(m.watchlist)}</b> (score {m.score:.0f})")
+            lines += [f"  • {esc(h.pattern)} hit {esc(h.text)!r} in {h.field} at {h.span[0]}-{h.span[1]}"
+                      f" (score {h.score:.0f})" for h in m.hits]
+        await reply(update, "\n".join(lines)[:4000])
+
+
+def valid_zone(name: str) -> str | None:
+    """The IANA zone name if ``name`` is one (case-insensitive), else None."""
+    zones = available_timezones()
+    if name in zones:
+        return name
+    lowered = {z.lower(): z for z in zones}
+    return lowered.get(name.lower())
+
+
+def parse_window(text: str) -> tuple[str, str] | None:
+    """'22:00-07:00' -> ('22:00', '07:00'); None when malformed or empty."""
+    start, sep, end = text.partition("-")
+    try:
+        a, b = parse_hhmm(start), parse_hhmm(end)
+    except ValueError:
+        return None
+    if not sep or a == b:
+        return None
+    return f"{a:%H:%M}", f"{b:%H:%M}"
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                             link_preview_options=LinkPreviewOptions(is_disabled=True))
