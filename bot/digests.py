@@ -113,10 +113,42 @@ class DigestJob:
     args: tuple[Any, ...] = ()
 
 
-def daily(at: str, zone: str) -> CronTrigger:
-    """A trigger firing every day at HH:MM wall-clock time in ``zone``."""
-    hour, minute = (int(x) for x in at.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=_zone(zone))
+class DailyTrigger(BaseTrigger):
+    """Every day at HH:MM wall-clock time in a zone, once a day.
+
+    A CronTrigger with the zone does the work. Around daylight-saving changes: a time the clocks
+    skip fires an hour later that day (CronTrigger's choice); a time they repeat (autumn, 02:30 in
+    Europe) would fire twice, at both offsets, and fires only the first time here.
+    """
+
+    def __init__(self, at: str, zone: str) -> None:
+        hour, minute = (int(x) for x in at.split(":"))
+        self.at = f"{hour:02d}:{minute:02d}"
+        self.zone = _zone(zone)
+        self.cron = CronTrigger(hour=hour, minute=minute, timezone=self.zone)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        nxt: datetime | None = self.cron.get_next_fire_time(previous_fire_time, now)
+        if previous_fire_time is not None and nxt is not None and _wall(nxt, self.zone) == _wall(
+                previous_fire_time, self.zone):
+            nxt = self.cron.get_next_fire_time(nxt, max(now, nxt))
+        return nxt
+
+    def __repr__(self) -> str:
+        return f"<DailyTrigger (at='{self.at}', timezone='{self.zone.key}')>"
+
+    def __str__(self) -> str:
+        return f"daily at {self.at} {self.zone.key}"
+
+
+def _wall(when: datetime, zone: ZoneInfo) -> tuple[int, ...]:
+    local = when.astimezone(zone)
+    return (local.year, local.month, local.day, local.hour, local.minute)
+
+
+def daily(at: str, zone: str) -> DailyTrigger:
+    """A trigger firing every day at HH:MM wall-clock time in ``zone`` (an IANA name)."""
+    return DailyTrigger(at, zone)
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -15,7 +15,7 @@ from bot.store.digests import DigestStore
 from bot.store.sqlite import SqliteStore
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     p = add_command(
         commands, "digest", help="digest recipients: pending stories, last sent, last error; --send sends email now",
         description="List every email digest recipient and every chat in digest mode with its pending stories, "

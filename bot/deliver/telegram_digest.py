@@ -92,7 +92,7 @@ def pages(digest: Digest, *, limit: int = MAX_MESSAGE) -> list[Page]:
             if size([*parts, *lead, block]) > limit and len(parts) > 1:
                 out.append(Page("\n\n".join(parts), tuple(ids)))
                 parts, ids = [f"<i>Digest {digest.created:%Y-%m-%d}, continued</i>"], []
-                lead = [f"<b>{_esc(section.name)}</b> (continued)"]
+                lead = [f"<b>{_esc(section.name)}</b> (continued)"] if section_open == heading else [heading]
             parts += [*lead, block]
             section_open = heading
             ids += item.match_ids

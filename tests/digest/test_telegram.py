@@ -1,0 +1,208 @@
+"""Telegram digests: pages split between items at 4,096 UTF-16 units, and sending to the Bot API double."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Bot
+from telegram.error import NetworkError
+
+from bot.config import Config, PollConfig, TelegramConfig
+from bot.deliver.telegram.format import rendered_len
+from bot.deliver.telegram_digest import pages, parse_at
+from bot.digest import PendingMatch, build_digest
+from bot.digests import DigestService
+from bot.store.chats import ChatStore
+from bot.store.digests import DigestStore, chat_key
+from bot.store.sqlite import SqliteStore
+from tests.digest.conftest import seed
+from tests.doubles.botapi import BotApiDouble
+
+NOW = datetime(2026, 3, 27, 0, 0, tzinfo=UTC)
+TITLES = ["阿斯麦：对华出口光刻机须获荷兰许可，新规即日生效", "ASML says export curbs will hit 2026 sales 🚫📉",
+          "Chips <b>&</b> \"quotes\" 𝕏 and emoji 😀😀😀", "荷兰扩大对华半导体设备出口管制范围"]
+
+
+def big_digest(n: int = 150, title_len: int = 1):
+    pending = [PendingMatch(i, f"id{i:03d}", ("asml", "export-controls", "semiconductors")[i % 3], NOW,
+                            TITLES[i % 4] * title_len + f" #{i}", f"https://news.example/{i}?a=1&b=2", "",
+                            NOW - timedelta(minutes=i), ("RFI 中文", "BBC 中文", "DW", "Reuters", "AP", "VOA"))
+               for i in range(n)]
+    d = build_digest("chat:1", pending, watchlists=["asml", "export-controls", "semiconductors"],
+                     zone="Asia/Shanghai", now=NOW)
+    assert d is not None
+    return d
+
+
+@pytest.mark.parametrize(("n", "title_len"), [(1, 1), (40, 1), (150, 1), (60, 3)])
+def test_pages_fit_and_split_only_between_items(n: int, title_len: int) -> None:
+    d = big_digest(n, title_len)
+    ps = pages(d)
+    assert all(rendered_len(p.text) <= 4096 for p in ps)
+    # every item is on exactly one page, whole: its title and its meta line together
+    for section in d.sections:
+        for item in section.items:
+            holders = [p for p in ps if f">{html.escape(item.title, quote=False)}</a>" in p.text]
+            assert len(holders) == 1
+            assert set(item.match_ids) <= set(holders[0].match_ids)
+    assert sorted(i for p in ps for i in p.match_ids) == sorted(d.match_ids)
+    # a page ends only where the next item would not have fitted
+    for a, b in zip(ps, ps[1:], strict=False):
+        first_block = b.text.split("\n\n")[2]  # after "continued" and the repeated section heading
+        assert rendered_len(a.text + "\n\n" + first_block) > 4096
+        assert "continued" in b.text
+    if n == 150:
+        assert len(ps) > 3
+
+
+def test_page_text_is_escaped_html() -> None:
+    d = big_digest(4)
+    [page] = pages(d)
+    assert "Chips &lt;b&gt;&amp;&lt;/b&gt; \"quotes\"" in page.text
+    assert 'href="https://news.example/2?a=1&amp;b=2"' in page.text
+    assert "also in BBC 中文, DW, Reuters, AP and 1 more" in page.text
+    assert "times in Asia/Shanghai (CST, UTC+08:00)" in page.text
+
+
+@pytest.mark.parametrize(("text", "at"), [("7:30", "07:30"), ("23:59", "23:59"), ("24:00", None), ("7", None),
+                                          ("07:60", None), (" 08:05 ", "08:05")])
+def test_parse_at(text: str, at: str | None) -> None:
+    assert parse_at(text) == at
+
+
+# --- with the Bot API double ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotApiDouble]:
+    async with BotApiDouble() as double:
+        yield double
+
+
+@pytest.fixture
+async def bot(api: BotApiDouble) -> AsyncIterator[Bot]:
+    b = Bot(api.token, base_url=api.url + "/bot")
+    async with b:
+        yield b
+
+
+class FailingPage:
+    """The real bot, except that one send raises a network error (as a dropped connection would)."""
+
+    def __init__(self, bot: Bot, fail_at: int) -> None:
+        self.bot, self.fail_at, self.calls = bot, fail_at, 0
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise NetworkError("connection reset")
+        return await self.bot.send_message(chat_id=chat_id, text=text, **kwargs)
+
+
+def config() -> Config:
+    return Config(storage_url="sqlite:///x.db", rules_path=Path("rules"), poll=PollConfig(), feeds=(),
+                  telegram=TelegramConfig(token="t", digest_at="08:00"))
+
+
+def digest_chat(store: SqliteStore, chat_id: int, *, since: datetime, watchlists: tuple[str, ...] = ("asml",),
+                tz: str = "Europe/Amsterdam") -> None:
+    chats = ChatStore(store)
+    chats.ensure(chat_id, type="private", title="Ann", now=since)
+    chats.set_tz(chat_id, tz, now=since)
+    for w in watchlists:
+        chats.subscribe(chat_id, w, "digest", now=since)
+
+
+async def test_chat_digest_arrives_and_collects_from_the_switch_on(store: SqliteStore, api: BotApiDouble,
+                                                                    bot: Bot) -> None:
+    seed(store, "before", watchlists=["asml"], at=NOW - timedelta(hours=3))
+    digest_chat(store, 42, since=NOW - timedelta(hours=2))
+    seed(store, "after", watchlists=["asml"], at=NOW - timedelta(hours=1), title="ASML <news> & more",
+         feeds=("RFI 中文", "BBC 中文"))
+    seed(store, "elsewhere", watchlists=["semiconductors"], at=NOW - timedelta(hours=1))
+    svc = DigestService(config(), store, lambda: NOW, bot=bot)
+    report = await svc.send_chat_digest(42, NOW)
+    assert report.sent == [chat_key(42)]
+    [msg] = api.sent_messages(42)
+    assert "ASML <news> & more" in msg.text and "also in BBC 中文" in msg.text
+    assert "story before" not in msg.text and "story elsewhere" not in msg.text
+    assert "times in Europe/Amsterdam (CET, UTC+01:00)" in msg.text
+    assert (await svc.send_chat_digest(42, NOW + timedelta(minutes=5))).nothing
+    assert len(api.sent_messages(42)) == 1
+
+
+async def test_a_failed_page_keeps_the_rest_pending_without_repeating_the_sent_pages(
+        store: SqliteStore, api: BotApiDouble, bot: Bot) -> None:
+    digest_chat(store, 7, since=NOW - timedelta(days=1), watchlists=("asml", "export-controls"))
+    for i in range(120):
+        seed(store, f"s{i:03d}", watchlists=["asml" if i % 2 else "export-controls"], at=NOW - timedelta(minutes=i),
+             title=f"{TITLES[i % 4]} #{i:03d}", feeds=("RFI 中文", "BBC 中文", "DW"))
+    flaky = FailingPage(bot, fail_at=2)
+    svc = DigestService(config(), store, lambda: NOW, bot=flaky)
+    report = await svc.send_chat_digest(7, NOW)
+    assert report.retry == [chat_key(7)]
+    first = api.sent_messages(7)
+    assert len(first) == 1
+    state = DigestStore(store).recipient(chat_key(7))
+    assert state is not None and state.next_attempt_at is not None and "connection reset" in (state.last_error or "")
+
+    later = state.next_attempt_at
+    assert (await svc.retry_due(later)).sent == [chat_key(7)]
+    texts = [m.text for m in api.sent_messages(7)]
+    assert len(texts) >= 3
+    for i in range(120):  # every story arrived exactly once
+        assert sum(t.count(f"#{i:03d}") for t in texts) == 1, i
+    assert (await svc.send_chat_digest(7, later + timedelta(minutes=1))).nothing
+
+
+async def test_blocked_chat_is_a_dead_letter(store: SqliteStore, api: BotApiDouble, bot: Bot) -> None:
+    digest_chat(store, 9, since=NOW - timedelta(days=1))
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=1))
+    api.block(9)
+    svc = DigestService(config(), store, lambda: NOW, bot=bot)
+    report = await svc.send_chat_digest(9, NOW)
+    assert report.dead == [chat_key(9)]
+    [letter] = DigestStore(store).dead_letters(chat_key(9))
+    assert letter.stories == 1
+
+
+# --- /digest and /digest_at through the Telegram service ------------------------------------------------
+
+
+async def test_digest_commands_through_the_bot(store: SqliteStore, api: BotApiDouble) -> None:
+    from bot.deliver.telegram.app import TelegramService
+    from bot.deliver.telegram_digest import COMMANDS, handlers
+    from bot.shipped import shipped_path
+    from bot.watch import RuleBook
+
+    cfg = Config(storage_url="sqlite:///x.db", rules_path=shipped_path("rules"), poll=PollConfig(), feeds=(),
+                 telegram=TelegramConfig(token=api.token, api_url=api.url, digest_at="08:00"))
+    clock = lambda: NOW  # noqa: E731
+    tg = TelegramService(cfg, store, RuleBook(cfg.rules_path), clock, poll_timeout=1)
+    svc = DigestService(cfg, store, clock, bot=tg.application.bot)
+    tg.add_handlers(handlers(svc, tg.commands), COMMANDS)
+    digest_chat(store, 42, since=NOW - timedelta(hours=2))
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=1), title="ASML 阿斯麦 news")
+    await tg.start()
+    try:
+        assert {"command": "digest", "description": COMMANDS[0][1]} in api.commands()
+        api.user_sends(42, 42, "/digest")
+        [msg] = await api.wait_for_messages(1, timeout=10, chat_id=42)
+        assert "ASML 阿斯麦 news" in msg.text
+        api.user_sends(42, 42, "/digest")
+        [_, again] = await api.wait_for_messages(2, timeout=10, chat_id=42)
+        assert again.text.startswith("Nothing pending")
+        api.user_sends(42, 42, "/digest_at 6:45")
+        [*_, done] = await api.wait_for_messages(3, timeout=10, chat_id=42)
+        assert done.text.startswith("Daily digest at 06:45 (Europe/Amsterdam")
+        assert svc.chat_digest_at(42) == "06:45"
+        api.user_sends(42, 42, "/digest_at soon")
+        [*_, usage] = await api.wait_for_messages(4, timeout=10, chat_id=42)
+        assert usage.text.startswith("Usage: /digest_at HH:MM")
+    finally:
+        await tg.stop()
