@@ -119,3 +119,38 @@ def test_hard_negatives_are_present(data: dict[str, list[dict[str, object]]]) ->
     assert "笔芯" in negatives("zh-Hans", "semiconductors")
     assert "寵物晶片" in negatives("zh-Hant", "semiconductors")
     assert "交通管制" in negatives("zh-Hant", "export-controls")
+
+
+CORPUS_JUDGMENTS = Path(__file__).resolve().parent / "data" / "corpus_on_topic.json"
+
+
+def test_corpus_judgments_have_the_documented_shape() -> None:
+    data = json.loads(CORPUS_JUDGMENTS.read_text(encoding="utf-8"))
+    assert set(data) == {"key", *WATCHLISTS, "judged_off_topic_candidates"}
+    assert isinstance(data["key"], str)
+    on_topic: set[str] = set()
+    for watchlist in WATCHLISTS:
+        keys = [entry["key"] for entry in data[watchlist]]
+        assert len(keys) == len(set(keys)), watchlist
+        assert all("#" in key and entry["title"] for key, entry in zip(keys, data[watchlist], strict=True))
+        on_topic |= set(keys)
+    asml = {entry["key"] for entry in data["asml"]}
+    assert asml <= {entry["key"] for entry in data["semiconductors"]}
+    off = [entry["key"] for entry in data["judged_off_topic_candidates"]]
+    assert len(off) == len(set(off)) and not set(off) & on_topic
+    assert all(entry["why"] for entry in data["judged_off_topic_candidates"])
+
+
+def test_corpus_judgments_name_real_corpus_entries(corpus_dir: Path) -> None:
+    """Every judged key is an entry of the captured corpus (feed file + '#' + link or id)."""
+    import feedparser
+
+    data = json.loads(CORPUS_JUDGMENTS.read_text(encoding="utf-8"))
+    keys = {e["key"] for w in (*WATCHLISTS, "judged_off_topic_candidates") for e in data[w]}
+    by_file: dict[str, set[str]] = {}
+    for key in keys:
+        by_file.setdefault(key.split("#", 1)[0], set()).add(key)
+    for name, wanted in by_file.items():
+        parsed = feedparser.parse((corpus_dir / name).read_bytes())
+        present = {f"{name}#{e.get('link') or e.get('id') or ''}" for e in parsed.entries}
+        assert wanted <= present, sorted(wanted - present)
