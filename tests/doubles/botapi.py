@@ -35,6 +35,7 @@ import itertools
 import re
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -248,22 +249,28 @@ class BotApiDouble(Methods):
             self, n: int, timeout: float = 5.0,  # noqa: ASYNC109 - a deadline in seconds reads best in tests
             chat_id: ChatId | None = None) -> list[Sent]:
         """Wait until at least n messages were accepted (to `chat_id` if given); TimeoutError otherwise."""
+        try:
+            await self.wait_until(lambda: len(self.sent_messages(chat_id)) >= n, timeout)
+        except TimeoutError:
+            got = [s.text[:80] for s in self.sent_messages(chat_id)]
+            raise TimeoutError(f"Bot API double: waited {timeout}s for {n} messages, got {len(got)}: {got}") from None
+        return self.sent_messages(chat_id)
+
+    async def wait_until(self, predicate: Callable[[], bool],
+                         timeout: float = 5.0) -> None:  # noqa: ASYNC109 - as above
+        """Wait until `predicate()` holds, re-checked after every answered call and poll start."""
         loop = asyncio.get_running_loop()
         event = asyncio.Event()
         with self._lock:
             self._waiters.append((loop, event))
         try:
             async with asyncio.timeout(timeout):
-                while len(self.sent_messages(chat_id)) < n:
+                while not predicate():
                     await event.wait()
                     event.clear()
-        except TimeoutError:
-            got = [s.text[:80] for s in self.sent_messages(chat_id)]
-            raise TimeoutError(f"Bot API double: waited {timeout}s for {n} messages, got {len(got)}: {got}") from None
         finally:
             with self._lock:
                 self._waiters.remove((loop, event))
-        return self.sent_messages(chat_id)
 
     def wait_for_messages_sync(self, n: int, timeout: float = 5.0, chat_id: ChatId | None = None) -> list[Sent]:
         """wait_for_messages for code outside the double's event loop (a thread-served double)."""
@@ -345,8 +352,13 @@ class BotApiDouble(Methods):
         return json_response(200, payload)
 
     def _record(self, call: Call) -> None:
-        with self._changed:
+        with self._lock:
             self._calls.append(call)
+        self.changed()
+
+    def changed(self) -> None:
+        """Wake everything waiting in wait_until, wait_for_messages(_sync)."""
+        with self._changed:
             self._changed.notify_all()
             waiters = list(self._waiters)
         for loop, event in waiters:

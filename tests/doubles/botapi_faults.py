@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +130,7 @@ def max_in_window(times: Iterable[float], width: float = 1.0) -> int:
     return best
 
 
-def window_stats(received: list[tuple[float, ChatId | None, int]]) -> Stats:
+def window_stats(received: Sequence[tuple[float, ChatId | None, int]]) -> Stats:
     """Stats from (receipt time, chat id, HTTP status) of each sendMessage request."""
     per_chat: dict[ChatId | None, list[float]] = {}
     for at, chat, _status in received:

@@ -147,6 +147,14 @@ class Methods:
         with self._lock:
             return list(self.my_commands.get((_scope_key(scope), language_code), []))
 
+    def changed(self) -> None:
+        """Called after state visible to waiters changed (BotApiDouble wakes its waiters)."""
+
+    @property
+    def polling(self) -> bool:
+        """Whether a getUpdates call is waiting (long polling) right now."""
+        return self._poller is not None
+
     def wake_poller(self) -> None:
         """Wake a waiting getUpdates (call in the serving loop)."""
         if self._poller is not None:
@@ -184,6 +192,7 @@ class Methods:
                 self._poller.conflicted = True
                 self._poller.event.set()
             me = self._poller = _Poller()
+        self.changed()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:
@@ -338,9 +347,12 @@ def chat_json(chats: dict[ChatId, dict[str, Any]], chat_id: ChatId, chat_type: s
     if known is not None and chat_type in (None, known["type"]) and title is None:
         return known
     if chat_type is None:
-        is_int = isinstance(chat_id, int)
-        chat_type = "private" if is_int and chat_id > 0 else "supergroup" if str(chat_id).startswith("-100") \
-            else "group" if is_int else "channel"
+        if not isinstance(chat_id, int):
+            chat_type = "channel"  # an @username
+        elif chat_id > 0:
+            chat_type = "private"
+        else:
+            chat_type = "supergroup" if str(chat_id).startswith("-100") else "group"
     chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
     if chat_type == "private":
         chat["first_name"] = (user or {}).get("first_name") or f"User{chat_id}"
@@ -370,7 +382,7 @@ def chat_member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
             "can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls",
             "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
             "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes",
-            "can_send_voice_notes", "can_edit_tag")}, is_member=True, until_date=0)
+            "can_send_voice_notes", "can_edit_tag", "can_react_to_messages")}, is_member=True, until_date=0)
     elif status == "kicked":
         member["until_date"] = 0
     return member
