@@ -126,8 +126,7 @@ class SmtpSender:
             async with asyncio.timeout(self.timeout * 2):  # a server that dribbles answers still ends
                 await smtp.connect()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as e:
-            error = smtp_error(self.server, e, timeout=self.timeout)
-            return [error for _ in messages]
+            return [smtp_error(str(m["To"]), e, timeout=self.timeout, server=self.server) for m in messages]
         try:
             for i, msg in enumerate(messages):
                 to = str(msg["To"].addresses[0].addr_spec)
@@ -136,7 +135,7 @@ class SmtpSender:
                         await smtp.send_message(msg, sender=envelope_from, recipients=[to])
                     results.append(None)
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as e:
-                    results.append(smtp_error(to, e, timeout=self.timeout))
+                    results.append(smtp_error(to, e, timeout=self.timeout, server=self.server))
                     if not smtp.is_connected:  # the rest cannot go over this connection
                         reason = f"connection to {self.server} closed: {results[-1].reason}"  # type: ignore[union-attr]
                         results += [TemporaryDeliveryError(str(m["To"]), reason) for m in messages[i + 1:]]
@@ -151,8 +150,9 @@ class SmtpSender:
         return results
 
 
-def smtp_error(target: str, e: BaseException, *, timeout: float) -> DeliveryError:
+def smtp_error(target: str, e: BaseException, *, timeout: float, server: str = "") -> DeliveryError:
     """An SMTP failure as a DeliveryError: permanent only for a 5xx on the recipient or the message."""
+    where = f" {server}" if server else ""
     if isinstance(e, aiosmtplib.SMTPRecipientsRefused):
         codes = [r.code for r in e.recipients]
         detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in e.recipients)
@@ -170,13 +170,20 @@ def smtp_error(target: str, e: BaseException, *, timeout: float) -> DeliveryErro
     if isinstance(e, aiosmtplib.SMTPResponseException):
         return TemporaryDeliveryError(target, f"server answered {e.code} {one_line(e.message)}")
     if isinstance(e, TimeoutError):  # aiosmtplib's timeouts are TimeoutErrors too
-        return TemporaryDeliveryError(target, f"no answer from the SMTP server within {timeout:g} s")
+        return TemporaryDeliveryError(target, f"no answer from the SMTP server{where} within {timeout:g} s")
     if isinstance(e, aiosmtplib.SMTPNotSupported):
         return TemporaryDeliveryError(target, f"{e}: check email.security")
     if isinstance(e, ssl.SSLError):
         return TemporaryDeliveryError(target, f"TLS failed ({e.reason or e}): check email.security and email.port")
     if isinstance(e, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected | OSError):
-        return TemporaryDeliveryError(target, f"cannot reach the SMTP server: {one_line(str(e)) or type(e).__name__}")
+        cause = e.__cause__ if isinstance(e.__cause__, OSError) else e
+        if isinstance(cause, ConnectionRefusedError):
+            detail = "connection refused (check email.host and email.port)"
+        elif isinstance(cause, OSError) and cause.strerror:
+            detail = cause.strerror
+        else:
+            detail = one_line(str(e)) or type(e).__name__
+        return TemporaryDeliveryError(target, f"cannot reach the SMTP server{where}: {detail}")
     if isinstance(e, aiosmtplib.SMTPException):
         return TemporaryDeliveryError(target, f"SMTP session failed: {one_line(str(e))} (check email.security)")
     return TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}")
