@@ -6,7 +6,8 @@ One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its cl
                                     at most poll.concurrency in flight; a finished poll starts the next
     outbox   every second           wake the drainer, which also wakes right after a poll enqueued alerts
     rules    every 2 s              RuleBook.refresh(); new rule problems are logged and told to admins
-    (extras) cron jobs and handlers of the Telegram and digest parts, when they are configured
+    notices  every 5 s (Telegram)   tell the admins of failing feeds, rule problems, dead letters (wiring.py)
+    digest:* cron, in each zone     email and chat digests (the digest part keeps these in step)
 
 Start-up opens (and migrates) the store and puts alerts a crash left in 'sending' back before
 anything runs; shutdown (SIGTERM/SIGINT) stops the scheduler, lets polls and sends in flight
@@ -22,9 +23,8 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -34,11 +34,12 @@ from bot.deliver.outbox import DrainReport
 from bot.errors import RuleError
 from bot.feeds.fetch import HttpFetcher
 from bot.observe import HttpEndpoint, Metrics
-from bot.pipeline import Channel, FeedResult, Pipeline
+from bot.pipeline import Channel, Pipeline
 from bot.runtime import console_channels, utcnow
 from bot.schedule import PollPlan, tick_seconds
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
+from bot.wiring import Parts
 
 log = logging.getLogger("watchbot.service")
 
@@ -46,60 +47,6 @@ DRAIN_TICK = 1.0  # seconds between looks at the outbox for retries that came du
 RULES_TICK = 2.0  # seconds between looks at the rule files
 STOP_GRACE = 4.0  # seconds polls and sends in flight get to finish at shutdown
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (drain.limit)
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """A scheduler job another part asks for (a digest's cron trigger, say)."""
-
-    id: str
-    name: str
-    func: Callable[[], Awaitable[Any]]
-    trigger: Any  # an APScheduler trigger
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-class Extras:
-    """The optional parts (Telegram, digests) as the service sees them; with none, all no-ops."""
-
-    def __init__(self) -> None:
-        self.channels: list[Channel] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None:
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=2.0)
-
-    def describe(self) -> list[str]:
-        return []
-
-    def jobs(self) -> list[Job]:
-        return []
-
-    def notify_admins(self, key: str, text: str) -> None: ...
-
-    def polled(self, result: FeedResult) -> None: ...
-
-    def delivered(self, reports: dict[str, DrainReport]) -> None: ...
-
-    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
-        """Run a side task (an admin notice) without waiting for it; its failure is only logged."""
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception:
-                log.exception("%s failed", what)
-
-        task = asyncio.create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-
-def build_extras(config: Config, store: SqliteStore, rules: RuleBook, clock: Callable[[], datetime]) -> Extras:
-    """The Telegram and digest parts the config asks for (those that exist in this build)."""
-    return Extras()
 
 
 @dataclass
@@ -147,8 +94,8 @@ class Service:
             released = store.release_in_flight()
             async with HttpFetcher(timeout=config.poll.timeout, max_bytes=config.poll.max_bytes,
                                    concurrency=config.poll.concurrency, per_host=config.poll.per_host) as fetcher:
-                self.extras = build_extras(config, store, rules, utcnow)
-                channels: list[Channel] = self.extras.channels or console_channels()
+                self.parts = Parts(config, store, rules, utcnow)
+                channels: list[Channel] = self.parts.channels or console_channels()
                 self.pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
                                          channels=channels, clock=utcnow)
                 await self._serve(released, channels)
@@ -166,16 +113,21 @@ class Service:
             http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text)
             await http.start()
         try:
-            await self.extras.start()
-            self._plan_all()
-            drainer = asyncio.create_task(self._drain_loop(), name="drainer")
-            self._add_jobs()
-            self.scheduler.start()
-            self._announce(released, channels, http)
+            self._announce(channels, http)
             self._report_rules()
             if released:
                 log.warning("%d alert(s) were being sent when the service last stopped; sending them again",
                             released)
+            try:
+                await self.parts.start()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.parts.stop(), timeout=3.0)
+                raise
+            self._plan_all()
+            drainer = asyncio.create_task(self._drain_loop(), name="drainer")
+            self._add_jobs()
+            self.scheduler.start()
             self._drain_wanted.set()
             self._start_due()
             await self.stopping.wait()
@@ -203,12 +155,12 @@ class Service:
         if late:
             await asyncio.wait(late, timeout=1.0)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.extras.stop(), timeout=3.0)
+            await asyncio.wait_for(self.parts.stop(), timeout=3.0)
         back = self.store.release_in_flight()  # claims a cancelled send left behind
         if back:
             log.warning("%d alert(s) were cut off mid-send and go out at the next start", back)
 
-    def _announce(self, released: int, channels: list[Channel], http: HttpEndpoint | None) -> None:
+    def _announce(self, channels: list[Channel], http: HttpEndpoint | None) -> None:
         """The one line on what the service will do."""
         c = self.config
         names = ", ".join(w.id for w in self.rules.watchlists)
@@ -216,7 +168,7 @@ class Service:
         line = (f"watchbot run: polling {len(c.feeds)} feed{'s' * (len(c.feeds) != 1)} with "
                 f"{len(self.rules.watchlists)} watchlist{'s' * (len(self.rules.watchlists) != 1)} ({names}); "
                 f"alerts to {where}")
-        for extra in self.extras.describe():
+        for extra in self.parts.describe():
             line += f"; {extra}"
         if http is not None:
             line += f"; health and metrics on http://{http.host}:{http.port}"
@@ -233,8 +185,7 @@ class Service:
         s.add_job(self._tick_feeds, "interval", seconds=self.tick, id="feeds", name="poll due feeds")
         s.add_job(self._tick_outbox, "interval", seconds=DRAIN_TICK, id="outbox", name="drain the outbox")
         s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
-        for job in self.extras.jobs():
-            s.add_job(job.func, job.trigger, id=job.id, name=job.name, **job.options)
+        self.parts.install(s)
 
     async def _tick_feeds(self) -> None:
         self.state.last_tick = time.monotonic()
@@ -259,7 +210,7 @@ class Service:
         current = {str(e) for e in self.rules.errors}
         for problem in sorted(current - self._reported_rule_errors):
             log.warning("rule problem: %s", problem)
-            self.extras.notify_admins(f"rules:{problem}", f"Rule problem: {problem}")
+            self.parts.problems()  # the admins hear of it through the Telegram part
         self._reported_rule_errors = current
         self.metrics.watchlists.set(len(self.rules.watchlists))
         self.metrics.rule_errors.set(len(current))
@@ -298,7 +249,8 @@ class Service:
             self.state.polls += 1
             if result.alerts:
                 self._drain_wanted.set()
-            self.extras.polled(result)
+            if result.error:
+                self.parts.problems()
             refreshed = self.store.feeds([url])
             if refreshed:
                 self.plan.set(refreshed[0], self._interval(url), utcnow())
@@ -337,9 +289,10 @@ class Service:
                 log.info("deliver %s sent=%d retry=%d dead=%d", channel, r.sent, r.retried, r.dead)
             for error in r.errors[:3]:
                 log.warning("deliver %s: %s", channel, error)
+            if r.dead:
+                self.parts.problems()
             if r.sent + r.retried + r.dead >= DRAIN_LIMIT:
                 self._drain_wanted.set()  # a full round: more may be waiting
-        self.extras.delivered(reports)
 
     # --- health ------------------------------------------------------------------------------------
 
