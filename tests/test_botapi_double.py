@@ -144,6 +144,27 @@ async def test_faults_are_per_chat_and_can_persist(api: BotApiDouble, bot: Bot) 
     assert (await bot.send_message(1, "unblocked")).text == "unblocked"
 
 
+async def test_block_and_migrate_announced_as_telegram_does(api: BotApiDouble, bot: Bot) -> None:
+    api.user_sends(-2, 1, "hi", chat_type="group", title="Fabs")
+    api.block(1, announce=True)
+    api.migrate(-2, -1002, announce=True)
+    updates = await bot.get_updates(offset=-3)
+    blocked_update, moved_from, moved_to = updates
+    assert blocked_update.my_chat_member is not None
+    assert blocked_update.my_chat_member.new_chat_member.status == "kicked"
+    assert moved_from.message is not None and moved_from.message.migrate_to_chat_id == -1002
+    assert moved_to.message is not None and moved_to.message.migrate_from_chat_id == -2
+    assert (await bot.get_chat(-1002)).title == "Fabs"
+
+
+async def test_a_reply_needs_its_message(api: BotApiDouble, bot: Bot) -> None:
+    api.user_sends(1, 1, "/help")
+    assert (await bot.send_message(1, "ok", reply_to_message_id=1)).text == "ok"
+    with pytest.raises(BadRequest, match="(?i)message to be replied not found"):
+        await bot.send_message(1, "lost", reply_to_message_id=77)
+    assert (await bot.send_message(1, "fine", reply_to_message_id=77, allow_sending_without_reply=True)).text
+
+
 async def test_fault_for_any_method(api: BotApiDouble, bot: Bot) -> None:
     api.inject(server_error(503), method=None, times=2)
     for _ in range(2):
@@ -160,7 +181,8 @@ async def test_flood_limits_answer_429_to_a_group_over_its_minute(bot: Bot) -> N
             await limited.send_message(-7, "second")
         assert 1 <= _seconds(raised.value) <= 60
         await limited.send_message(8, "another chat is fine")
-        assert api.stats().rejected_429 == 1
+        assert (api.stats().messages, api.stats().rejected_429) == (3, 1)
+        assert (api.stats(accepted_only=True).messages, api.stats(accepted_only=True).rejected_429) == (2, 0)
 
 
 # -- HTML as Telegram checks it -----------------------------------------------------------------
@@ -378,6 +400,17 @@ def test_thread_served_double_for_sync_code() -> None:
         answer = httpx.post(f"{api.url}/bot{api.token}/sendMessage", data={"chat_id": "3", "text": "sync"})
         assert answer.json()["result"]["text"] == "sync"
         assert [s.text for s in api.wait_for_messages_sync(1, timeout=5)] == ["sync"]
+
+
+async def test_thread_served_double_with_a_bot_in_the_test_loop() -> None:
+    with BotApiDouble() as api:
+        async with Bot(api.token, base_url=api.url + "/bot") as threaded:
+            task = asyncio.create_task(api.wait_for_messages(2, timeout=10))
+            await threaded.send_message(4, "one")
+            await threaded.send_message(4, "two")
+            assert [s.text for s in await task] == ["one", "two"]
+            with pytest.raises(TimeoutError, match="waited 0.1s for 3 messages, got 2"):
+                await api.wait_for_messages(3, timeout=0.1)
 
 
 def test_separate_process_with_control_routes() -> None:

@@ -43,7 +43,7 @@ from tests.doubles.botapi_faults import ChatId, Fault, FaultRule, FloodLimits, S
 from tests.doubles.botapi_html import bot_command_entities
 from tests.doubles.botapi_http import HttpRequest, HttpResponse, ParamError, decode_params, json_response
 from tests.doubles.botapi_http import serve_connection as _serve_connection
-from tests.doubles.botapi_methods import ApiError, Call, Methods, Sent, chat_json
+from tests.doubles.botapi_methods import ApiError, Call, Methods, Sent, chat_json, chat_member_json
 
 DEFAULT_TOKEN = "123456789:AAtest-double-token_0123456789abcdef"
 _PATH = re.compile(r"/bot([^/]+)/([A-Za-z]+)/?")
@@ -172,9 +172,9 @@ class BotApiDouble(Methods):
         """A user presses an inline button with `data` under a message; returns the callback query id."""
         with self._lock:
             user = self.add_user(user_id)
-            message = self.messages.get((chat_id, message_id)) or {
+            message = self.messages.setdefault((chat_id, message_id), {
                 "message_id": message_id, "from": self.me, "chat": chat_json(self.chats, chat_id),
-                "date": int(time.time()), "text": "(not sent through the double)"}
+                "date": int(time.time()), "text": "(a message the double did not send)"})
             query_id = f"{user_id}{next(self._callback_ids):08d}"
             self.callbacks[query_id] = False
             self.push_update({"callback_query": {"id": query_id, "from": user, "message": message,
@@ -208,15 +208,36 @@ class BotApiDouble(Methods):
         with self._lock:
             self._faults.clear()
 
-    def block(self, chat_id: ChatId) -> None:
-        """The user blocked the bot: every later send to the chat gets 403."""
-        self.inject(blocked(), method=None, chat_id=chat_id, times=None)
+    def block(self, chat_id: int, *, announce: bool = False) -> None:
+        """The user blocked the bot: every later send to the chat gets 403.
 
-    def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
-        """The group became a supergroup: every later send to the old id gets migrate_to_chat_id."""
+        With announce, Telegram's my_chat_member update (the bot now "kicked") is queued too.
+        """
+        self.inject(blocked(), method=None, chat_id=chat_id, times=None)
+        if announce:
+            with self._lock:
+                user = self.add_user(chat_id)
+                self.push_update({"my_chat_member": {
+                    "chat": self.add_chat(chat_id, "private", user=user), "from": user, "date": int(time.time()),
+                    "old_chat_member": chat_member_json("member", self.me),
+                    "new_chat_member": chat_member_json("kicked", self.me)}})
+
+    def migrate(self, old_chat_id: int, new_chat_id: int, *, announce: bool = False) -> None:
+        """The group became a supergroup: every later send to the old id gets migrate_to_chat_id.
+
+        With announce, the two service messages Telegram sends (migrate_to_chat_id in the old
+        group, migrate_from_chat_id in the new supergroup) are queued as updates.
+        """
         self.inject(migrated(new_chat_id), method=None, chat_id=old_chat_id, times=None)
         with self._lock:
-            self.add_chat(new_chat_id, "supergroup")
+            new_chat = self.add_chat(new_chat_id, "supergroup", title=self.chats.get(old_chat_id, {}).get("title"))
+            if announce:
+                old_chat = chat_json(self.chats, old_chat_id)
+                for chat, key, value in ((old_chat, "migrate_to_chat_id", new_chat_id),
+                                         (new_chat, "migrate_from_chat_id", old_chat_id)):
+                    self.push_update({"message": {"message_id": self.next_message_id(chat["id"]),
+                                                  "from": self.me, "chat": chat, "date": int(time.time()),
+                                                  key: value}})
 
     # -- what happened --------------------------------------------------------------------------
 
@@ -230,10 +251,11 @@ class BotApiDouble(Methods):
         with self._lock:
             return [s for s in self.sent if chat_id is None or s.chat_id == chat_id]
 
-    def stats(self) -> Stats:
-        """Sliding-window maxima of the sendMessage requests received (receipt times)."""
+    def stats(self, *, accepted_only: bool = False) -> Stats:
+        """Sliding-window maxima of the sendMessage requests received (or only those answered ok)."""
         with self._lock:
-            return window_stats([(c.at, c.chat_id, c.status) for c in self._calls if c.method == "sendMessage"])
+            return window_stats([(c.at, c.chat_id, c.status) for c in self._calls if c.method == "sendMessage"
+                                 and (c.status == 200 or not accepted_only)])
 
     def reset(self) -> None:
         """Forget calls, messages and faults (users, chats, members and commands stay)."""

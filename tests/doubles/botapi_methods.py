@@ -229,6 +229,7 @@ class Methods:
     def _send_message(self, p: dict[str, Any], at: float) -> Any:
         chat_id = self._chat(p)
         text, entities = self._render(p)
+        self._check_reply(chat_id, p)
         markup = _inline_markup(p.get("reply_markup"))
         message_id = self.next_message_id(chat_id)
         message: dict[str, Any] = {"message_id": message_id, "from": self.me,
@@ -332,6 +333,17 @@ class Methods:
             raise ApiError(400, "Bad Request: chat not found")
         assert isinstance(chat_id, int | str)
         return chat_id
+
+    def _check_reply(self, chat_id: ChatId, p: dict[str, Any]) -> None:
+        """A reply needs its message, unless the bot allowed sending without it."""
+        reply = p.get("reply_parameters") or {}
+        if not isinstance(reply, dict):
+            raise ApiError(400, "Bad Request: can't parse reply parameters JSON object")
+        message_id = reply.get("message_id", p.get("reply_to_message_id"))
+        if message_id is None or reply.get("allow_sending_without_reply", p.get("allow_sending_without_reply")):
+            return
+        if (reply.get("chat_id", chat_id), int(message_id)) not in self.messages:
+            raise ApiError(400, "Bad Request: message to be replied not found")
 
     def _render(self, p: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         try:
