@@ -6,7 +6,7 @@
 """
 
 from bot.watch.load import load_rules, parse_watchlist
-from bot.watch.match import Matcher
+from bot.watch.match import Matcher, Verdict
 from bot.watch.model import Hit, Match, Near, Pattern, Regex, RuleSet, Term, Watchlist, to_json
 from bot.watch.reload import RuleBook
 
@@ -20,6 +20,7 @@ __all__ = [
     "RuleBook",
     "RuleSet",
     "Term",
+    "Verdict",
     "Watchlist",
     "load_rules",
     "parse_watchlist",

@@ -46,6 +46,15 @@ class _Compiled:
     none: _Set
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One watchlist's outcome for an item: its match, or the reason it has none."""
+
+    watchlist: str
+    match: Match | None
+    reason: str
+
+
 class Matcher:
     """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly."""
 
@@ -104,6 +113,20 @@ class Matcher:
 
     def match(self, fields: Mapping[str, str]) -> list[Match]:
         """The watchlists that ``fields`` (e.g. {"title": ..., "lede": ...}) match, by watchlist id."""
+        scanned, candidates = self._scan(fields)
+        matches = []
+        for index in sorted(candidates):
+            m, _ = self._evaluate(self._compiled[index], scanned)
+            if m is not None:
+                matches.append(m)
+        return matches
+
+    def explain(self, fields: Mapping[str, str]) -> list[Verdict]:
+        """Every watchlist with its match, or why it did not match (for ``watchbot rules test``)."""
+        scanned, _ = self._scan(fields)
+        return [Verdict(c.watchlist.id, *self._evaluate(c, scanned, explain=True)) for c in self._compiled]
+
+    def _scan(self, fields: Mapping[str, str]) -> tuple[dict[str, _Field], set[int]]:
         scanned: dict[str, _Field] = {}
         candidates = set(self._always)
         for name in self._fields:
@@ -114,32 +137,34 @@ class Matcher:
             scanned[name] = _Field(name, folded, viewed, found)
             for s in found:
                 candidates |= self._triggers.get(s, set())
-        matches = []
-        for index in sorted(candidates):
-            m = self._evaluate(self._compiled[index], scanned)
-            if m is not None:
-                matches.append(m)
-        return matches
+        return scanned, candidates
 
-    def _evaluate(self, c: _Compiled, scanned: Mapping[str, _Field]) -> Match | None:
+    def _evaluate(
+        self, c: _Compiled, scanned: Mapping[str, _Field], *, explain: bool = False
+    ) -> tuple[Match | None, str]:
         w = c.watchlist
         fields = [scanned[f] for f in w.fields]
+        where = " or ".join(w.fields)
         hits = self._set_hits(c.any, fields)
         if w.any and not hits:
-            return None
-        for group in c.all:
+            return None, f"no 'any' pattern hits the {where}"
+        for n, group in enumerate(c.all, 1):
             group_hits = self._set_hits(group, fields)
             if not group_hits:
-                return None
+                first = ", ".join(p.label for p in w.all[n - 1][:3])
+                return None, f"'all' group {n} ({first}, ...) has no hit in the {where}"
             hits.extend(group_hits)
-        if self._set_hits(c.none, fields):
-            return None
+        if explain or c.none.terms or c.none.others:
+            vetoes = self._set_hits(c.none, fields)
+            if vetoes:
+                v = vetoes[0]
+                return None, f"vetoed by 'none' pattern {v.pattern!r} ({v.text!r} in the {v.field})"
         order = {f: i for i, f in enumerate(w.fields)}
         unique = sorted(
             {(h.pattern, h.field, h.span): h for h in hits}.values(),
             key=lambda h: (order[h.field], h.span, h.pattern),
         )
-        return Match(w.id, max(h.score for h in unique), tuple(unique))
+        return Match(w.id, max(h.score for h in unique), tuple(unique)), ""
 
     def _set_hits(self, ps: _Set, fields: Sequence[_Field]) -> list[Hit]:
         hits = []

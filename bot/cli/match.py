@@ -1,0 +1,147 @@
+"""`watchbot match`: match items from JSON Lines or a feed file against the watchlists; stores nothing.
+
+Output with ``--format jsonl`` is exactly one line per input item, in input order (DESIGN.md);
+``--format table`` is for people. Reads the input file (or stdin) and the rule folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.errors import ParseError, RuleSetError, WatchbotError
+from bot.feeds.parse import parse_feed
+from bot.items.normalize import normalize
+from bot.shipped import default_rules_dir
+from bot.watch import Match, Matcher, RuleSet, load_rules, to_json
+
+
+@dataclass(frozen=True, slots=True)
+class InputItem:
+    """One item to match, or the reason its line could not be read."""
+
+    id: Any
+    title: str = ""
+    lede: str = ""
+    line: int | None = None
+    error: str | None = None
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "match",
+        help="match items (JSON Lines or a feed file) against the watchlists, without storing anything",
+        description=(
+            "Match items against the watchlists and print one result per item.\n"
+            "Input: JSON Lines (objects with id, title, lede) or an RSS/Atom feed file; '-' reads stdin.\n"
+            "A file whose first non-blank character is '{' is read as JSON Lines."
+        ),
+        epilog=(
+            "Example:\n"
+            "  watchbot match --input items.jsonl --rules rules\n"
+            '  echo \'{"id": "1", "title": "ASML shares jump", "lede": ""}\' | watchbot match --input -\n'
+            "  watchbot match --input seeds/rfi.xml --format table"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--input", required=True, metavar="FILE|-", help="JSON Lines or feed file; '-' for stdin")
+    p.add_argument("--rules", type=Path, default=None, metavar="DIR",
+                   help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
+    p.add_argument("--format", choices=("jsonl", "table"), default="jsonl", help="output format (default: jsonl)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    rules = load_checked(args.rules)
+    body = _read(args.input)
+    matcher = Matcher(rules.watchlists)
+    failed = False
+    out = sys.stdout
+    for item in read_items(body, source=args.input):
+        if item.error is not None:
+            failed = True
+            if args.format == "jsonl":
+                _line(out, {"id": None, "line": item.line, "error": item.error})
+            else:
+                print(f"line {item.line}: {item.error}", file=out)
+            continue
+        matches = matcher.match({"title": item.title, "lede": item.lede})
+        if args.format == "jsonl":
+            _line(out, {"id": item.id, "matches": [to_json(m) for m in matches]})
+        else:
+            print_table_row(out, item, matches)
+    return 1 if failed else 0
+
+
+def load_checked(folder: Path | None) -> RuleSet:
+    """The rules of ``folder`` (default ./rules or shipped); problems go to stderr; none valid is an error."""
+    rules = load_rules(folder or default_rules_dir())
+    for e in rules.errors:
+        print(f"watchbot: warning: {e}", file=sys.stderr)
+    if not rules.watchlists:
+        raise RuleSetError(list(rules.errors)) if rules.errors else WatchbotError(
+            f"{folder or default_rules_dir()}: no watchlists (*.yaml) found"
+        )
+    return rules
+
+
+def _read(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as e:
+        raise WatchbotError(f"{source}: cannot read the input ({e.strerror or e})") from e
+
+
+def read_items(body: bytes, *, source: str) -> Iterator[InputItem]:
+    """Items from JSON Lines or from a feed file (decided by the first non-blank character)."""
+    head = body.lstrip()[:1]
+    if head == b"{":
+        yield from _jsonl(body)
+        return
+    try:
+        feed = parse_feed(body, url=source)
+    except ParseError as e:
+        raise WatchbotError(f"{source}: neither JSON Lines nor a feed we can read ({e.reason})") from e
+    for entry in feed.entries:
+        item = normalize(entry, feed_url=source)
+        yield InputItem(entry.link or entry.guid, item.title, item.lede)
+
+
+def _jsonl(body: bytes) -> Iterator[InputItem]:
+    for n, raw in enumerate(body.decode("utf-8", errors="replace").splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            yield InputItem(None, line=n, error=f"not JSON: {e.msg} at column {e.colno}")
+            continue
+        if not isinstance(obj, dict):
+            yield InputItem(None, line=n, error="not a JSON object")
+        elif obj.get("id") is None:
+            yield InputItem(None, line=n, error="no 'id'")
+        elif not all(isinstance(obj.get(k, ""), str) for k in ("title", "lede")):
+            yield InputItem(None, line=n, error="'title' and 'lede' must be strings")
+        else:
+            yield InputItem(obj["id"], obj.get("title") or "", obj.get("lede") or "", n)
+
+
+def _line(out: TextIO, obj: dict[str, Any]) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def print_table_row(out: TextIO, item: InputItem, matches: list[Match]) -> None:
+    names = ", ".join(f"{m.watchlist} ({m.score:g})" for m in matches) or "-"
+    title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
+    print(f"{item.id}  {names}  {title}", file=out)
+    for m in matches:
+        for h in m.hits:
+            print(f"    {m.watchlist}: {h.pattern!r} hit {h.text!r} in {h.field} [{h.span[0]}:{h.span[1]}]"
+                  f" score {h.score:g}", file=out)

@@ -1,0 +1,174 @@
+"""`watchbot rules check|test|backtest`: validate watchlists, try them on a text, replay stored items.
+
+Reads the rule folder; ``backtest`` also reads the store (never writes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import add_config_option, config_from
+from bot.cli.match import load_checked
+from bot.config import parse_duration
+from bot.errors import WatchbotError
+from bot.runtime import utcnow
+from bot.shipped import default_rules_dir
+from bot.store.sqlite import SqliteStore
+from bot.watch import Matcher, load_rules
+
+_PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
+
+
+def register(commands: Any) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="check watchlists, test them on a text, or replay stored items (backtest)",
+        description="Work with the watchlists in rules/*.yaml.",
+        epilog="Example:\n  watchbot rules check rules\n  watchbot rules test 'ASML shares fall on export curbs'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
+
+    check = sub.add_parser(
+        "check",
+        help="validate the watchlists; every problem with file:line; exit 1 if any",
+        description="Validate every *.yaml watchlist in DIR and print each problem as file:line: message.",
+        epilog="Example:\n  watchbot rules check rules",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR",
+                       help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
+    check.set_defaults(func=run_check)
+
+    test = sub.add_parser(
+        "test",
+        help="which watchlists match a title (and lede), and why",
+        description="Match TEXT (the title) and an optional lede; show each watchlist's hits or why it missed.",
+        epilog=(
+            "Example:\n  watchbot rules test '荷兰扩大对华光刻机出口管制'\n"
+            "  watchbot rules test 'Chip curbs widen' --lede 'ASML said DUV sales need a licence.'"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test.add_argument("text", metavar="TEXT", help="the title to match")
+    test.add_argument("--lede", default="", metavar="TEXT", help="the lede (default: empty)")
+    test.add_argument("--rules", type=Path, default=None, metavar="DIR",
+                      help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
+    test.set_defaults(func=run_test)
+
+    backtest = sub.add_parser(
+        "backtest",
+        help="current rules over stored items: what would match, what differs from what was alerted",
+        description=(
+            "Run the current watchlists over the items stored since --since and compare with the\n"
+            "watchlists each item matched when it arrived (and was alerted for). Reads the store only."
+        ),
+        epilog="Example:\n  watchbot rules backtest --since 30d --config config.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backtest.add_argument("--since", default="30d", metavar="AGE", help="how far back: 30d, 12h, 90m (default: 30d)")
+    backtest.add_argument("--rules", type=Path, default=None, metavar="DIR",
+                          help="folder of *.yaml watchlists (default: the config's rules.path)")
+    backtest.add_argument("--show", type=int, default=20, metavar="N",
+                          help="list at most N differing items per watchlist (default: 20)")
+    add_config_option(backtest)
+    backtest.set_defaults(func=run_backtest)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    folder = args.dir or default_rules_dir()
+    rules = load_rules(folder)
+    for e in rules.errors:
+        print(e)
+    names = ", ".join(w.id for w in rules.watchlists) or "none"
+    problems = f"{len(rules.errors)} problem{'s' * (len(rules.errors) != 1)}"
+    print(f"{folder}: {len(rules.watchlists)} valid watchlist{'s' * (len(rules.watchlists) != 1)} ({names}); "
+          f"{problems}")
+    return 1 if rules.errors else 0
+
+
+def run_test(args: argparse.Namespace) -> int:
+    rules = load_checked(args.rules)
+    matcher = Matcher(rules.watchlists)
+    fields = {"title": args.text, "lede": args.lede}
+    verdicts = matcher.explain(fields)
+    matched = [v for v in verdicts if v.match is not None]
+    for v in verdicts:
+        if v.match is None:
+            print(f"✗ {v.watchlist}: {v.reason}")
+            continue
+        print(f"✓ {v.watchlist} (score {v.match.score:g})")
+        for h in v.match.hits:
+            print(f"    {h.pattern!r} hit {h.text!r} in the {h.field} at [{h.span[0]}:{h.span[1]}], score {h.score:g}")
+    print(f"{len(matched)} of {len(verdicts)} watchlists match")
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    seconds = parse_duration(args.since)
+    if seconds is None:
+        raise WatchbotError(f"--since: not a duration (got {args.since!r}); write e.g. 30d, 12h or 90m")
+    config = config_from(args)
+    rules = load_checked(args.rules or config.rules_path)
+    matcher = Matcher(rules.watchlists)
+    since = utcnow() - timedelta(seconds=seconds)
+    store = SqliteStore(config.db_path)
+    try:
+        total = store.count_items_since(since)
+        report = _Backtest()
+        for n, stored in enumerate(store.items_since(since), 1):
+            item = stored.item
+            now = {m.watchlist for m in matcher.match({"title": item.title, "lede": item.lede})}
+            before = set(store.matched_watchlists(item.identity))
+            alerted = store.alerted_watchlists(item.identity)
+            report.add(item.title, item.url or item.identity, now, before, alerted)
+            if total >= _PROGRESS_FROM and sys.stderr.isatty() and (n % 100 == 0 or n == total):
+                print(f"\rbacktest: {n}/{total} items", end="" if n < total else "\n", file=sys.stderr)
+    finally:
+        store.close()
+    report.print(args.since, total, [w.id for w in rules.watchlists], args.show)
+    return 0
+
+
+class _Backtest:
+    """Counts and examples of the differences between then and now."""
+
+    def __init__(self) -> None:
+        self.now: Counter[str] = Counter()
+        self.before: Counter[str] = Counter()
+        self.alerted: Counter[str] = Counter()
+        self.gained: dict[str, list[str]] = {}
+        self.lost: dict[str, list[str]] = {}
+
+    def add(self, title: str, where: str, now: set[str], before: set[str], alerted: set[str]) -> None:
+        self.now.update(now)
+        self.before.update(before)
+        self.alerted.update(alerted)
+        for w in now - before:
+            self.gained.setdefault(w, []).append(f"{title[:80]}  <{where}>")
+        for w in before - now:
+            self.lost.setdefault(w, []).append(f"{title[:80]}  <{where}>")
+
+    def print(self, since: str, total: int, current: list[str], show: int) -> None:
+        print(f"{total} items stored in the last {since}")
+        names = sorted(set(current) | set(self.before))
+        print(f"{'watchlist':24} {'now':>6} {'then':>6} {'alerted':>8} {'new':>6} {'gone':>6}")
+        for w in names:
+            print(f"{w:24} {self.now[w]:6} {self.before[w]:6} {self.alerted[w]:8} "
+                  f"{len(self.gained.get(w, [])):6} {len(self.lost.get(w, [])):6}")
+        sections = (("would match now, did not then", self.gained), ("matched then, would not now", self.lost))
+        for label, table in sections:
+            for w in names:
+                rows = table.get(w, [])
+                if not rows:
+                    continue
+                print(f"\n{w}: {label} ({len(rows)}):")
+                for row in rows[:show]:
+                    print(f"  {row}")
+                if len(rows) > show:
+                    print(f"  ... and {len(rows) - show} more (--show N lists more)")

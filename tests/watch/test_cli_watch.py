@@ -1,0 +1,174 @@
+"""`watchbot match` and `watchbot rules check|test|backtest`, run through their argparse parsers."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import match, rules
+from bot.errors import WatchbotError
+from bot.items.normalize import Item
+from bot.store.sqlite import SqliteStore
+from bot.watch import Hit, Match
+
+REPO = Path(__file__).resolve().parents[2]
+RULES = REPO / "rules"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="watchbot")
+    sub = p.add_subparsers(dest="command", required=True)
+    match.register(sub)
+    rules.register(sub)
+    return p
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | None = None) -> tuple[int, str, str]:
+    args = parser().parse_args(argv)
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()))
+    try:
+        code = args.func(args)
+    finally:
+        sys.stdin = sys.__stdin__
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_match_jsonl_one_line_per_item_in_order(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [
+        {"id": "en-001", "title": "ASML shares rise", "lede": "", "extra": 1},
+        {"id": "x", "title": "Potato chip prices", "lede": ""},
+        {"id": 3, "title": "中國實施出口管制", "lede": ""},
+    ]
+    body = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n\nnot json\n{\"title\": \"no id\"}\n"
+    code, out, _ = run(["match", "--input", "-", "--rules", str(RULES)], capsys, body)
+    got = [json.loads(line) for line in out.splitlines()]
+    assert code == 1  # two bad lines
+    assert [g["id"] for g in got] == ["en-001", "x", 3, None, None]
+    assert got[0]["matches"][0] == {
+        "watchlist": "asml",
+        "score": 100.0,
+        "hits": [{"pattern": "ASML", "field": "title", "span": [0, 4], "text": "ASML", "score": 100.0}],
+    }
+    assert [m["watchlist"] for m in got[0]["matches"]] == ["asml", "semiconductors"]
+    assert got[1]["matches"] == []
+    assert [m["watchlist"] for m in got[2]["matches"]] == ["export-controls"]
+    assert got[3] == {"id": None, "line": 5, "error": "not JSON: Expecting value at column 1"}
+    assert got[4] == {"id": None, "line": 6, "error": "no 'id'"}
+
+
+def test_match_clean_input_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "items.jsonl"
+    f.write_text('  {"id": "a", "title": "TSMC", "lede": "wafer"}\n', encoding="utf-8")
+    code, out, _ = run(["match", "--input", str(f), "--rules", str(RULES)], capsys)
+    assert code == 0 and json.loads(out)["matches"][0]["watchlist"] == "semiconductors"
+
+
+def test_match_feed_file(capsys: pytest.CaptureFixture[str]) -> None:
+    feed = REPO / "seeds" / "rfi-feedx.xml"
+    code, out, _ = run(["match", "--input", str(feed), "--rules", str(RULES)], capsys)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and rows
+    assert all(r["id"].startswith("http") for r in rows)
+
+
+def test_match_table(capsys: pytest.CaptureFixture[str]) -> None:
+    body = '{"id": "a", "title": "Nvidia and ASML", "lede": ""}\n'
+    code, out, _ = run(["match", "--input", "-", "--rules", str(RULES), "--format", "table"], capsys, body)
+    assert code == 0
+    assert out.splitlines()[0] == "a  asml (100), semiconductors (100)  Nvidia and ASML"
+    assert "    asml: 'ASML' hit 'ASML' in title [11:15] score 100" in out
+
+
+def test_match_broken_rules_warn_and_no_rules_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.yaml").write_text("any: [wafer]\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("any: [x]\nfuzy: 1\n", encoding="utf-8")
+    code, out, err = run(["match", "--input", "-", "--rules", str(tmp_path)], capsys, '{"id": 1, "title": "wafer"}')
+    assert code == 0 and json.loads(out)["matches"][0]["watchlist"] == "a"
+    assert "b.yaml:2: unknown key 'fuzy' (did you mean 'fuzzy'?)" in err
+    (tmp_path / "a.yaml").unlink()
+    with pytest.raises(WatchbotError, match="b.yaml:2"):
+        run(["match", "--input", "-", "--rules", str(tmp_path)], capsys, '{"id": 1}')
+
+
+def test_match_unreadable_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(WatchbotError, match="cannot read the input"):
+        run(["match", "--input", str(tmp_path / "nope.jsonl"), "--rules", str(RULES)], capsys)
+    (tmp_path / "page.html").write_text("<html><body>hello</body></html>", encoding="utf-8")
+    with pytest.raises(WatchbotError, match="neither JSON Lines nor a feed"):
+        run(["match", "--input", str(tmp_path / "page.html"), "--rules", str(RULES)], capsys)
+
+
+def test_rules_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules", "check", str(RULES)], capsys)
+    assert code == 0 and "3 valid watchlists (asml, export-controls, semiconductors); 0 problems" in out
+    (tmp_path / "a.yaml").write_text("any:\n  - {regex: '('}\nfuzy: 1\n", encoding="utf-8")
+    code, out, _ = run(["rules", "check", str(tmp_path)], capsys)
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        f"{tmp_path}/a.yaml:2: any[0].regex: invalid regex '(': missing ), unterminated subpattern at position 0",
+        f"{tmp_path}/a.yaml:3: unknown key 'fuzy' (did you mean 'fuzzy'?)",
+    ]
+
+
+def test_rules_test_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules", "test", "艾司摩爾股價大漲", "--lede", "半導體設備需求強勁", "--rules", str(RULES)], capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        "✓ asml (score 100)",
+        "    '艾司摩尔' hit '艾司摩爾' in the title at [0:4], score 100",
+        "✗ export-controls: no 'any' pattern hits the title or lede",
+        "✓ semiconductors (score 100)",
+        "    '艾司摩尔' hit '艾司摩爾' in the title at [0:4], score 100",
+        "    '半导体' hit '半導體' in the lede at [0:3], score 100",
+        "2 of 3 watchlists match",
+    ]
+
+
+def _item(n: int, title: str) -> Item:
+    return Item(identity=f"v1:{n}", url=f"https://example.org/{n}", link=f"https://example.org/{n}", guid=None,
+                title=title, lede="", language="en", published=None, feed_url="https://example.org/feed")
+
+
+def test_rules_backtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    now = datetime.now(UTC)
+    store = SqliteStore(tmp_path / "w.db")
+    items = [_item(1, "ASML shares jump"), _item(2, "Potato chip maker recalls snacks"), _item(3, "Old news")]
+    store.add_items(items, feed_name="f", now=now - timedelta(days=1))
+    hit = Hit("chip", "title", (7, 11), "chip", 100.0)
+    store.record_matches("v1:2", [Match("semiconductors", 100.0, (hit,))], now=now)  # an old false alert
+    store.enqueue("v1:2", "console", "-", ["semiconductors"], now=now)
+    store.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///w.db"\n[rules]\npath = "{RULES}"\n', encoding="utf-8")
+    code, out, _ = run(["rules", "backtest", "--since", "30d", "--config", str(config)], capsys)
+    assert code == 0
+    assert out.splitlines()[:5] == [
+        "3 items stored in the last 30d",
+        "watchlist                   now   then  alerted    new   gone",
+        "asml                          1      0        0      1      0",
+        "export-controls               0      0        0      0      0",
+        "semiconductors                1      1        1      1      1",
+    ]
+    assert "asml: would match now, did not then (1):\n  ASML shares jump  <https://example.org/1>" in out
+    assert "semiconductors: matched then, would not now (1):\n  Potato chip maker recalls snacks" in out
+
+
+def test_rules_backtest_bad_since(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(WatchbotError, match="--since: not a duration"):
+        run(["rules", "backtest", "--since", "lots"], capsys)
+
+
+@pytest.mark.parametrize("command", [["match"], ["rules"], ["rules", "check"], ["rules", "test"], ["rules", "backtest"]])
+def test_help_has_an_example(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parser().parse_args([*command, "--help"])
+    out = capsys.readouterr().out
+    assert "Example:" in out and f"watchbot {' '.join(command)}" in out
