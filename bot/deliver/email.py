@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
@@ -32,13 +33,20 @@ from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryE
 BRAND = "Watchbot digest"
 
 
+def display_width(text: str) -> int:
+    """Columns a monospace terminal or mail client gives ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 @cache
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("bot.deliver", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
         trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
     )
+    env.filters["width"] = display_width
+    return env
 
 
 def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = ()) -> tuple[str, str]:

@@ -162,5 +162,5 @@ async def test_all_watchlists_when_the_entry_names_none(store: SqliteStore, smtp
     everything = EmailDigestConfig(to=("all@example.com",), timezone="Europe/Amsterdam")
     await service(store, smtp.port, everything).send_email_digests(NOW)
     text = titles(smtp)
-    assert text.count("Fab news") == 1 and "also on: semiconductors" in text
+    assert text.count("Fab news") == 1 and "also matched: semiconductors" in text
     assert "Europe/Amsterdam (CET, UTC+01:00)" in text
