@@ -63,12 +63,13 @@ class World:
         return sent[-1]
 
     def feed(self, name: str, items: list[dict[str, str]]) -> Path:
-        """An RSS file with the given items (title, link, lede; escaped as feeds escape them)."""
+        """An RSS file with the given items (title, link, lede). Titles and ledes are plain text: they are
+        escaped as HTML and again as XML, so a title with '<script>' reaches the bot as that text."""
         entries = []
         for i, it in enumerate(items):
             published = format_datetime(datetime(2024, 3, 27, 10, i % 60, tzinfo=UTC))
-            entries.append(f"<item><title>{escape(it['title'])}</title><link>{escape(it['link'])}</link>"
-                           f"<description>{escape('<p>' + it.get('lede', '') + '</p>')}</description>"
+            entries.append(f"<item><title>{escape(escape(it['title']))}</title><link>{escape(it['link'])}</link>"
+                           f"<description>{escape('<p>' + escape(it.get('lede', '')) + '</p>')}</description>"
                            f"<pubDate>{published}</pubDate></item>")
         path = self.tmp / f"{name}.xml"
         path.write_text('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'

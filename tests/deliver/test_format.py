@@ -10,6 +10,8 @@ import pytest
 
 from bot.deliver.alert import Alert
 from bot.deliver.telegram.format import MAX_MESSAGE, cut, format_alert, pack, rendered_len, utf16_len
+from tests.doubles.botapi_html import render
+from tests.doubles.botapi_html import utf16_len as tg_len
 
 
 def alert(i: int = 1, *, title: str = "ASML ships more EUV tools", lede: str = "The Dutch company said...",
@@ -85,8 +87,6 @@ def test_pack_combines_what_fits_and_splits_the_rest() -> None:
 @pytest.mark.parametrize("title", ["<script>x</script>", "AT&T &amp &", "<b>open", "</i>", "😀" * 3000])
 def test_telegram_accepts_hostile_alerts(title: str) -> None:
     """The double's HTML parser (TDLib's rules, strict about bare '&') accepts what we send."""
-    from tests.doubles.botapi_html import render, utf16_len as tg_len
-
     for message in pack([alert(i, title=title, lede=title * 3, link=f"https://e.x/?a=1&b={title}")
                          for i in range(1, 6)]):
         plain, _ = render(message.text, "HTML")
