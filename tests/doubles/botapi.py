@@ -23,7 +23,8 @@ Scripted users, recorded calls and injected faults::
 Methods: getMe, deleteWebhook, getUpdates (long polling, offset confirmation, allowed_updates,
 409 for a concurrent poll), sendMessage, editMessageText, answerCallbackQuery, getChatMember,
 getChat, setMyCommands, getMyCommands, deleteMyCommands; any other is 404 "Not Found".
-Text rules (HTML, lengths) live in botapi_html, faults and statistics in botapi_faults, the
+The fault builders are re-exported here (``from tests.doubles.botapi import BotApiDouble,
+retry_after``). Text rules (HTML, lengths) live in botapi_html, faults and statistics in botapi_faults, the
 separate-process mode (``python -m tests.doubles.botapi --port N``) in botapi_process.
 """
 
@@ -39,11 +40,34 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from tests.doubles.botapi_faults import ChatId, Fault, FaultRule, FloodLimits, Stats, blocked, migrated, window_stats
+from tests.doubles.botapi_faults import (
+    ChatId,
+    Fault,
+    FaultRule,
+    FloodLimits,
+    Stats,
+    bad_gateway,
+    blocked,
+    chat_not_found,
+    disconnect,
+    error,
+    kicked,
+    migrated,
+    retry_after,
+    server_error,
+    slow,
+    too_long,
+    window_stats,
+)
 from tests.doubles.botapi_html import bot_command_entities
 from tests.doubles.botapi_http import HttpRequest, HttpResponse, ParamError, decode_params, json_response
 from tests.doubles.botapi_http import serve_connection as _serve_connection
 from tests.doubles.botapi_methods import ApiError, Call, Methods, Sent, chat_json, chat_member_json
+from tests.doubles.botapi_process import control
+
+__all__ = ["DEFAULT_TOKEN", "BotApiDouble", "Call", "Fault", "FloodLimits", "Sent", "Stats", "bad_gateway", "blocked",
+           "chat_not_found", "disconnect", "error", "kicked", "migrated", "retry_after", "server_error", "slow",
+           "too_long"]
 
 DEFAULT_TOKEN = "123456789:AAtest-double-token_0123456789abcdef"
 _PATH = re.compile(r"/bot([^/]+)/([A-Za-z]+)/?")
@@ -319,8 +343,6 @@ class BotApiDouble(Methods):
         at = time.monotonic()
         path = request.target.partition("?")[0]
         if path.startswith("/_double/"):
-            from tests.doubles.botapi_process import control  # the separate-process mode only
-
             return control(self, request)
         match = _PATH.fullmatch(path)
         if match is None:
