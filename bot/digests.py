@@ -14,16 +14,15 @@ email entries at their `at` in their `timezone`, chats in digest mode at their /
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config, EmailDigestConfig
@@ -31,6 +30,7 @@ from bot.deliver.email import MailTransport, compose
 from bot.deliver.outbox import retry_delay
 from bot.deliver.telegram_digest import BotLike, pages, send_pages
 from bot.digest import Digest, build_digest
+from bot.digest_schedule import DigestJob, daily, zone_or_utc
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from bot.store.chats import ChatStore
 from bot.store.digests import DigestStore, RecipientState, chat_key, email_key
@@ -103,61 +103,6 @@ class RecipientStatus:
     dead: int
 
 
-@dataclass(frozen=True, slots=True)
-class DigestJob:
-    """One scheduler job: add with scheduler.add_job(job.func, job.trigger, args=job.args, id=job.id)."""
-
-    id: str
-    trigger: BaseTrigger
-    func: Callable[..., Awaitable[Any]]
-    args: tuple[Any, ...] = ()
-
-
-class DailyTrigger(BaseTrigger):
-    """Every day at HH:MM wall-clock time in a zone, once a day.
-
-    A CronTrigger with the zone does the work. Around daylight-saving changes: a time the clocks
-    skip fires an hour later that day (CronTrigger's choice); a time they repeat (autumn, 02:30 in
-    Europe) would fire twice, at both offsets, and fires only the first time here.
-    """
-
-    def __init__(self, at: str, zone: str) -> None:
-        hour, minute = (int(x) for x in at.split(":"))
-        self.at = f"{hour:02d}:{minute:02d}"
-        self.zone = _zone(zone)
-        self.cron = CronTrigger(hour=hour, minute=minute, timezone=self.zone)
-
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        nxt: datetime | None = self.cron.get_next_fire_time(previous_fire_time, now)
-        if previous_fire_time is not None and nxt is not None and _wall(nxt, self.zone) == _wall(
-                previous_fire_time, self.zone):
-            nxt = self.cron.get_next_fire_time(nxt, max(now, nxt))
-        return nxt
-
-    def __repr__(self) -> str:
-        return f"<DailyTrigger (at='{self.at}', timezone='{self.zone.key}')>"
-
-    def __str__(self) -> str:
-        return f"daily at {self.at} {self.zone.key}"
-
-
-def _wall(when: datetime, zone: ZoneInfo) -> tuple[int, ...]:
-    local = when.astimezone(zone)
-    return (local.year, local.month, local.day, local.hour, local.minute)
-
-
-def daily(at: str, zone: str) -> DailyTrigger:
-    """A trigger firing every day at HH:MM wall-clock time in ``zone`` (an IANA name)."""
-    return DailyTrigger(at, zone)
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 class DigestService:
     """Email and Telegram digests over a store, an SMTP transport and (optionally) a bot."""
 
@@ -174,6 +119,8 @@ class DigestService:
         self.digests = DigestStore(store)
         self.chats = ChatStore(store) if _has_chats(store) else None
         self.scheduler: Any = None
+        self._email_lock = asyncio.Lock()
+        self._chat_locks: dict[int, asyncio.Lock] = {}
 
     # --- who ----------------------------------------------------------------------------------------
 
@@ -222,38 +169,51 @@ class DigestService:
     async def send_email_digests(self, now: datetime, *, entry: int | None = None,
                                  keys: set[str] | None = None) -> DigestReport:
         """Send the pending email digest of every recipient (of one entry, or of some keys) now."""
-        email = self.config.email
         report = DigestReport()
-        if email is None or self.smtp is None:
+        if self.config.email is None or self.smtp is None:
             return report
-        batch: list[tuple[EmailRecipient, Digest]] = []
-        for r in self.email_recipients():
-            if (entry is not None and r.entry != entry) or (keys is not None and r.key not in keys):
-                continue
-            state = self.digests.ensure(r.key, channel="email", target=r.address, watchlists=r.watchlists,
-                                        since=now - FIRST_WINDOW, now=now)
-            pending = self.digests.pending_email(r.key, watchlists=r.watchlists, cursor=state.cursor,
-                                                 since=state.since)
-            digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
-                                  since=state.last_sent_at or state.since, names=self.names(),
-                                  send_empty=email.send_empty)
-            if digest is None:
-                report.nothing.append(r.key)
-                continue
-            batch.append((r, digest))
-        if not batch:
-            return report
+        async with self._email_lock:  # a schedule and a retry at once must not send one digest twice
+            wanted = [r for r in self.email_recipients()
+                      if (entry is None or r.entry == entry) and (keys is None or r.key in keys)]
+            batch = [(r, d) for r in wanted if (d := self._email_digest(r, now, report)) is not None]
+            if batch:
+                await self._send_email_batch(batch, now, report)
+        return report
+
+    def _email_digest(self, r: EmailRecipient, now: datetime, report: DigestReport) -> Digest | None:
+        assert self.config.email is not None
+        state = self.digests.ensure(r.key, channel="email", target=r.address, watchlists=r.watchlists,
+                                    since=now - FIRST_WINDOW, now=now)
+        pending = self.digests.pending_email(r.key, watchlists=r.watchlists, cursor=state.cursor, since=state.since)
+        digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
+                              since=state.last_sent_at or state.since, names=self.names(),
+                              send_empty=self.config.email.send_empty)
+        if digest is None:
+            self.digests.clear_retry(r.key)
+            report.nothing.append(r.key)
+        return digest
+
+    async def _send_email_batch(self, batch: list[tuple[EmailRecipient, Digest]], now: datetime,
+                                report: DigestReport) -> None:
+        assert self.config.email is not None and self.smtp is not None
         names = self.names()
-        messages = [compose(d, sender=email.sender, to=r.address, now=now,
-                            watchlists=[names.get(w, w) for w in r.watchlists]) for r, d in batch]
+        ready: list[tuple[EmailRecipient, Digest, EmailMessage]] = []
+        for r, d in batch:
+            try:
+                ready.append((r, d, compose(d, sender=self.config.email.sender, to=r.address, now=now,
+                                            watchlists=[names.get(w, w) for w in r.watchlists])))
+            except ValueError as e:  # an address the email package cannot write: a config problem
+                problem = TemporaryDeliveryError(r.address, f"cannot write the message: {e} (check email.from and to)")
+                await self._record(r.key, d, d.match_ids, problem, now, report)
+        if not ready:
+            return
         try:
-            results = await self.smtp.send(messages)
+            results = await self.smtp.send([m for _, _, m in ready])
         except Exception as e:  # a transport bug must not lose digests: everything stays pending
             log.exception("digest: SMTP transport failed")
-            results = [TemporaryDeliveryError(r.address, f"unexpected {type(e).__name__}: {e}") for r, _ in batch]
-        for (r, digest), msg, error in zip(batch, messages, results, strict=False):
+            results = [TemporaryDeliveryError(r.address, f"unexpected {type(e).__name__}: {e}") for r, _, _ in ready]
+        for (r, digest, msg), error in zip(ready, results, strict=True):
             await self._record(r.key, digest, digest.match_ids, error, now, report, message_id=msg["Message-ID"])
-        return report
 
     # --- telegram -----------------------------------------------------------------------------------
 
@@ -269,27 +229,43 @@ class DigestService:
         self.reschedule()
 
     async def send_chat_digest(self, chat_id: int, now: datetime, *, manual: bool = False) -> DigestReport:
-        """Send one chat's pending digest now (its schedule, a retry, or /digest)."""
+        """Send one chat's pending digest now: on its schedule, as a retry, or asked for with /digest.
+
+        A paused chat gets its digest only when it asks; its stories wait for it."""
         report = DigestReport()
         key = chat_key(chat_id)
-        chat = self.chats.chat(chat_id) if self.chats else None
-        if chat is None or self.bot is None or not chat.active:
-            report.nothing.append(key)
-            return report
-        state = self.digests.ensure(key, channel="telegram", target=str(chat_id), watchlists=(), since=None, now=now)
-        pending = self.digests.pending_chat(key, chat_id, cursor=state.cursor)
-        digest = build_digest(key, pending, watchlists=self.digests.chat_watchlists(chat_id), zone=_zone(chat.tz).key,
-                              now=now, since=state.last_sent_at, names=self.names())
-        if digest is None:
-            report.nothing.append(key)
-            return report
-        digest_pages = pages(digest)
-        sent, error = await send_pages(self.bot, chat_id, digest_pages)
-        if error is not None and sent:  # the sent pages' stories are not sent again
-            delivered = [i for p in digest_pages[:sent] for i in p.match_ids]
-            self.digests.settle(key, delivered, now=now, complete=False)
-        await self._record(key, digest, digest.match_ids, error, now, report)
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            chat = self.chats.chat(chat_id) if self.chats else None
+            if chat is None or self.bot is None or not chat.active or (chat.paused and not manual):
+                if chat is None or not chat.active:
+                    self.digests.clear_retry(key)
+                report.nothing.append(key)
+                return report
+            state = self.digests.ensure(key, channel="telegram", target=str(chat_id), watchlists=(), since=None,
+                                        now=now)
+            pending = self.digests.pending_chat(key, chat_id, cursor=state.cursor)
+            digest = build_digest(key, pending, watchlists=self.digests.chat_watchlists(chat_id),
+                                  zone=zone_or_utc(chat.tz).key, now=now, since=state.last_sent_at, names=self.names())
+            if digest is None:
+                self.digests.clear_retry(key)
+                report.nothing.append(key)
+                return report
+            digest_pages = pages(digest)
+            sent = await send_pages(self.bot, chat_id, digest_pages,
+                                    on_migrate=lambda old, new: self._migrate(old, new, now))
+            key = chat_key(sent.chat_id)
+            if sent.error is not None and sent.pages:  # the sent pages' stories are not sent again
+                delivered = [i for p in digest_pages[: sent.pages] for i in p.match_ids]
+                self.digests.settle(key, delivered, now=now, complete=False)
+            await self._record(key, digest, digest.match_ids, sent.error, now, report)
         return report
+
+    def _migrate(self, old: int, new: int, now: datetime) -> None:
+        if self.chats is not None:
+            self.chats.migrate(old, new, now=now)
+        self.digests.rekey(chat_key(old), chat_key(new), target=str(new))
+        log.info("digest: chat %s migrated to %s; its digest state moved", old, new)
 
     # --- outcomes -----------------------------------------------------------------------------------
 
@@ -338,7 +314,11 @@ class DigestService:
         """Resend the digests whose retry time has come."""
         report = DigestReport()
         due = self.digests.due_retries(now)
+        configured = {r.key for r in self.email_recipients()} if self.smtp is not None else set()
         emails = {s.key for s in due if s.channel == "email"}
+        for gone in emails - configured:  # taken out of the config since: nothing to retry
+            self.digests.clear_retry(gone)
+        emails &= configured
         if emails:
             report.merge(await self.send_email_digests(now, keys=emails))
         for s in due:

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.deliver.telegram.format import MAX_MESSAGE, cut, rendered_len
 from bot.deliver.telegram.sender import classify
 from bot.digest import Digest, DigestItem
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, TemporaryDeliveryError
 
 if TYPE_CHECKING:
     from bot.deliver.telegram.commands import Commands
@@ -111,15 +111,34 @@ class BotLike(Protocol):
     async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Any: ...
 
 
-async def send_pages(bot: BotLike, chat_id: int, digest_pages: Sequence[Page]) -> tuple[int, DeliveryError | None]:
-    """Send pages in order; (pages sent, the error that stopped the rest or None)."""
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """How far a digest got: pages accepted, the chat id they went to, the error that stopped the rest."""
+
+    pages: int
+    chat_id: int
+    error: DeliveryError | None = None
+
+
+async def send_pages(bot: BotLike, chat_id: int, digest_pages: Sequence[Page], *,
+                     on_migrate: Callable[[int, int], object] | None = None) -> Sent:
+    """Send pages in order, stopping at the first failure. A group that became a supergroup is
+    followed to its new id (``on_migrate(old, new)`` moves its state) and the page is sent again."""
     for n, page in enumerate(digest_pages):
-        try:
-            await bot.send_message(chat_id=chat_id, text=page.text, parse_mode=ParseMode.HTML,
-                                   link_preview_options=LinkPreviewOptions(is_disabled=True))
-        except TelegramError as e:
-            return n, classify(e, str(chat_id))
-    return len(digest_pages), None
+        for _ in range(2):
+            try:
+                await bot.send_message(chat_id=chat_id, text=page.text, parse_mode=ParseMode.HTML,
+                                       link_preview_options=LinkPreviewOptions(is_disabled=True))
+                break
+            except ChatMigrated as e:
+                if on_migrate is not None:
+                    on_migrate(chat_id, int(e.new_chat_id))
+                chat_id = int(e.new_chat_id)
+            except TelegramError as e:
+                return Sent(n, chat_id, classify(e, str(chat_id)))
+        else:
+            return Sent(n, chat_id, TemporaryDeliveryError(str(chat_id), "chat migrated twice in one send"))
+    return Sent(len(digest_pages), chat_id)
 
 
 # --- commands ------------------------------------------------------------------------------------------

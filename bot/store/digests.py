@@ -151,6 +151,24 @@ class DigestStore:
         row = self.store.execute("SELECT failures FROM digest_recipients WHERE key = ?", (key,)).fetchone()
         return int(row[0]) if row else 0
 
+    def clear_retry(self, key: str) -> None:
+        """Nothing is pending any more (or the recipient is gone): no retry is due."""
+        self.store.execute("UPDATE digest_recipients SET next_attempt_at = NULL, failures = 0 WHERE key = ?", (key,))
+
+    def rekey(self, old: str, new: str, *, target: str) -> None:
+        """A chat moved to a new id (group to supergroup): its digest state moves along."""
+        with self.store.transaction() as db:
+            db.execute(
+                """INSERT OR IGNORE INTO digest_recipients (key, channel, target, watchlists, cursor, since,
+                       last_sent_at, last_attempt_at, last_error, last_error_at, failures, next_attempt_at, created_at)
+                   SELECT ?, channel, ?, watchlists, cursor, since, last_sent_at, last_attempt_at, last_error,
+                          last_error_at, failures, next_attempt_at, created_at FROM digest_recipients WHERE key = ?""",
+                (new, target, old))
+            db.execute("UPDATE OR IGNORE digest_delivered SET key = ? WHERE key = ?", (new, old))
+            db.execute("DELETE FROM digest_delivered WHERE key = ?", (old,))
+            db.execute("UPDATE digest_dead SET key = ? WHERE key = ?", (new, old))
+            db.execute("DELETE FROM digest_recipients WHERE key = ?", (old,))
+
     def bury(self, key: str, match_ids: Sequence[int], *, stories: int, error: str, now: datetime) -> None:
         """A permanent rejection: the digest becomes a dead letter and the cursor moves past it."""
         with self.store.transaction() as db:

@@ -10,7 +10,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Config, EmailConfig, EmailDigestConfig, PollConfig, TelegramConfig
 from bot.deliver.email import SmtpSender
-from bot.digests import DigestService, daily
+from bot.digest_schedule import daily
+from bot.digests import DigestService
 from bot.store.chats import ChatStore
 from bot.store.sqlite import SqliteStore
 

@@ -164,3 +164,29 @@ async def test_all_watchlists_when_the_entry_names_none(store: SqliteStore, smtp
     text = titles(smtp)
     assert text.count("Fab news") == 1 and "also matched: semiconductors" in text
     assert "Europe/Amsterdam (CET, UTC+01:00)" in text
+
+
+async def test_a_schedule_and_a_retry_at_once_send_one_digest(store: SqliteStore, smtp: SmtpServer) -> None:
+    import asyncio
+
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
+    svc = service(store, smtp.port)
+    smtp.data_reply = "451 4.3.0 try again later"
+    await svc.send_email_digests(NOW)
+    smtp.data_reply = None
+    later = NOW + timedelta(hours=2)  # the retry is due and the daily schedule fires together
+    await asyncio.gather(svc.send_email_digests(later), svc.retry_due(later))
+    assert len(smtp.messages) == 1
+
+
+async def test_a_recipient_taken_out_of_the_config_is_not_retried_forever(store: SqliteStore) -> None:
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
+    await service(store, closed_port()).send_email_digests(NOW)
+    key = email_key("analyst@example.com", ["asml", "export-controls"])
+    other = EmailDigestConfig(to=("someone@example.com",))
+    later = NOW + timedelta(hours=1)
+    with SmtpServer() as server:
+        await service(store, server.port, other).retry_due(later)
+    state = DigestStore(store).recipient(key)
+    assert state is not None and state.next_attempt_at is None
+    assert DigestStore(store).due_retries(later) == []

@@ -206,3 +206,28 @@ async def test_digest_commands_through_the_bot(store: SqliteStore, api: BotApiDo
         assert usage.text.startswith("Usage: /digest_at HH:MM")
     finally:
         await tg.stop()
+
+
+async def test_a_paused_chat_gets_its_digest_only_when_it_asks(store: SqliteStore, api: BotApiDouble,
+                                                                bot: Bot) -> None:
+    digest_chat(store, 5, since=NOW - timedelta(days=1))
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=1))
+    ChatStore(store).set_paused(5, True, now=NOW)
+    svc = DigestService(config(), store, lambda: NOW, bot=bot)
+    assert (await svc.send_chat_digest(5, NOW)).nothing and api.sent_messages(5) == []
+    assert (await svc.send_chat_digest(5, NOW, manual=True)).sent
+    assert "story a" in api.sent_messages(5)[0].text
+
+
+async def test_a_group_that_became_a_supergroup_gets_its_digest_at_the_new_id(store: SqliteStore, api: BotApiDouble,
+                                                                               bot: Bot) -> None:
+    digest_chat(store, -100, since=NOW - timedelta(days=1))
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=1))
+    api.migrate(-100, -100200)
+    svc = DigestService(config(), store, lambda: NOW, bot=bot)
+    report = await svc.send_chat_digest(-100, NOW)
+    assert report.sent == [chat_key(-100200)]
+    assert "story a" in api.sent_messages(-100200)[0].text
+    assert DigestStore(store).recipient(chat_key(-100)) is None
+    assert [c.chat_id for c in ChatStore(store).digest_chats()] == [-100200]
+    assert (await svc.send_chat_digest(-100200, NOW + timedelta(minutes=1))).nothing

@@ -1,0 +1,75 @@
+"""When digests go out: a daily wall-clock trigger in a recipient's zone, and job specs. No IO.
+
+APScheduler 3's CronTrigger with the zone handles daylight saving; DailyTrigger wraps it so that
+a digest comes once a day even in the hour the clocks repeat. A DigestJob is what the service
+hands to ``scheduler.add_job``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+
+@dataclass(frozen=True, slots=True)
+class DigestJob:
+    """One scheduler job: add with scheduler.add_job(job.func, job.trigger, args=job.args, id=job.id)."""
+
+    id: str
+    trigger: BaseTrigger
+    func: Callable[..., Awaitable[Any]]
+    args: tuple[Any, ...] = ()
+
+
+class DailyTrigger(BaseTrigger):
+    """Every day at HH:MM wall-clock time in a zone, once a day.
+
+    A CronTrigger with the zone does the work. Around daylight-saving changes: a time the clocks
+    skip fires an hour later that day (CronTrigger's choice); a time they repeat (autumn, 02:30 in
+    Europe) would fire twice, at both offsets, and fires only the first time here.
+    """
+
+    def __init__(self, at: str, zone: str) -> None:
+        hour, minute = (int(x) for x in at.split(":"))
+        self.at = f"{hour:02d}:{minute:02d}"
+        self.zone = zone_or_utc(zone)
+        self.cron = CronTrigger(hour=hour, minute=minute, timezone=self.zone)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        nxt: datetime | None = self.cron.get_next_fire_time(previous_fire_time, now)
+        if previous_fire_time is not None and nxt is not None and _wall(nxt, self.zone) == _wall(
+                previous_fire_time, self.zone):
+            nxt = self.cron.get_next_fire_time(nxt, max(now, nxt))
+        return nxt
+
+    def __repr__(self) -> str:
+        return f"<DailyTrigger (at='{self.at}', timezone='{self.zone.key}')>"
+
+    def __str__(self) -> str:
+        return f"daily at {self.at} {self.zone.key}"
+
+
+def _wall(when: datetime, zone: ZoneInfo) -> tuple[int, ...]:
+    local = when.astimezone(zone)
+    return (local.year, local.month, local.day, local.hour, local.minute)
+
+
+def daily(at: str, zone: str) -> DailyTrigger:
+    """A trigger firing every day at HH:MM wall-clock time in ``zone`` (an IANA name)."""
+    return DailyTrigger(at, zone)
+
+
+def zone_or_utc(name: str) -> ZoneInfo:
+    """The zone, or UTC for a name that is not one (chats' /tz is validated; this is a last guard)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
