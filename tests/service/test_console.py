@@ -141,3 +141,18 @@ def test_one_broken_rule_file_is_not_fatal(work: Workdir, feeds: FeedServer) -> 
         assert svc.stderr_text().splitlines()[0].startswith("watchbot run: polling 1 feed with 1 watchlist (chips)")
         assert svc.terminate() == 0
     assert EUV[0] not in svc.stdout_text()
+
+
+def test_email_only_alerts_on_the_console(work: Workdir, feeds: FeedServer) -> None:
+    from tests.doubles.smtp import SmtpServer
+
+    a = feeds.feed("/a.xml", rss([FAB], title="Alpha"))
+    with SmtpServer() as smtp:
+        work.config([(a, "Alpha")], extra=(
+            f'[email]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\nfrom = "W <w@example.com>"\n'
+            '[[email.digests]]\nto = ["a@example.com", "b@example.com"]\nat = "07:30"\ntimezone = "Europe/Paris"\n'))
+        with work.service() as svc:
+            svc.wait_for(lambda: f"[chips] {FAB[0]}" in svc.stdout_text(), "the console alert")
+            assert "alerts to console; email digests for 2 recipients via 127.0.0.1" in svc.stderr_text()
+            assert svc.terminate() == 0
+        assert smtp.messages == []  # digests go out at 07:30 Paris time, not at start-up
