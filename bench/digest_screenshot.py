@@ -1,6 +1,7 @@
 """Render one email digest (several watchlists, Chinese and English stories) and screenshot it. Does IO.
 
     python bench/digest_screenshot.py [--out bench/out] [--width 900] [--height 1400] [--zone Asia/Shanghai]
+                                      [--detail N]   # N stories per watchlist in full, the rest as titles
 
 Writes digest.html, digest.txt and digest.eml (the whole MIME message), the Telegram pages as
 telegram.txt, and digest.png, a screenshot by headless Chromium (Debian: apt-get install chromium;
@@ -17,9 +18,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# the repo root instead of bench/ (where bench/telegram.py would shadow the telegram package)
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bot.deliver.email import compose, render  # noqa: E402
+from bot.deliver.email import DETAIL, compose, render  # noqa: E402
 from bot.deliver.telegram.format import rendered_len  # noqa: E402
 from bot.deliver.telegram_digest import pages  # noqa: E402
 from bot.digest import Digest, PendingMatch, build_digest  # noqa: E402
@@ -99,11 +101,12 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=900)
     parser.add_argument("--height", type=int, default=1400)
     parser.add_argument("--zone", default="Asia/Shanghai")
+    parser.add_argument("--detail", type=int, default=DETAIL, help="stories per watchlist in full (rest: titles)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
     digest = sample(args.zone)
-    text, html = render(digest, recipient="analyst@example.com", watchlists=list(NAMES.values()))
+    text, html = render(digest, recipient="analyst@example.com", watchlists=list(NAMES.values()), detail=args.detail)
     (args.out / "digest.html").write_text(html, encoding="utf-8")
     (args.out / "digest.txt").write_text(text, encoding="utf-8")
     message = compose(digest, sender="监控机器人 Watchbot <alerts@example.com>", to="analyst@example.com", now=NOW)

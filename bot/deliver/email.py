@@ -31,6 +31,7 @@ from bot.digest import Digest, one_line
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 
 BRAND = "Watchbot digest"
+DETAIL = 20  # stories per watchlist shown with lede and matched terms; the rest as titles only
 
 
 def display_width(text: str) -> int:
@@ -49,10 +50,10 @@ def _templates() -> jinja2.Environment:
     return env
 
 
-def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = ()) -> tuple[str, str]:
-    """(text, html) bodies of a digest."""
+def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = (), detail: int = DETAIL) -> tuple[str, str]:
+    """(text, html) bodies of a digest; each watchlist's first ``detail`` stories in full, the rest as titles."""
     values = {"digest": digest, "brand": BRAND, "subject": digest.subject(BRAND), "recipient": recipient,
-              "watchlists": list(watchlists)}
+              "watchlists": list(watchlists), "detail": detail}
     env = _templates()
     text = env.get_template("digest.txt").render(values)
     html = env.get_template("digest.html").render(values)

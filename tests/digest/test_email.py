@@ -195,3 +195,17 @@ async def test_a_server_that_hangs_times_out_as_temporary() -> None:
         elapsed = asyncio.get_running_loop().time() - started
     assert isinstance(error, TemporaryDeliveryError) and "no answer" in error.reason
     assert elapsed < 30  # it ends (a bound, not a speed claim)
+
+
+def test_long_sections_list_the_rest_as_titles_so_nothing_is_left_out() -> None:
+    from bot.deliver.email import render
+
+    pending = [PendingMatch(i, f"s{i}", "asml", NOW, f"title number {i:02d}", f"https://n.example/{i}",
+                            f"lede of {i:02d}", NOW - timedelta(minutes=i), ("Reuters",)) for i in range(12)]
+    d = build_digest("r", pending, watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None
+    text, html = render(d, recipient="a@example.com", detail=5)
+    for body in (text, html):
+        assert "7 more, titles only:" in body
+        assert all(f"title number {i:02d}" in body for i in range(12))
+        assert "lede of 04" in body and "lede of 05" not in body  # newest five in full
