@@ -231,3 +231,17 @@ async def test_a_group_that_became_a_supergroup_gets_its_digest_at_the_new_id(st
     assert DigestStore(store).recipient(chat_key(-100)) is None
     assert [c.chat_id for c in ChatStore(store).digest_chats()] == [-100200]
     assert (await svc.send_chat_digest(-100200, NOW + timedelta(minutes=1))).nothing
+
+
+async def test_status_lists_digest_chats_with_pending_and_schedule(store: SqliteStore, bot: Bot) -> None:
+    digest_chat(store, 11, since=NOW - timedelta(days=1))
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=1))
+    seed(store, "b", watchlists=["asml"], at=NOW - timedelta(hours=2))
+    ChatStore(store).set_digest_at(11, "07:15", now=NOW)
+    svc = DigestService(config(), store, lambda: NOW, bot=bot)
+    [row] = svc.status(NOW)
+    assert (row.key, row.channel, row.pending, row.schedule) == (chat_key(11), "telegram", 2, "07:15 Europe/Amsterdam")
+    assert row.label == "chat 11 (Ann)" and row.last_sent_at is None
+    await svc.send_chat_digest(11, NOW)
+    [row] = svc.status(NOW)
+    assert row.pending == 0 and row.last_sent_at == NOW
