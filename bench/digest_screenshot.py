@@ -2,6 +2,7 @@
 
     python bench/digest_screenshot.py [--out bench/out] [--width 900] [--height 1400] [--zone Asia/Shanghai]
                                       [--detail N]   # N stories per watchlist in full, the rest as titles
+                                      [--corpus]     # the real captured feeds, polled and matched
 
 Writes digest.html, digest.txt and digest.eml (the whole MIME message), the Telegram pages as
 telegram.txt, and digest.png, a screenshot by headless Chromium (Debian: apt-get install chromium;
@@ -11,6 +12,7 @@ fonts-noto-cjk for the Chinese glyphs). Look at the PNG: this is how a reader se
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -27,6 +29,7 @@ from bot.deliver.telegram_digest import pages  # noqa: E402
 from bot.digest import Digest, PendingMatch, build_digest  # noqa: E402
 
 NOW = datetime(2026, 3, 27, 0, 0, tzinfo=UTC)
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 
 # (watchlists, title, lede, feeds, minutes ago, matched terms)
 STORIES = [
@@ -71,6 +74,40 @@ def sample(zone: str) -> Digest:
     return digest
 
 
+async def corpus_digest(zone: str, work: Path) -> Digest | None:
+    """Poll the real captured feeds (../shared/corpus) and the seed with the shipped watchlists; digest it all."""
+    import random
+    from dataclasses import replace
+
+    from bot.config import FeedConfig, default_config
+    from bot.feeds.fetch import HttpFetcher
+    from bot.pipeline import Pipeline
+    from bot.shipped import shipped_path
+    from bot.store.digests import DigestStore
+    from bot.store.sqlite import SqliteStore
+    from bot.watch import RuleBook
+
+    corpus = CORPUS
+    if not corpus.is_dir():
+        print(f"corpus not found at {corpus}", file=sys.stderr)
+        return None
+    paths = sorted((corpus / "feeds").iterdir()) + sorted((corpus / "zh").glob("*.xml"))
+    paths.append(shipped_path("seeds") / "rfi-feedx.xml")
+    config = replace(default_config(work), storage_url="sqlite:///corpus.db", rules_path=shipped_path("rules"),
+                     feeds=tuple(FeedConfig(url=str(p.resolve())) for p in paths if p.is_file()))
+    store = SqliteStore(config.db_path)
+    rules = RuleBook(config.rules_path)
+    async with HttpFetcher(max_bytes=50_000_000) as fetcher:
+        pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher, channels=[],
+                            clock=lambda: NOW, rng=random.Random(1))
+        summary = await pipeline.poll_once(deliver=False)
+    print(summary.line())
+    pending = DigestStore(store).pending_email("bench", watchlists=(), cursor=0, since=None)
+    names = {w.id: w.name for w in rules.watchlists}
+    store.close()
+    return build_digest("bench", pending, watchlists=sorted(names), zone=zone, now=NOW, names=names)
+
+
 def screenshot(html_path: Path, png: Path, width: int, height: int) -> bool:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if chromium is None:
@@ -101,11 +138,19 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=900)
     parser.add_argument("--height", type=int, default=1400)
     parser.add_argument("--zone", default="Asia/Shanghai")
+    parser.add_argument("--corpus", action="store_true", help="digest the real captured feeds instead of samples")
     parser.add_argument("--detail", type=int, default=DETAIL, help="stories per watchlist in full (rest: titles)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    digest = sample(args.zone)
+    if args.corpus:
+        with tempfile.TemporaryDirectory() as work:
+            found = asyncio.run(corpus_digest(args.zone, Path(work)))
+        if found is None:
+            return 1
+        digest = found
+    else:
+        digest = sample(args.zone)
     text, html = render(digest, recipient="analyst@example.com", watchlists=list(NAMES.values()), detail=args.detail)
     (args.out / "digest.html").write_text(html, encoding="utf-8")
     (args.out / "digest.txt").write_text(text, encoding="utf-8")
