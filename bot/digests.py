@@ -117,7 +117,7 @@ class DigestService:
         self.names = names or dict
         self.notify = notify
         self.digests = DigestStore(store)
-        self.chats = ChatStore(store) if _has_chats(store) else None
+        self.chats = ChatStore(store)
         self.scheduler: Any = None
         self._email_lock = asyncio.Lock()
         self._chat_locks: dict[int, asyncio.Lock] = {}
@@ -147,7 +147,7 @@ class DigestService:
                                                  since=since)
             rows.append(self._status(r.key, f"{r.address} ({', '.join(r.watchlists) or 'all watchlists'})",
                                      "email", f"{r.at} {r.timezone}", len({p.identity for p in pending}), state))
-        for chat in self.chats.digest_chats() if self.chats else []:
+        for chat in self.chats.digest_chats():
             key = chat_key(chat.chat_id)
             state = self.digests.recipient(key)
             pending = self.digests.pending_chat(key, chat.chat_id, cursor=state.cursor if state else 0)
@@ -218,13 +218,11 @@ class DigestService:
     # --- telegram -----------------------------------------------------------------------------------
 
     def chat_digest_at(self, chat_id: int) -> str:
-        chat = self.chats.chat(chat_id) if self.chats else None
+        chat = self.chats.chat(chat_id)
         default = self.config.telegram.digest_at if self.config.telegram else "08:00"
         return (chat.digest_at if chat else None) or default
 
     def set_chat_digest_at(self, chat_id: int, at: str | None) -> None:
-        if self.chats is None:
-            return
         self.chats.set_digest_at(chat_id, at, now=self.clock())
         self.reschedule()
 
@@ -236,7 +234,7 @@ class DigestService:
         key = chat_key(chat_id)
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
-            chat = self.chats.chat(chat_id) if self.chats else None
+            chat = self.chats.chat(chat_id)
             if chat is None or self.bot is None or not chat.active or (chat.paused and not manual):
                 if chat is None or not chat.active:
                     self.digests.clear_retry(key)
@@ -262,8 +260,7 @@ class DigestService:
         return report
 
     def _migrate(self, old: int, new: int, now: datetime) -> None:
-        if self.chats is not None:
-            self.chats.migrate(old, new, now=now)
+        self.chats.migrate(old, new, now=now)
         self.digests.rekey(chat_key(old), chat_key(new), target=str(new))
         log.info("digest: chat %s migrated to %s; its digest state moved", old, new)
 
@@ -334,7 +331,7 @@ class DigestService:
         email = self.config.email
         for i, entry in enumerate(email.digests if email and self.smtp else ()):
             out.append(DigestJob(f"digest:email:{i}", daily(entry.at, entry.timezone), self._email_job, (i,)))
-        if self.bot is not None and self.chats is not None:
+        if self.bot is not None:
             for chat in self.chats.digest_chats():
                 out.append(DigestJob(f"digest:chat:{chat.chat_id}", daily(self.chat_digest_at(chat.chat_id), chat.tz),
                                      self._chat_job, (chat.chat_id,)))
@@ -380,6 +377,3 @@ def _recipient(key: str, address: str, entry: EmailDigestConfig, index: int) -> 
     return EmailRecipient(key=key, address=address, watchlists=entry.watchlists, at=entry.at,
                           timezone=entry.timezone, entry=index)
 
-
-def _has_chats(store: SqliteStore) -> bool:
-    return store.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chats'").fetchone() is not None

@@ -4,7 +4,7 @@ Pending for a recipient = matches of its watchlists above its cursor (``matches.
 serialized, so a rowid cursor never skips a row committed later), not older than its floor, and
 not already delivered by a part-sent digest. A digest moves the cursor only once the server
 accepted it, so a failed send leaves every item pending for the next one.
-Chats and subscriptions (tables of migration 0002, the Telegram part) are read, never written.
+Chats and subscriptions (tables of migration 0002, the Telegram part) are read here, never written.
 """
 
 from __future__ import annotations
@@ -109,8 +109,6 @@ class DigestStore:
 
     def pending_chat(self, key: str, chat_id: int, *, cursor: int) -> list[PendingMatch]:
         """Pending matches of a chat: its digest-mode subscriptions, each from its switch to digest mode on."""
-        if not self._has_table("subscriptions"):
-            return []
         sql = f"""SELECT {_COLUMNS} FROM matches m JOIN items i ON i.identity = m.identity
                   JOIN subscriptions s ON s.chat_id = ? AND s.watchlist = m.watchlist AND s.mode = 'digest'
                   JOIN chats c ON c.chat_id = s.chat_id
@@ -120,8 +118,6 @@ class DigestStore:
         return self._pending(sql, [chat_id, cursor, key])
 
     def chat_watchlists(self, chat_id: int) -> list[str]:
-        if not self._has_table("subscriptions"):
-            return []
         rows = self.store.execute(
             "SELECT watchlist FROM subscriptions WHERE chat_id = ? AND mode = 'digest' ORDER BY watchlist", (chat_id,))
         return [r["watchlist"] for r in rows]
@@ -228,10 +224,6 @@ class DigestStore:
             for r in rows:
                 out.setdefault(r["identity"], []).append(r["label"])
         return {k: tuple(v) for k, v in out.items()}
-
-    def _has_table(self, name: str) -> bool:
-        row = self.store.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
-        return row is not None
 
 
 def _terms(hits: str) -> tuple[str, ...]:
