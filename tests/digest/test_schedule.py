@@ -113,3 +113,34 @@ async def test_jobs_for_email_entries_and_digest_chats_in_their_zones(tmp_path: 
     finally:
         scheduler.shutdown(wait=False)
         store.close()
+
+
+async def test_a_fired_email_job_sends_the_digest_through_the_running_scheduler(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.digest.conftest import seed
+    from tests.doubles.smtp import SmtpServer
+
+    store = SqliteStore(tmp_path / "w.db")
+    now = datetime.now(UTC)
+    seed(store, "a", watchlists=["asml"], at=now - timedelta(hours=1))
+    with SmtpServer() as server:
+        email = EmailConfig(host="127.0.0.1", port=server.port, security="none",
+                            digests=(EmailDigestConfig(to=("a@example.com",), at="08:00", timezone="Asia/Shanghai"),))
+        config = Config(storage_url="sqlite:///x.db", rules_path=Path("rules"), poll=PollConfig(), feeds=(),
+                        email=email)
+        service = DigestService(config, store, lambda: datetime.now(UTC), smtp=SmtpSender(email, timeout=5))
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.start(paused=True)
+        try:
+            service.install(scheduler)
+            scheduler.modify_job("digest:email:0", next_run_time=datetime.now(UTC))  # as if 08:00 had come
+            scheduler.resume()
+            for _ in range(100):
+                if server.messages:
+                    break
+                await asyncio.sleep(0.05)
+            assert [m.rcpt_tos for m in server.messages] == [("a@example.com",)]
+        finally:
+            scheduler.shutdown(wait=False)
+            store.close()
