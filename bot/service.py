@@ -45,7 +45,8 @@ log = logging.getLogger("watchbot.service")
 
 DRAIN_TICK = 1.0  # seconds between looks at the outbox for retries that came due
 RULES_TICK = 2.0  # seconds between looks at the rule files
-STOP_GRACE = 4.0  # seconds polls and sends in flight get to finish at shutdown
+POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancelled poll writes nothing) ...
+SEND_GRACE = 6.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (drain.limit)
 
 
@@ -146,17 +147,26 @@ class Service:
         self._drain_wanted.set()
 
     async def _shutdown(self, drainer: asyncio.Task[None]) -> None:
+        """Within 10 s: polls get POLL_GRACE, the delivery round SEND_GRACE, the bot 2 s to stop."""
+        began = time.monotonic()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        pending = {*self._polls, drainer}
-        _, late = await asyncio.wait(pending, timeout=STOP_GRACE)
+        polls = set(self._polls)
+        if polls:
+            await asyncio.wait(polls, timeout=POLL_GRACE)
+        late = {t for t in polls if not t.done()}
+        if not drainer.done():
+            await asyncio.wait({drainer}, timeout=max(0.0, SEND_GRACE - (time.monotonic() - began)))
+        if not drainer.done():
+            late.add(drainer)
         for task in late:
             task.cancel()
         if late:
-            await asyncio.wait(late, timeout=1.0)
+            log.info("cut off %d poll(s) or delivery round(s) still running", len(late))
+            await asyncio.wait(late, timeout=0.5)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.parts.stop(), timeout=3.0)
-        back = self.store.release_in_flight()  # claims a cancelled send left behind
+            await asyncio.wait_for(self.parts.stop(), timeout=2.0)
+        back = self.store.release_in_flight()  # claims a cut-off delivery round left behind
         if back:
             log.warning("%d alert(s) were cut off mid-send and go out at the next start", back)
 
