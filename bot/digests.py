@@ -354,7 +354,7 @@ class DigestService:
                 job.remove()
         for job in wanted.values():
             existing = self.scheduler.get_job(job.id)
-            if existing is not None and repr(existing.trigger) == repr(job.trigger):
+            if existing is not None and str(existing.trigger) == str(job.trigger):  # str: no start date
                 continue
             self.scheduler.add_job(job.func, job.trigger, args=job.args, id=job.id, name=job.id,
                                    replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)

@@ -103,7 +103,9 @@ async def test_jobs_for_email_entries_and_digest_chats_in_their_zones(tmp_path: 
         service.install(scheduler)
         assert {j.id for j in scheduler.get_jobs()} == set(jobs)
         before = scheduler.get_job("digest:chat:42").next_run_time
+        retry_at = scheduler.get_job("digest:retry").next_run_time
         service.set_chat_digest_at(42, "06:45")  # what /digest_at does
+        assert scheduler.get_job("digest:retry").next_run_time == retry_at  # unchanged jobs are left alone
         after = scheduler.get_job("digest:chat:42")
         assert str(after.trigger) == "daily at 06:45 America/New_York" and after.next_run_time != before
         chats.unsubscribe(42)
