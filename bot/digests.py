@@ -30,7 +30,7 @@ from bot.deliver.email import MailTransport, compose
 from bot.deliver.outbox import retry_delay
 from bot.deliver.telegram_digest import BotLike, pages, send_pages
 from bot.digest import Digest, build_digest
-from bot.digest_schedule import DigestJob, daily, zone_or_utc
+from bot.digest_schedule import DailyTrigger, DigestJob, daily, last_fire, zone_or_utc
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from bot.store.chats import ChatStore
 from bot.store.digests import DigestStore, RecipientState, chat_key, email_key
@@ -41,6 +41,8 @@ log = logging.getLogger("watchbot.digest")
 FIRST_WINDOW = timedelta(hours=24)  # an email recipient's first digest looks this far back
 RETRY_EVERY = timedelta(minutes=1)
 SYNC_EVERY = timedelta(minutes=5)  # chats change their time and zone by command
+CATCH_UP = timedelta(hours=6)  # a digest missed while the service was down goes out at start-up if this recent
+CATCH_UP_JOB = "digest:catch-up"
 Notify = Callable[[str, str], Awaitable[object]]  # (key, HTML text): tell the admins once per key
 
 
@@ -323,6 +325,30 @@ class DigestService:
                 report.merge(await self.send_chat_digest(int(s.target), now))
         return report
 
+    async def catch_up(self, now: datetime) -> DigestReport:
+        """After a restart: send the digests whose time came within CATCH_UP while the service was down.
+
+        Only recipients that had a digest attempt before (a first start never sends at once)."""
+        report = DigestReport()
+        email = self.config.email
+        missed: set[str] = set()
+        for r in self.email_recipients() if email and self.smtp else []:
+            if self._missed(r.key, daily(r.at, r.timezone), now):
+                missed.add(r.key)
+        if missed:
+            report.merge(await self.send_email_digests(now, keys=missed))
+        for chat in self.chats.digest_chats() if self.bot is not None else []:
+            if self._missed(chat_key(chat.chat_id), daily(self.chat_digest_at(chat.chat_id), chat.tz), now):
+                report.merge(await self.send_chat_digest(chat.chat_id, now))
+        return report
+
+    def _missed(self, key: str, trigger: DailyTrigger, now: datetime) -> bool:
+        state = self.digests.recipient(key)
+        fired = last_fire(trigger, now, within=CATCH_UP)
+        if state is None or fired is None:
+            return False
+        return state.last_attempt_at is None or state.last_attempt_at < fired
+
     # --- schedule -----------------------------------------------------------------------------------
 
     def jobs(self) -> list[DigestJob]:
@@ -340,9 +366,12 @@ class DigestService:
         return out
 
     def install(self, scheduler: Any) -> None:
-        """Add the jobs to an APScheduler 3 scheduler; ``reschedule()`` keeps them in step later."""
+        """Add the jobs to an APScheduler 3 scheduler, and a catch-up run as soon as it starts;
+        ``reschedule()`` (every SYNC_EVERY, and after /digest_at) keeps them in step later."""
         self.scheduler = scheduler
         self.reschedule()
+        scheduler.add_job(self._catch_up_job, id=CATCH_UP_JOB, name=CATCH_UP_JOB, replace_existing=True,
+                          misfire_grace_time=None)
 
     def reschedule(self) -> None:
         """Add new jobs, replace those whose trigger changed, remove those no longer wanted."""
@@ -350,7 +379,7 @@ class DigestService:
             return
         wanted = {j.id: j for j in self.jobs()}
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("digest:") and job.id not in wanted:
+            if job.id.startswith("digest:") and job.id not in wanted and job.id != CATCH_UP_JOB:
                 job.remove()
         for job in wanted.values():
             existing = self.scheduler.get_job(job.id)
@@ -371,6 +400,11 @@ class DigestService:
 
     async def _sync_job(self) -> None:
         self.reschedule()
+
+    async def _catch_up_job(self) -> None:
+        report = await self.catch_up(self.clock())
+        if report.sent or report.retry or report.dead:
+            log.info("digest: caught up after a restart: %s", report.line())
 
 
 def _recipient(key: str, address: str, entry: EmailDigestConfig, index: int) -> EmailRecipient:

@@ -190,3 +190,17 @@ async def test_a_recipient_taken_out_of_the_config_is_not_retried_forever(store:
     state = DigestStore(store).recipient(key)
     assert state is not None and state.next_attempt_at is None
     assert DigestStore(store).due_retries(later) == []
+
+
+async def test_catch_up_after_a_restart_sends_a_missed_digest_once(store: SqliteStore, smtp: SmtpServer) -> None:
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
+    svc = service(store, smtp.port)  # at 08:00 Asia/Shanghai = 00:00 UTC
+    assert (await svc.catch_up(NOW + timedelta(minutes=30))).sent == []  # never attempted: a first start waits
+    await svc.send_email_digests(NOW)  # the 27 March digest
+    seed(store, "b", watchlists=["asml"], at=NOW + timedelta(hours=20))
+    down_until = NOW + timedelta(days=1, minutes=20)  # the service was down at 08:00 on 28 March
+    assert len((await svc.catch_up(down_until)).sent) == 1
+    assert "story b" in titles(smtp)
+    assert (await svc.catch_up(down_until + timedelta(minutes=1))).sent == []  # once
+    seed(store, "c", watchlists=["asml"], at=NOW + timedelta(days=1, hours=1))
+    assert (await svc.catch_up(NOW + timedelta(days=2, hours=7))).sent == []  # missed too long ago: next schedule
