@@ -57,7 +57,7 @@ def _item(item: DigestItem, created: datetime) -> str:
         more = len(item.also_in) - len(shown)
         meta += " · also in " + _esc(", ".join(shown)) + (f" and {more} more" if more > 0 else "")
     if item.also_matched:
-        meta += " · also matched " + _esc(", ".join(item.also_matched))
+        meta += " · also matched " + _esc(cut(", ".join(item.also_matched), 200))
     return f"• <b>{head}</b>\n<i>{meta}</i>"
 
 
