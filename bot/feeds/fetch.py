@@ -23,7 +23,8 @@ import contextlib
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from bot.feeds.health import describe_seconds, describe_size, http_failure, pars
 
 DEFAULT_USER_AGENT = f"watchbot/{__version__} (+https://github.com/watchbot/watchbot)"
 MAX_REDIRECTS = 5
+_POOLS_KEPT = 256  # per-host connection pools kept open for reuse
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
@@ -98,13 +100,12 @@ class HttpFetcher:
             raise ValueError("timeout, max_bytes, concurrency and per_host must be positive")
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self._in_flight = asyncio.Semaphore(concurrency)
-        self._hosts = _HostSlots(per_host)
+        self._slots = _Slots(concurrency, per_host)
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout + 1),  # a backstop; asyncio.timeout bounds the whole request
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=_PoolPerHost(per_host, busy=self._slots.busy),
         )
 
     async def __aenter__(self) -> HttpFetcher:
@@ -125,7 +126,7 @@ class HttpFetcher:
         if scheme in ("http", "https"):
             return await self._fetch_http(request)
         if scheme == "file" or len(scheme) <= 1:  # "" or a Windows drive letter: a path
-            async with self._in_flight:
+            async with self._slots.slot(""):
                 return await asyncio.to_thread(read_file, request.url, self.max_bytes)
         raise _permanent(request.url, f"unsupported URL scheme '{scheme}' (use http, https or a file path)")
 
@@ -138,7 +139,7 @@ class HttpFetcher:
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 host = (urlsplit(url).hostname or "").lower()
-                async with self._hosts.slot(host), self._in_flight:
+                async with self._slots.slot(host):
                     loop = asyncio.get_running_loop()
                     deadline = loop.time() + self.timeout if deadline is None else deadline
                     async with asyncio.timeout_at(deadline):
@@ -166,9 +167,11 @@ class HttpFetcher:
         try:
             status = response.status_code
             if status in _REDIRECTS:
+                await _drain(response)
                 return _redirect_target(request.url, response)
             headers = {k.lower(): v for k, v in response.headers.items()}
             if status == 304:
+                await _drain(response)
                 return Fetched(
                     url=url, status=304, body=b"", headers=headers,
                     etag=headers.get("etag") or request.etag,
@@ -241,6 +244,15 @@ async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> by
     return b"".join(chunks)
 
 
+async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
+    """Read a small body to its end, so that the connection goes back to the pool (not closed)."""
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > limit:
+            return  # not worth it: closing the connection is cheaper
+
+
 class _Decoder:
     """gzip/deflate decoding with a bound on the output of every step (zip bombs stay small)."""
 
@@ -281,26 +293,119 @@ class _Decoder:
         return out
 
 
-class _HostSlots:
-    """One semaphore per host name, dropped again when nobody uses it."""
+class _Slots:
+    """At most ``total`` requests in flight and ``per_host`` per host name.
 
-    def __init__(self, per_host: int) -> None:
+    A freed slot goes to a waiting request for the same host first, so that it reuses the
+    connection just released: taking turns across hosts would keep one idle connection per host
+    and httpcore's pool bookkeeping grows with the square of its size (2,000 feeds on 50 hosts
+    took 12 s of CPU that way instead of 3 s). Otherwise waiting hosts are served in order.
+    """
+
+    def __init__(self, total: int, per_host: int) -> None:
+        self._total = total
         self._per_host = per_host
-        self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
+        self._busy = 0
+        self._by_host: dict[str, int] = {}
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}  # hosts in order of arrival
 
     @contextlib.asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
-        semaphore, users = self._slots.get(host) or (asyncio.Semaphore(self._per_host), 0)
-        self._slots[host] = (semaphore, users + 1)
+        await self._acquire(host)
         try:
-            async with semaphore:
-                yield
+            yield
         finally:
-            semaphore, users = self._slots[host]
-            if users <= 1:
-                del self._slots[host]
+            self._release(host)
+
+    def busy(self, host: str) -> bool:
+        """Whether a request to this host is in flight or waiting."""
+        return host in self._by_host or host in self._waiting
+
+    def _free_for(self, host: str) -> bool:
+        return self._busy < self._total and self._by_host.get(host, 0) < self._per_host
+
+    def _take(self, host: str) -> None:
+        self._busy += 1
+        self._by_host[host] = self._by_host.get(host, 0) + 1
+
+    async def _acquire(self, host: str) -> None:
+        if host not in self._waiting and self._free_for(host):
+            self._take(host)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(host, deque()).append(future)
+        try:
+            await future  # the slot is taken on our behalf before the future is resolved
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release(host)
             else:
-                self._slots[host] = (semaphore, users - 1)
+                queue = self._waiting.get(host)
+                if queue is not None and future in queue:
+                    queue.remove(future)
+                    if not queue:
+                        del self._waiting[host]
+            raise
+
+    def _release(self, host: str) -> None:
+        queue = self._waiting.get(host)
+        while queue:
+            future = queue.popleft()
+            if not queue:
+                del self._waiting[host]
+            if not future.done():
+                future.set_result(None)  # the slot passes on as it is: same host, same counts
+                return
+        self._busy -= 1
+        self._by_host[host] -= 1
+        if not self._by_host[host]:
+            del self._by_host[host]
+        for waiting_host in list(self._waiting):
+            if self._busy >= self._total:
+                return
+            queue = self._waiting[waiting_host]
+            while queue and self._free_for(waiting_host):
+                future = queue.popleft()
+                if not future.done():
+                    self._take(waiting_host)
+                    future.set_result(None)
+            if not queue:
+                del self._waiting[waiting_host]
+
+
+class _PoolPerHost(httpx.AsyncBaseTransport):
+    """One small httpcore pool per host name instead of one big one.
+
+    httpcore's pool scans all its connections several times for every request (quadratic in its
+    size): with 100 connections over 50 hosts that was most of the poller's CPU. Pools of at most
+    ``per_host`` idle connections stay cheap; the least recently used idle ones are closed.
+    """
+
+    def __init__(self, per_host: int, *, busy: Callable[[str], bool]) -> None:
+        self._per_host = per_host
+        self._busy = busy
+        self._ssl = httpx.create_ssl_context()  # loading the CA bundle once, not once per host
+        self._pools: OrderedDict[str, httpx.AsyncHTTPTransport] = OrderedDict()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        pool = self._pools.get(host)
+        if pool is None:
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=self._per_host)
+            pool = self._pools[host] = httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits)
+            await self._close_idle_pools()
+        self._pools.move_to_end(host)
+        return await pool.handle_async_request(request)
+
+    async def _close_idle_pools(self) -> None:
+        for host in list(self._pools)[: max(0, len(self._pools) - _POOLS_KEPT)]:
+            if not self._busy(host):
+                await self._pools.pop(host).aclose()
+
+    async def aclose(self) -> None:
+        for pool in self._pools.values():
+            await pool.aclose()
+        self._pools.clear()
 
 
 def _redirect_target(url: str, response: httpx.Response) -> str:

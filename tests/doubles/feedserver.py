@@ -87,6 +87,7 @@ class FeedServer:
         self.requests: list[Logged] = []
         self._in_flight: Counter[str] = Counter()
         self._max_in_flight: Counter[str] = Counter()
+        self.connections = 0  # TCP connections accepted
         self._total_in_flight = 0
         self._max_total_in_flight = 0
         self._lock = threading.Lock()
@@ -258,6 +259,8 @@ class FeedServer:
     # -- HTTP -----------------------------------------------------------------------------------
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with self._lock:
+            self.connections += 1
         try:
             while True:
                 try:
@@ -450,14 +453,17 @@ async def _serve_process(args: argparse.Namespace) -> None:
         for i in range(args.feeds_per_host):
             n = h * args.feeds_per_host + i
             server.feed(f"/feeds/{n}.xml", small_feed(n, args.items))
+            if args.latency:
+                server.routes[f"/feeds/{n}.xml"] = replace(server.routes[f"/feeds/{n}.xml"], delay=args.latency)
             urls.append(server.url(f"/feeds/{n}.xml", host))
     print(json.dumps({"urls": urls}), flush=True)
     stdin = asyncio.StreamReader()
     await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stdin.read(), args.max_seconds)
-    print(json.dumps({"requests": len(server.requests), "max_concurrent": server.max_concurrent_by_host()}),
-          flush=True)
+    print(json.dumps({"requests": len(server.requests), "connections": server.connections,
+                      "max_concurrent": server.max_concurrent_by_host(),
+                      "cpu_seconds": time.process_time()}), flush=True)
     assert server._stopping is not None
     server._stopping.set()
     await server._wait_stopped()
@@ -469,6 +475,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--feeds-per-host", type=int, default=40)
     parser.add_argument("--items", type=int, default=10)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--max-seconds", type=float, default=300, help="stop by itself after this long")
     asyncio.run(_serve_process(parser.parse_args(argv)))
 
