@@ -285,3 +285,30 @@ async def test_unsupported_scheme_is_permanent(fetcher: HttpFetcher) -> None:
     with pytest.raises(FetchError, match="unsupported URL scheme 'ftp'") as caught:
         await fetcher.fetch(FetchRequest("ftp://example.org/feed.xml"))
     assert not caught.value.temporary
+
+
+async def test_conditional_polls_reuse_one_connection(feed_server: FeedServer) -> None:
+    url = feed_server.feed("/a.xml", FEED)
+    async with HttpFetcher() as fetcher:
+        first = await fetcher.fetch(FetchRequest(url))
+        for _ in range(10):
+            assert (await fetcher.fetch(FetchRequest(url, etag=first.etag))).not_modified
+    assert feed_server.connections == 1  # a 304 left unread would cost a new connection each time
+
+
+async def test_a_timed_out_or_cancelled_request_frees_its_slot(feed_server: FeedServer) -> None:
+    slow = feed_server.slow("/slow.xml", FEED, delay=30)
+    fast = feed_server.feed("/fast.xml", FEED)
+    async with HttpFetcher(timeout=0.3, concurrency=1, per_host=1) as fetcher, asyncio.timeout(10):
+        blocker = asyncio.ensure_future(fetcher.fetch(FetchRequest(slow)))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(fetcher.fetch(FetchRequest(fast)))  # queued behind the slow one
+        cancelled = asyncio.ensure_future(fetcher.fetch(FetchRequest(fast)))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        cancelled.cancel()
+        with pytest.raises(FetchError, match="timed out"):
+            await blocker
+        assert (await waiting).body == FEED
+        assert (await fetcher.fetch(FetchRequest(fast))).body == FEED  # nothing leaked
+    assert [r.path for r in feed_server.requests] == ["/slow.xml", "/fast.xml", "/fast.xml"]
