@@ -95,6 +95,7 @@ class HttpFetcher:
         concurrency: int = 32,
         per_host: int = 2,
         user_agent: str = DEFAULT_USER_AGENT,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
         if timeout <= 0 or max_bytes <= 0 or concurrency <= 0 or per_host <= 0:
             raise ValueError("timeout, max_bytes, concurrency and per_host must be positive")
@@ -105,7 +106,7 @@ class HttpFetcher:
             headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout + 1),  # a backstop; asyncio.timeout bounds the whole request
             follow_redirects=False,
-            transport=_PoolPerHost(per_host, busy=self._slots.busy),
+            transport=_PoolPerHost(per_host, busy=self._slots.busy, verify=verify),
         )
 
     async def __aenter__(self) -> HttpFetcher:
@@ -126,22 +127,26 @@ class HttpFetcher:
         if scheme in ("http", "https"):
             return await self._fetch_http(request)
         if scheme == "file" or len(scheme) <= 1:  # "" or a Windows drive letter: a path
-            async with self._slots.slot(""):
-                return await asyncio.to_thread(read_file, request.url, self.max_bytes)
+            try:
+                async with self._slots.slot(""), asyncio.timeout(self.timeout):  # a FIFO may never end
+                    return await asyncio.to_thread(read_file, request.url, self.max_bytes)
+            except TimeoutError:
+                raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
         raise _permanent(request.url, f"unsupported URL scheme '{scheme}' (use http, https or a file path)")
 
     async def _fetch_http(self, request: FetchRequest) -> Fetched:
         url = request.url
         seen = {_without_fragment(url)}
         conditional = _conditional_headers(request)
-        started = time.perf_counter()
+        started = 0.0
         deadline: float | None = None
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 host = (urlsplit(url).hostname or "").lower()
                 async with self._slots.slot(host):
-                    loop = asyncio.get_running_loop()
-                    deadline = loop.time() + self.timeout if deadline is None else deadline
+                    if deadline is None:  # the clock starts once the first request may go out
+                        started = time.perf_counter()
+                        deadline = asyncio.get_running_loop().time() + self.timeout
                     async with asyncio.timeout_at(deadline):
                         outcome = await self._one_hop(request, url, conditional, started)
                 if isinstance(outcome, Fetched):
@@ -381,10 +386,10 @@ class _PoolPerHost(httpx.AsyncBaseTransport):
     ``per_host`` idle connections stay cheap; the least recently used idle ones are closed.
     """
 
-    def __init__(self, per_host: int, *, busy: Callable[[str], bool]) -> None:
+    def __init__(self, per_host: int, *, busy: Callable[[str], bool], verify: ssl.SSLContext | None) -> None:
         self._per_host = per_host
         self._busy = busy
-        self._ssl = httpx.create_ssl_context()  # loading the CA bundle once, not once per host
+        self._ssl = verify or httpx.create_ssl_context()  # the CA bundle loaded once, not once per host
         self._pools: OrderedDict[str, httpx.AsyncHTTPTransport] = OrderedDict()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -440,6 +445,9 @@ def _transport_error(url: str, e: httpx.HTTPError) -> FetchError:
     if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(e).lower():
         return FetchError(url, "connection refused")
     text = str(e) or type(e).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        why = text.split("certificate verify failed:", 1)[-1].split("(_ssl", 1)[0].strip(" :)")
+        return FetchError(url, f"TLS certificate not accepted ({why[:160]})")
     if any(isinstance(c, ssl.SSLError) for c in causes) or "ssl" in text.lower():
         return FetchError(url, f"TLS error: {text[:200]}")
     if "name or service not known" in text.lower() or "nodename nor servname" in text.lower():

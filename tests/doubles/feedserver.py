@@ -34,6 +34,7 @@ import contextlib
 import gzip as gzip_module
 import hashlib
 import json
+import ssl
 import sys
 import threading
 import time
@@ -79,8 +80,10 @@ class Logged:
 class FeedServer:
     """Serves registered routes on one or more loopback addresses; see the module docstring."""
 
-    def __init__(self, hosts: Sequence[str] = ("127.0.0.1",), port: int = 0) -> None:
+    def __init__(self, hosts: Sequence[str] = ("127.0.0.1",), port: int = 0, *,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.hosts = list(hosts)
+        self.ssl_context = ssl_context  # serve https (e.g. with a trustme certificate)
         self._wanted_port = port
         self.ports: dict[str, int] = {}
         self.routes: dict[str, Route] = {}
@@ -157,7 +160,7 @@ class FeedServer:
         """The URL of `path` on `host` (default: the first address). Valid once the server started."""
         host = host or self.hosts[0]
         port = self.ports.get(host, self._wanted_port) or self.ports.get(self.hosts[0], 0)
-        return f"http://{host}:{port}{path}"
+        return f"{'https' if self.ssl_context else 'http'}://{host}:{port}{path}"
 
     def requests_for(self, path: str) -> list[Logged]:
         """The logged requests of one path (query string ignored)."""
@@ -234,11 +237,13 @@ class FeedServer:
         port = self._wanted_port
         for host in self.hosts:
             try:
-                server = await asyncio.start_server(self._connection, host, port, backlog=1024)
+                server = await asyncio.start_server(self._connection, host, port, backlog=1024,
+                                                    ssl=self.ssl_context)
             except OSError:
                 if port == self._wanted_port:
                     raise
-                server = await asyncio.start_server(self._connection, host, 0, backlog=1024)
+                server = await asyncio.start_server(self._connection, host, 0, backlog=1024,
+                                                    ssl=self.ssl_context)
             self.ports[host] = server.sockets[0].getsockname()[1]
             port = port or self.ports[host]
             self._servers.append(server)

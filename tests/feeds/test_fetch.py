@@ -312,3 +312,25 @@ async def test_a_timed_out_or_cancelled_request_frees_its_slot(feed_server: Feed
         assert (await waiting).body == FEED
         assert (await fetcher.fetch(FetchRequest(fast))).body == FEED  # nothing leaked
     assert [r.path for r in feed_server.requests] == ["/slow.xml", "/fast.xml", "/fast.xml"]
+
+
+async def test_https_trusted_and_untrusted_certificates() -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    with FeedServer(ssl_context=server_context) as server:
+        url = server.feed("/a.xml", FEED)
+        assert url.startswith("https://127.0.0.1:")
+        trusting = ssl.create_default_context()
+        ca.configure_trust(trusting)
+        async with HttpFetcher(verify=trusting) as fetcher:
+            assert (await fetcher.fetch(FetchRequest(url))).body == FEED
+        async with HttpFetcher() as fetcher:
+            with pytest.raises(FetchError) as caught:
+                await fetcher.fetch(FetchRequest(url))
+    assert caught.value.reason == "TLS certificate not accepted (unable to get local issuer certificate)"
+    assert caught.value.temporary
