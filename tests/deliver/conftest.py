@@ -41,7 +41,8 @@ class Clock:
 
 def fast_pacer() -> Pacer:
     """Test-friendly limits; the defaults are Telegram's."""
-    return Pacer(per_second=2000, chat_interval=0.0, group_limit=10_000, max_retries=1, max_retry_wait=2)
+    return Pacer(per_second=2000, overall=10_000, chat_interval=0.0, group_limit=10_000, max_retries=1,
+                 max_retry_wait=2)
 
 
 @dataclass

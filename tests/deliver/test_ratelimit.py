@@ -54,3 +54,16 @@ def test_flood_control_holds_the_chat() -> None:
     pacer.hold("5", 7.0)
     assert pacer.reserve("5", 100.0) >= 107.0
     assert pacer.reserve("6", 100.0) < 101.0
+
+
+async def test_departures_never_exceed_the_overall_limit_in_a_guard_window() -> None:
+    """Even when slots allow more (here 1,000/s), at most `overall` leave in any 1 + lateness seconds."""
+    import asyncio
+
+    pacer = Pacer(per_second=1000, overall=3, lateness=0.1)
+    loop = asyncio.get_running_loop()
+    left = []
+    for chat in range(7):
+        await pacer.wait_turn(str(chat))
+        left.append(loop.time())
+    assert most_in_window(left, 1.0999) == 3

@@ -8,8 +8,10 @@ through, so we schedule every message ourselves: each request reserves a time sl
 - a group at most ``group_limit`` slots in any ``group_period`` window,
 - all slots at least ``spacing`` apart, so any one-second window holds at most 1/spacing + 1,
 
-and then sleeps until its slot. The default spacing (1/28 s) leaves the server-side 30/s window two
-messages of margin for network jitter. Slots are reserved under a lock, in request order, so pacing
+and then sleeps until its slot. The default spacing (1/28 s) leaves the server-side 30/s window
+room for jitter; a last guard on real departure times keeps at most 30 in any 1.12 s, so a delay of
+up to 120 ms between us and the server (a busy event loop, a slow write) cannot push a one-second
+window the server sees past 30. Slots are reserved under a lock, in request order, so pacing
 is fair and deterministic. Only requests that post into a chat are paced; getUpdates never comes
 here (PTB) and the other calls (getChatMember, answerCallbackQuery, setMyCommands) pass straight
 through. A 429 ``RetryAfter`` holds that chat for the time asked and, when the wait is short,
@@ -56,8 +58,9 @@ def is_group(chat_id: object) -> bool:
 class Pacer(BaseRateLimiter[None]):
     """Slot scheduling for Bot API messages; defaults are Telegram's limits with a margin."""
 
-    def __init__(self, *, per_second: float = 28.0, chat_interval: float = 1.05, group_limit: int = 20,
-                 group_period: float = 61.0, max_retries: int = 2, max_retry_wait: float = 60.0,
+    def __init__(self, *, per_second: float = 28.0, overall: int = 30, lateness: float = 0.12,
+                 chat_interval: float = 1.05, group_limit: int = 20, group_period: float = 61.0,
+                 max_retries: int = 2, max_retry_wait: float = 60.0,
                  clock: Callable[[], float] | None = None) -> None:
         self.spacing = 1.0 / per_second
         self.chat_interval = chat_interval
@@ -71,6 +74,9 @@ class Pacer(BaseRateLimiter[None]):
         self._chat_next: dict[str, float] = {}
         self._group_log: dict[str, deque[float]] = {}
         self._reserved = 0
+        self.overall = overall
+        self.guard_window = 1.0 + lateness
+        self._sent: deque[float] = deque()
 
     def now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
@@ -114,7 +120,23 @@ class Pacer(BaseRateLimiter[None]):
         delay = slot - self.now()
         if delay > 0:
             await asyncio.sleep(delay)
+        await self._depart()
         return slot
+
+    async def _depart(self) -> None:
+        """The last guard, on real departure times. A busy event loop wakes late sleepers together
+        and a request can wait between this point and the wire, so arrivals bunch: at most
+        ``overall`` leave in any ``1 + lateness`` seconds, which keeps any one-second window the
+        server sees within ``overall`` for any delay up to ``lateness``."""
+        while True:
+            now = self.now()
+            sent = self._sent
+            while sent and sent[0] <= now - self.guard_window:
+                sent.popleft()
+            if len(sent) < self.overall:
+                sent.append(now)
+                return
+            await asyncio.sleep(sent[0] + self.guard_window - now + 1e-4)
 
     def hold(self, chat: str, seconds: float) -> None:
         """Flood control: nothing goes to ``chat`` for ``seconds``."""
