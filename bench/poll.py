@@ -136,8 +136,10 @@ def main() -> int:
     cold, fetch_only, warm = results["cold"], results["fetch-only"], results["warm"]
     parse_cpu = float(cold["parse_cpu"])  # type: ignore[arg-type]
     cold_wall, fetch_wall = float(cold["wall"]), float(fetch_only["wall"])  # type: ignore[arg-type]
+    cold_cpu = float(cold["cpu"])  # type: ignore[arg-type]
     print(f"  cold: {cold['items']} items; parse CPU {parse_cpu:.2f} s = {parse_cpu / cold_wall:.0%} of the cold "
-          f"wall time; cold - fetch-only = {cold_wall - fetch_wall:.2f} s")
+          f"wall time; cold - fetch-only = {cold_wall - fetch_wall:.2f} s; the poller was busy "
+          f"{cold_cpu / cold_wall:.0%} of the cold cycle (CPU-bound when near 100% or the machine is loaded)")
     print(f"  peak RSS of the poller: {rss_mb():.0f} MB (after imports, before polling: {rss_before:.0f} MB)")
     per_host = stats.get("max_concurrent", {})
     print(f"  server: {stats.get('requests')} requests, CPU {stats.get('cpu_seconds', 0):.2f} s; "
