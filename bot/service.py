@@ -82,6 +82,16 @@ class Service:
 
     async def run(self) -> int:
         """Validate, open, serve until SIGTERM/SIGINT, shut down. Raises WatchbotError on a fatal start."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):  # from here on a signal means a clean stop
+            loop.add_signal_handler(sig, self.stop)
+        try:
+            return await self._open_and_serve()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    async def _open_and_serve(self) -> int:
         config = self.config
         rules = RuleBook(config.rules_path)  # before the store: a broken config touches nothing
         if not rules.watchlists:
@@ -105,9 +115,6 @@ class Service:
         return 0
 
     async def _serve(self, released: int, channels: list[Channel]) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.stop)
         http = None
         if self.config.http_listen:
             host, port = self.config.http_listen
@@ -135,8 +142,6 @@ class Service:
             log.info("stopping: letting polls and sends in flight finish")
             await self._shutdown(drainer)
         finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(sig)
             if http is not None:
                 await http.stop()
         log.info("stopped")

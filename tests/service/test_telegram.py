@@ -64,6 +64,7 @@ def test_subscribe_alert_dedupe_digest_and_stop(work: Workdir, feeds: FeedServer
     a = feeds.feed("/a.xml", rss([WEATHER], title="Alpha"))
     b = feeds.feed("/b.xml", rss([WEATHER], title="Beta"))
     broken = feeds.status("/broken.xml", 500)
+    (work.rules / "typo.yaml").write_text("id: typo\nany: [gallium]\nfuzy: 80\n", encoding="utf-8")
     with SmtpServer() as smtp:
         config = work.config([(a, "Alpha"), (b, "Beta"), (broken, "Broken")], extra=telegram_config(api, smtp))
         with work.service() as svc:
@@ -83,9 +84,10 @@ def test_subscribe_alert_dedupe_digest_and_stop(work: Workdir, feeds: FeedServer
             assert sum(t.count(EUV[0]) for t in texts(api, CHAT)) == 1, texts(api, CHAT)
             assert not any(WEATHER[0] in t for t in texts(api, CHAT))
 
-            # A feed failing again and again is told to the admin, once.
+            # A feed failing again and again, and a broken rule file, are told to the admin, once each.
             svc.wait_for(lambda: any("Broken" in t and "failed" in t for t in texts(api, ADMIN)),
                          "the admin notice about the broken feed", timeout=45)
+            svc.wait_for(lambda: any("typo.yaml" in t for t in texts(api, ADMIN)), "the notice about the rule file")
 
             # The email digest, sent by the CLI next to the running service, holds both parts.
             done = subprocess.run([sys.executable, *digest_command(), "--send", "--config", str(config)],
@@ -101,13 +103,14 @@ def test_subscribe_alert_dedupe_digest_and_stop(work: Workdir, feeds: FeedServer
 
             assert svc.terminate() == 0
     assert sum(1 for t in texts(api, ADMIN) if "Broken" in t) == 1
+    assert sum(1 for t in texts(api, ADMIN) if "typo.yaml" in t) == 1
     assert svc.stderr_text().rstrip().endswith("stopped")
 
 
 def test_kill_9_while_sending_to_chats(work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
     chats = [7001 + i for i in range(5)]
     items = [(f"Chip story {i:02d} " + "with a longer headline about fabs " * 3, f"https://news.example/c/{i}")
-             for i in range(40)]
+             for i in range(24)]
     url = feeds.feed("/a.xml", rss([], title="Alpha"))
     work.config([(url, "Alpha")], extra=telegram_config(api))
 
@@ -127,10 +130,11 @@ def test_kill_9_while_sending_to_chats(work: Workdir, feeds: FeedServer, api: Bo
     # SIGTERM in the middle of sending: sends in flight finish or go back to pending, nothing stays claimed.
     with work.service() as second:
         second.wait_for(lambda: len(api.sent_messages()) > before, "a message after the restart")
-        assert second.terminate() == 0
+        assert second.terminate() == 0, second.output()
     assert "sending" not in work.outbox(), work.outbox()
 
     with work.service() as third:
+        third.wait_for(lambda: "telegram: polling for updates" in third.stderr_text(), "the bot polling")
         third.wait_for(lambda: work.outbox() == {"sent": len(items) * len(chats)}, "every alert sent", timeout=60)
         assert third.terminate() == 0
 
@@ -144,3 +148,15 @@ def test_kill_9_while_sending_to_chats(work: Workdir, feeds: FeedServer, api: Bo
     repeated_messages = {m.message_id for m in api.sent_messages()[:before]
                          if any((int(m.chat_id), t) in repeated for t in re.findall(r"Chip story \d\d", m.text))}
     assert len(repeated_messages) <= 4  # telegram.concurrency: at most that many messages arrive twice
+
+
+def test_an_unreachable_bot_api_is_a_readable_start_up_error(work: Workdir, feeds: FeedServer) -> None:
+    from tests.service.proc import free_port
+
+    url = feeds.feed("/a.xml", rss([EUV], title="Alpha"))
+    work.config([(url, "Alpha")], extra=f'[telegram]\ntoken = "1:x"\napi_url = "http://127.0.0.1:{free_port()}"\n')
+    with work.service() as svc:
+        assert svc.wait_exit() == 1
+    error = svc.stderr_text().splitlines()[-1]
+    assert error.startswith("watchbot: error: telegram: cannot start the bot at http://127.0.0.1:")
+    assert "check telegram.token and telegram.api_url" in error
