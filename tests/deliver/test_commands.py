@@ -134,3 +134,33 @@ async def wait_answer(world: World, query: str) -> dict:  # type: ignore[type-ar
                 return answer
         await asyncio.sleep(0.02)
     raise AssertionError("the button press was not answered")
+
+
+async def eventually(check, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+async def test_removed_from_a_group_and_group_migration(world: World) -> None:
+    import time
+
+    chats = world.service.chats
+    for group in (-400, -500):
+        chats.ensure(group, type="group", title="g", now=world.clock())
+        chats.subscribe(group, "asml", now=world.clock())
+    user = {"id": 8, "is_bot": False, "first_name": "Ann"}
+    world.api.push_update({"my_chat_member": {
+        "chat": {"id": -400, "type": "group", "title": "g"}, "from": user, "date": int(time.time()),
+        "old_chat_member": {"user": world.api.me, "status": "member"},
+        "new_chat_member": {"user": world.api.me, "status": "left"}}})
+    world.api.push_update({"message": {"message_id": 3, "date": int(time.time()), "from": user,
+                                       "chat": {"id": -500, "type": "group", "title": "g"},
+                                       "migrate_to_chat_id": -100500}})
+    await eventually(lambda: chats.instant_recipients(["asml"]) == {"-100500": ("asml",)})
+    removed = chats.chat(-400)
+    assert removed is not None and not removed.active and "removed" in str(removed.inactive_reason)

@@ -190,3 +190,20 @@ async def test_watchlists_listed_per_chat(world: World) -> None:
 async def test_chat_store_is_what_the_channel_uses(world: World) -> None:
     assert world.service.channel.recipients == world.service.chats.instant_recipients
     assert isinstance(world.service.chats, ChatStore) and world.service.sender.channel == "telegram"
+
+
+async def test_a_timed_out_send_is_retried_later(world: World) -> None:
+    from bot.deliver.outbox import drain
+    from bot.deliver.telegram.sender import TelegramSender
+    from tests.doubles.botapi_faults import slow
+
+    follow(world, 5, "asml")
+    async with HttpFetcher() as fetcher:
+        await world.pipeline([world.feed("f", [story(1)])], fetcher).poll_once(deliver=False)
+    sender = TelegramSender(world.service.application.bot, world.service.chats, clock=world.clock, timeout=0.3)
+    world.api.inject(slow(2), chat_id=5)
+    report = await drain(world.store, sender, clock=world.clock)
+    assert (report.sent, report.retried) == (0, 1)
+    assert "TimedOut" in str(rows(world)[0]["last_error"])
+    world.clock.now += timedelta(seconds=31)
+    assert (await drain(world.store, sender, clock=world.clock)).sent == 1

@@ -178,6 +178,7 @@ class Admin:
             sent += await self.notify(bot, f"rule:{digest}", f"⚠️ Watchlist problem: {esc(str(error)[:1000])}")
         dead = store.execute(
             """SELECT id, channel, target, last_error FROM outbox WHERE state = 'dead'
+               AND COALESCE(last_error, '') NOT LIKE 'skipped:%' -- a paused chat's choice, not a problem
                AND NOT EXISTS (SELECT 1 FROM admin_notices WHERE key = 'dead:' || outbox.id) ORDER BY id""").fetchall()
         if dead:
             reasons: dict[str, int] = {}

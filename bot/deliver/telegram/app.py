@@ -16,14 +16,22 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from telegram import BotCommand, Update
-from telegram.ext import Application, ApplicationBuilder, BaseHandler, ContextTypes
+from telegram import BotCommand, ChatMember, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.config import Config
 from bot.deliver.telegram.admin import Admin
 from bot.deliver.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
 from bot.deliver.telegram.ratelimit import Pacer
-from bot.deliver.telegram.sender import TelegramSender
+from bot.deliver.telegram.sender import CHANNEL, TelegramSender
 from bot.errors import ConfigError
 from bot.pipeline import Channel
 from bot.store.chats import ChatStore
@@ -70,7 +78,9 @@ class TelegramService:
     async def start(self) -> None:
         """initialize | setMyCommands | start | start_polling."""
         app = self.application
-        app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *self._extra])
+        app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *self._extra,
+                          ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER),
+                          MessageHandler(filters.StatusUpdate.MIGRATE, self._migrated)])
         app.add_error_handler(self._on_error)
         self._started = True
         await app.initialize()
@@ -97,6 +107,29 @@ class TelegramService:
     async def notify_problems(self, store: SqliteStore | None = None, rules: RuleBook | None = None) -> int:
         """After each poll: feed failures past the threshold, rule errors and dead letters, each told once."""
         return await self.admin.notify_problems(self.application.bot, store or self.store, rules or self.rules)
+
+    async def _membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was removed from (or blocked in) a chat: it gets nothing more; added: it is known."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat, status = change.chat, change.new_chat_member.status
+        if status in (ChatMember.LEFT, ChatMember.BANNED):
+            self.chats.ensure(chat.id, type=chat.type, title=chat.title or chat.full_name or "", now=self.clock())
+            self.chats.deactivate(chat.id, f"the bot was removed ({status})", now=self.clock())
+            log.info("telegram: removed from chat %s; deactivated and unsubscribed", chat.id)
+        else:
+            self.chats.ensure(chat.id, type=chat.type, title=chat.title or chat.full_name or "", now=self.clock())
+
+    async def _migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: its settings, subscriptions and pending alerts follow."""
+        message = update.effective_message
+        if message is None or not message.migrate_to_chat_id:
+            return
+        old, new = message.chat.id, message.migrate_to_chat_id
+        self.chats.migrate(old, new, now=self.clock())
+        self.store.retarget(CHANNEL, str(old), str(new))
+        log.info("telegram: group %s migrated to %s", old, new)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: handling an update failed: %s", context.error, exc_info=context.error)

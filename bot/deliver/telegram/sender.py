@@ -84,11 +84,13 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, chats: ChatStore, *, clock: Callable[[], datetime], concurrency: int = 4) -> None:
+    def __init__(self, bot: Bot, chats: ChatStore, *, clock: Callable[[], datetime], concurrency: int = 4,
+                 timeout: float | None = None) -> None:
         self.bot = bot
         self.chats = chats
         self.clock = clock
         self.concurrency = concurrency
+        self.timeout = timeout  # seconds to wait for the Bot API's answer; None: the bot's default (5 s)
 
     async def send(self, target: str, alerts: Sequence[Alert]) -> list[Outcome]:
         ids = tuple(a.outbox_id for a in alerts)
@@ -170,8 +172,13 @@ class TelegramSender:
 
     async def post(self, chat_id: int, text: str) -> None:
         """The one Bot API call that delivers an alert message."""
-        await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML,
-                                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+        preview = LinkPreviewOptions(is_disabled=True)
+        if self.timeout is None:
+            await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML,
+                                        link_preview_options=preview)
+        else:
+            await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML,
+                                        link_preview_options=preview, read_timeout=self.timeout)
 
     def _migrate(self, old: int, new: int) -> int:
         now = self.clock()
