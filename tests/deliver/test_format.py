@@ -92,3 +92,14 @@ def test_telegram_accepts_hostile_alerts(title: str) -> None:
         plain, _ = render(message.text, "HTML")
         assert title[:20].strip() in plain or "😀" in plain
         assert tg_len(plain) <= MAX_MESSAGE
+
+
+def test_pages_never_cut_inside_markup() -> None:
+    from bot.deliver.telegram.format import pages
+
+    lines = [f"• <b>feed {i}</b>: {html.escape('A&B <x> ' * 20)}" for i in range(200)]
+    out = pages(lines, limit=1000)
+    assert len(out) > 1 and "\n".join(out) == "\n".join(lines)
+    assert all(rendered_len(p) <= 1000 and tags_ok(p) for p in out)
+    [single] = pages(["<b>" + html.escape("&" * 5000) + "</b>"], limit=100)
+    assert rendered_len(single) <= 100 and tags_ok(single)

@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.deliver.telegram.commands import reply
-from bot.deliver.telegram.format import MAX_MESSAGE, rendered_len
+from bot.deliver.telegram.format import pages
 from bot.store.chats import ChatStore
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
@@ -28,7 +28,6 @@ log = logging.getLogger("watchbot.telegram")
 
 Context = ContextTypes.DEFAULT_TYPE
 FEED_FAILURE_THRESHOLD = 3
-PAGE = 3900  # rendered units per admin message, below Telegram's 4,096
 
 
 def esc(text: object) -> str:
@@ -43,22 +42,6 @@ def ago(then: datetime | None, now: datetime) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit} ago"
     return f"{max(seconds, 0)}s ago"
-
-
-def pages(lines: Sequence[str], limit: int = PAGE) -> list[str]:
-    """Lines grouped into messages under the limit (a single overlong line is cut)."""
-    out: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        if rendered_len(line) > limit:
-            line = esc(html.unescape(line)[: limit // 2]) + "…"
-        if current and rendered_len("\n".join([*current, line])) > limit:
-            out.append("\n".join(current))
-            current = []
-        current.append(line)
-    if current:
-        out.append("\n".join(current))
-    return out
 
 
 class Admin:
@@ -119,7 +102,8 @@ class Admin:
         """/stats: the outbox by channel and state (dead letters too), failing feeds, chats."""
         if await self.refuse(update):
             return
-        await reply(update, "\n".join(self.stats_lines())[:MAX_MESSAGE - 100])
+        for page in pages(self.stats_lines()):
+            await reply(update, page)
 
     def stats_lines(self) -> list[str]:
         rows = self.store.execute("SELECT channel, state, count(*) AS n FROM outbox GROUP BY channel, state "

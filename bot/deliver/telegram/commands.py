@@ -18,6 +18,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.deliver.telegram.format import MAX_MESSAGE, pages, rendered_len
 from bot.deliver.telegram.sender import parse_hhmm
 from bot.store.chats import MODES, Chat, ChatStore
 from bot.watch import RuleBook, Watchlist
@@ -130,15 +131,19 @@ class Commands:
         if not known:
             return "No watchlists are loaded.", None
         followed = {s.watchlist: s.mode for s in self.chats.subscriptions(chat.chat_id)}
-        lines = ["<b>Watchlists</b> (tap to subscribe or unsubscribe)"]
-        buttons = []
+        full, short, buttons = [], [], []
         for wl_id, wl in sorted(known.items()):
             mark = f" ✅ {followed[wl_id]}" if wl_id in followed else ""
             about = f": {esc(wl.description[:150])}" if wl.description else ""
-            lines.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
+            full.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
+            short.append(f"• <b>{esc(wl_id)}</b>{mark}")
             action, label = ("unsub", f"✅ {wl_id}") if wl_id in followed else ("sub", f"➕ {wl_id}")
             buttons.append([InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])])
-        return "\n".join(lines), InlineKeyboardMarkup(buttons)
+        heading = "<b>Watchlists</b> (tap to subscribe or unsubscribe)"
+        text = "\n".join([heading, *full])
+        if rendered_len(text) > MAX_MESSAGE - 96:  # many watchlists: ids only, in one message
+            text = "\n".join([heading, *short])
+        return pages([text])[0], InlineKeyboardMarkup(buttons)
 
     async def button(self, update: Update, context: Context) -> None:
         """A tap on a /watchlists button: (un)subscribe, answer the tap, redraw the list."""
@@ -301,7 +306,7 @@ class Commands:
             lines.append(f"<b>{esc(m.watchlist)}</b> (score {m.score:.0f})")
             lines += [f"  • {esc(h.pattern)} hit {esc(h.text)!r} in {h.field} at {h.span[0]}-{h.span[1]}"
                       f" (score {h.score:.0f})" for h in m.hits]
-        await reply(update, "\n".join(lines)[:4000])
+        await reply(update, pages(lines)[0])
 
 
 def valid_zone(name: str) -> str | None:

@@ -130,3 +130,25 @@ def pack(alerts: Sequence[Alert], tz_name: str = "UTC", limit: int = MAX_MESSAGE
     if parts:
         messages.append(Message(tuple(ids), SEPARATOR.join(parts)))
     return messages
+
+
+def pages(lines: Sequence[str], limit: int = MAX_MESSAGE - 196) -> list[str]:
+    """HTML lines grouped into messages under ``limit`` rendered units, never cut inside a tag or
+    an entity; a single line over the limit loses its markup and is cut as plain text."""
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        length = rendered_len(line)
+        if length > limit:
+            line = html.escape(cut(html.unescape(_TAG.sub("", line)), limit))
+            length = rendered_len(line)
+        if current and size + 1 + length > limit:
+            out.append("\n".join(current))
+            current, size = [], 0
+        size += (1 if current else 0) + length
+        current.append(line)
+    if current:
+        out.append("\n".join(current))
+    return out
+
