@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.watch.model import Hit, Match, Near, Pattern, Regex, Term, Watchlist
+from bot.watch.literals import required_literals
+from bot.watch.model import Hit, Match, Pattern, Regex, Term, Watchlist
 from bot.watch.scan import Occurrence, Scanner
 from bot.watch.text import Folded, fold, phrase_key, view
 
@@ -29,13 +30,39 @@ class _Field:
     viewed: str
     found: dict[int, list[Occurrence]]
 
+    def more_tokens_than(self, limit: int, start: int, end: int) -> bool:
+        """Whether more than ``limit`` tokens lie in ``[start, end)`` (stops counting early)."""
+        return any(n > limit for n, _ in enumerate(_TOKEN.finditer(self.viewed, start, end), 1))
+
+
+@dataclass(frozen=True, slots=True)
+class _Regex:
+    label: str
+    compiled: re.Pattern[str]
+    # Slots of literals one of which occurs in every match; the scan finds them for free.
+    # None: no such literals, the regex runs on every text.
+    gates: frozenset[int] | None
+
+    def may_match(self, f: _Field) -> bool:
+        return self.gates is None or not self.gates.isdisjoint(f.found.keys())
+
+
+@dataclass(frozen=True, slots=True)
+class _Near:
+    label: str
+    first: tuple[Term, ...]
+    second: tuple[Term, ...]
+    first_slots: frozenset[int]
+    second_slots: frozenset[int]
+    within: int
+
 
 @dataclass(frozen=True, slots=True)
 class _Set:
     """Patterns of one list (any, an all group, none), terms indexed by slot for a quick lookup."""
 
     terms: dict[int, tuple[Term, ...]]
-    others: tuple[Regex | Near, ...]
+    others: tuple[_Regex | _Near, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +88,12 @@ class Matcher:
     def __init__(self, watchlists: Sequence[Watchlist]) -> None:
         self.watchlists = tuple(sorted(watchlists, key=lambda w: w.id))
         self._slots: dict[str, int] = {}  # phrase key -> slot
+        self._keys: list[str] = []  # slot -> phrase key or regex literal
         self._slot_of: dict[str, int] = {}  # phrase as written -> slot
+        self._raw: dict[str, int] = {}  # regex literal -> slot (hits without word boundaries)
         self._thresholds: list[int | None] = []
-        self._regexes: dict[str, re.Pattern[str]] = {}
         self._triggers: dict[int, set[int]] = {}  # slot -> watchlists it may make match
-        self._always: set[int] = set()  # watchlists a regex may make match
+        self._by_regex: list[tuple[int, _Regex]] = []  # watchlists a regex may make match
         self._compiled: list[_Compiled] = []
         for index, w in enumerate(self.watchlists):
             compiled = _Compiled(
@@ -76,17 +104,22 @@ class Matcher:
                 for s in trigger.terms:
                     self._triggers.setdefault(s, set()).add(index)
                 for p in trigger.others:
-                    if isinstance(p, Regex):
-                        self._always.add(index)
-                    for t in _terms(p):
-                        self._triggers.setdefault(self._slot_of[t.text], set()).add(index)
-        self._scanner = Scanner(list(self._slots), self._thresholds)
+                    if isinstance(p, _Regex):
+                        if p.gates is None:
+                            self._by_regex.append((index, p))
+                        for s in p.gates or ():
+                            self._triggers.setdefault(s, set()).add(index)
+                        continue
+                    for s in p.first_slots | p.second_slots:
+                        self._triggers.setdefault(s, set()).add(index)
+        self._scanner = Scanner(self._keys, self._thresholds, frozenset(self._raw.values()))
         self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
 
     def _slot(self, phrase: str, fuzzy: int | None) -> int:
         key = phrase_key(phrase)
         if key not in self._slots:
-            self._slots[key] = len(self._thresholds)
+            self._slots[key] = len(self._keys)
+            self._keys.append(key)
             self._thresholds.append(fuzzy)
         s = self._slot_of[phrase] = self._slots[key]
         old = self._thresholds[s]
@@ -94,21 +127,31 @@ class Matcher:
             self._thresholds[s] = fuzzy if old is None else min(old, fuzzy)
         return s
 
+    def _gates(self, source: str) -> frozenset[int] | None:
+        literals = required_literals(source)
+        if not literals or any(view(lit) != lit or lit.strip() != lit for lit in literals):
+            return None  # (a literal the viewed text spells differently could be missed)
+        for lit in literals:
+            if lit not in self._raw:
+                self._raw[lit] = len(self._keys)
+                self._keys.append(lit)
+                self._thresholds.append(None)
+        return frozenset(self._raw[lit] for lit in literals)
+
     def _set(self, patterns: Iterable[Pattern]) -> _Set:
         terms: dict[int, list[Term]] = {}
-        others: list[Regex | Near] = []
+        others: list[_Regex | _Near] = []
         for p in patterns:
             if isinstance(p, Term):
                 terms.setdefault(self._slot(p.text, p.fuzzy), []).append(p)
                 for e in p.excepts:
                     self._slot(e, None)
-                continue
-            if isinstance(p, Regex):
-                self._regexes[p.source] = re.compile(p.source)
+            elif isinstance(p, Regex):
+                others.append(_Regex(p.label, re.compile(p.source), self._gates(p.source)))
             else:
-                for t in _terms(p):
-                    self._slot(t.text, t.fuzzy)
-            others.append(p)
+                first = frozenset(self._slot(t.text, t.fuzzy) for t in p.first)
+                second = frozenset(self._slot(t.text, t.fuzzy) for t in p.second)
+                others.append(_Near(p.label, p.first, p.second, first, second, p.within))
         return _Set({s: tuple(ts) for s, ts in terms.items()}, tuple(others))
 
     def match(self, fields: Mapping[str, str]) -> list[Match]:
@@ -128,15 +171,16 @@ class Matcher:
 
     def _scan(self, fields: Mapping[str, str]) -> tuple[dict[str, _Field], set[int]]:
         scanned: dict[str, _Field] = {}
-        candidates = set(self._always)
+        candidates: set[int] = set()
+        triggers = self._triggers
         for name in self._fields:
-            text = fields.get(name) or ""
-            folded = fold(text)
+            folded = fold(fields.get(name) or "")
             viewed = view(folded.text)
             found = self._scanner.scan(viewed)
             scanned[name] = _Field(name, folded, viewed, found)
-            for s in found:
-                candidates |= self._triggers.get(s, set())
+            for s in found.keys() & triggers.keys():
+                candidates |= triggers[s]
+        candidates.update(index for index, _ in self._by_regex)
         return scanned, candidates
 
     def _evaluate(
@@ -154,11 +198,13 @@ class Matcher:
                 first = ", ".join(p.label for p in w.all[n - 1][:3])
                 return None, f"'all' group {n} ({first}, ...) has no hit in the {where}"
             hits.extend(group_hits)
-        if explain or c.none.terms or c.none.others:
+        if explain:
             vetoes = self._set_hits(c.none, fields)
             if vetoes:
                 v = vetoes[0]
                 return None, f"vetoed by 'none' pattern {v.pattern!r} ({v.text!r} in the {v.field})"
+        elif self._any_hit(c.none, fields):
+            return None, "vetoed"
         order = {f: i for i, f in enumerate(w.fields)}
         unique = sorted(
             {(h.pattern, h.field, h.span): h for h in hits}.values(),
@@ -171,26 +217,37 @@ class Matcher:
         for f in fields:
             for s in ps.terms.keys() & f.found.keys():
                 for t in ps.terms[s]:
-                    hits.extend(self._hits(t, (f,)))
+                    occ = self._first_of_term(t, f)
+                    if occ is not None:
+                        hits.append(_hit(t.text, f, occ))
         for p in ps.others:
-            hits.extend(self._hits(p, fields))
+            for f in fields:
+                occ = self._first(p, f)
+                if occ is not None:
+                    hits.append(_hit(p.label, f, occ))
         return hits
 
-    def _hits(self, p: Pattern, fields: Iterable[_Field]) -> list[Hit]:
-        """The first occurrence of ``p`` in each field, as hits."""
-        hits = []
+    def _any_hit(self, ps: _Set, fields: Sequence[_Field]) -> bool:
+        """Whether any pattern of ``ps`` hits (no Hit objects built)."""
         for f in fields:
-            occ = self._first(p, f)
-            if occ is not None:
-                start, end = f.folded.span(occ[0], occ[1])
-                hits.append(Hit(p.label, f.name, (start, end), f.folded.original[start:end], occ[2]))
-        return hits
+            for s in ps.terms.keys() & f.found.keys():
+                if any(self._first_of_term(t, f) is not None for t in ps.terms[s]):
+                    return True
+        return any(self._first(p, f) is not None for p in ps.others for f in fields)
 
-    def _first(self, p: Pattern, f: _Field) -> Occurrence | None:
-        if isinstance(p, Term):
-            return next(iter(self._occurrences(p, f)), None)
-        if isinstance(p, Regex):
-            m = self._regexes[p.source].search(f.folded.text)
+    def _first_of_term(self, t: Term, f: _Field) -> Occurrence | None:
+        if t.excepts or t.case:
+            return next(iter(self._occurrences(t, f)), None)
+        for occ in f.found.get(self._slot_of[t.text], ()):
+            if occ[2] >= 100 or (t.fuzzy is not None and occ[2] >= t.fuzzy):
+                return occ
+        return None
+
+    def _first(self, p: _Regex | _Near, f: _Field) -> Occurrence | None:
+        if isinstance(p, _Regex):
+            if not p.may_match(f):
+                return None
+            m = p.compiled.search(f.folded.text)
             return (m.start(), m.end(), 100.0) if m else None
         return self._near(p, f)
 
@@ -213,19 +270,21 @@ class Matcher:
             out.append(occ)
         return out
 
-    def _near(self, p: Near, f: _Field) -> Occurrence | None:
-        firsts = [o for t in p.first for o in self._occurrences(t, f)]
-        if not firsts:
+    def _near(self, p: _Near, f: _Field) -> Occurrence | None:
+        found = f.found.keys()
+        if found.isdisjoint(p.first_slots) or found.isdisjoint(p.second_slots):
             return None
-        seconds = [o for t in p.second for o in self._occurrences(t, f)]
+        firsts = [o for t in p.first if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
+        seconds = [o for t in p.second if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
         best: Occurrence | None = None
         for a in firsts:
             for b in seconds:
                 if a[:2] == b[:2]:
                     continue
                 lo, hi = (a, b) if a[0] <= b[0] else (b, a)
-                between = len(_TOKEN.findall(f.viewed, lo[1], hi[0])) if hi[0] > lo[1] else 0
-                if between > p.within:
+                gap = hi[0] - lo[1]
+                # Every token takes at least one character, so a short gap needs no counting.
+                if gap > p.within and f.more_tokens_than(p.within, lo[1], hi[0]):
                     continue
                 occ = (lo[0], max(lo[1], hi[1]), min(a[2], b[2]))
                 if best is None or (occ[0], occ[1], -occ[2]) < (best[0], best[1], -best[2]):
@@ -233,9 +292,7 @@ class Matcher:
         return best
 
 
-def _terms(p: Pattern) -> Iterable[Term]:
-    if isinstance(p, Term):
-        yield p
-    elif isinstance(p, Near):
-        yield from p.first
-        yield from p.second
+def _hit(label: str, f: _Field, occ: Occurrence) -> Hit:
+    start, end = f.folded.span(occ[0], occ[1])
+    return Hit(label, f.name, (start, end), f.folded.original[start:end], occ[2])
+

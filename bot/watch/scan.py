@@ -49,13 +49,21 @@ class _Window:
 class Scanner:
     """All occurrences of a fixed set of phrase keys (already folded with ``phrase_key``)."""
 
-    def __init__(self, keys: Sequence[str], thresholds: Sequence[int | None]) -> None:
+    def __init__(
+        self, keys: Sequence[str], thresholds: Sequence[int | None], raw: frozenset[int] = frozenset()
+    ) -> None:
+        """``raw`` slots hit anywhere, without word boundaries (the literals that gate regexes)."""
         self.keys = tuple(keys)
         self._automaton = ahocorasick.Automaton()
+        entries: dict[str, list[tuple[int, int, bool, bool]]] = defaultdict(list)
         for slot, key in enumerate(self.keys):
+            if slot in raw:
+                entries[key].append((slot, len(key), False, False))
+                continue
             for variant in separator_variants(key):
-                value = (slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1]))
-                self._automaton.add_word(variant, value)
+                entries[variant].append((slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1])))
+        for string, values in entries.items():
+            self._automaton.add_word(string, tuple(values))
         self._empty = not self.keys
         if not self._empty:
             self._automaton.make_automaton()
@@ -63,7 +71,7 @@ class Scanner:
         self._cutoff: dict[str, float] = {}
         self._buckets: dict[str, set[str]] = defaultdict(set)
         for slot, (key, threshold) in enumerate(zip(self.keys, thresholds, strict=True)):
-            if threshold is None or not fuzzy_eligible(key):
+            if threshold is None or slot in raw or not fuzzy_eligible(key):
                 continue
             words = tuple(key.replace("-", " ").split(" "))
             for i, w in enumerate(words):
@@ -73,7 +81,8 @@ class Scanner:
                     for b in _bucket_keys(w):
                         self._buckets[b].add(w)
         self._near: dict[str, tuple[str, ...]] = {}  # text word -> close phrase words (cache)
-        self._anchors: set[str] = set()  # text words with close phrase words
+        self._chunks: dict[str, bool] = {}  # text chunk -> has a word with close phrase words (cache)
+        self._anchors: set[str] = set()  # the chunks above that do
 
     def scan(self, text: str) -> dict[int, list[Occurrence]]:
         """Occurrences per slot in the viewed text ``text``, exact ones scoring 100."""
@@ -81,29 +90,40 @@ class Scanner:
         if self._empty or not text:
             return found
         n = len(text)
-        for end, (slot, length, left, right) in self._automaton.iter(text):
-            start = end - length + 1
-            if left and start > 0 and is_word_char(text[start - 1]):
-                continue
-            if right and end + 1 < n and is_word_char(text[end + 1]):
-                continue
-            found.setdefault(slot, []).append((start, end + 1, 100.0))
+        for end, values in self._automaton.iter(text):
+            for slot, length, left, right in values:
+                start = end - length + 1
+                if left and start > 0 and is_word_char(text[start - 1]):
+                    continue
+                if right and end + 1 < n and is_word_char(text[end + 1]):
+                    continue
+                found.setdefault(slot, []).append((start, end + 1, 100.0))
         if self._windows:
             self._fuzzy(text, found)
         return found
 
     def _fuzzy(self, text: str, found: dict[int, list[Occurrence]]) -> None:
-        distinct = set(WORD.findall(text))
-        for w in distinct.difference(self._near):  # a dict argument: looked up, not copied
-            self._near_words(w)
-        if distinct.isdisjoint(self._anchors):
+        # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
+        # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
+        chunks = set(text.split())
+        known = self._chunks
+        for chunk in chunks.difference(known):  # a dict argument: looked up, not copied
+            if len(known) >= _CACHE_LIMIT:
+                known.clear()
+                self._anchors.clear()
+            known[chunk] = any([self._near_words(w) for w in WORD.findall(chunk)])
+            if known[chunk]:
+                self._anchors.add(chunk)
+        if chunks.isdisjoint(self._anchors):
             return
         near = self._near
-        spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
-        words = [s[2] for s in spans]
+        words = WORD.findall(text)
+        spans: list[tuple[int, int]] = []  # word positions, found when a window first scores
         for j, w in enumerate(words):
             r = near.get(w)
-            for v in r if r is not None else self._near_words(w):
+            if r is None:
+                r = self._near_words(w)
+            for v in r:
                 for win in self._windows[v]:
                     first = j - win.index
                     last = first + len(win.words)
@@ -118,6 +138,8 @@ class Scanner:
                     score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
                     if not score:
                         continue
+                    if not spans:
+                        spans = [m.span() for m in WORD.finditer(text)]
                     start, end = spans[first][0], spans[last - 1][1]
                     slot_hits = found.setdefault(win.slot, [])
                     if all(h[0] != start for h in slot_hits):
@@ -143,10 +165,7 @@ class Scanner:
             result = tuple(close)
         if len(self._near) >= _CACHE_LIMIT:
             self._near.clear()
-            self._anchors.clear()
         self._near[w] = result
-        if result:
-            self._anchors.add(w)
         return result
 
 

@@ -40,13 +40,11 @@ CJK_START = "\u2e80"
 _T2S = opencc.OpenCC("t2s")
 
 # Hyphens other than "-", line breaks and curly apostrophes, one character for one.
-_VIEW = str.maketrans(
-    {
-        "\u2010": "-", "\u2011": "-", "\t": " ", "\n": " ", "\r": " ", "\u2028": " ", "\u2029": " ",
-        "\u2018": "'", "\u2019": "'", "\u02bc": "'",
-    }
+_VIEW = (
+    ("\u2010", "-"), ("\u2011", "-"), ("\t", " "), ("\n", " "), ("\r", " "), ("\u2028", " "), ("\u2029", " "),
+    ("\u2018", "'"), ("\u2019", "'"), ("\u02bc", "'"),
 )
-_VIEW_CHARS = re.compile("[\u2010\u2011\t\n\r\u2028\u2029\u2018\u2019\u02bc]")
+_VIEW_CHARS = re.compile("[" + "".join(a for a, _ in _VIEW) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +80,35 @@ def _table() -> dict[int, str]:
     return table
 
 
+@cache
+def _foldable() -> re.Pattern[str]:
+    """A character class of the BMP characters that folding changes."""
+    codes = sorted(cp for cp in _table() if cp < 0x10000)
+    ranges = []
+    start = prev = codes[0]
+    for cp in codes[1:]:
+        if cp != prev + 1:
+            ranges.append((start, prev))
+            start = cp
+        prev = cp
+    ranges.append((start, prev))
+    parts = (re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return re.compile("[" + "".join(parts) + "]")
+
+
+def _fold_match(m: re.Match[str]) -> str:
+    return _table()[ord(m.group())]
+
+
+@cache
+def _combining() -> re.Pattern[str]:
+    """Characters NFKC may merge with the one before: combining marks and conjoining jamo."""
+    # Astral characters make re's character classes slow: any of them counts (they are rare).
+    marks = [chr(cp) for cp in chain(range(0xD800), range(0xE000, 0x10000)) if unicodedata.combining(chr(cp))]
+    jamo = "\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff"
+    return re.compile("[" + "".join(re.escape(c) for c in marks) + jamo + "\U00010000-\U0010ffff]")
+
+
 def _fold_chars(s: str) -> str:
     """NFKC and case folding until stable (case folding can undo NFKC and the other way round)."""
     for _ in range(4):
@@ -105,9 +132,13 @@ def fold(text: str) -> Folded:
     table = _table()
     pieces: list[str] | None = None
     if unicodedata.is_normalized("NFC", text):
-        out = text.translate(table)
-        if len(out) == len(text) and unicodedata.is_normalized("NFKC", out):
-            return Folded(text, _t2s(out))
+        if not _combining().search(text):
+            # Without combining marks nothing merges: fold character by character, replacing
+            # only the characters that change (a regex finds them; str.translate would look
+            # up every character). An unchanged length means one character for one.
+            out = _foldable().sub(_fold_match, text)
+            if len(out) == len(text):
+                return Folded(text, _t2s(out))
         pieces = [table.get(ord(c), c) for c in text]
         spans = [(i, i + 1) for i in range(len(text))]
         if not unicodedata.is_normalized("NFKC", "".join(pieces)):
@@ -135,6 +166,16 @@ def _clusters(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return pieces, spans
 
 
+@cache
+def _convertible() -> re.Pattern[str]:
+    """A character class of every character t2s changes on its own (Traditional ones)."""
+    chars = [chr(c) for c in chain(range(0x2E80, 0xA000), range(0xF900, 0xFB00))]
+    converted = _T2S.convert("\n".join(chars)).split("\n")
+    changed = sorted(c for c, d in zip(chars, converted, strict=True) if c != d)
+    # Astral characters (CJK extensions) count as convertible: a fast BMP-only class.
+    return re.compile("[" + "".join(re.escape(c) for c in changed) + "\U00010000-\U0010ffff]")
+
+
 def _t2s(text: str) -> str:
     """Traditional to Simplified, length-preserving, applied until stable."""
     if not text or max(text) < CJK_START:
@@ -146,6 +187,8 @@ def _t2s(text: str) -> str:
         if out == text:
             break
         text = out
+        if not _convertible().search(text):
+            break  # nothing left that t2s would change: spare the second call
     return text
 
 
@@ -158,7 +201,10 @@ def view(text: str) -> str:
     """The folded text as phrases see it: one hyphen, line breaks as spaces, straight apostrophes."""
     if _VIEW_CHARS.search(text) is None:
         return text
-    return text.translate(_VIEW)
+    for a, b in _VIEW:  # str.replace is much faster than str.translate on non-ASCII text
+        if a in text:
+            text = text.replace(a, b)
+    return text
 
 
 def phrase_key(phrase: str) -> str:

@@ -91,3 +91,34 @@ def test_spans_map_back_through_expanding_characters() -> None:
     for h in m.hits:
         assert title[h.span[0] : h.span[1]] == h.text
     assert [h.text for h in m.hits] == ["China", "gallium"]
+
+
+REGEXES = """
+id: nodes
+any:
+  - {regex: '(?<![\\w.])\\d{1,2} ?nm (?:chip|chips|process)'}   # gated by the literals chip/chips/process
+  - {regex: '\\bn\\d{3}\\b'}                                       # no literal: runs on every text
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("TSMC starts 2nm process trials", ["re:(?<![\\w.])\\d{1,2} ?nm (?:chip|chips|process)"]),
+        ("A 3 nm chips plan", ["re:(?<![\\w.])\\d{1,2} ?nm (?:chip|chips|process)"]),
+        ("Nodes: N900 ships", ["re:\\bn\\d{3}\\b"]),
+        ("1.5nm chips", []),
+        ("3nm", []),
+    ],
+)
+def test_regexes_with_and_without_literal_gates(title: str, expected: list[str]) -> None:
+    m = matcher(REGEXES).match({"title": title, "lede": ""})
+    assert [h.pattern for x in m for h in x.hits] == expected
+
+
+def test_phrase_equal_to_a_regex_literal_keeps_its_word_boundaries() -> None:
+    text = "id: x\nany:\n  - process\n  - {regex: 'process(?:es)?\\b'}\n"
+    m = matcher(text)
+    # the regex (no leading \b) hits inside "subprocess"; the phrase keeps its word boundaries
+    assert [h.pattern for x in m.match({"title": "subprocess"}) for h in x.hits] == ["re:process(?:es)?\\b"]
+    assert [h.pattern for x in m.match({"title": "the process"}) for h in x.hits] == ["process", "re:process(?:es)?\\b"]

@@ -79,5 +79,6 @@ def test_every_folded_span_maps_inside_the_original(text: str, data: st.DataObje
     a, b = f.span(start, end)
     assert 0 <= a <= b <= len(text)
     if start < end:
-        # the original piece folds to text that contains the folded piece
-        assert f.text[start:end] in normalize(text[a:b])
+        # the original piece folds to text that contains the folded piece (both folded out of
+        # context: t2s converts some characters differently inside a phrase, 乾隆 vs 乾)
+        assert normalize(f.text[start:end]) in normalize(text[a:b])
