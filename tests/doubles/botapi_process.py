@@ -27,7 +27,7 @@ import contextlib
 import dataclasses
 import json
 import sys
-import time
+import threading
 import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -154,10 +154,15 @@ def main(argv: list[str] | None = None) -> None:
                                 enforce_limits=args.enforce_limits) as double:
             print(json.dumps({"url": double.url, "token": double.token}), flush=True)
             loop = asyncio.get_running_loop()
-            stdin_closed = loop.run_in_executor(None, sys.stdin.read)
-            deadline = None if args.max_seconds is None else time.monotonic() + args.max_seconds
+            stdin_closed = asyncio.Event()
+
+            def watch_stdin() -> None:  # a daemon thread: a pending read must not keep the process alive
+                sys.stdin.read()
+                loop.call_soon_threadsafe(stdin_closed.set)
+
+            threading.Thread(target=watch_stdin, daemon=True).start()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stdin_closed, None if deadline is None else deadline - time.monotonic())
+                await asyncio.wait_for(stdin_closed.wait(), args.max_seconds)
             print(json.dumps(dataclasses.asdict(double.stats())), flush=True)
 
     asyncio.run(run())
