@@ -282,11 +282,13 @@ class BotApiDouble(Methods):
                                  and (c.status == 200 or not accepted_only)])
 
     def reset(self) -> None:
-        """Forget calls, messages and faults (users, chats, members and commands stay)."""
+        """Forget calls, sent messages, callback answers and faults (users, chats, members, stored
+        messages, queued updates and commands stay)."""
         with self._lock:
             self._calls.clear()
             self.sent.clear()
             self.edits.clear()
+            self.answers.clear()
             self._faults.clear()
             if self.limits is not None:
                 self.limits = FloodLimits(self.limits.overall, self.limits.per_chat, self.limits.group_per_minute)
