@@ -207,3 +207,14 @@ async def test_a_timed_out_send_is_retried_later(world: World) -> None:
     assert "TimedOut" in str(rows(world)[0]["last_error"])
     world.clock.now += timedelta(seconds=31)
     assert (await drain(world.store, sender, clock=world.clock)).sent == 1
+
+
+async def test_alerts_claimed_for_a_group_that_moved_follow_it(world: World) -> None:
+    from bot.deliver.outbox import drain
+
+    follow(world, -600, "asml", chat_type="group")
+    async with HttpFetcher() as fetcher:
+        await world.pipeline([world.feed("f", [story(1)])], fetcher).poll_once(deliver=False)
+    world.service.chats.migrate(-600, -100600, now=world.clock())  # as the migration update does
+    report = await drain(world.store, world.service.sender, clock=world.clock)
+    assert report.sent == 1 and len(world.api.sent_messages(-100600)) == 1 and world.api.sent_messages(-600) == []

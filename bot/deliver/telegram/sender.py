@@ -99,6 +99,9 @@ class TelegramSender:
         except ValueError:
             return [Outcome(ids, PermanentDeliveryError(target, "not a Telegram chat id"))]
         chat = self.chats.chat(chat_id)
+        if chat is not None and chat.migrated_to is not None:  # alerts claimed before the group moved
+            chat_id = chat.migrated_to
+            chat = self.chats.chat(chat_id)
         held = self.withheld(target, chat)
         if held is not None:
             return [Outcome(ids, held)]
