@@ -111,6 +111,16 @@ async def test_server_errors_are_retried_with_backoff(world: World, fault) -> No
     assert len(world.api.sent_messages(5)) == 1
 
 
+async def test_vanished_chat_is_deactivated(world: World) -> None:
+    from tests.doubles.botapi_faults import chat_not_found
+
+    follow(world, 5, "asml")
+    world.api.inject(chat_not_found(), chat_id=5)
+    assert await poll(world, [story(1)]) == {"dead": 1}
+    chat = world.service.chats.chat(5)
+    assert chat is not None and not chat.active and "chat not found" in str(chat.inactive_reason)
+
+
 async def test_blocked_chat_is_deactivated_and_not_retried(world: World) -> None:
     follow(world, 5, "asml")
     follow(world, 6, "asml")

@@ -7,7 +7,8 @@ Outcomes (`classify` is the one place that says which failures are temporary):
 
     RetryAfter (429)          temporary, with the wait Telegram asked for
     timeouts, 5xx, network    temporary (drain retries with backoff)
-    Forbidden (403)           permanent; the chat is deactivated and unsubscribed
+    Forbidden (403)           permanent; the chat is deactivated and unsubscribed (so is a
+                              400 "chat not found")
     ChatMigrated              the chat and its pending alerts move to the new id; sent again there
     BadRequest (400)          permanent with Telegram's reason (a combined message is retried
                               one alert at a time first, so one bad alert does not sink the rest)
@@ -149,6 +150,10 @@ class TelegramSender:
                 log.warning("telegram: chat %s blocked the bot; deactivated and unsubscribed", chat_id)
                 return [Outcome(message.alert_ids, error)], chat_id, error
             except BadRequest as e:
+                if "chat not found" in e.message.lower():  # deleted, or the bot never was in it
+                    error = classify(e, str(chat_id))
+                    self.chats.deactivate(chat_id, error.reason, now=self.clock())
+                    return [Outcome(message.alert_ids, error)], chat_id, error
                 if len(message.alert_ids) > 1:  # find the alert at fault by sending each alone
                     return await self._one_by_one(chat_id, message, by_id)
                 return [Outcome(message.alert_ids, classify(e, str(chat_id)))], chat_id, None
