@@ -118,7 +118,7 @@ async def test_vanished_chat_is_deactivated(world: World) -> None:
     world.api.inject(chat_not_found(), chat_id=5)
     assert await poll(world, [story(1)]) == {"dead": 1}
     chat = world.service.chats.chat(5)
-    assert chat is not None and not chat.active and "chat not found" in str(chat.inactive_reason)
+    assert chat is not None and not chat.active and "chat not found" in str(chat.inactive_reason).lower()
 
 
 async def test_blocked_chat_is_deactivated_and_not_retried(world: World) -> None:
