@@ -259,8 +259,8 @@ class Service:
             if not feeds:
                 return
             result = await self.pipeline.poll_feed(feeds[0])
-            self.metrics.poll(result, time.time())
             self.state.last_poll = time.time()
+            self.metrics.poll(result, self.state.last_poll)
             self.state.polls += 1
             if result.alerts:
                 self._drain_wanted.set()
@@ -312,7 +312,11 @@ class Service:
     # --- health ------------------------------------------------------------------------------------
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        """Scheduler alive, store writable, no feed long overdue; with the last poll's age."""
+        """Scheduler alive, store writable, no feed long overdue; with the last poll's age.
+
+        The last poll's age is reported but does not decide: with long intervals or feeds backing
+        off for hours, a quiet poller is healthy. A feed due long ago and still not polled is not.
+        """
         mono = time.monotonic()
         alive_for = mono - (self.state.last_tick or self.state.started)
         scheduler_ok = self.scheduler.running and alive_for < max(10.0, 10 * self.tick)
