@@ -64,7 +64,7 @@ class Commands:
     def handlers(self) -> list[BaseHandler]:
         named = {
             "start": self.start, "help": self.help, "watchlists": self.watchlists, "subscribe": self.subscribe,
-            "unsubscribe": self.unsubscribe, "list": self.list, "mode": self.mode, "tz": self.tz,
+            "unsubscribe": self.unsubscribe, "list": self.list_subscriptions, "mode": self.mode, "tz": self.tz,
             "quiet": self.quiet, "pause": self.pause, "resume": self.resume, "test": self.test,
         }
         return [*(CommandHandler(name, fn) for name, fn in named.items()),
@@ -208,7 +208,7 @@ class Commands:
         removed = self.chats.unsubscribe(chat.chat_id, None if target == "all" else target)
         await reply(update, f"Unsubscribed from {removed} watchlist{'s' * (removed != 1)}.")
 
-    async def list(self, update: Update, context: Context) -> None:
+    async def list_subscriptions(self, update: Update, context: Context) -> None:
         """This chat's subscriptions and settings."""
         chat = self.chat(update)
         subs = self.chats.subscriptions(chat.chat_id)
