@@ -45,17 +45,6 @@ def telegram_config(api: BotApiDouble, smtp: SmtpServer | None = None) -> str:
     return text
 
 
-def digest_command() -> list[str]:
-    """`python -m bot digest`, or the digest command's own parser while bot/cli does not list it yet."""
-    from bot.cli import build_parser
-
-    if "digest" in build_parser()._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
-        return ["-m", "bot", "digest"]
-    return ["-c", "import argparse, sys; from bot.cli import digest; p = argparse.ArgumentParser(); "
-                  "digest.register(p.add_subparsers()); a = p.parse_args(['digest', *sys.argv[1:]]); "
-                  "sys.exit(a.func(a))"]
-
-
 def texts(api: BotApiDouble, chat_id: int) -> list[str]:
     return [m.text for m in api.sent_messages(chat_id)]
 
@@ -90,7 +79,7 @@ def test_subscribe_alert_dedupe_digest_and_stop(work: Workdir, feeds: FeedServer
             svc.wait_for(lambda: any("typo.yaml" in t for t in texts(api, ADMIN)), "the notice about the rule file")
 
             # The email digest, sent by the CLI next to the running service, holds both parts.
-            done = subprocess.run([sys.executable, *digest_command(), "--send", "--config", str(config)],
+            done = subprocess.run([sys.executable, "-m", "bot", "digest", "--send", "--config", str(config)],
                                   cwd=work.path, env={**os.environ, "PYTHONPATH": str(REPO)},
                                   capture_output=True, text=True, timeout=60)
             assert done.returncode == 0, done.stderr
