@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.request
 
 from tests.doubles.feedserver import FeedServer, rss
@@ -129,6 +130,18 @@ def test_start_up_errors_are_one_readable_line(work: Workdir, feeds: FeedServer)
         assert svc.wait_exit() == 1
     lines = svc.stderr_text().splitlines()
     assert len(lines) == 1 and "no valid watchlist" in lines[0] and "rules check" in lines[0]
+
+
+def test_a_taken_http_port_is_a_readable_start_up_error(work: Workdir, feeds: FeedServer) -> None:
+    a = feeds.feed("/a.xml", rss([FAB], title="Alpha"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        work.config([(a, "Alpha")], extra=f'[http]\nlisten = "127.0.0.1:{port}"\n')
+        with work.service() as svc:
+            assert svc.wait_exit() == 1
+    assert svc.stderr_text().splitlines()[-1].startswith(f"watchbot: error: http.listen: cannot listen on 127.0.0.1:{port}")
 
 
 def test_one_broken_rule_file_is_not_fatal(work: Workdir, feeds: FeedServer) -> None:
