@@ -14,8 +14,9 @@ up to 120 ms between us and the server (a busy event loop, a slow write) cannot 
 window the server sees past 30. Slots are reserved under a lock, in request order, so pacing
 is fair and deterministic. Only requests that post into a chat are paced; getUpdates never comes
 here (PTB) and the other calls (getChatMember, answerCallbackQuery, setMyCommands) pass straight
-through. A 429 ``RetryAfter`` holds that chat for the time asked and, when the wait is short,
-retries; otherwise it propagates (the sender turns it into a retry later).
+through. A 429 ``RetryAfter`` holds that chat for the time asked and, when the wait is short
+(``max_retry_wait``, 5 s), retries in place; otherwise it propagates and the sender hands the
+alert back to the outbox with Telegram's wait, so a long flood wait never holds a delivery round.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class Pacer(BaseRateLimiter[None]):
 
     def __init__(self, *, per_second: float = 28.0, overall: int = 30, lateness: float = 0.12,
                  chat_interval: float = 1.05, group_limit: int = 20, group_period: float = 61.0,
-                 max_retries: int = 2, max_retry_wait: float = 60.0,
+                 max_retries: int = 2, max_retry_wait: float = 5.0,
                  clock: Callable[[], float] | None = None) -> None:
         self.spacing = 1.0 / per_second
         self.chat_interval = chat_interval
