@@ -73,7 +73,7 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
 
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     body, response_headers = _ascii_compatible(body, response_headers, url)
-    body, response_headers = _undeclared_chinese(body, response_headers)
+    body, response_headers = _mislabelled_chinese(body, response_headers)
     body = strip_dtd(body)
     fast = parse_fast(body, url=url, headers=response_headers)
     if fast is not None:
@@ -141,13 +141,14 @@ _CJK_GUESSES = ("gb18030", "big5")
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8", "u8"})
 
 
-def _undeclared_chinese(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
-    """Read a GBK or Big5 body that says nothing (or says UTF-8) the way it was written.
+def _mislabelled_chinese(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """Read a GBK or Big5 body as written, whatever its labels say.
 
-    feedparser falls back to windows-1252 for a body whose declared encoding fails or that
-    declares none, which turns Chinese titles into mojibake. When the body is not UTF-8 and its
-    declared encoding is UTF-8, absent, or cannot decode it, GB18030 and Big5 are tried and the
-    one that yields common Chinese characters is kept; a Latin body is left as it is.
+    Servers label Chinese feeds wrongly all the time (UTF-8 or ISO-8859-1 by default, GB2312 for
+    Big5 bytes) or not at all, and feedparser then falls back to windows-1252: mojibake titles.
+    For a body that is not UTF-8, each declared encoding and GB18030 and Big5 are tried; the
+    decoding richest in common Chinese characters wins if at least a fifth of its non-ASCII
+    characters are such, and the body goes on as UTF-8. A Latin body never gets that far.
     """
     if body.isascii():
         return body, headers
@@ -160,29 +161,23 @@ def _undeclared_chinese(body: bytes, headers: dict[str, str]) -> tuple[bytes, di
     declared = _DECLARED.match(body[:1024])
     if declared:
         names.append(declared.group(1).decode("ascii").lower())
-    for name in names:
-        if name in _UTF8_NAMES:
+    best_text, best_score = "", 0.0
+    for codec in dict.fromkeys([*names, *_CJK_GUESSES]):  # declared first: they win ties
+        if codec in _UTF8_NAMES:
             continue
         try:
-            body.decode(name)
-            return body, headers  # a declared legacy encoding that fits: trust it
+            text = _DECLARATION.sub(b"", body, count=1).decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
-    best, best_score = "", 0
-    for codec in _CJK_GUESSES:
-        try:
-            text = body.decode(codec)
-        except UnicodeDecodeError:
-            continue
         wide = [c for c in text if ord(c) > 127]
-        score = sum(c in _COMMON_HANZI for c in wide)
-        if score * 10 >= len(wide) and score > best_score:  # at least 10% common characters
-            best, best_score = codec, score
-    if not best:
+        common = sum(c in _COMMON_HANZI for c in wide)
+        score = common / len(wide) if wide and common >= 3 else 0.0
+        if score > best_score:
+            best_text, best_score = text, score
+    if best_score < 0.2:
         return body, headers
-    text = _DECLARATION.sub(b"", body, count=1).decode(best)
     media_type = headers.get("content-type", "").split(";", 1)[0].strip() or "application/xml"
-    utf8 = ('<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip()).encode("utf-8")
+    utf8 = ('<?xml version="1.0" encoding="utf-8"?>\n' + best_text.lstrip()).encode("utf-8")
     return utf8, {**headers, "content-type": f"{media_type}; charset=utf-8"}
 
 
