@@ -1,7 +1,8 @@
 """Chinese feeds in every way servers label them, served over HTTP and read through parse_feed.
 
-The title must come out as written (no mojibake) whenever a header or a declaration exists, and
-also where neither does but the bytes are plainly GBK or Big5.
+The title must come out as written (no mojibake) whenever a header or a declaration is right, and
+also where neither exists or they are wrong but the bytes are plainly GBK or Big5; correctly
+labelled Japanese, Korean, Cyrillic and Latin feeds stay as they are.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from tests.doubles.feedserver import FeedServer, html_page, rss
 SIMPLIFIED = "阿斯麦公司出口管制新规影响中国芯片产业"
 TRADITIONAL = "艾司摩爾出口管制新規影響台灣晶片產業"
 LATIN = "Señal débil: l'été des puces à Zürich"
+JAPANESE = "半導体輸出規制が日本の企業に影響を与える。東京の会社は新しい工場を作ります"
+KOREAN = "반도체 수출 규제가 한국 기업에 영향을 미친다"
+RUSSIAN = "Экспортный контроль полупроводников"
 
 
 def _feed(title: str, encoding: str, *, declare: bool = True, declared_as: str | None = None) -> bytes:
@@ -45,6 +49,15 @@ CASES = [
     ("big5, no declaration, no charset", TRADITIONAL, _feed(TRADITIONAL, "big5", declare=False), ""),
     ("utf-8, no declaration, no charset", SIMPLIFIED, _feed(SIMPLIFIED, "utf-8", declare=False), ""),
     ("utf-16 with a BOM", SIMPLIFIED, _feed(SIMPLIFIED, "utf-16"), "application/rss+xml"),
+    ("gbk body declared big5", SIMPLIFIED, _feed(SIMPLIFIED, "gbk", declared_as="big5"), ""),
+    ("big5 body declared gb2312", TRADITIONAL, _feed(TRADITIONAL, "big5", declared_as="gb2312"), ""),
+    ("gbk body, server default iso-8859-1", SIMPLIFIED, _feed(SIMPLIFIED, "gbk", declare=False),
+     "text/xml; charset=ISO-8859-1"),
+    ("gbk declared, header iso-8859-1", SIMPLIFIED, _feed(SIMPLIFIED, "gbk"), "application/xml; charset=iso-8859-1"),
+    ("shift_jis declared", JAPANESE, _feed(JAPANESE, "shift_jis"), "application/rss+xml"),
+    ("euc-kr only in the header", KOREAN, _feed(KOREAN, "euc-kr", declare=False),
+     "application/rss+xml; charset=euc-kr"),
+    ("cp1251 declared", RUSSIAN, _feed(RUSSIAN, "cp1251"), ""),
     ("latin-1 declared", LATIN, _feed(LATIN, "iso-8859-1"), "application/rss+xml"),
     ("windows-1252 only in the header", LATIN, _feed(LATIN, "cp1252", declare=False),
      "application/rss+xml; charset=windows-1252"),
