@@ -5,7 +5,8 @@ the pipeline asks ``next_poll`` when a feed is due again:
 
 - success (``failures == 0``): exactly one interval later;
 - after ``n`` consecutive failures: ``interval * 2**n``, capped at ``max(MAX_BACKOFF, interval)``,
-  minus up to a quarter of jitter so that feeds which failed together do not return together;
+  minus up to a quarter of jitter so that feeds which failed together do not return together
+  (but never sooner than one interval);
 - a server's Retry-After (429/503) is obeyed when it asks for longer, up to the same cap,
   because a hostile or confused server must not park a feed for a year.
 
@@ -46,7 +47,7 @@ def next_poll(
         # 2**n grows past any cap quickly; stop doubling once it is reached (and before overflow).
         factor = 2 ** min(failures, 62)
         base = cap if interval > cap / factor else interval * factor
-        delay = base * (1 - JITTER * rng.random())
+        delay = max(interval, base * (1 - JITTER * rng.random()))  # never sooner than when healthy
     if retry_after is not None and math.isfinite(retry_after) and retry_after > 0:
         asked = cap if retry_after >= cap.total_seconds() else timedelta(seconds=retry_after)
         delay = max(delay, asked)

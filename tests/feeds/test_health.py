@@ -7,6 +7,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.feeds.health import (
     MAX_BACKOFF,
@@ -163,3 +165,24 @@ def test_describe_seconds(seconds: float, text: str) -> None:
 )
 def test_describe_size(size: int, text: str) -> None:
     assert describe_size(size) == text
+
+
+@given(
+    failures=st.integers(min_value=0, max_value=10_000),
+    interval_s=st.integers(min_value=1, max_value=7 * 86400),
+    retry_after=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_next_poll_laws(failures: int, interval_s: int, retry_after: float | None, seed: int) -> None:
+    """Never sooner than one interval, never later than the cap (or the interval, if longer)."""
+    interval = timedelta(seconds=interval_s)
+    delay = next_poll(NOW, interval, failures, retry_after=retry_after, rng=random.Random(seed)) - NOW
+    assert interval <= delay <= max(MAX_BACKOFF, interval)
+    if failures == 0 and retry_after is None:
+        assert delay == interval
+
+
+@given(st.text(max_size=60))
+def test_parse_retry_after_never_raises_and_never_goes_negative(value: str) -> None:
+    seconds = parse_retry_after(value, NOW)
+    assert seconds is None or (math.isfinite(seconds) and seconds >= 0)
