@@ -12,6 +12,11 @@ What it guards against, per request:
 - redirects are followed by hand: at most 5, a loop is named as such;
 - at most ``concurrency`` feeds are in flight and ``per_host`` per host name (port ignored).
 
+Connections are kept alive and reused: a freed slot goes to the same host first, each host has
+its own small connection pool, and 304 and redirect bodies are read to the end (an unread one
+closes its connection). Over 2,000 feeds on 50 hosts that took 100 connections instead of 2,000
+per cycle (bench/poll.py).
+
 Conditional GET: the caller passes the stored ETag / Last-Modified; a 304 comes back as
 ``Fetched.not_modified`` with an empty body, so nothing gets parsed.
 """
@@ -270,7 +275,6 @@ class _Decoder:
         self._coding = codings[0] if codings else None
         self._zlib = zlib.decompressobj(47 if self._coding in ("gzip", "x-gzip") else 15)
         self._started = False
-        self._pending = b""
 
     def decode(self, data: bytes, limit: int) -> bytes:
         if self._coding is None:
@@ -302,9 +306,9 @@ class _Slots:
     """At most ``total`` requests in flight and ``per_host`` per host name.
 
     A freed slot goes to a waiting request for the same host first, so that it reuses the
-    connection just released: taking turns across hosts would keep one idle connection per host
-    and httpcore's pool bookkeeping grows with the square of its size (2,000 feeds on 50 hosts
-    took 12 s of CPU that way instead of 3 s). Otherwise waiting hosts are served in order.
+    connection just released instead of opening one (a TCP and often a TLS handshake) while the
+    old one idles; otherwise waiting hosts are served in the order they arrived. A host keeps
+    at most ``per_host`` slots, so the others always have the rest.
     """
 
     def __init__(self, total: int, per_host: int) -> None:
