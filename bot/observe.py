@@ -1,7 +1,8 @@
 """What the service shows about itself: logging set-up, Prometheus metrics, /healthz and /metrics. Does IO.
 
 - ``setup_logging("text" | "json")``: one line per record on stderr; JSON lines carry ``key=value``
-  pairs of the message (the pipeline's poll line: status, ms, items, new, matched) as fields too.
+  pairs of the message (the pipeline's poll line: status, ms, items, new, matched) as fields too;
+  ``redact(secrets)`` hides the bot token and the SMTP password in every record.
 - ``Metrics``: the counters, gauges and the poll latency histogram, in a registry of their own.
 - ``HttpEndpoint``: a tiny asyncio HTTP/1.1 server for ``[http] listen``: ``GET /healthz`` answers
   200 or 503 with a JSON body, ``GET /metrics`` the Prometheus text format. Nothing else.
@@ -41,8 +42,8 @@ class JsonFormatter(logging.Formatter):
         for key, value in _PAIR.findall(message):
             if key not in data:
                 data[key] = _number(value)
-        if record.exc_info:
-            data["exc"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            data["exc"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
         return json.dumps(data, ensure_ascii=False)
 
 
@@ -65,6 +66,33 @@ def setup_logging(fmt: str = "text", *, level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class Redact(logging.Filter):
+    """Replace secrets (the bot token, the SMTP password) in every record, its exception included."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for secret in self.secrets:
+            message = message.replace(secret, "(hidden)")
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, "(hidden)")
+        record.msg, record.args = message, None
+        return True
+
+
+def redact(secrets: list[str]) -> None:
+    """Hide ``secrets`` in everything logged from now on (on the root handlers setup_logging made)."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(Redact(secrets))
 
 
 class Metrics:

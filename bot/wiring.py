@@ -33,6 +33,19 @@ log = logging.getLogger("watchbot.service")
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
 
 
+def secrets(config: Config) -> list[str]:
+    """The values that must never appear in a log line or an error message."""
+    found = [config.telegram.token if config.telegram else None,
+             config.email.password if config.email else None]
+    return [s for s in found if s and len(s) >= 4]
+
+
+def hide(text: str, hidden: list[str]) -> str:
+    for secret in hidden:
+        text = text.replace(secret, "(hidden)")
+    return text
+
+
 class Parts:
     """Telegram and digests as the config asks for them."""
 
@@ -88,9 +101,10 @@ class Parts:
         except WatchbotError:
             raise
         except Exception as e:  # PTB's InvalidToken, NetworkError, TimedOut ...
-            api = self.config.telegram.api_url if self.config.telegram else "?"
-            raise WatchbotError(f"telegram: cannot start the bot at {api}: {e} "
-                                "(check telegram.token and telegram.api_url)") from e
+            tg = self.config.telegram
+            reason = hide(str(e) or type(e).__name__, secrets(self.config))
+            raise WatchbotError(f"telegram: cannot start the bot at {tg.api_url if tg else '?'}: {reason} "
+                                "(check telegram.token and telegram.api_url)") from None
 
     async def stop(self) -> None:
         if self.telegram is not None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from typing import Any
 
 from bot.deliver.outbox import DrainReport
-from bot.observe import HttpEndpoint, JsonFormatter, Metrics
+from bot.observe import HttpEndpoint, JsonFormatter, Metrics, Redact
 from bot.pipeline import FeedResult
 
 
@@ -72,3 +73,26 @@ async def test_healthz_answers_503_when_unhealthy_and_metrics_in_prometheus_form
         assert (await fetch(endpoint.port, b"GET / HTTP/1.1\r\n\r\n"))[0].startswith("HTTP/1.1 404")
     finally:
         await endpoint.stop()
+
+
+def test_redact_hides_secrets_in_messages_and_tracebacks() -> None:
+    secret = "123456:AAsecret-token"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(Redact([secret]))
+    logger = logging.getLogger("watchbot.test.redact")
+    logger.addHandler(handler)
+    try:
+        logger.warning("calling %s/bot%s/getMe", "https://api.telegram.org", secret)
+        try:
+            raise RuntimeError(f"The token `{secret}` was rejected")
+        except RuntimeError:
+            logger.exception("start failed")
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert secret not in out
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["msg"] == "calling https://api.telegram.org/bot(hidden)/getMe"
+    assert "The token `(hidden)` was rejected" in second["exc"]

@@ -149,3 +149,14 @@ def test_an_unreachable_bot_api_is_a_readable_start_up_error(work: Workdir, feed
     error = svc.stderr_text().splitlines()[-1]
     assert error.startswith("watchbot: error: telegram: cannot start the bot at http://127.0.0.1:")
     assert "check telegram.token and telegram.api_url" in error
+
+
+def test_a_rejected_token_never_shows(work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
+    secret = "424242:not-the-doubles-token-SECRET"
+    url = feeds.feed("/a.xml", rss([EUV], title="Alpha"))
+    work.config([(url, "Alpha")], extra=f'[telegram]\ntoken = "{secret}"\napi_url = "{api.url}"\n')
+    with work.service() as svc:
+        assert svc.wait_exit() == 1
+    error = svc.stderr_text().splitlines()[-1]
+    assert error.startswith(f"watchbot: error: telegram: cannot start the bot at {api.url}: ")
+    assert secret not in svc.stderr_text() + svc.stdout_text() and "SECRET" not in svc.stderr_text()
