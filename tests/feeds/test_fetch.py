@@ -334,3 +334,14 @@ async def test_https_trusted_and_untrusted_certificates() -> None:
                 await fetcher.fetch(FetchRequest(url))
     assert caught.value.reason == "TLS certificate not accepted (unable to get local issuer certificate)"
     assert caught.value.temporary
+
+
+async def test_a_remote_feed_cannot_redirect_to_a_local_file(
+    feed_server: FeedServer, fetcher: HttpFetcher, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.xml"
+    secret.write_bytes(FEED)
+    url = feed_server.redirect("/sneaky.xml", secret.as_uri())
+    with pytest.raises(FetchError, match="redirect to an unsupported URL scheme 'file'") as caught:
+        await fetcher.fetch(FetchRequest(url))
+    assert not caught.value.temporary
