@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import ahocorasick
 from rapidfuzz import fuzz
@@ -31,6 +32,7 @@ from bot.watch.text import is_word_char
 
 # A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
 WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
+_WORD_SPLIT = re.compile(r"([^\W_\u2e80-\U0010ffff]+)")
 MIN_FUZZY_LETTERS = 6
 _CACHE_LIMIT = 200_000
 
@@ -67,7 +69,7 @@ class Scanner:
         self._empty = not self.keys
         if not self._empty:
             self._automaton.make_automaton()
-        self._windows: dict[str, list[_Window]] = defaultdict(list)
+        self._windows: dict[str, list[_Window]] = defaultdict(list)  # long phrase word -> windows
         self._cutoff: dict[str, float] = {}
         self._buckets: dict[str, set[str]] = defaultdict(set)
         for slot, (key, threshold) in enumerate(zip(self.keys, thresholds, strict=True)):
@@ -80,9 +82,21 @@ class Scanner:
                     self._cutoff[w] = min(self._cutoff.get(w, 100.0), threshold)
                     for b in _bucket_keys(w):
                         self._buckets[b].add(w)
+        self._free: dict[str, list[_Window]] = {}  # long word -> windows without short words
+        self._keyed: dict[str, list[tuple[int, dict[str, list[_Window]]]]] = {}  # ... by a short word
+        for v, windows in self._windows.items():
+            by_offset: dict[int, dict[str, list[_Window]]] = {}
+            for win in windows:
+                short = [k for k, p in enumerate(win.words) if len(p) < MIN_FUZZY_LETTERS]
+                if not short:
+                    self._free.setdefault(v, []).append(win)
+                    continue
+                by_offset.setdefault(short[0] - win.index, {}).setdefault(win.words[short[0]], []).append(win)
+            self._keyed[v] = sorted(by_offset.items())
         self._near: dict[str, tuple[str, ...]] = {}  # text word -> close phrase words (cache)
         self._chunks: dict[str, bool] = {}  # text chunk -> has a word with close phrase words (cache)
         self._anchors: set[str] = set()  # the chunks above that do
+        self._close: set[str] = set()  # text words with close phrase words (the keys of _near that have some)
 
     def scan(self, text: str) -> dict[int, list[Occurrence]]:
         """Occurrences per slot in the viewed text ``text``, exact ones scoring 100."""
@@ -105,26 +119,26 @@ class Scanner:
     def _fuzzy(self, text: str, found: dict[int, list[Occurrence]]) -> None:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
         # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
+        if len(self._chunks) >= _CACHE_LIMIT or len(self._near) >= _CACHE_LIMIT:
+            for c in (self._chunks, self._anchors, self._near, self._close):
+                c.clear()  # the caches start over together, so they always agree
         chunks = set(text.split())
         known = self._chunks
         for chunk in chunks.difference(known):  # a dict argument: looked up, not copied
-            if len(known) >= _CACHE_LIMIT:
-                known.clear()
-                self._anchors.clear()
             known[chunk] = any([self._near_words(w) for w in WORD.findall(chunk)])
             if known[chunk]:
                 self._anchors.add(chunk)
         if chunks.isdisjoint(self._anchors):
             return
         near = self._near
-        words = WORD.findall(text)
-        spans: list[tuple[int, int]] = []  # word positions, found when a window first scores
-        for j, w in enumerate(words):
-            r = near.get(w)
-            if r is None:
-                r = self._near_words(w)
-            for v in r:
-                for win in self._windows[v]:
+        parts = _WORD_SPLIT.split(text)  # separator, word, separator, word, ..., separator
+        words = parts[1::2]
+        close = self._close
+        ends: list[int] = []  # running lengths of parts: where each word starts and ends
+        n = len(words)
+        for j in [j for j, w in enumerate(words) if w in close]:
+            for v in near[words[j]]:
+                for win in self._candidates(v, words, j, n):
                     first = j - win.index
                     last = first + len(win.words)
                     if first < 0 or last > len(words):
@@ -138,13 +152,25 @@ class Scanner:
                     score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
                     if not score:
                         continue
-                    if not spans:
-                        spans = [m.span() for m in WORD.finditer(text)]
-                    start, end = spans[first][0], spans[last - 1][1]
+                    if not ends:
+                        ends = list(accumulate(map(len, parts)))
+                    start, end = ends[2 * first], ends[2 * last - 1]
                     slot_hits = found.setdefault(win.slot, [])
                     if all(h[0] != start for h in slot_hits):
                         slot_hits.append((start, end, round(score, 1)))
                         slot_hits.sort()
+
+    def _candidates(self, v: str, words: Sequence[str], j: int, n: int) -> list[_Window]:
+        """Windows of phrase word ``v`` worth scoring at text word ``j``.
+
+        A window whose phrase has a short word (which must match exactly) is filed under that
+        word and its offset, so "exports" near "export" tries "export ban" only before "ban".
+        """
+        found = list(self._free.get(v, ()))
+        for offset, keyed in self._keyed.get(v, ()):
+            if 0 <= j + offset < n:
+                found.extend(keyed.get(words[j + offset], ()))
+        return found
 
     def _near_words(self, w: str) -> tuple[str, ...]:
         """Long phrase words close to (but not equal to) the text word ``w``; cached."""
@@ -163,9 +189,9 @@ class Scanner:
                 if Indel.normalized_similarity(w, v) * 100 >= cutoff:
                     close.append(v)
             result = tuple(close)
-        if len(self._near) >= _CACHE_LIMIT:
-            self._near.clear()
         self._near[w] = result
+        if result:
+            self._close.add(w)
         return result
 
 
