@@ -47,6 +47,9 @@ _BOM = b"\xef\xbb\xbf"
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECASE)
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", re.IGNORECASE)
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*>")
+_DECLARATION_TEXT = re.compile(r"^\s*<\?xml[^>]*>")
+_UNICODE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                 (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _EBCDIC_XML = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC
 _ASCII_PROBE = "<!DOCTYPE x [<!ENTITY a 'b'>]>"
 
@@ -106,6 +109,15 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
 
 def _ascii_compatible(body: bytes, headers: dict[str, str], url: str) -> tuple[bytes, dict[str, str]]:
     """The body as UTF-8 (and a charset=utf-8 header) when its markup is not ASCII bytes; else as is."""
+    for bom, codec in _UNICODE_BOMS:  # a byte order mark outranks any label (as in browsers)
+        if body.startswith(bom):
+            try:
+                text = _DECLARATION_TEXT.sub("", body.decode(codec).lstrip("\ufeff"), count=1)
+            except UnicodeDecodeError:
+                break
+            media_type = headers.get("content-type", "").split(";", 1)[0].strip() or "application/xml"
+            utf8 = ('<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip()).encode("utf-8")
+            return utf8, {**headers, "content-type": f"{media_type}; charset=utf-8"}
     head = body[:4]
     suspicious = (
         b"\x00" in head
