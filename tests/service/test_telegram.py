@@ -62,6 +62,8 @@ def test_subscribe_alert_dedupe_digest_and_stop(work: Workdir, feeds: FeedServer
 
             api.user_sends(CHAT, CHAT, "/subscribe asml")
             svc.wait_for(lambda: texts(api, CHAT), "the /subscribe reply")
+            api.user_sends(CHAT, CHAT, "/digest")  # the digest part's handlers are wired in
+            svc.wait_for(lambda: any("Nothing pending" in t for t in texts(api, CHAT)), "the /digest reply")
 
             feeds.update("/a.xml", rss([WEATHER, EUV], title="Alpha", description=LEDE))
             svc.wait_for(lambda: any(EUV[0] in t for t in texts(api, CHAT)), "the alert in the chat")
