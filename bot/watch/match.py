@@ -94,6 +94,8 @@ class Matcher:
         self._thresholds: list[int | None] = []
         self._triggers: dict[int, set[int]] = {}  # slot -> watchlists it may make match
         self._by_regex: list[tuple[int, _Regex]] = []  # watchlists a regex may make match
+        # watchlists a `near` may make match: only when one field holds phrases of both lists
+        self._by_near: list[tuple[int, frozenset[int], frozenset[int]]] = []
         self._compiled: list[_Compiled] = []
         for index, w in enumerate(self.watchlists):
             compiled = _Compiled(
@@ -110,8 +112,7 @@ class Matcher:
                         for s in p.gates or ():
                             self._triggers.setdefault(s, set()).add(index)
                         continue
-                    for s in p.first_slots | p.second_slots:
-                        self._triggers.setdefault(s, set()).add(index)
+                    self._by_near.append((index, p.first_slots, p.second_slots))
         self._scanner = Scanner(self._keys, self._thresholds, frozenset(self._raw.values()))
         self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
 
@@ -181,6 +182,12 @@ class Matcher:
             for s in found.keys() & triggers.keys():
                 candidates |= triggers[s]
         candidates.update(index for index, _ in self._by_regex)
+        for index, first, second in self._by_near:
+            if index not in candidates and any(
+                not f.found.keys().isdisjoint(first) and not f.found.keys().isdisjoint(second)
+                for f in scanned.values()
+            ):
+                candidates.add(index)
         return scanned, candidates
 
     def _evaluate(

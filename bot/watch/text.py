@@ -36,6 +36,7 @@ import opencc
 
 # Code points below this are Latin, Greek, Cyrillic, symbols...; from here on CJK and friends.
 CJK_START = "\u2e80"
+_BEYOND_LATIN = re.compile("[\u2e80-\U0010ffff]")
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -129,26 +130,48 @@ def fold(text: str) -> Folded:
         out = text.casefold()
         if len(out) == len(text) and unicodedata.is_normalized("NFKC", out):
             return Folded(text, _t2s(out))
-    table = _table()
-    pieces: list[str] | None = None
-    if unicodedata.is_normalized("NFC", text):
-        if not _combining().search(text):
-            # Without combining marks nothing merges: fold character by character, replacing
-            # only the characters that change (a regex finds them; str.translate would look
-            # up every character). An unchanged length means one character for one.
-            out = _foldable().sub(_fold_match, text)
-            if len(out) == len(text):
-                return Folded(text, _t2s(out))
-        pieces = [table.get(ord(c), c) for c in text]
-        spans = [(i, i + 1) for i in range(len(text))]
-        if not unicodedata.is_normalized("NFKC", "".join(pieces)):
-            pieces = None  # a folded character composes with the next one: fold per cluster
-    if pieces is None:
-        pieces, spans = _clusters(text)
+    if unicodedata.is_normalized("NFC", text) and not _combining().search(text):
+        # Without combining marks nothing merges: fold character by character, replacing
+        # only the characters that change (a regex finds them; str.translate would look up
+        # every character). An unchanged length means one character for one.
+        out = _foldable().sub(_fold_match, text)
+        if len(out) == len(text):
+            return Folded(text, _t2s(out))
+        folded = _expanded(text)
+        if folded is not None:
+            return folded
+    pieces, spans = _clusters(text)
     lengths = [len(p) for p in pieces]
     starts = tuple(chain.from_iterable(repeat(s, n) for (s, _), n in zip(spans, lengths, strict=True)))
     ends = tuple(chain.from_iterable(repeat(e, n) for (_, e), n in zip(spans, lengths, strict=True)))
     return Folded(text, _t2s("".join(pieces)), starts, ends)
+
+
+def _expanded(text: str) -> Folded | None:
+    """Fold text where some characters become several ("…" -> "..."), mapping each piece back."""
+    table = _table()
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for m in _foldable().finditer(text):
+        i = m.start()
+        if i > pos:  # an unchanged run, mapped one for one
+            pieces.append(text[pos:i])
+            starts.extend(range(pos, i))
+            ends.extend(range(pos + 1, i + 1))
+        piece = table[ord(text[i])]
+        pieces.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([i + 1] * len(piece))
+        pos = i + 1
+    pieces.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
+    out = "".join(pieces)
+    if not unicodedata.is_normalized("NFKC", out):
+        return None  # a folded character composes with the next one: fold per cluster
+    return Folded(text, _t2s(out), tuple(starts), tuple(ends))
 
 
 def _clusters(text: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -178,7 +201,7 @@ def _convertible() -> re.Pattern[str]:
 
 def _t2s(text: str) -> str:
     """Traditional to Simplified, length-preserving, applied until stable."""
-    if not text or max(text) < CJK_START:
+    if _BEYOND_LATIN.search(text) is None:  # (a regex: max(text) builds a string per character)
         return text
     for _ in range(3):
         out = _T2S.convert(text)
