@@ -18,7 +18,9 @@ def register(commands: Any) -> None:
         description="Run watchbot as a service: poll every feed at its interval (honouring backoff and "
                     "Retry-After), match new items, send alerts (Telegram, or the console without it), "
                     "send digests on schedule and reload changed rule files. Prints one line on what it "
-                    "will do, logs one line per poll on stderr, and stops cleanly on SIGTERM or Ctrl-C.",
+                    "will do, logs one line per poll on stderr, and stops cleanly on SIGTERM or Ctrl-C. "
+                    "With [http] listen set it serves GET /healthz (200 or 503, JSON) and GET /metrics "
+                    "(Prometheus).",
         example="  watchbot run --config config.toml\n  watchbot run --config config.toml --log-format json",
     )
     add_config_option(p)
