@@ -73,8 +73,10 @@ async def drain(store: SqliteStore, sender: Sender, *, clock: Callable[[], datet
     gate = asyncio.Semaphore(max(1, sender.concurrency))
 
     async def one(target: str, target_rows: list[OutboxRow]) -> None:
-        alerts = build_alerts(store, target_rows)
         async with gate:
+            # Built inside the gate: building every target's alerts up front stalls the loop
+            # and bunches the paced sends that follow.
+            alerts = build_alerts(store, target_rows)
             try:
                 outcomes = await sender.send(target, alerts)
             except DeliveryError as e:
