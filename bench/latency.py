@@ -9,7 +9,8 @@
    fallback when the Telegram part is absent) it is when the alert's line reached stdout.
 2. Memory. A store holding ``--stored`` items, ``--feeds`` feeds served by a separate feed-server
    process from 50 loopback addresses, polled for ``--cycles`` full cycles: the service's peak RSS
-   (VmHWM). Target: under 200 MB.
+   (VmHWM). Target: under 200 MB. With Telegram, one chat follows the watchlist every served item
+   matches, so the first cycle also fills the outbox with 20,000 alerts the paced sender works through.
 
     python bench/latency.py                       # both, about 3 minutes
     python bench/latency.py --skip-memory --items 10
@@ -18,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
@@ -128,11 +130,18 @@ def _arrivals(svc: ServiceProcess, api: object, titles: list[str], timeout: floa
     return found
 
 
-def fill_store(db: Path, feeds: list[str], total: int) -> None:
-    """``total`` stored items spread over ``feeds``, with their sightings, as months of polling leave them."""
+def fill_store(db: Path, feeds: list[str], total: int, *, chat: int | None = None) -> None:
+    """``total`` stored items spread over ``feeds``, with their sightings, as months of polling leave them;
+    ``chat`` subscribed to the watchlist when given."""
     store = SqliteStore(db)
     store.sync_feeds((u, "") for u in feeds)
     now = datetime.now(UTC) - timedelta(days=30)
+    if chat is not None:
+        from bot.store.chats import ChatStore
+
+        chats = ChatStore(store)
+        chats.ensure(chat, type="private", title="bench", now=now)
+        chats.subscribe(chat, "chips", "instant", now=now)
     per_feed = max(1, total // len(feeds))
     for n, url in enumerate(feeds):
         items = [Item(identity=f"bench:{n}:{i}", url=f"https://old.example/{n}/{i}",
@@ -152,10 +161,18 @@ def memory(args: argparse.Namespace) -> dict[str, object]:
     try:
         assert server.stdout is not None and server.stdin is not None
         urls = json.loads(server.stdout.readline())["urls"]
-        with tempfile.TemporaryDirectory() as tmp:
-            config = workdir(Path(tmp), urls, interval=args.memory_interval)
+        channel = args.channel if args.channel != "auto" else ("telegram" if telegram_available() else "console")
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+            extra = ""
+            if channel == "telegram":
+                from tests.doubles.botapi import BotApiDouble
+
+                api = stack.enter_context(BotApiDouble())
+                extra = f'[telegram]\ntoken = "{api.token}"\napi_url = "{api.url}"\n'
+            config = workdir(Path(tmp), urls, interval=args.memory_interval, extra=extra)
             started = time.perf_counter()
-            fill_store(Path(tmp) / "data" / "watchbot.db", urls, args.stored)
+            fill_store(Path(tmp) / "data" / "watchbot.db", urls, args.stored,
+                       chat=1001 if channel == "telegram" else None)
             filled = time.perf_counter() - started
             listen = next(line.split('"')[1] for line in config.read_text().splitlines() if line.startswith("listen"))
             wanted = len(urls) * args.cycles
@@ -170,7 +187,7 @@ def memory(args: argparse.Namespace) -> dict[str, object]:
     finally:
         if server.poll() is None:
             server.kill()
-    return {"feeds": len(urls), "stored_items": args.stored, "cycles": args.cycles,
+    return {"channel": channel, "feeds": len(urls), "stored_items": args.stored, "cycles": args.cycles,
             "fill_store_s": round(filled, 1), "polls_s": round(took, 1), "peak_rss_mb": round(peak / 1024, 1),
             "target_mb": 200}
 
