@@ -113,6 +113,7 @@ class Matcher:
                             self._triggers.setdefault(s, set()).add(index)
                         continue
                     self._by_near.append((index, p.first_slots, p.second_slots))
+        self._near_firsts = frozenset(s for _, first, _ in self._by_near for s in first)
         self._scanner = Scanner(self._keys, self._thresholds, frozenset(self._raw.values()))
         self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
 
@@ -182,12 +183,15 @@ class Matcher:
             for s in found.keys() & triggers.keys():
                 candidates |= triggers[s]
         candidates.update(index for index, _ in self._by_regex)
-        for index, first, second in self._by_near:
-            if index not in candidates and any(
-                not f.found.keys().isdisjoint(first) and not f.found.keys().isdisjoint(second)
-                for f in scanned.values()
-            ):
-                candidates.add(index)
+        if self._by_near:
+            keys = [f.found.keys() for f in scanned.values() if not f.found.keys().isdisjoint(self._near_firsts)]
+            for index, first, second in self._by_near if keys else ():
+                if index in candidates:
+                    continue
+                for k in keys:
+                    if not k.isdisjoint(first) and not k.isdisjoint(second):
+                        candidates.add(index)
+                        break
         return scanned, candidates
 
     def _evaluate(
