@@ -60,10 +60,12 @@ class FeedError(WatchbotError):
 
     temporary: bool = True
 
-    def __init__(self, url: str, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, url: str, reason: str, *, retry_after: float | None = None,
+                 status: int | None = None) -> None:
         self.url = url
         self.reason = reason
         self.retry_after = retry_after
+        self.status = status  # the HTTP status when the server answered one
         super().__init__(f"{url}: {reason}")
 
 

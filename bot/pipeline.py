@@ -151,7 +151,7 @@ class Pipeline:
                 parse_items, fetched.body, url=feed.url, headers=dict(fetched.headers), label=feed.name)
         except FeedError as e:
             now = self.clock()
-            status = getattr(e, "status", None)
+            status = e.status
             failures = feed.consecutive_failures + 1
             when = next_poll(now, interval, failures, retry_after=e.retry_after, rng=self.rng)
             self.store.record_fetch_failure(feed.url, now=now, status=status, error=e.reason, next_poll_at=when)

@@ -17,6 +17,7 @@ from bot.pipeline import Channel, Pipeline, everyone
 from bot.shipped import shipped_path
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
+from tests.doubles.feedserver import FeedServer
 
 SEED = shipped_path("seeds") / "rfi-feedx.xml"
 SEED_LINK = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240327-"
@@ -138,4 +139,19 @@ async def test_a_broken_feed_is_recorded_and_does_not_stop_the_others(tmp_path: 
     assert states["broken.xml"].consecutive_failures == 1 and states["broken.xml"].last_error
     assert "not found" in (states["missing.xml"].last_error or "")
     assert states["broken.xml"].next_poll_at is not None and states["broken.xml"].next_poll_at > clock.now
+    store.close()
+
+
+async def test_an_http_failure_is_stored_with_its_status(tmp_path: Path) -> None:
+    clock, out = Clock(), io.StringIO()
+    with FeedServer() as server:
+        url = server.status("/gone", 410)
+        pipeline, store, fetcher = await _pipeline(tmp_path, [], clock, out)
+        pipeline.intervals[url] = 600
+        store.sync_feeds([(url, "gone")])
+        async with fetcher:
+            summary = await pipeline.poll_once()
+    (state,) = store.feeds([url])
+    assert summary.failed[0].status == 410
+    assert state.last_status == 410 and state.last_error == "HTTP 410 (gone: the feed was removed)"
     store.close()

@@ -435,7 +435,7 @@ def _status_error(url: str, status: int, headers: Mapping[str, str]) -> FetchErr
     if status in (429, 503) and "retry-after" in headers:
         retry_after = parse_retry_after(headers["retry-after"], _http_now())
     reason, temporary = http_failure(status, retry_after)
-    error = FetchError(url, reason, retry_after=retry_after)
+    error = FetchError(url, reason, retry_after=retry_after, status=status)
     error.temporary = temporary
     return error
 
