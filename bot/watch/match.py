@@ -131,7 +131,7 @@ class Matcher:
 
     def _gates(self, source: str) -> frozenset[int] | None:
         literals = required_literals(source)
-        if not literals or any(view(lit) != lit or lit.strip() != lit for lit in literals):
+        if not literals or any(view(lit) != lit for lit in literals):
             return None  # (a literal the viewed text spells differently could be missed)
         for lit in literals:
             if lit not in self._raw:
