@@ -32,6 +32,7 @@ from bot.watch.text import is_word_char
 
 # A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
 WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
+_CJK = re.compile("[\u2e80-\U0010ffff]")
 _WORD_SPLIT = re.compile(r"([^\W_\u2e80-\U0010ffff]+)")
 MIN_FUZZY_LETTERS = 6
 _CACHE_LIMIT = 200_000
@@ -122,7 +123,8 @@ class Scanner:
         if len(self._chunks) >= _CACHE_LIMIT or len(self._near) >= _CACHE_LIMIT:
             for c in (self._chunks, self._anchors, self._near, self._close):
                 c.clear()  # the caches start over together, so they always agree
-        chunks = set(text.split())
+        # Chinese text has few spaces: its chunks would be whole clauses, never seen twice.
+        chunks = set(text.split() if _CJK.search(text) is None else WORD.findall(text))
         known = self._chunks
         for chunk in chunks.difference(known):  # a dict argument: looked up, not copied
             known[chunk] = any([self._near_words(w) for w in WORD.findall(chunk)])
