@@ -3,9 +3,11 @@
     fields | fold (NFKC, case, t2s) | one scan per field (all phrases of all lists)
            | watchlists whose phrases (or regexes) could hit | any / all / none | Match
 
-Each field is folded and scanned once for all watchlists together; only watchlists that one of
-the found phrases belongs to (or that carry a regex) are evaluated. Spans are computed on the
-folded text and mapped back to the original field text.
+Each field is folded and scanned once for all watchlists together, and only the watchlists the
+scan points at are evaluated: one of their `any` phrases was found, a `near` found phrases of
+both its lists in one field, or a regex's required literal was found (the literals ride along in
+the same scan, so most texts never run a regex). Spans are computed on the folded text and
+mapped back to the original field text.
 """
 
 from __future__ import annotations
