@@ -46,7 +46,7 @@ log = logging.getLogger("watchbot.service")
 DRAIN_TICK = 1.0  # seconds between looks at the outbox for retries that came due
 RULES_TICK = 2.0  # seconds between looks at the rule files
 POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancelled poll writes nothing) ...
-SEND_GRACE = 6.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
+SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (drain.limit)
 
 
@@ -152,7 +152,7 @@ class Service:
         self._drain_wanted.set()
 
     async def _shutdown(self, drainer: asyncio.Task[None]) -> None:
-        """Within 10 s: polls get POLL_GRACE, the delivery round SEND_GRACE, the bot 2 s to stop."""
+        """Within 10 s: polls get 3 s, the delivery round 5 s in all, the bot 2 s to stop, the web server 1 s."""
         began = time.monotonic()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
