@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from bot.watch.literals import required_literals
 from bot.watch.model import Hit, Match, Pattern, Regex, Term, Watchlist
 from bot.watch.scan import Occurrence, Scanner
-from bot.watch.text import Folded, fold, phrase_key, view
+from bot.watch.text import Folded, fold, phrase_key, prepare, view
 
 # One token for `near`: a Latin word, or one CJK character (punctuation is no token).
 _TOKEN = re.compile(r"[^\W_\u2e80-\U0010ffff]+|[^\W_]")
@@ -88,6 +88,7 @@ class Matcher:
     """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly."""
 
     def __init__(self, watchlists: Sequence[Watchlist]) -> None:
+        prepare()
         self.watchlists = tuple(sorted(watchlists, key=lambda w: w.id))
         self._slots: dict[str, int] = {}  # phrase key -> slot
         self._keys: list[str] = []  # slot -> phrase key or regex literal

@@ -215,6 +215,14 @@ def _t2s(text: str) -> str:
     return text
 
 
+def prepare() -> None:
+    """Build the lookup tables now (about 0.4 s, once per process) rather than on the first text."""
+    _table()
+    _foldable()
+    _combining()
+    _convertible()
+
+
 def normalize(text: str) -> str:
     """The folded form of ``text`` (what regexes see)."""
     return fold(text).text
