@@ -160,20 +160,23 @@ class Pipeline:
             return self._done(FeedResult(feed.url, feed.label, status, error=e.reason), started)
 
         now = self.clock()
-        new = self.store.add_items(items, feed_name=feed.name or title, now=now)
-        matched = alerts = 0
-        matcher = self.matcher()
-        for item in new:
-            matches = matcher.match({"title": item.title, "lede": item.lede})
-            if not matches:
-                continue
-            matched += 1
-            self.store.record_matches(item.identity, matches, now=now)
-            if self._fresh(item, now):
-                alerts += self.enqueue(item, matches, now)
-        self.store.record_fetch(feed.url, now=now, status=fetched.status, etag=fetched.etag,
-                                last_modified=fetched.last_modified, title=title,
-                                next_poll_at=next_poll(now, interval, 0, retry_after=None, rng=self.rng))
+        # One transaction from "seen" to "queued": a crash in between must not leave items stored
+        # as seen but never matched or alerted (the next poll would find nothing new).
+        with self.store.transaction():
+            new = self.store.add_items(items, feed_name=feed.name or title, now=now)
+            matched = alerts = 0
+            matcher = self.matcher()
+            for item in new:
+                matches = matcher.match({"title": item.title, "lede": item.lede})
+                if not matches:
+                    continue
+                matched += 1
+                self.store.record_matches(item.identity, matches, now=now)
+                if self._fresh(item, now):
+                    alerts += self.enqueue(item, matches, now)
+            self.store.record_fetch(feed.url, now=now, status=fetched.status, etag=fetched.etag,
+                                    last_modified=fetched.last_modified, title=title,
+                                    next_poll_at=next_poll(now, interval, 0, retry_after=None, rng=self.rng))
         return self._done(FeedResult(feed.url, feed.label, fetched.status, items=len(items), new=len(new),
                                      matched=matched, alerts=alerts, warning=warning), started)
 

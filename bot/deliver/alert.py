@@ -6,7 +6,7 @@ send, and answer with Outcomes so that a batch split over several messages can s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -46,10 +46,19 @@ class Outcome:
     error: DeliveryError | None = None
 
 
+Report = Callable[[Outcome], None]
+"""Told of each message's fate as soon as the peer answered, before the rest of a batch goes out."""
+
+
 class Sender(Protocol):
-    """Sends alerts to one kind of target. Formatting lives beside it, not inside the IO."""
+    """Sends alerts to one kind of target. Formatting lives beside it, not inside the IO.
+
+    ``send`` returns the outcome of every alert; a sender that splits a batch over several
+    messages also calls ``report`` after each, so the outbox marks it at once and a crash
+    repeats at most the message in flight.
+    """
 
     channel: str
     concurrency: int
 
-    async def send(self, target: str, alerts: Sequence[Alert]) -> list[Outcome]: ...
+    async def send(self, target: str, alerts: Sequence[Alert], report: Report | None = None) -> list[Outcome]: ...

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import TextIO
 
-from bot.deliver.alert import Alert, Outcome
+from bot.deliver.alert import Alert, Outcome, Report
 
 
 def format_alert(alert: Alert, zone: tzinfo | None = None) -> str:
@@ -39,7 +39,7 @@ class ConsoleSender:
         self.stream = stream
         self.zone = zone
 
-    async def send(self, target: str, alerts: Sequence[Alert]) -> list[Outcome]:
+    async def send(self, target: str, alerts: Sequence[Alert], report: Report | None = None) -> list[Outcome]:
         stream = self.stream or sys.stdout
         for alert in alerts:
             print(format_alert(alert, self.zone) + "\n", file=stream, flush=True)

@@ -73,23 +73,30 @@ async def drain(store: SqliteStore, sender: Sender, *, clock: Callable[[], datet
     gate = asyncio.Semaphore(max(1, sender.concurrency))
 
     async def one(target: str, target_rows: list[OutboxRow]) -> None:
+        settled: set[int] = set()
+
+        def record(outcome: Outcome) -> None:
+            """Mark alerts the moment their message is answered; later reports of them are ignored."""
+            fresh = tuple(i for i in outcome.alert_ids if i in by_id and i not in settled)
+            if fresh:
+                settled.update(fresh)
+                _record(store, Outcome(fresh, outcome.error), by_id, clock(), report)
+
         async with gate:
             # Built inside the gate: building every target's alerts up front stalls the loop
             # and bunches the paced sends that follow.
             alerts = build_alerts(store, target_rows)
+            ids = tuple(a.outbox_id for a in alerts)
             try:
-                outcomes = await sender.send(target, alerts)
+                outcomes = await sender.send(target, alerts, record)
             except DeliveryError as e:
-                outcomes = [Outcome(tuple(a.outbox_id for a in alerts), e)]
+                outcomes = [Outcome(ids, e)]
             except Exception as e:  # a sender bug must not lose alerts: retry them later
-                outcomes = [Outcome(tuple(a.outbox_id for a in alerts),
-                                    TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}"))]
-        settled: set[int] = set()
+                outcomes = [Outcome(ids, TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}"))]
         for outcome in outcomes:
-            settled.update(outcome.alert_ids)
-            _record(store, outcome, by_id, clock(), report)
+            record(outcome)
         missing = [r.id for r in target_rows if r.id not in settled]
-        if missing:  # alerts a sender did not account for stay deliverable
+        if missing:  # alerts a sender did not account for (or whose item vanished) stay deliverable
             store.mark_retry(missing, error="sender gave no outcome", next_attempt_at=clock())
 
     await asyncio.gather(*(one(t, rs) for t, rs in by_target.items()))

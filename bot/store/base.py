@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -64,6 +65,8 @@ class OutboxRow:
 
 class Store(Protocol):
     """What the pipeline, the CLI and the senders need from storage."""
+
+    def transaction(self) -> AbstractContextManager[object]: ...
 
     # feeds
     def sync_feeds(self, feeds: Iterable[tuple[str, str]]) -> None: ...

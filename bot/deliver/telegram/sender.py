@@ -24,7 +24,7 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.deliver.alert import Alert, Outcome
+from bot.deliver.alert import Alert, Outcome, Report
 from bot.deliver.telegram.format import Message, pack, zone
 from bot.deliver.telegram.ratelimit import retry_after_seconds
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
@@ -93,7 +93,9 @@ class TelegramSender:
         self.concurrency = concurrency
         self.timeout = timeout  # seconds to wait for the Bot API's answer; None: the bot's default (5 s)
 
-    async def send(self, target: str, alerts: Sequence[Alert]) -> list[Outcome]:
+    async def send(self, target: str, alerts: Sequence[Alert], report: Report | None = None) -> list[Outcome]:
+        """Send ``alerts`` to one chat, packed into as few messages as fit; ``report`` hears of each
+        message as soon as the Bot API accepted or refused it, so a crash repeats at most the one in flight."""
         ids = tuple(a.outbox_id for a in alerts)
         try:
             chat_id = int(target)
@@ -111,8 +113,11 @@ class TelegramSender:
         outcomes: list[Outcome] = []
         messages = pack(alerts, chat.tz)
         for i, message in enumerate(messages):
-            done, chat_id, stop = await self._deliver(chat_id, message, by_id)
+            done, chat_id, stop = await self._deliver(chat_id, message, by_id, report)
             outcomes += done
+            for outcome in done:
+                if report is not None:
+                    report(outcome)
             if stop is not None:  # no point sending the rest now; they share the fate
                 rest = tuple(x for m in messages[i + 1:] for x in m.alert_ids)
                 if rest:
@@ -134,8 +139,8 @@ class TelegramSender:
                                           retry_after=wait)
         return None
 
-    async def _deliver(self, chat_id: int, message: Message,
-                       by_id: dict[int, Alert]) -> tuple[list[Outcome], int, DeliveryError | None]:
+    async def _deliver(self, chat_id: int, message: Message, by_id: dict[int, Alert],
+                       report: Report | None = None) -> tuple[list[Outcome], int, DeliveryError | None]:
         """Send one message: its outcomes, the chat id it went to (it may have migrated), and the
         error that should stop the rest of the batch (temporary failures, a lost chat)."""
         for _ in range(2):
@@ -155,7 +160,7 @@ class TelegramSender:
                     self.chats.deactivate(chat_id, error.reason, now=self.clock())
                     return [Outcome(message.alert_ids, error)], chat_id, error
                 if len(message.alert_ids) > 1:  # find the alert at fault by sending each alone
-                    return await self._one_by_one(chat_id, message, by_id)
+                    return await self._one_by_one(chat_id, message, by_id, report)
                 return [Outcome(message.alert_ids, classify(e, str(chat_id)))], chat_id, None
             except TelegramError as e:
                 error = classify(e, str(chat_id))
@@ -163,8 +168,8 @@ class TelegramSender:
         error = TemporaryDeliveryError(str(chat_id), "chat migrated twice in one send; retrying later")
         return [Outcome(message.alert_ids, error)], chat_id, error
 
-    async def _one_by_one(self, chat_id: int, message: Message,
-                          by_id: dict[int, Alert]) -> tuple[list[Outcome], int, DeliveryError | None]:
+    async def _one_by_one(self, chat_id: int, message: Message, by_id: dict[int, Alert],
+                          report: Report | None) -> tuple[list[Outcome], int, DeliveryError | None]:
         outcomes: list[Outcome] = []
         tz = self._tz(chat_id)
         ids = list(message.alert_ids)
@@ -172,6 +177,9 @@ class TelegramSender:
             single = pack([by_id[alert_id]], tz)[0]
             done, chat_id, stop = await self._deliver(chat_id, single, by_id)
             outcomes += done
+            for outcome in done:
+                if report is not None:
+                    report(outcome)
             if stop is not None:
                 if ids[i + 1:]:
                     outcomes.append(Outcome(tuple(ids[i + 1:]), stop))
