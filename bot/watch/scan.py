@@ -124,13 +124,14 @@ class Scanner:
             for c in (self._chunks, self._anchors, self._near, self._close):
                 c.clear()  # the caches start over together, so they always agree
         # Chinese text has few spaces: its chunks would be whole clauses, never seen twice.
-        chunks = set(text.split() if _CJK.search(text) is None else WORD.findall(text))
+        chunks = text.split() if _CJK.search(text) is None else WORD.findall(text)
         known = self._chunks
-        for chunk in chunks.difference(known):  # a dict argument: looked up, not copied
-            known[chunk] = any([self._near_words(w) for w in WORD.findall(chunk)])
-            if known[chunk]:
-                self._anchors.add(chunk)
-        if chunks.isdisjoint(self._anchors):
+        if not all(map(known.__contains__, chunks)):
+            for chunk in set(chunks).difference(known):  # a dict argument: looked up, not copied
+                known[chunk] = any([self._near_words(w) for w in WORD.findall(chunk)])
+                if known[chunk]:
+                    self._anchors.add(chunk)
+        if self._anchors.isdisjoint(chunks):
             return
         near = self._near
         parts = _WORD_SPLIT.split(text)  # separator, word, separator, word, ..., separator
