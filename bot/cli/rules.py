@@ -117,6 +117,8 @@ def run_backtest(args: argparse.Namespace) -> int:
     rules = load_checked(args.rules or config.rules_path)
     matcher = Matcher(rules.watchlists)
     since = utcnow() - timedelta(seconds=seconds)
+    if not config.db_path.exists():
+        raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled); run watchbot poll first")
     store = SqliteStore(config.db_path)
     try:
         total = store.count_items_since(since)

@@ -166,6 +166,14 @@ def test_rules_backtest_bad_since(capsys: pytest.CaptureFixture[str]) -> None:
         run(["rules", "backtest", "--since", "lots"], capsys)
 
 
+def test_rules_backtest_without_a_store_creates_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///w.db"\n[rules]\npath = "{RULES}"\n', encoding="utf-8")
+    with pytest.raises(WatchbotError, match="no store yet"):
+        run(["rules", "backtest", "--config", str(config)], capsys)
+    assert not (tmp_path / "w.db").exists()
+
+
 @pytest.mark.parametrize("command", [["match"], ["rules"], ["rules", "check"], ["rules", "test"], ["rules", "backtest"]])
 def test_help_has_an_example(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
