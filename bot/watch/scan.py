@@ -140,7 +140,7 @@ class Scanner:
         ends: list[int] = []  # running lengths of parts: where each word starts and ends
         n = len(words)
         for j in [j for j, w in enumerate(words) if w in close]:
-            for v in near[words[j]]:
+            for v in near.get(words[j], ()):  # (get: another thread may have just cleared it)
                 for win in self._candidates(v, words, j, n):
                     first = j - win.index
                     last = first + len(win.words)
