@@ -36,6 +36,11 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _at(value: str) -> datetime:
+    """A NOT NULL time column."""
+    return datetime.fromisoformat(value)
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration, in order."""
     folder = resources.files("bot.store") / "migrations"
@@ -242,7 +247,7 @@ class SqliteStore:
         )
         grouped: dict[str, list[tuple[str, str, datetime]]] = {}
         for r in rows:
-            grouped.setdefault(r["identity"], []).append((r["feed_url"], r["feed_name"], _dt(r["seen_at"])))  # type: ignore[arg-type]
+            grouped.setdefault(r["identity"], []).append((r["feed_url"], r["feed_name"], _at(r["seen_at"])))
         return {k: tuple(v) for k, v in grouped.items()}
 
     # --- outbox ------------------------------------------------------------------------------------
@@ -350,7 +355,7 @@ def _stored(r: sqlite3.Row, sightings: tuple[tuple[str, str, datetime], ...]) ->
         language=r["language"], published=_dt(r["published_at"]), feed_url=r["feed_url"],
         feed_title=sightings[0][1] if sightings else "",
     )
-    return StoredItem(item=item, first_seen_at=_dt(r["first_seen_at"]) or datetime.now(UTC), sightings=sightings)
+    return StoredItem(item=item, first_seen_at=_at(r["first_seen_at"]), sightings=sightings)
 
 
 def _outbox(r: sqlite3.Row, *, state: str | None = None, attempts: int | None = None) -> OutboxRow:
@@ -358,6 +363,6 @@ def _outbox(r: sqlite3.Row, *, state: str | None = None, attempts: int | None = 
         id=r["id"], identity=r["identity"], channel=r["channel"], target=r["target"],
         watchlists=tuple(json.loads(r["watchlists"])), state=state or r["state"],
         attempts=r["attempts"] if attempts is None else attempts,
-        next_attempt_at=_dt(r["next_attempt_at"]) or datetime.now(UTC), last_error=r["last_error"],
-        created_at=_dt(r["created_at"]) or datetime.now(UTC),
+        next_attempt_at=_at(r["next_attempt_at"]), last_error=r["last_error"],
+        created_at=_at(r["created_at"]),
     )
