@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -62,7 +63,7 @@ def setup_logging(fmt: str = "text", *, level: int = logging.INFO) -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_utc_formatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -198,3 +199,10 @@ class HttpEndpoint:
             body = (json.dumps({"ok": ok, **details}, ensure_ascii=False) + "\n").encode()
             return ("200 OK" if ok else "503 Service Unavailable"), "application/json", body
         return "404 Not Found", "text/plain", b"GET /healthz or GET /metrics\n"
+
+
+def _utc_formatter() -> logging.Formatter:
+    """Text log lines stamped in UTC, saying so: "2024-03-27T15:45:02Z INFO ..."."""
+    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    return formatter
