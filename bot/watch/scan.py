@@ -96,6 +96,7 @@ class Scanner:
             self._keyed[v] = sorted(by_offset.items())
         self._near: dict[str, tuple[str, ...]] = {}  # text word -> close phrase words (cache)
         self._chunks: dict[str, bool] = {}  # text chunk -> has a word with close phrase words (cache)
+        self._seen: set[str] = set()  # the keys of _chunks, as a set for issuperset
         self._anchors: set[str] = set()  # the chunks above that do
         self._close: set[str] = set()  # text words with close phrase words (the keys of _near that have some)
 
@@ -121,14 +122,15 @@ class Scanner:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
         # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
         if len(self._chunks) >= _CACHE_LIMIT or len(self._near) >= _CACHE_LIMIT:
-            for c in (self._chunks, self._anchors, self._near, self._close):
+            for c in (self._chunks, self._seen, self._anchors, self._near, self._close):
                 c.clear()  # the caches start over together, so they always agree
         # Chinese text has few spaces: its chunks would be whole clauses, never seen twice.
-        chunks = text.split() if _CJK.search(text) is None else WORD.findall(text)
+        chunks = text.split() if text.isascii() or _CJK.search(text) is None else WORD.findall(text)
         known = self._chunks
-        if not all(map(known.__contains__, chunks)):
+        if not self._seen.issuperset(chunks):  # a set's C loop: cheaper than a lookup per chunk
             for chunk in set(chunks).difference(known):  # a dict argument: looked up, not copied
                 known[chunk] = any([self._near_words(w) for w in WORD.findall(chunk)])
+                self._seen.add(chunk)
                 if known[chunk]:
                     self._anchors.add(chunk)
         if self._anchors.isdisjoint(chunks):

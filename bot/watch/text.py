@@ -207,8 +207,8 @@ def _convertible() -> re.Pattern[str]:
 
 def _t2s(text: str) -> str:
     """Traditional to Simplified, length-preserving, applied until stable."""
-    if _BEYOND_LATIN.search(text) is None:  # (a regex: max(text) builds a string per character)
-        return text
+    if _BEYOND_LATIN.search(text) is None or _convertible().search(text) is None:
+        return text  # nothing Traditional in it (regexes: max(text) builds a string per character)
     for _ in range(3):
         out = _T2S.convert(text)
         if len(out) != len(text):
