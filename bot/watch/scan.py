@@ -95,9 +95,8 @@ class Scanner:
                 by_offset.setdefault(short[0] - win.index, {}).setdefault(win.words[short[0]], []).append(win)
             self._keyed[v] = sorted(by_offset.items())
         self._near: dict[str, tuple[str, ...]] = {}  # text word -> close phrase words (cache)
-        self._chunks: dict[str, bool] = {}  # text chunk -> has a word with close phrase words (cache)
-        self._seen: set[str] = set()  # the keys of _chunks, as a set for issuperset
-        self._anchors: set[str] = set()  # the chunks above that do
+        self._plain: set[str] = set()  # text chunks seen without a word close to a phrase word (cache)
+        self._anchors: set[str] = set()  # text chunks seen with one
         self._close: set[str] = set()  # text words with close phrase words (the keys of _near that have some)
 
     def scan(self, text: str) -> dict[int, list[Occurrence]]:
@@ -121,19 +120,18 @@ class Scanner:
     def _fuzzy(self, text: str, found: dict[int, list[Occurrence]]) -> None:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
         # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
-        if len(self._chunks) >= _CACHE_LIMIT or len(self._near) >= _CACHE_LIMIT:
-            for c in (self._chunks, self._seen, self._anchors, self._near, self._close):
+        plain, anchors = self._plain, self._anchors
+        if len(plain) + len(anchors) >= _CACHE_LIMIT or len(self._near) >= _CACHE_LIMIT:
+            for c in (plain, anchors, self._near, self._close):
                 c.clear()  # the caches start over together, so they always agree
         # Chinese text has few spaces: its chunks would be whole clauses, never seen twice.
         chunks = text.split() if text.isascii() or _CJK.search(text) is None else WORD.findall(text)
-        known = self._chunks
-        if not self._seen.issuperset(chunks):  # a set's C loop: cheaper than a lookup per chunk
-            for chunk in set(chunks).difference(known):  # a dict argument: looked up, not copied
-                known[chunk] = any([self._near_words(w) for w in WORD.findall(chunk)])
-                self._seen.add(chunk)
-                if known[chunk]:
-                    self._anchors.add(chunk)
-        if self._anchors.isdisjoint(chunks):
+        if plain.issuperset(chunks):  # the common case in one C loop: every chunk known, none close
+            return
+        for chunk in set(chunks).difference(plain, anchors):
+            close = any([self._near_words(w) for w in WORD.findall(chunk)])
+            (anchors if close else plain).add(chunk)
+        if anchors.isdisjoint(chunks):
             return
         near = self._near
         parts = _WORD_SPLIT.split(text)  # separator, word, separator, word, ..., separator
