@@ -129,8 +129,8 @@ class Scanner:
         if plain.issuperset(chunks):  # the common case in one C loop: every chunk known, none close
             return
         for chunk in set(chunks).difference(plain, anchors):
-            close = any([self._near_words(w) for w in WORD.findall(chunk)])
-            (anchors if close else plain).add(chunk)
+            has_near_miss = any([self._near_words(w) for w in WORD.findall(chunk)])
+            (anchors if has_near_miss else plain).add(chunk)
         if anchors.isdisjoint(chunks):
             return
         near = self._near
