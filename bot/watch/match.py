@@ -202,8 +202,6 @@ class Matcher:
     ) -> tuple[Match | None, str]:
         w = c.watchlist
         fields = [scanned[f] for f in w.fields]
-        if not explain and not self._decides(c, fields):
-            return None, ""  # most candidates fail here: cheap checks before any Hit is built
         where = " or ".join(w.fields)
         hits = self._set_hits(c.any, fields)
         if w.any and not hits:
@@ -219,20 +217,14 @@ class Matcher:
             if vetoes:
                 v = vetoes[0]
                 return None, f"vetoed by 'none' pattern {v.pattern!r} ({v.text!r} in the {v.field})"
+        elif self._any_hit(c.none, fields):
+            return None, "vetoed"
         order = {f: i for i, f in enumerate(w.fields)}
         unique = sorted(
             {(h.pattern, h.field, h.span): h for h in hits}.values(),
             key=lambda h: (order[h.field], h.span, h.pattern),
         )
         return Match(w.id, max(h.score for h in unique), tuple(unique)), ""
-
-    def _decides(self, c: _Compiled, fields: Sequence[_Field]) -> bool:
-        """Whether the watchlist matches: any, every all-group, no veto (no Hit objects built)."""
-        if c.watchlist.any and not self._any_hit(c.any, fields):
-            return False
-        if not all(self._any_hit(group, fields) for group in c.all):
-            return False
-        return not self._any_hit(c.none, fields)
 
     def _set_hits(self, ps: _Set, fields: Sequence[_Field]) -> list[Hit]:
         hits = []
