@@ -28,12 +28,13 @@ import ahocorasick
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from bot.watch.text import is_word_char
+from bot.watch.text import CJK_START, is_word_char
 
 # A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
 WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
 _CJK = re.compile("[\u2e80-\U0010ffff]")
 _WORD_SPLIT = re.compile(r"([^\W_\u2e80-\U0010ffff]+)")
+_ASCII_WORD_SPLIT = re.compile(r"([A-Za-z0-9]+)")
 MIN_FUZZY_LETTERS = 6
 _CACHE_LIMIT = 200_000
 
@@ -65,11 +66,19 @@ class Scanner:
                 continue
             for variant in separator_variants(key):
                 entries[variant].append((slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1])))
+        # Text without CJK characters can hold none of the CJK phrases: a second automaton
+        # without them has far fewer children at its root (pyahocorasick searches them in turn).
+        self._latin = ahocorasick.Automaton()
         for string, values in entries.items():
             self._automaton.add_word(string, tuple(values))
+            if _CJK.search(string) is None:
+                self._latin.add_word(string, tuple(values))
         self._empty = not self.keys
         if not self._empty:
             self._automaton.make_automaton()
+        self._latin_empty = not len(self._latin)
+        if not self._latin_empty:
+            self._latin.make_automaton()
         self._windows: dict[str, list[_Window]] = defaultdict(list)  # long phrase word -> windows
         self._cutoff: dict[str, float] = {}
         self._buckets: dict[str, set[str]] = defaultdict(set)
@@ -105,19 +114,22 @@ class Scanner:
         if self._empty or not text:
             return found
         n = len(text)
-        for end, values in self._automaton.iter(text):
+        latin = text.isascii() or _CJK.search(text) is None
+        automaton = self._latin if latin else self._automaton
+        for end, values in () if latin and self._latin_empty else automaton.iter(text):
             for slot, length, left, right in values:
                 start = end - length + 1
-                if left and start > 0 and is_word_char(text[start - 1]):
+                # (is_word_char, inlined: this loop runs for every raw hit)
+                if left and start > 0 and (c := text[start - 1]) < CJK_START and c.isalnum():
                     continue
-                if right and end + 1 < n and is_word_char(text[end + 1]):
+                if right and end + 1 < n and (c := text[end + 1]) < CJK_START and c.isalnum():
                     continue
                 found.setdefault(slot, []).append((start, end + 1, 100.0))
         if self._windows:
-            self._fuzzy(text, found)
+            self._fuzzy(text, found, latin)
         return found
 
-    def _fuzzy(self, text: str, found: dict[int, list[Occurrence]]) -> None:
+    def _fuzzy(self, text: str, found: dict[int, list[Occurrence]], latin: bool = True) -> None:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
         # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
         plain, anchors = self._plain, self._anchors
@@ -125,7 +137,7 @@ class Scanner:
             for c in (plain, anchors, self._near, self._close):
                 c.clear()  # the caches start over together, so they always agree
         # Chinese text has few spaces: its chunks would be whole clauses, never seen twice.
-        chunks = text.split() if text.isascii() or _CJK.search(text) is None else WORD.findall(text)
+        chunks = text.split() if latin else WORD.findall(text)
         if plain.issuperset(chunks):  # the common case in one C loop: every chunk known, none close
             return
         for chunk in set(chunks).difference(plain, anchors):
@@ -134,17 +146,27 @@ class Scanner:
         if anchors.isdisjoint(chunks):
             return
         near = self._near
-        parts = _WORD_SPLIT.split(text)  # separator, word, separator, word, ..., separator
+        # separator, word, separator, word, ..., separator (on ASCII text, an ASCII class is the same and faster)
+        parts = (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)
         words = parts[1::2]
         close = self._close
         ends: list[int] = []  # running lengths of parts: where each word starts and ends
         n = len(words)
-        for j in [j for j, w in enumerate(words) if w in close]:
+        # Where the close words are, in order: list.count and list.index scan in C (a text has
+        # one or two close words; a Python loop over every word costs more).
+        at: list[int] = []
+        for w in close.intersection(words):
+            i = -1
+            for _ in range(words.count(w)):
+                i = words.index(w, i + 1)
+                at.append(i)
+        at.sort()
+        for j in at:
             for v in near.get(words[j], ()):  # (get: another thread may have just cleared it)
                 for win in self._candidates(v, words, j, n):
                     first = j - win.index
                     last = first + len(win.words)
-                    if first < 0 or last > len(words):
+                    if first < 0 or last > n:
                         continue
                     window = words[first:last]
                     if not _words_close(win.words, window, win.threshold):
@@ -159,7 +181,9 @@ class Scanner:
                         ends = list(accumulate(map(len, parts)))
                     start, end = ends[2 * first], ends[2 * last - 1]
                     slot_hits = found.setdefault(win.slot, [])
-                    if all(h[0] != start for h in slot_hits):
+                    if not slot_hits:
+                        slot_hits.append((start, end, round(score, 1)))
+                    elif all(h[0] != start for h in slot_hits):
                         slot_hits.append((start, end, round(score, 1)))
                         slot_hits.sort()
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain, repeat
@@ -86,7 +87,12 @@ def _table() -> dict[int, str]:
 @cache
 def _foldable() -> re.Pattern[str]:
     """A character class of the BMP characters that folding changes."""
-    codes = sorted(cp for cp in _table() if cp < 0x10000)
+    return _char_class(cp for cp in _table() if cp < 0x10000)
+
+
+def _char_class(code_points: Iterable[int]) -> re.Pattern[str]:
+    """A regex of one character class holding ``code_points`` (as ranges: a much shorter pattern)."""
+    codes = sorted(code_points)
     ranges = []
     start = prev = codes[0]
     for cp in codes[1:]:
@@ -143,7 +149,7 @@ def fold(text: str) -> Folded:
         out = _foldable().sub(_fold_match, out)
         if len(out) == len(text):
             return Folded(text, _t2s(out))
-        folded = _expanded(text)
+        folded = _expanded(text, out)
         if folded is not None:
             return folded
     pieces, spans = _clusters(text)
@@ -153,31 +159,33 @@ def fold(text: str) -> Folded:
     return Folded(text, _t2s("".join(pieces)), starts, ends)
 
 
-def _expanded(text: str) -> Folded | None:
-    """Fold text where some characters become several ("…" -> "..."), mapping each piece back."""
+def _expanded(text: str, out: str) -> Folded | None:
+    """Map ``out``, ``text`` folded character by character, back where some characters became
+    several ("…" -> "..."): only those characters need a look; the others are one for one."""
     table = _table()
-    pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     pos = 0
-    for m in _foldable().finditer(text):
+    for m in _uneven().finditer(text):
         i = m.start()
-        if i > pos:  # an unchanged run, mapped one for one
-            pieces.append(text[pos:i])
+        if i > pos:  # a run folded one for one
             starts.extend(range(pos, i))
             ends.extend(range(pos + 1, i + 1))
-        piece = table[ord(text[i])]
-        pieces.append(piece)
-        starts.extend([i] * len(piece))
-        ends.extend([i + 1] * len(piece))
+        n = len(table[ord(text[i])])
+        starts.extend([i] * n)
+        ends.extend([i + 1] * n)
         pos = i + 1
-    pieces.append(text[pos:])
     starts.extend(range(pos, len(text)))
     ends.extend(range(pos + 1, len(text) + 1))
-    out = "".join(pieces)
     if not unicodedata.is_normalized("NFKC", out):
         return None  # a folded character composes with the next one: fold per cluster
     return Folded(text, _t2s(out), tuple(starts), tuple(ends))
+
+
+@cache
+def _uneven() -> re.Pattern[str]:
+    """A character class of the BMP characters that fold to other than one character."""
+    return _char_class(cp for cp, folded in _table().items() if cp < 0x10000 and len(folded) != 1)
 
 
 def _clusters(text: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -225,6 +233,7 @@ def prepare() -> None:
     """Build the lookup tables now (about 0.4 s, once per process) rather than on the first text."""
     _table()
     _foldable()
+    _uneven()
     _combining()
     _convertible()
 
