@@ -36,6 +36,9 @@ _CJK = re.compile("[\u2e80-\U0010ffff]")
 _WORD_SPLIT = re.compile(r"([^\W_\u2e80-\U0010ffff]+)")
 _ASCII_WORD_SPLIT = re.compile(r"([A-Za-z0-9]+)")
 MIN_FUZZY_LETTERS = 6
+# A run of characters that may be a Latin word as long as the shortest word a phrase word can
+# be close to (a wider class than WORD's, of plain ranges: the regex engine scans it quickly).
+_MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1}}}")
 _CACHE_LIMIT = 200_000
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
@@ -137,7 +140,12 @@ class Scanner:
             for c in (plain, anchors, self._near, self._close):
                 c.clear()  # the caches start over together, so they always agree
         # Chinese text has few spaces: its chunks would be whole clauses, never seen twice.
-        chunks = text.split() if latin else WORD.findall(text)
+        if latin:
+            chunks = text.split()
+        elif _MAYBE_LONG_WORD.search(text) is None:
+            return  # no Latin word long enough to be close to a phrase word (most Chinese text)
+        else:
+            chunks = WORD.findall(text)
         if plain.issuperset(chunks):  # the common case in one C loop: every chunk known, none close
             return
         for chunk in set(chunks).difference(plain, anchors):

@@ -245,7 +245,10 @@ def normalize(text: str) -> str:
 
 def view(text: str) -> str:
     """The folded text as phrases see it: one hyphen, line breaks as spaces, straight apostrophes."""
-    if _VIEW_CHARS.search(text) is None:
+    if text.isascii():  # (three C scans: cheaper than a regex on short text)
+        if "\n" not in text and "\t" not in text and "\r" not in text:
+            return text
+    elif _VIEW_CHARS.search(text) is None:
         return text
     for a, b in _VIEW:  # str.replace is much faster than str.translate on non-ASCII text
         if a in text:
