@@ -68,6 +68,9 @@ class _Set:
 
     terms: dict[int, tuple[Term, ...]]
     others: tuple[_Regex | _Near, ...]
+    # Slots one of which a field must hold for any of ``others`` to hit there (a `near` needs
+    # its first list, a gated regex a literal); None when an ungated regex runs on every field.
+    gate: frozenset[int] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +163,11 @@ class Matcher:
                 first = frozenset(self._slot(t.text, t.fuzzy) for t in p.first)
                 second = frozenset(self._slot(t.text, t.fuzzy) for t in p.second)
                 others.append(_Near(p.label, p.first, p.second, first, second, p.within))
-        return _Set({s: tuple(ts) for s, ts in terms.items()}, tuple(others))
+        gate: frozenset[int] | None = frozenset()
+        for o in others:
+            slots = o.first_slots if isinstance(o, _Near) else o.gates
+            gate = None if gate is None or slots is None else gate | slots
+        return _Set({s: tuple(ts) for s, ts in terms.items()}, tuple(others), gate)
 
     def match(self, fields: Mapping[str, str]) -> list[Match]:
         """The watchlists that ``fields`` (e.g. {"title": ..., "lede": ...}) match, by watchlist id."""
@@ -239,6 +246,9 @@ class Matcher:
                     occ = self._first_of_term(t, f)
                     if occ is not None:
                         hits.append(_hit(t.text, f, occ))
+        gate = ps.gate
+        if ps.others and gate is not None:
+            fields = [f for f in fields if not f.found.keys().isdisjoint(gate)]
         for p in ps.others:
             for f in fields:
                 if isinstance(p, _Near) and (
@@ -278,6 +288,9 @@ class Matcher:
         found = f.found.get(self._slot_of[t.text])
         if not found:
             return []
+        if not t.excepts and not t.case:  # the common case, without the loop below
+            fuzzy = 100.0 if t.fuzzy is None else t.fuzzy
+            return [occ for occ in found if occ[2] >= 100 or occ[2] >= fuzzy]
         out = []
         excepts = [o for e in t.excepts for o in f.found.get(self._slot_of[e], ())]
         for occ in found:

@@ -160,16 +160,7 @@ class Scanner:
         close = self._close
         ends: list[int] = []  # running lengths of parts: where each word starts and ends
         n = len(words)
-        # Where the close words are, in order: list.count and list.index scan in C (a text has
-        # one or two close words; a Python loop over every word costs more).
-        at: list[int] = []
-        for w in close.intersection(words):
-            i = -1
-            for _ in range(words.count(w)):
-                i = words.index(w, i + 1)
-                at.append(i)
-        at.sort()
-        for j in at:
+        for j in [j for j, w in enumerate(words) if w in close]:
             for v in near.get(words[j], ()):  # (get: another thread may have just cleared it)
                 for win in self._candidates(v, words, j, n):
                     first = j - win.index
