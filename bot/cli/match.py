@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.cli.common import add_command
 from bot.errors import ParseError, RuleSetError, WatchbotError
 from bot.feeds.parse import parse_feed
 from bot.items.normalize import normalize
@@ -33,21 +34,19 @@ class InputItem:
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser(
-        "match",
+    p = add_command(
+        commands, "match",
         help="match items (JSON Lines or a feed file) against the watchlists, without storing anything",
         description=(
             "Match items against the watchlists and print one result per item.\n"
             "Input: JSON Lines (objects with id, title, lede) or an RSS/Atom feed file; '-' reads stdin.\n"
             "A file whose first non-blank character is '{' is read as JSON Lines."
         ),
-        epilog=(
-            "Example:\n"
+        example=(
             "  watchbot match --input items.jsonl --rules rules\n"
             '  echo \'{"id": "1", "title": "ASML shares jump", "lede": ""}\' | watchbot match --input -\n'
-            "  watchbot match --input seeds/rfi.xml --format table"
+            "  watchbot match --input seeds/rfi-feedx.xml --format table"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--input", required=True, metavar="FILE|-", help="JSON Lines or feed file; '-' for stdin")
     p.add_argument("--rules", type=Path, default=None, metavar="DIR",

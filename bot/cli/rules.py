@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import add_config_option, config_from
+from bot.cli.common import add_command, add_config_option, config_from
 from bot.cli.match import load_checked
 from bot.config import parse_duration
 from bot.errors import WatchbotError
@@ -25,35 +25,32 @@ _PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
 
 
 def register(commands: Any) -> None:
-    rules = commands.add_parser(
-        "rules",
+    rules = add_command(
+        commands, "rules",
         help="check watchlists, test them on a text, or replay stored items (backtest)",
         description="Work with the watchlists in rules/*.yaml.",
-        epilog="Example:\n  watchbot rules check rules\n  watchbot rules test 'ASML shares fall on export curbs'",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example="  watchbot rules check rules\n  watchbot rules test 'ASML shares fall on export curbs'",
     )
     sub = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
 
-    check = sub.add_parser(
-        "check",
+    check = add_command(
+        sub, "check",
         help="validate the watchlists; every problem with file:line; exit 1 if any",
         description="Validate every *.yaml watchlist in DIR and print each problem as file:line: message.",
-        epilog="Example:\n  watchbot rules check rules",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example="  watchbot rules check rules",
     )
     check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR",
                        help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
     check.set_defaults(func=run_check)
 
-    test = sub.add_parser(
-        "test",
+    test = add_command(
+        sub, "test",
         help="which watchlists match a title (and lede), and why",
         description="Match TEXT (the title) and an optional lede; show each watchlist's hits or why it missed.",
-        epilog=(
-            "Example:\n  watchbot rules test '荷兰扩大对华光刻机出口管制'\n"
+        example=(
+            "  watchbot rules test '荷兰扩大对华光刻机出口管制'\n"
             "  watchbot rules test 'Chip curbs widen' --lede 'ASML said DUV sales need a licence.'"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     test.add_argument("text", metavar="TEXT", help="the title to match")
     test.add_argument("--lede", default="", metavar="TEXT", help="the lede (default: empty)")
@@ -61,15 +58,14 @@ def register(commands: Any) -> None:
                       help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
     test.set_defaults(func=run_test)
 
-    backtest = sub.add_parser(
-        "backtest",
+    backtest = add_command(
+        sub, "backtest",
         help="current rules over stored items: what would match, what differs from what was alerted",
         description=(
             "Run the current watchlists over the items stored since --since and compare with the\n"
             "watchlists each item matched when it arrived (and was alerted for). Reads the store only."
         ),
-        epilog="Example:\n  watchbot rules backtest --since 30d --config config.toml",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example="  watchbot rules backtest --since 30d --config config.toml",
     )
     backtest.add_argument("--since", default="30d", metavar="AGE", help="how far back: 30d, 12h, 90m (default: 30d)")
     backtest.add_argument("--rules", type=Path, default=None, metavar="DIR",
