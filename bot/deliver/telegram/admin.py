@@ -8,7 +8,6 @@ and fails again), a rule-file error (until its text changes), an alert in the de
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -18,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
-from bot.deliver.telegram.commands import reply
+from bot.deliver.telegram.commands import esc, reply
 from bot.deliver.telegram.format import pages
 from bot.store.chats import ChatStore
 from bot.store.sqlite import SqliteStore
@@ -28,10 +27,6 @@ log = logging.getLogger("watchbot.telegram")
 
 Context = ContextTypes.DEFAULT_TYPE
 FEED_FAILURE_THRESHOLD = 3
-
-
-def esc(text: object) -> str:
-    return html.escape(str(text))
 
 
 def ago(then: datetime | None, now: datetime) -> str:
