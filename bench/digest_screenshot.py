@@ -23,10 +23,10 @@ from pathlib import Path
 # the repo root instead of bench/ (where bench/telegram.py would shadow the telegram package)
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bot.deliver.email import DETAIL, compose, render  # noqa: E402
-from bot.deliver.telegram.format import rendered_len  # noqa: E402
-from bot.deliver.telegram_digest import pages  # noqa: E402
-from bot.digest import Digest, PendingMatch, build_digest  # noqa: E402
+from bot.digest.build import Digest, PendingMatch, build_digest  # noqa: E402
+from bot.digest.email import DETAIL, compose, render  # noqa: E402
+from bot.digest.pages import pages  # noqa: E402
+from bot.markup import rendered_len  # noqa: E402
 
 NOW = datetime(2026, 3, 27, 0, 0, tzinfo=UTC)
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
@@ -79,11 +79,11 @@ async def corpus_digest(zone: str, work: Path) -> Digest | None:
     import random
     from dataclasses import replace
 
+    from bot.app.alerts import Alerts
+    from bot.app.pipeline import Pipeline
     from bot.config import FeedConfig, default_config
     from bot.feeds.fetch import HttpFetcher
-    from bot.pipeline import Pipeline
     from bot.shipped import shipped_path
-    from bot.store.digests import DigestStore
     from bot.store.sqlite import SqliteStore
     from bot.watch import RuleBook
 
@@ -96,13 +96,14 @@ async def corpus_digest(zone: str, work: Path) -> Digest | None:
     config = replace(default_config(work), storage_url="sqlite:///corpus.db", rules_path=shipped_path("rules"),
                      feeds=tuple(FeedConfig(url=str(p.resolve())) for p in paths if p.is_file()))
     store = SqliteStore(config.db_path)
+    store.feeds.sync((f.url, f.name) for f in config.feeds)
     rules = RuleBook(config.rules_path)
     async with HttpFetcher(max_bytes=50_000_000) as fetcher:
-        pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher, channels=[],
-                            clock=lambda: NOW, rng=random.Random(1))
+        pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
+                            alerts=Alerts(store, [], clock=lambda: NOW), clock=lambda: NOW, rng=random.Random(1))
         summary = await pipeline.poll_once(deliver=False)
     print(summary.line())
-    pending = DigestStore(store).pending_email("bench", watchlists=(), cursor=0, since=None)
+    pending = store.digests.pending_email("bench", watchlists=(), since=None)
     names = {w.id: w.name for w in rules.watchlists}
     store.close()
     return build_digest("bench", pending, watchlists=sorted(names), zone=zone, now=NOW, names=names)

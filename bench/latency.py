@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.items.normalize import Item  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
+from tests.app.service.proc import ServiceProcess, free_port  # noqa: E402
 from tests.doubles.feedserver import FeedServer, rss  # noqa: E402
-from tests.service.proc import ServiceProcess, free_port  # noqa: E402
 
 RULE = "id: chips\nname: Chips\nany:\n  - chip\n"
 
@@ -46,6 +46,7 @@ RULE = "id: chips\nname: Chips\nany:\n  - chip\n"
 def telegram_available() -> bool:
     try:
         import bot.deliver.telegram.app  # noqa: F401
+
         import tests.doubles.botapi  # noqa: F401
     except ImportError:
         return False
@@ -134,12 +135,10 @@ def fill_store(db: Path, feeds: list[str], total: int, *, chat: int | None = Non
     """``total`` stored items spread over ``feeds``, with their sightings, as months of polling leave them;
     ``chat`` subscribed to the watchlist when given."""
     store = SqliteStore(db)
-    store.sync_feeds((u, "") for u in feeds)
+    store.feeds.sync((u, "") for u in feeds)
     now = datetime.now(UTC) - timedelta(days=30)
     if chat is not None:
-        from bot.store.chats import ChatStore
-
-        chats = ChatStore(store)
+        chats = store.chats
         chats.ensure(chat, type="private", title="bench", now=now)
         chats.subscribe(chat, "chips", "instant", now=now)
     per_feed = max(1, total // len(feeds))
@@ -148,7 +147,7 @@ def fill_store(db: Path, feeds: list[str], total: int, *, chat: int | None = Non
                       link=f"https://old.example/{n}/{i}", guid=None, title=f"Old story {i} of feed {n}",
                       lede="An older story that is stored but no longer in the feed. " * 3, language="en",
                       published=now, feed_url=url) for i in range(per_feed)]
-        store.add_items(items, feed_name=f"Feed {n}", now=now)
+        store.items.add(items, feed_name=f"Feed {n}", now=now)
     store.close()
 
 

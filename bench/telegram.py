@@ -4,7 +4,7 @@
 
 The double runs as a separate process (enforcing Telegram's limits: a message over them gets
 429) unless --in-process. Alerts are real: one matching story in a local feed, 1,000 chats
-subscribed, one Pipeline poll writes the outbox, then the outbox is drained by TelegramService's
+subscribed, one Pipeline poll writes the outbox, then the outbox is drained by the app's
 sender with the default pacing (Telegram's limits). Reported: wall time of delivery against the
 physical limit of 30 messages/s, and the most sendMessage requests the double received in any
 sliding 1-second window overall and per chat, and in any 60-second window per group.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import subprocess
 import sys
 import tempfile
@@ -30,12 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
+from bot.app.build import open_app  # noqa: E402
 from bot.config import Config, FeedConfig, PollConfig, TelegramConfig  # noqa: E402
-from bot.deliver.telegram.app import TelegramService  # noqa: E402
-from bot.feeds.fetch import HttpFetcher  # noqa: E402
-from bot.pipeline import Pipeline  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
-from bot.watch import RuleBook  # noqa: E402
 
 LIMIT_PER_SECOND = 30
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench</title>
@@ -79,26 +75,23 @@ async def run(alerts: int, in_process: bool) -> dict[str, object]:
                             feeds=(FeedConfig(url=str(tmp / "feed.xml"), name="Bench News"),),
                             telegram=TelegramConfig(token=token, api_url=url), base_dir=tmp)
             store = SqliteStore(config.db_path)
-            rules = RuleBook(config.rules_path)
             now = datetime(2024, 3, 27, 12, 0, tzinfo=UTC)
-            service = TelegramService(config, store, rules, lambda: now)
             for chat in range(1, alerts + 1):  # 1,000 private chats, each following asml
-                service.chats.ensure(chat, type="private", title=f"user {chat}", now=now)
-                service.chats.subscribe(chat, "asml", now=now)
-            await service.start()
-            try:
-                async with HttpFetcher() as fetcher:
-                    pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
-                                        channels=[service.channel], clock=lambda: now, rng=random.Random(1))
-                    await pipeline.poll_once(deliver=False)
-                    queued = store.outbox_counts().get("pending", 0)
+                store.chats.ensure(chat, type="private", title=f"user {chat}", now=now)
+                store.chats.subscribe(chat, "asml", now=now)
+            async with open_app(config, serve=True, clock=lambda: now, store=store) as app:
+                assert app.telegram is not None
+                await app.telegram.start()
+                try:
+                    await app.pipeline.poll_once(deliver=False)
+                    queued = store.outbox.counts().get("pending", 0)
                     started = time.perf_counter()
-                    while store.outbox_counts().get("pending", 0):
-                        await pipeline.deliver()
+                    while store.outbox.counts().get("pending", 0):
+                        await app.alerts.drain()
                     wall = time.perf_counter() - started
-            finally:
-                await service.stop()
-            counts = store.outbox_counts()
+                finally:
+                    await app.telegram.stop()
+            counts = store.outbox.counts()
             store.close()
         seen = stats()
     finally:

@@ -93,6 +93,11 @@ class Config:
     def db_path(self) -> Path:
         return sqlite_path(self.storage_url, self.base_dir)
 
+    def secrets(self) -> list[str]:
+        """The values that must never appear in a log line or an error message."""
+        found = [self.telegram.token if self.telegram else None, self.email.password if self.email else None]
+        return [x for x in found if x and len(x) >= 4]
+
 
 def default_config(cwd: Path | None = None) -> Config:
     """No config file: SQLite in ./data, rules from ./rules (or shipped), the shipped seed feed."""

@@ -10,7 +10,10 @@
     ├── StoreError                 the database cannot be opened, migrated or written
     └── DeliveryError              a send failed
         ├── TemporaryDeliveryError retry later (timeouts, 5xx, 429, 421/451)
+        │   └── ChatMovedError     (bot.deliver.telegram) a group became a supergroup
         └── PermanentDeliveryError never retry (blocked chat, malformed message, 550)
+            ├── SkippedDelivery    the recipient's choice (a paused chat); the admins are not told
+            └── ChatGoneError      (bot.deliver.telegram) the bot was blocked or the chat is gone
 
 Temporary failures carry ``retry_after`` (seconds) when the peer said how long to wait.
 """
@@ -85,6 +88,7 @@ class DeliveryError(WatchbotError):
     """A send to a chat or mail recipient failed."""
 
     temporary: bool = True
+    notify: bool = True  # a dead letter of this kind is told to the admins
 
     def __init__(self, target: str, reason: str, *, retry_after: float | None = None) -> None:
         self.target = target
@@ -103,3 +107,9 @@ class PermanentDeliveryError(DeliveryError):
     """Never retry: blocked chat, malformed message, SMTP 5xx for a recipient."""
 
     temporary = False
+
+
+class SkippedDelivery(PermanentDeliveryError):
+    """Not sent by the recipient's own choice (a paused chat): a dead letter the admins need not hear of."""
+
+    notify = False

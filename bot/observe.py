@@ -1,9 +1,8 @@
-"""What the service shows about itself: logging set-up, Prometheus metrics, /healthz and /metrics. Does IO.
+"""What the service shows about itself: logging set-up, secret redaction, /healthz and /metrics. Does IO.
 
 - ``setup_logging("text" | "json")``: one line per record on stderr; JSON lines carry ``key=value``
   pairs of the message (the pipeline's poll line: status, ms, items, new, matched) as fields too;
   ``redact(secrets)`` hides the bot token and the SMTP password in every record.
-- ``Metrics``: the counters, gauges and the poll latency histogram, in a registry of their own.
 - ``HttpEndpoint``: a tiny asyncio HTTP/1.1 server for ``[http] listen``: ``GET /healthz`` answers
   200 or 503 with a JSON body, ``GET /metrics`` the Prometheus text format. Nothing else.
 """
@@ -17,15 +16,13 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.deliver.outbox import DrainReport
 from bot.errors import WatchbotError
-from bot.pipeline import FeedResult
 
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram", "aiosmtplib", "asyncio")
 _PAIR = re.compile(r"(?<!\S)([a-z_]+)=(\S+)")
@@ -82,12 +79,19 @@ class Redact(logging.Filter):
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        for secret in self.secrets:
-            message = message.replace(secret, "(hidden)")
-            if record.exc_text:
-                record.exc_text = record.exc_text.replace(secret, "(hidden)")
+        message = hide(message, self.secrets)
+        if record.exc_text:
+            record.exc_text = hide(record.exc_text, self.secrets)
         record.msg, record.args = message, None
         return True
+
+
+def hide(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret replaced: the one place secrets are redacted (logs and error lines)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "(hidden)")
+    return text
 
 
 def redact(secrets: list[str]) -> None:
@@ -96,63 +100,13 @@ def redact(secrets: list[str]) -> None:
         handler.addFilter(Redact(secrets))
 
 
-class Metrics:
-    """The service's Prometheus metrics, in their own registry (so tests can make several)."""
-
-    def __init__(self) -> None:
-        r = self.registry = CollectorRegistry()
-        self.polls = Counter("watchbot_polls", "Feed polls finished (any outcome).", registry=r)
-        self.poll_failures = Counter("watchbot_poll_failures", "Feed polls that failed.", registry=r)
-        self.items = Counter("watchbot_items_fetched", "Items in fetched feed bodies.", registry=r)
-        self.new_items = Counter("watchbot_items_new", "Items never seen before.", registry=r)
-        self.matches = Counter("watchbot_matches", "New items that matched a watchlist.", registry=r)
-        self.enqueued = Counter("watchbot_alerts_enqueued", "Alerts written to the outbox.", registry=r)
-        self.sent = Counter("watchbot_alerts_sent", "Alerts a peer accepted.", ["channel"], registry=r)
-        self.failed = Counter("watchbot_alerts_failed", "Alert sends that failed and will be retried.",
-                              ["channel"], registry=r)
-        self.dead = Counter("watchbot_alerts_dead_lettered", "Alerts moved to the dead-letter state.",
-                            ["channel"], registry=r)
-        self.outbox = Gauge("watchbot_outbox_depth", "Outbox rows by state.", ["state"], registry=r)
-        self.latency = Histogram("watchbot_poll_duration_seconds", "Time to fetch, parse and match one feed.",
-                                 buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60), registry=r)
-        self.last_poll = Gauge("watchbot_last_poll_timestamp_seconds", "When the last poll finished.",
-                               registry=r)
-        self.watchlists = Gauge("watchbot_watchlists", "Active watchlists.", registry=r)
-        self.rule_errors = Gauge("watchbot_rule_errors", "Problems in rule files.", registry=r)
-        self.feeds = Gauge("watchbot_feeds", "Configured feeds.", registry=r)
-
-    def poll(self, result: FeedResult, finished: float) -> None:
-        self.polls.inc()
-        if result.error:
-            self.poll_failures.inc()
-        self.items.inc(result.items)
-        self.new_items.inc(result.new)
-        self.matches.inc(result.matched)
-        self.enqueued.inc(result.alerts)
-        self.latency.observe(result.ms / 1000)
-        self.last_poll.set(finished)
-
-    def delivery(self, reports: Mapping[str, DrainReport]) -> None:
-        for channel, report in reports.items():
-            self.sent.labels(channel).inc(report.sent)
-            self.failed.labels(channel).inc(report.retried)
-            self.dead.labels(channel).inc(report.dead)
-
-    def outbox_depth(self, counts: Mapping[str, int]) -> None:
-        for state in ("pending", "sending", "sent", "dead"):
-            self.outbox.labels(state).set(counts.get(state, 0))
-
-    def text(self) -> bytes:
-        return generate_latest(self.registry)
-
-
-Health = Callable[[], tuple[bool, dict[str, Any]]]
+Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
 
 class HttpEndpoint:
     """GET /healthz and GET /metrics on one loopback (or any) address."""
 
-    def __init__(self, host: str, port: int, *, health: Health, metrics: Callable[[], bytes]) -> None:
+    def __init__(self, host: str, port: int, *, health: Health, metrics: Callable[[], Awaitable[bytes]]) -> None:
         self.host = host
         self.port = port
         self.health = health
@@ -179,7 +133,7 @@ class HttpEndpoint:
                 head = await reader.readuntil(b"\r\n\r\n")
             method, _, rest = head.decode("latin-1").partition(" ")
             path = rest.split(" ", 1)[0].split("?", 1)[0]
-            status, ctype, body = self._answer(method, path)
+            status, ctype, body = await self._answer(method, path)
             writer.write(
                 f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
                 "Connection: close\r\n\r\n".encode("latin-1") + (b"" if method == "HEAD" else body))
@@ -189,13 +143,13 @@ class HttpEndpoint:
         finally:
             writer.close()
 
-    def _answer(self, method: str, path: str) -> tuple[str, str, bytes]:
+    async def _answer(self, method: str, path: str) -> tuple[str, str, bytes]:
         if method not in ("GET", "HEAD"):
             return "405 Method Not Allowed", "text/plain", b"GET /healthz or GET /metrics\n"
         if path == "/metrics":
-            return "200 OK", CONTENT_TYPE_LATEST, self.metrics()
+            return "200 OK", CONTENT_TYPE_LATEST, await self.metrics()
         if path == "/healthz":
-            ok, details = self.health()
+            ok, details = await self.health()
             body = (json.dumps({"ok": ok, **details}, ensure_ascii=False) + "\n").encode()
             return ("200 OK" if ok else "503 Service Unavailable"), "application/json", body
         return "404 Not Found", "text/plain", b"GET /healthz or GET /metrics\n"

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from bot.app.build import open_app
+from bot.store.sqlite import SqliteStore
+from tests.doubles.botapi import BotApiDouble
+from tests.doubles.smtp import SmtpServer, TlsCerts
+from tests.worlds import RULES, Clock, World, fast_pacer, make_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -76,3 +82,53 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}")
     return CORPUS
+
+
+# --- shared worlds (tests/worlds.py): stores, SMTP servers, the Bot API double with the app wired to it ---
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(tmp_path / "watchbot.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def certs() -> TlsCerts:
+    return TlsCerts()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for name, text in RULES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotApiDouble]:
+    async with BotApiDouble() as double:
+        yield double
+
+
+@pytest.fixture
+async def world(tmp_path: Path, api: BotApiDouble, rules_dir: Path) -> AsyncIterator[World]:
+    """The app as `watchbot run` wires it, its bot started against the Bot API double."""
+    config = make_config(tmp_path, api, rules_dir)
+    clock = Clock()
+    async with open_app(config, serve=True, clock=clock, pacer=fast_pacer(), poll_timeout=1) as app:
+        assert app.telegram is not None
+        await app.telegram.start()
+        try:
+            yield World(api=api, app=app, clock=clock, config=config, tmp=tmp_path)
+        finally:
+            await app.telegram.stop()

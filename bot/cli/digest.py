@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bot.app.build import open_app
+from bot.app.digests import DigestService, RecipientStatus
 from bot.cli.common import add_command, add_config_option, config_from, when
 from bot.config import Config
-from bot.deliver.email import SmtpSender
-from bot.digests import DigestService, RecipientStatus
-from bot.errors import ConfigError, WatchbotError
-from bot.runtime import utcnow
-from bot.store.digests import DigestStore
-from bot.store.sqlite import SqliteStore
+from bot.errors import ConfigError
+from bot.store.protocols import DeadLetter
+from bot.times import utcnow
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -28,39 +27,30 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def watchlist_names(config: Config) -> dict[str, str]:
-    """Display names of the watchlists; ids alone when the rules cannot be read."""
-    try:
-        from bot.watch import RuleBook
-
-        return {w.id: w.name or w.id for w in RuleBook(config.rules_path).watchlists}
-    except (WatchbotError, OSError):
-        return {}
-
-
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.send and config.email is None:
         raise ConfigError(config.source, ["email: section missing (host, from and [[email.digests]] are needed "
                                           "to send digests)"])
-    store = SqliteStore(config.db_path)
-    try:
-        names = watchlist_names(config)
-        smtp = SmtpSender(config.email) if config.email else None
-        service = DigestService(config, store, utcnow, smtp=smtp, names=lambda: names)
-        if args.send:
-            return send(service)
-        show(service.status(utcnow()), DigestStore(store))
+    return asyncio.run(_digest(config, send=args.send))
+
+
+async def _digest(config: Config, *, send: bool) -> int:
+    async with open_app(config, offline=True) as app:
+        service = app.digests or DigestService(config, app.store, app.clock)
+        if send:
+            return await _send(service)
+        rows = await service.status(utcnow())
+        dead = {r.key: await app.store.run(app.store.digests.dead_letters, r.key) for r in rows if r.dead}
+        show(rows, dead)
         return 0
-    finally:
-        store.close()
 
 
-def send(service: DigestService) -> int:
+async def _send(service: DigestService) -> int:
     if not service.email_recipients():
         print("no email digest recipients configured ([[email.digests]] with to = [...])")
         return 0
-    report = asyncio.run(service.send_email_digests(utcnow()))
+    report = await service.send_email_digests(utcnow())
     for key in report.sent:
         print(f"✓ {key}: sent")
     for key in report.nothing:
@@ -71,7 +61,7 @@ def send(service: DigestService) -> int:
     return 0 if report.ok else 1
 
 
-def show(rows: list[RecipientStatus], digests: DigestStore) -> None:
+def show(rows: list[RecipientStatus], dead: dict[str, list[DeadLetter]]) -> None:
     now = utcnow()
     if not rows:
         print("no digest recipients: add [[email.digests]] to the config, or switch a chat to digest mode")
@@ -86,6 +76,6 @@ def show(rows: list[RecipientStatus], digests: DigestStore) -> None:
         if r.next_attempt_at:
             print(f"    retry:        {when(r.next_attempt_at, now)}")
         if r.dead:
-            last = digests.dead_letters(r.key)[-1]
+            last = dead[r.key][-1]
             print(f"    dead letters: {r.dead} (last: {last.stories} stories, {last.error})")
     print(f"{len(rows)} recipients, {sum(r.pending for r in rows)} stories pending")

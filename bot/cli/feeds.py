@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 
+from bot.app.build import open_app
 from bot.cli.common import add_command, add_config_option, config_from, when
-from bot.runtime import utcnow
-from bot.store.sqlite import SqliteStore
+from bot.config import Config
+from bot.store.protocols import FeedState
+from bot.times import utcnow
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -19,14 +22,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+async def _states(config: Config) -> list[FeedState]:
+    async with open_app(config, offline=True) as app:
+        states = {f.url: f for f in await app.status.feeds()}
+    return [states[f.url] for f in config.feeds if f.url in states]
+
+
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    store = SqliteStore(config.db_path)
-    try:
-        store.sync_feeds((f.url, f.name) for f in config.feeds)
-        states = store.feeds([f.url for f in config.feeds])
-    finally:
-        store.close()
+    states = asyncio.run(_states(config))
     now = utcnow()
     failing = 0
     for f in states:

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.app.build import open_app
+from bot.app.pipeline import FeedResult
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.config import Config, FeedConfig
-from bot.pipeline import FeedResult
-from bot.runtime import open_runtime
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -61,7 +61,7 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
             print(f"  ✓ {result.label}: {result.items} items, {result.new} new, {result.matched} matched "
                   f"({result.ms:.0f} ms)", file=sys.stderr)
 
-    async with open_runtime(config) as rt:
+    async with open_app(config) as rt:
         for error in rt.rules.errors:
             print(f"watchbot: warning: {error} (this watchlist is skipped)", file=sys.stderr)
         if not rt.rules.watchlists:

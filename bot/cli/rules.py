@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.app.backtest import Backtest, backtest
+from bot.app.build import open_store
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.cli.match import load_checked
 from bot.config import parse_duration
 from bot.errors import WatchbotError
-from bot.runtime import utcnow
 from bot.shipped import default_rules_dir
-from bot.store.sqlite import SqliteStore
+from bot.times import utcnow
 from bot.watch import Matcher, load_rules
 
 _PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
@@ -115,58 +115,34 @@ def run_backtest(args: argparse.Namespace) -> int:
     since = utcnow() - timedelta(seconds=seconds)
     if not config.db_path.exists():
         raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled); run watchbot poll first")
-    store = SqliteStore(config.db_path)
+    def progress(n: int, total: int) -> None:
+        if total >= _PROGRESS_FROM and sys.stderr.isatty() and (n % 100 == 0 or n == total):
+            print(f"\rbacktest: {n}/{total} items", end="" if n < total else "\n", file=sys.stderr)
+
+    store = open_store(config)
     try:
-        total = store.count_items_since(since)
-        report = _Backtest()
-        for n, stored in enumerate(store.items_since(since), 1):
-            item = stored.item
-            now = {m.watchlist for m in matcher.match({"title": item.title, "lede": item.lede})}
-            before = set(store.matched_watchlists(item.identity))
-            alerted = store.alerted_watchlists(item.identity)
-            report.add(item.title, item.url or item.identity, now, before, alerted)
-            if total >= _PROGRESS_FROM and sys.stderr.isatty() and (n % 100 == 0 or n == total):
-                print(f"\rbacktest: {n}/{total} items", end="" if n < total else "\n", file=sys.stderr)
+        report = backtest(store, matcher, since, progress)
     finally:
         store.close()
-    report.print(args.since, total, [w.id for w in rules.watchlists], args.show)
+    show_backtest(report, args.since, [w.id for w in rules.watchlists], args.show)
     return 0
 
 
-class _Backtest:
-    """Counts and examples of the differences between then and now."""
-
-    def __init__(self) -> None:
-        self.now: Counter[str] = Counter()
-        self.before: Counter[str] = Counter()
-        self.alerted: Counter[str] = Counter()
-        self.gained: dict[str, list[str]] = {}
-        self.lost: dict[str, list[str]] = {}
-
-    def add(self, title: str, where: str, now: set[str], before: set[str], alerted: set[str]) -> None:
-        self.now.update(now)
-        self.before.update(before)
-        self.alerted.update(alerted)
-        for w in now - before:
-            self.gained.setdefault(w, []).append(f"{title[:80]}  <{where}>")
-        for w in before - now:
-            self.lost.setdefault(w, []).append(f"{title[:80]}  <{where}>")
-
-    def print(self, since: str, total: int, current: list[str], show: int) -> None:
-        print(f"{total} items stored in the last {since}")
-        names = sorted(set(current) | set(self.before))
-        print(f"{'watchlist':24} {'now':>6} {'then':>6} {'alerted':>8} {'new':>6} {'gone':>6}")
+def show_backtest(report: Backtest, since: str, current: list[str], show: int) -> None:
+    print(f"{report.total} items stored in the last {since}")
+    names = sorted(set(current) | set(report.before))
+    print(f"{'watchlist':24} {'now':>6} {'then':>6} {'alerted':>8} {'new':>6} {'gone':>6}")
+    for w in names:
+        print(f"{w:24} {report.now[w]:6} {report.before[w]:6} {report.alerted[w]:8} "
+              f"{len(report.gained.get(w, [])):6} {len(report.lost.get(w, [])):6}")
+    sections = (("would match now, did not then", report.gained), ("matched then, would not now", report.lost))
+    for label, table in sections:
         for w in names:
-            print(f"{w:24} {self.now[w]:6} {self.before[w]:6} {self.alerted[w]:8} "
-                  f"{len(self.gained.get(w, [])):6} {len(self.lost.get(w, [])):6}")
-        sections = (("would match now, did not then", self.gained), ("matched then, would not now", self.lost))
-        for label, table in sections:
-            for w in names:
-                rows = table.get(w, [])
-                if not rows:
-                    continue
-                print(f"\n{w}: {label} ({len(rows)}):")
-                for row in rows[:show]:
-                    print(f"  {row}")
-                if len(rows) > show:
-                    print(f"  ... and {len(rows) - show} more (--show N lists more)")
+            rows = table.get(w, [])
+            if not rows:
+                continue
+            print(f"\n{w}: {label} ({len(rows)}):")
+            for row in rows[:show]:
+                print(f"  {row}")
+            if len(rows) > show:
+                print(f"  ... and {len(rows) - show} more (--show N lists more)")

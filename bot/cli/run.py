@@ -6,10 +6,9 @@ import argparse
 import asyncio
 from typing import Any
 
+from bot.app.service import run_service
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.observe import redact, setup_logging
-from bot.service import run_service
-from bot.wiring import secrets
 
 
 def register(commands: Any) -> None:
@@ -32,5 +31,5 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)  # config errors end here, before anything opens
     setup_logging(args.log_format)
-    redact(secrets(config))
+    redact(config.secrets())
     return asyncio.run(run_service(config, json_logs=args.log_format == "json"))

@@ -1,57 +1,17 @@
-"""Feed health: when to poll next, what Retry-After means, and failures in words. Pure, no IO.
+"""Feed health in words: what Retry-After means, HTTP failures, durations and sizes. Pure, no IO.
 
-The fetcher (fetch.py) turns transport trouble into FetchError with a ``reason`` built here, and
-the pipeline asks ``next_poll`` when a feed is due again:
-
-- success (``failures == 0``): exactly one interval later;
-- after ``n`` consecutive failures: ``interval * 2**n``, capped at ``max(MAX_BACKOFF, interval)``,
-  minus up to a quarter of jitter so that feeds which failed together do not return together
-  (but never sooner than one interval);
-- a server's Retry-After (429/503) is obeyed when it asks for longer, up to the same cap,
-  because a hostile or confused server must not park a feed for a year.
-
-``now`` and the random source are passed in, so every decision here can be tested as a table.
+The fetcher (fetch.py) turns transport trouble into FetchError with a ``reason`` built here.
+When a feed is polled next is ``bot/app/polling.py``'s business.
 """
 
 from __future__ import annotations
 
 import math
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-
-MAX_BACKOFF = timedelta(hours=6)
-JITTER = 0.25  # a backed-off delay is drawn from [delay * (1 - JITTER), delay]
 
 # 4xx answers that say "not now" rather than "never".
 _TEMPORARY_4XX = frozenset({408, 425, 429})
-
-
-def next_poll(
-    now: datetime,
-    interval: timedelta,
-    failures: int,
-    *,
-    retry_after: float | None,
-    rng: random.Random,
-) -> datetime:
-    """When a feed is due again, given its interval and its consecutive failures so far."""
-    if now.tzinfo is None:
-        raise ValueError("next_poll needs a timezone-aware 'now'")
-    if interval <= timedelta(0):
-        raise ValueError(f"poll interval must be positive (got {interval})")
-    cap = max(MAX_BACKOFF, interval)
-    if failures <= 0:
-        delay = interval
-    else:
-        # 2**n grows past any cap quickly; stop doubling once it is reached (and before overflow).
-        factor = 2 ** min(failures, 62)
-        base = cap if interval > cap / factor else interval * factor
-        delay = max(interval, base * (1 - JITTER * rng.random()))  # never sooner than when healthy
-    if retry_after is not None and math.isfinite(retry_after) and retry_after > 0:
-        asked = cap if retry_after >= cap.total_seconds() else timedelta(seconds=retry_after)
-        delay = max(delay, asked)
-    return now + delay
 
 
 def parse_retry_after(value: str, now: datetime) -> float | None:

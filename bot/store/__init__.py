@@ -1,10 +1,6 @@
-"""The store: feeds and their fetch state, items and sightings, matches, the outbox.
+"""The store: feeds and their fetch state, items with sightings and matches, the outbox, chats, digests.
 
-`Store` is the small interface the rest of watchbot uses; `SqliteStore` implements it on SQLite
-in WAL mode. PostgreSQL can implement the same interface later (DESIGN.md, Beyond one machine).
+``protocols.py`` is the contract (small Protocols per aggregate, the values they hand out);
+``sqlite/`` implements it on SQLite, holding all of its SQL and its numbered migrations. Only the
+use-cases in ``bot/app`` call the store; ``bot.app.build`` opens it.
 """
-
-from bot.store.base import FeedState, OutboxRow, Store, StoredItem
-from bot.store.sqlite import SqliteStore, open_store
-
-__all__ = ["FeedState", "OutboxRow", "SqliteStore", "Store", "StoredItem", "open_store"]

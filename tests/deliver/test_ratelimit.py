@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bot.deliver.telegram.ratelimit import Pacer
+from bot.deliver.ratelimit import Pacer
 
 
 def most_in_window(times: list[float], width: float) -> int:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.digest import PendingMatch, build_digest, one_line
+from bot.digest.build import PendingMatch, build_digest, one_line
 
 NOW = datetime(2026, 3, 27, 0, 30, tzinfo=UTC)
 

@@ -10,8 +10,9 @@ from email.message import EmailMessage
 import pytest
 
 from bot.config import EmailConfig
-from bot.deliver.email import SmtpSender, compose
-from bot.digest import Digest, PendingMatch, build_digest
+from bot.deliver.email import SmtpSender
+from bot.digest.build import Digest, PendingMatch, build_digest
+from bot.digest.email import compose
 from bot.errors import PermanentDeliveryError, TemporaryDeliveryError
 from tests.doubles.smtp import RawServer, SmtpServer, TlsCerts, closed_port
 
@@ -198,7 +199,7 @@ async def test_a_server_that_hangs_times_out_as_temporary() -> None:
 
 
 def test_long_sections_list_the_rest_as_titles_so_nothing_is_left_out() -> None:
-    from bot.deliver.email import render
+    from bot.digest.email import render
 
     pending = [PendingMatch(i, f"s{i}", "asml", NOW, f"title number {i:02d}", f"https://n.example/{i}",
                             f"lede of {i:02d}", NOW - timedelta(minutes=i), ("Reuters",)) for i in range(12)]

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.app.digests import DigestService
 from bot.config import Config, EmailConfig, EmailDigestConfig, PollConfig, TelegramConfig
 from bot.deliver.email import SmtpSender
-from bot.digest_schedule import daily
-from bot.digests import DigestService
-from bot.store.chats import ChatStore
+from bot.deliver.telegram import TelegramSender
+from bot.digest.schedule import daily
 from bot.store.sqlite import SqliteStore
 
 
@@ -71,24 +71,27 @@ def make_config() -> Config:
                   telegram=TelegramConfig(token="t", digest_at="07:00"))
 
 
-class NoBot:
-    async def send_message(self, chat_id: int, text: str, **kwargs: object) -> None:
+class NoBot(TelegramSender):
+    def __init__(self) -> None:
+        pass
+
+    async def post(self, chat_id: int, text: str, markup: object = None) -> int:
         raise AssertionError("not sent in this test")
 
 
 async def test_jobs_for_email_entries_and_digest_chats_in_their_zones(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "w.db")
     now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
-    chats = ChatStore(store)
+    chats = store.chats
     chats.ensure(42, type="private", title="Ann", now=now)
-    chats.set_tz(42, "America/New_York", now=now)
+    chats.update(42, tz="America/New_York", now=now)
     chats.subscribe(42, "asml", "digest", now=now)
     chats.ensure(43, type="private", title="Bo", now=now)
     chats.subscribe(43, "asml", "instant", now=now)  # instant only: no digest job
     config = make_config()
     assert config.email is not None
     service = DigestService(config, store, lambda: now, smtp=SmtpSender(config.email), bot=NoBot())
-    jobs = {j.id: str(j.trigger) for j in service.jobs()}
+    jobs = {j.id: str(j.trigger) for j in await service.jobs()}
     assert jobs == {
         "digest:email:0": "daily at 08:00 Asia/Shanghai",
         "digest:email:1": "daily at 18:30 Europe/Amsterdam",
@@ -100,16 +103,16 @@ async def test_jobs_for_email_entries_and_digest_chats_in_their_zones(tmp_path: 
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.start(paused=True)
     try:
-        service.install(scheduler)
+        await service.install(scheduler)
         assert {j.id for j in scheduler.get_jobs()} == {*jobs, "digest:catch-up"}
         before = scheduler.get_job("digest:chat:42").next_run_time
         retry_at = scheduler.get_job("digest:retry").next_run_time
-        service.set_chat_digest_at(42, "06:45")  # what /digest_at does
+        await service.set_chat_digest_at(42, "06:45")  # what /digest_at does
         assert scheduler.get_job("digest:retry").next_run_time == retry_at  # unchanged jobs are left alone
         after = scheduler.get_job("digest:chat:42")
         assert str(after.trigger) == "daily at 06:45 America/New_York" and after.next_run_time != before
         chats.unsubscribe(42)
-        service.reschedule()
+        await service.reschedule()
         assert scheduler.get_job("digest:chat:42") is None
         assert scheduler.get_job("digest:email:0") is not None
     finally:
@@ -118,10 +121,9 @@ async def test_jobs_for_email_entries_and_digest_chats_in_their_zones(tmp_path: 
 
 
 async def test_a_fired_email_job_sends_the_digest_through_the_running_scheduler(tmp_path: Path) -> None:
-    import asyncio
-
-    from tests.digest.conftest import seed
     from tests.doubles.smtp import SmtpServer
+    from tests.waiting import eventually
+    from tests.worlds import seed
 
     store = SqliteStore(tmp_path / "w.db")
     now = datetime.now(UTC)
@@ -135,13 +137,10 @@ async def test_a_fired_email_job_sends_the_digest_through_the_running_scheduler(
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.start(paused=True)
         try:
-            service.install(scheduler)
+            await service.install(scheduler)
             scheduler.modify_job("digest:email:0", next_run_time=datetime.now(UTC))  # as if 08:00 had come
             scheduler.resume()
-            for _ in range(100):
-                if server.messages:
-                    break
-                await asyncio.sleep(0.05)
+            await eventually(lambda: server.messages, "the digest to arrive")
             assert [m.rcpt_tos for m in server.messages] == [("a@example.com",)]
         finally:
             scheduler.shutdown(wait=False)

@@ -12,10 +12,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app.alerts import Alerts, ConsoleChannel
+from bot.app.pipeline import Pipeline
 from bot.config import FeedConfig, default_config
 from bot.deliver.console import ConsoleSender
 from bot.feeds.fetch import HttpFetcher
-from bot.pipeline import Channel, Pipeline, everyone
 from bot.shipped import shipped_path
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
@@ -73,11 +74,12 @@ async def test_one_poll_over_every_bad_feed_still_alerts_from_the_good_one(
         feeds=tuple(FeedConfig(url=url, name=path) for url, path in urls.items()), base_dir=tmp_path,
     )
     store = SqliteStore(config.db_path)
+    store.feeds.sync((f.url, f.name) for f in config.feeds)
     rules = RuleBook(config.rules_path)
     out = io.StringIO()
     async with HttpFetcher(timeout=1.0, max_bytes=1_000_000) as fetcher:
         pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
-                            channels=[Channel(ConsoleSender(out), everyone)], clock=lambda: NOW,
+                            alerts=Alerts(store, [ConsoleChannel(ConsoleSender(out))], clock=lambda: NOW), clock=lambda: NOW,
                             rng=random.Random(3))
         summary = await pipeline.poll_once()
 
@@ -94,7 +96,7 @@ async def test_one_poll_over_every_bad_feed_still_alerts_from_the_good_one(
         else:
             assert not error, f"{path}: {error!r}"
 
-    states = {urls[f.url]: f for f in store.feeds()}
+    states = {urls[f.url]: f for f in store.feeds.all()}
     for path, reason in expected.items():
         assert states[path].consecutive_failures == (1 if reason else 0)
         assert states[path].next_poll_at is not None

@@ -1,7 +1,9 @@
-"""The SQLite store: migrations, dedupe with sightings, the outbox's states."""
+"""What only the SQLite store does: migrations (a round-1 file migrates in place), WAL, one `run` per file,
+and noticing a deleted store file."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,27 +11,51 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StoreError
-from bot.items.normalize import Item
 from bot.store.sqlite import SqliteStore, migrations
-from bot.watch import Hit, Match
+from tests.store.contract import item
 
 NOW = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
-
-
-def _item(n: int, feed: str = "f1") -> Item:
-    return Item(identity=f"v1:{n}", url=f"https://x.com/{n}", link=f"https://x.com/{n}", guid=None,
-                title=f"Title {n}", lede="Lede", language="en", published=NOW, feed_url=feed)
 
 
 def test_fresh_store_is_migrated_to_the_newest_version_and_reopens(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "sub" / "w.db")
     newest = migrations()[-1][0]
-    assert store.schema_version == newest
-    assert store.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.schema_version == newest and store.created
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
     again = SqliteStore(tmp_path / "sub" / "w.db")
-    assert again.schema_version == newest
+    assert again.schema_version == newest and not again.created
     again.close()
+
+
+def test_a_round_one_store_migrates_in_place_keeping_what_digests_already_delivered(tmp_path: Path) -> None:
+    """A round-1 file (schema 3) with a digest cursor: matches at or below it stay delivered."""
+    path = tmp_path / "w.db"
+    db = sqlite3.connect(path)
+    for version, _, sql in migrations():
+        if version <= 3:
+            db.executescript(sql)
+    db.execute("PRAGMA user_version = 3")
+    at = NOW.isoformat()
+    for n in (1, 2, 3):
+        db.execute("INSERT INTO items (identity, title, lede, language, first_seen_at, feed_url) "
+                   "VALUES (?, 't', '', 'en', ?, 'f')", (f"v1:{n}", at))
+        db.execute("INSERT INTO matches (identity, watchlist, score, hits, matched_at) VALUES (?, 'asml', 100, '[]', ?)",
+                   (f"v1:{n}", at))
+    db.execute("INSERT INTO digest_recipients (key, channel, target, cursor, since, created_at) "
+               "VALUES ('email:a@x|*', 'email', 'a@x', 2, ?, ?)", ((NOW - timedelta(days=1)).isoformat(), at))
+    db.execute("INSERT INTO outbox (identity, channel, target, watchlists, state, next_attempt_at, created_at, "
+               "last_error) VALUES ('v1:1', 'telegram', '5', ?, 'dead', ?, ?, 'skipped: the chat paused alerts')",
+               (json.dumps(["asml"]), at, at))
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    assert store.schema_version == migrations()[-1][0]
+    state = store.digests.recipient("email:a@x|*")
+    assert state is not None
+    assert [p.identity for p in store.digests.pending_email(state.key, watchlists=(), since=state.since)] == ["v1:3"]
+    assert store.outbox.unnotified_dead() == []  # a paused chat's skip was never a problem to tell
+    store.close()
 
 
 def test_a_store_from_a_newer_watchbot_is_refused(tmp_path: Path) -> None:
@@ -47,48 +73,41 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
         SqliteStore(blocker / "w.db")
 
 
-def test_add_items_dedupes_and_keeps_every_sighting(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "w.db")
-    store.sync_feeds([("f1", "Feed one"), ("f2", "Feed two")])
-    assert [i.identity for i in store.add_items([_item(1), _item(2), _item(1)], feed_name="Feed one", now=NOW)] == [
-        "v1:1", "v1:2"]
-    later = NOW + timedelta(minutes=5)
-    assert store.add_items([_item(1, "f2")], feed_name="Feed two", now=later) == []
-    stored = store.get_items(["v1:1"])["v1:1"]
-    assert [(url, name) for url, name, _ in stored.sightings] == [("f1", "Feed one"), ("f2", "Feed two")]
-    assert store.feeds(["f1"])[0].items_total == 2
+def test_a_second_run_on_one_store_is_refused(tmp_path: Path) -> None:
+    first = SqliteStore(tmp_path / "w.db", exclusive=True)
+    with pytest.raises(StoreError, match=r"another `watchbot run` \(pid \d+\) is using the store"):
+        SqliteStore(tmp_path / "w.db", exclusive=True)
+    reader = SqliteStore(tmp_path / "w.db")  # one-off commands may still read it
+    reader.close()
+    first.close()
+    SqliteStore(tmp_path / "w.db", exclusive=True).close()  # free again once the first stopped
+
+
+def test_a_deleted_store_file_is_noticed(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "data" / "w.db")
+    assert store.check() is None
+    for f in (tmp_path / "data").iterdir():
+        f.unlink()
+    problem = store.check()
+    assert problem is not None and "was deleted" in problem
     store.close()
 
 
-def test_outbox_states_and_crash_recovery(tmp_path: Path) -> None:
+async def test_store_work_runs_off_the_event_loop_and_errors_are_store_errors(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "w.db")
-    store.add_items([_item(1), _item(2)], feed_name="F", now=NOW)
-    store.record_matches("v1:1", [Match("asml", 100.0, (Hit("ASML", "title", (0, 4), "ASML", 100.0),))], now=NOW)
-    assert store.enqueue("v1:1", "telegram", "42", ["asml"], now=NOW)
-    assert not store.enqueue("v1:1", "telegram", "42", ["asml"], now=NOW)  # one alert per (item, target)
-    assert store.enqueue("v1:2", "telegram", "42", ["asml"], now=NOW)
-    claimed = store.claim_due("telegram", now=NOW)
-    assert [r.identity for r in claimed] == ["v1:1", "v1:2"] and all(r.state == "sending" for r in claimed)
-    assert store.claim_due("telegram", now=NOW) == []  # claimed rows are not handed out twice
-    store.mark_sent([claimed[0].id], now=NOW)
+    assert [i.identity for i in await store.run(store.items.add, [item(1)], feed_name="F", now=NOW)] == ["v1:1"]
+
+    def broken() -> None:
+        store.db.execute("SELECT * FROM no_such_table")
+
+    with pytest.raises(StoreError, match="no such table"):
+        await store.run(broken)
     store.close()
 
-    reopened = SqliteStore(tmp_path / "w.db")  # the process died with v1:2 in flight
-    assert reopened.release_in_flight() == 1
-    (again,) = reopened.claim_due("telegram", now=NOW)
-    assert again.identity == "v1:2" and again.attempts == 2
-    reopened.mark_retry([again.id], error="timed out", next_attempt_at=NOW + timedelta(minutes=1))
-    assert reopened.claim_due("telegram", now=NOW) == []
-    (retry,) = reopened.claim_due("telegram", now=NOW + timedelta(minutes=1))
-    reopened.mark_dead([retry.id], error="Bad Request: can't parse entities")
-    assert reopened.outbox_counts() == {"sent": 1, "dead": 1}
-    assert reopened.match_hits("v1:1")["asml"][0]["span"] == [0, 4]
-    assert reopened.alerted_watchlists("v1:1") == {"asml"}
-    reopened.close()
 
-
-def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
+def test_a_failed_write_reports_its_own_error_not_the_rollback(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "w.db")
-    with pytest.raises(ValueError, match="timezone-aware"):
-        store.add_items([_item(1)], feed_name="F", now=datetime(2024, 1, 1))  # noqa: DTZ001
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"), store.transaction():
+        store.db.execute("ROLLBACK")  # what SQLite does by itself on a full disk
+        store.db.execute("INSERT INTO items (identity) VALUES ('x')")
     store.close()

@@ -141,10 +141,10 @@ def test_rules_backtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     now = datetime.now(UTC)
     store = SqliteStore(tmp_path / "w.db")
     items = [_item(1, "ASML shares jump"), _item(2, "Potato chip maker recalls snacks"), _item(3, "Old news")]
-    store.add_items(items, feed_name="f", now=now - timedelta(days=1))
+    store.items.add(items, feed_name="f", now=now - timedelta(days=1))
     hit = Hit("chip", "title", (7, 11), "chip", 100.0)
-    store.record_matches("v1:2", [Match("semiconductors", 100.0, (hit,))], now=now)  # an old false alert
-    store.enqueue("v1:2", "console", "-", ["semiconductors"], now=now)
+    store.items.record_matches("v1:2", [Match("semiconductors", 100.0, (hit,))], now=now)  # an old false alert
+    store.outbox.enqueue("v1:2", "console", "-", ["semiconductors"], now=now)
     store.close()
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\nurl = "sqlite:///w.db"\n[rules]\npath = "{RULES}"\n', encoding="utf-8")

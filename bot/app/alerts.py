@@ -1,0 +1,296 @@
+"""Alerts: who follows a match, and delivering the outbox. Use-case: the store and the senders.
+
+    matches | recipients (per channel) | outbox rows | claim due | build Alert | channel.deliver | settle
+
+An alert is written to the outbox before anything is sent, and marked sent only after its sender
+says the peer accepted it. Temporary failures go back to 'pending' with exponential backoff (or
+the peer's retry_after); permanent ones go to 'dead' with the reason, never silently dropped.
+Each alert is settled the moment its message is answered; a settle write that fails (a locked or
+full disk) is retried, never forgotten, so a crash repeats at most the sends in flight
+(``release_in_flight`` puts claimed alerts back at start-up).
+
+A channel decides who follows what and delivers one alert to one target: the console prints,
+Telegram checks the chat (paused, quiet hours, moved, gone) and posts one message per story.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Protocol, TypeVar
+
+from bot.deliver.console import ConsoleSender
+from bot.deliver.telegram import CHANNEL as TELEGRAM
+from bot.deliver.telegram import ChatGoneError, ChatMovedError, TelegramSender
+from bot.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    SkippedDelivery,
+    StoreError,
+    TemporaryDeliveryError,
+)
+from bot.items.normalize import Item
+from bot.model import Alert
+from bot.render import console, telegram
+from bot.store.protocols import Chat, OutboxRow, Store
+from bot.times import parse_hhmm, zone
+
+log = logging.getLogger("watchbot.deliver")
+T = TypeVar("T")
+
+RETRY_BASE = 30.0  # seconds
+RETRY_CAP = 3600.0
+MAX_ATTEMPTS = 20  # about a day of retries at the cap, then dead
+WRITE_ATTEMPTS = 60  # a settle write is retried for about five minutes before the round gives up
+DRAIN_LIMIT = 500  # alerts claimed per channel per round
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def retry_delay(attempts: int, retry_after: float | None) -> float:
+    """Seconds to wait before attempt ``attempts + 1``."""
+    if retry_after is not None:  # the peer said how long; obey it
+        return max(retry_after, 1.0)
+    return min(RETRY_CAP, RETRY_BASE * 2 ** max(0, attempts - 1))
+
+
+def quiet_remaining(now: datetime, chat: Chat) -> float | None:
+    """Seconds until the chat's quiet hours end, or None when it is not quiet now. Pure."""
+    if chat.quiet is None:
+        return None
+    tz = zone(chat.tz)
+    start, end = (parse_hhmm(t) for t in chat.quiet)
+    if start == end:
+        return None
+    local = now.astimezone(tz)
+    t = local.time().replace(tzinfo=None)
+    if start < end:
+        quiet = start <= t < end
+        end_day = local.date()
+    else:  # the window crosses midnight
+        quiet = t >= start or t < end
+        end_day = local.date() + timedelta(days=1) if t >= start else local.date()
+    if not quiet:
+        return None
+    ends = datetime.combine(end_day, end, tzinfo=tz)
+    return max(1.0, (ends - now).total_seconds())
+
+
+class Channel(Protocol):
+    """One way alerts go out: who follows what (read in the store's thread) and one delivery."""
+
+    name: str
+    concurrency: int
+
+    def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]: ...
+    async def deliver(self, target: str, alert: Alert) -> None: ...
+
+
+class ConsoleChannel:
+    """Every alert printed once; the console follows every watchlist."""
+
+    name = "console"
+    concurrency = 1
+
+    def __init__(self, sender: ConsoleSender | None = None, zone: tzinfo | None = None) -> None:
+        self.sender = sender or ConsoleSender()
+        self.zone = zone
+
+    def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        return {"stdout": tuple(watchlists)}
+
+    async def deliver(self, target: str, alert: Alert) -> None:
+        self.sender.post(console.format_alert(alert, self.zone))
+
+
+class ChatMoves(Protocol):
+    """What the Telegram channel needs of the chat use-case when a chat moved or is gone."""
+
+    async def migrate(self, old: int, new: int) -> None: ...
+    async def deactivate(self, chat_id: int, reason: str) -> None: ...
+
+
+class TelegramChannel:
+    """Active, unpaused chats with an instant subscription; one message per story, in the chat's zone."""
+
+    name = TELEGRAM
+
+    def __init__(self, store: Store, sender: TelegramSender, chats: ChatMoves, *, clock: Callable[[], datetime],
+                 concurrency: int = 4) -> None:
+        self.store = store
+        self.sender = sender
+        self.chats = chats
+        self.clock = clock
+        self.concurrency = concurrency
+
+    def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        return self.store.chats.instant_recipients(watchlists)
+
+    async def deliver(self, target: str, alert: Alert) -> None:
+        try:
+            chat_id = int(target)
+        except ValueError:
+            raise PermanentDeliveryError(target, "not a Telegram chat id") from None
+        chat = await self.store.run(self.store.chats.get, chat_id)
+        if chat is not None and chat.migrated_to is not None:  # alerts claimed before the group moved
+            chat_id = chat.migrated_to
+            chat = await self.store.run(self.store.chats.get, chat_id)
+        self.check(target, chat)
+        assert chat is not None
+        text = telegram.format_alert(alert, chat.tz)
+        for _ in range(2):
+            try:
+                await self.sender.post(chat_id, text)
+                return
+            except ChatMovedError as e:
+                await self.chats.migrate(chat_id, e.new_chat_id)
+                chat_id = e.new_chat_id
+            except ChatGoneError as e:
+                await self.chats.deactivate(chat_id, e.reason)
+                raise
+        raise TemporaryDeliveryError(str(chat_id), "chat migrated twice in one send; retrying later")
+
+    def check(self, target: str, chat: Chat | None) -> None:
+        """Raise why nothing may go to this chat now (unknown, inactive, paused, quiet)."""
+        if chat is None:
+            raise PermanentDeliveryError(target, "unknown chat: it never talked to the bot")
+        if not chat.active:
+            raise PermanentDeliveryError(target, f"chat inactive: {chat.inactive_reason or 'deactivated'}")
+        if chat.paused:
+            raise SkippedDelivery(target, "skipped: the chat paused alerts (/pause)")
+        wait = quiet_remaining(self.clock(), chat)
+        if wait is not None:
+            raise TemporaryDeliveryError(target, f"quiet hours {chat.quiet_start}-{chat.quiet_end} ({chat.tz})",
+                                         retry_after=wait)
+
+
+def build_alerts(store: Store, rows: Sequence[OutboxRow]) -> list[Alert]:
+    """Join outbox rows with their items, matches and sightings (in the store's thread)."""
+    items = store.items.get([r.identity for r in rows])
+    alerts = []
+    for r in rows:
+        stored = items.get(r.identity)
+        if stored is None:
+            continue
+        item = stored.item
+        feeds = [name or url for url, name, _ in stored.sightings]
+        source = feeds[0] if feeds else item.feed_url
+        alerts.append(Alert(
+            outbox_id=r.id, identity=r.identity, watchlists=r.watchlists, title=item.title, link=item.link,
+            source=source, published=item.published, lede=item.lede, hits=store.items.match_hits(r.identity),
+            also_in=tuple(dict.fromkeys(f for f in feeds[1:] if f != source)),
+        ))
+    return alerts
+
+
+class Alerts:
+    """The outbox's use-case: queue alerts for the channels' followers, deliver them, settle each."""
+
+    def __init__(self, store: Store, channels: Sequence[Channel], *, clock: Callable[[], datetime],
+                 limit: int = DRAIN_LIMIT) -> None:
+        self.store = store
+        self.channels = list(channels)
+        self.clock = clock
+        self.limit = limit
+
+    def enqueue(self, item: Item, watchlists: Sequence[str], now: datetime) -> int:
+        """One outbox row per (item, target), listing the watchlists that target follows (store thread)."""
+        count = 0
+        for channel in self.channels:
+            for target, followed in channel.recipients(watchlists).items():
+                if followed and self.store.outbox.enqueue(item.identity, channel.name, target, followed, now=now):
+                    count += 1
+        return count
+
+    async def drain(self) -> dict[str, DrainReport]:
+        """Deliver the due alerts of every channel once."""
+        return {channel.name: await self.drain_channel(channel) for channel in self.channels}
+
+    async def drain_channel(self, channel: Channel) -> DrainReport:
+        report = DrainReport()
+        rows = await self._write(self.store.outbox.claim_due, channel.name, now=self.clock(), limit=self.limit)
+        if not rows:
+            return report
+        by_target: dict[str, list[OutboxRow]] = defaultdict(list)
+        for r in rows:
+            by_target[r.target].append(r)
+        gate = asyncio.Semaphore(max(1, channel.concurrency))
+
+        async def one(target: str, target_rows: list[OutboxRow]) -> None:
+            async with gate:
+                await self._deliver_target(channel, target, target_rows, report)
+
+        await asyncio.gather(*(one(t, rs) for t, rs in by_target.items()))
+        return report
+
+    async def _deliver_target(self, channel: Channel, target: str, rows: list[OutboxRow],
+                              report: DrainReport) -> None:
+        """A target's alerts in order; a temporary failure holds the rest back with it."""
+        alerts = await self._write(build_alerts, self.store, rows)
+        by_id = {r.id: r for r in rows}
+        missing = [r for r in rows if r.id not in {a.outbox_id for a in alerts}]
+        if missing:  # the item vanished (pruned): nothing to send, say so
+            await self._settle(missing, PermanentDeliveryError(target, "the stored item is gone"), report)
+        for i, alert in enumerate(alerts):
+            row = by_id[alert.outbox_id]
+            try:
+                await channel.deliver(target, alert)
+                error: DeliveryError | None = None
+            except DeliveryError as e:
+                error = e
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # a channel bug must not lose alerts: retry them later
+                log.exception("deliver %s: unexpected error sending to %s", channel.name, target)
+                error = TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}")
+            await self._settle([row], error, report)
+            if error is not None and error.temporary:  # no point sending the rest now; they share the fate
+                rest = [by_id[a.outbox_id] for a in alerts[i + 1:]]
+                if rest:
+                    await self._settle(rest, error, report, count_attempt=False)
+                return
+
+    async def _settle(self, rows: Sequence[OutboxRow], error: DeliveryError | None, report: DrainReport, *,
+                      count_attempt: bool = True) -> None:
+        ids = [r.id for r in rows]
+        now = self.clock()
+        if error is None:
+            await self._write(self.store.outbox.mark_sent, ids, now=now)
+            report.sent += len(ids)
+            return
+        report.errors.append(str(error))
+        attempts = max(r.attempts for r in rows)
+        if error.temporary and attempts < MAX_ATTEMPTS:
+            delay = retry_delay(attempts, error.retry_after)
+            await self._write(self.store.outbox.mark_retry, ids, error=error.reason,
+                              next_attempt_at=now + timedelta(seconds=delay))
+            report.retried += len(ids)
+        else:
+            reason = error.reason if not error.temporary else f"gave up after {attempts} attempts: {error.reason}"
+            await self._write(self.store.outbox.mark_dead, ids, error=reason, notify=error.notify)
+            report.dead += len(ids)
+
+    async def _write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """A store call that must not be forgotten: retried with backoff while the store refuses."""
+        delay = 0.2
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return await self.store.run(fn, *args, **kwargs)
+            except StoreError as e:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning("deliver: the store refused a write (%s); retrying in %.1f s", e, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")
+

@@ -1,0 +1,147 @@
+"""The one wiring place: a Config in, the opened parts of watchbot out. IO: opens them.
+
+    [telegram] set  -> alerts go to subscribed chats (TelegramChannel); the bot's handlers exist;
+                       admin notices; chats in digest mode get theirs through the bot
+    [email] set     -> email digests through SMTP
+    neither         -> alerts go to the console
+
+Both the CLI (``watchbot poll``, ``digest``, ``feeds`` ...) and the service (``watchbot run``)
+open their parts here, so they cannot differ. ``serve=True`` (the service) holds the store for
+itself and leaves starting the bot to the service; a one-off command initializes the bot for
+sending only (reading updates is `watchbot run`'s job).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.app.alerts import Alerts, Channel, ConsoleChannel, TelegramChannel
+from bot.app.chats import Chats
+from bot.app.digests import DigestService
+from bot.app.notices import Notices
+from bot.app.pipeline import Pipeline
+from bot.app.status import Status
+from bot.config import Config
+from bot.deliver.email import SmtpSender
+from bot.deliver.ratelimit import Pacer
+from bot.deliver.telegram import TelegramSender
+from bot.errors import WatchbotError
+from bot.feeds.fetch import HttpFetcher
+from bot.observe import hide
+from bot.store.protocols import Store
+from bot.store.sqlite import SqliteStore
+from bot.telegram.app import TelegramBot, application
+from bot.telegram.digest_commands import COMMANDS as DIGEST_COMMANDS
+from bot.telegram.digest_commands import handlers as digest_handlers
+from bot.times import utcnow
+from bot.watch import RuleBook
+
+log = logging.getLogger("watchbot")
+
+
+@dataclass
+class App:
+    """Everything a command or the service works with, opened from one Config."""
+
+    config: Config
+    store: Store
+    rules: RuleBook
+    clock: Callable[[], datetime]
+    alerts: Alerts
+    pipeline: Pipeline
+    chats: Chats
+    status: Status
+    digests: DigestService | None = None
+    notices: Notices | None = None
+    telegram: TelegramBot | None = None
+
+    @property
+    def channels(self) -> list[Channel]:
+        return self.alerts.channels
+
+
+def open_store(config: Config, *, serve: bool = False) -> Store:
+    """The configured store, migrated; with ``serve`` it refuses a second `watchbot run` on SQLite."""
+    return SqliteStore(config.db_path, exclusive=serve)
+
+
+@contextlib.asynccontextmanager
+async def open_app(config: Config, *, serve: bool = False, offline: bool = False,
+                   clock: Callable[[], datetime] = utcnow, store: Store | None = None, rules: RuleBook | None = None,
+                   pacer: Pacer | None = None, poll_timeout: int = 10) -> AsyncIterator[App]:
+    """Open the store, the rules, the HTTP client, the channels and the use-cases; close them on exit.
+
+    ``offline``: a command that only reads (feeds, digest status) does not contact the Bot API."""
+    rules = rules or RuleBook(config.rules_path)  # before the store: a broken rule folder touches nothing
+    own_store = store is None
+    store = store or open_store(config, serve=serve)
+    try:
+        await store.run(store.feeds.sync, [(f.url, f.name) for f in config.feeds])
+        async with contextlib.AsyncExitStack() as stack:
+            app = await _assemble(config, store, rules, clock, stack, serve=serve, offline=offline, pacer=pacer,
+                                  poll_timeout=poll_timeout)
+            yield app
+    finally:
+        if own_store:
+            store.close()
+
+
+async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callable[[], datetime],
+                    stack: contextlib.AsyncExitStack, *, serve: bool, offline: bool, pacer: Pacer | None,
+                    poll_timeout: int) -> App:
+    chats = Chats(store, clock=clock)
+    status = Status(store)
+    telegram: TelegramBot | None = None
+    sender: TelegramSender | None = None
+    notices: Notices | None = None
+    channels: list[Channel]
+    tg = config.telegram
+    if tg is not None:
+        telegram = TelegramBot(application(tg, pacer), chats=chats, status=status, rules=rules, admins=tg.admins,
+                               clock=clock, poll_timeout=poll_timeout)
+        sender = TelegramSender(telegram.bot)
+        notices = Notices(store, sender, tg.admins, clock=clock)
+        channels = [TelegramChannel(store, sender, chats, clock=clock, concurrency=tg.concurrency)]
+        if not serve and not offline:
+            await _initialize(config, telegram)
+            stack.push_async_callback(telegram.application.shutdown)
+    else:
+        channels = [ConsoleChannel()]
+    alerts = Alerts(store, channels, clock=clock)
+    digests = None
+    if config.email is not None or telegram is not None:
+        digests = DigestService(config, store, clock, smtp=SmtpSender(config.email) if config.email else None,
+                                bot=sender, names=lambda: {w.id: w.name or w.id for w in rules.watchlists})
+        if telegram is not None:
+            telegram.add_handlers(digest_handlers(digests, telegram.commands), DIGEST_COMMANDS)
+    fetcher = await stack.enter_async_context(HttpFetcher(
+        timeout=config.poll.timeout, max_bytes=config.poll.max_bytes,
+        concurrency=config.poll.concurrency, per_host=config.poll.per_host))
+    pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
+                        alerts=alerts, clock=clock, rng=random.Random())
+    return App(config=config, store=store, rules=rules, clock=clock, alerts=alerts, pipeline=pipeline, chats=chats,
+               status=status, digests=digests, notices=notices, telegram=telegram)
+
+
+async def _initialize(config: Config, telegram: TelegramBot) -> None:
+    """Initialize the bot for sending; one readable line, without the token, when the Bot API is not there."""
+    try:
+        await telegram.application.initialize()
+    except Exception as e:  # PTB's InvalidToken, NetworkError, TimedOut
+        raise bot_api_error(config, e) from None
+
+
+def bot_api_error(config: Config, e: BaseException) -> WatchbotError:
+    """A failure to reach the Bot API as one line: where, why, what to check; secrets hidden."""
+    tg = config.telegram
+    reason = hide(str(e) or type(e).__name__, config.secrets())
+    if "connect" in reason.lower() and "attempts failed" in reason.lower():
+        reason = "cannot connect (is the address right and the server up?)"
+    where = hide(tg.api_url, config.secrets()) if tg else "?"
+    return WatchbotError(f"telegram: cannot reach the Bot API at {where}: {reason} "
+                         "(check telegram.token and telegram.api_url)")

@@ -1,0 +1,73 @@
+"""Chats: what a chat follows and how it wants alerts, and chats that move or go. Use-case: the store.
+
+Telegram's handlers (``bot/telegram``) call these; each is one short unit of store work run off
+the event loop. ``migrate`` is the one place a group that became a supergroup moves: its settings,
+subscriptions, pending alerts and digest state move together in one transaction, so nothing is
+lost and its next digest repeats nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.deliver.telegram import CHANNEL
+from bot.store.protocols import Chat, Store, Subscription
+
+log = logging.getLogger("watchbot.telegram")
+
+
+def chat_key(chat_id: int | str) -> str:
+    """A chat's digest-recipient key."""
+    return f"chat:{int(chat_id)}"
+
+
+class Chats:
+    def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def seen(self, chat_id: int, *, type: str, title: str) -> Chat:
+        """Record a chat that talked to the bot (again): a blocked chat that writes is active again."""
+        return await self.store.run(self.store.chats.ensure, chat_id, type=type, title=title, now=self.clock())
+
+    async def get(self, chat_id: int) -> Chat | None:
+        return await self.store.run(self.store.chats.get, chat_id)
+
+    async def subscriptions(self, chat_id: int) -> list[Subscription]:
+        return await self.store.run(self.store.chats.subscriptions, chat_id)
+
+    async def subscribe(self, chat_id: int, watchlist: str, mode: str | None = None) -> Subscription:
+        return await self.store.run(self.store.chats.subscribe, chat_id, watchlist, mode, now=self.clock())
+
+    async def unsubscribe(self, chat_id: int, watchlist: str | None = None) -> int:
+        return await self.store.run(self.store.chats.unsubscribe, chat_id, watchlist)
+
+    async def set_mode(self, chat_id: int, mode: str) -> int:
+        return await self.store.run(self.store.chats.set_mode, chat_id, mode, now=self.clock())
+
+    async def update(self, chat_id: int, **values: object) -> None:
+        """Change settings: tz, quiet_start/quiet_end, paused, digest_at."""
+        await self.store.run(self.store.chats.update, chat_id, now=self.clock(), **values)
+
+    async def deactivate(self, chat_id: int, reason: str) -> None:
+        """The bot was blocked or removed: the chat is unsubscribed from everything and gets nothing."""
+        await self.store.run(self.store.chats.deactivate, chat_id, reason, now=self.clock())
+        log.warning("telegram: chat %s is gone (%s); deactivated and unsubscribed", chat_id, reason)
+
+    async def migrate(self, old: int, new: int) -> None:
+        """A group became a supergroup: everything of the chat moves to the new id, in one transaction."""
+        moved = await self.store.run(self.migrate_now, old, new)
+        log.info("telegram: group %s migrated to %s; %d pending alerts moved", old, new, moved)
+
+    def migrate_now(self, old: int, new: int) -> int:
+        """``migrate``, in the store's thread; returns how many pending alerts moved."""
+        with self.store.transaction():
+            self.store.chats.migrate(old, new, now=self.clock())
+            moved = self.store.outbox.retarget(CHANNEL, str(old), str(new))
+            self.store.digests.rekey(chat_key(old), chat_key(new), target=str(new))
+        return moved
+
+    async def counts(self) -> dict[str, int]:
+        return await self.store.run(self.store.chats.counts)

@@ -1,0 +1,378 @@
+"""`watchbot run`: the long-running service. Does IO (store, network, signals, clock).
+
+One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its clock:
+
+    feeds    every tick (0.1-1 s)   start polls of the due feeds (schedule.PollPlan over next_poll_at),
+                                    at most poll.concurrency in flight; a finished poll starts the next
+    outbox   every second           wake the drainer, which also wakes right after a poll enqueued alerts
+    rules    every 2 s              RuleBook.refresh(); new rule problems are logged and told to admins
+    notices  every 5 s (Telegram)   tell the admins of failing feeds, rule problems, dead letters
+    digest:* cron, in each zone     email and chat digests (the digest part keeps these in step)
+
+Everything is opened by ``bot.app.build.open_app``, as the CLI's parts are. Start-up opens (and
+migrates) the store, refusing a second `watchbot run` on one SQLite store, and puts alerts a
+crash left in 'sending' back before anything runs; shutdown (SIGTERM/SIGINT) stops the
+scheduler, lets polls and sends in flight finish for a few seconds, cancels the rest (a cancelled
+poll writes nothing; unfinished claims go back to 'pending'), closes the store, and returns 0 well
+within 10 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TextIO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app.alerts import DrainReport
+from bot.app.build import bot_api_error, open_app
+from bot.app.metrics import Metrics
+from bot.app.polling import PollPlan, tick_seconds
+from bot.config import Config
+from bot.errors import RuleError, StoreError, WatchbotError
+from bot.observe import HttpEndpoint
+from bot.times import utcnow
+from bot.watch import RuleBook
+
+log = logging.getLogger("watchbot.service")
+
+DRAIN_TICK = 1.0  # seconds between looks at the outbox for retries that came due
+RULES_TICK = 2.0  # seconds between looks at the rule files
+POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancelled poll writes nothing) ...
+SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
+DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
+NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
+
+
+@dataclass
+class _State:
+    """What /healthz reports, updated as the service runs."""
+
+    started: float = field(default_factory=time.monotonic)
+    last_tick: float | None = None
+    last_poll: float | None = None  # time.time() of the last finished poll
+    polls: int = 0
+
+
+class Service:
+    """The parts of one `watchbot run`, wired; ``run()`` until a signal arrives."""
+
+    def __init__(self, config: Config, *, out: TextIO | None = None, json_logs: bool = False) -> None:
+        self.config = config
+        self.out = out or sys.stderr
+        self.json_logs = json_logs
+        self.metrics = Metrics()
+        self.state = _State()
+        self.plan = PollPlan()
+        self.stopping = asyncio.Event()
+        self._drain_wanted = asyncio.Event()
+        self._polls: set[asyncio.Task[None]] = set()
+        self._reported_rule_errors: set[str] = set()
+        self._problems = True  # check once at start
+        self.tick = tick_seconds([f.interval or config.poll.interval for f in config.feeds])
+        self.scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Validate, open, serve until SIGTERM/SIGINT, shut down. Raises WatchbotError on a fatal start."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):  # from here on a signal means a clean stop
+            loop.add_signal_handler(sig, self.stop)
+        try:
+            return await self._open_and_serve()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    async def _open_and_serve(self) -> int:
+        config = self.config
+        rules = RuleBook(config.rules_path)  # before the store: a broken config touches nothing
+        if not rules.watchlists:
+            first = f" ({rules.errors[0]})" if rules.errors else ""
+            raise RuleError(str(config.rules_path), None,
+                            f"no valid watchlist, nothing could match{first}; "
+                            f"run `watchbot rules check {config.rules_path}` and fix the files")
+        self.rules = rules
+        async with open_app(config, serve=True, rules=rules) as app:
+            self.app = app
+            released = await app.store.run(app.store.outbox.release_in_flight)
+            await self._serve(released)
+        return 0
+
+    async def _serve(self, released: int) -> None:
+        http = None
+        if self.config.http_listen:
+            host, port = self.config.http_listen
+            http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text)
+            await http.start()
+        try:
+            self._announce(http)
+            self._report_rules()
+            if released:
+                log.warning("%d alert(s) were being sent when the service last stopped; sending them again",
+                            released)
+            await self._start_bot()
+            await self._plan_all()
+            drainer = asyncio.create_task(self._drain_loop(), name="drainer")
+            await self._add_jobs()
+            self.scheduler.start()
+            self._drain_wanted.set()
+            self._start_due()
+            await self.stopping.wait()
+            log.info("stopping: letting polls and sends in flight finish")
+            await self._shutdown(drainer)
+        finally:
+            if http is not None:
+                await http.stop()
+        log.info("stopped")
+
+    async def _start_bot(self) -> None:
+        if self.app.telegram is None:
+            return
+        try:
+            await self.app.telegram.start()
+        except BaseException as e:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.app.telegram.stop(), timeout=3.0)
+            if isinstance(e, WatchbotError) or not isinstance(e, Exception):
+                raise
+            raise bot_api_error(self.config, e) from None
+
+    def stop(self) -> None:
+        """Ask the service to stop (the signal handler)."""
+        self.stopping.set()
+        self._drain_wanted.set()
+
+    async def _shutdown(self, drainer: asyncio.Task[None]) -> None:
+        """Within 10 s: polls get 3 s, the delivery round 5 s in all, the bot 2 s to stop, the web server 1 s."""
+        began = time.monotonic()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        polls = set(self._polls)
+        if polls:
+            await asyncio.wait(polls, timeout=POLL_GRACE)
+        late = {t for t in polls if not t.done()}
+        if not drainer.done():
+            await asyncio.wait({drainer}, timeout=max(0.0, SEND_GRACE - (time.monotonic() - began)))
+        if not drainer.done():
+            late.add(drainer)
+        for task in late:
+            task.cancel()
+        if late:
+            log.info("cut off %d poll(s) or delivery round(s) still running", len(late))
+            await asyncio.wait(late, timeout=0.5)
+        if self.app.telegram is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.app.telegram.stop(), timeout=2.0)
+        back = await self.app.store.run(self.app.store.outbox.release_in_flight)  # a cut-off round's claims
+        if back:
+            log.warning("%d alert(s) were cut off mid-send and go out at the next start", back)
+
+    def _announce(self, http: HttpEndpoint | None) -> None:
+        """The one line on what the service will do."""
+        c = self.config
+        names = ", ".join(w.id for w in self.rules.watchlists)
+        where = ", ".join(ch.name for ch in self.app.channels)
+        line = (f"watchbot run: polling {len(c.feeds)} feed{'s' * (len(c.feeds) != 1)} with "
+                f"{len(self.rules.watchlists)} watchlist{'s' * (len(self.rules.watchlists) != 1)} ({names}); "
+                f"alerts to {where}")
+        if c.email is not None and self.app.digests is not None:
+            n = len(self.app.digests.email_recipients())
+            line += f"; email digests for {n} recipient{'s' * (n != 1)} via {c.email.host}"
+        if http is not None:
+            line += f"; health and metrics on http://{http.host}:{http.port}"
+        line += f"; store {self.app.store.location}"
+        if getattr(self.app.store, "created", False):  # say so: a store that vanished must not go unnoticed
+            line += " (new and empty: no store was there)"
+        if self.json_logs:
+            log.info("%s", line)
+        else:
+            print(line, file=self.out, flush=True)
+
+    # --- jobs --------------------------------------------------------------------------------------
+
+    async def _add_jobs(self) -> None:
+        s = self.scheduler
+        s.add_job(self._tick_feeds, "interval", seconds=self.tick, id="feeds", name="poll due feeds")
+        s.add_job(self._tick_outbox, "interval", seconds=DRAIN_TICK, id="outbox", name="drain the outbox")
+        s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
+        if self.app.digests is not None:
+            await self.app.digests.install(s)
+            self.app.digests.problem = self.problems
+        if self.app.notices is not None:
+            s.add_job(self._tick_notices, "interval", seconds=NOTICE_TICK, id="notices",
+                      name="tell the admins about problems")
+
+    async def _tick_feeds(self) -> None:
+        self.state.last_tick = time.monotonic()
+        self._start_due()
+
+    async def _tick_outbox(self) -> None:
+        self._drain_wanted.set()
+
+    async def _tick_rules(self) -> None:
+        try:
+            changed = self.rules.refresh()
+        except Exception:  # a reload must never stop the service
+            log.exception("reloading the rules failed; the last good rules stay active")
+            return
+        if changed:
+            log.info("rules reloaded: %d watchlists (%s)", len(self.rules.watchlists),
+                     ", ".join(w.id for w in self.rules.watchlists))
+            self._report_rules()
+
+    def _report_rules(self) -> None:
+        """Log and tell the admins each rule problem once (until it is fixed and comes back)."""
+        current = {str(e) for e in self.rules.errors}
+        for problem in sorted(current - self._reported_rule_errors):
+            log.warning("rule problem: %s", problem)
+            self.problems()  # the admins hear of it on the next notice tick
+        self._reported_rule_errors = current
+        self.metrics.watchlists.set(len(self.rules.watchlists))
+        self.metrics.rule_errors.set(len(current))
+
+    def problems(self) -> None:
+        """Something an admin may need to hear of happened (a failed poll, a dead letter, a rule error)."""
+        self._problems = True
+
+    async def _tick_notices(self) -> None:
+        if not self._problems or self.app.notices is None:
+            return
+        self._problems = False
+        try:
+            sent = await self.app.notices.problems(self.rules.errors)
+        except Exception:  # the notices must never stop the service
+            log.exception("telling the admins about problems failed")
+            self._problems = True
+            return
+        if sent:
+            log.info("told the admins about %d problem(s)", sent)
+
+    # --- polling -----------------------------------------------------------------------------------
+
+    def _interval(self, url: str) -> float:
+        return self.app.pipeline.interval(url)
+
+    async def _plan_all(self) -> None:
+        now = utcnow()
+        configured = set(self.app.pipeline.intervals)
+        for feed in await self.app.store.run(self.app.store.feeds.all):
+            if feed.url in configured:
+                self.plan.set(feed, now)
+        self.metrics.feeds.set(len(self.plan))
+
+    def _start_due(self) -> None:
+        """Start polls of due feeds while slots are free (called by the tick and by each finished poll)."""
+        if self.stopping.is_set():
+            return
+        slots = self.config.poll.concurrency - len(self.plan.in_flight)
+        for url in self.plan.take(utcnow(), slots):
+            task = asyncio.create_task(self._poll(url), name=f"poll {url}")
+            self._polls.add(task)
+            task.add_done_callback(self._polls.discard)
+
+    async def _poll(self, url: str) -> None:
+        store = self.app.store
+        try:
+            feeds = await store.run(store.feeds.get, [url])
+            if not feeds:
+                return
+            result = await self.app.pipeline.poll_feed(feeds[0])
+            self.state.last_poll = time.time()
+            self.metrics.poll(result, self.state.last_poll)
+            self.state.polls += 1
+            if result.alerts:
+                self._drain_wanted.set()
+            if result.error:
+                self.problems()
+            refreshed = await store.run(store.feeds.get, [url])
+            if refreshed:
+                self.plan.set(refreshed[0], utcnow())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug or a store error on one feed must not stop the others
+            log.exception("poll of %s failed unexpectedly; trying again in one interval", url)
+            self.plan.set_due(url, utcnow() + timedelta(seconds=self._interval(url)))
+        finally:
+            self.plan.done(url)
+            self._start_due()
+
+    # --- delivery ----------------------------------------------------------------------------------
+
+    async def _drain_loop(self) -> None:
+        """Drain the outbox whenever asked, one round at a time, until the service stops."""
+        while not self.stopping.is_set():
+            await self._drain_wanted.wait()
+            self._drain_wanted.clear()
+            if self.stopping.is_set():
+                return
+            try:
+                reports = await self.app.alerts.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivering alerts failed; trying again shortly")
+                await asyncio.sleep(DRAIN_TICK)
+                continue
+            self._delivered(reports)
+
+    def _delivered(self, reports: dict[str, DrainReport]) -> None:
+        self.metrics.delivery(reports)
+        for channel, r in reports.items():
+            if r.sent or r.retried or r.dead:
+                log.info("deliver %s sent=%d retry=%d dead=%d", channel, r.sent, r.retried, r.dead)
+            for error in r.errors[:3]:
+                log.warning("deliver %s: %s", channel, error)
+            if r.dead:
+                self.problems()
+            if r.sent + r.retried + r.dead >= DRAIN_LIMIT:
+                self._drain_wanted.set()  # a full round: more may be waiting
+
+    # --- health ------------------------------------------------------------------------------------
+
+    async def health(self) -> tuple[bool, dict[str, Any]]:
+        """Scheduler alive, store writable, no feed long overdue; with the last poll's age.
+
+        The last poll's age is reported but does not decide: with long intervals or feeds backing
+        off for hours, a quiet poller is healthy. A feed due long ago and still not polled is not.
+        """
+        mono = time.monotonic()
+        alive_for = mono - (self.state.last_tick or self.state.started)
+        scheduler_ok = self.scheduler.running and alive_for < max(10.0, 10 * self.tick)
+        store = self.app.store
+        try:
+            store_problem = await asyncio.wait_for(store.run(store.check), timeout=2.0)
+        except (TimeoutError, StoreError) as e:
+            store_problem = f"not answering: {e or 'busy for more than 2 s'}"
+        store_ok = store_problem is None
+        grace = timedelta(seconds=2 * self.config.poll.timeout + 60)
+        overdue = self.plan.overdue(utcnow(), grace)
+        details: dict[str, Any] = {
+            "scheduler": "ok" if scheduler_ok else "stalled",
+            "store": "ok" if store_ok else store_problem,
+            "last_poll_age_s": None if self.state.last_poll is None else round(time.time() - self.state.last_poll, 1),
+            "polls": self.state.polls,
+            "feeds": len(self.plan),
+            "in_flight": len(self.plan.in_flight),
+            "overdue_feeds": overdue,
+            "outbox": await store.run(store.outbox.counts) if store_ok else {},
+        }
+        return scheduler_ok and store_ok and overdue == 0, details
+
+    async def metrics_text(self) -> bytes:
+        self.metrics.outbox_depth(await self.app.store.run(self.app.store.outbox.counts))
+        return self.metrics.text()
+
+
+async def run_service(config: Config, *, json_logs: bool = False) -> int:
+    """Run the service until a signal stops it; 0 on a clean stop."""
+    return await Service(config, json_logs=json_logs).run()

@@ -1,0 +1,73 @@
+"""Alerts as Telegram HTML messages. Pure: values in, strings out.
+
+Every piece of feed text is escaped (``bot.markup.esc``) and only the tags
+Telegram's HTML parse mode knows are used (<b>, <i>, <a href>). Telegram limits a message to 4,096
+characters of *rendered* text counted in UTF-16 code units, so pieces are cut in plain text
+before escaping (an entity is never split) and lengths are measured the way Telegram measures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.markup import cut, esc, rendered_len, safe_link, strip_tags
+from bot.model import Alert
+from bot.times import zone
+
+MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the rendered text
+MAX_TITLE = 300
+MAX_LEDE = 400
+MAX_SOURCE = 120
+MAX_TERMS = 200
+
+
+def when(published: datetime | None, tz_name: str) -> str:
+    """'2024-03-27 23:45 (Asia/Shanghai)': the local time with the zone named explicitly."""
+    if published is None:
+        return "time unknown"
+    tz = zone(tz_name)
+    return f"{published.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+
+
+def format_alert(alert: Alert, tz_name: str = "UTC") -> str:
+    """One alert: watchlists, bold linked title, source and time, lede excerpt, matched terms."""
+    title = esc(cut(alert.title, MAX_TITLE) or "(untitled)")
+    link = safe_link(alert.link)
+    heading = f'<b><a href="{esc(link)}">{title}</a></b>' if link else f"<b>{title}</b>"
+    source = cut(alert.source, MAX_SOURCE)
+    if alert.also_in:
+        source += " · also in " + cut(", ".join(alert.also_in), MAX_SOURCE)
+    lines = [
+        "🔔 " + esc(cut(", ".join(alert.watchlists), MAX_SOURCE)),
+        heading,
+        f"{esc(source)} · {esc(when(alert.published, tz_name))}",
+    ]
+    if alert.lede.strip():
+        lines.append(esc(cut(alert.lede, MAX_LEDE)))
+    terms = alert.terms()
+    if terms:
+        lines.append("<i>Matched:</i> " + esc(cut(", ".join(terms), MAX_TERMS)))
+    return "\n".join(lines)
+
+
+def pages(lines: Sequence[str], limit: int = MAX_MESSAGE - 196) -> list[str]:
+    """HTML lines grouped into messages under ``limit`` rendered units, never cut inside a tag or
+    an entity; a single line over the limit loses its markup and is cut as plain text."""
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        length = rendered_len(line)
+        if length > limit:
+            line = esc(cut(strip_tags(line), limit))
+            length = rendered_len(line)
+        if current and size + 1 + length > limit:
+            out.append("\n".join(current))
+            current, size = [], 0
+        size += (1 if current else 0) + length
+        current.append(line)
+    if current:
+        out.append("\n".join(current))
+    return out
+

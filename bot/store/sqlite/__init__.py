@@ -1,0 +1,188 @@
+"""The Store on one SQLite file in WAL mode. IO: the database file (and a lock file for `run`).
+
+All SQL of watchbot on SQLite lives in this package, one module per aggregate. Migrations are the
+numbered .sql files in ``migrations/``, applied in order inside one transaction each and recorded
+in ``PRAGMA user_version``; a round-1 database migrates in place.
+
+Use-cases on the event loop call ``await store.run(fn, ...)``: the work runs in the store's own
+single worker thread, so a slow disk or a write lock held by another process never stalls the
+loop, and calls are serialized as SQLite wants. The CLI and tests may call the aggregates directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import functools
+import logging
+import os
+import sqlite3
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.errors import StoreError
+from bot.store.sqlite._db import Transaction
+from bot.store.sqlite.chats import SqliteChats
+from bot.store.sqlite.digests import SqliteDigests
+from bot.store.sqlite.feeds import SqliteFeeds
+from bot.store.sqlite.items import SqliteItems
+from bot.store.sqlite.notices import SqliteNotices
+from bot.store.sqlite.outbox import SqliteOutbox
+
+T = TypeVar("T")
+log = logging.getLogger("watchbot.store")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration, in order."""
+    folder = resources.files("bot.store.sqlite") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class SqliteStore:
+    """The Store on one SQLite file. ``exclusive=True`` (``watchbot run``) refuses a second holder."""
+
+    def __init__(self, path: Path | str, *, exclusive: bool = False) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.location = str(path)
+        self.created = False
+        self._lock_fd: int | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self._inode: int | None = None
+        try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.created = not self.path.exists()
+                if exclusive:
+                    self._lock()
+            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.migrate()
+        except sqlite3.Error as e:
+            self._unlock()
+            raise StoreError(f"cannot open the store at {path}: {e} (check the folder exists and is writable)") from e
+        except OSError as e:
+            self._unlock()
+            raise StoreError(f"cannot open the store at {path}: {e.strerror or e} "
+                             "(check the folder exists and is writable)") from e
+        if self.path is not None:
+            self._inode = self.path.stat().st_ino
+        self.feeds = SqliteFeeds(self.db)
+        self.items = SqliteItems(self.db)
+        self.outbox = SqliteOutbox(self.db)
+        self.chats = SqliteChats(self.db, self.transaction)
+        self.digests = SqliteDigests(self.db, self.transaction)
+        self.notices = SqliteNotices(self.db)
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply the migrations this database has not seen; return the schema version."""
+        current = self.db.execute("PRAGMA user_version").fetchone()[0]
+        known = migrations()
+        newest = known[-1][0] if known else 0
+        if current > newest:
+            raise StoreError(f"the store at {self.location} has schema version {current}, newer than this "
+                             f"watchbot knows ({newest}): upgrade watchbot")
+        for version, name, sql in known:
+            if version <= current:
+                continue
+            try:
+                self.db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+            except sqlite3.Error as e:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise StoreError(f"migration {name} failed: {e}") from e
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def transaction(self) -> Transaction:
+        return Transaction(self.db)
+
+    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
+        """Run ``fn(*args, **kwargs)`` in the store's worker thread; SQLite errors become StoreError."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        call = functools.partial(self._guarded, fn, *args, **kwargs)
+        return asyncio.get_running_loop().run_in_executor(self._worker, call)
+
+    def _guarded(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.Error as e:
+            raise StoreError(f"store {self.location}: {e}") from e
+
+    def check(self) -> str | None:
+        """None when the store is usable; else what is wrong (the file was deleted, it is not writable)."""
+        if self.path is not None:
+            try:
+                inode = self.path.stat().st_ino
+            except OSError:
+                return f"the store file {self.location} was deleted: alerts cannot be kept; restore it and restart"
+            if inode != self._inode:
+                return f"the store file {self.location} was replaced while running: restart watchbot"
+        try:
+            with self.transaction():
+                self.db.execute("PRAGMA user_version = " + str(self.schema_version))
+        except sqlite3.Error as e:
+            return f"the store {self.location} is not writable: {e}"
+        return None
+
+    def writable(self) -> bool:
+        return self.check() is None
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+        self._unlock()
+
+    # --- one `watchbot run` per store --------------------------------------------------------------
+
+    def _lock(self) -> None:
+        assert self.path is not None
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise StoreError(f"another `watchbot run` (pid {holder}) is using the store {self.location}: "
+                             "stop it first, or move to PostgreSQL to run several") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:
+    """Open (creating and migrating as needed) the SQLite store at ``path``."""
+    return SqliteStore(path, exclusive=exclusive)
+
+
+__all__ = ["SqliteStore", "migrations", "open_store"]

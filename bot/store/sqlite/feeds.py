@@ -1,0 +1,70 @@
+"""Feeds and their fetch state on SQLite. IO: SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from bot.store.protocols import FeedState
+from bot.store.sqlite._db import Transaction, dt, iso, marks
+
+
+class SqliteFeeds:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def sync(self, feeds: Iterable[tuple[str, str]]) -> None:
+        """Make sure each configured (url, name) has a row; names follow the config."""
+        with Transaction(self.db):
+            for url, name in feeds:
+                self.db.execute(
+                    "INSERT INTO feeds (url, name) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET name = excluded.name",
+                    (url, name),
+                )
+
+    def all(self) -> list[FeedState]:
+        return [_feed(r) for r in self.db.execute("SELECT * FROM feeds ORDER BY url")]
+
+    def get(self, urls: Sequence[str]) -> list[FeedState]:
+        if not urls:
+            return []
+        rows = self.db.execute(f"SELECT * FROM feeds WHERE url IN ({marks(urls)}) ORDER BY url", list(urls))
+        return [_feed(r) for r in rows]
+
+    def record_fetch(self, url: str, *, now: datetime, status: int | None, etag: str | None,
+                     last_modified: str | None, title: str | None, next_poll_at: datetime) -> None:
+        """A successful poll (200 or 304): keep validators, clear the failure streak."""
+        self.db.execute(
+            """UPDATE feeds SET last_status = ?, last_polled_at = ?, last_success_at = ?,
+                   etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),
+                   title = COALESCE(?, title), consecutive_failures = 0, failure_notified = 0,
+                   next_poll_at = ? WHERE url = ?""",
+            (status, iso(now), iso(now), etag, last_modified, title or None, iso(next_poll_at), url),
+        )
+
+    def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
+                       next_poll_at: datetime) -> int:
+        """A failed poll; returns the failure streak."""
+        with Transaction(self.db):
+            self.db.execute(
+                """UPDATE feeds SET last_status = ?, last_polled_at = ?, last_error = ?, last_error_at = ?,
+                       consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE url = ?""",
+                (status, iso(now), error, iso(now), iso(next_poll_at), url),
+            )
+            row = self.db.execute("SELECT consecutive_failures FROM feeds WHERE url = ?", (url,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def mark_failure_notified(self, url: str) -> None:
+        self.db.execute("UPDATE feeds SET failure_notified = 1 WHERE url = ?", (url,))
+
+
+def _feed(r: sqlite3.Row) -> FeedState:
+    return FeedState(
+        url=r["url"], name=r["name"], title=r["title"], etag=r["etag"], last_modified=r["last_modified"],
+        last_status=r["last_status"], last_polled_at=dt(r["last_polled_at"]),
+        last_success_at=dt(r["last_success_at"]), last_error=r["last_error"],
+        last_error_at=dt(r["last_error_at"]), consecutive_failures=r["consecutive_failures"],
+        next_poll_at=dt(r["next_poll_at"]), items_total=r["items_total"],
+        failure_notified=bool(r["failure_notified"]),
+    )

@@ -1,0 +1,117 @@
+"""The Telegram front door: the bot's Application, its handlers and its lifecycle. IO: Bot API.
+
+The lifecycle is explicit, as python-telegram-bot's examples draw it:
+
+    start: initialize | setMyCommands | start | updater.start_polling
+    stop:  updater.stop | stop | shutdown
+
+Handlers call use-cases (``bot.app``); sending alerts, digests and notices is the senders' job
+through the same ``Bot`` (``.bot``), whose every request except getUpdates goes through our
+``Pacer`` (Telegram's limits with a margin).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from telegram import Bot, BotCommand, ChatMember, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app.chats import Chats
+from bot.app.status import Status
+from bot.config import TelegramConfig
+from bot.deliver.ratelimit import Pacer
+from bot.telegram.admin import Admin
+from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
+from bot.watch import RuleBook
+
+log = logging.getLogger("watchbot.telegram")
+
+
+def application(tg: TelegramConfig, pacer: Pacer | None = None) -> Application:
+    """PTB's Application pointed at ``telegram.api_url`` (a self-hosted Bot API server or a test double)."""
+    api = tg.api_url.rstrip("/")
+    return (ApplicationBuilder().token(tg.token).base_url(api + "/bot").base_file_url(api + "/file/bot")
+            .rate_limiter(pacer or Pacer()).job_queue(None).build())
+
+
+class TelegramBot:
+    """Commands in: every handler of the bot, and its start and stop."""
+
+    def __init__(self, app: Application, *, chats: Chats, status: Status, rules: RuleBook, admins: Sequence[int],
+                 clock: Callable[[], datetime], poll_timeout: int = 10) -> None:
+        self.application = app
+        self.chats = chats
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        self.extra_help: list[tuple[str, str]] = []
+        self.commands = Commands(chats=chats, rules=rules, clock=clock, extra_help=self.extra_help)
+        self.admin = Admin(chats=chats, status=status, rules=rules, admins=admins, clock=clock)
+        self._extra: list[BaseHandler] = []
+        self._started = False
+
+    @property
+    def bot(self) -> Bot:
+        return self.application.bot
+
+    def add_handlers(self, handlers: Sequence[BaseHandler], commands: Sequence[tuple[str, str]] = ()) -> None:
+        """More handlers (e.g. /digest, /digest_at) and their menu entries; call before start()."""
+        if self._started:
+            raise RuntimeError("add_handlers() must be called before start()")
+        self._extra.extend(handlers)
+        self.extra_help.extend(commands)
+
+    async def start(self) -> None:
+        """initialize | setMyCommands | start | start_polling."""
+        app = self.application
+        app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *self._extra,
+                          ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER),
+                          MessageHandler(filters.StatusUpdate.MIGRATE, self._migrated)])
+        app.add_error_handler(self._on_error)
+        self._started = True
+        await app.initialize()
+        menu = [*COMMANDS, *self.extra_help, *ADMIN_COMMANDS]
+        await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in menu])
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES)
+        log.info("telegram: polling for updates as @%s", app.bot.username)
+
+    async def stop(self) -> None:
+        """updater.stop | stop | shutdown (each only if it ran)."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def _membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was removed from (or blocked in) a chat: it gets nothing more; added: it is known."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat, status = change.chat, change.new_chat_member.status
+        await self.chats.seen(chat.id, type=chat.type, title=chat.title or chat.full_name or "")
+        if status in (ChatMember.LEFT, ChatMember.BANNED):
+            await self.chats.deactivate(chat.id, f"the bot was removed ({status})")
+
+    async def _migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: its settings, subscriptions, pending alerts and digest state follow."""
+        message = update.effective_message
+        if message is None or not message.migrate_to_chat_id:
+            return
+        await self.chats.migrate(message.chat.id, message.migrate_to_chat_id)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: handling an update failed: %s", context.error, exc_info=context.error)

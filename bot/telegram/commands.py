@@ -1,0 +1,330 @@
+"""Chat commands: one small handler per command, in python-telegram-bot's style. Front door: replies.
+
+Every handler records the chat it heard from, checks who may change what (in groups only the
+group's administrators, asked of the Bot API), calls one use-case (``bot.app.chats``) and replies. Unknown watchlists
+and bad arguments are answered with the valid choices. Admin commands live in `admin.py`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.app.chats import Chats
+from bot.markup import esc, rendered_len
+from bot.render.telegram import MAX_MESSAGE, pages
+from bot.store.protocols import MODES, Chat
+from bot.times import all_zones, parse_hhmm, valid_zone, zone
+from bot.watch import RuleBook, Watchlist
+
+Context = ContextTypes.DEFAULT_TYPE
+
+COMMANDS: list[tuple[str, str]] = [
+    ("start", "what this bot does"),
+    ("help", "every command"),
+    ("watchlists", "the watchlists, with buttons to subscribe"),
+    ("subscribe", "ID [instant|digest]: follow a watchlist"),
+    ("unsubscribe", "ID|all: stop following"),
+    ("list", "this chat's subscriptions and settings"),
+    ("mode", "instant|digest: how this chat gets alerts"),
+    ("tz", "ZONE: time zone, e.g. Asia/Shanghai"),
+    ("quiet", "HH:MM-HH:MM|off: hold alerts during these hours"),
+    ("pause", "stop alerts until /resume"),
+    ("resume", "alerts again"),
+    ("test", "TEXT: which watchlists would match this title"),
+]
+ADMIN_COMMANDS: list[tuple[str, str]] = [
+    ("feeds", "admins: feed health"),
+    ("reload", "admins: reload the watchlists"),
+    ("stats", "admins: delivery and feed counts"),
+]
+TEST_MAX = 500  # characters of /test text matched: a title is never longer
+TZ_EXAMPLES = "UTC, Europe/Amsterdam, Asia/Shanghai, Asia/Taipei, America/New_York"
+
+
+class Commands:
+    """The chat commands of one bot, sharing the chat store, the rules and the clock."""
+
+    def __init__(self, *, chats: Chats, rules: RuleBook, clock: Callable[[], datetime],
+                 extra_help: list[tuple[str, str]] | None = None) -> None:
+        self.chats = chats
+        self.rules = rules
+        self.clock = clock
+        self.extra_help = extra_help if extra_help is not None else []
+
+    def handlers(self) -> list[BaseHandler]:
+        named = {
+            "start": self.start, "help": self.help, "watchlists": self.watchlists, "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe, "list": self.list_subscriptions, "mode": self.mode, "tz": self.tz,
+            "quiet": self.quiet, "pause": self.pause, "resume": self.resume, "test": self.test,
+        }
+        return [*(CommandHandler(name, fn) for name, fn in named.items()),
+                CallbackQueryHandler(self.button, pattern=r"^(sub|unsub):")]
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    async def chat(self, update: Update) -> Chat:
+        """The chat of this update, recorded (again) in the store."""
+        tg = update.effective_chat
+        assert tg is not None
+        title = tg.title or tg.full_name or tg.username or ""
+        return await self.chats.seen(tg.id, type=tg.type, title=title)
+
+    async def may_change(self, update: Update, context: Context, chat: Chat) -> bool:
+        """Private chats change themselves; in groups only administrators may (asked of the Bot API)."""
+        if not chat.is_group:
+            return True
+        message = update.effective_message
+        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.chat_id:
+            return True  # an anonymous administrator writes as the group itself
+        user: User | None = update.effective_user
+        if user is None:
+            return False
+        member = await context.bot.get_chat_member(chat.chat_id, user.id)
+        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+    async def refuse_unless_allowed(self, update: Update, context: Context, chat: Chat) -> bool:
+        """True (after replying) when the sender may not change this group's settings."""
+        if await self.may_change(update, context, chat):
+            return False
+        await reply(update, "Only this group's administrators can change its subscriptions and settings.")
+        return True
+
+    def known(self) -> dict[str, Watchlist]:
+        return {w.id: w for w in self.rules.watchlists}
+
+    def choices(self) -> str:
+        return ", ".join(sorted(self.known())) or "(no watchlists are loaded)"
+
+    # --- commands ----------------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context) -> None:
+        """Greets and says how to begin."""
+        await self.chat(update)
+        await reply(update, "Hello! I send alerts on news matching watchlists.\n"
+                            "See them with /watchlists and tap one to subscribe; /help lists every command.")
+
+    async def help(self, update: Update, context: Context) -> None:
+        """Lists every command."""
+        await self.chat(update)
+        lines = [f"/{name} {esc(text)}" for name, text in [*COMMANDS, *self.extra_help]]
+        lines.append("Admins: " + ", ".join(f"/{name}" for name, _ in ADMIN_COMMANDS))
+        await reply(update, "\n".join(lines))
+
+    async def watchlists(self, update: Update, context: Context) -> None:
+        """The watchlists, with one button each to subscribe or unsubscribe."""
+        chat = await self.chat(update)
+        text, markup = await self.listing(chat)
+        await reply(update, text, markup)
+
+    async def listing(self, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
+        known = self.known()
+        if not known:
+            return "No watchlists are loaded.", None
+        followed = {s.watchlist: s.mode for s in await self.chats.subscriptions(chat.chat_id)}
+        full, short, buttons = [], [], []
+        for wl_id, wl in sorted(known.items()):
+            mark = f" ✅ {followed[wl_id]}" if wl_id in followed else ""
+            about = f": {esc(wl.description[:150])}" if wl.description else ""
+            full.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
+            short.append(f"• <b>{esc(wl_id)}</b>{mark}")
+            action, label = ("unsub", f"✅ {wl_id}") if wl_id in followed else ("sub", f"➕ {wl_id}")
+            buttons.append([InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])])
+        heading = "<b>Watchlists</b> (tap to subscribe or unsubscribe)"
+        text = "\n".join([heading, *full])
+        if rendered_len(text) > MAX_MESSAGE - 96:  # many watchlists: ids only, in one message
+            text = "\n".join([heading, *short])
+        return pages([text])[0], InlineKeyboardMarkup(buttons)
+
+    async def button(self, update: Update, context: Context) -> None:
+        """A tap on a /watchlists button: (un)subscribe, answer the tap, redraw the list."""
+        query = update.callback_query
+        if query is None or not query.data:
+            return
+        if update.effective_chat is None:  # a button on an inline message: no chat to change
+            await query.answer("Open /watchlists in a chat with the bot to subscribe.", show_alert=True)
+            return
+        chat = await self.chat(update)
+        if not await self.may_change(update, context, chat):
+            await query.answer("Only this group's administrators can change its subscriptions.", show_alert=True)
+            return
+        action, _, wl_id = query.data.partition(":")
+        if wl_id not in self.known():
+            await query.answer(f"Unknown watchlist {wl_id}; it may have been removed.", show_alert=True)
+        elif action == "sub":
+            sub = await self.chats.subscribe(chat.chat_id, wl_id)
+            await query.answer(f"Subscribed to {wl_id} ({sub.mode}).")
+        else:
+            await self.chats.unsubscribe(chat.chat_id, wl_id)
+            await query.answer(f"Unsubscribed from {wl_id}.")
+        text, markup = await self.listing(chat)
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except BadRequest as e:
+            if "not modified" not in e.message.lower():
+                raise
+
+    async def subscribe(self, update: Update, context: Context) -> None:
+        """/subscribe ID [instant|digest]"""
+        chat = await self.chat(update)
+        args = context.args or []
+        if not args or len(args) > 2:
+            await reply(update, f"Usage: /subscribe ID [instant|digest]\nWatchlists: {esc(self.choices())}")
+            return
+        wl_id, mode = args[0], (args[1].lower() if len(args) > 1 else None)
+        if wl_id not in self.known():
+            await reply(update, f"Unknown watchlist {esc(wl_id)!r}. Choose one of: {esc(self.choices())}")
+            return
+        if mode is not None and mode not in MODES:
+            await reply(update, f"Unknown mode {esc(mode)!r}: use instant or digest.")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        sub = await self.chats.subscribe(chat.chat_id, wl_id, mode)
+        how = "alerts as they come" if sub.mode == "instant" else "in the daily digest"
+        await reply(update, f"Subscribed to <b>{esc(wl_id)}</b>: {how}.")
+
+    async def unsubscribe(self, update: Update, context: Context) -> None:
+        """/unsubscribe ID|all"""
+        chat = await self.chat(update)
+        args = context.args or []
+        followed = [s.watchlist for s in await self.chats.subscriptions(chat.chat_id)]
+        if len(args) != 1:
+            await reply(update, "Usage: /unsubscribe ID|all\nThis chat follows: "
+                                f"{esc(', '.join(followed) or 'nothing')}")
+            return
+        target = args[0]
+        if target != "all" and target not in followed:
+            await reply(update, f"This chat does not follow {esc(target)!r}. It follows: "
+                                f"{esc(', '.join(followed) or 'nothing')} (or use /unsubscribe all).")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        removed = await self.chats.unsubscribe(chat.chat_id, None if target == "all" else target)
+        await reply(update, f"Unsubscribed from {removed} watchlist{'s' * (removed != 1)}.")
+
+    async def list_subscriptions(self, update: Update, context: Context) -> None:
+        """This chat's subscriptions and settings."""
+        chat = await self.chat(update)
+        subs = await self.chats.subscriptions(chat.chat_id)
+        lines = ["<b>Subscriptions</b>"]
+        lines += [f"• {esc(s.watchlist)} ({s.mode})" for s in subs] or ["none yet: see /watchlists"]
+        quiet = f"{chat.quiet_start}-{chat.quiet_end}" if chat.quiet else "off"
+        lines += ["", f"Mode for new subscriptions: {chat.mode}", f"Time zone: {esc(chat.tz)}",
+                  f"Quiet hours: {quiet}", f"Alerts: {'paused' if chat.paused else 'on'}"]
+        await reply(update, "\n".join(lines))
+
+    async def mode(self, update: Update, context: Context) -> None:
+        """/mode instant|digest: the chat's default and all its subscriptions."""
+        chat = await self.chat(update)
+        args = [a.lower() for a in context.args or []]
+        if len(args) != 1 or args[0] not in MODES:
+            await reply(update, f"Usage: /mode instant|digest (now: {chat.mode})")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        changed = await self.chats.set_mode(chat.chat_id, args[0])
+        await reply(update, f"Mode set to {args[0]}; {changed} subscription{'s' * (changed != 1)} changed.")
+
+    async def tz(self, update: Update, context: Context) -> None:
+        """/tz ZONE, an IANA time zone name."""
+        chat = await self.chat(update)
+        args = context.args or []
+        if len(args) != 1:
+            await reply(update, f"Usage: /tz ZONE (now: {esc(chat.tz)}), for example {TZ_EXAMPLES}")
+            return
+        name = valid_zone(args[0])
+        if name is None:
+            close = difflib.get_close_matches(args[0], all_zones(), n=3)
+            hint = f"Did you mean {', '.join(close)}? " if close else ""
+            await reply(update, f"Unknown time zone {esc(args[0])!r}. {esc(hint)}Use an IANA name such as "
+                                f"{TZ_EXAMPLES}.")
+            return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        await self.chats.update(chat.chat_id, tz=name)
+        local = self.clock().astimezone(zone(name))
+        await reply(update, f"Time zone set to {esc(name)} (it is {local:%H:%M} there).")
+
+    async def quiet(self, update: Update, context: Context) -> None:
+        """/quiet HH:MM-HH:MM|off: alerts are held during these hours (in the chat's zone)."""
+        chat = await self.chat(update)
+        args = context.args or []
+        usage = f"Usage: /quiet HH:MM-HH:MM or /quiet off, e.g. /quiet 22:00-07:00 (times in {esc(chat.tz)})"
+        if len(args) != 1:
+            await reply(update, usage)
+            return
+        window = None
+        if args[0].lower() != "off":
+            window = parse_window(args[0])
+            if window is None:
+                await reply(update, usage)
+                return
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        await self.chats.update(chat.chat_id, quiet_start=window[0] if window else None,
+                                quiet_end=window[1] if window else None)
+        if window is None:
+            await reply(update, "Quiet hours off.")
+        else:
+            await reply(update, f"Quiet hours {window[0]}-{window[1]} ({esc(chat.tz)}): "
+                                "alerts are held and arrive when they end.")
+
+    async def pause(self, update: Update, context: Context) -> None:
+        """/pause: no alerts until /resume."""
+        chat = await self.chat(update)
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        await self.chats.update(chat.chat_id, paused=True)
+        await reply(update, "Alerts paused. /resume to get them again.")
+
+    async def resume(self, update: Update, context: Context) -> None:
+        """/resume after /pause."""
+        chat = await self.chat(update)
+        if await self.refuse_unless_allowed(update, context, chat):
+            return
+        await self.chats.update(chat.chat_id, paused=False)
+        await reply(update, "Alerts resumed.")
+
+    async def test(self, update: Update, context: Context) -> None:
+        """/test TEXT: run the watchlists on TEXT (as a title) and explain."""
+        await self.chat(update)
+        text = " ".join(context.args or []).strip()[:TEST_MAX]
+        if not text:
+            await reply(update, "Usage: /test TEXT, e.g. /test ASML wins an EUV order")
+            return
+        matches = self.rules.matcher.match({"title": text, "lede": ""})
+        if not matches:
+            await reply(update, f"No watchlist matches {esc(text)!r}.")
+            return
+        lines = []
+        for m in matches:
+            lines.append(f"<b>{esc(m.watchlist)}</b> (score {m.score:.0f})")
+            lines += [f"  • {esc(h.pattern)} hit {esc(h.text)!r} in {h.field} at {h.span[0]}-{h.span[1]}"
+                      f" (score {h.score:.0f})" for h in m.hits]
+        await reply(update, pages(lines)[0])
+
+
+def parse_window(text: str) -> tuple[str, str] | None:
+    """'22:00-07:00' -> ('22:00', '07:00'); None when malformed or empty."""
+    start, sep, end = text.partition("-")
+    try:
+        a, b = parse_hhmm(start), parse_hhmm(end)
+    except ValueError:
+        return None
+    if not sep or a == b:
+        return None
+    return f"{a:%H:%M}", f"{b:%H:%M}"
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                             link_preview_options=LinkPreviewOptions(is_disabled=True))

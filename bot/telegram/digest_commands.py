@@ -1,0 +1,68 @@
+"""/digest and /digest_at: a chat's digest on demand and its daily time. Front door: replies.
+
+The digest use-case (``bot.app.digests.DigestService``) builds, pages and sends; these handlers
+parse, check who may change the group's settings, and answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+
+from bot.markup import esc
+from bot.times import hhmm
+
+if TYPE_CHECKING:
+    from bot.telegram.commands import Commands
+
+COMMANDS = [("digest", "send this chat's pending digest now"),
+            ("digest_at", "HH:MM: when the daily digest comes (in your /tz)")]
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class DigestCommands(Protocol):
+    """What the handlers need of the digest use-case."""
+
+    clock: Callable[[], datetime]
+
+    async def send_chat_digest(self, chat_id: int, now: datetime, *, manual: bool = False) -> Any: ...
+
+    async def chat_digest_at(self, chat_id: int) -> str: ...
+
+    async def set_chat_digest_at(self, chat_id: int, at: str | None) -> None: ...
+
+
+def handlers(service: DigestCommands, commands: Commands) -> list[BaseHandler]:
+    """/digest and /digest_at, for TelegramBot.add_handlers(handlers(...), COMMANDS)."""
+    from bot.telegram.commands import reply
+
+    async def digest(update: Update, context: Context) -> None:
+        """/digest: send this chat's pending digest now."""
+        chat = await commands.chat(update)
+        report = await service.send_chat_digest(chat.chat_id, service.clock(), manual=True)
+        if getattr(report, "nothing", None):
+            await reply(update, "Nothing pending: no new stories on your digest watchlists since the last digest. "
+                                "Switch a watchlist to digest mode with /subscribe ID digest or /mode digest.")
+        elif getattr(report, "errors", None):
+            await reply(update, "The digest could not be sent: " + esc(report.errors[0]) + ". It stays pending.")
+
+    async def digest_at(update: Update, context: Context) -> None:
+        """/digest_at HH:MM: when this chat's daily digest comes, in its /tz zone."""
+        chat = await commands.chat(update)
+        args = context.args or []
+        at = hhmm(args[0]) if len(args) == 1 else None
+        if at is None:
+            await reply(update, f"Usage: /digest_at HH:MM, e.g. /digest_at 07:30 (now: "
+                                f"{esc(await service.chat_digest_at(chat.chat_id))} {esc(chat.tz)}).")
+            return
+        if await commands.refuse_unless_allowed(update, context, chat):
+            return
+        await service.set_chat_digest_at(chat.chat_id, at)
+        await reply(update, f"Daily digest at {at} ({esc(chat.tz)}; change the zone with /tz).")
+
+    return [CommandHandler("digest", digest), CommandHandler("digest_at", digest_at)]

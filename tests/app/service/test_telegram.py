@@ -1,0 +1,164 @@
+"""The real service with Telegram (the Bot API double) and email (aiosmtpd): subscribe, alert, dedupe,
+admin notices, `watchbot digest --send`, and kill -9 in the middle of sending."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from tests.app.service.conftest import Workdir
+from tests.app.service.proc import REPO
+from tests.doubles.feedserver import FeedServer, rss
+
+pytest.importorskip("bot.deliver.telegram.app", reason="the Telegram part is not in this build")
+
+from tests.doubles.botapi import BotApiDouble  # noqa: E402
+from tests.doubles.smtp import SmtpServer  # noqa: E402
+
+ADMIN = 9001
+CHAT = 5001
+EUV = ("ASML ships its newest EUV machine", "https://news.example/euv")
+EUV_TRACKED = ("ASML ships its newest EUV machine", "https://NEWS.example/euv?utm_source=rss&fbclid=x#top")
+SENTINEL = ("Semiconductor sentinel story", "https://other.example/sentinel")
+WEATHER = ("Sunny weekend ahead", "https://other.example/weather")
+LEDE = "The lede of the story."
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiDouble]:
+    with BotApiDouble() as double:
+        yield double
+
+
+def telegram_config(api: BotApiDouble, smtp: SmtpServer | None = None) -> str:
+    text = f'[telegram]\ntoken = "{api.token}"\napi_url = "{api.url}"\nadmins = [{ADMIN}]\n'
+    if smtp is not None:
+        text += (f'[email]\nhost = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\n'
+                 'from = "Watchbot <alerts@example.com>"\n'
+                 '[[email.digests]]\nto = ["analyst@example.com"]\nat = "08:00"\ntimezone = "Asia/Shanghai"\n')
+    return text
+
+
+def texts(api: BotApiDouble, chat_id: int) -> list[str]:
+    return [m.text for m in api.sent_messages(chat_id)]
+
+
+def test_subscribe_alert_dedupe_digest_and_stop(work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
+    a = feeds.feed("/a.xml", rss([WEATHER], title="Alpha"))
+    b = feeds.feed("/b.xml", rss([WEATHER], title="Beta"))
+    broken = feeds.status("/broken.xml", 500)
+    (work.rules / "typo.yaml").write_text("id: typo\nany: [gallium]\nfuzy: 80\n", encoding="utf-8")
+    with SmtpServer() as smtp:
+        config = work.config([(a, "Alpha"), (b, "Beta"), (broken, "Broken")], extra=telegram_config(api, smtp))
+        with work.service() as svc:
+            svc.wait_for(lambda: "telegram: polling for updates" in svc.stderr_text(), "the bot polling")
+            assert "alerts to telegram; email digests for 1 recipient" in svc.stderr_text().splitlines()[0]
+
+            api.user_sends(CHAT, CHAT, "/subscribe asml")
+            svc.wait_for(lambda: texts(api, CHAT), "the /subscribe reply")
+            api.user_sends(CHAT, CHAT, "/digest")  # the digest part's handlers are wired in
+            svc.wait_for(lambda: any("Nothing pending" in t for t in texts(api, CHAT)), "the /digest reply")
+
+            feeds.update("/a.xml", rss([WEATHER, EUV], title="Alpha", description=LEDE))
+            svc.wait_for(lambda: any(EUV[0] in t for t in texts(api, CHAT)), "the alert in the chat")
+
+            # The same story with tracking parameters in another feed is not sent again.
+            api.user_sends(CHAT, CHAT, "/subscribe chips")
+            feeds.update("/b.xml", rss([WEATHER, EUV_TRACKED, SENTINEL], title="Beta", description=LEDE))
+            svc.wait_for(lambda: any(SENTINEL[0] in t for t in texts(api, CHAT)), "the sentinel alert")
+            assert sum(t.count(EUV[0]) for t in texts(api, CHAT)) == 1, texts(api, CHAT)
+            assert not any(WEATHER[0] in t for t in texts(api, CHAT))
+
+            # A feed failing again and again, and a broken rule file, are told to the admin, once each.
+            svc.wait_for(lambda: any("Broken" in t and "failed" in t for t in texts(api, ADMIN)),
+                         "the admin notice about the broken feed", timeout=45)
+            svc.wait_for(lambda: any("typo.yaml" in t for t in texts(api, ADMIN)), "the notice about the rule file")
+
+            # The email digest, sent by the CLI next to the running service, holds both parts.
+            done = subprocess.run([sys.executable, "-m", "bot", "digest", "--send", "--config", str(config)],
+                                  cwd=work.path, env={**os.environ, "PYTHONPATH": str(REPO)},
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            [mail] = smtp.to("analyst@example.com")
+            plain = mail.message.get_body(("plain",))
+            rich = mail.message.get_body(("html",))
+            assert plain is not None and rich is not None
+            for part in (plain.get_content(), rich.get_content()):
+                assert EUV[0] in part and SENTINEL[0] in part
+
+            assert svc.terminate() == 0
+    assert sum(1 for t in texts(api, ADMIN) if "Broken" in t) == 1
+    assert sum(1 for t in texts(api, ADMIN) if "typo.yaml" in t) == 1
+    assert svc.stderr_text().rstrip().endswith("stopped")
+
+
+def test_kill_9_while_sending_to_chats(work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
+    chats = [7001 + i for i in range(5)]
+    items = [(f"Chip story {i:02d} " + "with a longer headline about fabs " * 3, f"https://news.example/c/{i}")
+             for i in range(24)]
+    url = feeds.feed("/a.xml", rss([], title="Alpha"))
+    work.config([(url, "Alpha")], extra=telegram_config(api))
+
+    with work.service() as first:
+        first.wait_for(lambda: "telegram: polling for updates" in first.stderr_text(), "the bot polling")
+        for chat in chats:
+            api.user_sends(chat, chat, "/subscribe chips")
+        first.wait_for(lambda: all(texts(api, c) for c in chats), "every /subscribe answered")
+        replies = len(api.sent_messages())
+        feeds.update("/a.xml", rss(items, title="Alpha", description="A lede about a chip fab. " * 8))
+        first.wait_for(lambda: len(api.sent_messages()) > replies, "the first alert message")
+        first.kill9()
+    in_flight = Counter(str(t) for (t,) in work.query("SELECT target FROM outbox WHERE state = 'sending'"))
+    assert in_flight, "the kill came after every send; nothing was cut off"
+    before = len(api.sent_messages())
+
+    # SIGTERM in the middle of sending: sends in flight finish or go back to pending, nothing stays claimed.
+    with work.service() as second:
+        second.wait_for(lambda: len(api.sent_messages()) > before, "a message after the restart")
+        assert second.terminate() == 0, second.output()
+    assert "sending" not in work.outbox(), work.outbox()
+
+    with work.service() as third:
+        third.wait_for(lambda: "telegram: polling for updates" in third.stderr_text(), "the bot polling")
+        third.wait_for(lambda: work.outbox() == {"sent": len(items) * len(chats)}, "every alert sent", timeout=60)
+        assert third.terminate() == 0
+
+    delivered: Counter[tuple[int, str]] = Counter()
+    for message in api.sent_messages():
+        for title in re.findall(r"Chip story \d\d", message.text):
+            delivered[(int(message.chat_id), title)] += 1
+    assert set(delivered) == {(c, f"Chip story {i:02d}") for c in chats for i in range(len(items))}
+    repeated = [pair for pair, n in delivered.items() if n > 1]
+    assert all(str(chat) in in_flight for chat, _ in repeated)  # repeats only where a send was cut off
+    repeated_messages = {m.message_id for m in api.sent_messages()[:before]
+                         if any((int(m.chat_id), t) in repeated for t in re.findall(r"Chip story \d\d", m.text))}
+    assert len(repeated_messages) <= 4  # telegram.concurrency: at most that many messages arrive twice
+
+
+def test_an_unreachable_bot_api_is_a_readable_start_up_error(work: Workdir, feeds: FeedServer) -> None:
+    from tests.app.service.proc import free_port
+
+    url = feeds.feed("/a.xml", rss([EUV], title="Alpha"))
+    work.config([(url, "Alpha")], extra=f'[telegram]\ntoken = "1:x"\napi_url = "http://127.0.0.1:{free_port()}"\n')
+    with work.service() as svc:
+        assert svc.wait_exit() == 1
+    error = svc.stderr_text().splitlines()[-1]
+    assert error.startswith("watchbot: error: telegram: cannot start the bot at http://127.0.0.1:")
+    assert "check telegram.token and telegram.api_url" in error
+
+
+def test_a_rejected_token_never_shows(work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
+    secret = "424242:not-the-doubles-token-SECRET"
+    url = feeds.feed("/a.xml", rss([EUV], title="Alpha"))
+    work.config([(url, "Alpha")], extra=f'[telegram]\ntoken = "{secret}"\napi_url = "{api.url}"\n')
+    with work.service() as svc:
+        assert svc.wait_exit() == 1
+    error = svc.stderr_text().splitlines()[-1]
+    assert error.startswith(f"watchbot: error: telegram: cannot start the bot at {api.url}: ")
+    assert secret not in svc.stderr_text() + svc.stdout_text() and "SECRET" not in svc.stderr_text()

@@ -1,0 +1,226 @@
+"""Alerts from feed to chat: real Pipeline, store and drain, python-telegram-bot against the double."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+import pytest
+
+from bot.feeds.fetch import HttpFetcher
+from bot.store.protocols import OutboxRow
+from tests.doubles.botapi_faults import disconnect, error, retry_after, server_error, too_long
+from tests.worlds import World
+
+HOSTILE = "ASML <script>alert(1)</script> & Co </b><i>unbalanced"
+
+
+def story(i: int, title: str = "", lede: str = "") -> dict[str, str]:
+    return {"title": title or f"ASML story {i}", "link": f"https://news.example/{i}?a=1&b=2",
+            "lede": lede or f"Lede of story {i}."}
+
+
+def follow(world: World, chat_id: int, *watchlists: str, chat_type: str = "private", mode: str | None = None) -> None:
+    chats = world.store.chats
+    chats.ensure(chat_id, type=chat_type, title=f"chat {chat_id}", now=world.clock())
+    for wl in watchlists:
+        chats.subscribe(chat_id, wl, mode, now=world.clock())
+
+
+async def poll(world: World, items: list[dict[str, str]], name: str = "feed") -> dict[str, int]:
+    async with HttpFetcher() as fetcher:
+        pipeline = world.pipeline([world.feed(name, items)], fetcher)
+        await pipeline.poll_once()
+    return world.store.outbox.counts()
+
+
+async def redeliver(world: World, after: float) -> dict[str, int]:
+    world.clock.now += timedelta(seconds=after)
+    await world.app.alerts.drain()
+    return world.store.outbox.counts()
+
+
+def rows(world: World) -> list[OutboxRow]:
+    return world.store.outbox.rows()
+
+
+async def test_hostile_story_arrives_escaped_with_every_piece(world: World) -> None:
+    follow(world, 5, "asml")
+    world.store.chats.update(5, tz="Asia/Shanghai", now=world.clock())
+    assert await poll(world, [story(1, HOSTILE, lede="Tom & Jerry <b>bold</b> say ASML grew.")]) == {"sent": 1}
+    [sent] = world.api.sent_messages(5)
+    assert sent.parse_mode == "HTML"
+    assert HOSTILE in sent.text and "Tom & Jerry <b>bold</b> say ASML grew." in sent.text
+    assert "2024-03-27 18:00 (Asia/Shanghai)" in sent.text and "🔔 asml" in sent.text
+    assert "Matched: ASML" in sent.text and "feed" in sent.text
+    link = next(e for e in sent.entities if e["type"] == "text_link")
+    assert link["url"] == "https://news.example/1?a=1&b=2"
+    assert html.escape(HOSTILE) in sent.raw
+
+
+async def test_each_story_is_its_own_message_in_order(world: World) -> None:
+    follow(world, 5, "asml")
+    follow(world, 6, "asml")
+    assert await poll(world, [story(i) for i in range(5)]) == {"sent": 10}
+    for chat in (5, 6):
+        messages = world.api.sent_messages(chat)
+        assert [m.text.count("ASML story") for m in messages] == [1] * 5
+        assert [f"ASML story {i}" in m.text for i, m in enumerate(messages)] == [True] * 5
+
+
+async def test_long_stories_are_cut_and_split_under_4096(world: World) -> None:
+    follow(world, 5, "asml")
+    long_items = [story(i, "ASML " + "長い見出し😀 " * 400, lede="ASML " + "詳細 & more " * 3000) for i in range(12)]
+    assert await poll(world, long_items) == {"sent": 12}
+    messages = world.api.sent_messages(5)
+    assert len(messages) == 12
+    assert all(len(m.text.encode("utf-16-le")) // 2 <= 4096 for m in messages)
+
+
+async def test_flood_control_short_wait_is_obeyed_and_retried(world: World) -> None:
+    follow(world, 5, "asml")
+    world.api.inject(retry_after(1), chat_id=5)
+    assert await poll(world, [story(1)]) == {"sent": 1}
+    first, second = world.api.calls("sendMessage")
+    assert first.status == 429 and second.status == 200
+    assert second.at - first.at >= 1.0  # waited as told before asking again
+
+
+async def test_flood_control_long_wait_goes_back_to_the_outbox(world: World) -> None:
+    follow(world, 5, "asml")
+    world.api.inject(retry_after(3), chat_id=5)  # longer than the pacer waits in place (2 s here)
+    assert await poll(world, [story(1)]) == {"pending": 1}
+    [row] = rows(world)
+    assert "flood control" in str(row.last_error)
+    assert row.next_attempt_at == world.clock() + timedelta(seconds=3)
+    assert await redeliver(world, 2) == {"pending": 1}  # not due yet: nothing sent
+    assert len(world.api.calls("sendMessage")) == 1
+    assert await redeliver(world, 1) == {"sent": 1}
+    first, second = world.api.calls("sendMessage")
+    assert second.at - first.at >= 3.0  # the pacer held the chat for the time Telegram asked
+
+
+@pytest.mark.parametrize("fault", [server_error(500), server_error(502), disconnect()])
+async def test_server_errors_are_retried_with_backoff(world: World, fault) -> None:  # type: ignore[no-untyped-def]
+    follow(world, 5, "asml")
+    world.api.inject(fault, chat_id=5)
+    assert await poll(world, [story(1)]) == {"pending": 1}
+    assert "Bot API unavailable" in str(rows(world)[0].last_error)
+    assert await redeliver(world, 31) == {"sent": 1}
+    assert len(world.api.sent_messages(5)) == 1
+
+
+async def test_vanished_chat_is_deactivated(world: World) -> None:
+    from tests.doubles.botapi_faults import chat_not_found
+
+    follow(world, 5, "asml")
+    world.api.inject(chat_not_found(), chat_id=5)
+    assert await poll(world, [story(1)]) == {"dead": 1}
+    chat = world.store.chats.get(5)
+    assert chat is not None and not chat.active and "chat not found" in str(chat.inactive_reason).lower()
+
+
+async def test_blocked_chat_is_deactivated_and_not_retried(world: World) -> None:
+    follow(world, 5, "asml")
+    follow(world, 6, "asml")
+    world.api.block(5)
+    assert await poll(world, [story(1), story(2)]) == {"dead": 2, "sent": 2}
+    chat = world.store.chats.get(5)
+    assert chat is not None and not chat.active and world.store.chats.subscriptions(5) == []
+    assert "blocked by the user" in str(rows(world)[0].last_error)
+    await poll(world, [story(3)], name="later")
+    assert sorted((r.target, r.state) for r in rows(world)) == [("5", "dead")] * 2 + [("6", "sent")] * 3
+    assert len(world.api.calls("sendMessage")) == 1 + 3  # one refused try for chat 5; 5 is never tried again
+
+
+async def test_malformed_message_goes_to_dead_letters_with_the_reason(world: World) -> None:
+    follow(world, 5, "asml")
+    world.api.inject(too_long(), chat_id=5)
+    assert await poll(world, [story(1)]) == {"dead": 1}
+    assert rows(world)[0].last_error == "Telegram rejected the message: Message is too long"
+    assert await redeliver(world, 3600) == {"dead": 1}
+
+
+async def test_one_bad_alert_does_not_sink_the_others(world: World) -> None:
+    follow(world, 5, "asml")
+    world.api.inject(error(400, "Bad Request: can't parse entities: unsupported start tag"), chat_id=5, times=1)
+    assert await poll(world, [story(1), story(2), story(3)]) == {"dead": 1, "sent": 2}
+    assert [m.text.count("ASML story") for m in world.api.sent_messages(5)] == [1, 1]
+
+
+async def test_migrated_group_moves_and_gets_the_alert(world: World) -> None:
+    follow(world, -300, "asml", chat_type="group")
+    world.api.migrate(-300, -100300)
+    assert await poll(world, [story(1)]) == {"sent": 1}
+    assert len(world.api.sent_messages(-100300)) == 1
+    chats = world.store.chats
+    assert chats.instant_recipients(["asml"]) == {"-100300": ("asml",)}
+    assert [r.target for r in rows(world)] == ["-100300"]
+
+
+async def test_quiet_hours_hold_alerts_until_they_end(world: World) -> None:
+    follow(world, 5, "asml")
+    chats = world.store.chats
+    chats.update(5, tz="Asia/Shanghai", now=world.clock())
+    chats.update(5, quiet_start="19:30", quiet_end="21:00", now=world.clock())  # 12:00 UTC is 20:00 in Shanghai
+    assert await poll(world, [story(1)]) == {"pending": 1}
+    [row] = rows(world)
+    assert row.next_attempt_at.isoformat() == "2024-03-27T13:00:00+00:00" and "quiet hours" in str(row.last_error)
+    assert world.api.sent_messages(5) == []
+    assert await redeliver(world, 3600) == {"sent": 1}
+
+
+async def test_paused_and_digest_chats_get_nothing_instantly(world: World) -> None:
+    follow(world, 5, "asml")
+    follow(world, 6, "asml", mode="digest")
+    follow(world, 7, "asml")
+    world.store.chats.update(5, paused=True, now=world.clock())
+    assert await poll(world, [story(1)]) == {"sent": 1}
+    assert [m.chat_id for m in world.api.sent_messages()] == [7]
+
+
+async def test_alert_queued_before_a_pause_is_not_sent(world: World) -> None:
+    follow(world, 5, "asml")
+    world.api.inject(server_error(503), chat_id=5)
+    await poll(world, [story(1)])
+    world.store.chats.update(5, paused=True, now=world.clock())
+    assert await redeliver(world, 60) == {"dead": 1}
+    assert "paused" in str(rows(world)[0].last_error) and world.api.sent_messages(5) == []
+
+
+async def test_watchlists_listed_per_chat(world: World) -> None:
+    follow(world, 5, "asml", "chips")
+    await poll(world, [story(1, "ASML is a semiconductor company")])
+    [row] = rows(world)
+    assert row.watchlists == ("asml", "chips")
+    assert "🔔 asml, chips" in world.api.sent_messages(5)[0].text
+
+
+async def test_a_timed_out_send_is_retried_later(world: World) -> None:
+    from bot.app.alerts import Alerts, TelegramChannel
+    from bot.deliver.telegram import TelegramSender
+    from tests.doubles.botapi_faults import slow
+
+    follow(world, 5, "asml")
+    async with HttpFetcher() as fetcher:
+        await world.pipeline([world.feed("f", [story(1)])], fetcher).poll_once(deliver=False)
+    sender = TelegramSender(world.bot.bot, timeout=0.3)
+    alerts = Alerts(world.store, [TelegramChannel(world.store, sender, world.app.chats, clock=world.clock)],
+                    clock=world.clock)
+    world.api.inject(slow(2), chat_id=5)
+    report = (await alerts.drain())["telegram"]
+    assert (report.sent, report.retried) == (0, 1)
+    assert "TimedOut" in str(rows(world)[0].last_error)
+    world.clock.now += timedelta(seconds=31)
+    assert (await alerts.drain())["telegram"].sent == 1
+
+
+async def test_alerts_claimed_for_a_group_that_moved_follow_it(world: World) -> None:
+    follow(world, -600, "asml", chat_type="group")
+    async with HttpFetcher() as fetcher:
+        await world.pipeline([world.feed("f", [story(1)])], fetcher).poll_once(deliver=False)
+    claimed = world.store.outbox.claim_due("telegram", now=world.clock())  # in flight when the group moves
+    world.store.chats.migrate(-600, -100600, now=world.clock())  # the chat moved, its claimed alert did not
+    world.store.outbox.mark_retry([r.id for r in claimed], error="", next_attempt_at=world.clock())
+    report = (await world.app.alerts.drain())["telegram"]
+    assert report.sent == 1 and len(world.api.sent_messages(-100600)) == 1 and world.api.sent_messages(-600) == []

@@ -1,0 +1,63 @@
+"""A restart with alerts still in the outbox, and notices told to the admins once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.app.build import open_app
+from bot.feeds.fetch import HttpFetcher
+from tests.app.test_alerts_telegram import follow, story
+from tests.doubles.botapi_faults import too_long
+from tests.worlds import ADMIN, World, fast_pacer
+
+
+async def test_restart_delivers_everything_left_in_the_outbox_once(world: World) -> None:
+    for chat in (5, 6, 7):
+        follow(world, chat, "asml")
+    async with HttpFetcher() as fetcher:
+        summary = await world.pipeline([world.feed("f", [story(i) for i in range(4)])], fetcher).poll_once(
+            deliver=False)
+    assert summary.feeds[0].alerts == 12
+    claimed = world.store.outbox.claim_due("telegram", now=world.clock(), limit=4)  # a crash mid-drain
+    assert {r.state for r in claimed} == {"sending"}
+    world.store.close()
+
+    # the process starts again on the same file
+    async with open_app(world.config, offline=True, clock=world.clock, pacer=fast_pacer()) as app:
+        assert await app.store.run(app.store.outbox.release_in_flight) == 4
+        await app.alerts.drain()
+        await app.alerts.drain()  # nothing left: nothing sent twice
+        assert await app.store.run(app.store.outbox.counts) == {"sent": 12}
+    for chat in (5, 6, 7):
+        texts = [m.text for m in world.api.sent_messages(chat)]
+        assert sorted(t.split("\n")[1] for t in texts) == [f"ASML story {i}" for i in range(4)]
+
+
+async def test_feed_failures_rule_errors_and_dead_letters_are_told_once(world: World, tmp_path: Path) -> None:
+    assert world.app.notices is not None
+    follow(world, 5, "asml")
+    missing = tmp_path / "gone.xml"
+    async with HttpFetcher() as fetcher:
+        pipeline = world.pipeline([missing], fetcher)
+        for _ in range(2):
+            await pipeline.poll_once()
+            world.clock.now += timedelta(hours=2)
+        assert await world.app.notices.problems(world.rules.errors) == 0  # two failures: below the threshold
+        await pipeline.poll_once()
+    (world.rules.folder / "broken.yaml").write_text("id: broken\nany: [\n", encoding="utf-8")
+    world.rules.refresh()
+    world.api.inject(too_long(), chat_id=5)
+    async with HttpFetcher() as fetcher:
+        await world.pipeline([world.feed("f", [story(1)])], fetcher).poll_once()
+
+    assert await world.app.notices.problems(world.rules.errors) == 3
+    texts = [m.text for m in world.api.sent_messages(ADMIN)]
+    assert len(texts) == 3
+    assert "Feed gone failed 3 times in a row" in texts[0]
+    assert "Watchlist problem" in texts[1] and "broken.yaml" in texts[1]
+    assert "1 alert could not be delivered" in texts[2] and "Message is too long" in texts[2]
+    assert await world.app.notices.problems(world.rules.errors) == 0  # told once, not on every poll
+    assert await world.app.notices.tell("custom", "hello") is True
+    assert await world.app.notices.tell("custom", "hello") is False
+    assert len(world.api.sent_messages(ADMIN)) == 4

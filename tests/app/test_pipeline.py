@@ -1,0 +1,160 @@
+"""End to end through poll_once with a fixed clock: seed feed in, one console alert out, no repeats."""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app.alerts import Alerts, ConsoleChannel
+from bot.app.pipeline import Pipeline
+from bot.config import FeedConfig, default_config
+from bot.deliver.console import ConsoleSender
+from bot.feeds.fetch import HttpFetcher
+from bot.shipped import shipped_path
+from bot.store.sqlite import SqliteStore
+from bot.watch import RuleBook
+from tests.doubles.feedserver import FeedServer
+
+SEED = shipped_path("seeds") / "rfi-feedx.xml"
+SEED_LINK = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240327-"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _feeds(tmp_path: Path) -> tuple[Path, Path]:
+    """The seed, and a second feed carrying the same story with tracking parameters and a fragment."""
+    first = tmp_path / "seed.xml"
+    shutil.copy(SEED, first)
+    text = SEED.read_text(encoding="utf-8")
+    second = tmp_path / "mirror.xml"
+    second.write_text(
+        text.replace("%BC%90</link>", "%BC%90?utm_source=feedx&amp;utm_medium=rss&amp;fbclid=abc#top</link>")
+        .replace("%BC%90</guid>", "%BC%90?from=mirror</guid>"),
+        encoding="utf-8",
+    )
+    assert "utm_source" in second.read_text(encoding="utf-8")
+    return first, second
+
+
+async def _pipeline(tmp_path: Path, feeds: list[Path], clock: Clock, out: io.StringIO, max_age: float = 0):
+    base = default_config(tmp_path)
+    config = type(base)(
+        storage_url="sqlite:///w.db", rules_path=shipped_path("rules"),
+        poll=type(base.poll)(max_age=max_age), feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds),
+        base_dir=tmp_path,
+    )
+    store = SqliteStore(config.db_path)
+    store.feeds.sync((f.url, f.name) for f in config.feeds)
+    fetcher = HttpFetcher()
+    rules = RuleBook(config.rules_path)
+    alerts = Alerts(store, [ConsoleChannel(ConsoleSender(out))], clock=clock)
+    pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
+                        alerts=alerts, clock=clock, rng=random.Random(7))
+    return pipeline, store, fetcher
+
+
+async def test_seed_alerts_once_and_never_again(tmp_path: Path) -> None:
+    first, second = _feeds(tmp_path)
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+        assert summary.line() == "polled 1 feed: 1 ok, 0 failed; 1 items, 1 new, 1 matched; 1 alert sent"
+        printed = out.getvalue()
+        assert printed.count("[semiconductors]") == 1
+        assert "习近平对吕特说：任何力量都阻挡不了中国科技进步的步伐" in printed
+        assert "matched:   半导体" in printed
+        assert "published: 2024-03-27 15:17 UTC" in printed
+        assert SEED_LINK in printed
+
+        clock.now += timedelta(minutes=11)  # due again
+        again = await pipeline.poll_once()
+        assert again.feeds[0].new == 0 and out.getvalue() == printed
+    assert store.outbox.counts() == {"sent": 1}
+    store.close()
+
+
+async def test_same_story_with_tracking_parameters_in_a_second_feed_is_not_sent_again(tmp_path: Path) -> None:
+    first, second = _feeds(tmp_path)
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, [first, second], clock, out)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    assert sum(f.new for f in summary.feeds) == 1
+    assert out.getvalue().count("[semiconductors]") == 1
+    (stored,) = store.items.since(clock.now - timedelta(days=1))
+    assert {name for _, name, _ in stored.sightings} == {"seed", "mirror"}  # "also in" is kept
+    store.close()
+
+
+async def test_nothing_is_matched_twice_across_a_restart(tmp_path: Path) -> None:
+    first, _ = _feeds(tmp_path)
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out)
+    async with fetcher:
+        await pipeline.poll_once(deliver=False)  # matched and queued, then "crash" before delivery
+    store.close()
+    pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out)
+    assert store.outbox.counts() == {"pending": 1}
+    clock.now += timedelta(hours=1)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    assert summary.feeds[0].new == 0
+    assert out.getvalue().count("[semiconductors]") == 1
+    store.close()
+
+
+async def test_max_age_stores_and_matches_old_items_without_alerting(tmp_path: Path) -> None:
+    first, _ = _feeds(tmp_path)
+    clock, out = Clock(), io.StringIO()
+    clock.now = datetime(2024, 4, 30, tzinfo=UTC)
+    pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out, max_age=86400)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    assert summary.feeds[0].matched == 1 and out.getvalue() == ""
+    store.close()
+
+
+@pytest.mark.parametrize("content", [b"", b"<html><body>Not here</body></html>", b"{\"a\": 1}"])
+async def test_a_broken_feed_is_recorded_and_does_not_stop_the_others(tmp_path: Path, content: bytes) -> None:
+    first, _ = _feeds(tmp_path)
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(content)
+    missing = tmp_path / "missing.xml"
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, [broken, missing, first], clock, out)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    assert len(summary.failed) == 2
+    assert out.getvalue().count("[semiconductors]") == 1
+    states = {Path(f.url).name: f for f in store.feeds.all()}
+    assert states["broken.xml"].consecutive_failures == 1 and states["broken.xml"].last_error
+    assert "not found" in (states["missing.xml"].last_error or "")
+    assert states["broken.xml"].next_poll_at is not None and states["broken.xml"].next_poll_at > clock.now
+    store.close()
+
+
+async def test_an_http_failure_is_stored_with_its_status(tmp_path: Path) -> None:
+    clock, out = Clock(), io.StringIO()
+    with FeedServer() as server:
+        url = server.status("/gone", 410)
+        pipeline, store, fetcher = await _pipeline(tmp_path, [], clock, out)
+        pipeline.intervals[url] = 600
+        store.feeds.sync([(url, "gone")])
+        async with fetcher:
+            summary = await pipeline.poll_once()
+    (state,) = store.feeds.get([url])
+    assert summary.failed[0].status == 410
+    assert state.last_status == 410 and state.last_error == "HTTP 410 (gone: the feed was removed)"
+    store.close()

@@ -1,0 +1,102 @@
+"""`watchbot digest [--send]`: recipients with their state; sending every email digest now."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import digest as digest_cli
+from bot.store.sqlite import SqliteStore
+from tests.doubles.smtp import SmtpServer, closed_port
+from tests.worlds import seed
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="watchbot")
+    digest_cli.register(p.add_subparsers(dest="command", required=True))
+    return p
+
+
+def write_config(folder: Path, port: int) -> Path:
+    path = folder / "config.toml"
+    path.write_text(f"""
+[storage]
+url = "sqlite:///w.db"
+
+[email]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "监控 <alerts@example.com>"
+
+[[email.digests]]
+to = ["analyst@example.com", "team@example.com"]
+watchlists = ["asml"]
+at = "08:00"
+timezone = "Asia/Shanghai"
+""", encoding="utf-8")
+    return path
+
+
+def run(*argv: str) -> int:
+    args = parser().parse_args(["digest", *argv])
+    return int(args.func(args))
+
+
+def seeded(folder: Path) -> None:
+    store = SqliteStore(folder / "w.db")
+    now = datetime.now(UTC)
+    seed(store, "a", watchlists=["asml"], at=now - timedelta(hours=2), title="阿斯麦 news")
+    seed(store, "b", watchlists=["asml", "semiconductors"], at=now - timedelta(hours=1))
+    store.close()
+
+
+def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parser().parse_args(["digest", "--help"])
+    out = capsys.readouterr().out
+    assert "Example:" in out and "watchbot digest --send" in out
+
+
+def test_lists_recipients_then_send_then_nothing_pending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeded(tmp_path)
+    with SmtpServer() as server:
+        config = write_config(tmp_path, server.port)
+        assert run("--config", str(config)) == 0
+        out = capsys.readouterr().out
+        assert "analyst@example.com (asml)" in out and "team@example.com (asml)" in out
+        assert out.count("pending:      2 stories") == 2 and "last sent:    never" in out
+
+        assert run("--send", "--config", str(config)) == 0
+        out = capsys.readouterr().out
+        assert "2 digests sent (4 stories)" in out
+        assert sorted(m.rcpt_tos[0] for m in server.messages) == ["analyst@example.com", "team@example.com"]
+
+        assert run("--config", str(config)) == 0
+        out = capsys.readouterr().out
+        assert out.count("pending:      0 stories") == 2 and "last sent:    never" not in out
+
+
+def test_send_fails_with_exit_1_and_keeps_the_stories_pending(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    seeded(tmp_path)
+    config = write_config(tmp_path, closed_port())
+    assert run("--send", "--config", str(config)) == 1
+    out = capsys.readouterr().out
+    assert "2 will be retried" in out and "cannot reach the SMTP server" in out
+    assert run("--config", str(config)) == 0
+    out = capsys.readouterr().out
+    assert out.count("pending:      2 stories") == 2
+    assert "last error:   cannot reach the SMTP server" in out and "retry:" in out
+
+
+def test_send_without_email_section_is_a_config_error(tmp_path: Path) -> None:
+    from bot.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\nurl = "sqlite:///w.db"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="email"):
+        run("--send", "--config", str(path))

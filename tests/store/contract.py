@@ -1,0 +1,308 @@
+"""The store contract: what every implementation of ``bot.store.protocols.Store`` must do.
+
+Each test takes a ``store`` made by the implementation under test (``tests/store/conftest.py``
+parametrizes it: SQLite today; PostgreSQL passes the same suite). Tests reach the store only
+through its API, never through SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.items.normalize import Item
+from bot.store.protocols import Store
+from bot.watch import Hit, Match
+
+NOW = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
+
+
+def item(n: int | str, feed: str = "f1") -> Item:
+    return Item(identity=f"v1:{n}", url=f"https://x.com/{n}", link=f"https://x.com/{n}", guid=None,
+                title=f"Title {n}", lede="Lede", language="en", published=NOW, feed_url=feed)
+
+
+def match(watchlist: str) -> Match:
+    return Match(watchlist, 100.0, (Hit(watchlist.upper(), "title", (0, 4), watchlist.upper(), 100.0),))
+
+
+def stored_match(store: Store, n: int | str, watchlists: list[str], at: datetime, feed: str = "f1") -> None:
+    store.items.add([item(n, feed)], feed_name=feed, now=at)
+    store.items.record_matches(f"v1:{n}", [match(w) for w in watchlists], now=at)
+
+
+# --- feeds ----------------------------------------------------------------------------------------------
+
+
+def test_feeds_sync_names_and_record_fetches_and_failures(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
+    store.feeds.sync([("f1", "Renamed")])
+    assert [(f.url, f.name) for f in store.feeds.all()] == [("f1", "Renamed"), ("f2", "Feed two")]
+    later = NOW + timedelta(minutes=10)
+    store.feeds.record_fetch("f1", now=NOW, status=200, etag='"e1"', last_modified=None, title="Title",
+                             next_poll_at=later)
+    assert store.feeds.record_failure("f1", now=later, status=503, error="HTTP 503", next_poll_at=later) == 1
+    assert store.feeds.record_failure("f1", now=later, status=503, error="HTTP 503", next_poll_at=later) == 2
+    (f1,) = store.feeds.get(["f1"])
+    assert (f1.etag, f1.title, f1.consecutive_failures, f1.last_error, f1.last_success_at) == (
+        '"e1"', "Title", 2, "HTTP 503", NOW)
+    store.feeds.mark_failure_notified("f1")
+    assert store.feeds.get(["f1"])[0].failure_notified
+    store.feeds.record_fetch("f1", now=later, status=304, etag=None, last_modified=None, title=None,
+                             next_poll_at=later)
+    (f1,) = store.feeds.get(["f1"])
+    assert f1.consecutive_failures == 0 and not f1.failure_notified and f1.etag == '"e1"'  # validators kept
+    assert store.feeds.get([]) == [] and store.feeds.get(["nope"]) == []
+
+
+# --- items, sightings, matches -------------------------------------------------------------------------
+
+
+def test_items_dedupe_and_keep_every_sighting(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
+    new = store.items.add([item(1), item(2), item(1)], feed_name="Feed one", now=NOW)
+    assert [i.identity for i in new] == ["v1:1", "v1:2"]
+    later = NOW + timedelta(minutes=5)
+    assert store.items.add([item(1, "f2")], feed_name="Feed two", now=later) == []
+    stored = store.items.get(["v1:1"])["v1:1"]
+    assert [(url, name) for url, name, _ in stored.sightings] == [("f1", "Feed one"), ("f2", "Feed two")]
+    assert stored.first_seen_at == NOW and stored.item.title == "Title 1"
+    assert store.feeds.get(["f1"])[0].items_total == 2
+    assert store.items.count_since(NOW) == 2 and [s.item.identity for s in store.items.since(NOW)] == ["v1:1", "v1:2"]
+    assert store.items.count_since(later) == 0
+
+
+def test_matches_are_kept_with_their_hits(store: Store) -> None:
+    stored_match(store, 1, ["asml", "chips"], NOW)
+    store.items.record_matches("v1:1", [match("asml")], now=NOW + timedelta(hours=1))  # once per watchlist
+    assert store.items.matched_watchlists("v1:1") == {"asml": 100.0, "chips": 100.0}
+    assert store.items.match_hits("v1:1")["asml"][0] == {"pattern": "ASML", "field": "title", "span": [0, 4],
+                                                         "text": "ASML", "score": 100.0}
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.items.add([item(1)], feed_name="F", now=datetime(2024, 1, 1))  # noqa: DTZ001
+
+
+def test_a_transaction_is_all_or_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.items.add([item(1)], feed_name="F", now=NOW)
+        store.outbox.enqueue("v1:1", "telegram", "42", ["asml"], now=NOW)
+        raise RuntimeError("crash between seen and queued")
+    assert store.items.get(["v1:1"]) == {} and store.outbox.counts() == {}
+
+
+# --- outbox ---------------------------------------------------------------------------------------------
+
+
+def test_outbox_states_and_crash_recovery(store: Store) -> None:
+    store.items.add([item(1), item(2)], feed_name="F", now=NOW)
+    assert store.outbox.enqueue("v1:1", "telegram", "42", ["asml"], now=NOW)
+    assert not store.outbox.enqueue("v1:1", "telegram", "42", ["asml"], now=NOW)  # one alert per (item, target)
+    assert store.outbox.enqueue("v1:2", "telegram", "42", ["chips", "asml"], now=NOW)
+    claimed = store.outbox.claim_due("telegram", now=NOW)
+    assert [r.identity for r in claimed] == ["v1:1", "v1:2"] and all(r.state == "sending" for r in claimed)
+    assert claimed[1].watchlists == ("asml", "chips") and claimed[0].attempts == 1
+    assert store.outbox.claim_due("telegram", now=NOW) == []  # claimed rows are not handed out twice
+    store.outbox.mark_sent([claimed[0].id], now=NOW)
+    assert store.outbox.release_in_flight() == 1  # the process died with v1:2 in flight
+    (again,) = store.outbox.claim_due("telegram", now=NOW)
+    assert again.identity == "v1:2" and again.attempts == 2
+    store.outbox.mark_retry([again.id], error="timed out", next_attempt_at=NOW + timedelta(minutes=1))
+    assert store.outbox.claim_due("telegram", now=NOW) == []
+    (retry,) = store.outbox.claim_due("telegram", now=NOW + timedelta(minutes=1))
+    store.outbox.mark_dead([retry.id], error="Bad Request: can't parse entities")
+    assert store.outbox.counts() == {"sent": 1, "dead": 1}
+    assert store.outbox.counts_by_channel() == {"telegram": {"dead": 1, "sent": 1}}
+    assert store.outbox.dead_reasons() == [("Bad Request: can't parse entities", 1)]
+    assert store.outbox.alerted_watchlists("v1:2") == {"asml", "chips"}
+    assert [r.identity for r in store.outbox.rows(state="dead")] == ["v1:2"]
+
+
+def test_dead_letters_are_told_once_and_skips_never(store: Store) -> None:
+    store.items.add([item(1), item(2)], feed_name="F", now=NOW)
+    for n in (1, 2):
+        store.outbox.enqueue(f"v1:{n}", "telegram", "42", ["asml"], now=NOW)
+    one, two = store.outbox.claim_due("telegram", now=NOW)
+    store.outbox.mark_dead([one.id], error="Bad Request")
+    store.outbox.mark_dead([two.id], error="skipped: the chat paused alerts", notify=False)
+    assert [r.id for r in store.outbox.unnotified_dead()] == [one.id]
+    store.outbox.mark_dead_notified([one.id])
+    assert store.outbox.unnotified_dead() == []
+
+
+def test_claims_by_target_and_retargeting(store: Store) -> None:
+    store.items.add([item(1), item(2)], feed_name="F", now=NOW)
+    store.outbox.enqueue("v1:1", "telegram", "-7", ["asml"], now=NOW)
+    store.outbox.enqueue("v1:2", "telegram", "42", ["asml"], now=NOW)
+    assert store.outbox.retarget("telegram", "-7", "-1007") == 1
+    assert [r.target for r in store.outbox.claim_due("telegram", now=NOW, targets=["-1007"])] == ["-1007"]
+
+
+# --- chats ----------------------------------------------------------------------------------------------
+
+
+def test_instant_recipients_skip_paused_inactive_and_digest(store: Store) -> None:
+    chats = store.chats
+    for chat_id in (1, 2, 3, 4):
+        chats.ensure(chat_id, type="private", title=f"c{chat_id}", now=NOW)
+        chats.subscribe(chat_id, "asml", now=NOW)
+    chats.subscribe(1, "semiconductors", now=NOW)
+    chats.update(2, paused=True, now=NOW)
+    chats.deactivate(3, "blocked", now=NOW)
+    chats.subscribe(4, "asml", "digest", now=NOW)
+    assert chats.instant_recipients(["asml", "semiconductors", "export-controls"]) == {
+        "1": ("asml", "semiconductors")}
+    assert [c.chat_id for c in chats.digest_chats()] == [4]
+    assert chats.digest_watchlists(4) == ["asml"]
+    assert chats.subscriptions(3) == []  # blocked chats are unsubscribed
+
+
+def test_mode_changes_default_and_every_subscription(store: Store) -> None:
+    chats = store.chats
+    chats.ensure(-5, type="group", title="g", now=NOW)
+    chats.subscribe(-5, "asml", now=NOW)
+    chats.subscribe(-5, "semiconductors", "digest", now=NOW)
+    later = NOW + timedelta(hours=1)
+    assert chats.set_mode(-5, "digest", now=later) == 1
+    chat = chats.get(-5)
+    assert chat is not None and chat.mode == "digest" and chat.digest_since == later
+    assert {s.mode for s in chats.subscriptions(-5)} == {"digest"}
+    chats.subscribe(-5, "export-controls", now=later)  # the chat's default mode
+    assert chats.subscriptions(-5)[0].mode == "digest"
+    chats.set_mode(-5, "instant", now=later)
+    assert chats.instant_recipients(["asml"]) == {"-5": ("asml",)}
+    with pytest.raises(ValueError, match="instant, digest"):
+        chats.set_mode(-5, "weekly", now=later)
+
+
+def test_settings_and_unknown_settings(store: Store) -> None:
+    store.chats.ensure(8, type="private", title="p", now=NOW)
+    store.chats.update(8, tz="Asia/Taipei", quiet_start="22:00", quiet_end="07:00", digest_at="07:30", now=NOW)
+    chat = store.chats.get(8)
+    assert chat is not None and (chat.tz, chat.quiet, chat.digest_at) == ("Asia/Taipei", ("22:00", "07:00"), "07:30")
+    with pytest.raises(ValueError, match="not a chat setting"):
+        store.chats.update(8, active=False, now=NOW)
+
+
+def test_migrate_moves_settings_and_subscriptions(store: Store) -> None:
+    chats = store.chats
+    chats.ensure(-7, type="group", title="g", now=NOW)
+    chats.update(-7, tz="Asia/Shanghai", now=NOW)
+    chats.subscribe(-7, "asml", now=NOW)
+    chats.migrate(-7, -1007, now=NOW)
+    new, old = chats.get(-1007), chats.get(-7)
+    assert new is not None and new.tz == "Asia/Shanghai" and new.type == "supergroup" and new.active
+    assert old is not None and not old.active and old.migrated_to == -1007
+    assert chats.instant_recipients(["asml"]) == {"-1007": ("asml",)}
+
+
+def test_unsubscribe_one_and_all_and_reactivation(store: Store) -> None:
+    chats = store.chats
+    chats.ensure(9, type="private", title="p", now=NOW)
+    for wl in ("a", "b", "c"):
+        chats.subscribe(9, wl, now=NOW)
+    assert chats.unsubscribe(9, "a") == 1
+    assert chats.unsubscribe(9, "zzz") == 0
+    assert chats.unsubscribe(9) == 2
+    chats.deactivate(9, "blocked", now=NOW)
+    assert chats.ensure(9, type="private", title="p", now=NOW).active  # wrote to the bot again
+    assert chats.counts() == {"active": 1, "inactive": 0, "paused": 0, "subscriptions": 0}
+    assert [c.chat_id for c in chats.all()] == [9]
+
+
+def test_notices_are_recorded_once(store: Store) -> None:
+    assert not store.notices.noticed("k")
+    store.notices.record("k", "text", now=NOW)
+    store.notices.record("k", "other", now=NOW)
+    assert store.notices.noticed("k")
+
+
+# --- digests --------------------------------------------------------------------------------------------
+
+
+def test_pending_is_what_was_not_delivered_at_or_above_the_floor(store: Store) -> None:
+    d = store.digests
+    state = d.ensure("email:a@x|*", channel="email", target="a@x", watchlists=(), since=NOW, now=NOW)
+    assert state.since == NOW and d.recipients() == [state]
+    stored_match(store, "old", ["asml"], NOW - timedelta(hours=1))
+    stored_match(store, 1, ["asml"], NOW + timedelta(minutes=1))
+    stored_match(store, 2, ["chips"], NOW + timedelta(minutes=2))
+    pending = d.pending_email("email:a@x|*", watchlists=(), since=NOW)
+    assert [p.identity for p in pending] == ["v1:1", "v1:2"]
+    assert [p.identity for p in d.pending_email("email:a@x|*", watchlists=["chips"], since=NOW)] == ["v1:2"]
+    assert pending[0].terms == ("ASML",) and pending[0].feeds == ("f1",)
+    d.settle("email:a@x|*", [pending[0].match_id], now=NOW + timedelta(minutes=3))
+    assert [p.identity for p in d.pending_email("email:a@x|*", watchlists=(), since=NOW)] == ["v1:2"]
+
+
+def test_a_match_committed_late_with_an_earlier_time_is_never_skipped(store: Store) -> None:
+    """Two writers: one matches at 12:00 but commits after another's 12:01 match was digested."""
+    d = store.digests
+    key = "email:a@x|*"
+    d.ensure(key, channel="email", target="a@x", watchlists=(), since=NOW, now=NOW)
+    stored_match(store, "b", ["asml"], NOW + timedelta(minutes=1))
+    first = d.pending_email(key, watchlists=(), since=NOW)
+    d.settle(key, [p.match_id for p in first], now=NOW + timedelta(minutes=2))
+    stored_match(store, "a", ["asml"], NOW)  # the slower writer's match: earlier time, later commit
+    state = d.recipient(key)
+    assert state is not None
+    assert [p.identity for p in d.pending_email(key, watchlists=(), since=state.since)] == ["v1:a"]
+
+
+def test_a_sent_digest_clears_the_error_and_a_failure_counts(store: Store) -> None:
+    d = store.digests
+    key = "chat:5"
+    d.ensure(key, channel="telegram", target="5", watchlists=(), since=None, now=NOW)
+    assert d.fail(key, error="timed out", now=NOW, next_attempt_at=NOW + timedelta(minutes=1)) == 1
+    assert d.fail(key, error="timed out", now=NOW, next_attempt_at=NOW + timedelta(minutes=1)) == 2
+    assert [s.key for s in d.due_retries(NOW + timedelta(minutes=1))] == [key]
+    d.settle(key, [], now=NOW + timedelta(minutes=2))
+    state = d.recipient(key)
+    assert state is not None and state.last_error is None and state.failures == 0 and state.next_attempt_at is None
+    assert state.last_sent_at == NOW + timedelta(minutes=2)
+    d.record_run(key, now=NOW, stories=3, outcome="sent")
+
+
+def test_a_partly_sent_digest_does_not_repeat_its_sent_pages(store: Store) -> None:
+    d = store.digests
+    key = "email:a@x|*"
+    d.ensure(key, channel="email", target="a@x", watchlists=(), since=NOW, now=NOW)
+    for n in (1, 2):
+        stored_match(store, n, ["asml"], NOW + timedelta(minutes=n))
+    one, two = d.pending_email(key, watchlists=(), since=NOW)
+    d.settle(key, [one.match_id], now=NOW, complete=False)
+    assert [p.identity for p in d.pending_email(key, watchlists=(), since=NOW)] == ["v1:2"]
+    state = d.recipient(key)
+    assert state is not None and state.last_sent_at is None  # not a sent digest yet
+
+
+def test_dead_digests_and_rekeying(store: Store) -> None:
+    d = store.digests
+    d.ensure("chat:-7", channel="telegram", target="-7", watchlists=(), since=None, now=NOW)
+    stored_match(store, 1, ["asml"], NOW)
+    (p,) = d.pending_email("chat:-7", watchlists=(), since=None)
+    d.bury("chat:-7", [p.match_id], stories=1, error="550 no such user", now=NOW)
+    assert d.pending_email("chat:-7", watchlists=(), since=None) == []
+    (dead,) = d.unnotified_dead()
+    assert (dead.key, dead.stories, dead.error) == ("chat:-7", 1, "550 no such user")
+    d.mark_notified([dead.id])
+    assert d.unnotified_dead() == [] and len(d.dead_letters("chat:-7")) == 1
+    d.rekey("chat:-7", "chat:-1007", target="-1007")
+    assert d.recipient("chat:-7") is None and d.dead_letters("chat:-1007")[0].id == dead.id
+    moved = d.recipient("chat:-1007")
+    assert moved is not None and moved.target == "-1007"
+    assert d.pending_email("chat:-1007", watchlists=(), since=None) == []  # delivered marks moved along
+
+
+def test_pending_for_a_chat_follows_its_digest_subscriptions_from_the_switch_on(store: Store) -> None:
+    store.chats.ensure(5, type="private", title="p", now=NOW)
+    store.chats.subscribe(5, "asml", now=NOW)
+    stored_match(store, "before", ["asml"], NOW + timedelta(minutes=1))
+    store.chats.set_mode(5, "digest", now=NOW + timedelta(minutes=2))
+    stored_match(store, "after", ["asml"], NOW + timedelta(minutes=3))
+    stored_match(store, "other", ["chips"], NOW + timedelta(minutes=3))
+    store.digests.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=NOW)
+    assert [p.identity for p in store.digests.pending_chat("chat:5", 5)] == ["v1:after"]

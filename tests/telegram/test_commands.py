@@ -1,0 +1,148 @@
+"""Every chat command through python-telegram-bot against the Bot API double, private and in groups."""
+
+from __future__ import annotations
+
+from tests.waiting import eventually
+from tests.worlds import ADMIN, World
+
+
+async def test_menu_registered_at_start(world: World) -> None:
+    names = [c["command"] for c in world.api.commands()]
+    assert {"start", "help", "watchlists", "subscribe", "unsubscribe", "list", "mode", "tz", "quiet", "pause",
+            "resume", "test", "feeds", "reload", "stats"} <= set(names)
+
+
+async def test_start_and_help(world: World) -> None:
+    assert "/watchlists" in (await world.ask(5, "/start")).text
+    text = (await world.ask(5, "/help")).text
+    for name in ("/subscribe ID [instant|digest]", "/quiet", "/tz", "/test", "/feeds"):
+        assert name in text
+    assert world.store.chats.get(5) is not None
+
+
+async def test_subscribe_unsubscribe_and_list(world: World) -> None:
+    assert "Subscribed to asml: alerts as they come" in (await world.ask(5, "/subscribe asml")).text
+    assert "in the daily digest" in (await world.ask(5, "/subscribe chips digest")).text
+    listing = (await world.ask(5, "/list")).text
+    assert "• asml (instant)" in listing and "• chips (digest)" in listing and "Time zone: UTC" in listing
+    assert world.store.chats.instant_recipients(["asml", "chips"]) == {"5": ("asml",)}
+    assert "Unsubscribed from 1 watchlist." in (await world.ask(5, "/unsubscribe asml")).text
+    assert "Unsubscribed from 1 watchlist." in (await world.ask(5, "/unsubscribe all")).text
+    assert "none yet" in (await world.ask(5, "/list")).text
+
+
+async def test_bad_arguments_get_the_valid_choices(world: World) -> None:
+    assert "Choose one of: asml, chips" in (await world.ask(5, "/subscribe nope")).text
+    assert "Watchlists: asml, chips" in (await world.ask(5, "/subscribe")).text
+    assert "use instant or digest" in (await world.ask(5, "/subscribe asml weekly")).text
+    assert "It follows: nothing" in (await world.ask(5, "/unsubscribe asml")).text
+    assert "Usage: /mode instant|digest" in (await world.ask(5, "/mode sometimes")).text
+    assert "Did you mean Asia/Shanghai" in (await world.ask(5, "/tz Asia/Shanghia")).text
+    assert "Usage: /quiet" in (await world.ask(5, "/quiet 25:00-07:00")).text
+    assert "Usage: /quiet" in (await world.ask(5, "/quiet 07:00-07:00")).text
+    assert "Usage: /test TEXT" in (await world.ask(5, "/test")).text
+    assert world.store.chats.subscriptions(5) == []
+
+
+async def test_mode_tz_quiet_pause_resume(world: World) -> None:
+    chats = world.store.chats
+    await world.ask(5, "/subscribe asml")
+    assert "1 subscription changed" in (await world.ask(5, "/mode digest")).text
+    assert chats.instant_recipients(["asml"]) == {} and [c.chat_id for c in chats.digest_chats()] == [5]
+    await world.ask(5, "/mode instant")
+    assert "Time zone set to Asia/Shanghai (it is 20:00 there)" in (await world.ask(5, "/tz asia/shanghai")).text
+    assert "Quiet hours 22:00-07:00 (Asia/Shanghai)" in (await world.ask(5, "/quiet 22:00-7:00")).text
+    chat = chats.get(5)
+    assert chat is not None and chat.tz == "Asia/Shanghai" and chat.quiet == ("22:00", "07:00")
+    assert "Quiet hours off" in (await world.ask(5, "/quiet off")).text
+    assert "paused" in (await world.ask(5, "/pause")).text
+    assert chats.instant_recipients(["asml"]) == {}
+    assert "resumed" in (await world.ask(5, "/resume")).text
+    assert chats.instant_recipients(["asml"]) == {"5": ("asml",)}
+
+
+async def test_test_command_explains_the_match(world: World) -> None:
+    text = (await world.ask(5, "/test ASML & the chipmaker <b>")).text
+    assert "asml (score 100)" in text and "ASML hit 'ASML' in title at 0-4" in text
+    assert "chips (score 100)" in text and "'chipmaker'" in text
+    assert "No watchlist matches" in (await world.ask(5, "/test potatoes")).text
+
+
+async def test_watchlists_buttons_subscribe_answer_and_edit(world: World) -> None:
+    listing = await world.ask(5, "/watchlists")
+    assert "asml ASML: The Dutch lithography company." in listing.text
+    assert listing.buttons == [("➕ asml", "sub:asml"), ("➕ chips", "sub:chips")]
+    query = world.api.user_presses(5, 5, listing.message_id, "sub:chips")
+    edited = await wait_edit(world, 5, listing.message_id)
+    assert ("✅ chips", "unsub:chips") in edited.buttons and "✅ instant" in edited.text
+    assert (await wait_answer(world, query))["text"] == "Subscribed to chips (instant)."
+    assert [s.watchlist for s in world.store.chats.subscriptions(5)] == ["chips"]
+    world.api.user_presses(5, 5, listing.message_id, "unsub:chips")
+    edited = await wait_edit(world, 5, listing.message_id, lambda s: ("➕ chips", "sub:chips") in s.buttons)
+    assert world.store.chats.subscriptions(5) == []
+
+
+async def test_group_changes_only_by_administrators(world: World) -> None:
+    group, member, admin = -200, 7, 8
+    world.api.set_member(group, admin, "administrator")
+    refused = await world.ask(group, "/subscribe asml", user_id=member, chat_type="group")
+    assert "Only this group's administrators" in refused.text
+    for command in ("/mode digest", "/tz Europe/Paris", "/quiet 22:00-06:00", "/pause", "/unsubscribe all"):
+        assert "Only this group's administrators" in (
+            await world.ask(group, command, user_id=member, chat_type="group")).text
+    assert world.store.chats.subscriptions(group) == []
+    listing = await world.ask(group, "/watchlists", user_id=member, chat_type="group")  # reading is fine
+    query = world.api.user_presses(group, member, listing.message_id, "sub:asml")
+    answer = await wait_answer(world, query)
+    assert "administrators" in answer["text"] and answer["show_alert"]
+    assert world.store.chats.subscriptions(group) == []
+    assert "Subscribed to asml" in (await world.ask(group, "/subscribe asml", user_id=admin, chat_type="group")).text
+    world.api.set_member(group, 9, "creator")
+    assert "Alerts paused" in (await world.ask(group, "/pause", user_id=9, chat_type="group")).text
+    assert [s.watchlist for s in world.store.chats.subscriptions(group)] == ["asml"]
+
+
+async def test_admin_commands_only_for_admins(world: World) -> None:
+    for command in ("/feeds", "/reload", "/stats"):
+        assert "for the bot's admins" in (await world.ask(5, command)).text
+    assert "No feeds configured." in (await world.ask(ADMIN, "/feeds")).text
+    stats = (await world.ask(ADMIN, "/stats")).text
+    assert "Outbox" in stats and "Chats: 2 active" in stats
+    (world.rules.folder / "broken.yaml").write_text("id: broken\nany: [\n", encoding="utf-8")
+    (world.rules.folder / "extra.yaml").write_text("id: extra\nname: Extra\nany: [gallium]\n", encoding="utf-8")
+    reloaded = (await world.ask(ADMIN, "/reload")).text
+    assert "Reloaded: 3 watchlists (asml, chips, extra)" in reloaded and "broken.yaml" in reloaded
+    assert "Choose one of: asml, chips, extra" in (await world.ask(5, "/subscribe x")).text
+
+
+async def wait_edit(world: World, chat_id: int, message_id: int, ready=None):  # type: ignore[no-untyped-def]
+    def edited():  # type: ignore[no-untyped-def]
+        return next((s for s in world.api.sent_messages(chat_id)
+                     if s.message_id == message_id and s.edited and (ready is None or ready(s))), None)
+    return await eventually(edited, "the message to be edited")
+
+
+async def wait_answer(world: World, query: str) -> dict:  # type: ignore[type-arg]
+    def answered():  # type: ignore[no-untyped-def]
+        return next((a for a in world.api.answers if str(a.get("callback_query_id")) == query), None)
+    return await eventually(answered, "the button press to be answered")
+
+
+async def test_removed_from_a_group_and_group_migration(world: World) -> None:
+    import time
+
+    chats = world.store.chats
+    for group in (-400, -500):
+        chats.ensure(group, type="group", title="g", now=world.clock())
+        chats.subscribe(group, "asml", now=world.clock())
+    user = {"id": 8, "is_bot": False, "first_name": "Ann"}
+    world.api.push_update({"my_chat_member": {
+        "chat": {"id": -400, "type": "group", "title": "g"}, "from": user, "date": int(time.time()),
+        "old_chat_member": {"user": world.api.me, "status": "member"},
+        "new_chat_member": {"user": world.api.me, "status": "left"}}})
+    world.api.push_update({"message": {"message_id": 3, "date": int(time.time()), "from": user,
+                                       "chat": {"id": -500, "type": "group", "title": "g"},
+                                       "migrate_to_chat_id": -100500}})
+    await eventually(lambda: chats.instant_recipients(["asml"]) == {"-100500": ("asml",)})
+    removed = chats.get(-400)
+    assert removed is not None and not removed.active and "removed" in str(removed.inactive_reason)
