@@ -19,7 +19,8 @@ from bot.errors import ParseError, RuleSetError, WatchbotError
 from bot.feeds.parse import parse_feed
 from bot.items.normalize import normalize
 from bot.shipped import default_rules_dir
-from bot.watch import Match, Matcher, RuleSet, load_rules, to_json
+from bot.watch import Match, Matcher, RuleSet, Watchlist, load_rules, to_json
+from bot.watch.explain import explain
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     rules = load_checked(args.rules)
     body = _read(args.input)
     matcher = Matcher(rules.watchlists)
+    by_id = {w.id: w for w in rules.watchlists}
     failed = False
     out = sys.stdout
     for item in read_items(body, source=args.input):
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "jsonl":
             _line(out, {"id": item.id, "matches": [to_json(m) for m in matches]})
         else:
-            print_table_row(out, item, matches)
+            print_table_row(out, item, matches, by_id)
     return 1 if failed else 0
 
 
@@ -136,11 +138,10 @@ def _line(out: TextIO, obj: dict[str, Any]) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def print_table_row(out: TextIO, item: InputItem, matches: list[Match]) -> None:
+def print_table_row(out: TextIO, item: InputItem, matches: list[Match], by_id: dict[str, Watchlist]) -> None:
     names = ", ".join(f"{m.watchlist} ({m.score:g})" for m in matches) or "-"
     title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
     print(f"{item.id}  {names}  {title}", file=out)
     for m in matches:
-        for h in m.hits:
-            print(f"    {m.watchlist}: {h.pattern!r} hit {h.text!r} in {h.field} [{h.span[0]}:{h.span[1]}]"
-                  f" score {h.score:g}", file=out)
+        for line in explain(m, by_id.get(m.watchlist)):
+            print(f"    {m.watchlist}: {line}", file=out)

@@ -20,6 +20,7 @@ from bot.runtime import utcnow
 from bot.shipped import default_rules_dir
 from bot.store.sqlite import SqliteStore
 from bot.watch import Matcher, load_rules
+from bot.watch.explain import explain
 
 _PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
 
@@ -91,6 +92,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_test(args: argparse.Namespace) -> int:
     rules = load_checked(args.rules)
     matcher = Matcher(rules.watchlists)
+    by_id = {w.id: w for w in rules.watchlists}
     fields = {"title": args.text, "lede": args.lede}
     verdicts = matcher.explain(fields)
     matched = [v for v in verdicts if v.match is not None]
@@ -99,8 +101,8 @@ def run_test(args: argparse.Namespace) -> int:
             print(f"✗ {v.watchlist}: {v.reason}")
             continue
         print(f"✓ {v.watchlist} (score {v.match.score:g})")
-        for h in v.match.hits:
-            print(f"    {h.pattern!r} hit {h.text!r} in the {h.field} at [{h.span[0]}:{h.span[1]}], score {h.score:g}")
+        for line in explain(v.match, by_id[v.watchlist]):
+            print(f"    {line}")
     print(f"{len(matched)} of {len(verdicts)} watchlists match")
     return 0
 
