@@ -162,9 +162,11 @@ def test_rules_backtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "semiconductors: matched then, would not now (1):\n  Potato chip maker recalls snacks" in out
 
 
-def test_rules_backtest_bad_since(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(WatchbotError, match="--since: not a duration"):
+def test_rules_backtest_bad_since_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
         run(["rules", "backtest", "--since", "lots"], capsys)
+    assert exit_.value.code == 2
+    assert "argument --since: not a duration (got 'lots')" in capsys.readouterr().err
 
 
 def test_rules_backtest_without_a_store_creates_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
