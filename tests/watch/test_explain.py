@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from functools import cache
+from pathlib import Path
 
-from bot.watch import Match, Matcher, Near, Regex, Term, Watchlist, to_json
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.watch import Match, Matcher, Near, Regex, Term, Watchlist, load_rules, to_json
 from bot.watch.explain import explain, hits_from_json, short_terms
 
 LIST = Watchlist(
@@ -82,3 +88,37 @@ def test_short_terms_show_a_near_hit_as_two_words() -> None:
 def test_hits_from_json_round_trip() -> None:
     m = match_of("Exports face a ban", "semiconducter")
     assert hits_from_json(to_json(m)["hits"]) == m.hits
+
+
+PIECES = [
+    "ASML", "阿斯麥", "艾司摩爾", "semiconducter", "Semiconductors", "chip", "export", "exports", "curbs", "ban",
+    "controls", "出口", "管制", "荷蘭", "光刻機", "rare earth", "gallium", "restricts", "Dutch", "lithography",
+    "giant", " ", " ", ", ", "-", "\n", "Nvidia", "晶片", "半導體",
+]
+
+
+@cache
+def shipped() -> tuple[Matcher, dict[str, Watchlist]]:
+    lists = load_rules(Path(__file__).resolve().parents[2] / "rules").watchlists
+    return Matcher(lists), {w.id: w for w in lists}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=20).map("".join),
+       st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_every_explanation_speaks_of_text_that_is_there(title: str, lede: str) -> None:
+    matcher, by_id = shipped()
+    fields = {"title": title, "lede": lede}
+    for m in matcher.match(fields):
+        for watchlist in (by_id[m.watchlist], None):
+            lines = explain(m, watchlist)
+            assert lines and len(lines) <= len({(h.field, h.span) for h in m.hits})
+            for line in lines:
+                field, _, rest = line.partition(": ")
+                assert field in fields and "near(" not in rest and " re:" not in rest
+                for quoted in re.findall(r"'([^']*)' (?:—|≈|within)", rest):
+                    assert quoted in fields[field]  # the matched words are in the field, as written
+            terms = short_terms(m, watchlist)
+            assert terms and len(terms) == len(set(terms))
+            for term in terms:
+                assert all(part in title + lede for part in term.split(" … "))
