@@ -136,12 +136,15 @@ _HTML = re.compile(r"^<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 
 
 def _json_feed(body: bytes) -> bool:
-    """Whether the whole body is one JSON Feed object (pretty-printed, it is no JSON Lines)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(data, dict) and str(data.get("version", "")).startswith("https://jsonfeed.org/")
+    """Whether the body is one JSON Feed object (pretty-printed, it is no JSON Lines)."""
+    first = body.lstrip().removeprefix(_BOM).split(b"\n", 1)[0]
+    for text in (first, body):  # a JSON Lines file parses line by line: its body is never read whole here
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        return isinstance(data, dict) and str(data.get("version", "")).startswith("https://jsonfeed.org/")
+    return False
 
 
 def looks_like(body: bytes, reason: str) -> str:

@@ -154,11 +154,12 @@ def test_match_jsonl_with_one_bad_line_keeps_the_per_line_contract(
     assert rows[1] == {"id": None, "line": 2, "error": "not JSON: Expecting value at column 22"}
 
 
-def test_match_reads_a_pretty_printed_json_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("indent", [2, None])
+def test_match_reads_a_json_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str], indent: int | None) -> None:
     feed = {"version": "https://jsonfeed.org/version/1.1", "title": "t",
             "items": [{"id": "1", "url": "https://example.org/1", "title": "ASML shares jump"}]}
     f = tmp_path / "feed.json"
-    f.write_text(json.dumps(feed, indent=2), encoding="utf-8")
+    f.write_text(json.dumps(feed, indent=indent), encoding="utf-8")
     code, out, _ = cli(["match", "--input", str(f), "--rules", str(RULES)], capsys)
     row = json.loads(out)
     assert code == 0 and row["id"] == "https://example.org/1" and row["matches"][0]["watchlist"] == "asml"
