@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.cli.common import add_command
+import yaml
+
+from bot.cli.common import add_command, add_config_option, config_from
 from bot.errors import ParseError, RuleSetError, WatchbotError
 from bot.feeds.parse import parse_feed
 from bot.items.normalize import normalize
-from bot.shipped import default_rules_dir
-from bot.watch import Match, Matcher, RuleSet, load_rules, to_json
+from bot.watch import Match, Matcher, RuleSet, Watchlist, load_rules, to_json
+from bot.watch.explain import explain
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +43,9 @@ def register(commands: Any) -> None:
         help="match items (JSON Lines or a feed file) against the watchlists, without storing anything",
         description=(
             "Match items against the watchlists and print one result per item.\n"
-            "Input: JSON Lines (objects with id, title, lede) or an RSS/Atom feed file; '-' reads stdin.\n"
-            "A file whose first non-blank character is '{' is read as JSON Lines."
+            "Input: JSON Lines (objects with id, title, lede) or a feed file (RSS/Atom/JSON Feed); '-' reads stdin.\n"
+            "A file whose first non-blank character is '{' is read as JSON Lines (unless it is one JSON Feed).\n"
+            "Watchlists: --rules DIR, else the config's rules.path (--config FILE, else ./config.toml), else ./rules."
         ),
         example=(
             "  watchbot match --input items.jsonl --rules rules\n"
@@ -50,15 +55,17 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--input", required=True, metavar="FILE|-", help="JSON Lines or feed file; '-' for stdin")
     p.add_argument("--rules", type=Path, default=None, metavar="DIR",
-                   help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
+                   help="folder (or file) of *.yaml watchlists (default: the config's rules.path)")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl", help="output format (default: jsonl)")
+    add_config_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    rules = load_checked(args.rules)
+    rules = load_checked(rules_path(args, args.rules))
     body = _read(args.input)
     matcher = Matcher(rules.watchlists)
+    by_id = {w.id: w for w in rules.watchlists}
     failed = False
     out = sys.stdout
     for item in read_items(body, source=args.input):
@@ -73,20 +80,27 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "jsonl":
             _line(out, {"id": item.id, "matches": [to_json(m) for m in matches]})
         else:
-            print_table_row(out, item, matches)
+            print_table_row(out, item, matches, by_id)
     return 1 if failed else 0
 
 
-def load_checked(folder: Path | None) -> RuleSet:
-    """The rules of ``folder`` (default ./rules or shipped); problems go to stderr; none valid is an error."""
-    rules = load_rules(folder or default_rules_dir())
+def rules_path(args: argparse.Namespace, explicit: Path | None) -> Path:
+    """``explicit`` (a DIR argument or --rules), else the config's ``rules.path``, read as poll and run read it."""
+    return explicit or config_from(args).rules_path
+
+
+def load_checked(path: Path) -> RuleSet:
+    """The rules of ``path`` (a folder or one file); problems go to stderr; none valid is an error."""
+    rules = load_rules(path)
     for e in rules.errors:
         print(f"watchbot: warning: {e}", file=sys.stderr)
     if not rules.watchlists:
-        raise RuleSetError(list(rules.errors)) if rules.errors else WatchbotError(
-            f"{folder or default_rules_dir()}: no watchlists (*.yaml) found"
-        )
+        raise RuleSetError(list(rules.errors)) if rules.errors else WatchbotError(no_watchlists(path))
     return rules
+
+
+def no_watchlists(path: Path) -> str:
+    return f"no watchlists in {path}: add a .yaml file, see rules/ in the repo"
 
 
 def _read(source: str) -> bytes:
@@ -100,17 +114,69 @@ def _read(source: str) -> bytes:
 
 def read_items(body: bytes, *, source: str) -> Iterator[InputItem]:
     """Items from JSON Lines or from a feed file (decided by the first non-blank character)."""
-    head = body.lstrip()[:1]
-    if head == b"{":
+    head = body.lstrip().removeprefix(_BOM).lstrip()[:1]
+    if head == b"{" and not _json_feed(body):
         yield from _jsonl(body)
         return
     try:
         feed = parse_feed(body, url=source)
     except ParseError as e:
-        raise WatchbotError(f"{source}: neither JSON Lines nor a feed we can read ({e.reason})") from e
+        kind = looks_like(body, e.reason)
+        raise WatchbotError(
+            f"{source} is neither JSON Lines nor a feed (RSS/Atom/JSON Feed): it looks like {kind}; "
+            f"give one JSON object per line with id, title and lede, or a feed file"
+        ) from e
     for entry in feed.entries:
         item = normalize(entry, feed_url=source)
         yield InputItem(entry.link or entry.guid, item.title, item.lede)
+
+
+_BOM = b"\xef\xbb\xbf"
+_HTML = re.compile(r"^<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+
+
+def _json_feed(body: bytes) -> bool:
+    """Whether the body is one JSON Feed object (pretty-printed, it is no JSON Lines)."""
+    first = body.lstrip().removeprefix(_BOM).split(b"\n", 1)[0]
+    for text in (first, body):  # a JSON Lines file parses line by line: its body is never read whole here
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        return isinstance(data, dict) and str(data.get("version", "")).startswith("https://jsonfeed.org/")
+    return False
+
+
+def looks_like(body: bytes, reason: str) -> str:
+    """What a body that is neither JSON Lines nor a feed looks like, for the error message."""
+    text = body.removeprefix(_BOM).decode("utf-8", errors="replace").strip()
+    if not text:
+        return "an empty file"
+    if "\x00" in text[:1024] or text[:1024].count("\ufffd") > 8:
+        return "a binary file"
+    if _HTML.match(text):
+        return "an HTML page (is this the page, not its feed?)"
+    if text.startswith("<"):
+        detail = reason.removeprefix("not a feed: ")
+        # feedparser's "no Content-type specified" is about HTTP headers, which a file has none of
+        return "XML without an RSS or Atom feed in it" + ("" if "content-type" in detail.lower() else f" ({detail})")
+    if text.startswith("["):
+        try:
+            json.loads(text)
+            return "a JSON array (JSON Lines has one object per line, no enclosing [ ])"
+        except ValueError:
+            pass  # a TOML table header starts with '[' too
+    try:
+        if tomllib.loads(text):
+            return "TOML"
+    except tomllib.TOMLDecodeError:
+        pass
+    try:
+        if isinstance(yaml.safe_load(text), dict | list):
+            return "YAML"
+    except yaml.YAMLError:
+        pass
+    return "broken JSON" if text.startswith("[") else "plain text"
 
 
 def _jsonl(body: bytes) -> Iterator[InputItem]:
@@ -136,11 +202,10 @@ def _line(out: TextIO, obj: dict[str, Any]) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def print_table_row(out: TextIO, item: InputItem, matches: list[Match]) -> None:
+def print_table_row(out: TextIO, item: InputItem, matches: list[Match], by_id: dict[str, Watchlist]) -> None:
     names = ", ".join(f"{m.watchlist} ({m.score:g})" for m in matches) or "-"
     title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
     print(f"{item.id}  {names}  {title}", file=out)
     for m in matches:
-        for h in m.hits:
-            print(f"    {m.watchlist}: {h.pattern!r} hit {h.text!r} in {h.field} [{h.span[0]}:{h.span[1]}]"
-                  f" score {h.score:g}", file=out)
+        for line in explain(m, by_id.get(m.watchlist)):
+            print(f"    {m.watchlist}: {line}", file=out)

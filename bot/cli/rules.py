@@ -14,12 +14,12 @@ from typing import Any
 from bot.app.backtest import Backtest, backtest
 from bot.app.build import open_store
 from bot.cli.common import add_command, add_config_option, config_from
-from bot.cli.match import load_checked
+from bot.cli.match import load_checked, no_watchlists, rules_path
 from bot.config import parse_duration
 from bot.errors import WatchbotError
-from bot.shipped import default_rules_dir
 from bot.times import utcnow
 from bot.watch import Matcher, load_rules
+from bot.watch.explain import explain
 
 _PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
 
@@ -36,11 +36,20 @@ def register(commands: Any) -> None:
     check = add_command(
         sub, "check",
         help="validate the watchlists; every problem with file:line; exit 1 if any",
-        description="Validate every *.yaml watchlist in DIR and print each problem as file:line: message.",
-        example="  watchbot rules check rules",
+        description=(
+            "Validate every *.yaml (and *.yml) watchlist in DIR, or one FILE, and print each problem as\n"
+            "file:line: message. Without DIR: the config's rules.path (--config FILE, else ./config.toml),\n"
+            "else ./rules, else the watchlists shipped with watchbot."
+        ),
+        example=(
+            "  watchbot rules check rules\n"
+            "  watchbot rules check rules/asml.yaml\n"
+            "  watchbot rules check --config config.toml"
+        ),
     )
-    check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR",
-                       help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
+    check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR|FILE",
+                       help="folder of *.yaml watchlists, or one file (default: the config's rules.path)")
+    add_config_option(check)
     check.set_defaults(func=run_check)
 
     test = add_command(
@@ -55,7 +64,8 @@ def register(commands: Any) -> None:
     test.add_argument("text", metavar="TEXT", help="the title to match")
     test.add_argument("--lede", default="", metavar="TEXT", help="the lede (default: empty)")
     test.add_argument("--rules", type=Path, default=None, metavar="DIR",
-                      help="folder of *.yaml watchlists (default: ./rules, else the shipped ones)")
+                      help="folder (or file) of *.yaml watchlists (default: the config's rules.path)")
+    add_config_option(test)
     test.set_defaults(func=run_test)
 
     backtest = add_command(
@@ -67,7 +77,8 @@ def register(commands: Any) -> None:
         ),
         example="  watchbot rules backtest --since 30d --config config.toml",
     )
-    backtest.add_argument("--since", default="30d", metavar="AGE", help="how far back: 30d, 12h, 90m (default: 30d)")
+    backtest.add_argument("--since", default="30d", type=_age, metavar="AGE",
+                          help="how far back: 30d, 12h, 90m (default: 30d)")
     backtest.add_argument("--rules", type=Path, default=None, metavar="DIR",
                           help="folder of *.yaml watchlists (default: the config's rules.path)")
     backtest.add_argument("--show", type=int, default=20, metavar="N",
@@ -76,9 +87,20 @@ def register(commands: Any) -> None:
     backtest.set_defaults(func=run_backtest)
 
 
+def _age(text: str) -> str:
+    """--since: a duration, checked while parsing so a bad one is a usage error (exit 2)."""
+    if parse_duration(text) is None:
+        raise argparse.ArgumentTypeError(f"not a duration (got {text!r}); write e.g. 30d, 12h or 90m")
+    return text
+
+
 def run_check(args: argparse.Namespace) -> int:
-    folder = args.dir or default_rules_dir()
+    folder = rules_path(args, args.dir)
+    if not folder.exists():
+        raise WatchbotError(f"{folder}: no such file or folder")
     rules = load_rules(folder)
+    if not rules.watchlists and not rules.errors:
+        raise WatchbotError(no_watchlists(folder))
     for e in rules.errors:
         print(e)
     names = ", ".join(w.id for w in rules.watchlists) or "none"
@@ -89,8 +111,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    rules = load_checked(args.rules)
+    rules = load_checked(rules_path(args, args.rules))
     matcher = Matcher(rules.watchlists)
+    by_id = {w.id: w for w in rules.watchlists}
     fields = {"title": args.text, "lede": args.lede}
     verdicts = matcher.explain(fields)
     matched = [v for v in verdicts if v.match is not None]
@@ -99,16 +122,14 @@ def run_test(args: argparse.Namespace) -> int:
             print(f"✗ {v.watchlist}: {v.reason}")
             continue
         print(f"✓ {v.watchlist} (score {v.match.score:g})")
-        for h in v.match.hits:
-            print(f"    {h.pattern!r} hit {h.text!r} in the {h.field} at [{h.span[0]}:{h.span[1]}], score {h.score:g}")
+        for line in explain(v.match, by_id[v.watchlist]):
+            print(f"    {line}")
     print(f"{len(matched)} of {len(verdicts)} watchlists match")
     return 0
 
 
 def run_backtest(args: argparse.Namespace) -> int:
-    seconds = parse_duration(args.since)
-    if seconds is None:
-        raise WatchbotError(f"--since: not a duration (got {args.since!r}); write e.g. 30d, 12h or 90m")
+    seconds = parse_duration(args.since) or 0.0  # checked by _age
     config = config_from(args)
     rules = load_checked(args.rules or config.rules_path)
     matcher = Matcher(rules.watchlists)

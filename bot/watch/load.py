@@ -1,13 +1,12 @@
 """Load watchlist files: YAML with line numbers, checked by the pydantic schema. Reads files.
 
-``load_rules(folder)`` never raises for a broken file: the file is skipped and each of its
-problems is collected as a ``RuleError`` located ``file:line``, with a hint where one helps
-("unknown key 'fuzy' (did you mean 'fuzzy'?)"). ``parse_watchlist`` is the pure part.
+``load_rules(path)`` reads a folder of ``*.yaml`` / ``*.yml`` files, or one file. It never raises for
+a broken file: the file is skipped and each of its problems is collected as a ``RuleError``
+located ``file:line``, in our words with the fix (``problems.py``). ``parse_watchlist`` is the pure part.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,31 +18,41 @@ from pydantic_core import ErrorDetails
 
 from bot.errors import RuleError
 from bot.watch.model import DEFAULT_FUZZY, Near, Pattern, Regex, RuleSet, Term, Watchlist
-from bot.watch.schema import KNOWN_KEYS, NearSpec, RegexSpec, TermSpec, WatchlistSpec
+from bot.watch.problems import indentation_mistakes, message
+from bot.watch.schema import NearSpec, RegexSpec, TermSpec, WatchlistSpec
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _PATTERN_TAGS = frozenset({"phrase", "term", "regex", "near"})  # follow a list index in a pydantic loc
 _TYPE_TAGS = frozenset({"bool", "constrained-int", "int", "str", "list[str]"})
 
 
+SUFFIXES = (".yaml", ".yml")
+MISSING = "no such file or folder (watchlists are a folder of *.yaml files)"
+
+
 def rule_files(folder: Path) -> list[Path]:
-    """The watchlist files of ``folder``, in name order."""
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    """The watchlist files (``*.yaml``, ``*.yml``) of ``folder``, in name order."""
+    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
 
 
-def load_rules(folder: Path) -> RuleSet:
-    """Every valid watchlist in ``folder``; broken files are skipped and their errors collected."""
-    if not folder.is_dir():
-        return RuleSet((), (RuleError(str(folder), None, "no such folder of watchlists (*.yaml)"),))
+def load_rules(path: Path) -> RuleSet:
+    """Every valid watchlist in the folder ``path`` (or the one file ``path``); broken files are
+    skipped and their errors collected."""
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = rule_files(path)
+    else:
+        return RuleSet((), (RuleError(str(path), None, MISSING),))
     loaded: list[tuple[Path, Watchlist | None, list[RuleError]]] = []
-    for path in rule_files(folder):
+    for file in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            loaded.append((path, None, [RuleError(str(path), None, f"cannot read the file: {e}")]))
+            loaded.append((file, None, [RuleError(str(file), None, f"cannot read the file: {e}")]))
             continue
-        watchlist, errors = parse_watchlist(text, path=path)
-        loaded.append((path, watchlist, errors))
+        watchlist, errors = parse_watchlist(text, path=file)
+        loaded.append((file, watchlist, errors))
     return combine(loaded)
 
 
@@ -99,6 +108,7 @@ def parse_watchlist(text: str, *, path: Path) -> tuple[Watchlist | None, list[Ru
     if not isinstance(data, dict):
         return None, [RuleError(where, 1, "a watchlist is a mapping of keys (id, name, any, ...), not a list")]
     errors = _duplicate_keys(node, where)
+    errors += [RuleError(where, line, problem) for line, problem in indentation_mistakes(node, text)]
     try:
         spec = WatchlistSpec.model_validate(data)
     except ValidationError as e:
@@ -141,7 +151,7 @@ def _explain(details: list[ErrorDetails], root: yaml.Node, where: str) -> list[R
             continue  # a union reports one problem once per alternative
         done.add(place)
         line = _line(root, loc, key=d["type"] == "extra_forbidden")
-        errors.append(RuleError(where, line, _message(d, loc)))
+        errors.append(RuleError(where, line, message(d, loc, tuple(d["loc"]))))
     return errors
 
 
@@ -152,31 +162,6 @@ def _path(loc: tuple[int | str, ...]) -> list[int | str]:
         if p in _TYPE_TAGS or (p in _PATTERN_TAGS and i > 0 and isinstance(loc[i - 1], int)):
             continue
         out.append(p)
-    return out
-
-
-def _message(d: ErrorDetails, loc: list[int | str]) -> str:
-    name = _dotted(loc)
-    if d["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        known = KNOWN_KEYS["watchlist" if len(loc) == 1 else "pattern"]
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
-        return f"unknown key {key!r}{hint}"
-    if d["type"] == "missing":
-        return f"{name}: missing (required)"
-    if loc and loc[-1] == "fuzzy":
-        return f"{name}: write false or a number from 50 to 100 (got {d['input']!r})"
-    if d["type"] == "string_type" and isinstance(loc[-1], int) and loc[0] != "fields" and "near" not in loc:
-        return f"{name}: a pattern is a phrase or a mapping with 'term', 'regex' or 'near' (got {d['input']!r})"
-    msg = d["msg"].removeprefix("Value error, ")
-    return f"{name}: {msg}" if name else msg
-
-
-def _dotted(loc: list[int | str]) -> str:
-    out = ""
-    for p in loc:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
 
 

@@ -1,6 +1,6 @@
 """Live watchlists: re-read the rule folder when a file changed, keeping the last good version. Reads files.
 
-``RuleBook.refresh()`` compares each ``*.yaml`` file's modification time and size with what it
+``RuleBook.refresh()`` compares each ``*.yaml`` / ``*.yml`` file's modification time and size with what it
 loaded last. When a file changed and is now broken, the last good version of that file stays
 active and the problem is reported in ``errors``; a new broken file adds only errors; a removed
 file takes its watchlist away.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.errors import RuleError
-from bot.watch.load import combine, parse_watchlist, rule_files
+from bot.watch.load import MISSING, combine, parse_watchlist, rule_files
 from bot.watch.match import Matcher
 from bot.watch.model import Watchlist
 
@@ -59,7 +59,7 @@ class RuleBook:
         )
         self.errors = ruleset.errors
         if not self.folder.is_dir():
-            self.errors = (RuleError(str(self.folder), None, "no such folder of watchlists (*.yaml)"), *self.errors)
+            self.errors = (RuleError(str(self.folder), None, MISSING), *self.errors)
         changed = ruleset.watchlists != self.watchlists
         if changed or force:
             self.watchlists = ruleset.watchlists

@@ -84,7 +84,8 @@ def test_match_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["match", "--input", "-", "--rules", str(RULES), "--format", "table"], capsys, body)
     assert code == 0
     assert out.splitlines()[0] == "a  asml (100), semiconductors (100)  Nvidia and ASML"
-    assert "    asml: 'ASML' hit 'ASML' in title [11:15] score 100" in out
+    assert "    asml: title: 'ASML' — phrase" in out
+    assert "hit" not in out and "[11:15]" not in out
 
 
 def test_match_broken_rules_warn_and_no_rules_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,11 +124,11 @@ def test_rules_test_explains(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert out.splitlines() == [
         "✓ asml (score 100)",
-        "    '艾司摩尔' hit '艾司摩爾' in the title at [0:4], score 100",
+        "    title: '艾司摩爾' — phrase '艾司摩尔'",
         "✗ export-controls: no 'any' pattern hits the title or lede",
         "✓ semiconductors (score 100)",
-        "    '艾司摩尔' hit '艾司摩爾' in the title at [0:4], score 100",
-        "    '半导体' hit '半導體' in the lede at [0:3], score 100",
+        "    title: '艾司摩爾' — phrase '艾司摩尔'",
+        "    lede: '半導體' — phrase '半导体'",
         "2 of 3 watchlists match",
     ]
 
@@ -161,9 +162,11 @@ def test_rules_backtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "semiconductors: matched then, would not now (1):\n  Potato chip maker recalls snacks" in out
 
 
-def test_rules_backtest_bad_since(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(WatchbotError, match="--since: not a duration"):
+def test_rules_backtest_bad_since_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
         run(["rules", "backtest", "--since", "lots"], capsys)
+    assert exit_.value.code == 2
+    assert "argument --since: not a duration (got 'lots')" in capsys.readouterr().err
 
 
 def test_rules_backtest_without_a_store_creates_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,9 +31,9 @@ def errors_of(text: str, name: str = "rules/x.yaml") -> list[str]:
         ("any:\n  - {regex: 'a*'}\n",
          ["rules/x.yaml:2: any[0].regex: regex 'a*' matches the empty string, so it would hit every item"]),
         ("any:\n  - {term: asml, fuzzy: maybe}\n",
-         ["rules/x.yaml:2: any[0].fuzzy: write false or a number from 50 to 100 (got 'maybe')"]),
+         ["rules/x.yaml:2: any[0].fuzzy: must be a number from 50 to 100 or false (got 'maybe')"]),
         ("fields: [title, body]\nany: [x]\n",
-         ["rules/x.yaml:1: fields[1]: Input should be 'title' or 'lede'"]),
+         ["rules/x.yaml:1: fields[1]: must be title or lede (got 'body')"]),
         ("any:\n  - {near: [[export], []]}\n",
          ["rules/x.yaml:2: any[0].near: each near list needs at least one phrase"]),
         ("any: [a]\nany: [b]\n", ["rules/x.yaml:2: key 'any' appears twice"]),
@@ -41,9 +41,9 @@ def errors_of(text: str, name: str = "rules/x.yaml") -> list[str]:
         ("- a\n- b\n", ["rules/x.yaml:1: a watchlist is a mapping of keys (id, name, any, ...), not a list"]),
         ("", ["rules/x.yaml: the file is empty: a watchlist needs at least an 'any' list"]),
         ("name: x\n", ["rules/x.yaml:1: nothing to match: add an 'any' list of phrases"]),
-        ("id: Bad Id\nany: [a]\n", ["rules/x.yaml:1: id: String should match pattern '^[a-z0-9][a-z0-9_-]*$'"]),
-        ("any: [5]\n", ["rules/x.yaml:1: any[0]: a pattern is a phrase or a mapping with 'term', 'regex' or 'near' "
-                        "(got 5)"]),
+        ("id: Bad Id\nany: [a]\n", ["rules/x.yaml:1: id: must be lower-case letters, digits, '-' and '_' (got 'Bad Id'): "
+                                    "write it as 'bad-id'"]),
+        ("any: [5]\n", ["rules/x.yaml:1: any[0]: 5 is read as a number, not a phrase: put it in quotes, as '5'"]),
     ],
 )
 def test_errors(text: str, expected: list[str]) -> None:
@@ -114,10 +114,68 @@ def test_broken_and_duplicate_files_are_skipped_and_reported(tmp_path: Path) -> 
 
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:
     rules = load_rules(tmp_path / "nope")
-    assert rules.watchlists == () and "no such folder" in str(rules.errors[0])
+    assert rules.watchlists == () and "nope: no such file or folder" in str(rules.errors[0])
 
 
 def test_file_name_that_is_no_id() -> None:
     assert errors_of("any: [x]\n", "rules/My List.yaml") == [
         "rules/My List.yaml:1: the file name 'My List' is no valid id: add a line 'id: my-list'"
     ]
+
+
+MISINDENTED = """\
+# yaml-language-server: $schema=./watchlist.schema.json
+id: gallium
+name: Gallium
+description: Supply news on gallium
+  - and germanium, in free text.
+any:
+  - gallium
+     - germanium
+  - indium
+"""
+
+
+def test_a_more_indented_dash_is_reported_not_folded_into_the_phrase() -> None:
+    assert errors_of(MISINDENTED) == [
+        "rules/x.yaml:8: '- germanium' is indented under 'gallium' (line 7) and became part of the phrase "
+        "'gallium - germanium'; put each '-' at the same indentation"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "any:\n  - gallium\n    - germanium\n",
+        "any:\n- gallium\n  - germanium\n",
+        "any: [a]\nnone:\n  - recipe\n     - cake\n",
+        "any:\n  - near:\n      - [export]\n      - [ban\n         - curb]\n",
+    ],
+)
+def test_misindented_lists_anywhere(text: str) -> None:
+    errors = errors_of(text)
+    assert len(errors) == 1 and "put each '-' at the same indentation" in errors[0]
+
+
+def test_a_long_phrase_over_two_lines_is_fine() -> None:
+    w, errors = parse_watchlist("any:\n  - Dutch lithography\n    giant\n", path=Path("rules/x.yaml"))
+    assert errors == [] and w is not None and w.any == (Term("Dutch lithography giant"),)
+
+
+def test_yml_files_load_like_yaml(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text("any: [wafer]\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("any: [chip]\n", encoding="utf-8")
+    assert [w.id for w in load_rules(tmp_path).watchlists] == ["a", "b"]
+    (tmp_path / "a.yaml").write_text("any: [fab]\n", encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert [w.id for w in rules.watchlists] == ["a", "b"]
+    assert [str(e).replace(str(tmp_path), "R") for e in rules.errors] == [
+        "R/a.yml: id 'a' is already used by R/a.yaml: give one of them another id"
+    ]
+
+
+def test_one_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("any: [wafer]\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("any: [chip]\n", encoding="utf-8")
+    rules = load_rules(tmp_path / "b.yaml")
+    assert [w.id for w in rules.watchlists] == ["b"] and rules.errors == ()

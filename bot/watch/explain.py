@@ -1,0 +1,143 @@
+"""A match explained in words a rule author recognises, for people (not for ``match --format jsonl``). Pure.
+
+    title: 'ASML' — phrase
+    lede: 'semiconducter' ≈ 'semiconductor' (typo tolerance, 92%)
+    title: 'export ban' — 'export' within 2 words of 'ban' (near rule)
+    title: regex /ga(llium)? nitride/ matched 'gallium nitride'
+
+Each distinct span of a field is explained once: when a phrase and a near rule hit the same
+words, the phrase says it best; a phrase inside a longer phrase's span ("光刻" in "光刻机") is
+left out. ``short_terms`` is the alert's "matched:" line: the matched texts, a near hit as
+"export … ban" (it is no phrase of the list).
+
+A hit carries only its pattern's label (``Hit.pattern``, fixed by DESIGN.md: the phrase,
+``re:<source>`` or ``near(<a>…, <b>…)/N``). Given the watchlist, a near hit is resolved to the
+phrases of each list that really hit; without it, the label's first phrases or the span's first
+and last words stand in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.watch.match import Matcher
+from bot.watch.model import Hit, Match, Near, Pattern, Regex, Term, Watchlist
+from bot.watch.text import phrase_key
+
+_NEAR_LABEL = re.compile(r"^near\((.+)…, (.+)…\)/(\d+)$")
+_WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+|[^\W_]")  # a Latin word or one CJK character, as near counts
+_CJK = re.compile(r"[\u2e80-\U0010ffff]")
+_RANK = {"phrase": 0, "regex": 1, "near": 2}  # which explanation wins a span two patterns hit
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """One hit, understood: its kind and, for near, the two words it joined."""
+
+    hit: Hit
+    kind: str  # "phrase" | "regex" | "near"
+    source: str = ""  # the regex source
+    words: tuple[str, str] = ("", "")  # near: the two hits in text order
+    within: int = 0
+
+
+def explain(match: Match, watchlist: Watchlist | None = None) -> list[str]:
+    """One line per distinct span of ``match``'s hits, in field and span order."""
+    return [_line(s) for s in _understood(match, watchlist)]
+
+
+def short_terms(match: Match, watchlist: Watchlist | None = None) -> list[str]:
+    """The matched texts for an alert's "matched:" line, each once; a near hit as "export … ban"."""
+    seen: dict[str, None] = {}
+    for s in _understood(match, watchlist):
+        term = f"{s.words[0]} … {s.words[1]}" if s.kind == "near" else s.hit.text.strip()
+        if term:
+            seen.setdefault(term, None)
+    return list(seen)
+
+
+def hits_from_json(rows: Iterable[Mapping[str, Any]]) -> tuple[Hit, ...]:
+    """Hits back from their DESIGN.md JSON shape (as stored with alerts)."""
+    return tuple(
+        Hit(str(r.get("pattern", "")), str(r.get("field", "")), (int(r["span"][0]), int(r["span"][1])),
+            str(r.get("text", "")), float(r.get("score", 100.0)))
+        for r in rows
+    )
+
+
+def _line(s: _Said) -> str:
+    h = s.hit
+    if s.kind == "regex":
+        return f"{h.field}: regex /{s.source}/ matched {h.text!r}"
+    if s.kind == "near":
+        unit = "characters" if all(_CJK.search(w) for w in s.words) else "words"
+        return f"{h.field}: {h.text!r} — {s.words[0]!r} within {s.within} {unit} of {s.words[1]!r} (near rule)"
+    if h.score < 100:
+        return f"{h.field}: {h.text!r} ≈ {h.pattern!r} (typo tolerance, {h.score:.0f}%)"
+    if h.text == h.pattern:
+        return f"{h.field}: {h.text!r} — phrase"
+    return f"{h.field}: {h.text!r} — phrase {h.pattern!r}"  # folded: case, width or Traditional script
+
+
+def _understood(match: Match, watchlist: Watchlist | None) -> list[_Said]:
+    patterns = _patterns(watchlist)
+    best: dict[tuple[str, tuple[int, int]], _Said] = {}
+    for h in match.hits:
+        said = _understand(h, patterns.get(h.pattern))
+        key = (h.field, h.span)
+        old = best.get(key)
+        if old is None or (_RANK[said.kind], -said.hit.score) < (_RANK[old.kind], -old.hit.score):
+            best[key] = said
+    phrases = [s for s in best.values() if s.kind == "phrase"]
+    return [  # hits come ordered by field then span (DESIGN.md); a phrase inside a longer phrase adds nothing
+        s for s in best.values()
+        if not any(p is not s and p.hit.field == s.hit.field and p.hit.span[0] <= s.hit.span[0]
+                   and s.hit.span[1] <= p.hit.span[1] for p in phrases)
+    ]
+
+
+def _patterns(watchlist: Watchlist | None) -> dict[str, Pattern]:
+    if watchlist is None:
+        return {}
+    groups = [watchlist.any, *watchlist.all]
+    return {p.label: p for group in groups for p in group}
+
+
+def _understand(h: Hit, pattern: Pattern | None) -> _Said:
+    if isinstance(pattern, Term):
+        return _Said(h, "phrase")
+    if isinstance(pattern, Regex) or (pattern is None and h.pattern.startswith("re:")):
+        return _Said(h, "regex", source=h.pattern.removeprefix("re:"))
+    if isinstance(pattern, Near):
+        return _Said(h, "near", words=_near_words(h.text, pattern.first, pattern.second), within=pattern.within)
+    m = _NEAR_LABEL.match(h.pattern)
+    if m is None:
+        return _Said(h, "phrase")
+    first, second = (Term(m[1]),), (Term(m[2]),)
+    return _Said(h, "near", words=_near_words(h.text, first, second), within=int(m[3]))
+
+
+def _near_words(text: str, first: tuple[Term, ...], second: tuple[Term, ...]) -> tuple[str, str]:
+    """The hit of each list inside a near span, in text order: one starts the span, the other ends it."""
+    a, b = _side(text, first), _side(text, second)
+    if a and b:
+        if a[0] > b[0]:
+            a, b = b, a
+        return text[a[0]:a[1]], text[b[0]:b[1]]
+    words = [w.group() for w in _WORD.finditer(text)]
+    return (words[0], words[-1]) if words else (text, text)
+
+
+def _side(text: str, terms: tuple[Term, ...]) -> tuple[int, int] | None:
+    """The span of the hit of ``terms`` nearest an end of ``text`` (the near span starts or ends with it)."""
+    usable = tuple(t for t in terms if phrase_key(t.text))
+    if not usable:
+        return None
+    probe = Watchlist(id="side", name="side", fields=("text",), any=usable)
+    spans = [h.span for m in Matcher([probe]).match({"text": text}) for h in m.hits]
+    if not spans:
+        return None
+    return min(spans, key=lambda s: min(s[0], len(text) - s[1]))

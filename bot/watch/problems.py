@@ -1,0 +1,190 @@
+"""Problems in a rule file, said in our words: pydantic's errors and likely indentation mistakes. Pure.
+
+``message(error)`` turns one pydantic error about a watchlist into "key path: what is wrong (got
+X): the fix"; no pydantic wording ("Input should be a valid list", "Field required") reaches a
+rule author. ``WORDED`` lists the pydantic error types the schema can produce; a test produces
+each one and checks its wording.
+
+``indentation_mistakes(root, text)`` finds list items that YAML folded into the phrase above:
+
+    any:
+      - gallium
+         - germanium        <- more indented: YAML reads the phrase "gallium - germanium"
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+from pydantic_core import ErrorDetails
+
+from bot.watch.schema import KNOWN_KEYS
+
+# Every error type the watchlist schema can produce (tests/watch/test_problems.py makes each one).
+WORDED = frozenset({
+    "bool_parsing", "bool_type", "extra_forbidden", "greater_than_equal", "int_from_float", "int_parsing",
+    "int_type", "less_than_equal", "list_type", "literal_error", "missing", "string_pattern_mismatch",
+    "string_type", "too_long", "too_short", "value_error",
+})
+
+# The keys each kind of pattern mapping takes (pydantic's loc names the kind before the key).
+_PATTERN_KEYS = {"term": ("term", "fuzzy", "case", "except"), "regex": ("regex",), "near": ("near", "within")}
+_LISTS = ("any", "none")
+_TEXT_KEYS = ("name", "description")  # free text: a line starting with '-' there is no list item
+
+
+def message(d: ErrorDetails, loc: list[int | str], raw_loc: tuple[int | str, ...]) -> str:
+    """One pydantic error as "key path: problem (got X): fix". ``loc`` is the YAML path of the value."""
+    name = _dotted(loc)
+    kind, got = d["type"], d["input"]
+    key = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    if kind == "extra_forbidden":
+        return _unknown_key(str(loc[-1]), loc, raw_loc)
+    if kind == "value_error":
+        return f"{name}: {d['msg'].removeprefix('Value error, ')}" if name else d["msg"].removeprefix("Value error, ")
+    if kind == "missing":  # only 'term' can be missing: a mapping without term, regex or near
+        keys = ", ".join(str(k) for k in got) if isinstance(got, dict) else ""
+        return (f"{_dotted(loc[:-1])}: a pattern mapping needs 'term', 'regex' or 'near'"
+                f"{f' (it has only: {keys})' if keys else ''}")
+    if key == "fuzzy":
+        return f"{name}: must be a number from 50 to 100 or false (got {_show(got)})"
+    if key == "within":
+        return f"{name}: must be a whole number of words from 0 to 50 (got {_show(got)})"
+    if key == "case":
+        return f"{name}: must be true or false (got {_show(got)})"
+    if key == "id":
+        slug = re.sub(r"[^a-z0-9_-]+", "-", str(got).lower()).strip("-_")
+        hint = f": write it as {slug!r}" if slug and slug != got else ""
+        return f"{name}: must be lower-case letters, digits, '-' and '_' (got {_show(got)}){hint}"
+    if key == "fields":
+        return _fields(kind, name, got)
+    if kind == "list_type":
+        return _not_a_list(name, loc, got)
+    if kind in ("too_short", "too_long") and key == "near":
+        count = len(got) if isinstance(got, list) else "?"
+        return f"{name}: must be exactly two lists of phrases, like near: [[export], [ban]] (got {count})"
+    if kind == "string_type":
+        return _not_text(name, loc, key, got)
+    return f"{name}: not a valid value here (got {_show(got)})"
+
+
+def _fields(kind: str, name: str, got: Any) -> str:
+    if kind == "too_short":
+        return f"{name}: name at least one of title, lede (or remove the key: both are the default)"
+    if kind == "literal_error":
+        return f"{name}: must be title or lede (got {_show(got)})"
+    if isinstance(got, str):
+        return f"{name}: must be a list (got a single field {got!r}: write it as [{got}])"
+    return f"{name}: must be a list like [title, lede] (got {_show(got)})"
+
+
+def _not_a_list(name: str, loc: list[int | str], got: Any) -> str:
+    """A list was expected: any, none, all, an all group, except, near or one near list."""
+    top = loc[0] if loc else ""
+    if got is None:
+        return f"{name}: is empty: put phrases under it, one per line starting with '- ', or remove the key"
+    if loc[-1] == "near":
+        return f"{name}: must be two lists of phrases, like near: [[export], [ban]] (got {_show(got)})"
+    if "near" in loc:  # one of the two near lists
+        return f"{name}: must be a list of phrases (got {_show(got)}: write it as [{got}])"
+    if top == "all" and len(loc) == 1:
+        what = f"a single phrase {got!r}: write it as '- [{got}]'" if isinstance(got, str) else _show(got)
+        return f"{name}: must be a list of groups, each a list of phrases (got {what})"
+    if top == "all" and len(loc) == 2:
+        what = f"{got!r}: write the group as '- [{got}]'" if isinstance(got, str) else _show(got)
+        return f"{name}: each group must be a list of phrases (got {what})"
+    if loc[-1] == "except":
+        what = f"a single phrase {got!r}: write it as [{got}]" if isinstance(got, str) else _show(got)
+        return f"{name}: must be a list of phrases (got {what})"
+    if isinstance(got, str):
+        return f"{name}: must be a list of phrases (got a single phrase {got!r}: write it as '- {got}')"
+    if isinstance(got, dict):
+        return f"{name}: must be a list of patterns (got a mapping: start its line with '- ', as in '- {{term: x}}')"
+    return f"{name}: must be a list of phrases (got {_show(got)})"
+
+
+def _not_text(name: str, loc: list[int | str], key: str, got: Any) -> str:
+    if key in _TEXT_KEYS:
+        return f"{name}: must be text (got {_show(got)}){': put it in quotes' if _scalar(got) else ''}"
+    if got is None:
+        return f"{name}: empty pattern: write a word or phrase, or remove the line"
+    if _scalar(got):
+        return f"{name}: {_show(got)} is read as a {_yaml_type(got)}, not a phrase: put it in quotes, as '{_show(got)}'"
+    at_pattern = isinstance(loc[-1], int) and loc[0] in (*_LISTS, "all") and "near" not in loc and key != "except"
+    if at_pattern and isinstance(got, list):
+        return (f"{name}: a list inside a list is no pattern (got {_show(got)}): "
+                f"write each phrase on its own line starting with '- '")
+    return f"{name}: a pattern is a phrase or a mapping with 'term', 'regex' or 'near' (got {_show(got)})"
+
+
+def _unknown_key(key: str, loc: list[int | str], raw_loc: tuple[int | str, ...]) -> str:
+    if len(loc) == 1:
+        known: tuple[str, ...] = KNOWN_KEYS["watchlist"]
+    else:
+        kind = str(raw_loc[-2]) if len(raw_loc) >= 2 else "term"
+        known = _PATTERN_KEYS.get(kind, KNOWN_KEYS["pattern"])
+        if key in KNOWN_KEYS["pattern"]:
+            return f"key {key!r} does not apply to a {kind} pattern (it takes: {', '.join(known)})"
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+    return f"unknown key {key!r}{hint}"
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, bool | int | float)
+
+
+def _yaml_type(value: Any) -> str:
+    return "true/false value" if isinstance(value, bool) else "number"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)}" if len(value) != 1 else "a list of 1"
+    return repr(value)
+
+
+def _dotted(loc: list[int | str]) -> str:
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def indentation_mistakes(root: yaml.Node, text: str) -> Iterator[tuple[int, str]]:
+    """(1-based line, message) for each plain phrase that swallowed a more-indented '- ' line."""
+    lines = text.splitlines()
+    for node in _phrases(root):
+        first = node.start_mark.line
+        for n in range(first + 1, min(node.end_mark.line + 1, len(lines))):
+            stripped = lines[n].strip()
+            if stripped == "-" or stripped.startswith("- "):
+                head = lines[first][node.start_mark.column:].strip()
+                yield n + 1, (
+                    f"{stripped!r} is indented under {head!r} (line {first + 1}) and became part of the "
+                    f"phrase {node.value!r}; put each '-' at the same indentation"
+                )
+                break
+
+
+def _phrases(node: yaml.Node, key: str = "") -> Iterator[yaml.ScalarNode]:
+    """Plain (unquoted) scalars spanning lines, outside the free-text keys."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is None and node.end_mark.line > node.start_mark.line and key not in _TEXT_KEYS:
+            yield node
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            yield from _phrases(v, str(k.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _phrases(item, key)
