@@ -61,16 +61,17 @@ class SafeRegex:
     engine: str  # "re2" or "regex" (time-bounded)
     compiled: Any
     budget: float = REGEX_BUDGET
+    # Python's $ also matches before a final newline, RE2's only at the very end: a text that
+    # ends with one goes to the time-bounded engine (fields are stripped: this is odd input).
+    fallback: Any = None
 
     def search(self, text: str) -> tuple[int, int] | None:
         """The span of the first match; raises ``RegexTimeout`` past the budget."""
-        if self.engine == "re2":
-            # Python's $ also matches before a final newline, RE2's only at the very end: the
-            # same position, if the newline goes (fields are stripped; this is for odd input).
-            m = self.compiled.search(text[:-1] if text.endswith("\n") else text)
+        if self.engine == "re2" and (self.fallback is None or not text.endswith("\n")):
+            m = self.compiled.search(text)
         else:
             try:
-                m = self.compiled.search(text, timeout=self.budget)
+                m = (self.fallback or self.compiled).search(text, timeout=self.budget)
             except TimeoutError as e:
                 raise RegexTimeout(self.source) from e
         return (m.start(), m.end()) if m else None
@@ -81,9 +82,12 @@ def compile_regex(source: str, budget: float = REGEX_BUDGET) -> SafeRegex:
     translated = to_re2(source)
     if translated is not None:
         try:
-            return SafeRegex(source, "re2", re2.compile(translated, _RE2_OPTIONS), budget)
+            compiled = re2.compile(translated, _RE2_OPTIONS)
         except re2.error:
             pass
+        else:
+            fallback = regex.compile(source) if "$" in source else None
+            return SafeRegex(source, "re2", compiled, budget, fallback)
     return SafeRegex(source, "regex", regex.compile(source), budget)
 
 
@@ -177,7 +181,7 @@ def regex_warnings(watchlist: Watchlist) -> list[str]:
                 continue
             nested = nested_repeat(p.source)
             re2_ok = compile_regex(p.source).engine == "re2"
-            head = f"{where}watchlist {watchlist.id!r}, {part}: regex {p.source!r}"
+            head = f"{where}watchlist {watchlist.id!r}, {part}: regex '{p.source}'"
             if nested and re2_ok:
                 warnings.append(
                     f"{head}: {nested}, which backtracks catastrophically in Python-style engines; watchbot runs "
