@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from bot.watch.model import Discounted, Hit
 
 # Where a sentence may end: Chinese full stops always; Latin ones before a space (checked below).
-_END = re.compile(r"[。！？]|[.!?](?=[\"'”’)\]]*\s)")
+_END = re.compile(r"[。！？][”’」』)]*|[.!?][\"'”’)\]]*(?=\s)")
 # After a Latin full stop, a new sentence starts with one of these.
 _STARTS = re.compile(r"[\"'“‘(\[]*[A-Z0-9\u2e80-\U0010ffff]")
 # A full stop after these is an abbreviation, not a sentence end ("U.S. Commerce", "Intel Corp. said").
@@ -32,14 +32,14 @@ def sentence_ends(text: str) -> list[int]:
     ends = []
     for m in _END.finditer(text):
         end = m.end()
-        if m.group() in "。！？":
+        if m.group()[0] in "。！？":
             if text[end:].strip():
                 ends.append(end)
             continue
         rest = text[end:].lstrip()
         if not rest or not _STARTS.match(rest):
             continue
-        if m.group() == ".":
+        if m.group()[0] == ".":
             word = _LAST_WORD.search(text, 0, m.start())
             if word and (len(word.group(1)) == 1 or "." in word.group(1) or word.group(1).lower() in _ABBREVIATIONS):
                 continue
