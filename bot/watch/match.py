@@ -29,7 +29,7 @@ from typing import NamedTuple
 from bot.watch.evidence import weigh
 from bot.watch.literals import required_literals
 from bot.watch.model import Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
-from bot.watch.near import Tokens, closest
+from bot.watch.near import closest
 from bot.watch.regexes import REGEX_BUDGET, RegexTimeout, SafeRegex, compile_regex
 from bot.watch.scan import Occurrence, Scanner
 from bot.watch.text import Folded, fold, phrase_key, prepare, view
@@ -48,7 +48,6 @@ class _Field(NamedTuple):
     folded: Folded
     viewed: str
     found: dict[int, list[Occurrence]]
-    tokens: Tokens
 
 
 class Disabled(NamedTuple):
@@ -225,7 +224,7 @@ class Matcher:
             folded = fold((fields.get(name) or "")[:FIELD_LIMIT])
             viewed = view(folded.text)
             found = self._scanner.scan(viewed)
-            scanned[name] = _Field(name, folded, viewed, found, Tokens(viewed))
+            scanned[name] = _Field(name, folded, viewed, found)
             if found:
                 for s in found.keys() & triggers.keys():
                     candidates |= triggers[s]
@@ -258,7 +257,7 @@ class Matcher:
                 return None, f"'all' group {n} ({first}, ...) has no hit in the {where}", ()
             groups.append(group_hits)
         discounted: list[Discounted] = []
-        if c.weak:
+        if c.weak and all(h.pattern in c.weak for g in groups for h in g):  # (else a strong hit vouches)
             groups, discounted = weigh(c.weak, groups, {f.name: f.folded.original for f in fields if f.name != "title"})
             if discounted:
                 why = discounted[0].reason
@@ -336,7 +335,7 @@ class Matcher:
             return
         self._off.add(id(p))
         reason = (
-            f"{p.where}: watchlist {p.watchlist!r}: regex {p.compiled.source!r} ran past {p.compiled.budget:g} s on "
+            f"{p.where}: watchlist {p.watchlist!r}: regex '{p.compiled.source}' ran past {p.compiled.budget:g} s on "
             f"a {length}-character text and is disabled until the rules are reloaded; simplify it (nested repeats "
             "like '(\\w+\\s?)+' backtrack) or drop lookarounds and backreferences so that RE2 can run it"
         )
@@ -371,7 +370,7 @@ class Matcher:
             return None
         firsts = [o for t in p.first if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
         seconds = [o for t in p.second if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
-        return closest(firsts, seconds, p.within, f.tokens)
+        return closest(firsts, seconds, p.within, f.viewed)
 
 
 def _hit(label: str, f: _Field, occ: Occurrence) -> Hit:

@@ -61,7 +61,22 @@ def field_with_hits(draw: st.DrawFn) -> tuple[str, list[Occurrence], list[Occurr
 @given(field_with_hits())
 def test_closest_agrees_with_the_pairwise_loop(case: tuple[str, list[Occurrence], list[Occurrence], int]) -> None:
     text, firsts, seconds, within = case
-    assert closest(firsts, seconds, within, Tokens(text)) == pairwise(firsts, seconds, within, text)
+    assert closest(firsts, seconds, within, text) == pairwise(firsts, seconds, within, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join), st.data())
+def test_token_counts_agree_one_by_one_and_by_list(text: str, data: st.DataObject) -> None:
+    one_by_one, listed = Tokens(text), Tokens(text)
+    listed.counts = Tokens.LIST_AFTER  # the next count builds the list
+    for _ in range(5):
+        a = data.draw(st.integers(0, len(text)))
+        b = data.draw(st.integers(0, len(text)))
+        limit = data.draw(st.integers(0, 5))
+        want = sum(1 for _ in TOKEN.finditer(text, a, b)) > limit
+        one_by_one.counts = 0
+        assert one_by_one.more_than(limit, a, b) == want
+        assert listed.more_than(limit, a, b) == want
 
 
 @cache
