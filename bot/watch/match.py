@@ -17,6 +17,8 @@ Nothing a field or a rule holds can hold matching up for long:
   is disabled for the life of this Matcher and listed in ``Matcher.disabled``.
 - Weak hits count only where they carry the story (evidence.py); those that did not are in
   ``Match.discounted`` and in ``explain``.
+- A Traditional phrase that folds into another everyday Simplified word matches only as
+  written (meaning.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import NamedTuple
 
 from bot.watch.evidence import weigh
 from bot.watch.literals import required_literals
+from bot.watch.meaning import as_written
 from bot.watch.model import Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
 from bot.watch.near import closest
 from bot.watch.regexes import REGEX_BUDGET, RegexTimeout, SafeRegex, compile_regex
@@ -184,6 +187,7 @@ class Matcher:
         others: list[_Regex | _Near] = []
         for p in patterns:
             if isinstance(p, Term):
+                p = as_written(p)  # a phrase folding into another everyday word matches as written
                 terms.setdefault(self._slot(p.text, p.fuzzy), []).append(p)
                 for e in p.excepts:
                     self._slot(e, None)
@@ -192,9 +196,10 @@ class Matcher:
                 where = str(w.source) if w.source else w.id
                 others.append(_Regex(p.label, compiled, self._gates(p.source), w.id, where))
             else:
-                first = frozenset(self._slot(t.text, t.fuzzy) for t in p.first)
-                second = frozenset(self._slot(t.text, t.fuzzy) for t in p.second)
-                others.append(_Near(p.label, p.first, p.second, first, second, p.within))
+                near_first, near_second = tuple(map(as_written, p.first)), tuple(map(as_written, p.second))
+                first = frozenset(self._slot(t.text, t.fuzzy) for t in near_first)
+                second = frozenset(self._slot(t.text, t.fuzzy) for t in near_second)
+                others.append(_Near(p.label, near_first, near_second, first, second, p.within))
         gate: frozenset[int] | None = frozenset()
         for o in others:
             slots = o.first_slots if isinstance(o, _Near) else o.gates
