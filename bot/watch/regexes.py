@@ -117,8 +117,12 @@ def to_re2(source: str) -> str | None:
         if in_class:
             if c == "]" and not _class_opens_at(source, i):
                 in_class = False
+            elif c == "[" and source.startswith("[:", i):
+                return None  # a POSIX class to RE2, literal characters to Python
         elif c == "[":
             in_class = True
+        elif c == "{" and source.startswith("{,", i):
+            return None  # Python's {,n} is {0,n}; RE2 reads it as literal text
         out.append(c)
         i += 1
     return "".join(out)

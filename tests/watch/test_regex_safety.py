@@ -92,6 +92,8 @@ def test_the_shipped_lookbehind_regex_still_matches_with_the_budget_engine() -> 
         (r"\bchip\b", False),  # RE2's \b knows only ASCII letters
         (r"(a)\1", False),  # backreference
         (r"[^\W_]+", False),  # a negated class inside a class
+        (r"a{,2}b", False),  # {,n} is a repeat to Python, literal text to RE2
+        (r"[[:alpha:]]+", False),  # a POSIX class to RE2, literal characters to Python
     ],
 )
 def test_which_patterns_run_under_re2(source: str, runs_under_re2: bool) -> None:
