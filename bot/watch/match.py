@@ -119,7 +119,15 @@ class Matcher:
     """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly,
     except that a regex past its time budget is switched off (see ``disabled``)."""
 
-    def __init__(self, watchlists: Sequence[Watchlist], *, regex_budget: float = REGEX_BUDGET) -> None:
+    def __init__(
+        self,
+        watchlists: Sequence[Watchlist],
+        *,
+        regex_budget: float = REGEX_BUDGET,
+        disabled: Iterable[Disabled] = (),
+    ) -> None:
+        """``disabled``: regexes an earlier Matcher switched off (``old.disabled``); those still
+        in ``watchlists`` stay off, so a reload of other files does not run them again."""
         prepare()
         self.watchlists = tuple(sorted(watchlists, key=lambda w: w.id))
         self._regex_budget = regex_budget
@@ -127,6 +135,7 @@ class Matcher:
         # callers show them to admins. (Appends are atomic: matching may run in threads.)
         self.disabled: list[Disabled] = []
         self._off: set[int] = set()  # id() of the disabled _Regex objects
+        self._carried = {(d.watchlist, d.pattern): d for d in disabled}
         self._slots: dict[str, int] = {}  # phrase key -> slot
         self._keys: list[str] = []  # slot -> phrase key or regex literal
         self._slot_of: dict[str, int] = {}  # phrase as written -> slot
@@ -194,7 +203,12 @@ class Matcher:
             elif isinstance(p, Regex):
                 compiled = compile_regex(p.source, self._regex_budget)
                 where = str(w.source) if w.source else w.id
-                others.append(_Regex(p.label, compiled, self._gates(p.source), w.id, where))
+                regex = _Regex(p.label, compiled, self._gates(p.source), w.id, where)
+                carried = self._carried.get((w.id, p.label))
+                if carried is not None:
+                    self._off.add(id(regex))
+                    self.disabled.append(carried)
+                others.append(regex)
             else:
                 near_first, near_second = tuple(map(as_written, p.first)), tuple(map(as_written, p.second))
                 first = frozenset(self._slot(t.text, t.fuzzy) for t in near_first)

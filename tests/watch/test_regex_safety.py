@@ -67,6 +67,17 @@ def test_a_pattern_re2_cannot_run_is_stopped_reported_and_disabled() -> None:
     assert all(again) and len(m.disabled) == 1  # reported once, never retried
 
 
+def test_a_new_matcher_keeps_what_the_old_one_disabled() -> None:
+    bad = r"(?<!z)(.*){1,30}\d$"
+    old = watchlist(f"{{regex: '{bad}'}}", "export curbs", name="slow")
+    finishes(lambda: old.match({"title": HEADLINE}))
+    renewed = Matcher(old.watchlists, disabled=old.disabled)
+    assert renewed.disabled == old.disabled  # off from the start: not run again
+    assert finishes(lambda: renewed.match({"title": "digits 12"})) == []  # the regex would hit this
+    fresh = Matcher(old.watchlists)
+    assert [m.watchlist for m in fresh.match({"title": "digits 12"})] == ["slow"]
+
+
 def test_explain_survives_a_disabled_pattern() -> None:
     bad = r"(?<!z)(.*){1,30}\d$"
     m = watchlist(f"{{regex: '{bad}'}}", name="slow")
