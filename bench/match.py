@@ -1,6 +1,6 @@
 """Matching throughput: the watchlist engine against a naive fuzzy loop and a regex alternation.
 
-Run from the repo root: python bench/match.py [--items 10000] [--naive-sample 40]
+Run from the repo root: python bench/match.py [--items 10000] [--naive-sample 40] [--against REV]
 
 10,000 items of about 300 characters are built from the labeled set and the captured corpus
 (../shared/corpus), English and Chinese mixed: each is one story (30% from the labeled set,
@@ -13,14 +13,23 @@ and, on the same items and terms, the naive loop (rapidfuzz.fuzz.partial_ratio o
 over every text, timed on a sample and extrapolated) and one compiled regex alternation.
 Warm figures are the best of --repeat passes (CPU time; other load only slows a pass down).
 Figures are only comparable within one run; the ratios are what to look at.
+
+Before and after: ``--against REV`` (default: where this branch left main) loads the engine
+and shipped rules of commit REV beside today's (bench/old_engine.py, a copy under bench/out/)
+and times both on the same items, passes interleaved, on two mixes: the default one and a
+realistic one of corpus stories only (real feed items, nearly all off-topic), and the
+stress set. The ratio
+today/before is the figure to keep at or above 0.9.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -31,11 +40,12 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz  # noqa: E402
 
+from bench.old_engine import old_matcher  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.items.normalize import normalize  # noqa: E402
 from bot.watch import Matcher, Term, Watchlist, load_rules  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("WATCHBOT_CORPUS", ROOT.parent / "shared" / "corpus"))
 LABELED = ROOT / "tests" / "data" / "labeled"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z]+")
@@ -121,6 +131,40 @@ def per_second(fn: Callable[[Item], object], items: Sequence[Item], repeat: int 
     return len(items) / best if best else float("inf")
 
 
+def interleaved(fns: Sequence[Callable[[Item], object]], items: Sequence[Item], repeat: int) -> list[float]:
+    """Items per second of each of ``fns``, best of ``repeat`` rounds, each round timing every fn
+    once in turn (so a burst of load from elsewhere hits all of them alike)."""
+    best = [0.0] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            best[i] = max(best[i], per_second(fn, items))
+    return best
+
+
+def before_and_after(
+    rev: str, items: Sequence[Item], realistic: Sequence[Item], stress: Sequence[Item], repeat: int
+) -> None:
+    """Today's engine and rules against those of ``rev``, on the same items in one process."""
+    old = old_matcher(rev)
+    new = Matcher(load_rules(ROOT / "rules").watchlists)
+    for it in items:  # warm both: fuzzy caches, lazily built tables
+        old.match(it)
+        new.match(it)
+    print(f"before/after: engine and shipped rules of {rev} against this tree, passes interleaved")
+    mixes = (("default mix", items), ("corpus stories only (real, mostly off-topic)", realistic),
+             ("stress set (nearly every item matches)", stress))
+    for name, batch in mixes:
+        was, now = interleaved([old.match, new.match], batch, repeat)
+        print(f"  {name:46} before {was:9,.0f}/s   now {now:9,.0f}/s   ratio {now / was:5.2f}  (target >= 0.9)")
+    print()
+
+
+def default_base() -> str:
+    """Where this branch left main (the engine before the branch's changes)."""
+    out = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip()[:12] or "HEAD"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--items", type=int, default=10_000)
@@ -128,6 +172,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="warm passes; the best one counts")
     ap.add_argument("--zh-share", type=float, default=0.35, help="share of Chinese items")
     ap.add_argument("--labeled-share", type=float, default=0.3, help="share of stories from the labeled set")
+    ap.add_argument("--against", default=None, help="git revision to compare with (default: merge-base with main)")
+    ap.add_argument("--only-against", action="store_true", help="run the before/after comparison only")
     args = ap.parse_args()
     if not (CORPUS / "feeds").is_dir():
         sys.exit(f"corpus not found at {CORPUS}")
@@ -140,6 +186,11 @@ def main() -> None:
     print(f"{len(items)} items, {avg:.0f} characters on average, {chinese:.0%} Chinese, "
           f"{args.labeled_share:.0%} with a story from the labeled set, padded with corpus text")
     print(f"stress set: {len(stress)} items, every one a labeled story padded with labeled ledes")
+    realistic = build_items(args.items, pool, args.zh_share, 0.0, "corpus")
+    print()
+    before_and_after(args.against or default_base(), items, realistic, stress, args.repeat)
+    if args.only_against:
+        return
 
     shipped = Matcher(load_rules(ROOT / "rules").watchlists)
     terms = synthetic_terms(items, random.Random(7))

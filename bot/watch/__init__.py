@@ -6,11 +6,16 @@
 """
 
 from bot.watch.load import load_rules, parse_watchlist
-from bot.watch.match import Matcher, Verdict
-from bot.watch.model import Hit, Match, Near, Pattern, Regex, RuleSet, Term, Watchlist, to_json
+from bot.watch.match import FIELD_LIMIT, Disabled, Matcher, Verdict
+from bot.watch.meaning import fold_warnings
+from bot.watch.model import Discounted, Hit, Match, Near, Pattern, Regex, RuleSet, Term, Watchlist, to_json
+from bot.watch.regexes import regex_warnings
 from bot.watch.reload import RuleBook
 
 __all__ = [
+    "FIELD_LIMIT",
+    "Disabled",
+    "Discounted",
     "Hit",
     "Match",
     "Matcher",
@@ -22,7 +27,9 @@ __all__ = [
     "Term",
     "Verdict",
     "Watchlist",
+    "fold_warnings",
     "load_rules",
     "parse_watchlist",
+    "regex_warnings",
     "to_json",
 ]

@@ -208,6 +208,7 @@ def _watchlist(spec: WatchlistSpec, path: Path) -> Watchlist:
                 None if p.case else _fuzzy(p.fuzzy, fuzzy),
                 p.case,
                 tuple(p.except_),
+                p.weak,
             )
         if isinstance(p, RegexSpec):
             return Regex(p.regex)

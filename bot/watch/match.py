@@ -8,22 +8,39 @@ scan points at are evaluated: one of their `any` phrases was found, a `near` fou
 both its lists in one field, or a regex's required literal was found (the literals ride along in
 the same scan, so most texts never run a regex). Spans are computed on the folded text and
 mapped back to the original field text.
+
+Nothing a field or a rule holds can hold matching up for long:
+- Fields are cut to ``FIELD_LIMIT`` characters first. Items' ledes are already cut near 400
+  characters (bot.items.lede); titles are not, and `match`, `/test` and the web pass text of any
+  length. Every check after that is linear in the field (`near`: see near.py).
+- User regexes run under RE2 or with a time budget (regexes.py); one that runs past the budget
+  is disabled for the life of this Matcher and listed in ``Matcher.disabled``.
+- Weak hits count only where they carry the story (evidence.py); those that did not are in
+  ``Match.discounted`` and in ``explain``.
+- A Traditional phrase that folds into another everyday Simplified word matches only as
+  written (meaning.py).
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from bot.watch.evidence import weigh
 from bot.watch.literals import required_literals
-from bot.watch.model import Hit, Match, Pattern, Regex, Term, Watchlist
+from bot.watch.meaning import as_written
+from bot.watch.model import Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
+from bot.watch.near import closest
+from bot.watch.regexes import REGEX_BUDGET, RegexTimeout, SafeRegex, compile_regex
 from bot.watch.scan import Occurrence, Scanner
 from bot.watch.text import Folded, fold, phrase_key, prepare, view
 
-# One token for `near`: a Latin word, or one CJK character (punctuation is no token).
-_TOKEN = re.compile(r"[^\W_\u2e80-\U0010ffff]+|[^\W_]")
+log = logging.getLogger(__name__)
+
+# Characters of a field that are matched; the rest is ignored (see the module docstring).
+FIELD_LIMIT = 1_000
 
 
 class _Field(NamedTuple):
@@ -35,18 +52,24 @@ class _Field(NamedTuple):
     viewed: str
     found: dict[int, list[Occurrence]]
 
-    def more_tokens_than(self, limit: int, start: int, end: int) -> bool:
-        """Whether more than ``limit`` tokens lie in ``[start, end)`` (stops counting early)."""
-        return any(n > limit for n, _ in enumerate(_TOKEN.finditer(self.viewed, start, end), 1))
+
+class Disabled(NamedTuple):
+    """A regex switched off after it ran past its time budget."""
+
+    watchlist: str
+    pattern: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class _Regex:
     label: str
-    compiled: re.Pattern[str]
+    compiled: SafeRegex
     # Slots of literals one of which occurs in every match; the scan finds them for free.
     # None: no such literals, the regex runs on every text.
     gates: frozenset[int] | None
+    watchlist: str
+    where: str  # the watchlist's file, for the reason a disabled regex gives
 
     def may_match(self, f: _Field) -> bool:
         return self.gates is None or not self.gates.isdisjoint(f.found.keys())
@@ -79,6 +102,7 @@ class _Compiled:
     any: _Set
     all: tuple[_Set, ...]
     none: _Set
+    weak: frozenset[str]  # labels of the weak patterns (none of them also listed as not weak)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +112,30 @@ class Verdict:
     watchlist: str
     match: Match | None
     reason: str
+    discounted: tuple[Discounted, ...] = ()  # weak hits that did not count, with why
 
 
 class Matcher:
-    """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly."""
+    """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly,
+    except that a regex past its time budget is switched off (see ``disabled``)."""
 
-    def __init__(self, watchlists: Sequence[Watchlist]) -> None:
+    def __init__(
+        self,
+        watchlists: Sequence[Watchlist],
+        *,
+        regex_budget: float = REGEX_BUDGET,
+        disabled: Iterable[Disabled] = (),
+    ) -> None:
+        """``disabled``: regexes an earlier Matcher switched off (``old.disabled``); those still
+        in ``watchlists`` stay off, so a reload of other files does not run them again."""
         prepare()
         self.watchlists = tuple(sorted(watchlists, key=lambda w: w.id))
+        self._regex_budget = regex_budget
+        # Regexes switched off after running past their budget, in the order it happened:
+        # callers show them to admins. (Appends are atomic: matching may run in threads.)
+        self.disabled: list[Disabled] = []
+        self._off: set[int] = set()  # id() of the disabled _Regex objects
+        self._carried = {(d.watchlist, d.pattern): d for d in disabled}
         self._slots: dict[str, int] = {}  # phrase key -> slot
         self._keys: list[str] = []  # slot -> phrase key or regex literal
         self._slot_of: dict[str, int] = {}  # phrase as written -> slot
@@ -107,8 +147,10 @@ class Matcher:
         self._by_near: list[tuple[int, frozenset[int], frozenset[int]]] = []
         self._compiled: list[_Compiled] = []
         for index, w in enumerate(self.watchlists):
+            terms = [p for ps in (w.any, *w.all) for p in ps if isinstance(p, Term)]
+            weak = frozenset(t.text for t in terms if t.weak) - {t.text for t in terms if not t.weak}
             compiled = _Compiled(
-                w, self._set(w.any), tuple(self._set(g) for g in w.all), self._set(w.none)
+                w, self._set(w.any, w), tuple(self._set(g, w) for g in w.all), self._set(w.none, w), weak
             )
             self._compiled.append(compiled)
             for trigger in [compiled.any] if w.any else compiled.all:
@@ -149,20 +191,29 @@ class Matcher:
                 self._thresholds.append(None)
         return frozenset(self._raw[lit] for lit in literals)
 
-    def _set(self, patterns: Iterable[Pattern]) -> _Set:
+    def _set(self, patterns: Iterable[Pattern], w: Watchlist) -> _Set:
         terms: dict[int, list[Term]] = {}
         others: list[_Regex | _Near] = []
         for p in patterns:
             if isinstance(p, Term):
+                p = as_written(p)  # a phrase folding into another everyday word matches as written
                 terms.setdefault(self._slot(p.text, p.fuzzy), []).append(p)
                 for e in p.excepts:
                     self._slot(e, None)
             elif isinstance(p, Regex):
-                others.append(_Regex(p.label, re.compile(p.source), self._gates(p.source)))
+                compiled = compile_regex(p.source, self._regex_budget)
+                where = str(w.source) if w.source else w.id
+                regex = _Regex(p.label, compiled, self._gates(p.source), w.id, where)
+                carried = self._carried.get((w.id, p.label))
+                if carried is not None:
+                    self._off.add(id(regex))
+                    self.disabled.append(carried)
+                others.append(regex)
             else:
-                first = frozenset(self._slot(t.text, t.fuzzy) for t in p.first)
-                second = frozenset(self._slot(t.text, t.fuzzy) for t in p.second)
-                others.append(_Near(p.label, p.first, p.second, first, second, p.within))
+                near_first, near_second = tuple(map(as_written, p.first)), tuple(map(as_written, p.second))
+                first = frozenset(self._slot(t.text, t.fuzzy) for t in near_first)
+                second = frozenset(self._slot(t.text, t.fuzzy) for t in near_second)
+                others.append(_Near(p.label, near_first, near_second, first, second, p.within))
         gate: frozenset[int] | None = frozenset()
         for o in others:
             slots = o.first_slots if isinstance(o, _Near) else o.gates
@@ -174,7 +225,7 @@ class Matcher:
         scanned, candidates = self._scan(fields)
         matches = []
         for index in sorted(candidates):
-            m, _ = self._evaluate(self._compiled[index], scanned)
+            m, _, _ = self._evaluate(self._compiled[index], scanned)
             if m is not None:
                 matches.append(m)
         return matches
@@ -189,7 +240,7 @@ class Matcher:
         candidates: set[int] = set()
         triggers = self._triggers
         for name in self._fields:
-            folded = fold(fields.get(name) or "")
+            folded = fold((fields.get(name) or "")[:FIELD_LIMIT])
             viewed = view(folded.text)
             found = self._scanner.scan(viewed)
             scanned[name] = _Field(name, folded, viewed, found)
@@ -211,32 +262,42 @@ class Matcher:
 
     def _evaluate(
         self, c: _Compiled, scanned: Mapping[str, _Field], *, explain: bool = False
-    ) -> tuple[Match | None, str]:
+    ) -> tuple[Match | None, str, tuple[Discounted, ...]]:
         w = c.watchlist
         fields = [scanned[f] for f in w.fields]
         where = " or ".join(w.fields)
-        hits = self._set_hits(c.any, fields)
-        if w.any and not hits:
-            return None, f"no 'any' pattern hits the {where}"
+        groups = [self._set_hits(c.any, fields)]
+        if w.any and not groups[0]:
+            return None, f"no 'any' pattern hits the {where}", ()
         for n, group in enumerate(c.all, 1):
             group_hits = self._set_hits(group, fields)
             if not group_hits:
                 first = ", ".join(p.label for p in w.all[n - 1][:3])
-                return None, f"'all' group {n} ({first}, ...) has no hit in the {where}"
-            hits.extend(group_hits)
+                return None, f"'all' group {n} ({first}, ...) has no hit in the {where}", ()
+            groups.append(group_hits)
+        discounted: list[Discounted] = []
+        if c.weak and all(h.pattern in c.weak for g in groups for h in g):  # (else a strong hit vouches)
+            groups, discounted = weigh(c.weak, groups, {f.name: f.folded.original for f in fields if f.name != "title"})
+            if discounted:
+                why = discounted[0].reason
+                if w.any and not groups[0]:
+                    return None, f"no 'any' pattern counts: {why}", tuple(discounted)
+                for n, group_hits in enumerate(groups[1:], 1):
+                    if not group_hits:
+                        return None, f"'all' group {n} has no hit that counts: {why}", tuple(discounted)
         if explain:
             vetoes = self._set_hits(c.none, fields)
             if vetoes:
                 v = vetoes[0]
-                return None, f"vetoed by 'none' pattern {v.pattern!r} ({v.text!r} in the {v.field})"
+                return None, f"vetoed by 'none' pattern {v.pattern!r} ({v.text!r} in the {v.field})", tuple(discounted)
         elif self._any_hit(c.none, fields):
-            return None, "vetoed"
+            return None, "vetoed", ()
         order = {f: i for i, f in enumerate(w.fields)}
         unique = sorted(
-            {(h.pattern, h.field, h.span): h for h in hits}.values(),
+            {(h.pattern, h.field, h.span): h for g in groups for h in g}.values(),
             key=lambda h: (order[h.field], h.span, h.pattern),
         )
-        return Match(w.id, max(h.score for h in unique), tuple(unique)), ""
+        return Match(w.id, max(h.score for h in unique), tuple(unique), tuple(discounted)), "", tuple(discounted)
 
     def _set_hits(self, ps: _Set, fields: Sequence[_Field]) -> list[Hit]:
         hits = []
@@ -278,11 +339,27 @@ class Matcher:
 
     def _first(self, p: _Regex | _Near, f: _Field) -> Occurrence | None:
         if isinstance(p, _Regex):
-            if not p.may_match(f):
+            if not p.may_match(f) or id(p) in self._off:
                 return None
-            m = p.compiled.search(f.folded.text)
-            return (m.start(), m.end(), 100.0) if m else None
+            try:
+                span = p.compiled.search(f.folded.text)
+            except RegexTimeout:
+                self._disable(p, len(f.folded.text))
+                return None
+            return (span[0], span[1], 100.0) if span else None
         return self._near(p, f)
+
+    def _disable(self, p: _Regex, length: int) -> None:
+        if id(p) in self._off:
+            return
+        self._off.add(id(p))
+        reason = (
+            f"{p.where}: watchlist {p.watchlist!r}: regex '{p.compiled.source}' ran past {p.compiled.budget:g} s on "
+            f"a {length}-character text and is disabled until the rules are reloaded; simplify it (nested repeats "
+            "like '(\\w+\\s?)+' backtrack) or drop lookarounds and backreferences so that RE2 can run it"
+        )
+        self.disabled.append(Disabled(p.watchlist, p.label, reason))
+        log.warning("%s", reason)
 
     def _occurrences(self, t: Term, f: _Field) -> list[Occurrence]:
         found = f.found.get(self._slot_of[t.text])
@@ -312,20 +389,7 @@ class Matcher:
             return None
         firsts = [o for t in p.first if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
         seconds = [o for t in p.second if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
-        best: Occurrence | None = None
-        for a in firsts:
-            for b in seconds:
-                if a[:2] == b[:2]:
-                    continue
-                lo, hi = (a, b) if a[0] <= b[0] else (b, a)
-                gap = hi[0] - lo[1]
-                # Every token takes at least one character, so a short gap needs no counting.
-                if gap > p.within and f.more_tokens_than(p.within, lo[1], hi[0]):
-                    continue
-                occ = (lo[0], max(lo[1], hi[1]), min(a[2], b[2]))
-                if best is None or (occ[0], occ[1], -occ[2]) < (best[0], best[1], -best[2]):
-                    best = occ
-        return best
+        return closest(firsts, seconds, p.within, f.viewed)
 
 
 def _hit(label: str, f: _Field, occ: Occurrence) -> Hit:

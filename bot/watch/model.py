@@ -19,6 +19,9 @@ class Term:
     fuzzy: int | None = DEFAULT_FUZZY
     case: bool = False
     excepts: tuple[str, ...] = ()
+    # A word news uses in passing: its hit counts only in the title or the lede's first
+    # sentence, or beside a hit of a pattern that is not weak (DESIGN.md, Evidence).
+    weak: bool = False
 
     @property
     def label(self) -> str:
@@ -79,12 +82,24 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Discounted:
+    """A weak hit that did not count, and why (for explanations; never in ``hits``)."""
+
+    hit: Hit
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
-    """A watchlist that matched an item; ``score`` is its best hit's score."""
+    """A watchlist that matched an item; ``score`` is its best hit's score.
+
+    ``hits`` are the hits that counted; ``discounted`` the weak hits that did not.
+    """
 
     watchlist: str
     score: float
     hits: tuple[Hit, ...]
+    discounted: tuple[Discounted, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,11 @@ class TermSpec(_Strict):
         alias="except",
         description="A hit inside one of these phrases does not count.",
     )
+    weak: bool = Field(
+        False,
+        description="A word news uses in passing (a company named as a product spec, a part name): its hit counts "
+        "only in the title or the lede's first sentence, or beside a hit of a pattern that is not weak.",
+    )
 
 
 class RegexSpec(_Strict):
@@ -162,7 +167,7 @@ class WatchlistSpec(_Strict):
 # The keys each mapping may hold, for "did you mean" hints.
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "watchlist": tuple(WatchlistSpec.model_fields),
-    "pattern": ("term", "fuzzy", "case", "except", "regex", "near", "within"),
+    "pattern": ("term", "fuzzy", "case", "except", "weak", "regex", "near", "within"),
 }
 
 

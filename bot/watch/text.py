@@ -19,6 +19,10 @@ How the map is kept cheap:
 - Text whose combining marks are not composed (NFC) is folded per cluster (base character and
   its marks), so "cafe\u0301" folds like "café".
 
+Literal escape sequences that leaked into feed text as characters ("\\n", "\\t", "\\u00a0",
+written with a backslash) are noise glued to words ("chips\\nIntel"): before folding, each run of
+them (with the spaces around it) becomes one space, and the map still leads to the original.
+
 ``view(folded)`` is what phrases are matched on: the folded text with Unicode hyphens as "-",
 line breaks as spaces and curly apostrophes straightened, one character for one. (The matcher
 adds hyphen/space variants of phrases, so "export-controlled" meets "export controlled".)
@@ -49,6 +53,8 @@ _VIEW = (
     ("\u2018", "'"), ("\u2019", "'"), ("\u02bc", "'"),
 )
 _VIEW_CHARS = re.compile("[" + "".join(a for a, _ in _VIEW) + "]")
+# Escape sequences written out as text: \n \r \t, and \u / \x codes of invisible spaces.
+_ESCAPES = re.compile(r"[ \t]*(?:\\(?:[nrt]|u00a0|u200b|u3000|u2028|u2029|xa0))+[ \t]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,42 @@ def _fold_chars(s: str) -> str:
 
 def fold(text: str) -> Folded:
     """Fold ``text`` (NFKC, casefold, Traditional to Simplified) keeping a map to the original."""
+    if "\\" in text and _ESCAPES.search(text):
+        return _unescaped(text)
+    return _fold(text)
+
+
+def _unescaped(text: str) -> Folded:
+    """``text`` with each run of literal escape sequences as one space, folded; the map composed
+    of the two steps (folded -> cleaned -> original)."""
+    pieces: list[str] = []
+    starts: list[int] = []  # cleaned[i] came from text[starts[i]:ends[i]]
+    ends: list[int] = []
+    pos = 0
+    for m in _ESCAPES.finditer(text):
+        pieces.append(text[pos : m.start()])
+        starts.extend(range(pos, m.start()))
+        ends.extend(range(pos + 1, m.start() + 1))
+        pieces.append(" ")
+        starts.append(m.start())
+        ends.append(m.end())
+        pos = m.end()
+    pieces.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
+    inner = _fold("".join(pieces))
+    n = len(inner.text)
+    inner_starts = inner.starts if inner.starts is not None else range(n)
+    inner_ends = inner.ends if inner.ends is not None else range(1, n + 1)
+    return Folded(
+        text,
+        inner.text,
+        tuple(starts[i] for i in inner_starts),
+        tuple(ends[j - 1] for j in inner_ends),
+    )
+
+
+def _fold(text: str) -> Folded:
     if text.isascii():
         lowered = text.lower()
         return Folded(text, lowered)

@@ -73,6 +73,26 @@ def scores() -> dict[tuple[str, str, str, str], Score]:
     return table
 
 
+def combined(kind: str, split: str, watchlist: str, lang: str) -> Score:
+    """The score of one cell; split "all" adds tune and hold-out."""
+    s = scores()
+    if split != "all":
+        return s.get((kind, split, watchlist, lang), Score())
+    parts = [s.get((kind, sp, watchlist, lang), Score()) for sp in ("tune", "holdout")]
+    return Score(sum(p.tp for p in parts), sum(p.fp for p in parts), sum(p.fn for p in parts))
+
+
+def f1(sc: Score) -> float:
+    p, r = sc.precision, sc.recall
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def macro(split: str) -> tuple[float, float]:
+    """Macro F1 over the (watchlist, language) cells of the engine on ``split``, and the least precision."""
+    cells = [combined("engine", split, w.id, lang) for w in watchlists() for lang in LANGS]
+    return sum(f1(c) for c in cells) / len(cells), min(c.precision for c in cells)
+
+
 def report() -> str:
     """A table of precision/recall per list and language: engine on tune and hold-out, and the baseline."""
     s = scores()
@@ -90,4 +110,7 @@ def report() -> str:
                 f"{w.id:16} {lang:8} |        {cells[0]}  |           {cells[1]} |       {cells[2]}"
                 f" |           {cells[3]}"
             )
+    for split in ("tune", "holdout", "all"):
+        f, p = macro(split)
+        lines.append(f"engine, {split:8}: macro F1 {f:.3f}, least precision of a (watchlist, language) {p:.3f}")
     return "\n".join(lines)
