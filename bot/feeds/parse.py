@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import codecs
 import functools
-import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
@@ -30,7 +28,8 @@ from feedparser.encodings import convert_to_utf8
 
 from bot.errors import ParseError
 from bot.feeds.fastpath import parse_fast
-from bot.feeds.model import Entry, ParsedFeed, utc_from_struct
+from bot.feeds.jsonfeed import parse_json_feed
+from bot.feeds.model import Entry, ParsedFeed, describe_error, skip_reason, utc_from_struct
 
 __all__ = ["Entry", "ParsedFeed", "parse_feed", "strip_dtd"]
 
@@ -65,14 +64,28 @@ def strip_dtd(body: bytes) -> bytes:
 
 
 def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None = None) -> ParsedFeed:
-    """Parse one feed body. Raises ParseError when the body holds no feed."""
+    """Parse one feed body. Raises ParseError when the body holds no feed, and no other exception.
+
+    An entry that cannot be read is left out and named in ``ParsedFeed.skipped``; whatever else
+    goes wrong inside the parsers (a bug, or input nobody foresaw) becomes a ParseError naming
+    the feed, so that one feed never stops a poll with a traceback.
+    """
+    try:
+        return _parse(body, url, headers)
+    except ParseError:
+        raise
+    except Exception as e:  # the promise above: one feed's surprise stays its own
+        raise ParseError(url, f"could not read the feed ({type(e).__name__}: {describe_error(e)})") from e
+
+
+def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFeed:
     head = body[:2048].lstrip()
     if head.startswith(_BOM):
         head = head[len(_BOM):].lstrip()
     if not head:
         raise ParseError(url, "empty body: the server answered with nothing")
     if head[:1] in (b"{", b"["):
-        return _parse_json_feed(body, url)
+        return parse_json_feed(body, url)
 
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     body, response_headers = _ascii_compatible(body, response_headers, url)
@@ -93,17 +106,24 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
         if _HTML_START.match(body[:4096]):
             raise ParseError(url, "not a feed: got an HTML page (is the feed URL right?)")
         reason = parsed.get("bozo_exception")
-        raise ParseError(url, f"not a feed: {_describe(reason) if reason else 'no RSS or Atom found'}")
+        raise ParseError(url, f"not a feed: {describe_error(reason) if reason else 'no RSS or Atom found'}")
 
     info = parsed.feed
-    warning = _describe(parsed.bozo_exception) if parsed.bozo else None
-    entries = tuple(_entry(e) for e in parsed.entries)
+    warning = describe_error(parsed.bozo_exception) if parsed.bozo else None
+    entries: list[Entry] = []
+    skipped: list[str] = []
+    for position, raw in enumerate(parsed.entries, 1):
+        try:
+            entries.append(_entry(raw))
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            skipped.append(skip_reason(position, _text(raw.get("title")), describe_error(e)))
     return ParsedFeed(
         title=_text(info.get("title")),
-        link=info.get("link"),
-        language=info.get("language"),
-        entries=entries,
+        link=_text(info.get("link")) or None,
+        language=_text(info.get("language")) or None,
+        entries=tuple(entries),
         warning=warning,
+        skipped=tuple(skipped),
     )
 
 
@@ -210,61 +230,15 @@ def _entry(e: Any) -> Entry:
     published = e.get("published_parsed") or e.get("updated_parsed")
     return Entry(
         title=_text(e.get("title")),
-        link=e.get("link") or None,
-        guid=e.get("id") or None,
-        content_html=html or "",
+        link=_text(e.get("link")) or None,
+        guid=_text(e.get("id")) or None,
+        content_html=_text(html),
         published=utc_from_struct(published),
-        author=e.get("author") or None,
+        author=_text(e.get("author")) or None,
     )
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
-
-def _describe(exc: object) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
-
-
-def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
-    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(url, f"not a feed: broken JSON ({_describe(e)})") from e
-    if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/"):
-        raise ParseError(url, "not a feed: got JSON that is not a JSON Feed")
-    entries = []
-    for item in data.get("items") or []:
-        if not isinstance(item, dict):
-            continue
-        html = item.get("content_html") or item.get("summary") or item.get("content_text") or ""
-        author = item.get("author") or {}
-        entries.append(
-            Entry(
-                title=_text(item.get("title")),
-                link=item.get("url") or item.get("external_url") or None,
-                guid=str(item["id"]) if item.get("id") is not None else None,
-                content_html=html if isinstance(html, str) else "",
-                published=_iso(item.get("date_published") or item.get("date_modified")),
-                author=author.get("name") if isinstance(author, dict) else None,
-            )
-        )
-    return ParsedFeed(
-        title=_text(data.get("title")),
-        link=data.get("home_page_url"),
-        language=data.get("language"),
-        entries=tuple(entries),
-    )
-
-
-def _iso(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
