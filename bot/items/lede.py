@@ -43,8 +43,11 @@ _SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’」』)\]]*)(?=\s|$)|
 # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels: deeply nested HTML otherwise
 # parses to an empty tree. Its other effect, no cap on a text node's size, is moot at 40 KB.
 _PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True, huge_tree=True)
+_MAX_DEPTH = 2000  # a little under libxml2's 2048, as unclosed <p> and <li> count here too
 _TAG = re.compile(r"<[^>]*>")
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_UNSEEN = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
+_OPEN_OR_CLOSE = re.compile(rf"<(/?)(?!(?:{_VOID})\b)[A-Za-z][^>]*?(/?)>", re.IGNORECASE)
 
 
 def clean_text(text: str) -> str:
@@ -88,10 +91,11 @@ def extract_lede(fragment: str, limit: int = LEDE_LIMIT) -> str:
     text = clean_text(" ".join(root.itertext()))
     if _meaningful(text):
         return cut(text, limit)
-    # Nothing found. Past its depth limit (2048 levels even with huge_tree) libxml2 drops the
-    # rest of the document; the text is then read without a tree.
-    flat = clean_text(_TAG.sub(" ", _SCRIPT.sub(" ", fragment[:_HTML_HEAD])))
-    return cut(flat, limit) if _meaningful(flat) and len(text) < len(flat) // 2 else ""
+    if _nesting(fragment[:_HTML_HEAD]) < _MAX_DEPTH:
+        return ""
+    # Past its depth limit libxml2 drops the rest of the document: read the text without a tree.
+    flat = clean_text(_TAG.sub(" ", _UNSEEN.sub(" ", fragment[:_HTML_HEAD])))
+    return cut(flat, limit) if _meaningful(flat) else ""
 
 
 def cut(text: str, limit: int = LEDE_LIMIT) -> str:
@@ -118,6 +122,18 @@ def _parse(fragment: str) -> etree._Element | None:
         return None
     body = doc.find("body")
     return body if body is not None else doc
+
+
+def _nesting(fragment: str) -> int:
+    """How deep the tags of ``fragment`` nest at most, counted without a parser."""
+    depth = deepest = 0
+    for match in _OPEN_OR_CLOSE.finditer(fragment):
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(2):
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _blocks(root: etree._Element) -> Iterator[etree._Element]:

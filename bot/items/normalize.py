@@ -90,15 +90,15 @@ def normalize_feed(entries: Sequence[Entry], *, feed_url: str, feed_title: str =
         if link is not None and entry.guid and entry.guid.strip():
             guids[link].add(entry.guid.strip())
     shared = frozenset(link for link, seen in guids.items() if len(seen) > 1)
-    homepage = {*known_shared, *shared}
+    homepage = set(known_shared)
     if feed_link:
         homepage.add(_canonical_or_none(feed_link) or "")
 
     items: list[Item] = []
     for position, entry, link in readable:
         guid = entry.guid.strip() if entry.guid else ""
-        no_identity = bool(link is not None and guid and guid != (entry.link or "").strip()
-                           and (link in homepage or _is_site_root(link)))
+        no_identity = link is not None and (link in shared or bool(
+            guid and guid != (entry.link or "").strip() and (link in homepage or _is_site_root(link))))
         try:
             items.append(normalize(entry, feed_url=feed_url, feed_title=feed_title, link_is_identity=not no_identity))
         except (ValueError, TypeError) as e:  # input nobody foresaw: this entry only
