@@ -18,6 +18,7 @@ raises ParseError with a reason a person understands; a feed with defects still 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import re
 from collections.abc import Mapping
@@ -89,11 +90,11 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
 
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     body, response_headers = _ascii_compatible(body, response_headers, url)
-    body, response_headers = _mislabelled_chinese(body, response_headers)
+    body, response_headers, repaired = _mislabelled_chinese(body, response_headers)
     body = strip_dtd(body)
     fast = parse_fast(body, url=url, headers=response_headers)
     if fast is not None:
-        return fast
+        return dataclasses.replace(fast, warning=repaired) if repaired else fast
     if url:
         response_headers.setdefault("content-location", url)
     parsed = feedparser.parse(
@@ -109,7 +110,7 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
         raise ParseError(url, f"not a feed: {describe_error(reason) if reason else 'no RSS or Atom found'}")
 
     info = parsed.feed
-    warning = describe_error(parsed.bozo_exception) if parsed.bozo else None
+    warning = repaired or (describe_error(parsed.bozo_exception) if parsed.bozo else None)
     entries: list[Entry] = []
     skipped: list[str] = []
     for position, raw in enumerate(parsed.entries, 1):
@@ -173,43 +174,70 @@ _CJK_GUESSES = ("gb18030", "big5")
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8", "u8"})
 
 
-def _mislabelled_chinese(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
-    """Read a GBK or Big5 body as written, whatever its labels say.
+def _mislabelled_chinese(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str], str | None]:
+    """Read a body that is not clean UTF-8 as written, whatever its labels say.
 
-    Servers label Chinese feeds wrongly all the time (UTF-8 or ISO-8859-1 by default, GB2312 for
-    Big5 bytes) or not at all, and feedparser then falls back to windows-1252: mojibake titles.
-    For a body that is not UTF-8, each declared encoding and GB18030 and Big5 are tried; the
-    decoding richest in common Chinese characters wins if at least a fifth of its non-ASCII
-    characters are such, and the body goes on as UTF-8. A Latin body never gets that far.
+    Two faults are repaired here, and the body goes on as UTF-8:
+
+    - UTF-8 with a few invalid bytes (one 0xFF in a Chinese feed). A strict decoder rejects the
+      whole body and feedparser then reads all of it as windows-1252: every title mojibake. When
+      the body is labelled UTF-8 (or not at all) and its valid multi-byte characters outnumber
+      its invalid bytes 20 to 1, the invalid bytes alone become U+FFFD.
+    - GBK or Big5 labelled wrongly (UTF-8 or ISO-8859-1 by default, GB2312 for Big5 bytes) or
+      not at all. Each declared encoding and GB18030 and Big5 are tried; the decoding richest in
+      common Chinese characters wins if at least a fifth of its non-ASCII characters are such
+      and at most one character in a hundred is undecodable (those become U+FFFD). A Latin body
+      never gets that far.
     """
     if body.isascii():
-        return body, headers
+        return body, headers, None
     try:
         body.decode("utf-8")
-        return body, headers
+        return body, headers, None
     except UnicodeDecodeError:
         pass
     names = [m.group(1).lower() for m in [_CHARSET.search(headers.get("content-type", ""))] if m]
     declared = _DECLARED.match(body[:1024])
     if declared:
         names.append(declared.group(1).decode("ascii").lower())
-    best_text, best_score = "", 0.0
+    unmarked = _DECLARATION.sub(b"", body, count=1)
+    if all(name in _UTF8_NAMES for name in names):
+        text, bad, wide = _decode(unmarked, "utf-8")
+        if len(wide) >= 20 * bad:
+            return *_as_utf8(text, headers), _replaced(bad, "UTF-8") if bad else None
+    best_text, best_score, best_codec, best_bad = "", 0.0, "", 0
     for codec in dict.fromkeys([*names, *_CJK_GUESSES]):  # declared first: they win ties
         if codec in _UTF8_NAMES:
             continue
         try:
-            text = _DECLARATION.sub(b"", body, count=1).decode(codec)
-        except (LookupError, UnicodeDecodeError):
+            text, bad, wide = _decode(unmarked, codec)
+        except LookupError:
             continue
-        wide = [c for c in text if ord(c) > 127]
         common = sum(c in _COMMON_HANZI for c in wide)
-        score = common / len(wide) if wide and common >= 3 else 0.0
+        if bad * 100 > max(len(wide), 100) or common < 3:
+            continue
+        score = common / len(wide)
         if score > best_score:
-            best_text, best_score = text, score
+            best_text, best_score, best_codec, best_bad = text, score, codec, bad
     if best_score < 0.2:
-        return body, headers
+        return body, headers, None
+    return *_as_utf8(best_text, headers), _replaced(best_bad, best_codec.upper()) if best_bad else None
+
+
+def _decode(body: bytes, codec: str) -> tuple[str, int, list[str]]:
+    """The text, how many undecodable bytes became U+FFFD, and its other non-ASCII characters."""
+    text = body.decode(codec, errors="replace")
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())  # a U+FFFD written in UTF-8 is no fault
+    return text, max(bad, 0), [c for c in text if ord(c) > 127 and c != "\ufffd"]
+
+
+def _replaced(count: int, codec: str) -> str:
+    return f"{count} byte{'s' * (count != 1)} not valid {codec} replaced; the rest of the feed is intact"
+
+
+def _as_utf8(text: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
     media_type = headers.get("content-type", "").split(";", 1)[0].strip() or "application/xml"
-    utf8 = ('<?xml version="1.0" encoding="utf-8"?>\n' + best_text.lstrip()).encode("utf-8")
+    utf8 = ('<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip()).encode("utf-8")
     return utf8, {**headers, "content-type": f"{media_type}; charset=utf-8"}
 
 
