@@ -9,7 +9,8 @@ What it guards against, per request:
   httpx's per-phase timeouts, so a server that dribbles a byte a second still gets cut off;
 - bodies are counted while they stream, after decompression, and cut off past ``max_bytes``
   (gzip/deflate are decoded here with a bounded output, so a zip bomb never inflates in memory);
-- redirects are followed by hand: at most 5, a loop is named as such;
+- redirects are followed by hand: at most 5, a loop is named as such, and none into a
+  loopback, private or link-local address the configured feed is not on (address.py);
 - at most ``concurrency`` feeds are in flight and ``per_host`` per host name (port ignored).
 
 Connections are kept alive and reused: a freed slot goes to the same host first, each host has
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import ssl
 import time
 import zlib
@@ -41,6 +43,7 @@ import httpx
 
 from bot import __version__
 from bot.errors import FetchError
+from bot.feeds.address import ip_of, non_public, redirect_refusal
 from bot.feeds.health import describe_seconds, describe_size, http_failure, parse_retry_after
 from bot.feeds.pool import PoolPerHost, Slots
 
@@ -159,6 +162,8 @@ class HttpFetcher:
                 if _without_fragment(url) in seen:
                     raise FetchError(request.url, "redirect loop")
                 seen.add(_without_fragment(url))
+                async with asyncio.timeout_at(deadline):
+                    await _check_redirect(request.url, url)
             raise FetchError(request.url, f"too many redirects (more than {MAX_REDIRECTS})")
         except TimeoutError:
             raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
@@ -312,6 +317,35 @@ def _redirect_target(url: str, response: httpx.Response) -> str:
     if target.scheme not in ("http", "https"):
         raise _permanent(url, f"redirect to an unsupported URL scheme '{target.scheme}'")
     return str(target)
+
+
+async def _check_redirect(configured: str, target: str) -> None:
+    """FetchError (permanent) when a redirect leads to a non-public address the feed is not on."""
+    origin_host = urlsplit(configured).hostname or ""
+    target_host = urlsplit(target).hostname or ""
+    if origin_host.lower() == target_host.lower():
+        return
+    target_addresses = await _addresses(configured, target_host)
+    if not any(non_public(ip) for ip in map(ip_of, target_addresses) if ip is not None):
+        return
+    origin_addresses = await _addresses(configured, origin_host, quiet=True)
+    refusal = redirect_refusal(origin_host=origin_host, origin_addresses=origin_addresses,
+                               target_host=target_host, target_addresses=target_addresses)
+    if refusal:
+        raise _permanent(configured, refusal)
+
+
+async def _addresses(url: str, host: str, *, quiet: bool = False) -> list[str]:
+    """The IP addresses ``host`` stands for: itself for a literal, else what getaddrinfo says."""
+    if ip_of(host) is not None:
+        return [host]
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        if quiet:
+            return []
+        raise FetchError(url, f"host not found: {host} (a redirect target)") from e
+    return [str(info[4][0]) for info in infos]
 
 
 def _status_error(url: str, status: int, headers: Mapping[str, str]) -> FetchError:
