@@ -46,6 +46,7 @@ from bot.errors import FetchError
 from bot.feeds.address import ip_of, non_public, redirect_refusal
 from bot.feeds.health import describe_seconds, describe_size, http_failure, parse_retry_after
 from bot.feeds.pool import PoolPerHost, Slots
+from bot.feeds.urls import feed_url_problem
 
 DEFAULT_USER_AGENT = f"watchbot/{__version__} (+https://github.com/watchbot/watchbot)"
 MAX_REDIRECTS = 5
@@ -72,12 +73,17 @@ class Fetched:
     """A fetched body (or a 304) and what the server said about it."""
 
     url: str  # final URL after redirects (or the file path)
-    status: int  # 200, 304 ... (200 for files)
+    status: int | None  # 200, 304 ...; None for a local file, which has no HTTP status
     body: bytes  # b"" when not_modified
     headers: Mapping[str, str]  # lower-cased names, as feedparser's response_headers wants
     etag: str | None
     last_modified: str | None
     elapsed_ms: float
+
+    @property
+    def status_text(self) -> str:
+        """How logs show the status: "200", "304", or "file" for a local file."""
+        return "file" if self.status is None else str(self.status)
 
     @property
     def not_modified(self) -> bool:
@@ -130,16 +136,16 @@ class HttpFetcher:
 
     async def fetch(self, request: FetchRequest) -> Fetched:
         """Fetch one feed. Raises FetchError with a readable reason; never another exception type."""
-        scheme = urlsplit(request.url).scheme.lower()
-        if scheme in ("http", "https"):
+        problem = feed_url_problem(request.url)
+        if problem:
+            raise _permanent(request.url, problem)
+        if urlsplit(request.url.strip()).scheme.lower() in ("http", "https"):
             return await self._fetch_http(request)
-        if scheme == "file" or len(scheme) <= 1:  # "" or a Windows drive letter: a path
-            try:
-                async with self._slots.slot(""), asyncio.timeout(self.timeout):  # a FIFO may never end
-                    return await asyncio.to_thread(read_file, request.url, self.max_bytes)
-            except TimeoutError:
-                raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
-        raise _permanent(request.url, f"unsupported URL scheme '{scheme}' (use http, https or a file path)")
+        try:
+            async with self._slots.slot(""), asyncio.timeout(self.timeout):  # a FIFO may never end
+                return await asyncio.to_thread(read_file, request.url, self.max_bytes)
+        except TimeoutError:
+            raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
 
     async def _fetch_http(self, request: FetchRequest) -> Fetched:
         url = request.url
@@ -222,7 +228,7 @@ def read_file(location: str, max_bytes: int) -> Fetched:
         raise FetchError(location, f"cannot read the file ({e.strerror or e})") from e
     if len(body) > max_bytes:
         raise _permanent(location, f"body over {describe_size(max_bytes)}")
-    return Fetched(url=location, status=200, body=body, headers={}, etag=None, last_modified=None,
+    return Fetched(url=location, status=None, body=body, headers={}, etag=None, last_modified=None,
                    elapsed_ms=_ms_since(started))
 
 
