@@ -23,6 +23,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Characters XML 1.0 cannot carry at all, even escaped.
+_POSITION = re.compile(r", line \d+, column \d+$")  # lxml repeats what the message already says
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -86,4 +87,5 @@ def _xml_safe(text: str) -> str:
 
 
 def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0][:200] if (text or "").strip() else "syntax error"
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else "syntax error"
+    return _POSITION.sub("", line)[:200]
