@@ -125,7 +125,7 @@ def normalize(entry: Entry, *, feed_url: str, feed_title: str = "", link_is_iden
         language=language_of(f"{title} {lede}"),
         published=entry.published,
         feed_url=feed_url,
-        feed_title=feed_title,
+        feed_title=strip_bidi(feed_title),
     )
 
 

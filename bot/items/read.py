@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.errors import ParseError
 from bot.feeds.model import describe_error
 from bot.feeds.parse import parse_feed
+from bot.items.lede import strip_bidi
 from bot.items.normalize import Item, normalize_feed
 
 
@@ -21,7 +22,7 @@ class ReadFeed:
     """What one feed body yielded."""
 
     items: tuple[Item, ...]
-    title: str  # the feed's own title
+    title: str  # the feed's own title (bidi controls removed, like the items' text)
     warning: str | None = None  # the feed was malformed but still readable
     skipped: tuple[str, ...] = ()  # one line per entry left out: "item 3 ('Title'): why"
     shared_links: frozenset[str] = frozenset()  # links that are no identity here (see normalize_feed)
@@ -36,5 +37,5 @@ def read_items(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
                                     feed_link=parsed.link, known_shared=known_shared)
     except Exception as e:  # per-entry faults are skipped inside; this is for the unforeseen
         raise ParseError(url, f"could not read the feed's items ({type(e).__name__}: {describe_error(e)})") from e
-    return ReadFeed(items=normalized.items, title=parsed.title, warning=parsed.warning,
+    return ReadFeed(items=normalized.items, title=strip_bidi(parsed.title), warning=parsed.warning,
                     skipped=parsed.skipped + normalized.skipped, shared_links=normalized.shared_links)

@@ -103,3 +103,11 @@ def test_deeply_nested_json_is_a_parse_error_not_a_recursion_error() -> None:
 def test_a_feed_with_only_bad_items_still_parses() -> None:
     read = read_items(rss([("One", "http://[::1"), ("Two", "http://[fe80::")]), url="https://example.com/feed")
     assert read.items == () and len(read.skipped) == 2
+
+
+def test_bidi_controls_leave_the_feed_title_too() -> None:
+    body = ('<rss version="2.0"><channel><title>News \u202eevil\u202c</title><item><title>A \u2067story\u2069'
+            "</title><link>https://example.com/a</link></item></channel></rss>").encode()
+    read = read_items(body, url="https://example.com/feed")
+    assert read.title == "News evil"
+    assert (read.items[0].title, read.items[0].feed_title) == ("A story", "News evil")
