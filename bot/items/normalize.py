@@ -16,7 +16,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.feeds.model import Entry, describe_error, skip_reason
-from bot.items.canonical import canonical_url, identity
+from bot.items.canonical import canonical_url, identity_of
 from bot.items.lede import extract_lede, html_to_text, strip_bidi
 
 
@@ -100,23 +100,32 @@ def normalize_feed(entries: Sequence[Entry], *, feed_url: str, feed_title: str =
         no_identity = link is not None and (link in shared or bool(
             guid and guid != (entry.link or "").strip() and (link in homepage or _is_site_root(link))))
         try:
-            items.append(normalize(entry, feed_url=feed_url, feed_title=feed_title, link_is_identity=not no_identity))
+            items.append(_item(entry, feed_url, feed_title, link, None if no_identity else link))
         except (ValueError, TypeError) as e:  # input nobody foresaw: this entry only
             skipped[position] = skip_reason(position, entry.title, describe_error(e))
     return NormalizedFeed(items=tuple(items), skipped=tuple(skipped[p] for p in sorted(skipped)),
                           shared_links=shared)
 
 
-def normalize(entry: Entry, *, feed_url: str, feed_title: str = "", link_is_identity: bool = True) -> Item:
-    """Turn a raw entry into an Item (``normalize_feed`` decides ``link_is_identity`` for a whole feed)."""
+def normalize(entry: Entry, *, feed_url: str, feed_title: str = "") -> Item:
+    """Turn one raw entry into an Item, judged alone (``normalize_feed`` judges a feed's entries together)."""
+    link = entry.link.strip() if entry.link else ""
+    web = bool(link) and urlsplit(link).scheme.lower() in ("http", "https")
+    url = canonical_url(link) if link else None
+    return _item(entry, feed_url, feed_title, url, url if web else None)
+
+
+def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identity_url: str | None) -> Item:
+    """The Item of ``entry``, its link already canonical (``url``) and judged (``identity_url``)."""
     title = html_to_text(entry.title) if entry.title else ""
     lede = extract_lede(entry.content_html)
     link = entry.link.strip() if entry.link else None
-    url = canonical_url(link) if link else None
+    if url is None and link:
+        url = canonical_url(link)  # a link that is no web URL ("urn:...") comes back as written
     if not title:
         title = lede[:80] if lede else strip_bidi(url or entry.guid or "(untitled)")
     return Item(
-        identity=identity(link=link if link_is_identity else None, guid=entry.guid, feed_url=feed_url, title=title),
+        identity=identity_of(canonical=identity_url, guid=entry.guid, feed_url=feed_url, title=title),
         url=url,
         link=link,
         guid=entry.guid,
