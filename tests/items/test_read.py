@@ -62,6 +62,7 @@ def good(n: int) -> dict[str, object]:
         ({"id": "x", "url": ["https://example.com/x"], "title": "Bad"}, "item 2 ('Bad'): 'url' is a list"),
         ({"id": "x", "url": "https://example.com/x", "title": {"en": "Bad"}}, "item 2: 'title' is an object"),
         ({"id": ["x"], "url": "https://example.com/x"}, "item 2: 'id' is a list, not a string"),
+        ({"id": 1.5, "url": "https://example.com/x"}, "item 2: 'id' is a number (1.5), not a string"),
         ({"id": "x", "content_html": 5}, "item 2: 'content_html' is a number (5), not a string"),
         ({"id": "x", "date_published": True}, "item 2: 'date_published' is a boolean, not a string"),
         ({"id": "x", "url": "http://[::1", "title": "Bad"}, "item 2 ('Bad'): link 'http://[::1' is not a valid URL"),
@@ -111,3 +112,10 @@ def test_bidi_controls_leave_the_feed_title_too() -> None:
     read = read_items(body, url="https://example.com/feed")
     assert read.title == "News evil"
     assert (read.items[0].title, read.items[0].feed_title) == ("A story", "News evil")
+
+
+def test_a_broken_xml_base_falls_back_to_the_feed_url() -> None:
+    body = (b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://[::1"><title>T</title>'
+            b'<entry><title>A story</title><link href="/a"/><id>urn:1</id></entry></feed>')
+    read = read_items(body, url="https://example.com/feed")
+    assert [(i.title, i.link) for i in read.items] == [("A story", "https://example.com/a")]
