@@ -10,14 +10,14 @@ lxml runs with entity resolution and network access off; DOCTYPEs are stripped b
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from urllib.parse import urljoin
 
 from feedparser.datetimes import _parse_date
 from lxml import etree
 
-from bot.feeds.model import Entry, ParsedFeed, utc_from_struct
+from bot.feeds.model import Entry, ParsedFeed, describe_error, skip_reason, utc_from_struct
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -84,50 +84,76 @@ def _rss2(root: etree._Element, url: str) -> ParsedFeed:
     channel = root.find("channel")
     if channel is None:
         raise _Unsure
-    entries = []
-    for item in channel.iterfind("item"):
-        guid_el = item.find("guid")
-        guid = (guid_el.text or "").strip() if guid_el is not None else ""
-        link = _text(item.find("link")).strip()
-        if not link and guid and guid_el is not None and guid_el.get("isPermaLink", "true") != "false":
-            link = guid
-        if guid and "://" not in guid:
-            raise _Unsure  # feedparser resolves relative GUIDs against the feed URL; keep one behaviour
-        content = item.find(CONTENT)
-        html = _text(content) if content is not None else _text(item.find("description"))
-        if not html:
-            html = item.findtext(f"{MEDIA}group/{MEDIA}description") or item.findtext(f"{MEDIA}description") or ""
-        when = item.findtext("pubDate") or item.findtext(f"{DC}date") or item.findtext(f"{ATOM}updated") or ""
-        entries.append(Entry(
-            title=_text(item.find("title")).strip(),
-            link=urljoin(url, link) if link else None,
-            guid=guid or None,
-            content_html=html,
-            published=_date(when),
-            author=(item.findtext("author") or item.findtext(f"{DC}creator") or "").strip() or None,
-        ))
+    entries, skipped = _read(channel.iterfind("item"), lambda item: _rss2_item(item, url), "title")
     return ParsedFeed(title=_text(channel.find("title")).strip(), link=(channel.findtext("link") or "").strip() or None,
-                      language=(channel.findtext("language") or "").strip() or None, entries=tuple(entries))
+                      language=(channel.findtext("language") or "").strip() or None, entries=entries,
+                      skipped=skipped)
+
+
+def _rss2_item(item: etree._Element, url: str) -> Entry:
+    guid_el = item.find("guid")
+    guid = (guid_el.text or "").strip() if guid_el is not None else ""
+    link = _text(item.find("link")).strip()
+    if not link and guid and guid_el is not None and guid_el.get("isPermaLink", "true") != "false":
+        link = guid
+    if guid and "://" not in guid:
+        raise _Unsure  # feedparser resolves relative GUIDs against the feed URL; keep one behaviour
+    content = item.find(CONTENT)
+    html = _text(content) if content is not None else _text(item.find("description"))
+    if not html:
+        html = item.findtext(f"{MEDIA}group/{MEDIA}description") or item.findtext(f"{MEDIA}description") or ""
+    when = item.findtext("pubDate") or item.findtext(f"{DC}date") or item.findtext(f"{ATOM}updated") or ""
+    return Entry(
+        title=_text(item.find("title")).strip(),
+        link=_join(url, link) if link else None,
+        guid=guid or None,
+        content_html=html,
+        published=_date(when),
+        author=(item.findtext("author") or item.findtext(f"{DC}creator") or "").strip() or None,
+    )
+
+
+def _read(elements: Iterable[etree._Element], read: Callable[[etree._Element], Entry],
+          title_tag: str) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+    """Every element read into an Entry; one that cannot be read is skipped with its reason."""
+    entries: list[Entry] = []
+    skipped: list[str] = []
+    for position, element in enumerate(elements, 1):
+        try:
+            entries.append(read(element))
+        except (ValueError, TypeError) as e:
+            skipped.append(skip_reason(position, _text(element.find(title_tag)), describe_error(e)))
+    return tuple(entries), tuple(skipped)
+
+
+def _join(base: str, link: str) -> str:
+    """``link`` resolved against ``base``; ValueError naming the link when it is no URL at all."""
+    try:
+        return urljoin(base, link)
+    except ValueError as e:  # "http://[::1": urllib refuses an unclosed IPv6 literal
+        raise ValueError(f"link {link[:100]!r} is not a valid URL ({describe_error(e)})") from e
 
 
 def _rss1(root: etree._Element, url: str) -> ParsedFeed:
     channel = root.find(f"{RSS1}channel")
-    entries = []
-    for item in root.iterfind(f"{RSS1}item"):
-        link = _text(item.find(f"{RSS1}link")).strip()
-        content = item.find(CONTENT)
-        html = _text(content) if content is not None else _text(item.find(f"{RSS1}description"))
-        entries.append(Entry(
-            title=_text(item.find(f"{RSS1}title")).strip(),
-            link=urljoin(url, link) if link else None,
-            guid=item.get(f"{RDF}about") or link or None,
-            content_html=html,
-            published=_date(item.findtext(f"{DC}date") or ""),
-            author=(item.findtext(f"{DC}creator") or "").strip() or None,
-        ))
+    entries, skipped = _read(root.iterfind(f"{RSS1}item"), lambda item: _rss1_item(item, url), f"{RSS1}title")
     title = _text(channel.find(f"{RSS1}title")).strip() if channel is not None else ""
     link = _text(channel.find(f"{RSS1}link")).strip() if channel is not None else ""
-    return ParsedFeed(title=title, link=link or None, language=None, entries=tuple(entries))
+    return ParsedFeed(title=title, link=link or None, language=None, entries=entries, skipped=skipped)
+
+
+def _rss1_item(item: etree._Element, url: str) -> Entry:
+    link = _text(item.find(f"{RSS1}link")).strip()
+    content = item.find(CONTENT)
+    html = _text(content) if content is not None else _text(item.find(f"{RSS1}description"))
+    return Entry(
+        title=_text(item.find(f"{RSS1}title")).strip(),
+        link=_join(url, link) if link else None,
+        guid=item.get(f"{RDF}about") or link or None,
+        content_html=html,
+        published=_date(item.findtext(f"{DC}date") or ""),
+        author=(item.findtext(f"{DC}creator") or "").strip() or None,
+    )
 
 
 def _atom_text(el: etree._Element | None) -> str:
@@ -141,30 +167,39 @@ def _atom_text(el: etree._Element | None) -> str:
 def _atom_link(entry: etree._Element, base: str) -> str | None:
     for link in entry.iterfind(f"{ATOM}link"):
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return urljoin(base, link.get("href", "").strip())
+            return _join(base, link.get("href", "").strip())
     return None
 
 
 def _atom(root: etree._Element, url: str) -> ParsedFeed:
-    base = urljoin(url, root.get(XML_BASE, ""))
-    entries = []
-    for entry in root.iterfind(f"{ATOM}entry"):
-        entry_base = urljoin(base, entry.get(XML_BASE, ""))
-        content = entry.find(f"{ATOM}content")
-        html = _atom_text(content) if content is not None else _atom_text(entry.find(f"{ATOM}summary"))
-        if not html:  # YouTube and podcasts put the text in Media RSS
-            html = entry.findtext(f"{MEDIA}group/{MEDIA}description") or entry.findtext(f"{MEDIA}description") or ""
-        title = entry.find(f"{ATOM}title")
-        when = entry.findtext(f"{ATOM}published") or entry.findtext(f"{ATOM}updated") or ""
-        author = entry.find(f"{ATOM}author")
-        entries.append(Entry(
-            title=_atom_text(title).strip(),
-            link=_atom_link(entry, entry_base),
-            guid=(entry.findtext(f"{ATOM}id") or "").strip() or None,
-            content_html=html,
-            published=_date(when),
-            author=(author.findtext(f"{ATOM}name") or "").strip() or None if author is not None else None,
-        ))
+    try:
+        base = _join(url, root.get(XML_BASE, ""))
+    except ValueError:
+        base = url  # a broken xml:base on the feed: entries resolve against the feed's URL
+    entries, skipped = _read(root.iterfind(f"{ATOM}entry"), lambda entry: _atom_entry(entry, base), f"{ATOM}title")
     lang = root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    return ParsedFeed(title=_atom_text(root.find(f"{ATOM}title")).strip(), link=_atom_link(root, base),
-                      language=lang, entries=tuple(entries))
+    try:
+        link = _atom_link(root, base)
+    except ValueError:
+        link = None  # the feed's own link is only shown; its entries do not depend on it
+    return ParsedFeed(title=_atom_text(root.find(f"{ATOM}title")).strip(), link=link,
+                      language=lang, entries=entries, skipped=skipped)
+
+
+def _atom_entry(entry: etree._Element, base: str) -> Entry:
+    entry_base = _join(base, entry.get(XML_BASE, ""))
+    content = entry.find(f"{ATOM}content")
+    html = _atom_text(content) if content is not None else _atom_text(entry.find(f"{ATOM}summary"))
+    if not html:  # YouTube and podcasts put the text in Media RSS
+        html = entry.findtext(f"{MEDIA}group/{MEDIA}description") or entry.findtext(f"{MEDIA}description") or ""
+    title = entry.find(f"{ATOM}title")
+    when = entry.findtext(f"{ATOM}published") or entry.findtext(f"{ATOM}updated") or ""
+    author = entry.find(f"{ATOM}author")
+    return Entry(
+        title=_atom_text(title).strip(),
+        link=_atom_link(entry, entry_base),
+        guid=(entry.findtext(f"{ATOM}id") or "").strip() or None,
+        content_html=html,
+        published=_date(when),
+        author=(author.findtext(f"{ATOM}name") or "").strip() or None if author is not None else None,
+    )

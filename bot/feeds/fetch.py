@@ -8,8 +8,9 @@ What it guards against, per request:
 - the whole request (every redirect hop, headers and body) runs under one ``timeout``, not
   httpx's per-phase timeouts, so a server that dribbles a byte a second still gets cut off;
 - bodies are counted while they stream, after decompression, and cut off past ``max_bytes``
-  (gzip/deflate are decoded here with a bounded output, so a zip bomb never inflates in memory);
-- redirects are followed by hand: at most 5, a loop is named as such;
+  (gzip/deflate are decoded with a bounded output in body.py, so a zip bomb never inflates in memory);
+- redirects are followed by hand: at most 5, a loop is named as such, and none into a
+  loopback, private or link-local address the configured feed is not on (address.py);
 - at most ``concurrency`` feeds are in flight and ``per_host`` per host name (port ignored).
 
 Connections are kept alive and reused: a freed slot goes to the same host first, each host has
@@ -24,10 +25,9 @@ Conditional GET: the caller passes the stored ETag / Last-Modified; a 304 comes 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import socket
 import ssl
 import time
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,8 +41,11 @@ import httpx
 
 from bot import __version__
 from bot.errors import FetchError
+from bot.feeds.address import ip_of, non_public, redirect_refusal
+from bot.feeds.body import drain, read_capped
 from bot.feeds.health import describe_seconds, describe_size, http_failure, parse_retry_after
 from bot.feeds.pool import PoolPerHost, Slots
+from bot.feeds.urls import feed_url_problem
 
 DEFAULT_USER_AGENT = f"watchbot/{__version__} (+https://github.com/watchbot/watchbot)"
 MAX_REDIRECTS = 5
@@ -69,12 +72,17 @@ class Fetched:
     """A fetched body (or a 304) and what the server said about it."""
 
     url: str  # final URL after redirects (or the file path)
-    status: int  # 200, 304 ... (200 for files)
+    status: int | None  # 200, 304 ...; None for a local file, which has no HTTP status
     body: bytes  # b"" when not_modified
     headers: Mapping[str, str]  # lower-cased names, as feedparser's response_headers wants
     etag: str | None
     last_modified: str | None
     elapsed_ms: float
+
+    @property
+    def status_text(self) -> str:
+        """How logs show the status: "200", "304", or "file" for a local file."""
+        return "file" if self.status is None else str(self.status)
 
     @property
     def not_modified(self) -> bool:
@@ -127,16 +135,16 @@ class HttpFetcher:
 
     async def fetch(self, request: FetchRequest) -> Fetched:
         """Fetch one feed. Raises FetchError with a readable reason; never another exception type."""
-        scheme = urlsplit(request.url).scheme.lower()
-        if scheme in ("http", "https"):
+        problem = feed_url_problem(request.url)
+        if problem:
+            raise _permanent(request.url, problem)
+        if urlsplit(request.url.strip()).scheme.lower() in ("http", "https"):
             return await self._fetch_http(request)
-        if scheme == "file" or len(scheme) <= 1:  # "" or a Windows drive letter: a path
-            try:
-                async with self._slots.slot(""), asyncio.timeout(self.timeout):  # a FIFO may never end
-                    return await asyncio.to_thread(read_file, request.url, self.max_bytes)
-            except TimeoutError:
-                raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
-        raise _permanent(request.url, f"unsupported URL scheme '{scheme}' (use http, https or a file path)")
+        try:
+            async with self._slots.slot(""), asyncio.timeout(self.timeout):  # a FIFO may never end
+                return await asyncio.to_thread(read_file, request.url, self.max_bytes)
+        except TimeoutError:
+            raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
 
     async def _fetch_http(self, request: FetchRequest) -> Fetched:
         url = request.url
@@ -159,6 +167,8 @@ class HttpFetcher:
                 if _without_fragment(url) in seen:
                     raise FetchError(request.url, "redirect loop")
                 seen.add(_without_fragment(url))
+                async with asyncio.timeout_at(deadline):
+                    await _check_redirect(request.url, url)
             raise FetchError(request.url, f"too many redirects (more than {MAX_REDIRECTS})")
         except TimeoutError:
             raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
@@ -176,11 +186,11 @@ class HttpFetcher:
         try:
             status = response.status_code
             if status in _REDIRECTS:
-                await _drain(response)
+                await drain(response)
                 return _redirect_target(request.url, response)
             headers = {k.lower(): v for k, v in response.headers.items()}
             if status == 304:
-                await _drain(response)
+                await drain(response)
                 return Fetched(
                     url=url, status=304, body=b"", headers=headers,
                     etag=headers.get("etag") or request.etag,
@@ -189,7 +199,7 @@ class HttpFetcher:
                 )
             if not 200 <= status < 300:
                 raise _status_error(request.url, status, headers)
-            body = await _read_capped(request.url, response, self.max_bytes)
+            body = await read_capped(request.url, response, self.max_bytes)
             return Fetched(
                 url=url, status=status, body=body,
                 headers={k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS},
@@ -217,7 +227,7 @@ def read_file(location: str, max_bytes: int) -> Fetched:
         raise FetchError(location, f"cannot read the file ({e.strerror or e})") from e
     if len(body) > max_bytes:
         raise _permanent(location, f"body over {describe_size(max_bytes)}")
-    return Fetched(url=location, status=200, body=body, headers={}, etag=None, last_modified=None,
+    return Fetched(url=location, status=None, body=body, headers={}, etag=None, last_modified=None,
                    elapsed_ms=_ms_since(started))
 
 
@@ -228,77 +238,6 @@ def _file_path(location: str) -> Path:
             raise _permanent(location, f"file URL on another host '{parts.netloc}' (only local files)")
         return Path(url2pathname(parts.path))
     return Path(location).expanduser()
-
-
-async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> bytes:
-    """The decoded body, or FetchError as soon as it grows past max_bytes."""
-    declared = response.headers.get("content-length", "")
-    encoding = response.headers.get("content-encoding", "identity")
-    too_big = f"body over {describe_size(max_bytes)}"
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(url, too_big)
-    decoder = _Decoder(url, encoding)
-    chunks: list[bytes] = []
-    size = 0
-    async for raw in response.aiter_raw():
-        data = decoder.decode(raw, max_bytes - size + 1)
-        size += len(data)
-        if size > max_bytes:
-            raise FetchError(url, too_big)
-        chunks.append(data)
-    tail = decoder.flush(max_bytes - size + 1)
-    if size + len(tail) > max_bytes:
-        raise FetchError(url, too_big)
-    chunks.append(tail)
-    return b"".join(chunks)
-
-
-async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
-    """Read a small body to its end, so that the connection goes back to the pool (not closed)."""
-    size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > limit:
-            return  # not worth it: closing the connection is cheaper
-
-
-class _Decoder:
-    """gzip/deflate decoding with a bound on the output of every step (zip bombs stay small)."""
-
-    def __init__(self, url: str, content_encoding: str) -> None:
-        codings = [c.strip().lower() for c in content_encoding.split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FetchError(url, f"unsupported Content-Encoding '{content_encoding}'")
-        self._url = url
-        self._coding = codings[0] if codings else None
-        self._zlib = zlib.decompressobj(47 if self._coding in ("gzip", "x-gzip") else 15)
-        self._started = False
-
-    def decode(self, data: bytes, limit: int) -> bytes:
-        if self._coding is None:
-            return data
-        if self._zlib.eof:
-            return b""  # trailing bytes after the compressed stream
-        try:
-            out = self._zlib.decompress(self._zlib.unconsumed_tail + data, limit)
-        except zlib.error:
-            if self._coding == "deflate" and not self._started:
-                # "deflate" in the wild is sometimes raw DEFLATE without the zlib wrapper.
-                self._zlib = zlib.decompressobj(-15)
-                self._started = True
-                return self.decode(data, limit)
-            raise FetchError(self._url, f"broken {self._coding} compression in the body") from None
-        self._started = True
-        return out
-
-    def flush(self, limit: int) -> bytes:
-        if self._coding is None or self._zlib.eof:
-            return b""
-        out = b""
-        with contextlib.suppress(zlib.error):
-            out = self._zlib.decompress(self._zlib.unconsumed_tail, limit)
-        return out
 
 
 def _redirect_target(url: str, response: httpx.Response) -> str:
@@ -312,6 +251,35 @@ def _redirect_target(url: str, response: httpx.Response) -> str:
     if target.scheme not in ("http", "https"):
         raise _permanent(url, f"redirect to an unsupported URL scheme '{target.scheme}'")
     return str(target)
+
+
+async def _check_redirect(configured: str, target: str) -> None:
+    """FetchError (permanent) when a redirect leads to a non-public address the feed is not on."""
+    origin_host = urlsplit(configured).hostname or ""
+    target_host = urlsplit(target).hostname or ""
+    if origin_host.lower() == target_host.lower():
+        return
+    target_addresses = await _addresses(configured, target_host)
+    if not any(non_public(ip) for ip in map(ip_of, target_addresses) if ip is not None):
+        return
+    origin_addresses = await _addresses(configured, origin_host, quiet=True)
+    refusal = redirect_refusal(origin_host=origin_host, origin_addresses=origin_addresses,
+                               target_host=target_host, target_addresses=target_addresses)
+    if refusal:
+        raise _permanent(configured, refusal)
+
+
+async def _addresses(url: str, host: str, *, quiet: bool = False) -> list[str]:
+    """The IP addresses ``host`` stands for: itself for a literal, else what getaddrinfo says."""
+    if ip_of(host) is not None:
+        return [host]
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        if quiet:
+            return []
+        raise FetchError(url, f"host not found: {host} (a redirect target)") from e
+    return [str(info[4][0]) for info in infos]
 
 
 def _status_error(url: str, status: int, headers: Mapping[str, str]) -> FetchError:

@@ -28,6 +28,7 @@ class ParsedFeed:
     language: str | None
     entries: tuple[Entry, ...]
     warning: str | None = None  # set when the feed was malformed but still readable
+    skipped: tuple[str, ...] = ()  # one reason per entry that could not be read (see skip_reason)
 
 
 def utc_from_struct(value: struct_time | None) -> datetime | None:
@@ -37,3 +38,16 @@ def utc_from_struct(value: struct_time | None) -> datetime | None:
         return datetime(*value[:6], tzinfo=UTC)
     except (TypeError, ValueError):
         return None
+
+
+def skip_reason(position: int, title: str, why: str) -> str:
+    """Why one entry was skipped, naming it by position (1-based) and the start of its title."""
+    short = " ".join(title.split())
+    name = f"item {position}" + (f" ({short[:60]!r})" if short else "")
+    return f"{name}: {why}"
+
+
+def describe_error(exc: object) -> str:
+    """The first line of an exception's text (or its type name), at most 200 characters."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]

@@ -18,11 +18,10 @@ raises ParseError with a reason a person understands; a feed with defects still 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
-import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
@@ -30,7 +29,8 @@ from feedparser.encodings import convert_to_utf8
 
 from bot.errors import ParseError
 from bot.feeds.fastpath import parse_fast
-from bot.feeds.model import Entry, ParsedFeed, utc_from_struct
+from bot.feeds.jsonfeed import parse_json_feed
+from bot.feeds.model import Entry, ParsedFeed, describe_error, skip_reason, utc_from_struct
 
 __all__ = ["Entry", "ParsedFeed", "parse_feed", "strip_dtd"]
 
@@ -65,22 +65,36 @@ def strip_dtd(body: bytes) -> bytes:
 
 
 def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None = None) -> ParsedFeed:
-    """Parse one feed body. Raises ParseError when the body holds no feed."""
+    """Parse one feed body. Raises ParseError when the body holds no feed, and no other exception.
+
+    An entry that cannot be read is left out and named in ``ParsedFeed.skipped``; whatever else
+    goes wrong inside the parsers (a bug, or input nobody foresaw) becomes a ParseError naming
+    the feed, so that one feed never stops a poll with a traceback.
+    """
+    try:
+        return _parse(body, url, headers)
+    except ParseError:
+        raise
+    except Exception as e:  # the promise above: one feed's surprise stays its own
+        raise ParseError(url, f"could not read the feed ({type(e).__name__}: {describe_error(e)})") from e
+
+
+def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFeed:
     head = body[:2048].lstrip()
     if head.startswith(_BOM):
         head = head[len(_BOM):].lstrip()
     if not head:
         raise ParseError(url, "empty body: the server answered with nothing")
     if head[:1] in (b"{", b"["):
-        return _parse_json_feed(body, url)
+        return parse_json_feed(body, url)
 
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     body, response_headers = _ascii_compatible(body, response_headers, url)
-    body, response_headers = _mislabelled_chinese(body, response_headers)
+    body, response_headers, repaired = _mislabelled_chinese(body, response_headers)
     body = strip_dtd(body)
     fast = parse_fast(body, url=url, headers=response_headers)
     if fast is not None:
-        return fast
+        return dataclasses.replace(fast, warning=repaired) if repaired else fast
     if url:
         response_headers.setdefault("content-location", url)
     parsed = feedparser.parse(
@@ -93,17 +107,24 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
         if _HTML_START.match(body[:4096]):
             raise ParseError(url, "not a feed: got an HTML page (is the feed URL right?)")
         reason = parsed.get("bozo_exception")
-        raise ParseError(url, f"not a feed: {_describe(reason) if reason else 'no RSS or Atom found'}")
+        raise ParseError(url, f"not a feed: {describe_error(reason) if reason else 'no RSS or Atom found'}")
 
     info = parsed.feed
-    warning = _describe(parsed.bozo_exception) if parsed.bozo else None
-    entries = tuple(_entry(e) for e in parsed.entries)
+    warning = repaired or (describe_error(parsed.bozo_exception) if parsed.bozo else None)
+    entries: list[Entry] = []
+    skipped: list[str] = []
+    for position, raw in enumerate(parsed.entries, 1):
+        try:
+            entries.append(_entry(raw))
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            skipped.append(skip_reason(position, _text(raw.get("title")), describe_error(e)))
     return ParsedFeed(
         title=_text(info.get("title")),
-        link=info.get("link"),
-        language=info.get("language"),
-        entries=entries,
+        link=_text(info.get("link")) or None,
+        language=_text(info.get("language")) or None,
+        entries=tuple(entries),
         warning=warning,
+        skipped=tuple(skipped),
     )
 
 
@@ -153,43 +174,70 @@ _CJK_GUESSES = ("gb18030", "big5")
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8", "u8"})
 
 
-def _mislabelled_chinese(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
-    """Read a GBK or Big5 body as written, whatever its labels say.
+def _mislabelled_chinese(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str], str | None]:
+    """Read a body that is not clean UTF-8 as written, whatever its labels say.
 
-    Servers label Chinese feeds wrongly all the time (UTF-8 or ISO-8859-1 by default, GB2312 for
-    Big5 bytes) or not at all, and feedparser then falls back to windows-1252: mojibake titles.
-    For a body that is not UTF-8, each declared encoding and GB18030 and Big5 are tried; the
-    decoding richest in common Chinese characters wins if at least a fifth of its non-ASCII
-    characters are such, and the body goes on as UTF-8. A Latin body never gets that far.
+    Two faults are repaired here, and the body goes on as UTF-8:
+
+    - UTF-8 with a few invalid bytes (one 0xFF in a Chinese feed). A strict decoder rejects the
+      whole body and feedparser then reads all of it as windows-1252: every title mojibake. When
+      the body is labelled UTF-8 (or not at all) and its valid multi-byte characters outnumber
+      its invalid bytes 20 to 1, the invalid bytes alone become U+FFFD.
+    - GBK or Big5 labelled wrongly (UTF-8 or ISO-8859-1 by default, GB2312 for Big5 bytes) or
+      not at all. Each declared encoding and GB18030 and Big5 are tried; the decoding richest in
+      common Chinese characters wins if at least a fifth of its non-ASCII characters are such
+      and at most one character in a hundred is undecodable (those become U+FFFD). A Latin body
+      never gets that far.
     """
     if body.isascii():
-        return body, headers
+        return body, headers, None
     try:
         body.decode("utf-8")
-        return body, headers
+        return body, headers, None
     except UnicodeDecodeError:
         pass
     names = [m.group(1).lower() for m in [_CHARSET.search(headers.get("content-type", ""))] if m]
     declared = _DECLARED.match(body[:1024])
     if declared:
         names.append(declared.group(1).decode("ascii").lower())
-    best_text, best_score = "", 0.0
+    unmarked = _DECLARATION.sub(b"", body, count=1)
+    if all(name in _UTF8_NAMES for name in names):
+        text, bad, wide = _decode(unmarked, "utf-8")
+        if len(wide) >= 20 * bad:
+            return *_as_utf8(text, headers), _replaced(bad, "UTF-8") if bad else None
+    best_text, best_score, best_codec, best_bad = "", 0.0, "", 0
     for codec in dict.fromkeys([*names, *_CJK_GUESSES]):  # declared first: they win ties
         if codec in _UTF8_NAMES:
             continue
         try:
-            text = _DECLARATION.sub(b"", body, count=1).decode(codec)
-        except (LookupError, UnicodeDecodeError):
+            text, bad, wide = _decode(unmarked, codec)
+        except LookupError:
             continue
-        wide = [c for c in text if ord(c) > 127]
         common = sum(c in _COMMON_HANZI for c in wide)
-        score = common / len(wide) if wide and common >= 3 else 0.0
+        if bad * 100 > max(len(wide), 100) or common < 3:
+            continue
+        score = common / len(wide)
         if score > best_score:
-            best_text, best_score = text, score
+            best_text, best_score, best_codec, best_bad = text, score, codec, bad
     if best_score < 0.2:
-        return body, headers
+        return body, headers, None
+    return *_as_utf8(best_text, headers), _replaced(best_bad, best_codec.upper()) if best_bad else None
+
+
+def _decode(body: bytes, codec: str) -> tuple[str, int, list[str]]:
+    """The text, how many undecodable bytes became U+FFFD, and its other non-ASCII characters."""
+    text = body.decode(codec, errors="replace")
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())  # a U+FFFD written in UTF-8 is no fault
+    return text, max(bad, 0), [c for c in text if ord(c) > 127 and c != "\ufffd"]
+
+
+def _replaced(count: int, codec: str) -> str:
+    return f"{count} byte{'s' * (count != 1)} not valid {codec} replaced; the rest of the feed is intact"
+
+
+def _as_utf8(text: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
     media_type = headers.get("content-type", "").split(";", 1)[0].strip() or "application/xml"
-    utf8 = ('<?xml version="1.0" encoding="utf-8"?>\n' + best_text.lstrip()).encode("utf-8")
+    utf8 = ('<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip()).encode("utf-8")
     return utf8, {**headers, "content-type": f"{media_type}; charset=utf-8"}
 
 
@@ -210,61 +258,15 @@ def _entry(e: Any) -> Entry:
     published = e.get("published_parsed") or e.get("updated_parsed")
     return Entry(
         title=_text(e.get("title")),
-        link=e.get("link") or None,
-        guid=e.get("id") or None,
-        content_html=html or "",
+        link=_text(e.get("link")) or None,
+        guid=_text(e.get("id")) or None,
+        content_html=_text(html),
         published=utc_from_struct(published),
-        author=e.get("author") or None,
+        author=_text(e.get("author")) or None,
     )
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
-
-def _describe(exc: object) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
-
-
-def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
-    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ParseError(url, f"not a feed: broken JSON ({_describe(e)})") from e
-    if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/"):
-        raise ParseError(url, "not a feed: got JSON that is not a JSON Feed")
-    entries = []
-    for item in data.get("items") or []:
-        if not isinstance(item, dict):
-            continue
-        html = item.get("content_html") or item.get("summary") or item.get("content_text") or ""
-        author = item.get("author") or {}
-        entries.append(
-            Entry(
-                title=_text(item.get("title")),
-                link=item.get("url") or item.get("external_url") or None,
-                guid=str(item["id"]) if item.get("id") is not None else None,
-                content_html=html if isinstance(html, str) else "",
-                published=_iso(item.get("date_published") or item.get("date_modified")),
-                author=author.get("name") if isinstance(author, dict) else None,
-            )
-        )
-    return ParsedFeed(
-        title=_text(data.get("title")),
-        link=data.get("home_page_url"),
-        language=data.get("language"),
-        entries=tuple(entries),
-    )
-
-
-def _iso(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -68,8 +68,15 @@ def identity(*, link: str | None, guid: str | None, feed_url: str, title: str) -
     (one story, many feeds); without a link the GUID is unique within its publisher; without
     either, feed + title is all we have.
     """
-    if link and urlsplit(link.strip()).scheme.lower() in _DEFAULT_PORTS:
-        key = "url:" + canonical_url(link)
+    web = link and urlsplit(link.strip()).scheme.lower() in _DEFAULT_PORTS
+    return identity_of(canonical=canonical_url(link) if link and web else None, guid=guid, feed_url=feed_url,
+                       title=title)
+
+
+def identity_of(*, canonical: str | None, guid: str | None, feed_url: str, title: str) -> str:
+    """``identity`` for a link already made canonical (None when the item's link is no identity)."""
+    if canonical:
+        key = "url:" + canonical
     elif guid and guid.strip():
         key = "guid:" + guid.strip()
     else:

@@ -34,15 +34,36 @@ _FURNITURE_TEXT = re.compile(
 )
 _DATE_LINE = re.compile(r"^[\d\s/.:\-,年月日时時分]+$|^(?:updated|published|posted)\b.{0,40}$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
+_BIDI_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = dict.fromkeys(map(ord, _BIDI_CHARS))
+_HAS_BIDI = re.compile(f"[{_BIDI_CHARS}]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’」』)\]]*)(?=\s|$)|[。！？…][\"'”’」』)\]]*")
 
-_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
+# huge_tree lifts libxml2's nesting limit from 256 to 2048 levels: deeply nested HTML otherwise
+# parses to an empty tree. Its other effect, no cap on a text node's size, is moot at 40 KB.
+_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True, huge_tree=True)
+_MAX_DEPTH = 2000  # a little under libxml2's 2048, as unclosed <p> and <li> count here too
+_TAG = re.compile(r"<[^>]*>")
+_UNSEEN = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
+_OPEN_OR_CLOSE = re.compile(rf"<(/?)(?!(?:{_VOID})\b)[A-Za-z][^>]*?(/?)>", re.IGNORECASE)
 
 
 def clean_text(text: str) -> str:
-    """Decode entities and collapse whitespace (also used for titles)."""
-    return _WS.sub(" ", html.unescape(text)).strip()
+    """Decode entities, drop bidi controls and collapse whitespace (also used for titles)."""
+    return _WS.sub(" ", strip_bidi(html.unescape(text))).strip()
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional formatting characters.
+
+    An embedding, override or isolate (U+202A-202E, U+2066-2069) reorders everything after it
+    up to the end of the paragraph: after a right-to-left override, "txt.exe" shows as "exe.txt",
+    and a title can reverse the rest of the alert that quotes it. The marks (U+200E/F, U+061C) do less but
+    nothing a headline needs, since a renderer finds the direction from the letters themselves.
+    """
+    return text.translate(_BIDI) if _HAS_BIDI.search(text) else text
 
 
 def html_to_text(fragment: str) -> str:
@@ -61,14 +82,20 @@ def extract_lede(fragment: str, limit: int = LEDE_LIMIT) -> str:
         return cut(clean_text(fragment), limit)
     root = _parse(fragment[:_HTML_HEAD])
     if root is None:
-        return cut(clean_text(re.sub(r"<[^>]*>", " ", fragment[:_HTML_HEAD])), limit)
+        return cut(clean_text(_TAG.sub(" ", fragment[:_HTML_HEAD])), limit)
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     for block in _blocks(root):
         text = clean_text(_own_text(block))
         if _meaningful(text):
             return cut(text, limit)
     text = clean_text(" ".join(root.itertext()))
-    return cut(text, limit) if _meaningful(text) else ""
+    if _meaningful(text):
+        return cut(text, limit)
+    if _nesting(fragment[:_HTML_HEAD]) < _MAX_DEPTH:
+        return ""
+    # Past its depth limit libxml2 drops the rest of the document: read the text without a tree.
+    flat = clean_text(_TAG.sub(" ", _UNSEEN.sub(" ", fragment[:_HTML_HEAD])))
+    return cut(flat, limit) if _meaningful(flat) else ""
 
 
 def cut(text: str, limit: int = LEDE_LIMIT) -> str:
@@ -95,6 +122,18 @@ def _parse(fragment: str) -> etree._Element | None:
         return None
     body = doc.find("body")
     return body if body is not None else doc
+
+
+def _nesting(fragment: str) -> int:
+    """How deep the tags of ``fragment`` nest at most, counted without a parser."""
+    depth = deepest = 0
+    for match in _OPEN_OR_CLOSE.finditer(fragment):
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(2):
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _blocks(root: etree._Element) -> Iterator[etree._Element]:

@@ -1,14 +1,23 @@
-"""Normalize a raw feed entry into an Item: identity, canonical URL, clean title, lede, language. Pure."""
+"""Normalize raw feed entries into Items: identity, canonical URL, clean title, lede, language. Pure.
+
+``normalize_feed`` reads one feed's entries together, because one rule of identity needs them
+all (DESIGN.md): a link that several items of the feed share while their GUIDs differ is a
+homepage link, not a story's address, so those items are known by their GUIDs instead. Every
+other item keeps exactly the identity ``normalize`` gives it alone, so stored items stay seen.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from bot.feeds.parse import Entry
-from bot.items.canonical import canonical_url, identity
-from bot.items.lede import extract_lede, html_to_text
+from bot.feeds.model import Entry, describe_error, skip_reason
+from bot.items.canonical import canonical_url, identity_of
+from bot.items.lede import extract_lede, html_to_text, strip_bidi
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +58,74 @@ def language_of(text: str) -> str:
     return "other"
 
 
+@dataclass(frozen=True, slots=True)
+class NormalizedFeed:
+    """One feed's items, the entries left out (one reason each), and the links found shared."""
+
+    items: tuple[Item, ...]
+    skipped: tuple[str, ...] = ()
+    shared_links: frozenset[str] = frozenset()  # canonical URLs that are no identity in this feed
+
+
+def normalize_feed(entries: Sequence[Entry], *, feed_url: str, feed_title: str = "", feed_link: str | None = None,
+                   known_shared: Iterable[str] = ()) -> NormalizedFeed:
+    """Normalize every entry of one feed; an entry that cannot be normalized is skipped, not fatal.
+
+    A link is no identity (its items fall back to their GUIDs) when items of this feed share it
+    under different GUIDs, when it is the feed's own home page (``feed_link``) or a site's root,
+    or when it is in ``known_shared`` (shared links a caller remembers from earlier polls, so that
+    a homepage link seen alone later still does not merge two stories). The last three apply only
+    to an item whose GUID says more than its link.
+    """
+    readable: list[tuple[int, Entry, str | None]] = []
+    skipped: dict[int, str] = {}
+    for position, entry in enumerate(entries, 1):
+        try:
+            readable.append((position, entry, _identity_link(entry)))
+        except ValueError as e:
+            skipped[position] = skip_reason(position, entry.title, describe_error(e))
+
+    guids: defaultdict[str, set[str]] = defaultdict(set)
+    for _, entry, link in readable:
+        if link is not None and entry.guid and entry.guid.strip():
+            guids[link].add(entry.guid.strip())
+    shared = frozenset(link for link, seen in guids.items() if len(seen) > 1)
+    homepage = set(known_shared)
+    if feed_link:
+        homepage.add(_canonical_or_none(feed_link) or "")
+
+    items: list[Item] = []
+    for position, entry, link in readable:
+        guid = entry.guid.strip() if entry.guid else ""
+        no_identity = link is not None and (link in shared or bool(
+            guid and guid != (entry.link or "").strip() and (link in homepage or _is_site_root(link))))
+        try:
+            items.append(_item(entry, feed_url, feed_title, link, None if no_identity else link))
+        except (ValueError, TypeError) as e:  # input nobody foresaw: this entry only
+            skipped[position] = skip_reason(position, entry.title, describe_error(e))
+    return NormalizedFeed(items=tuple(items), skipped=tuple(skipped[p] for p in sorted(skipped)),
+                          shared_links=shared)
+
+
 def normalize(entry: Entry, *, feed_url: str, feed_title: str = "") -> Item:
-    """Turn a raw entry into an Item."""
+    """Turn one raw entry into an Item, judged alone (``normalize_feed`` judges a feed's entries together)."""
+    link = entry.link.strip() if entry.link else ""
+    web = bool(link) and urlsplit(link).scheme.lower() in ("http", "https")
+    url = canonical_url(link) if link else None
+    return _item(entry, feed_url, feed_title, url, url if web else None)
+
+
+def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identity_url: str | None) -> Item:
+    """The Item of ``entry``, its link already canonical (``url``) and judged (``identity_url``)."""
     title = html_to_text(entry.title) if entry.title else ""
     lede = extract_lede(entry.content_html)
     link = entry.link.strip() if entry.link else None
-    url = canonical_url(link) if link else None
+    if url is None and link:
+        url = canonical_url(link)  # a link that is no web URL ("urn:...") comes back as written
     if not title:
-        title = lede[:80] if lede else (url or entry.guid or "(untitled)")
+        title = lede[:80] if lede else strip_bidi(url or entry.guid or "(untitled)")
     return Item(
-        identity=identity(link=link, guid=entry.guid, feed_url=feed_url, title=title),
+        identity=identity_of(canonical=identity_url, guid=entry.guid, feed_url=feed_url, title=title),
         url=url,
         link=link,
         guid=entry.guid,
@@ -67,5 +134,31 @@ def normalize(entry: Entry, *, feed_url: str, feed_title: str = "") -> Item:
         language=language_of(f"{title} {lede}"),
         published=entry.published,
         feed_url=feed_url,
-        feed_title=feed_title,
+        feed_title=strip_bidi(feed_title),
     )
+
+
+def _identity_link(entry: Entry) -> str | None:
+    """The canonical URL that would be the entry's identity, or None; ValueError for a broken link."""
+    link = entry.link.strip() if entry.link else ""
+    if not link:
+        return None
+    try:
+        scheme = urlsplit(link).scheme.lower()
+        if scheme not in ("http", "https"):
+            return None
+        return canonical_url(link)
+    except ValueError as e:  # "http://[::1": urllib refuses it, and so would every later stage
+        raise ValueError(f"link {link[:100]!r} is not a valid URL ({describe_error(e)})") from e
+
+
+def _canonical_or_none(link: str) -> str | None:
+    try:
+        return canonical_url(link) if urlsplit(link.strip()).scheme.lower() in ("http", "https") else None
+    except ValueError:
+        return None
+
+
+def _is_site_root(canonical: str) -> bool:
+    parts = urlsplit(canonical)
+    return parts.path in ("", "/") and not parts.query

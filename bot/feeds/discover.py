@@ -1,0 +1,85 @@
+"""Find a site's feeds from its HTML page (``<link rel="alternate" type="application/rss+xml">``).
+
+``discover_feeds`` is pure: an HTML body and the URL it came from in, the feed links out.
+``find_feeds`` does IO: it fetches a URL with the fetcher it is given and, when the answer is a
+feed, returns that URL itself; when it is an HTML page, the feeds the page links to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from bot.errors import ParseError
+from bot.feeds.fetch import Fetcher, FetchRequest
+from bot.feeds.parse import parse_feed
+
+# Feed types browsers and feed readers look for; application/rdf+xml is RSS 1.0.
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
+                        "application/rdf+xml", "application/x-rss+xml", "application/x-atom+xml"})
+_HEAD = 512_000  # feed links sit in <head>: no need to parse a page's whole body
+_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
+
+
+def discover_feeds(html: bytes, base_url: str) -> list[tuple[str, str]]:
+    """The (absolute URL, title) of every feed the page links to, in page order, without repeats.
+
+    Relative links resolve against ``<base href>`` when the page has one, else ``base_url``; only
+    http(s) links are kept. The title is the link's ``title`` attribute ("" when it has none).
+    """
+    try:
+        root = etree.fromstring(html[:_HEAD], _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return []
+    if root is None:
+        return []
+    base = base_url
+    for element in root.iter("base"):
+        href = (element.get("href") or "").strip()
+        if href:
+            base = _join(base_url, href) or base_url
+        break
+    found: dict[str, str] = {}
+    for element in root.iter("link", "a"):
+        rel = {token.lower() for token in (element.get("rel") or "").split()}
+        media_type = (element.get("type") or "").split(";", 1)[0].strip().lower()
+        if "alternate" not in rel or media_type not in FEED_TYPES:
+            continue
+        url = _join(base, (element.get("href") or "").strip())
+        if url and url not in found:
+            found[url] = " ".join((element.get("title") or "").split())
+    return list(found.items())
+
+
+async def find_feeds(fetcher: Fetcher, url: str) -> list[tuple[str, str]]:
+    """The feeds at ``url``: itself when it is a feed, else those its HTML page links to.
+
+    Raises FetchError when the page cannot be fetched, ParseError when it is neither a feed
+    nor a page that links to one.
+    """
+    fetched = await fetcher.fetch(FetchRequest(url))
+    body, headers = fetched.body, dict(fetched.headers)
+    try:
+        parsed = await asyncio.to_thread(parse_feed, body, url=fetched.url, headers=headers)
+    except ParseError as not_a_feed:
+        feeds = discover_feeds(body, fetched.url)
+        if feeds:
+            return feeds
+        if "HTML page" not in not_a_feed.reason:
+            raise
+        raise ParseError(url, "an HTML page that links to no feed (no <link rel=\"alternate\"> to RSS, Atom or "
+                              "JSON Feed): look for the feed's own URL on the site") from not_a_feed
+    return [(url, parsed.title)]
+
+
+def _join(base: str, href: str) -> str | None:
+    if not href:
+        return None
+    try:
+        url = urljoin(base, href)
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url.split("#", 1)[0] if scheme in ("http", "https") else None

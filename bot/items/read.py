@@ -1,0 +1,41 @@
+"""parse | normalize for one feed body: the feed's Items and what could not be read. Pure (CPU work:
+the pipeline runs it in a worker thread).
+
+The one promise here: a body yields a ReadFeed or raises ParseError naming the feed, never another
+exception. An entry that cannot be read is skipped and named in ``skipped``; the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.errors import ParseError
+from bot.feeds.model import describe_error
+from bot.feeds.parse import parse_feed
+from bot.items.lede import strip_bidi
+from bot.items.normalize import Item, normalize_feed
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFeed:
+    """What one feed body yielded."""
+
+    items: tuple[Item, ...]
+    title: str  # the feed's own title (bidi controls removed, like the items' text)
+    warning: str | None = None  # the feed was malformed but still readable
+    skipped: tuple[str, ...] = ()  # one line per entry left out: "item 3 ('Title'): why"
+    shared_links: frozenset[str] = frozenset()  # links that are no identity here (see normalize_feed)
+
+
+def read_items(body: bytes, *, url: str, headers: Mapping[str, str] | None = None, label: str = "",
+               known_shared: Iterable[str] = ()) -> ReadFeed:
+    """The Items of one feed body; ParseError (only) when the body holds no feed."""
+    parsed = parse_feed(body, url=url, headers=headers)
+    try:
+        normalized = normalize_feed(parsed.entries, feed_url=url, feed_title=label or parsed.title,
+                                    feed_link=parsed.link, known_shared=known_shared)
+    except Exception as e:  # per-entry faults are skipped inside; this is for the unforeseen
+        raise ParseError(url, f"could not read the feed's items ({type(e).__name__}: {describe_error(e)})") from e
+    return ReadFeed(items=normalized.items, title=strip_bidi(parsed.title), warning=parsed.warning,
+                    skipped=parsed.skipped + normalized.skipped, shared_links=normalized.shared_links)
