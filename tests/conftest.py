@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,7 +18,8 @@ from tests.worlds import RULES, Clock, World, fast_pacer, make_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus" / "feeds"
+# The captured feeds sit beside the repo (../shared); WATCHBOT_CORPUS points elsewhere (a git worktree).
+CORPUS = Path(os.environ.get("WATCHBOT_CORPUS") or SHARED / "corpus" / "feeds")
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -51,7 +53,7 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 
 
 def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
-    if host not in (None, "localhost") and not _is_loopback_literal(host):
+    if host not in (None, "localhost", b"localhost") and not _is_loopback_literal(host):
         raise InternetAccessError(f"test tried to resolve {host!r}: tests must stay on 127.0.0.1")
     return _real_getaddrinfo(host, *args, **kwargs)
 
