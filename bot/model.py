@@ -28,9 +28,14 @@ class Alert:
     also_in: tuple[str, ...] = ()  # other feeds that carried the story
 
     def terms(self) -> list[str]:
-        """The matched texts, each once, in the order the watchlists explain them."""
+        """The matched texts, each once, in the order the watchlists explain them; a near() hit as
+        "export … ban" (its two words), never as if it were a phrase."""
+        from bot.watch import Match
+        from bot.watch.explain import hits_from_json, short_terms
+
         seen: dict[str, None] = {}
         for wl in self.watchlists:
-            for hit in self.hits.get(wl, []):
-                seen.setdefault(str(hit.get("text", "")).strip(), None)
-        return [t for t in seen if t]
+            hits = hits_from_json(self.hits.get(wl, []))
+            for term in short_terms(Match(wl, 0.0, hits)) if hits else ():
+                seen.setdefault(term, None)
+        return list(seen)

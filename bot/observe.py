@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from bot.errors import WatchbotError
 
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram", "aiosmtplib", "asyncio")
+_FIELDS = ("feed", "url")
 _PAIR = re.compile(r"(?<!\S)([a-z_]+)=(\S+)")
 
 
@@ -37,6 +38,9 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(), "logger": record.name, "msg": message,
         }
+        for key in _FIELDS:  # passed as ``extra=`` (the poll line's feed name and URL)
+            if hasattr(record, key):
+                data[key] = getattr(record, key)
         for key, value in _PAIR.findall(message):
             if key not in data:
                 data[key] = _number(value)

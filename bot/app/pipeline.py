@@ -25,8 +25,8 @@ from bot.app.polling import due, next_poll
 from bot.config import Config
 from bot.errors import FeedError, ParseError, StoreError
 from bot.feeds.fetch import Fetched, Fetcher, FetchRequest
-from bot.feeds.parse import parse_feed
-from bot.items.normalize import Item, normalize
+from bot.items.normalize import Item
+from bot.items.read import ReadFeed, read_items
 from bot.store.protocols import FeedState, Store
 from bot.watch import Matcher
 
@@ -55,8 +55,14 @@ class FeedResult:
     new: int = 0
     matched: int = 0
     alerts: int = 0
+    skipped: int = 0  # entries that could not be read (each logged with its reason)
     error: str | None = None
     warning: str | None = None
+    source: str = "http"  # "http" or "file" (a local path: no HTTP status)
+
+    @property
+    def status_text(self) -> str:
+        return "file" if self.source == "file" else str(self.status)
 
 
 @dataclass
@@ -71,6 +77,7 @@ class PollSummary:
     def line(self) -> str:
         ok = len(self.feeds) - len(self.failed)
         items = sum(f.items for f in self.feeds)
+        skipped = sum(f.skipped for f in self.feeds)
         new = sum(f.new for f in self.feeds)
         matched = sum(f.matched for f in self.feeds)
         sent = sum(r.sent for r in self.delivery.values())
@@ -78,18 +85,13 @@ class PollSummary:
         dead = sum(r.dead for r in self.delivery.values())
         text = (f"polled {len(self.feeds)} feed{'s' * (len(self.feeds) != 1)}: {ok} ok, {len(self.failed)} failed; "
                 f"{items} items, {new} new, {matched} matched; {sent} alert{'s' * (sent != 1)} sent")
+        if skipped:
+            text += f"; {skipped} unreadable item{'s' * (skipped != 1)} skipped"
         if waiting:
             text += f", {waiting} waiting to retry"
         if dead:
             text += f", {dead} undeliverable"
         return text
-
-
-def parse_items(body: bytes, *, url: str, headers: dict[str, str], label: str) -> tuple[list[Item], str, str | None]:
-    """parse | normalize, for one body (run in a worker thread: it is CPU work)."""
-    parsed = parse_feed(body, url=url, headers=headers)
-    items = [normalize(e, feed_url=url, feed_title=label or parsed.title) for e in parsed.entries]
-    return items, parsed.title, parsed.warning
 
 
 class Pipeline:
@@ -148,20 +150,27 @@ class Pipeline:
                     next_poll_at=next_poll(now, interval, 0, retry_after=None, rng=self.rng, url=feed.url))
                 return self._done(FeedResult(feed.url, feed.label, fetched.status), started)
             loop = asyncio.get_running_loop()
-            items, title, warning = await loop.run_in_executor(
-                _parse_pool(), lambda: parse_items(fetched.body, url=feed.url, headers=dict(fetched.headers),
-                                                   label=feed.name))
+            read: ReadFeed = await loop.run_in_executor(
+                _parse_pool(), lambda: read_items(fetched.body, url=feed.url, headers=dict(fetched.headers),
+                                                  label=feed.name))
         except FeedError as e:
             kind = "parse" if isinstance(e, ParseError) else "fetch"
             return await self._failed(feed, interval, e.reason, e.status, e.retry_after, kind, started)
 
+        for reason in read.skipped:
+            log.warning("feed %s: skipped an unreadable item: %s", feed.label, reason)
+        items = list(read.items)
+        warning = read.warning
+        if not items and not read.skipped:
+            warning = "no items: is this the feed's URL?" + (f" ({warning})" if warning else "")
         now = self.clock()
         try:
-            new, matched, alerts = await self.store.run(self._ingest, feed, items, title, fetched, interval, now)
+            new, matched, alerts = await self.store.run(self._ingest, feed, items, read.title, fetched, interval, now)
         except StoreError as e:
             return await self._failed(feed, interval, str(e), fetched.status, None, "store", started)
         return self._done(FeedResult(feed.url, feed.label, fetched.status, items=len(items), new=new,
-                                     matched=matched, alerts=alerts, warning=warning), started)
+                                     matched=matched, alerts=alerts, skipped=len(read.skipped), warning=warning,
+                                     source="file" if fetched.status_text == "file" else "http"), started)
 
     def _ingest(self, feed: FeedState, items: list[Item], title: str, fetched: Fetched, interval: timedelta,
                 now: datetime) -> tuple[int, int, int]:
@@ -210,6 +219,10 @@ class Pipeline:
 
     def _done(self, result: FeedResult, started: float) -> FeedResult:
         result = replace(result, ms=(time.perf_counter() - started) * 1000)
-        log.info("poll %s status=%s ms=%.0f items=%d new=%d matched=%d%s", result.label, result.status,
-                 result.ms, result.items, result.new, result.matched, f" error={result.error}" if result.error else "")
+        log.info("poll %s status=%s ms=%.0f items=%d new=%d matched=%d%s%s", result.label, result.status_text,
+                 result.ms, result.items, result.new, result.matched,
+                 f" skipped={result.skipped}" if result.skipped else "",
+                 f" error={result.error}" if result.error else "",
+                 extra={"feed": result.label, "url": result.url})
         return result
+

@@ -20,8 +20,7 @@ import yaml
 
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.errors import ParseError, RuleSetError, WatchbotError
-from bot.feeds.parse import parse_feed
-from bot.items.normalize import normalize
+from bot.items.read import read_items as read_feed
 from bot.watch import Match, Matcher, RuleSet, Watchlist, load_rules, to_json
 from bot.watch.explain import explain
 
@@ -119,16 +118,17 @@ def read_items(body: bytes, *, source: str) -> Iterator[InputItem]:
         yield from _jsonl(body)
         return
     try:
-        feed = parse_feed(body, url=source)
+        feed = read_feed(body, url=source)
     except ParseError as e:
         kind = looks_like(body, e.reason)
         raise WatchbotError(
             f"{source} is neither JSON Lines nor a feed (RSS/Atom/JSON Feed): it looks like {kind}; "
             f"give one JSON object per line with id, title and lede, or a feed file"
         ) from e
-    for entry in feed.entries:
-        item = normalize(entry, feed_url=source)
-        yield InputItem(entry.link or entry.guid, item.title, item.lede)
+    for reason in feed.skipped:
+        print(f"watchbot: warning: {source}: skipped an unreadable item: {reason}", file=sys.stderr)
+    for item in feed.items:
+        yield InputItem(item.link or item.guid, item.title, item.lede)
 
 
 _BOM = b"\xef\xbb\xbf"

@@ -18,7 +18,7 @@ from bot.cli.match import load_checked, no_watchlists, rules_path
 from bot.config import parse_duration
 from bot.errors import WatchbotError
 from bot.times import utcnow
-from bot.watch import Matcher, load_rules
+from bot.watch import Matcher, fold_warnings, load_rules, regex_warnings
 from bot.watch.explain import explain
 
 _PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
@@ -103,8 +103,13 @@ def run_check(args: argparse.Namespace) -> int:
         raise WatchbotError(no_watchlists(folder))
     for e in rules.errors:
         print(e)
+    warnings = [w for wl in rules.watchlists for w in (*regex_warnings(wl), *fold_warnings(wl))]
+    for warning in warnings:
+        print(f"warning: {warning}")
     names = ", ".join(w.id for w in rules.watchlists) or "none"
     problems = f"{len(rules.errors)} problem{'s' * (len(rules.errors) != 1)}"
+    if warnings:
+        problems += f", {len(warnings)} warning{'s' * (len(warnings) != 1)} (they do not stop the rules)"
     print(f"{folder}: {len(rules.watchlists)} valid watchlist{'s' * (len(rules.watchlists) != 1)} ({names}); "
           f"{problems}")
     return 1 if rules.errors else 0
@@ -124,6 +129,8 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"✓ {v.watchlist} (score {v.match.score:g})")
         for line in explain(v.match, by_id[v.watchlist]):
             print(f"    {line}")
+        for d in v.discounted:
+            print(f"    (not counted) {d.reason}")
     print(f"{len(matched)} of {len(verdicts)} watchlists match")
     return 0
 

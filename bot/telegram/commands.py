@@ -7,6 +7,7 @@ and bad arguments are answered with the valid choices. Admin commands live in `a
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from collections.abc import Callable
 from datetime import datetime
@@ -22,6 +23,7 @@ from bot.render.telegram import MAX_MESSAGE, pages
 from bot.store.protocols import MODES, Chat
 from bot.times import all_zones, parse_hhmm, valid_zone, zone
 from bot.watch import RuleBook, Watchlist
+from bot.watch.explain import explain
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -299,15 +301,19 @@ class Commands:
         if not text:
             await reply(update, "Usage: /test TEXT, e.g. /test ASML wins an EUV order")
             return
-        matches = self.rules.matcher.match({"title": text, "lede": ""})
-        if not matches:
+        matcher = self.rules.matcher  # off the event loop: a long or hostile text must not hold other chats up
+        verdicts = await asyncio.to_thread(matcher.explain, {"title": text, "lede": ""})
+        matched = [v for v in verdicts if v.match is not None]
+        if not matched:
             await reply(update, f"No watchlist matches {esc(text)!r}.")
             return
+        known = self.known()
         lines = []
-        for m in matches:
-            lines.append(f"<b>{esc(m.watchlist)}</b> (score {m.score:.0f})")
-            lines += [f"  • {esc(h.pattern)} hit {esc(h.text)!r} in {h.field} at {h.span[0]}-{h.span[1]}"
-                      f" (score {h.score:.0f})" for h in m.hits]
+        for v in matched:
+            assert v.match is not None
+            lines.append(f"<b>{esc(v.watchlist)}</b> (score {v.match.score:.0f})")
+            lines += [f"  • {esc(line)}" for line in explain(v.match, known.get(v.watchlist))]
+            lines += [f"  • (not counted) {esc(d.reason)}" for d in v.discounted]
         await reply(update, pages(lines)[0])
 
 

@@ -63,7 +63,7 @@ class RuleBook:
         changed = ruleset.watchlists != self.watchlists
         if changed or force:
             self.watchlists = ruleset.watchlists
-            self.matcher = Matcher(self.watchlists)
+            self.matcher = Matcher(self.watchlists, disabled=self.matcher.disabled)  # a disabled pattern stays off
         return True
 
     def _scan(self) -> dict[Path, _Stamp]:

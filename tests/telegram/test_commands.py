@@ -63,7 +63,7 @@ async def test_mode_tz_quiet_pause_resume(world: World) -> None:
 
 async def test_test_command_explains_the_match(world: World) -> None:
     text = (await world.ask(5, "/test ASML & the chipmaker <b>")).text
-    assert "asml (score 100)" in text and "ASML hit 'ASML' in title at 0-4" in text
+    assert "asml (score 100)" in text and "title: 'ASML' — phrase" in text
     assert "chips (score 100)" in text and "'chipmaker'" in text
     assert "No watchlist matches" in (await world.ask(5, "/test potatoes")).text
 
