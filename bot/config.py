@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.feeds.urls import check_feed_url, feed_url_problem
 from bot.shipped import default_rules_dir, shipped_path
+from bot.times import hhmm, valid_zone
 
 SEED_FEED = "rfi-feedx.xml"
 
@@ -40,6 +41,7 @@ class PollConfig:
     concurrency: int = 32
     per_host: int = 2
     max_age: float = 0.0  # seconds; 0 = no limit
+    backlog: float = 48 * 3600.0  # a feed's first poll alerts only items this young; 0 = no limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,7 @@ def default_config(cwd: Path | None = None) -> Config:
     return Config(
         storage_url="sqlite:///data/watchbot.db",
         rules_path=default_rules_dir(base),
-        poll=PollConfig(),
+        poll=PollConfig(backlog=0.0),  # the seed demo alerts its (2024) story: a config file has the 48 h backlog
         feeds=(FeedConfig(url=str(shipped_path("seeds") / SEED_FEED), name="RFI 中文 (seed, feedx)"),),
         base_dir=base,
     )
@@ -136,7 +138,7 @@ def load_config(path: Path | None = None, *, env: dict[str, str] | None = None) 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = {"token", "password", "username"}
 
@@ -144,7 +146,7 @@ _SCHEMA: dict[str, Any] = {
     "storage": {"url": str},
     "rules": {"path": str},
     "poll": {"interval": "duration", "timeout": "duration", "max_bytes": int, "concurrency": int,
-             "per_host": int, "max_age": "duration"},
+             "per_host": int, "max_age": "duration", "backlog": "duration"},
     "feeds": [{"url": str, "name": str, "interval": "duration"}],
     "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str},
     "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
@@ -294,15 +296,12 @@ def _feeds(c: _Checker, raw: Any, base_dir: Path) -> tuple[FeedConfig, ...]:
             if "url" not in entry:
                 c.fail(f"{where}.url", "missing (every feed needs a url or a file path)")
             continue
-        scheme = urlsplit(url).scheme.lower()
-        if scheme in ("http", "https"):
-            if not urlsplit(url).hostname:
-                c.fail(f"{where}.url", f"not a URL (got {url!r})")
-        elif scheme == "file":
-            url = urlsplit(url).path
-        elif scheme and len(scheme) > 1:
-            c.fail(f"{where}.url", f"only http(s) URLs and file paths are supported (got {url!r})")
+        problem = feed_url_problem(url)
+        if problem:
+            c.fail(f"{where}.url", problem)
             continue
+        url = check_feed_url(url)
+        scheme = urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             url = str((base_dir / url).resolve())
         if url in seen:
@@ -320,6 +319,9 @@ def _telegram(c: _Checker, t: dict[str, Any]) -> TelegramConfig | None:
     token = c.value(t, "token", str, "telegram")
     if "token" not in t:
         c.fail("telegram.token", "missing (set token = \"${TELEGRAM_BOT_TOKEN}\")")
+    elif token and not _TOKEN.match(token):
+        c.fail("telegram.token", "not a bot token: it looks like 123456789:AAE... (get one from @BotFather "
+                                 "with /newbot; the value itself is not shown)")
     api_url = c.value(t, "api_url", str, "telegram") or "https://api.telegram.org"
     parts = urlsplit(api_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -330,8 +332,9 @@ def _telegram(c: _Checker, t: dict[str, Any]) -> TelegramConfig | None:
         admins = []
     concurrency = c.value(t, "concurrency", int, "telegram") or 4
     digest_at = c.value(t, "digest_at", str, "telegram") or "08:00"
-    if not _HHMM.match(digest_at):
+    if hhmm(digest_at) is None:
         c.fail("telegram.digest_at", f"must be HH:MM in 24-hour time (got {digest_at!r})")
+    digest_at = hhmm(digest_at) or digest_at
     if not token:
         return None
     return TelegramConfig(token=token, api_url=api_url.rstrip("/"), admins=tuple(admins),
@@ -363,13 +366,13 @@ def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:
             c.fail(f"{where}.to", "must be a list of one or more email addresses")
         watchlists = c.value(d, "watchlists", list, where) or []
         at = c.value(d, "at", str, where) or "08:00"
-        if not _HHMM.match(at):
+        if hhmm(at) is None:
             c.fail(f"{where}.at", f"must be HH:MM in 24-hour time (got {at!r})")
+        at = hhmm(at) or at
         zone = c.value(d, "timezone", str, where) or "UTC"
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if valid_zone(zone) is None:
             c.fail(f"{where}.timezone", f"unknown time zone {zone!r} (an IANA name like \"Asia/Shanghai\")")
+        zone = valid_zone(zone) or zone
         digests.append(EmailDigestConfig(to=tuple(str(a) for a in to), watchlists=tuple(map(str, watchlists)),
                                          at=at, timezone=zone))
     if not host:

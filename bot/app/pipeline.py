@@ -84,7 +84,7 @@ class PollSummary:
         waiting = sum(r.retried for r in self.delivery.values())
         dead = sum(r.dead for r in self.delivery.values())
         text = (f"polled {len(self.feeds)} feed{'s' * (len(self.feeds) != 1)}: {ok} ok, {len(self.failed)} failed; "
-                f"{items} items, {new} new, {matched} matched; {sent} alert{'s' * (sent != 1)} sent")
+                f"{items} item{'s' * (items != 1)}, {new} new, {matched} matched; {sent} alert{'s' * (sent != 1)} sent")
         if skipped:
             text += f"; {skipped} unreadable item{'s' * (skipped != 1)} skipped"
         if waiting:
@@ -190,7 +190,7 @@ class Pipeline:
                     continue
                 matched += 1
                 self.store.items.record_matches(item.identity, matches, now=now)
-                if self._fresh(item, now):
+                if self._fresh(item, now, first_poll=feed.last_success_at is None):
                     alerts += self.alerts.enqueue(item, [m.watchlist for m in matches], now)
             self.store.feeds.record_fetch(
                 feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
@@ -210,12 +210,17 @@ class Pipeline:
         log.warning("feed %s: %s failed: %s", feed.label, kind, reason)
         return self._done(FeedResult(feed.url, feed.label, status, error=reason), started)
 
-    def _fresh(self, item: Item, now: datetime) -> bool:
-        """poll.max_age: old items are stored and matched but not alerted."""
-        max_age = self.config.poll.max_age
-        if not max_age or item.published is None:
+    def _fresh(self, item: Item, now: datetime, *, first_poll: bool) -> bool:
+        """Old items are stored and matched but not alerted: poll.max_age always, and poll.backlog on a
+        feed's first successful poll (adding a feed must not flood its subscribers with its archive).
+        Items without a date count as new."""
+        if item.published is None:
             return True
-        return now - item.published <= timedelta(seconds=max_age)
+        age = (now - item.published).total_seconds()
+        max_age, backlog = self.config.poll.max_age, self.config.poll.backlog
+        if max_age and age > max_age:
+            return False
+        return not (first_poll and backlog and age > backlog)
 
     def _done(self, result: FeedResult, started: float) -> FeedResult:
         result = replace(result, ms=(time.perf_counter() - started) * 1000)

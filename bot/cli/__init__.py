@@ -9,6 +9,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import __version__
 from bot.errors import WatchbotError
@@ -20,7 +21,8 @@ Examples:
   watchbot match --input items.jsonl    match items without storing anything
   watchbot rules check                  validate the watchlists in ./rules
 
-Config: --config FILE, else ./config.toml, else built-in defaults (see config.example.toml).
+Config: --config FILE (before or after the command), else ./config.toml, else built-in defaults
+(see config.example.toml).
 """
 
 
@@ -32,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"watchbot {__version__}")
+    parser.add_argument("--config", metavar="FILE", type=Path, default=None,
+                        help="config file for any command (also accepted after the command)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="log lines as plain text (default) or one JSON object per line")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (run, poll, match, rules, digest, feeds):
         module.register(commands)

@@ -19,8 +19,14 @@ def add_command(commands: Any, name: str, *, help: str, description: str, exampl
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", type=Path, default=None,
+    """--config on a command; SUPPRESS keeps a --config given before the command (``watchbot --config F poll``)."""
+    parser.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
                         help="config file (default: ./config.toml if present, else built-in defaults)")
+
+
+def add_log_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS,
+                        help="log lines as plain text (default) or one JSON object per line")
 
 
 def config_from(args: argparse.Namespace) -> Config:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +14,8 @@ from bot.app.build import open_app
 from bot.app.pipeline import FeedResult
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.config import Config, FeedConfig
+from bot.errors import RuleError, WatchbotError
+from bot.feeds.urls import check_feed_url
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -36,6 +39,7 @@ def with_named_feeds(config: Config, named: list[str]) -> tuple[Config, list[str
     urls = []
     extra = []
     for raw in named:
+        raw = check_feed_url(raw, source="--feed")
         url = raw if urlsplit(raw).scheme in ("http", "https") else str(Path(raw).resolve())
         if url not in known:
             extra.append(FeedConfig(url=url))
@@ -57,16 +61,27 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
             return
         if result.error:
             print(f"  ✗ {result.label}: {result.error}", file=sys.stderr)
-        else:
-            print(f"  ✓ {result.label}: {result.items} items, {result.new} new, {result.matched} matched "
-                  f"({result.ms:.0f} ms)", file=sys.stderr)
+            return
+        line = (f"  ✓ {result.label}: {result.items} item{'s' * (result.items != 1)}, {result.new} new, "
+                f"{result.matched} matched")
+        if result.skipped:
+            line += f", {result.skipped} unreadable skipped"
+        print(f"{line} ({result.ms:.0f} ms)" + (f"; {result.warning}" if result.warning else ""), file=sys.stderr)
 
+    if not config.feeds:
+        raise WatchbotError(f"{config.source}: no feeds to poll: add a [[feeds]] table with url = \"...\" "
+                            "(see config.example.toml) or name one with --feed URL")
+    # The progress lines say what failed; the pipeline's own warnings would say it twice.
+    logging.getLogger("watchbot.poll").setLevel(logging.ERROR)
     async with open_app(config) as rt:
-        for error in rt.rules.errors:
-            print(f"watchbot: warning: {error} (this watchlist is skipped)", file=sys.stderr)
         if not rt.rules.watchlists:
-            print(f"watchbot: warning: no valid watchlist in {config.rules_path}: nothing can match",
-                  file=sys.stderr)
+            first = f": {rt.rules.errors[0]}" if rt.rules.errors else ""
+            raise RuleError(str(config.rules_path), None,
+                            f"no valid watchlist, nothing could match{first}; check rules.path in {config.source} "
+                            f"and run `watchbot rules check {config.rules_path}`")
+        if not quiet:
+            for error in rt.rules.errors:
+                print(f"watchbot: warning: {error} (this watchlist is skipped)", file=sys.stderr)
         targets = only if only is not None else [f.url for f in config.feeds]
         if not quiet:
             print(f"Polling {len(targets)} feed{'s' * (len(targets) != 1)} with "

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from bot.app.service import run_service
-from bot.cli.common import add_command, add_config_option, config_from
+from bot.cli.common import add_command, add_config_option, add_log_format_option, config_from
 from bot.observe import redact, setup_logging
 
 
@@ -23,8 +23,7 @@ def register(commands: Any) -> None:
         example="  watchbot run --config config.toml\n  watchbot run --config config.toml --log-format json",
     )
     add_config_option(p)
-    p.add_argument("--log-format", choices=("text", "json"), default="text",
-                   help="log lines as plain text (default) or one JSON object per line")
+    add_log_format_option(p)
     p.set_defaults(func=run)
 
 

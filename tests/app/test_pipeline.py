@@ -47,11 +47,12 @@ def _feeds(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-async def _pipeline(tmp_path: Path, feeds: list[Path], clock: Clock, out: io.StringIO, max_age: float = 0):
+async def _pipeline(tmp_path: Path, feeds: list[Path], clock: Clock, out: io.StringIO, max_age: float = 0,
+                    backlog: float = 0):
     base = default_config(tmp_path)
     config = type(base)(
         storage_url="sqlite:///w.db", rules_path=shipped_path("rules"),
-        poll=type(base.poll)(max_age=max_age), feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds),
+        poll=type(base.poll)(max_age=max_age, backlog=backlog), feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds),
         base_dir=tmp_path,
     )
     store = SqliteStore(config.db_path)
@@ -70,7 +71,7 @@ async def test_seed_alerts_once_and_never_again(tmp_path: Path) -> None:
     pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out)
     async with fetcher:
         summary = await pipeline.poll_once()
-        assert summary.line() == "polled 1 feed: 1 ok, 0 failed; 1 items, 1 new, 1 matched; 1 alert sent"
+        assert summary.line() == "polled 1 feed: 1 ok, 0 failed; 1 item, 1 new, 1 matched; 1 alert sent"
         printed = out.getvalue()
         assert printed.count("[semiconductors]") == 1
         assert "习近平对吕特说：任何力量都阻挡不了中国科技进步的步伐" in printed
@@ -157,4 +158,24 @@ async def test_an_http_failure_is_stored_with_its_status(tmp_path: Path) -> None
     (state,) = store.feeds.get([url])
     assert summary.failed[0].status == 410
     assert state.last_status == 410 and state.last_error == "HTTP 410 (gone: the feed was removed)"
+    store.close()
+
+
+async def test_a_new_feed_alerts_only_its_recent_backlog(tmp_path: Path) -> None:
+    """poll.backlog: the first poll stores and matches the archive but alerts only the last 48 h (DESIGN.md)."""
+    first, _ = _feeds(tmp_path)  # the seed story was published 2024-03-27 15:17 UTC
+    clock, out = Clock(), io.StringIO()
+    clock.now = datetime(2024, 3, 30, tzinfo=UTC)  # three days later
+    pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out, backlog=48 * 3600)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    assert summary.feeds[0].matched == 1 and out.getvalue() == "" and store.outbox.counts() == {}
+    store.close()
+
+    clock2, out2 = Clock(), io.StringIO()
+    clock2.now = datetime(2024, 3, 28, tzinfo=UTC)  # within 48 h of publication: alerted
+    pipeline, store, fetcher = await _pipeline(tmp_path / "again", [first], clock2, out2, backlog=48 * 3600)
+    async with fetcher:
+        await pipeline.poll_once()
+    assert out2.getvalue().count("[semiconductors]") == 1
     store.close()

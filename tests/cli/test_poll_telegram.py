@@ -16,7 +16,7 @@ from tests.doubles.botapi import BotApiDouble
 def _config(tmp_path: Path, api_url: str, token: str) -> Path:
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[storage]\nurl = "sqlite:///w.db"\n[rules]\npath = "{shipped_path("rules")}"\n'
+        f'[storage]\nurl = "sqlite:///w.db"\n[poll]\nbacklog = "0"\n[rules]\npath = "{shipped_path("rules")}"\n'
         f'[[feeds]]\nurl = "{shipped_path("seeds") / "rfi-feedx.xml"}"\nname = "RFI"\n'
         f'[telegram]\ntoken = "{token}"\napi_url = "{api_url}"\n', encoding="utf-8")
     return config

@@ -33,9 +33,10 @@ class Workdir:
         return self.path / "data" / "watchbot.db"
 
     def config(self, feeds: list[tuple[str, str]], *, interval: str = "1s", timeout: str = "3s",
-               extra: str = "", http: bool = False) -> Path:
+               extra: str = "", http: bool = False, backlog: str = "0") -> Path:
+        """``backlog`` "0": the fixed-date test stories alert on a feed's first poll too."""
         lines = ['[rules]', 'path = "rules"', '[poll]', f'interval = "{interval}"', f'timeout = "{timeout}"',
-                 "max_bytes = 2_000_000"]
+                 "max_bytes = 2_000_000", f'backlog = "{backlog}"']
         for url, name in feeds:
             lines += ["[[feeds]]", f'url = "{url}"', f'name = "{name}"']
         if http:

@@ -1,0 +1,68 @@
+"""What a newcomer hits in the first hour with `watchbot poll`: clear errors for what cannot work, each said once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.shipped import shipped_path
+
+
+def _config(tmp_path: Path, body: str) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(body, encoding="utf-8")
+    return config
+
+
+def test_config_before_the_command_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[poll]\nbacklog = "0"\n[[feeds]]\nurl = "{seed}"\nname = "Seed"\n')
+    assert main(["--config", str(config), "poll", "-q"]) == 0
+    assert "1 alert sent" in capsys.readouterr().err
+
+
+def test_a_config_without_feeds_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, '[storage]\nurl = "sqlite:///w.db"\n')
+    assert main(["poll", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("watchbot: error: ") and "no feeds to poll" in err and "--feed" in err
+
+
+def test_a_wrong_rules_path_is_an_error_not_a_silent_poll(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[rules]\npath = "no-such-rules"\n[[feeds]]\nurl = "{seed}"\n')
+    assert main(["poll", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "no valid watchlist" in err and "rules.path" in err and "Traceback" not in err
+
+
+def test_a_failing_feed_is_reported_once_and_quiet_means_quiet(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n[[feeds]]\nurl = "{tmp_path / "gone.xml"}"\n')
+    assert main(["poll", "--config", str(config)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("gone.xml") == 1 and "✗" in err
+    assert main(["poll", "--config", str(config), "-q"]) == 0
+    quiet = capsys.readouterr().err.strip().splitlines()
+    assert len(quiet) == 1 and quiet[0].startswith("polled 2 feeds: 1 ok, 1 failed")
+
+
+@pytest.mark.parametrize(("url", "words"), [("ftp://example.com/rss", "unsupported scheme 'ftp'"),
+                                            ("example.com:8080/rss", "did you mean 'http://example.com:8080/rss'")])
+def test_unknown_schemes_and_scheme_less_urls(tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str,
+                                              words: str) -> None:
+    config = _config(tmp_path, f'[[feeds]]\nurl = "{url}"\n')
+    assert main(["poll", "--config", str(config)]) == 1
+    assert words in capsys.readouterr().err
+    assert main(["poll", "--feed", url]) == 1
+    assert words in capsys.readouterr().err
+
+
+def test_a_token_that_is_no_token_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, '[telegram]\ntoken = "abc"\n')
+    assert main(["poll", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "telegram.token: not a bot token" in err and "abc" not in err.replace("telegram", "")
