@@ -94,8 +94,8 @@ class DigestReport:
         return self
 
     def line(self) -> str:
-        text = (f"{len(self.sent)} digest{'s' * (len(self.sent) != 1)} sent ({self.stories} stories), "
-                f"{len(self.nothing)} with nothing pending")
+        text = (f"{len(self.sent)} digest{'s' * (len(self.sent) != 1)} sent ({self.stories} "
+                f"stor{'y' if self.stories == 1 else 'ies'}), {len(self.nothing)} with nothing pending")
         if self.retry:
             text += f", {len(self.retry)} will be retried"
         if self.dead:
@@ -152,6 +152,37 @@ class DigestService:
                 if key not in seen:  # the same address and watchlists twice is one recipient
                     seen.add(key)
                     out.append(_recipient(key, address, entry, i))
+        return out
+
+    def label(self, key: str) -> str:
+        """A recipient as a person reads it: "a@example.com (asml, export-controls)" or "chat -100123"."""
+        for r in self.email_recipients():
+            if r.key == key:
+                return f"{r.address} ({', '.join(r.watchlists) or 'all watchlists'})"
+        return key.replace("chat:", "chat ", 1) if key.startswith("chat:") else key
+
+    async def preview(self, now: datetime, address: str | None = None) -> list[tuple[EmailRecipient, EmailMessage]]:
+        """The email each recipient (or the one with ``address``) would get now; nothing is sent or recorded."""
+        return await self.store.run(self._preview, now, address)
+
+    def _preview(self, now: datetime, address: str | None) -> list[tuple[EmailRecipient, EmailMessage]]:
+        email = self.config.email
+        if email is None:
+            return []
+        out = []
+        names = self.names()
+        for r in self.email_recipients():
+            if address is not None and r.address.lower() != address.strip().lower():
+                continue
+            state = self.digests.recipient(r.key)
+            since = state.since if state else now - FIRST_WINDOW
+            pending = self.digests.pending_email(r.key, watchlists=r.watchlists, since=since)
+            digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
+                                  since=(state.last_sent_at if state else None) or since, names=names,
+                                  send_empty=True)
+            assert digest is not None
+            out.append((r, compose(digest, sender=email.sender, to=r.address, now=now,
+                                   watchlists=[names.get(w, w) for w in r.watchlists])))
         return out
 
     async def status(self, now: datetime) -> list[RecipientStatus]:
@@ -318,7 +349,7 @@ class DigestService:
             report.stories += stories
             log.info("digest %s: sent %d stories", key, stories)
             return
-        report.errors.append(f"{key}: {error.reason}")
+        report.errors.append(f"{self.label(key)}: {error.reason}")
         if isinstance(error, PermanentDeliveryError):
             await self.store.run(self._buried, key, match_ids, now, stories, error.reason)
             report.dead.append(key)

@@ -1,13 +1,14 @@
 """What the service knows of itself, for people: feed health and delivery counts. Use-case: store reads.
 
-The CLI (`watchbot feeds`), Telegram's admin commands (/feeds, /stats) and /healthz read these.
+The CLI (`watchbot feeds`, `watchbot alerts`), Telegram's admin commands (/feeds, /stats) and /healthz read these.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.store.protocols import FeedState, Store
+from bot.store.protocols import AlertRecord, FeedState, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +39,9 @@ class Status:
 
     async def outbox(self) -> dict[str, int]:
         return await self.store.run(self.store.outbox.counts)
+
+    async def alerts(self, since: datetime, *, search: str | None = None, watchlist: str | None = None,
+                     target: str | None = None, limit: int = 100) -> list[AlertRecord]:
+        """What was alerted since ``since``, newest first, with what explains each match."""
+        return await self.store.run(self.store.outbox.recent, since, search=search, watchlist=watchlist,
+                                    target=target, limit=limit)

@@ -1,15 +1,18 @@
-"""`watchbot digest [--send]`: digest recipients with their pending count and last outcome; send email now."""
+"""`watchbot digest [--send | --preview [ADDRESS]]`: digest recipients with their pending count and last outcome;
+send every email digest now; or write the email a recipient would get now, without sending."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from email.message import EmailMessage
+from pathlib import Path
 
 from bot.app.build import open_app
-from bot.app.digests import DigestService, RecipientStatus
+from bot.app.digests import DigestService, EmailRecipient, RecipientStatus
 from bot.cli.common import add_command, add_config_option, config_from, when
 from bot.config import Config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, WatchbotError
 from bot.store.protocols import DeadLetter
 from bot.times import utcnow
 
@@ -20,26 +23,40 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="List every email digest recipient and every chat in digest mode with its pending stories, "
                     "last successful digest and last error. With --send, send every email digest now; the exit "
                     "status is 1 if any could not be sent (its stories stay pending).",
-        example="  watchbot digest --config config.toml\n  watchbot digest --send --config config.toml",
+        example="  watchbot digest --config config.toml\n  watchbot digest --send --config config.toml\n"
+                "  watchbot digest --preview analyst@example.com --out preview/",
     )
     add_config_option(p)
-    p.add_argument("--send", action="store_true", help="send every email digest now")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--send", action="store_true", help="send every email digest now")
+    what.add_argument("--preview", nargs="?", const="", metavar="ADDRESS",
+                      help="write the email each recipient (or ADDRESS) would get now, as .txt, .html and .eml "
+                           "files, without sending anything")
+    p.add_argument("--out", metavar="DIR", type=Path, default=Path("digest-preview"),
+                   help="folder for --preview files (default: ./digest-preview)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    if args.send and config.email is None:
+    if (args.send or args.preview is not None) and config.email is None:
         raise ConfigError(config.source, ["email: section missing (host, from and [[email.digests]] are needed "
                                           "to send digests)"])
-    return asyncio.run(_digest(config, send=args.send))
+    return asyncio.run(_digest(config, send=args.send, preview=args.preview, out=args.out))
 
 
-async def _digest(config: Config, *, send: bool) -> int:
+async def _digest(config: Config, *, send: bool, preview: str | None = None, out: Path = Path(".")) -> int:
     async with open_app(config, offline=True) as app:
         service = app.digests or DigestService(config, app.store, app.clock)
         if send:
             return await _send(service)
+        if preview is not None:
+            found = await service.preview(utcnow(), preview or None)
+            if not found:
+                known = ", ".join(r.address for r in service.email_recipients()) or "none configured"
+                raise WatchbotError(f"no email digest recipient {preview!r} (recipients: {known})")
+            await asyncio.to_thread(write_previews, found, out)
+            return 0
         rows = await service.status(utcnow())
         dead = {r.key: await app.store.run(app.store.digests.dead_letters, r.key) for r in rows if r.dead}
         show(rows, dead)
@@ -52,13 +69,27 @@ async def _send(service: DigestService) -> int:
         return 0
     report = await service.send_email_digests(utcnow())
     for key in report.sent:
-        print(f"✓ {key}: sent")
+        print(f"✓ {service.label(key)}: sent")
     for key in report.nothing:
-        print(f"· {key}: nothing pending")
+        print(f"· {service.label(key)}: nothing pending")
     for line in report.errors:
         print(f"✗ {line}")
     print(report.line())
     return 0 if report.ok else 1
+
+
+def write_previews(found: list[tuple[EmailRecipient, EmailMessage]], out: Path) -> None:
+    """Each previewed email as .txt, .html and .eml files (open the .eml in a mail client to see it as sent)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for r, message in found:
+        stem = str(out / r.address.replace("@", "_at_"))
+        text = message.get_body(("plain",))
+        html = message.get_body(("html",))
+        Path(stem + ".txt").write_text(text.get_content() if text else "", encoding="utf-8")
+        Path(stem + ".html").write_text(html.get_content() if html else "", encoding="utf-8")
+        Path(stem + ".eml").write_bytes(bytes(message))
+        print(f"{r.address}: {message['Subject']}")
+        print(f"    {stem}.txt, .html and .eml (nothing was sent)")
 
 
 def show(rows: list[RecipientStatus], dead: dict[str, list[DeadLetter]]) -> None:
@@ -77,5 +108,7 @@ def show(rows: list[RecipientStatus], dead: dict[str, list[DeadLetter]]) -> None
             print(f"    retry:        {when(r.next_attempt_at, now)}")
         if r.dead:
             last = dead[r.key][-1]
-            print(f"    dead letters: {r.dead} (last: {last.stories} stories, {last.error})")
-    print(f"{len(rows)} recipients, {sum(r.pending for r in rows)} stories pending")
+            print(f"    dead letters: {r.dead} (last: {last.stories} stor{'y' if last.stories == 1 else 'ies'}, "
+                  f"{last.error})")
+    pending = sum(r.pending for r in rows)
+    print(f"{len(rows)} recipient{'s' * (len(rows) != 1)}, {pending} stor{'y' if pending == 1 else 'ies'} pending")

@@ -88,6 +88,17 @@ class OutboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """An alert as `watchbot alerts` and the web list it: the outbox row with its item and explanation."""
+
+    row: OutboxRow
+    title: str
+    link: str | None
+    lede: str
+    hits: dict[str, list[dict[str, Any]]]  # watchlist -> hits (DESIGN.md shape)
+
+
+@dataclass(frozen=True, slots=True)
 class Chat:
     """A chat the bot talks to, with its settings."""
 
@@ -197,6 +208,8 @@ class OutboxStore(Protocol):
     def mark_dead_notified(self, ids: Sequence[int]) -> None: ...
     def alerted_watchlists(self, identity: str) -> set[str]: ...
     def rows(self, *, state: str | None = None, channel: str | None = None) -> list[OutboxRow]: ...
+    def recent(self, since: datetime, *, search: str | None = None, watchlist: str | None = None,
+               target: str | None = None, limit: int = 100) -> list[AlertRecord]: ...
 
 
 class ChatStore(Protocol):

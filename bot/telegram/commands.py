@@ -18,7 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
-from bot.markup import esc, rendered_len
+from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, pages
 from bot.store.protocols import MODES, Chat
 from bot.times import all_zones, parse_hhmm, valid_zone, zone
@@ -133,7 +133,7 @@ class Commands:
         full, short, buttons = [], [], []
         for wl_id, wl in sorted(known.items()):
             mark = f" ✅ {followed[wl_id]}" if wl_id in followed else ""
-            about = f": {esc(wl.description[:150])}" if wl.description else ""
+            about = f": {esc(cut(wl.description, 150))}" if wl.description else ""
             full.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
             short.append(f"• <b>{esc(wl_id)}</b>{mark}")
             action, label = ("unsub", f"✅ {wl_id}") if wl_id in followed else ("sub", f"➕ {wl_id}")
@@ -181,7 +181,9 @@ class Commands:
             return
         wl_id, mode = args[0], (args[1].lower() if len(args) > 1 else None)
         if wl_id not in self.known():
-            await reply(update, f"Unknown watchlist {esc(wl_id)!r}. Choose one of: {esc(self.choices())}")
+            close = difflib.get_close_matches(wl_id.lower(), sorted(self.known()), n=1, cutoff=0.6)
+            hint = f"Did you mean {esc(close[0])}? " if close else ""
+            await reply(update, f"Unknown watchlist {esc(wl_id)!r}. {hint}Choose one of: {esc(self.choices())}")
             return
         if mode is not None and mode not in MODES:
             await reply(update, f"Unknown mode {esc(mode)!r}: use instant or digest.")

@@ -100,3 +100,27 @@ def test_send_without_email_section_is_a_config_error(tmp_path: Path) -> None:
     path.write_text('[storage]\nurl = "sqlite:///w.db"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="email"):
         run("--send", "--config", str(path))
+
+
+def test_preview_writes_the_email_as_it_would_go_without_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 smtp: SmtpServer) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///w.db"\n[email]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n'
+        'from = "Watchbot <w@example.com>"\n[[email.digests]]\nto = ["analyst@example.com"]\n', encoding="utf-8")
+    store = SqliteStore(tmp_path / "w.db")
+    seed(store, "a", watchlists=["asml"], at=datetime.now(UTC) - timedelta(hours=1), title="ASML 阿斯麦 story")
+    store.close()
+    out = tmp_path / "preview"
+    assert digest_cli.run(argparse.Namespace(config=config, send=False, preview="analyst@example.com",
+                                             out=out)) == 0
+    printed = capsys.readouterr().out
+    assert "analyst@example.com: Watchbot digest" in printed and "nothing was sent" in printed
+    assert "ASML 阿斯麦 story" in (out / "analyst_at_example.com.txt").read_text(encoding="utf-8")
+    assert "ASML 阿斯麦 story" in (out / "analyst_at_example.com.html").read_text(encoding="utf-8")
+    assert (out / "analyst_at_example.com.eml").read_bytes().startswith(b"Subject:")
+    assert smtp.messages == []
+    # the preview changed nothing: the digest is still pending, and the listing names no internal key
+    assert digest_cli.run(argparse.Namespace(config=config, send=False, preview=None, out=out)) == 0
+    listing = capsys.readouterr().out
+    assert "pending:      1 story" in listing and "email:" not in listing and "1 recipient, 1 story pending" in listing

@@ -66,3 +66,17 @@ def test_a_token_that_is_no_token_is_a_config_error(tmp_path: Path, capsys: pyte
     assert main(["poll", "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert "telegram.token: not a bot token" in err and "abc" not in err.replace("telegram", "")
+
+
+def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[poll]\nbacklog = "0"\n[[feeds]]\nurl = "{seed}"\nname = "RFI"\n')
+    assert main(["poll", "--config", str(config), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["alerts", "--config", str(config), "--since", "1h", "--search", "吕特"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[semiconductors] 习近平对吕特说") and "to console stdout" in out and "delivered" in out
+    assert "semiconductors: lede: '半导体' — phrase" in out and out.rstrip().endswith("1 alert")
+    assert main(["alerts", "--config", str(config), "--watchlist", "asml"]) == 0
+    assert capsys.readouterr().out.strip() == "0 alerts"
+    assert main(["alerts", "--config", str(config), "--since", "soon"]) == 2

@@ -79,7 +79,8 @@ def test_hostile_titles_are_escaped_in_html_and_never_make_headers() -> None:
     msg = parse(sent)
     assert msg["Bcc"] is None and "victim" not in str(msg.items())
     assert {k.lower() for k in msg} == {"subject", "from", "to", "date", "message-id", "auto-submitted",
-                                        "mime-version", "content-type"}
+                                        "list-unsubscribe", "list-id", "mime-version", "content-type"}
+    assert msg["List-Unsubscribe"] == "<mailto:w@example.com?subject=unsubscribe>"
     text, html = parts(msg)
     assert "<script>" not in html
     assert "Chips &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;more&#34; Bcc: victim@evil.example" in html

@@ -306,3 +306,20 @@ def test_pending_for_a_chat_follows_its_digest_subscriptions_from_the_switch_on(
     stored_match(store, "other", ["chips"], NOW + timedelta(minutes=3))
     store.digests.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=NOW)
     assert [p.identity for p in store.digests.pending_chat("chat:5", 5)] == ["v1:after"]
+
+
+def test_recent_alerts_are_found_by_time_text_watchlist_and_target(store: Store) -> None:
+    stored_match(store, "euv", ["asml", "chips"], NOW)
+    stored_match(store, "fab", ["chips"], NOW + timedelta(minutes=1))
+    stored_match(store, "pct", ["chips"], NOW + timedelta(minutes=2))
+    store.outbox.enqueue("v1:euv", "telegram", "5", ["asml", "chips"], now=NOW)
+    store.outbox.enqueue("v1:fab", "telegram", "6", ["chips"], now=NOW + timedelta(minutes=1))
+    store.outbox.enqueue("v1:pct", "console", "stdout", ["chips"], now=NOW + timedelta(minutes=2))
+    assert [a.row.identity for a in store.outbox.recent(NOW)] == ["v1:pct", "v1:fab", "v1:euv"]
+    assert [a.row.identity for a in store.outbox.recent(NOW + timedelta(minutes=1))] == ["v1:pct", "v1:fab"]
+    assert [a.row.identity for a in store.outbox.recent(NOW, watchlist="asml")] == ["v1:euv"]
+    assert [a.row.identity for a in store.outbox.recent(NOW, target="6")] == ["v1:fab"]
+    assert [a.row.identity for a in store.outbox.recent(NOW, search="title EUV")] == ["v1:euv"]  # any case
+    assert store.outbox.recent(NOW, search="100%") == [] and store.outbox.recent(NOW, search="_") == []
+    (euv,) = store.outbox.recent(NOW, watchlist="asml")
+    assert euv.title == "Title euv" and euv.hits["asml"][0]["text"] == "ASML" and len(store.outbox.recent(NOW, limit=1)) == 1

@@ -33,6 +33,7 @@ async def test_subscribe_unsubscribe_and_list(world: World) -> None:
 
 async def test_bad_arguments_get_the_valid_choices(world: World) -> None:
     assert "Choose one of: asml, chips" in (await world.ask(5, "/subscribe nope")).text
+    assert "Did you mean chips?" in (await world.ask(5, "/subscribe chip")).text
     assert "Watchlists: asml, chips" in (await world.ask(5, "/subscribe")).text
     assert "use instant or digest" in (await world.ask(5, "/subscribe asml weekly")).text
     assert "It follows: nothing" in (await world.ask(5, "/unsubscribe asml")).text
@@ -146,3 +147,13 @@ async def test_removed_from_a_group_and_group_migration(world: World) -> None:
     await eventually(lambda: chats.instant_recipients(["asml"]) == {"-100500": ("asml",)})
     removed = chats.get(-400)
     assert removed is not None and not removed.active and "removed" in str(removed.inactive_reason)
+
+
+async def test_watchlists_cut_long_descriptions_at_a_word(world: World) -> None:
+    (world.rules.folder / "long.yaml").write_text(
+        "id: long\nname: Long\ndescription: " + "semiconductor supply chains " * 20 + "\nany: [gallium]\n",
+        encoding="utf-8")
+    world.rules.refresh(force=True)
+    text = (await world.ask(5, "/watchlists")).text
+    line = next(x for x in text.splitlines() if x.startswith("• long"))
+    assert line.endswith("…") and "supply chai…" not in line and "semiconductor supply chains" in line

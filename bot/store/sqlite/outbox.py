@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.store.protocols import OutboxRow
+from bot.store.protocols import AlertRecord, OutboxRow
 from bot.store.sqlite._db import Transaction, at, iso, marks
 
 
@@ -101,6 +101,31 @@ class SqliteOutbox:
         if channel:
             sql, params = sql + " AND channel = ?", [*params, channel]
         return [_outbox(r) for r in self.db.execute(sql + " ORDER BY id", params)]
+
+    def recent(self, since: datetime, *, search: str | None = None, watchlist: str | None = None,
+               target: str | None = None, limit: int = 100) -> list[AlertRecord]:
+        """Alerts written since ``since``, newest first; ``search`` in title or lede (case-insensitive)."""
+        sql = """SELECT o.*, i.title AS i_title, i.link AS i_link, i.lede AS i_lede FROM outbox o
+                 JOIN items i ON i.identity = o.identity WHERE o.created_at >= ?"""
+        params: list[Any] = [iso(since)]
+        if search:
+            sql += " AND (i.title LIKE ? ESCAPE '\\' OR i.lede LIKE ? ESCAPE '\\')"
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern, pattern]
+        if watchlist:
+            sql += " AND EXISTS (SELECT 1 FROM json_each(o.watchlists) w WHERE w.value = ?)"
+            params.append(watchlist)
+        if target:
+            sql += " AND o.target = ?"
+            params.append(target)
+        rows = self.db.execute(sql + " ORDER BY o.created_at DESC, o.id DESC LIMIT ?", [*params, limit]).fetchall()
+        hits: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for r in rows:
+            if r["identity"] not in hits:
+                found = self.db.execute("SELECT watchlist, hits FROM matches WHERE identity = ?", (r["identity"],))
+                hits[r["identity"]] = {m["watchlist"]: json.loads(m["hits"]) for m in found}
+        return [AlertRecord(row=_outbox(r), title=r["i_title"], link=r["i_link"], lede=r["i_lede"],
+                            hits=hits[r["identity"]]) for r in rows]
 
     def _update(self, ids: Sequence[int], assignments: str, params: list[Any]) -> None:
         if ids:

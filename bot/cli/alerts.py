@@ -1,0 +1,67 @@
+"""`watchbot alerts`: what was alerted, to whom, and why, newest first."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import timedelta
+
+from bot.app.build import open_app
+from bot.cli.common import add_command, add_config_option, config_from, when
+from bot.config import Config, parse_duration
+from bot.store.protocols import AlertRecord
+from bot.times import utcnow
+from bot.watch import Match, Watchlist
+from bot.watch.explain import explain, hits_from_json
+
+
+def _duration(text: str) -> float:
+    seconds = parse_duration(text)
+    if seconds is None or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (write e.g. 24h, 7d or 90m)")
+    return seconds
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_command(
+        commands, "alerts", help="what was alerted, to whom, and why",
+        description="List the alerts written since --since (newest first): the story, its watchlists, where it "
+                    "went and whether it was delivered, and the words that made it match.",
+        example="  watchbot alerts --since 24h\n  watchbot alerts --since 7d --watchlist asml --search EUV",
+    )
+    add_config_option(p)
+    p.add_argument("--since", type=_duration, default=_duration("24h"), metavar="DURATION",
+                   help="how far back (default 24h)")
+    p.add_argument("--search", metavar="TEXT", help="only stories whose title or lede contains TEXT")
+    p.add_argument("--watchlist", metavar="ID", help="only alerts for this watchlist")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N alerts (default 50)")
+    p.set_defaults(func=run)
+
+
+async def _alerts(config: Config, args: argparse.Namespace) -> tuple[list[AlertRecord], dict[str, Watchlist]]:
+    async with open_app(config, offline=True) as app:
+        found = await app.status.alerts(utcnow() - timedelta(seconds=args.since), search=args.search,
+                                        watchlist=args.watchlist, limit=args.limit)
+        return found, {w.id: w for w in app.rules.watchlists}
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    found, watchlists = asyncio.run(_alerts(config, args))
+    now = utcnow()
+    for a in found:
+        state = {"sent": "delivered", "pending": "waiting", "sending": "in flight", "dead": "undeliverable"}.get(
+            a.row.state, a.row.state)
+        print(f"[{', '.join(a.row.watchlists)}] {a.title}")
+        print(f"    to {a.row.channel} {a.row.target}, {when(a.row.created_at, now)}: {state}"
+              + (f" ({a.row.last_error})" if a.row.last_error and a.row.state != "sent" else ""))
+        if a.link:
+            print(f"    {a.link}")
+        for wl in a.row.watchlists:
+            hits = hits_from_json(a.hits.get(wl, []))
+            if hits:
+                for line in explain(Match(wl, 0.0, hits), watchlists.get(wl)):
+                    print(f"    {wl}: {line}")
+    n = len(found)
+    print(f"{n} alert{'s' * (n != 1)}" + (f" (the newest {args.limit}; --limit N for more)" if n == args.limit else ""))
+    return 0
