@@ -79,4 +79,6 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     assert "semiconductors: lede: '半导体' — phrase" in out and out.rstrip().endswith("1 alert")
     assert main(["alerts", "--config", str(config), "--watchlist", "asml"]) == 0
     assert capsys.readouterr().out.strip() == "0 alerts"
-    assert main(["alerts", "--config", str(config), "--since", "soon"]) == 2
+    with pytest.raises(SystemExit) as usage:
+        main(["alerts", "--config", str(config), "--since", "soon"])
+    assert usage.value.code == 2 and "not a duration: 'soon'" in capsys.readouterr().err
