@@ -33,6 +33,7 @@ from bot.config import TelegramConfig
 from bot.deliver.ratelimit import Pacer
 from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
+from bot.telegram.updates import FairUpdates
 from bot.watch import RuleBook
 
 log = logging.getLogger("watchbot.telegram")
@@ -42,7 +43,7 @@ def application(tg: TelegramConfig, pacer: Pacer | None = None) -> Application:
     """PTB's Application pointed at ``telegram.api_url`` (a self-hosted Bot API server or a test double)."""
     api = tg.api_url.rstrip("/")
     return (ApplicationBuilder().token(tg.token).base_url(api + "/bot").base_file_url(api + "/file/bot")
-            .rate_limiter(pacer or Pacer()).job_queue(None).build())
+            .rate_limiter(pacer or Pacer()).concurrent_updates(FairUpdates()).job_queue(None).build())
 
 
 class TelegramBot:

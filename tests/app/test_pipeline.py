@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.app.pipeline import Pipeline
 from bot.config import FeedConfig, default_config
 from bot.deliver.console import ConsoleSender
 from bot.feeds.fetch import HttpFetcher
+from bot.items.normalize import Item
 from bot.shipped import shipped_path
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
@@ -178,4 +180,26 @@ async def test_a_new_feed_alerts_only_its_recent_backlog(tmp_path: Path) -> None
     async with fetcher:
         await pipeline.poll_once()
     assert out2.getvalue().count("[semiconductors]") == 1
+    store.close()
+
+
+async def test_a_full_disk_is_reported_in_words_and_the_feed_marked_failing(tmp_path: Path) -> None:
+    first, _ = _feeds(tmp_path)
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")  # as good as a full disk: no page can be added ...
+    for size in (3000, 500, 50, 0):  # ... once the free room in the items' pages is used up
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            for i in range(10_000):
+                store.items.add([Item(identity=f"filler:{size}:{i}", url=None, link=None, guid=None, title="t",
+                                      lede="x" * size, language="en", published=None, feed_url="filler")],
+                                feed_name="filler", now=clock.now)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    [failed] = summary.failed
+    assert "full" in (failed.error or "") and "rollback" not in (failed.error or "")
+    (state,) = store.feeds.all()
+    assert state.consecutive_failures == 1 and "full" in (state.last_error or "")
+    assert out.getvalue() == "" and store.outbox.counts() == {}
     store.close()
