@@ -14,8 +14,10 @@ Stories are never merged: an item similar to two stories joins the most similar 
 that has been alerted stays one story.
 
 A story is named by the key of its first item, so the decision can be stored with the item and
-replayed: ``rebuild`` (or ``remember``) loads stored rows of the last ``window`` and gives the
-same state, in this process after a restart or in another process sharing the store.
+replayed: ``rebuild`` (or ``remember``) loads the stored rows of the stories that have an item in
+the last ``window`` and gives the same state, in this process after a restart or in another
+process sharing the store. (A story lives on while its items keep coming; the feeds of its items
+that left the window are still kept, so that a feed never joins its own story twice.)
 
 Memory is bounded by the window, not by history: entries older than ``window`` (counted from the
 newest time seen) are dropped with their LSH keys as new items arrive, or by ``expire(now)``.
@@ -97,7 +99,11 @@ class _Entry:
 
 @dataclass(slots=True)
 class _Story:
-    feeds: Counter[str] = field(default_factory=Counter)
+    feeds: Counter[str] = field(default_factory=Counter)  # feeds of its items in the window
+    past: set[str] = field(default_factory=set)  # feeds of its items that left the window
+
+    def has(self, feed: str) -> bool:
+        return feed in self.feeds or feed in self.past
 
 
 class StoryIndex:
@@ -152,7 +158,10 @@ class StoryIndex:
             return
         self.expire(row.first_seen_at)
         if self._newest is not None and row.first_seen_at < self._newest - self.settings.window:
-            return  # already out of the window
+            story = self._stories.get(row.story_id)
+            if story is not None and row.feed not in story.feeds:
+                story.past.add(row.feed)  # out of the window, but its feed still may not join again
+            return
         prof = profile(row.text, row.language)
         self._insert(row.item_key, row.feed, row.first_seen_at, row.story_id, prof, self._minhash(prof))
 
@@ -184,7 +193,7 @@ class StoryIndex:
         best: tuple[float, _Entry] | None = None
         for n in candidates:
             entry = self._entries[n]
-            if entry.feed == feed or self._stories[entry.story].feeds[feed]:
+            if entry.feed == feed or self._stories[entry.story].has(feed):
                 continue  # one feed never joins its own items together
             gap = abs(at - entry.at)
             if gap > s.window:
@@ -224,6 +233,7 @@ class StoryIndex:
         story.feeds[entry.feed] -= 1
         if story.feeds[entry.feed] <= 0:
             del story.feeds[entry.feed]
+            story.past.add(entry.feed)
         if not story.feeds:
             del self._stories[entry.story]
         facts = self._by_fact[entry.script]
@@ -241,9 +251,18 @@ def _better(similarity: float, entry: _Entry, best_similarity: float, best: _Ent
 
 
 def rebuild(rows: Iterable[StoredItem], *, now: datetime, settings: Settings | None = None) -> StoryIndex:
-    """An index holding the stored items first seen within the window before ``now``, with their stories."""
+    """An index holding the stored items first seen within the window before ``now``, with their stories.
+
+    ``rows``: every stored item of each story that has an item first seen within the window
+    (older items of those stories tell which feeds may not join them again; the others are ignored).
+    """
     index = StoryIndex(settings)
     index.expire(now)
-    for row in sorted(rows, key=lambda r: (r.first_seen_at, r.item_key)):
+    rows = sorted(rows, key=lambda r: (r.first_seen_at, r.item_key))
+    for row in rows:
         index.remember(row)
+    for row in rows:  # an old item read before its story's newer ones
+        story = index._stories.get(row.story_id)
+        if story is not None and row.feed not in story.feeds:
+            story.past.add(row.feed)
     return index
