@@ -33,9 +33,13 @@ _NUMBER = re.compile(
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+\d[A-Za-z0-9]*|\d+[A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9])")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_DATE_EN = re.compile(r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\.? (\d{1,2})\b")
+_MONTH = {m[:3]: n for n, m in enumerate(_MONTHS, 1)}
+_DAY = re.compile(r"(?<![\d.,])(\d{1,2})(?![\d.,]\d|\d)")  # a day of the month, then the word before it
+_WORD_BEFORE = re.compile(r"([a-z]+)\.? $")
 _DATE_ZH = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b|\bq([1-4])\b|第?([一二三四])季")
+_Q = re.compile(r"\bq[1-4]\b")
+_DIGIT = re.compile(r"\d")
 _ORDINAL = {"first": "1", "second": "2", "third": "3", "fourth": "4", "一": "1", "二": "2", "三": "3", "四": "4"}
 
 
@@ -110,18 +114,24 @@ def codes(original: str) -> set[str]:
 def dates(folded_text: str) -> set[str]:
     """Calendar dates and quarters: ``July 23`` / ``7月23日`` -> ``d:07-23``; ``Q1`` / ``第一季度`` -> ``q:1``."""
     out: set[str] = set()
-    for m in _DATE_EN.finditer(folded_text):
-        month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)))
-        out.add(f"d:{month:02d}-{int(m.group(2)):02d}")
-    for m in _DATE_ZH.finditer(folded_text):
-        out.add(f"d:{int(m.group(1)):02d}-{int(m.group(2)):02d}")
-    for m in _QUARTER.finditer(folded_text):
-        word = m.group(1) or m.group(3)
-        out.add("q:" + (_ORDINAL[word] if word else m.group(2)))
+    for m in _DAY.finditer(folded_text) if _DIGIT.search(folded_text) else ():  # digits are rare: look at the word before each one
+        before = _WORD_BEFORE.search(folded_text, max(0, m.start() - 12), m.start())
+        if before and (month := _MONTH.get(before.group(1)[:3])) and _MONTHS[month - 1].startswith(before.group(1)):
+            out.add(f"d:{month:02d}-{int(m.group(1)):02d}")
+    if "月" in folded_text:
+        for m in _DATE_ZH.finditer(folded_text):
+            out.add(f"d:{int(m.group(1)):02d}-{int(m.group(2)):02d}")
+    if "quarter" in folded_text or "季" in folded_text or _Q.search(folded_text):
+        for m in _QUARTER.finditer(folded_text):
+            word = m.group(1) or m.group(3)
+            out.add("q:" + (_ORDINAL[word] if word else m.group(2)))
     return out
 
 
-def features(text: str) -> frozenset[str]:
-    """Every language-neutral feature of ``text`` (title and lede)."""
-    folded = fold(text)
-    return frozenset(entities(folded) | amounts(folded.text) | codes(folded.original) | dates(folded.text))
+def features(text: str | Folded) -> frozenset[str]:
+    """Every language-neutral feature of ``text`` (title and lede; or that text folded already)."""
+    folded = text if isinstance(text, Folded) else fold(text)
+    found = entities(folded)
+    if _DIGIT.search(folded.text):  # amounts, codes and most dates need a digit
+        found |= amounts(folded.text) | codes(folded.original)
+    return frozenset(found | dates(folded.text))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from bot.stories.features import features
 from bot.stories.tokens import cjk_pairs, words
-from bot.watch.text import normalize
+from bot.watch.text import fold
 
 LEDE_CHARS = 400  # the lede's opening: later sentences drift to background that other stories share
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -68,13 +68,13 @@ def script_of(text: str, language: str = "") -> str:
 def profile(text: str, language: str = "") -> Profile:
     """The profile of ``text`` (built with ``story_text``)."""
     title, lede = split_text(text)
-    lede = lede[:LEDE_CHARS]
-    ftitle, flede = normalize(title), normalize(lede)
+    folded = fold(title + "\n" + lede[:LEDE_CHARS])  # once: folding keeps the line break
+    ftitle, _, flede = folded.text.partition("\n")
     title_tokens = words(ftitle) + cjk_pairs(ftitle)
-    body = words(flede) + cjk_pairs(flede)
-    facts = features(title + "\n" + lede)
-    shingles = frozenset(title_tokens) | frozenset(body) | frozenset("t:" + t for t in title_tokens) | facts
-    return Profile(shingles, facts, script_of(title + lede, language))
+    facts = features(folded)
+    shingles = {"t:" + t for t in title_tokens}
+    shingles.update(title_tokens, words(flede), cjk_pairs(flede), facts)
+    return Profile(frozenset(shingles), facts, script_of(folded.original, language))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

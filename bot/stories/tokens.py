@@ -14,6 +14,7 @@ import unicodedata
 from bot.watch.text import normalize
 
 _LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['’][a-z]+)?")
+_MARKS = re.compile("[\u0300-\u036f]")  # the combining accents of Latin letters
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _STOPWORDS_TEXT = (
     "a an the of to in on at by for from with and or but as is are was were be been being has have had "
@@ -26,16 +27,16 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 def words(folded: str) -> list[str]:
     """The Latin words of folded text, without stopwords, a plural or possessive "s" cut."""
-    if not folded.isascii():  # "José Jerí" and "Jose Jeri" are one name: drop the accents
-        folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
-        folded = unicodedata.normalize("NFC", folded)
+    if not folded.isascii() and not unicodedata.is_normalized("NFD", folded):
+        # "José Jerí" and "Jose Jeri" are one name: drop the accents (curly quotes and CJK skip this)
+        folded = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", folded)))
     out = []
     for w in _LATIN.findall(folded):
-        if w.endswith(("'s", "’s")):
+        if w[-1] == "s" and len(w) > 2 and w[-2] in "'’":
             w = w[:-2]
         if w in STOPWORDS:
             continue
-        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        if len(w) > 3 and w[-1] == "s" and w[-2] != "s":
             w = w[:-1]
         out.append(w)
     return out
