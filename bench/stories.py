@@ -56,8 +56,10 @@ def parse_all(bodies: list[tuple[str, bytes]]) -> list[Item]:
 
 
 def arrivals(items: list[Item], *, one_instant: bool) -> list[tuple[Item, datetime]]:
-    newest = max((i.published for i in items if i.published), default=datetime(2026, 1, 1, tzinfo=UTC))
-    timed = [(i, newest if one_instant or i.published is None else i.published) for i in items]
+    """New items as the store passes them on: one per identity (the same URL in two feeds is one item)."""
+    unique = list({i.identity: i for i in reversed(items)}.values())
+    newest = max((i.published for i in unique if i.published), default=datetime(2026, 1, 1, tzinfo=UTC))
+    timed = [(i, newest if one_instant or i.published is None else i.published) for i in unique]
     return sorted(timed, key=lambda p: p[1])
 
 
@@ -65,7 +67,7 @@ def cluster(timed: list[tuple[Item, datetime]], index: StoryIndex) -> int:
     joined = 0
     for item, at in timed:
         placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede), at, item.language)
-        joined += not placed.new
+        joined += placed.joined is not None
     return joined
 
 

@@ -12,11 +12,13 @@ automaton over the folded text (longest match wins, Latin names on word boundari
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 import ahocorasick
 
 from bot.stories.names import ENTITIES
+from bot.stories.tokens import words
 from bot.watch.text import Folded, fold, is_word_char, phrase_key
 
 _CASED = re.compile(r"[A-Z][A-Z.]{0,3}")  # an acronym of up to four capitals: matched with its case
@@ -30,7 +32,6 @@ _NUMBER = re.compile(
     r"(?:\s*(percent|per cent|%)|\s?(万亿|亿|万|千)|\s?(thousand|million|billion|trillion|mn|bn|tn|m|b)(?![a-z]))?"
     r"(?![A-Za-z0-9])"
 )
-_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+\d[A-Za-z0-9]*|\d+[A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9])")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _MONTH = {m[:3]: n for n, m in enumerate(_MONTHS, 1)}
@@ -106,15 +107,17 @@ def amounts(text: str) -> set[str]:
     return out
 
 
-def codes(original: str) -> set[str]:
-    """Product and model codes written with letters and digits (H20, MI308, NXT:2050i's 2050i)."""
-    return {"c:" + m.group(1).lower() for m in _CODE.finditer(original)}
+def codes(latin_words: Iterable[str]) -> set[str]:
+    """Product and model codes among the words (``bot.stories.tokens.words``): letters and digits
+    together (H20, MI308, NXT:2050i's 2050i)."""
+    return {"c:" + w for w in latin_words if not w.isalpha() and not w.isdigit() and w.isalnum()}
 
 
 def dates(folded_text: str) -> set[str]:
     """Calendar dates and quarters: ``July 23`` / ``7月23日`` -> ``d:07-23``; ``Q1`` / ``第一季度`` -> ``q:1``."""
     out: set[str] = set()
-    for m in _DAY.finditer(folded_text) if _DIGIT.search(folded_text) else ():  # digits are rare: look at the word before each one
+    # Digits are rare: find each number that could be a day, then look at the word before it.
+    for m in _DAY.finditer(folded_text) if _DIGIT.search(folded_text) else ():
         before = _WORD_BEFORE.search(folded_text, max(0, m.start() - 12), m.start())
         if before and (month := _MONTH.get(before.group(1)[:3])) and _MONTHS[month - 1].startswith(before.group(1)):
             out.add(f"d:{month:02d}-{int(m.group(1)):02d}")
@@ -128,10 +131,11 @@ def dates(folded_text: str) -> set[str]:
     return out
 
 
-def features(text: str | Folded) -> frozenset[str]:
-    """Every language-neutral feature of ``text`` (title and lede; or that text folded already)."""
+def features(text: str | Folded, latin_words: Iterable[str] | None = None) -> frozenset[str]:
+    """Every language-neutral feature of ``text`` (title and lede; or that text folded already,
+    with its words when the caller has them)."""
     folded = text if isinstance(text, Folded) else fold(text)
     found = entities(folded)
     if _DIGIT.search(folded.text):  # amounts, codes and most dates need a digit
-        found |= amounts(folded.text) | codes(folded.original)
+        found |= amounts(folded.text) | codes(words(folded.text) if latin_words is None else latin_words)
     return frozenset(found | dates(folded.text))

@@ -90,20 +90,15 @@ class _Entry:
     story: str
     shingles: tuple[str, ...]  # a tuple of interned strings: a frozenset would cost several times more
     facts: tuple[str, ...]
+    hard: tuple[str, ...]
     script: str
     lsh_key: int
-
-    def profile(self) -> Profile:
-        return Profile(frozenset(self.shingles), frozenset(self.facts), self.script)
 
 
 @dataclass(slots=True)
 class _Story:
     feeds: Counter[str] = field(default_factory=Counter)  # feeds of its items in the window
     past: set[str] = field(default_factory=set)  # feeds of its items that left the window
-
-    def has(self, feed: str) -> bool:
-        return feed in self.feeds or feed in self.past
 
 
 class StoryIndex:
@@ -191,19 +186,25 @@ class StoryIndex:
             for fact in prof.facts - COMMONPLACE:
                 candidates |= others.get(fact, set())
         best: tuple[float, _Entry] | None = None
+        size = len(prof.shingles)
         for n in candidates:
             entry = self._entries[n]
-            if entry.feed == feed or self._stories[entry.story].has(feed):
+            if entry.feed == feed:
                 continue  # one feed never joins its own items together
+            story = self._stories[entry.story]
+            if feed in story.feeds or feed in story.past:
+                continue
             gap = abs(at - entry.at)
             if gap > s.window:
                 continue
-            other = entry.profile()
             if entry.script == prof.script:
-                similarity = same_script_similarity(prof, other)
                 needed = s.threshold + s.slope * gap / timedelta(days=1)
+                other = len(entry.shingles)
+                if min(size, other) < needed * max(size, other):
+                    continue  # sizes alone rule it out: Jaccard <= smaller / larger
+                similarity = same_script_similarity(prof, entry)
             elif s.cross_language:
-                similarity = cross_language_similarity(prof, other)
+                similarity = cross_language_similarity(prof, entry)
                 needed = s.cross_threshold
             else:
                 continue
@@ -213,8 +214,9 @@ class StoryIndex:
 
     def _insert(self, key: str, feed: str, at: datetime, story: str, prof: Profile, minhash: RMinHash) -> None:
         n = next(self._ids)
-        entry = _Entry(key, feed, at, story, tuple(sys.intern(x) for x in prof.shingles),
-                       tuple(sys.intern(x) for x in prof.facts), prof.script, n)
+        kept = tuple(map(sys.intern, prof.facts))
+        entry = _Entry(key, feed, at, story, tuple(map(sys.intern, prof.shingles)), kept,
+                       tuple(f for f in kept if f in prof.hard), prof.script, n)
         self._entries[n] = entry
         self._by_key[key] = n
         self._stories.setdefault(story, _Story()).feeds[feed] += 1

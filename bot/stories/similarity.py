@@ -15,7 +15,9 @@ MI308", however alike the sentences around them).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.stories.features import features
 from bot.stories.tokens import cjk_pairs, words
@@ -33,18 +35,25 @@ _COMMONPLACE_TEXT = (
 COMMONPLACE = frozenset(_COMMONPLACE_TEXT.split())
 
 
+class Comparable(Protocol):
+    """What a comparison reads: a Profile, or the index's stored form of one (tuples of distinct strings)."""
+
+    @property
+    def shingles(self) -> Collection[str]: ...
+    @property
+    def facts(self) -> Collection[str]: ...
+    @property
+    def hard(self) -> Collection[str]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """The comparable parts of one report."""
 
     shingles: frozenset[str]  # words / CJK pairs of title and lede, ``t:`` title tokens, facts
     facts: frozenset[str]  # language-neutral features
+    hard: frozenset[str]  # the facts that must agree: amounts, percentages, codes, dates
     script: str  # "zh" (mostly Han characters) or "latin"
-
-    @property
-    def hard_facts(self) -> frozenset[str]:
-        """Amounts, percentages, codes and dates: the facts that must agree."""
-        return frozenset(f for f in self.facts if f[0] in "npcdq")
 
 
 def split_text(text: str) -> tuple[str, str]:
@@ -70,37 +79,38 @@ def profile(text: str, language: str = "") -> Profile:
     title, lede = split_text(text)
     folded = fold(title + "\n" + lede[:LEDE_CHARS])  # once: folding keeps the line break
     ftitle, _, flede = folded.text.partition("\n")
-    title_tokens = words(ftitle) + cjk_pairs(ftitle)
-    facts = features(folded)
+    title_words, lede_words = words(ftitle), words(flede)
+    title_tokens = title_words + cjk_pairs(ftitle)
+    facts = features(folded, title_words + lede_words)
     shingles = {"t:" + t for t in title_tokens}
-    shingles.update(title_tokens, words(flede), cjk_pairs(flede), facts)
-    return Profile(frozenset(shingles), facts, script_of(folded.original, language))
+    shingles.update(title_tokens, lede_words, cjk_pairs(flede), facts)
+    hard = frozenset(f for f in facts if f[0] in "npcdq")
+    return Profile(frozenset(shingles), facts, hard, script_of(folded.original, language))
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    """|a & b| / |a | b| (0 for two empty sets)."""
+def jaccard(a: frozenset[str], b: Collection[str]) -> float:
+    """|a & b| / |a | b| for a set and a collection of distinct strings (0 when either is empty)."""
     if not a or not b:
         return 0.0
-    inter = len(a & b)
+    inter = len(a.intersection(b))  # iterates b: no set is built for it
     return inter / (len(a) + len(b) - inter)
 
 
-def facts_disagree(a: Profile, b: Profile) -> bool:
+def facts_disagree(a: Profile, b: Comparable) -> bool:
     """Both name amounts, codes or dates, and not one of them in common."""
-    ha, hb = a.hard_facts, b.hard_facts
-    return bool(ha) and bool(hb) and not (ha & hb)
+    return bool(a.hard) and bool(b.hard) and a.hard.isdisjoint(b.hard)
 
 
-def same_script_similarity(a: Profile, b: Profile) -> float:
+def same_script_similarity(a: Profile, b: Comparable) -> float:
     """Jaccard of the shingle sets, 0 when the hard facts disagree."""
     if facts_disagree(a, b):
         return 0.0
     return jaccard(a.shingles, b.shingles)
 
 
-def cross_language_similarity(a: Profile, b: Profile) -> float:
+def cross_language_similarity(a: Profile, b: Comparable) -> float:
     """Jaccard of the facts, 0 unless at least two shared facts are not commonplace (and none disagree)."""
-    shared = a.facts & b.facts
-    if len(shared - COMMONPLACE) < 2 or len(shared) < 3 or facts_disagree(a, b):
+    shared = a.facts.intersection(b.facts)
+    if len(shared) < 3 or len(shared - COMMONPLACE) < 2 or facts_disagree(a, b):
         return 0.0
     return jaccard(a.facts, b.facts)
