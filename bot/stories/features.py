@@ -34,9 +34,9 @@ _NUMBER = re.compile(
 )
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_MONTH = {m[:3]: n for n, m in enumerate(_MONTHS, 1)}
-_DAY = re.compile(r"(?<![\d.,])(\d{1,2})(?![\d.,]\d|\d)")  # a day of the month, then the word before it
-_WORD_BEFORE = re.compile(r"([a-z]+)\.? $")
+_MONTH_WORDS = frozenset([m for m in _MONTHS] + [m[:3] for m in _MONTHS] + ["sept"])
+_DATE_EN = re.compile(r"\b(" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True)) + r")\.? (\d{1,2})(?![\d.,]\d|\d)")
+_QUARTER_WORDS = frozenset(("quarter", "q1", "q2", "q3", "q4"))
 _DATE_ZH = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b|\bq([1-4])\b|第?([一二三四])季")
 _Q = re.compile(r"\bq[1-4]\b")
@@ -113,29 +113,31 @@ def codes(latin_words: Iterable[str]) -> set[str]:
     return {"c:" + w for w in latin_words if not w.isalpha() and not w.isdigit() and w.isalnum()}
 
 
-def dates(folded_text: str) -> set[str]:
-    """Calendar dates and quarters: ``July 23`` / ``7月23日`` -> ``d:07-23``; ``Q1`` / ``第一季度`` -> ``q:1``."""
+def dates(folded_text: str, latin_words: set[str] | None = None) -> set[str]:
+    """Calendar dates and quarters: ``July 23`` / ``7月23日`` -> ``d:07-23``; ``Q1`` / ``第一季度`` -> ``q:1``.
+    The words (``bot.stories.tokens.words``) say cheaply whether a month or a quarter is named."""
+    ws = words(folded_text) if latin_words is None else latin_words
     out: set[str] = set()
-    # Digits are rare: find each number that could be a day, then look at the word before it.
-    for m in _DAY.finditer(folded_text) if _DIGIT.search(folded_text) else ():
-        before = _WORD_BEFORE.search(folded_text, max(0, m.start() - 12), m.start())
-        if before and (month := _MONTH.get(before.group(1)[:3])) and _MONTHS[month - 1].startswith(before.group(1)):
-            out.add(f"d:{month:02d}-{int(m.group(1)):02d}")
+    if not ws.isdisjoint(_MONTH_WORDS):
+        for m in _DATE_EN.finditer(folded_text):
+            month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
+            out.add(f"d:{month:02d}-{int(m.group(2)):02d}")
     if "月" in folded_text:
         for m in _DATE_ZH.finditer(folded_text):
             out.add(f"d:{int(m.group(1)):02d}-{int(m.group(2)):02d}")
-    if "quarter" in folded_text or "季" in folded_text or _Q.search(folded_text):
+    if "季" in folded_text or not ws.isdisjoint(_QUARTER_WORDS):
         for m in _QUARTER.finditer(folded_text):
             word = m.group(1) or m.group(3)
             out.add("q:" + (_ORDINAL[word] if word else m.group(2)))
     return out
 
 
-def features(text: str | Folded, latin_words: Iterable[str] | None = None) -> frozenset[str]:
+def features(text: str | Folded, latin_words: set[str] | None = None) -> frozenset[str]:
     """Every language-neutral feature of ``text`` (title and lede; or that text folded already,
     with its words when the caller has them)."""
     folded = text if isinstance(text, Folded) else fold(text)
-    found = entities(folded)
-    if _DIGIT.search(folded.text):  # amounts, codes and most dates need a digit
-        found |= amounts(folded.text) | codes(words(folded.text) if latin_words is None else latin_words)
-    return frozenset(found | dates(folded.text))
+    ws = words(folded.text) if latin_words is None else latin_words
+    found = entities(folded) | dates(folded.text, ws)
+    if _DIGIT.search(folded.text):  # amounts and codes need a digit
+        found |= amounts(folded.text) | codes(ws)
+    return frozenset(found)

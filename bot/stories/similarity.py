@@ -80,8 +80,8 @@ def profile(text: str, language: str = "") -> Profile:
     folded = fold(title + "\n" + lede[:LEDE_CHARS])  # once: folding keeps the line break
     ftitle, _, flede = folded.text.partition("\n")
     title_words, lede_words = words(ftitle), words(flede)
-    title_tokens = title_words + cjk_pairs(ftitle)
-    facts = features(folded, title_words + lede_words)
+    title_tokens = title_words.union(cjk_pairs(ftitle))
+    facts = features(folded, title_words | lede_words)
     shingles = {"t:" + t for t in title_tokens}
     shingles.update(title_tokens, lede_words, cjk_pairs(flede), facts)
     hard = frozenset(f for f in facts if f[0] in "npcdq")

@@ -13,7 +13,7 @@ import unicodedata
 
 from bot.watch.text import normalize
 
-_LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['’][a-z]+)?")
+_LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 _MARKS = re.compile("[\u0300-\u036f]")  # the combining accents of Latin letters
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _STOPWORDS_TEXT = (
@@ -25,21 +25,19 @@ _STOPWORDS_TEXT = (
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
-def words(folded: str) -> list[str]:
-    """The Latin words of folded text, without stopwords, a plural or possessive "s" cut."""
+def words(folded: str) -> set[str]:
+    """The Latin words of folded text, without stopwords, a plural "s" cut ("'s" falls apart into
+    the word and a stopword "s")."""
     if not folded.isascii() and not unicodedata.is_normalized("NFD", folded):
         # "José Jerí" and "Jose Jeri" are one name: drop the accents (curly quotes and CJK skip this)
         folded = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", folded)))
-    out = []
-    for w in _LATIN.findall(folded):
-        if w[-1] == "s" and len(w) > 2 and w[-2] in "'’":
-            w = w[:-2]
-        if w in STOPWORDS:
-            continue
-        if len(w) > 3 and w[-1] == "s" and w[-2] != "s":
-            w = w[:-1]
-        out.append(w)
-    return out
+    found = set(_LATIN.findall(folded))
+    found -= STOPWORDS
+    plural = {w for w in found if w[-1] == "s" and len(w) > 3 and w[-2] != "s"}
+    if plural:
+        found -= plural
+        found.update(w[:-1] for w in plural)
+    return found
 
 
 def cjk_pairs(folded: str) -> list[str]:
@@ -56,4 +54,4 @@ def cjk_pairs(folded: str) -> list[str]:
 def shingles(text: str, *, folded: bool = False) -> frozenset[str]:
     """The shingle set of ``text`` (fold it first unless ``folded``)."""
     t = text if folded else normalize(text)
-    return frozenset(words(t)) | frozenset(cjk_pairs(t))
+    return frozenset(words(t)).union(cjk_pairs(t))
