@@ -23,7 +23,7 @@ from bot.stories.features import features
 from bot.stories.tokens import cjk_pairs, words
 from bot.watch.text import fold
 
-LEDE_CHARS = 400  # the lede's opening: later sentences drift to background that other stories share
+LEDE_CHARS = 300  # the lede's opening: later sentences drift to background that other stories share
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Facts that many unrelated reports share: they count in the Jaccard, but not as proof across languages.
