@@ -1,6 +1,6 @@
 """Stories benchmark: what clustering costs in a poll, and rensa against datasketch for the LSH.
 
-Run from the repo root: python bench/stories.py [--rounds 3] [--skip-libraries]
+Run from the repo root: python bench/stories.py [--rounds 3] [--skip-libraries] [--sweep]
 
 1. Cost in a poll. Every feed of ../shared/corpus/feeds is parsed and normalized (parse_feed +
    normalize, as the pipeline's parse_items does) and matched with the shipped watchlists; then
@@ -15,6 +15,8 @@ Run from the repo root: python bench/stories.py [--rounds 3] [--skip-libraries]
    insert + query all corpus items, the RSS it adds (child processes), and pair precision/recall
    on tests/data/stories with each library behind StoryIndex; "exact" compares every item in the
    window (no LSH) as the reference for what LSH misses.
+4. --sweep: pair precision/recall on tests/data/stories over threshold x slope (same script) and
+   cross_threshold (English/Chinese), the measurements behind Settings' defaults.
 CPU figures are only comparable within one run; the ratios are what to look at.
 """
 
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -123,9 +126,9 @@ class ExactIndex(StoryIndex):
 INDEXES: dict[str, type[StoryIndex]] = {"rensa": StoryIndex, "datasketch": DatasketchIndex, "exact": ExactIndex}
 
 
-def labeled_scores(kind: str) -> dict[str, str]:
+def labeled_scores(kind: str, settings: Settings | None = None) -> dict[str, str]:
     reports = load()
-    index = INDEXES[kind]()
+    index = INDEXES[kind](settings)
     stories = {r.id: index.add(r.id, r.feed, story_text(r.title, r.lede), r.time, r.script).story_id for r in reports}
     return {k: str(v) for k, v in score(reports, lambda r: stories[r.id]).items()}
 
@@ -185,6 +188,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-libraries", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="only: labeled-set scores over threshold and slope")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not CORPUS.is_dir():
@@ -194,6 +198,15 @@ def main() -> int:
         print(json.dumps(child(args.child)))
         return 0
 
+    if args.sweep:
+        for slope in (0.0, 0.1, 0.15, 0.2):
+            for threshold in (0.16, 0.18, 0.2, 0.22, 0.24, 0.26):
+                scores = labeled_scores("rensa", replace(Settings(), threshold=threshold, slope=slope))
+                print(f"threshold {threshold:.2f} slope {slope:.2f}: same-script {scores['same']}")
+        for cross in (0.15, 0.2, 0.25, 0.3, 0.4):
+            scores = labeled_scores("rensa", replace(Settings(), cross_threshold=cross))
+            print(f"cross_threshold {cross:.2f}: en-zh {scores['en-zh']}")
+        return 0
     prepare()
     bodies = [(p.name, p.read_bytes()) for p in sorted(CORPUS.iterdir())]
     matcher = Matcher(load_rules(ROOT / "rules").watchlists)
