@@ -40,7 +40,6 @@ from bot.stories.similarity import (
     Profile,
     cross_language_similarity,
     profile,
-    same_script_similarity,
 )
 
 SEED = 13
@@ -186,29 +185,39 @@ class StoryIndex:
             for fact in prof.facts - COMMONPLACE:
                 candidates |= others.get(fact, set())
         best: tuple[float, _Entry] | None = None
-        size = len(prof.shingles)
+        # The loop runs for every candidate (about 20 an item when a first poll fills the window):
+        # the same-script test is written out here rather than through same_script_similarity.
+        shingles, hard, script, size = prof.shingles, prof.hard, prof.script, len(prof.shingles)
+        per_second = s.slope / 86400
+        entries = self._entries
         for n in candidates:
-            entry = self._entries[n]
+            entry = entries[n]
             if entry.feed == feed:
                 continue  # one feed never joins its own items together
-            story = self._stories[entry.story]
-            if feed in story.feeds or feed in story.past:
+            gap = (at - entry.at).total_seconds()
+            if gap < 0:
+                gap = -gap
+            if gap > s.window.total_seconds():
                 continue
-            gap = abs(at - entry.at)
-            if gap > s.window:
-                continue
-            if entry.script == prof.script:
-                needed = s.threshold + s.slope * gap / timedelta(days=1)
+            if entry.script == script:
+                needed = s.threshold + per_second * gap
                 other = len(entry.shingles)
-                if min(size, other) < needed * max(size, other):
+                if (size if size < other else other) < needed * (other if size < other else size):
                     continue  # sizes alone rule it out: Jaccard <= smaller / larger
-                similarity = same_script_similarity(prof, entry)
+                inter = len(shingles.intersection(entry.shingles))
+                similarity = inter / (size + other - inter)
+                if similarity < needed or (hard and entry.hard and hard.isdisjoint(entry.hard)):
+                    continue  # not close enough, or the hard facts disagree
             elif s.cross_language:
                 similarity = cross_language_similarity(prof, entry)
-                needed = s.cross_threshold
+                if similarity == 0 or similarity < s.cross_threshold:
+                    continue
             else:
                 continue
-            if similarity > 0 and similarity >= needed and (best is None or _better(similarity, entry, *best)):
+            story = self._stories[entry.story]
+            if feed in story.feeds or feed in story.past:
+                continue  # the story already holds an item of this feed
+            if best is None or _better(similarity, entry, *best):
                 best = (similarity, entry)
         return best
 
