@@ -138,3 +138,20 @@ def test_laws_of_the_index(items: list[tuple[list[str], str, int]], cut: int) ->
     stored = [StoredItem(k, f, t, a, first[k], lang) for k, f, t, a, lang in rows[:cut]]
     restored = rebuild(stored, now=rows[cut - 1][3] if cut else T0)
     assert first | _replay(rows[cut:], restored) == stories
+
+
+def test_the_similarity_reported_is_the_jaccard_of_the_two_profiles() -> None:
+    # The index writes the same-script test out in its candidate loop; it must agree with the definition.
+    from bot.stories.similarity import profile, same_script_similarity
+
+    reports = load()
+    index = StoryIndex()
+    text = {r.id: (story_text(r.title, r.lede), r.script) for r in reports}
+    checked = 0
+    for r in reports:
+        placed = index.add(r.id, r.feed, text[r.id][0], r.time, r.script)
+        if placed.joined is not None and not placed.cross_language:
+            expected = same_script_similarity(profile(*text[r.id]), profile(*text[placed.joined]))
+            assert placed.similarity == expected
+            checked += 1
+    assert checked >= 30
