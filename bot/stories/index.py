@@ -141,7 +141,8 @@ class StoryIndex:
         self.expire(first_seen_at)
         prof = profile(text, language)
         minhash = self._minhash(prof)
-        best = self._best(prof, minhash, feed, first_seen_at)
+        # A text with nothing to compare (only punctuation or stopwords) founds its own story.
+        best = self._best(prof, minhash, feed, first_seen_at) if prof.shingles else None
         if best is None:
             placement = Placement(item_key, new=True)
         else:
@@ -207,7 +208,7 @@ class StoryIndex:
             if entry.script == script:
                 needed = s.threshold + per_second * gap
                 other = len(entry.shingles)
-                if (size if size < other else other) < needed * (other if size < other else size):
+                if not other or (size if size < other else other) < needed * (other if size < other else size):
                     continue  # sizes alone rule it out: Jaccard <= smaller / larger
                 inter = len(shingles.intersection(entry.shingles))
                 similarity = inter / (size + other - inter)

@@ -155,3 +155,16 @@ def test_the_similarity_reported_is_the_jaccard_of_the_two_profiles() -> None:
             assert placed.similarity == expected
             checked += 1
     assert checked >= 30
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=60), st.text(max_size=80), st.sampled_from(["f1", "f2", "f3"])),
+                max_size=12))
+def test_any_text_is_placed(texts: list[tuple[str, str, str]]) -> None:
+    index = StoryIndex()
+    keys = set()
+    for n, (title, lede, feed) in enumerate(texts):
+        placed = index.add(f"k{n}", feed, story_text(title, lede), T0 + timedelta(minutes=n))
+        keys.add(f"k{n}")
+        assert placed.story_id in keys  # a story is named by one of its items
+        assert placed.new == (placed.story_id == f"k{n}")
