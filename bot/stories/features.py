@@ -39,7 +39,6 @@ _DATE_EN = re.compile(r"\b(" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=Tr
 _QUARTER_WORDS = frozenset(("quarter", "q1", "q2", "q3", "q4"))
 _DATE_ZH = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b|\bq([1-4])\b|第?([一二三四])季")
-_Q = re.compile(r"\bq[1-4]\b")
 _DIGIT = re.compile(r"\d")
 _ORDINAL = {"first": "1", "second": "2", "third": "3", "fourth": "4", "一": "1", "二": "2", "三": "3", "四": "4"}
 
