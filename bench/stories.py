@@ -20,6 +20,12 @@ Run from the repo root: python bench/stories.py [--rounds 3] [--skip-libraries] 
 4. --sweep: pair precision/recall on tests/data/stories over threshold x slope (same script) and
    cross_threshold (English/Chinese), the measurements behind Settings' defaults.
 CPU figures are only comparable within one run; the ratios are what to look at.
+
+Measured on the 2-core shared machine (best of 3): clustering 6,565 items in arrival order 0.43 s =
+20.6% of parse+normalize+match (2.09 s), +10-13% of a whole `watchbot poll` (3.6-4.2 s CPU); all at
+one instant (a first poll) 0.73 s, +17-19%. 6.5 KB of RSS an item held (5 KB of it rensa's LSH).
+rensa 0.086 s / +33 MB against datasketch 2.75 s / +146 MB for the same LSH work, identical
+labeled-set scores (and identical to comparing every item: LSH lost no pair there).
 """
 
 from __future__ import annotations
