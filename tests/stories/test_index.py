@@ -168,3 +168,21 @@ def test_any_text_is_placed(texts: list[tuple[str, str, str]]) -> None:
         keys.add(f"k{n}")
         assert placed.story_id in keys  # a story is named by one of its items
         assert placed.new == (placed.story_id == f"k{n}")
+
+
+def test_an_item_whose_story_holds_its_feed_founds_its_own_rather_than_a_less_similar_one() -> None:
+    fruit = ["apple", "banana", "cherry", "damson", "elder", "fig", "grape", "hazel", "ivy", "juniper", "kiwi", "lemon", "mango", "nectar", "olive", "peach", "quince"]
+    a, a2, b = " ".join(fruit[:10]), " ".join(fruit[:14]), " ".join(fruit[7:17])
+    # From another feed, that text joins the AP/NYT story.
+    other = StoryIndex()
+    for key, feed, text in (("x", "AP", a), ("a", "NYT", a), ("y", "Reuters", b), ("w", "WSJ", a2)):
+        other.add(key, feed, story_text(text, ""), T0)
+    assert other.story_of("w") == "x"
+    index = StoryIndex()
+    index.add("x", "AP", story_text(a, ""), T0)
+    assert index.add("a", "NYT", story_text(a, ""), T0).story_id == "x"
+    assert index.add("y", "Reuters", story_text(b, ""), T0).story_id == "y"  # too far from a
+    # NYT's second report is most like the AP/NYT story (which holds NYT) and close enough to
+    # Reuters' story too: it founds its own rather than settle for Reuters'.
+    placed = index.add("n2", "NYT", story_text(a2, ""), T0)
+    assert placed.new
