@@ -93,6 +93,7 @@ class _Entry:
     key: str
     feed: str
     at: datetime
+    seconds: float  # ``at`` as a POSIX timestamp: the candidate loop subtracts floats, not datetimes
     story: str
     shingles: tuple[str, ...]  # a tuple of interned strings: a frozenset would cost several times more
     facts: tuple[str, ...]
@@ -198,14 +199,15 @@ class StoryIndex:
         shingles, hard, script, size = prof.shingles, prof.hard, prof.script, len(prof.shingles)
         per_second = s.slope / 86400
         entries = self._entries
+        now, window = at.timestamp(), s.window.total_seconds()
         for n in candidates:
             entry = entries[n]
             if entry.feed == feed:
                 continue  # one feed never joins its own items together
-            gap = (at - entry.at).total_seconds()
+            gap = now - entry.seconds
             if gap < 0:
                 gap = -gap
-            if gap > s.window.total_seconds():
+            if gap > window:
                 continue
             if entry.script == script:
                 needed = s.threshold + per_second * gap
@@ -233,7 +235,7 @@ class StoryIndex:
     def _insert(self, key: str, feed: str, at: datetime, story: str, prof: Profile, minhash: RMinHash) -> None:
         n = next(self._ids)
         kept = tuple(map(sys.intern, prof.facts))
-        entry = _Entry(key, feed, at, story, tuple(map(sys.intern, prof.shingles)), kept,
+        entry = _Entry(key, feed, at, at.timestamp(), story, tuple(map(sys.intern, prof.shingles)), kept,
                        tuple(f for f in kept if f in prof.hard), prof.script, n)
         self._entries[n] = entry
         self._by_key[key] = n
