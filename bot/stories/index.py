@@ -140,7 +140,8 @@ class StoryIndex:
     def add(self, item_key: str, feed: str, text: str, first_seen_at: datetime, language: str = "") -> Placement:
         """Place a new item (``text`` from ``story_text``) and remember it; returns its story."""
         if item_key in self._by_key:  # seen already (a replay): keep the decision made then
-            return Placement(self._entries[self._by_key[item_key]].story, new=False)
+            story = self._entries[self._by_key[item_key]].story
+            return Placement(story, new=story == item_key)
         self.expire(first_seen_at)
         prof = profile(text, language)
         minhash = self._minhash(prof)
