@@ -80,6 +80,13 @@ class EmailConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StoriesConfig:
+    window: float = 72 * 3600.0  # how long an item can still join an earlier story; 0 = one story per item
+    edit_within: float = 48 * 3600.0  # how long an alert is still edited to add outlets; 0 = never
+    cross_language: bool = True  # link English and Chinese reports of one event (precision 1.00, tests/stories)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     storage_url: str
     rules_path: Path
@@ -88,6 +95,7 @@ class Config:
     telegram: TelegramConfig | None = None
     email: EmailConfig | None = None
     http_listen: tuple[str, int] | None = None
+    stories: StoriesConfig = field(default_factory=StoriesConfig)
     source: str = "built-in defaults"
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -152,6 +160,7 @@ _SCHEMA: dict[str, Any] = {
     "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
               "send_empty": bool, "digests": [{"to": list, "watchlists": list, "at": str, "timezone": str}]},
     "http": {"listen": str},
+    "stories": {"window": "duration", "edit_within": "duration", "cross_language": bool},
 }
 
 
@@ -274,10 +283,25 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
         else:
             listen = (host.strip("[]"), int(port))
 
+    stories = _stories(c, table("stories"))
+
     if c.problems:
         raise ConfigError(source, c.problems)
     return Config(storage_url=storage_url, rules_path=rules_path, poll=poll, feeds=feeds,
-                  telegram=telegram, email=email, http_listen=listen, source=source, base_dir=base_dir)
+                  telegram=telegram, email=email, http_listen=listen, stories=stories, source=source,
+                  base_dir=base_dir)
+
+
+def _stories(c: _Checker, t: dict[str, Any]) -> StoriesConfig:
+    values: dict[str, Any] = {}
+    for key, kind in _SCHEMA["stories"].items():
+        v = c.value(t, key, kind, "stories")
+        if v is not None:
+            values[key] = v
+    for key in ("window", "edit_within"):
+        if key in values and values[key] < 0:
+            c.fail(f"stories.{key}", "must be 0 or longer")
+    return dataclasses.replace(StoriesConfig(), **values)
 
 
 def _feeds(c: _Checker, raw: Any, base_dir: Path) -> tuple[FeedConfig, ...]:

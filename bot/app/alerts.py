@@ -93,7 +93,13 @@ class Channel(Protocol):
     concurrency: int
 
     def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]: ...
-    async def deliver(self, target: str, alert: Alert) -> None: ...
+    async def deliver(self, target: str, alert: Alert) -> int | None: ...  # the sent message's id, if any
+
+
+class EditingChannel(Channel, Protocol):
+    """A channel whose sent alerts can be edited when their story gains outlets."""
+
+    async def edit(self, target: str, message_id: int, alert: Alert) -> None: ...
 
 
 class ConsoleChannel:
@@ -109,8 +115,9 @@ class ConsoleChannel:
     def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
         return {"stdout": tuple(watchlists)}
 
-    async def deliver(self, target: str, alert: Alert) -> None:
+    async def deliver(self, target: str, alert: Alert) -> int | None:
         self.sender.post(console.format_alert(alert, self.zone))
+        return None
 
 
 class ChatMoves(Protocol):
@@ -136,7 +143,35 @@ class TelegramChannel:
     def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
         return self.store.chats.instant_recipients(watchlists)
 
-    async def deliver(self, target: str, alert: Alert) -> None:
+    async def deliver(self, target: str, alert: Alert) -> int | None:
+        chat_id, chat = await self._chat(target)
+        self.check(target, chat)
+        assert chat is not None
+        text = telegram.format_alert(alert, chat.tz)
+        for _ in range(2):
+            try:
+                return await self.sender.post(chat_id, text)
+            except ChatMovedError as e:
+                await self.chats.migrate(chat_id, e.new_chat_id)
+                chat_id = e.new_chat_id
+            except ChatGoneError as e:
+                await self.chats.deactivate(chat_id, e.reason)
+                raise
+        raise TemporaryDeliveryError(str(chat_id), "chat migrated twice in one send; retrying later")
+
+    async def edit(self, target: str, message_id: int, alert: Alert) -> None:
+        """Show the story's outlets as they are now in an alert already sent (paused or quiet chats too:
+        an edit makes no sound)."""
+        chat_id, chat = await self._chat(target)
+        if chat is None or not chat.active:
+            raise PermanentDeliveryError(target, "chat gone: nothing to edit")
+        try:
+            await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz))
+        except ChatGoneError as e:
+            await self.chats.deactivate(chat_id, e.reason)
+            raise
+
+    async def _chat(self, target: str) -> tuple[int, Chat | None]:
         try:
             chat_id = int(target)
         except ValueError:
@@ -145,20 +180,7 @@ class TelegramChannel:
         if chat is not None and chat.migrated_to is not None:  # alerts claimed before the group moved
             chat_id = chat.migrated_to
             chat = await self.store.run(self.store.chats.get, chat_id)
-        self.check(target, chat)
-        assert chat is not None
-        text = telegram.format_alert(alert, chat.tz)
-        for _ in range(2):
-            try:
-                await self.sender.post(chat_id, text)
-                return
-            except ChatMovedError as e:
-                await self.chats.migrate(chat_id, e.new_chat_id)
-                chat_id = e.new_chat_id
-            except ChatGoneError as e:
-                await self.chats.deactivate(chat_id, e.reason)
-                raise
-        raise TemporaryDeliveryError(str(chat_id), "chat migrated twice in one send; retrying later")
+        return chat_id, chat
 
     def check(self, target: str, chat: Chat | None) -> None:
         """Raise why nothing may go to this chat now (unknown, inactive, paused, quiet)."""
@@ -185,10 +207,11 @@ def build_alerts(store: Store, rows: Sequence[OutboxRow]) -> list[Alert]:
         item = stored.item
         feeds = [name or url for url, name, _ in stored.sightings]
         source = feeds[0] if feeds else item.feed_url
+        outlets = store.items.outlets(r.story) or feeds  # every feed that carried any item of the story
         alerts.append(Alert(
             outbox_id=r.id, identity=r.identity, watchlists=r.watchlists, title=item.title, link=item.link,
             source=source, published=item.published, lede=item.lede, hits=store.items.match_hits(r.identity),
-            also_in=tuple(dict.fromkeys(f for f in feeds[1:] if f != source)),
+            also_in=tuple(f for f in dict.fromkeys(outlets) if f != source),
         ))
     return alerts
 
@@ -203,18 +226,27 @@ class Alerts:
         self.clock = clock
         self.limit = limit
 
-    def enqueue(self, item: Item, watchlists: Sequence[str], now: datetime) -> int:
-        """One outbox row per (item, target), listing the watchlists that target follows (store thread)."""
+    def enqueue(self, item: Item, watchlists: Sequence[str], now: datetime, *, story: str | None = None) -> int:
+        """One outbox row per (story, target), listing the watchlists that target follows (store thread).
+        A target that already has an alert for the story gets none; one that follows only a watchlist this
+        later item matched gets its first."""
         count = 0
         for channel in self.channels:
             for target, followed in channel.recipients(watchlists).items():
-                if followed and self.store.outbox.enqueue(item.identity, channel.name, target, followed, now=now):
+                if followed and self.store.outbox.enqueue(item.identity, channel.name, target, followed, now=now,
+                                                          story=story):
                     count += 1
         return count
 
     async def drain(self) -> dict[str, DrainReport]:
-        """Deliver the due alerts of every channel once."""
-        return {channel.name: await self.drain_channel(channel) for channel in self.channels}
+        """Deliver the due alerts of every channel once, then the due edits of channels that edit."""
+        reports = {channel.name: await self.drain_channel(channel) for channel in self.channels}
+        for channel in self.channels:
+            if hasattr(channel, "edit"):
+                edits = await self.drain_edits(channel)  # type: ignore[arg-type]
+                if edits.sent or edits.retried or edits.dead:
+                    reports[f"{channel.name}-edits"] = edits
+        return reports
 
     async def drain_channel(self, channel: Channel) -> DrainReport:
         report = DrainReport()
@@ -233,6 +265,42 @@ class Alerts:
         await asyncio.gather(*(one(t, rs) for t, rs in by_target.items()))
         return report
 
+    async def drain_edits(self, channel: EditingChannel) -> DrainReport:
+        """Edit sent alerts whose story gained outlets: paced with the sends, retried, never lost (an edit
+        repeated after a crash shows the same text)."""
+        report = DrainReport()
+        rows = await self._write(self.store.outbox.claim_edits, channel.name, now=self.clock(), limit=self.limit)
+        if not rows:
+            return report
+        alerts = {a.outbox_id: a for a in await self._write(build_alerts, self.store, rows)}
+        for row in rows:
+            alert = alerts.get(row.id)
+            error: DeliveryError | None = None
+            try:
+                if alert is None or row.message_id is None:
+                    raise PermanentDeliveryError(row.target, "nothing to edit: the alert or its message is gone")
+                await channel.edit(row.target, row.message_id, alert)
+            except DeliveryError as e:
+                error = e
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # a channel bug must not lose the edit: retry it later
+                log.exception("edit %s: unexpected error editing in %s", channel.name, row.target)
+                error = TemporaryDeliveryError(row.target, f"unexpected {type(e).__name__}: {e}")
+            now = self.clock()
+            if error is None:
+                await self._write(self.store.outbox.edit_done, [row.id])
+                report.sent += 1
+            elif error.temporary and row.attempts < MAX_ATTEMPTS:
+                delay = retry_delay(row.attempts, error.retry_after)
+                await self._write(self.store.outbox.edit_retry, [row.id], error=error.reason,
+                                  next_attempt_at=now + timedelta(seconds=delay))
+                report.retried += 1
+            else:
+                await self._write(self.store.outbox.edit_dead, [row.id], error=error.reason)
+                report.dead += 1
+        return report
+
     async def _deliver_target(self, channel: Channel, target: str, rows: list[OutboxRow],
                               report: DrainReport) -> None:
         """A target's alerts in order; a temporary failure holds the rest back with it."""
@@ -243,8 +311,9 @@ class Alerts:
             await self._settle(missing, PermanentDeliveryError(target, "the stored item is gone"), report)
         for i, alert in enumerate(alerts):
             row = by_id[alert.outbox_id]
+            message_id = None
             try:
-                await channel.deliver(target, alert)
+                message_id = await channel.deliver(target, alert)
                 error: DeliveryError | None = None
             except DeliveryError as e:
                 error = e
@@ -253,7 +322,7 @@ class Alerts:
             except Exception as e:  # a channel bug must not lose alerts: retry them later
                 log.exception("deliver %s: unexpected error sending to %s", channel.name, target)
                 error = TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}")
-            await self._settle([row], error, report)
+            await self._settle([row], error, report, message_id=message_id)
             if error is not None and error.temporary:  # no point sending the rest now; they share the fate
                 rest = [by_id[a.outbox_id] for a in alerts[i + 1:]]
                 if rest:
@@ -261,11 +330,11 @@ class Alerts:
                 return
 
     async def _settle(self, rows: Sequence[OutboxRow], error: DeliveryError | None, report: DrainReport, *,
-                      count_attempt: bool = True) -> None:
+                      count_attempt: bool = True, message_id: int | None = None) -> None:
         ids = [r.id for r in rows]
         now = self.clock()
         if error is None:
-            await self._write(self.store.outbox.mark_sent, ids, now=now)
+            await self._write(self.store.outbox.mark_sent, ids, now=now, message_id=message_id)
             report.sent += len(ids)
             return
         report.errors.append(str(error))

@@ -28,6 +28,9 @@ from bot.feeds.fetch import Fetched, Fetcher, FetchRequest
 from bot.items.normalize import Item
 from bot.items.read import ReadFeed, read_items
 from bot.store.protocols import FeedState, Store
+from bot.stories import Settings as StorySettings
+from bot.stories import StoredItem as StoryRow
+from bot.stories import StoryIndex, rebuild, story_text
 from bot.watch import Matcher
 
 log = logging.getLogger("watchbot.poll")
@@ -107,6 +110,7 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self.intervals = {f.url: f.interval or config.poll.interval for f in config.feeds}
+        self._stories: StoryIndex | None = None  # built from the store at the first ingest
 
     def interval(self, url: str) -> float:
         return self.intervals.get(url, self.config.poll.interval)
@@ -167,6 +171,7 @@ class Pipeline:
         try:
             new, matched, alerts = await self.store.run(self._ingest, feed, items, read.title, fetched, interval, now)
         except StoreError as e:
+            self._stories = None  # it may hold items the failed transaction did not store: rebuild it
             return await self._failed(feed, interval, str(e), fetched.status, None, "store", started)
         return self._done(FeedResult(feed.url, feed.label, fetched.status, items=len(items), new=new,
                                      matched=matched, alerts=alerts, skipped=len(read.skipped), warning=warning,
@@ -179,7 +184,9 @@ class Pipeline:
         matcher = self.matcher()
         matched = alerts = 0
         with self.store.transaction():
+            index = self._story_index(now)  # before the new items are stored: they are placed below
             new = self.store.items.add(items, feed_name=feed.name or title, now=now)
+            stories = self._place(index, new, now)
             for item in new:
                 try:
                     matches = matcher.match({"title": item.title, "lede": item.lede})
@@ -191,12 +198,40 @@ class Pipeline:
                 matched += 1
                 self.store.items.record_matches(item.identity, matches, now=now)
                 if self._fresh(item, now, first_poll=feed.last_success_at is None):
-                    alerts += self.alerts.enqueue(item, [m.watchlist for m in matches], now)
+                    watchlists = [m.watchlist for m in matches]
+                    alerts += self.alerts.enqueue(item, watchlists, now, story=stories[item.identity])
             self.store.feeds.record_fetch(
                 feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
                 title=title,
                 next_poll_at=next_poll(now, interval, 0, retry_after=None, rng=self.rng, url=feed.url))
         return len(new), matched, alerts
+
+    def _place(self, index: StoryIndex | None, new: list[Item], now: datetime) -> dict[str, str]:
+        """Each new item's story (store thread). An item that joins a story already alerted queues edits of
+        those alerts (within stories.edit_within), so they name the new outlet."""
+        if index is None:
+            return {item.identity: item.identity for item in new}
+        edit_within = timedelta(seconds=self.config.stories.edit_within)
+        out = {}
+        for item in new:
+            placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede), now, item.language)
+            out[item.identity] = placed.story_id
+            if not placed.new:
+                self.store.items.set_story(item.identity, placed.story_id)
+                if edit_within:
+                    self.store.outbox.queue_edits(placed.story_id, now=now, sent_since=now - edit_within)
+        return out
+
+    def _story_index(self, now: datetime) -> StoryIndex | None:
+        stories = self.config.stories
+        if not stories.window:
+            return None
+        if self._stories is None:
+            settings = StorySettings(window=timedelta(seconds=stories.window), cross_language=stories.cross_language)
+            rows = self.store.items.story_members(now - settings.window)
+            self._stories = rebuild((StoryRow(m.identity, m.feed_url, story_text(m.title, m.lede), m.first_seen_at,
+                                              m.story, m.language) for m in rows), now=now, settings=settings)
+        return self._stories
 
     async def _failed(self, feed: FeedState, interval: timedelta, reason: str, status: int | None,
                       retry_after: float | None, kind: str, started: float) -> FeedResult:

@@ -6,9 +6,34 @@ The CLI (`watchbot feeds`, `watchbot alerts`), Telegram's admin commands (/feeds
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.store.protocols import AlertRecord, FeedState, Store
+from bot.store.protocols import AlertRecord, FeedState, Store, StoryMember
+from bot.times import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A story as people read it: its first report, every outlet and language, how many reports."""
+
+    id: str
+    title: str
+    first_seen_at: datetime
+    outlets: tuple[str, ...]
+    languages: tuple[str, ...]
+    reports: int
+
+
+def group_stories(members: list[StoryMember]) -> list[Story]:
+    """Stories from their members (first seen first), newest story first."""
+    by_story: dict[str, list[StoryMember]] = {}
+    for m in members:
+        by_story.setdefault(m.story, []).append(m)
+    stories = [Story(id=story, title=group[0].title, first_seen_at=group[0].first_seen_at,
+                     outlets=tuple(dict.fromkeys(m.feed_name or m.feed_url for m in group)),
+                     languages=tuple(dict.fromkeys(m.language for m in group)), reports=len(group))
+               for story, group in by_story.items()]
+    return sorted(stories, key=lambda s: s.first_seen_at, reverse=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +42,7 @@ class Stats:
     dead_reasons: list[tuple[str, int]]  # the most common dead-letter reasons
     feeds: list[FeedState]
     chats: dict[str, int]  # active, inactive, paused, subscriptions
+    stories: tuple[int, int] = (0, 0)  # stories and the reports they hold, first seen in the last day
 
     @property
     def failing(self) -> list[FeedState]:
@@ -33,9 +59,15 @@ class Status:
     async def stats(self) -> Stats:
         return await self.store.run(self.stats_now)
 
-    def stats_now(self) -> Stats:
+    def stats_now(self, now: datetime | None = None) -> Stats:
+        day = group_stories(self.store.items.story_members((now or utcnow()) - timedelta(days=1)))
         return Stats(outbox=self.store.outbox.counts_by_channel(), dead_reasons=self.store.outbox.dead_reasons(),
-                     feeds=self.store.feeds.all(), chats=self.store.chats.counts())
+                     feeds=self.store.feeds.all(), chats=self.store.chats.counts(),
+                     stories=(len(day), sum(s.reports for s in day)))
+
+    async def stories(self, since: datetime) -> list[Story]:
+        """Stories with a report first seen since ``since``, newest first."""
+        return group_stories(await self.store.run(self.store.items.story_members, since))
 
     async def outbox(self) -> dict[str, int]:
         return await self.store.run(self.store.outbox.counts)

@@ -7,19 +7,12 @@ import asyncio
 from datetime import timedelta
 
 from bot.app.build import open_app
-from bot.cli.common import add_command, add_config_option, config_from, when
-from bot.config import Config, parse_duration
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, when
+from bot.config import Config
 from bot.store.protocols import AlertRecord
 from bot.times import utcnow
 from bot.watch import Match, Watchlist
 from bot.watch.explain import explain, hits_from_json
-
-
-def _duration(text: str) -> float:
-    seconds = parse_duration(text)
-    if seconds is None or seconds <= 0:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (write e.g. 24h, 7d or 90m)")
-    return seconds
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         example="  watchbot alerts --since 24h\n  watchbot alerts --since 7d --watchlist asml --search EUV",
     )
     add_config_option(p)
-    p.add_argument("--since", type=_duration, default=_duration("24h"), metavar="DURATION",
+    p.add_argument("--since", type=duration_arg, default=duration_arg("24h"), metavar="DURATION",
                    help="how far back (default 24h)")
     p.add_argument("--search", metavar="TEXT", help="only stories whose title or lede contains TEXT")
     p.add_argument("--watchlist", metavar="ID", help="only alerts for this watchlist")

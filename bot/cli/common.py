@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config, load_config
+from bot.config import Config, load_config, parse_duration
 
 
 def add_command(commands: Any, name: str, *, help: str, description: str, example: str) -> argparse.ArgumentParser:
@@ -31,6 +31,14 @@ def add_log_format_option(parser: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))
+
+
+def duration_arg(text: str) -> float:
+    """An argparse type: "24h", "7d", "90m" in seconds; a usage error (exit 2) otherwise."""
+    seconds = parse_duration(text)
+    if seconds is None or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (write e.g. 24h, 7d or 90m)")
+    return seconds
 
 
 def local_zone() -> tzinfo | None:

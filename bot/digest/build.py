@@ -36,6 +36,7 @@ class PendingMatch:
     published: datetime | None
     feeds: tuple[str, ...]  # the feeds that carried the story, first sighting first
     terms: tuple[str, ...] = ()  # the matched texts that explain the match
+    story: str = ""  # the story the item belongs to (items of one story are listed once); "" = its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +126,13 @@ def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists:
     mine = [m for m in pending if m.watchlist in rank]
 
     by_story: dict[str, list[PendingMatch]] = {}
-    for m in mine:
-        by_story.setdefault(m.identity, []).append(m)
+    for m in mine:  # each story once, whichever of its items matched (the first to match speaks for it)
+        by_story.setdefault(m.story or m.identity, []).append(m)
 
     placed: dict[str, list[DigestItem]] = {w: [] for w in order}
     sort_key: dict[str, datetime] = {}
     for identity, group in by_story.items():
-        group.sort(key=lambda m: rank[m.watchlist])
+        group.sort(key=lambda m: (rank[m.watchlist], m.matched_at, m.match_id))
         first = group[0]
         when = _story_time(first, now)
         feeds = tuple(dict.fromkeys(one_line(f) for f in first.feeds if one_line(f)))
@@ -140,7 +141,8 @@ def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists:
         placed[first.watchlist].append(DigestItem(
             identity=identity, title=one_line(first.title, TITLE_MAX) or "(untitled)", link=safe_link(first.link),
             lede=one_line(first.lede, LEDE_MAX), source=source, also_in=feeds[1:], when=when.astimezone(tz),
-            also_matched=tuple(_name(m.watchlist, names) for m in group[1:]), terms=terms,
+            also_matched=tuple(dict.fromkeys(_name(m.watchlist, names) for m in group
+                                             if m.watchlist != first.watchlist)), terms=terms,
             match_ids=tuple(sorted(m.match_id for m in group)),
         ))
         sort_key[identity] = when

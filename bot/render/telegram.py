@@ -20,6 +20,7 @@ MAX_TITLE = 300
 MAX_LEDE = 400
 MAX_SOURCE = 120
 MAX_TERMS = 200
+ALSO_IN_SHOWN = 3  # outlets named after "also in:"; the rest are counted
 
 
 def when(published: datetime | None, tz_name: str) -> str:
@@ -30,6 +31,13 @@ def when(published: datetime | None, tz_name: str) -> str:
     return f"{published.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
 
 
+def also_in(outlets: Sequence[str], shown: int = ALSO_IN_SHOWN) -> str:
+    """'also in: NHK, Reuters +2': the other outlets of a story, the first few by name."""
+    names = [cut(name, 40) for name in outlets[:shown]]
+    more = len(outlets) - len(names)
+    return "also in: " + ", ".join(names) + (f" +{more}" if more > 0 else "")
+
+
 def format_alert(alert: Alert, tz_name: str = "UTC") -> str:
     """One alert: watchlists, bold linked title, source and time, lede excerpt, matched terms."""
     title = esc(cut(alert.title, MAX_TITLE) or "(untitled)")
@@ -37,7 +45,7 @@ def format_alert(alert: Alert, tz_name: str = "UTC") -> str:
     heading = f'<b><a href="{esc(link)}">{title}</a></b>' if link else f"<b>{title}</b>"
     source = cut(alert.source, MAX_SOURCE)
     if alert.also_in:
-        source += " · also in " + cut(", ".join(alert.also_in), MAX_SOURCE)
+        source += " · " + also_in(alert.also_in)
     lines = [
         "🔔 " + esc(cut(", ".join(alert.watchlists), MAX_SOURCE)),
         heading,

@@ -108,6 +108,9 @@ class Admin:
         lines.append(f"<b>Feeds</b>: {len(stats.feeds)}, failing {len(failing)}")
         lines += [f"• {esc(f.label)}: {f.consecutive_failures}x {esc((f.last_error or '')[:120])}"
                   for f in failing[:10]]
+        stories, reports = stats.stories
+        lines.append(f"<b>Stories</b> (last 24 h): {stories}, from {reports} reports "
+                     f"({reports - stories} merged into an earlier story)")
         counts = stats.chats
         lines.append(f"<b>Chats</b>: {counts['active']} active ({counts['paused']} paused), "
                      f"{counts['inactive']} inactive, {counts['subscriptions']} subscriptions")

@@ -323,3 +323,43 @@ def test_recent_alerts_are_found_by_time_text_watchlist_and_target(store: Store)
     assert store.outbox.recent(NOW, search="100%") == [] and store.outbox.recent(NOW, search="_") == []
     (euv,) = store.outbox.recent(NOW, watchlist="asml")
     assert euv.title == "Title euv" and euv.hits["asml"][0]["text"] == "ASML" and len(store.outbox.recent(NOW, limit=1)) == 1
+
+
+# --- stories --------------------------------------------------------------------------------------------
+
+
+def test_stories_join_items_and_every_outlet_is_named_once(store: Store) -> None:
+    store.feeds.sync([("f1", "Reuters"), ("f2", "NHK"), ("f3", "AP")])
+    store.items.add([item(1, "f1")], feed_name="Reuters", now=NOW)
+    store.items.add([item(2, "f2")], feed_name="NHK", now=NOW + timedelta(minutes=1))
+    store.items.add([item(1, "f3")], feed_name="AP", now=NOW + timedelta(minutes=2))  # a copy of item 1
+    store.items.set_story("v1:2", "v1:1")
+    assert store.items.outlets("v1:1") == ["Reuters", "NHK", "AP"]
+    members = store.items.story_members(NOW + timedelta(minutes=1))  # older members of its stories come too
+    assert [(m.identity, m.story, m.feed_name) for m in members] == [("v1:1", "v1:1", "Reuters"),
+                                                                     ("v1:2", "v1:1", "NHK")]
+    assert store.items.story_members(NOW + timedelta(hours=1)) == []
+
+
+def test_one_alert_per_story_and_target_and_edits_of_sent_alerts(store: Store) -> None:
+    store.items.add([item(1), item(2)], feed_name="F", now=NOW)
+    assert store.outbox.enqueue("v1:1", "telegram", "5", ["asml"], now=NOW, story="s")
+    assert not store.outbox.enqueue("v1:2", "telegram", "5", ["chips"], now=NOW, story="s")  # the chat has it
+    assert store.outbox.enqueue("v1:2", "telegram", "6", ["chips"], now=NOW, story="s")  # another chat does not
+    one, two = store.outbox.claim_due("telegram", now=NOW)
+    store.outbox.mark_sent([one.id], now=NOW, message_id=41)
+    store.outbox.mark_dead([two.id], error="blocked")
+    assert store.outbox.queue_edits("s", now=NOW, sent_since=NOW - timedelta(hours=48)) == 1  # sent ones only
+    assert store.outbox.queue_edits("s", now=NOW, sent_since=NOW + timedelta(hours=1)) == 0  # too old to edit
+    assert store.outbox.queue_edits("s", now=NOW, sent_since=NOW - timedelta(hours=48)) == 1  # the same edit
+    (edit,) = store.outbox.claim_edits("telegram", now=NOW)
+    assert (edit.id, edit.message_id, edit.story, edit.attempts) == (one.id, 41, "s", 1)
+    assert store.outbox.claim_edits("telegram", now=NOW) == []
+    store.outbox.edit_retry([edit.id], error="timed out", next_attempt_at=NOW + timedelta(minutes=1))
+    assert store.outbox.claim_edits("telegram", now=NOW) == []
+    (again,) = store.outbox.claim_edits("telegram", now=NOW + timedelta(minutes=1))
+    assert again.attempts == 2
+    assert store.outbox.release_in_flight() == 0 and store.outbox.edit_counts() == {"pending": 1}  # a crash
+    (again,) = store.outbox.claim_edits("telegram", now=NOW + timedelta(minutes=1))
+    store.outbox.edit_done([again.id])
+    assert store.outbox.edit_counts() == {"done": 1}

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.items.normalize import Item
-from bot.store.protocols import StoredItem
+from bot.store.protocols import StoredItem, StoryMember
 from bot.store.sqlite._db import Transaction, at, dt, iso, marks
 
 if TYPE_CHECKING:
@@ -30,10 +30,10 @@ class SqliteItems:
             for item in items:
                 cur = self.db.execute(
                     """INSERT INTO items (identity, url, link, guid, title, lede, language, published_at,
-                                          first_seen_at, feed_url)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING""",
+                                          first_seen_at, feed_url, story)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING""",
                     (item.identity, item.url, item.link, item.guid, item.title, item.lede, item.language,
-                     iso(item.published), iso(now), item.feed_url),
+                     iso(item.published), iso(now), item.feed_url, item.identity),
                 )
                 if cur.rowcount and item.identity not in seen_now:
                     new.append(item)
@@ -66,6 +66,31 @@ class SqliteItems:
     def match_hits(self, identity: str) -> dict[str, list[dict[str, Any]]]:
         rows = self.db.execute("SELECT watchlist, hits FROM matches WHERE identity = ?", (identity,))
         return {r["watchlist"]: json.loads(r["hits"]) for r in rows}
+
+    def set_story(self, identity: str, story: str) -> None:
+        self.db.execute("UPDATE items SET story = ? WHERE identity = ?", (story, identity))
+
+    def story_members(self, since: datetime) -> list[StoryMember]:
+        """Every item of every story that has an item first seen since ``since`` (older members included:
+        they tell the story index which feeds already carried the story)."""
+        rows = self.db.execute(
+            """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at,
+                      COALESCE((SELECT s.feed_name FROM sightings s WHERE s.identity = i.identity
+                                ORDER BY s.seen_at LIMIT 1), '') AS feed_name
+               FROM items i WHERE i.story IN (SELECT DISTINCT story FROM items WHERE first_seen_at >= ?)
+               ORDER BY i.first_seen_at, i.identity""", (iso(since),))
+        return [StoryMember(identity=r["identity"], story=r["story"] or r["identity"], feed_url=r["feed_url"],
+                            feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
+                            first_seen_at=at(r["first_seen_at"])) for r in rows]
+
+    def outlets(self, story: str) -> list[str]:
+        """The feeds that carried any item of the story, each once, in the order they were seen."""
+        rows = self.db.execute(
+            """SELECT s.feed_url, COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
+                      s.feed_url) AS label
+               FROM sightings s JOIN items i ON i.identity = s.identity LEFT JOIN feeds f ON f.url = s.feed_url
+               WHERE i.story = ? ORDER BY s.seen_at, s.feed_url""", (story,))
+        return list(dict.fromkeys(r["label"] for r in rows))
 
     def since(self, since: datetime) -> Iterator[StoredItem]:
         rows = self.db.execute(

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.store.protocols import AlertRecord, OutboxRow
-from bot.store.sqlite._db import Transaction, at, iso, marks
+from bot.store.sqlite._db import Transaction, at, dt, iso, marks
 
 
 class SqliteOutbox:
@@ -21,12 +21,12 @@ class SqliteOutbox:
         self.db = db
 
     def enqueue(self, identity: str, channel: str, target: str, watchlists: Sequence[str], *,
-                now: datetime) -> bool:
-        """Write one alert; a second alert for the same (item, channel, target) is ignored."""
+                now: datetime, story: str | None = None) -> bool:
+        """Write one alert; a second alert for the same story (or item) and target is ignored."""
         cur = self.db.execute(
-            """INSERT INTO outbox (identity, channel, target, watchlists, next_attempt_at, created_at)
-               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (identity, channel, target) DO NOTHING""",
-            (identity, channel, target, json.dumps(sorted(watchlists)), iso(now), iso(now)),
+            """INSERT INTO outbox (identity, channel, target, watchlists, next_attempt_at, created_at, story)
+               VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+            (identity, channel, target, json.dumps(sorted(watchlists)), iso(now), iso(now), story or identity),
         )
         return bool(cur.rowcount)
 
@@ -46,8 +46,9 @@ class SqliteOutbox:
                     f"UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ({marks(ids)})", ids)
         return [_outbox(r, state="sending", attempts=r["attempts"] + 1) for r in rows]
 
-    def mark_sent(self, ids: Sequence[int], *, now: datetime) -> None:
-        self._update(ids, "state = 'sent', sent_at = ?, last_error = NULL", [iso(now)])
+    def mark_sent(self, ids: Sequence[int], *, now: datetime, message_id: int | None = None) -> None:
+        self._update(ids, "state = 'sent', sent_at = ?, last_error = NULL, message_id = COALESCE(?, message_id)",
+                     [iso(now), message_id])
 
     def mark_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None:
         self._update(ids, "state = 'pending', last_error = ?, next_attempt_at = ?", [error, iso(next_attempt_at)])
@@ -64,7 +65,9 @@ class SqliteOutbox:
         return cur.rowcount
 
     def release_in_flight(self) -> int:
-        """After a crash: alerts left in 'sending' go back to 'pending' (they may be sent twice)."""
+        """After a crash: alerts left in 'sending' go back to 'pending' (they may be sent twice); edits too
+        (an edit done twice shows the same text)."""
+        self.db.execute("UPDATE edits SET state = 'pending' WHERE state = 'sending'")
         return self.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'").rowcount
 
     def counts(self) -> dict[str, int]:
@@ -127,6 +130,48 @@ class SqliteOutbox:
         return [AlertRecord(row=_outbox(r), title=r["i_title"], link=r["i_link"], lede=r["i_lede"],
                             hits=hits[r["identity"]]) for r in rows]
 
+    # --- edits ----------------------------------------------------------------------------------------
+
+    def queue_edits(self, story: str, *, now: datetime, sent_since: datetime) -> int:
+        """Every alert of ``story`` sent since ``sent_since`` (with a message to edit) gets a pending edit."""
+        cur = self.db.execute(
+            """INSERT INTO edits (outbox_id, next_attempt_at, created_at)
+               SELECT id, ?, ? FROM outbox WHERE story = ? AND state = 'sent' AND message_id IS NOT NULL
+                   AND sent_at >= ?
+               ON CONFLICT (outbox_id) DO UPDATE SET state = 'pending', next_attempt_at = excluded.next_attempt_at,
+                   attempts = CASE WHEN edits.state = 'pending' THEN edits.attempts ELSE 0 END""",
+            (iso(now), iso(now), story, iso(sent_since)))
+        return cur.rowcount
+
+    def claim_edits(self, channel: str, *, now: datetime, limit: int = 100) -> list[OutboxRow]:
+        """Due edits as their alerts' rows (state 'sending', attempts = the edit's), moved to 'sending'."""
+        with Transaction(self.db):
+            rows = self.db.execute(
+                """SELECT o.*, e.attempts AS e_attempts FROM edits e JOIN outbox o ON o.id = e.outbox_id
+                   WHERE e.state = 'pending' AND e.next_attempt_at <= ? AND o.channel = ?
+                   ORDER BY e.next_attempt_at, e.outbox_id LIMIT ?""", (iso(now), channel, limit)).fetchall()
+            if rows:
+                ids = [r["id"] for r in rows]
+                self.db.execute(f"UPDATE edits SET state = 'sending', attempts = attempts + 1 "
+                                f"WHERE outbox_id IN ({marks(ids)})", ids)
+        return [_outbox(r, state="sending", attempts=r["e_attempts"] + 1) for r in rows]
+
+    def edit_done(self, ids: Sequence[int]) -> None:
+        self._edits(ids, "state = 'done', last_error = NULL", [])
+
+    def edit_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None:
+        self._edits(ids, "state = 'pending', last_error = ?, next_attempt_at = ?", [error, iso(next_attempt_at)])
+
+    def edit_dead(self, ids: Sequence[int], *, error: str) -> None:
+        self._edits(ids, "state = 'dead', last_error = ?", [error])
+
+    def edit_counts(self) -> dict[str, int]:
+        return {r["state"]: r["n"] for r in self.db.execute("SELECT state, count(*) AS n FROM edits GROUP BY state")}
+
+    def _edits(self, ids: Sequence[int], assignments: str, params: list[Any]) -> None:
+        if ids:
+            self.db.execute(f"UPDATE edits SET {assignments} WHERE outbox_id IN ({marks(ids)})", [*params, *ids])
+
     def _update(self, ids: Sequence[int], assignments: str, params: list[Any]) -> None:
         if ids:
             self.db.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks(ids)})", [*params, *ids])
@@ -138,5 +183,6 @@ def _outbox(r: sqlite3.Row, *, state: str | None = None, attempts: int | None = 
         watchlists=tuple(json.loads(r["watchlists"])), state=state or r["state"],
         attempts=r["attempts"] if attempts is None else attempts,
         next_attempt_at=at(r["next_attempt_at"]), last_error=r["last_error"],
-        created_at=at(r["created_at"]),
+        created_at=at(r["created_at"]), story=r["story"] or r["identity"], message_id=r["message_id"],
+        sent_at=dt(r["sent_at"]),
     )

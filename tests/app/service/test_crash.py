@@ -46,7 +46,9 @@ def test_kill_9_at_random_moments_loses_nothing(work: Workdir, feeds: FeedServer
     rng = random.Random(20261124)
     published: dict[int, list[tuple[str, str]]] = {f: [] for f in range(4)}
     urls = [feeds.feed(f"/f{f}.xml", rss([], title=f"F{f}")) for f in published]
-    work.config([(url, f"F{f}") for f, url in enumerate(urls)])
+    # Every story here is one template ("Chip story N", one lede) in four feeds: as stories they would join
+    # each other. This test is about kills, not stories: each item is its own story.
+    work.config([(url, f"F{f}") for f, url in enumerate(urls)], extra='[stories]\nwindow = "0"\n')
     printed = ""
     n = 0
     for _ in range(6):  # publish a few stories, start, kill -9 somewhere in polling, matching or sending

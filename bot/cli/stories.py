@@ -1,0 +1,49 @@
+"""`watchbot stories`: recent stories, each with every outlet and language that carried it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import timedelta
+
+from bot.app.build import open_app
+from bot.app.status import Story
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, when
+from bot.config import Config
+from bot.markup import cut
+from bot.times import utcnow
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_command(
+        commands, "stories", help="recent stories with their outlets and languages",
+        description="List the stories first seen since --since (newest first): the first report's title, every "
+                    "outlet that carried the story (in English or Chinese) and how many reports it holds. "
+                    "Reports of one story alert each chat once.",
+        example="  watchbot stories --since 24h\n  watchbot stories --since 7d --merged",
+    )
+    add_config_option(p)
+    p.add_argument("--since", type=duration_arg, default=duration_arg("24h"), metavar="DURATION",
+                   help="how far back (default 24h)")
+    p.add_argument("--merged", action="store_true", help="only stories carried by more than one outlet")
+    p.set_defaults(func=run)
+
+
+async def _stories(config: Config, since: float) -> list[Story]:
+    async with open_app(config, offline=True) as app:
+        return await app.status.stories(utcnow() - timedelta(seconds=since))
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    stories = asyncio.run(_stories(config, args.since))
+    shown = [s for s in stories if len(s.outlets) > 1] if args.merged else stories
+    now = utcnow()
+    for s in shown:
+        print(cut(s.title, 110))
+        print(f"    {len(s.outlets)} outlet{'s' * (len(s.outlets) != 1)} ({', '.join(s.languages)}): "
+              f"{cut(', '.join(s.outlets), 140)}; first seen {when(s.first_seen_at, now)}")
+    reports = sum(s.reports for s in stories)
+    print(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'} from {reports} report{'s' * (reports != 1)}"
+          + (f"; {len(shown)} carried by more than one outlet" if args.merged else ""))
+    return 0
