@@ -15,9 +15,15 @@ from tests.worlds import World
 HOSTILE = "ASML <script>alert(1)</script> & Co </b><i>unbalanced"
 
 
+TOPICS = ["orders", "lawsuit", "Veldhoven campus", "EUV shipments", "board changes", "quarterly results",
+          "Chinese licences", "hiring plans", "Berlin office", "share buyback", "research grant", "supply deal"]
+
+
 def story(i: int, title: str = "", lede: str = "") -> dict[str, str]:
+    """A story of its own (distinct words: stories with the same words would be one story)."""
+    topic = TOPICS[i % len(TOPICS)]
     return {"title": title or f"ASML story {i}", "link": f"https://news.example/{i}?a=1&b=2",
-            "lede": lede or f"Lede of story {i}."}
+            "lede": lede or f"Lede of story {i}: news about {topic} number {i * 7919}."}
 
 
 def follow(world: World, chat_id: int, *watchlists: str, chat_type: str = "private", mode: str | None = None) -> None:
