@@ -17,9 +17,9 @@ from bot.times import utcnow
 def register(commands: argparse._SubParsersAction) -> None:
     p = add_command(
         commands, "stories", help="recent stories with their outlets and languages",
-        description="List the stories first seen since --since (newest first): the first report's title, every "
-                    "outlet that carried the story (in English or Chinese) and how many reports it holds. "
-                    "Reports of one story alert each chat once.",
+        description="List the stories of matched items first seen since --since (newest first): the first "
+                    "report's title, every outlet that carried the story (in English or Chinese) and how many "
+                    "reports it holds. Reports of one story alert each chat once.",
         example="  watchbot stories --since 24h\n  watchbot stories --since 7d --merged",
     )
     add_config_option(p)

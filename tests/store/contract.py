@@ -335,6 +335,9 @@ def test_stories_join_items_and_every_outlet_is_named_once(store: Store) -> None
     store.items.add([item(1, "f3")], feed_name="AP", now=NOW + timedelta(minutes=2))  # a copy of item 1
     store.items.set_story("v1:2", "v1:1")
     assert store.items.outlets("v1:1") == ["Reuters", "NHK", "AP"]
+    assert store.items.story_members(NOW) == []  # only matched items join stories
+    for n in (1, 2):
+        store.items.record_matches(f"v1:{n}", [match("asml")], now=NOW)
     members = store.items.story_members(NOW + timedelta(minutes=1))  # older members of its stories come too
     assert [(m.identity, m.story, m.feed_name) for m in members] == [("v1:1", "v1:1", "Reuters"),
                                                                      ("v1:2", "v1:1", "NHK")]

@@ -71,13 +71,14 @@ class SqliteItems:
         self.db.execute("UPDATE items SET story = ? WHERE identity = ?", (story, identity))
 
     def story_members(self, since: datetime) -> list[StoryMember]:
-        """Every item of every story that has an item first seen since ``since`` (older members included:
-        they tell the story index which feeds already carried the story)."""
+        """Every matched item of every story that has one first seen since ``since`` (older members included:
+        they tell the story index which feeds already carried the story). Unmatched items join no story."""
         rows = self.db.execute(
             """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at,
                       COALESCE((SELECT s.feed_name FROM sightings s WHERE s.identity = i.identity
                                 ORDER BY s.seen_at LIMIT 1), '') AS feed_name
-               FROM items i WHERE i.story IN (SELECT DISTINCT story FROM items WHERE first_seen_at >= ?)
+               FROM items i WHERE EXISTS (SELECT 1 FROM matches m WHERE m.identity = i.identity)
+                   AND i.story IN (SELECT DISTINCT story FROM items WHERE first_seen_at >= ?)
                ORDER BY i.first_seen_at, i.identity""", (iso(since),))
         return [StoryMember(identity=r["identity"], story=r["story"] or r["identity"], feed_url=r["feed_url"],
                             feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
