@@ -249,7 +249,8 @@ class Service:
             return
         self._problems = False
         try:
-            sent = await self.app.notices.problems(self.rules.errors)
+            switched_off = [f"{d.watchlist}: {d.reason}" for d in self.rules.matcher.disabled]
+            sent = await self.app.notices.problems([*self.rules.errors, *switched_off])
         except Exception:  # the notices must never stop the service
             log.exception("telling the admins about problems failed")
             self._problems = True
