@@ -82,3 +82,17 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     with pytest.raises(SystemExit) as usage:
         main(["alerts", "--config", str(config), "--since", "soon"])
     assert usage.value.code == 2 and "not a duration: 'soon'" in capsys.readouterr().err
+
+
+def test_an_unreachable_bot_api_is_one_line_and_a_pasted_token_is_never_shown(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    token = "123456789:AAsecret-token_0123456789abcdef"
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n[telegram]\ntoken = "{token}"\n'
+                               f'api_url = "http://127.0.0.1:9/{token}"\n')  # pasted into the URL by mistake
+    assert main(["poll", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert token not in err and "secret" not in err and "Traceback" not in err
+    assert "telegram: cannot reach the Bot API at http://127.0.0.1:9/(hidden)" in err
+    assert "cannot connect (is the address right and the server up?)" in err
+    assert len(err.strip().splitlines()) == 1
