@@ -20,7 +20,8 @@ def _parse(text: str, env: dict[str, str] | None = None, base: Path = Path("/cfg
 def test_example_config_is_valid_and_documents_every_key() -> None:
     env = {"TELEGRAM_BOT_TOKEN": "123:abc", "SMTP_USER": "u", "SMTP_PASSWORD": "p"}
     config = load_config(REPO / "config.example.toml", env=env)
-    assert config.poll.interval == 600 and config.poll.max_bytes == 10_000_000
+    assert config.poll.interval is None and config.poll.max_bytes == 10_000_000  # "auto"
+    assert (config.poll.min_interval, config.poll.max_interval) == (120, 6 * 3600)
     assert any("feedx.net" in f.url for f in config.feeds)
     assert config.feeds[-1].url == str((REPO / "seeds" / "rfi-feedx.xml").resolve())
     assert config.telegram is not None and config.telegram.token == "123:abc"

@@ -30,7 +30,15 @@ from feedparser.encodings import convert_to_utf8
 from bot.errors import ParseError
 from bot.feeds.fastpath import parse_fast
 from bot.feeds.jsonfeed import parse_json_feed
-from bot.feeds.model import Entry, ParsedFeed, describe_error, skip_reason, utc_from_struct
+from bot.feeds.model import (
+    Entry,
+    ParsedFeed,
+    describe_error,
+    skip_reason,
+    ttl_seconds,
+    update_seconds,
+    utc_from_struct,
+)
 
 __all__ = ["Entry", "ParsedFeed", "parse_feed", "strip_dtd"]
 
@@ -125,6 +133,8 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
         entries=tuple(entries),
         warning=warning,
         skipped=tuple(skipped),
+        ttl=ttl_seconds(_text(info.get("ttl"))),
+        update_period=update_seconds(_text(info.get("sy_updateperiod")), _text(info.get("sy_updatefrequency"))),
     )
 
 
