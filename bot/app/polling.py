@@ -60,7 +60,7 @@ JITTER_CAP = 30.0  # ... and never more than 30 s
 
 RHYTHM_WINDOW = timedelta(days=7)  # how far back a feed's posting rhythm is read (miniflux: a week)
 RHYTHM_FLOOR = timedelta(days=1)  # a feed known for less than a day counts as a day: a burst is not a rate
-PACE = timedelta(minutes=40)  # one new item a day: polled every PACE; n a day: every PACE / sqrt(n)
+PACE = timedelta(minutes=10)  # one new item a day: polled every PACE; n a day: every PACE / sqrt(n) (bench/adaptive.py)
 _PERIODS = {3600.0: "hourly", 86400.0: "daily", 7 * 86400.0: "weekly", 30 * 86400.0: "monthly",
             365 * 86400.0: "yearly"}
 
