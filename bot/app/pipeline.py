@@ -179,8 +179,6 @@ class Pipeline:
             chosen = choose_interval(now, None, policy)
         else:
             ttl, update = (parsed.ttl, parsed.update_period) if parsed else (feed.ttl_seconds, feed.update_seconds)
-            if parsed:
-                self.store.feeds.record_hints(feed.url, ttl=ttl, update=update)
             rhythm = self.store.items.rhythm(feed.url, since=now - RHYTHM_WINDOW)
             chosen = choose_interval(now, rhythm, policy, Asks.of(ttl, update, fetched.headers, now))
         self.store.feeds.record_interval(feed.url, seconds=chosen.seconds, reason=chosen.reason)
@@ -202,6 +200,7 @@ class Pipeline:
         matched = alerts = 0
         title = parsed.title
         with self.store.transaction():
+            self.store.feeds.record_body(feed.url, items=len(items), ttl=parsed.ttl, update=parsed.update_period)
             new = self.store.items.add(items, feed_name=feed.name or title, now=now)
             for item in new:
                 try:

@@ -1,5 +1,6 @@
--- Adaptive polling (DESIGN.md "Beyond one machine"): what a feed's body asks for, and the interval
--- the scheduler chose after the last poll with its reason in words, for `watchbot feeds`.
+-- Adaptive polling (DESIGN.md "Beyond one machine"): what a feed's last body held and asked for, and
+-- the interval the scheduler chose after the last poll with its reason in words, for `watchbot feeds`.
+ALTER TABLE feeds ADD COLUMN last_items INTEGER;        -- items in the last body read (0: "is this the feed URL?")
 ALTER TABLE feeds ADD COLUMN ttl_seconds REAL;          -- RSS <ttl>, in seconds
 ALTER TABLE feeds ADD COLUMN update_seconds REAL;       -- sy:updatePeriod / sy:updateFrequency, in seconds
 ALTER TABLE feeds ADD COLUMN interval_seconds REAL;
