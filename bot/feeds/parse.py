@@ -133,9 +133,14 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
         entries=tuple(entries),
         warning=warning,
         skipped=tuple(skipped),
-        ttl=ttl_seconds(_text(info.get("ttl"))),
-        update_period=update_seconds(_text(info.get("sy_updateperiod")), _text(info.get("sy_updatefrequency"))),
+        **hints(info),
     )
+
+
+def hints(info: Any) -> dict[str, float | None]:
+    """The feed's own word on how often to poll it, from feedparser's feed-level values (as fastpath.py reads it)."""
+    return {"ttl": ttl_seconds(_text(info.get("ttl"))),
+            "update_period": update_seconds(_text(info.get("sy_updateperiod")), _text(info.get("sy_updatefrequency")))}
 
 
 def _ascii_compatible(body: bytes, headers: dict[str, str], url: str) -> tuple[bytes, dict[str, str]]:
