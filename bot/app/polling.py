@@ -9,7 +9,8 @@
   ``poll.max_interval``, and a feed with none every ``poll.max_interval``. The square root, not
   miniflux's ``week / n``: for a given number of requests, the average delay of an alert is
   smallest when intervals shrink with the square root of the rate (delay weighs rate x interval,
-  cost 1 / interval); bench/adaptive.py replays the corpus feeds' real rhythm to check it;
+  cost 1 / interval). bench/adaptive.py replays the corpus feeds' real rhythm: 84 % fewer requests
+  than fixed 10-minute polling, median alert delay 3.6 min against 4.9;
 - it is never shorter than the feed (RSS ``<ttl>``, ``sy:updatePeriod`` / ``sy:updateFrequency``)
   or its server (Cache-Control ``max-age``, ``Expires``) asks, up to ``poll.max_interval``.
 
@@ -49,6 +50,7 @@ from datetime import datetime, timedelta
 
 from bot.config import FeedConfig, PollConfig
 from bot.feeds.freshness import freshness
+from bot.feeds.model import PERIODS
 from bot.store.protocols import FeedRhythm, FeedState
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -57,12 +59,10 @@ JITTER = 0.25  # a backed-off delay is drawn from [delay * (1 - JITTER), delay]
 JITTER_SHARE = 0.1  # a feed's jitter is a stable share of up to 10 % of its interval ...
 JITTER_CAP = 30.0  # ... and never more than 30 s
 
-
 RHYTHM_WINDOW = timedelta(days=7)  # how far back a feed's posting rhythm is read (miniflux: a week)
 RHYTHM_FLOOR = timedelta(days=1)  # a feed known for less than a day counts as a day: a burst is not a rate
 PACE = timedelta(minutes=10)  # one new item a day: polled every PACE; n a day: every PACE / sqrt(n) (bench/adaptive.py)
-_PERIODS = {3600.0: "hourly", 86400.0: "daily", 7 * 86400.0: "weekly", 30 * 86400.0: "monthly",
-            365 * 86400.0: "yearly"}
+_PERIOD_NAMES = {seconds: name for name, seconds in PERIODS.items()}  # 3600.0 -> "hourly"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ class Asks:
         if self.ttl:
             asked.append((self.ttl, f"ttl {round(self.ttl / 60)} min"))
         if self.update:
-            period = _PERIODS.get(self.update)
+            period = _PERIOD_NAMES.get(self.update)
             asked.append((self.update, f"sy:updatePeriod {period}" if period else
                           f"sy:updateFrequency: every {describe_interval(self.update)}"))
         if self.cache:

@@ -35,7 +35,7 @@ class ParsedFeed:
 
 # RSS 1.0's syndication module: "hourly" ... "yearly", updateFrequency times per period.
 SY = "http://purl.org/rss/1.0/modules/syndication/"
-_PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0, "monthly": 30 * 86400.0,
+PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0, "monthly": 30 * 86400.0,
             "yearly": 365 * 86400.0}
 
 
@@ -57,7 +57,7 @@ def update_seconds(period: str | None, frequency: str | None) -> float | None:
     frequency_text = (frequency or "").strip()
     if not period_text and not frequency_text:
         return None
-    length = _PERIODS.get(period_text or "daily")
+    length = PERIODS.get(period_text or "daily")
     if length is None:
         return None
     times = int(frequency_text) if frequency_text.isascii() and frequency_text.isdigit() else 1
