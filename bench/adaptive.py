@@ -23,6 +23,11 @@ An item's alert delay is the time from its publication to the first poll at or a
 Requests are the polls inside the window. Items without a date, files that are no feed, and
 dates after T are left out (counted in the output). Polls always succeed here (no backoff).
 Output: one JSON object (``--json``) or a short table.
+
+What-ifs (``--pace``, ``--floor``, ``--ignore-hints``) change the scheduler's constants for one run;
+the defaults measure it as shipped. Figures of 2026-12-02 (last week, as shipped): 83.6 % fewer
+requests, median delay 3.6 min (fixed: 4.9), p90 48 min, the tail being feeds whose <ttl> or
+sy:updatePeriod ask for an hour; with those hints ignored: 75.3 % fewer, median 2.3, p90 5.7 min.
 """
 
 from __future__ import annotations
@@ -191,7 +196,8 @@ def main() -> int:
     print(f"requests: fixed 10 min {result['requests_fixed']}, adaptive {result['requests_adaptive']} "
           f"({result['fewer_requests_pct']} % fewer; goal >= 50 %)")
     print(f"median alert delay: fixed {result['median_delay_min_fixed']} min, adaptive "
-          f"{result['median_delay_min_adaptive']} min (goal <= 5 min); p90 {result['p90_delay_min_fixed']} / "
+          f"{result['median_delay_min_adaptive']} min (goal <= 5 min); mean {result['mean_delay_min_fixed']} / "
+          f"{result['mean_delay_min_adaptive']} min; p90 {result['p90_delay_min_fixed']} / "
           f"{result['p90_delay_min_adaptive']} min")
     print(f"feeds with an item a day or more: {result['busy_feeds_requests']}")
     return 0
