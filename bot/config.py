@@ -30,12 +30,14 @@ SEED_FEED = "rfi-feedx.xml"
 class FeedConfig:
     url: str  # http(s) URL or absolute file path
     name: str = ""
-    interval: float | None = None  # seconds; None = poll.interval
+    interval: float | None = None  # seconds; None = poll.interval (fixed or "auto")
 
 
 @dataclass(frozen=True, slots=True)
 class PollConfig:
-    interval: float = 600.0
+    interval: float | None = None  # seconds, fixed for every feed without its own; None = "auto" (adaptive)
+    min_interval: float = 120.0  # adaptive polling's bounds (bot/app/polling.py)
+    max_interval: float = 21600.0
     timeout: float = 20.0
     max_bytes: int = 10_000_000
     concurrency: int = 32
@@ -153,8 +155,9 @@ _SECRET_KEYS = {"token", "password", "username"}
 _SCHEMA: dict[str, Any] = {
     "storage": {"url": str},
     "rules": {"path": str},
-    "poll": {"interval": "duration", "timeout": "duration", "max_bytes": int, "concurrency": int,
-             "per_host": int, "max_age": "duration", "backlog": "duration"},
+    "poll": {"interval": "auto|duration", "timeout": "duration", "max_bytes": int, "concurrency": int,
+             "per_host": int, "max_age": "duration", "backlog": "duration", "min_interval": "duration",
+             "max_interval": "duration"},
     "feeds": [{"url": str, "name": str, "interval": "duration"}],
     "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str},
     "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
@@ -189,10 +192,13 @@ class _Checker:
             raw = self.expand(raw, where, secret=key in _SECRET_KEYS)
             if raw is None:
                 return None
-        if kind == "duration":
+        if kind == "auto|duration" and isinstance(raw, str) and raw.strip().lower() == "auto":
+            return "auto"
+        if kind in ("duration", "auto|duration"):
             seconds = parse_duration(raw)
             if seconds is None:
-                self.fail(where, f"not a duration (got {raw!r}); write \"30s\", \"5m\", \"1h\" or seconds")
+                self.fail(where, f"not a duration (got {raw!r}); write \"30s\", \"5m\", \"1h\" or seconds"
+                          + (" (or \"auto\")" if kind == "auto|duration" else ""))
             return seconds
         if kind is int and isinstance(raw, bool) or not isinstance(raw, kind):
             name = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}[kind]
@@ -266,8 +272,11 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
         if key in values and values[key] < 1:
             c.fail(f"poll.{key}", f"must be at least 1 (got {values[key]})")
     for key in ("interval", "timeout"):
-        if key in values and values[key] <= 0:
+        if isinstance(values.get(key), float) and values[key] <= 0:
             c.fail(f"poll.{key}", "must be longer than 0")
+    if values.get("interval") == "auto":
+        values["interval"] = None
+    _interval_bounds(c, values, poll)
     poll = dataclasses.replace(poll, **values)
 
     feeds = _feeds(c, data.get("feeds", []), base_dir)
@@ -302,6 +311,20 @@ def _stories(c: _Checker, t: dict[str, Any]) -> StoriesConfig:
         if key in values and values[key] < 0:
             c.fail(f"stories.{key}", "must be 0 or longer")
     return dataclasses.replace(StoriesConfig(), **values)
+
+
+MIN_BOUND = 10.0  # seconds: adaptive bounds below this would hammer servers
+
+
+def _interval_bounds(c: _Checker, values: dict[str, Any], default: PollConfig) -> None:
+    """poll.min_interval <= poll.max_interval, both at least 10 s."""
+    low = values.get("min_interval", default.min_interval)
+    high = values.get("max_interval", default.max_interval)
+    for key, value in (("min_interval", low), ("max_interval", high)):
+        if key in values and value < MIN_BOUND:
+            c.fail(f"poll.{key}", f"must be at least 10s (got {value:g} s)")
+    if low > high:
+        c.fail("poll.min_interval", f"must not be longer than poll.max_interval ({low:g} s > {high:g} s)")
 
 
 def _feeds(c: _Checker, raw: Any, base_dir: Path) -> tuple[FeedConfig, ...]:

@@ -21,6 +21,8 @@ def test_example_config_runs_as_copied_with_no_environment() -> None:
     """`cp config.example.toml config.toml && watchbot poll` must work: no ${VAR} is needed."""
     config = load_config(REPO / "config.example.toml", env={})
     assert config.poll.max_bytes == 10_000_000 and config.poll.backlog == 48 * 3600
+    assert config.poll.interval is None  # "auto"
+    assert (config.poll.min_interval, config.poll.max_interval) == (120, 6 * 3600)
     assert any("feedx.net" in f.url for f in config.feeds)
     assert config.feeds[-1].url == str((REPO / "seeds" / "rfi-feedx.xml").resolve())
     assert config.telegram is None and config.email is None
@@ -110,3 +112,40 @@ def test_missing_file_and_broken_toml_are_one_line_errors(tmp_path: Path) -> Non
     broken.write_text("[poll\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken)
+
+
+@pytest.mark.parametrize(
+    ("poll", "interval", "low", "high"),
+    [
+        ("", None, 120.0, 21600.0),  # "auto" by default: adaptive within 2 min - 6 h
+        ('interval = "auto"', None, 120.0, 21600.0),
+        ('interval = "AUTO"', None, 120.0, 21600.0),
+        ('interval = "10m"', 600.0, 120.0, 21600.0),  # a duration pins every feed without its own
+        ('interval = "1s"', 1.0, 120.0, 21600.0),  # a pin is not held to the adaptive bounds
+        ('min_interval = "30s"\nmax_interval = "1d"', None, 30.0, 86400.0),
+        ('min_interval = "10s"\nmax_interval = "10s"', None, 10.0, 10.0),
+    ],
+)
+def test_poll_interval_auto_and_bounds(poll: str, interval: float | None, low: float, high: float) -> None:
+    config = _parse(f"[poll]\n{poll}\n")
+    assert (config.poll.interval, config.poll.min_interval, config.poll.max_interval) == (interval, low, high)
+
+
+@pytest.mark.parametrize(
+    ("poll", "problem"),
+    [
+        ('min_interval = "5s"', "poll.min_interval: must be at least 10s (got 5 s)"),
+        ('max_interval = "9s"\nmin_interval = "9s"', "poll.max_interval: must be at least 10s (got 9 s)"),
+        ('min_interval = "2h"\nmax_interval = "1h"',
+         "poll.min_interval: must not be longer than poll.max_interval (7200 s > 3600 s)"),
+        ('min_interval = "7h"', "poll.min_interval: must not be longer than poll.max_interval (25200 s > 21600 s)"),
+        ('interval = "sometimes"', "poll.interval: not a duration (got 'sometimes'); write \"30s\", \"5m\", \"1h\" "
+                                   "or seconds (or \"auto\")"),
+        ('max_interval = "auto"', "poll.max_interval: not a duration (got 'auto')"),
+        ('interval = "0"', "poll.interval: must be longer than 0"),
+    ],
+)
+def test_poll_interval_bounds_are_checked(poll: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse(f"[poll]\n{poll}\n")
+    assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems

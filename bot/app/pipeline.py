@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.app.alerts import Alerts, DrainReport
-from bot.app.polling import due, next_poll
+from bot.app.polling import RHYTHM_WINDOW, Asks, Policy, after_hand_poll, choose_interval, due, next_poll
 from bot.config import Config
 from bot.errors import FeedError, ParseError, StoreError
 from bot.feeds.fetch import Fetched, Fetcher, FetchRequest
@@ -109,28 +109,37 @@ class Pipeline:
         self.alerts = alerts
         self.clock = clock
         self.rng = rng or random.Random()
-        self.intervals = {f.url: f.interval or config.poll.interval for f in config.feeds}
+        self.policies = {f.url: Policy.of(config.poll, f) for f in config.feeds}
         self._stories: StoryIndex | None = None  # built from the store at the first ingest
 
+    def policy(self, url: str) -> Policy:
+        return self.policies.get(url) or Policy.of(self.config.poll)
+
     def interval(self, url: str) -> float:
-        return self.intervals.get(url, self.config.poll.interval)
+        """The feed's fixed interval, else the shortest adaptive one (to try again soon after a surprise)."""
+        policy = self.policy(url)
+        return policy.fixed if policy.fixed is not None else policy.low
 
     async def due(self, now: datetime, only: Sequence[str] | None = None) -> list[FeedState]:
         """Feeds whose next poll time has come (all named ones when ``only`` is given)."""
         if only:
             return await self.store.run(self.store.feeds.get, list(only))
-        configured = set(self.intervals)
+        configured = set(self.policies)
         feeds = await self.store.run(self.store.feeds.all)
         return due([f for f in feeds if f.url in configured], now)
 
     async def poll_once(self, only: Sequence[str] | None = None, *, deliver: bool = True,
-                        progress: Callable[[FeedResult], None] | None = None) -> PollSummary:
-        """Poll the due (or named) feeds concurrently, then drain the outbox."""
+                        progress: Callable[[FeedResult], None] | None = None,
+                        by_hand: bool = False) -> PollSummary:
+        """Poll the due (or named) feeds concurrently, then drain the outbox.
+
+        ``by_hand`` (``watchbot poll``): the polls never move a feed's planned next poll later.
+        """
         summary = PollSummary()
         feeds = await self.due(self.clock(), only)
 
         async def one(feed: FeedState) -> None:
-            result = await self.poll_feed(feed)
+            result = await self.poll_feed(feed, by_hand=by_hand)
             summary.feeds.append(result)
             if progress:
                 progress(result)
@@ -140,18 +149,13 @@ class Pipeline:
             summary.delivery = await self.alerts.drain()
         return summary
 
-    async def poll_feed(self, feed: FeedState) -> FeedResult:
+    async def poll_feed(self, feed: FeedState, *, by_hand: bool = False) -> FeedResult:
         """fetch | parse | normalize | dedupe | match | outbox, for one feed. Never raises FeedError."""
         started = time.perf_counter()
-        interval = timedelta(seconds=self.interval(feed.url))
         try:
             fetched = await self.fetcher.fetch(FetchRequest(feed.url, feed.etag, feed.last_modified))
             if fetched.not_modified:
-                now = self.clock()
-                await self.store.run(
-                    self.store.feeds.record_fetch, feed.url, now=now, status=fetched.status, etag=fetched.etag,
-                    last_modified=fetched.last_modified, title=None,
-                    next_poll_at=next_poll(now, interval, 0, retry_after=None, rng=self.rng, url=feed.url))
+                await self.store.run(self._unchanged, feed, fetched, self.clock(), by_hand)
                 return self._done(FeedResult(feed.url, feed.label, fetched.status), started)
             loop = asyncio.get_running_loop()
             read: ReadFeed = await loop.run_in_executor(
@@ -159,7 +163,9 @@ class Pipeline:
                                                   label=feed.name))
         except FeedError as e:
             kind = "parse" if isinstance(e, ParseError) else "fetch"
-            return await self._failed(feed, interval, e.reason, e.status, e.retry_after, kind, started)
+            return await self._failed(feed, e.reason, e.status, e.retry_after, kind, started, by_hand)
+        except StoreError as e:
+            return await self._failed(feed, str(e), None, None, "store", started, by_hand)
 
         for reason in read.skipped:
             log.warning("feed %s: skipped an unreadable item: %s", feed.label, reason)
@@ -169,21 +175,45 @@ class Pipeline:
             warning = "no items: is this the feed's URL?" + (f" ({warning})" if warning else "")
         now = self.clock()
         try:
-            new, matched, alerts = await self.store.run(self._ingest, feed, items, read.title, fetched, interval, now)
+            new, matched, alerts = await self.store.run(self._ingest, feed, items, read, fetched, now, by_hand)
         except StoreError as e:
             self._stories = None  # it may hold items the failed transaction did not store: rebuild it
-            return await self._failed(feed, interval, str(e), fetched.status, None, "store", started)
+            return await self._failed(feed, str(e), fetched.status, None, "store", started, by_hand)
         return self._done(FeedResult(feed.url, feed.label, fetched.status, items=len(items), new=new,
                                      matched=matched, alerts=alerts, skipped=len(read.skipped), warning=warning,
                                      source="file" if fetched.status_text == "file" else "http"), started)
 
-    def _ingest(self, feed: FeedState, items: list[Item], title: str, fetched: Fetched, interval: timedelta,
-                now: datetime) -> tuple[int, int, int]:
+    def _schedule(self, feed: FeedState, fetched: Fetched, read: ReadFeed | None, now: datetime,
+                  by_hand: bool) -> datetime:
+        """Choose the feed's interval (polling.choose_interval), record it with its reason; its next poll.
+        In the store's thread, inside the caller's transaction."""
+        policy = self.policy(feed.url)
+        if policy.fixed is not None:
+            chosen = choose_interval(now, None, policy)
+        else:
+            ttl, update = (read.ttl, read.update_period) if read else (feed.ttl_seconds, feed.update_seconds)
+            rhythm = self.store.items.rhythm(feed.url, since=now - RHYTHM_WINDOW)
+            chosen = choose_interval(now, rhythm, policy, Asks.of(ttl, update, fetched.headers, now))
+        self.store.feeds.record_interval(feed.url, seconds=chosen.seconds, reason=chosen.reason)
+        when = next_poll(now, timedelta(seconds=chosen.seconds), 0, retry_after=None, rng=self.rng, url=feed.url)
+        return after_hand_poll(when, feed.next_poll_at, now) if by_hand else when
+
+    def _unchanged(self, feed: FeedState, fetched: Fetched, now: datetime, by_hand: bool) -> None:
+        """A 304: record the fetch and the next poll, in the store's thread."""
+        with self.store.transaction():
+            self.store.feeds.record_fetch(
+                feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
+                title=None, next_poll_at=self._schedule(feed, fetched, None, now, by_hand))
+
+    def _ingest(self, feed: FeedState, items: list[Item], read: ReadFeed, fetched: Fetched, now: datetime,
+                by_hand: bool) -> tuple[int, int, int]:
         """dedupe | match | outbox | record the fetch, in the store's thread and one transaction:
         a crash in between must not leave items stored as seen but never matched or alerted."""
         matcher = self.matcher()
         matched = alerts = 0
+        title = read.title
         with self.store.transaction():
+            self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
             index = self._story_index(now)  # before the new items are stored: they are placed below
             new = self.store.items.add(items, feed_name=feed.name or title, now=now)
             hits = []
@@ -207,8 +237,7 @@ class Pipeline:
                     alerts += self.alerts.enqueue(item, watchlists, now, story=stories[item.identity])
             self.store.feeds.record_fetch(
                 feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
-                title=title,
-                next_poll_at=next_poll(now, interval, 0, retry_after=None, rng=self.rng, url=feed.url))
+                title=title, next_poll_at=self._schedule(feed, fetched, read, now, by_hand))
         return len(new), matched, alerts
 
     def _place(self, index: StoryIndex | None, new: list[Item], now: datetime) -> dict[str, str]:
@@ -238,10 +267,16 @@ class Pipeline:
                                               m.story, m.language) for m in rows), now=now, settings=settings)
         return self._stories
 
-    async def _failed(self, feed: FeedState, interval: timedelta, reason: str, status: int | None,
-                      retry_after: float | None, kind: str, started: float) -> FeedResult:
+    async def _failed(self, feed: FeedState, reason: str, status: int | None, retry_after: float | None,
+                      kind: str, started: float, hand: bool = False) -> FeedResult:
         now = self.clock()
-        when = next_poll(now, interval, feed.consecutive_failures + 1, retry_after=retry_after, rng=self.rng)
+        policy = self.policy(feed.url)
+        # Backoff starts from the interval chosen after the last success (the shortest one if none yet).
+        base = policy.fixed if policy.fixed is not None else (feed.interval_seconds or policy.low)
+        when = next_poll(now, timedelta(seconds=base), feed.consecutive_failures + 1, retry_after=retry_after,
+                         rng=self.rng)
+        if hand:
+            when = after_hand_poll(when, feed.next_poll_at, now)
         try:
             await self.store.run(self.store.feeds.record_failure, feed.url, now=now, status=status, error=reason,
                                  next_poll_at=when)

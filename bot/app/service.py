@@ -76,7 +76,7 @@ class Service:
         self._polls: set[asyncio.Task[None]] = set()
         self._reported_rule_errors: set[str] = set()
         self._problems = True  # check once at start
-        self.tick = tick_seconds([f.interval or config.poll.interval for f in config.feeds])
+        self.tick = tick_seconds([f.interval or config.poll.interval or config.poll.min_interval for f in config.feeds])
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
@@ -265,7 +265,7 @@ class Service:
 
     async def _plan_all(self) -> None:
         now = utcnow()
-        configured = set(self.app.pipeline.intervals)
+        configured = set(self.app.pipeline.policies)
         for feed in await self.app.store.run(self.app.store.feeds.all):
             if feed.url in configured:
                 self.plan.set(feed, now)

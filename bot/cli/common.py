@@ -50,8 +50,13 @@ def when(value: datetime | None, now: datetime) -> str:
     if value is None:
         return "never"
     local = value.astimezone(local_zone())
+    return f"{local:%Y-%m-%d %H:%M %Z} ({relative(value, now)})"
+
+
+def relative(value: datetime, now: datetime) -> str:
+    """"3 min ago", "in 2.5 h"."""
     delta = (value - now).total_seconds()
     span = abs(delta)
     rel = (f"{span:.0f} s" if span < 90 else f"{span / 60:.0f} min" if span < 5400
            else f"{span / 3600:.1f} h" if span < 172800 else f"{span / 86400:.0f} d")
-    return f"{local:%Y-%m-%d %H:%M %Z} ({'in ' + rel if delta > 0 else rel + ' ago'})"
+    return f"in {rel}" if delta > 0 else f"{rel} ago"

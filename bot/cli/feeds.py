@@ -1,51 +1,204 @@
-"""`watchbot feeds`: feed health from the store."""
+"""`watchbot feeds`: feed health from the store, one line per feed in config order (details on request)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from bot.app.build import open_app
-from bot.cli.common import add_command, add_config_option, config_from, when
-from bot.config import Config
+from bot.app.polling import Interval, Policy, describe_interval
+from bot.cli.common import add_command, add_config_option, config_from, relative, when
+from bot.config import Config, FeedConfig
+from bot.errors import WatchbotError
 from bot.store.protocols import FeedState
 from bot.times import utcnow
+
+NO_ITEMS = "no items: is this the feed URL?"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = add_command(
-        commands, "feeds", help="feed health: last success, last error, failures, next poll",
-        description="Show each configured feed's health as stored by earlier polls.",
-        example="  watchbot feeds --config config.toml",
+        commands, "feeds", help="feed health: one line per feed, its poll interval and why",
+        description="Show each configured feed's health as stored by earlier polls, one line per feed in config "
+                    "order: whether it works, how often it is polled and why, when it is polled next.",
+        example="  watchbot feeds --config config.toml\n  watchbot feeds --verbose\n"
+                "  watchbot feeds --format json\n  watchbot feeds --check     # exit 1 when a feed is failing\n"
+                "  watchbot feeds show \"BBC News\"",
     )
+    _options(p)
+    p.add_argument("--check", action="store_true", help="exit 1 when any feed is failing (for monitoring)")
+    p.set_defaults(func=run, name=None)
+    sub = p.add_subparsers(dest="feeds_command", metavar="show")
+    show = add_command(sub, "show", help="everything known about one feed",
+                       description="Show one feed's details, found by its name, title or URL.",
+                       example="  watchbot feeds show \"BBC News\"\n  watchbot feeds show https://feeds.bbci.co.uk/news/rss.xml")
+    show.add_argument("name", metavar="NAME", help="the feed's name, title or URL (or a unique part of it)")
+    _options(show, verbose=False)
+    show.set_defaults(func=run, verbose=True, check=False)
+
+
+def _options(p: argparse.ArgumentParser, *, verbose: bool = True) -> None:
     add_config_option(p)
-    p.set_defaults(func=run)
+    if verbose:
+        p.add_argument("--verbose", "-v", action="store_true", help="every detail of every feed")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
 
 
-async def _states(config: Config) -> list[FeedState]:
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One configured feed with what the store knows of it (None: never polled)."""
+
+    config: FeedConfig
+    state: FeedState | None
+    policy: Policy
+
+
+async def _rows(config: Config) -> list[Row]:
     async with open_app(config, offline=True) as app:
         states = {f.url: f for f in await app.status.feeds()}
-    return [states[f.url] for f in config.feeds if f.url in states]
+    return [Row(f, states.get(f.url), Policy.of(config.poll, f)) for f in config.feeds]
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    states = asyncio.run(_states(config))
+    rows = asyncio.run(_rows(config))
+    if args.name is not None:
+        rows = [_find(rows, args.name)]
     now = utcnow()
-    failing = 0
-    for f in states:
-        ok = f.consecutive_failures == 0
-        failing += not ok
-        mark = "✓" if ok and f.last_success_at else ("·" if ok else "✗")
-        print(f"{mark} {f.label}")
-        if f.label != f.url:
-            print(f"    url:          {f.url}")
-        print(f"    last success: {when(f.last_success_at, now)}")
-        if f.last_error:
-            print(f"    last error:   {f.last_error} ({when(f.last_error_at, now)})")
-        print(f"    failures:     {f.consecutive_failures} in a row" if f.consecutive_failures else
-              "    failures:     none")
-        print(f"    items:        {f.items_total}")
-        print(f"    next poll:    {when(f.next_poll_at, now) if f.next_poll_at else 'at the next poll'}")
-    print(f"{len(states)} feed{'s' * (len(states) != 1)}, {failing} failing")
-    return 0
+    if args.format == "json":
+        print(json.dumps([as_json(r, now) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print("\n".join(details(r, now)) if args.verbose else line(r, now))
+        if args.name is None:
+            failing = sum(1 for r in rows if health(r)[0] == "failing")
+            print(f"{len(rows)} feed{'s' * (len(rows) != 1)}, {failing} failing")
+    return 1 if args.check and any(health(r)[0] == "failing" for r in rows) else 0
+
+
+def _find(rows: list[Row], name: str) -> Row:
+    wanted = name.strip().casefold()
+
+    def names(r: Row) -> list[str]:
+        state = r.state
+        return [n.casefold() for n in (r.config.name, r.config.url, state.title if state else "") if n]
+
+    exact = [r for r in rows if wanted in names(r)]
+    partial = [r for r in rows if any(wanted in n for n in names(r))]
+    found = exact or partial
+    if len(found) == 1:
+        return found[0]
+    labels = ", ".join(repr(_label(r)) for r in (found or rows)[:10])
+    if found:
+        raise WatchbotError(f"{len(found)} feeds match {name!r}: {labels}; give more of the name or the URL")
+    raise WatchbotError(f"no feed matches {name!r} (feeds: {labels or 'none configured'})")
+
+
+def _label(r: Row) -> str:
+    return r.config.name or (r.state.label if r.state else r.config.url)
+
+
+def health(r: Row) -> tuple[str, str]:
+    """("ok" | "failing" | "no items" | "new", the words), for one feed."""
+    s = r.state
+    if s is None or s.last_polled_at is None:
+        return "new", "not polled yet"
+    if s.consecutive_failures:
+        streak = f"{s.consecutive_failures} failure{'s' * (s.consecutive_failures != 1)} in a row"
+        return "failing", f"{s.last_error or 'failed'} ({streak})"
+    if s.last_items == 0:
+        return "no items", NO_ITEMS
+    return "ok", "ok"
+
+
+def schedule(r: Row) -> Interval | None:
+    """The feed's poll interval and why: as configured when pinned, else as chosen after its last poll."""
+    if r.policy.fixed is not None:
+        return Interval(r.policy.fixed, "fixed by config")
+    s = r.state
+    if s is None or s.interval_seconds is None or s.interval_reason in (None, "fixed by config"):
+        return None  # adaptive, and not chosen yet (or chosen while the config pinned it)
+    return Interval(s.interval_seconds, s.interval_reason)
+
+
+def _schedule_words(r: Row) -> str:
+    chosen = schedule(r)
+    return f"{chosen.every} ({chosen.reason})" if chosen else "interval chosen after its first poll"
+
+
+def _next(r: Row, now: datetime) -> str:
+    s = r.state
+    if s is None or s.next_poll_at is None or s.next_poll_at <= now:
+        return "due now"
+    return f"next poll {relative(s.next_poll_at, now)}"
+
+
+MARKS = {"ok": "✓", "failing": "✗", "no items": "!", "new": "·"}
+
+
+def line(r: Row, now: datetime) -> str:
+    """'✓ BBC News: ok 3 min ago; every 6 min (about 25 new items a day); next poll in 4 min'."""
+    kind, words = health(r)
+    s = r.state
+    if kind == "ok" and s is not None and s.last_success_at is not None:
+        words = f"ok {relative(s.last_success_at, now)}"
+    return f"{MARKS[kind]} {_label(r)}: {words}; {_schedule_words(r)}; {_next(r, now)}"
+
+
+def details(r: Row, now: datetime) -> list[str]:
+    kind, words = health(r)
+    s = r.state
+    out = [f"{MARKS[kind]} {_label(r)}", f"    url:          {r.config.url}", f"    health:       {words}"]
+    if s is not None:
+        out.append(f"    last success: {when(s.last_success_at, now)}")
+        if s.last_error:
+            out.append(f"    last error:   {s.last_error} ({when(s.last_error_at, now)})")
+        out.append(f"    failures:     {s.consecutive_failures} in a row" if s.consecutive_failures else
+                   "    failures:     none")
+        body = "unknown" if s.last_items is None else str(s.last_items)
+        out.append(f"    items:        {body} in the last body read, {s.items_total} new since added")
+    out.append(f"    interval:     {_schedule_words(r)}")
+    asks = _asks(s)
+    if asks:
+        out.append(f"    feed asks:    {asks}")
+    if s is not None and s.next_poll_at is not None and s.next_poll_at > now:
+        out.append(f"    next poll:    {when(s.next_poll_at, now)}")
+    else:
+        out.append("    next poll:    due now")
+    return out
+
+
+def _asks(s: FeedState | None) -> str:
+    if s is None:
+        return ""
+    parts = []
+    if s.ttl_seconds:
+        parts.append(f"ttl {describe_interval(s.ttl_seconds)}")
+    if s.update_seconds:
+        parts.append(f"sy:updatePeriod every {describe_interval(s.update_seconds)}")
+    return ", ".join(parts)
+
+
+def as_json(r: Row, now: datetime) -> dict[str, Any]:
+    kind, words = health(r)
+    s = r.state
+    chosen = schedule(r)
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat(timespec="seconds") if value else None
+
+    return {
+        "url": r.config.url, "name": _label(r), "health": kind, "health_text": words,
+        "interval_seconds": chosen.seconds if chosen else None, "interval_reason": chosen.reason if chosen else None,
+        "pinned": r.policy.fixed is not None,
+        "next_poll_at": iso(s.next_poll_at) if s else None, "due": _next(r, now) == "due now",
+        "last_success_at": iso(s.last_success_at) if s else None,
+        "last_error": s.last_error if s else None, "last_error_at": iso(s.last_error_at) if s else None,
+        "consecutive_failures": s.consecutive_failures if s else 0,
+        "last_items": s.last_items if s else None, "items_total": s.items_total if s else 0,
+        "ttl_seconds": s.ttl_seconds if s else None, "update_seconds": s.update_seconds if s else None,
+    }

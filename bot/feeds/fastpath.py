@@ -9,6 +9,7 @@ lxml runs with entity resolution and network access off; DOCTYPEs are stripped b
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -17,7 +18,16 @@ from urllib.parse import urljoin
 from feedparser.datetimes import _parse_date
 from lxml import etree
 
-from bot.feeds.model import Entry, ParsedFeed, describe_error, skip_reason, utc_from_struct
+from bot.feeds.model import (
+    SY,
+    Entry,
+    ParsedFeed,
+    describe_error,
+    skip_reason,
+    ttl_seconds,
+    update_seconds,
+    utc_from_struct,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -80,14 +90,33 @@ def _date(value: str) -> datetime | None:
     return utc_from_struct(_parse_date(value)) if value else None
 
 
+def _with_hints(parsed: ParsedFeed, element: etree._Element | None, ttl_tag: str) -> ParsedFeed:
+    """``parsed`` with the feed's own word on how often to poll it: <ttl> and the syndication module
+    (read as feedparser reads them)."""
+    if element is None:
+        return parsed
+    sy: dict[str, str] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child)
+        # feedparser also takes an "sy:" prefix bound to a misspelt namespace (Deutsche Welle's).
+        if name.namespace == SY or child.prefix == "sy":
+            sy.setdefault(name.localname, child.text or "")
+    return dataclasses.replace(parsed, ttl=ttl_seconds(element.findtext(ttl_tag)),
+                               update_period=update_seconds(sy.get("updatePeriod"), sy.get("updateFrequency")))
+
+
 def _rss2(root: etree._Element, url: str) -> ParsedFeed:
     channel = root.find("channel")
     if channel is None:
         raise _Unsure
     entries, skipped = _read(channel.iterfind("item"), lambda item: _rss2_item(item, url), "title")
-    return ParsedFeed(title=_text(channel.find("title")).strip(), link=(channel.findtext("link") or "").strip() or None,
-                      language=(channel.findtext("language") or "").strip() or None, entries=entries,
-                      skipped=skipped)
+    parsed = ParsedFeed(title=_text(channel.find("title")).strip(),
+                        link=(channel.findtext("link") or "").strip() or None,
+                        language=(channel.findtext("language") or "").strip() or None, entries=entries,
+                        skipped=skipped)
+    return _with_hints(parsed, channel, "ttl")
 
 
 def _rss2_item(item: etree._Element, url: str) -> Entry:
@@ -139,7 +168,8 @@ def _rss1(root: etree._Element, url: str) -> ParsedFeed:
     entries, skipped = _read(root.iterfind(f"{RSS1}item"), lambda item: _rss1_item(item, url), f"{RSS1}title")
     title = _text(channel.find(f"{RSS1}title")).strip() if channel is not None else ""
     link = _text(channel.find(f"{RSS1}link")).strip() if channel is not None else ""
-    return ParsedFeed(title=title, link=link or None, language=None, entries=entries, skipped=skipped)
+    parsed = ParsedFeed(title=title, link=link or None, language=None, entries=entries, skipped=skipped)
+    return _with_hints(parsed, channel, f"{RSS1}ttl")
 
 
 def _rss1_item(item: etree._Element, url: str) -> Entry:
@@ -182,8 +212,9 @@ def _atom(root: etree._Element, url: str) -> ParsedFeed:
         link = _atom_link(root, base)
     except ValueError:
         link = None  # the feed's own link is only shown; its entries do not depend on it
-    return ParsedFeed(title=_atom_text(root.find(f"{ATOM}title")).strip(), link=link,
-                      language=lang, entries=entries, skipped=skipped)
+    parsed = ParsedFeed(title=_atom_text(root.find(f"{ATOM}title")).strip(), link=link,
+                        language=lang, entries=entries, skipped=skipped)
+    return _with_hints(parsed, root, f"{ATOM}ttl")
 
 
 def _atom_entry(entry: etree._Element, base: str) -> Entry:

@@ -30,7 +30,15 @@ from feedparser.encodings import convert_to_utf8
 from bot.errors import ParseError
 from bot.feeds.fastpath import parse_fast
 from bot.feeds.jsonfeed import parse_json_feed
-from bot.feeds.model import Entry, ParsedFeed, describe_error, skip_reason, utc_from_struct
+from bot.feeds.model import (
+    Entry,
+    ParsedFeed,
+    describe_error,
+    skip_reason,
+    ttl_seconds,
+    update_seconds,
+    utc_from_struct,
+)
 
 __all__ = ["Entry", "ParsedFeed", "parse_feed", "strip_dtd"]
 
@@ -125,7 +133,14 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
         entries=tuple(entries),
         warning=warning,
         skipped=tuple(skipped),
+        **hints(info),
     )
+
+
+def hints(info: Any) -> dict[str, float | None]:
+    """The feed's own word on how often to poll it, from feedparser's feed-level values (as fastpath.py reads it)."""
+    return {"ttl": ttl_seconds(_text(info.get("ttl"))),
+            "update_period": update_seconds(_text(info.get("sy_updateperiod")), _text(info.get("sy_updatefrequency")))}
 
 
 def _ascii_compatible(body: bytes, headers: dict[str, str], url: str) -> tuple[bytes, dict[str, str]]:

@@ -26,6 +26,8 @@ class ReadFeed:
     warning: str | None = None  # the feed was malformed but still readable
     skipped: tuple[str, ...] = ()  # one line per entry left out: "item 3 ('Title'): why"
     shared_links: frozenset[str] = frozenset()  # links that are no identity here (see normalize_feed)
+    ttl: float | None = None  # seconds: RSS <ttl> (bot.app.polling never polls more often)
+    update_period: float | None = None  # seconds: sy:updatePeriod / sy:updateFrequency
 
 
 def read_items(body: bytes, *, url: str, headers: Mapping[str, str] | None = None, label: str = "",
@@ -38,4 +40,5 @@ def read_items(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     except Exception as e:  # per-entry faults are skipped inside; this is for the unforeseen
         raise ParseError(url, f"could not read the feed's items ({type(e).__name__}: {describe_error(e)})") from e
     return ReadFeed(items=normalized.items, title=strip_bidi(parsed.title), warning=parsed.warning,
-                    skipped=parsed.skipped + normalized.skipped, shared_links=normalized.shared_links)
+                    skipped=parsed.skipped + normalized.skipped, shared_links=normalized.shared_links,
+                    ttl=parsed.ttl, update_period=parsed.update_period)

@@ -6,7 +6,7 @@ slow disk or a lock held elsewhere never stalls the loop. ``Store.transaction()`
 into one atomic unit (nested use joins the outer one); every method is atomic on its own.
 
     Store
-      .feeds     FeedStore     feeds with their fetch state and health
+      .feeds     FeedStore     feeds with their fetch state, health and chosen poll interval
       .items     ItemStore     items, their sightings (feed, time) and their matches
       .outbox    OutboxStore   one alert per (item, channel, target), pending -> sending -> sent | dead
       .chats     ChatStore     Telegram chats, their settings and subscriptions
@@ -56,10 +56,23 @@ class FeedState:
     next_poll_at: datetime | None
     items_total: int
     failure_notified: bool = False
+    last_items: int | None = None  # items in the last body read; None before the first
+    ttl_seconds: float | None = None  # the feed's <ttl>, from its last body
+    update_seconds: float | None = None  # its sy:updatePeriod / sy:updateFrequency, from its last body
+    interval_seconds: float | None = None  # the poll interval chosen after the last poll ...
+    interval_reason: str | None = None  # ... and why, in words ("about 3 new items a day")
 
     @property
     def label(self) -> str:
         return self.name or self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRhythm:
+    """How a feed has been posting lately: what adaptive polling reads (bot/app/polling.py)."""
+
+    times: tuple[datetime, ...]  # when each recent item of the feed appeared (published, else first seen), oldest first
+    watched_since: datetime | None  # the feed's first sighting of any item: how long we have known it
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +209,8 @@ class FeedStore(Protocol):
     def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
                        next_poll_at: datetime) -> int: ...
     def mark_failure_notified(self, url: str) -> None: ...
+    def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None) -> None: ...
+    def record_interval(self, url: str, *, seconds: float, reason: str) -> None: ...
 
 
 class ItemStore(Protocol):
@@ -203,6 +218,7 @@ class ItemStore(Protocol):
     def record_matches(self, identity: str, matches: Sequence[Match], *, now: datetime) -> None: ...
     def since(self, since: datetime) -> Iterator[StoredItem]: ...
     def count_since(self, since: datetime) -> int: ...
+    def rhythm(self, feed_url: str, *, since: datetime) -> FeedRhythm: ...
     def get(self, identities: Sequence[str]) -> dict[str, StoredItem]: ...
     def matched_watchlists(self, identity: str) -> dict[str, float]: ...
     def match_hits(self, identity: str) -> dict[str, list[dict[str, Any]]]: ...

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
+from bot.app.polling import Interval
 from bot.app.status import Status
 from bot.markup import esc
 from bot.render.telegram import pages
@@ -72,6 +73,8 @@ class Admin:
             line = f"{mark} <b>{esc(f.label)}</b>: ok {ago(f.last_success_at, now)}, {f.items_total} items"
             if f.consecutive_failures:
                 line += f", {f.consecutive_failures} failures in a row: {esc((f.last_error or '')[:200])}"
+            if f.interval_seconds and f.interval_reason:
+                line += f", {esc(Interval(f.interval_seconds, f.interval_reason).every)} ({esc(f.interval_reason)})"
             lines.append(line)
         for page in pages(lines or ["No feeds configured."]):
             await reply(update, page)

@@ -54,7 +54,8 @@ async def _pipeline(tmp_path: Path, feeds: list[Path], clock: Clock, out: io.Str
     base = default_config(tmp_path)
     config = type(base)(
         storage_url="sqlite:///w.db", rules_path=shipped_path("rules"),
-        poll=type(base.poll)(max_age=max_age, backlog=backlog), feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds),
+        poll=type(base.poll)(interval=600.0, max_age=max_age, backlog=backlog),
+        feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds),
         base_dir=tmp_path,
     )
     store = SqliteStore(config.db_path)
@@ -153,7 +154,7 @@ async def test_an_http_failure_is_stored_with_its_status(tmp_path: Path) -> None
     with FeedServer() as server:
         url = server.status("/gone", 410)
         pipeline, store, fetcher = await _pipeline(tmp_path, [], clock, out)
-        pipeline.intervals[url] = 600
+        pipeline.policies[url] = pipeline.policy(url)  # a configured feed
         store.feeds.sync([(url, "gone")])
         async with fetcher:
             summary = await pipeline.poll_once()

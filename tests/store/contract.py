@@ -7,12 +7,13 @@ through its API, never through SQL.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.items.normalize import Item
-from bot.store.protocols import Store
+from bot.store.protocols import FeedRhythm, Store
 from bot.watch import Hit, Match
 
 NOW = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
@@ -54,6 +55,49 @@ def test_feeds_sync_names_and_record_fetches_and_failures(store: Store) -> None:
     (f1,) = store.feeds.get(["f1"])
     assert f1.consecutive_failures == 0 and not f1.failure_notified and f1.etag == '"e1"'  # validators kept
     assert store.feeds.get([]) == [] and store.feeds.get(["nope"]) == []
+
+
+def test_feeds_keep_what_the_last_body_asked_and_the_chosen_interval(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one")])
+    (f1,) = store.feeds.get(["f1"])
+    assert (f1.last_items, f1.ttl_seconds, f1.update_seconds, f1.interval_seconds, f1.interval_reason) == (
+        None, None, None, None, None)  # never polled
+    store.feeds.record_body("f1", items=0, ttl=3600.0, update=1800.0)
+    store.feeds.record_interval("f1", seconds=3600.0, reason="ttl 60 min")
+    (f1,) = store.feeds.get(["f1"])
+    assert (f1.last_items, f1.ttl_seconds, f1.update_seconds, f1.interval_seconds, f1.interval_reason) == (
+        0, 3600.0, 1800.0, 3600.0, "ttl 60 min")
+    store.feeds.record_body("f1", items=12, ttl=None, update=None)  # the feed dropped its <ttl>
+    store.feeds.record_fetch("f1", now=NOW, status=304, etag=None, last_modified=None, title=None,
+                             next_poll_at=NOW)  # a 304 keeps them
+    (f1,) = store.feeds.all()
+    assert (f1.last_items, f1.ttl_seconds, f1.update_seconds, f1.interval_reason) == (12, None, None, "ttl 60 min")
+
+
+def test_a_feeds_rhythm_is_when_its_recent_items_appeared(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
+    assert store.items.rhythm("f1", since=NOW - timedelta(days=7)) == FeedRhythm((), None)  # never seen
+    first_poll = NOW - timedelta(days=3)
+
+    def dated(n: int, published: datetime | None, feed: str = "f1") -> Item:
+        return replace(item(n, feed), published=published)
+
+    store.items.add([dated(1, NOW - timedelta(days=9)),  # before the window
+                     dated(2, NOW - timedelta(days=5)),  # a backlog item inside it
+                     dated(3, None),  # undated: counts when first seen
+                     dated(4, NOW + timedelta(days=30))],  # dated in the future: counts when first seen
+                    feed_name="Feed one", now=first_poll)
+    later = NOW - timedelta(hours=1)
+    store.items.add([dated(5, later - timedelta(minutes=10)), dated(2, NOW - timedelta(days=5))],
+                    feed_name="Feed one", now=later)
+    store.items.add([dated(6, NOW - timedelta(hours=2), "f2")], feed_name="Feed two", now=later)  # another feed
+    store.items.add([dated(6, NOW - timedelta(hours=2), "f1")], feed_name="Feed one", now=NOW)  # seen in f1 later
+    rhythm = store.items.rhythm("f1", since=NOW - timedelta(days=7))
+    assert rhythm.watched_since == first_poll
+    assert list(rhythm.times) == [NOW - timedelta(days=5), first_poll, first_poll, NOW - timedelta(hours=2),
+                                  later - timedelta(minutes=10)]
+    assert store.items.rhythm("f2", since=NOW - timedelta(days=7)) == FeedRhythm((NOW - timedelta(hours=2),), later)
+    assert store.items.rhythm("f1", since=NOW).times == ()
 
 
 # --- items, sightings, matches -------------------------------------------------------------------------

@@ -58,6 +58,16 @@ class SqliteFeeds:
     def mark_failure_notified(self, url: str) -> None:
         self.db.execute("UPDATE feeds SET failure_notified = 1 WHERE url = ?", (url,))
 
+    def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None) -> None:
+        """What the feed's last body held and asked for (None: nothing), kept for the polls that get a 304."""
+        self.db.execute("UPDATE feeds SET last_items = ?, ttl_seconds = ?, update_seconds = ? WHERE url = ?",
+                        (items, ttl, update, url))
+
+    def record_interval(self, url: str, *, seconds: float, reason: str) -> None:
+        """The poll interval chosen after the last poll, and why."""
+        self.db.execute("UPDATE feeds SET interval_seconds = ?, interval_reason = ? WHERE url = ?",
+                        (seconds, reason, url))
+
 
 def _feed(r: sqlite3.Row) -> FeedState:
     return FeedState(
@@ -66,5 +76,7 @@ def _feed(r: sqlite3.Row) -> FeedState:
         last_success_at=dt(r["last_success_at"]), last_error=r["last_error"],
         last_error_at=dt(r["last_error_at"]), consecutive_failures=r["consecutive_failures"],
         next_poll_at=dt(r["next_poll_at"]), items_total=r["items_total"],
-        failure_notified=bool(r["failure_notified"]),
+        failure_notified=bool(r["failure_notified"]), last_items=r["last_items"], ttl_seconds=r["ttl_seconds"],
+        update_seconds=r["update_seconds"], interval_seconds=r["interval_seconds"],
+        interval_reason=r["interval_reason"],
     )

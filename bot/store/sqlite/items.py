@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.items.normalize import Item
-from bot.store.protocols import StoredItem, StoryMember
+from bot.store.protocols import FeedRhythm, StoredItem, StoryMember
 from bot.store.sqlite._db import Transaction, at, dt, iso, marks
 
 if TYPE_CHECKING:
@@ -105,6 +105,22 @@ class SqliteItems:
 
     def count_since(self, since: datetime) -> int:
         return int(self.db.execute("SELECT count(*) FROM items WHERE first_seen_at >= ?", (iso(since),)).fetchone()[0])
+
+    def rhythm(self, feed_url: str, *, since: datetime) -> FeedRhythm:
+        """When the feed's items since ``since`` appeared, and its first sighting.
+
+        An item appeared when it was published, or when the feed first showed it if it has no
+        date or a date after that (a future date is a typo, not a schedule).
+        """
+        rows = self.db.execute(
+            """SELECT MIN(COALESCE(i.published_at, s.seen_at), s.seen_at) AS appeared
+                 FROM sightings s JOIN items i ON i.identity = s.identity
+                WHERE s.feed_url = ? AND s.seen_at >= ? AND MIN(COALESCE(i.published_at, s.seen_at), s.seen_at) >= ?
+                ORDER BY appeared""",
+            (feed_url, iso(since), iso(since)),
+        )
+        first = self.db.execute("SELECT MIN(seen_at) FROM sightings WHERE feed_url = ?", (feed_url,)).fetchone()[0]
+        return FeedRhythm(times=tuple(at(r["appeared"]) for r in rows), watched_since=dt(first))
 
     def get(self, identities: Sequence[str]) -> dict[str, StoredItem]:
         out: dict[str, StoredItem] = {}

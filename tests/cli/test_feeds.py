@@ -1,0 +1,92 @@
+"""`watchbot feeds`: one line per feed in config order with its interval and why; --verbose, show NAME,
+--format json, --check; an empty feed says so (issue 12)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.shipped import shipped_path
+
+EMPTY = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Empty</title>'
+         "<ttl>90</ttl></channel></rss>")
+
+
+def _config(tmp_path: Path, *, broken: bool = True, extra: str = "") -> Path:
+    (tmp_path / "empty.xml").write_text(EMPTY, encoding="utf-8")
+    (tmp_path / "copy.xml").write_bytes((shipped_path("seeds") / "rfi-feedx.xml").read_bytes())
+    feeds = [("Seed", shipped_path("seeds") / "rfi-feedx.xml", ""), ("Empty", tmp_path / "empty.xml", ""),
+             ("Pinned", tmp_path / "copy.xml", 'interval = "15m"')]
+    if broken:
+        feeds.insert(1, ("Broken", tmp_path / "missing.xml", ""))
+    text = f'[storage]\nurl = "sqlite:///w.db"\n[rules]\npath = "{shipped_path("rules")}"\n{extra}'
+    for name, path, more in feeds:
+        text += f'[[feeds]]\nurl = "{path}"\nname = "{name}"\n{more}\n'
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_one_line_per_feed_in_config_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, broken=False)
+    assert main(["feeds", "--config", str(config)]) == 0
+    before = capsys.readouterr().out.splitlines()
+    assert before == [
+        "· Seed: not polled yet; interval chosen after its first poll; due now",
+        "· Empty: not polled yet; interval chosen after its first poll; due now",
+        "· Pinned: not polled yet; every 15 min (fixed by config); due now",
+        "3 feeds, 0 failing",
+    ]
+    assert main(["poll", "--config", str(config), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "--config", str(config), "--check"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[-1] == "3 feeds, 0 failing"
+    seed, empty, pinned = lines[:3]
+    assert seed.startswith("✓ Seed: ok ") and "; every 6 h (no new items in the last week); next poll in 6" in seed
+    # its <ttl> asks for less than its (empty) rhythm: the rhythm's reason stands
+    assert empty.startswith("! Empty: no items: is this the feed URL?; every 6 h (no new items in the last week); ")
+    assert pinned.startswith("✓ Pinned: ok ") and "; every 15 min (fixed by config); next poll in 1" in pinned
+
+
+def test_check_fails_when_a_feed_fails_and_json_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path)
+    main(["poll", "--config", str(config), "--quiet"])
+    capsys.readouterr()
+    assert main(["feeds", "--config", str(config)]) == 0  # without --check: a report, not a verdict
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("✗ Broken: file not found (1 failure in a row); ") and lines[-1] == "4 feeds, 1 failing"
+    assert main(["feeds", "--config", str(config), "--check"]) == 1
+    capsys.readouterr()
+
+    assert main(["feeds", "--config", str(config), "--format", "json"]) == 0
+    feeds = json.loads(capsys.readouterr().out)
+    assert [f["name"] for f in feeds] == ["Seed", "Broken", "Empty", "Pinned"]
+    assert [f["health"] for f in feeds] == ["ok", "failing", "no items", "ok"]
+    seed, broken, empty, pinned = feeds
+    assert (seed["interval_seconds"], seed["interval_reason"], seed["pinned"]) == (
+        21600, "no new items in the last week", False)
+    assert (broken["consecutive_failures"], broken["last_error"]) == (1, "file not found")
+    assert (empty["last_items"], empty["ttl_seconds"], empty["health_text"]) == (0, 5400, "no items: is this the feed URL?")
+    assert (pinned["interval_seconds"], pinned["interval_reason"], pinned["pinned"]) == (900, "fixed by config", True)
+
+
+def test_verbose_and_show_give_the_details(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path)
+    main(["poll", "--config", str(config), "--quiet"])
+    capsys.readouterr()
+    assert main(["feeds", "--config", str(config), "--verbose"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("    interval:     ") == 4 and "at the next poll" not in text
+    assert "    interval:     every 6 h (no new items in the last week)\n    feed asks:    ttl 90 min\n" in text
+
+    assert main(["feeds", "show", "empty", "--config", str(config)]) == 0  # a name, any case
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0] == "! Empty" and "    health:       no items: is this the feed URL?" in shown
+    assert "    items:        0 in the last body read, 0 new since added" in shown
+
+    assert main(["feeds", "show", "nothing-like-it", "--config", str(config)]) == 1
+    assert "no feed matches 'nothing-like-it' (feeds: 'Seed', 'Broken', 'Empty', 'Pinned')" in capsys.readouterr().err
