@@ -54,7 +54,7 @@ _VIEW = (
 )
 _VIEW_CHARS = re.compile("[" + "".join(a for a, _ in _VIEW) + "]")
 # Escape sequences written out as text: \n \r \t, and \u / \x codes of invisible spaces.
-_ESCAPES = re.compile(r"[ \t]*(?:\\(?:[nrt]|u00a0|u200b|u3000|u2028|u2029|xa0))+[ \t]*")
+_ESCAPES = re.compile(r"[ \t]*(?:\\(?:[nrt]|u00a0|u200b|u3000|u2028|u2029|xa0))+[ \t]*", re.IGNORECASE)  # folding lower-cases "\N"
 
 
 @dataclass(frozen=True, slots=True)
