@@ -12,6 +12,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .chats     ChatStore     Telegram chats, their settings and subscriptions
       .digests   DigestStore   digest recipients, what each has received, dead letters, runs
       .notices   NoticeStore   problems the admins were told about, each once
+      .sessions  SessionStore  the web's one-time login links and sessions (token digests only)
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -56,6 +57,8 @@ class FeedState:
     next_poll_at: datetime | None
     items_total: int
     failure_notified: bool = False
+    origin: str = "config"  # "config": a [[feeds]] entry; "store": added on the web or by `watchbot feeds add`
+    paused: bool = False
 
     @property
     def label(self) -> str:
@@ -168,6 +171,9 @@ class FeedStore(Protocol):
     def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
                        next_poll_at: datetime) -> int: ...
     def mark_failure_notified(self, url: str) -> None: ...
+    def add(self, url: str, name: str, *, now: datetime) -> bool: ...
+    def remove(self, url: str) -> bool: ...
+    def set_paused(self, url: str, paused: bool) -> bool: ...
 
 
 class ItemStore(Protocol):
@@ -178,6 +184,8 @@ class ItemStore(Protocol):
     def get(self, identities: Sequence[str]) -> dict[str, StoredItem]: ...
     def matched_watchlists(self, identity: str) -> dict[str, float]: ...
     def match_hits(self, identity: str) -> dict[str, list[dict[str, Any]]]: ...
+    def recent(self, limit: int) -> list[tuple[str, str, str]]: ...  # (identity, title, lede), newest first
+    def matched_by(self, watchlist: str, identities: Sequence[str]) -> set[str]: ...
 
 
 class OutboxStore(Protocol):
@@ -197,6 +205,8 @@ class OutboxStore(Protocol):
     def mark_dead_notified(self, ids: Sequence[int]) -> None: ...
     def alerted_watchlists(self, identity: str) -> set[str]: ...
     def rows(self, *, state: str | None = None, channel: str | None = None) -> list[OutboxRow]: ...
+    def recent(self, *, limit: int, watchlist: str | None = None, target: str | None = None,
+               text: str | None = None) -> list[OutboxRow]: ...
 
 
 class ChatStore(Protocol):
@@ -241,6 +251,26 @@ class NoticeStore(Protocol):
     def record(self, key: str, text: str, *, now: datetime) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A signed-in web session: who, and the CSRF token its forms carry."""
+
+    user_id: int
+    csrf: str
+    expires_at: datetime
+
+
+class SessionStore(Protocol):
+    """Tokens arrive here already hashed (the use-case hashes them): the store never holds one that works."""
+
+    def add_login(self, token_hash: str, user_id: int, *, expires_at: datetime) -> None: ...
+    def use_login(self, token_hash: str, *, now: datetime) -> int | None: ...  # the user id, once
+    def open(self, session_hash: str, user_id: int, csrf: str, *, now: datetime, expires_at: datetime) -> None: ...
+    def get(self, session_hash: str, *, now: datetime) -> WebSession | None: ...
+    def close(self, session_hash: str) -> None: ...
+    def purge(self, now: datetime) -> int: ...
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -256,6 +286,8 @@ class Store(Protocol):
     def digests(self) -> DigestStore: ...
     @property
     def notices(self) -> NoticeStore: ...
+    @property
+    def sessions(self) -> SessionStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

@@ -102,6 +102,22 @@ class SqliteOutbox:
             sql, params = sql + " AND channel = ?", [*params, channel]
         return [_outbox(r) for r in self.db.execute(sql + " ORDER BY id", params)]
 
+    def recent(self, *, limit: int, watchlist: str | None = None, target: str | None = None,
+               text: str | None = None) -> list[OutboxRow]:
+        """The newest alerts first; ``text`` is looked for in the item's title and lede (any case)."""
+        sql, params = "SELECT o.* FROM outbox o JOIN items i ON i.identity = o.identity WHERE 1 = 1", list[Any]()
+        if watchlist:
+            sql, params = sql + " AND EXISTS (SELECT 1 FROM json_each(o.watchlists) w WHERE w.value = ?)", [
+                *params, watchlist]
+        if target:
+            sql, params = sql + " AND o.target = ?", [*params, target]
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            sql += " AND (i.title LIKE ? ESCAPE '\\' OR i.lede LIKE ? ESCAPE '\\')"
+            params += [pattern, pattern]
+        rows = self.db.execute(sql + " ORDER BY o.created_at DESC, o.id DESC LIMIT ?", [*params, limit])
+        return [_outbox(r) for r in rows]
+
     def _update(self, ids: Sequence[int], assignments: str, params: list[Any]) -> None:
         if ids:
             self.db.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks(ids)})", [*params, *ids])
