@@ -48,6 +48,7 @@ RULES_TICK = 2.0  # seconds between looks at the rule files
 POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancelled poll writes nothing) ...
 SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
+FEED_LIST_TICK = 2.0  # seconds between looks at feeds added or paused in the store
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
 
 
@@ -205,6 +206,8 @@ class Service:
         s.add_job(self._tick_feeds, "interval", seconds=self.tick, id="feeds", name="poll due feeds")
         s.add_job(self._tick_outbox, "interval", seconds=DRAIN_TICK, id="outbox", name="drain the outbox")
         s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
+        s.add_job(self._tick_feed_list, "interval", seconds=FEED_LIST_TICK, id="feed-list",
+                  name="follow feeds added or paused in the store")
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
@@ -264,9 +267,18 @@ class Service:
 
     async def _plan_all(self) -> None:
         now = utcnow()
-        configured = set(self.app.pipeline.intervals)
-        for feed in await self.app.store.run(self.app.store.feeds.all):
-            if feed.url in configured:
+        for feed in self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all)):
+            self.plan.set(feed, now)
+        self.metrics.feeds.set(len(self.plan))
+
+    async def _tick_feed_list(self) -> None:
+        """Feeds added, paused, resumed or removed in the store (the web, `watchbot feeds`) join or leave the plan."""
+        now = utcnow()
+        polled = {f.url: f for f in self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))}
+        for url in self.plan.urls() - set(polled):
+            self.plan.drop(url)
+        for url, feed in polled.items():
+            if url not in self.plan:
                 self.plan.set(feed, now)
         self.metrics.feeds.set(len(self.plan))
 
@@ -295,7 +307,7 @@ class Service:
             if result.error:
                 self.problems()
             refreshed = await store.run(store.feeds.get, [url])
-            if refreshed:
+            if refreshed and not refreshed[0].paused:
                 self.plan.set(refreshed[0], utcnow())
         except asyncio.CancelledError:
             raise
