@@ -32,7 +32,7 @@ from typing import Any, TextIO
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app.alerts import DrainReport
-from bot.app.build import bot_api_error, open_app
+from bot.app.build import bot_api_error, open_app, web_app
 from bot.app.metrics import Metrics
 from bot.app.polling import PollPlan, tick_seconds
 from bot.config import Config
@@ -113,7 +113,7 @@ class Service:
         http = None
         if self.config.http_listen:
             host, port = self.config.http_listen
-            http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text)
+            http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text, app=web_app(self.app))
             await http.start()
         try:
             self._announce(http)
@@ -190,7 +190,7 @@ class Service:
             n = len(self.app.digests.email_recipients())
             line += f"; email digests for {n} recipient{'s' * (n != 1)} via {c.email.host}"
         if http is not None:
-            line += f"; health and metrics on http://{http.host}:{http.port}"
+            line += f"; health, metrics and the web interface on http://{http.host}:{http.port}"
         line += f"; store {self.app.store.location}"
         if getattr(self.app.store, "created", False):  # say so: a store that vanished must not go unnoticed
             line += " (new and empty: no store was there)"
