@@ -97,14 +97,11 @@ class WatchlistEditor:
         by_path: dict[str, list[RuleError]] = {}
         for e in self.rules.errors:
             by_path.setdefault(Path(e.path).name, []).append(e)
-        active = {w.id: w for w in self.rules.watchlists}
-        out = []
-        if self.folder.is_dir():
-            for path in sorted(p for p in self.folder.iterdir() if p.suffix in SUFFIXES and p.is_file()):
-                checked = self.check(path.name, _read(path))
-                w = checked.watchlist
-                out.append(WatchlistFile(path.name, active.get(w.id) if w else None, tuple(by_path.get(path.name, ()))))
-        return out
+        active = {w.source.name: w for w in self.rules.watchlists if w.source is not None}
+        if not self.folder.is_dir():
+            return []
+        paths = sorted(p for p in self.folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        return [WatchlistFile(p.name, active.get(p.name), tuple(by_path.get(p.name, ()))) for p in paths]
 
     def text(self, name: str) -> str:
         """The file's text as written ("" for a new file)."""
@@ -155,10 +152,10 @@ class WatchlistEditor:
         return self.folder / name
 
     def _owner(self, watchlist_id: str) -> str | None:
-        for path in sorted(p for p in self.folder.iterdir() if p.suffix in SUFFIXES) if self.folder.is_dir() else ():
-            w, _ = parse_watchlist(_read(path), path=path)
-            if w is not None and w.id == watchlist_id:
-                return path.name
+        """The file whose active watchlist has this id."""
+        for w in self.rules.watchlists:
+            if w.id == watchlist_id and w.source is not None:
+                return w.source.name
         return None
 
 
