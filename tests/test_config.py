@@ -99,3 +99,17 @@ def test_missing_file_and_broken_toml_are_one_line_errors(tmp_path: Path) -> Non
     broken.write_text("[poll\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken)
+
+
+@pytest.mark.parametrize(("http", "url"), [
+    ('listen = "127.0.0.1:9108"', "http://127.0.0.1:9108"),
+    ('listen = "[::1]:9108"', "http://[::1]:9108"),
+    ('listen = "0.0.0.0:80"\npublic_url = "https://watch.example.com/"', "https://watch.example.com"),
+])
+def test_the_web_links_base_is_public_url_else_the_listen_address(http: str, url: str) -> None:
+    assert _parse(f"[http]\n{http}\n").web_url == url
+
+
+def test_a_public_url_must_be_an_http_url() -> None:
+    with pytest.raises(ConfigError, match=r"http.public_url: must be an http\(s\) URL"):
+        _parse('[http]\nlisten = "127.0.0.1:9108"\npublic_url = "watch.example.com"\n')
