@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.markup import safe_link
 from bot.store.protocols import Store
 from bot.watch import Match, Watchlist
 from bot.watch.explain import explain, hits_from_json
@@ -17,7 +18,7 @@ from bot.watch.explain import explain, hits_from_json
 class AlertView:
     identity: str
     title: str
-    link: str | None
+    link: str | None  # http(s) only: a feed's javascript: link is no link
     outlets: tuple[str, ...]
     channel: str
     target: str
@@ -62,6 +63,7 @@ class RecentAlerts:
                 lines = explain(Match(w, 100.0, hits_from_json(found)), known.get(w)) if found else []
                 why.append((w, tuple(lines)))
             outlets = tuple(dict.fromkeys(name or url for url, name, _ in stored.sightings))
-            out.append(AlertView(r.identity, stored.item.title, stored.item.link, outlets, r.channel, r.target,
-                                 titles.get(r.target) or r.target, r.state, r.created_at, r.last_error, tuple(why)))
+            out.append(AlertView(r.identity, stored.item.title, safe_link(stored.item.link), outlets, r.channel,
+                                 r.target, titles.get(r.target) or r.target, r.state, r.created_at, r.last_error,
+                                 tuple(why)))
         return out

@@ -51,7 +51,7 @@ def test_edit_a_watchlist_add_a_feed_preview_a_digest(browser: Any, tmp_path: Pa
         page.click('a[href="/watchlists/chips.yaml"]')
         text = page.locator("#text")
         text.fill("id: chips\nname: Chips\nany:\n  - semiconductor\n  - wafer\nfuzy: 80\n")
-        expect(page.locator("#problems")).to_contain_text("line 6:")
+        expect(page.locator("#problems")).to_contain_text("chips.yaml:6:")
         text.fill("# wafers count too\nid: chips\nname: Chips\nany:\n  - semiconductor\n  - chipmaker\n  - wafer\n"
                   "  - ASML\n")
         expect(page.locator("#problems")).to_contain_text("No problems")

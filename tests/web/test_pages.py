@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.feeds.opml import parse_opml
+from bot.items.normalize import Item
 from tests.doubles.feedserver import FeedServer, rss
 from tests.web.conftest import Web
 from tests.worlds import seed
@@ -35,6 +36,18 @@ async def test_alerts_search_filter_and_explain(web: Web) -> None:
     assert "ASML ships" in found.text and "Chipmaker" not in found.text and "<html" not in found.text
     none = (await web.client.get("/alerts", params={"q": "nothing like this"})).text
     assert "No alerts match these filters" in none
+
+
+async def test_a_feeds_script_link_or_markup_is_never_live(web: Web) -> None:
+    at = web.world.clock.now
+    item = Item(identity="x", url=None, link="javascript:alert(1)", guid="x", title="<script>alert(2)</script> chips",
+                lede="", language="en", published=at, feed_url="https://evil.example/rss")
+    web.world.store.items.add([item], feed_name="Evil <b>", now=at)
+    web.world.store.outbox.enqueue("x", "telegram", "5001", ["chips"], now=at)
+    await web.sign_in()
+    page = (await web.client.get("/alerts")).text
+    assert "javascript:" not in page and "<script>alert" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt; chips" in page and "Evil &lt;b&gt;" in page
 
 
 async def test_add_a_feed_by_its_url_and_by_its_site(web: Web, feeds: FeedServer) -> None:

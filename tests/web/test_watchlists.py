@@ -44,7 +44,7 @@ async def test_problems_as_you_type_name_the_line(web: Web) -> None:
     csrf = await web.sign_in()
     r = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": "id: asml\nany: [ASML]\nfuzy: 80\n"},
                               headers={"HX-Request": "true"})
-    assert r.status_code == 200 and "line 3:" in r.text and "fuzzy" in r.text and "<html" not in r.text
+    assert r.status_code == 200 and "asml.yaml:3:" in r.text and "fuzzy" in r.text and "<html" not in r.text
     ok = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": GOOD})
     assert "No problems" in ok.text and "3 phrases" in ok.text
     taken = await web.client.post("/watchlists/other.yaml/check", data={"csrf": csrf, "text": GOOD})
