@@ -96,3 +96,13 @@ async def test_a_bad_file_name_is_refused(web: Web) -> None:
         assert r.status_code in (404, 422), name
         assert "no watchlist file name" in r.text or r.status_code == 404
     assert not (web.world.tmp / "config.toml").exists()
+
+
+async def test_a_new_watchlist_is_created_by_saving_it(web: Web) -> None:
+    csrf = await web.sign_in()
+    text = "# Gallium and germanium\nid: gallium\nname: Gallium\nany: [gallium, 镓]\n"
+    r = await web.client.post("/watchlists/gallium.yaml", data={"csrf": csrf, "text": text})
+    assert r.status_code == 303
+    assert (web.world.rules.folder / "gallium.yaml").read_text() == text
+    assert [w.id for w in web.world.rules.watchlists] == ["asml", "chips", "gallium"]
+    assert 'href="/watchlists/gallium.yaml"' in (await web.client.get("/watchlists")).text
