@@ -81,3 +81,18 @@ def test_edit_a_watchlist_add_a_feed_preview_a_digest(browser: Any, tmp_path: Pa
         expect(frame.locator("body")).to_contain_text(EUV[0])
         assert live.smtp.messages == []  # a preview sends nothing
         page.close()
+
+        # Without JavaScript the same forms work as plain posts: sign in, preview, save.
+        context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+        plain = context.new_page()
+        plain.set_default_timeout(10_000)
+        plain.goto(live.login_link())
+        plain.click("#sign-in")
+        plain.goto(live.url + "/watchlists/asml.yaml")
+        plain.locator("#text").fill("id: asml\nname: ASML\nany:\n  - ASML\n  - gallium\n")
+        plain.click("#preview-button")
+        expect(plain.locator("#preview")).to_contain_text("Gallium prices jump as ASML stocks up")
+        plain.click("#save")
+        expect(plain.locator("p[role=status]")).to_contain_text("Saved.")
+        assert "gallium" in (live.folder / "rules" / "asml.yaml").read_text()
+        context.close()
