@@ -71,6 +71,7 @@ class App:
     notices: Notices | None = None
     telegram: TelegramBot | None = None
     fetcher: HttpFetcher | None = None
+    editor: WatchlistEditor | None = None  # the web's watchlist editor; the service pulls others' saves through it
 
     @property
     def web_auth(self) -> WebAuth:
@@ -147,7 +148,8 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
     pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
                         alerts=alerts, clock=clock, rng=random.Random())
     app = App(config=config, store=store, rules=rules, clock=clock, alerts=alerts, pipeline=pipeline, chats=chats,
-              status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher)
+              status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher,
+              editor=WatchlistEditor(rules, store, clock=clock))
     if telegram is not None and config.http_listen is not None:
         telegram.add_handlers(web_handlers(app.web_auth), WEB_COMMANDS)
     return app
@@ -162,7 +164,8 @@ def web_app(app: App) -> ASGIApp:
         return {w.id: w.name or w.id for w in app.rules.watchlists}
 
     return build(WebParts(
-        auth=app.web_auth, editor=WatchlistEditor(app.rules, app.store, clock=app.clock), feeds=app.feed_manager(),
+        auth=app.web_auth, editor=app.editor or WatchlistEditor(app.rules, app.store, clock=app.clock),
+        feeds=app.feed_manager(),
         status=app.status, alerts=RecentAlerts(app.store, lambda: app.rules.watchlists),
         digests=DigestPreviews(app.digests, names=names, clock=app.clock),
         secure_cookies=app.config.web_url.startswith("https://")))

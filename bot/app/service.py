@@ -224,6 +224,8 @@ class Service:
 
     async def _tick_rules(self) -> None:
         try:
+            if self.app.editor is not None:
+                await self.app.editor.pull()  # watchlists saved on the web by another process on this store
             changed = self.rules.refresh()
         except Exception:  # a reload must never stop the service
             log.exception("reloading the rules failed; the last good rules stay active")

@@ -5,8 +5,9 @@ Use-case: reads and writes rule files, reads the store.
     preview(file, text)  what it matches among the last 5,000 stored items, each hit explained, and
                          the difference from what that watchlist matched when they were stored
     save(file, text)     refused while the text has problems (the last good file stays); else the
-                         user's own text is written as it is (comments and layout stay) and the
-                         RuleBook reloads it
+                         user's own text is written as it is (comments and layout stay), kept in
+                         the store, and the RuleBook reloads it
+    pull()               the service's rules tick: texts another process saved are written here too
 
 Matching runs in a worker thread (it is CPU work), store reads in the store's thread.
 """
@@ -87,6 +88,7 @@ class WatchlistEditor:
         self.rules = rules
         self.store = store
         self.clock = clock
+        self._pulled: datetime | None = None
 
     @property
     def folder(self) -> Path:
@@ -131,19 +133,41 @@ class WatchlistEditor:
         before = await self.store.run(self.store.items.matched_by, w.id, identities)
         return await asyncio.to_thread(_preview, preview, w, recent, before)
 
-    def save(self, name: str, text: str) -> Checked:
-        """Write ``text`` to the file and reload the rules; refused (nothing written) while it has problems."""
+    async def save(self, name: str, text: str) -> Checked:
+        """Write ``text`` to the file (and the store, for the other processes) and reload the rules;
+        refused (nothing written) while it has problems."""
         checked = self.check(name, text)
         if not checked.ok:
             return checked
         path = self._path(name)
         try:
-            _write(path, text)
+            await asyncio.to_thread(_write, path, text)
         except OSError as e:
             raise WatchlistEditError(f"cannot write {path}: {e.strerror or e} (is the rules folder writable? "
                                      "set [rules] path to a folder you own)") from e
+        await self.store.run(self.store.rule_texts.put, name, _ended(text), now=self.clock())
         self.rules.refresh()
         return checked
+
+    async def pull(self) -> int:
+        """Write watchlists another process saved (newer than this folder's file) into the folder; how many.
+
+        A file edited here after that save is newer and stays as it is."""
+        changed = await self.store.run(self.store.rule_texts.changed_since, self._pulled)
+        written = 0
+        for name, text, updated_at in changed:
+            self._pulled = max(self._pulled or updated_at, updated_at)
+            if not _NAME.match(name):
+                continue
+            path = self.folder / name
+            try:
+                if path.exists() and (_read(path) == text or path.stat().st_mtime >= updated_at.timestamp()):
+                    continue
+                await asyncio.to_thread(_write, path, text)
+            except OSError:
+                continue  # a folder this process cannot write keeps its files; the next save tries again
+            written += 1
+        return written
 
     def _path(self, name: str) -> Path:
         if not _NAME.match(name):
@@ -187,11 +211,15 @@ def _write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
+            f.write(_ended(text))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _ended(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _id_line(text: str) -> int | None:

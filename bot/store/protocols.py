@@ -13,6 +13,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .digests   DigestStore   digest recipients, what each has received, dead letters, runs
       .notices   NoticeStore   problems the admins were told about, each once
       .sessions  SessionStore  the web's one-time login links and sessions (token digests only)
+      .rule_texts RuleTextStore watchlist files saved on the web, for every process on the store
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -271,6 +272,11 @@ class SessionStore(Protocol):
     def purge(self, now: datetime) -> int: ...
 
 
+class RuleTextStore(Protocol):
+    def put(self, name: str, text: str, *, now: datetime) -> None: ...
+    def changed_since(self, since: datetime | None) -> list[tuple[str, str, datetime]]: ...  # at or after; oldest first
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -288,6 +294,8 @@ class Store(Protocol):
     def notices(self) -> NoticeStore: ...
     @property
     def sessions(self) -> SessionStore: ...
+    @property
+    def rule_texts(self) -> RuleTextStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

@@ -91,7 +91,7 @@ async def save(request: Request) -> Response:
     editor = parts(request).editor
     name, text = request.path_params["name"], await _text(request)
     try:
-        checked = editor.save(name, text)
+        checked = await editor.save(name, text)
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=422)
     if not checked.ok:

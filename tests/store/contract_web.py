@@ -74,3 +74,13 @@ def test_sessions_open_expire_close_and_purge(store: Store) -> None:
     assert store.sessions.get("s2", now=NOW) is None
     store.sessions.add_login("h1", 42, expires_at=NOW + timedelta(minutes=10))
     assert store.sessions.purge(NOW + timedelta(hours=3)) == 2  # the expired session and the expired link
+
+
+def test_watchlist_texts_saved_on_the_web_come_back_in_order_of_change(store: Store) -> None:
+    store.rule_texts.put("asml.yaml", "id: asml\nany: [ASML]\n", now=NOW)
+    store.rule_texts.put("chips.yaml", "id: chips\nany: [chip]\n", now=NOW + timedelta(seconds=1))
+    store.rule_texts.put("asml.yaml", "# v2\nid: asml\nany: [ASML]\n", now=NOW + timedelta(seconds=2))
+    assert [(n, t[:4]) for n, t, _ in store.rule_texts.changed_since(None)] == [("chips.yaml", "id: "),
+                                                                           ("asml.yaml", "# v2")]
+    assert [n for n, _, _ in store.rule_texts.changed_since(NOW + timedelta(seconds=2))] == ["asml.yaml"]
+    assert store.rule_texts.changed_since(NOW + timedelta(seconds=3)) == []

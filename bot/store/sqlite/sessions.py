@@ -1,4 +1,4 @@
-"""The web's one-time login links and sessions on SQLite. IO: SQL.
+"""The web's one-time login links and sessions, and the watchlist texts it saved, on SQLite. IO: SQL.
 
 Only digests of the tokens are stored (the use-case hashes them), so a copy of the database
 opens no session. A login link is used by one atomic UPDATE: two clicks cannot both win.
@@ -48,3 +48,17 @@ class SqliteSessions:
             n = self.db.execute("DELETE FROM web_logins WHERE expires_at <= ?", (iso(now),)).rowcount
             n += self.db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (iso(now),)).rowcount
         return n
+
+
+class SqliteRuleTexts:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def put(self, name: str, text: str, *, now: datetime) -> None:
+        self.db.execute("INSERT INTO rule_texts (name, text, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO "
+                        "UPDATE SET text = excluded.text, updated_at = excluded.updated_at", (name, text, iso(now)))
+
+    def changed_since(self, since: datetime | None) -> list[tuple[str, str, datetime]]:
+        rows = self.db.execute("SELECT name, text, updated_at FROM rule_texts WHERE updated_at >= ? "
+                               "ORDER BY updated_at, name", (iso(since) if since else "",))
+        return [(r["name"], r["text"], at(r["updated_at"])) for r in rows]

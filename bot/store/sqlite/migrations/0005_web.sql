@@ -21,3 +21,10 @@ CREATE TABLE web_sessions (
     expires_at   TEXT NOT NULL
 );
 CREATE INDEX outbox_created ON outbox (created_at);
+
+-- 3. Watchlist files saved on the web, so every process on one store writes the same text to its rules folder.
+CREATE TABLE rule_texts (
+    name       TEXT PRIMARY KEY,          -- the file name in the rules folder ("asml.yaml")
+    text       TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
