@@ -98,12 +98,21 @@ class Config:
     email: EmailConfig | None = None
     http_listen: tuple[str, int] | None = None
     stories: StoriesConfig = field(default_factory=StoriesConfig)
+    http_public_url: str | None = None  # base of the web's login links; None: http://<listen>
     source: str = "built-in defaults"
     base_dir: Path = field(default_factory=Path.cwd)
 
     @property
     def db_path(self) -> Path:
         return sqlite_path(self.storage_url, self.base_dir)
+
+    @property
+    def web_url(self) -> str:
+        """The base of the web interface's links (``http.public_url``, else http:// + listen)."""
+        if self.http_public_url:
+            return self.http_public_url.rstrip("/")
+        host, port = self.http_listen or ("127.0.0.1", 9108)
+        return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
     def secrets(self) -> list[str]:
         """The values that must never appear in a log line or an error message."""
@@ -162,7 +171,7 @@ _SCHEMA: dict[str, Any] = {
     "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str},
     "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
               "send_empty": bool, "digests": [{"to": list, "watchlists": list, "at": str, "timezone": str}]},
-    "http": {"listen": str},
+    "http": {"listen": str, "public_url": str},
     "stories": {"window": "duration", "edit_within": "duration", "cross_language": bool},
 }
 
@@ -291,14 +300,20 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
             c.fail("http.listen", f"must be HOST:PORT, e.g. \"127.0.0.1:9108\" (got {listen_raw!r})")
         else:
             listen = (host.strip("[]"), int(port))
+    public_url = c.value(http, "public_url", str, "http")
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            c.fail("http.public_url", f"must be an http(s) URL such as \"https://watch.example.com\" "
+                                      f"(got {public_url!r})")
 
     stories = _stories(c, table("stories"))
 
     if c.problems:
         raise ConfigError(source, c.problems)
     return Config(storage_url=storage_url, rules_path=rules_path, poll=poll, feeds=feeds,
-                  telegram=telegram, email=email, http_listen=listen, stories=stories, source=source,
-                  base_dir=base_dir)
+                  telegram=telegram, email=email, http_listen=listen, http_public_url=public_url or None,
+                  stories=stories, source=source, base_dir=base_dir)
 
 
 def _stories(c: _Checker, t: dict[str, Any]) -> StoriesConfig:

@@ -3,8 +3,9 @@
 - ``setup_logging("text" | "json")``: one line per record on stderr; JSON lines carry ``key=value``
   pairs of the message (the pipeline's poll line: status, ms, items, new, matched) as fields too;
   ``redact(secrets)`` hides the bot token and the SMTP password in every record.
-- ``HttpEndpoint``: a tiny asyncio HTTP/1.1 server for ``[http] listen``: ``GET /healthz`` answers
-  200 or 503 with a JSON body, ``GET /metrics`` the Prometheus text format. Nothing else.
+- ``HttpEndpoint``: the HTTP server for ``[http] listen`` (uvicorn on the service's own loop):
+  ``GET /healthz`` answers 200 or 503 with a JSON body, ``GET /metrics`` the Prometheus text format,
+  and the web interface (an ASGI app handed in) at ``/``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,20 @@ import contextlib
 import json
 import logging
 import re
+import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
 from bot.errors import WatchbotError
 
@@ -107,56 +115,71 @@ def redact(secrets: list[str]) -> None:
 Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
 
-class HttpEndpoint:
-    """GET /healthz and GET /metrics on one loopback (or any) address."""
+class _Server(uvicorn.Server):
+    """uvicorn inside the service's loop: the service, not uvicorn, owns SIGTERM and SIGINT."""
 
-    def __init__(self, host: str, port: int, *, health: Health, metrics: Callable[[], Awaitable[bytes]]) -> None:
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class HttpEndpoint:
+    """GET /healthz and GET /metrics (and, given one, the web interface at /) on one address.
+
+    Served by uvicorn on the running event loop: no thread, no second loop."""
+
+    def __init__(self, host: str, port: int, *, health: Health, metrics: Callable[[], Awaitable[bytes]],
+                 app: ASGIApp | None = None) -> None:
         self.host = host
         self.port = port
         self.health = health
         self.metrics = metrics
-        self._server: asyncio.Server | None = None
+        self.app = app
+        self._server: _Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def asgi(self) -> ASGIApp:
+        routes: list[BaseRoute] = [Route("/healthz", self._healthz), Route("/metrics", self._metrics)]
+        if self.app is not None:
+            routes.append(Mount("/", app=self.app))
+        return Starlette(routes=routes)
 
     async def start(self) -> None:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            self._server = await asyncio.start_server(self._connection, self.host, self.port)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
         except OSError as e:
+            sock.close()
             raise WatchbotError(f"http.listen: cannot listen on {self.host}:{self.port}: {e.strerror or e} "
                                 "(pick a free port or remove [http])") from e
-        self.port = self._server.sockets[0].getsockname()[1]
+        sock.setblocking(False)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.asgi(), lifespan="off", log_config=None, log_level="warning", access_log=False,
+                                server_header=False, timeout_graceful_shutdown=1, timeout_keep_alive=5)
+        self._server = _Server(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="http")
+        while not self._server.started:  # uvicorn says when it listens; a failure ends the task instead
+            if self._task.done():
+                self._task.result()
+                raise WatchbotError(f"http.listen: the web server on {self.host}:{self.port} did not start")
+            await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1)
+        if self._server is None or self._task is None:
+            return
+        self._server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._task, 2)
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            async with asyncio.timeout(5):
-                head = await reader.readuntil(b"\r\n\r\n")
-            method, _, rest = head.decode("latin-1").partition(" ")
-            path = rest.split(" ", 1)[0].split("?", 1)[0]
-            status, ctype, body = await self._answer(method, path)
-            writer.write(
-                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n".encode("latin-1") + (b"" if method == "HEAD" else body))
-            await writer.drain()
-        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    async def _metrics(self, request: Request) -> Response:
+        return Response(await self.metrics(), media_type=CONTENT_TYPE_LATEST)
 
-    async def _answer(self, method: str, path: str) -> tuple[str, str, bytes]:
-        if method not in ("GET", "HEAD"):
-            return "405 Method Not Allowed", "text/plain", b"GET /healthz or GET /metrics\n"
-        if path == "/metrics":
-            return "200 OK", CONTENT_TYPE_LATEST, await self.metrics()
-        if path == "/healthz":
-            ok, details = await self.health()
-            body = (json.dumps({"ok": ok, **details}, ensure_ascii=False) + "\n").encode()
-            return ("200 OK" if ok else "503 Service Unavailable"), "application/json", body
-        return "404 Not Found", "text/plain", b"GET /healthz or GET /metrics\n"
+    async def _healthz(self, request: Request) -> Response:
+        ok, details = await self.health()
+        body = (json.dumps({"ok": ok, **details}, ensure_ascii=False) + "\n").encode()
+        return Response(body, status_code=200 if ok else 503, media_type="application/json")
 
 
 def _utc_formatter() -> logging.Formatter:

@@ -149,3 +149,15 @@ def test_poll_interval_bounds_are_checked(poll: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         _parse(f"[poll]\n{poll}\n")
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+@pytest.mark.parametrize(("http", "url"), [
+    ('listen = "127.0.0.1:9108"', "http://127.0.0.1:9108"),
+    ('listen = "[::1]:9108"', "http://[::1]:9108"),
+    ('listen = "0.0.0.0:80"\npublic_url = "https://watch.example.com/"', "https://watch.example.com"),
+])
+def test_the_web_links_base_is_public_url_else_the_listen_address(http: str, url: str) -> None:
+    assert _parse(f"[http]\n{http}\n").web_url == url
+
+
+def test_a_public_url_must_be_an_http_url() -> None:
+    with pytest.raises(ConfigError, match=r"http.public_url: must be an http\(s\) URL"):
+        _parse('[http]\nlisten = "127.0.0.1:9108"\npublic_url = "watch.example.com"\n')

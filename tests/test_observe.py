@@ -45,6 +45,9 @@ def test_metrics_count_polls_and_deliveries() -> None:
 
 
 async def fetch(port: int, request: bytes) -> tuple[str, bytes]:
+    """One raw HTTP/1.1 request (given without Host and Connection: they are added), the status line and body."""
+    head, _, rest = request.partition(b"\r\n")
+    request = head + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + rest.removeprefix(b"Host: x\r\n")
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(request)
     await writer.drain()

@@ -19,13 +19,19 @@ import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.app.alerts import Alerts, Channel, ConsoleChannel, TelegramChannel
 from bot.app.chats import Chats
+from bot.app.digest_preview import DigestPreviews
 from bot.app.digests import DigestService
+from bot.app.feeds import FeedManager
 from bot.app.notices import Notices
 from bot.app.pipeline import Pipeline
+from bot.app.recent_alerts import RecentAlerts
 from bot.app.status import Status
+from bot.app.watchlists import WatchlistEditor
+from bot.app.web_auth import WebAuth
 from bot.config import Config
 from bot.deliver.email import SmtpSender
 from bot.deliver.ratelimit import Pacer
@@ -38,8 +44,13 @@ from bot.store.sqlite import SqliteStore
 from bot.telegram.app import TelegramBot, application
 from bot.telegram.digest_commands import COMMANDS as DIGEST_COMMANDS
 from bot.telegram.digest_commands import handlers as digest_handlers
+from bot.telegram.web_command import COMMANDS as WEB_COMMANDS
+from bot.telegram.web_command import handlers as web_handlers
 from bot.times import utcnow
 from bot.watch import RuleBook
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 log = logging.getLogger("watchbot")
 
@@ -59,6 +70,18 @@ class App:
     digests: DigestService | None = None
     notices: Notices | None = None
     telegram: TelegramBot | None = None
+    fetcher: HttpFetcher | None = None
+    editor: WatchlistEditor | None = None  # the web's watchlist editor; the service pulls others' saves through it
+
+    @property
+    def web_auth(self) -> WebAuth:
+        """Login links and sessions of the web interface (admins are telegram.admins)."""
+        admins = self.config.telegram.admins if self.config.telegram else ()
+        return WebAuth(self.store, base_url=self.config.web_url, admins=admins, clock=self.clock)
+
+    def feed_manager(self) -> FeedManager:
+        assert self.fetcher is not None
+        return FeedManager(self.config, self.store, self.fetcher, clock=self.clock)
 
     @property
     def channels(self) -> list[Channel]:
@@ -124,8 +147,28 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
         concurrency=config.poll.concurrency, per_host=config.poll.per_host))
     pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
                         alerts=alerts, clock=clock, rng=random.Random())
-    return App(config=config, store=store, rules=rules, clock=clock, alerts=alerts, pipeline=pipeline, chats=chats,
-               status=status, digests=digests, notices=notices, telegram=telegram)
+    app = App(config=config, store=store, rules=rules, clock=clock, alerts=alerts, pipeline=pipeline, chats=chats,
+              status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher,
+              editor=WatchlistEditor(rules, store, clock=clock))
+    if telegram is not None and config.http_listen is not None:
+        telegram.add_handlers(web_handlers(app.web_auth), WEB_COMMANDS)
+    return app
+
+
+def web_app(app: App) -> ASGIApp:
+    """The web interface over the app's use-cases (served by `watchbot run` beside /healthz and /metrics)."""
+    from bot.web.app import WebParts
+    from bot.web.app import web_app as build
+
+    def names() -> dict[str, str]:
+        return {w.id: w.name or w.id for w in app.rules.watchlists}
+
+    return build(WebParts(
+        auth=app.web_auth, editor=app.editor or WatchlistEditor(app.rules, app.store, clock=app.clock),
+        feeds=app.feed_manager(),
+        status=app.status, alerts=RecentAlerts(app.store, lambda: app.rules.watchlists),
+        digests=DigestPreviews(app.digests, names=names, clock=app.clock),
+        secure_cookies=app.config.web_url.startswith("https://")))
 
 
 async def _initialize(config: Config, telegram: TelegramBot) -> None:

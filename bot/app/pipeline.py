@@ -124,9 +124,12 @@ class Pipeline:
         """Feeds whose next poll time has come (all named ones when ``only`` is given)."""
         if only:
             return await self.store.run(self.store.feeds.get, list(only))
-        configured = set(self.policies)
         feeds = await self.store.run(self.store.feeds.all)
-        return due([f for f in feeds if f.url in configured], now)
+        return due(self.polled(feeds), now)
+
+    def polled(self, feeds: Sequence[FeedState]) -> list[FeedState]:
+        """The feeds to poll: the config's and those added in the store (web, `watchbot feeds add`), unpaused."""
+        return [f for f in feeds if not f.paused and (f.url in self.policies or f.origin == "store")]
 
     async def poll_once(self, only: Sequence[str] | None = None, *, deliver: bool = True,
                         progress: Callable[[FeedResult], None] | None = None,

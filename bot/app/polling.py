@@ -274,6 +274,16 @@ class PollPlan:
             taken.append(url)
         return taken
 
+    def __contains__(self, url: object) -> bool:
+        return url in self._due
+
+    def urls(self) -> frozenset[str]:
+        return frozenset(self._due)
+
+    def drop(self, url: str) -> None:
+        """Stop planning ``url`` (removed or paused); a poll in flight finishes and is not planned again."""
+        self._due.pop(url, None)
+
     def done(self, url: str) -> None:
         """The poll of ``url`` ended; plan it again (its due time as last set, unless set() since)."""
         self.in_flight.discard(url)

@@ -32,7 +32,7 @@ from typing import Any, TextIO
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app.alerts import DrainReport
-from bot.app.build import bot_api_error, open_app
+from bot.app.build import bot_api_error, open_app, web_app
 from bot.app.metrics import Metrics
 from bot.app.polling import PollPlan, tick_seconds
 from bot.config import Config
@@ -48,6 +48,7 @@ RULES_TICK = 2.0  # seconds between looks at the rule files
 POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancelled poll writes nothing) ...
 SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
+FEED_LIST_TICK = 2.0  # seconds between looks at feeds added or paused in the store
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
 
 
@@ -112,7 +113,7 @@ class Service:
         http = None
         if self.config.http_listen:
             host, port = self.config.http_listen
-            http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text)
+            http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text, app=web_app(self.app))
             await http.start()
         try:
             self._announce(http)
@@ -189,7 +190,7 @@ class Service:
             n = len(self.app.digests.email_recipients())
             line += f"; email digests for {n} recipient{'s' * (n != 1)} via {c.email.host}"
         if http is not None:
-            line += f"; health and metrics on http://{http.host}:{http.port}"
+            line += f"; health, metrics and the web interface on http://{http.host}:{http.port}"
         line += f"; store {self.app.store.location}"
         if getattr(self.app.store, "created", False):  # say so: a store that vanished must not go unnoticed
             line += " (new and empty: no store was there)"
@@ -205,6 +206,8 @@ class Service:
         s.add_job(self._tick_feeds, "interval", seconds=self.tick, id="feeds", name="poll due feeds")
         s.add_job(self._tick_outbox, "interval", seconds=DRAIN_TICK, id="outbox", name="drain the outbox")
         s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
+        s.add_job(self._tick_feed_list, "interval", seconds=FEED_LIST_TICK, id="feed-list",
+                  name="follow feeds added or paused in the store")
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
@@ -221,6 +224,8 @@ class Service:
 
     async def _tick_rules(self) -> None:
         try:
+            if self.app.editor is not None:
+                await self.app.editor.pull()  # watchlists saved on the web by another process on this store
             changed = self.rules.refresh()
         except Exception:  # a reload must never stop the service
             log.exception("reloading the rules failed; the last good rules stay active")
@@ -265,9 +270,18 @@ class Service:
 
     async def _plan_all(self) -> None:
         now = utcnow()
-        configured = set(self.app.pipeline.policies)
-        for feed in await self.app.store.run(self.app.store.feeds.all):
-            if feed.url in configured:
+        for feed in self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all)):
+            self.plan.set(feed, now)
+        self.metrics.feeds.set(len(self.plan))
+
+    async def _tick_feed_list(self) -> None:
+        """Feeds added, paused, resumed or removed in the store (the web, `watchbot feeds`) join or leave the plan."""
+        now = utcnow()
+        polled = {f.url: f for f in self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))}
+        for url in self.plan.urls() - set(polled):
+            self.plan.drop(url)
+        for url, feed in polled.items():
+            if url not in self.plan:
                 self.plan.set(feed, now)
         self.metrics.feeds.set(len(self.plan))
 
@@ -296,7 +310,7 @@ class Service:
             if result.error:
                 self.problems()
             refreshed = await store.run(store.feeds.get, [url])
-            if refreshed:
+            if refreshed and not refreshed[0].paused:
                 self.plan.set(refreshed[0], utcnow())
         except asyncio.CancelledError:
             raise

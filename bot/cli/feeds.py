@@ -1,12 +1,16 @@
-"""`watchbot feeds`: feed health from the store, one line per feed in config order (details on request)."""
+"""`watchbot feeds`: feed health from the store, one line per feed in config order (details on request);
+`feeds add|remove|pause|resume|import|export` change the feeds kept in the store beside the config's (the same
+use-case as the web's feeds page: bot.app.feeds)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import sys
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from bot.app.build import open_app
@@ -32,13 +36,32 @@ def register(commands: argparse._SubParsersAction) -> None:
     _options(p)
     p.add_argument("--check", action="store_true", help="exit 1 when any feed is failing (for monitoring)")
     p.set_defaults(func=run, name=None)
-    sub = p.add_subparsers(dest="feeds_command", metavar="show")
+    sub = p.add_subparsers(dest="feeds_command", metavar="ACTION")
     show = add_command(sub, "show", help="everything known about one feed",
                        description="Show one feed's details, found by its name, title or URL.",
                        example="  watchbot feeds show \"BBC News\"\n  watchbot feeds show https://feeds.bbci.co.uk/news/rss.xml")
     show.add_argument("name", metavar="NAME", help="the feed's name, title or URL (or a unique part of it)")
     _options(show, verbose=False)
     show.set_defaults(func=run, verbose=True, check=False)
+    for name, help_, example, arg in [
+        ("add", "add a feed by its URL or its site's URL (the page's feed links are followed)",
+         "watchbot feeds add https://example.com/ --name 'Example News'", "URL"),
+        ("remove", "remove a feed added with `feeds add` or on the web (config feeds: edit the config)",
+         "watchbot feeds remove https://example.com/feed.xml", "URL"),
+        ("pause", "stop polling a feed until `feeds resume`", "watchbot feeds pause https://example.com/feed.xml",
+         "URL"),
+        ("resume", "poll a paused feed again", "watchbot feeds resume https://example.com/feed.xml", "URL"),
+        ("import", "add every feed of an OPML file", "watchbot feeds import subscriptions.opml", "FILE"),
+        ("export", "print every feed as OPML", "watchbot feeds export > watchbot.opml", None),
+    ]:
+        action = add_command(sub, name, help=help_, description=help_[0].upper() + help_[1:] + ".",
+                             example="  " + example)
+        add_config_option(action)
+        if arg:
+            action.add_argument("target", metavar=arg)
+        if name == "add":
+            action.add_argument("--name", default="", help="the feed's name (default: its title)")
+        action.set_defaults(func=change, action=name)
 
 
 def _options(p: argparse.ArgumentParser, *, verbose: bool = True) -> None:
@@ -58,9 +81,12 @@ class Row:
 
 
 async def _rows(config: Config) -> list[Row]:
+    """The config's feeds in config order, then those added with `feeds add` or on the web."""
     async with open_app(config, offline=True) as app:
-        states = {f.url: f for f in await app.status.feeds()}
-    return [Row(f, states.get(f.url), Policy.of(config.poll, f)) for f in config.feeds]
+        states = {f.url: f for f in await app.feed_manager().all()}
+    configured = {f.url for f in config.feeds}
+    added = [FeedConfig(url=s.url, name=s.name) for s in states.values() if s.url not in configured]
+    return [Row(f, states.get(f.url), Policy.of(config.poll, f)) for f in (*config.feeds, *added)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -202,3 +228,37 @@ def as_json(r: Row, now: datetime) -> dict[str, Any]:
         "last_items": s.last_items if s else None, "items_total": s.items_total if s else 0,
         "ttl_seconds": s.ttl_seconds if s else None, "update_seconds": s.update_seconds if s else None,
     }
+
+
+def change(args: argparse.Namespace) -> int:
+    """One feed change through the use-case; prints what happened."""
+    data = b""
+    if args.action == "import":
+        try:
+            data = Path(args.target).read_bytes()
+        except OSError as e:
+            raise WatchbotError(f"{args.target}: cannot read: {e.strerror or e}") from e
+    return asyncio.run(_change(config_from(args), args, data))
+
+
+async def _change(config: Config, args: argparse.Namespace, data: bytes) -> int:
+    async with open_app(config, offline=True) as app:
+        feeds = app.feed_manager()
+        if args.action == "add":
+            added = await feeds.add(args.target, args.name)
+            if added.choices:
+                print("that page links to several feeds; add one of them:")
+                for url, title in added.choices:
+                    print(f"  {url}  {title}")
+                return 1
+            assert added.feed is not None
+            print(f"{added.feed.label}: {'already there' if added.already else 'added'} ({added.feed.url})")
+        elif args.action in ("remove", "pause", "resume"):
+            await getattr(feeds, args.action)(args.target)
+            print(f"{args.target}: {args.action}d")
+        elif args.action == "import":
+            imported = await feeds.import_opml(data, source=args.target)
+            print(f"imported {len(imported.added)} feeds; {len(imported.skipped)} were already there")
+        else:
+            sys.stdout.buffer.write(await feeds.export_opml())
+    return 0

@@ -18,8 +18,8 @@ def register(commands: Any) -> None:
                     "Retry-After), match new items, send alerts (Telegram, or the console without it), "
                     "send digests on schedule and reload changed rule files. Prints one line on what it "
                     "will do, logs one line per poll on stderr, and stops cleanly on SIGTERM or Ctrl-C. "
-                    "With [http] listen set it serves GET /healthz (200 or 503, JSON) and GET /metrics "
-                    "(Prometheus).",
+                    "With [http] listen set it serves GET /healthz (200 or 503, JSON), GET /metrics "
+                    "(Prometheus) and the web interface at / (admins sign in with /web in Telegram).",
         example="  watchbot run --config config.toml\n  watchbot run --config config.toml --log-format json",
     )
     add_config_option(p)

@@ -12,6 +12,8 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .chats     ChatStore     Telegram chats, their settings and subscriptions
       .digests   DigestStore   digest recipients, what each has received, dead letters, runs
       .notices   NoticeStore   problems the admins were told about, each once
+      .sessions  SessionStore  the web's one-time login links and sessions (token digests only)
+      .rule_texts RuleTextStore watchlist files saved on the web, for every process on the store
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -61,6 +63,8 @@ class FeedState:
     update_seconds: float | None = None  # its sy:updatePeriod / sy:updateFrequency, from its last body
     interval_seconds: float | None = None  # the poll interval chosen after the last poll ...
     interval_reason: str | None = None  # ... and why, in words ("about 3 new items a day")
+    origin: str = "config"  # "config": a [[feeds]] entry; "store": added on the web or by `watchbot feeds add`
+    paused: bool = False
 
     @property
     def label(self) -> str:
@@ -211,6 +215,9 @@ class FeedStore(Protocol):
     def mark_failure_notified(self, url: str) -> None: ...
     def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None) -> None: ...
     def record_interval(self, url: str, *, seconds: float, reason: str) -> None: ...
+    def add(self, url: str, name: str, *, now: datetime) -> bool: ...
+    def remove(self, url: str) -> bool: ...
+    def set_paused(self, url: str, paused: bool) -> bool: ...
 
 
 class ItemStore(Protocol):
@@ -225,6 +232,8 @@ class ItemStore(Protocol):
     def set_story(self, identity: str, story: str) -> None: ...
     def story_members(self, since: datetime) -> list[StoryMember]: ...  # matched items of the stories seen since
     def outlets(self, story: str) -> list[str]: ...  # the feeds that carried the story, first first
+    def recent(self, limit: int) -> list[tuple[str, str, str]]: ...  # (identity, title, lede), newest first
+    def matched_by(self, watchlist: str, identities: Sequence[str]) -> set[str]: ...
 
 
 class OutboxStore(Protocol):
@@ -297,6 +306,31 @@ class NoticeStore(Protocol):
     def record(self, key: str, text: str, *, now: datetime) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A signed-in web session: who, and the CSRF token its forms carry."""
+
+    user_id: int
+    csrf: str
+    expires_at: datetime
+
+
+class SessionStore(Protocol):
+    """Tokens arrive here already hashed (the use-case hashes them): the store never holds one that works."""
+
+    def add_login(self, token_hash: str, user_id: int, *, expires_at: datetime) -> None: ...
+    def use_login(self, token_hash: str, *, now: datetime) -> int | None: ...  # the user id, once
+    def open(self, session_hash: str, user_id: int, csrf: str, *, now: datetime, expires_at: datetime) -> None: ...
+    def get(self, session_hash: str, *, now: datetime) -> WebSession | None: ...
+    def close(self, session_hash: str) -> None: ...
+    def purge(self, now: datetime) -> int: ...
+
+
+class RuleTextStore(Protocol):
+    def put(self, name: str, text: str, *, now: datetime) -> None: ...
+    def changed_since(self, since: datetime | None) -> list[tuple[str, str, datetime]]: ...  # at or after; oldest first
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -312,6 +346,10 @@ class Store(Protocol):
     def digests(self) -> DigestStore: ...
     @property
     def notices(self) -> NoticeStore: ...
+    @property
+    def sessions(self) -> SessionStore: ...
+    @property
+    def rule_texts(self) -> RuleTextStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

@@ -19,9 +19,10 @@ similar ("report curbs" is not "export curbs", although the two phrases as whole
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 import ahocorasick
@@ -42,6 +43,33 @@ _MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1
 _CACHE_LIMIT = 200_000
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
+_MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by _CACHE_LIMIT)
+
+
+@dataclass
+class _Memo:
+    """The fuzzy caches of one set of long phrase words (with their cutoffs)."""
+
+    near: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)
+    anchors: set[str] = field(default_factory=set)
+    close: set[str] = field(default_factory=set)
+
+
+_memos: OrderedDict[frozenset[tuple[str, float]], _Memo] = OrderedDict()
+_memos_lock = threading.Lock()
+
+
+def _memo(words: frozenset[tuple[str, float]]) -> _Memo:
+    """The shared caches for these words (the least recently used set is forgotten past _MEMOS)."""
+    with _memos_lock:
+        memo = _memos.get(words)
+        if memo is None:
+            memo = _memos[words] = _Memo()
+            while len(_memos) > _MEMOS:
+                _memos.popitem(last=False)
+        _memos.move_to_end(words)
+        return memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +134,13 @@ class Scanner:
                     continue
                 by_offset.setdefault(short[0] - win.index, {}).setdefault(win.words[short[0]], []).append(win)
             self._keyed[v] = sorted(by_offset.items())
-        self._near: dict[str, tuple[str, ...]] = {}  # text word -> close phrase words (cache)
-        self._plain: set[str] = set()  # text chunks seen without a word close to a phrase word (cache)
-        self._anchors: set[str] = set()  # text chunks seen with one
-        self._close: set[str] = set()  # text words with close phrase words (the keys of _near that have some)
+        # The caches depend only on the long phrase words and their cutoffs: scanners with the same ones
+        # (a watchlist previewed again and again while edited, a reload that left them alone) share them.
+        memo = _memo(frozenset(self._cutoff.items()))
+        self._near: dict[str, tuple[str, ...]] = memo.near  # text word -> close phrase words (cache)
+        self._plain: set[str] = memo.plain  # text chunks seen without a word close to a phrase word (cache)
+        self._anchors: set[str] = memo.anchors  # text chunks seen with one
+        self._close: set[str] = memo.close  # text words with close phrase words (the keys of _near that have some)
 
     def scan(self, text: str) -> dict[int, list[Occurrence]]:
         """Occurrences per slot in the viewed text ``text``, exact ones scoring 100."""

@@ -53,8 +53,9 @@ _VIEW = (
     ("\u2018", "'"), ("\u2019", "'"), ("\u02bc", "'"),
 )
 _VIEW_CHARS = re.compile("[" + "".join(a for a, _ in _VIEW) + "]")
-# Escape sequences written out as text: \n \r \t, and \u / \x codes of invisible spaces.
-_ESCAPES = re.compile(r"[ \t]*(?:\\(?:[nrt]|u00a0|u200b|u3000|u2028|u2029|xa0))+[ \t]*", re.IGNORECASE)  # folding lower-cases "\N"
+# Escape sequences written out as text: \n \r \t, and \u / \x codes of invisible spaces (in any case:
+# folding lower-cases "\N", and folding twice must change nothing).
+_ESCAPES = re.compile(r"[ \t]*(?:\\(?:[nrt]|u00a0|u200b|u3000|u2028|u2029|xa0))+[ \t]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.items import SqliteItems
 from bot.store.sqlite.notices import SqliteNotices
 from bot.store.sqlite.outbox import SqliteOutbox
+from bot.store.sqlite.sessions import SqliteRuleTexts, SqliteSessions
 
 T = TypeVar("T")
 log = logging.getLogger("watchbot.store")
@@ -86,6 +87,8 @@ class SqliteStore:
         self.chats = SqliteChats(self.db, self.transaction)
         self.digests = SqliteDigests(self.db, self.transaction)
         self.notices = SqliteNotices(self.db)
+        self.sessions = SqliteSessions(self.db)
+        self.rule_texts = SqliteRuleTexts(self.db)
 
     # --- plumbing ----------------------------------------------------------------------------------
 

@@ -15,13 +15,29 @@ class SqliteFeeds:
         self.db = db
 
     def sync(self, feeds: Iterable[tuple[str, str]]) -> None:
-        """Make sure each configured (url, name) has a row; names follow the config."""
+        """Make sure each configured (url, name) has a row; names follow the config, which owns them from now on."""
         with Transaction(self.db):
             for url, name in feeds:
                 self.db.execute(
-                    "INSERT INTO feeds (url, name) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET name = excluded.name",
+                    "INSERT INTO feeds (url, name) VALUES (?, ?) "
+                    "ON CONFLICT (url) DO UPDATE SET name = excluded.name, origin = 'config'",
                     (url, name),
                 )
+
+    def add(self, url: str, name: str, *, now: datetime) -> bool:
+        """A feed added outside the config (origin 'store'); False when the URL is already there."""
+        cur = self.db.execute(
+            "INSERT INTO feeds (url, name, origin, added_at) VALUES (?, ?, 'store', ?) ON CONFLICT (url) DO NOTHING",
+            (url, name, iso(now)))
+        return cur.rowcount > 0
+
+    def remove(self, url: str) -> bool:
+        """Forget a feed added outside the config (its items stay); False when there is no such feed."""
+        return self.db.execute("DELETE FROM feeds WHERE url = ? AND origin = 'store'", (url,)).rowcount > 0
+
+    def set_paused(self, url: str, paused: bool) -> bool:
+        """Pause or resume polling a feed; False when there is no such feed."""
+        return self.db.execute("UPDATE feeds SET paused = ? WHERE url = ?", (int(paused), url)).rowcount > 0
 
     def all(self) -> list[FeedState]:
         return [_feed(r) for r in self.db.execute("SELECT * FROM feeds ORDER BY url")]
@@ -78,5 +94,5 @@ def _feed(r: sqlite3.Row) -> FeedState:
         next_poll_at=dt(r["next_poll_at"]), items_total=r["items_total"],
         failure_notified=bool(r["failure_notified"]), last_items=r["last_items"], ttl_seconds=r["ttl_seconds"],
         update_seconds=r["update_seconds"], interval_seconds=r["interval_seconds"],
-        interval_reason=r["interval_reason"],
+        interval_reason=r["interval_reason"], origin=r["origin"], paused=bool(r["paused"]),
     )

@@ -93,6 +93,22 @@ class SqliteItems:
                WHERE i.story = ? ORDER BY s.seen_at, s.feed_url""", (story,))
         return list(dict.fromkeys(r["label"] for r in rows))
 
+    def recent(self, limit: int) -> list[tuple[str, str, str]]:
+        """(identity, title, lede) of the ``limit`` items first seen last, newest first."""
+        rows = self.db.execute("SELECT identity, title, lede FROM items ORDER BY first_seen_at DESC, identity DESC "
+                               "LIMIT ?", (limit,))
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def matched_by(self, watchlist: str, identities: Sequence[str]) -> set[str]:
+        """Which of ``identities`` the watchlist matched when they were stored."""
+        found: set[str] = set()
+        for start in range(0, len(identities), CHUNK):
+            chunk = list(identities[start: start + CHUNK])
+            rows = self.db.execute(f"SELECT identity FROM matches WHERE watchlist = ? AND identity IN ({marks(chunk)})",
+                                   [watchlist, *chunk])
+            found.update(r[0] for r in rows)
+        return found
+
     def since(self, since: datetime) -> Iterator[StoredItem]:
         rows = self.db.execute(
             "SELECT * FROM items WHERE first_seen_at >= ? ORDER BY first_seen_at, identity", (iso(since),)

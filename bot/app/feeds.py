@@ -1,0 +1,123 @@
+"""Managing feeds outside the config: add (with feed discovery), remove, pause, resume, OPML import
+and export. Use-case: store, and the network for discovery. The web and `watchbot feeds ...` call it.
+
+Feeds from the config's ``[[feeds]]`` and feeds added here sit side by side in the store (``origin``
+'config' or 'store'). Those added here survive restarts and are polled like the others; a config
+feed can be paused here but not removed: its entry in the config file would bring it back, so the
+answer names the file to edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Config
+from bot.errors import ConfigError, WatchbotError
+from bot.feeds.discover import find_feeds
+from bot.feeds.fetch import Fetcher
+from bot.feeds.opml import parse_opml, render_opml
+from bot.feeds.urls import feed_url_problem
+from bot.store.protocols import FeedState, Store
+
+
+class FeedChangeError(WatchbotError):
+    """A feed change that cannot be made; str() says why and what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What ``add`` did: the feed it added, or the feeds a site links to for the user to choose from."""
+
+    feed: FeedState | None = None
+    choices: tuple[tuple[str, str], ...] = ()  # (url, title) when the page links to several feeds
+    already: bool = False  # the feed was there before
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    added: tuple[str, ...]
+    skipped: tuple[str, ...]  # already there
+
+
+class FeedManager:
+    """Feed changes over one store; ``fetcher`` is used only to find a site's feeds."""
+
+    def __init__(self, config: Config, store: Store, fetcher: Fetcher, *, clock: Callable[[], datetime]) -> None:
+        self.config = config
+        self.store = store
+        self.fetcher = fetcher
+        self.clock = clock
+
+    async def all(self) -> list[FeedState]:
+        """Every feed polled (config and store feeds; config feeds the config no longer names are left out)."""
+        configured = {f.url for f in self.config.feeds}
+        feeds = await self.store.run(self.store.feeds.all)
+        return [f for f in feeds if f.url in configured or f.origin == "store"]
+
+    async def add(self, url: str, name: str = "", *, discover: bool = True) -> Added:
+        """Add the feed at ``url``; a site's page is looked at for the feeds it links to.
+
+        One feed found (or ``url`` itself being a feed): it is added. Several: they come back as
+        choices and nothing is added. Raises FeedChangeError (bad URL) or FeedError (unreachable,
+        no feed there)."""
+        url = url.strip()
+        problem = feed_url_problem(url)
+        if problem:
+            raise FeedChangeError(problem)
+        if url.lower().startswith("file:") or not url.lower().startswith(("http://", "https://")):
+            raise FeedChangeError(f"only http(s) feeds can be added here (got {url!r}); a local file goes in "
+                                  f"{self.config.source} as a [[feeds]] entry")
+        existing = await self.store.run(self.store.feeds.get, [url])
+        if existing:
+            return Added(existing[0], already=True)
+        found = await find_feeds(self.fetcher, url) if discover else [(url, name)]
+        if len(found) > 1 and url not in {u for u, _ in found}:
+            return Added(choices=tuple(found))
+        feed_url, title = next(((u, t) for u, t in found if u == url), found[0])
+        added = await self.store.run(self.store.feeds.add, feed_url, name.strip() or title.strip(), now=self.clock())
+        (state,) = await self.store.run(self.store.feeds.get, [feed_url])
+        return Added(state, already=not added)
+
+    async def remove(self, url: str) -> None:
+        feed = await self._feed(url)
+        if feed.origin != "store":
+            raise FeedChangeError(f"{feed.label} comes from {self.config.source}: remove its [[feeds]] entry there "
+                                  "(or pause it here)")
+        await self.store.run(self.store.feeds.remove, url)
+
+    async def pause(self, url: str) -> None:
+        await self._feed(url)
+        await self.store.run(self.store.feeds.set_paused, url, True)
+
+    async def resume(self, url: str) -> None:
+        await self._feed(url)
+        await self.store.run(self.store.feeds.set_paused, url, False)
+
+    async def import_opml(self, data: bytes, *, source: str = "OPML file") -> Imported:
+        """Every feed of an OPML file not there yet; raises ConfigError (one line) for a file that is no OPML."""
+        pairs = parse_opml(data, source=source)
+        good = [(u, n) for u, n in pairs if u.lower().startswith(("http://", "https://")) and not feed_url_problem(u)]
+        if not good:
+            raise ConfigError(source, ["no http(s) feed in it"])
+        now = self.clock()
+
+        def add_all() -> Imported:
+            added: list[str] = []
+            skipped: list[str] = []
+            with self.store.transaction():
+                for url, name in good:
+                    (added if self.store.feeds.add(url, name, now=now) else skipped).append(url)
+            return Imported(tuple(added), tuple(skipped))
+
+        return await self.store.run(add_all)
+
+    async def export_opml(self) -> bytes:
+        return render_opml((f.url, f.label) for f in await self.all())
+
+    async def _feed(self, url: str) -> FeedState:
+        found = await self.store.run(self.store.feeds.get, [url])
+        if not found:
+            raise FeedChangeError(f"no feed {url!r}: see the list of feeds for the URLs")
+        return found[0]

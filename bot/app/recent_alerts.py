@@ -1,0 +1,72 @@
+"""Recent alerts for people: search, filter by watchlist and chat, each with why it matched.
+Use-case: store reads. The web's alerts page shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.markup import safe_link
+from bot.store.protocols import Store
+from bot.watch import Match, Watchlist
+from bot.watch.explain import explain, hits_from_json
+
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    identity: str
+    title: str
+    link: str | None  # http(s) only: a feed's javascript: link is no link
+    outlets: tuple[str, ...]
+    channel: str
+    target: str
+    chat: str  # the chat's title, or the target
+    state: str
+    created_at: datetime
+    last_error: str | None
+    why: tuple[tuple[str, tuple[str, ...]], ...]  # (watchlist, explanation lines)
+
+
+class RecentAlerts:
+    def __init__(self, store: Store, watchlists: Callable[[], tuple[Watchlist, ...]]) -> None:
+        self.store = store
+        self.watchlists = watchlists
+
+    async def search(self, *, text: str = "", watchlist: str = "", chat: str = "", limit: int = 100) -> list[AlertView]:
+        known = {w.id: w for w in self.watchlists()}
+        return await self.store.run(self._search, text.strip(), watchlist.strip(), chat.strip(), limit, known)
+
+    async def chats(self) -> list[tuple[str, str]]:
+        """(target, label) of every chat, for the filter."""
+        chats = await self.store.run(self.store.chats.all)
+        return [(str(c.chat_id), c.title or str(c.chat_id)) for c in chats]
+
+    def _search(self, text: str, watchlist: str, chat: str, limit: int,
+                known: dict[str, Watchlist]) -> list[AlertView]:
+        rows = [a.row for a in self.store.outbox.recent(EVER, search=text or None, watchlist=watchlist or None,
+                                                         target=chat or None, limit=limit)]
+        items = self.store.items.get(list(dict.fromkeys(r.identity for r in rows)))
+        titles = {str(c.chat_id): c.title for c in self.store.chats.all()}
+        hits: dict[str, dict[str, list[dict[str, object]]]] = {}
+        out = []
+        for r in rows:
+            stored = items.get(r.identity)
+            if stored is None:
+                continue
+            if r.identity not in hits:
+                hits[r.identity] = self.store.items.match_hits(r.identity)
+            why = []
+            for w in r.watchlists:
+                found = hits[r.identity].get(w)
+                lines = explain(Match(w, 100.0, hits_from_json(found)), known.get(w)) if found else []
+                why.append((w, tuple(lines)))
+            outlets = tuple(self.store.items.outlets(r.story)) or tuple(
+                dict.fromkeys(name or url for url, name, _ in stored.sightings))
+            out.append(AlertView(r.identity, stored.item.title, safe_link(stored.item.link), outlets, r.channel,
+                                 r.target, titles.get(r.target) or r.target, r.state, r.created_at, r.last_error,
+                                 tuple(why)))
+        return out

@@ -1,0 +1,229 @@
+"""The watchlist editor behind the web: list, check as you type, preview, backtest difference, save.
+Use-case: reads and writes rule files, reads the store.
+
+    check(file, text)    the loader on the text: the watchlist, or every problem as file:line
+    preview(file, text)  what it matches among the last 5,000 stored items, each hit explained, and
+                         the difference from what that watchlist matched when they were stored
+    save(file, text)     refused while the text has problems (the last good file stays); else the
+                         user's own text is written as it is (comments and layout stay), kept in
+                         the store, and the RuleBook reloads it
+    pull()               the service's rules tick: texts another process saved are written here too
+
+Matching runs in a worker thread (it is CPU work), store reads in the store's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bot.app.backtest import Backtest
+from bot.errors import RuleError
+from bot.store.protocols import Store
+from bot.watch import Matcher, RuleBook, Watchlist, parse_watchlist
+from bot.watch.explain import explain
+from bot.watch.load import SUFFIXES
+
+RECENT = 5000  # stored items a preview looks at
+SHOWN = 30  # matched items listed in a preview
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\.ya?ml$")
+
+
+class WatchlistEditError(Exception):
+    """A save or open that cannot be done; str() says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistFile:
+    name: str  # file name inside the rules folder
+    watchlist: Watchlist | None  # the active (last good) version
+    errors: tuple[RuleError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    watchlist: Watchlist | None
+    errors: tuple[RuleError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.watchlist is not None and not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewItem:
+    identity: str
+    title: str
+    explanations: tuple[str, ...]
+    before: bool  # the watchlist matched it when it was stored
+
+
+@dataclass
+class Preview:
+    checked: Checked
+    looked_at: int = 0
+    matched: list[PreviewItem] = field(default_factory=list)  # the first SHOWN
+    count: int = 0
+    backtest: Backtest = field(default_factory=Backtest)
+
+    @property
+    def gained(self) -> list[str]:
+        w = self.checked.watchlist
+        return self.backtest.gained.get(w.id, []) if w else []
+
+    @property
+    def lost(self) -> list[str]:
+        w = self.checked.watchlist
+        return self.backtest.lost.get(w.id, []) if w else []
+
+
+class WatchlistEditor:
+    def __init__(self, rules: RuleBook, store: Store, *, clock: Callable[[], datetime]) -> None:
+        self.rules = rules
+        self.store = store
+        self.clock = clock
+        self._pulled: datetime | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.rules.folder
+
+    def files(self) -> list[WatchlistFile]:
+        """Every rule file with its active watchlist and its problems."""
+        by_path: dict[str, list[RuleError]] = {}
+        for e in self.rules.errors:
+            by_path.setdefault(Path(e.path).name, []).append(e)
+        active = {w.source.name: w for w in self.rules.watchlists if w.source is not None}
+        if not self.folder.is_dir():
+            return []
+        paths = sorted(p for p in self.folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        return [WatchlistFile(p.name, active.get(p.name), tuple(by_path.get(p.name, ()))) for p in paths]
+
+    def text(self, name: str) -> str:
+        """The file's text as written ("" for a new file)."""
+        path = self._path(name)
+        return _read(path) if path.exists() else ""
+
+    def check(self, name: str, text: str) -> Checked:
+        """The loader on ``text`` as if it were the file ``name``; another file's id is a problem too."""
+        path = self._path(name)
+        watchlist, errors = parse_watchlist(text, path=path)
+        if watchlist is not None and any(o.id == watchlist.id for o in self.rules.watchlists):
+            owner = self._owner(watchlist.id)
+            if owner not in (None, path.name):
+                return Checked(None, (RuleError(str(path), _id_line(text), f"id {watchlist.id!r} is already used "
+                                                f"by {owner}: give this one another id"),))
+        return Checked(watchlist, tuple(errors))
+
+    async def preview(self, name: str, text: str, *, limit: int = RECENT) -> Preview:
+        """What ``text`` would match among the last ``limit`` stored items, explained, with the difference."""
+        checked = self.check(name, text)
+        preview = Preview(checked)
+        w = checked.watchlist
+        if w is None:
+            return preview
+        recent = await self.store.run(self.store.items.recent, limit)
+        identities = [i for i, _, _ in recent]
+        before = await self.store.run(self.store.items.matched_by, w.id, identities)
+        return await asyncio.to_thread(_preview, preview, w, recent, before)
+
+    async def save(self, name: str, text: str) -> Checked:
+        """Write ``text`` to the file (and the store, for the other processes) and reload the rules;
+        refused (nothing written) while it has problems."""
+        checked = self.check(name, text)
+        if not checked.ok:
+            return checked
+        path = self._path(name)
+        try:
+            await asyncio.to_thread(_write, path, text)
+        except OSError as e:
+            raise WatchlistEditError(f"cannot write {path}: {e.strerror or e} (is the rules folder writable? "
+                                     "set [rules] path to a folder you own)") from e
+        await self.store.run(self.store.rule_texts.put, name, _ended(text), now=self.clock())
+        self.rules.refresh()
+        return checked
+
+    async def pull(self) -> int:
+        """Write watchlists another process saved (newer than this folder's file) into the folder; how many.
+
+        A file edited here after that save is newer and stays as it is."""
+        changed = await self.store.run(self.store.rule_texts.changed_since, self._pulled)
+        written = 0
+        for name, text, updated_at in changed:
+            self._pulled = max(self._pulled or updated_at, updated_at)
+            if not _NAME.match(name):
+                continue
+            path = self.folder / name
+            try:
+                if path.exists() and (_read(path) == text or path.stat().st_mtime >= updated_at.timestamp()):
+                    continue
+                await asyncio.to_thread(_write, path, text)
+            except OSError:
+                continue  # a folder this process cannot write keeps its files; the next save tries again
+            written += 1
+        return written
+
+    def _path(self, name: str) -> Path:
+        if not _NAME.match(name):
+            raise WatchlistEditError(f"{name!r} is no watchlist file name: use lower-case letters, digits, - and _, "
+                                     "ending in .yaml (e.g. gallium.yaml)")
+        return self.folder / name
+
+    def _owner(self, watchlist_id: str) -> str | None:
+        """The file whose active watchlist has this id."""
+        for w in self.rules.watchlists:
+            if w.id == watchlist_id and w.source is not None:
+                return w.source.name
+        return None
+
+
+def _preview(preview: Preview, w: Watchlist, recent: list[tuple[str, str, str]], before: set[str]) -> Preview:
+    matcher = Matcher([w])
+    report = preview.backtest
+    report.total = preview.looked_at = len(recent)
+    for identity, title, lede in recent:
+        matches = matcher.match({"title": title, "lede": lede})
+        now = {m.watchlist for m in matches}
+        was = {w.id} if identity in before else set()
+        report.add(title, identity, now, was, set())
+        if matches:
+            preview.count += 1
+            if len(preview.matched) < SHOWN:
+                preview.matched.append(PreviewItem(identity, title, tuple(explain(matches[0], w)), bool(was)))
+    return preview
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _write(path: Path, text: str) -> None:
+    """Write all or nothing: a crash never leaves half a file for the reload to find."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(_ended(text))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _ended(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _id_line(text: str) -> int | None:
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.startswith("id:"):
+            return n
+    return None

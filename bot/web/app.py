@@ -1,0 +1,141 @@
+"""The web interface as one Starlette app. Front door: HTTP in, use-cases called, HTML out.
+
+Every page needs a session (a cookie from a one-time login link); a request without one is sent
+to /login, which says to ask the bot for /web. Every POST carries the session's CSRF token (a
+hidden form field, or the X-CSRF-Token header htmx sends). Pages are plain HTML forms that work
+without JavaScript; htmx swaps fragments where it is there. No secret is ever rendered: the pages
+show watchlists, feeds, alerts and digests, never the config's token or password.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.app.digest_preview import DigestPreviews
+from bot.app.feeds import FeedManager
+from bot.app.recent_alerts import RecentAlerts
+from bot.app.status import Status
+from bot.app.watchlists import WatchlistEditor
+from bot.app.web_auth import WebAuth
+from bot.store.protocols import WebSession
+
+HERE = Path(__file__).parent
+COOKIE = "watchbot_session"
+CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+Page = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class WebParts:
+    """The use-cases the pages call."""
+
+    auth: WebAuth
+    editor: WatchlistEditor
+    feeds: FeedManager
+    status: Status
+    alerts: RecentAlerts
+    digests: DigestPreviews
+    secure_cookies: bool = False
+
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.trim_blocks = True
+templates.env.lstrip_blocks = True
+
+
+def parts(request: Request) -> WebParts:
+    web: WebParts = request.app.state.parts
+    return web
+
+
+def session(request: Request) -> WebSession:
+    found: WebSession = request.state.session
+    return found
+
+
+def render(request: Request, name: str, context: Mapping[str, Any] | None = None, *, status: int = 200) -> Response:
+    """A page (or an htmx fragment) with the session's CSRF token at hand."""
+    values = {"csrf": getattr(request.state, "session", None) and session(request).csrf,
+              "htmx": is_htmx(request), **(context or {})}
+    return templates.TemplateResponse(request, name, values, status_code=status)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def signed_in(page: Page) -> Page:
+    """Only with a session; POSTs only with its CSRF token."""
+
+    @wraps(page)
+    async def guarded(request: Request) -> Response:
+        found = await parts(request).auth.session(request.cookies.get(COOKIE))
+        if found is None:
+            if is_htmx(request):
+                return Response(status_code=401, headers={"HX-Redirect": "/login"})
+            return RedirectResponse("/login", status_code=303)
+        request.state.session = found
+        if request.method == "POST":
+            form = await request.form()
+            sent = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
+            if not hmac.compare_digest(sent.encode(), found.csrf.encode()):
+                return HTMLResponse("The form was stale or not ours (CSRF token missing or wrong): reload the page "
+                                    "and try again.", status_code=403)
+        return await page(request)
+
+    return guarded
+
+
+class SecurityHeaders:
+    """CSP, no sniffing, no referrer (login links are in URLs), no caching of pages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                            (b"referrer-policy", b"no-referrer")]
+                if not scope["path"].startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def web_app(web: WebParts) -> ASGIApp:
+    """The web interface; mount it at / beside /healthz and /metrics."""
+    from bot.web import feeds, views, watchlists
+
+    routes: list[BaseRoute] = [
+        Route("/", signed_in(views.home)),
+        *views.routes(signed_in),
+        *watchlists.routes(signed_in),
+        *feeds.routes(signed_in),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.parts = web
+    return SecurityHeaders(app)

@@ -1,0 +1,75 @@
+"""Pages: signing in and out, recent alerts, digest previews. Front door."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.web.app import COOKIE, Page, parts, render
+from bot.web.app import session as current
+
+
+def routes(signed_in: Callable[[Page], Page]) -> list[Route]:
+    return [
+        Route("/login", ask_the_bot),
+        Route("/login/{token}", confirm_login, methods=["GET"]),
+        Route("/login/{token}", login, methods=["POST"]),
+        Route("/logout", signed_in(logout), methods=["POST"]),
+        Route("/alerts", signed_in(alerts)),
+        Route("/digests", signed_in(digests)),
+    ]
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/watchlists", status_code=303)
+
+
+async def ask_the_bot(request: Request) -> Response:
+    return render(request, "login.html", {"state": "ask"}, status=200)
+
+
+async def confirm_login(request: Request) -> Response:
+    """A button, not a login: link previews (Telegram fetches links it is sent) must not use the link up."""
+    return render(request, "login.html", {"state": "confirm", "token": request.path_params["token"]})
+
+
+async def login(request: Request) -> Response:
+    web = parts(request)
+    opened = await web.auth.login(request.path_params["token"])
+    if opened is None:
+        return render(request, "login.html", {"state": "used"}, status=403)
+    response = RedirectResponse("/watchlists", status_code=303)
+    response.set_cookie(COOKIE, opened.token, max_age=int((opened.session.expires_at - web.auth.clock())
+                                                           .total_seconds()),
+                        httponly=True, samesite="lax", secure=web.secure_cookies, path="/")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    await parts(request).auth.logout(request.cookies.get(COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+async def alerts(request: Request) -> Response:
+    web = parts(request)
+    q = request.query_params
+    wanted = {"text": q.get("q", ""), "watchlist": q.get("watchlist", ""), "chat": q.get("chat", "")}
+    found = await web.alerts.search(text=wanted["text"], watchlist=wanted["watchlist"], chat=wanted["chat"])
+    values = {"alerts": found, "wanted": wanted, "chats": await web.alerts.chats(),
+              "watchlists": [w.id for w in web.editor.rules.watchlists], "user": current(request).user_id}
+    if request.headers.get("hx-target") == "alert-list":
+        return render(request, "alerts_list.html", values)
+    return render(request, "alerts.html", values)
+
+
+async def digests(request: Request) -> Response:
+    web = parts(request)
+    recipients = web.digests.recipients()
+    key = request.query_params.get("key") or (recipients[0].key if recipients else "")
+    preview = await web.digests.preview(key) if key else None
+    return render(request, "digests.html", {"recipients": recipients, "key": key, "preview": preview})

@@ -1,0 +1,100 @@
+"""Pages: the watchlists and their editor. Front door.
+
+    GET  /watchlists                   every file, its watchlist and its problems
+    GET  /watchlists/{file}            the editor (a new file starts from a template)
+    POST /watchlists/{file}/check      htmx, as you type: the problems, file:line
+    POST /watchlists/{file}/preview    matches among recent items, explained, and the backtest difference
+    POST /watchlists/{file}            save: refused while the text has problems; else written and reloaded
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.app.watchlists import WatchlistEditError
+from bot.web.app import Page, is_htmx, parts, render
+
+NEW = """# A watchlist: an item matches when one 'any' phrase hits (and one of each 'all' group, and no 'none').
+id: {id}
+name: {id}
+any:
+  - example phrase
+"""
+
+
+def routes(signed_in: Callable[[Page], Page]) -> list[Route]:
+    return [
+        Route("/watchlists", signed_in(index)),
+        Route("/watchlists/new", signed_in(new), methods=["POST"]),
+        Route("/watchlists/{name}", signed_in(edit), methods=["GET"]),
+        Route("/watchlists/{name}", signed_in(save), methods=["POST"]),
+        Route("/watchlists/{name}/check", signed_in(check), methods=["POST"]),
+        Route("/watchlists/{name}/preview", signed_in(preview), methods=["POST"]),
+    ]
+
+
+async def index(request: Request) -> Response:
+    editor = parts(request).editor
+    return render(request, "watchlists.html", {"files": editor.files(), "folder": editor.folder})
+
+
+async def new(request: Request) -> Response:
+    form = await request.form()
+    stem = str(form.get("name") or "").strip().lower().removesuffix(".yaml").removesuffix(".yml")
+    return RedirectResponse(f"/watchlists/{stem}.yaml", status_code=303)
+
+
+async def edit(request: Request) -> Response:
+    editor = parts(request).editor
+    name = request.path_params["name"]
+    try:
+        text = editor.text(name) or NEW.format(id=name.rsplit(".", 1)[0])
+    except WatchlistEditError as e:
+        return render(request, "problem.html", {"problem": str(e)}, status=404)
+    checked = editor.check(name, text)
+    return render(request, "editor.html", {"name": name, "text": text, "checked": checked, "preview": None,
+                                           "saved": request.query_params.get("saved") == "1"})
+
+
+async def _text(request: Request) -> str:
+    form = await request.form()
+    return str(form.get("text") or "").replace("\r\n", "\n")
+
+
+async def check(request: Request) -> Response:
+    editor = parts(request).editor
+    name = request.path_params["name"]
+    try:
+        checked = editor.check(name, await _text(request))
+    except WatchlistEditError as e:
+        return render(request, "problem.html", {"problem": str(e)}, status=404)
+    return render(request, "editor_problems.html", {"checked": checked})
+
+
+async def preview(request: Request) -> Response:
+    editor = parts(request).editor
+    name, text = request.path_params["name"], await _text(request)
+    try:
+        found = await editor.preview(name, text)
+    except WatchlistEditError as e:
+        return render(request, "problem.html", {"problem": str(e)}, status=404)
+    if is_htmx(request):
+        return render(request, "editor_preview.html", {"preview": found, "checked": found.checked})
+    return render(request, "editor.html", {"name": name, "text": text, "checked": found.checked, "preview": found})
+
+
+async def save(request: Request) -> Response:
+    editor = parts(request).editor
+    name, text = request.path_params["name"], await _text(request)
+    try:
+        checked = await editor.save(name, text)
+    except WatchlistEditError as e:
+        return render(request, "problem.html", {"problem": str(e)}, status=422)
+    if not checked.ok:
+        return render(request, "editor.html", {"name": name, "text": text, "checked": checked, "preview": None,
+                                               "refused": True}, status=422)
+    return RedirectResponse(f"/watchlists/{name}?saved=1", status_code=303)

@@ -1,0 +1,51 @@
+"""`watchbot feeds add|remove|pause|resume|import|export`: the feeds use-case from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.feeds.opml import parse_opml
+from tests.doubles.feedserver import FeedServer, rss
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "asml.yaml").write_text("id: asml\nany: [ASML]\n")
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\nurl = "sqlite:///w.db"\n[rules]\npath = "rules"\n[[feeds]]\n'
+                    f'url = "{tmp_path / "local.xml"}"\nname = "Local"\n')
+    (tmp_path / "local.xml").write_bytes(rss([], title="Local"))
+    return path
+
+
+def test_add_pause_resume_remove_from_the_command_line(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FeedServer() as feeds:
+        url = feeds.feed("/news.xml", rss([("Story", "https://n.example/1")], title="Daily News"))
+        assert main(["feeds", "add", url, "--config", str(config)]) == 0
+        assert capsys.readouterr().out.strip() == f"Daily News: added ({url})"
+    assert main(["feeds", "pause", url, "--config", str(config)]) == 0
+    assert main(["feeds", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "Daily News (paused) (added)" in out and "· Local" in out and "2 feeds" in out
+    assert main(["feeds", "resume", url, "--config", str(config)]) == 0
+    assert main(["feeds", "remove", str(config.parent / "local.xml"), "--config", str(config)]) == 1
+    assert "remove its [[feeds]] entry there" in capsys.readouterr().err
+    assert main(["feeds", "remove", url, "--config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "--config", str(config)]) == 0
+    assert "Daily News" not in capsys.readouterr().out
+
+
+def test_opml_import_and_export(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    opml = config.parent / "subs.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/rss"/></body></opml>')
+    assert main(["feeds", "import", str(opml), "--config", str(config)]) == 0
+    assert "imported 1 feeds; 0 were already there" in capsys.readouterr().out
+    assert main(["feeds", "export", "--config", str(config)]) == 0
+    exported = parse_opml(capsys.readouterr().out.encode())
+    assert ("https://a.example/rss", "A") in exported and (str(config.parent / "local.xml"), "Local") in exported
+    assert main(["feeds", "import", str(config.parent / "missing.opml"), "--config", str(config)]) == 1

@@ -1,0 +1,108 @@
+"""Signing in: no page without a session, a login link works once (and only for 10 minutes, only for
+admins, only in a private chat), sessions survive in the store, CSRF tokens are enforced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.web.conftest import Web
+from tests.worlds import ADMIN
+
+PAGES = ["/", "/watchlists", "/watchlists/asml.yaml", "/alerts", "/feeds", "/feeds/export.opml", "/digests"]
+POSTS = ["/watchlists/asml.yaml", "/watchlists/asml.yaml/check", "/watchlists/asml.yaml/preview", "/watchlists/new",
+         "/feeds/add", "/feeds/pause", "/feeds/resume", "/feeds/remove", "/feeds/import", "/logout"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_no_page_without_a_session(web: Web, path: str) -> None:
+    r = await web.client.get(path)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    htmx = await web.client.get(path, headers={"HX-Request": "true"})
+    assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/login"
+    login = await web.client.get("/login")
+    assert "Send <code>/web</code> to the bot" in login.text
+
+
+@pytest.mark.parametrize("path", POSTS)
+async def test_no_change_without_a_session(web: Web, path: str) -> None:
+    before = (web.world.rules.folder / "asml.yaml").read_text()
+    r = await web.client.post(path, data={"text": "id: asml\nany: [x]\n", "url": "http://127.0.0.1:9/x.xml"})
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert (web.world.rules.folder / "asml.yaml").read_text() == before
+
+
+async def test_a_login_link_works_once(web: Web) -> None:
+    link = await web.link()
+    for _ in range(2):  # opening the link (or a link preview fetching it) does not use it up
+        page = await web.client.get(link)
+        assert page.status_code == 200 and 'id="sign-in"' in page.text
+    r = await web.client.post(link)
+    assert r.status_code == 303
+    cookie = r.headers["set-cookie"]
+    assert "watchbot_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert (await web.client.get("/watchlists")).status_code == 200
+    web.client.cookies.clear()
+    again = await web.client.post(link)
+    assert again.status_code == 403 and "does not work any more" in again.text
+    assert (await web.client.get("/watchlists")).status_code == 303
+
+
+async def test_a_login_link_expires_after_ten_minutes(web: Web) -> None:
+    link = await web.link()
+    web.world.clock.now += timedelta(minutes=10, seconds=1)
+    assert (await web.client.post(link)).status_code == 403
+
+
+async def test_only_admins_in_a_private_chat_get_a_link(web: Web) -> None:
+    stranger = await web.world.ask(777, "/web", user_id=777)
+    assert "for the bot's admins" in stranger.text and "/login/" not in stranger.text
+    group = await web.world.ask(-100, "/web", user_id=ADMIN, chat_type="group")
+    assert "private chat" in group.text and "/login/" not in group.text
+
+
+async def test_a_made_up_link_opens_nothing(web: Web) -> None:
+    assert (await web.client.post("/login/not-a-token")).status_code == 403
+    assert (await web.client.get("/watchlists")).status_code == 303
+
+
+async def test_csrf_token_is_required_for_every_change(web: Web) -> None:
+    csrf = await web.sign_in()
+    path = web.world.rules.folder / "asml.yaml"
+    before = path.read_text()
+    text = "id: asml\nname: ASML\nany: [ASML, 阿斯麦]\n"
+    for token in (None, "wrong"):
+        data = {"text": text} | ({"csrf": token} if token else {})
+        r = await web.client.post("/watchlists/asml.yaml", data=data)
+        assert r.status_code == 403 and "CSRF" in r.text
+    assert path.read_text() == before
+    r = await web.client.post("/watchlists/asml.yaml", data={"text": text}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 303 and path.read_text() == text
+
+
+async def test_sessions_live_in_the_store_and_end_on_sign_out(web: Web) -> None:
+    csrf = await web.sign_in()
+    cookie = web.client.cookies["watchbot_session"]
+    stored = b"".join(p.read_bytes() for p in web.world.tmp.glob("w.db*"))
+    assert cookie.encode() not in stored  # only its digest is stored
+    r = await web.client.post("/logout", data={"csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    web.client.cookies.set("watchbot_session", cookie)  # the old cookie opens nothing any more
+    assert (await web.client.get("/watchlists")).status_code == 303
+
+
+async def test_a_session_ends_after_twelve_hours(web: Web) -> None:
+    await web.sign_in()
+    web.world.clock.now += timedelta(hours=12, seconds=1)
+    assert (await web.client.get("/watchlists")).status_code == 303
+
+
+async def test_pages_carry_security_headers_and_never_the_bot_token(web: Web) -> None:
+    await web.sign_in()
+    for path in PAGES:
+        r = await web.client.get(path, follow_redirects=True)
+        assert r.status_code == 200, path
+        assert web.world.api.token not in r.text
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+        assert r.headers["referrer-policy"] == "no-referrer"

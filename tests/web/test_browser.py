@@ -1,0 +1,98 @@
+"""The web interface in a real browser (Debian's chromium through Playwright) against the real service on
+loopback: sign in with the link from the Bot API double, edit a watchlist, see the problems and the
+preview, save, and see the next alert change; add a feed and see it polled; preview a digest.
+
+Without chromium these skip with one line saying how to run them; WATCHBOT_REQUIRE_BROWSER=1 (CI)
+turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.doubles.feedserver import rss
+from tests.web.live import ADMIN, LiveService, launch, require_browser
+
+EUV = ("ASML ships its newest EUV machine", "https://news.example/euv")
+GALLIUM = ("Gallium prices jump as ASML stocks up", "https://news.example/gallium")
+WAFER = ("Wafer makers expand in Japan", "https://news.example/wafer")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def test_edit_a_watchlist_add_a_feed_preview_a_digest(browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with LiveService(tmp_path, feeds=[("/wire.xml", rss([EUV], title="Wire"))]) as live:
+        live.tell("/subscribe chips")
+        live.service.wait_for(lambda: live.feeds.requests_for("/wire.xml"), "the first poll")
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.set_default_timeout(10_000)
+
+        # Sign in with the link the bot sent.
+        page.goto(live.login_link())
+        page.click("#sign-in")
+        expect(page.locator("h1")).to_have_text("Watchlists")
+
+        # Edit chips: a typo shows its line as you type; the fix shows the preview; save.
+        page.click('a[href="/watchlists/chips.yaml"]')
+        text = page.locator("#text")
+        text.fill("id: chips\nname: Chips\nany:\n  - semiconductor\n  - wafer\nfuzy: 80\n")
+        expect(page.locator("#problems")).to_contain_text("chips.yaml:6:")
+        text.fill("# wafers count too\nid: chips\nname: Chips\nany:\n  - semiconductor\n  - chipmaker\n  - wafer\n"
+                  "  - ASML\n")
+        expect(page.locator("#problems")).to_contain_text("No problems")
+        page.click("#preview-button")
+        expect(page.locator("#preview")).to_contain_text("ASML ships its newest EUV machine")
+        expect(page.locator("#preview")).to_contain_text("'ASML' — phrase")
+        page.click("#save")
+        expect(page.locator("p[role=status]")).to_contain_text("Saved.")
+        assert (live.folder / "rules" / "chips.yaml").read_text().startswith("# wafers count too\n")
+
+        # The next alert follows the saved watchlist.
+        live.feeds.update("/wire.xml", rss([EUV, WAFER], title="Wire"))
+        live.service.wait_for(lambda: any(WAFER[0] in t for t in live.texts(ADMIN)), "the alert on the new phrase")
+
+        # Add a feed by its URL; the service polls it and its matching item alerts.
+        url = live.feeds.feed("/extra.xml", rss([GALLIUM], title="Extra News"))
+        page.click('nav a[href="/feeds"]')
+        page.fill('input[name="url"]', url)
+        page.click("form.add button")
+        expect(page.locator("p[role=status]")).to_contain_text("Extra News was added")
+        live.service.wait_for(lambda: any(GALLIUM[0] in t for t in live.texts(ADMIN)), "the added feed's alert")
+
+        # The digest the analyst would get now.
+        page.click('nav a[href="/digests"]')
+        expect(page.locator(".subject")).to_contain_text("Watchbot digest")
+        frame = page.frame_locator("iframe.mail")
+        expect(frame.locator("body")).to_contain_text(EUV[0])
+        assert live.smtp.messages == []  # a preview sends nothing
+        page.close()
+
+        # Without JavaScript the same forms work as plain posts: sign in, preview, save.
+        context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+        plain = context.new_page()
+        plain.set_default_timeout(10_000)
+        plain.goto(live.login_link())
+        plain.click("#sign-in")
+        plain.goto(live.url + "/watchlists/asml.yaml")
+        plain.locator("#text").fill("id: asml\nname: ASML\nany:\n  - ASML\n  - gallium\n")
+        plain.click("#preview-button")
+        expect(plain.locator("#preview")).to_contain_text("Gallium prices jump as ASML stocks up")
+        plain.click("#save")
+        expect(plain.locator("p[role=status]")).to_contain_text("Saved.")
+        assert "gallium" in (live.folder / "rules" / "asml.yaml").read_text()
+        context.close()

@@ -1,0 +1,129 @@
+"""Recent alerts (search, filters, explanations), feeds (health, add with discovery, pause, resume,
+remove, OPML in and out) and digest previews, through the web front door."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.feeds.opml import parse_opml
+from bot.items.normalize import Item
+from tests.doubles.feedserver import FeedServer, rss
+from tests.web.conftest import Web
+from tests.worlds import seed
+
+OPML = b"""<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="Tech">
+<outline text="One" xmlUrl="https://one.example/rss"/><outline text="Two" xmlUrl="https://two.example/rss"/>
+</outline></body></opml>"""
+
+
+async def test_alerts_search_filter_and_explain(web: Web) -> None:
+    store, at = web.world.store, web.world.clock.now - timedelta(hours=1)
+    seed(store, "a", watchlists=["asml"], at=at, title="ASML ships its newest EUV machine")
+    seed(store, "b", watchlists=["chips"], at=at, title="Chipmaker opens a fab", feeds=("NHK", "Reuters"))
+    store.chats.ensure(5001, type="private", title="Analyst", now=at)
+    store.outbox.enqueue("a", "telegram", "5001", ["asml"], now=at)
+    store.outbox.enqueue("b", "telegram", "6002", ["chips"], now=at + timedelta(minutes=1))
+    await web.sign_in()
+    page = (await web.client.get("/alerts")).text
+    assert page.index("Chipmaker opens a fab") < page.index("ASML ships")  # newest first
+    assert "NHK, Reuters" in page and "Analyst" in page
+    assert "&#39;ASML&#39; — phrase" in page  # the stored hit, explained
+    only = (await web.client.get("/alerts", params={"watchlist": "asml"})).text
+    assert "ASML ships" in only and "Chipmaker" not in only
+    chat = (await web.client.get("/alerts", params={"chat": "6002"})).text
+    assert "Chipmaker" in chat and "ASML ships" not in chat
+    found = await web.client.get("/alerts", params={"q": "euv"}, headers={"HX-Request": "true", "HX-Target": "alert-list"})
+    assert "ASML ships" in found.text and "Chipmaker" not in found.text and "<html" not in found.text
+    none = (await web.client.get("/alerts", params={"q": "nothing like this"})).text
+    assert "No alerts match these filters" in none
+
+
+async def test_a_feeds_script_link_or_markup_is_never_live(web: Web) -> None:
+    at = web.world.clock.now
+    item = Item(identity="x", url=None, link="javascript:alert(1)", guid="x", title="<script>alert(2)</script> chips",
+                lede="", language="en", published=at, feed_url="https://evil.example/rss")
+    web.world.store.items.add([item], feed_name="Evil <b>", now=at)
+    web.world.store.outbox.enqueue("x", "telegram", "5001", ["chips"], now=at)
+    await web.sign_in()
+    page = (await web.client.get("/alerts")).text
+    assert "javascript:" not in page and "<script>alert" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt; chips" in page and "Evil &lt;b&gt;" in page
+
+
+async def test_add_a_feed_by_its_url_and_by_its_site(web: Web, feeds: FeedServer) -> None:
+    url = feeds.feed("/news.xml", rss([("Story", "https://n.example/1")], title="Daily News"))
+    csrf = await web.sign_in()
+    r = await web.client.post("/feeds/add", data={"csrf": csrf, "url": url})
+    assert r.status_code == 303
+    page = (await web.client.get(r.headers["location"])).text
+    assert "Daily News was added" in page and url in page
+    (state,) = web.world.store.feeds.get([url])
+    assert state.origin == "store" and state.name == "Daily News"
+    again = await web.client.post("/feeds/add", data={"csrf": csrf, "url": url}, follow_redirects=True)
+    assert "is already there" in again.text
+
+    one = feeds.feed("/one.xml", rss([], title="One"))
+    two = feeds.feed("/two.xml", rss([], title="Two"))
+    links = (f'<link rel="alternate" type="application/rss+xml" title="First" href="{one}">'
+             f'<link rel="alternate" type="application/atom+xml" title="Second" href="{two}">')
+    site = feeds.feed("/", f"<!DOCTYPE html><html><head><title>Site</title>{links}</head><body>Hi</body></html>".encode(),
+                      content_type="text/html; charset=utf-8")
+    choose = await web.client.post("/feeds/add", data={"csrf": csrf, "url": site})
+    assert choose.status_code == 200 and "links to several feeds" in choose.text and one in choose.text
+    assert web.world.store.feeds.get([one]) == []  # nothing added until one is chosen
+    picked = await web.client.post("/feeds/add", data={"csrf": csrf, "url": two, "name": "Second", "chosen": "1"})
+    assert picked.status_code == 303 and web.world.store.feeds.get([two])[0].name == "Second"
+
+    bad = await web.client.post("/feeds/add", data={"csrf": csrf, "url": "news.example:80"})
+    assert bad.status_code == 422 and "did you mean" in bad.text
+    gone = await web.client.post("/feeds/add", data={"csrf": csrf, "url": feeds.url("/missing.xml")})
+    assert gone.status_code == 422 and "404" in gone.text
+
+
+async def test_pause_resume_and_remove_and_config_feeds_stay(web: Web, feeds: FeedServer) -> None:
+    config_feed = web.world.feed("configured", [])
+    web.world.store.feeds.sync([(str(config_feed), "Configured")])
+    url = feeds.feed("/news.xml", rss([], title="Daily News"))
+    web.world.store.feeds.add(url, "Daily News", now=web.world.clock.now)
+    csrf = await web.sign_in()
+    assert (await web.client.post("/feeds/pause", data={"csrf": csrf, "url": url})).status_code == 303
+    assert web.world.store.feeds.get([url])[0].paused
+    assert web.world.app.pipeline.polled(web.world.store.feeds.all()) == []  # neither paused nor unconfigured
+    page = (await web.client.get("/feeds")).text
+    assert "Resume" in page and "paused" in page
+    await web.client.post("/feeds/resume", data={"csrf": csrf, "url": url})
+    assert [f.url for f in web.world.app.pipeline.polled(web.world.store.feeds.all())] == [url]
+    refused = await web.client.post("/feeds/remove", data={"csrf": csrf, "url": str(config_feed)})
+    assert refused.status_code == 422 and "config.toml: remove its [[feeds]] entry there" in refused.text
+    assert (await web.client.post("/feeds/remove", data={"csrf": csrf, "url": url})).status_code == 303
+    assert web.world.store.feeds.get([url]) == []
+    unknown = await web.client.post("/feeds/pause", data={"csrf": csrf, "url": "https://nope.example/rss"})
+    assert unknown.status_code == 422 and "no feed" in unknown.text
+
+
+async def test_opml_import_and_export(web: Web) -> None:
+    csrf = await web.sign_in()
+    r = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("subs.opml", OPML, "text/xml")})
+    assert r.status_code == 303
+    assert "imported 2 feeds; 0 were already there" in (await web.client.get(r.headers["location"])).text
+    again = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("subs.opml", OPML)},
+                                  follow_redirects=True)
+    assert "imported 0 feeds; 2 were already there" in again.text
+    export = await web.client.get("/feeds/export.opml")
+    assert export.headers["content-type"].startswith("text/x-opml")
+    assert parse_opml(export.content) == [("https://one.example/rss", "One"), ("https://two.example/rss", "Two")]
+    bad = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("x.opml", b"<rss/>")})
+    assert bad.status_code == 422 and "not an OPML file" in bad.text
+
+
+async def test_digest_preview_shows_the_email_without_sending(web: Web) -> None:
+    at = web.world.clock.now - timedelta(hours=2)
+    seed(web.world.store, "a", watchlists=["asml"], at=at, title="ASML ships its newest EUV machine")
+    seed(web.world.store, "b", watchlists=["chips"], at=at, title="Chipmaker opens a fab")
+    await web.sign_in()
+    page = (await web.client.get("/digests")).text
+    assert "analyst@example.com" in page and "<strong>1</strong> stories" in page
+    assert "ASML ships its newest EUV machine" in page and "Chipmaker opens" not in page  # asml only
+    assert 'sandbox title="The digest email" srcdoc="&lt;!' in page or 'srcdoc="&lt;' in page
+    assert web.world.store.digests.recipient("email:analyst@example.com|asml") is None  # nothing sent or settled
+    assert (await web.client.get("/digests", params={"key": "nobody"})).status_code == 200

@@ -1,0 +1,108 @@
+"""The watchlist editor: problems as you type (file:line), a preview over stored items with
+explanations and the backtest difference, saving the user's own text (comments stay) and reloading;
+a broken save refused with the last good file kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.web.conftest import Web
+from tests.worlds import seed
+
+GOOD = """# Our ASML list: keep this comment
+id: asml
+name: ASML
+any:
+  - ASML
+  - 阿斯麦   # the Chinese name
+  - lithography
+"""
+
+
+def stored(web: Web) -> None:
+    at = web.world.clock.now - timedelta(hours=1)
+    seed(web.world.store, "a", watchlists=["asml"], at=at, title="ASML ships its newest EUV machine")
+    seed(web.world.store, "b", watchlists=[], at=at, title="阿斯麦 第三季度 营收 增长")
+    seed(web.world.store, "c", watchlists=[], at=at, title="New lithography tools for chipmakers")
+    seed(web.world.store, "d", watchlists=[], at=at, title="Sunny weekend ahead")
+
+
+async def test_the_list_shows_each_file_and_its_problems(web: Web) -> None:
+    (web.world.rules.folder / "broken.yaml").write_text("id: broken\nany: [x]\nfuzy: 80\n")
+    web.world.rules.refresh()
+    csrf = await web.sign_in()
+    page = (await web.client.get("/watchlists")).text
+    assert 'href="/watchlists/asml.yaml"' in page and 'href="/watchlists/chips.yaml"' in page
+    assert "broken.yaml" in page and "fuzy" in page
+    new = await web.client.post("/watchlists/new", data={"csrf": csrf, "name": "Gallium"})
+    assert new.headers["location"] == "/watchlists/gallium.yaml"
+    editor = await web.client.get("/watchlists/gallium.yaml")
+    assert editor.status_code == 200 and "id: gallium" in editor.text
+
+
+async def test_problems_as_you_type_name_the_line(web: Web) -> None:
+    csrf = await web.sign_in()
+    r = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": "id: asml\nany: [ASML]\nfuzy: 80\n"},
+                              headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "asml.yaml:3:" in r.text and "fuzzy" in r.text and "<html" not in r.text
+    ok = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": GOOD})
+    assert "No problems" in ok.text and "3 phrases" in ok.text
+    taken = await web.client.post("/watchlists/other.yaml/check", data={"csrf": csrf, "text": GOOD})
+    assert "already used by asml.yaml" in taken.text
+
+
+async def test_preview_explains_matches_and_shows_the_difference(web: Web) -> None:
+    stored(web)
+    csrf = await web.sign_in()
+    r = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": GOOD},
+                              headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert "<strong>3</strong> of the last 4 stored items match" in r.text
+    assert "+2 new" in r.text and "−0 no longer" in r.text
+    assert "阿斯麦 第三季度" in r.text and "&#39;阿斯麦&#39; — phrase" in r.text
+    narrower = GOOD.replace("  - lithography\n", "").replace("  - ASML\n", "")
+    r = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": narrower})
+    assert "<html" in r.text  # without htmx: the whole editor page, preview included
+    assert "<strong>1</strong> of the last 4" in r.text and "−1 no longer" in r.text and "ASML ships" in r.text
+    broken = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": "any: ["},
+                                   headers={"HX-Request": "true"})
+    assert "Fix the problems first" in broken.text
+
+
+async def test_saving_writes_the_users_text_and_reloads(web: Web) -> None:
+    csrf = await web.sign_in()
+    r = await web.client.post("/watchlists/asml.yaml", data={"csrf": csrf, "text": GOOD.replace("\n", "\r\n")})
+    assert r.status_code == 303 and r.headers["location"] == "/watchlists/asml.yaml?saved=1"
+    assert (web.world.rules.folder / "asml.yaml").read_text() == GOOD  # comments and layout as written
+    (asml,) = [w for w in web.world.rules.watchlists if w.id == "asml"]
+    assert len(asml.any) == 3
+    assert "Saved." in (await web.client.get(r.headers["location"])).text
+
+
+async def test_a_broken_save_is_refused_and_the_last_good_file_stays(web: Web) -> None:
+    csrf = await web.sign_in()
+    path = web.world.rules.folder / "asml.yaml"
+    before = path.read_text()
+    r = await web.client.post("/watchlists/asml.yaml", data={"csrf": csrf, "text": "id: asml\nany: [ASML\n"})
+    assert r.status_code == 422 and "Not saved" in r.text and "not valid YAML" in r.text
+    assert "any: [ASML\n" in r.text  # the user's text is kept in the editor
+    assert path.read_text() == before and [w.id for w in web.world.rules.watchlists] == ["asml", "chips"]
+
+
+async def test_a_bad_file_name_is_refused(web: Web) -> None:
+    csrf = await web.sign_in()
+    for name in ("..%2Fconfig.toml", "x.txt", "UPPER.yaml"):
+        r = await web.client.post(f"/watchlists/{name}", data={"csrf": csrf, "text": GOOD})
+        assert r.status_code in (404, 422), name
+        assert "no watchlist file name" in r.text or r.status_code == 404
+    assert not (web.world.tmp / "config.toml").exists()
+
+
+async def test_a_new_watchlist_is_created_by_saving_it(web: Web) -> None:
+    csrf = await web.sign_in()
+    text = "# Gallium and germanium\nid: gallium\nname: Gallium\nany: [gallium, 镓]\n"
+    r = await web.client.post("/watchlists/gallium.yaml", data={"csrf": csrf, "text": text})
+    assert r.status_code == 303
+    assert (web.world.rules.folder / "gallium.yaml").read_text() == text
+    assert [w.id for w in web.world.rules.watchlists] == ["asml", "chips", "gallium"]
+    assert 'href="/watchlists/gallium.yaml"' in (await web.client.get("/watchlists")).text
