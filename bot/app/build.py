@@ -23,6 +23,7 @@ from datetime import datetime
 from bot.app.alerts import Alerts, Channel, ConsoleChannel, TelegramChannel
 from bot.app.chats import Chats
 from bot.app.digests import DigestService
+from bot.app.judgments import Judgments
 from bot.app.notices import Notices
 from bot.app.pipeline import Pipeline
 from bot.app.status import Status
@@ -103,7 +104,7 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
     tg = config.telegram
     if tg is not None:
         telegram = TelegramBot(application(tg, pacer), chats=chats, status=status, rules=rules, admins=tg.admins,
-                               clock=clock, poll_timeout=poll_timeout)
+                               clock=clock, poll_timeout=poll_timeout, judgments=Judgments(store, clock=clock))
         sender = TelegramSender(telegram.bot)
         notices = Notices(store, sender, tg.admins, clock=clock)
         channels = [TelegramChannel(store, sender, chats, clock=clock, concurrency=tg.concurrency)]

@@ -12,6 +12,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .chats     ChatStore     Telegram chats, their settings and subscriptions
       .digests   DigestStore   digest recipients, what each has received, dead letters, runs
       .notices   NoticeStore   problems the admins were told about, each once
+      .judgments JudgmentStore 👍/👎 on alerts: one per chat, story and user
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -184,6 +185,21 @@ class DeadLetter:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    """A person's 👍 ("up") or 👎 ("down") on an alert: what they judged (the story, its item, the watchlists
+    and the hits that made the alert) in which chat. One per chat, story and user; a later tap replaces it."""
+
+    chat_id: int
+    story: str
+    user_id: int
+    verdict: str  # "up" | "down"
+    identity: str  # the item the alert showed
+    watchlists: tuple[str, ...]
+    hits: dict[str, list[dict[str, Any]]]  # watchlist -> hits (DESIGN.md shape), as alerted
+    at: datetime
+
+
 # --- aggregates --------------------------------------------------------------------------------------
 
 
@@ -237,6 +253,7 @@ class OutboxStore(Protocol):
     def edit_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None: ...
     def edit_dead(self, ids: Sequence[int], *, error: str) -> None: ...
     def edit_counts(self) -> dict[str, int]: ...
+    def get(self, outbox_id: int) -> OutboxRow | None: ...
 
 
 class ChatStore(Protocol):
@@ -281,6 +298,12 @@ class NoticeStore(Protocol):
     def record(self, key: str, text: str, *, now: datetime) -> None: ...
 
 
+class JudgmentStore(Protocol):
+    def record(self, judgment: Judgment) -> Judgment | None: ...  # the judgment it replaced, if any
+    def all(self, *, since: datetime | None = None) -> list[Judgment]: ...  # oldest first
+    def counts(self) -> dict[str, int]: ...  # verdict -> judgments
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -296,6 +319,8 @@ class Store(Protocol):
     def digests(self) -> DigestStore: ...
     @property
     def notices(self) -> NoticeStore: ...
+    @property
+    def judgments(self) -> JudgmentStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

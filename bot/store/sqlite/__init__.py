@@ -30,6 +30,7 @@ from bot.store.sqlite.chats import SqliteChats
 from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.items import SqliteItems
+from bot.store.sqlite.judgments import SqliteJudgments
 from bot.store.sqlite.notices import SqliteNotices
 from bot.store.sqlite.outbox import SqliteOutbox
 
@@ -86,6 +87,7 @@ class SqliteStore:
         self.chats = SqliteChats(self.db, self.transaction)
         self.digests = SqliteDigests(self.db, self.transaction)
         self.notices = SqliteNotices(self.db)
+        self.judgments = SqliteJudgments(self.db)
 
     # --- plumbing ----------------------------------------------------------------------------------
 
