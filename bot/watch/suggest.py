@@ -35,14 +35,19 @@ VETO_CANDIDATES = 8  # `none` words tried per watchlist (each costs one match of
 
 _LATIN_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
-_STOPWORDS = frozenset("""
-about above after again against also among amid before being below between both could does doing down during
-each from further have having here into itself just more most much news other over said says same should some
-such than that their them then there these they this those through under until very were what when where which
-while will with within would your year years week today according report reports reported""".split())
+_STOPWORDS = frozenset({
+    "about", "above", "after", "again", "against", "also", "among", "amid", "before", "being", "below", "between",
+    "both", "could", "does", "doing", "down", "during", "each", "from", "further", "have", "having", "here",
+    "into", "itself", "just", "more", "most", "much", "news", "other", "over", "said", "says", "same", "should",
+    "some", "such", "than", "that", "their", "them", "then", "there", "these", "they", "this", "those", "through",
+    "under", "until", "very", "were", "what", "when", "where", "which", "while", "will", "with", "within",
+    "would", "your", "year", "years", "week", "today", "according", "report", "reports", "reported"
+})
 
-_FUNCTION_WORDS = frozenset("the and for its his her our not but are was has had who how why new all any can "
-                            "off out via per".split())
+_FUNCTION_WORDS = frozenset({
+    "the", "and", "for", "its", "his", "her", "our", "not", "but", "are", "was", "has", "had", "who", "how",
+    "why", "new", "all", "any", "can", "off", "out", "via", "per"
+})
 
 
 @dataclass(frozen=True, slots=True)
