@@ -112,14 +112,14 @@ class Suggestion:
 def apply(w: Watchlist, edit: Edit) -> Watchlist:
     """The watchlist as it reads after ``edit`` (as loading the edited file would give it)."""
     if edit.kind == NONE:
-        return replace(w, none=(*w.none, Term(edit.phrase, w.fuzzy)))
+        return replace(w, none=(Term(edit.phrase, w.fuzzy), *w.none))  # first, as the file gets it
 
     def change(p: Pattern) -> Pattern:
         if not isinstance(p, Term) or p.text != edit.pattern:
             return p
         if edit.kind == WEAK:
             return replace(p, weak=True)
-        return replace(p, excepts=(*p.excepts, edit.phrase))
+        return replace(p, excepts=(edit.phrase, *p.excepts))
 
     return replace(w, any=tuple(map(change, w.any)), all=tuple(tuple(map(change, g)) for g in w.all))
 
