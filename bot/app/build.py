@@ -27,6 +27,7 @@ from bot.app.judgments import Judgments
 from bot.app.notices import Notices
 from bot.app.pipeline import Pipeline
 from bot.app.status import Status
+from bot.app.suggest import Suggestions
 from bot.config import Config
 from bot.deliver.email import SmtpSender
 from bot.deliver.ratelimit import Pacer
@@ -104,7 +105,8 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
     tg = config.telegram
     if tg is not None:
         telegram = TelegramBot(application(tg, pacer), chats=chats, status=status, rules=rules, admins=tg.admins,
-                               clock=clock, poll_timeout=poll_timeout, judgments=Judgments(store, clock=clock))
+                               clock=clock, poll_timeout=poll_timeout, judgments=Judgments(store, clock=clock),
+                               suggest=Suggestions(store, lambda: rules.watchlists, clock=clock))
         sender = TelegramSender(telegram.bot)
         notices = Notices(store, sender, tg.admins, clock=clock)
         channels = [TelegramChannel(store, sender, chats, clock=clock, concurrency=tg.concurrency)]
