@@ -84,3 +84,23 @@ async def test_an_edited_alert_keeps_its_buttons(world: World) -> None:
                               "the alert to be edited")
     assert "also in: NHK" in edited.text
     assert edited.buttons == first.buttons and len(edited.buttons) == 2
+
+
+async def test_admins_get_suggestions_from_the_taps(world: World) -> None:
+    from tests.worlds import ADMIN
+
+    follow(world, ADMIN, "chips")
+    titles = ["Snack chipmaker recalls salted crisps", "Snack chipmaker opens a crisp plant in Ohio",
+              "TSMC is the chipmaker behind most AI accelerators"]
+    await poll(world, [story(i, title) for i, title in enumerate(titles)])
+    sent = world.api.sent_messages(ADMIN)
+    assert len(sent) == 3
+    for message, verdict in zip(sent, ("down", "down", "up"), strict=True):
+        data = dict(zip(("up", "down"), (d for _, d in message.buttons), strict=True))[verdict]
+        assert data is not None
+        await press(world, ADMIN, ADMIN, message.message_id, data)
+    reply = await world.ask(ADMIN, "/suggest")
+    assert "3 judgments: 2 items judged 👎, 1 👍" in reply.text
+    assert "chips: 'chipmaker' except 'Snack chipmaker': removes 2 of 2 👎, loses 0 of 1 👍" in reply.text
+    refused = await world.ask(77, "/suggest")
+    assert "for the bot's admins" in refused.text
