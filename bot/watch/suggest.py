@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.watch.match import Matcher
@@ -29,9 +29,12 @@ from bot.watch.model import Pattern, Term, Watchlist
 from bot.watch.text import normalize
 
 WEAK, EXCEPT, NONE = "weak", "except", "none"
-KINDS = (WEAK, EXCEPT, NONE)
+KINDS = (EXCEPT, WEAK, NONE)  # narrowest first: of two edits with one effect, the narrower is suggested first
 EXAMPLES = 3  # titles shown per effect
 VETO_CANDIDATES = 8  # `none` words tried per watchlist (each costs one match of its current matches)
+# A veto word found more often than this share of stored items is an everyday word (进行, "market"): vetoing it
+# says nothing about why the 👎 items were wrong, however well it separates a handful of judged items.
+COMMON = 0.005
 
 _LATIN_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -129,18 +132,21 @@ def suggest(watchlists: Sequence[Watchlist], judged: Sequence[JudgedItem],
     """The best edits, best first. ``stored``: (identity, title, lede) of stored items (judged ones may be among
     them); ``judged``: one verdict per item and watchlist (the caller settles disagreements)."""
     out: list[Suggestion] = []
+    judged_ids = {j.identity for j in judged}
+    background = "\0".join(normalize(t + "\n" + lede) for i, t, lede in stored if i not in judged_ids)
+    common = max(2, int(COMMON * len(stored)))
     for w in watchlists:
         downs = [j for j in judged if w.id in j.watchlists and j.verdict == "down"]
         if not downs:
             continue
         ups = [j for j in judged if w.id in j.watchlists and j.verdict == "up"]
-        out += _for_watchlist(w, downs, ups, stored)
+        out += _for_watchlist(w, downs, ups, stored, lambda word: background.count(word) > common)
     out.sort(key=lambda s: (-s.effect.score, len(s.effect.others_lost), KINDS.index(s.edit.kind), s.id))
     return out[:limit]
 
 
 def _for_watchlist(w: Watchlist, downs: Sequence[JudgedItem], ups: Sequence[JudgedItem],
-                   stored: Sequence[tuple[str, str, str]]) -> list[Suggestion]:
+                   stored: Sequence[tuple[str, str, str]], is_common: Callable[[str], bool]) -> list[Suggestion]:
     now = Matcher([w])
     judged_ids = {j.identity for j in (*downs, *ups)}
     live_downs = [(j, m) for j in downs for m in now.match(_fields(j.title, j.lede))]  # still alerted today
@@ -168,7 +174,7 @@ def _for_watchlist(w: Watchlist, downs: Sequence[JudgedItem], ups: Sequence[Judg
     for (pattern, _), forms in written.items():  # one edit per folded phrase, written as most items write it
         e = Edit(w.id, EXCEPT, pattern=pattern, phrase=forms.most_common(1)[0][0])
         edits[e.id] = e
-    for phrase in _veto_words(w, [j for j, _ in live_downs], live_ups, others):
+    for phrase in _veto_words(w, [j for j, _ in live_downs], live_ups, others, is_common):
         e = Edit(w.id, NONE, phrase=phrase)
         edits[e.id] = e
     found = []
@@ -221,9 +227,9 @@ def _meaningful(word: str) -> bool:
 
 
 def _veto_words(w: Watchlist, downs: Sequence[JudgedItem], ups: Sequence[JudgedItem],
-                others: Sequence[tuple[str, str]]) -> list[str]:
-    """Words several 👎 items share (one, when there is only one), that no 👍 item has, fewest other
-    matches first."""
+                others: Sequence[tuple[str, str]], is_common: Callable[[str], bool]) -> list[str]:
+    """Words that several 👎 items share (a quarter of them, at least two), that no 👍 item has and that are
+    not everyday words in the stored items, fewest other matches first."""
     phrases = {normalize(p.text) for ps in (w.any, *w.all, w.none) for p in ps if isinstance(p, Term)}
     support: dict[str, int] = {}
     shown: dict[str, str] = {}
@@ -233,11 +239,11 @@ def _veto_words(w: Watchlist, downs: Sequence[JudgedItem], ups: Sequence[JudgedI
                 continue  # vetoing the watchlist's own words is no edit but a deletion
             support[word] = support.get(word, 0) + 1
             shown.setdefault(word, written)
-    need = 2 if len(downs) > 1 else 1
+    need = max(2, -(-len(downs) // 4))  # a quarter of the 👎 items, at least two: a word two share may be chance
     up_text = [normalize(j.title + "\n" + j.lede) for j in ups]
     other_text = [normalize(t + "\n" + lede) for t, lede in others]
     ranked = sorted(((-n, sum(word in t for t in other_text), word) for word, n in support.items()
-                     if n >= need and not any(word in t for t in up_text)))
+                     if n >= need and not any(word in t for t in up_text) and not is_common(word)))
     return [shown[word] for _, _, word in ranked[:VETO_CANDIDATES]]
 
 
