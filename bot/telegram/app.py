@@ -34,7 +34,6 @@ from bot.config import TelegramConfig
 from bot.deliver.ratelimit import Pacer
 from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
-from bot.telegram.feedback import ADMIN_COMMANDS as FEEDBACK_COMMANDS
 from bot.telegram.feedback import Feedback, SuggestionReport
 from bot.telegram.updates import FairUpdates
 from bot.watch import RuleBook
@@ -87,7 +86,7 @@ class TelegramBot:
         app.add_error_handler(self._on_error)
         self._started = True
         await app.initialize()
-        menu = [*COMMANDS, *self.extra_help, *ADMIN_COMMANDS, *(FEEDBACK_COMMANDS if self.feedback else [])]
+        menu = [*COMMANDS, *self.extra_help, *ADMIN_COMMANDS]
         await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in menu])
         await app.start()
         assert app.updater is not None

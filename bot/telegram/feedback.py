@@ -25,8 +25,6 @@ log = logging.getLogger("watchbot.telegram")
 
 Context = ContextTypes.DEFAULT_TYPE
 
-ADMIN_COMMANDS = [("suggest", "admins: rule edits that 👍/👎 point to")]
-
 
 class SuggestionReport(Protocol):
     """What /suggest needs of the suggest use-case: its report as plain lines."""
