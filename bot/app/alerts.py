@@ -10,7 +10,8 @@ full disk) is retried, never forgotten, so a crash repeats at most the sends in 
 (``release_in_flight`` puts claimed alerts back at start-up).
 
 A channel decides who follows what and delivers one alert to one target: the console prints,
-Telegram checks the chat (paused, quiet hours, moved, gone) and posts one message per story.
+Telegram checks the chat (paused, quiet hours, moved, gone) and posts one message per story, with
+👍/👎 buttons that its edits keep.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.deliver.console import ConsoleSender
 from bot.deliver.telegram import CHANNEL as TELEGRAM
-from bot.deliver.telegram import ChatGoneError, ChatMovedError, TelegramSender
+from bot.deliver.telegram import ChatGoneError, ChatMovedError, TelegramSender, keyboard
 from bot.errors import (
     DeliveryError,
     PermanentDeliveryError,
@@ -36,6 +37,7 @@ from bot.errors import (
 from bot.items.normalize import Item
 from bot.model import Alert
 from bot.render import console, telegram
+from bot.render.feedback import feedback_keyboard
 from bot.store.protocols import Chat, OutboxRow, Store
 from bot.times import parse_hhmm, zone
 
@@ -148,9 +150,10 @@ class TelegramChannel:
         self.check(target, chat)
         assert chat is not None
         text = telegram.format_alert(alert, chat.tz)
+        markup = keyboard(feedback_keyboard(alert.outbox_id))  # 👍/👎: judgments teach the watchlists
         for _ in range(2):
             try:
-                return await self.sender.post(chat_id, text)
+                return await self.sender.post(chat_id, text, markup)
             except ChatMovedError as e:
                 await self.chats.migrate(chat_id, e.new_chat_id)
                 chat_id = e.new_chat_id
@@ -166,7 +169,8 @@ class TelegramChannel:
         if chat is None or not chat.active:
             raise PermanentDeliveryError(target, "chat gone: nothing to edit")
         try:
-            await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz))
+            await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz),
+                                   keyboard(feedback_keyboard(alert.outbox_id)))  # an edit keeps the buttons
         except ChatGoneError as e:
             await self.chats.deactivate(chat_id, e.reason)
             raise

@@ -26,10 +26,12 @@ from bot.app.chats import Chats
 from bot.app.digest_preview import DigestPreviews
 from bot.app.digests import DigestService
 from bot.app.feeds import FeedManager
+from bot.app.judgments import Judgments
 from bot.app.notices import Notices
 from bot.app.pipeline import Pipeline
 from bot.app.recent_alerts import RecentAlerts
 from bot.app.status import Status
+from bot.app.suggest import Suggestions
 from bot.app.watchlists import WatchlistEditor
 from bot.app.web_auth import WebAuth
 from bot.config import Config
@@ -126,7 +128,8 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
     tg = config.telegram
     if tg is not None:
         telegram = TelegramBot(application(tg, pacer), chats=chats, status=status, rules=rules, admins=tg.admins,
-                               clock=clock, poll_timeout=poll_timeout)
+                               clock=clock, poll_timeout=poll_timeout, judgments=Judgments(store, clock=clock),
+                               suggest=Suggestions(store, lambda: rules.watchlists, clock=clock))
         sender = TelegramSender(telegram.bot)
         notices = Notices(store, sender, tg.admins, clock=clock)
         channels = [TelegramChannel(store, sender, chats, clock=clock, concurrency=tg.concurrency)]

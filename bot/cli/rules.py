@@ -1,6 +1,8 @@
-"""`watchbot rules check|test|backtest`: validate watchlists, try them on a text, replay stored items.
+"""`watchbot rules check|test|backtest|suggest|lint`: validate watchlists, try them on a text, replay stored items,
+turn 👍/👎 into edits, list noisy patterns.
 
-Reads the rule folder; ``backtest`` also reads the store (never writes it).
+Reads the rule folder; ``backtest``, ``suggest`` and ``lint`` also read the store (never write it);
+``suggest --apply ID`` writes that one edit into its rule file.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.app import lint as noise
+from bot.app import suggest as suggesting
 from bot.app.backtest import Backtest, backtest
 from bot.app.build import open_store
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.cli.match import load_checked, no_watchlists, rules_path
-from bot.config import parse_duration
+from bot.config import Config, parse_duration
 from bot.errors import WatchbotError
 from bot.times import utcnow
 from bot.watch import Matcher, fold_warnings, load_rules, regex_warnings
@@ -85,6 +89,46 @@ def register(commands: Any) -> None:
                           help="list at most N differing items per watchlist (default: 20)")
     add_config_option(backtest)
     backtest.set_defaults(func=run_backtest)
+
+    suggest = add_command(
+        sub, "suggest",
+        help="rule edits that 👍/👎 on alerts point to, with their effect; --apply ID writes one",
+        description=(
+            "Turn the judgments tapped under alerts (👎 mostly, 👍 as counter-evidence) into edits of the\n"
+            "watchlists: mark a phrase weak, add an except phrase, add a none veto. Each line starts with\n"
+            "the suggestion's id and says how many judged 👎 it removes, judged 👍 it loses, and other\n"
+            "matches among the items stored since --since it drops. --apply ID writes that edit into its\n"
+            "file, keeping comments and layout (the service reloads it)."
+        ),
+        example="  watchbot rules suggest --config config.toml\n  watchbot rules suggest --apply 615cac4",
+    )
+    suggest.add_argument("--apply", metavar="ID", default=None, help="write the suggestion with this id")
+    suggest.add_argument("--since", default="30d", type=_age, metavar="AGE",
+                         help="stored items to measure each edit on: 30d, 12h (default: 30d)")
+    suggest.add_argument("--rules", type=Path, default=None, metavar="DIR",
+                         help="folder of *.yaml watchlists (default: the config's rules.path)")
+    suggest.add_argument("--limit", type=int, default=suggesting.LIMIT, metavar="N",
+                         help=f"list at most N suggestions (default: {suggesting.LIMIT})")
+    add_config_option(suggest)
+    suggest.set_defaults(func=run_suggest)
+
+    lint = add_command(
+        sub, "lint",
+        help="noise report: the patterns that fire alone most often over stored items",
+        description=(
+            "Match the items stored since --since and list the patterns that were the only hit of a match,\n"
+            "most often first, with example titles: the words to mark weak, narrow with except, or veto\n"
+            "before users see their alerts. Reads the store only."
+        ),
+        example="  watchbot rules lint --since 30d --config config.toml",
+    )
+    lint.add_argument("--since", default="30d", type=_age, metavar="AGE",
+                      help="how far back: 30d, 12h, 90m (default: 30d)")
+    lint.add_argument("--rules", type=Path, default=None, metavar="DIR",
+                      help="folder of *.yaml watchlists (default: the config's rules.path)")
+    lint.add_argument("--limit", type=int, default=15, metavar="N", help="list at most N patterns (default: 15)")
+    add_config_option(lint)
+    lint.set_defaults(func=run_lint)
 
 
 def _age(text: str) -> str:
@@ -174,3 +218,42 @@ def show_backtest(report: Backtest, since: str, current: list[str], show: int) -
                 print(f"  {row}")
             if len(rows) > show:
                 print(f"  ... and {len(rows) - show} more (--show N lists more)")
+
+
+def _stored(config: Config) -> None:
+    if not config.db_path.exists():
+        raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled); run watchbot poll first")
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    rules = load_checked(args.rules or config.rules_path)
+    _stored(config)
+    store = open_store(config)
+    try:
+        found = suggesting.evidence(store, utcnow() - timedelta(seconds=parse_duration(args.since) or 0.0))
+    finally:
+        store.close()
+    if args.apply:
+        done = suggesting.apply(rules.watchlists, found, args.apply)
+        print(f"{done.path}: {done.suggestion.edit.describe()} (suggestion {done.suggestion.id}); "
+              f"check with: watchbot rules check {done.path}")
+        return 0
+    for line in suggesting.report_lines(found, suggesting.suggestions(rules.watchlists, found, limit=args.limit),
+                                        args.since):
+        print(line)
+    return 0
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    rules = load_checked(args.rules or config.rules_path)
+    _stored(config)
+    store = open_store(config)
+    try:
+        report = noise.lint(store, rules.watchlists, utcnow() - timedelta(seconds=parse_duration(args.since) or 0.0))
+    finally:
+        store.close()
+    for line in noise.report_lines(report, args.since, args.limit):
+        print(line)
+    return 0

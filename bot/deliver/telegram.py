@@ -17,9 +17,10 @@ Pacing is the bot's rate limiter's (``bot.deliver.ratelimit.Pacer``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -55,6 +56,14 @@ def classify(error: TelegramError, target: str) -> DeliveryError:
             return ChatGoneError(target, f"Telegram rejected the message: {error.message}")
         return PermanentDeliveryError(target, f"Telegram rejected the message: {error.message}")
     return TemporaryDeliveryError(target, f"Bot API unavailable: {type(error).__name__}: {error.message}")
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback data) as the Bot API's inline keyboard; None for no rows."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in rows])
 
 
 class TelegramSender:

@@ -14,6 +14,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .notices   NoticeStore   problems the admins were told about, each once
       .sessions  SessionStore  the web's one-time login links and sessions (token digests only)
       .rule_texts RuleTextStore watchlist files saved on the web, for every process on the store
+      .judgments JudgmentStore 👍/👎 on alerts: one per chat, story and user
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -201,6 +202,21 @@ class DeadLetter:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    """A person's 👍 ("up") or 👎 ("down") on an alert: what they judged (the story, its item, the watchlists
+    and the hits that made the alert) in which chat. One per chat, story and user; a later tap replaces it."""
+
+    chat_id: int
+    story: str
+    user_id: int
+    verdict: str  # "up" | "down"
+    identity: str  # the item the alert showed
+    watchlists: tuple[str, ...]
+    hits: dict[str, list[dict[str, Any]]]  # watchlist -> hits (DESIGN.md shape), as alerted
+    at: datetime
+
+
 # --- aggregates --------------------------------------------------------------------------------------
 
 
@@ -262,6 +278,7 @@ class OutboxStore(Protocol):
     def edit_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None: ...
     def edit_dead(self, ids: Sequence[int], *, error: str) -> None: ...
     def edit_counts(self) -> dict[str, int]: ...
+    def get(self, outbox_id: int) -> OutboxRow | None: ...
 
 
 class ChatStore(Protocol):
@@ -329,6 +346,10 @@ class SessionStore(Protocol):
 class RuleTextStore(Protocol):
     def put(self, name: str, text: str, *, now: datetime) -> None: ...
     def changed_since(self, since: datetime | None) -> list[tuple[str, str, datetime]]: ...  # at or after; oldest first
+class JudgmentStore(Protocol):
+    def record(self, judgment: Judgment) -> Judgment | None: ...  # the judgment it replaced, if any
+    def all(self, *, since: datetime | None = None) -> list[Judgment]: ...  # oldest first
+    def counts(self) -> dict[str, int]: ...  # verdict -> judgments
 
 
 class Store(Protocol):
@@ -350,6 +371,8 @@ class Store(Protocol):
     def sessions(self) -> SessionStore: ...
     @property
     def rule_texts(self) -> RuleTextStore: ...
+    @property
+    def judgments(self) -> JudgmentStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

@@ -28,11 +28,13 @@ from telegram.ext import (
 )
 
 from bot.app.chats import Chats
+from bot.app.judgments import Judgments
 from bot.app.status import Status
 from bot.config import TelegramConfig
 from bot.deliver.ratelimit import Pacer
 from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
+from bot.telegram.feedback import Feedback, SuggestionReport
 from bot.telegram.updates import FairUpdates
 from bot.watch import RuleBook
 
@@ -50,7 +52,8 @@ class TelegramBot:
     """Commands in: every handler of the bot, and its start and stop."""
 
     def __init__(self, app: Application, *, chats: Chats, status: Status, rules: RuleBook, admins: Sequence[int],
-                 clock: Callable[[], datetime], poll_timeout: int = 10) -> None:
+                 clock: Callable[[], datetime], poll_timeout: int = 10, judgments: Judgments | None = None,
+                 suggest: SuggestionReport | None = None) -> None:
         self.application = app
         self.chats = chats
         self.clock = clock
@@ -58,6 +61,7 @@ class TelegramBot:
         self.extra_help: list[tuple[str, str]] = []
         self.commands = Commands(chats=chats, rules=rules, clock=clock, extra_help=self.extra_help)
         self.admin = Admin(chats=chats, status=status, rules=rules, admins=admins, clock=clock)
+        self.feedback = Feedback(judgments=judgments, admin=self.admin, suggest=suggest) if judgments else None
         self._extra: list[BaseHandler] = []
         self._started = False
 
@@ -75,7 +79,8 @@ class TelegramBot:
     async def start(self) -> None:
         """initialize | setMyCommands | start | start_polling."""
         app = self.application
-        app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *self._extra,
+        feedback = self.feedback.handlers() if self.feedback else []
+        app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *feedback, *self._extra,
                           ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER),
                           MessageHandler(filters.StatusUpdate.MIGRATE, self._migrated)])
         app.add_error_handler(self._on_error)

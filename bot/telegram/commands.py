@@ -45,6 +45,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("feeds", "admins: feed health"),
     ("reload", "admins: reload the watchlists"),
     ("stats", "admins: delivery and feed counts"),
+    ("suggest", "admins: rule edits that 👍/👎 point to"),
 ]
 TEST_MAX = 500  # characters of /test text matched: a title is never longer
 TZ_EXAMPLES = "UTC, Europe/Amsterdam, Asia/Shanghai, Asia/Taipei, America/New_York"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.items.normalize import Item
-from bot.store.protocols import FeedRhythm, Store
+from bot.store.protocols import FeedRhythm, Judgment, Store
 from bot.watch import Hit, Match
 
 NOW = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
@@ -410,3 +410,35 @@ def test_one_alert_per_story_and_target_and_edits_of_sent_alerts(store: Store) -
     (again,) = store.outbox.claim_edits("telegram", now=NOW + timedelta(minutes=1))
     store.outbox.edit_done([again.id])
     assert store.outbox.edit_counts() == {"done": 1}
+
+
+# --- judgments -----------------------------------------------------------------------------------------
+
+
+def judgment(chat: int, story: str, user: int, verdict: str, at: datetime) -> Judgment:
+    return Judgment(chat_id=chat, story=story, user_id=user, verdict=verdict, identity=story,
+                    watchlists=("asml", "chips"), hits={"asml": [{"pattern": "ASML", "text": "ASML"}]}, at=at)
+
+
+def test_one_judgment_per_chat_story_and_user_a_later_tap_replaces_it(store: Store) -> None:
+    assert store.judgments.record(judgment(5, "s1", 7, "down", NOW)) is None
+    assert store.judgments.record(judgment(5, "s1", 8, "down", NOW)) is None  # another person in the group
+    assert store.judgments.record(judgment(6, "s1", 7, "up", NOW)) is None  # the same person in another chat
+    later = NOW + timedelta(minutes=5)
+    replaced = store.judgments.record(judgment(5, "s1", 7, "up", later))
+    assert replaced is not None and replaced.verdict == "down" and replaced.at == NOW
+    every = store.judgments.all()
+    assert sorted((j.chat_id, j.user_id, j.verdict) for j in every) == [(5, 7, "up"), (5, 8, "down"), (6, 7, "up")]
+    mine = next(j for j in every if (j.chat_id, j.user_id) == (5, 7))
+    assert mine.at == later and mine.watchlists == ("asml", "chips") and mine.hits["asml"][0]["text"] == "ASML"
+    assert [j.user_id for j in store.judgments.all(since=later)] == [7]
+    assert store.judgments.counts() == {"down": 1, "up": 2}
+
+
+def test_an_outbox_row_is_found_by_its_id(store: Store) -> None:
+    store.items.add([item(1)], feed_name="f1", now=NOW)
+    store.outbox.enqueue("v1:1", "telegram", "5", ["asml"], now=NOW, story="s1")
+    [row] = store.outbox.rows()
+    got = store.outbox.get(row.id)
+    assert got is not None and (got.target, got.story, got.watchlists) == ("5", "s1", ("asml",))
+    assert store.outbox.get(row.id + 1) is None

@@ -30,6 +30,7 @@ from bot.store.sqlite.chats import SqliteChats
 from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.items import SqliteItems
+from bot.store.sqlite.judgments import SqliteJudgments
 from bot.store.sqlite.notices import SqliteNotices
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.sessions import SqliteRuleTexts, SqliteSessions
@@ -89,6 +90,7 @@ class SqliteStore:
         self.notices = SqliteNotices(self.db)
         self.sessions = SqliteSessions(self.db)
         self.rule_texts = SqliteRuleTexts(self.db)
+        self.judgments = SqliteJudgments(self.db)
 
     # --- plumbing ----------------------------------------------------------------------------------
 

@@ -165,6 +165,10 @@ class SqliteOutbox:
     def edit_dead(self, ids: Sequence[int], *, error: str) -> None:
         self._edits(ids, "state = 'dead', last_error = ?", [error])
 
+    def get(self, outbox_id: int) -> OutboxRow | None:
+        row = self.db.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        return _outbox(row) if row is not None else None
+
     def edit_counts(self) -> dict[str, int]:
         return {r["state"]: r["n"] for r in self.db.execute("SELECT state, count(*) AS n FROM edits GROUP BY state")}
 

@@ -1,0 +1,36 @@
+"""The 👍/👎 keyboard under every Telegram alert, and its callback data. Pure: values in, values out.
+
+A button's callback data names the alert's outbox row (``fb:down:1234``): short enough for
+Telegram's 64-byte limit whatever the story's key, and the row leads to the chat, the story, the
+item and the watchlists the judgment is about. The Bot API's own types are the sender's
+(``bot.deliver.telegram.keyboard``); here a keyboard is rows of (label, data).
+"""
+
+from __future__ import annotations
+
+import re
+
+PREFIX = "fb"
+UP, DOWN = "up", "down"
+LABELS = {UP: "👍", DOWN: "👎"}
+DATA = re.compile(rf"^{PREFIX}:({UP}|{DOWN}):(\d{{1,18}})$")
+PATTERN = rf"^{PREFIX}:"  # for the handler: every feedback button, well-formed or not
+
+Keyboard = list[list[tuple[str, str]]]
+
+
+def feedback_keyboard(outbox_id: int) -> Keyboard:
+    """One row: 👍 and 👎, each naming the alert's outbox row."""
+    return [[(LABELS[v], f"{PREFIX}:{v}:{outbox_id}") for v in (UP, DOWN)]]
+
+
+def parse_feedback(data: str) -> tuple[str, int] | None:
+    """('down', 1234) from a button's data; None when it is not one of ours."""
+    m = DATA.match(data)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+def thanks(verdict: str, *, changed: bool) -> str:
+    """The answer to a tap, shown at once (answerCallbackQuery, at most 200 characters)."""
+    what = "relevant" if verdict == UP else "not relevant"
+    return f"{'Changed' if changed else 'Thanks'}: noted as {what}. It helps tune the watchlists."

@@ -1,0 +1,70 @@
+"""👍/👎 under alerts and the admins' /suggest. Front door: answers taps and commands.
+
+A tap is answered at once (answerCallbackQuery) with what was noted; the judgment goes to the
+``bot.app.judgments`` use-case. In groups anyone may judge: it is their view, one per person.
+/suggest lists the rule edits the judgments point to (``bot.app.suggest``), each with its id
+for ``watchbot rules suggest --apply ID``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.app.judgments import Judgments
+from bot.markup import esc
+from bot.render.feedback import PATTERN, parse_feedback
+from bot.render.telegram import pages
+from bot.telegram.admin import Admin
+from bot.telegram.commands import reply
+
+log = logging.getLogger("watchbot.telegram")
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class SuggestionReport(Protocol):
+    """What /suggest needs of the suggest use-case: its report as plain lines."""
+
+    async def report_lines(self) -> list[str]: ...
+
+
+class Feedback:
+    """The 👍/👎 buttons' handler and /suggest."""
+
+    def __init__(self, *, judgments: Judgments, admin: Admin, suggest: SuggestionReport | None = None) -> None:
+        self.judgments = judgments
+        self.admin = admin
+        self.suggestions = suggest
+
+    def handlers(self) -> list[BaseHandler]:
+        return [CallbackQueryHandler(self.tap, pattern=PATTERN), CommandHandler("suggest", self.suggest)]
+
+    async def tap(self, update: Update, context: Context) -> None:
+        """👍 or 👎 under an alert: store the judgment (a later tap replaces it) and say what was noted."""
+        query = update.callback_query
+        if query is None:
+            return
+        parsed = parse_feedback(query.data or "")
+        message = query.message
+        user = update.effective_user
+        if parsed is None or message is None or user is None:
+            await query.answer("This button is no longer valid.")
+            return
+        verdict, outbox_id = parsed
+        judged = await self.judgments.judge(outbox_id, chat_id=message.chat.id, user_id=user.id, verdict=verdict)
+        await query.answer(judged.answer)
+
+    async def suggest(self, update: Update, context: Context) -> None:
+        """/suggest: the rule edits the judgments point to, with their effect (admins only)."""
+        if await self.admin.refuse(update):
+            return
+        if self.suggestions is None:
+            await reply(update, "Suggestions need the watchlists' files: run watchbot rules suggest.")
+            return
+        lines = await self.suggestions.report_lines()
+        for page in pages([esc(line) for line in lines]):
+            await reply(update, page)
