@@ -99,3 +99,21 @@ def test_missing_file_and_broken_toml_are_one_line_errors(tmp_path: Path) -> Non
     broken.write_text("[poll\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('[storage]\nurl = "mysql://x/y"', "storage.url: write sqlite:///data/watchbot.db or postgresql://user@host/db"),
+    ('[storage]\nkeep = "2h"', "storage.keep: keep at least a day"),
+    ('[storage]\nkeep = "forever"', "storage.keep: not a duration"),
+])
+def test_storage_problems(text: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse(text)
+    assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+
+
+def test_storage_takes_postgresql_and_a_retention_and_hides_the_password() -> None:
+    config = _parse('[storage]\nurl = "postgresql://bot:pw-1234@db.internal/watchbot"\nkeep = "30d"')
+    assert config.storage_url.startswith("postgresql://") and config.storage_keep == 30 * 86400
+    assert "pw-1234" in config.secrets()
+    assert _parse("").storage_keep == 180 * 86400

@@ -26,7 +26,7 @@ from bot.app.digests import DigestService
 from bot.app.notices import Notices
 from bot.app.pipeline import Pipeline
 from bot.app.status import Status
-from bot.config import Config
+from bot.config import Config, is_postgres
 from bot.deliver.email import SmtpSender
 from bot.deliver.ratelimit import Pacer
 from bot.deliver.telegram import TelegramSender
@@ -66,7 +66,13 @@ class App:
 
 
 def open_store(config: Config, *, serve: bool = False) -> Store:
-    """The configured store, migrated; with ``serve`` it refuses a second `watchbot run` on SQLite."""
+    """The configured store, migrated; with ``serve`` it refuses a second `watchbot run` on SQLite.
+
+    On PostgreSQL several `watchbot run` may share one store."""
+    if is_postgres(config.storage_url):
+        from bot.store.postgres import PostgresStore  # psycopg is only loaded by those who use it
+
+        return PostgresStore(config.storage_url)
     return SqliteStore(config.db_path, exclusive=serve)
 
 

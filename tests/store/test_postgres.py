@@ -91,3 +91,15 @@ def test_an_unreachable_server_is_one_line_naming_the_store_without_its_password
         PostgresStore("postgresql://watchbot:s3cret@127.0.0.1:9/watchbot", timeout=2)
     assert "s3cret" not in str(e.value) and "127.0.0.1:9" in str(e.value) and "\n" not in str(e.value)
     assert redact("postgresql://u:pw@h:5433/db") == "postgresql://u:***@h:5433/db"
+
+
+def test_the_wiring_opens_postgresql_by_its_url(url: str, tmp_path) -> None:
+    from bot.app.build import open_store
+    from bot.config import parse_config
+
+    config = parse_config({"storage": {"url": url}}, source="t", base_dir=tmp_path, env={})
+    store = open_store(config, serve=True)
+    second = open_store(config, serve=True)  # several `watchbot run` may share a PostgreSQL store
+    assert isinstance(store, PostgresStore) and store.check() is None and second.check() is None
+    store.close()
+    second.close()
