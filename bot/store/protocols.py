@@ -12,6 +12,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .chats     ChatStore     Telegram chats, their settings and subscriptions
       .digests   DigestStore   digest recipients, what each has received, dead letters, runs
       .notices   NoticeStore   problems the admins were told about, each once
+      .archive   ArchiveStore  every table in portable form (bot/store/portable.py), for copies and backups
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -241,6 +242,16 @@ class NoticeStore(Protocol):
     def record(self, key: str, text: str, *, now: datetime) -> None: ...
 
 
+class ArchiveStore(Protocol):
+    """Whole tables in portable form (``bot.store.portable``): `watchbot store copy` and backups."""
+
+    def count(self, table: str) -> int: ...
+    def export(self, table: str, *, batch: int = 1000) -> Iterator[list[dict[str, Any]]]: ...
+    def load(self, table: str, rows: Sequence[dict[str, Any]]) -> None: ...
+    def clear(self) -> None: ...  # every table emptied (a forced copy replaces what the target held)
+    def snapshot(self) -> AbstractContextManager[object]: ...  # exports inside see one consistent state
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -256,6 +267,8 @@ class Store(Protocol):
     def digests(self) -> DigestStore: ...
     @property
     def notices(self) -> NoticeStore: ...
+    @property
+    def archive(self) -> ArchiveStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

@@ -27,6 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
 from bot.store.postgres._db import Db
+from bot.store.postgres.archive import PostgresArchive
 from bot.store.postgres.chats import PostgresChats
 from bot.store.postgres.digests import PostgresDigests
 from bot.store.postgres.feeds import PostgresFeeds
@@ -90,6 +91,7 @@ class PostgresStore:
         self.chats = PostgresChats(self.db)
         self.digests = PostgresDigests(self.db)
         self.notices = PostgresNotices(self.db)
+        self.archive = PostgresArchive(self.db)
 
     # --- plumbing ----------------------------------------------------------------------------------
 

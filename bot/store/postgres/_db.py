@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 Row = dict[str, Any]
+_ISOLATIONS = {"REPEATABLE READ READ ONLY": b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"}
 
 
 def ts(value: datetime | None) -> datetime | None:
@@ -53,8 +54,10 @@ class Db:
         return getattr(self._local, "conn", None)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[psycopg.Connection[Any]]:
-        """BEGIN ... COMMIT on this thread's connection, rolled back on error; nested use joins the outer one."""
+    def transaction(self, *, isolation: str | None = None) -> Iterator[psycopg.Connection[Any]]:
+        """BEGIN ... COMMIT on this thread's connection, rolled back on error; nested use joins the outer one.
+
+        ``isolation`` ("REPEATABLE READ READ ONLY") applies when this block is the outermost."""
         held = self.held
         if held is not None:
             yield held
@@ -63,6 +66,8 @@ class Db:
             self._local.conn = conn
             try:
                 with conn.transaction():
+                    if isolation in _ISOLATIONS:
+                        conn.execute(_ISOLATIONS[isolation])
                     yield conn
             finally:
                 self._local.conn = None

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from bot.errors import StoreError
 from bot.store.sqlite._db import Transaction
+from bot.store.sqlite.archive import SqliteArchive
 from bot.store.sqlite.chats import SqliteChats
 from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.feeds import SqliteFeeds
@@ -86,6 +87,7 @@ class SqliteStore:
         self.chats = SqliteChats(self.db, self.transaction)
         self.digests = SqliteDigests(self.db, self.transaction)
         self.notices = SqliteNotices(self.db)
+        self.archive = SqliteArchive(self.db)
 
     # --- plumbing ----------------------------------------------------------------------------------
 
