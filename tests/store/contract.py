@@ -306,3 +306,32 @@ def test_pending_for_a_chat_follows_its_digest_subscriptions_from_the_switch_on(
     stored_match(store, "other", ["chips"], NOW + timedelta(minutes=3))
     store.digests.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=NOW)
     assert [p.identity for p in store.digests.pending_chat("chat:5", 5)] == ["v1:after"]
+
+
+# --- archive (store copy, backups) ----------------------------------------------------------------------
+
+
+def test_every_table_exported_loads_back_the_same(store: Store) -> None:
+    from bot.store.portable import TABLES
+
+    store.feeds.sync([("f1", "Feed one")])
+    stored_match(store, 1, ["asml", "chips"], NOW)
+    store.outbox.enqueue("v1:1", "telegram", "42", ["asml"], now=NOW)
+    store.chats.ensure(42, type="private", title="p", now=NOW)
+    store.chats.subscribe(42, "asml", "digest", now=NOW)
+    store.digests.ensure("chat:42", channel="telegram", target="42", watchlists=(), since=None, now=NOW)
+    (first,) = store.digests.pending_chat("chat:42", 42)
+    store.digests.settle("chat:42", [first.match_id], now=NOW, complete=False)
+    with store.archive.snapshot():
+        tables = {t.name: [r for rows in store.archive.export(t.name, batch=1) for r in rows] for t in TABLES}
+    assert {n: len(rows) for n, rows in tables.items() if rows} == {
+        "feeds": 1, "items": 1, "sightings": 1, "matches": 2, "outbox": 1, "chats": 1, "subscriptions": 1,
+        "digest_recipients": 1, "digest_delivered": 1}
+    assert tables["items"][0]["first_seen_at"] == "2024-03-27T16:00:00+00:00"  # portable: ISO strings in UTC
+    pending = store.digests.pending_email("chat:42", watchlists=(), since=None)
+    store.archive.clear()
+    assert all(store.archive.count(t.name) == 0 for t in TABLES)
+    for t in TABLES:
+        store.archive.load(t.name, tables[t.name])
+    assert store.digests.pending_email("chat:42", watchlists=(), since=None) == pending
+    assert store.outbox.rows()[0].watchlists == ("asml",) and store.feeds.all()[0].name == "Feed one"
