@@ -8,6 +8,7 @@ One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its cl
     rules    every 2 s              RuleBook.refresh(); new rule problems are logged and told to admins
     notices  every 5 s (Telegram)   tell the admins of failing feeds, rule problems, dead letters
     digest:* cron, in each zone     email and chat digests (the digest part keeps these in step)
+    prune    daily                  forget items older than storage.keep (bot.app.retention)
 
 Everything is opened by ``bot.app.build.open_app``, as the CLI's parts are. Start-up opens (and
 migrates) the store, refusing a second `watchbot run` on one SQLite store, and puts alerts a
@@ -31,6 +32,7 @@ from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.app import retention
 from bot.app.alerts import DrainReport
 from bot.app.build import bot_api_error, open_app
 from bot.app.metrics import Metrics
@@ -208,6 +210,8 @@ class Service:
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
+        s.add_job(self._tick_prune, "interval", seconds=retention.PRUNE_EVERY, id="prune", name="prune old items",
+                  next_run_time=utcnow() + timedelta(seconds=retention.FIRST_PRUNE))
         if self.app.notices is not None:
             s.add_job(self._tick_notices, "interval", seconds=NOTICE_TICK, id="notices",
                       name="tell the admins about problems")
@@ -229,6 +233,12 @@ class Service:
             log.info("rules reloaded: %d watchlists (%s)", len(self.rules.watchlists),
                      ", ".join(w.id for w in self.rules.watchlists))
             self._report_rules()
+
+    async def _tick_prune(self) -> None:
+        try:
+            await retention.prune(self.app.store, keep=self.config.storage_keep, now=utcnow())
+        except Exception:  # retention must never stop the service; tomorrow's run tries again
+            log.exception("pruning old items failed")
 
     def _report_rules(self) -> None:
         """Log and tell the admins each rule problem once (until it is fixed and comes back)."""

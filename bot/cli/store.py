@@ -1,14 +1,18 @@
-"""`watchbot store copy|backup`: move an install to another database; back the store up."""
+"""`watchbot store copy|backup|prune`: move an install to another database; back the store up; prune it."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
-from bot.app import storecopy
+from bot.app import retention, storecopy
 from bot.app.build import open_store
 from bot.cli.common import add_command, add_config_option, config_from
+from bot.config import parse_duration
+from bot.errors import WatchbotError
+from bot.times import utcnow
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -49,6 +53,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_config_option(backup)
     backup.add_argument("file", metavar="FILE", type=Path, help="where to write the backup")
     backup.set_defaults(func=run_backup)
+    prune = add_command(
+        sub, "prune", help="forget items older than storage.keep now (watchbot run does it daily)",
+        description="Delete items first seen longer ago than storage.keep (default 180d) with their sightings, "
+                    "matches and finished alerts. Items with an alert still to send, or a match a digest "
+                    "recipient has not received, are kept whatever their age.",
+        example="  watchbot store prune --config config.toml\n  watchbot store prune --keep 90d",
+    )
+    add_config_option(prune)
+    prune.add_argument("--keep", metavar="DURATION", help="keep this long instead of storage.keep, e.g. 90d")
+    prune.set_defaults(func=run_prune)
 
 
 def run_copy(args: argparse.Namespace) -> int:
@@ -67,6 +81,24 @@ def run_backup(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(report.line())
+    return 0
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    keep = config.storage_keep
+    if args.keep is not None:
+        parsed = parse_duration(args.keep)
+        if parsed is None or parsed < 86400:
+            raise WatchbotError(f"--keep: write a duration of at least a day, e.g. 90d (got {args.keep!r})")
+        keep = parsed
+    store = open_store(config)
+    try:
+        counts = asyncio.run(retention.prune(store, keep=keep, now=utcnow()))
+    finally:
+        store.close()
+    print(f"pruned {counts['items']} items, {counts['sightings']} sightings, {counts['matches']} matches and "
+          f"{counts['alerts']} finished alerts first seen over {retention.describe(keep)} ago")
     return 0
 
 

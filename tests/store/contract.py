@@ -335,3 +335,40 @@ def test_every_table_exported_loads_back_the_same(store: Store) -> None:
         store.archive.load(t.name, tables[t.name])
     assert store.digests.pending_email("chat:42", watchlists=(), since=None) == pending
     assert store.outbox.rows()[0].watchlists == ("asml",) and store.feeds.all()[0].name == "Feed one"
+
+
+# --- retention ------------------------------------------------------------------------------------------
+
+
+def test_prune_forgets_old_items_but_never_what_is_still_to_be_delivered(store: Store) -> None:
+    old = NOW - timedelta(days=200)
+    for n, watchlists in (("quiet", []), ("waiting", ["asml"]), ("sent", ["asml"]), ("emailed", ["mail"]),
+                          ("unmailed", ["mail"]), ("for-chat", ["chips"]), ("chat-got", ["chips"])):
+        stored_match(store, n, watchlists, old)
+    stored_match(store, "new", ["asml"], NOW)
+    store.outbox.enqueue("v1:waiting", "telegram", "42", ["asml"], now=old)
+    store.outbox.enqueue("v1:sent", "telegram", "42", ["asml"], now=old)
+    store.outbox.mark_sent([r.id for r in store.outbox.claim_due("telegram", now=old) if r.identity == "v1:sent"],
+                           now=old)  # "waiting" stays in flight (sending)
+    d = store.digests
+    d.ensure("email:a@x|mail", channel="email", target="a@x", watchlists=["mail"], since=old, now=old)
+    emailed = [p for p in d.pending_email("email:a@x|mail", watchlists=["mail"], since=old) if p.identity == "v1:emailed"]
+    d.settle("email:a@x|mail", [p.match_id for p in emailed], now=old, complete=False)
+    store.chats.ensure(5, type="private", title="p", now=old)
+    store.chats.subscribe(5, "chips", "digest", now=old - timedelta(days=1))
+    d.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=old)
+    got = [p for p in d.pending_chat("chat:5", 5) if p.identity == "v1:chat-got"]
+    d.settle("chat:5", [p.match_id for p in got], now=old, complete=False)
+    pending_mail = d.pending_email("email:a@x|mail", watchlists=["mail"], since=old)
+    pending_chat = d.pending_chat("chat:5", 5)
+
+    counts = store.items.prune(NOW - timedelta(days=180))
+
+    left = set(store.items.get([f"v1:{n}" for n in ("quiet", "waiting", "sent", "emailed", "unmailed", "for-chat",
+                                                   "chat-got", "new")]))
+    assert left == {"v1:waiting", "v1:unmailed", "v1:for-chat", "v1:new"}
+    assert counts == {"items": 4, "sightings": 4, "matches": 3, "alerts": 1}
+    assert [r.identity for r in store.outbox.rows()] == ["v1:waiting"]
+    assert d.pending_email("email:a@x|mail", watchlists=["mail"], since=old) == pending_mail
+    assert d.pending_chat("chat:5", 5) == pending_chat
+    assert store.items.prune(NOW - timedelta(days=180)) == {"items": 0, "sightings": 0, "matches": 0, "alerts": 0}
