@@ -11,8 +11,11 @@ One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its cl
     prune    daily                  forget items older than storage.keep (bot.app.retention)
 
 Everything is opened by ``bot.app.build.open_app``, as the CLI's parts are. Start-up opens (and
-migrates) the store, refusing a second `watchbot run` on one SQLite store, and puts alerts a
-crash left in 'sending' back before anything runs; shutdown (SIGTERM/SIGINT) stops the
+migrates) the store, refusing a second `watchbot run` on one SQLite store. On PostgreSQL several
+may run: each waits for the store's lease (``Store.lease``, an advisory lock) as a standby, and the
+one holding it leads (polls, reads Telegram updates, sends, runs digests); when the leader dies
+another takes over within ``LEASE_TICK`` seconds, and a leader that loses its lease stops (exit 1).
+The leader puts alerts a crash left in 'sending' back before anything runs; shutdown (SIGTERM/SIGINT) stops the
 scheduler, lets polls and sends in flight finish for a few seconds, cancels the rest (a cancelled
 poll writes nothing; unfinished claims go back to 'pending'), closes the store, and returns 0 well
 within 10 s.
@@ -51,6 +54,7 @@ POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancell
 SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
+LEASE_TICK = 5.0  # seconds between a standby's tries for the lease, and the leader's checks that it holds it
 
 
 @dataclass
@@ -79,6 +83,8 @@ class Service:
         self._reported_rule_errors: set[str] = set()
         self._problems = True  # check once at start
         self.tick = tick_seconds([f.interval or config.poll.interval for f in config.feeds])
+        self.role = "starting"  # then "leader", or "standby" while another process leads the store
+        self.exit_code = 0
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
@@ -106,11 +112,30 @@ class Service:
         self.rules = rules
         async with open_app(config, serve=True, rules=rules) as app:
             self.app = app
-            released = await app.store.run(app.store.outbox.release_in_flight)
-            await self._serve(released)
-        return 0
+            self.lease = app.store.lease("leader")
+            try:
+                await self._serve()
+            finally:
+                await app.store.run(self.lease.release)
+        return self.exit_code
 
-    async def _serve(self, released: int) -> None:
+    async def _lead(self) -> bool:
+        """Wait for the store's lease (at once on SQLite); False when asked to stop first."""
+        while not self.stopping.is_set():
+            if await self.app.store.run(self.lease.acquire):
+                if self.role == "standby":
+                    log.warning("taking over: this process now leads the store %s", self.app.store.location)
+                self.role = "leader"
+                return True
+            if self.role != "standby":
+                log.info("standby: another `watchbot run` leads the store %s; taking over when it stops",
+                         self.app.store.location)
+                self.role = "standby"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=LEASE_TICK)
+        return False
+
+    async def _serve(self) -> None:
         http = None
         if self.config.http_listen:
             host, port = self.config.http_listen
@@ -119,6 +144,9 @@ class Service:
         try:
             self._announce(http)
             self._report_rules()
+            if not await self._lead():
+                return
+            released = await self.app.store.run(self.app.store.outbox.release_in_flight)
             if released:
                 log.warning("%d alert(s) were being sent when the service last stopped; sending them again",
                             released)
@@ -207,6 +235,7 @@ class Service:
         s.add_job(self._tick_feeds, "interval", seconds=self.tick, id="feeds", name="poll due feeds")
         s.add_job(self._tick_outbox, "interval", seconds=DRAIN_TICK, id="outbox", name="drain the outbox")
         s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
+        s.add_job(self._tick_lease, "interval", seconds=LEASE_TICK, id="lease", name="check the lease")
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
@@ -233,6 +262,13 @@ class Service:
             log.info("rules reloaded: %d watchlists (%s)", len(self.rules.watchlists),
                      ", ".join(w.id for w in self.rules.watchlists))
             self._report_rules()
+
+    async def _tick_lease(self) -> None:
+        if not await self.app.store.run(self.lease.held):
+            log.error("lost the lead of the store %s (the connection to it dropped): stopping, so that another "
+                      "process takes over; restart this one", self.app.store.location)
+            self.exit_code = 1
+            self.stop()
 
     async def _tick_prune(self) -> None:
         try:
@@ -357,7 +393,7 @@ class Service:
         """
         mono = time.monotonic()
         alive_for = mono - (self.state.last_tick or self.state.started)
-        scheduler_ok = self.scheduler.running and alive_for < max(10.0, 10 * self.tick)
+        scheduler_ok = self.role == "standby" or (self.scheduler.running and alive_for < max(10.0, 10 * self.tick))
         store = self.app.store
         try:
             store_problem = await asyncio.wait_for(store.run(store.check), timeout=2.0)
@@ -367,6 +403,7 @@ class Service:
         grace = timedelta(seconds=2 * self.config.poll.timeout + 60)
         overdue = self.plan.overdue(utcnow(), grace)
         details: dict[str, Any] = {
+            "role": self.role,
             "scheduler": "ok" if scheduler_ok else "stalled",
             "store": "ok" if store_ok else store_problem,
             "last_poll_age_s": None if self.state.last_poll is None else round(time.time() - self.state.last_poll, 1),

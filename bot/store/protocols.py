@@ -255,6 +255,17 @@ class ArchiveStore(Protocol):
     def snapshot(self) -> AbstractContextManager[object]: ...  # exports inside see one consistent state
 
 
+class Lease(Protocol):
+    """Leadership among the processes sharing one store: at most one holds it at a time.
+
+    The holder reads Telegram updates and sends; a holder that dies loses it (its session ends),
+    and another process's next ``acquire`` gets it."""
+
+    def acquire(self) -> bool: ...  # try once, without waiting; True when this process holds it
+    def held(self) -> bool: ...  # still held (the database still knows this process holds it)
+    def release(self) -> None: ...
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -276,6 +287,7 @@ class Store(Protocol):
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 
     def transaction(self) -> AbstractContextManager[object]: ...
+    def lease(self, name: str) -> Lease: ...
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]: ...
     def check(self) -> str | None: ...  # None when healthy, else what is wrong, in words
     def close(self) -> None: ...

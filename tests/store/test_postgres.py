@@ -103,3 +103,19 @@ def test_the_wiring_opens_postgresql_by_its_url(url: str, tmp_path) -> None:
     assert isinstance(store, PostgresStore) and store.check() is None and second.check() is None
     store.close()
     second.close()
+
+
+def test_one_lease_holder_at_a_time_per_store(url: str) -> None:
+    store, other = PostgresStore(url), PostgresStore(url)
+    first, second = store.lease("leader"), other.lease("leader")
+    assert first.acquire() and first.acquire()  # acquiring again while holding keeps it
+    assert not second.acquire() and not second.held()
+    with postgres_schema() as elsewhere:  # another schema is another store: its own lease
+        third = PostgresStore(elsewhere)
+        assert third.lease("leader").acquire()
+        third.close()
+    first.release()
+    assert not first.held() and second.acquire() and second.held()
+    second.release()
+    store.close()
+    other.close()

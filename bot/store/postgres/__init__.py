@@ -32,6 +32,7 @@ from bot.store.postgres.chats import PostgresChats
 from bot.store.postgres.digests import PostgresDigests
 from bot.store.postgres.feeds import PostgresFeeds
 from bot.store.postgres.items import PostgresItems
+from bot.store.postgres.lease import PostgresLease
 from bot.store.postgres.notices import PostgresNotices
 from bot.store.postgres.outbox import PostgresOutbox
 
@@ -130,6 +131,10 @@ class PostgresStore:
 
     def transaction(self) -> contextlib.AbstractContextManager[object]:
         return self.db.transaction()
+
+    def lease(self, name: str) -> PostgresLease:
+        """Leadership among the processes sharing this store (an advisory lock on a session of its own)."""
+        return PostgresLease(self.url, name)
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
         """Run ``fn(*args, **kwargs)`` on a worker thread; database errors become StoreError."""

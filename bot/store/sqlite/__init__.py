@@ -117,6 +117,10 @@ class SqliteStore:
     def transaction(self) -> Transaction:
         return Transaction(self.db)
 
+    def lease(self, name: str) -> SoleLease:
+        """Always held: one `watchbot run` per SQLite store (its lock file refuses a second)."""
+        return SoleLease()
+
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
         """Run ``fn(*args, **kwargs)`` in the store's worker thread; SQLite errors become StoreError."""
         if self._worker is None:
@@ -180,6 +184,17 @@ class SqliteStore:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 os.close(self._lock_fd)
             self._lock_fd = None
+
+
+class SoleLease:
+    def acquire(self) -> bool:
+        return True
+
+    def held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
 
 
 def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:
