@@ -12,9 +12,10 @@ One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its cl
 
 Everything is opened by ``bot.app.build.open_app``, as the CLI's parts are. Start-up opens (and
 migrates) the store, refusing a second `watchbot run` on one SQLite store. On PostgreSQL several
-may run: each waits for the store's lease (``Store.lease``, an advisory lock) as a standby, and the
-one holding it leads (polls, reads Telegram updates, sends, runs digests); when the leader dies
-another takes over within ``LEASE_TICK`` seconds, and a leader that loses its lease stops (exit 1).
+may run: every one polls (procrastinate hands out the due feeds, ``bot.app.spread``), and the one
+holding the store's lease (``Store.lease``, an advisory lock) leads: it reads Telegram updates, sends
+and runs digests; the others follow, and when the leader dies one takes over within ``LEASE_TICK``
+seconds. A leader that loses its lease stops (exit 1).
 The leader puts alerts a crash left in 'sending' back before anything runs; shutdown (SIGTERM/SIGINT) stops the
 scheduler, lets polls and sends in flight finish for a few seconds, cancels the rest (a cancelled
 poll writes nothing; unfinished claims go back to 'pending'), closes the store, and returns 0 well
@@ -31,7 +32,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -39,12 +40,16 @@ from bot.app import retention
 from bot.app.alerts import DrainReport
 from bot.app.build import bot_api_error, open_app
 from bot.app.metrics import Metrics
+from bot.app.pipeline import FeedResult
 from bot.app.polling import PollPlan, tick_seconds
-from bot.config import Config
+from bot.config import Config, is_postgres
 from bot.errors import RuleError, StoreError, WatchbotError
 from bot.observe import HttpEndpoint
 from bot.times import utcnow
 from bot.watch import RuleBook
+
+if TYPE_CHECKING:
+    from bot.app.spread import Spread
 
 log = logging.getLogger("watchbot.service")
 
@@ -83,7 +88,8 @@ class Service:
         self._reported_rule_errors: set[str] = set()
         self._problems = True  # check once at start
         self.tick = tick_seconds([f.interval or config.poll.interval for f in config.feeds])
-        self.role = "starting"  # then "leader", or "standby" while another process leads the store
+        self.role = "starting"  # then "leader", or "follower" while another process leads the store
+        self.spread: Spread | None = None
         self.exit_code = 0
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
@@ -123,14 +129,14 @@ class Service:
         """Wait for the store's lease (at once on SQLite); False when asked to stop first."""
         while not self.stopping.is_set():
             if await self.app.store.run(self.lease.acquire):
-                if self.role == "standby":
+                if self.role == "follower":
                     log.warning("taking over: this process now leads the store %s", self.app.store.location)
                 self.role = "leader"
                 return True
-            if self.role != "standby":
-                log.info("standby: another `watchbot run` leads the store %s; taking over when it stops",
-                         self.app.store.location)
-                self.role = "standby"
+            if self.role != "follower":
+                log.info("follower: another `watchbot run` leads the store %s (sends, reads Telegram); this one "
+                         "polls and takes over when the leader stops", self.app.store.location)
+                self.role = "follower"
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), timeout=LEASE_TICK)
         return False
@@ -144,6 +150,7 @@ class Service:
         try:
             self._announce(http)
             self._report_rules()
+            await self._start_spread()
             if not await self._lead():
                 return
             released = await self.app.store.run(self.app.store.outbox.release_in_flight)
@@ -151,7 +158,8 @@ class Service:
                 log.warning("%d alert(s) were being sent when the service last stopped; sending them again",
                             released)
             await self._start_bot()
-            await self._plan_all()
+            if self.spread is None:
+                await self._plan_all()
             drainer = asyncio.create_task(self._drain_loop(), name="drainer")
             await self._add_jobs()
             self.scheduler.start()
@@ -161,9 +169,22 @@ class Service:
             log.info("stopping: letting polls and sends in flight finish")
             await self._shutdown(drainer)
         finally:
+            if self.spread is not None:
+                await self.spread.stop(POLL_GRACE)
             if http is not None:
                 await http.stop()
         log.info("stopped")
+
+    async def _start_spread(self) -> None:
+        """On PostgreSQL every process polls: procrastinate hands out the due feeds (bot.app.spread)."""
+        if not is_postgres(self.config.storage_url):
+            return
+        from bot.app.spread import Spread  # procrastinate is loaded only by those who use it
+
+        self.spread = Spread(self.config.storage_url, self.app.store, self.app.pipeline,
+                             concurrency=self.config.poll.concurrency, timeout=self.config.poll.timeout,
+                             clock=utcnow, polled=self._polled)
+        await self.spread.start()
 
     async def _start_bot(self) -> None:
         if self.app.telegram is None:
@@ -332,14 +353,7 @@ class Service:
             feeds = await store.run(store.feeds.get, [url])
             if not feeds:
                 return
-            result = await self.app.pipeline.poll_feed(feeds[0])
-            self.state.last_poll = time.time()
-            self.metrics.poll(result, self.state.last_poll)
-            self.state.polls += 1
-            if result.alerts:
-                self._drain_wanted.set()
-            if result.error:
-                self.problems()
+            self._polled(await self.app.pipeline.poll_feed(feeds[0]))
             refreshed = await store.run(store.feeds.get, [url])
             if refreshed:
                 self.plan.set(refreshed[0], utcnow())
@@ -351,6 +365,15 @@ class Service:
         finally:
             self.plan.done(url)
             self._start_due()
+
+    def _polled(self, result: FeedResult) -> None:
+        self.state.last_poll = time.time()
+        self.metrics.poll(result, self.state.last_poll)
+        self.state.polls += 1
+        if result.alerts:
+            self._drain_wanted.set()
+        if result.error:
+            self.problems()
 
     # --- delivery ----------------------------------------------------------------------------------
 
@@ -393,7 +416,7 @@ class Service:
         """
         mono = time.monotonic()
         alive_for = mono - (self.state.last_tick or self.state.started)
-        scheduler_ok = self.role == "standby" or (self.scheduler.running and alive_for < max(10.0, 10 * self.tick))
+        scheduler_ok = self.role == "follower" or (self.scheduler.running and alive_for < max(10.0, 10 * self.tick))
         store = self.app.store
         try:
             store_problem = await asyncio.wait_for(store.run(store.check), timeout=2.0)

@@ -169,6 +169,9 @@ class FeedStore(Protocol):
     def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
                        next_poll_at: datetime) -> int: ...
     def mark_failure_notified(self, url: str) -> None: ...
+    # Due feeds (next poll at or before ``now``, or never polled), up to ``limit``, now due only at ``until``:
+    # one process hands each out once; its poll records the real next time (polls spread over processes).
+    def claim_due(self, now: datetime, *, until: datetime, limit: int = 1000) -> list[str]: ...
 
 
 class ItemStore(Protocol):

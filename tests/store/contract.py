@@ -56,6 +56,20 @@ def test_feeds_sync_names_and_record_fetches_and_failures(store: Store) -> None:
     assert store.feeds.get([]) == [] and store.feeds.get(["nope"]) == []
 
 
+def test_due_feeds_are_handed_out_once_until_their_claim_runs_out(store: Store) -> None:
+    store.feeds.sync([("f1", "One"), ("f2", "Two"), ("f3", "Three")])
+    later = NOW + timedelta(minutes=10)
+    store.feeds.record_fetch("f3", now=NOW, status=200, etag=None, last_modified=None, title=None, next_poll_at=later)
+    claim = NOW + timedelta(minutes=1)
+    assert store.feeds.claim_due(NOW, until=claim, limit=1) == ["f1"]  # never polled first
+    assert store.feeds.claim_due(NOW, until=claim) == ["f2"]
+    assert store.feeds.claim_due(NOW, until=claim) == []  # claimed ones are not handed out again ...
+    assert store.feeds.claim_due(claim, until=claim + timedelta(minutes=1)) == ["f1", "f2"]  # ... until it runs out
+    store.feeds.record_fetch("f1", now=claim, status=304, etag=None, last_modified=None, title=None,
+                             next_poll_at=later + timedelta(minutes=5))
+    assert store.feeds.claim_due(later, until=later + timedelta(minutes=1)) == ["f2", "f3"]  # f1 polled: not due
+
+
 # --- items, sightings, matches -------------------------------------------------------------------------
 
 

@@ -124,6 +124,21 @@ class PostgresStore:
                 current = version
         return current
 
+    def ensure_task_queue(self) -> bool:
+        """procrastinate's tables (polling spread over processes), created once; True when created now.
+
+        Its schema is procrastinate's own (``procrastinate.schema``): after upgrading procrastinate,
+        apply its migrations (``procrastinate schema --migrations``) as its documentation says."""
+        from procrastinate.schema import SchemaManager
+
+        with self.db.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NULL").fetchone()
+            if not (row and row[0]):
+                return False
+            conn.execute(SchemaManager.get_schema().encode())
+        return True
+
     @property
     def schema_version(self) -> int:
         row = self.db.one("SELECT COALESCE(max(version), 0) AS v FROM watchbot_migrations")

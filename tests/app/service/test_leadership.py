@@ -63,9 +63,9 @@ def test_one_leads_the_other_stands_by_and_takes_over_after_a_kill_9(
     with a:
         a.wait_for(lambda: role(a_config) == "leader", "the first process to lead")
         with b:
-            b.wait_for(lambda: role(b_config) == "standby", "the second process to stand by")
+            b.wait_for(lambda: role(b_config) == "follower", "the second process to follow")
             a.wait_for(lambda: store.outbox.counts() == {"sent": 20}, "the leader's alerts")
-            assert "standby: another `watchbot run` leads the store" in b.stderr_text()
+            assert "follower: another `watchbot run` leads the store" in b.stderr_text()
 
             a.kill9()
             feeds.update("/a.xml", rss(stories, title="Alpha"))
@@ -78,3 +78,30 @@ def test_one_leads_the_other_stands_by_and_takes_over_after_a_kill_9(
     assert set(first) == {t for t, _ in stories[:20]} and set(second) == {t for t, _ in stories[20:]}
     assert max((first + second).values()) == 1  # nothing sent twice
     assert "taking over: this process now leads the store" in b.stderr_text()
+
+
+def test_both_processes_poll_and_each_story_is_alerted_once(work: Workdir, feeds: FeedServer, pg: str) -> None:
+    from bot.store.postgres import PostgresStore
+
+    stories = {f: (f"Chip story {f:03d}", f"https://news.example/chip/{f}") for f in range(30)}
+    urls = [(feeds.feed(f"/f{f}.xml", rss([story], title=f"F{f}")), f"F{f}") for f, story in stories.items()]
+    a_config, b_config = configs(work, urls, pg)
+    store = PostgresStore(pg)
+    a, b = ServiceProcess(a_config), ServiceProcess(b_config)
+    with a, b:
+        a.wait_for(lambda: {role(a_config), role(b_config)} == {"leader", "follower"}, "one leader, one follower")
+        for f in stories:  # a second story in each feed, polled by whichever process gets the feed
+            feeds.update(f"/f{f}.xml", rss([stories[f], (f"Semiconductor story {f:03d}", f"https://news.example/s/{f}")],
+                                           title=f"F{f}"))
+        a.wait_for(lambda: store.outbox.counts() == {"sent": 60}, "every story alerted", timeout=60)
+        a.wait_for(lambda: len(polled(a.stderr_text())) > 0 and len(polled(b.stderr_text())) > 0,
+                   "polls in both processes")
+        assert a.terminate() == 0 and b.terminate() == 0
+    store.close()
+    printed = alerted(a.stdout_text() + b.stdout_text())
+    printed += Counter(re.findall(r"^\[chips\] (Semiconductor story \d+)$", a.stdout_text() + b.stdout_text(), re.M))
+    assert len(printed) == 60 and max(printed.values()) == 1
+
+
+def polled(log: str) -> set[str]:
+    return set(re.findall(r"poll (F\d+) status=", log))

@@ -1,0 +1,94 @@
+"""Polling spread over several `watchbot run` processes on one PostgreSQL store, by procrastinate. IO: PostgreSQL.
+
+    plan (a periodic procrastinate task every PLAN_SECONDS; procrastinate defers each tick once,
+          whichever process's worker gets there first):
+        claim the due feeds (FeedStore.claim_due: each handed out once, due again only when the claim
+        runs out) | defer one `poll` job per feed, queueing lock = its URL (never two waiting)
+    poll (any process's worker, poll.concurrency at a time):
+        Pipeline.poll_feed, which records the feed's real next poll time
+
+A process killed mid-poll leaves its claims to run out (twice the poll timeout, plus a tick), and
+the next plan hands those feeds to a live process. Sending stays with the leader (service.py), which
+drains the outbox the pollers fill. procrastinate keeps its own tables beside ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+
+from bot.app.pipeline import FeedResult, Pipeline
+from bot.store.protocols import Store
+
+log = logging.getLogger("watchbot.spread")
+
+PLAN_SECONDS = 5
+PLAN_LIMIT = 5000  # feeds claimed per plan tick
+QUEUE = "watchbot-poll"
+
+
+class Spread:
+    """procrastinate's app, tasks and worker for one process; ``start`` / ``stop`` with the service."""
+
+    def __init__(self, url: str, store: Store, pipeline: Pipeline, *, concurrency: int, timeout: float,
+                 clock: Callable[[], datetime], polled: Callable[[FeedResult], None]) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.clock = clock
+        self.polled = polled
+        self.concurrency = concurrency
+        self.claim = timedelta(seconds=2 * timeout + PLAN_SECONDS)  # a poll's longest run, and the next tick
+        self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1,
+                                                                              max_size=4))
+        self.worker: asyncio.Task[None] | None = None
+
+        @self.app.periodic(cron=f"* * * * * */{PLAN_SECONDS}", periodic_id="plan")
+        @self.app.task(name="watchbot.plan", queue=QUEUE)
+        async def plan(timestamp: int) -> None:
+            await self.plan()
+
+        @self.app.task(name="watchbot.poll", queue=QUEUE)
+        async def poll(url: str) -> None:
+            await self.poll(url)
+
+        self._poll = poll
+
+    async def start(self) -> None:
+        created = await self.store.run(self.store.ensure_task_queue)  # type: ignore[attr-defined]
+        if created:
+            log.info("created procrastinate's tables in the store")
+        await self.app.open_async()
+        self.worker = asyncio.create_task(self.app.run_worker_async(
+            queues=[QUEUE], concurrency=self.concurrency, install_signal_handlers=False, delete_jobs="always",
+            fetch_job_polling_interval=1.0, name="watchbot"), name="procrastinate worker")
+
+    async def stop(self, grace: float) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+                await asyncio.wait_for(self.worker, timeout=grace)
+        with contextlib.suppress(Exception):
+            await self.app.close_async()
+
+    async def plan(self) -> None:
+        """Claim the due feeds and defer one poll job each."""
+        now = self.clock()
+        urls = await self.store.run(self.store.feeds.claim_due, now, until=now + self.claim, limit=PLAN_LIMIT)
+        for url in urls:
+            with contextlib.suppress(AlreadyEnqueued):
+                await self._poll.configure(queueing_lock=url).defer_async(url=url)
+        if urls:
+            log.debug("deferred %d poll(s)", len(urls))
+
+    async def poll(self, url: str) -> None:
+        if url not in self.pipeline.intervals:
+            return  # a feed another process's config lists and this one's does not
+        feeds = await self.store.run(self.store.feeds.get, [url])
+        if feeds:
+            self.polled(await self.pipeline.poll_feed(feeds[0]))
