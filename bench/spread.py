@@ -127,7 +127,7 @@ def main() -> int:
           f"{os.cpu_count()} CPUs; server answered {stats.get('requests')} requests (one per feed per cycle: "
           f"{expected}{', none twice' if stats.get('requests') == expected else ', SOME FEEDS POLLED TWICE'})")
     one = results.get(1)
-    for n, (cold, warm) in results.items():
+    for n, (_, warm) in results.items():
         if one and n > 1:
             print(f"  {n} vs 1 process, warm aggregate: {one[1] / warm:.2f}x "
                   f"({'no slower' if warm <= one[1] * 1.1 else 'SLOWER'})")

@@ -24,6 +24,7 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
 from bot.app.pipeline import FeedResult, Pipeline
+from bot.errors import StoreError
 from bot.store.protocols import Store
 
 log = logging.getLogger("watchbot.spread")
@@ -60,10 +61,15 @@ class Spread:
         self._poll = poll
 
     async def start(self) -> None:
-        created = await self.store.run(self.store.ensure_task_queue)  # type: ignore[attr-defined]
+        try:
+            created = await self.store.run(self.store.ensure_task_queue)  # type: ignore[attr-defined]
+            await self.app.open_async()
+        except Exception as e:  # psycopg's and procrastinate's errors, in one line
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise StoreError(f"cannot start the poll queue (procrastinate) in the store {self.store.location}: "
+                             f"{reason}") from e
         if created:
             log.info("created procrastinate's tables in the store")
-        await self.app.open_async()
         self.worker = asyncio.create_task(self.app.run_worker_async(
             queues=[QUEUE], concurrency=self.concurrency, install_signal_handlers=False, delete_jobs="always",
             fetch_job_polling_interval=1.0, name="watchbot"), name="procrastinate worker")

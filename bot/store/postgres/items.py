@@ -24,10 +24,10 @@ class PostgresItems:
 
     def add(self, items: Sequence[Item], *, feed_name: str, now: datetime) -> list[Item]:
         """Store items and their sightings; return the ones never seen before, in order."""
-        new: list[Item] = []
-        seen_now: set[str] = set()
+        inserted_now: set[str] = set()
         with self.db.transaction():
-            for item in items:
+            # in identity order: two processes adding the same items lock their rows in one order (no deadlock)
+            for item in sorted(items, key=lambda i: (i.identity, i.feed_url)):
                 inserted = self.db.run(
                     """INSERT INTO items (identity, url, link, guid, title, lede, language, published_at,
                                           first_seen_at, feed_url)
@@ -35,14 +35,18 @@ class PostgresItems:
                     (item.identity, item.url, item.link, item.guid, item.title, item.lede, item.language,
                      ts(item.published), ts(now), item.feed_url),
                 )
-                if inserted and item.identity not in seen_now:
-                    new.append(item)
-                    seen_now.add(item.identity)
+                if inserted:
+                    inserted_now.add(item.identity)
                 self.db.run(
                     """INSERT INTO sightings (identity, feed_url, feed_name, link, seen_at)
                        VALUES (%s, %s, %s, %s, %s) ON CONFLICT (identity, feed_url) DO NOTHING""",
                     (item.identity, item.feed_url, feed_name, item.link, ts(now)),
                 )
+            new: list[Item] = []
+            for item in items:  # in the feed's order, each once
+                if item.identity in inserted_now:
+                    new.append(item)
+                    inserted_now.discard(item.identity)
             if new:
                 self.db.run("UPDATE feeds SET items_total = items_total + %s WHERE url = %s",
                             (len(new), items[0].feed_url))
