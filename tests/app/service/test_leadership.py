@@ -51,7 +51,7 @@ def alerted(text: str) -> Counter[str]:
     return Counter(re.findall(r"^\[chips\] (Chip story \d+)$", text, re.M))
 
 
-def test_one_leads_the_other_stands_by_and_takes_over_after_a_kill_9(
+def test_one_leads_the_other_follows_and_takes_over_after_a_kill_9(
         work: Workdir, feeds: FeedServer, pg: str) -> None:
     from bot.store.postgres import PostgresStore
 
