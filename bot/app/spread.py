@@ -3,9 +3,13 @@
     plan (a periodic procrastinate task every PLAN_SECONDS; procrastinate defers each tick once,
           whichever process's worker gets there first):
         claim the due feeds (FeedStore.claim_due: each handed out once, due again only when the claim
-        runs out) | defer one `poll` job per feed, queueing lock = its URL (never two waiting)
-    poll (any process's worker, poll.concurrency at a time):
-        Pipeline.poll_feed, which records the feed's real next poll time
+        runs out) | defer one `poll` job per POLL_BATCH of them, queueing lock = the first feed's URL
+    poll (any process's worker, a few jobs at a time, poll.concurrency polls in flight):
+        Pipeline.poll_feed for each feed of the job, which records the feed's real next poll time
+
+Jobs carry a batch of feeds, not one: procrastinate spends a few queries on every job (fetch,
+finish, delete), which at one feed per job cost more than a 304 poll itself (bench/spread.py). The
+claim, not the queueing lock, is what keeps a feed from being polled twice.
 
 A process killed mid-poll leaves its claims to run out (twice the poll timeout, plus a tick), and
 the next plan hands those feeds to a live process. Sending stays with the leader (service.py), which
@@ -22,6 +26,7 @@ from datetime import datetime, timedelta
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.types import JSONValue
 
 from bot.app.pipeline import FeedResult, Pipeline
 from bot.errors import StoreError
@@ -31,6 +36,7 @@ log = logging.getLogger("watchbot.spread")
 
 PLAN_SECONDS = 5
 PLAN_LIMIT = 5000  # feeds claimed per plan tick
+POLL_BATCH = 16  # feeds per poll job
 QUEUE = "watchbot-poll"
 
 
@@ -55,8 +61,8 @@ class Spread:
             await self.plan()
 
         @self.app.task(name="watchbot.poll", queue=QUEUE)
-        async def poll(url: str) -> None:
-            await self.poll(url)
+        async def poll(urls: list[str]) -> None:
+            await asyncio.gather(*(self.poll(url) for url in urls))
 
         self._poll = poll
 
@@ -70,8 +76,9 @@ class Spread:
                              f"{reason}") from e
         if created:
             log.info("created procrastinate's tables in the store")
+        jobs = max(2, 2 * -(-self.concurrency // POLL_BATCH))  # enough jobs to keep poll.concurrency polls in flight
         self.worker = asyncio.create_task(self.app.run_worker_async(
-            queues=[QUEUE], concurrency=self.concurrency, install_signal_handlers=False, delete_jobs="always",
+            queues=[QUEUE], concurrency=jobs, install_signal_handlers=False, delete_jobs="always",
             fetch_job_polling_interval=1.0, name="watchbot"), name="procrastinate worker")
 
     async def stop(self, grace: float) -> None:
@@ -83,12 +90,13 @@ class Spread:
             await self.app.close_async()
 
     async def plan(self) -> None:
-        """Claim the due feeds and defer one poll job each."""
+        """Claim the due feeds and defer one poll job per batch of them."""
         now = self.clock()
         urls = await self.store.run(self.store.feeds.claim_due, now, until=now + self.claim, limit=PLAN_LIMIT)
-        for url in urls:
+        for start in range(0, len(urls), POLL_BATCH):
+            batch = urls[start: start + POLL_BATCH]
             with contextlib.suppress(AlreadyEnqueued):
-                await self._poll.configure(queueing_lock=url).defer_async(url=url)
+                await self._poll.configure(queueing_lock=batch[0]).defer_async(urls=list[JSONValue](batch))
         if urls:
             log.debug("deferred %d poll(s)", len(urls))
 
