@@ -12,6 +12,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,33 @@ def test_both_processes_poll_and_each_story_is_alerted_once(work: Workdir, feeds
 
 def polled(log: str) -> set[str]:
     return set(re.findall(r"poll (F\d+) status=", log))
+
+
+def test_kill_9_of_the_leader_mid_send_loses_nothing_and_repeats_only_what_was_in_flight(
+        work: Workdir, feeds: FeedServer, pg: str) -> None:
+    from bot.store.postgres import PostgresStore
+
+    count = 400  # ~100 KB of console alerts: more than a pipe holds, so the unread leader blocks mid-batch
+    stories = [(f"Chip story {i:03d}", f"https://news.example/chip/{i}") for i in range(count)]
+    url = feeds.feed("/a.xml", rss(stories, title="Alpha", description="A long lede about a chip plant. " * 4))
+    a_config, b_config = configs(work, [(url, "Alpha")], pg)
+    store = PostgresStore(pg)
+    a, b = ServiceProcess(a_config, hold_stdout=True), ServiceProcess(b_config)
+    with a:
+        a.wait_for(lambda: role(a_config) == "leader", "the first process to lead")
+        with b:
+            b.wait_for(lambda: role(b_config) == "follower", "the second process to follow")
+            a.wait_for(lambda: store.outbox.counts().get("sending", 0) > 0, "alerts claimed for sending")
+            in_flight = {r.identity for r in store.outbox.rows(state="sending")}  # stable: the leader is blocked
+            a.kill9()
+            a.release_stdout()
+            a.wait_exit()
+            b.wait_for(lambda: store.outbox.counts() == {"sent": count}, "every alert sent by the new leader",
+                       timeout=60)
+            b.wait_for(lambda: sum(alerted(a.stdout_text() + b.stdout_text()).values()) >= count, "all printed")
+            assert b.terminate() == 0
+        titles = {i.item.identity: i.item.title for i in store.items.since(datetime(2000, 1, 1, tzinfo=UTC))}
+    store.close()
+    delivered = alerted(a.stdout_text()) + alerted(b.stdout_text())
+    assert set(delivered) == {t for t, _ in stories}  # nothing lost
+    assert {t for t, n in delivered.items() if n > 1} <= {titles[i] for i in in_flight}  # only cut-off sends twice
