@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import retention
+from bot.app import leadership, retention
 from bot.app.alerts import DrainReport
 from bot.app.build import bot_api_error, open_app
+from bot.app.leadership import Leadership
 from bot.app.metrics import Metrics
 from bot.app.pipeline import FeedResult
 from bot.app.polling import PollPlan, tick_seconds
@@ -59,7 +60,7 @@ POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancell
 SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
-LEASE_TICK = 5.0  # seconds between a standby's tries for the lease, and the leader's checks that it holds it
+LEASE_TICK = leadership.TICK
 
 
 @dataclass
@@ -88,7 +89,6 @@ class Service:
         self._reported_rule_errors: set[str] = set()
         self._problems = True  # check once at start
         self.tick = tick_seconds([f.interval or config.poll.interval for f in config.feeds])
-        self.role = "starting"  # then "leader", or "follower" while another process leads the store
         self.spread: Spread | None = None
         self.exit_code = 0
         self.scheduler = AsyncIOScheduler(
@@ -118,28 +118,12 @@ class Service:
         self.rules = rules
         async with open_app(config, serve=True, rules=rules) as app:
             self.app = app
-            self.lease = app.store.lease("leader")
+            self.leadership = Leadership(app.store)
             try:
                 await self._serve()
             finally:
-                await app.store.run(self.lease.release)
+                await self.leadership.release()
         return self.exit_code
-
-    async def _lead(self) -> bool:
-        """Wait for the store's lease (at once on SQLite); False when asked to stop first."""
-        while not self.stopping.is_set():
-            if await self.app.store.run(self.lease.acquire):
-                if self.role == "follower":
-                    log.warning("taking over: this process now leads the store %s", self.app.store.location)
-                self.role = "leader"
-                return True
-            if self.role != "follower":
-                log.info("follower: another `watchbot run` leads the store %s (sends, reads Telegram); this one "
-                         "polls and takes over when the leader stops", self.app.store.location)
-                self.role = "follower"
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), timeout=LEASE_TICK)
-        return False
 
     async def _serve(self) -> None:
         http = None
@@ -151,7 +135,7 @@ class Service:
             self._announce(http)
             self._report_rules()
             await self._start_spread()
-            if not await self._lead():
+            if not await self.leadership.wait(self.stopping):
                 return
             released = await self.app.store.run(self.app.store.outbox.release_in_flight)
             if released:
@@ -256,7 +240,7 @@ class Service:
         s.add_job(self._tick_feeds, "interval", seconds=self.tick, id="feeds", name="poll due feeds")
         s.add_job(self._tick_outbox, "interval", seconds=DRAIN_TICK, id="outbox", name="drain the outbox")
         s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
-        s.add_job(self._tick_lease, "interval", seconds=LEASE_TICK, id="lease", name="check the lease")
+        s.add_job(self._tick_lease, "interval", seconds=LEASE_TICK, id="lease", name="check the lead")
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
@@ -285,9 +269,7 @@ class Service:
             self._report_rules()
 
     async def _tick_lease(self) -> None:
-        if not await self.app.store.run(self.lease.held):
-            log.error("lost the lead of the store %s (the connection to it dropped): stopping, so that another "
-                      "process takes over; restart this one", self.app.store.location)
+        if not await self.leadership.still():
             self.exit_code = 1
             self.stop()
 
@@ -416,7 +398,8 @@ class Service:
         """
         mono = time.monotonic()
         alive_for = mono - (self.state.last_tick or self.state.started)
-        scheduler_ok = self.role == "follower" or (self.scheduler.running and alive_for < max(10.0, 10 * self.tick))
+        following = self.leadership.role == "follower"  # a follower runs no scheduler: procrastinate polls
+        scheduler_ok = following or (self.scheduler.running and alive_for < max(10.0, 10 * self.tick))
         store = self.app.store
         try:
             store_problem = await asyncio.wait_for(store.run(store.check), timeout=2.0)
@@ -426,7 +409,7 @@ class Service:
         grace = timedelta(seconds=2 * self.config.poll.timeout + 60)
         overdue = self.plan.overdue(utcnow(), grace)
         details: dict[str, Any] = {
-            "role": self.role,
+            "role": self.leadership.role,
             "scheduler": "ok" if scheduler_ok else "stalled",
             "store": "ok" if store_ok else store_problem,
             "last_poll_age_s": None if self.state.last_poll is None else round(time.time() - self.state.last_poll, 1),
