@@ -101,6 +101,7 @@ class Config:
     http_public_url: str | None = None  # base of the web's login links; None: http://<listen>
     source: str = "built-in defaults"
     base_dir: Path = field(default_factory=Path.cwd)
+    storage_keep: float = 180 * 86400  # seconds: items, sightings and matches older than this are pruned
 
     @property
     def db_path(self) -> Path:
@@ -116,7 +117,8 @@ class Config:
 
     def secrets(self) -> list[str]:
         """The values that must never appear in a log line or an error message."""
-        found = [self.telegram.token if self.telegram else None, self.email.password if self.email else None]
+        found = [self.telegram.token if self.telegram else None, self.email.password if self.email else None,
+                 urlsplit(self.storage_url).password]
         return [x for x in found if x and len(x) >= 4]
 
 
@@ -162,7 +164,7 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = {"token", "password", "username"}
 
 _SCHEMA: dict[str, Any] = {
-    "storage": {"url": str},
+    "storage": {"url": str, "keep": "duration"},
     "rules": {"path": str},
     "poll": {"interval": "auto|duration", "timeout": "duration", "max_bytes": int, "concurrency": int,
              "per_host": int, "max_age": "duration", "backlog": "duration", "min_interval": "duration",
@@ -237,6 +239,13 @@ def parse_duration(value: object) -> float | None:
     return None
 
 
+STORAGE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
 def sqlite_path(url: str, base_dir: Path) -> Path:
     """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
     rest = url.removeprefix("sqlite:///")
@@ -263,8 +272,11 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
 
     storage = table("storage")
     storage_url = c.value(storage, "url", str, "storage") or "sqlite:///data/watchbot.db"
-    if not storage_url.startswith("sqlite:///"):
-        c.fail("storage.url", f"only sqlite:/// URLs are supported for now (got {storage_url!r})")
+    if not storage_url.startswith(STORAGE_SCHEMES):
+        c.fail("storage.url", f"write sqlite:///data/watchbot.db or postgresql://user@host/db (got {storage_url!r})")
+    keep = c.value(storage, "keep", "duration", "storage")
+    if keep is not None and keep < 86400:
+        c.fail("storage.keep", f"keep at least a day, e.g. \"180d\" (got {keep:g} seconds)")
 
     rules = table("rules")
     rules_raw = c.value(rules, "path", str, "rules")
@@ -313,7 +325,8 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
         raise ConfigError(source, c.problems)
     return Config(storage_url=storage_url, rules_path=rules_path, poll=poll, feeds=feeds,
                   telegram=telegram, email=email, http_listen=listen, http_public_url=public_url or None,
-                  stories=stories, source=source, base_dir=base_dir)
+                  stories=stories, source=source, base_dir=base_dir,
+                  **({"storage_keep": keep} if keep is not None else {}))
 
 
 def _stories(c: _Checker, t: dict[str, Any]) -> StoriesConfig:

@@ -149,6 +149,8 @@ def test_poll_interval_bounds_are_checked(poll: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         _parse(f"[poll]\n{poll}\n")
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+
+
 @pytest.mark.parametrize(("http", "url"), [
     ('listen = "127.0.0.1:9108"', "http://127.0.0.1:9108"),
     ('listen = "[::1]:9108"', "http://[::1]:9108"),
@@ -161,3 +163,21 @@ def test_the_web_links_base_is_public_url_else_the_listen_address(http: str, url
 def test_a_public_url_must_be_an_http_url() -> None:
     with pytest.raises(ConfigError, match=r"http.public_url: must be an http\(s\) URL"):
         _parse('[http]\nlisten = "127.0.0.1:9108"\npublic_url = "watch.example.com"\n')
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('[storage]\nurl = "mysql://x/y"', "storage.url: write sqlite:///data/watchbot.db or postgresql://user@host/db"),
+    ('[storage]\nkeep = "2h"', "storage.keep: keep at least a day"),
+    ('[storage]\nkeep = "forever"', "storage.keep: not a duration"),
+])
+def test_storage_problems(text: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse(text)
+    assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+
+
+def test_storage_takes_postgresql_and_a_retention_and_hides_the_password() -> None:
+    config = _parse('[storage]\nurl = "postgresql://bot:pw-1234@db.internal/watchbot"\nkeep = "30d"')
+    assert config.storage_url.startswith("postgresql://") and config.storage_keep == 30 * 86400
+    assert "pw-1234" in config.secrets()
+    assert _parse("").storage_keep == 180 * 86400

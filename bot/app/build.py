@@ -19,6 +19,7 @@ import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.app.alerts import Alerts, Channel, ConsoleChannel, TelegramChannel
@@ -34,7 +35,7 @@ from bot.app.status import Status
 from bot.app.suggest import Suggestions
 from bot.app.watchlists import WatchlistEditor
 from bot.app.web_auth import WebAuth
-from bot.config import Config
+from bot.config import Config, is_postgres, sqlite_path
 from bot.deliver.email import SmtpSender
 from bot.deliver.ratelimit import Pacer
 from bot.deliver.telegram import TelegramSender
@@ -91,8 +92,19 @@ class App:
 
 
 def open_store(config: Config, *, serve: bool = False) -> Store:
-    """The configured store, migrated; with ``serve`` it refuses a second `watchbot run` on SQLite."""
-    return SqliteStore(config.db_path, exclusive=serve)
+    """The configured store, migrated; with ``serve`` it refuses a second `watchbot run` on SQLite.
+
+    On PostgreSQL several `watchbot run` may share one store."""
+    return open_store_url(config.storage_url, base_dir=config.base_dir, serve=serve)
+
+
+def open_store_url(url: str, *, base_dir: Path, serve: bool = False) -> Store:
+    """The store at ``url`` (sqlite:///path, relative to ``base_dir``, or postgresql://...), migrated."""
+    if is_postgres(url):
+        from bot.store.postgres import PostgresStore  # psycopg is only loaded by those who use it
+
+        return PostgresStore(url)
+    return SqliteStore(sqlite_path(url, base_dir), exclusive=serve)
 
 
 @contextlib.asynccontextmanager

@@ -8,10 +8,15 @@ One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its cl
     rules    every 2 s              RuleBook.refresh(); new rule problems are logged and told to admins
     notices  every 5 s (Telegram)   tell the admins of failing feeds, rule problems, dead letters
     digest:* cron, in each zone     email and chat digests (the digest part keeps these in step)
+    prune    daily                  forget items older than storage.keep (bot.app.retention)
 
 Everything is opened by ``bot.app.build.open_app``, as the CLI's parts are. Start-up opens (and
-migrates) the store, refusing a second `watchbot run` on one SQLite store, and puts alerts a
-crash left in 'sending' back before anything runs; shutdown (SIGTERM/SIGINT) stops the
+migrates) the store, refusing a second `watchbot run` on one SQLite store. On PostgreSQL several
+may run: every one polls (procrastinate hands out the due feeds, ``bot.app.spread``), and the one
+holding the store's lease (``Store.lease``, an advisory lock) leads: it reads Telegram updates, sends
+and runs digests; the others follow, and when the leader dies one takes over within ``LEASE_TICK``
+seconds. A leader that loses its lease stops (exit 1).
+The leader puts alerts a crash left in 'sending' back before anything runs; shutdown (SIGTERM/SIGINT) stops the
 scheduler, lets polls and sends in flight finish for a few seconds, cancels the rest (a cancelled
 poll writes nothing; unfinished claims go back to 'pending'), closes the store, and returns 0 well
 within 10 s.
@@ -27,19 +32,25 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.app import leadership, retention
 from bot.app.alerts import DrainReport
 from bot.app.build import bot_api_error, open_app, web_app
+from bot.app.leadership import Leadership
 from bot.app.metrics import Metrics
+from bot.app.pipeline import FeedResult
 from bot.app.polling import PollPlan, tick_seconds
-from bot.config import Config
+from bot.config import Config, is_postgres
 from bot.errors import RuleError, StoreError, WatchbotError
 from bot.observe import HttpEndpoint
 from bot.times import utcnow
 from bot.watch import RuleBook
+
+if TYPE_CHECKING:
+    from bot.app.spread import Spread
 
 log = logging.getLogger("watchbot.service")
 
@@ -50,6 +61,7 @@ SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends wo
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
 FEED_LIST_TICK = 2.0  # seconds between looks at feeds added or paused in the store
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
+LEASE_TICK = leadership.TICK
 
 
 @dataclass
@@ -78,6 +90,8 @@ class Service:
         self._reported_rule_errors: set[str] = set()
         self._problems = True  # check once at start
         self.tick = tick_seconds([f.interval or config.poll.interval or config.poll.min_interval for f in config.feeds])
+        self.spread: Spread | None = None
+        self.exit_code = 0
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
@@ -105,11 +119,14 @@ class Service:
         self.rules = rules
         async with open_app(config, serve=True, rules=rules) as app:
             self.app = app
-            released = await app.store.run(app.store.outbox.release_in_flight)
-            await self._serve(released)
-        return 0
+            self.leadership = Leadership(app.store)
+            try:
+                await self._serve()
+            finally:
+                await self.leadership.release()
+        return self.exit_code
 
-    async def _serve(self, released: int) -> None:
+    async def _serve(self) -> None:
         http = None
         if self.config.http_listen:
             host, port = self.config.http_listen
@@ -118,11 +135,16 @@ class Service:
         try:
             self._announce(http)
             self._report_rules()
+            await self._start_spread()
+            if not await self.leadership.wait(self.stopping):
+                return
+            released = await self.app.store.run(self.app.store.outbox.release_in_flight)
             if released:
                 log.warning("%d alert(s) were being sent when the service last stopped; sending them again",
                             released)
             await self._start_bot()
-            await self._plan_all()
+            if self.spread is None:
+                await self._plan_all()
             drainer = asyncio.create_task(self._drain_loop(), name="drainer")
             await self._add_jobs()
             self.scheduler.start()
@@ -132,9 +154,22 @@ class Service:
             log.info("stopping: letting polls and sends in flight finish")
             await self._shutdown(drainer)
         finally:
+            if self.spread is not None:
+                await self.spread.stop(POLL_GRACE)
             if http is not None:
                 await http.stop()
         log.info("stopped")
+
+    async def _start_spread(self) -> None:
+        """On PostgreSQL every process polls: procrastinate hands out the due feeds (bot.app.spread)."""
+        if not is_postgres(self.config.storage_url):
+            return
+        from bot.app.spread import Spread  # procrastinate is loaded only by those who use it
+
+        self.spread = Spread(self.config.storage_url, self.app.store, self.app.pipeline,
+                             concurrency=self.config.poll.concurrency, timeout=self.config.poll.timeout,
+                             clock=utcnow, polled=self._polled)
+        await self.spread.start()
 
     async def _start_bot(self) -> None:
         if self.app.telegram is None:
@@ -208,9 +243,12 @@ class Service:
         s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
         s.add_job(self._tick_feed_list, "interval", seconds=FEED_LIST_TICK, id="feed-list",
                   name="follow feeds added or paused in the store")
+        s.add_job(self._tick_lease, "interval", seconds=LEASE_TICK, id="lease", name="check the lead")
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
+        s.add_job(self._tick_prune, "interval", seconds=retention.PRUNE_EVERY, id="prune", name="prune old items",
+                  next_run_time=utcnow() + timedelta(seconds=retention.FIRST_PRUNE))
         if self.app.notices is not None:
             s.add_job(self._tick_notices, "interval", seconds=NOTICE_TICK, id="notices",
                       name="tell the admins about problems")
@@ -234,6 +272,17 @@ class Service:
             log.info("rules reloaded: %d watchlists (%s)", len(self.rules.watchlists),
                      ", ".join(w.id for w in self.rules.watchlists))
             self._report_rules()
+
+    async def _tick_lease(self) -> None:
+        if not await self.leadership.still():
+            self.exit_code = 1
+            self.stop()
+
+    async def _tick_prune(self) -> None:
+        try:
+            await retention.prune(self.app.store, keep=self.config.storage_keep, now=utcnow())
+        except Exception:  # retention must never stop the service; tomorrow's run tries again
+            log.exception("pruning old items failed")
 
     def _report_rules(self) -> None:
         """Log and tell the admins each rule problem once (until it is fixed and comes back)."""
@@ -301,14 +350,7 @@ class Service:
             feeds = await store.run(store.feeds.get, [url])
             if not feeds:
                 return
-            result = await self.app.pipeline.poll_feed(feeds[0])
-            self.state.last_poll = time.time()
-            self.metrics.poll(result, self.state.last_poll)
-            self.state.polls += 1
-            if result.alerts:
-                self._drain_wanted.set()
-            if result.error:
-                self.problems()
+            self._polled(await self.app.pipeline.poll_feed(feeds[0]))
             refreshed = await store.run(store.feeds.get, [url])
             if refreshed and not refreshed[0].paused:
                 self.plan.set(refreshed[0], utcnow())
@@ -320,6 +362,15 @@ class Service:
         finally:
             self.plan.done(url)
             self._start_due()
+
+    def _polled(self, result: FeedResult) -> None:
+        self.state.last_poll = time.time()
+        self.metrics.poll(result, self.state.last_poll)
+        self.state.polls += 1
+        if result.alerts:
+            self._drain_wanted.set()
+        if result.error:
+            self.problems()
 
     # --- delivery ----------------------------------------------------------------------------------
 
@@ -362,7 +413,8 @@ class Service:
         """
         mono = time.monotonic()
         alive_for = mono - (self.state.last_tick or self.state.started)
-        scheduler_ok = self.scheduler.running and alive_for < max(10.0, 10 * self.tick)
+        following = self.leadership.role == "follower"  # a follower runs no scheduler: procrastinate polls
+        scheduler_ok = following or (self.scheduler.running and alive_for < max(10.0, 10 * self.tick))
         store = self.app.store
         try:
             store_problem = await asyncio.wait_for(store.run(store.check), timeout=2.0)
@@ -372,6 +424,7 @@ class Service:
         grace = timedelta(seconds=2 * self.config.poll.timeout + 60)
         overdue = self.plan.overdue(utcnow(), grace)
         details: dict[str, Any] = {
+            "role": self.leadership.role,
             "scheduler": "ok" if scheduler_ok else "stalled",
             "store": "ok" if store_ok else store_problem,
             "last_poll_age_s": None if self.state.last_poll is None else round(time.time() - self.state.last_poll, 1),

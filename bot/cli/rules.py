@@ -19,7 +19,7 @@ from bot.app.backtest import Backtest, backtest
 from bot.app.build import open_store
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.cli.match import load_checked, no_watchlists, rules_path
-from bot.config import Config, parse_duration
+from bot.config import Config, is_postgres, parse_duration
 from bot.errors import WatchbotError
 from bot.times import utcnow
 from bot.watch import Matcher, fold_warnings, load_rules, regex_warnings
@@ -185,7 +185,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     rules = load_checked(args.rules or config.rules_path)
     matcher = Matcher(rules.watchlists)
     since = utcnow() - timedelta(seconds=seconds)
-    if not config.db_path.exists():
+    if not is_postgres(config.storage_url) and not config.db_path.exists():
         raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled); run watchbot poll first")
     def progress(n: int, total: int) -> None:
         if total >= _PROGRESS_FROM and sys.stderr.isatty() and (n % 100 == 0 or n == total):

@@ -15,6 +15,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .sessions  SessionStore  the web's one-time login links and sessions (token digests only)
       .rule_texts RuleTextStore watchlist files saved on the web, for every process on the store
       .judgments JudgmentStore 👍/👎 on alerts: one per chat, story and user
+      .archive   ArchiveStore  every table in portable form (bot/store/portable.py), for copies and backups
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -234,6 +235,9 @@ class FeedStore(Protocol):
     def add(self, url: str, name: str, *, now: datetime) -> bool: ...
     def remove(self, url: str) -> bool: ...
     def set_paused(self, url: str, paused: bool) -> bool: ...
+    # Due feeds (next poll at or before ``now``, or never polled), up to ``limit``, now due only at ``until``:
+    # one process hands each out once; its poll records the real next time (polls spread over processes).
+    def claim_due(self, now: datetime, *, until: datetime, limit: int = 1000) -> list[str]: ...
 
 
 class ItemStore(Protocol):
@@ -250,6 +254,11 @@ class ItemStore(Protocol):
     def outlets(self, story: str) -> list[str]: ...  # the feeds that carried the story, first first
     def recent(self, limit: int) -> list[tuple[str, str, str]]: ...  # (identity, title, lede), newest first
     def matched_by(self, watchlist: str, identities: Sequence[str]) -> set[str]: ...
+
+
+    # Items first seen before ``before`` go, with their sightings, matches and finished alerts; never one
+    # with an alert pending or sending, or a match a digest recipient has not received. {"items": n, ...}
+    def prune(self, before: datetime) -> dict[str, int]: ...
 
 
 class OutboxStore(Protocol):
@@ -352,6 +361,27 @@ class JudgmentStore(Protocol):
     def counts(self) -> dict[str, int]: ...  # verdict -> judgments
 
 
+class ArchiveStore(Protocol):
+    """Whole tables in portable form (``bot.store.portable``): `watchbot store copy` and backups."""
+
+    def count(self, table: str) -> int: ...
+    def export(self, table: str, *, batch: int = 1000) -> Iterator[list[dict[str, Any]]]: ...
+    def load(self, table: str, rows: Sequence[dict[str, Any]]) -> None: ...
+    def clear(self) -> None: ...  # every table emptied (a forced copy replaces what the target held)
+    def snapshot(self) -> AbstractContextManager[object]: ...  # exports inside see one consistent state
+
+
+class Lease(Protocol):
+    """Leadership among the processes sharing one store: at most one holds it at a time.
+
+    The holder reads Telegram updates and sends; a holder that dies loses it (its session ends),
+    and another process's next ``acquire`` gets it."""
+
+    def acquire(self) -> bool: ...  # try once, without waiting; True when this process holds it
+    def held(self) -> bool: ...  # still held (the database still knows this process holds it)
+    def release(self) -> None: ...
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -374,9 +404,12 @@ class Store(Protocol):
     @property
     def judgments(self) -> JudgmentStore: ...
     @property
+    def archive(self) -> ArchiveStore: ...
+    @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 
     def transaction(self) -> AbstractContextManager[object]: ...
+    def lease(self, name: str) -> Lease: ...
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]: ...
     def check(self) -> str | None: ...  # None when healthy, else what is wrong, in words
     def close(self) -> None: ...

@@ -98,6 +98,18 @@ def test_a_feeds_rhythm_is_when_its_recent_items_appeared(store: Store) -> None:
                                   later - timedelta(minutes=10)]
     assert store.items.rhythm("f2", since=NOW - timedelta(days=7)) == FeedRhythm((NOW - timedelta(hours=2),), later)
     assert store.items.rhythm("f1", since=NOW).times == ()
+def test_due_feeds_are_handed_out_once_until_their_claim_runs_out(store: Store) -> None:
+    store.feeds.sync([("f1", "One"), ("f2", "Two"), ("f3", "Three")])
+    later = NOW + timedelta(minutes=10)
+    store.feeds.record_fetch("f3", now=NOW, status=200, etag=None, last_modified=None, title=None, next_poll_at=later)
+    claim = NOW + timedelta(minutes=1)
+    assert store.feeds.claim_due(NOW, until=claim, limit=1) == ["f1"]  # never polled first
+    assert store.feeds.claim_due(NOW, until=claim) == ["f2"]
+    assert store.feeds.claim_due(NOW, until=claim) == []  # claimed ones are not handed out again ...
+    assert store.feeds.claim_due(claim, until=claim + timedelta(minutes=1)) == ["f1", "f2"]  # ... until it runs out
+    store.feeds.record_fetch("f1", now=claim, status=304, etag=None, last_modified=None, title=None,
+                             next_poll_at=later + timedelta(minutes=5))
+    assert store.feeds.claim_due(later, until=later + timedelta(minutes=1)) == ["f2", "f3"]  # f1 polled: not due
 
 
 # --- items, sightings, matches -------------------------------------------------------------------------
@@ -442,3 +454,67 @@ def test_an_outbox_row_is_found_by_its_id(store: Store) -> None:
     got = store.outbox.get(row.id)
     assert got is not None and (got.target, got.story, got.watchlists) == ("5", "s1", ("asml",))
     assert store.outbox.get(row.id + 1) is None
+# --- archive (store copy, backups) ----------------------------------------------------------------------
+
+
+def test_every_table_exported_loads_back_the_same(store: Store) -> None:
+    from bot.store.portable import TABLES
+
+    store.feeds.sync([("f1", "Feed one")])
+    stored_match(store, 1, ["asml", "chips"], NOW)
+    store.outbox.enqueue("v1:1", "telegram", "42", ["asml"], now=NOW)
+    store.chats.ensure(42, type="private", title="p", now=NOW)
+    store.chats.subscribe(42, "asml", "digest", now=NOW)
+    store.digests.ensure("chat:42", channel="telegram", target="42", watchlists=(), since=None, now=NOW)
+    (first,) = store.digests.pending_chat("chat:42", 42)
+    store.digests.settle("chat:42", [first.match_id], now=NOW, complete=False)
+    with store.archive.snapshot():
+        tables = {t.name: [r for rows in store.archive.export(t.name, batch=1) for r in rows] for t in TABLES}
+    assert {n: len(rows) for n, rows in tables.items() if rows} == {
+        "feeds": 1, "items": 1, "sightings": 1, "matches": 2, "outbox": 1, "chats": 1, "subscriptions": 1,
+        "digest_recipients": 1, "digest_delivered": 1}
+    assert tables["items"][0]["first_seen_at"] == "2024-03-27T16:00:00+00:00"  # portable: ISO strings in UTC
+    pending = store.digests.pending_email("chat:42", watchlists=(), since=None)
+    store.archive.clear()
+    assert all(store.archive.count(t.name) == 0 for t in TABLES)
+    for t in TABLES:
+        store.archive.load(t.name, tables[t.name])
+    assert store.digests.pending_email("chat:42", watchlists=(), since=None) == pending
+    assert store.outbox.rows()[0].watchlists == ("asml",) and store.feeds.all()[0].name == "Feed one"
+
+
+# --- retention ------------------------------------------------------------------------------------------
+
+
+def test_prune_forgets_old_items_but_never_what_is_still_to_be_delivered(store: Store) -> None:
+    old = NOW - timedelta(days=200)
+    for n, watchlists in (("quiet", []), ("waiting", ["asml"]), ("sent", ["asml"]), ("emailed", ["mail"]),
+                          ("unmailed", ["mail"]), ("for-chat", ["chips"]), ("chat-got", ["chips"])):
+        stored_match(store, n, watchlists, old)
+    stored_match(store, "new", ["asml"], NOW)
+    store.outbox.enqueue("v1:waiting", "telegram", "42", ["asml"], now=old)
+    store.outbox.enqueue("v1:sent", "telegram", "42", ["asml"], now=old)
+    store.outbox.mark_sent([r.id for r in store.outbox.claim_due("telegram", now=old) if r.identity == "v1:sent"],
+                           now=old)  # "waiting" stays in flight (sending)
+    d = store.digests
+    d.ensure("email:a@x|mail", channel="email", target="a@x", watchlists=["mail"], since=old, now=old)
+    emailed = [p for p in d.pending_email("email:a@x|mail", watchlists=["mail"], since=old) if p.identity == "v1:emailed"]
+    d.settle("email:a@x|mail", [p.match_id for p in emailed], now=old, complete=False)
+    store.chats.ensure(5, type="private", title="p", now=old)
+    store.chats.subscribe(5, "chips", "digest", now=old - timedelta(days=1))
+    d.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=old)
+    got = [p for p in d.pending_chat("chat:5", 5) if p.identity == "v1:chat-got"]
+    d.settle("chat:5", [p.match_id for p in got], now=old, complete=False)
+    pending_mail = d.pending_email("email:a@x|mail", watchlists=["mail"], since=old)
+    pending_chat = d.pending_chat("chat:5", 5)
+
+    counts = store.items.prune(NOW - timedelta(days=180))
+
+    left = set(store.items.get([f"v1:{n}" for n in ("quiet", "waiting", "sent", "emailed", "unmailed", "for-chat",
+                                                   "chat-got", "new")]))
+    assert left == {"v1:waiting", "v1:unmailed", "v1:for-chat", "v1:new"}
+    assert counts == {"items": 4, "sightings": 4, "matches": 3, "alerts": 1}
+    assert [r.identity for r in store.outbox.rows()] == ["v1:waiting"]
+    assert d.pending_email("email:a@x|mail", watchlists=["mail"], since=old) == pending_mail
+    assert d.pending_chat("chat:5", 5) == pending_chat
+    assert store.items.prune(NOW - timedelta(days=180)) == {"items": 0, "sightings": 0, "matches": 0, "alerts": 0}

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from bot.errors import StoreError
 from bot.store.sqlite._db import Transaction
+from bot.store.sqlite.archive import SqliteArchive
 from bot.store.sqlite.chats import SqliteChats
 from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.feeds import SqliteFeeds
@@ -91,6 +92,7 @@ class SqliteStore:
         self.sessions = SqliteSessions(self.db)
         self.rule_texts = SqliteRuleTexts(self.db)
         self.judgments = SqliteJudgments(self.db)
+        self.archive = SqliteArchive(self.db)
 
     # --- plumbing ----------------------------------------------------------------------------------
 
@@ -119,6 +121,10 @@ class SqliteStore:
 
     def transaction(self) -> Transaction:
         return Transaction(self.db)
+
+    def lease(self, name: str) -> SoleLease:
+        """Always held: one `watchbot run` per SQLite store (its lock file refuses a second)."""
+        return SoleLease()
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
         """Run ``fn(*args, **kwargs)`` in the store's worker thread; SQLite errors become StoreError."""
@@ -183,6 +189,17 @@ class SqliteStore:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 os.close(self._lock_fd)
             self._lock_fd = None
+
+
+class SoleLease:
+    def acquire(self) -> bool:
+        return True
+
+    def held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
 
 
 def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:

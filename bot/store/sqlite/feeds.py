@@ -84,6 +84,15 @@ class SqliteFeeds:
         self.db.execute("UPDATE feeds SET interval_seconds = ?, interval_reason = ? WHERE url = ?",
                         (seconds, reason, url))
 
+    def claim_due(self, now: datetime, *, until: datetime, limit: int = 1000) -> list[str]:
+        """Due feeds, each handed out once: their next poll moves to ``until`` until the poll records its own."""
+        rows = self.db.execute(
+            """UPDATE feeds SET next_poll_at = ? WHERE url IN
+                   (SELECT url FROM feeds WHERE next_poll_at IS NULL OR next_poll_at <= ?
+                    ORDER BY next_poll_at IS NOT NULL, next_poll_at, url LIMIT ?)
+               RETURNING url""", (iso(until), iso(now), limit)).fetchall()
+        return sorted(r[0] for r in rows)
+
 
 def _feed(r: sqlite3.Row) -> FeedState:
     return FeedState(

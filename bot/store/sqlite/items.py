@@ -148,6 +148,32 @@ class SqliteItems:
                 out[r["identity"]] = _stored(r, sightings.get(r["identity"], ()))
         return out
 
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Forget items first seen before ``before`` with their sightings, matches and finished alerts.
+
+        Kept: items with an alert still pending or sending, and items with a match some digest
+        recipient has not received yet (at or above its floor, or followed by a chat in digest mode).
+        """
+        cut = iso(before)
+        with Transaction(self.db):
+            self.db.execute("DROP TABLE IF EXISTS temp.prune_ids")
+            self.db.execute("CREATE TEMP TABLE prune_ids (identity TEXT PRIMARY KEY)")
+            self.db.execute(f"INSERT INTO prune_ids SELECT identity FROM items i WHERE i.first_seen_at < ? "
+                            f"AND NOT ({KEPT})", (cut,))
+            gone = "(SELECT identity FROM prune_ids)"
+            # delivery records name matches by rowid, which SQLite may hand out again: they go first
+            self.db.execute(f"DELETE FROM digest_delivered WHERE match_id IN "
+                            f"(SELECT rowid FROM matches WHERE identity IN {gone})")
+            counts = {
+                "sightings": self.db.execute(f"DELETE FROM sightings WHERE identity IN {gone}").rowcount,
+                "matches": self.db.execute(f"DELETE FROM matches WHERE identity IN {gone}").rowcount,
+                "alerts": self.db.execute(f"DELETE FROM outbox WHERE identity IN {gone}").rowcount,
+                "items": self.db.execute(f"DELETE FROM items WHERE identity IN {gone}").rowcount,
+            }
+            self.db.execute("DELETE FROM digest_runs WHERE at < ?", (cut,))
+            self.db.execute("DROP TABLE temp.prune_ids")
+        return counts
+
     def _sightings(self, identities: Sequence[str]) -> dict[str, tuple[tuple[str, str, datetime], ...]]:
         if not identities:
             return {}
@@ -160,6 +186,24 @@ class SqliteItems:
         for r in rows:
             grouped.setdefault(r["identity"], []).append((r["feed_url"], r["feed_name"], at(r["seen_at"])))
         return {k: tuple(v) for k, v in grouped.items()}
+
+
+# An item is kept while an alert for it waits, or a digest recipient has not received one of its matches.
+KEPT = """EXISTS (SELECT 1 FROM outbox o WHERE o.identity = i.identity AND o.state IN ('pending', 'sending'))
+    OR EXISTS (SELECT 1 FROM matches m JOIN digest_recipients r ON r.channel = 'email'
+                   AND m.matched_at >= COALESCE(r.since, '')
+                   AND (r.watchlists = '[]' OR EXISTS (SELECT 1 FROM json_each(r.watchlists) w
+                                                      WHERE w.value = m.watchlist))
+               WHERE m.identity = i.identity
+                 AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = r.key AND d.match_id = m.rowid))
+    OR EXISTS (SELECT 1 FROM matches m
+               JOIN subscriptions s ON s.watchlist = m.watchlist AND s.mode = 'digest'
+               JOIN chats c ON c.chat_id = s.chat_id AND c.active = 1
+               LEFT JOIN digest_recipients r ON r.key = 'chat:' || s.chat_id
+               WHERE m.identity = i.identity
+                 AND m.matched_at >= MAX(s.since, COALESCE(c.digest_since, s.since), COALESCE(r.since, ''))
+                 AND NOT EXISTS (SELECT 1 FROM digest_delivered d
+                                 WHERE d.key = 'chat:' || s.chat_id AND d.match_id = m.rowid))"""
 
 
 def _stored(r: sqlite3.Row, sightings: tuple[tuple[str, str, datetime], ...]) -> StoredItem:

@@ -1,0 +1,106 @@
+"""Polling spread over several `watchbot run` processes on one PostgreSQL store, by procrastinate. IO: PostgreSQL.
+
+    plan (a periodic procrastinate task every PLAN_SECONDS; procrastinate defers each tick once,
+          whichever process's worker gets there first):
+        claim the due feeds (FeedStore.claim_due: each handed out once, due again only when the claim
+        runs out) | defer one `poll` job per POLL_BATCH of them, queueing lock = the first feed's URL
+    poll (any process's worker, a few jobs at a time, poll.concurrency polls in flight):
+        Pipeline.poll_feed for each feed of the job, which records the feed's real next poll time
+
+Jobs carry a batch of feeds, not one: procrastinate spends a few queries on every job (fetch,
+finish, delete), which at one feed per job cost more than a 304 poll itself (bench/spread.py). The
+claim, not the queueing lock, is what keeps a feed from being polled twice.
+
+A process killed mid-poll leaves its claims to run out (twice the poll timeout, plus a tick), and
+the next plan hands those feeds to a live process. Sending stays with the leader (service.py), which
+drains the outbox the pollers fill. procrastinate keeps its own tables beside ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.types import JSONValue
+
+from bot.app.pipeline import FeedResult, Pipeline
+from bot.errors import StoreError
+from bot.store.protocols import Store
+
+log = logging.getLogger("watchbot.spread")
+
+PLAN_SECONDS = 5
+PLAN_LIMIT = 5000  # feeds claimed per plan tick
+POLL_BATCH = 16  # feeds per poll job
+QUEUE = "watchbot-poll"
+
+
+class Spread:
+    """procrastinate's app, tasks and worker for one process; ``start`` / ``stop`` with the service."""
+
+    def __init__(self, url: str, store: Store, pipeline: Pipeline, *, concurrency: int, timeout: float,
+                 clock: Callable[[], datetime], polled: Callable[[FeedResult], None]) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.clock = clock
+        self.polled = polled
+        self.concurrency = concurrency
+        self.claim = timedelta(seconds=2 * timeout + PLAN_SECONDS)  # a poll's longest run, and the next tick
+        self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1,
+                                                                              max_size=4))
+        self.worker: asyncio.Task[None] | None = None
+
+        @self.app.periodic(cron=f"* * * * * */{PLAN_SECONDS}", periodic_id="plan")
+        @self.app.task(name="watchbot.plan", queue=QUEUE)
+        async def plan(timestamp: int) -> None:
+            await self.plan()
+
+        @self.app.task(name="watchbot.poll", queue=QUEUE)
+        async def poll(urls: list[str]) -> None:
+            await asyncio.gather(*(self.poll(url) for url in urls))
+
+        self._poll = poll
+
+    async def start(self) -> None:
+        try:
+            created = await self.store.run(self.store.ensure_task_queue)  # type: ignore[attr-defined]
+            await self.app.open_async()
+        except Exception as e:  # psycopg's and procrastinate's errors, in one line
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise StoreError(f"cannot start the poll queue (procrastinate) in the store {self.store.location}: "
+                             f"{reason}") from e
+        if created:
+            log.info("created procrastinate's tables in the store")
+        jobs = max(2, 2 * -(-self.concurrency // POLL_BATCH))  # enough jobs to keep poll.concurrency polls in flight
+        self.worker = asyncio.create_task(self.app.run_worker_async(
+            queues=[QUEUE], concurrency=jobs, install_signal_handlers=False, delete_jobs="always",
+            fetch_job_polling_interval=1.0, name="watchbot"), name="procrastinate worker")
+
+    async def stop(self, grace: float) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+                await asyncio.wait_for(self.worker, timeout=grace)
+        with contextlib.suppress(Exception):
+            await self.app.close_async()
+
+    async def plan(self) -> None:
+        """Claim the due feeds and defer one poll job per batch of them."""
+        now = self.clock()
+        urls = await self.store.run(self.store.feeds.claim_due, now, until=now + self.claim, limit=PLAN_LIMIT)
+        for start in range(0, len(urls), POLL_BATCH):
+            batch = urls[start: start + POLL_BATCH]
+            with contextlib.suppress(AlreadyEnqueued):
+                await self._poll.configure(queueing_lock=batch[0]).defer_async(urls=list[JSONValue](batch))
+        if urls:
+            log.debug("deferred %d poll(s)", len(urls))
+
+    async def poll(self, url: str) -> None:
+        feeds = self.pipeline.polled(await self.store.run(self.store.feeds.get, [url]))
+        if feeds:  # not: a feed another process's config lists and this one's does not, or a paused one
+            self.polled(await self.pipeline.poll_feed(feeds[0]))

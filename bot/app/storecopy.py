@@ -1,0 +1,186 @@
+"""Moving and backing up a store: `watchbot store copy` and `watchbot store backup`. IO: both stores, a file.
+
+    source (SQLite, PostgreSQL or a dump file) | every table, parents first | target store
+
+A copy goes through each store's ``archive`` (whole tables in the portable form of
+``bot.store.portable``), inside one snapshot of the source, and keeps ids (digest delivery
+records point at match ids). It refuses a target that already holds data unless forced, which
+replaces what the target held. A backup of SQLite is the online backup API's copy of the file;
+of PostgreSQL (or of SQLite into ``*.jsonl``) a dump file that `store copy --from FILE` restores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.app.build import open_store_url
+from bot.config import STORAGE_SCHEMES, sqlite_path
+from bot.errors import StoreError, WatchbotError
+from bot.store.dump import DumpArchive, DumpWriter, is_sqlite_file
+from bot.store.portable import TABLES
+from bot.store.protocols import Store
+from bot.store.sqlite import SqliteStore
+
+Progress = Callable[[str, int, int], None]  # (table, rows done, rows in all)
+
+
+class Source(Protocol):
+    """What a copy reads: a store's archive, or a dump file."""
+
+    def count(self, table: str) -> int: ...
+    def export(self, table: str, *, batch: int = 1000) -> Iterator[list[dict[str, Any]]]: ...
+    def snapshot(self) -> contextlib.AbstractContextManager[object]: ...
+
+
+@dataclass
+class CopyReport:
+    source: str
+    target: str
+    rows: dict[str, int] = field(default_factory=dict)  # copied, per table
+    dropped: dict[str, int] = field(default_factory=dict)  # read but not kept (records of vanished matches)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        total = sum(self.rows.values())
+        main = ", ".join(f"{self.rows.get(n, 0)} {n}" for n in ("feeds", "items", "matches", "outbox", "chats"))
+        dropped = "".join(f"; {n} {t} dropped (they point at nothing)" for t, n in self.dropped.items() if n)
+        return f"copied {total} rows ({main}) from {self.source} to {self.target} in {self.seconds:.1f} s{dropped}"
+
+
+@contextlib.contextmanager
+def open_source(spec: str, *, base_dir: Path) -> Iterator[tuple[Source, str]]:
+    """A store URL, a SQLite file or a dump file, opened for reading; (its archive, where it is)."""
+    if spec.startswith(STORAGE_SCHEMES):
+        if spec.startswith("sqlite:///") and not sqlite_path(spec, base_dir).is_file():
+            raise WatchbotError(f"--from {spec}: no such file {sqlite_path(spec, base_dir)}")
+        store = open_store_url(spec, base_dir=base_dir)
+        try:
+            yield store.archive, store.location
+        finally:
+            store.close()
+        return
+    path = base_dir / spec
+    if not path.is_file():
+        raise WatchbotError(f"--from {spec}: no such file (give sqlite:///FILE, postgresql://... or a dump file)")
+    if is_sqlite_file(path):
+        sqlite = SqliteStore(path)
+        try:
+            yield sqlite.archive, sqlite.location
+        finally:
+            sqlite.close()
+        return
+    yield DumpArchive(path), str(path)
+
+
+def contents(store: Store) -> dict[str, int]:
+    """Rows per table that hold data of their own (empty: a fresh store)."""
+    return {t.name: n for t in TABLES if (n := store.archive.count(t.name))}
+
+
+def copy_into(source: Source, location: str, target: Store, *, force: bool = False,
+              progress: Progress | None = None, batch: int = 1000) -> CopyReport:
+    """Copy every table of ``source`` into ``target``; see the module docstring."""
+    held = contents(target)
+    if held and not force:
+        what = ", ".join(f"{n} {t}" for t, n in list(held.items())[:4])
+        raise WatchbotError(f"the target store {target.location} already holds data ({what}): copy into an empty "
+                            "store, or add --force to replace what it holds")
+    started = time.monotonic()
+    report = CopyReport(source=location, target=target.location)
+    if held:
+        target.archive.clear()
+    with source.snapshot():
+        for t in TABLES:
+            total, done = source.count(t.name), 0
+            for rows in source.export(t.name, batch=batch):
+                target.archive.load(t.name, rows)
+                done += len(rows)
+                if progress:
+                    progress(t.name, done, total)
+            kept = target.archive.count(t.name)
+            report.rows[t.name] = kept
+            report.dropped[t.name] = done - kept
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def copy_store(source_spec: str, target_url: str, *, base_dir: Path, force: bool = False,
+               progress: Progress | None = None) -> CopyReport:
+    """`watchbot store copy --from SOURCE --to URL`."""
+    if not target_url.startswith(STORAGE_SCHEMES):
+        raise WatchbotError(f"--to {target_url}: give a store URL, sqlite:///FILE or postgresql://user@host/db")
+    with open_source(source_spec, base_dir=base_dir) as (source, location):
+        target = open_store_url(target_url, base_dir=base_dir)
+        try:
+            if location == target.location:
+                raise WatchbotError(f"--from and --to are the same store ({location})")
+            return copy_into(source, location, target, force=force, progress=progress)
+        finally:
+            target.close()
+
+
+@dataclass
+class BackupReport:
+    path: Path
+    kind: str  # "sqlite" (a database file) or "dump" (JSON Lines)
+    rows: int
+    seconds: float
+
+    def line(self) -> str:
+        restore = ("restore: stop watchbot and put the file in place of the store, or "
+                   f"`watchbot store copy --from {self.path} --to URL`" if self.kind == "sqlite"
+                   else f"restore: `watchbot store copy --from {self.path} --to URL`")
+        return f"backed up {self.rows} rows into {self.path} ({self.kind}) in {self.seconds:.1f} s; {restore}"
+
+
+def backup(store: Store, path: Path, *, progress: Progress | None = None, batch: int = 1000) -> BackupReport:
+    """A SQLite store into a database file (or a dump when ``path`` ends in .jsonl); PostgreSQL into a dump."""
+    started = time.monotonic()
+    if path.exists() and path.is_dir():
+        raise WatchbotError(f"{path}: is a folder; give a file name")
+    if isinstance(store, SqliteStore) and path.suffix != ".jsonl":
+        tmp = path.with_name(path.name + ".part")
+        tmp.unlink(missing_ok=True)
+        try:
+            store.archive.backup(tmp)
+        except Exception as e:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot back up {store.location} into {path}: {e}") from e
+        tmp.replace(path)
+        rows = sum(contents(store).values())
+        return BackupReport(path, "sqlite", rows, time.monotonic() - started)
+    return BackupReport(path, "dump", dump(store, path, progress=progress, batch=batch), time.monotonic() - started)
+
+
+def dump(store: Store, path: Path, *, progress: Progress | None = None, batch: int = 1000) -> int:
+    """Every table of ``store`` into a dump file at ``path``, from one snapshot; returns the rows written."""
+    written = 0
+    with store.archive.snapshot():
+        counts = {t.name: store.archive.count(t.name) for t in TABLES}
+        try:
+            writer = DumpWriter(path, counts)
+        except OSError as e:
+            raise WatchbotError(f"{path}: cannot write: {e.strerror or e}") from e
+        try:
+            for t in TABLES:
+                done = 0
+                for rows in store.archive.export(t.name, batch=batch):
+                    writer.rows(t.name, rows)
+                    done += len(rows)
+                    if progress:
+                        progress(t.name, done, counts[t.name])
+                written += done
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+    return written
+
+
+__all__ = ["BackupReport", "CopyReport", "Source", "backup", "contents", "copy_into", "copy_store", "dump",
+           "open_source"]

@@ -1,0 +1,69 @@
+"""The store's tables in portable form: what `watchbot store copy` moves and a dump file holds. No IO.
+
+A row is a dict of plain JSON values, the same from either database: times are ISO 8601 strings
+in UTC ("2024-03-27T15:45:02+00:00"), JSON columns are lists or dicts, flags are booleans, and
+ids are kept (digest delivery records point at match ids). Tables are listed parents first, so
+loading them in this order never breaks a reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DUMP_FORMAT = "watchbot-dump"
+DUMP_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    times: frozenset[str] = frozenset()
+    json: frozenset[str] = frozenset()
+    flags: frozenset[str] = frozenset()
+    serial: str | None = None  # the id column numbered by the database
+
+
+def _t(name: str, columns: str, *, times: str = "", json: str = "", flags: str = "", serial: str | None = None,
+       ) -> Table:
+    return Table(name, tuple(columns.split()), frozenset(times.split()), frozenset(json.split()),
+                 frozenset(flags.split()), serial)
+
+
+TABLES: tuple[Table, ...] = (
+    _t("feeds", "url name title etag last_modified last_status last_polled_at last_success_at last_error "
+       "last_error_at consecutive_failures next_poll_at items_total failure_notified",
+       times="last_polled_at last_success_at last_error_at next_poll_at", flags="failure_notified"),
+    _t("items", "identity url link guid title lede language published_at first_seen_at feed_url",
+       times="published_at first_seen_at"),
+    _t("sightings", "identity feed_url feed_name link seen_at", times="seen_at"),
+    _t("matches", "id identity watchlist score hits matched_at", times="matched_at", json="hits", serial="id"),
+    _t("outbox", "id identity channel target watchlists state attempts next_attempt_at last_error created_at "
+       "sent_at notified", times="next_attempt_at created_at sent_at", json="watchlists", flags="notified",
+       serial="id"),
+    _t("chats", "chat_id type title tz mode digest_at quiet_start quiet_end paused active inactive_reason "
+       "digest_since migrated_to created_at updated_at", times="digest_since created_at updated_at",
+       flags="paused active"),
+    _t("subscriptions", "chat_id watchlist mode since", times="since"),
+    _t("admin_notices", "key sent_at text", times="sent_at"),
+    _t("digest_recipients", "key channel target watchlists since last_sent_at last_attempt_at last_error "
+       "last_error_at failures next_attempt_at created_at",
+       times="since last_sent_at last_attempt_at last_error_at next_attempt_at created_at", json="watchlists"),
+    _t("digest_delivered", "key match_id"),
+    _t("digest_dead", "id key error stories match_ids at notified", times="at", json="match_ids",
+       flags="notified", serial="id"),
+    _t("digest_runs", "id key at stories outcome error message_id", times="at", serial="id"),
+)
+
+BY_NAME = {t.name: t for t in TABLES}
+
+
+def table(name: str) -> Table:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"not a table of the store: {name!r} (known: {', '.join(BY_NAME)})") from None
+
+
+Row = dict[str, Any]

@@ -1,0 +1,79 @@
+"""Feeds and their fetch state on PostgreSQL. IO: SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from bot.store.postgres._db import Db, Row, ts, utc
+from bot.store.protocols import FeedState
+
+
+class PostgresFeeds:
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    def sync(self, feeds: Iterable[tuple[str, str]]) -> None:
+        """Make sure each configured (url, name) has a row; names follow the config."""
+        rows = sorted(dict(feeds).items())  # sorted: two processes syncing lock rows in one order
+        with self.db.transaction():
+            self.db.many("INSERT INTO feeds (url, name) VALUES (%s, %s) "
+                         "ON CONFLICT (url) DO UPDATE SET name = excluded.name WHERE feeds.name <> excluded.name",
+                         rows)
+
+    def all(self) -> list[FeedState]:
+        return [_feed(r) for r in self.db.all("SELECT * FROM feeds ORDER BY url")]
+
+    def get(self, urls: Sequence[str]) -> list[FeedState]:
+        if not urls:
+            return []
+        return [_feed(r) for r in self.db.all("SELECT * FROM feeds WHERE url = ANY(%s) ORDER BY url", [list(urls)])]
+
+    def record_fetch(self, url: str, *, now: datetime, status: int | None, etag: str | None,
+                     last_modified: str | None, title: str | None, next_poll_at: datetime) -> None:
+        """A successful poll (200 or 304): keep validators, clear the failure streak.
+
+        Committed without waiting for the disk (as SQLite's WAL with synchronous=NORMAL does): losing
+        the last few fetch states to a server crash only means polling those feeds once more."""
+        self.db.run(
+            """UPDATE feeds SET last_status = %s, last_polled_at = %s, last_success_at = %s,
+                   etag = COALESCE(%s, etag), last_modified = COALESCE(%s, last_modified),
+                   title = COALESCE(%s, title), consecutive_failures = 0, failure_notified = false,
+                   next_poll_at = %s WHERE url = %s AND set_config('synchronous_commit', 'off', true) = 'off'""",
+            (status, ts(now), ts(now), etag, last_modified, title or None, ts(next_poll_at), url),
+        )
+
+    def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
+                       next_poll_at: datetime) -> int:
+        """A failed poll; returns the failure streak."""
+        row = self.db.one(
+            """UPDATE feeds SET last_status = %s, last_polled_at = %s, last_error = %s, last_error_at = %s,
+                   consecutive_failures = consecutive_failures + 1, next_poll_at = %s WHERE url = %s
+               RETURNING consecutive_failures""",
+            (status, ts(now), error, ts(now), ts(next_poll_at), url),
+        )
+        return int(row["consecutive_failures"]) if row else 0
+
+    def mark_failure_notified(self, url: str) -> None:
+        self.db.run("UPDATE feeds SET failure_notified = true WHERE url = %s", (url,))
+
+    def claim_due(self, now: datetime, *, until: datetime, limit: int = 1000) -> list[str]:
+        """Due feeds, each handed out once (rows another process is claiming are skipped): their next poll
+        moves to ``until`` until the poll records its own."""
+        rows = self.db.all(
+            """UPDATE feeds SET next_poll_at = %s WHERE url IN
+                   (SELECT url FROM feeds WHERE next_poll_at IS NULL OR next_poll_at <= %s
+                    ORDER BY next_poll_at NULLS FIRST, url LIMIT %s FOR UPDATE SKIP LOCKED)
+               RETURNING url""", (ts(until), ts(now), limit))
+        return sorted(r["url"] for r in rows)
+
+
+def _feed(r: Row) -> FeedState:
+    return FeedState(
+        url=r["url"], name=r["name"], title=r["title"], etag=r["etag"], last_modified=r["last_modified"],
+        last_status=r["last_status"], last_polled_at=utc(r["last_polled_at"]),
+        last_success_at=utc(r["last_success_at"]), last_error=r["last_error"],
+        last_error_at=utc(r["last_error_at"]), consecutive_failures=r["consecutive_failures"],
+        next_poll_at=utc(r["next_poll_at"]), items_total=r["items_total"],
+        failure_notified=bool(r["failure_notified"]),
+    )

@@ -1,0 +1,152 @@
+"""Items, their sightings and their matches on PostgreSQL. IO: SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from psycopg.types.json import Jsonb
+
+from bot.items.normalize import Item
+from bot.store.postgres._db import Db, Row, at, ts, utc
+from bot.store.protocols import StoredItem
+
+if TYPE_CHECKING:
+    from bot.watch import Match
+
+CHUNK = 500  # identities per = ANY(...) list
+
+
+class PostgresItems:
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    def add(self, items: Sequence[Item], *, feed_name: str, now: datetime) -> list[Item]:
+        """Store items and their sightings; return the ones never seen before, in order."""
+        inserted_now: set[str] = set()
+        with self.db.transaction():
+            # in identity order: two processes adding the same items lock their rows in one order (no deadlock)
+            for item in sorted(items, key=lambda i: (i.identity, i.feed_url)):
+                inserted = self.db.run(
+                    """INSERT INTO items (identity, url, link, guid, title, lede, language, published_at,
+                                          first_seen_at, feed_url)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (identity) DO NOTHING""",
+                    (item.identity, item.url, item.link, item.guid, item.title, item.lede, item.language,
+                     ts(item.published), ts(now), item.feed_url),
+                )
+                if inserted:
+                    inserted_now.add(item.identity)
+                self.db.run(
+                    """INSERT INTO sightings (identity, feed_url, feed_name, link, seen_at)
+                       VALUES (%s, %s, %s, %s, %s) ON CONFLICT (identity, feed_url) DO NOTHING""",
+                    (item.identity, item.feed_url, feed_name, item.link, ts(now)),
+                )
+            new: list[Item] = []
+            for item in items:  # in the feed's order, each once
+                if item.identity in inserted_now:
+                    new.append(item)
+                    inserted_now.discard(item.identity)
+            if new:
+                self.db.run("UPDATE feeds SET items_total = items_total + %s WHERE url = %s",
+                            (len(new), items[0].feed_url))
+        return new
+
+    def record_matches(self, identity: str, matches: Sequence[Match], *, now: datetime) -> None:
+        from bot.watch import to_json
+
+        with self.db.transaction():
+            for m in matches:
+                self.db.run(
+                    """INSERT INTO matches (identity, watchlist, score, hits, matched_at)
+                       VALUES (%s, %s, %s, %s, %s) ON CONFLICT (identity, watchlist) DO NOTHING""",
+                    (identity, m.watchlist, m.score, Jsonb(to_json(m)["hits"]), ts(now)),
+                )
+
+    def matched_watchlists(self, identity: str) -> dict[str, float]:
+        rows = self.db.all("SELECT watchlist, score FROM matches WHERE identity = %s", (identity,))
+        return {r["watchlist"]: r["score"] for r in rows}
+
+    def match_hits(self, identity: str) -> dict[str, list[dict[str, Any]]]:
+        rows = self.db.all("SELECT watchlist, hits FROM matches WHERE identity = %s", (identity,))
+        return {r["watchlist"]: r["hits"] for r in rows}
+
+    def since(self, since: datetime) -> Iterator[StoredItem]:
+        rows = self.db.all("SELECT * FROM items WHERE first_seen_at >= %s ORDER BY first_seen_at, identity",
+                           (ts(since),))
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start: start + CHUNK]
+            sightings = self._sightings([r["identity"] for r in chunk])
+            for r in chunk:
+                yield _stored(r, sightings.get(r["identity"], ()))
+
+    def count_since(self, since: datetime) -> int:
+        row = self.db.one("SELECT count(*) AS n FROM items WHERE first_seen_at >= %s", (ts(since),))
+        return int(row["n"]) if row else 0
+
+    def get(self, identities: Sequence[str]) -> dict[str, StoredItem]:
+        out: dict[str, StoredItem] = {}
+        for start in range(0, len(identities), CHUNK):
+            chunk = list(identities[start: start + CHUNK])
+            rows = self.db.all("SELECT * FROM items WHERE identity = ANY(%s)", [chunk])
+            sightings = self._sightings(chunk)
+            for r in rows:
+                out[r["identity"]] = _stored(r, sightings.get(r["identity"], ()))
+        return out
+
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Forget items first seen before ``before`` with their sightings, matches and finished alerts.
+
+        Kept: items with an alert still pending or sending, and items with a match some digest
+        recipient has not received yet (at or above its floor, or followed by a chat in digest mode).
+        """
+        cut = ts(before)
+        with self.db.transaction():
+            self.db.run("CREATE TEMP TABLE prune_ids ON COMMIT DROP AS "
+                        f"SELECT identity FROM items i WHERE i.first_seen_at < %s AND NOT ({KEPT})", (cut,))
+            counts = {
+                "sightings": self.db.run("DELETE FROM sightings WHERE identity IN (SELECT identity FROM prune_ids)"),
+                "matches": self.db.run("DELETE FROM matches WHERE identity IN (SELECT identity FROM prune_ids)"),
+                "alerts": self.db.run("DELETE FROM outbox WHERE identity IN (SELECT identity FROM prune_ids)"),
+                "items": self.db.run("DELETE FROM items WHERE identity IN (SELECT identity FROM prune_ids)"),
+            }
+            self.db.run("DELETE FROM digest_runs WHERE at < %s", (cut,))
+        return counts
+
+    def _sightings(self, identities: Sequence[str]) -> dict[str, tuple[tuple[str, str, datetime], ...]]:
+        if not identities:
+            return {}
+        rows = self.db.all(
+            "SELECT identity, feed_url, feed_name, seen_at FROM sightings WHERE identity = ANY(%s) "
+            "ORDER BY seen_at, feed_url",
+            [list(identities)],
+        )
+        grouped: dict[str, list[tuple[str, str, datetime]]] = {}
+        for r in rows:
+            grouped.setdefault(r["identity"], []).append((r["feed_url"], r["feed_name"], at(r["seen_at"])))
+        return {k: tuple(v) for k, v in grouped.items()}
+
+
+# An item is kept while an alert for it waits, or a digest recipient has not received one of its matches.
+KEPT = """EXISTS (SELECT 1 FROM outbox o WHERE o.identity = i.identity AND o.state IN ('pending', 'sending'))
+    OR EXISTS (SELECT 1 FROM matches m JOIN digest_recipients r ON r.channel = 'email'
+                   AND m.matched_at >= COALESCE(r.since, '-infinity')
+                   AND (r.watchlists = '[]'::jsonb OR r.watchlists ? m.watchlist)
+               WHERE m.identity = i.identity
+                 AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = r.key AND d.match_id = m.id))
+    OR EXISTS (SELECT 1 FROM matches m
+               JOIN subscriptions s ON s.watchlist = m.watchlist AND s.mode = 'digest'
+               JOIN chats c ON c.chat_id = s.chat_id AND c.active
+               LEFT JOIN digest_recipients r ON r.key = 'chat:' || s.chat_id
+               WHERE m.identity = i.identity AND m.matched_at >= GREATEST(s.since, c.digest_since, r.since)
+                 AND NOT EXISTS (SELECT 1 FROM digest_delivered d
+                                 WHERE d.key = 'chat:' || s.chat_id AND d.match_id = m.id))"""
+
+
+def _stored(r: Row, sightings: tuple[tuple[str, str, datetime], ...]) -> StoredItem:
+    item = Item(
+        identity=r["identity"], url=r["url"], link=r["link"], guid=r["guid"], title=r["title"], lede=r["lede"],
+        language=r["language"], published=utc(r["published_at"]), feed_url=r["feed_url"],
+        feed_title=sightings[0][1] if sightings else "",
+    )
+    return StoredItem(item=item, first_seen_at=at(r["first_seen_at"]), sightings=sightings)

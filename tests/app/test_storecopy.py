@@ -1,0 +1,169 @@
+"""`watchbot store copy` and `store backup`: every aggregate arrives, ids kept, read back through the API.
+
+Copies run SQLite -> PostgreSQL -> dump -> SQLite and compare what each store says through its
+Protocols (never SQL). PostgreSQL tests skip without a server (tests/postgres.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import storecopy
+from bot.cli import main
+from bot.errors import WatchbotError
+from bot.store.protocols import Store
+from bot.store.sqlite import SqliteStore
+from tests.postgres import postgres_schema
+from tests.store.contract import item, match
+
+NOW = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def populate(store: Store) -> None:
+    """A little of everything: feeds with state, items seen twice, matches, alerts in each state, chats,
+    subscriptions, digest recipients with deliveries, a dead digest, runs, notices."""
+    store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
+    store.feeds.record_fetch("f1", now=NOW, status=200, etag='"e"', last_modified=None, title="T1",
+                             next_poll_at=NOW + timedelta(minutes=10))
+    store.feeds.record_failure("f2", now=NOW, status=503, error="HTTP 503", next_poll_at=NOW)
+    store.feeds.mark_failure_notified("f2")
+    for n in range(1, 6):
+        at = NOW + timedelta(minutes=n)
+        store.items.add([item(n)], feed_name="Feed one", now=at)
+        store.items.record_matches(f"v1:{n}", [match("asml")] + ([match("chips")] if n % 2 else []), now=at)
+    store.items.add([item(1, "f2")], feed_name="Feed two", now=NOW + timedelta(minutes=9))
+    for n in range(1, 5):
+        store.outbox.enqueue(f"v1:{n}", "telegram", "42", ["asml"], now=NOW)
+    one, two, three, _ = store.outbox.claim_due("telegram", now=NOW)
+    store.outbox.mark_sent([one.id], now=NOW)
+    store.outbox.mark_dead([two.id], error="Bad Request")
+    store.outbox.mark_retry([three.id], error="timed out", next_attempt_at=NOW + timedelta(minutes=5))
+    store.chats.ensure(42, type="private", title="p", now=NOW)
+    store.chats.update(42, tz="Asia/Taipei", quiet_start="22:00", quiet_end="07:00", paused=True, now=NOW)
+    store.chats.ensure(-7, type="group", title="g", now=NOW)
+    store.chats.subscribe(42, "asml", now=NOW)
+    store.chats.subscribe(-7, "chips", "digest", now=NOW)
+    store.chats.deactivate(-9, "blocked", now=NOW)
+    d = store.digests
+    d.ensure("email:a@x|*", channel="email", target="a@x", watchlists=(), since=NOW, now=NOW)
+    d.ensure("chat:-7", channel="telegram", target="-7", watchlists=(), since=None, now=NOW)
+    pending = d.pending_email("email:a@x|*", watchlists=(), since=NOW)
+    d.settle("email:a@x|*", [p.match_id for p in pending[:3]], now=NOW + timedelta(minutes=6), complete=False)
+    d.bury("chat:-7", [pending[3].match_id], stories=1, error="403 blocked", now=NOW)
+    d.fail("email:a@x|*", error="timed out", now=NOW, next_attempt_at=NOW + timedelta(minutes=1))
+    d.record_run("email:a@x|*", now=NOW, stories=3, outcome="partial")
+    store.notices.record("feed-down:f2", "f2 is down", now=NOW)
+
+
+def seen(store: Store) -> dict[str, Any]:
+    """What a store says about everything populate() wrote, through its Protocols."""
+    d = store.digests
+    return {
+        "feeds": store.feeds.all(),
+        "items": list(store.items.since(EPOCH)),
+        "hits": {i: store.items.match_hits(i) for i in ("v1:1", "v1:2")},
+        "outbox": store.outbox.rows(),
+        "chats": store.chats.all(),
+        "subscriptions": [store.chats.subscriptions(c) for c in (42, -7)],
+        "recipients": d.recipients(),
+        "pending": [d.pending_email(r.key, watchlists=(), since=None) for r in d.recipients()],
+        "pending_chat": d.pending_chat("chat:-7", -7),
+        "dead": d.dead_letters(),
+        "noticed": store.notices.noticed("feed-down:f2"),
+    }
+
+
+@pytest.fixture
+def pg() -> Iterator[str]:
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(tmp_path / "source.db")
+    populate(s)
+    yield s
+    s.close()
+
+
+def test_sqlite_to_postgresql_and_back_through_a_dump_keeps_everything(
+        source: SqliteStore, pg: str, tmp_path: Path) -> None:
+    from bot.store.postgres import PostgresStore
+
+    before = seen(source)
+    report = storecopy.copy_store(str(source.path), pg, base_dir=tmp_path)
+    assert report.rows["items"] == 5 and report.rows["matches"] == 8 and report.rows["digest_delivered"] == 4
+    target = PostgresStore(pg)
+    assert seen(target) == before
+    target.items.add([item(9)], feed_name="F", now=NOW)  # new rows get ids past the copied ones
+    target.items.record_matches("v1:9", [match("asml")], now=NOW)
+    ids = [p.match_id for p in target.digests.pending_email("email:a@x|*", watchlists=(), since=None)]
+    assert len(ids) == len(set(ids))
+    assert storecopy.backup(target, tmp_path / "pg.jsonl").kind == "dump"
+    target.close()
+    storecopy.copy_store("pg.jsonl", f"sqlite:///{tmp_path}/back.db", base_dir=tmp_path)
+    back = SqliteStore(tmp_path / "back.db")
+    after = seen(back)
+    assert after["outbox"] == before["outbox"] and after["recipients"] == before["recipients"]
+    assert len(after["items"]) == 6 and after["dead"] == before["dead"]
+    back.close()
+
+
+def test_a_store_that_holds_data_is_refused_unless_forced(source: SqliteStore, tmp_path: Path) -> None:
+    other = SqliteStore(tmp_path / "other.db")
+    other.feeds.sync([("mine", "Mine")])
+    other.close()
+    with pytest.raises(WatchbotError, match="already holds data .*add --force"):
+        storecopy.copy_store(str(source.path), f"sqlite:///{tmp_path}/other.db", base_dir=tmp_path)
+    storecopy.copy_store(str(source.path), f"sqlite:///{tmp_path}/other.db", base_dir=tmp_path, force=True)
+    replaced = SqliteStore(tmp_path / "other.db")
+    assert seen(replaced) == seen(source)
+    replaced.close()
+
+
+def test_a_sqlite_backup_is_a_database_file_that_opens_as_the_store(source: SqliteStore, tmp_path: Path) -> None:
+    report = storecopy.backup(source, tmp_path / "backup.db")
+    assert report.kind == "sqlite" and "put the file in place" in report.line()
+    copy = SqliteStore(tmp_path / "backup.db")
+    assert seen(copy) == seen(source)
+    copy.close()
+
+
+def test_the_cli_copies_with_a_summary_and_says_what_is_wrong_in_one_line(
+        source: SqliteStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = f"sqlite:///{tmp_path}/t.db"
+    assert main(["store", "copy", "--from", f"sqlite:///{source.path}", "--to", target]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("copied ") and "5 items" in out and "items: 5" in err
+    assert main(["store", "copy", "--from", f"sqlite:///{source.path}", "--to", target]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["store", "copy", "--from", "nope.db", "--to", target]) == 1
+    assert "no such file" in capsys.readouterr().err
+    (tmp_path / "junk.jsonl").write_text("hello\n")
+    assert main(["store", "copy", "--from", str(tmp_path / "junk.jsonl"), "--to", target, "--force"]) == 1
+    assert "not a watchbot dump" in capsys.readouterr().err
+
+
+def test_the_cli_backs_up_the_configured_postgresql_store_into_a_dump_that_copies_back(
+        pg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.store.postgres import PostgresStore
+
+    store = PostgresStore(pg)
+    populate(store)
+    before = seen(store)
+    store.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{pg}"\n')
+    assert main(["store", "backup", str(tmp_path / "b.jsonl"), "--config", str(config)]) == 0
+    assert "(dump)" in capsys.readouterr().out
+    assert main(["store", "copy", "--from", str(tmp_path / "b.jsonl"), "--to", pg, "--force"]) == 0
+    again = PostgresStore(pg)
+    assert seen(again) == before
+    again.close()
