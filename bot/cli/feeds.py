@@ -125,7 +125,12 @@ def _find(rows: list[Row], name: str) -> Row:
 
 
 def _label(r: Row) -> str:
-    return r.config.name or (r.state.label if r.state else r.config.url)
+    label = r.config.name or (r.state.label if r.state else r.config.url)
+    if r.state is not None and r.state.paused:
+        label += " (paused)"
+    if r.state is not None and r.state.origin == "store":
+        label += " (added)"  # with `watchbot feeds add` or on the web: `feeds remove` removes it
+    return label
 
 
 def health(r: Row) -> tuple[str, str]:
@@ -258,7 +263,8 @@ async def _change(config: Config, args: argparse.Namespace, data: bytes) -> int:
             print(f"{args.target}: {args.action}d")
         elif args.action == "import":
             imported = await feeds.import_opml(data, source=args.target)
-            print(f"imported {len(imported.added)} feeds; {len(imported.skipped)} were already there")
+            n = len(imported.added)
+            print(f"imported {n} feed{'s' * (n != 1)}; {len(imported.skipped)} were already there")
         else:
             sys.stdout.buffer.write(await feeds.export_opml())
     return 0

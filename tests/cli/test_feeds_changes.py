@@ -44,7 +44,7 @@ def test_opml_import_and_export(config: Path, capsys: pytest.CaptureFixture[str]
     opml = config.parent / "subs.opml"
     opml.write_text('<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/rss"/></body></opml>')
     assert main(["feeds", "import", str(opml), "--config", str(config)]) == 0
-    assert "imported 1 feeds; 0 were already there" in capsys.readouterr().out
+    assert "imported 1 feed; 0 were already there" in capsys.readouterr().out
     assert main(["feeds", "export", "--config", str(config)]) == 0
     exported = parse_opml(capsys.readouterr().out.encode())
     assert ("https://a.example/rss", "A") in exported and (str(config.parent / "local.xml"), "Local") in exported
