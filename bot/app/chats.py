@@ -67,6 +67,7 @@ class Chats:
             self.store.chats.migrate(old, new, now=self.clock())
             moved = self.store.outbox.retarget(CHANNEL, str(old), str(new))
             self.store.digests.rekey(chat_key(old), chat_key(new), target=str(new))
+            self.store.phrases.rekey(old, new)
         return moved
 
     async def counts(self) -> dict[str, int]:

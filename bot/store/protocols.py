@@ -12,6 +12,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .chats     ChatStore     Telegram chats, their settings and subscriptions
       .digests   DigestStore   digest recipients, what each has received, dead letters, runs
       .notices   NoticeStore   problems the admins were told about, each once
+      .phrases   PhraseStore   a chat's own phrases and mutes, and alerts held over its hourly cap
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -105,6 +106,7 @@ class Chat:
     digest_since: datetime | None = None
     migrated_to: int | None = None
     created_at: datetime | None = None
+    language: str | None = None  # set by /lang; None: the user's Telegram language
 
     @property
     def is_group(self) -> bool:
@@ -123,6 +125,16 @@ class Subscription:
     watchlist: str
     mode: str
     since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Mute:
+    """A chat never alerted on a phrase (kind 'phrase') or from a feed (kind 'source')."""
+
+    chat_id: int
+    kind: str
+    value: str  # as the user wrote it
+    key: str  # folded: what is compared
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +209,7 @@ class OutboxStore(Protocol):
     def mark_dead_notified(self, ids: Sequence[int]) -> None: ...
     def alerted_watchlists(self, identity: str) -> set[str]: ...
     def rows(self, *, state: str | None = None, channel: str | None = None) -> list[OutboxRow]: ...
+    def count_recent(self, channel: str, target: str, *, since: datetime) -> int: ...
 
 
 class ChatStore(Protocol):
@@ -241,6 +254,28 @@ class NoticeStore(Protocol):
     def record(self, key: str, text: str, *, now: datetime) -> None: ...
 
 
+class PhraseStore(Protocol):
+    """A chat's own watchlist (phrases), its mutes, and alerts held over its hourly cap.
+
+    ``key`` is a phrase's folded form (the caller folds): one phrase or mute per key and chat."""
+
+    def phrases(self, chat_id: int) -> list[str]: ...
+    def all_phrases(self) -> dict[int, tuple[str, ...]]: ...  # active chats only
+    def add(self, chat_id: int, phrase: str, key: str, *, now: datetime) -> bool: ...
+    def remove(self, chat_id: int, key: str | None = None) -> int: ...  # None: all
+    def mutes(self, chat_id: int) -> list[Mute]: ...
+    def all_mutes(self) -> dict[int, tuple[Mute, ...]]: ...  # active chats only
+    def mute(self, chat_id: int, kind: str, value: str, key: str, *, now: datetime) -> bool: ...
+    def unmute(self, chat_id: int, kind: str | None = None, key: str | None = None) -> int: ...  # None: all
+    def hold(self, chat_id: int, identity: str, watchlists: Sequence[str], *, now: datetime) -> None: ...
+    def held_count(self, chat_id: int, *, since: datetime) -> int: ...
+    def over_cap(self, chat_id: int, *, now: datetime) -> bool: ...  # True when this starts a spell over it
+    def under_cap(self, chat_id: int) -> None: ...
+    def untold(self) -> list[int]: ...  # chats over the cap not yet told
+    def told(self, chat_id: int, *, now: datetime) -> None: ...
+    def rekey(self, old: int, new: int) -> None: ...  # a group that became a supergroup
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -256,6 +291,8 @@ class Store(Protocol):
     def digests(self) -> DigestStore: ...
     @property
     def notices(self) -> NoticeStore: ...
+    @property
+    def phrases(self) -> PhraseStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

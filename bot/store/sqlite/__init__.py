@@ -32,6 +32,7 @@ from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.items import SqliteItems
 from bot.store.sqlite.notices import SqliteNotices
 from bot.store.sqlite.outbox import SqliteOutbox
+from bot.store.sqlite.phrases import SqlitePhrases
 
 T = TypeVar("T")
 log = logging.getLogger("watchbot.store")
@@ -86,6 +87,7 @@ class SqliteStore:
         self.chats = SqliteChats(self.db, self.transaction)
         self.digests = SqliteDigests(self.db, self.transaction)
         self.notices = SqliteNotices(self.db)
+        self.phrases = SqlitePhrases(self.db, self.transaction)
 
     # --- plumbing ----------------------------------------------------------------------------------
 
