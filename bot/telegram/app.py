@@ -33,6 +33,7 @@ from bot.config import TelegramConfig
 from bot.deliver.ratelimit import Pacer
 from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
+from bot.telegram.i18n import MENU_CODES, description
 from bot.watch import RuleBook
 
 log = logging.getLogger("watchbot.telegram")
@@ -82,6 +83,9 @@ class TelegramBot:
         await app.initialize()
         menu = [*COMMANDS, *self.extra_help, *ADMIN_COMMANDS]
         await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in menu])
+        for lang, code in MENU_CODES.items():  # the menu in the user's language (bot.telegram.i18n)
+            localized = [BotCommand(name, description(lang, name, text)[:256]) for name, text in menu]
+            await app.bot.set_my_commands(localized, language_code=code)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES)

@@ -387,3 +387,10 @@ def test_a_migrated_group_keeps_its_phrases_mutes_and_language(store: Store) -> 
     assert moved is not None and moved.language == "zh-hant"
     assert store.phrases.phrases(-1005) == ["gallium"] and store.phrases.phrases(-5) == []
     assert [m.value for m in store.phrases.mutes(-1005)] == ["Spam"]
+
+
+def test_latest_items_newest_first(store: Store) -> None:
+    for n in range(5):
+        store.items.add([item(n)], feed_name="f1", now=NOW + n * HOUR)
+    assert [i.identity for i in store.items.latest(3)] == ["v1:4", "v1:3", "v1:2"]
+    assert store.items.latest(0) == []

@@ -80,6 +80,11 @@ class SqliteItems:
     def count_since(self, since: datetime) -> int:
         return int(self.db.execute("SELECT count(*) FROM items WHERE first_seen_at >= ?", (iso(since),)).fetchone()[0])
 
+    def latest(self, limit: int) -> list[Item]:
+        """The last ``limit`` items stored, newest first (without their sightings: a sample to measure on)."""
+        rows = self.db.execute("SELECT * FROM items ORDER BY first_seen_at DESC, rowid DESC LIMIT ?", (limit,))
+        return [_stored(r, ()).item for r in rows]
+
     def get(self, identities: Sequence[str]) -> dict[str, StoredItem]:
         out: dict[str, StoredItem] = {}
         for start in range(0, len(identities), CHUNK):
