@@ -94,6 +94,8 @@ class Phrases:
     def matcher(self) -> Matcher:
         """The shared watchlists and every chat's own, compiled together (the pipeline's matcher)."""
         base = self.rules.matcher
+        if not self._phrases:
+            return base  # (no chat has phrases: the shared lists alone)
         with self._lock:
             wanted = (id(base), self._version)
             if self._combined is not None and self._built == wanted:

@@ -27,13 +27,13 @@ class SqlitePhrases:
     # --- phrases -----------------------------------------------------------------------------------
 
     def phrases(self, chat_id: int) -> list[str]:
-        rows = self.db.execute("SELECT phrase FROM chat_phrases WHERE chat_id = ? ORDER BY added_at, key", (chat_id,))
+        rows = self.db.execute("SELECT phrase FROM chat_phrases WHERE chat_id = ? ORDER BY added_at, rowid", (chat_id,))
         return [r["phrase"] for r in rows]
 
     def all_phrases(self) -> dict[int, tuple[str, ...]]:
         rows = self.db.execute(
             """SELECT p.chat_id, p.phrase FROM chat_phrases p JOIN chats c ON c.chat_id = p.chat_id
-               WHERE c.active = 1 ORDER BY p.chat_id, p.added_at, p.key""")
+               WHERE c.active = 1 ORDER BY p.chat_id, p.added_at, p.rowid""")
         found: dict[int, list[str]] = {}
         for chat_id, phrase in rows:
             found.setdefault(chat_id, []).append(phrase)
@@ -54,13 +54,13 @@ class SqlitePhrases:
     # --- mutes -------------------------------------------------------------------------------------
 
     def mutes(self, chat_id: int) -> list[Mute]:
-        rows = self.db.execute("SELECT * FROM chat_mutes WHERE chat_id = ? ORDER BY kind, added_at, key", (chat_id,))
+        rows = self.db.execute("SELECT * FROM chat_mutes WHERE chat_id = ? ORDER BY kind, added_at, rowid", (chat_id,))
         return [_mute(r) for r in rows]
 
     def all_mutes(self) -> dict[int, tuple[Mute, ...]]:
         rows = self.db.execute(
             """SELECT m.* FROM chat_mutes m JOIN chats c ON c.chat_id = m.chat_id WHERE c.active = 1
-               ORDER BY m.chat_id, m.kind, m.added_at, m.key""")
+               ORDER BY m.chat_id, m.kind, m.added_at, m.rowid""")
         found: dict[int, list[Mute]] = {}
         for r in rows:
             found.setdefault(r["chat_id"], []).append(_mute(r))
