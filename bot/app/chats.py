@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.deliver.telegram import CHANNEL
-from bot.store.protocols import Chat, Store, Subscription
+from bot.store.protocols import Chat, Mute, Store, Subscription
+from bot.watch.personal import owner
 
 log = logging.getLogger("watchbot.telegram")
 
@@ -21,6 +23,17 @@ log = logging.getLogger("watchbot.telegram")
 def chat_key(chat_id: int | str) -> str:
     """A chat's digest-recipient key."""
     return f"chat:{int(chat_id)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatView:
+    """A chat with what shapes its alerts, for `watchbot chats`."""
+
+    chat: Chat
+    subscriptions: tuple[Subscription, ...]  # shared watchlists (its own watchlist is ``phrases``)
+    phrases: tuple[str, ...]
+    mutes: tuple[Mute, ...]
+    follows_own: str | None  # the mode its own phrases alert in; None when it does not follow them
 
 
 class Chats:
@@ -72,3 +85,27 @@ class Chats:
 
     async def counts(self) -> dict[str, int]:
         return await self.store.run(self.store.chats.counts)
+
+    async def views(self) -> list[ChatView]:
+        """Every chat with its subscriptions, phrases and mutes (`watchbot chats`)."""
+        return await self.store.run(self._views, None)
+
+    async def view(self, chat_id: int) -> ChatView | None:
+        """One chat (`watchbot chats show ID`); None when the store does not know it."""
+        found = await self.store.run(self._views, chat_id)
+        return found[0] if found else None
+
+    def _views(self, chat_id: int | None) -> list[ChatView]:
+        if chat_id is None:
+            chats = self.store.chats.all()
+        else:
+            one = self.store.chats.get(chat_id)
+            chats = [one] if one is not None else []
+        views = []
+        for c in chats:
+            subs = self.store.chats.subscriptions(c.chat_id)
+            own = next((s.mode for s in subs if owner(s.watchlist) == c.chat_id), None)
+            views.append(ChatView(c, tuple(s for s in subs if owner(s.watchlist) is None),
+                                  tuple(self.store.phrases.phrases(c.chat_id)),
+                                  tuple(self.store.phrases.mutes(c.chat_id)), own))
+        return views

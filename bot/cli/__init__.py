@@ -25,7 +25,7 @@ Config: --config FILE, else ./config.toml, else built-in defaults (see config.ex
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import digest, feeds, match, poll, rules, run
+    from bot.cli import chats, digest, feeds, match, poll, rules, run
 
     parser = argparse.ArgumentParser(
         prog="watchbot", description="Watch news feeds, match them against YAML watchlists, send alerts.",
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"watchbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (run, poll, match, rules, digest, feeds):
+    for module in (run, poll, match, rules, digest, feeds, chats):
         module.register(commands)
     return parser
 
