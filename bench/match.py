@@ -9,6 +9,10 @@ stories padded with labeled ledes (so that nearly every item matches) is timed a
   (a) the shipped watchlists;
   (b) one synthetic watchlist of 1,000 terms (about 700 Latin, half with 6+ letters, 300 CJK)
       drawn from the items' own vocabulary, so that terms really hit;
+  (c) 10,000 chats with 10 phrases each (``--chats``), each chat's phrases one synthetic
+      watchlist ``chat:<id>`` compiled with the shipped lists into one Matcher (bot.app.phrases),
+      against (a) in the same run; and the start-up: every chat's phrases read from a SQLite
+      store and the combined Matcher built;
 and, on the same items and terms, the naive loop (rapidfuzz.fuzz.partial_ratio of every term
 over every text, timed on a sample and extrapolated) and one compiled regex alternation.
 Warm figures are the best of --repeat passes (CPU time; other load only slows a pass down).
@@ -174,6 +178,8 @@ def main() -> None:
     ap.add_argument("--labeled-share", type=float, default=0.3, help="share of stories from the labeled set")
     ap.add_argument("--against", default=None, help="git revision to compare with (default: merge-base with main)")
     ap.add_argument("--only-against", action="store_true", help="run the before/after comparison only")
+    ap.add_argument("--chats", type=int, default=10_000, help="chats with 10 phrases each, case (c)")
+    ap.add_argument("--only-chats", action="store_true", help="run case (c) only")
     args = ap.parse_args()
     if not (CORPUS / "feeds").is_dir():
         sys.exit(f"corpus not found at {CORPUS}")
@@ -188,6 +194,9 @@ def main() -> None:
     print(f"stress set: {len(stress)} items, every one a labeled story padded with labeled ledes")
     realistic = build_items(args.items, pool, args.zh_share, 0.0, "corpus")
     print()
+    if args.only_chats:
+        chats_case(items, Matcher(load_rules(ROOT / "rules").watchlists), args.chats, args.repeat)
+        return
     before_and_after(args.against or default_base(), items, realistic, stress, args.repeat)
     if args.only_against:
         return
@@ -248,6 +257,76 @@ def main() -> None:
     print(f"(b) warm vs naive loop:   {warm_synthetic / naive:8.0f}x   (target >= 40x)")
     print(f"(b) warm vs regex:        {warm_synthetic / regex:8.1f}x   (target > 1x)")
     print(f"(b) first pass vs regex:  {cold_synthetic / regex:8.1f}x")
+    print()
+    chats_case(items, shipped, args.chats, args.repeat)
+
+
+def chat_phrases(items: Sequence[Item], chats: int, per_chat: int, rng: random.Random) -> dict[int, list[str]]:
+    """``per_chat`` phrases for each chat, drawn with Zipf popularity from the items' rarer vocabulary
+    (names and terms a person would watch: words, word pairs and CJK bigrams found in 2 to 20 of them)."""
+    counts: dict[str, int] = {}
+    for it in items:
+        text = f"{it['title']} {it['lede']}".lower()
+        words = _WORD.findall(text)
+        chars = "".join(_CJK.findall(text))
+        seen = {w for w in words if len(w) >= 4} | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+                                                    if len(a) >= 4 and len(b) >= 4}
+        seen |= {chars[i: i + 2] for i in range(len(chars) - 1)}
+        for phrase in seen:
+            counts[phrase] = counts.get(phrase, 0) + 1
+    vocabulary = sorted(p for p, c in counts.items() if 2 <= c <= 20)
+    rng.shuffle(vocabulary)
+    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]  # a few phrases are popular, most are not
+    return {chat: list(dict.fromkeys(rng.choices(vocabulary, weights, k=per_chat))) for chat in range(1, chats + 1)}
+
+
+def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int) -> None:
+    """(c): every chat's phrases in the same Matcher as the shipped lists, against the shipped lists alone."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from bot.store.sqlite import SqliteStore
+    from bot.watch.personal import personal_watchlists
+    from bot.watch.text import phrase_key
+
+    phrases = chat_phrases(items, chats, 10, random.Random(11))
+    total = sum(len(p) for p in phrases.values())
+    distinct = len({phrase_key(p) for ps in phrases.values() for p in ps})
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.db")
+        now = datetime(2024, 3, 27, tzinfo=UTC)
+        with store.transaction():
+            for chat, ps in phrases.items():
+                store.chats.ensure(chat, type="private", title="", now=now)
+                for p in ps:
+                    store.phrases.add(chat, p, phrase_key(p), now=now)
+        started = time.perf_counter()
+        loaded = store.phrases.all_phrases()
+        load_s = time.perf_counter() - started
+        store.close()
+    started = time.perf_counter()
+    combined = Matcher([*shipped.watchlists, *personal_watchlists(loaded)])
+    build_s = time.perf_counter() - started
+
+    def run_shipped(it: Item) -> object:
+        return shipped.match(it)
+
+    def run_combined(it: Item) -> object:
+        return combined.match(it)
+
+    for it in items:  # warm both
+        shipped.match(it)
+        combined.match(it)
+    alone, together = interleaved([run_shipped, run_combined], items, repeat)
+    personal = [sum(1 for m in combined.match(it) if m.watchlist.startswith("chat:")) for it in items]
+    print(f"(c) {len(phrases):,} chats, {total:,} phrases ({distinct:,} distinct); an item alerts "
+          f"{sum(personal) / len(items):.1f} chats on average, {sum(1 for n in personal if n):,} items alert one or more")
+    print(f"{'':52} {'items/s':>10}  note")
+    print(f"{'(c) shipped watchlists alone (warm)':52} {alone:10,.0f}")
+    print(f"{'(c) shipped + every chat, one Matcher (warm)':52} {together:10,.0f}  target >= 10,000")
+    print(f"(c) cost of the chats' phrases: {alone / together:5.2f}x the shipped lists alone   (target <= 1.5x)")
+    print(f"(c) start-up: phrases read from SQLite in {load_s:.2f} s   (target < 1 s); "
+          f"combined Matcher built in {build_s:.2f} s")
 
 
 if __name__ == "__main__":
