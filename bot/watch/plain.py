@@ -63,7 +63,8 @@ class PlainLists:
 
     def match(self, fields: Mapping[str, ScannedField]) -> dict[int, Match]:
         """Every plain list the scanned fields match, by index."""
-        hits: dict[int, list[Hit]] = {}
+        first: dict[int, Hit] = {}  # a list's first hit; most lists have one, so no list is made for them
+        more: dict[int, list[Hit]] = {}
         by_slot = self._by_slot
         for name in DEFAULT_FIELDS:
             f = fields.get(name)
@@ -77,14 +78,15 @@ class PlainLists:
                         continue
                     hit = _hit(text, f, occ)
                     for i in indexes:
-                        hits.setdefault(i, []).append(hit)
+                        if (prev := first.setdefault(i, hit)) is not hit:
+                            more.setdefault(i, [prev]).append(hit)
+        ids = self._ids
+        out = {i: Match(ids[i], h.score, (h,)) for i, h in first.items() if i not in more}
         order = {name: n for n, name in enumerate(DEFAULT_FIELDS)}
-        out = {}
-        for i, found in hits.items():
-            if len(found) > 1:
-                found = sorted({(h.pattern, h.field, h.span): h for h in found}.values(),
-                               key=lambda h: (order[h.field], h.span, h.pattern))
-            out[i] = Match(self._ids[i], max(h.score for h in found), tuple(found))
+        for i, found in more.items():
+            found = sorted({(h.pattern, h.field, h.span): h for h in found}.values(),
+                           key=lambda h: (order[h.field], h.span, h.pattern))
+            out[i] = Match(ids[i], max(h.score for h in found), tuple(found))
         return out
 
 
