@@ -89,6 +89,7 @@ class Scanner:
             self._automaton.add_word(string, tuple(values))
             if _CJK.search(string) is None:
                 self._latin.add_word(string, tuple(values))
+        self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
         self._empty = not self.keys
         self._automaton_empty = not len(self._automaton)
         if not self._automaton_empty:
@@ -152,24 +153,24 @@ class Scanner:
     def _whole(self, text: str, found: dict[int, list[Occurrence]]) -> None:
         """Phrases of whole Latin words: each word sequence of the text that is a phrase (see the docstring)."""
         parts = (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)  # sep, word, ..., sep
-        n = len(parts) // 2
+        words = parts[1::2]
+        present = self._starts.intersection(words)  # (a C loop: most words start no phrase)
+        if not present:
+            return
         table, prefixes = self._words, self._prefixes
-        start = len(parts[0])
-        for i in range(n):
-            word = parts[2 * i + 1]
-            key, j, end = word, i, start + len(word)
+        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
+        n = len(words)
+        for i in [i for i, w in enumerate(words) if w in present]:
+            key, j = words[i], i
             while True:
                 slots = table.get(key)
                 if slots:
                     for slot in slots:
-                        found.setdefault(slot, []).append((start, end, 100.0))
+                        found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
                 if key not in prefixes or j + 1 >= n or parts[2 * j + 2] not in (" ", "-"):
                     break
                 j += 1
-                following = parts[2 * j + 1]
-                key += " " + following
-                end += 1 + len(following)
-            start += len(word) + len(parts[2 * i + 2])
+                key += " " + words[j]
 
     def _fuzzy(self, text: str, found: dict[int, list[Occurrence]], latin: bool = True) -> None:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
@@ -265,7 +266,9 @@ def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -
     for p, t in zip(phrase, window, strict=True):
         if p == t:
             continue
-        if len(p) < MIN_FUZZY_LETTERS or Indel.normalized_similarity(p, t) * 100 < threshold:
+        if len(p) < MIN_FUZZY_LETTERS or abs(len(p) - len(t)) > (1 - threshold / 100) * (len(p) + len(t)):
+            return False  # (the length bound: no similarity worth computing)
+        if Indel.normalized_similarity(p, t) * 100 < threshold:
             return False
     return True
 
