@@ -105,6 +105,7 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
     tg = config.telegram
     phrases = Phrases(store, rules, clock=clock, max_watch=tg.max_watch if tg else 50)
     await store.run(phrases.load)  # every chat's phrases and mutes, matched with the shared lists from here on
+    chats.moved.append(phrases.moved)
     telegram: TelegramBot | None = None
     sender: TelegramSender | None = None
     notices: Notices | None = None

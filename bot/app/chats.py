@@ -40,6 +40,7 @@ class Chats:
     def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
+        self.moved: list[Callable[[int, int], None]] = []  # told (old, new) after a move (bot.app.phrases)
 
     async def seen(self, chat_id: int, *, type: str, title: str) -> Chat:
         """Record a chat that talked to the bot (again): a blocked chat that writes is active again."""
@@ -81,6 +82,8 @@ class Chats:
             moved = self.store.outbox.retarget(CHANNEL, str(old), str(new))
             self.store.digests.rekey(chat_key(old), chat_key(new), target=str(new))
             self.store.phrases.rekey(old, new)
+        for listener in self.moved:
+            listener(old, new)
         return moved
 
     async def counts(self) -> dict[str, int]:

@@ -87,6 +87,10 @@ class Phrases:
             self._mute_gen += 1
             self._muted_cache = None
 
+    def moved(self, old: int, new: int) -> None:
+        """A group became a supergroup: its phrases and mutes are read again under the new id (store thread)."""
+        self.load()
+
     @property
     def phrase_count(self) -> int:
         return sum(len(ps) for ps in self._phrases.values())

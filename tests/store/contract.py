@@ -381,8 +381,10 @@ def test_a_migrated_group_keeps_its_phrases_mutes_and_language(store: Store) -> 
     store.chats.update(-5, language="zh-hant", now=NOW)
     store.phrases.add(-5, "gallium", "gallium", now=NOW)
     store.phrases.mute(-5, "source", "Spam", "spam", now=NOW)
+    store.chats.subscribe(-5, "chat:-5", now=NOW)
     store.chats.migrate(-5, -1005, now=NOW)
     store.phrases.rekey(-5, -1005)
+    assert [s.watchlist for s in store.chats.subscriptions(-1005)] == ["chat:-1005"]
     moved = store.chats.get(-1005)
     assert moved is not None and moved.language == "zh-hant"
     assert store.phrases.phrases(-1005) == ["gallium"] and store.phrases.phrases(-5) == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.feeds.fetch import HttpFetcher
 from bot.items.normalize import Item
+from tests.waiting import eventually
 from tests.worlds import World
 
 
@@ -157,3 +158,18 @@ async def test_menus_registered_per_language(world: World) -> None:
     assert {"watch", "unwatch", "mute", "unmute", "lang"} <= default == set(english) == set(chinese)
     assert english["watch"].startswith("PHRASE") and chinese["watch"].startswith("关键词")
     assert all(english[name] != chinese[name] for name in chinese)  # every command described in Chinese
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_phrases(world: World) -> None:
+    import time
+
+    group, admin = -600, 8
+    world.api.set_member(group, admin, "administrator")
+    await world.ask(group, "/watch gallium", user_id=admin, chat_type="group")
+    world.api.push_update({"message": {"message_id": 99, "date": int(time.time()),
+                                       "from": {"id": admin, "is_bot": False, "first_name": "A"},
+                                       "chat": {"id": group, "type": "group", "title": "g"},
+                                       "migrate_to_chat_id": -100600}})
+    await eventually(lambda: world.store.phrases.phrases(-100600) == ["gallium"])
+    await poll(world, [story(1, "Gallium curbs")])
+    assert "Gallium curbs" in world.api.sent_messages(-100600)[-1].text

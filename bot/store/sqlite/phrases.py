@@ -112,12 +112,17 @@ class SqlitePhrases:
         self.db.execute("UPDATE chat_caps SET told_at = ? WHERE chat_id = ?", (iso(now), chat_id))
 
     def rekey(self, old: int, new: int) -> None:
-        """A group became a supergroup: its phrases, mutes and held alerts move along."""
+        """A group became a supergroup: its phrases, mutes, held alerts and own watchlist move along
+        (call after ``chats.migrate``, which moved its subscriptions)."""
         with self.transaction():
             for table in ("chat_phrases", "chat_mutes", "held_alerts"):
                 self.db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?", (new, old))
                 self.db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old,))
             self.db.execute("DELETE FROM chat_caps WHERE chat_id = ?", (old,))
+            # its own watchlist is named after it (bot.watch.personal): the subscription follows the new id
+            self.db.execute("UPDATE OR IGNORE subscriptions SET watchlist = ? WHERE chat_id = ? AND watchlist = ?",
+                            (f"chat:{new}", new, f"chat:{old}"))
+            self.db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND watchlist = ?", (new, f"chat:{old}"))
 
 
 def _mute(r: sqlite3.Row) -> Mute:
