@@ -173,13 +173,15 @@ class Phrases:
         now = self.clock()
         with self.store.transaction():
             current = self.store.phrases.phrases(chat_id)
+            own = personal_id(chat_id)
+            if current and all(s.watchlist != own for s in self.store.chats.subscriptions(chat_id)):
+                self.store.chats.subscribe(chat_id, own, now=now)  # (dropped by /unsubscribe all: followed again)
             if any(phrase_key(p) == info.key for p in current):
                 return Watched("known", info, len(current))
             if len(current) >= self.max_watch:
                 return Watched("full", info, len(current))
             self.store.phrases.add(chat_id, info.phrase, info.key, now=now)
-            own = personal_id(chat_id)
-            if all(s.watchlist != own for s in self.store.chats.subscriptions(chat_id)):
+            if not current:
                 self.store.chats.subscribe(chat_id, own, now=now)
             phrases = [*current, info.phrase]
         self._changed(chat_id, phrases=phrases)

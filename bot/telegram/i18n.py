@@ -98,6 +98,7 @@ EN: dict[str, str] = {
     # /list
     "list.phrases": "<b>Your phrases</b> ({count} of {limit})",
     "list.no_phrases": "none yet: /watch PHRASE",
+    "list.not_followed": "(they alert nobody since /unsubscribe all: /watch one again to follow them)",
     "list.mutes": "<b>Muted</b>",
     "list.no_mutes": "nothing: /mute PHRASE or /mute source NAME",
     "list.muted_phrase": "• phrase: {value}",
@@ -170,6 +171,7 @@ ZH_HANS: dict[str, str] = {
     "unwatch.unknown": "本聊天没有监控 {phrase}。正在监控：{phrases}",
     "list.phrases": "<b>你的关键词</b>（{count}/{limit}）",
     "list.no_phrases": "还没有：/watch 关键词",
+    "list.not_followed": "（自 /unsubscribe all 起不再提醒：再 /watch 一个关键词即可恢复）",
     "list.mutes": "<b>已屏蔽</b>",
     "list.no_mutes": "没有：/mute 关键词 或 /mute source 名称",
     "list.muted_phrase": "• 关键词：{value}",
@@ -238,6 +240,7 @@ ZH_HANT: dict[str, str] = {
     "unwatch.unknown": "本聊天沒有監控 {phrase}。正在監控：{phrases}",
     "list.phrases": "<b>你的關鍵詞</b>（{count}/{limit}）",
     "list.no_phrases": "還沒有：/watch 關鍵詞",
+    "list.not_followed": "（自 /unsubscribe all 起不再提醒：再 /watch 一個關鍵詞即可恢復）",
     "list.mutes": "<b>已封鎖</b>",
     "list.no_mutes": "沒有：/mute 關鍵詞 或 /mute source 名稱",
     "list.muted_phrase": "• 關鍵詞：{value}",

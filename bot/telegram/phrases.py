@@ -19,7 +19,7 @@ from bot.app.phrases import Phrases, Watched
 from bot.markup import esc
 from bot.store.protocols import Chat
 from bot.telegram.i18n import EN, LANGUAGES, choose, language_for, t
-from bot.watch.personal import MAX_PHRASE
+from bot.watch.personal import MAX_PHRASE, personal_id
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -180,6 +180,9 @@ class PhraseCommands:
         mutes = await self.phrases.mutes(chat.chat_id)
         lines = ["", t(lang, "list.phrases", count=len(phrases), limit=self.phrases.max_watch)]
         lines += [f"• {esc(p)}" for p in phrases] or [t(lang, "list.no_phrases")]
+        own = personal_id(chat.chat_id)
+        if phrases and all(s.watchlist != own for s in await self.chats.subscriptions(chat.chat_id)):
+            lines.append(t(lang, "list.not_followed"))
         lines += ["", t(lang, "list.mutes")]
         lines += [t(lang, f"list.muted_{m.kind}", value=esc(m.value)) for m in mutes] or [t(lang, "list.no_mutes")]
         lines += ["", t(lang, "list.language", language=LANGUAGE_NAMES[lang])]
