@@ -9,6 +9,10 @@ stories padded with labeled ledes (so that nearly every item matches) is timed a
   (a) the shipped watchlists;
   (b) one synthetic watchlist of 1,000 terms (about 700 Latin, half with 6+ letters, 300 CJK)
       drawn from the items' own vocabulary, so that terms really hit;
+  (c) 10,000 chats with 10 phrases each (``--chats``), each chat's phrases one synthetic
+      watchlist ``chat:<id>`` compiled with the shipped lists into one Matcher (bot.app.phrases),
+      against (a) in the same run; and the start-up: every chat's phrases read from a SQLite
+      store and the combined Matcher built;
 and, on the same items and terms, the naive loop (rapidfuzz.fuzz.partial_ratio of every term
 over every text, timed on a sample and extrapolated) and one compiled regex alternation.
 Warm figures are the best of --repeat passes (CPU time; other load only slows a pass down).
@@ -174,6 +178,10 @@ def main() -> None:
     ap.add_argument("--labeled-share", type=float, default=0.3, help="share of stories from the labeled set")
     ap.add_argument("--against", default=None, help="git revision to compare with (default: merge-base with main)")
     ap.add_argument("--only-against", action="store_true", help="run the before/after comparison only")
+    ap.add_argument("--chats", type=int, default=10_000, help="chats with 10 phrases each, case (c)")
+    ap.add_argument("--only-chats", action="store_true", help="run case (c) only")
+    ap.add_argument("--popularity", choices=("uniform", "zipf"), default="uniform",
+                    help="how chats choose their phrases, case (c)")
     args = ap.parse_args()
     if not (CORPUS / "feeds").is_dir():
         sys.exit(f"corpus not found at {CORPUS}")
@@ -188,6 +196,9 @@ def main() -> None:
     print(f"stress set: {len(stress)} items, every one a labeled story padded with labeled ledes")
     realistic = build_items(args.items, pool, args.zh_share, 0.0, "corpus")
     print()
+    if args.only_chats:
+        chats_case(items, Matcher(load_rules(ROOT / "rules").watchlists), args.chats, args.repeat, args.popularity)
+        return
     before_and_after(args.against or default_base(), items, realistic, stress, args.repeat)
     if args.only_against:
         return
@@ -248,6 +259,98 @@ def main() -> None:
     print(f"(b) warm vs naive loop:   {warm_synthetic / naive:8.0f}x   (target >= 40x)")
     print(f"(b) warm vs regex:        {warm_synthetic / regex:8.1f}x   (target > 1x)")
     print(f"(b) first pass vs regex:  {cold_synthetic / regex:8.1f}x")
+    print()
+    chats_case(items, shipped, args.chats, args.repeat, args.popularity)
+
+
+PROFILES = (("specific", 1, 2), ("typical", 2, 5), ("broad", 2, 20))  # phrase found in LO..HI of the items
+
+
+def vocabulary_counts(items: Sequence[Item]) -> dict[str, int]:
+    """In how many items each candidate phrase occurs: words of 4+ letters, word pairs, CJK bigrams."""
+    counts: dict[str, int] = {}
+    for it in items:
+        text = f"{it['title']} {it['lede']}".lower()
+        words = _WORD.findall(text)
+        chars = "".join(_CJK.findall(text))
+        seen = {w for w in words if len(w) >= 4} | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+                                                    if len(a) >= 4 and len(b) >= 4}
+        seen |= {chars[i: i + 2] for i in range(len(chars) - 1)}
+        for phrase in seen:
+            counts[phrase] = counts.get(phrase, 0) + 1
+    return counts
+
+
+def chat_phrases(counts: dict[str, int], chats: int, per_chat: int, rng: random.Random, lo: int, hi: int,
+                 popularity: str = "uniform") -> dict[int, list[str]]:
+    """``per_chat`` phrases for each chat among those found in ``lo`` to ``hi`` of the items. ``uniform``:
+    every phrase as likely (personal phrases are mostly personal); ``zipf``: popularity 1/rank, so the
+    most popular phrase is followed by about a tenth of all chats (a heavy, unlikely case)."""
+    vocabulary = sorted(p for p, c in counts.items() if lo <= c <= hi)
+    rng.shuffle(vocabulary)
+    weights = [1 / (rank + 1) if popularity == "zipf" else 1.0 for rank in range(len(vocabulary))]
+    return {chat: list(dict.fromkeys(rng.choices(vocabulary, weights, k=per_chat))) for chat in range(1, chats + 1)}
+
+
+def load_time(phrases: dict[int, list[str]]) -> tuple[float, dict[int, tuple[str, ...]]]:
+    """Seconds to read every chat's phrases from a SQLite store holding them (what start-up does)."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from bot.store.sqlite import SqliteStore
+    from bot.watch.text import phrase_key
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.db")
+        now = datetime(2024, 3, 27, tzinfo=UTC)
+        with store.transaction():
+            for chat, ps in phrases.items():
+                store.chats.ensure(chat, type="private", title="", now=now)
+                for p in ps:
+                    store.phrases.add(chat, p, phrase_key(p), now=now)
+        started = time.perf_counter()
+        loaded = store.phrases.all_phrases()
+        seconds = time.perf_counter() - started
+        store.close()
+    return seconds, loaded
+
+
+def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int, popularity: str = "uniform") -> None:
+    """(c): every chat's phrases in the same Matcher as the shipped lists, against the shipped lists alone,
+    for phrases of three breadths (how many chats an item alerts is what the cost follows)."""
+    from bot.watch.personal import personal_watchlists
+
+    counts = vocabulary_counts(items)
+
+    def run_shipped(it: Item) -> object:
+        return shipped.match(it)
+
+    for it in items:
+        shipped.match(it)
+    print(f"(c) {chats:,} chats with 10 phrases each, {popularity} popularity, one Matcher with the shipped lists")
+    print(f"    {'phrases':10} {'distinct':>9} {'chats/item':>10} {'alerts/chat':>11} {'alone/s':>9} {'with/s':>9} "
+          f"{'cost':>6}  {'build s':>7}")
+    for name, lo, hi in PROFILES:
+        phrases = chat_phrases(counts, chats, 10, random.Random(11), lo, hi, popularity)
+        load_s, loaded = load_time(phrases) if name == "typical" else (None, phrases)
+        started = time.perf_counter()
+        combined = Matcher([*shipped.watchlists, *personal_watchlists(loaded)])
+        build_s = time.perf_counter() - started
+
+        def run_combined(it: Item, combined: Matcher = combined) -> object:
+            return combined.match(it)
+
+        for it in items:
+            combined.match(it)
+        alone, together = interleaved([run_shipped, run_combined], items, repeat)
+        alerted = sum(sum(1 for m in combined.match(it) if m.watchlist.startswith("chat:")) for it in items)
+        distinct = len({p for ps in phrases.values() for p in ps})
+        print(f"    {name + f' ({lo}-{hi})':10} {distinct:9,} {alerted / len(items):10.1f} "
+              f"{alerted / chats:11.1f} {alone:9,.0f} {together:9,.0f} {alone / together:5.2f}x  {build_s:7.2f}")
+        if load_s is not None:
+            print(f"    start-up ({name}): every chat's phrases read from SQLite in {load_s:.2f} s (target < 1 s)")
+    print("    (phrases found in LO-HI of the items; chats/item: chats an item alerts on average; alerts/chat: per "
+          f"{len(items):,} items; targets: with/s >= 10,000, cost <= 1.5x)")
 
 
 if __name__ == "__main__":

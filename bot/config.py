@@ -53,6 +53,8 @@ class TelegramConfig:
     admins: tuple[int, ...] = ()
     concurrency: int = 4
     digest_at: str = "08:00"
+    max_watch: int = 50  # phrases per chat (/watch)
+    max_alerts_per_hour: int | None = None  # per chat; beyond it alerts go to the chat's next digest
 
     def __repr__(self) -> str:  # never print the token
         return f"TelegramConfig(api_url={self.api_url!r}, admins={self.admins!r})"
@@ -170,7 +172,8 @@ _SCHEMA: dict[str, Any] = {
              "per_host": int, "max_age": "duration", "backlog": "duration", "min_interval": "duration",
              "max_interval": "duration"},
     "feeds": [{"url": str, "name": str, "interval": "duration"}],
-    "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str},
+    "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str,
+                 "max_watch": int, "max_alerts_per_hour": int},
     "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
               "send_empty": bool, "digests": [{"to": list, "watchlists": list, "at": str, "timezone": str}]},
     "http": {"listen": str, "public_url": str},
@@ -410,10 +413,17 @@ def _telegram(c: _Checker, t: dict[str, Any]) -> TelegramConfig | None:
     if hhmm(digest_at) is None:
         c.fail("telegram.digest_at", f"must be HH:MM in 24-hour time (got {digest_at!r})")
     digest_at = hhmm(digest_at) or digest_at
+    max_watch = c.value(t, "max_watch", int, "telegram")
+    if max_watch is not None and max_watch < 0:
+        c.fail("telegram.max_watch", f"must be 0 or more (got {max_watch})")
+    per_hour = c.value(t, "max_alerts_per_hour", int, "telegram")
+    if per_hour is not None and per_hour < 1:
+        c.fail("telegram.max_alerts_per_hour", f"must be 1 or more, or left out for no cap (got {per_hour})")
     if not token:
         return None
     return TelegramConfig(token=token, api_url=api_url.rstrip("/"), admins=tuple(admins),
-                          concurrency=max(1, concurrency), digest_at=digest_at)
+                          concurrency=max(1, concurrency), digest_at=digest_at,
+                          max_watch=50 if max_watch is None else max_watch, max_alerts_per_hour=per_hour)
 
 
 def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:

@@ -105,7 +105,7 @@ class World:
         config = Config(storage_url="sqlite:///w.db", rules_path=self.rules.folder, poll=PollConfig(),
                         feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds), base_dir=self.tmp)
         self.store.feeds.sync((f.url, f.name) for f in config.feeds)
-        return Pipeline(config=config, store=self.store, fetcher=fetcher, matcher=lambda: self.rules.matcher,
+        return Pipeline(config=config, store=self.store, fetcher=fetcher, matcher=self.app.pipeline.matcher,
                         alerts=self.app.alerts, clock=self.clock)
 
 

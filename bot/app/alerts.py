@@ -40,6 +40,7 @@ from bot.render import console, telegram
 from bot.render.feedback import feedback_keyboard
 from bot.store.protocols import Chat, OutboxRow, Store
 from bot.times import parse_hhmm, zone
+from bot.watch.personal import owner
 
 log = logging.getLogger("watchbot.deliver")
 T = TypeVar("T")
@@ -143,7 +144,12 @@ class TelegramChannel:
         self.concurrency = concurrency
 
     def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        return self.store.chats.instant_recipients(watchlists)
+        """Chats following the matched watchlists; a chat's own watchlist (``chat:<id>``) alerts that chat alone."""
+        found = self.store.chats.instant_recipients(watchlists)
+        if not any(owner(w) is not None for w in watchlists):
+            return found
+        return {target: kept for target, followed in found.items()
+                if (kept := tuple(w for w in followed if owner(w) in (None, int(target))))}
 
     async def deliver(self, target: str, alert: Alert) -> int | None:
         chat_id, chat = await self._chat(target)
@@ -220,15 +226,23 @@ def build_alerts(store: Store, rows: Sequence[OutboxRow]) -> list[Alert]:
     return alerts
 
 
+class Screen(Protocol):
+    """What a target chose not to get at once (mutes, an hourly cap), decided when alerts are queued."""
+
+    def admit(self, channel: str, target: str, item: Item, watchlists: tuple[str, ...], now: datetime) -> bool: ...
+    async def tell(self) -> None: ...
+
+
 class Alerts:
     """The outbox's use-case: queue alerts for the channels' followers, deliver them, settle each."""
 
     def __init__(self, store: Store, channels: Sequence[Channel], *, clock: Callable[[], datetime],
-                 limit: int = DRAIN_LIMIT) -> None:
+                 limit: int = DRAIN_LIMIT, screen: Screen | None = None) -> None:
         self.store = store
         self.channels = list(channels)
         self.clock = clock
         self.limit = limit
+        self.screen = screen  # bot.app.screen: mutes and the hourly cap (set by the wiring)
 
     def enqueue(self, item: Item, watchlists: Sequence[str], now: datetime, *, story: str | None = None) -> int:
         """One outbox row per (story, target), listing the watchlists that target follows (store thread).
@@ -237,19 +251,24 @@ class Alerts:
         count = 0
         for channel in self.channels:
             for target, followed in channel.recipients(watchlists).items():
-                if followed and self.store.outbox.enqueue(item.identity, channel.name, target, followed, now=now,
-                                                          story=story):
+                if not followed or (self.screen is not None
+                                    and not self.screen.admit(channel.name, target, item, followed, now)):
+                    continue
+                if self.store.outbox.enqueue(item.identity, channel.name, target, followed, now=now, story=story):
                     count += 1
         return count
 
     async def drain(self) -> dict[str, DrainReport]:
-        """Deliver the due alerts of every channel once, then the due edits of channels that edit."""
+        """Deliver the due alerts of every channel once, then the due edits of channels that edit (and tell
+        chats that went over their hourly cap)."""
         reports = {channel.name: await self.drain_channel(channel) for channel in self.channels}
         for channel in self.channels:
             if hasattr(channel, "edit"):
                 edits = await self.drain_edits(channel)  # type: ignore[arg-type]
                 if edits.sent or edits.retried or edits.dead:
                     reports[f"{channel.name}-edits"] = edits
+        if self.screen is not None:
+            await self.screen.tell()
         return reports
 
     async def drain_channel(self, channel: Channel) -> DrainReport:

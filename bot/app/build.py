@@ -29,8 +29,10 @@ from bot.app.digests import DigestService
 from bot.app.feeds import FeedManager
 from bot.app.judgments import Judgments
 from bot.app.notices import Notices
+from bot.app.phrases import Phrases
 from bot.app.pipeline import Pipeline
 from bot.app.recent_alerts import RecentAlerts
+from bot.app.screen import ChatScreen
 from bot.app.status import Status
 from bot.app.suggest import Suggestions
 from bot.app.watchlists import WatchlistEditor
@@ -45,8 +47,11 @@ from bot.observe import hide
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from bot.telegram.app import TelegramBot, application
+from bot.telegram.commands import reply
 from bot.telegram.digest_commands import COMMANDS as DIGEST_COMMANDS
 from bot.telegram.digest_commands import handlers as digest_handlers
+from bot.telegram.phrases import COMMANDS as PHRASE_COMMANDS
+from bot.telegram.phrases import PhraseCommands, cap_notice
 from bot.telegram.web_command import COMMANDS as WEB_COMMANDS
 from bot.telegram.web_command import handlers as web_handlers
 from bot.times import utcnow
@@ -74,6 +79,7 @@ class App:
     notices: Notices | None = None
     telegram: TelegramBot | None = None
     fetcher: HttpFetcher | None = None
+    phrases: Phrases | None = None
     editor: WatchlistEditor | None = None  # the web's watchlist editor; the service pulls others' saves through it
 
     @property
@@ -133,11 +139,14 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
                     poll_timeout: int) -> App:
     chats = Chats(store, clock=clock)
     status = Status(store)
+    tg = config.telegram
+    phrases = Phrases(store, rules, clock=clock, max_watch=tg.max_watch if tg else 50)
+    await store.run(phrases.load)  # every chat's phrases and mutes, matched with the shared lists from here on
+    chats.moved.append(phrases.moved)
     telegram: TelegramBot | None = None
     sender: TelegramSender | None = None
     notices: Notices | None = None
     channels: list[Channel]
-    tg = config.telegram
     if tg is not None:
         telegram = TelegramBot(application(tg, pacer), chats=chats, status=status, rules=rules, admins=tg.admins,
                                clock=clock, poll_timeout=poll_timeout, judgments=Judgments(store, clock=clock),
@@ -150,7 +159,13 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
             stack.push_async_callback(telegram.application.shutdown)
     else:
         channels = [ConsoleChannel()]
-    alerts = Alerts(store, channels, clock=clock)
+    screen = ChatScreen(store, phrases, clock=clock, max_per_hour=tg.max_alerts_per_hour if tg else None,
+                        sender=sender, notice=cap_notice, digest_at=tg.digest_at if tg else "08:00")
+    alerts = Alerts(store, channels, clock=clock, screen=screen)
+    if telegram is not None:
+        phrase_commands = PhraseCommands(phrases=phrases, chats=chats, door=telegram.commands, reply=reply)
+        telegram.add_handlers(phrase_commands.handlers(), PHRASE_COMMANDS)
+        telegram.commands.list_sections.append(phrase_commands.list_lines)
     digests = None
     if config.email is not None or telegram is not None:
         digests = DigestService(config, store, clock, smtp=SmtpSender(config.email) if config.email else None,
@@ -160,10 +175,10 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
     fetcher = await stack.enter_async_context(HttpFetcher(
         timeout=config.poll.timeout, max_bytes=config.poll.max_bytes,
         concurrency=config.poll.concurrency, per_host=config.poll.per_host))
-    pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
+    pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=phrases.matcher,
                         alerts=alerts, clock=clock, rng=random.Random())
     app = App(config=config, store=store, rules=rules, clock=clock, alerts=alerts, pipeline=pipeline, chats=chats,
-              status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher,
+              status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher, phrases=phrases,
               editor=WatchlistEditor(rules, store, clock=clock))
     if telegram is not None and config.http_listen is not None:
         telegram.add_handlers(web_handlers(app.web_auth), WEB_COMMANDS)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.deliver.telegram import CHANNEL
-from bot.store.protocols import Chat, Store, Subscription
+from bot.store.protocols import Chat, Mute, Store, Subscription
+from bot.watch.personal import owner
 
 log = logging.getLogger("watchbot.telegram")
 
@@ -23,10 +25,22 @@ def chat_key(chat_id: int | str) -> str:
     return f"chat:{int(chat_id)}"
 
 
+@dataclass(frozen=True, slots=True)
+class ChatView:
+    """A chat with what shapes its alerts, for `watchbot chats`."""
+
+    chat: Chat
+    subscriptions: tuple[Subscription, ...]  # shared watchlists (its own watchlist is ``phrases``)
+    phrases: tuple[str, ...]
+    mutes: tuple[Mute, ...]
+    follows_own: str | None  # the mode its own phrases alert in; None when it does not follow them
+
+
 class Chats:
     def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
+        self.moved: list[Callable[[int, int], None]] = []  # told (old, new) after a move (bot.app.phrases)
 
     async def seen(self, chat_id: int, *, type: str, title: str) -> Chat:
         """Record a chat that talked to the bot (again): a blocked chat that writes is active again."""
@@ -67,7 +81,34 @@ class Chats:
             self.store.chats.migrate(old, new, now=self.clock())
             moved = self.store.outbox.retarget(CHANNEL, str(old), str(new))
             self.store.digests.rekey(chat_key(old), chat_key(new), target=str(new))
+            self.store.phrases.rekey(old, new)
+        for listener in self.moved:
+            listener(old, new)
         return moved
 
     async def counts(self) -> dict[str, int]:
         return await self.store.run(self.store.chats.counts)
+
+    async def views(self) -> list[ChatView]:
+        """Every chat with its subscriptions, phrases and mutes (`watchbot chats`)."""
+        return await self.store.run(self._views, None)
+
+    async def view(self, chat_id: int) -> ChatView | None:
+        """One chat (`watchbot chats show ID`); None when the store does not know it."""
+        found = await self.store.run(self._views, chat_id)
+        return found[0] if found else None
+
+    def _views(self, chat_id: int | None) -> list[ChatView]:
+        if chat_id is None:
+            chats = self.store.chats.all()
+        else:
+            one = self.store.chats.get(chat_id)
+            chats = [one] if one is not None else []
+        views = []
+        for c in chats:
+            subs = self.store.chats.subscriptions(c.chat_id)
+            own = next((s.mode for s in subs if owner(s.watchlist) == c.chat_id), None)
+            views.append(ChatView(c, tuple(s for s in subs if owner(s.watchlist) is None),
+                                  tuple(self.store.phrases.phrases(c.chat_id)),
+                                  tuple(self.store.phrases.mutes(c.chat_id)), own))
+        return views

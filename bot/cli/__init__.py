@@ -27,7 +27,7 @@ Config: --config FILE (before or after the command), else ./config.toml, else bu
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import alerts, digest, feeds, match, poll, rules, run, store, stories
+    from bot.cli import alerts, chats, digest, feeds, match, poll, rules, run, store, stories
 
     parser = argparse.ArgumentParser(
         prog="watchbot", description="Watch news feeds, match them against YAML watchlists, send alerts.",
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
                         help="log lines as plain text (default) or one JSON object per line")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (run, poll, match, rules, digest, feeds, alerts, stories, store):
+    for module in (run, poll, match, rules, digest, feeds, alerts, stories, chats, store):
         module.register(commands)
     return parser
 

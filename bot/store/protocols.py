@@ -16,6 +16,7 @@ into one atomic unit (nested use joins the outer one); every method is atomic on
       .rule_texts RuleTextStore watchlist files saved on the web, for every process on the store
       .judgments JudgmentStore 👍/👎 on alerts: one per chat, story and user
       .archive   ArchiveStore  every table in portable form (bot/store/portable.py), for copies and backups
+      .phrases   PhraseStore   a chat's own phrases and mutes, and alerts held over its hourly cap
 
 A second database implements the same Protocols and passes ``tests/store/contract.py``.
 """
@@ -152,6 +153,7 @@ class Chat:
     digest_since: datetime | None = None
     migrated_to: int | None = None
     created_at: datetime | None = None
+    language: str | None = None  # set by /lang; None: the user's Telegram language
 
     @property
     def is_group(self) -> bool:
@@ -170,6 +172,16 @@ class Subscription:
     watchlist: str
     mode: str
     since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Mute:
+    """A chat never alerted on a phrase (kind 'phrase') or from a feed (kind 'source')."""
+
+    chat_id: int
+    kind: str
+    value: str  # as the user wrote it
+    key: str  # folded: what is compared
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +258,7 @@ class ItemStore(Protocol):
     def since(self, since: datetime) -> Iterator[StoredItem]: ...
     def count_since(self, since: datetime) -> int: ...
     def rhythm(self, feed_url: str, *, since: datetime) -> FeedRhythm: ...
+    def latest(self, limit: int) -> list[Item]: ...  # the last stored items, newest first
     def get(self, identities: Sequence[str]) -> dict[str, StoredItem]: ...
     def matched_watchlists(self, identity: str) -> dict[str, float]: ...
     def match_hits(self, identity: str) -> dict[str, list[dict[str, Any]]]: ...
@@ -288,6 +301,7 @@ class OutboxStore(Protocol):
     def edit_dead(self, ids: Sequence[int], *, error: str) -> None: ...
     def edit_counts(self) -> dict[str, int]: ...
     def get(self, outbox_id: int) -> OutboxRow | None: ...
+    def count_recent(self, channel: str, target: str, *, since: datetime) -> int: ...
 
 
 class ChatStore(Protocol):
@@ -355,6 +369,8 @@ class SessionStore(Protocol):
 class RuleTextStore(Protocol):
     def put(self, name: str, text: str, *, now: datetime) -> None: ...
     def changed_since(self, since: datetime | None) -> list[tuple[str, str, datetime]]: ...  # at or after; oldest first
+
+
 class JudgmentStore(Protocol):
     def record(self, judgment: Judgment) -> Judgment | None: ...  # the judgment it replaced, if any
     def all(self, *, since: datetime | None = None) -> list[Judgment]: ...  # oldest first
@@ -382,6 +398,28 @@ class Lease(Protocol):
     def release(self) -> None: ...
 
 
+class PhraseStore(Protocol):
+    """A chat's own watchlist (phrases), its mutes, and alerts held over its hourly cap.
+
+    ``key`` is a phrase's folded form (the caller folds): one phrase or mute per key and chat."""
+
+    def phrases(self, chat_id: int) -> list[str]: ...
+    def all_phrases(self) -> dict[int, tuple[str, ...]]: ...  # active chats only
+    def add(self, chat_id: int, phrase: str, key: str, *, now: datetime) -> bool: ...
+    def remove(self, chat_id: int, key: str | None = None) -> int: ...  # None: all
+    def mutes(self, chat_id: int) -> list[Mute]: ...
+    def all_mutes(self) -> dict[int, tuple[Mute, ...]]: ...  # active chats only
+    def mute(self, chat_id: int, kind: str, value: str, key: str, *, now: datetime) -> bool: ...
+    def unmute(self, chat_id: int, kind: str | None = None, key: str | None = None) -> int: ...  # None: all
+    def hold(self, chat_id: int, identity: str, watchlists: Sequence[str], *, now: datetime) -> None: ...
+    def held_count(self, chat_id: int, *, since: datetime) -> int: ...
+    def over_cap(self, chat_id: int, *, now: datetime) -> bool: ...  # True when this starts a spell over it
+    def under_cap(self, chat_id: int) -> None: ...
+    def untold(self) -> list[int]: ...  # chats over the cap not yet told
+    def told(self, chat_id: int, *, now: datetime) -> None: ...
+    def rekey(self, old: int, new: int) -> None: ...  # a group that became a supergroup
+
+
 class Store(Protocol):
     """One database: its aggregates, transactions, and a worker to run store work off the event loop."""
 
@@ -405,6 +443,8 @@ class Store(Protocol):
     def judgments(self) -> JudgmentStore: ...
     @property
     def archive(self) -> ArchiveStore: ...
+    @property
+    def phrases(self) -> PhraseStore: ...
     @property
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
 

@@ -45,6 +45,9 @@ from bot.stories.similarity import (
 )
 
 SEED = 13
+# Shingles two items must share before their Jaccard counts: one shared word of a title is three shingles
+# (the word, its title token, the name as a fact), so items without a lede need more than one word in common.
+MIN_SHARED = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +219,8 @@ class StoryIndex:
                 if not other or (size if size < other else other) < needed * (other if size < other else size):
                     continue  # sizes alone rule it out: Jaccard <= smaller / larger
                 inter = len(shingles.intersection(entry.shingles))
+                if inter < MIN_SHARED:
+                    continue  # two short titles sharing one name ("ASML results", "ASML from the wire") are no story
                 similarity = inter / (size + other - inter)
                 if similarity < needed or (hard and entry.hard and hard.isdisjoint(entry.hard)):
                     continue  # not close enough, or the hard facts disagree

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
@@ -24,6 +24,7 @@ from bot.store.protocols import MODES, Chat
 from bot.times import all_zones, parse_hhmm, valid_zone, zone
 from bot.watch import RuleBook, Watchlist
 from bot.watch.explain import explain
+from bot.watch.personal import owner
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -60,6 +61,8 @@ class Commands:
         self.rules = rules
         self.clock = clock
         self.extra_help = extra_help if extra_help is not None else []
+        # more of /list (a chat's phrases and mutes: bot.telegram.phrases)
+        self.list_sections: list[Callable[[Update, Chat], Awaitable[list[str]]]] = []
 
     def handlers(self) -> list[BaseHandler]:
         named = {
@@ -217,12 +220,14 @@ class Commands:
     async def list_subscriptions(self, update: Update, context: Context) -> None:
         """This chat's subscriptions and settings."""
         chat = await self.chat(update)
-        subs = await self.chats.subscriptions(chat.chat_id)
+        subs = [s for s in await self.chats.subscriptions(chat.chat_id) if owner(s.watchlist) is None]
         lines = ["<b>Subscriptions</b>"]
         lines += [f"• {esc(s.watchlist)} ({s.mode})" for s in subs] or ["none yet: see /watchlists"]
         quiet = f"{chat.quiet_start}-{chat.quiet_end}" if chat.quiet else "off"
         lines += ["", f"Mode for new subscriptions: {chat.mode}", f"Time zone: {esc(chat.tz)}",
                   f"Quiet hours: {quiet}", f"Alerts: {'paused' if chat.paused else 'on'}"]
+        for section in self.list_sections:
+            lines += await section(update, chat)
         await reply(update, "\n".join(lines))
 
     async def mode(self, update: Update, context: Context) -> None:

@@ -33,6 +33,7 @@ from bot.watch.literals import required_literals
 from bot.watch.meaning import as_written
 from bot.watch.model import Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
 from bot.watch.near import closest
+from bot.watch.plain import PlainLists, is_plain
 from bot.watch.regexes import REGEX_BUDGET, RegexTimeout, SafeRegex, compile_regex
 from bot.watch.scan import Occurrence, Scanner
 from bot.watch.text import Folded, fold, phrase_key, prepare, view
@@ -145,8 +146,13 @@ class Matcher:
         self._by_regex: list[tuple[int, _Regex]] = []  # watchlists a regex may make match
         # watchlists a `near` may make match: only when one field holds phrases of both lists
         self._by_near: list[tuple[int, frozenset[int], frozenset[int]]] = []
-        self._compiled: list[_Compiled] = []
+        self._compiled: list[_Compiled | None] = []  # None: a plain list (plain.py), compiled if explained
+        self._plain = PlainLists()
         for index, w in enumerate(self.watchlists):
+            if is_plain(w):  # (a chat's own phrases: matched together, see plain.py)
+                self._plain.add(index, w, self._slot)
+                self._compiled.append(None)
+                continue
             terms = [p for ps in (w.any, *w.all) for p in ps if isinstance(p, Term)]
             weak = frozenset(t.text for t in terms if t.weak) - {t.text for t in terms if not t.weak}
             compiled = _Compiled(
@@ -223,17 +229,22 @@ class Matcher:
     def match(self, fields: Mapping[str, str]) -> list[Match]:
         """The watchlists that ``fields`` (e.g. {"title": ..., "lede": ...}) match, by watchlist id."""
         scanned, candidates = self._scan(fields)
-        matches = []
-        for index in sorted(candidates):
-            m, _, _ = self._evaluate(self._compiled[index], scanned)
+        found = self._plain.match(scanned) if self._plain else {}
+        for index in candidates:
+            c = self._compiled[index]
+            m = self._evaluate(c, scanned)[0] if c is not None else None
             if m is not None:
-                matches.append(m)
-        return matches
+                found[index] = m
+        return [found[i] for i in sorted(found)]
 
     def explain(self, fields: Mapping[str, str]) -> list[Verdict]:
         """Every watchlist with its match, or why it did not match (for ``watchbot rules test``)."""
         scanned, _ = self._scan(fields)
-        return [Verdict(c.watchlist.id, *self._evaluate(c, scanned, explain=True)) for c in self._compiled]
+        for i, c in enumerate(self._compiled):
+            if c is None:  # a plain list, compiled on demand (its phrases already have their slots)
+                w = self.watchlists[i]
+                self._compiled[i] = _Compiled(w, self._set(w.any, w), (), self._set(w.none, w), frozenset())
+        return [Verdict(c.watchlist.id, *self._evaluate(c, scanned, explain=True)) for c in self._compiled if c]
 
     def _scan(self, fields: Mapping[str, str]) -> tuple[dict[str, _Field], set[int]]:
         scanned: dict[str, _Field] = {}

@@ -1,6 +1,12 @@
 """Find every phrase of every watchlist in a text in one pass, exact and fuzzy. Pure.
 
-Exact: one Aho-Corasick automaton (pyahocorasick) over all phrase keys; a raw hit of a phrase
+Exact, whole Latin words: a phrase of 1 to 4 Latin words (joined by spaces or hyphens) is looked up
+in a table of word sequences, walking the text's words once; a sequence is extended only while it
+is the prefix of some phrase. Word runs are maximal, so these hits are on word boundaries by
+construction, and tens of thousands of such phrases (every chat's own: /watch) cost the text's
+words, not raw substring hits inside longer words ("port" in "export").
+
+Exact, the rest: one Aho-Corasick automaton (pyahocorasick) over the other phrase keys; a raw hit of a phrase
 that starts or ends with a Latin letter or digit counts only on a word boundary, and CJK
 characters count as boundaries ("chip" hits "芯片chip行业" but not "Chipotle"); a phrase that
 starts and ends with CJK characters hits as a substring.
@@ -91,9 +97,16 @@ class Scanner:
         self.keys = tuple(keys)
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[tuple[int, int, bool, bool]]] = defaultdict(list)
+        self._words: dict[str, list[int]] = defaultdict(list)  # words joined by one space -> slots
+        self._prefixes: set[str] = set()  # word sequences that some longer phrase starts with
         for slot, key in enumerate(self.keys):
             if slot in raw:
                 entries[key].append((slot, len(key), False, False))
+                continue
+            whole = _whole_words(key)
+            if whole:
+                self._words[" ".join(whole)].append(slot)
+                self._prefixes.update(" ".join(whole[:n]) for n in range(1, len(whole)))
                 continue
             for variant in separator_variants(key):
                 entries[variant].append((slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1])))
@@ -104,8 +117,10 @@ class Scanner:
             self._automaton.add_word(string, tuple(values))
             if _CJK.search(string) is None:
                 self._latin.add_word(string, tuple(values))
+        self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
         self._empty = not self.keys
-        if not self._empty:
+        self._automaton_empty = not len(self._automaton)
+        if not self._automaton_empty:
             self._automaton.make_automaton()
         self._latin_empty = not len(self._latin)
         if not self._latin_empty:
@@ -149,8 +164,11 @@ class Scanner:
             return found
         n = len(text)
         latin = text.isascii() or _CJK.search(text) is None
+        if self._words:
+            self._whole(text, found)
         automaton = self._latin if latin else self._automaton
-        for end, values in () if latin and self._latin_empty else automaton.iter(text):
+        empty = self._latin_empty if latin else self._automaton_empty
+        for end, values in () if empty else automaton.iter(text):
             for slot, length, left, right in values:
                 start = end - length + 1
                 # (is_word_char, inlined: this loop runs for every raw hit)
@@ -162,6 +180,28 @@ class Scanner:
         if self._windows:
             self._fuzzy(text, found, latin)
         return found
+
+    def _whole(self, text: str, found: dict[int, list[Occurrence]]) -> None:
+        """Phrases of whole Latin words: each word sequence of the text that is a phrase (see the docstring)."""
+        parts = (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)  # sep, word, ..., sep
+        words = parts[1::2]
+        present = self._starts.intersection(words)  # (a C loop: most words start no phrase)
+        if not present:
+            return
+        table, prefixes = self._words, self._prefixes
+        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
+        n = len(words)
+        for i in [i for i, w in enumerate(words) if w in present]:
+            key, j = words[i], i
+            while True:
+                slots = table.get(key)
+                if slots:
+                    for slot in slots:
+                        found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
+                if key not in prefixes or j + 1 >= n or parts[2 * j + 2] not in (" ", "-"):
+                    break
+                j += 1
+                key += " " + words[j]
 
     def _fuzzy(self, text: str, found: dict[int, list[Occurrence]], latin: bool = True) -> None:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
@@ -257,7 +297,9 @@ def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -
     for p, t in zip(phrase, window, strict=True):
         if p == t:
             continue
-        if len(p) < MIN_FUZZY_LETTERS or Indel.normalized_similarity(p, t) * 100 < threshold:
+        if len(p) < MIN_FUZZY_LETTERS or abs(len(p) - len(t)) > (1 - threshold / 100) * (len(p) + len(t)):
+            return False  # (the length bound: no similarity worth computing)
+        if Indel.normalized_similarity(p, t) * 100 < threshold:
             return False
     return True
 
@@ -277,6 +319,14 @@ def separator_variants(key: str, limit: int = 3) -> list[str]:
     for i, part in enumerate(parts):
         variants = [v + part for v in variants] if i == 0 else [v + sep + part for v in variants for sep in " -"]
     return list(dict.fromkeys([key, *variants]))
+
+
+def _whole_words(key: str) -> list[str] | None:
+    """The words of a phrase of 1 to 4 whole Latin words joined by single spaces or hyphens; else None."""
+    words = key.replace("-", " ").split(" ")
+    if len(words) > 4 or not all(WORD.fullmatch(w) for w in words):
+        return None
+    return words
 
 
 def fuzzy_eligible(key: str) -> bool:

@@ -15,15 +15,18 @@ from tests.worlds import World
 HOSTILE = "ASML <script>alert(1)</script> & Co </b><i>unbalanced"
 
 
-TOPICS = ["orders", "lawsuit", "Veldhoven campus", "EUV shipments", "board changes", "quarterly results",
-          "Chinese licences", "hiring plans", "Berlin office", "share buyback", "research grant", "supply deal"]
+def coined(i: int, k: int) -> str:
+    """A made-up word of story i's own ("bexo"...): no two stories share one, so none is taken for another."""
+    letters = "bcdfghjklmnpqrstvwxz"
+    n = i * 10 + k
+    return "".join(letters[(n // 20 ** d) % 20] + "aeiou"[(n // 7 ** d) % 5] for d in range(3))
 
 
 def story(i: int, title: str = "", lede: str = "") -> dict[str, str]:
-    """A story of its own (distinct words: stories with the same words would be one story)."""
-    topic = TOPICS[i % len(TOPICS)]
-    return {"title": title or f"ASML story {i}", "link": f"https://news.example/{i}?a=1&b=2",
-            "lede": lede or f"Lede of story {i}: news about {topic} number {i * 7919}."}
+    """A story of its own: its own words (stories with the same words would be one story)."""
+    own = " ".join(coined(i, k) for k in range(8))
+    return {"title": title or f"ASML story {i} on {coined(i, 9)}",
+            "link": f"https://news.example/{i}?a=1&b=2", "lede": lede or f"{own.capitalize()}."}
 
 
 def follow(world: World, chat_id: int, *watchlists: str, chat_type: str = "private", mode: str | None = None) -> None:

@@ -17,6 +17,7 @@ from bot.store.protocols import FeedRhythm, Judgment, Store
 from bot.watch import Hit, Match
 
 NOW = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 def item(n: int | str, feed: str = "f1") -> Item:
@@ -518,3 +519,90 @@ def test_prune_forgets_old_items_but_never_what_is_still_to_be_delivered(store: 
     assert d.pending_email("email:a@x|mail", watchlists=["mail"], since=old) == pending_mail
     assert d.pending_chat("chat:5", 5) == pending_chat
     assert store.items.prune(NOW - timedelta(days=180)) == {"items": 0, "sightings": 0, "matches": 0, "alerts": 0}
+# --- a chat's own phrases, mutes, and the hourly cap ---------------------------------------------------
+
+
+def test_phrases_one_per_folded_key_active_chats_only_and_removal(store: Store) -> None:
+    for chat in (5, 6):
+        store.chats.ensure(chat, type="private", title="c", now=NOW)
+    assert store.phrases.add(5, "Huawei", "huawei", now=NOW)
+    assert not store.phrases.add(5, "HUAWEI", "huawei", now=NOW)  # one per folded form
+    assert store.phrases.add(5, "半導體", "半导体", now=NOW + timedelta(seconds=1))
+    assert store.phrases.add(6, "gallium", "gallium", now=NOW)
+    assert store.phrases.phrases(5) == ["Huawei", "半導體"]
+    assert store.phrases.all_phrases() == {5: ("Huawei", "半導體"), 6: ("gallium",)}
+    store.chats.deactivate(6, "blocked", now=NOW)
+    assert set(store.phrases.all_phrases()) == {5}
+    assert store.phrases.remove(5, "nope") == 0
+    assert store.phrases.remove(5, "huawei") == 1
+    assert store.phrases.remove(5) == 1 and store.phrases.phrases(5) == []
+
+
+def test_mutes_by_kind_and_key(store: Store) -> None:
+    store.chats.ensure(5, type="private", title="c", now=NOW)
+    assert store.phrases.mute(5, "phrase", "Bitcoin", "bitcoin", now=NOW)
+    assert not store.phrases.mute(5, "phrase", "BITCOIN", "bitcoin", now=NOW)
+    assert store.phrases.mute(5, "source", "Daily Spam", "daily spam", now=NOW)
+    with pytest.raises(ValueError, match="unknown mute kind"):
+        store.phrases.mute(5, "regex", "x", "x", now=NOW)
+    assert [(m.kind, m.value) for m in store.phrases.mutes(5)] == [("phrase", "Bitcoin"), ("source", "Daily Spam")]
+    assert [m.key for m in store.phrases.all_mutes()[5]] == ["bitcoin", "daily spam"]
+    assert store.phrases.unmute(5, "source", "bitcoin") == 0
+    assert store.phrases.unmute(5, "phrase", "bitcoin") == 1
+    assert store.phrases.unmute(5) == 1 and store.phrases.mutes(5) == []
+
+
+def test_held_alerts_go_to_the_chats_next_digest_once(store: Store) -> None:
+    store.chats.ensure(5, type="private", title="c", now=NOW)
+    store.chats.subscribe(5, "asml", "instant", now=NOW)
+    stored_match(store, 1, ["asml"], NOW)
+    stored_match(store, 2, ["asml"], NOW)
+    assert store.chats.digest_chats() == []
+    store.phrases.hold(5, "v1:2", ["asml"], now=NOW)
+    assert store.phrases.held_count(5, since=NOW) == 1 and store.phrases.held_count(5, since=NOW + HOUR) == 0
+    assert [c.chat_id for c in store.chats.digest_chats()] == [5]  # it has a digest to get now
+    store.digests.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=NOW)
+    pending = store.digests.pending_chat("chat:5", 5)
+    assert [p.identity for p in pending] == ["v1:2"]  # the instant subscription's other match is not pending
+    store.digests.settle("chat:5", [p.match_id for p in pending], now=NOW + 2 * HOUR)
+    assert store.digests.pending_chat("chat:5", 5) == [] and store.chats.digest_chats() == []
+
+
+def test_cap_spells_are_told_once(store: Store) -> None:
+    assert store.phrases.over_cap(5, now=NOW)
+    assert not store.phrases.over_cap(5, now=NOW + HOUR)  # the same spell
+    assert store.phrases.untold() == [5]
+    store.phrases.told(5, now=NOW)
+    assert store.phrases.untold() == []
+    store.phrases.under_cap(5)
+    assert store.phrases.over_cap(5, now=NOW + 2 * HOUR) and store.phrases.untold() == [5]
+
+
+def test_outbox_counts_a_targets_recent_alerts(store: Store) -> None:
+    for n in range(3):
+        store.items.add([item(n)], feed_name="f1", now=NOW)
+        store.outbox.enqueue(f"v1:{n}", "telegram", "5", ["asml"], now=NOW + n * HOUR)
+    assert store.outbox.count_recent("telegram", "5", since=NOW + HOUR) == 2
+    assert store.outbox.count_recent("telegram", "6", since=NOW) == 0
+
+
+def test_a_migrated_group_keeps_its_phrases_mutes_and_language(store: Store) -> None:
+    store.chats.ensure(-5, type="group", title="g", now=NOW)
+    store.chats.update(-5, language="zh-hant", now=NOW)
+    store.phrases.add(-5, "gallium", "gallium", now=NOW)
+    store.phrases.mute(-5, "source", "Spam", "spam", now=NOW)
+    store.chats.subscribe(-5, "chat:-5", now=NOW)
+    store.chats.migrate(-5, -1005, now=NOW)
+    store.phrases.rekey(-5, -1005)
+    assert [s.watchlist for s in store.chats.subscriptions(-1005)] == ["chat:-1005"]
+    moved = store.chats.get(-1005)
+    assert moved is not None and moved.language == "zh-hant"
+    assert store.phrases.phrases(-1005) == ["gallium"] and store.phrases.phrases(-5) == []
+    assert [m.value for m in store.phrases.mutes(-1005)] == ["Spam"]
+
+
+def test_latest_items_newest_first(store: Store) -> None:
+    for n in range(5):
+        store.items.add([item(n)], feed_name="f1", now=NOW + n * HOUR)
+    assert [i.identity for i in store.items.latest(3)] == ["v1:4", "v1:3", "v1:2"]
+    assert store.items.latest(0) == []

@@ -34,6 +34,7 @@ from bot.store.sqlite.items import SqliteItems
 from bot.store.sqlite.judgments import SqliteJudgments
 from bot.store.sqlite.notices import SqliteNotices
 from bot.store.sqlite.outbox import SqliteOutbox
+from bot.store.sqlite.phrases import SqlitePhrases
 from bot.store.sqlite.sessions import SqliteRuleTexts, SqliteSessions
 
 T = TypeVar("T")
@@ -93,6 +94,7 @@ class SqliteStore:
         self.rule_texts = SqliteRuleTexts(self.db)
         self.judgments = SqliteJudgments(self.db)
         self.archive = SqliteArchive(self.db)
+        self.phrases = SqlitePhrases(self.db, self.transaction)
 
     # --- plumbing ----------------------------------------------------------------------------------
 

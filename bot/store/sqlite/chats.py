@@ -82,9 +82,9 @@ class SqliteChats:
                 return
             self.db.execute(
                 """INSERT INTO chats (chat_id, type, title, tz, mode, digest_at, quiet_start, quiet_end, paused,
-                                      active, digest_since, created_at, updated_at)
+                                      active, digest_since, created_at, updated_at, language)
                    SELECT ?, 'supergroup', title, tz, mode, digest_at, quiet_start, quiet_end, paused, 1,
-                          digest_since, created_at, ? FROM chats WHERE chat_id = ?
+                          digest_since, created_at, ?, language FROM chats WHERE chat_id = ?
                    ON CONFLICT (chat_id) DO NOTHING""",
                 (new, iso(now), old))
             self.db.execute(
@@ -126,10 +126,13 @@ class SqliteChats:
         return cur.rowcount
 
     def digest_chats(self) -> list[Chat]:
-        """Active chats with at least one digest-mode subscription."""
+        """Active chats with at least one digest-mode subscription, or alerts held over their hourly cap."""
         rows = self.db.execute(
-            """SELECT * FROM chats WHERE active = 1 AND chat_id IN
-                   (SELECT chat_id FROM subscriptions WHERE mode = 'digest') ORDER BY chat_id""")
+            """SELECT * FROM chats WHERE active = 1 AND (chat_id IN
+                   (SELECT chat_id FROM subscriptions WHERE mode = 'digest')
+                   OR chat_id IN (SELECT h.chat_id FROM held_alerts h
+                                  LEFT JOIN digest_recipients r ON r.key = 'chat:' || h.chat_id
+                                  WHERE h.held_at >= COALESCE(r.since, ''))) ORDER BY chat_id""")
         return [_chat(r) for r in rows]
 
     def instant_recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -166,7 +169,7 @@ class SqliteChats:
                            [*values.values(), iso(now), chat_id])
 
 
-_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at"})
+_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at", "language"})
 
 
 def _check_mode(mode: str) -> None:
@@ -179,7 +182,7 @@ def _chat(r: sqlite3.Row) -> Chat:
         chat_id=r["chat_id"], type=r["type"], title=r["title"], tz=r["tz"], mode=r["mode"], digest_at=r["digest_at"],
         quiet_start=r["quiet_start"], quiet_end=r["quiet_end"], paused=bool(r["paused"]), active=bool(r["active"]),
         inactive_reason=r["inactive_reason"], digest_since=dt(r["digest_since"]), migrated_to=r["migrated_to"],
-        created_at=dt(r["created_at"]),
+        created_at=dt(r["created_at"]), language=r["language"],
     )
 
 

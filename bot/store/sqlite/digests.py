@@ -75,15 +75,23 @@ class SqliteDigests:
         return self._pending(sql + " ORDER BY m.matched_at, m.rowid", params)
 
     def pending_chat(self, key: str, chat_id: int) -> list[PendingMatch]:
-        """Pending matches of a chat: its digest-mode subscriptions, each from its switch to digest mode on."""
+        """Pending matches of a chat: its digest-mode subscriptions, each from its switch to digest mode on,
+        and the alerts held over its hourly cap (table of migration 0005)."""
         sql = f"""SELECT {_COLUMNS} FROM matches m JOIN items i ON i.identity = m.identity
                   JOIN subscriptions s ON s.chat_id = ? AND s.watchlist = m.watchlist AND s.mode = 'digest'
                   JOIN chats c ON c.chat_id = s.chat_id
                   LEFT JOIN digest_recipients r ON r.key = ?
                   WHERE m.matched_at >= MAX(s.since, COALESCE(c.digest_since, s.since), COALESCE(r.since, ''))
                     AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = ? AND d.match_id = m.rowid)
-                  ORDER BY m.matched_at, m.rowid"""
-        return self._pending(sql, [chat_id, key, key])
+                  UNION
+                  SELECT {_COLUMNS} FROM held_alerts h
+                  JOIN matches m ON m.identity = h.identity AND m.watchlist = h.watchlist
+                  JOIN items i ON i.identity = m.identity
+                  LEFT JOIN digest_recipients r ON r.key = ?
+                  WHERE h.chat_id = ? AND m.matched_at >= COALESCE(r.since, '')
+                    AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = ? AND d.match_id = m.rowid)
+                  ORDER BY matched_at, match_id"""
+        return self._pending(sql, [chat_id, key, key, key, chat_id, key])
 
     # --- outcomes -----------------------------------------------------------------------------------
 

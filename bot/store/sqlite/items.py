@@ -138,6 +138,11 @@ class SqliteItems:
         first = self.db.execute("SELECT MIN(seen_at) FROM sightings WHERE feed_url = ?", (feed_url,)).fetchone()[0]
         return FeedRhythm(times=tuple(at(r["appeared"]) for r in rows), watched_since=dt(first))
 
+    def latest(self, limit: int) -> list[Item]:
+        """The last ``limit`` items stored, newest first (without their sightings: a sample to measure on)."""
+        rows = self.db.execute("SELECT * FROM items ORDER BY first_seen_at DESC, rowid DESC LIMIT ?", (limit,))
+        return [_stored(r, ()).item for r in rows]
+
     def get(self, identities: Sequence[str]) -> dict[str, StoredItem]:
         out: dict[str, StoredItem] = {}
         for start in range(0, len(identities), CHUNK):

@@ -46,6 +46,12 @@ class SqliteOutbox:
                     f"UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ({marks(ids)})", ids)
         return [_outbox(r, state="sending", attempts=r["attempts"] + 1) for r in rows]
 
+    def count_recent(self, channel: str, target: str, *, since: datetime) -> int:
+        """Alerts queued for one target at or after ``since`` (the hourly cap counts these)."""
+        row = self.db.execute("SELECT count(*) FROM outbox WHERE channel = ? AND target = ? AND created_at >= ?",
+                              (channel, target, iso(since))).fetchone()
+        return int(row[0])
+
     def mark_sent(self, ids: Sequence[int], *, now: datetime, message_id: int | None = None) -> None:
         self._update(ids, "state = 'sent', sent_at = ?, last_error = NULL, message_id = COALESCE(?, message_id)",
                      [iso(now), message_id])

@@ -1,0 +1,278 @@
+"""A chat's own phrases and mutes, matched in the same pass as the shared watchlists. Use-case: the store.
+
+    every chat's phrases (store, at start-up) | personal_watchlists | Matcher(shared + personal) | pipeline
+
+The pipeline asks ``matcher()`` for each poll: one Matcher over the shipped watchlists and one
+synthetic watchlist per chat (``chat:<id>``), so an item is scanned once whatever the number of
+chats. A /watch or /unwatch changes the in-memory phrases at once; the combined matcher is rebuilt
+on the next ``matcher()`` call, in that call when there are few phrases (milliseconds), else in a
+background thread while the previous one keeps matching (a full rebuild with 100,000 phrases takes
+about a second; bench/match.py measures it). Mutes get a matcher of their own (``mute:<id>``): a
+mute is a reason not to alert, never a match to record.
+
+The chat follows its own watchlist through an ordinary subscription (in the chat's mode), so
+instant alerts, digests, /mode, /pause and quiet hours treat it like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.items.normalize import Item
+from bot.store.protocols import Mute, Store
+from bot.watch import Matcher, RuleBook, Term, Watchlist
+from bot.watch.personal import MUTE, PhraseInfo, clean, describe, personal_id, personal_watchlists
+from bot.watch.text import phrase_key
+
+log = logging.getLogger("watchbot.phrases")
+
+SAMPLE = 500  # stored items a new phrase is tried on ("too common")
+COMMON_SHARE = 0.05  # a phrase that hits more than this share of them is too common to be useful
+SAMPLE_TTL = 60.0  # seconds the sample is reused
+SYNC_REBUILD = 5_000  # phrases up to which the combined matcher is rebuilt in the caller's thread
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """The outcome of /watch: ``status`` is added, known (already watched), full or invalid."""
+
+    status: str
+    info: PhraseInfo
+    count: int = 0  # the chat's phrases after the change
+    share: float | None = None  # of the sample of stored items it hits (None: no items stored yet)
+    sample: int = 0
+
+    @property
+    def common(self) -> bool:
+        return self.share is not None and self.share > COMMON_SHARE
+
+
+class Phrases:
+    """Every chat's phrases and mutes in memory, the combined matcher, and the commands' use-cases."""
+
+    def __init__(self, store: Store, rules: RuleBook, *, clock: Callable[[], datetime], max_watch: int = 50,
+                 sync_rebuild: int = SYNC_REBUILD) -> None:
+        self.store = store
+        self.rules = rules
+        self.clock = clock
+        self.max_watch = max_watch
+        self.sync_rebuild = sync_rebuild
+        self._phrases: dict[int, tuple[str, ...]] = {}
+        self._mutes: dict[int, tuple[Mute, ...]] = {}
+        self._version = 0
+        self._lock = threading.Lock()
+        self._combined: Matcher | None = None
+        self._built: tuple[int, int] = (-1, -1)  # (id of the rules' matcher, version) of _combined
+        self._building = False
+        self._mute_matcher = Matcher(())
+        self._mute_version = -1
+        self._mute_gen = 0
+        self._sample: tuple[float, list[Item]] | None = None
+        self._muted_cache: tuple[str, frozenset[int]] | None = None
+
+    # --- loading and the combined matcher ---------------------------------------------------------
+
+    def load(self) -> None:
+        """Read every active chat's phrases and mutes (store thread; once at start-up)."""
+        phrases, mutes = self.store.phrases.all_phrases(), self.store.phrases.all_mutes()
+        with self._lock:
+            self._phrases, self._mutes = phrases, mutes
+            self._version += 1
+            self._mute_gen += 1
+            self._muted_cache = None
+
+    def moved(self, old: int, new: int) -> None:
+        """A group became a supergroup: its phrases and mutes are read again under the new id (store thread)."""
+        self.load()
+
+    @property
+    def phrase_count(self) -> int:
+        return sum(len(ps) for ps in self._phrases.values())
+
+    def matcher(self) -> Matcher:
+        """The shared watchlists and every chat's own, compiled together (the pipeline's matcher)."""
+        base = self.rules.matcher
+        if not self._phrases:
+            return base  # (no chat has phrases: the shared lists alone)
+        with self._lock:
+            wanted = (id(base), self._version)
+            if self._combined is not None and self._built == wanted:
+                return self._combined
+            if self._combined is None or self.phrase_count <= self.sync_rebuild:
+                return self._rebuild_locked(base)
+            if not self._building:
+                self._building = True
+                threading.Thread(target=self._rebuild_in_background, name="phrases-rebuild", daemon=True).start()
+            return self._combined
+
+    def rebuild(self) -> Matcher:
+        """Rebuild now, whatever the size (start-up, benchmarks)."""
+        with self._lock:
+            return self._rebuild_locked(self.rules.matcher)
+
+    def _rebuild_locked(self, base: Matcher) -> Matcher:
+        started = time.perf_counter()
+        personal = personal_watchlists(self._phrases)
+        self._combined = Matcher([*base.watchlists, *personal], disabled=base.disabled)
+        self._built = (id(base), self._version)
+        log.debug("phrases: matcher rebuilt with %d chats' phrases in %.2f s", len(personal),
+                  time.perf_counter() - started)
+        return self._combined
+
+    def _rebuild_in_background(self) -> None:
+        try:
+            while True:
+                base = self.rules.matcher
+                with self._lock:
+                    version, phrases = self._version, dict(self._phrases)
+                combined = Matcher([*base.watchlists, *personal_watchlists(phrases)], disabled=base.disabled)
+                with self._lock:
+                    self._combined, self._built = combined, (id(base), version)
+                    if version == self._version and base is self.rules.matcher:
+                        return
+        except Exception:
+            log.exception("phrases: rebuilding the matcher failed; the previous one keeps matching")
+        finally:
+            self._building = False
+
+    def _changed(self, chat_id: int, phrases: Sequence[str] | None = None, mutes: Sequence[Mute] | None = None) -> None:
+        with self._lock:
+            if phrases is not None:
+                if phrases:
+                    self._phrases[chat_id] = tuple(phrases)
+                else:
+                    self._phrases.pop(chat_id, None)
+                self._version += 1
+            if mutes is not None:
+                if mutes:
+                    self._mutes[chat_id] = tuple(mutes)
+                else:
+                    self._mutes.pop(chat_id, None)
+                self._mute_gen += 1
+                self._muted_cache = None
+
+    # --- /watch, /unwatch --------------------------------------------------------------------------
+
+    async def phrases(self, chat_id: int) -> list[str]:
+        return await self.store.run(self.store.phrases.phrases, chat_id)
+
+    async def watch(self, chat_id: int, text: str) -> Watched:
+        """Add a phrase to the chat's own watchlist (created, and followed in the chat's mode, on first use)."""
+        info = describe(clean(text))
+        if info.empty or info.too_long:
+            return Watched("invalid", info)
+        return await self.store.run(self._watch, chat_id, info)
+
+    def _watch(self, chat_id: int, info: PhraseInfo) -> Watched:
+        now = self.clock()
+        with self.store.transaction():
+            current = self.store.phrases.phrases(chat_id)
+            own = personal_id(chat_id)
+            if current and all(s.watchlist != own for s in self.store.chats.subscriptions(chat_id)):
+                self.store.chats.subscribe(chat_id, own, now=now)  # (dropped by /unsubscribe all: followed again)
+            if any(phrase_key(p) == info.key for p in current):
+                return Watched("known", info, len(current))
+            if len(current) >= self.max_watch:
+                return Watched("full", info, len(current))
+            self.store.phrases.add(chat_id, info.phrase, info.key, now=now)
+            if not current:
+                self.store.chats.subscribe(chat_id, own, now=now)
+            phrases = [*current, info.phrase]
+        self._changed(chat_id, phrases=phrases)
+        share, sample = self._share(info.phrase)
+        return Watched("added", info, len(phrases), share, sample)
+
+    def _share(self, phrase: str) -> tuple[float | None, int]:
+        """The share of the last stored items the phrase hits (store thread)."""
+        now = time.monotonic()
+        if self._sample is None or now - self._sample[0] > SAMPLE_TTL:
+            self._sample = (now, self.store.items.latest(SAMPLE))
+        items = self._sample[1]
+        if not items:
+            return None, 0
+        probe = Matcher([Watchlist(id="probe", name="probe", any=(Term(phrase),))])
+        hits = sum(1 for i in items if probe.match({"title": i.title, "lede": i.lede}))
+        return hits / len(items), len(items)
+
+    async def unwatch(self, chat_id: int, text: str | None) -> int:
+        """Remove one phrase (by its folded form) or all (None); returns how many were removed."""
+        return await self.store.run(self._unwatch, chat_id, None if text is None else phrase_key(clean(text)))
+
+    def _unwatch(self, chat_id: int, key: str | None) -> int:
+        with self.store.transaction():
+            removed = self.store.phrases.remove(chat_id, key)
+            phrases = self.store.phrases.phrases(chat_id)
+            if not phrases:
+                self.store.chats.unsubscribe(chat_id, personal_id(chat_id))
+        if removed:
+            self._changed(chat_id, phrases=phrases)
+        return removed
+
+    # --- /mute, /unmute ----------------------------------------------------------------------------
+
+    async def mutes(self, chat_id: int) -> list[Mute]:
+        return await self.store.run(self.store.phrases.mutes, chat_id)
+
+    async def mute(self, chat_id: int, kind: str, text: str) -> tuple[bool, PhraseInfo]:
+        """Mute a phrase or a feed (kind 'source', by its name or URL); False when it was muted already."""
+        value = clean(text)
+        info = describe(value)
+        key = info.key if kind == "phrase" else source_key(value)
+        return await self.store.run(self._mute, chat_id, kind, value, key), info
+
+    def _mute(self, chat_id: int, kind: str, value: str, key: str) -> bool:
+        added = self.store.phrases.mute(chat_id, kind, value, key, now=self.clock())
+        self._changed(chat_id, mutes=self.store.phrases.mutes(chat_id))
+        return added
+
+    async def unmute(self, chat_id: int, kind: str | None, text: str | None) -> int:
+        """Unmute a phrase or a feed, or everything (kind None)."""
+        key = None if text is None else (phrase_key(clean(text)) if kind == "phrase" else source_key(clean(text)))
+        return await self.store.run(self._unmute, chat_id, kind, key)
+
+    def _unmute(self, chat_id: int, kind: str | None, key: str | None) -> int:
+        removed = self.store.phrases.unmute(chat_id, kind, key)
+        self._changed(chat_id, mutes=self.store.phrases.mutes(chat_id))
+        return removed
+
+    async def sources(self) -> list[str]:
+        """The feeds' names, for /mute source."""
+        feeds = await self.store.run(self.store.feeds.all)
+        return [f.label for f in feeds]
+
+    def muted(self, chat_id: int, item: Item) -> bool:
+        """Whether the chat muted a phrase this item holds or the feed it came from."""
+        mutes = self._mutes.get(chat_id)
+        if not mutes:
+            return False
+        sources = {source_key(s) for s in (item.feed_title, item.feed_url, urlsplit(item.feed_url).hostname or "") if s}
+        if any(m.kind == "source" and m.key in sources for m in mutes):
+            return True
+        return chat_id in self._muted_by(item)
+
+    def _muted_by(self, item: Item) -> frozenset[int]:
+        """Chats with a muted phrase in this item: one pass over every chat's mutes (cached per item)."""
+        cached = self._muted_cache
+        if cached is not None and cached[0] == item.identity:
+            return cached[1]
+        with self._lock:
+            if self._mute_version != self._mute_gen:
+                phrases = {c: [m.value for m in ms if m.kind == "phrase"] for c, ms in self._mutes.items()}
+                self._mute_matcher = Matcher(personal_watchlists(phrases, prefix=MUTE))
+                self._mute_version = self._mute_gen
+            matcher = self._mute_matcher
+        chats = frozenset(int(m.watchlist[len(MUTE):]) for m in matcher.match({"title": item.title, "lede": item.lede}))
+        self._muted_cache = (item.identity, chats)
+        return chats
+
+
+
+def source_key(name: str) -> str:
+    """A feed's name or URL as compared by /mute source: folded, without a trailing slash."""
+    return " ".join(name.casefold().split()).rstrip("/")

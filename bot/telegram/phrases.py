@@ -1,0 +1,239 @@
+"""A chat shapes its own alerts: /watch, /unwatch, /mute, /unmute, /lang, and their part of /list. Front door.
+
+Each handler records the chat, checks who may change it (in groups only administrators, as for
+subscriptions), calls one use-case (``bot.app.phrases``) and replies in the chat's language
+(``i18n``: its /lang choice, else the writer's Telegram language). A phrase is always a phrase:
+nothing typed in Telegram becomes a regular expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+
+from bot.app.chats import Chats
+from bot.app.phrases import Phrases, Watched
+from bot.markup import esc
+from bot.store.protocols import Chat
+from bot.telegram.i18n import EN, LANGUAGES, choose, language_for, t
+from bot.watch.personal import MAX_PHRASE, personal_id
+
+Context = ContextTypes.DEFAULT_TYPE
+
+NAMES = ("watch", "unwatch", "mute", "unmute", "lang")
+COMMANDS: list[tuple[str, str]] = [(name, EN[f"cmd.{name}"]) for name in NAMES]
+LANGUAGE_NAMES = {"en": "English", "zh-hans": "简体中文", "zh-hant": "繁體中文"}
+
+
+class ChatDoor(Protocol):
+    """What these handlers use of the chat commands (bot.telegram.commands.Commands)."""
+
+    async def chat(self, update: Update) -> Chat: ...
+    async def may_change(self, update: Update, context: Context, chat: Chat) -> bool: ...
+
+
+def language(update: Update, chat: Chat) -> str:
+    user = update.effective_user
+    return choose(chat.language, user.language_code if user else None)
+
+
+def argument(update: Update) -> str:
+    """Everything after the command, as typed (spaces inside a phrase kept)."""
+    message = update.effective_message
+    text = (message.text if message else None) or ""
+    return text.partition(" ")[2].strip() if text.startswith("/") else text.strip()
+
+
+class PhraseCommands:
+    """The handlers, sharing the phrase use-case, the chat door and the reply function."""
+
+    def __init__(self, *, phrases: Phrases, chats: Chats, door: ChatDoor,
+                 reply: Callable[..., object]) -> None:
+        self.phrases = phrases
+        self.chats = chats
+        self.door = door
+        self.reply = reply
+
+    def handlers(self) -> list[BaseHandler]:
+        named = {"watch": self.watch, "unwatch": self.unwatch, "mute": self.mute, "unmute": self.unmute,
+                 "lang": self.lang}
+        return [CommandHandler(name, fn) for name, fn in named.items()]
+
+    async def _say(self, update: Update, text: str) -> None:
+        await self.reply(update, text)  # type: ignore[misc]
+
+    async def _allowed(self, update: Update, context: Context, chat: Chat, lang: str) -> bool:
+        if await self.door.may_change(update, context, chat):
+            return True
+        await self._say(update, t(lang, "group.admins_only"))
+        return False
+
+    # --- /watch, /unwatch --------------------------------------------------------------------------
+
+    async def watch(self, update: Update, context: Context) -> None:
+        """/watch PHRASE: add a phrase to this chat's own watchlist, and say what it will match."""
+        chat = await self.door.chat(update)
+        lang = language(update, chat)
+        text = argument(update)
+        if not text:
+            await self._say(update, t(lang, "watch.usage"))
+            return
+        if not await self._allowed(update, context, chat, lang):
+            return
+        result = await self.phrases.watch(chat.chat_id, text)
+        await self._say(update, watched_reply(lang, result, self.phrases.max_watch, chat.mode))
+
+    async def unwatch(self, update: Update, context: Context) -> None:
+        """/unwatch PHRASE|all"""
+        chat = await self.door.chat(update)
+        lang = language(update, chat)
+        text = argument(update)
+        current = await self.phrases.phrases(chat.chat_id)
+        listed = esc(", ".join(current)) or t(lang, "nothing")
+        if not text:
+            await self._say(update, t(lang, "unwatch.usage", phrases=listed))
+            return
+        if not await self._allowed(update, context, chat, lang):
+            return
+        removed = await self.phrases.unwatch(chat.chat_id, None if text.lower() == "all" else text)
+        if not removed and text.lower() != "all":
+            await self._say(update, t(lang, "unwatch.unknown", phrase=esc(text), phrases=listed))
+            return
+        await self._say(update, t(lang, "unwatch.removed", count=removed))
+
+    # --- /mute, /unmute ----------------------------------------------------------------------------
+
+    async def mute(self, update: Update, context: Context) -> None:
+        """/mute PHRASE or /mute source NAME"""
+        chat = await self.door.chat(update)
+        lang = language(update, chat)
+        kind, value = split_mute(argument(update))
+        if not value or len(value) > MAX_PHRASE:
+            await self._say(update, t(lang, "mute.usage"))
+            return
+        if kind == "source":
+            names = await self.phrases.sources()
+            known = {n.casefold(): n for n in names}
+            if value.casefold() not in known and not value.startswith(("http://", "https://", "/")):
+                await self._say(update, t(lang, "mute.unknown_source", name=esc(value),
+                                          names=esc(", ".join(names)) or t(lang, "nothing")))
+                return
+            value = known.get(value.casefold(), value)
+        if not await self._allowed(update, context, chat, lang):
+            return
+        added, info = await self.phrases.mute(chat.chat_id, kind, value)
+        if not added:
+            await self._say(update, t(lang, "mute.known", value=esc(value)))
+        elif kind == "source":
+            await self._say(update, t(lang, "mute.source", name=esc(value)))
+        else:
+            await self._say(update, t(lang, "mute.phrase", phrase=esc(info.phrase)))
+
+    async def unmute(self, update: Update, context: Context) -> None:
+        """/unmute PHRASE, /unmute source NAME or /unmute all"""
+        chat = await self.door.chat(update)
+        lang = language(update, chat)
+        text = argument(update)
+        mutes = await self.phrases.mutes(chat.chat_id)
+        listed = esc(", ".join(m.value if m.kind == "phrase" else f"source {m.value}" for m in mutes)) or t(
+            lang, "nothing")
+        if not text:
+            await self._say(update, t(lang, "unmute.usage", mutes=listed))
+            return
+        if not await self._allowed(update, context, chat, lang):
+            return
+        if text.lower() == "all":
+            removed = await self.phrases.unmute(chat.chat_id, None, None)
+        else:
+            kind, value = split_mute(text)
+            removed = await self.phrases.unmute(chat.chat_id, kind, value)
+            if not removed:
+                await self._say(update, t(lang, "unmute.unknown", value=esc(value), mutes=listed))
+                return
+        await self._say(update, t(lang, "unmute.removed", count=removed))
+
+    # --- /lang -------------------------------------------------------------------------------------
+
+    async def lang(self, update: Update, context: Context) -> None:
+        """/lang en|zh-hans|zh-hant: the language the bot answers in, in this chat."""
+        chat = await self.door.chat(update)
+        lang = language(update, chat)
+        wanted = argument(update).lower()
+        if wanted not in LANGUAGES and language_for(wanted) == "en" and wanted not in ("en", "english"):
+            await self._say(update, t(lang, "lang.usage", language=LANGUAGE_NAMES[lang]))
+            return
+        chosen = wanted if wanted in LANGUAGES else language_for(wanted)
+        if not await self._allowed(update, context, chat, lang):
+            return
+        await self.chats.update(chat.chat_id, language=chosen)
+        await self._say(update, t(chosen, "lang.set"))
+
+    # --- /list -------------------------------------------------------------------------------------
+
+    async def list_lines(self, update: Update, chat: Chat) -> list[str]:
+        """This chat's phrases, mutes and language, for /list."""
+        lang = language(update, chat)
+        phrases = await self.phrases.phrases(chat.chat_id)
+        mutes = await self.phrases.mutes(chat.chat_id)
+        lines = ["", t(lang, "list.phrases", count=len(phrases), limit=self.phrases.max_watch)]
+        lines += [f"• {esc(p)}" for p in phrases] or [t(lang, "list.no_phrases")]
+        own = personal_id(chat.chat_id)
+        if phrases and all(s.watchlist != own for s in await self.chats.subscriptions(chat.chat_id)):
+            lines.append(t(lang, "list.not_followed"))
+        lines += ["", t(lang, "list.mutes")]
+        lines += [t(lang, f"list.muted_{m.kind}", value=esc(m.value)) for m in mutes] or [t(lang, "list.no_mutes")]
+        lines += ["", t(lang, "list.language", language=LANGUAGE_NAMES[lang])]
+        return lines
+
+
+def split_mute(text: str) -> tuple[str, str]:
+    """'source Reuters' -> ('source', 'Reuters'); anything else is a phrase."""
+    head, _, rest = text.partition(" ")
+    if head.lower() == "source" and rest.strip():
+        return "source", rest.strip()
+    return "phrase", text.strip()
+
+
+def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
+    """What /watch answers: added (and what the phrase matches, with warnings), or why not."""
+    info = result.info
+    phrase = esc(info.phrase)
+    if result.status == "invalid":
+        if info.too_long:
+            return t(lang, "watch.too_long", length=len(info.phrase), limit=MAX_PHRASE)
+        return t(lang, "watch.empty", phrase=phrase)
+    if result.status == "known":
+        return t(lang, "watch.known", phrase=phrase)
+    if result.status == "full":
+        return t(lang, "watch.full", limit=limit)
+    lines = [t(lang, "watch.added", phrase=phrase, count=result.count, limit=limit)]
+    if info.folded_chinese:
+        lines.append(t(lang, "watch.folded", folded=esc(info.key)))
+    if info.chinese and not info.whole_words:
+        lines.append(t(lang, "watch.substring"))
+    else:
+        lines.append(t(lang, "watch.case"))
+        if info.whole_words:
+            lines.append(t(lang, "watch.words", phrase=phrase))
+        lines.append(t(lang, "watch.fuzzy" if info.fuzzy else "watch.exact"))
+    lines.append(t(lang, "watch.fields"))
+    if info.looks_like_regex:
+        lines.append(t(lang, "watch.literal"))
+    if info.too_short:
+        lines.append(t(lang, "watch.short"))
+    if result.common:
+        assert result.share is not None
+        lines.append(t(lang, "watch.common", percent=f"{result.share * 100:.0f}", sample=result.sample))
+    elif result.share is not None:
+        lines.append(t(lang, "watch.share", hits=round(result.share * result.sample), sample=result.sample))
+    lines.append(t(lang, "watch.mode", mode=mode))
+    return "\n".join(lines)
+
+
+
+def cap_notice(chat: Chat, limit: int, at: str) -> str:
+    """The message telling a chat it went over telegram.max_alerts_per_hour (bot.app.screen sends it)."""
+    return t(chat.language or "en", "cap.notice", limit=limit, at=esc(at))

@@ -1,0 +1,91 @@
+"""A chat's own watchlist: phrases written in Telegram, matched like YAML phrases. Pure.
+
+Every chat with phrases becomes one synthetic watchlist, ``chat:<chat id>``, whose ``any`` holds
+its phrases as plain terms (folding, word boundaries, typo tolerance: the YAML phrase rules; no
+regexes). ``Matcher(shared + personal_watchlists(...))`` compiles them with the shipped lists into
+one automaton, so an item is scanned once for every chat (DESIGN.md, "People shape their own
+alerts"). Mutes are watchlists too (``mute:<chat id>``), in a matcher of their own: a mute is
+never a match to record, only a reason not to alert.
+
+``describe`` says what a phrase will match, for the reply to /watch.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.watch.model import Term, Watchlist
+from bot.watch.scan import WORD, fuzzy_eligible
+from bot.watch.text import CJK_START, is_word_char, phrase_key
+
+PERSONAL = "chat:"
+MUTE = "mute:"
+MAX_PHRASE = 100  # characters: a headline's phrase, not a paragraph
+MIN_LATIN = 3  # letters: "ai" or "us" hit half the news
+MIN_CJK = 2  # characters: one Chinese character hits everything
+_REGEX_LOOK = re.compile(r"[\\^$*+?{}\[\]|()]")
+
+
+def personal_id(chat_id: int) -> str:
+    return f"{PERSONAL}{int(chat_id)}"
+
+
+def owner(watchlist: str) -> int | None:
+    """The chat a personal watchlist (``chat:123``) belongs to; None for a shared one."""
+    if not watchlist.startswith(PERSONAL):
+        return None
+    try:
+        return int(watchlist[len(PERSONAL):])
+    except ValueError:
+        return None
+
+
+def personal_watchlists(phrases: Mapping[int, Sequence[str]], prefix: str = PERSONAL) -> list[Watchlist]:
+    """One watchlist per chat that has phrases, ids ``<prefix><chat id>``."""
+    return [Watchlist(id=f"{prefix}{chat_id}", name=f"{prefix}{chat_id}", any=tuple(Term(p) for p in ps))
+            for chat_id, ps in phrases.items() if ps]
+
+
+def clean(phrase: str) -> str:
+    """What the user typed, as one phrase: spaces collapsed, surrounding quotes dropped."""
+    text = " ".join(phrase.split())
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”«»「」":
+        text = text[1:-1].strip()
+    if len(text) >= 2 and (text[0], text[-1]) in (("“", "”"), ("「", "」"), ("«", "»")):
+        text = text[1:-1].strip()
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseInfo:
+    """What a phrase will match, in facts a reply can word in any language."""
+
+    phrase: str
+    key: str  # folded: what the text is compared with
+    folded_chinese: bool  # Traditional characters folded to Simplified (both spellings match)
+    chinese: bool  # has CJK characters: matches as a substring
+    whole_words: bool  # starts or ends with a Latin letter or digit: only on word boundaries
+    fuzzy: bool  # a Latin phrase with a 6+ letter word: close spellings match too
+    too_short: bool
+    looks_like_regex: bool  # taken literally: no regexes from Telegram
+    empty: bool  # nothing left to match after folding (only punctuation)
+    too_long: bool
+
+
+def describe(phrase: str) -> PhraseInfo:
+    key = phrase_key(phrase)
+    chinese = any(c >= CJK_START for c in key)
+    latin_letters = sum(len(w) for w in WORD.findall(key))
+    cjk_chars = sum(1 for c in key if c >= CJK_START)
+    empty = not any(c.isalnum() for c in key)
+    too_short = not empty and cjk_chars < MIN_CJK and latin_letters + 2 * cjk_chars < MIN_LATIN
+    naive = " ".join(unicodedata.normalize("NFKC", phrase).casefold().split())
+    return PhraseInfo(
+        phrase=phrase, key=key, folded_chinese=chinese and key != naive,
+        chinese=chinese, whole_words=bool(key) and (is_word_char(key[0]) or is_word_char(key[-1])),
+        fuzzy=fuzzy_eligible(key), too_short=too_short, looks_like_regex=bool(_REGEX_LOOK.search(phrase)),
+        empty=empty, too_long=len(phrase) > MAX_PHRASE,
+    )

@@ -1,0 +1,102 @@
+"""Watchlists that are only a list of phrases, matched together: each phrase's hit is found once and shared
+by every list that holds it. Pure.
+
+A chat's own watchlist (/watch, ``chat:<id>``) is such a list, and 10,000 chats may share a popular
+phrase: evaluating each list on its own (any / all / none, weak words, excepts) would cost one
+evaluation per list per item that holds the phrase. Here a plain list costs one dictionary append
+per phrase hit, plus its Match. A list is plain when it has only ``any`` phrases (no except, case,
+weak or a meaning that folding would change), no ``all`` or ``none``, and the default fields; the
+result is the same Match the general path (match.py) gives: the first occurrence of each phrase
+in each field, ordered by field then span, the score the best hit's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
+
+from bot.watch.meaning import as_written
+from bot.watch.model import DEFAULT_FIELDS, Hit, Match, Term, Watchlist
+from bot.watch.scan import Occurrence
+from bot.watch.text import Folded
+
+
+class ScannedField(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def folded(self) -> Folded: ...
+    @property
+    def found(self) -> dict[int, list[Occurrence]]: ...
+
+
+def is_plain(w: Watchlist) -> bool:
+    return (bool(w.any) and not w.all and not w.none and w.fields == DEFAULT_FIELDS
+            and all(isinstance(p, Term) and not p.excepts and not p.case and not p.weak and as_written(p) is p
+                    for p in w.any))
+
+
+class PlainLists:
+    """The plain watchlists of one Matcher, by the slots of their phrases."""
+
+    def __init__(self) -> None:
+        # slot -> (phrase as written, fuzzy threshold, indexes of the lists holding it)
+        self._by_slot: dict[int, list[tuple[str, int | None, list[int]]]] = {}
+        self._ids: dict[int, str] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._ids)
+
+    def add(self, index: int, w: Watchlist, slot: Callable[[str, int | None], int]) -> None:
+        """Take list ``w`` (number ``index`` of the Matcher); ``slot`` gives a phrase's scanner slot."""
+        self._ids[index] = w.id
+        for p in w.any:
+            assert isinstance(p, Term)
+            groups = self._by_slot.setdefault(slot(p.text, p.fuzzy), [])
+            for text, fuzzy, indexes in groups:
+                if text == p.text and fuzzy == p.fuzzy:
+                    if not indexes or indexes[-1] != index:
+                        indexes.append(index)
+                    break
+            else:
+                groups.append((p.text, p.fuzzy, [index]))
+
+    def match(self, fields: Mapping[str, ScannedField]) -> dict[int, Match]:
+        """Every plain list the scanned fields match, by index."""
+        first: dict[int, Hit] = {}  # a list's first hit; most lists have one, so no list is made for them
+        more: dict[int, list[Hit]] = {}
+        by_slot = self._by_slot
+        for name in DEFAULT_FIELDS:
+            f = fields.get(name)
+            if f is None or not f.found:
+                continue
+            for s in f.found.keys() & by_slot.keys():
+                occurrences = f.found[s]
+                for text, fuzzy, indexes in by_slot[s]:
+                    occ = _first(occurrences, fuzzy)
+                    if occ is None:
+                        continue
+                    hit = _hit(text, f, occ)
+                    for i in indexes:
+                        if (prev := first.setdefault(i, hit)) is not hit:
+                            more.setdefault(i, [prev]).append(hit)
+        ids = self._ids
+        out = {i: Match(ids[i], h.score, (h,)) for i, h in first.items() if i not in more}
+        order = {name: n for n, name in enumerate(DEFAULT_FIELDS)}
+        for i, found in more.items():
+            found = sorted({(h.pattern, h.field, h.span): h for h in found}.values(),
+                           key=lambda h: (order[h.field], h.span, h.pattern))
+            out[i] = Match(ids[i], max(h.score for h in found), tuple(found))
+        return out
+
+
+def _first(occurrences: Sequence[Occurrence], fuzzy: int | None) -> Occurrence | None:
+    for occ in occurrences:
+        if occ[2] >= 100 or (fuzzy is not None and occ[2] >= fuzzy):
+            return occ
+    return None
+
+
+def _hit(label: str, f: ScannedField, occ: Occurrence) -> Hit:
+    start, end = f.folded.span(occ[0], occ[1])
+    return Hit(label, f.name, (start, end), f.folded.original[start:end], occ[2])

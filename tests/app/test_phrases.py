@@ -1,0 +1,91 @@
+"""Every chat's phrases ride in one Matcher with the shared watchlists, rebuilt when phrases or rules change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app.phrases import Phrases
+from bot.store.sqlite import SqliteStore
+from bot.watch import RuleBook
+from bot.watch.personal import describe, owner, personal_watchlists
+from tests.waiting import eventually
+
+NOW = datetime(2024, 3, 27, 12, 0, tzinfo=UTC)
+
+
+def phrases_of(store: SqliteStore, rules_dir: Path, **kwargs: int) -> Phrases:
+    p = Phrases(store, RuleBook(rules_dir), clock=lambda: NOW, **kwargs)
+    p.load()
+    return p
+
+
+def chat(store: SqliteStore, chat_id: int) -> int:
+    store.chats.ensure(chat_id, type="private", title="c", now=NOW)
+    return chat_id
+
+
+async def test_one_matcher_for_shared_lists_and_every_chat(store: SqliteStore, rules_dir: Path) -> None:
+    phrases = phrases_of(store, rules_dir)
+    assert phrases.matcher() is phrases.rules.matcher  # no phrases yet: the shared lists alone
+    await phrases.watch(chat(store, 5), "Huawei")
+    await phrases.watch(chat(store, 6), "半導體")
+    matcher = phrases.matcher()
+    assert {w.id for w in matcher.watchlists} == {"asml", "chips", "chat:5", "chat:6"}
+    found = {m.watchlist: m for m in matcher.match({"title": "ASML and Huawei on 半导体", "lede": ""})}
+    assert set(found) == {"asml", "chat:5", "chat:6"}
+    assert found["chat:6"].hits[0].text == "半导体" and found["chat:5"].hits[0].pattern == "Huawei"
+    assert phrases.matcher() is matcher  # nothing changed: no rebuild
+    await phrases.unwatch(5, "huawei")
+    assert {w.id for w in phrases.matcher().watchlists} == {"asml", "chips", "chat:6"}
+
+
+async def test_start_up_loads_every_active_chats_phrases(store: SqliteStore, rules_dir: Path) -> None:
+    for chat_id, phrase in ((5, "gallium"), (6, "germanium"), (7, "ASML")):
+        chat(store, chat_id)
+        store.phrases.add(chat_id, phrase, phrase.lower(), now=NOW)
+    store.chats.deactivate(7, "blocked", now=NOW)
+    matcher = phrases_of(store, rules_dir).matcher()
+    assert [m.watchlist for m in matcher.match({"title": "Gallium and germanium", "lede": ""})] == ["chat:5", "chat:6"]
+
+
+async def test_many_phrases_rebuild_in_the_background_while_the_old_matcher_matches(
+        store: SqliteStore, rules_dir: Path) -> None:
+    phrases = phrases_of(store, rules_dir, sync_rebuild=0)
+    await phrases.watch(chat(store, 5), "gallium")
+    first = phrases.matcher()  # the first build happens in the caller
+    await phrases.watch(5, "germanium")
+    assert phrases.matcher() is first  # the call that starts the rebuild does not wait for it
+    newer = await eventually(lambda: (m := phrases.matcher()) is not first and m, "the background rebuild")
+    assert [m.watchlist for m in newer.match({"title": "germanium", "lede": ""})] == ["chat:5"]
+
+
+async def test_a_rule_reload_rebuilds_the_combined_matcher(store: SqliteStore, rules_dir: Path) -> None:
+    phrases = phrases_of(store, rules_dir)
+    await phrases.watch(chat(store, 5), "gallium")
+    (rules_dir / "extra.yaml").write_text("id: extra\nname: Extra\nany: [germanium]\n", encoding="utf-8")
+    phrases.rules.refresh()
+    assert "extra" in {w.id for w in phrases.matcher().watchlists}
+
+
+@pytest.mark.parametrize(("phrase", "facts"), [
+    ("Huawei", {"whole_words": True, "fuzzy": True, "chinese": False, "too_short": False}),
+    ("SMIC", {"whole_words": True, "fuzzy": False}),
+    ("半導體", {"chinese": True, "whole_words": False, "folded_chinese": True}),
+    ("半导体", {"folded_chinese": False}),
+    ("芯", {"too_short": True}),
+    ("AI", {"too_short": True}),
+    ("a|b", {"looks_like_regex": True}),
+    ("?!", {"empty": True}),
+])
+def test_what_a_phrase_will_match(phrase: str, facts: dict[str, bool]) -> None:
+    info = describe(phrase)
+    assert {k: getattr(info, k) for k in facts} == facts
+
+
+def test_personal_watchlists_belong_to_their_chat() -> None:
+    lists = personal_watchlists({5: ["a b"], 6: [], -100: ["x"]})
+    assert [(w.id, owner(w.id)) for w in lists] == [("chat:5", 5), ("chat:-100", -100)]
+    assert owner("asml") is None and owner("chat:x") is None

@@ -1,0 +1,76 @@
+"""Mutes and the hourly cap, decided when alerts are queued: a real poll, the outbox, the digest, the Bot API double."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app.screen import ChatScreen
+from bot.feeds.fetch import HttpFetcher
+from tests.app.test_alerts_telegram import coined
+from tests.waiting import eventually
+from tests.worlds import World
+
+
+def story(i: int, title: str = "") -> dict[str, str]:
+    own = " ".join(coined(i, k) for k in range(8))  # one story each, not one template
+    return {"title": title or f"ASML story {i} on {coined(i, 9)}", "link": f"https://news.example/{i}",
+            "lede": f"{own.capitalize()}."}
+
+
+async def poll(world: World, items: list[dict[str, str]], name: str = "feed") -> None:
+    async with HttpFetcher() as fetcher:
+        await world.pipeline([world.feed(name, items)], fetcher).poll_once()
+
+
+def screen(world: World) -> ChatScreen:
+    s = world.app.alerts.screen
+    assert isinstance(s, ChatScreen)
+    return s
+
+
+def titles(world: World, chat_id: int) -> list[str]:
+    return [m.text.splitlines()[1].split(" on ")[0] for m in world.api.sent_messages(chat_id)
+            if m.text.startswith("🔔")]
+
+
+async def test_over_the_cap_alerts_go_to_the_next_digest_and_the_chat_is_told_once(world: World) -> None:
+    screen(world).max_per_hour = 2
+    await world.ask(5, "/subscribe asml")
+    await world.ask(6, "/subscribe asml")
+    await poll(world, [story(i) for i in range(5)])
+    assert titles(world, 5) == ["ASML story 0", "ASML story 1"]
+    told = [m.text for m in world.api.sent_messages(5) if "More than 2 alerts in the last hour" in m.text]
+    assert len(told) == 1 and "/digest" in told[0] and "08:00" in told[0]
+    assert world.store.phrases.held_count(5, since=world.clock() - timedelta(hours=1)) == 3
+    await poll(world, [story(i) for i in range(7)], name="feed2")  # two more, still within the hour
+    assert world.store.phrases.held_count(5, since=world.clock() - timedelta(hours=1)) == 5
+    assert len(titles(world, 5)) == 2
+    assert len([m for m in world.api.sent_messages(5) if "More than 2" in m.text]) == 1  # told once
+    assert len(titles(world, 6)) == 2  # every chat has its own cap
+
+    before = len(world.api.sent_messages(5))
+    world.api.user_sends(5, 5, "/digest")
+    pages = await world.api.wait_for_messages(before + 1, timeout=5, chat_id=5)
+    digest = "\n".join(m.text for m in pages[before:])
+    assert all(f"ASML story {i}" in digest for i in range(2, 7)), digest
+    assert "ASML story 0" not in digest  # sent instantly already
+
+    world.clock.now += timedelta(minutes=61)  # a new hour: alerts come at once again
+    await poll(world, [story(i) for i in range(8)], name="feed3")
+    assert titles(world, 5)[-1] == "ASML story 7"
+    assert world.store.phrases.untold() == []
+
+
+async def test_no_cap_by_default(world: World) -> None:
+    await world.ask(5, "/subscribe asml")
+    await poll(world, [story(i) for i in range(6)])
+    await eventually(lambda: len(titles(world, 5)) == 6)
+    assert not any("More than" in m.text for m in world.api.sent_messages(5))
+
+
+async def test_a_muted_alert_is_never_queued_for_that_chat(world: World) -> None:
+    await world.ask(5, "/subscribe asml")
+    await world.ask(5, "/mute 比特币")
+    await poll(world, [story(1, "ASML 接受比特幣"), story(2, "ASML 财报")])  # Traditional text folds too
+    assert titles(world, 5) == ["ASML 财报"]
+    assert [r.identity for r in world.store.outbox.rows(channel="telegram")].__len__() == 1

@@ -1,0 +1,179 @@
+"""A chat shapes its own alerts: /watch, /unwatch, /mute, /unmute, /lang and /list through python-telegram-bot
+against the Bot API double, and the alerts that follow from a real poll."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.feeds.fetch import HttpFetcher
+from bot.items.normalize import Item
+from tests.waiting import eventually
+from tests.worlds import World
+
+
+def story(i: int, title: str, lede: str = "") -> dict[str, str]:
+    return {"title": title, "link": f"https://news.example/{i}", "lede": lede or f"Lede of story {i}."}
+
+
+async def poll(world: World, items: list[dict[str, str]], name: str = "feed") -> None:
+    async with HttpFetcher() as fetcher:
+        pipeline = world.pipeline([world.feed(name, items)], fetcher)
+        await pipeline.poll_once()
+
+
+def alerts_to(world: World, chat_id: int) -> list[str]:
+    return [s.text for s in world.api.sent_messages(chat_id) if "news.example" in s.text or s.buttons]
+
+
+def store_items(world: World, titles: list[str]) -> None:
+    at = datetime(2024, 3, 27, 9, 0, tzinfo=UTC)
+    for n, title in enumerate(titles):
+        item = Item(identity=f"v1:s{n}", url=f"https://s.example/{n}", link=f"https://s.example/{n}", guid=None,
+                    title=title, lede="", language="en", published=at, feed_url="https://s.example/rss")
+        world.store.items.add([item], feed_name="s", now=at + timedelta(seconds=n))
+
+
+async def test_watch_says_what_a_phrase_matches_and_alerts_that_chat_alone(world: World) -> None:
+    reply = (await world.ask(5, "/watch Huawei")).text
+    assert "Watching Huawei (1 of 50)" in reply
+    assert "in any case" in reply and "whole words only" in reply and "close misspellings too" in reply
+    assert "exact spelling only" in (await world.ask(8, "/watch SMIC")).text
+    assert world.store.phrases.phrases(5) == ["Huawei"]
+    reply = (await world.ask(6, "/watch semiconductor equipment")).text
+    assert "close misspellings too" in reply
+    await world.ask(7, "/subscribe asml")
+    await poll(world, [story(1, "HUAWEI unveils a phone"), story(2, "Huaweiphone is not a word"),
+                       story(3, "ASML and Huawei sign a deal"), story(4, "Semiconducter equipment sales rise")])
+    five = world.api.sent_messages(5)[1:]
+    assert [m.text.splitlines()[1] for m in five] == ["HUAWEI unveils a phone", "ASML and Huawei sign a deal"]
+    assert "Matched: HUAWEI" in five[0].text  # explained like any match: the text that hit
+    assert [m.text.splitlines()[1] for m in world.api.sent_messages(6)[1:]] == ["Semiconducter equipment sales rise"]
+    assert [m.text.splitlines()[1] for m in world.api.sent_messages(7)[1:]] == ["ASML and Huawei sign a deal"]
+
+
+async def test_a_chats_own_watchlist_never_reaches_another_chat(world: World) -> None:
+    await world.ask(5, "/watch gallium")
+    chats = world.store.chats
+    chats.ensure(9, type="private", title="x", now=world.clock())
+    chats.subscribe(9, "chat:5", now=world.clock())  # even followed by hand, it is chat 5's own
+    assert "Unknown watchlist 'chat:5'" in (await world.ask(9, "/subscribe chat:5")).text
+    await poll(world, [story(1, "Gallium prices jump")])
+    assert len(world.api.sent_messages(5)) == 2 and len(world.api.sent_messages(9)) == 1
+
+
+async def test_traditional_phrases_fold_and_chinese_matches_as_a_substring(world: World) -> None:
+    reply = (await world.ask(5, "/watch 半導體")).text
+    assert "Traditional and Simplified alike (as 半导体)" in reply and "anywhere in the text" in reply
+    await poll(world, [story(1, "中国半导体产业扩张")])
+    assert "中国半导体产业扩张" in world.api.sent_messages(5)[-1].text
+
+
+async def test_duplicates_limits_bad_phrases_and_warnings(world: World) -> None:
+    assert "Usage: /watch PHRASE" in (await world.ask(5, "/watch")).text
+    await world.ask(5, "/watch ASML")
+    assert "already watches" in (await world.ask(5, "/watch asml")).text
+    assert "only punctuation" in (await world.ask(5, "/watch !!!")).text
+    assert "at most 100" in (await world.ask(5, "/watch " + "x" * 101)).text
+    literal = (await world.ask(5, "/watch chip.*maker")).text
+    assert "Taken literally" in literal
+    assert "Very short" in (await world.ask(5, "/watch AI")).text
+    assert world.store.phrases.phrases(5) == ["ASML", "chip.*maker", "AI"]
+    world.app.phrases.max_watch = 3  # type: ignore[union-attr]
+    assert "watches 3 phrases, the most it can" in (await world.ask(5, "/watch gallium")).text
+
+
+async def test_common_phrases_are_measured_on_stored_items(world: World) -> None:
+    store_items(world, [f"Stock market report {n}" for n in range(24)] + ["Gallium exports"] + ["Rare earths"] * 15)
+    common = (await world.ask(5, "/watch market")).text
+    assert "Common: it would have hit 60% of the last 40 stored stories" in common
+    rare = (await world.ask(5, "/watch gallium")).text
+    assert "It would have hit 1 of the last 40 stored stories" in rare and "Common" not in rare
+
+
+async def test_unwatch_one_or_all_and_list(world: World) -> None:
+    await world.ask(5, "/watch Huawei")
+    await world.ask(5, "/watch 光刻机")
+    listing = (await world.ask(5, "/list")).text
+    assert "Your phrases (2 of 50)\n• Huawei\n• 光刻机" in listing and "chat:5" not in listing
+    assert "does not watch nvidia. It watches: Huawei, 光刻机" in (await world.ask(5, "/unwatch nvidia")).text
+    await world.ask(5, "/unsubscribe all")
+    assert "they alert nobody since /unsubscribe all" in (await world.ask(5, "/list")).text
+    await world.ask(5, "/watch huawei")  # already watched, and followed again
+    assert "alert nobody" not in (await world.ask(5, "/list")).text
+    assert "Stopped watching 1 phrase(s)." in (await world.ask(5, "/unwatch HUAWEI")).text
+    assert "Stopped watching 1 phrase(s)." in (await world.ask(5, "/unwatch all")).text
+    assert world.store.phrases.phrases(5) == [] and world.store.chats.subscriptions(5) == []
+    assert "none yet: /watch PHRASE" in (await world.ask(5, "/list")).text
+
+
+async def test_in_groups_only_administrators_change_phrases_and_mutes(world: World) -> None:
+    group, member, admin = -300, 7, 8
+    world.api.set_member(group, admin, "administrator")
+    for command in ("/watch Huawei", "/unwatch all", "/mute bitcoin", "/unmute all", "/lang zh-hans"):
+        assert "Only this group's administrators" in (
+            await world.ask(group, command, user_id=member, chat_type="group")).text
+    assert world.store.phrases.phrases(group) == [] and world.store.phrases.mutes(group) == []
+    assert "Watching Huawei" in (await world.ask(group, "/watch Huawei", user_id=admin, chat_type="group")).text
+    assert "Your phrases (1 of 50)" in (await world.ask(group, "/list", user_id=member, chat_type="group")).text
+
+
+async def test_mutes_silence_a_phrase_or_a_source_for_that_chat_only(world: World) -> None:
+    for chat in (5, 6):
+        await world.ask(chat, "/subscribe asml")
+    assert "Muted bitcoin" in (await world.ask(5, "/mute bitcoin")).text
+    assert "is muted already" in (await world.ask(5, "/mute Bitcoin")).text
+    assert "No feed is called Nowhere. Feeds:" in (await world.ask(5, "/mute source Nowhere")).text
+    await poll(world, [story(1, "ASML accepts Bitcoin"), story(2, "ASML results")], name="wire")
+    assert [m.text.splitlines()[1] for m in world.api.sent_messages(5)[4:]] == ["ASML results"]
+    assert len(world.api.sent_messages(6)) == 3  # two alerts: chat 6 muted nothing
+    spam = world.feed("spamwire", [story(3, "ASML from the spam wire")])
+    world.store.feeds.sync([(str(spam), "spamwire")])  # a configured feed, by its name
+    assert "Muted the source spamwire" in (await world.ask(5, "/mute source SpamWire")).text
+    listing = (await world.ask(5, "/list")).text
+    assert "• phrase: bitcoin" in listing and "• source: spamwire" in listing
+    await poll(world, [story(3, "ASML from the spam wire")], name="spamwire")
+    assert not any("spam wire" in m.text for m in world.api.sent_messages(5))
+    assert any("spam wire" in m.text for m in world.api.sent_messages(6))
+    assert "Unmuted 1." in (await world.ask(5, "/unmute source spamwire")).text
+    assert "is not muted here. Muted: bitcoin" in (await world.ask(5, "/unmute gallium")).text
+    assert "Unmuted 1." in (await world.ask(5, "/unmute all")).text
+    assert world.store.phrases.mutes(5) == []
+
+
+async def test_replies_follow_the_telegram_language_and_lang(world: World) -> None:
+    world.api.add_user(21)["language_code"] = "zh-hans"
+    world.api.add_user(22)["language_code"] = "zh-TW"
+    assert "正在监控 <b>" not in (reply := (await world.ask(21, "/watch 华为")).text)
+    assert reply.startswith("正在监控 华为") and "作为中文词语" in reply
+    assert (await world.ask(22, "/watch 華為")).text.startswith("正在監控 華為")
+    assert "我将在这里用简体中文回答" in (await world.ask(5, "/lang zh-hans")).text
+    assert "用法：/watch" in (await world.ask(5, "/watch")).text
+    chat = world.store.chats.get(5)
+    assert chat is not None and chat.language == "zh-hans"
+    assert "English here" in (await world.ask(21, "/lang en")).text
+    assert "Usage: /watch" in (await world.ask(21, "/watch")).text
+    assert "Usage: /lang en|zh-hans|zh-hant" in (await world.ask(21, "/lang klingon")).text
+
+
+async def test_menus_registered_per_language(world: World) -> None:
+    english = {c["command"]: c["description"] for c in world.api.commands(language_code="en")}
+    chinese = {c["command"]: c["description"] for c in world.api.commands(language_code="zh")}
+    default = {c["command"] for c in world.api.commands()}
+    assert {"watch", "unwatch", "mute", "unmute", "lang"} <= default == set(english) == set(chinese)
+    assert english["watch"].startswith("PHRASE") and chinese["watch"].startswith("关键词")
+    assert all(english[name] != chinese[name] for name in chinese)  # every command described in Chinese
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_phrases(world: World) -> None:
+    import time
+
+    group, admin = -600, 8
+    world.api.set_member(group, admin, "administrator")
+    await world.ask(group, "/watch gallium", user_id=admin, chat_type="group")
+    world.api.push_update({"message": {"message_id": 99, "date": int(time.time()),
+                                       "from": {"id": admin, "is_bot": False, "first_name": "A"},
+                                       "chat": {"id": group, "type": "group", "title": "g"},
+                                       "migrate_to_chat_id": -100600}})
+    await eventually(lambda: world.store.phrases.phrases(-100600) == ["gallium"])
+    await poll(world, [story(1, "Gallium curbs")])
+    assert "Gallium curbs" in world.api.sent_messages(-100600)[-1].text

@@ -1,0 +1,79 @@
+"""Plain watchlists (only phrases: a chat's own) are matched together, with the same result as the general path."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.watch import Matcher, Term, Watchlist
+from bot.watch.plain import is_plain
+
+LABELED = Path(__file__).resolve().parents[1] / "data" / "labeled"
+VETO = "zzqxjv"  # a `none` phrase that never hits: the same list, evaluated by the general path
+
+
+def texts() -> list[dict[str, str]]:
+    found = []
+    for path in sorted(LABELED.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            obj = json.loads(line)
+            found.append({"title": obj["title"], "lede": obj["lede"]})
+    return found
+
+
+def vocabulary(items: list[dict[str, str]]) -> list[str]:
+    words: set[str] = set()
+    for it in items:
+        text = f"{it['title']} {it['lede']}"
+        tokens = re.findall(r"[A-Za-z]{3,}", text)
+        words |= set(tokens) | {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
+        chars = "".join(re.findall(r"[\u4e00-\u9fff]", text))
+        words |= {chars[i: i + 2] for i in range(len(chars) - 1)}
+    return sorted(words)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plain_lists_match_exactly_as_the_general_path(seed: int) -> None:
+    items = texts()
+    rng = random.Random(seed)
+    words = vocabulary(items)
+    variants = [str.upper, str.lower, str.title, lambda w: w[:-1] + "x" if len(w) > 7 else w]  # typos too
+    lists = [Watchlist(id=f"chat:{n}", name="", any=tuple(Term(rng.choice(variants)(w)) for w in rng.sample(words, 6)))
+             for n in range(200)]
+    general = [Watchlist(id=w.id, name="", any=w.any, none=(Term(VETO),)) for w in lists]
+    assert all(is_plain(w) for w in lists) and not any(is_plain(w) for w in general)
+    together, apart = Matcher(lists), Matcher(general)
+    compared = 0
+    for it in items:
+        got = together.match(it)
+        assert got == apart.match(it)
+        compared += len(got)
+    assert compared > 50  # the phrases really hit
+
+
+def test_plain_and_general_lists_in_one_matcher_come_sorted_by_id() -> None:
+    lists = [Watchlist(id="chat:2", name="", any=(Term("gallium"),)),
+             Watchlist(id="b-general", name="", any=(Term("gallium"),), all=((Term("China"),),)),
+             Watchlist(id="a-plain", name="", any=(Term("China"), Term("gallium")))]
+    m = Matcher(lists)
+    found = m.match({"title": "China curbs gallium", "lede": "Gallium again."})
+    assert [x.watchlist for x in found] == ["a-plain", "b-general", "chat:2"]
+    assert [(h.pattern, h.field, h.text) for h in found[0].hits] == [
+        ("China", "title", "China"), ("gallium", "title", "gallium"), ("gallium", "lede", "Gallium")]
+    assert [v.watchlist for v in m.explain({"title": "nothing", "lede": ""})] == ["a-plain", "b-general", "chat:2"]
+
+
+@pytest.mark.parametrize(("watchlist", "plain"), [
+    (Watchlist(id="x", name="", any=(Term("a"),)), True),
+    (Watchlist(id="x", name="", any=(Term("a", case=True),)), False),
+    (Watchlist(id="x", name="", any=(Term("a", excepts=("a b",)),)), False),
+    (Watchlist(id="x", name="", any=(Term("a", weak=True),)), False),
+    (Watchlist(id="x", name="", any=(Term("a"),), fields=("title",)), False),
+    (Watchlist(id="x", name="", all=((Term("a"),),)), False),
+])
+def test_what_is_plain(watchlist: Watchlist, plain: bool) -> None:
+    assert is_plain(watchlist) is plain
