@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -233,6 +235,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             # Two requests per feed: the first poll (round 0, the corpus as captured) is stored.
             wait_until(lambda: all(len(server.requests_for(f"/feeds/{n}.xml")) >= 2 for n in range(len(urls))),
                        "the first poll of every feed", 600, proc)
+            print(f"soak: first poll of every feed stored after {time.monotonic() - began:.0f} s", flush=True)
             for chat, lists in chats.items():
                 for wl in lists:
                     api.user_sends(chat, chat, f"/subscribe {wl}")
@@ -240,6 +243,8 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
                        "every /subscribe answered", 300, proc)
             start = time.monotonic()
             setup_s = start - began
+            print(f"soak: {len(chats)} chats subscribed after {setup_s:.0f} s; feeds change every {args.round:.0f} s",
+                  flush=True)
             end = start + args.minutes * 60
             rnd = 0
             next_round = next_report = start
@@ -272,11 +277,13 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
                 proc.kill()
                 proc.wait(10)
         log = (config.parent / "service.log").read_text(encoding="utf-8", errors="replace")
+        if args.keep_log:
+            args.keep_log.write_text(log, encoding="utf-8")
         owed = independent(server, urls, config.parent / "rules", chats) if not args.no_check else None
         stats = api.stats()
         alerts = [m for m in api.sent_messages() if KEY.search(m.text)]
         by_chat: dict[int, list[float]] = collections.defaultdict(list)
-        for m in alerts:
+        for m in sorted(alerts, key=lambda m: m.at):
             by_chat[int(m.chat_id)].append(m.at)
     rss = [kb for _, kb in samples if kb]
     expected = final["expected"]
@@ -288,8 +295,11 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         "outbox": final["outbox"], "messages": len(alerts),
         "max_messages_per_s": max_in_window(m.at for m in alerts),
         "max_per_chat_s": max((max_in_window(ts) for ts in by_chat.values()), default=0),
-        "max_per_chat_s_with_replies": stats.max_per_chat_second, "setup_s": round(setup_s, 1), "drain_s": round(drained_s, 1),
-        "exit_code": code, "tracebacks": log.count("Traceback"),
+        "min_gap_in_a_chat_s": round(min((b - a for ts in by_chat.values() for a, b in itertools.pairwise(ts)),
+                                         default=0.0), 3),
+        "max_per_chat_s_with_replies": stats.max_per_chat_second, "setup_s": round(setup_s, 1),
+        "drain_s": round(drained_s, 1),
+        "exit_code": code, "tracebacks": log.count("Traceback"), "poll_ms_200": poll_ms(log),
         "rss_mb": {"min": _mb(min(rss)), "max": _mb(max(rss)), "final": _mb(rss[-1]),
                    "median": _mb(int(statistics.median(rss))), "hwm": _mb(hwm)},
         "rss_every_report_mb": [[round(r["t"]), r["rss_mb"]] for r in reports],
@@ -306,6 +316,14 @@ def report(t: float, rnd: int, listen: str, api: BotApiDouble, pid: int) -> dict
     print(f"[{t:5.0f} s] round {rnd:3d} | polls {h.get('polls')} | alerts expected {line['expected']} "
           f"delivered {distinct} duplicated {dup} | outbox {outbox} | RSS {line['rss_mb']} MB", flush=True)
     return line
+
+
+def poll_ms(log: str) -> dict[str, float]:
+    """p50 / p95 / max of the service's own timing of polls that fetched a body (fetch, parse, store, match)."""
+    ms = sorted(float(m) for m in re.findall(r"status=200 ms=(\d+)", log))
+    if not ms:
+        return {}
+    return {"p50": ms[len(ms) // 2], "p95": ms[int(len(ms) * 0.95)], "max": ms[-1], "polls": len(ms)}
 
 
 def _settled(h: dict[str, Any]) -> bool:
@@ -329,6 +347,7 @@ def main() -> int:
     parser.add_argument("--arena", type=int, default=0, help="run the service with MALLOC_ARENA_MAX=N")
     parser.add_argument("--threads", type=int, default=0, help="parse in N threads (bench/soak_service.py)")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=f"the captured feeds (default {CORPUS})")
+    parser.add_argument("--keep-log", type=Path, default=None, help="copy the service's log to this file")
     parser.add_argument("--no-check", action="store_true", help="skip the independent re-parse at the end")
     args = parser.parse_args()
     if not args.corpus.is_dir():
