@@ -243,3 +243,14 @@ def test_backup_while_running_then_restore_keeps_what_was_seen(tmp_path: Path, s
         svc.wait_for(lambda: "[chips] A second chip story" in svc.stdout_text(), "the new item's alert")
         assert alert not in svc.stdout_text()  # the first item was in the backup: not alerted again
         assert svc.terminate() == 0
+
+
+def test_dockerfile_reads_the_same_with_buildkits_own_parser() -> None:
+    parser = pytest.importorskip("dockerfile", reason="the `dockerfile` package (BuildKit's parser) is not installed")
+    official = parser.parse_file(str(DOCKERFILE))
+    ours = dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8"))
+    assert [c.cmd.upper() for c in official] == [name for name, _ in ours]
+    exec_forms = {c.cmd.upper(): c for c in official if c.cmd.upper() in ("ENTRYPOINT", "CMD", "HEALTHCHECK")}
+    assert all(c.json for c in exec_forms.values()), "ENTRYPOINT, CMD and HEALTHCHECK in exec (JSON) form"
+    assert list(exec_forms["ENTRYPOINT"].value + exec_forms["CMD"].value) == exec_form(
+        dict(ours)["ENTRYPOINT"]) + exec_form(dict(ours)["CMD"])
