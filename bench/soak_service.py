@@ -1,18 +1,25 @@
-"""`watchbot run` with the asyncio default executor cut to N threads, for bench/soak.py's memory runs.
+"""`watchbot run` with a smaller parse executor or periodic malloc_trim, for bench/soak.py's memory runs.
 
 The pipeline parses feed bodies with ``asyncio.to_thread``, i.e. in the loop's default executor
 (min(32, CPUs + 4) threads: 6 on 2 cores). Each of those threads can get its own glibc malloc arena,
 which multi-MB bodies grow and keep. This wrapper installs an event loop policy whose loops start
 with a ThreadPoolExecutor of N threads, then runs the real command line, so the service is exactly
-`watchbot run` except for the executor size:
+`watchbot run` except for the executor size. ``--trim S`` instead (or as well) calls glibc's
+``malloc_trim(0)`` every S seconds from a daemon thread, which hands free pages of every arena back
+to the system:
 
     python bench/soak_service.py --threads 2 run --config config.toml
+    python bench/soak_service.py --trim 10 run --config config.toml
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import ctypes
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,14 +42,29 @@ class SmallExecutorPolicy(asyncio.DefaultEventLoopPolicy):
         return loop
 
 
+def trim_every(seconds: float) -> None:
+    libc = ctypes.CDLL("libc.so.6")
+
+    def loop() -> None:
+        while True:
+            time.sleep(seconds)
+            libc.malloc_trim(0)
+
+    threading.Thread(target=loop, name="malloc-trim", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] != "--threads" or not argv[1].isdigit() or int(argv[1]) < 1:
-        print("usage: python bench/soak_service.py --threads N run --config FILE", file=sys.stderr)
-        return 2
-    asyncio.set_event_loop_policy(SmallExecutorPolicy(int(argv[1])))
+    parser = argparse.ArgumentParser(usage="python bench/soak_service.py [--threads N] [--trim S] run --config FILE")
+    parser.add_argument("--threads", type=int, default=0, help="default executor threads (0: asyncio's default)")
+    parser.add_argument("--trim", type=float, default=0.0, help="malloc_trim(0) every S seconds (0: never)")
+    args, rest = parser.parse_known_args(argv)
+    if args.threads:
+        asyncio.set_event_loop_policy(SmallExecutorPolicy(args.threads))
+    if args.trim:
+        trim_every(args.trim)
     from bot.cli import main as watchbot
 
-    return watchbot(argv[2:])
+    return watchbot(rest)
 
 
 if __name__ == "__main__":
