@@ -192,7 +192,8 @@ def independent(server: CorpusServer, urls: list[str], rules: Path, chats: dict[
     """Alerts owed by an independent reading of what was served: every body that went out with a 200
     parsed and matched here; one alert per item first seen after round 0 and per chat that follows one
     of its watchlists."""
-    from bot.pipeline import parse_items
+    from bot.feeds.parse import parse_feed
+    from bot.items.normalize import normalize
     from bot.watch import Matcher, load_rules
 
     matcher = Matcher(load_rules(rules).watchlists)
@@ -204,7 +205,8 @@ def independent(server: CorpusServer, urls: list[str], rules: Path, chats: dict[
         n = int(path.split("/")[-1].split(".")[0])
         body = server.templates[n].render(rnd, server.turnover)
         try:
-            items = parse_items(body, url=url_of[path], headers={"content-type": "application/xml"}, label="")[0]
+            parsed = parse_feed(body, url=url_of[path], headers={"content-type": "application/xml"})
+            items = [normalize(e, feed_url=url_of[path]) for e in parsed.entries]
         except Exception:  # a feed the service also fails on owes nothing
             continue
         for item in items:
