@@ -19,6 +19,7 @@ one alert per new item and following chat) as a cross-check of the outbox. Last 
     python bench/soak.py --arena 2             # with MALLOC_ARENA_MAX=2
     python bench/soak.py --threads 2           # parsing in 2 threads (bench/soak_service.py)
     python bench/soak.py --trim 10             # malloc_trim(0) every 10 s in the service
+    python bench/soak.py --mallopt 2           # mallopt(M_ARENA_MAX, 2) inside the service at start
 """
 
 from __future__ import annotations
@@ -133,9 +134,9 @@ def workdir(base: Path, urls: list[str], api: BotApiDouble, interval: float) -> 
 
 def start_service(config: Path, args: argparse.Namespace) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "bot", "run", "--config", str(config)]
-    if args.threads or args.trim:
+    if args.threads or args.trim or args.mallopt:
         command = [sys.executable, str(ROOT / "bench" / "soak_service.py"), "--threads", str(args.threads),
-                   "--trim", str(args.trim), *command[3:]]
+                   "--trim", str(args.trim), "--arenas", str(args.mallopt), *command[3:]]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     if args.arena:
         env["MALLOC_ARENA_MAX"] = str(args.arena)
@@ -235,7 +236,8 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             print(f"soak: {len(urls)} feeds, {len(chats)} chats, service pid {proc.pid}"
                   f"{f', MALLOC_ARENA_MAX={args.arena}' if args.arena else ''}"
                   f"{f', {args.threads} parse threads' if args.threads else ''}"
-                  f"{f', malloc_trim every {args.trim:g} s' if args.trim else ''}", flush=True)
+                  f"{f', malloc_trim every {args.trim:g} s' if args.trim else ''}"
+                  f"{f', mallopt(M_ARENA_MAX, {args.mallopt})' if args.mallopt else ''}", flush=True)
             # Two requests per feed: the first poll (round 0, the corpus as captured) is stored.
             wait_until(lambda: all(len(server.requests_for(f"/feeds/{n}.xml")) >= 2 for n in range(len(urls))),
                        "the first poll of every feed", 600, proc)
@@ -292,7 +294,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     rss = [kb for _, kb in samples if kb]
     expected = final["expected"]
     return {
-        "minutes": args.minutes, "arena": args.arena, "threads": args.threads, "trim_s": args.trim, "feeds": len(urls),
+        "minutes": args.minutes, "arena": args.arena, "threads": args.threads, "trim_s": args.trim, "mallopt_arenas": args.mallopt, "feeds": len(urls),
         "chats": len(chats), "rounds": rnd, "interval_s": args.interval, "round_s": args.round,
         "expected": expected, "expected_independent": owed, "delivered": final["delivered"],
         "lost": expected - final["delivered"], "duplicated": final["duplicated"], "untraced": final["untraced"],
@@ -350,6 +352,7 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=300.0, help="most seconds to wait for the outbox at the end")
     parser.add_argument("--arena", type=int, default=0, help="run the service with MALLOC_ARENA_MAX=N")
     parser.add_argument("--threads", type=int, default=0, help="parse in N threads (bench/soak_service.py)")
+    parser.add_argument("--mallopt", type=int, default=0, help="mallopt(M_ARENA_MAX, N) inside the service at start")
     parser.add_argument("--trim", type=float, default=0.0, help="malloc_trim(0) every S seconds in the service")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=f"the captured feeds (default {CORPUS})")
     parser.add_argument("--keep-log", type=Path, default=None, help="copy the service's log to this file")

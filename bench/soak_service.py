@@ -10,6 +10,9 @@ to the system:
 
     python bench/soak_service.py --threads 2 run --config config.toml
     python bench/soak_service.py --trim 10 run --config config.toml
+
+``--arenas N`` calls ``mallopt(M_ARENA_MAX, N)`` before anything starts a thread: what
+MALLOC_ARENA_MAX=N does, set from inside the process (as the service itself could do at start-up).
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # bench/telegram.py would shadow python-telegram-bot's `telegram` package for a script run from bench/.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+
+
+M_ARENA_MAX = -8  # glibc's malloc.h
 
 
 class SmallExecutorPolicy(asyncio.DefaultEventLoopPolicy):
@@ -54,10 +60,13 @@ def trim_every(seconds: float) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(usage="python bench/soak_service.py [--threads N] [--trim S] run --config FILE")
+    parser = argparse.ArgumentParser(usage="python bench/soak_service.py [--threads N] [--trim S] [--arenas N] run --config FILE")
     parser.add_argument("--threads", type=int, default=0, help="default executor threads (0: asyncio's default)")
     parser.add_argument("--trim", type=float, default=0.0, help="malloc_trim(0) every S seconds (0: never)")
+    parser.add_argument("--arenas", type=int, default=0, help="mallopt(M_ARENA_MAX, N) at start (0: leave it)")
     args, rest = parser.parse_known_args(argv)
+    if args.arenas:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, args.arenas)
     if args.threads:
         asyncio.set_event_loop_policy(SmallExecutorPolicy(args.threads))
     if args.trim:
