@@ -20,7 +20,7 @@ import pytest
 
 from bot.cli import build_parser
 from tests.doubles.feedserver import FeedServer
-from tests.service.proc import ServiceProcess, free_port
+from tests.app.service.proc import ServiceProcess, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
