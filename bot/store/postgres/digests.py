@@ -20,7 +20,7 @@ from bot.store.protocols import DeadLetter, RecipientState
 from bot.store.sqlite.digests import FLOOR_MARGIN
 
 _COLUMNS = """m.id AS match_id, m.identity, m.watchlist, m.hits, m.matched_at,
-              i.title, i.link, i.lede, i.published_at"""
+              i.title, i.link, i.lede, i.published_at, COALESCE(i.story, i.identity) AS story"""
 
 
 class PostgresDigests:
@@ -159,29 +159,31 @@ class PostgresDigests:
 
     def _pending(self, sql: str, params: Sequence[Any]) -> list[PendingMatch]:
         rows = self.db.all(sql, params)
-        feeds = self._feeds(sorted({r["identity"] for r in rows}))
+        feeds = self._feeds(sorted({r["story"] for r in rows}))
         return [
             PendingMatch(
                 match_id=r["match_id"], identity=r["identity"], watchlist=r["watchlist"],
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=utc(r["published_at"]),
-                feeds=feeds.get(r["identity"], ()), terms=_terms(r["hits"]),
+                feeds=feeds.get(r["story"], ()), terms=_terms(r["hits"]), story=r["story"],
             )
             for r in rows
         ]
 
-    def _feeds(self, identities: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    def _feeds(self, stories: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Every outlet of each story (all its items' sightings), each once, first seen first."""
         out: dict[str, list[str]] = {}
-        for start in range(0, len(identities), 500):
+        for start in range(0, len(stories), 500):
             rows = self.db.all(
-                """SELECT s.identity, COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
+                """SELECT COALESCE(i.story, i.identity) AS story,
+                          COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
                           s.feed_url) AS label
-                   FROM sightings s LEFT JOIN feeds f ON f.url = s.feed_url
-                   WHERE s.identity = ANY(%s) ORDER BY s.seen_at, s.feed_url""",
-                [list(identities[start: start + 500])])
+                   FROM sightings s JOIN items i ON i.identity = s.identity LEFT JOIN feeds f ON f.url = s.feed_url
+                   WHERE COALESCE(i.story, i.identity) = ANY(%s) ORDER BY s.seen_at, s.feed_url""",
+                [list(stories[start: start + 500])])
             for r in rows:
-                out.setdefault(r["identity"], []).append(r["label"])
-        return {k: tuple(v) for k, v in out.items()}
+                out.setdefault(r["story"], []).append(r["label"])
+        return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def _terms(hits: Any) -> tuple[str, ...]:
