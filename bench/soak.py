@@ -49,10 +49,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from bench.soak_feeds import KEY, Template, template  # noqa: E402
+from tests.app.service.proc import free_port  # noqa: E402
 from tests.doubles.botapi import BotApiDouble  # noqa: E402
 from tests.doubles.botapi_faults import max_in_window  # noqa: E402
 from tests.doubles.feedserver import FeedServer, _not_modified, expand_hosts  # noqa: E402
-from tests.app.service.proc import free_port  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "feeds"
 HOSTS = "127.0.0.2-127.0.0.21"

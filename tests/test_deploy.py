@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from tests.doubles.feedserver import FeedServer
 from tests.app.service.proc import ServiceProcess, free_port
+from tests.doubles.feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"

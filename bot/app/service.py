@@ -325,6 +325,8 @@ class Service:
 
     async def _tick_feed_list(self) -> None:
         """Feeds added, paused, resumed or removed in the store (the web, `watchbot feeds`) join or leave the plan."""
+        if self.spread is not None:  # procrastinate's plan reads the store's feeds on every tick: no plan here
+            return
         now = utcnow()
         polled = {f.url: f for f in self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))}
         for url in self.plan.urls() - set(polled):

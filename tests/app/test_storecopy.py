@@ -7,6 +7,7 @@ Protocols (never SQL). PostgreSQL tests skip without a server (tests/postgres.py
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from bot.app import storecopy
 from bot.cli import main
 from bot.errors import WatchbotError
-from bot.store.protocols import Store
+from bot.store.protocols import Judgment, Store
 from bot.store.sqlite import SqliteStore
 from tests.postgres import postgres_schema
 from tests.store.contract import item, match
@@ -27,7 +28,9 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 def populate(store: Store) -> None:
     """A little of everything: feeds with state, items seen twice, matches, alerts in each state, chats,
-    subscriptions, digest recipients with deliveries, a dead digest, runs, notices."""
+    subscriptions, digest recipients with deliveries, a dead digest, runs, notices; a story of two items, a sent
+    alert with its message id and a pending edit, adaptive polling state, a feed added on the web and paused,
+    a login link and a session, a saved watchlist text, a judgment."""
     store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
     store.feeds.record_fetch("f1", now=NOW, status=200, etag='"e"', last_modified=None, title="T1",
                              next_poll_at=NOW + timedelta(minutes=10))
@@ -59,6 +62,18 @@ def populate(store: Store) -> None:
     d.fail("email:a@x|*", error="timed out", now=NOW, next_attempt_at=NOW + timedelta(minutes=1))
     d.record_run("email:a@x|*", now=NOW, stories=3, outcome="partial")
     store.notices.record("feed-down:f2", "f2 is down", now=NOW)
+    store.feeds.record_body("f1", items=12, ttl=1800.0, update=None)
+    store.feeds.record_interval("f1", seconds=900.0, reason="about 3 new items a day")
+    store.feeds.add("f3", "Web feed", now=NOW)
+    store.feeds.set_paused("f3", True)
+    store.items.set_story("v1:2", "v1:1")
+    store.outbox.mark_sent([one.id], now=NOW, message_id=77)
+    store.outbox.queue_edits(one.story, now=NOW, sent_since=NOW)
+    store.sessions.add_login("login-digest", 42, expires_at=NOW + timedelta(hours=1))
+    store.sessions.open("session-digest", 42, "csrf", now=NOW, expires_at=NOW + timedelta(days=1))
+    store.rule_texts.put("asml.yaml", "name: asml\n", now=NOW)
+    store.judgments.record(Judgment(chat_id=42, story="v1:1", user_id=7, verdict="down", identity="v1:1",
+                                    watchlists=("asml",), hits=store.items.match_hits("v1:1"), at=NOW))
 
 
 def seen(store: Store) -> dict[str, Any]:
@@ -76,6 +91,12 @@ def seen(store: Store) -> dict[str, Any]:
         "pending_chat": d.pending_chat("chat:-7", -7),
         "dead": d.dead_letters(),
         "noticed": store.notices.noticed("feed-down:f2"),
+        "stories": store.items.story_members(EPOCH),
+        "outlets": store.items.outlets("v1:1"),
+        "edits": store.outbox.edit_counts(),
+        "session": store.sessions.get("session-digest", now=NOW),
+        "rules": store.rule_texts.changed_since(None),
+        "judgments": store.judgments.all(),
     }
 
 
@@ -113,6 +134,12 @@ def test_sqlite_to_postgresql_and_back_through_a_dump_keeps_everything(
     after = seen(back)
     assert after["outbox"] == before["outbox"] and after["recipients"] == before["recipients"]
     assert len(after["items"]) == 6 and after["dead"] == before["dead"]
+    f1 = after["feeds"][0]  # with its polling state as it was, and the item added since
+    assert [replace(f1, items_total=f1.items_total - 1), *after["feeds"][1:]] == before["feeds"]
+    assert [m for m in after["stories"] if m.identity != "v1:9"] == before["stories"]
+    for key in ("outlets", "edits", "session", "rules", "judgments"):
+        assert after[key] == before[key], key
+    assert back.sessions.use_login("login-digest", now=NOW) == 42  # the link still works once
     back.close()
 
 
@@ -167,3 +194,32 @@ def test_the_cli_backs_up_the_configured_postgresql_store_into_a_dump_that_copie
     again = PostgresStore(pg)
     assert seen(again) == before
     again.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_dump_from_before_stories_and_the_web_loads_with_what_its_rows_stood_for(
+        kind: str, source: SqliteStore, tmp_path: Path) -> None:
+    import json
+
+    from bot.store.postgres import PostgresStore
+
+    storecopy.backup(source, tmp_path / "new.jsonl")
+    newer = {"items": {"story"}, "outbox": {"story", "message_id"},
+             "feeds": {"origin", "paused", "added_at", "last_items", "ttl_seconds", "update_seconds",
+                       "interval_seconds", "interval_reason"}}
+    lines = (tmp_path / "new.jsonl").read_text(encoding="utf-8").splitlines()
+    old = [lines[0]] + [json.dumps({"t": e["t"], "r": {k: v for k, v in e["r"].items()
+                                                      if k not in newer.get(e["t"], ())}})
+                        for e in map(json.loads, lines[1:])
+                        if e["t"] not in ("edits", "web_logins", "web_sessions", "rule_texts", "judgments")]
+    (tmp_path / "old.jsonl").write_text("\n".join(old) + "\n", encoding="utf-8")
+    with postgres_schema() as pg:
+        to = pg if kind == "postgres" else f"sqlite:///{tmp_path}/old.db"
+        storecopy.copy_store("old.jsonl", to, base_dir=tmp_path)
+        target: Store = PostgresStore(pg) if kind == "postgres" else SqliteStore(tmp_path / "old.db")
+        assert {(f.origin, f.paused) for f in target.feeds.all()} == {("config", False)}
+        assert [(m.identity, m.story) for m in target.items.story_members(EPOCH)][:2] == [("v1:1", "v1:1"),
+                                                                                          ("v1:2", "v1:2")]
+        assert target.items.outlets("v1:1") == ["Feed one", "Feed two"]
+        assert {r.story for r in target.outbox.rows()} == {r.identity for r in target.outbox.rows()}
+        target.close()

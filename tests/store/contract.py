@@ -198,6 +198,14 @@ def test_claims_by_target_and_retargeting(store: Store) -> None:
     assert [r.target for r in store.outbox.claim_due("telegram", now=NOW, targets=["-1007"])] == ["-1007"]
 
 
+def test_retargeting_never_gives_a_chat_a_second_alert_of_one_story(store: Store) -> None:
+    store.items.add([item(1), item(2)], feed_name="F", now=NOW)
+    store.outbox.enqueue("v1:1", "telegram", "-7", ["asml"], now=NOW, story="s")
+    store.outbox.enqueue("v1:2", "telegram", "-1007", ["asml"], now=NOW, story="s")  # the new id has the story
+    assert store.outbox.retarget("telegram", "-7", "-1007") == 0
+    assert sorted((r.identity, r.target) for r in store.outbox.rows()) == [("v1:1", "-7"), ("v1:2", "-1007")]
+
+
 # --- chats ----------------------------------------------------------------------------------------------
 
 
@@ -425,6 +433,21 @@ def test_one_alert_per_story_and_target_and_edits_of_sent_alerts(store: Store) -
     assert store.outbox.edit_counts() == {"done": 1}
 
 
+def test_an_edit_that_fails_for_good_is_dead_until_a_later_report_queues_it_afresh(store: Store) -> None:
+    store.items.add([item(1)], feed_name="F", now=NOW)
+    store.outbox.enqueue("v1:1", "telegram", "5", ["asml"], now=NOW, story="s")
+    (alert,) = store.outbox.claim_due("telegram", now=NOW)
+    store.outbox.mark_sent([alert.id], now=NOW, message_id=7)
+    store.outbox.queue_edits("s", now=NOW, sent_since=NOW)
+    (edit,) = store.outbox.claim_edits("telegram", now=NOW)
+    assert store.outbox.claim_edits("console", now=NOW) == []  # another channel's sender does not get it
+    store.outbox.edit_dead([edit.id], error="message to edit not found")
+    assert store.outbox.edit_counts() == {"dead": 1} and store.outbox.claim_edits("telegram", now=NOW) == []
+    assert store.outbox.queue_edits("s", now=NOW, sent_since=NOW) == 1
+    (afresh,) = store.outbox.claim_edits("telegram", now=NOW)
+    assert (afresh.id, afresh.attempts, afresh.sent_at) == (alert.id, 1, NOW)
+
+
 # --- judgments -----------------------------------------------------------------------------------------
 
 
@@ -606,3 +629,19 @@ def test_latest_items_newest_first(store: Store) -> None:
         store.items.add([item(n)], feed_name="f1", now=NOW + n * HOUR)
     assert [i.identity for i in store.items.latest(3)] == ["v1:4", "v1:3", "v1:2"]
     assert store.items.latest(0) == []
+
+
+def test_prune_takes_an_alerts_edits_with_it_and_keeps_judgments(store: Store) -> None:
+    old = NOW - timedelta(days=200)
+    stored_match(store, "old", ["asml"], old)
+    store.outbox.enqueue("v1:old", "telegram", "5", ["asml"], now=old)
+    (alert,) = store.outbox.claim_due("telegram", now=old)
+    store.outbox.mark_sent([alert.id], now=old, message_id=9)
+    store.outbox.queue_edits("v1:old", now=old, sent_since=old)
+    (edit,) = store.outbox.claim_edits("telegram", now=old)
+    store.outbox.edit_done([edit.id])
+    store.judgments.record(judgment(5, "v1:old", 7, "down", old))
+
+    assert store.items.prune(NOW - timedelta(days=180)) == {"items": 1, "sightings": 1, "matches": 1, "alerts": 1}
+    assert store.outbox.rows() == [] and store.outbox.edit_counts() == {}
+    assert [(j.identity, j.verdict) for j in store.judgments.all()] == [("v1:old", "down")]  # evidence outlives items

@@ -64,6 +64,31 @@ def test_concurrent_claims_never_hand_out_an_alert_twice(url: str) -> None:
     store.close()
 
 
+def test_concurrent_claims_never_hand_out_an_edit_twice(url: str) -> None:
+    store = PostgresStore(url, pool_size=4)
+    store.items.add([item(n) for n in range(60)], feed_name="F", now=NOW)
+    for n in range(60):
+        store.outbox.enqueue(f"v1:{n}", "telegram", str(n), ["asml"], now=NOW, story="s")
+    sent = store.outbox.claim_due("telegram", now=NOW)
+    for n, row in enumerate(sent):
+        store.outbox.mark_sent([row.id], now=NOW, message_id=n + 1)
+    assert store.outbox.queue_edits("s", now=NOW, sent_since=NOW) == 60
+    start = threading.Barrier(4)
+
+    def claim(_: int) -> list[int]:
+        start.wait()
+        got: list[int] = []
+        while batch := store.outbox.claim_edits("telegram", now=NOW, limit=3):
+            got += [r.id for r in batch]
+        return got
+
+    with ThreadPoolExecutor(4) as pool:
+        claimed = [i for ids in pool.map(claim, range(4)) for i in ids]
+    assert sorted(claimed) == sorted(r.id for r in sent)
+    assert store.outbox.edit_counts() == {"sending": 60}
+    store.close()
+
+
 def test_a_transaction_belongs_to_its_thread(url: str) -> None:
     """Another thread does not see (or join) an open transaction; nested blocks join the outer one."""
     store = PostgresStore(url)

@@ -32,9 +32,12 @@ from bot.store.postgres.chats import PostgresChats
 from bot.store.postgres.digests import PostgresDigests
 from bot.store.postgres.feeds import PostgresFeeds
 from bot.store.postgres.items import PostgresItems
+from bot.store.postgres.judgments import PostgresJudgments
 from bot.store.postgres.lease import PostgresLease
 from bot.store.postgres.notices import PostgresNotices
 from bot.store.postgres.outbox import PostgresOutbox
+from bot.store.postgres.phrases import PostgresPhrases
+from bot.store.postgres.sessions import PostgresRuleTexts, PostgresSessions
 
 T = TypeVar("T")
 log = logging.getLogger("watchbot.store")
@@ -92,6 +95,10 @@ class PostgresStore:
         self.chats = PostgresChats(self.db)
         self.digests = PostgresDigests(self.db)
         self.notices = PostgresNotices(self.db)
+        self.sessions = PostgresSessions(self.db)
+        self.rule_texts = PostgresRuleTexts(self.db)
+        self.judgments = PostgresJudgments(self.db)
+        self.phrases = PostgresPhrases(self.db)
         self.archive = PostgresArchive(self.db)
 
     # --- plumbing ----------------------------------------------------------------------------------

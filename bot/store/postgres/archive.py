@@ -16,7 +16,8 @@ from psycopg.types.json import Jsonb
 from bot.store.portable import TABLES, Row, Table, table
 from bot.store.postgres._db import Db
 
-_KEYS = {"sightings": "identity, feed_url", "subscriptions": "chat_id, watchlist", "digest_delivered": "key, match_id"}
+_KEYS = {"sightings": "identity, feed_url", "subscriptions": "chat_id, watchlist", "digest_delivered": "key, match_id",
+         "judgments": "chat_id, story, user_id"}
 
 
 class PostgresArchive:
@@ -50,7 +51,7 @@ class PostgresArchive:
         else:
             sql += f"VALUES ({marks})"
         sql += " ON CONFLICT DO NOTHING"
-        values = [[_native(t, c, r.get(c)) for c in t.columns] for r in rows]
+        values = [[_native(t, c, t.value(r, c)) for c in t.columns] for r in rows]
         if t.name == "digest_delivered":
             values = [[*v, v[1]] for v in values]
         with self.db.transaction():

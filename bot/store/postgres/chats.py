@@ -74,9 +74,9 @@ class PostgresChats:
                 return
             self.db.run(
                 """INSERT INTO chats (chat_id, type, title, tz, mode, digest_at, quiet_start, quiet_end, paused,
-                                      active, digest_since, created_at, updated_at)
+                                      active, digest_since, created_at, updated_at, language)
                    SELECT %s, 'supergroup', title, tz, mode, digest_at, quiet_start, quiet_end, paused, true,
-                          digest_since, created_at, %s FROM chats WHERE chat_id = %s
+                          digest_since, created_at, %s, language FROM chats WHERE chat_id = %s
                    ON CONFLICT (chat_id) DO NOTHING""",
                 (new, ts(now), old))
             self.db.run(
@@ -115,10 +115,13 @@ class PostgresChats:
         return self.db.run("DELETE FROM subscriptions WHERE chat_id = %s AND watchlist = %s", (chat_id, watchlist))
 
     def digest_chats(self) -> list[Chat]:
-        """Active chats with at least one digest-mode subscription."""
+        """Active chats with at least one digest-mode subscription, or alerts held over their hourly cap."""
         rows = self.db.all(
-            """SELECT * FROM chats WHERE active AND chat_id IN
-                   (SELECT chat_id FROM subscriptions WHERE mode = 'digest') ORDER BY chat_id""")
+            """SELECT * FROM chats WHERE active AND (chat_id IN
+                   (SELECT chat_id FROM subscriptions WHERE mode = 'digest')
+                   OR chat_id IN (SELECT h.chat_id FROM held_alerts h
+                                  LEFT JOIN digest_recipients r ON r.key = 'chat:' || h.chat_id
+                                  WHERE r.since IS NULL OR h.held_at >= r.since)) ORDER BY chat_id""")
         return [_chat(r) for r in rows]
 
     def instant_recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -157,7 +160,7 @@ class PostgresChats:
                     [*values.values(), ts(now), chat_id])
 
 
-_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at"})
+_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at", "language"})
 _BOOLEAN = frozenset({"paused", "active"})  # SQLite's 0/1 callers pass either
 
 
@@ -171,7 +174,7 @@ def _chat(r: Row) -> Chat:
         chat_id=r["chat_id"], type=r["type"], title=r["title"], tz=r["tz"], mode=r["mode"], digest_at=r["digest_at"],
         quiet_start=r["quiet_start"], quiet_end=r["quiet_end"], paused=bool(r["paused"]), active=bool(r["active"]),
         inactive_reason=r["inactive_reason"], digest_since=utc(r["digest_since"]), migrated_to=r["migrated_to"],
-        created_at=utc(r["created_at"]),
+        created_at=utc(r["created_at"]), language=r.get("language"),
     )
 
 

@@ -20,7 +20,7 @@ from bot.store.protocols import DeadLetter, RecipientState
 from bot.store.sqlite.digests import FLOOR_MARGIN
 
 _COLUMNS = """m.id AS match_id, m.identity, m.watchlist, m.hits, m.matched_at,
-              i.title, i.link, i.lede, i.published_at"""
+              i.title, i.link, i.lede, i.published_at, COALESCE(i.story, i.identity) AS story"""
 
 
 class PostgresDigests:
@@ -66,15 +66,23 @@ class PostgresDigests:
         return self._pending(sql + " ORDER BY m.matched_at, m.id", params)
 
     def pending_chat(self, key: str, chat_id: int) -> list[PendingMatch]:
-        """Pending matches of a chat: its digest-mode subscriptions, each from its switch to digest mode on."""
+        """Pending matches of a chat: its digest-mode subscriptions, each from its switch to digest mode on,
+        and the alerts held over its hourly cap."""
         sql = f"""SELECT {_COLUMNS} FROM matches m JOIN items i ON i.identity = m.identity
                   JOIN subscriptions s ON s.chat_id = %s AND s.watchlist = m.watchlist AND s.mode = 'digest'
                   JOIN chats c ON c.chat_id = s.chat_id
                   LEFT JOIN digest_recipients r ON r.key = %s
                   WHERE m.matched_at >= GREATEST(s.since, c.digest_since, r.since)
                     AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = %s AND d.match_id = m.id)
-                  ORDER BY m.matched_at, m.id"""
-        return self._pending(sql, [chat_id, key, key])
+                  UNION
+                  SELECT {_COLUMNS} FROM held_alerts h
+                  JOIN matches m ON m.identity = h.identity AND m.watchlist = h.watchlist
+                  JOIN items i ON i.identity = m.identity
+                  LEFT JOIN digest_recipients r ON r.key = %s
+                  WHERE h.chat_id = %s AND (r.since IS NULL OR m.matched_at >= r.since)
+                    AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = %s AND d.match_id = m.id)
+                  ORDER BY matched_at, match_id"""
+        return self._pending(sql, [chat_id, key, key, key, chat_id, key])
 
     # --- outcomes -----------------------------------------------------------------------------------
 
@@ -159,29 +167,31 @@ class PostgresDigests:
 
     def _pending(self, sql: str, params: Sequence[Any]) -> list[PendingMatch]:
         rows = self.db.all(sql, params)
-        feeds = self._feeds(sorted({r["identity"] for r in rows}))
+        feeds = self._feeds(sorted({r["story"] for r in rows}))
         return [
             PendingMatch(
                 match_id=r["match_id"], identity=r["identity"], watchlist=r["watchlist"],
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=utc(r["published_at"]),
-                feeds=feeds.get(r["identity"], ()), terms=_terms(r["hits"]),
+                feeds=feeds.get(r["story"], ()), terms=_terms(r["hits"]), story=r["story"],
             )
             for r in rows
         ]
 
-    def _feeds(self, identities: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    def _feeds(self, stories: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Every outlet of each story (all its items' sightings), each once, first seen first."""
         out: dict[str, list[str]] = {}
-        for start in range(0, len(identities), 500):
+        for start in range(0, len(stories), 500):
             rows = self.db.all(
-                """SELECT s.identity, COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
+                """SELECT COALESCE(i.story, i.identity) AS story,
+                          COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
                           s.feed_url) AS label
-                   FROM sightings s LEFT JOIN feeds f ON f.url = s.feed_url
-                   WHERE s.identity = ANY(%s) ORDER BY s.seen_at, s.feed_url""",
-                [list(identities[start: start + 500])])
+                   FROM sightings s JOIN items i ON i.identity = s.identity LEFT JOIN feeds f ON f.url = s.feed_url
+                   WHERE COALESCE(i.story, i.identity) = ANY(%s) ORDER BY s.seen_at, s.feed_url""",
+                [list(stories[start: start + 500])])
             for r in rows:
-                out.setdefault(r["identity"], []).append(r["label"])
-        return {k: tuple(v) for k, v in out.items()}
+                out.setdefault(r["story"], []).append(r["label"])
+        return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def _terms(hits: Any) -> tuple[str, ...]:

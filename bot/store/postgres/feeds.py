@@ -14,12 +14,26 @@ class PostgresFeeds:
         self.db = db
 
     def sync(self, feeds: Iterable[tuple[str, str]]) -> None:
-        """Make sure each configured (url, name) has a row; names follow the config."""
+        """Make sure each configured (url, name) has a row; names follow the config, which owns them from now on."""
         rows = sorted(dict(feeds).items())  # sorted: two processes syncing lock rows in one order
         with self.db.transaction():
             self.db.many("INSERT INTO feeds (url, name) VALUES (%s, %s) "
-                         "ON CONFLICT (url) DO UPDATE SET name = excluded.name WHERE feeds.name <> excluded.name",
+                         "ON CONFLICT (url) DO UPDATE SET name = excluded.name, origin = 'config' "
+                         "WHERE feeds.name <> excluded.name OR feeds.origin <> 'config'",
                          rows)
+
+    def add(self, url: str, name: str, *, now: datetime) -> bool:
+        """A feed added outside the config (origin 'store'); False when the URL is already there."""
+        return self.db.run("INSERT INTO feeds (url, name, origin, added_at) VALUES (%s, %s, 'store', %s) "
+                           "ON CONFLICT (url) DO NOTHING", (url, name, ts(now))) > 0
+
+    def remove(self, url: str) -> bool:
+        """Forget a feed added outside the config (its items stay); False when there is no such feed."""
+        return self.db.run("DELETE FROM feeds WHERE url = %s AND origin = 'store'", (url,)) > 0
+
+    def set_paused(self, url: str, paused: bool) -> bool:
+        """Pause or resume polling a feed; False when there is no such feed."""
+        return self.db.run("UPDATE feeds SET paused = %s WHERE url = %s", (paused, url)) > 0
 
     def all(self) -> list[FeedState]:
         return [_feed(r) for r in self.db.all("SELECT * FROM feeds ORDER BY url")]
@@ -57,6 +71,16 @@ class PostgresFeeds:
     def mark_failure_notified(self, url: str) -> None:
         self.db.run("UPDATE feeds SET failure_notified = true WHERE url = %s", (url,))
 
+    def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None) -> None:
+        """What the feed's last body held and asked for (None: nothing), kept for the polls that get a 304."""
+        self.db.run("UPDATE feeds SET last_items = %s, ttl_seconds = %s, update_seconds = %s WHERE url = %s",
+                    (items, ttl, update, url))
+
+    def record_interval(self, url: str, *, seconds: float, reason: str) -> None:
+        """The poll interval chosen after the last poll, and why."""
+        self.db.run("UPDATE feeds SET interval_seconds = %s, interval_reason = %s WHERE url = %s",
+                    (seconds, reason, url))
+
     def claim_due(self, now: datetime, *, until: datetime, limit: int = 1000) -> list[str]:
         """Due feeds, each handed out once (rows another process is claiming are skipped): their next poll
         moves to ``until`` until the poll records its own."""
@@ -75,5 +99,7 @@ def _feed(r: Row) -> FeedState:
         last_success_at=utc(r["last_success_at"]), last_error=r["last_error"],
         last_error_at=utc(r["last_error_at"]), consecutive_failures=r["consecutive_failures"],
         next_poll_at=utc(r["next_poll_at"]), items_total=r["items_total"],
-        failure_notified=bool(r["failure_notified"]),
+        failure_notified=bool(r["failure_notified"]), last_items=r["last_items"], ttl_seconds=r["ttl_seconds"],
+        update_seconds=r["update_seconds"], interval_seconds=r["interval_seconds"],
+        interval_reason=r["interval_reason"], origin=r["origin"], paused=bool(r["paused"]),
     )

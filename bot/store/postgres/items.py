@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 
 from bot.items.normalize import Item
 from bot.store.postgres._db import Db, Row, at, ts, utc
-from bot.store.protocols import StoredItem
+from bot.store.protocols import FeedRhythm, StoredItem, StoryMember
 
 if TYPE_CHECKING:
     from bot.watch import Match
@@ -30,10 +30,10 @@ class PostgresItems:
             for item in sorted(items, key=lambda i: (i.identity, i.feed_url)):
                 inserted = self.db.run(
                     """INSERT INTO items (identity, url, link, guid, title, lede, language, published_at,
-                                          first_seen_at, feed_url)
-                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (identity) DO NOTHING""",
+                                          first_seen_at, feed_url, story)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (identity) DO NOTHING""",
                     (item.identity, item.url, item.link, item.guid, item.title, item.lede, item.language,
-                     ts(item.published), ts(now), item.feed_url),
+                     ts(item.published), ts(now), item.feed_url, item.identity),
                 )
                 if inserted:
                     inserted_now.add(item.identity)
@@ -71,6 +71,71 @@ class PostgresItems:
         rows = self.db.all("SELECT watchlist, hits FROM matches WHERE identity = %s", (identity,))
         return {r["watchlist"]: r["hits"] for r in rows}
 
+    def set_story(self, identity: str, story: str) -> None:
+        self.db.run("UPDATE items SET story = %s WHERE identity = %s", (story, identity))
+
+    def story_members(self, since: datetime) -> list[StoryMember]:
+        """Every matched item of every story that has one first seen since ``since`` (older members included:
+        they tell the story index which feeds already carried the story). Unmatched items join no story."""
+        rows = self.db.all(
+            """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at,
+                      COALESCE((SELECT s.feed_name FROM sightings s WHERE s.identity = i.identity
+                                ORDER BY s.seen_at LIMIT 1), '') AS feed_name
+               FROM items i WHERE EXISTS (SELECT 1 FROM matches m WHERE m.identity = i.identity)
+                   AND i.story IN (SELECT DISTINCT story FROM items WHERE first_seen_at >= %s)
+               ORDER BY i.first_seen_at, i.identity""", (ts(since),))
+        return [StoryMember(identity=r["identity"], story=r["story"] or r["identity"], feed_url=r["feed_url"],
+                            feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
+                            first_seen_at=at(r["first_seen_at"])) for r in rows]
+
+    def outlets(self, story: str) -> list[str]:
+        """The feeds that carried any item of the story, each once, in the order they were seen."""
+        rows = self.db.all(
+            """SELECT s.feed_url, COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
+                      s.feed_url) AS label
+               FROM sightings s JOIN items i ON i.identity = s.identity LEFT JOIN feeds f ON f.url = s.feed_url
+               WHERE i.story = %s ORDER BY s.seen_at, s.feed_url""", (story,))
+        return list(dict.fromkeys(r["label"] for r in rows))
+
+    def recent(self, limit: int) -> list[tuple[str, str, str]]:
+        """(identity, title, lede) of the ``limit`` items first seen last, newest first."""
+        rows = self.db.all("SELECT identity, title, lede FROM items ORDER BY first_seen_at DESC, identity DESC "
+                           "LIMIT %s", (limit,))
+        return [(r["identity"], r["title"], r["lede"]) for r in rows]
+
+    def matched_by(self, watchlist: str, identities: Sequence[str]) -> set[str]:
+        """Which of ``identities`` the watchlist matched when they were stored."""
+        found: set[str] = set()
+        for start in range(0, len(identities), CHUNK):
+            chunk = list(identities[start: start + CHUNK])
+            rows = self.db.all("SELECT identity FROM matches WHERE watchlist = %s AND identity = ANY(%s)",
+                               (watchlist, chunk))
+            found.update(r["identity"] for r in rows)
+        return found
+
+    def rhythm(self, feed_url: str, *, since: datetime) -> FeedRhythm:
+        """When the feed's items since ``since`` appeared, and its first sighting.
+
+        An item appeared when it was published, or when the feed first showed it if it has no
+        date or a date after that (a future date is a typo, not a schedule).
+        """
+        rows = self.db.all(
+            """SELECT LEAST(COALESCE(i.published_at, s.seen_at), s.seen_at) AS appeared
+                 FROM sightings s JOIN items i ON i.identity = s.identity
+                WHERE s.feed_url = %s AND s.seen_at >= %s
+                  AND LEAST(COALESCE(i.published_at, s.seen_at), s.seen_at) >= %s
+                ORDER BY appeared""",
+            (feed_url, ts(since), ts(since)),
+        )
+        first = self.db.one("SELECT MIN(seen_at) AS first FROM sightings WHERE feed_url = %s", (feed_url,))
+        return FeedRhythm(times=tuple(at(r["appeared"]) for r in rows),
+                          watched_since=utc(first["first"]) if first else None)
+
+    def latest(self, limit: int) -> list[Item]:
+        """The last ``limit`` items stored, newest first (without their sightings: a sample to measure on)."""
+        rows = self.db.all("SELECT * FROM items ORDER BY first_seen_at DESC, identity DESC LIMIT %s", (limit,))
+        return [_stored(r, ()).item for r in rows]
+
     def since(self, since: datetime) -> Iterator[StoredItem]:
         rows = self.db.all("SELECT * FROM items WHERE first_seen_at >= %s ORDER BY first_seen_at, identity",
                            (ts(since),))
@@ -107,6 +172,7 @@ class PostgresItems:
             counts = {
                 "sightings": self.db.run("DELETE FROM sightings WHERE identity IN (SELECT identity FROM prune_ids)"),
                 "matches": self.db.run("DELETE FROM matches WHERE identity IN (SELECT identity FROM prune_ids)"),
+                # edits of the alerts that go: their outbox rows cascade; judgments stay (they keep what was alerted)
                 "alerts": self.db.run("DELETE FROM outbox WHERE identity IN (SELECT identity FROM prune_ids)"),
                 "items": self.db.run("DELETE FROM items WHERE identity IN (SELECT identity FROM prune_ids)"),
             }

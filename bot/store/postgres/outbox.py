@@ -1,7 +1,7 @@
-"""The outbox on PostgreSQL: one alert per (item, channel, target). IO: SQL.
+"""The outbox on PostgreSQL: one alert per (story, channel, target), and edits of sent alerts. IO: SQL.
 
 state: pending -> sending -> sent | pending (retry) | dead. Several processes may drain one
-outbox: a claim locks its rows with ``FOR UPDATE SKIP LOCKED``, so no alert is handed out twice.
+outbox: a claim locks its rows with ``FOR UPDATE SKIP LOCKED``, so no alert (or edit) is handed out twice.
 A dead letter that is a chat's own choice (a paused chat) is stored as notified.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from bot.store.postgres._db import Db, Row, at, ts
-from bot.store.protocols import OutboxRow
+from bot.store.postgres._db import Db, Row, at, ts, utc
+from bot.store.protocols import AlertRecord, OutboxRow
 
 
 class PostgresOutbox:
@@ -22,12 +22,12 @@ class PostgresOutbox:
         self.db = db
 
     def enqueue(self, identity: str, channel: str, target: str, watchlists: Sequence[str], *,
-                now: datetime) -> bool:
-        """Write one alert; a second alert for the same (item, channel, target) is ignored."""
+                now: datetime, story: str | None = None) -> bool:
+        """Write one alert; a second alert for the same story (or item) and target is ignored."""
         return bool(self.db.run(
-            """INSERT INTO outbox (identity, channel, target, watchlists, next_attempt_at, created_at)
-               VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (identity, channel, target) DO NOTHING""",
-            (identity, channel, target, Jsonb(sorted(watchlists)), ts(now), ts(now)),
+            """INSERT INTO outbox (identity, channel, target, watchlists, next_attempt_at, created_at, story)
+               VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+            (identity, channel, target, Jsonb(sorted(watchlists)), ts(now), ts(now), story or identity),
         ))
 
     def claim_due(self, channel: str, *, now: datetime, limit: int = 100,
@@ -45,8 +45,15 @@ class PostgresOutbox:
             [*params, limit])
         return sorted((_outbox(r) for r in rows), key=lambda r: r.id)
 
-    def mark_sent(self, ids: Sequence[int], *, now: datetime) -> None:
-        self._update(ids, "state = 'sent', sent_at = %s, last_error = NULL", [ts(now)])
+    def count_recent(self, channel: str, target: str, *, since: datetime) -> int:
+        """Alerts queued for one target at or after ``since`` (the hourly cap counts these)."""
+        row = self.db.one("SELECT count(*) AS n FROM outbox WHERE channel = %s AND target = %s AND created_at >= %s",
+                          (channel, target, ts(since)))
+        return int(row["n"]) if row else 0
+
+    def mark_sent(self, ids: Sequence[int], *, now: datetime, message_id: int | None = None) -> None:
+        self._update(ids, "state = 'sent', sent_at = %s, last_error = NULL, message_id = COALESCE(%s, message_id)",
+                     [ts(now), message_id])
 
     def mark_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None:
         self._update(ids, "state = 'pending', last_error = %s, next_attempt_at = %s", [error, ts(next_attempt_at)])
@@ -59,13 +66,16 @@ class PostgresOutbox:
         return self.db.run(
             """UPDATE outbox o SET target = %s
                WHERE channel = %s AND target = %s AND state IN ('pending', 'sending')
-                 AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.identity = o.identity AND x.channel = o.channel
-                                 AND x.target = %s)""",
+                 AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.channel = o.channel AND x.target = %s
+                                 AND (x.identity = o.identity OR x.story = o.story))""",
             (new, channel, old, new))
 
     def release_in_flight(self) -> int:
-        """After a crash: alerts left in 'sending' go back to 'pending' (they may be sent twice)."""
-        return self.db.run("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+        """After a crash: alerts left in 'sending' go back to 'pending' (they may be sent twice); edits too
+        (an edit done twice shows the same text)."""
+        with self.db.transaction():
+            self.db.run("UPDATE edits SET state = 'pending' WHERE state = 'sending'")
+            return self.db.run("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
 
     def counts(self) -> dict[str, int]:
         rows = self.db.all("SELECT state, count(*) AS n FROM outbox GROUP BY state")
@@ -102,14 +112,93 @@ class PostgresOutbox:
             sql, params = sql + " AND channel = %s", [*params, channel]
         return [_outbox(r) for r in self.db.all(sql + " ORDER BY id", params)]
 
+    def recent(self, since: datetime, *, search: str | None = None, watchlist: str | None = None,
+               target: str | None = None, limit: int = 100) -> list[AlertRecord]:
+        """Alerts written since ``since``, newest first; ``search`` in title or lede (case-insensitive)."""
+        sql = """SELECT o.*, i.title AS i_title, i.link AS i_link, i.lede AS i_lede FROM outbox o
+                 JOIN items i ON i.identity = o.identity WHERE o.created_at >= %s"""
+        params: list[Any] = [ts(since)]
+        if search:
+            sql += " AND (i.title ILIKE %s ESCAPE '\\' OR i.lede ILIKE %s ESCAPE '\\')"
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern, pattern]
+        if watchlist:
+            sql += " AND o.watchlists @> %s"
+            params.append(Jsonb([watchlist]))
+        if target:
+            sql += " AND o.target = %s"
+            params.append(target)
+        rows = self.db.all(sql + " ORDER BY o.created_at DESC, o.id DESC LIMIT %s", [*params, limit])
+        identities = sorted({r["identity"] for r in rows})
+        hits: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in identities}
+        if identities:
+            for m in self.db.all("SELECT identity, watchlist, hits FROM matches WHERE identity = ANY(%s)",
+                                 [identities]):
+                hits[m["identity"]][m["watchlist"]] = m["hits"]
+        return [AlertRecord(row=_outbox(r), title=r["i_title"], link=r["i_link"], lede=r["i_lede"],
+                            hits=hits[r["identity"]]) for r in rows]
+
+    def get(self, outbox_id: int) -> OutboxRow | None:
+        row = self.db.one("SELECT * FROM outbox WHERE id = %s", (outbox_id,))
+        return _outbox(row) if row is not None else None
+
+    # --- edits ----------------------------------------------------------------------------------------
+
+    def queue_edits(self, story: str, *, now: datetime, sent_since: datetime) -> int:
+        """Every alert of ``story`` sent since ``sent_since`` (with a message to edit) gets a pending edit."""
+        return self.db.run(
+            """INSERT INTO edits (outbox_id, next_attempt_at, created_at)
+               SELECT id, %s, %s FROM outbox WHERE story = %s AND state = 'sent' AND message_id IS NOT NULL
+                   AND sent_at >= %s
+               ON CONFLICT (outbox_id) DO UPDATE SET state = 'pending', next_attempt_at = excluded.next_attempt_at,
+                   attempts = CASE WHEN edits.state = 'pending' THEN edits.attempts ELSE 0 END""",
+            (ts(now), ts(now), story, ts(sent_since)))
+
+    def claim_edits(self, channel: str, *, now: datetime, limit: int = 100) -> list[OutboxRow]:
+        """Due edits as their alerts' rows (state 'sending', attempts = the edit's), moved to 'sending'.
+
+        Edits another process is claiming are skipped, so none is handed out twice."""
+        with self.db.transaction():
+            claimed = self.db.all(
+                """UPDATE edits SET state = 'sending', attempts = attempts + 1 WHERE outbox_id IN
+                       (SELECT e.outbox_id FROM edits e JOIN outbox o ON o.id = e.outbox_id
+                        WHERE e.state = 'pending' AND e.next_attempt_at <= %s AND o.channel = %s
+                        ORDER BY e.next_attempt_at, e.outbox_id LIMIT %s FOR UPDATE OF e SKIP LOCKED)
+                   RETURNING outbox_id, attempts, next_attempt_at""", (ts(now), channel, limit))
+            if not claimed:
+                return []
+            attempts = {r["outbox_id"]: r["attempts"] for r in claimed}
+            order = {r["outbox_id"]: (r["next_attempt_at"], r["outbox_id"]) for r in claimed}
+            rows = self.db.all("SELECT * FROM outbox WHERE id = ANY(%s)", [list(attempts)])
+        rows.sort(key=lambda r: order[r["id"]])
+        return [_outbox(r, state="sending", attempts=attempts[r["id"]]) for r in rows]
+
+    def edit_done(self, ids: Sequence[int]) -> None:
+        self._edits(ids, "state = 'done', last_error = NULL", [])
+
+    def edit_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None:
+        self._edits(ids, "state = 'pending', last_error = %s, next_attempt_at = %s", [error, ts(next_attempt_at)])
+
+    def edit_dead(self, ids: Sequence[int], *, error: str) -> None:
+        self._edits(ids, "state = 'dead', last_error = %s", [error])
+
+    def edit_counts(self) -> dict[str, int]:
+        return {r["state"]: r["n"] for r in self.db.all("SELECT state, count(*) AS n FROM edits GROUP BY state")}
+
+    def _edits(self, ids: Sequence[int], assignments: str, params: list[Any]) -> None:
+        if ids:
+            self.db.run(f"UPDATE edits SET {assignments} WHERE outbox_id = ANY(%s)", [*params, list(ids)])
+
     def _update(self, ids: Sequence[int], assignments: str, params: list[Any]) -> None:
         if ids:
             self.db.run(f"UPDATE outbox SET {assignments} WHERE id = ANY(%s)", [*params, list(ids)])
 
 
-def _outbox(r: Row) -> OutboxRow:
+def _outbox(r: Row, *, state: str | None = None, attempts: int | None = None) -> OutboxRow:
     return OutboxRow(
         id=r["id"], identity=r["identity"], channel=r["channel"], target=r["target"],
-        watchlists=tuple(r["watchlists"]), state=r["state"], attempts=r["attempts"],
+        watchlists=tuple(r["watchlists"]), state=state or r["state"],
+        attempts=r["attempts"] if attempts is None else attempts,
         next_attempt_at=at(r["next_attempt_at"]), last_error=r["last_error"], created_at=at(r["created_at"]),
+        story=r["story"] or r["identity"], message_id=r["message_id"], sent_at=utc(r["sent_at"]),
     )

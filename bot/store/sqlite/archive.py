@@ -36,7 +36,7 @@ class SqliteArchive:
         sql = (f"INSERT OR IGNORE INTO {t.name} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' * len(columns))})")
         with Transaction(self.db):
-            self.db.executemany(sql, [[_native(t, c, r.get(c)) for c in t.columns] for r in rows])
+            self.db.executemany(sql, [[_native(t, c, t.value(r, c)) for c in t.columns] for r in rows])
 
     def clear(self) -> None:
         with Transaction(self.db):
@@ -75,7 +75,7 @@ def _order(t: Table) -> str:
 
 
 _KEYS = {"matches": "rowid", "sightings": "identity, feed_url", "subscriptions": "chat_id, watchlist",
-         "digest_delivered": "key, match_id"}
+         "digest_delivered": "key, match_id", "judgments": "chat_id, story, user_id"}
 
 
 def _portable(t: Table, r: Sequence[Any]) -> Row:

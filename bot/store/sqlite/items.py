@@ -172,12 +172,17 @@ class SqliteItems:
             counts = {
                 "sightings": self.db.execute(f"DELETE FROM sightings WHERE identity IN {gone}").rowcount,
                 "matches": self.db.execute(f"DELETE FROM matches WHERE identity IN {gone}").rowcount,
-                "alerts": self.db.execute(f"DELETE FROM outbox WHERE identity IN {gone}").rowcount,
+                # an alert's edits go with it (they point at it); judgments stay (they keep what was alerted)
+                "alerts": self._delete_alerts(gone),
                 "items": self.db.execute(f"DELETE FROM items WHERE identity IN {gone}").rowcount,
             }
             self.db.execute("DELETE FROM digest_runs WHERE at < ?", (cut,))
             self.db.execute("DROP TABLE temp.prune_ids")
         return counts
+
+    def _delete_alerts(self, gone: str) -> int:
+        self.db.execute(f"DELETE FROM edits WHERE outbox_id IN (SELECT id FROM outbox WHERE identity IN {gone})")
+        return self.db.execute(f"DELETE FROM outbox WHERE identity IN {gone}").rowcount
 
     def _sightings(self, identities: Sequence[str]) -> dict[str, tuple[tuple[str, str, datetime], ...]]:
         if not identities:

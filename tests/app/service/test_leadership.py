@@ -40,10 +40,13 @@ def role(config: Path) -> str | None:
 
 
 def configs(work: Workdir, feeds: list[tuple[str, str]], pg: str) -> tuple[Path, Path]:
-    """Two configs on one store, each with its own health port."""
+    """Two configs on one store, each with its own health port.
+
+    The test stories are one template ("Chip story N") in many feeds: as stories they would join each other.
+    These tests are about leadership, not stories: each item is its own story (window "0")."""
     made = []
     for name in ("a", "b"):
-        config = work.config(feeds, http=True, extra=f'[storage]\nurl = "{pg}"\n')
+        config = work.config(feeds, http=True, extra=f'[stories]\nwindow = "0"\n[storage]\nurl = "{pg}"\n')
         made.append(shutil.copy(config, work.path / f"{name}.toml"))
     return Path(made[0]), Path(made[1])
 
