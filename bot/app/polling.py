@@ -50,6 +50,7 @@ from datetime import datetime, timedelta
 
 from bot.config import FeedConfig, PollConfig
 from bot.feeds.freshness import freshness
+from bot.feeds.health import describe_seconds as describe_interval  # one home for durations in words
 from bot.feeds.model import PERIODS
 from bot.store.protocols import FeedRhythm, FeedState
 
@@ -171,17 +172,6 @@ def describe_rate(per_day: float) -> str:
     if n < 1:
         return "no new items in the last week"
     return f"about {n} new item{'s' * (n != 1)} a {unit}"
-
-
-def describe_interval(seconds: float) -> str:
-    """'45 s', '12 min', '2 h', '1.5 h', '3 days': an interval the way a person says it."""
-    if seconds < 120:
-        return f"{round(seconds):g} s"
-    if seconds < 2 * 3600:
-        return f"{round(seconds / 60):g} min"
-    if seconds < 2 * 86400:
-        return f"{round(seconds / 3600, 1):g} h"
-    return f"{round(seconds / 86400, 1):g} days"
 
 
 def after_hand_poll(computed: datetime, planned: datetime | None, now: datetime) -> datetime:

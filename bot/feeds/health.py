@@ -55,14 +55,17 @@ def http_failure(status: int, retry_after: float | None = None) -> tuple[str, bo
 
 
 def describe_seconds(seconds: float) -> str:
-    """'20 s', '1.5 s', '12 min', '3 h': a duration the way a person says it."""
-    if seconds < 600:
+    """'0.5 s', '45 s', '12 min', '1.5 h', '3 days': a duration the way a person says it (the one home of it:
+    timeouts, Retry-After and poll intervals read alike)."""
+    if seconds < 10:
         return f"{round(seconds, 1):g} s"
+    if seconds < 120:
+        return f"{round(seconds):g} s"
     if seconds < 2 * 3600:
         return f"{round(seconds / 60):g} min"
-    if seconds < 3 * 86400:
+    if seconds < 2 * 86400:
         return f"{round(seconds / 3600, 1):g} h"
-    return f"{round(seconds / 86400):g} days"
+    return f"{round(seconds / 86400, 1):g} days"
 
 
 def describe_size(size: int) -> str:

@@ -64,17 +64,17 @@ async def test_user_agent_names_the_project(feed_server: FeedServer, fetcher: Ht
 
 
 @pytest.mark.parametrize(
-    ("status", "retry_after", "seconds"),
-    [(429, "120", 120.0), (503, "7", 7.0)],
+    ("status", "retry_after", "seconds", "words"),
+    [(429, "120", 120.0, "2 min"), (503, "7", 7.0, "7 s")],
 )
 async def test_retry_after_seconds(
-    feed_server: FeedServer, fetcher: HttpFetcher, status: int, retry_after: str, seconds: float
+    feed_server: FeedServer, fetcher: HttpFetcher, status: int, retry_after: str, seconds: float, words: str
 ) -> None:
     url = feed_server.status("/busy", status, headers={"Retry-After": retry_after})
     with pytest.raises(FetchError) as caught:
         await fetcher.fetch(FetchRequest(url))
     assert caught.value.retry_after == seconds
-    assert caught.value.reason == f"HTTP {status} (retry after {seconds:g} s)"
+    assert caught.value.reason == f"HTTP {status} (retry after {words})"
     assert caught.value.temporary
 
 

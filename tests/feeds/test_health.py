@@ -43,7 +43,7 @@ def test_parse_retry_after(value: str, expected: float | None) -> None:
         (500, None, "HTTP 500", True),
         (502, None, "HTTP 502", True),
         (503, 30.0, "HTTP 503 (retry after 30 s)", True),
-        (429, 120.0, "HTTP 429 (retry after 120 s)", True),
+        (429, 120.0, "HTTP 429 (retry after 2 min)", True),
         (429, 7200.0, "HTTP 429 (retry after 2 h)", True),
         (408, None, "HTTP 408", True),
         (404, None, "HTTP 404 (not found: is the feed URL right?)", False),
@@ -58,7 +58,8 @@ def test_http_failure(status: int, retry_after: float | None, reason: str, tempo
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(20, "20 s"), (0.5, "0.5 s"), (120, "120 s"), (900, "15 min"), (3 * 3600, "3 h"), (5 * 86400, "5 days")],
+    [(20, "20 s"), (0.5, "0.5 s"), (119, "119 s"), (120, "2 min"), (900, "15 min"), (3 * 3600, "3 h"),
+     (5 * 86400, "5 days")],
 )
 def test_describe_seconds(seconds: float, text: str) -> None:
     assert describe_seconds(seconds) == text

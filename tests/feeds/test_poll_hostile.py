@@ -54,7 +54,7 @@ def _serve_everything(server: FeedServer, secret: Path) -> dict[str, str]:
         "/good.xml": "", "/bomb.xml": "", "/quadratic.xml": "", "/xxe.xml": "",
         "/slow.xml": "timed out after 1 s", "/endless.xml": "body over 1 MB",
         "/loop-a.xml": "redirect loop", "/broken.xml": "HTTP 500",
-        "/busy.xml": "HTTP 429 (retry after 120 s)",
+        "/busy.xml": "HTTP 429 (retry after 2 min)",
         "/html.xml": "not a feed: got an HTML page", "/empty.xml": "empty body",
         "/zipbomb.xml": "body over 1 MB",
     }
@@ -101,4 +101,4 @@ async def test_one_poll_over_every_bad_feed_still_alerts_from_the_good_one(
         assert states[path].consecutive_failures == (1 if reason else 0)
         assert states[path].next_poll_at is not None
     assert states["/busy.xml"].next_poll_at >= NOW + timedelta(seconds=120)  # type: ignore[operator]
-    assert states["/busy.xml"].last_error == "HTTP 429 (retry after 120 s)"
+    assert states["/busy.xml"].last_error == "HTTP 429 (retry after 2 min)"
