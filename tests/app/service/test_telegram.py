@@ -14,12 +14,9 @@ import pytest
 
 from tests.app.service.conftest import Workdir
 from tests.app.service.proc import REPO
+from tests.doubles.botapi import BotApiDouble
 from tests.doubles.feedserver import FeedServer, rss
-
-pytest.importorskip("bot.deliver.telegram.app", reason="the Telegram part is not in this build")
-
-from tests.doubles.botapi import BotApiDouble  # noqa: E402
-from tests.doubles.smtp import SmtpServer  # noqa: E402
+from tests.doubles.smtp import SmtpServer
 
 ADMIN = 9001
 CHAT = 5001
@@ -149,7 +146,7 @@ def test_an_unreachable_bot_api_is_a_readable_start_up_error(work: Workdir, feed
     with work.service() as svc:
         assert svc.wait_exit() == 1
     error = svc.stderr_text().splitlines()[-1]
-    assert error.startswith("watchbot: error: telegram: cannot start the bot at http://127.0.0.1:")
+    assert error.startswith("watchbot: error: telegram: cannot reach the Bot API at http://127.0.0.1:")
     assert "check telegram.token and telegram.api_url" in error
 
 
@@ -160,5 +157,5 @@ def test_a_rejected_token_never_shows(work: Workdir, feeds: FeedServer, api: Bot
     with work.service() as svc:
         assert svc.wait_exit() == 1
     error = svc.stderr_text().splitlines()[-1]
-    assert error.startswith(f"watchbot: error: telegram: cannot start the bot at {api.url}: ")
+    assert error.startswith(f"watchbot: error: telegram: cannot reach the Bot API at {api.url}: ")
     assert secret not in svc.stderr_text() + svc.stdout_text() and "SECRET" not in svc.stderr_text()
