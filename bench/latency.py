@@ -23,7 +23,6 @@ import contextlib
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bot.items.normalize import Item  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 from tests.app.service.proc import ServiceProcess, free_port  # noqa: E402
-from tests.doubles.feedserver import FeedServer, rss  # noqa: E402
+from tests.doubles.feedserver import FeedServer, FeedServerProcess, rss  # noqa: E402
 
 RULE = "id: chips\nname: Chips\nany:\n  - chip\n"
 
@@ -153,13 +152,8 @@ def fill_store(db: Path, feeds: list[str], total: int, *, chat: int | None = Non
 
 def memory(args: argparse.Namespace) -> dict[str, object]:
     hosts = 50
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.doubles.feedserver", "--hosts", f"127.0.0.2-127.0.0.{hosts + 1}",
-         "--feeds-per-host", str(args.feeds // hosts), "--items", "10", "--max-seconds", "600"],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None and server.stdin is not None
-        urls = json.loads(server.stdout.readline())["urls"]
+    with FeedServerProcess(hosts, args.feeds // hosts, max_seconds=600) as served:
+        urls = served.urls
         channel = args.channel if args.channel != "auto" else ("telegram" if telegram_available() else "console")
         with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
             extra = ""
@@ -181,11 +175,6 @@ def memory(args: argparse.Namespace) -> dict[str, object]:
                 took = time.perf_counter() - started
                 peak = _vm(svc.pid, "VmHWM")
                 svc.terminate()
-        server.stdin.close()
-        server.wait(30)
-    finally:
-        if server.poll() is None:
-            server.kill()
     return {"channel": channel, "feeds": len(urls), "stored_items": args.stored, "cycles": args.cycles,
             "fill_store_s": round(filled, 1), "polls_s": round(took, 1), "peak_rss_mb": round(peak / 1024, 1),
             "target_mb": 200}

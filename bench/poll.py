@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bot.errors import FeedError  # noqa: E402
 from bot.feeds.fetch import Fetched, FetchRequest, HttpFetcher  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
+from tests.doubles.feedserver import FeedServerProcess  # noqa: E402
 
 try:
     from bot.items.normalize import normalize
@@ -103,24 +102,12 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=240)
     args = parser.parse_args()
 
-    hosts = f"127.0.0.2-127.0.0.{1 + args.hosts}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.doubles.feedserver", "--hosts", hosts,
-         "--feeds-per-host", str(args.feeds_per_host), "--items", str(args.items),
-         "--latency", str(args.latency), "--max-seconds", str(args.max_seconds)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert server.stdout is not None and server.stdin is not None
-        urls = json.loads(server.stdout.readline())["urls"]
+    with FeedServerProcess(args.hosts, args.feeds_per_host, args.items,
+                           latency=args.latency, max_seconds=args.max_seconds) as served:
+        urls = served.urls
         rss_before = rss_mb()
         results = asyncio.run(asyncio.wait_for(run(urls, args), args.max_seconds))
-        server.stdin.close()
-        stats = json.loads(server.stdout.readline() or "{}")
-    finally:
-        if server.poll() is None:
-            server.terminate()
-        server.wait(10)
+    stats = served.stats
 
     n = len(urls)
     print(f"{n} feeds ({args.items} items each) on {args.hosts} loopback hosts, server latency "

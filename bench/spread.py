@@ -18,7 +18,6 @@ in aggregate than 1 (on 2 cores they cannot be much faster: the poller is CPU-bo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -36,6 +35,7 @@ sys.path[0] = str(ROOT)  # not bench/: its telegram.py would shadow python-teleg
 import psycopg  # noqa: E402
 
 from bot.app.build import open_store_url  # noqa: E402
+from tests.doubles.feedserver import FeedServerProcess  # noqa: E402
 
 RULE = "id: never\nname: Never\nany:\n  - zqxjkv-never-matches\n"
 
@@ -90,16 +90,9 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=1800)
     args = parser.parse_args()
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.doubles.feedserver", "--hosts", f"127.0.0.2-127.0.0.{1 + args.hosts}",
-         "--feeds-per-host", str(args.feeds_per_host), "--items", str(args.items),
-         "--max-seconds", str(args.max_seconds)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
     results: dict[int, tuple[float, float]] = {}
-    try:
-        assert server.stdout is not None and server.stdin is not None
-        urls = json.loads(server.stdout.readline())["urls"]
+    with FeedServerProcess(args.hosts, args.feeds_per_host, args.items, max_seconds=args.max_seconds) as served:
+        urls = served.urls
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "rules").mkdir()
             (Path(tmp) / "rules" / "never.yaml").write_text(RULE, encoding="utf-8")
@@ -128,12 +121,7 @@ def main() -> int:
                 finally:
                     with psycopg.connect(args.postgres, autocommit=True) as conn:
                         conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
-        server.stdin.close()
-        stats = json.loads(server.stdout.readline() or "{}")
-    finally:
-        if server.poll() is None:
-            server.terminate()
-        server.wait(10)
+    stats = served.stats
     n_feeds = len(urls)
     expected = 2 * n_feeds * (len(results) + 1)
     print(f"{n_feeds} feeds on {args.hosts} loopback hosts; load average {os.getloadavg()[0]:.1f} on "

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ from bot.config import Config, FeedConfig, PollConfig  # noqa: E402
 from bot.store.postgres import PostgresStore  # noqa: E402
 from bot.store.protocols import Store  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
+from tests.doubles.feedserver import FeedServerProcess  # noqa: E402
 
 RULE = "id: never\nname: Never\nany:\n  - zqxjkv-never-matches\n"
 
@@ -64,19 +63,13 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=600)
     args = parser.parse_args()
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.doubles.feedserver", "--hosts", f"127.0.0.2-127.0.0.{1 + args.hosts}",
-         "--feeds-per-host", str(args.feeds_per_host), "--items", str(args.items),
-         "--max-seconds", str(args.max_seconds)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(args.postgres, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}".encode())
     try:
-        assert server.stdout is not None and server.stdin is not None
-        urls = json.loads(server.stdout.readline())["urls"]
-        with tempfile.TemporaryDirectory() as tmp:
+        with (FeedServerProcess(args.hosts, args.feeds_per_host, args.items, max_seconds=args.max_seconds) as served,
+              tempfile.TemporaryDirectory() as tmp):
+            urls = served.urls
             rules = Path(tmp) / "rules"
             rules.mkdir()
             (rules / "never.yaml").write_text(RULE, encoding="utf-8")
@@ -102,11 +95,7 @@ def main() -> int:
                         checks.append(f"{name} warm statuses {statuses}")
             for store in stores.values():
                 store.close()
-        server.stdin.close()
     finally:
-        if server.poll() is None:
-            server.terminate()
-        server.wait(10)
         with psycopg.connect(args.postgres, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
 

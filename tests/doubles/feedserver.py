@@ -23,6 +23,11 @@ separate process for benchmarks:
 
 which prints one JSON line ``{"urls": [...]}`` once it listens, serves until its standard input
 closes (or ``--max-seconds`` pass), then prints ``{"requests": N, "max_concurrent": {...}}``.
+``FeedServerProcess`` starts it so and speaks that protocol:
+
+    with FeedServerProcess(hosts=50, feeds_per_host=40) as served:
+        poll(served.urls)
+    served.stats                                # the closing JSON line, once the block ended cleanly
 Builders for feed bodies, hostile XML included, are at the bottom. Standard library only.
 """
 
@@ -35,6 +40,7 @@ import gzip as gzip_module
 import hashlib
 import json
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -42,6 +48,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
 from types import TracebackType
 from xml.sax.saxutils import escape
 
@@ -448,6 +455,45 @@ def expand_hosts(spec: str) -> list[str]:
 def small_feed(n: int, items: int) -> bytes:
     return rss(((f"Feed {n} story {i}: chip export rules", f"https://example.org/{n}/{i}")
                 for i in range(items)), title=f"Feed {n}")
+
+
+class FeedServerProcess:
+    """This module as a separate process serving ``feeds_per_host`` small feeds on each of ``hosts``
+    loopback addresses from 127.0.0.2 on, so a benchmark's poller does not share a CPU with it."""
+
+    def __init__(self, hosts: int, feeds_per_host: int, items: int = 10, *,
+                 latency: float = 0.0, max_seconds: float = 300) -> None:
+        self.args = ["--hosts", f"127.0.0.2-127.0.0.{1 + hosts}", "--feeds-per-host", str(feeds_per_host),
+                     "--items", str(items), "--latency", str(latency), "--max-seconds", str(max_seconds)]
+        self.urls: list[str] = []
+        self.stats: dict[str, object] = {}
+
+    def __enter__(self) -> FeedServerProcess:
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.doubles.feedserver", *self.args],
+                                        cwd=Path(__file__).resolve().parents[2],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert self.process.stdout is not None
+            self.urls = json.loads(self.process.stdout.readline())["urls"]
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if kind is None:
+                assert self.process.stdin is not None and self.process.stdout is not None
+                self.process.stdin.close()
+                self.stats = json.loads(self.process.stdout.readline() or "{}")
+        finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(10)
 
 
 async def _serve_process(args: argparse.Namespace) -> None:
