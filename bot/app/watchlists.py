@@ -27,6 +27,7 @@ from bot.app.backtest import Backtest
 from bot.errors import RuleError
 from bot.store.protocols import Store
 from bot.watch import Matcher, RuleBook, Watchlist, parse_watchlist
+from bot.watch.batch import Views, match_many
 from bot.watch.explain import explain
 from bot.watch.load import SUFFIXES
 
@@ -89,6 +90,7 @@ class WatchlistEditor:
         self.store = store
         self.clock = clock
         self._pulled: datetime | None = None
+        self._views = Views(2 * RECENT)  # the recent items' folded fields, kept from one preview to the next
 
     @property
     def folder(self) -> Path:
@@ -131,7 +133,7 @@ class WatchlistEditor:
         recent = await self.store.run(self.store.items.recent, limit)
         identities = [i for i, _, _ in recent]
         before = await self.store.run(self.store.items.matched_by, w.id, identities)
-        return await asyncio.to_thread(_preview, preview, w, recent, before)
+        return await asyncio.to_thread(_preview, preview, w, recent, before, self._views)
 
     async def save(self, name: str, text: str) -> Checked:
         """Write ``text`` to the file (and the store, for the other processes) and reload the rules;
@@ -183,14 +185,18 @@ class WatchlistEditor:
         return None
 
 
-def _preview(preview: Preview, w: Watchlist, recent: list[tuple[str, str, str]], before: set[str]) -> Preview:
+def _preview(
+    preview: Preview, w: Watchlist, recent: list[tuple[str, str, str]], before: set[str], views: Views
+) -> Preview:
     matcher = Matcher([w])
     report = preview.backtest
     report.total = preview.looked_at = len(recent)
-    for identity, title, lede in recent:
-        matches = matcher.match({"title": title, "lede": lede})
-        now = {m.watchlist for m in matches}
+    found = match_many(matcher, [{"title": title, "lede": lede} for _, title, lede in recent], views=views)
+    for (identity, title, _), matches in zip(recent, found, strict=True):
         was = {w.id} if identity in before else set()
+        if not matches and not was:
+            continue  # (nothing to count: most items)
+        now = {m.watchlist for m in matches}
         report.add(title, identity, now, was, set())
         if matches:
             preview.count += 1

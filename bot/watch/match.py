@@ -174,6 +174,22 @@ class Matcher:
         self._scanner = Scanner(self._keys, self._thresholds, frozenset(self._raw.values()))
         self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The item fields some watchlist reads."""
+        return self._fields
+
+    @property
+    def scanner(self) -> Scanner:
+        """The one scanner of every phrase and regex literal (batch.py reads many texts with it)."""
+        return self._scanner
+
+    @property
+    def scans_to_match(self) -> bool:
+        """Whether a text without any scanner occurrence can match nothing (false while a regex
+        without a required literal runs on every text)."""
+        return not self._by_regex
+
     def _slot(self, phrase: str, fuzzy: int | None) -> int:
         key = phrase_key(phrase)
         if key not in self._slots:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -118,6 +118,8 @@ class Scanner:
             if _CJK.search(string) is None:
                 self._latin.add_word(string, tuple(values))
         self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
+        # (may_hit_words: phrases' word sets by first word and by long word, built when first asked)
+        self._word_sets: tuple[dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]] | None = None
         self._empty = not self.keys
         self._automaton_empty = not len(self._automaton)
         if not self._automaton_empty:
@@ -290,6 +292,51 @@ class Scanner:
         if result:
             self._close.add(w)
         return result
+
+    # What batch.py asks to rule most texts out without scanning them (a superset of the texts with hits).
+
+    def near_words(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Those of ``words`` close to (not equal to) long phrase words, with those phrase words."""
+        if not self._windows:
+            return {}
+        near = self._near
+        for w in [w for w in words if w not in near]:
+            self._near_words(w)
+        return {w: found for w in words if (found := near.get(w))}
+
+    @property
+    def first_words(self) -> frozenset[str]:
+        """The first words of the whole-word phrases: a text without one has no whole-word hit."""
+        return self._starts
+
+    def may_hit_words(self, words: frozenset[str], near: dict[str, tuple[str, ...]]) -> bool:
+        """Whether a text of these Latin words (``near``: ``near_words`` of them, or of more) may hold a
+        whole-word hit (every word of a phrase in it) or a fuzzy one (each word of a phrase in it or,
+        for a long word, close to one of it); False rules both out."""
+        if self._word_sets is None:
+            by_first: dict[str, list[frozenset[str]]] = defaultdict(list)
+            for key in self._words:
+                by_first[key.split(" ", 1)[0]].append(frozenset(key.split(" ")))
+            by_long: dict[str, list[frozenset[str]]] = {
+                v: list({frozenset(win.words) for win in windows}) for v, windows in self._windows.items()}
+            self._word_sets = (dict(by_first), by_long)
+        by_first, by_long = self._word_sets
+        for first in self._starts.intersection(words):
+            if any(phrase <= words for phrase in by_first[first]):
+                return True
+        close = near.keys() & words
+        if not close:
+            return False
+        seen = words.union(*(near[w] for w in close))
+        return any(phrase <= seen for v in seen.intersection(by_long) for phrase in by_long[v])
+
+    def raw_hits(self, text: str) -> list[int]:
+        """Where (end offsets) a phrase of the automaton may hit ``text``, word boundaries not checked:
+        a text without one has no such hit."""
+        latin = text.isascii() or _CJK.search(text) is None
+        if self._latin_empty if latin else self._automaton_empty:
+            return []
+        return [end for end, _ in (self._latin if latin else self._automaton).iter(text)]
 
 
 def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -> bool:
