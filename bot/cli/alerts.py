@@ -6,8 +6,7 @@ import argparse
 import asyncio
 from datetime import timedelta
 
-from bot.app.build import open_app
-from bot.cli.common import add_command, add_config_option, config_from, duration_arg, when
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, when
 from bot.config import Config
 from bot.store.protocols import AlertRecord
 from bot.times import utcnow

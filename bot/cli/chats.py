@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
-from bot.app.build import open_app
-from bot.app.chats import ChatView
-from bot.cli.common import add_command, add_config_option, config_from, when
+from bot.cli.common import add_command, add_config_option, config_from, open_app, when
 from bot.config import Config
 from bot.errors import WatchbotError
 from bot.times import utcnow
+
+if TYPE_CHECKING:
+    from bot.app.chats import ChatView
 
 EXAMPLE = """\
   watchbot chats                       every chat, one block each

@@ -7,14 +7,16 @@ import argparse
 import asyncio
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.app.build import open_app
-from bot.app.digests import DigestService, EmailRecipient, RecipientStatus
-from bot.cli.common import add_command, add_config_option, config_from, when
+from bot.cli.common import add_command, add_config_option, config_from, open_app, when
 from bot.config import Config
 from bot.errors import ConfigError, WatchbotError
 from bot.store.protocols import DeadLetter
 from bot.times import utcnow
+
+if TYPE_CHECKING:
+    from bot.app.digests import DigestService, EmailRecipient, RecipientStatus
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -47,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def _digest(config: Config, *, send: bool, preview: str | None = None, out: Path = Path(".")) -> int:
     async with open_app(config, offline=True) as app:
+        from bot.app.digests import DigestService
+
         service = app.digests or DigestService(config, app.store, app.clock)
         if send:
             return await _send(service)

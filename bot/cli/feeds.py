@@ -13,9 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app.build import open_app
 from bot.app.polling import Interval, Policy, describe_interval
-from bot.cli.common import add_command, add_config_option, config_from, relative, when
+from bot.cli.common import add_command, add_config_option, config_from, open_app, relative, when
 from bot.config import Config, FeedConfig
 from bot.errors import WatchbotError
 from bot.store.protocols import FeedState

@@ -8,14 +8,16 @@ import dataclasses
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.app.build import open_app
-from bot.app.pipeline import FeedResult
-from bot.cli.common import add_command, add_config_option, config_from
+from bot.cli.common import add_command, add_config_option, config_from, open_app
 from bot.config import Config, FeedConfig
 from bot.errors import RuleError, WatchbotError
 from bot.feeds.urls import check_feed_url
+
+if TYPE_CHECKING:
+    from bot.app.pipeline import FeedResult
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -16,8 +16,7 @@ from typing import Any
 from bot.app import lint as noise
 from bot.app import suggest as suggesting
 from bot.app.backtest import Backtest, backtest
-from bot.app.build import open_store
-from bot.cli.common import add_command, add_config_option, config_from
+from bot.cli.common import add_command, add_config_option, config_from, open_store
 from bot.cli.match import load_checked, no_watchlists, rules_path
 from bot.config import Config, is_postgres, parse_duration
 from bot.errors import WatchbotError

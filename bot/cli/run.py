@@ -9,9 +9,7 @@ import ctypes
 import os
 from typing import Any
 
-from bot.app.service import run_service
 from bot.cli.common import add_command, add_config_option, add_log_format_option, config_from
-from bot.observe import redact, setup_logging
 
 
 def register(commands: Any) -> None:
@@ -35,6 +33,9 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)  # config errors end here, before anything opens
+    from bot.app.service import run_service  # (imported when run: see bot.cli.common.open_app)
+    from bot.observe import redact, setup_logging
+
     setup_logging(getattr(args, "log_format", "text"))
     redact(config.secrets())
     limit_malloc_arenas()

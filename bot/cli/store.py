@@ -7,9 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.app import retention, storecopy
-from bot.app.build import open_store
-from bot.cli.common import add_command, add_config_option, config_from
+from bot.cli.common import add_command, add_config_option, config_from, open_store
 from bot.config import parse_duration
 from bot.errors import WatchbotError
 from bot.times import utcnow
@@ -66,6 +64,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_copy(args: argparse.Namespace) -> int:
+    from bot.app import storecopy  # (imported when run: see bot.cli.common.open_app)
+
     config = config_from(args)
     report = storecopy.copy_store(args.source, args.target, base_dir=config.base_dir, force=args.force,
                                   progress=_progress)
@@ -74,6 +74,8 @@ def run_copy(args: argparse.Namespace) -> int:
 
 
 def run_backup(args: argparse.Namespace) -> int:
+    from bot.app import storecopy
+
     config = config_from(args)
     store = open_store(config)
     try:
@@ -85,6 +87,8 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_prune(args: argparse.Namespace) -> int:
+    from bot.app import retention
+
     config = config_from(args)
     keep = config.storage_keep
     if args.keep is not None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from bot.app.build import open_app
-from bot.app.status import Story
-from bot.cli.common import add_command, add_config_option, config_from, duration_arg, when
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, when
 from bot.config import Config
 from bot.markup import cut
 from bot.times import utcnow
+
+if TYPE_CHECKING:
+    from bot.app.status import Story
 
 
 def register(commands: argparse._SubParsersAction) -> None:
