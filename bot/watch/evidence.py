@@ -16,6 +16,11 @@ from bot.watch.model import Discounted, Hit
 
 # Where a sentence may end: Chinese full stops always; Latin ones before a space (checked below).
 _END = re.compile(r"[。！？][”’」』)]*|[.!?][\"'”’)\]]*(?=\s)")
+# Where a sentence ends whatever comes next: a line break (or a literal "\n" left in scraped text), a
+# Chinese semicolon (it joins sentences of their own in a list), and before a 【section heading】 of a
+# digest or a web page. Chinese web text may run 300 characters without a full stop: without these,
+# its "first sentence" would be the whole lede, and a part name at its end would count.
+_BREAK = re.compile(r"\s*(?:\n|\r|\\[nr])+\s*|；|(?<=[\u2e80-\U0010ffff]);|(?=【)")
 # After a Latin full stop, a new sentence starts with one of these.
 _STARTS = re.compile(r"[\"'“‘(\[]*[A-Z0-9\u2e80-\U0010ffff]")
 # A full stop after these is an abbreviation, not a sentence end ("U.S. Commerce", "Intel Corp. said").
@@ -29,7 +34,7 @@ _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 def sentence_ends(text: str) -> list[int]:
     """The offsets just after each sentence end in ``text`` (the last sentence's end excluded)."""
-    ends = []
+    ends = [m.end() for m in _BREAK.finditer(text) if 0 < m.start() and text[m.end():].strip()]
     for m in _END.finditer(text):
         end = m.end()
         if m.group()[0] in "。！？":
@@ -44,7 +49,11 @@ def sentence_ends(text: str) -> list[int]:
             if word and (len(word.group(1)) == 1 or "." in word.group(1) or word.group(1).lower() in _ABBREVIATIONS):
                 continue
         ends.append(end)
-    return ends
+    kept: list[int] = []
+    for end in sorted(ends):  # (a full stop and the line break after it end one sentence)
+        if text[kept[-1] if kept else 0:end].strip():
+            kept.append(end)
+    return kept
 
 
 def weigh(

@@ -90,6 +90,15 @@ def test_weak_is_in_the_schema_and_checked() -> None:
         ("no capital. next", ["no capital. next"]),
         ("第一句。第二句！第三句", ["第一句。", "第二句！", "第三句"]),
         ("Is it? Yes! 好。", ["Is it?", " Yes!", " 好。"]),
+        # a line break ends a sentence, and so does a literal "\n" of scraped text
+        ("first line\nsecond line", ["first line\n", "second line"]),
+        ("对话一\\n高通目前也在寻求收购", ["对话一\\n", "高通目前也在寻求收购"]),
+        ("句一。\n\n句二", ["句一。", "\n\n句二"]),
+        # a Chinese semicolon joins sentences of their own; an English one does not end a sentence
+        ("风险有三：一是频谱；二是投资;三是芯片", ["风险有三：一是频谱；", "二是投资;", "三是芯片"]),
+        ("prices rose; chips fell", ["prices rose; chips fell"]),
+        # a 【heading】 starts a section of a digest or a web page
+        ("把握投资先机【资讯导读】化合物半导体成重心", ["把握投资先机", "【资讯导读】化合物半导体成重心"]),
     ],
 )
 def test_sentence_ends(text: str, sentences: list[str]) -> None:

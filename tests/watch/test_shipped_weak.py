@@ -35,7 +35,8 @@ TV = "這款電視畫面細膩。音效普通。內建聯發科晶片與8GB記�
         ("ThinkPad X1 review", "Intel Core Ultra 7 powers it. " + LAPTOP, ["semiconductors"]),  # first sentence
         ("ThinkPad X1 review", LAPTOP + " Its chipmaker expects more orders.", ["semiconductors"]),  # strong hit
         ("国产芯片出货量大增", METER, ["semiconductors"]),
-        ("血压计评测", METER + "半导体行业人士表示看好。", ["semiconductors"]),
+        ("血压计评测", METER + "集成电路行业人士表示看好。", ["semiconductors"]),  # a strong hit (集成电路)
+        ("血压计评测", METER + "半导体行业人士表示看好。", []),  # 半导体 is weak too: a fourth sentence
     ],
 )
 def test_weak_words_of_the_shipped_lists(title: str, lede: str, lists: list[str]) -> None:
