@@ -168,6 +168,11 @@ TEXT: dict[str, str] = {
     "reload.problems": "{count} problems:",
     "reload.problems.one": "{count} problem:",
     "stats.outbox": "<b>Outbox</b>",
+    "state.pending": "pending",
+    "state.sending": "sending",
+    "state.sent": "sent",
+    "state.dead": "dead",
+    "state.skipped": "skipped",
     "stats.empty": "• empty",
     "stats.dead": "<b>Dead letters</b>",
     "stats.feeds": "<b>Feeds</b>: {count}, failing {failing}",
@@ -175,6 +180,16 @@ TEXT: dict[str, str] = {
                      "({merged} merged into an earlier story)",
     "stats.chats": "<b>Chats</b>: {active} active ({paused} paused), {inactive} inactive, "
                    "{subscriptions} subscriptions",
+    "suggest.summary": "{judgments} judgments: {downs} items judged 👎, {ups} 👍; "
+                       "{stored} items stored in the last {since}",
+    "suggest.none_yet": "Nothing to suggest yet: tap 👎 under alerts that are not relevant, then ask again.",
+    "suggest.none": "Nothing to suggest: no edit removes a 👎 without losing 👍 alerts.",
+    "suggest.line": "{id}  {edit}: removes {removed} of {downs} 👎, loses {lost} of {ups} 👍, "
+                    "drops {dropped} of {others} other matches",
+    "suggest.removes": "    removes: {title}",
+    "suggest.loses": "    loses 👍: {title}",
+    "suggest.drops": "    drops: {title}",
+    "suggest.apply": "Apply one with: watchbot rules suggest --apply ID",
     "suggest.no_files": "Suggestions need the watchlists' files: run watchbot rules suggest.",
     "web.admins_only": "The web interface is for the bot's admins (telegram.admins in the config).",
     "web.private_only": "Send /web to me in a private chat: a login link must not be shown to a group.",

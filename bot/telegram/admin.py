@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 from bot.app.chats import Chats
 from bot.app.polling import Interval
 from bot.app.status import Status
-from bot.i18n import choose, t
+from bot.i18n import CATALOG, DEFAULT, choose, t
 from bot.markup import esc
 from bot.render.telegram import pages
 from bot.telegram.commands import language, reply
@@ -38,6 +38,11 @@ def ago(then: datetime | None, now: datetime, lang: str = "en") -> str:
         if seconds >= size:
             return t(lang, f"ago.{unit}", n=seconds // size)
     return t(lang, "ago.s", n=max(seconds, 0))
+
+
+def state_name(lang: str, state: str) -> str:
+    """An outbox state in ``lang`` (a state the catalog does not know is shown as stored)."""
+    return t(lang, f"state.{state}") if f"state.{state}" in CATALOG[DEFAULT] else esc(state)
 
 
 class Admin:
@@ -111,7 +116,7 @@ class Admin:
     async def stats_lines(self, lang: str) -> list[str]:
         stats = await self.status.stats()
         lines = [t(lang, "stats.outbox")]
-        lines += [f"• {esc(ch)}: {', '.join(f'{state} {n}' for state, n in states.items())}"
+        lines += [f"• {esc(ch)}: {', '.join(f'{state_name(lang, state)} {n}' for state, n in states.items())}"
                   for ch, states in stats.outbox.items()] or [t(lang, "stats.empty")]
         if stats.dead_reasons:
             lines.append(t(lang, "stats.dead"))

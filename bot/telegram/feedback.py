@@ -3,7 +3,7 @@
 A tap is answered at once (answerCallbackQuery) with what was noted; the judgment goes to the
 ``bot.app.judgments`` use-case. In groups anyone may judge: it is their view, one per person.
 /suggest lists the rule edits the judgments point to (``bot.app.suggest``), each with its id
-for ``watchbot rules suggest --apply ID`` (the report is the CLI's, in English: it quotes YAML).
+for ``watchbot rules suggest --apply ID`` (the CLI's report, in the chat's language).
 A tap is answered in the chat's language (``bot.i18n``).
 """
 
@@ -31,7 +31,7 @@ Context = ContextTypes.DEFAULT_TYPE
 class SuggestionReport(Protocol):
     """What /suggest needs of the suggest use-case: its report as plain lines."""
 
-    async def report_lines(self) -> list[str]: ...
+    async def report_lines(self, lang: str) -> list[str]: ...
 
 
 class Feedback:
@@ -70,6 +70,6 @@ class Feedback:
         if self.suggestions is None:
             await reply(update, t(lang, "suggest.no_files"))
             return
-        lines = await self.suggestions.report_lines()
+        lines = await self.suggestions.report_lines(lang)
         for page in pages([esc(line) for line in lines]):
             await reply(update, page)
