@@ -202,4 +202,20 @@ TEXT: dict[str, str] = {
     "notice.dead_alerts.one": "⚠️ {count} alert could not be delivered (dead letter, see /stats):",
     "notice.dead_digest": "Digest for <b>{key}</b> was rejected for good ({stories} stories kept as a dead letter): "
                           "{error}. See <code>watchbot digest</code>.",
+    # alert and digest chrome (what the bot adds around feed text, which is never translated)
+    "separator": ", ",
+    "alert.untitled": "(untitled)",
+    "alert.time_unknown": "time unknown",
+    "alert.also_in": "also in: {outlets}",
+    "alert.matched": "<i>Matched:</i> {terms}",
+    "digest.header": "<b>Digest {date}</b>: {count} stories",
+    "digest.header.one": "<b>Digest {date}</b>: {count} story",
+    "digest.zone": "<i>times in {zone}</i>",
+    "digest.empty": "Nothing new since the last digest.",
+    "digest.continued": "<i>Digest {date}, continued</i>",
+    "digest.section_continued": "<b>{name}</b> (continued)",
+    "digest.unknown_feed": "unknown feed",
+    "digest.also_in": "also in {outlets}",
+    "digest.also_in_more": "also in {outlets} and {more} more",
+    "digest.also_matched": "also matched {names}",
 }

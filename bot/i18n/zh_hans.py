@@ -172,4 +172,18 @@ TEXT: dict[str, str] = {
     "notice.dead_alerts": "⚠️ 有 {count} 条提醒无法投递（见 /stats）：",
     "notice.dead_digest": "发给 <b>{key}</b> 的摘要被永久拒收（{stories} 条新闻保留为无法投递）：{error}。"
                           "见 <code>watchbot digest</code>。",
+    "separator": "、",
+    "alert.untitled": "（无标题）",
+    "alert.time_unknown": "时间不详",
+    "alert.also_in": "也见于：{outlets}",
+    "alert.matched": "<i>命中：</i>{terms}",
+    "digest.header": "<b>摘要 {date}</b>：{count} 条新闻",
+    "digest.zone": "<i>时间按 {zone}</i>",
+    "digest.empty": "上次摘要以来没有新内容。",
+    "digest.continued": "<i>摘要 {date}（续）</i>",
+    "digest.section_continued": "<b>{name}</b>（续）",
+    "digest.unknown_feed": "来源不详",
+    "digest.also_in": "也见于 {outlets}",
+    "digest.also_in_more": "也见于 {outlets}，另有 {more} 家",
+    "digest.also_matched": "也命中 {names}",
 }

@@ -173,4 +173,18 @@ TEXT: dict[str, str] = {
     "notice.dead_alerts": "⚠️ 有 {count} 則提醒無法送達（請看 /stats）：",
     "notice.dead_digest": "給 <b>{key}</b> 的摘要遭到永久拒收（{stories} 則新聞保留為無法送達）：{error}。"
                           "請看 <code>watchbot digest</code>。",
+    "separator": "、",
+    "alert.untitled": "（無標題）",
+    "alert.time_unknown": "時間不明",
+    "alert.also_in": "也見於：{outlets}",
+    "alert.matched": "<i>符合：</i>{terms}",
+    "digest.header": "<b>摘要 {date}</b>：{count} 則新聞",
+    "digest.zone": "<i>時間以 {zone} 為準</i>",
+    "digest.empty": "上次摘要之後沒有新的內容。",
+    "digest.continued": "<i>摘要 {date}（續）</i>",
+    "digest.section_continued": "<b>{name}</b>（續）",
+    "digest.unknown_feed": "來源不明",
+    "digest.also_in": "也見於 {outlets}",
+    "digest.also_in_more": "也見於 {outlets}，另有 {more} 家",
+    "digest.also_matched": "也符合 {names}",
 }
