@@ -84,6 +84,7 @@ TEXT: dict[str, str] = {
     # /start, /help
     "start.hello": "Hello! I send alerts on news matching watchlists.\n"
                    "See them with /watchlists and tap one to subscribe; /help lists every command.",
+    "unknown_command": "I do not know {command}. /help lists every command.",
     "help.admins": "Admins: {commands}",
     # modes, as /list and the replies name them (the arguments stay instant and digest)
     "mode.instant": "instant",

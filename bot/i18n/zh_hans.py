@@ -74,6 +74,7 @@ TEXT: dict[str, str] = {
                   "可用 /mute 或 /unwatch 减少提醒。",
     "start.hello": "你好！我会在新闻命中监控清单时发送提醒。\n"
                    "用 /watchlists 查看清单，点一下即可订阅；/help 列出全部命令。",
+    "unknown_command": "我不认识 {command} 这个命令。/help 列出全部命令。",
     "help.admins": "管理员：{commands}",
     "mode.instant": "即时推送",
     "mode.digest": "每日摘要",

@@ -296,6 +296,13 @@ class Commands:
         await self.chats.update(chat.chat_id, paused=False)
         await reply(update, t(lang, "resume.done"))
 
+    async def unknown(self, update: Update, context: Context) -> None:
+        """A command the bot does not have, in a private chat (in a group it may be another bot's): say so."""
+        _, lang = await self.chat_language(update)
+        message = update.effective_message
+        word = ((message.text or "").split() or ["/"])[0] if message else "/"
+        await reply(update, t(lang, "unknown_command", command=esc(word[:64])))
+
     async def test(self, update: Update, context: Context) -> None:
         """/test TEXT: run the watchlists on TEXT (as a title) and explain."""
         _, lang = await self.chat_language(update)
