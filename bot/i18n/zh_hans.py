@@ -138,7 +138,7 @@ TEXT: dict[str, str] = {
     "ago.h": "{n} 小时前",
     "ago.m": "{n} 分钟前",
     "ago.s": "{n} 秒前",
-    "feeds.line": "{mark} <b>{label}</b>：最近成功 {ago}，共 {items} 条",
+    "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {items} 条",
     "feeds.failing": "，连续失败 {count} 次：{error}",
     "feeds.none": "没有配置信息源。",
     "reload.done": "已重新加载：{count} 个监控清单（{ids}）。",
