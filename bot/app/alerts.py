@@ -34,6 +34,7 @@ from bot.errors import (
     StoreError,
     TemporaryDeliveryError,
 )
+from bot.i18n import DEFAULT
 from bot.items.normalize import Item
 from bot.model import Alert
 from bot.render import console, telegram
@@ -155,7 +156,7 @@ class TelegramChannel:
         chat_id, chat = await self._chat(target)
         self.check(target, chat)
         assert chat is not None
-        text = telegram.format_alert(alert, chat.tz)
+        text = telegram.format_alert(alert, chat.tz, chat.language or DEFAULT)
         markup = keyboard(feedback_keyboard(alert.outbox_id))  # 👍/👎: judgments teach the watchlists
         for _ in range(2):
             try:
@@ -175,7 +176,7 @@ class TelegramChannel:
         if chat is None or not chat.active:
             raise PermanentDeliveryError(target, "chat gone: nothing to edit")
         try:
-            await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz),
+            await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz, chat.language or DEFAULT),
                                    keyboard(feedback_keyboard(alert.outbox_id)))  # an edit keeps the buttons
         except ChatGoneError as e:
             await self.chats.deactivate(chat_id, e.reason)

@@ -181,7 +181,7 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
               status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher, phrases=phrases,
               editor=WatchlistEditor(rules, store, clock=clock))
     if telegram is not None and config.http_listen is not None:
-        telegram.add_handlers(web_handlers(app.web_auth), WEB_COMMANDS)
+        telegram.add_handlers(web_handlers(app.web_auth, telegram.commands), WEB_COMMANDS)
     return app
 
 

@@ -34,6 +34,7 @@ from bot.digest.email import compose
 from bot.digest.pages import Page, pages
 from bot.digest.schedule import DailyTrigger, DigestJob, daily, last_fire
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from bot.i18n import DEFAULT
 from bot.store.protocols import RecipientState, Store
 from bot.times import zone
 
@@ -299,7 +300,7 @@ class DigestService:
             if digest is None:
                 report.nothing.append(key)
                 return report
-            digest_pages = pages(digest)
+            digest_pages = pages(digest, lang=chat.language or DEFAULT)
             sent = await self._send_pages(chat_id, digest_pages)
             key = chat_key(sent.chat_id)
             if sent.error is not None and sent.pages:  # the sent pages' stories are not sent again

@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.deliver.telegram import CHANNEL as TELEGRAM
-from bot.render.feedback import DOWN, UP, thanks
+from bot.render.feedback import DOWN, UP
 from bot.store.protocols import Judgment, Store
 
 
 @dataclass(frozen=True, slots=True)
 class Judged:
-    """What a tap did: the answer to show at once, and the judgment stored (None when refused)."""
+    """What a tap did, for the answer shown at once (the front door words it: ``bot.i18n``'s
+    ``feedback.<outcome>``), and the judgment stored (None when refused).
 
-    answer: str
+    Outcomes: ``up`` or ``down`` (noted), ``up_changed`` or ``down_changed`` (replaced an earlier
+    tap the other way), ``unknown_button``, ``stale`` (an alert this chat does not have)."""
+
+    outcome: str
     judgment: Judgment | None = None
 
 
@@ -35,17 +39,18 @@ class Judgments:
 
     def _judge(self, outbox_id: int, chat_id: int, user_id: int, verdict: str, now: datetime) -> Judged:
         if verdict not in (UP, DOWN):
-            return Judged("Unknown button: nothing noted.")
+            return Judged("unknown_button")
         row = self.store.outbox.get(outbox_id)
         if row is None or row.channel != TELEGRAM or not self._same_chat(row.target, chat_id):
             # a forged or stale button: never let one chat judge another chat's alert
-            return Judged("This alert is no longer known here: nothing noted.")
+            return Judged("stale")
         hits = self.store.items.match_hits(row.identity)
         judgment = Judgment(chat_id=int(row.target), story=row.story, user_id=user_id, verdict=verdict,
                             identity=row.identity, watchlists=row.watchlists,
                             hits={w: hits[w] for w in row.watchlists if w in hits}, at=now)
         old = self.store.judgments.record(judgment)
-        return Judged(thanks(verdict, changed=old is not None and old.verdict != verdict), judgment)
+        changed = old is not None and old.verdict != verdict
+        return Judged(f"{verdict}_changed" if changed else verdict, judgment)
 
     def _same_chat(self, target: str, chat_id: int) -> bool:
         """The alert went to this chat, or to the group this supergroup was before it moved."""

@@ -4,6 +4,8 @@ Problems: a feed failing ``FEED_FAILURE_THRESHOLD`` times in a row (until it rec
 again), a rule-file error (until its text changes), alerts and digests in the dead-letter state
 (a paused chat's skipped alerts are its choice, not a problem). Each notice is recorded once it
 reached at least one admin; an admin who never started the bot is logged, not retried forever.
+Each admin reads a notice in their private chat's /lang language (``bot.i18n``); the notice is
+recorded in English. What it quotes (a feed's error, a rule file's problem) stays as it was said.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 
 from bot.deliver.telegram import TelegramSender
 from bot.errors import DeliveryError
+from bot.i18n import DEFAULT, choose, t
 from bot.markup import esc
 from bot.render.telegram import pages
 from bot.store.protocols import Store
@@ -22,6 +26,8 @@ from bot.store.protocols import Store
 log = logging.getLogger("watchbot.telegram")
 
 FEED_FAILURE_THRESHOLD = 3
+
+Words = Callable[[str], str]  # a language -> the notice in it
 
 
 class Notices:
@@ -32,22 +38,29 @@ class Notices:
         self.admins = tuple(admins)
         self.clock = clock
 
-    async def tell(self, key: str, text: str) -> bool:
-        """Tell every admin ``text`` (HTML) unless ``key`` was told before; True when sent now."""
+    async def tell(self, key: str, text: str | Words) -> bool:
+        """Tell every admin ``text`` (HTML; or words in each admin's language) unless ``key`` was told
+        before; True when sent now."""
         if await self.store.run(self.store.notices.noticed, key):
             return False
+        english = text if isinstance(text, str) else text(DEFAULT)
         if not self.admins:
-            log.warning("telegram: no admins configured to tell: %s", text)
+            log.warning("telegram: no admins configured to tell: %s", english)
         delivered = not self.admins
         for admin in self.admins:
             try:
-                await self.sender.post(admin, text)
+                await self.sender.post(admin, text if isinstance(text, str) else text(await self._language(admin)))
                 delivered = True
             except DeliveryError as e:
                 log.warning("telegram: could not tell admin %s (they must /start the bot first): %s", admin, e.reason)
         if delivered:
-            await self.store.run(self.store.notices.record, key, text, now=self.clock())
+            await self.store.run(self.store.notices.record, key, english, now=self.clock())
         return delivered
+
+    async def _language(self, admin: int) -> str:
+        """An admin's language: their private chat's /lang choice (the chat's id is the user's)."""
+        chat = await self.store.run(self.store.chats.get, admin)
+        return choose(chat.language if chat else None, None)
 
     async def problems(self, rule_errors: Sequence[object] = ()) -> int:
         """Tell the admins of new problems: failing feeds, rule errors, dead letters. Returns notices sent."""
@@ -57,13 +70,11 @@ class Notices:
             if f.consecutive_failures < FEED_FAILURE_THRESHOLD or f.failure_notified:
                 continue
             key = f"feed:{f.url}:{f.last_error_at.isoformat() if f.last_error_at else ''}"
-            text = (f"⚠️ Feed <b>{esc(f.label)}</b> failed {f.consecutive_failures} times in a row: "
-                    f"{esc((f.last_error or 'unknown error')[:300])}\n{esc(f.url)}")
-            sent += await self.tell(key, text)
+            sent += await self.tell(key, partial(_feed_failed, f.label, f.consecutive_failures, f.last_error, f.url))
             await self.store.run(self.store.feeds.mark_failure_notified, f.url)
         for error in rule_errors:
             digest = hashlib.sha256(str(error).encode()).hexdigest()[:16]
-            sent += await self.tell(f"rule:{digest}", f"⚠️ Watchlist problem: {esc(str(error)[:1000])}")
+            sent += await self.tell(f"rule:{digest}", partial(_words, "notice.rule", error=esc(str(error)[:1000])))
         sent += await self._dead_alerts()
         sent += await self._dead_digests()
         return sent
@@ -76,9 +87,12 @@ class Notices:
         for r in dead:
             reason = f"{r.channel}: {(r.last_error or 'unknown')[:200]}"
             reasons[reason] = reasons.get(reason, 0) + 1
-        lines = [f"⚠️ {len(dead)} alert{'s' * (len(dead) != 1)} could not be delivered (dead letters, see /stats):"]
-        lines += [f"• {n}x {esc(reason)}" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:10]]
-        if not await self.tell(f"dead:{dead[0].id}-{dead[-1].id}", pages(lines)[0]):
+        listed = [f"• {n}x {esc(reason)}" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:10]]
+
+        def words(lang: str) -> str:
+            return pages([t(lang, "notice.dead_alerts", count=len(dead)), *listed])[0]
+
+        if not await self.tell(f"dead:{dead[0].id}-{dead[-1].id}", words):
             return 0
         await self.store.run(self.store.outbox.mark_dead_notified, [r.id for r in dead])
         return 1
@@ -87,9 +101,17 @@ class Notices:
         letters = await self.store.run(self.store.digests.unnotified_dead)
         sent = 0
         for d in letters:
-            text = (f"Digest for <b>{esc(d.key)}</b> was rejected for good ({d.stories} stories kept as a "
-                    f"dead letter): {esc(d.error)}. See <code>watchbot digest</code>.")
+            text = partial(_words, "notice.dead_digest", key=esc(d.key), stories=d.stories, error=esc(d.error))
             sent += await self.tell(f"digest-dead:{d.id}", text)
         if letters:
             await self.store.run(self.store.digests.mark_notified, [d.id for d in letters])
         return sent
+
+
+def _words(name: str, lang: str, /, **values: object) -> str:
+    return t(lang, name, **values)
+
+
+def _feed_failed(label: str, count: int, error: str | None, url: str, lang: str) -> str:
+    error = error or t(lang, "notice.unknown_error")
+    return t(lang, "notice.feed_failed", label=esc(label), count=count, error=esc(error[:300]), url=esc(url))

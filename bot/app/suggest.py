@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.errors import WatchbotError
+from bot.i18n import DEFAULT, t
 from bot.render.feedback import DOWN, UP
 from bot.store.protocols import Judgment, Store
 from bot.watch import Watchlist
@@ -66,23 +67,24 @@ def suggestions(watchlists: Sequence[Watchlist], found: Evidence, *, limit: int 
     return suggest(watchlists, found.judged, found.stored, limit=limit if limit is not None else 1_000_000)
 
 
-def report_lines(found: Evidence, listed: Sequence[Suggestion], since: str) -> list[str]:
-    """The suggestions, each on a line that starts with its id, and up to three example titles of each effect."""
+def report_lines(found: Evidence, listed: Sequence[Suggestion], since: str, lang: str = DEFAULT) -> list[str]:
+    """The suggestions, each on a line that starts with its id, and up to three example titles of each effect;
+    in ``lang`` for /suggest (``bot.i18n``; the edits themselves are described as the rules are written)."""
     downs = sum(1 for j in found.judged if j.verdict == DOWN)
-    lines = [f"{found.judgments} judgments: {downs} items judged 👎, {len(found.judged) - downs} 👍; "
-             f"{len(found.stored)} items stored in the last {since}"]
+    lines = [t(lang, "suggest.summary", judgments=found.judgments, downs=downs, ups=len(found.judged) - downs,
+               stored=len(found.stored), since=since)]
     if not downs:
-        return [*lines, "Nothing to suggest yet: tap 👎 under alerts that are not relevant, then ask again."]
+        return [*lines, t(lang, "suggest.none_yet")]
     if not listed:
-        return [*lines, "Nothing to suggest: no edit removes a 👎 without losing 👍 alerts."]
+        return [*lines, t(lang, "suggest.none")]
     for s in listed:
         e = s.effect
-        lines.append(f"{s.id}  {s.edit.describe()}: removes {len(e.down_removed)} of {e.down_total} 👎, "
-                     f"loses {len(e.up_lost)} of {e.up_total} 👍, drops {len(e.others_lost)} of {e.others_total} "
-                     "other matches")
-        for label, titles in (("removes", e.down_removed), ("loses 👍", e.up_lost), ("drops", e.others_lost)):
-            lines += [f"    {label}: {title[:90]}" for title in titles[:EXAMPLES]]
-    lines.append("Apply one with: watchbot rules suggest --apply ID")
+        lines.append(t(lang, "suggest.line", id=s.id, edit=s.edit.describe(), removed=len(e.down_removed),
+                       downs=e.down_total, lost=len(e.up_lost), ups=e.up_total, dropped=len(e.others_lost),
+                       others=e.others_total))
+        for label, titles in (("removes", e.down_removed), ("loses", e.up_lost), ("drops", e.others_lost)):
+            lines += [t(lang, f"suggest.{label}", title=title[:90]) for title in titles[:EXAMPLES]]
+    lines.append(t(lang, "suggest.apply"))
     return lines
 
 
@@ -126,7 +128,7 @@ class Suggestions:
         self.since = since
         self.since_text = since_text
 
-    async def report_lines(self) -> list[str]:
+    async def report_lines(self, lang: str = DEFAULT) -> list[str]:
         found = await self.store.run(evidence, self.store, self.clock() - timedelta(seconds=self.since))
         listed = await asyncio.to_thread(suggestions, self.watchlists(), found)
-        return report_lines(found, listed, self.since_text)
+        return report_lines(found, listed, self.since_text, lang)

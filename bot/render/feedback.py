@@ -29,8 +29,3 @@ def parse_feedback(data: str) -> tuple[str, int] | None:
     m = DATA.match(data)
     return (m.group(1), int(m.group(2))) if m else None
 
-
-def thanks(verdict: str, *, changed: bool) -> str:
-    """The answer to a tap, shown at once (answerCallbackQuery, at most 200 characters)."""
-    what = "relevant" if verdict == UP else "not relevant"
-    return f"{'Changed' if changed else 'Thanks'}: noted as {what}. It helps tune the watchlists."

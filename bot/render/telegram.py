@@ -4,6 +4,8 @@ Every piece of feed text is escaped (``bot.markup.esc``) and only the tags
 Telegram's HTML parse mode knows are used (<b>, <i>, <a href>). Telegram limits a message to 4,096
 characters of *rendered* text counted in UTF-16 code units, so pieces are cut in plain text
 before escaping (an entity is never split) and lengths are measured the way Telegram measures.
+What the bot adds around feed text ("also in:", "Matched:") is in the chat's /lang language
+(``bot.i18n``); feed text is never translated.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.i18n import DEFAULT, t
 from bot.markup import cut, esc, rendered_len, safe_link, strip_tags
 from bot.model import Alert
 from bot.times import zone
@@ -23,39 +26,39 @@ MAX_TERMS = 200
 ALSO_IN_SHOWN = 3  # outlets named after "also in:"; the rest are counted
 
 
-def when(published: datetime | None, tz_name: str) -> str:
+def when(published: datetime | None, tz_name: str, lang: str = DEFAULT) -> str:
     """'2024-03-27 23:45 (Asia/Shanghai)': the local time with the zone named explicitly."""
     if published is None:
-        return "time unknown"
+        return t(lang, "alert.time_unknown")
     tz = zone(tz_name)
     return f"{published.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
 
 
-def also_in(outlets: Sequence[str], shown: int = ALSO_IN_SHOWN) -> str:
-    """'also in: NHK, Reuters +2': the other outlets of a story, the first few by name."""
+def also_in(outlets: Sequence[str], shown: int = ALSO_IN_SHOWN, lang: str = DEFAULT) -> str:
+    """'also in: NHK, Reuters +2': the other outlets of a story, the first few by name (plain text)."""
     names = [cut(name, 40) for name in outlets[:shown]]
     more = len(outlets) - len(names)
-    return "also in: " + ", ".join(names) + (f" +{more}" if more > 0 else "")
+    return t(lang, "alert.also_in", outlets=t(lang, "separator").join(names) + (f" +{more}" if more > 0 else ""))
 
 
-def format_alert(alert: Alert, tz_name: str = "UTC") -> str:
+def format_alert(alert: Alert, tz_name: str = "UTC", lang: str = DEFAULT) -> str:
     """One alert: watchlists, bold linked title, source and time, lede excerpt, matched terms."""
-    title = esc(cut(alert.title, MAX_TITLE) or "(untitled)")
+    title = esc(cut(alert.title, MAX_TITLE) or t(lang, "alert.untitled"))
     link = safe_link(alert.link)
     heading = f'<b><a href="{esc(link)}">{title}</a></b>' if link else f"<b>{title}</b>"
     source = cut(alert.source, MAX_SOURCE)
     if alert.also_in:
-        source += " · " + also_in(alert.also_in)
+        source += " · " + also_in(alert.also_in, lang=lang)
     lines = [
         "🔔 " + esc(cut(", ".join(alert.watchlists), MAX_SOURCE)),
         heading,
-        f"{esc(source)} · {esc(when(alert.published, tz_name))}",
+        f"{esc(source)} · {esc(when(alert.published, tz_name, lang))}",
     ]
     if alert.lede.strip():
         lines.append(esc(cut(alert.lede, MAX_LEDE)))
     terms = alert.terms()
     if terms:
-        lines.append("<i>Matched:</i> " + esc(cut(", ".join(terms), MAX_TERMS)))
+        lines.append(t(lang, "alert.matched", terms=esc(cut(", ".join(terms), MAX_TERMS))))
     return "\n".join(lines)
 
 

@@ -1,7 +1,9 @@
 """Admin commands: /feeds, /reload, /stats. Front door: replies; use-cases read the state.
 
 Only user ids in ``telegram.admins`` may run them. Notices to the admins (feed failures, rule
-problems, dead letters) are the ``bot.app.notices`` use-case's.
+problems, dead letters) are the ``bot.app.notices`` use-case's. Replies come from ``bot.i18n`` in the
+chat's language; what the use-cases say in words (a feed's error, its polling interval and reason, a
+rule file's problem) is quoted as they say it, in English, as in the logs and the CLI.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 from bot.app.chats import Chats
 from bot.app.polling import Interval
 from bot.app.status import Status
+from bot.i18n import CATALOG, DEFAULT, choose, t
 from bot.markup import esc
 from bot.render.telegram import pages
-from bot.telegram.commands import reply
+from bot.telegram.commands import language, reply
 from bot.watch import RuleBook
 
 log = logging.getLogger("watchbot.telegram")
@@ -26,14 +29,20 @@ log = logging.getLogger("watchbot.telegram")
 Context = ContextTypes.DEFAULT_TYPE
 
 
-def ago(then: datetime | None, now: datetime) -> str:
+def ago(then: datetime | None, now: datetime, lang: str = "en") -> str:
+    """'3h ago' (in ``lang``): the largest whole unit."""
     if then is None:
-        return "never"
+        return t(lang, "ago.never")
     seconds = int((now - then).total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{max(seconds, 0)}s ago"
+            return t(lang, f"ago.{unit}", n=seconds // size)
+    return t(lang, "ago.s", n=max(seconds, 0))
+
+
+def state_name(lang: str, state: str) -> str:
+    """An outbox state in ``lang`` (a state the catalog does not know is shown as stored)."""
+    return t(lang, f"state.{state}") if f"state.{state}" in CATALOG[DEFAULT] else esc(state)
 
 
 class Admin:
@@ -51,70 +60,74 @@ class Admin:
         return [CommandHandler("feeds", self.feeds), CommandHandler("reload", self.reload),
                 CommandHandler("stats", self.stats)]
 
-    async def refuse(self, update: Update) -> bool:
-        """True (after replying) when the sender is not one of the bot's admins."""
+    async def admitted(self, update: Update) -> str | None:
+        """The language to answer an admin in; None (after replying) when the sender is not an admin."""
         tg = update.effective_chat
+        chat = None
         if tg is not None:  # every chat that writes is recorded, as the other commands do
-            await self.chats.seen(tg.id, type=tg.type, title=tg.title or tg.full_name or "")
+            chat = await self.chats.seen(tg.id, type=tg.type, title=tg.title or tg.full_name or "")
         user = update.effective_user
+        lang = language(update, chat) if chat is not None else choose(None, user.language_code if user else None)
         if user is not None and user.id in self.admins:
-            return False
-        await reply(update, "This command is for the bot's admins (telegram.admins in the config).")
-        return True
+            return lang
+        await reply(update, t(lang, "admin.only"))
+        return None
 
     async def feeds(self, update: Update, context: Context) -> None:
         """/feeds: health of every feed."""
-        if await self.refuse(update):
+        lang = await self.admitted(update)
+        if lang is None:
             return
         now = self.clock()
         lines = []
         for f in await self.status.feeds():
-            mark = "⚠️" if f.consecutive_failures else "✅"
-            line = f"{mark} <b>{esc(f.label)}</b>: ok {ago(f.last_success_at, now)}, {f.items_total} items"
+            line = t(lang, "feeds.line", mark="⚠️" if f.consecutive_failures else "✅", label=esc(f.label),
+                     ago=ago(f.last_success_at, now, lang), items=f.items_total)
             if f.consecutive_failures:
-                line += f", {f.consecutive_failures} failures in a row: {esc((f.last_error or '')[:200])}"
+                line += t(lang, "feeds.failing", count=f.consecutive_failures, error=esc((f.last_error or "")[:200]))
             if f.interval_seconds and f.interval_reason:
                 line += f", {esc(Interval(f.interval_seconds, f.interval_reason).every)} ({esc(f.interval_reason)})"
             lines.append(line)
-        for page in pages(lines or ["No feeds configured."]):
+        for page in pages(lines or [t(lang, "feeds.none")]):
             await reply(update, page)
 
     async def reload(self, update: Update, context: Context) -> None:
         """/reload: read the watchlists again and report problems."""
-        if await self.refuse(update):
+        lang = await self.admitted(update)
+        if lang is None:
             return
         self.rules.refresh(force=True)
-        ids = ", ".join(w.id for w in self.rules.watchlists) or "none"
-        lines = [f"Reloaded: {len(self.rules.watchlists)} watchlists ({esc(ids)})."]
+        ids = esc(", ".join(w.id for w in self.rules.watchlists)) or t(lang, "nothing")
+        lines = [t(lang, "reload.done", count=len(self.rules.watchlists), ids=ids)]
         if self.rules.errors:
-            lines.append(f"{len(self.rules.errors)} problems:")
+            lines.append(t(lang, "reload.problems", count=len(self.rules.errors)))
             lines += [f"• {esc(e)}" for e in self.rules.errors]
         for page in pages(lines):
             await reply(update, page)
 
     async def stats(self, update: Update, context: Context) -> None:
         """/stats: the outbox by channel and state (dead letters too), failing feeds, chats."""
-        if await self.refuse(update):
+        lang = await self.admitted(update)
+        if lang is None:
             return
-        for page in pages(await self.stats_lines()):
+        for page in pages(await self.stats_lines(lang)):
             await reply(update, page)
 
-    async def stats_lines(self) -> list[str]:
+    async def stats_lines(self, lang: str) -> list[str]:
         stats = await self.status.stats()
-        lines = ["<b>Outbox</b>"]
-        lines += [f"• {esc(ch)}: {', '.join(f'{state} {n}' for state, n in states.items())}"
-                  for ch, states in stats.outbox.items()] or ["• empty"]
+        lines = [t(lang, "stats.outbox")]
+        lines += [f"• {esc(ch)}: {', '.join(f'{state_name(lang, state)} {n}' for state, n in states.items())}"
+                  for ch, states in stats.outbox.items()] or [t(lang, "stats.empty")]
         if stats.dead_reasons:
-            lines.append("<b>Dead letters</b>")
+            lines.append(t(lang, "stats.dead"))
             lines += [f"• {n}: {esc(reason[:200])}" for reason, n in stats.dead_reasons]
         failing = stats.failing
-        lines.append(f"<b>Feeds</b>: {len(stats.feeds)}, failing {len(failing)}")
+        lines.append(t(lang, "stats.feeds", count=len(stats.feeds), failing=len(failing)))
         lines += [f"• {esc(f.label)}: {f.consecutive_failures}x {esc((f.last_error or '')[:120])}"
                   for f in failing[:10]]
         stories, reports = stats.stories
-        lines.append(f"<b>Stories</b> (last 24 h): {stories}, from {reports} reports "
-                     f"({reports - stories} merged into an earlier story)")
+        lines.append(t(lang, "stats.stories", stories=stories, reports=reports, merged=reports - stories))
         counts = stats.chats
-        lines.append(f"<b>Chats</b>: {counts['active']} active ({counts['paused']} paused), "
-                     f"{counts['inactive']} inactive, {counts['subscriptions']} subscriptions")
+        lines.append(t(lang, "stats.chats", active=counts["active"], paused=counts["paused"],
+                       inactive=counts["inactive"], subscriptions=counts["subscriptions"]))
         return lines

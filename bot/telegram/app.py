@@ -32,10 +32,10 @@ from bot.app.judgments import Judgments
 from bot.app.status import Status
 from bot.config import TelegramConfig
 from bot.deliver.ratelimit import Pacer
+from bot.i18n import MENU_CODES, description
 from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
 from bot.telegram.feedback import Feedback, SuggestionReport
-from bot.telegram.i18n import MENU_CODES, description
 from bot.telegram.updates import FairUpdates
 from bot.watch import RuleBook
 
@@ -82,6 +82,8 @@ class TelegramBot:
         app = self.application
         feedback = self.feedback.handlers() if self.feedback else []
         app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *feedback, *self._extra,
+                          # last: only a command no handler above took
+                          MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, self.commands.unknown),
                           ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER),
                           MessageHandler(filters.StatusUpdate.MIGRATE, self._migrated)])
         app.add_error_handler(self._on_error)
@@ -89,7 +91,7 @@ class TelegramBot:
         await app.initialize()
         menu = [*COMMANDS, *self.extra_help, *ADMIN_COMMANDS]
         await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in menu])
-        for lang, code in MENU_CODES.items():  # the menu in the user's language (bot.telegram.i18n)
+        for lang, code in MENU_CODES.items():  # the menu in the user's language (bot.i18n)
             localized = [BotCommand(name, description(lang, name, text)[:256]) for name, text in menu]
             await app.bot.set_my_commands(localized, language_code=code)
         await app.start()

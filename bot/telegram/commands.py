@@ -3,6 +3,8 @@
 Every handler records the chat it heard from, checks who may change what (in groups only the
 group's administrators, asked of the Bot API), calls one use-case (``bot.app.chats``) and replies. Unknown watchlists
 and bad arguments are answered with the valid choices. Admin commands live in `admin.py`.
+Every reply is in the chat's language (``language``: its /lang choice, else the writer's Telegram
+language) and comes from the catalog (``bot.i18n``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
+from bot.i18n import EN, choose, description, t
 from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, pages
 from bot.store.protocols import MODES, Chat
@@ -28,26 +31,10 @@ from bot.watch.personal import owner
 
 Context = ContextTypes.DEFAULT_TYPE
 
-COMMANDS: list[tuple[str, str]] = [
-    ("start", "what this bot does"),
-    ("help", "every command"),
-    ("watchlists", "the watchlists, with buttons to subscribe"),
-    ("subscribe", "ID [instant|digest]: follow a watchlist"),
-    ("unsubscribe", "ID|all: stop following"),
-    ("list", "this chat's subscriptions and settings"),
-    ("mode", "instant|digest: how this chat gets alerts"),
-    ("tz", "ZONE: time zone, e.g. Asia/Shanghai"),
-    ("quiet", "HH:MM-HH:MM|off: hold alerts during these hours"),
-    ("pause", "stop alerts until /resume"),
-    ("resume", "alerts again"),
-    ("test", "TEXT: which watchlists would match this title"),
-]
-ADMIN_COMMANDS: list[tuple[str, str]] = [
-    ("feeds", "admins: feed health"),
-    ("reload", "admins: reload the watchlists"),
-    ("stats", "admins: delivery and feed counts"),
-    ("suggest", "admins: rule edits that 👍/👎 point to"),
-]
+COMMANDS: list[tuple[str, str]] = [(name, EN[f"cmd.{name}"]) for name in (
+    "start", "help", "watchlists", "subscribe", "unsubscribe", "list", "mode", "tz", "quiet", "pause", "resume",
+    "test")]
+ADMIN_COMMANDS: list[tuple[str, str]] = [(name, EN[f"cmd.{name}"]) for name in ("feeds", "reload", "stats", "suggest")]
 TEST_MAX = 500  # characters of /test text matched: a title is never longer
 TZ_EXAMPLES = "UTC, Europe/Amsterdam, Asia/Shanghai, Asia/Taipei, America/New_York"
 
@@ -75,6 +62,11 @@ class Commands:
 
     # --- plumbing ----------------------------------------------------------------------------------
 
+    async def chat_language(self, update: Update) -> tuple[Chat, str]:
+        """The chat of this update (recorded) and the language to answer in."""
+        chat = await self.chat(update)
+        return chat, language(update, chat)
+
     async def chat(self, update: Update) -> Chat:
         """The chat of this update, recorded (again) in the store."""
         tg = update.effective_chat
@@ -99,50 +91,49 @@ class Commands:
         """True (after replying) when the sender may not change this group's settings."""
         if await self.may_change(update, context, chat):
             return False
-        await reply(update, "Only this group's administrators can change its subscriptions and settings.")
+        await reply(update, t(language(update, chat), "group.admins_settings"))
         return True
 
     def known(self) -> dict[str, Watchlist]:
         return {w.id: w for w in self.rules.watchlists}
 
-    def choices(self) -> str:
-        return ", ".join(sorted(self.known())) or "(no watchlists are loaded)"
+    def choices(self, lang: str) -> str:
+        return esc(", ".join(sorted(self.known()))) or t(lang, "nothing")
 
     # --- commands ----------------------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
         """Greets and says how to begin."""
-        await self.chat(update)
-        await reply(update, "Hello! I send alerts on news matching watchlists.\n"
-                            "See them with /watchlists and tap one to subscribe; /help lists every command.")
+        _, lang = await self.chat_language(update)
+        await reply(update, t(lang, "start.hello"))
 
     async def help(self, update: Update, context: Context) -> None:
         """Lists every command."""
-        await self.chat(update)
-        lines = [f"/{name} {esc(text)}" for name, text in [*COMMANDS, *self.extra_help]]
-        lines.append("Admins: " + ", ".join(f"/{name}" for name, _ in ADMIN_COMMANDS))
+        _, lang = await self.chat_language(update)
+        lines = [f"/{name} {esc(description(lang, name, text))}" for name, text in [*COMMANDS, *self.extra_help]]
+        lines.append(t(lang, "help.admins", commands=", ".join(f"/{name}" for name, _ in ADMIN_COMMANDS)))
         await reply(update, "\n".join(lines))
 
     async def watchlists(self, update: Update, context: Context) -> None:
         """The watchlists, with one button each to subscribe or unsubscribe."""
-        chat = await self.chat(update)
-        text, markup = await self.listing(chat)
+        chat, lang = await self.chat_language(update)
+        text, markup = await self.listing(chat, lang)
         await reply(update, text, markup)
 
-    async def listing(self, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def listing(self, chat: Chat, lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
         known = self.known()
         if not known:
-            return "No watchlists are loaded.", None
+            return t(lang, "watchlists.none"), None
         followed = {s.watchlist: s.mode for s in await self.chats.subscriptions(chat.chat_id)}
         full, short, buttons = [], [], []
         for wl_id, wl in sorted(known.items()):
-            mark = f" ✅ {followed[wl_id]}" if wl_id in followed else ""
+            mark = f" ✅ {t(lang, f'mode.{followed[wl_id]}')}" if wl_id in followed else ""
             about = f": {esc(cut(wl.description, 150))}" if wl.description else ""
             full.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
             short.append(f"• <b>{esc(wl_id)}</b>{mark}")
             action, label = ("unsub", f"✅ {wl_id}") if wl_id in followed else ("sub", f"➕ {wl_id}")
             buttons.append([InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])])
-        heading = "<b>Watchlists</b> (tap to subscribe or unsubscribe)"
+        heading = t(lang, "watchlists.heading")
         text = "\n".join([heading, *full])
         if rendered_len(text) > MAX_MESSAGE - 96:  # many watchlists: ids only, in one message
             text = "\n".join([heading, *short])
@@ -154,22 +145,24 @@ class Commands:
         if query is None or not query.data:
             return
         if update.effective_chat is None:  # a button on an inline message: no chat to change
-            await query.answer("Open /watchlists in a chat with the bot to subscribe.", show_alert=True)
+            user = update.effective_user
+            await query.answer(t(choose(None, user.language_code if user else None), "button.no_chat"),
+                               show_alert=True)
             return
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         if not await self.may_change(update, context, chat):
-            await query.answer("Only this group's administrators can change its subscriptions.", show_alert=True)
+            await query.answer(t(lang, "button.admins_only"), show_alert=True)
             return
         action, _, wl_id = query.data.partition(":")
         if wl_id not in self.known():
-            await query.answer(f"Unknown watchlist {wl_id}; it may have been removed.", show_alert=True)
+            await query.answer(t(lang, "button.unknown", id=wl_id), show_alert=True)
         elif action == "sub":
             sub = await self.chats.subscribe(chat.chat_id, wl_id)
-            await query.answer(f"Subscribed to {wl_id} ({sub.mode}).")
+            await query.answer(t(lang, "button.subscribed", id=wl_id, mode=t(lang, f"mode.{sub.mode}")))
         else:
             await self.chats.unsubscribe(chat.chat_id, wl_id)
-            await query.answer(f"Unsubscribed from {wl_id}.")
-        text, markup = await self.listing(chat)
+            await query.answer(t(lang, "button.unsubscribed", id=wl_id))
+        text, markup = await self.listing(chat, lang)
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         except BadRequest as e:
@@ -178,95 +171,97 @@ class Commands:
 
     async def subscribe(self, update: Update, context: Context) -> None:
         """/subscribe ID [instant|digest]"""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         args = context.args or []
         if not args or len(args) > 2:
-            await reply(update, f"Usage: /subscribe ID [instant|digest]\nWatchlists: {esc(self.choices())}")
+            await reply(update, t(lang, "subscribe.usage", choices=self.choices(lang)))
             return
         wl_id, mode = args[0], (args[1].lower() if len(args) > 1 else None)
         if wl_id not in self.known():
             close = difflib.get_close_matches(wl_id.lower(), sorted(self.known()), n=1, cutoff=0.6)
-            hint = f"Did you mean {esc(close[0])}? " if close else ""
-            await reply(update, f"Unknown watchlist {esc(wl_id)!r}. {hint}Choose one of: {esc(self.choices())}")
+            if close:
+                await reply(update, t(lang, "subscribe.unknown_close", id=esc(wl_id), close=esc(close[0]),
+                                      choices=self.choices(lang)))
+            else:
+                await reply(update, t(lang, "subscribe.unknown", id=esc(wl_id), choices=self.choices(lang)))
             return
         if mode is not None and mode not in MODES:
-            await reply(update, f"Unknown mode {esc(mode)!r}: use instant or digest.")
+            await reply(update, t(lang, "subscribe.bad_mode", mode=esc(mode)))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
         sub = await self.chats.subscribe(chat.chat_id, wl_id, mode)
-        how = "alerts as they come" if sub.mode == "instant" else "in the daily digest"
-        await reply(update, f"Subscribed to <b>{esc(wl_id)}</b>: {how}.")
+        await reply(update, t(lang, f"subscribe.{sub.mode}", id=esc(wl_id)))
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
         """/unsubscribe ID|all"""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         args = context.args or []
         followed = [s.watchlist for s in await self.chats.subscriptions(chat.chat_id)]
+        listed = esc(", ".join(followed)) or t(lang, "nothing")
         if len(args) != 1:
-            await reply(update, "Usage: /unsubscribe ID|all\nThis chat follows: "
-                                f"{esc(', '.join(followed) or 'nothing')}")
+            await reply(update, t(lang, "unsubscribe.usage", followed=listed))
             return
         target = args[0]
         if target != "all" and target not in followed:
-            await reply(update, f"This chat does not follow {esc(target)!r}. It follows: "
-                                f"{esc(', '.join(followed) or 'nothing')} (or use /unsubscribe all).")
+            await reply(update, t(lang, "unsubscribe.unknown", id=esc(target), followed=listed))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
         removed = await self.chats.unsubscribe(chat.chat_id, None if target == "all" else target)
-        await reply(update, f"Unsubscribed from {removed} watchlist{'s' * (removed != 1)}.")
+        await reply(update, t(lang, "unsubscribe.done", count=removed))
 
     async def list_subscriptions(self, update: Update, context: Context) -> None:
         """This chat's subscriptions and settings."""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         subs = [s for s in await self.chats.subscriptions(chat.chat_id) if owner(s.watchlist) is None]
-        lines = ["<b>Subscriptions</b>"]
-        lines += [f"• {esc(s.watchlist)} ({s.mode})" for s in subs] or ["none yet: see /watchlists"]
-        quiet = f"{chat.quiet_start}-{chat.quiet_end}" if chat.quiet else "off"
-        lines += ["", f"Mode for new subscriptions: {chat.mode}", f"Time zone: {esc(chat.tz)}",
-                  f"Quiet hours: {quiet}", f"Alerts: {'paused' if chat.paused else 'on'}"]
+        lines = [t(lang, "list.subscriptions")]
+        lines += [t(lang, "list.subscription", id=esc(s.watchlist), mode=t(lang, f"mode.{s.mode}"))
+                  for s in subs] or [t(lang, "list.no_subscriptions")]
+        quiet = (t(lang, "list.quiet", start=chat.quiet_start, end=chat.quiet_end) if chat.quiet
+                 else t(lang, "list.quiet_off"))
+        lines += ["", t(lang, "list.mode", mode=t(lang, f"mode.{chat.mode}")), t(lang, "list.tz", tz=esc(chat.tz)),
+                  quiet, t(lang, "list.paused" if chat.paused else "list.on")]
         for section in self.list_sections:
             lines += await section(update, chat)
         await reply(update, "\n".join(lines))
 
     async def mode(self, update: Update, context: Context) -> None:
         """/mode instant|digest: the chat's default and all its subscriptions."""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         args = [a.lower() for a in context.args or []]
         if len(args) != 1 or args[0] not in MODES:
-            await reply(update, f"Usage: /mode instant|digest (now: {chat.mode})")
+            await reply(update, t(lang, "mode.usage", mode=t(lang, f"mode.{chat.mode}")))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
         changed = await self.chats.set_mode(chat.chat_id, args[0])
-        await reply(update, f"Mode set to {args[0]}; {changed} subscription{'s' * (changed != 1)} changed.")
+        await reply(update, t(lang, "mode.set", mode=t(lang, f"mode.{args[0]}"), count=changed))
 
     async def tz(self, update: Update, context: Context) -> None:
         """/tz ZONE, an IANA time zone name."""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         args = context.args or []
         if len(args) != 1:
-            await reply(update, f"Usage: /tz ZONE (now: {esc(chat.tz)}), for example {TZ_EXAMPLES}")
+            await reply(update, t(lang, "tz.usage", tz=esc(chat.tz), examples=TZ_EXAMPLES))
             return
         name = valid_zone(args[0])
         if name is None:
             close = difflib.get_close_matches(args[0], all_zones(), n=3)
-            hint = f"Did you mean {', '.join(close)}? " if close else ""
-            await reply(update, f"Unknown time zone {esc(args[0])!r}. {esc(hint)}Use an IANA name such as "
-                                f"{TZ_EXAMPLES}.")
+            key = "tz.unknown_close" if close else "tz.unknown"
+            await reply(update, t(lang, key, zone=esc(args[0]), close=esc(", ".join(close)), examples=TZ_EXAMPLES))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
         await self.chats.update(chat.chat_id, tz=name)
         local = self.clock().astimezone(zone(name))
-        await reply(update, f"Time zone set to {esc(name)} (it is {local:%H:%M} there).")
+        await reply(update, t(lang, "tz.set", tz=esc(name), time=f"{local:%H:%M}"))
 
     async def quiet(self, update: Update, context: Context) -> None:
         """/quiet HH:MM-HH:MM|off: alerts are held during these hours (in the chat's zone)."""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         args = context.args or []
-        usage = f"Usage: /quiet HH:MM-HH:MM or /quiet off, e.g. /quiet 22:00-07:00 (times in {esc(chat.tz)})"
+        usage = t(lang, "quiet.usage", tz=esc(chat.tz))
         if len(args) != 1:
             await reply(update, usage)
             return
@@ -281,48 +276,60 @@ class Commands:
         await self.chats.update(chat.chat_id, quiet_start=window[0] if window else None,
                                 quiet_end=window[1] if window else None)
         if window is None:
-            await reply(update, "Quiet hours off.")
+            await reply(update, t(lang, "quiet.off"))
         else:
-            await reply(update, f"Quiet hours {window[0]}-{window[1]} ({esc(chat.tz)}): "
-                                "alerts are held and arrive when they end.")
+            await reply(update, t(lang, "quiet.set", start=window[0], end=window[1], tz=esc(chat.tz)))
 
     async def pause(self, update: Update, context: Context) -> None:
         """/pause: no alerts until /resume."""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         if await self.refuse_unless_allowed(update, context, chat):
             return
         await self.chats.update(chat.chat_id, paused=True)
-        await reply(update, "Alerts paused. /resume to get them again.")
+        await reply(update, t(lang, "pause.done"))
 
     async def resume(self, update: Update, context: Context) -> None:
         """/resume after /pause."""
-        chat = await self.chat(update)
+        chat, lang = await self.chat_language(update)
         if await self.refuse_unless_allowed(update, context, chat):
             return
         await self.chats.update(chat.chat_id, paused=False)
-        await reply(update, "Alerts resumed.")
+        await reply(update, t(lang, "resume.done"))
+
+    async def unknown(self, update: Update, context: Context) -> None:
+        """A command the bot does not have, in a private chat (in a group it may be another bot's): say so."""
+        _, lang = await self.chat_language(update)
+        message = update.effective_message
+        word = ((message.text or "").split() or ["/"])[0] if message else "/"
+        await reply(update, t(lang, "unknown_command", command=esc(word[:64])))
 
     async def test(self, update: Update, context: Context) -> None:
         """/test TEXT: run the watchlists on TEXT (as a title) and explain."""
-        await self.chat(update)
+        _, lang = await self.chat_language(update)
         text = " ".join(context.args or []).strip()[:TEST_MAX]
         if not text:
-            await reply(update, "Usage: /test TEXT, e.g. /test ASML wins an EUV order")
+            await reply(update, t(lang, "test.usage"))
             return
         matcher = self.rules.matcher  # off the event loop: a long or hostile text must not hold other chats up
         verdicts = await asyncio.to_thread(matcher.explain, {"title": text, "lede": ""})
         matched = [v for v in verdicts if v.match is not None]
         if not matched:
-            await reply(update, f"No watchlist matches {esc(text)!r}.")
+            await reply(update, t(lang, "test.none", text=esc(text)))
             return
         known = self.known()
         lines = []
         for v in matched:
             assert v.match is not None
-            lines.append(f"<b>{esc(v.watchlist)}</b> (score {v.match.score:.0f})")
+            lines.append(t(lang, "test.match", watchlist=esc(v.watchlist), score=f"{v.match.score:.0f}"))
             lines += [f"  • {esc(line)}" for line in explain(v.match, known.get(v.watchlist))]
-            lines += [f"  • (not counted) {esc(d.reason)}" for d in v.discounted]
+            lines += [t(lang, "test.not_counted", reason=esc(d.reason)) for d in v.discounted]
         await reply(update, pages(lines)[0])
+
+
+def language(update: Update, chat: Chat) -> str:
+    """The language to answer in: the chat's /lang choice, else the writer's Telegram language."""
+    user = update.effective_user
+    return choose(chat.language, user.language_code if user else None)
 
 
 def parse_window(text: str) -> tuple[str, str] | None:

@@ -1,7 +1,7 @@
 """/digest and /digest_at: a chat's digest on demand and its daily time. Front door: replies.
 
 The digest use-case (``bot.app.digests.DigestService``) builds, pages and sends; these handlers
-parse, check who may change the group's settings, and answer.
+parse, check who may change the group's settings, and answer in the chat's language (``bot.i18n``).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
+from bot.i18n import EN, t
 from bot.markup import esc
 from bot.times import hhmm
 
 if TYPE_CHECKING:
     from bot.telegram.commands import Commands
 
-COMMANDS = [("digest", "send this chat's pending digest now"),
-            ("digest_at", "HH:MM: when the daily digest comes (in your /tz)")]
+COMMANDS = [(name, EN[f"cmd.{name}"]) for name in ("digest", "digest_at")]
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -43,26 +43,25 @@ def handlers(service: DigestCommands, commands: Commands) -> list[BaseHandler]:
 
     async def digest(update: Update, context: Context) -> None:
         """/digest: send this chat's pending digest now."""
-        chat = await commands.chat(update)
+        chat, lang = await commands.chat_language(update)
         report = await service.send_chat_digest(chat.chat_id, service.clock(), manual=True)
         if getattr(report, "nothing", None):
-            await reply(update, "Nothing pending: no new stories on your digest watchlists since the last digest. "
-                                "Switch a watchlist to digest mode with /subscribe ID digest or /mode digest.")
+            await reply(update, t(lang, "digest.nothing"))
         elif getattr(report, "errors", None):
-            await reply(update, "The digest could not be sent: " + esc(report.errors[0]) + ". It stays pending.")
+            await reply(update, t(lang, "digest.failed", error=esc(report.errors[0])))
 
     async def digest_at(update: Update, context: Context) -> None:
         """/digest_at HH:MM: when this chat's daily digest comes, in its /tz zone."""
-        chat = await commands.chat(update)
+        chat, lang = await commands.chat_language(update)
         args = context.args or []
         at = hhmm(args[0]) if len(args) == 1 else None
         if at is None:
-            await reply(update, f"Usage: /digest_at HH:MM, e.g. /digest_at 07:30 (now: "
-                                f"{esc(await service.chat_digest_at(chat.chat_id))} {esc(chat.tz)}).")
+            await reply(update, t(lang, "digest_at.usage", at=esc(await service.chat_digest_at(chat.chat_id)),
+                                  tz=esc(chat.tz)))
             return
         if await commands.refuse_unless_allowed(update, context, chat):
             return
         await service.set_chat_digest_at(chat.chat_id, at)
-        await reply(update, f"Daily digest at {at} ({esc(chat.tz)}; change the zone with /tz).")
+        await reply(update, t(lang, "digest_at.set", at=at, tz=esc(chat.tz)))
 
     return [CommandHandler("digest", digest), CommandHandler("digest_at", digest_at)]

@@ -3,7 +3,8 @@
 A tap is answered at once (answerCallbackQuery) with what was noted; the judgment goes to the
 ``bot.app.judgments`` use-case. In groups anyone may judge: it is their view, one per person.
 /suggest lists the rule edits the judgments point to (``bot.app.suggest``), each with its id
-for ``watchbot rules suggest --apply ID``.
+for ``watchbot rules suggest --apply ID`` (the CLI's report, in the chat's language).
+A tap is answered in the chat's language (``bot.i18n``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.judgments import Judgments
+from bot.i18n import choose, t
 from bot.markup import esc
 from bot.render.feedback import PATTERN, parse_feedback
 from bot.render.telegram import pages
@@ -29,7 +31,7 @@ Context = ContextTypes.DEFAULT_TYPE
 class SuggestionReport(Protocol):
     """What /suggest needs of the suggest use-case: its report as plain lines."""
 
-    async def report_lines(self) -> list[str]: ...
+    async def report_lines(self, lang: str) -> list[str]: ...
 
 
 class Feedback:
@@ -51,20 +53,23 @@ class Feedback:
         parsed = parse_feedback(query.data or "")
         message = query.message
         user = update.effective_user
+        chat = await self.admin.chats.get(message.chat.id) if message is not None else None
+        lang = choose(chat.language if chat else None, user.language_code if user else None)
         if parsed is None or message is None or user is None:
-            await query.answer("This button is no longer valid.")
+            await query.answer(t(lang, "feedback.invalid"))
             return
         verdict, outbox_id = parsed
         judged = await self.judgments.judge(outbox_id, chat_id=message.chat.id, user_id=user.id, verdict=verdict)
-        await query.answer(judged.answer)
+        await query.answer(t(lang, f"feedback.{judged.outcome}"))
 
     async def suggest(self, update: Update, context: Context) -> None:
         """/suggest: the rule edits the judgments point to, with their effect (admins only)."""
-        if await self.admin.refuse(update):
+        lang = await self.admin.admitted(update)
+        if lang is None:
             return
         if self.suggestions is None:
-            await reply(update, "Suggestions need the watchlists' files: run watchbot rules suggest.")
+            await reply(update, t(lang, "suggest.no_files"))
             return
-        lines = await self.suggestions.report_lines()
+        lines = await self.suggestions.report_lines(lang)
         for page in pages([esc(line) for line in lines]):
             await reply(update, page)

@@ -16,9 +16,10 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
 from bot.app.phrases import Phrases, Watched
+from bot.i18n import EN, LANGUAGES, language_for, t
 from bot.markup import esc
 from bot.store.protocols import Chat
-from bot.telegram.i18n import EN, LANGUAGES, choose, language_for, t
+from bot.telegram.commands import language
 from bot.watch.personal import MAX_PHRASE, personal_id
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -33,11 +34,6 @@ class ChatDoor(Protocol):
 
     async def chat(self, update: Update) -> Chat: ...
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool: ...
-
-
-def language(update: Update, chat: Chat) -> str:
-    user = update.effective_user
-    return choose(chat.language, user.language_code if user else None)
 
 
 def argument(update: Update) -> str:

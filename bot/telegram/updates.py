@@ -4,6 +4,7 @@ A python-telegram-bot ``BaseUpdateProcessor``: updates of different chats run co
 ``max_concurrent``), the updates of one chat one after the other (so /subscribe then /list answer in
 that order), and a user who sends more than ``per_user`` updates within ``window`` seconds is told once
 to slow down while the rest of the burst is dropped. One user's 40 /help never hold another's reply.
+That warning is in the user's Telegram language (no store is read here, so not a chat's /lang).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
-log = logging.getLogger("watchbot.telegram")
+from bot.i18n import language_for, t
 
-SLOW_DOWN = "Too many messages at once: I skipped some. Wait a few seconds, then try again."
+log = logging.getLogger("watchbot.telegram")
 
 
 class FairUpdates(BaseUpdateProcessor):
@@ -84,7 +85,8 @@ class FairUpdates(BaseUpdateProcessor):
                     self.per_user, self.window)
         message = update.effective_message if isinstance(update, Update) else None
         if message is not None:
+            user = update.effective_user if isinstance(update, Update) else None
             try:
-                await message.reply_text(SLOW_DOWN)
+                await message.reply_text(t(language_for(user.language_code if user else None), "slow_down"))
             except TelegramError as e:
                 log.info("telegram: could not ask user %s to slow down: %s", user_id, e)

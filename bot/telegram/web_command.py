@@ -3,6 +3,7 @@
 The link is shown only in a private chat (never to a group) and only to ``telegram.admins``; it
 works once and for 10 minutes (``bot.app.web_auth``). Link previews are off, and the link opens a
 page with a "Sign in" button rather than signing in on GET, so no preview fetch can use it up.
+Replies are in the chat's language (``bot.i18n``).
 """
 
 from __future__ import annotations
@@ -11,26 +12,28 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.app.web_auth import LINK_VALID, WebAuth
+from bot.i18n import EN, t
 from bot.markup import esc
-from bot.telegram.commands import reply
+from bot.telegram.commands import Commands, reply
 
-COMMANDS = [("web", "a login link for the web interface (admins, in a private chat)")]
+COMMANDS = [("web", EN["cmd.web"])]
 
 
-def handlers(auth: WebAuth) -> list[BaseHandler]:
+def handlers(auth: WebAuth, commands: Commands) -> list[BaseHandler]:
     async def web(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/web: the link, or why not."""
         chat, user = update.effective_chat, update.effective_user
         if user is None or chat is None:
             return
+        _, lang = await commands.chat_language(update)
         if not auth.may_log_in(user.id):
-            await reply(update, "The web interface is for the bot's admins (telegram.admins in the config).")
+            await reply(update, t(lang, "web.admins_only"))
             return
         if chat.type != "private":
-            await reply(update, "Send /web to me in a private chat: a login link must not be shown to a group.")
+            await reply(update, t(lang, "web.private_only"))
             return
         link = await auth.link(user.id)
         minutes = int(LINK_VALID.total_seconds() // 60)
-        await reply(update, f"Your login link (works once, for {minutes} minutes):\n{esc(link)}")
+        await reply(update, t(lang, "web.link", minutes=minutes, link=esc(link)))
 
     return [CommandHandler("web", web)]

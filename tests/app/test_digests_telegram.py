@@ -232,3 +232,13 @@ async def test_status_lists_digest_chats_with_pending_and_schedule(store: Sqlite
     await svc.send_chat_digest(11, NOW)
     [row] = await svc.status(NOW)
     assert row.pending == 0 and row.last_sent_at == NOW
+
+
+def test_a_chats_digest_speaks_its_language_around_the_feed_text() -> None:
+    for lang, words in (("zh-hant", ["則新聞", "時間以 Asia/Shanghai", "也見於 BBC 中文、DW、Reuters、AP，另有 1 家", "（續）"]),
+                        ("zh-hans", ["条新闻", "时间按 Asia/Shanghai", "也见于 BBC 中文、DW、Reuters、AP，另有 1 家", "（续）"])):
+        ps = pages(big_digest(150), lang=lang)
+        text = "\n".join(p.text for p in ps)
+        assert all(w in text for w in words), lang
+        assert not any(w in text for w in ("Digest ", "continued", "also in", "times in", "stories")), lang
+        assert "ASML says export curbs will hit 2026 sales" in text  # feed text is never translated

@@ -93,3 +93,18 @@ def test_pages_never_cut_inside_markup() -> None:
     assert all(rendered_len(p) <= 1000 and tags_ok(p) for p in out)
     [single] = pages(["<b>" + html.escape("&" * 5000) + "</b>"], limit=100)
     assert rendered_len(single) <= 100 and tags_ok(single)
+
+
+@pytest.mark.parametrize(("lang", "chrome", "english"), [
+    ("zh-hans", ["也见于：NHK、Reuters、AP +1", "命中：ASML"], ["also in", "Matched"]),
+    ("zh-hant", ["也見於：NHK、Reuters、AP +1", "符合：ASML"], ["also in", "Matched"]),
+    ("en", ["also in: NHK, Reuters, AP +1", "Matched: ASML"], []),
+])
+def test_what_the_bot_adds_follows_the_chats_language_and_feed_text_stays(lang: str, chrome: list[str],
+                                                                         english: list[str]) -> None:
+    a = Alert(**{**{f: getattr(alert(), f) for f in Alert.__dataclass_fields__},
+                 "also_in": ("NHK", "Reuters", "AP", "DW"), "title": "ASML ships more EUV tools"})
+    text, _ = render(format_alert(a, "UTC", lang), "HTML")
+    assert all(part in text for part in chrome) and not any(word in text for word in english)
+    assert "ASML ships more EUV tools" in text and "The Dutch company said..." in text  # never translated
+    assert tags_ok(format_alert(a, "UTC", lang))

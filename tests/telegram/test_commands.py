@@ -157,3 +157,12 @@ async def test_watchlists_cut_long_descriptions_at_a_word(world: World) -> None:
     text = (await world.ask(5, "/watchlists")).text
     line = next(x for x in text.splitlines() if x.startswith("• long"))
     assert line.endswith("…") and "supply chai…" not in line and "semiconductor supply chains" in line
+
+
+
+async def test_an_unknown_command_is_answered_in_a_private_chat_only(world: World) -> None:
+    assert (await world.ask(5, "/frobnicate x")).text == "I do not know /frobnicate. /help lists every command."
+    world.api.set_member(-77, 5, "administrator")
+    world.api.user_sends(-77, 5, "/frobnicate", chat_type="group")  # maybe another bot's: not answered
+    assert "Subscribed to asml" in (await world.ask(-77, "/subscribe asml", user_id=5, chat_type="group")).text
+    assert len(world.api.sent_messages(-77)) == 1  # updates of a chat are handled in order
