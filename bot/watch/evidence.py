@@ -34,7 +34,7 @@ _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 def sentence_ends(text: str) -> list[int]:
     """The offsets just after each sentence end in ``text`` (the last sentence's end excluded)."""
-    ends = [m.end() for m in _BREAK.finditer(text) if 0 < m.start() and text[m.end():].strip()]
+    ends = [m.end() for m in _BREAK.finditer(text) if m.start() > 0 and text[m.end():].strip()]
     for m in _END.finditer(text):
         end = m.end()
         if m.group()[0] in "。！？":
