@@ -11,7 +11,9 @@ through, so we schedule every message ourselves: each request reserves a time sl
 and then sleeps until its slot. The default spacing (1/28 s) leaves the server-side 30/s window
 room for jitter; a last guard on real departure times keeps at most 30 in any 1.12 s, so a delay of
 up to 120 ms between us and the server (a busy event loop, a slow write) cannot push a one-second
-window the server sees past 30. Slots are reserved under a lock, in request order, so pacing
+window the server sees past 30, and keeps one chat's messages a second apart as they leave (a busy
+loop wakes one sleeper late and the next on time: the soak saw two messages to one chat 0.16 s
+apart from slots a second apart). Slots are reserved under a lock, in request order, so pacing
 is fair and deterministic. Only requests that post into a chat are paced; getUpdates never comes
 here (PTB) and the other calls (getChatMember, answerCallbackQuery, setMyCommands) pass straight
 through. A 429 ``RetryAfter`` holds that chat for the time asked and, when the wait is short
@@ -78,6 +80,8 @@ class Pacer(BaseRateLimiter[None]):
         self.overall = overall
         self.guard_window = 1.0 + lateness
         self._sent: deque[float] = deque()
+        self.chat_gap = 1.0  # seconds between real departures to one chat
+        self._left: dict[str, float] = {}  # chat -> when its last message left
 
     def now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
@@ -121,23 +125,35 @@ class Pacer(BaseRateLimiter[None]):
         delay = slot - self.now()
         if delay > 0:
             await asyncio.sleep(delay)
-        await self._depart()
+        await self._depart(chat)
         return slot
 
-    async def _depart(self) -> None:
+    async def _depart(self, chat: str) -> None:
         """The last guard, on real departure times. A busy event loop wakes late sleepers together
         and a request can wait between this point and the wire, so arrivals bunch: at most
         ``overall`` leave in any ``1 + lateness`` seconds, which keeps any one-second window the
-        server sees within ``overall`` for any delay up to ``lateness``."""
+        server sees within ``overall`` for any delay up to ``lateness``; and a message to a chat
+        leaves at least ``chat_gap`` after the last one to it left."""
         while True:
             now = self.now()
+            last = self._left.get(chat)
+            if last is not None and now < last + self.chat_gap:
+                await asyncio.sleep(last + self.chat_gap - now)
+                continue
             sent = self._sent
             while sent and sent[0] <= now - self.guard_window:
                 sent.popleft()
             if len(sent) < self.overall:
                 sent.append(now)
+                self._forget_left(now)
+                self._left[chat] = now
                 return
             await asyncio.sleep(sent[0] + self.guard_window - now + 1e-4)
+
+    def _forget_left(self, now: float) -> None:
+        """Drop departures too old to hold anyone back (the dict would grow with every chat ever sent to)."""
+        if len(self._left) >= 4096:
+            self._left = {c: t for c, t in self._left.items() if t > now - self.chat_gap}
 
     def hold(self, chat: str, seconds: float) -> None:
         """Flood control: nothing goes to ``chat`` for ``seconds``."""

@@ -67,3 +67,29 @@ async def test_departures_never_exceed_the_overall_limit_in_a_guard_window() -> 
         await pacer.wait_turn(str(chat))
         left.append(loop.time())
     assert most_in_window(left, 1.0999) == 3
+
+
+async def test_one_chats_messages_leave_a_second_apart_even_when_the_first_wakes_late() -> None:
+    """Slots a second apart do not make departures a second apart: a busy loop can wake the first
+    sender late and the second on time (the soak saw 0.16 s). The departure guard holds the second."""
+    import asyncio
+
+    pacer = Pacer(chat_interval=0.3)  # (slots 0.3 s apart: a late first wake-up lands beside the second)
+    pacer.chat_gap = 0.3
+    loop = asyncio.get_running_loop()
+    left: list[float] = []
+
+    async def late_first() -> None:
+        slot = pacer.reserve("7", loop.time())
+        await asyncio.sleep(slot - loop.time() + 0.25)  # woken 0.25 s late
+        await pacer._depart("7")
+        left.append(loop.time())
+
+    async def on_time_second() -> None:
+        await asyncio.sleep(0.01)
+        await pacer.wait_turn("7")  # its slot is 0.3 s after the first's
+        left.append(loop.time())
+
+    await asyncio.gather(late_first(), on_time_second())
+    assert len(left) == 2
+    assert left[1] - left[0] >= 0.3 - 1e-3
