@@ -155,10 +155,12 @@ class Pipeline:
     async def poll_feed(self, feed: FeedState, *, by_hand: bool = False) -> FeedResult:
         """fetch | parse | normalize | dedupe | match | outbox, for one feed. Never raises FeedError."""
         started = time.perf_counter()
+        # (polling's store work queues behind what a person waits for, unless a person asked for this poll)
+        store_run = self.store.run if by_hand else self.store.run_background
         try:
             fetched = await self.fetcher.fetch(FetchRequest(feed.url, feed.etag, feed.last_modified))
             if fetched.not_modified:
-                await self.store.run(self._unchanged, feed, fetched, self.clock(), by_hand)
+                await store_run(self._unchanged, feed, fetched, self.clock(), by_hand)
                 return self._done(FeedResult(feed.url, feed.label, fetched.status), started)
             loop = asyncio.get_running_loop()
             read: ReadFeed = await loop.run_in_executor(
@@ -178,7 +180,7 @@ class Pipeline:
             warning = "no items: is this the feed's URL?" + (f" ({warning})" if warning else "")
         now = self.clock()
         try:
-            new, matched, alerts = await self.store.run(self._ingest, feed, items, read, fetched, now, by_hand)
+            new, matched, alerts = await store_run(self._ingest, feed, items, read, fetched, now, by_hand)
         except StoreError as e:
             self._stories = None  # it may hold items the failed transaction did not store: rebuild it
             return await self._failed(feed, str(e), fetched.status, None, "store", started, by_hand)
@@ -281,8 +283,9 @@ class Pipeline:
         if hand:
             when = after_hand_poll(when, feed.next_poll_at, now)
         try:
-            await self.store.run(self.store.feeds.record_failure, feed.url, now=now, status=status, error=reason,
-                                 next_poll_at=when)
+            store_run = self.store.run if hand else self.store.run_background
+            await store_run(self.store.feeds.record_failure, feed.url, now=now, status=status, error=reason,
+                            next_poll_at=when)
         except StoreError as e:
             log.error("feed %s: cannot record its failure: %s", feed.label, e)
         log.warning("feed %s: %s failed: %s", feed.label, kind, reason)

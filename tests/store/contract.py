@@ -645,3 +645,43 @@ def test_prune_takes_an_alerts_edits_with_it_and_keeps_judgments(store: Store) -
     assert store.items.prune(NOW - timedelta(days=180)) == {"items": 1, "sightings": 1, "matches": 1, "alerts": 1}
     assert store.outbox.rows() == [] and store.outbox.edit_counts() == {}
     assert [(j.identity, j.verdict) for j in store.judgments.all()] == [("v1:old", "down")]  # evidence outlives items
+
+
+# --- the store's threads ---------------------------------------------------------------------------------
+
+
+async def test_work_someone_waits_for_goes_before_queued_background_work(store: Store) -> None:
+    """Polling queues its store calls (run_background); a command's call (run) is taken before them."""
+    import asyncio
+    import threading
+
+    release = threading.Event()
+    order: list[str] = []
+
+    def background(n: int) -> None:
+        release.wait(10)
+        order.append(f"background {n}")
+
+    def person() -> list[object]:
+        order.append("person")
+        return store.feeds.all()
+
+    queued = [store.run_background(background, n) for n in range(24)]  # (more than any store has threads)
+    await asyncio.sleep(0.2)  # every thread holds one, the rest wait in the queue
+    answer = store.run(person)
+    release.set()
+    await asyncio.gather(answer, *queued)
+    before = order.index("person")
+    assert 1 <= before <= 10, order  # only the calls already running went first, not the queue behind them
+
+
+async def test_store_errors_come_back_from_either_lane(store: Store) -> None:
+    import pytest as _pytest
+
+    def boom() -> None:
+        raise ValueError("boom")
+
+    with _pytest.raises(ValueError, match="boom"):
+        await store.run_background(boom)
+    with _pytest.raises(ValueError, match="boom"):
+        await store.run(boom)

@@ -12,12 +12,10 @@ for the length of a transaction, so the event loop never waits on the database.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +24,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
+from bot.store.lanes import BACKGROUND, Lanes
 from bot.store.postgres._db import Db
 from bot.store.postgres.archive import PostgresArchive
 from bot.store.postgres.chats import PostgresChats
@@ -74,8 +73,8 @@ class PostgresStore:
         self.url = url
         self.location = redact(url)
         self.created = False
-        self._worker: ThreadPoolExecutor | None = None
         self._pool_size = pool_size
+        self._lanes = Lanes(pool_size)  # worker threads: see bot/store/lanes.py
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, timeout=timeout,
                                    kwargs={"autocommit": True}, configure=_configure, name="watchbot")
         try:
@@ -159,11 +158,13 @@ class PostgresStore:
         return PostgresLease(self.url, name)
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
-        """Run ``fn(*args, **kwargs)`` on a worker thread; database errors become StoreError."""
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=self._pool_size, thread_name_prefix="store")
-        call = functools.partial(self._guarded, fn, *args, **kwargs)
-        return asyncio.get_running_loop().run_in_executor(self._worker, call)
+        """Run ``fn(*args, **kwargs)`` on a worker thread, before queued background work; database errors
+        become StoreError."""
+        return self._lanes.submit(functools.partial(self._guarded, fn, *args, **kwargs))
+
+    def run_background(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
+        """``run`` for work nobody is waiting for (polling): it goes after the calls of ``run``."""
+        return self._lanes.submit(functools.partial(self._guarded, fn, *args, **kwargs), lane=BACKGROUND)
 
     def _guarded(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         try:
@@ -186,9 +187,7 @@ class PostgresStore:
         return self.check() is None
 
     def close(self) -> None:
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)
-            self._worker = None
+        self._lanes.shutdown()
         self.pool.close()
 
     @contextlib.contextmanager

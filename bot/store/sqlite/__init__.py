@@ -11,7 +11,6 @@ loop, and calls are serialized as SQLite wants. The CLI and tests may call the a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import functools
@@ -19,12 +18,12 @@ import logging
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.errors import StoreError
+from bot.store.lanes import BACKGROUND, Lanes
 from bot.store.sqlite._db import Transaction
 from bot.store.sqlite.archive import SqliteArchive
 from bot.store.sqlite.chats import SqliteChats
@@ -60,7 +59,7 @@ class SqliteStore:
         self.location = str(path)
         self.created = False
         self._lock_fd: int | None = None
-        self._worker: ThreadPoolExecutor | None = None
+        self._lanes = Lanes(1)  # worker threads: see bot/store/lanes.py
         self._inode: int | None = None
         try:
             if self.path is not None:
@@ -129,11 +128,13 @@ class SqliteStore:
         return SoleLease()
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
-        """Run ``fn(*args, **kwargs)`` in the store's worker thread; SQLite errors become StoreError."""
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
-        call = functools.partial(self._guarded, fn, *args, **kwargs)
-        return asyncio.get_running_loop().run_in_executor(self._worker, call)
+        """Run ``fn(*args, **kwargs)`` in the store's worker thread, before queued background work; SQLite
+        errors become StoreError."""
+        return self._lanes.submit(functools.partial(self._guarded, fn, *args, **kwargs))
+
+    def run_background(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
+        """``run`` for work nobody is waiting for (polling): it goes after the calls of ``run``."""
+        return self._lanes.submit(functools.partial(self._guarded, fn, *args, **kwargs), lane=BACKGROUND)
 
     def _guarded(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         try:
@@ -161,9 +162,7 @@ class SqliteStore:
         return self.check() is None
 
     def close(self) -> None:
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)
-            self._worker = None
+        self._lanes.shutdown()
         with contextlib.suppress(sqlite3.Error):
             self.db.close()
         self._unlock()
