@@ -80,7 +80,8 @@ class Pacer(BaseRateLimiter[None]):
         self.overall = overall
         self.guard_window = 1.0 + lateness
         self._sent: deque[float] = deque()
-        self.chat_gap = 1.0  # seconds between real departures to one chat
+        # seconds between real departures to one chat: Telegram's one a second, a little under the slots' spacing
+        self.chat_gap = min(1.0, chat_interval)
         self._left: dict[str, float] = {}  # chat -> when its last message left
 
     def now(self) -> float:

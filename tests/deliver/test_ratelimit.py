@@ -75,7 +75,7 @@ async def test_one_chats_messages_leave_a_second_apart_even_when_the_first_wakes
     import asyncio
 
     pacer = Pacer(chat_interval=0.3)  # (slots 0.3 s apart: a late first wake-up lands beside the second)
-    pacer.chat_gap = 0.3
+    assert pacer.chat_gap == 0.3
     loop = asyncio.get_running_loop()
     left: list[float] = []
 
