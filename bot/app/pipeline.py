@@ -283,8 +283,7 @@ class Pipeline:
             # placed, or read before, are known and skipped). The look back reaches past the last read by
             # STORIES_LATE: another process stamps an item before its transaction commits.
             since = (self._stories_read or now) - STORIES_LATE
-            for row in self.store.items.story_members(since):
-                self._stories.remember(_story_row(row))
+            self._stories.remember_all(map(_story_row, self.store.items.story_members(since)))
             self._stories_read = now
         return self._stories
 
