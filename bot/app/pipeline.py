@@ -35,10 +35,11 @@ from bot.watch import Matcher
 
 log = logging.getLogger("watchbot.poll")
 
-# With several processes on one store (PostgreSQL), placing items into stories is one transaction at a time
-# (ItemStore.hold_stories), and each placement first takes in what other processes stored since this one last
-# looked, looking back STORIES_LATE further: an item is stamped with its process's clock before its transaction
-# commits, and the clocks of machines differ a little.
+# With several processes on one store (PostgreSQL), each process's story index takes in the stories the
+# others placed: at most once per STORIES_REREAD, looking back STORIES_LATE past its last read (an item is
+# stamped with its process's clock before its transaction commits; clocks of machines differ a little).
+# Two processes placing reports of one story in the same seconds can still found two stories.
+STORIES_REREAD = timedelta(seconds=1)
 STORIES_LATE = timedelta(minutes=5)
 
 # Parsing multi-MB bodies in many threads grows glibc's per-thread arenas (RSS that never comes back);
@@ -251,16 +252,10 @@ class Pipeline:
         return len(new), matched, alerts
 
     def _place(self, index: StoryIndex | None, new: list[Item], now: datetime) -> dict[str, str]:
-        """Each new item's story (store thread, inside the ingest's transaction). An item that joins a story
-        already alerted queues edits of those alerts (within stories.edit_within), so they name the new outlet."""
-        if index is None or not new:
+        """Each new item's story (store thread). An item that joins a story already alerted queues edits of
+        those alerts (within stories.edit_within), so they name the new outlet."""
+        if index is None:
             return {item.identity: item.identity for item in new}
-        # No other transaction places items until this one commits; then read what the others placed since
-        # the last look (items this process placed or read before are known and skipped).
-        self.store.items.hold_stories()
-        read = self._stories_read or now
-        index.remember_all(map(_story_row, self.store.items.story_members(read - STORIES_LATE)))
-        self._stories_read = max(read, now)
         edit_within = timedelta(seconds=self.config.stories.edit_within)
         out = {}
         for item in new:
@@ -273,8 +268,8 @@ class Pipeline:
         return out
 
     def _story_index(self, now: datetime) -> StoryIndex | None:
-        """The story index, built from the store at the first ingest (store thread); ``_place`` keeps it up to
-        date with what other processes sharing the store place."""
+        """The story index, built from the store at the first ingest and then brought up to date with what
+        other processes sharing the store placed since (store thread)."""
         stories = self.config.stories
         if not stories.window:
             return None
@@ -282,6 +277,13 @@ class Pipeline:
             settings = StorySettings(window=timedelta(seconds=stories.window), cross_language=stories.cross_language)
             rows = self.store.items.story_members(now - settings.window)
             self._stories = rebuild(map(_story_row, rows), now=now, settings=settings)
+            self._stories_read = now
+        elif self._stories_read is None or now - self._stories_read >= STORIES_REREAD:
+            # Items another process placed since the last read, with their stories (those this process
+            # placed, or read before, are known and skipped). The look back reaches past the last read by
+            # STORIES_LATE: another process stamps an item before its transaction commits.
+            since = (self._stories_read or now) - STORIES_LATE
+            self._stories.remember_all(map(_story_row, self.store.items.story_members(since)))
             self._stories_read = now
         return self._stories
 

@@ -409,18 +409,6 @@ def test_stories_join_items_and_every_outlet_is_named_once(store: Store) -> None
     assert store.items.story_members(NOW + timedelta(hours=1)) == []
 
 
-def test_a_transaction_holding_the_stories_places_items_and_lets_go_when_it_ends(store: Store) -> None:
-    store.items.add([item(1), item(2)], feed_name="F", now=NOW)
-    for _ in range(2):  # held again after the first transaction ended
-        with store.transaction():
-            store.items.hold_stories()
-            store.items.set_story("v1:2", "v1:1")
-    store.items.hold_stories()  # outside a transaction: nothing stays held
-    for n in (1, 2):
-        store.items.record_matches(f"v1:{n}", [match("asml")], now=NOW)
-    assert [(m.identity, m.story) for m in store.items.story_members(NOW)] == [("v1:1", "v1:1"), ("v1:2", "v1:1")]
-
-
 def test_one_alert_per_story_and_target_and_edits_of_sent_alerts(store: Store) -> None:
     store.items.add([item(1), item(2)], feed_name="F", now=NOW)
     assert store.outbox.enqueue("v1:1", "telegram", "5", ["asml"], now=NOW, story="s")

@@ -13,7 +13,6 @@ import pytest
 from bot.errors import StoreError
 from tests.postgres import postgres_schema
 from tests.store.contract import item
-from tests.waiting import wait_until
 
 pytest.importorskip("psycopg")
 from bot.store.postgres import PostgresStore, migrations, redact  # noqa: E402
@@ -110,42 +109,6 @@ def test_a_transaction_belongs_to_its_thread(url: str) -> None:
     t.join()
     assert list(store.items.get(["v1:1"])) == ["v1:1"]
     store.close()
-
-
-def test_one_transaction_at_a_time_places_stories_across_stores(url: str) -> None:
-    """Two processes' stores: the second waits in hold_stories until the first's transaction ends."""
-    import psycopg
-
-    first, second = PostgresStore(url), PostgresStore(url)
-    holding, release = threading.Event(), threading.Event()
-    order: list[str] = []
-
-    def one() -> None:
-        with first.transaction():
-            first.items.hold_stories()
-            holding.set()
-            release.wait(10)
-            order.append("first ends")
-
-    def two() -> None:
-        holding.wait(10)
-        with second.transaction():
-            second.items.hold_stories()
-            order.append("second holds")
-
-    threads = [threading.Thread(target=one), threading.Thread(target=two)]
-    for t in threads:
-        t.start()
-    with psycopg.connect(url, autocommit=True) as watcher:
-        wait_until(lambda: watcher.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                           "AND NOT granted").fetchone()[0],  # type: ignore[index]
-                   "the second store to wait for the stories")
-    release.set()
-    for t in threads:
-        t.join()
-    assert order == ["first ends", "second holds"]
-    first.close()
-    second.close()
 
 
 def test_an_unreachable_server_is_one_line_naming_the_store_without_its_password() -> None:

@@ -74,10 +74,6 @@ class PostgresItems:
     def set_story(self, identity: str, story: str) -> None:
         self.db.run("UPDATE items SET story = %s WHERE identity = %s", (story, identity))
 
-    def hold_stories(self) -> None:
-        """A transaction advisory lock (one per schema), released when the caller's transaction ends."""
-        self.db.all("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':stories', 0))")
-
     def story_members(self, since: datetime) -> list[StoryMember]:
         """Every matched item of every story that has one first seen since ``since`` (older members included:
         they tell the story index which feeds already carried the story). Unmatched items join no story."""

@@ -70,9 +70,6 @@ class SqliteItems:
     def set_story(self, identity: str, story: str) -> None:
         self.db.execute("UPDATE items SET story = ? WHERE identity = ?", (story, identity))
 
-    def hold_stories(self) -> None:
-        """Nothing to do: one process uses a SQLite store, and its transactions run one at a time."""
-
     def story_members(self, since: datetime) -> list[StoryMember]:
         """Every matched item of every story that has one first seen since ``since`` (older members included:
         they tell the story index which feeds already carried the story). Unmatched items join no story."""
