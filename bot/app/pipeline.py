@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -119,6 +120,9 @@ class Pipeline:
         self.policies = {f.url: Policy.of(config.poll, f) for f in config.feeds}
         self._stories: StoryIndex | None = None  # built from the store at the first ingest
         self._stories_read: datetime | None = None  # when the index last took in what the store holds
+        # The PostgreSQL store runs several ingests at once on its worker threads; the story index is one
+        # object that is not safe for that (an expiry between a lookup and its use drops an entry in use).
+        self._stories_lock = threading.Lock()
 
     def policy(self, url: str) -> Policy:
         return self.policies.get(url) or Policy.of(self.config.poll)
@@ -225,7 +229,8 @@ class Pipeline:
         title = read.title
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
-            index = self._story_index(now)  # before the new items are stored: they are placed below
+            with self._stories_lock:
+                index = self._story_index(now)  # before the new items are stored: they are placed below
             new = self.store.items.add(items, feed_name=feed.name or title, now=now)
             hits = []
             for item in new:
@@ -239,7 +244,8 @@ class Pipeline:
             # Only matched items join stories: they are what alerts and digests are made of, and placing every
             # item costs a third more CPU on a first poll (README, Stories). A later report that matches no
             # watchlist therefore adds no outlet to a story's alert.
-            stories = self._place(index, [item for item, _ in hits], now)
+            with self._stories_lock:
+                stories = self._place(index, [item for item, _ in hits], now)
             for item, matches in hits:
                 matched += 1
                 self.store.items.record_matches(item.identity, matches, now=now)
