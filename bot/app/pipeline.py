@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,13 +28,20 @@ from bot.errors import FeedError, ParseError, StoreError
 from bot.feeds.fetch import Fetched, Fetcher, FetchRequest
 from bot.items.normalize import Item
 from bot.items.read import ReadFeed, read_items
-from bot.store.protocols import FeedState, Store
+from bot.store.protocols import FeedState, Store, StoryMember
 from bot.stories import Settings as StorySettings
 from bot.stories import StoredItem as StoryRow
 from bot.stories import StoryIndex, rebuild, story_text
 from bot.watch import Matcher
 
 log = logging.getLogger("watchbot.poll")
+
+# With several processes on one store (PostgreSQL), each process's story index takes in the stories the
+# others placed: at most once per STORIES_REREAD, looking back STORIES_LATE past its last read (an item is
+# stamped with its process's clock before its transaction commits; clocks of machines differ a little).
+# Two processes placing reports of one story in the same seconds can still found two stories.
+STORIES_REREAD = timedelta(seconds=1)
+STORIES_LATE = timedelta(minutes=5)
 
 # Parsing multi-MB bodies in many threads grows glibc's per-thread arenas (RSS that never comes back);
 # two threads keep both cores busy and the arenas few.
@@ -111,6 +119,10 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.policies = {f.url: Policy.of(config.poll, f) for f in config.feeds}
         self._stories: StoryIndex | None = None  # built from the store at the first ingest
+        self._stories_read: datetime | None = None  # when the index last took in what the store holds
+        # The PostgreSQL store runs several ingests at once on its worker threads; the story index is one
+        # object that is not safe for that (an expiry between a lookup and its use drops an entry in use).
+        self._stories_lock = threading.Lock()
 
     def policy(self, url: str) -> Policy:
         return self.policies.get(url) or Policy.of(self.config.poll)
@@ -219,7 +231,8 @@ class Pipeline:
         title = read.title
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
-            index = self._story_index(now)  # before the new items are stored: they are placed below
+            with self._stories_lock:
+                index = self._story_index(now)  # before the new items are stored: they are placed below
             new = self.store.items.add(items, feed_name=feed.name or title, now=now)
             hits = []
             for item in new:
@@ -233,7 +246,8 @@ class Pipeline:
             # Only matched items join stories: they are what alerts and digests are made of, and placing every
             # item costs a third more CPU on a first poll (README, Stories). A later report that matches no
             # watchlist therefore adds no outlet to a story's alert.
-            stories = self._place(index, [item for item, _ in hits], now)
+            with self._stories_lock:
+                stories = self._place(index, [item for item, _ in hits], now)
             for item, matches in hits:
                 matched += 1
                 self.store.items.record_matches(item.identity, matches, now=now)
@@ -262,14 +276,23 @@ class Pipeline:
         return out
 
     def _story_index(self, now: datetime) -> StoryIndex | None:
+        """The story index, built from the store at the first ingest and then brought up to date with what
+        other processes sharing the store placed since (store thread)."""
         stories = self.config.stories
         if not stories.window:
             return None
         if self._stories is None:
             settings = StorySettings(window=timedelta(seconds=stories.window), cross_language=stories.cross_language)
             rows = self.store.items.story_members(now - settings.window)
-            self._stories = rebuild((StoryRow(m.identity, m.feed_url, story_text(m.title, m.lede), m.first_seen_at,
-                                              m.story, m.language) for m in rows), now=now, settings=settings)
+            self._stories = rebuild(map(_story_row, rows), now=now, settings=settings)
+            self._stories_read = now
+        elif self._stories_read is None or now - self._stories_read >= STORIES_REREAD:
+            # Items another process placed since the last read, with their stories (those this process
+            # placed, or read before, are known and skipped). The look back reaches past the last read by
+            # STORIES_LATE: another process stamps an item before its transaction commits.
+            since = (self._stories_read or now) - STORIES_LATE
+            self._stories.remember_all(map(_story_row, self.store.items.story_members(since)))
+            self._stories_read = now
         return self._stories
 
     async def _failed(self, feed: FeedState, reason: str, status: int | None, retry_after: float | None,
@@ -312,3 +335,6 @@ class Pipeline:
                  extra={"feed": result.label, "url": result.url})
         return result
 
+
+def _story_row(m: StoryMember) -> StoryRow:
+    return StoryRow(m.identity, m.feed_url, story_text(m.title, m.lede), m.first_seen_at, m.story, m.language)

@@ -4,7 +4,7 @@
 
 ``StoryIndex`` decides; it does no IO and reads no clock (times come in as values). The caller
 stores each item's story id beside the item and, after a restart (or to see what other processes
-placed), hands the stored rows back to ``rebuild`` / ``StoryIndex.remember``. Wiring, in ingest::
+placed), hands the stored rows back to ``rebuild`` / ``StoryIndex.remember_all``. Wiring, in ingest::
 
     index = rebuild(rows, now=now, settings=Settings(window=..., cross_language=...))  # at start
     placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede),

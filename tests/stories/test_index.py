@@ -186,3 +186,25 @@ def test_an_item_whose_story_holds_its_feed_founds_its_own_rather_than_a_less_si
     # Reuters' story too: it founds its own rather than settle for Reuters'.
     placed = index.add("n2", "NYT", story_text(a2, ""), T0)
     assert placed.new
+
+
+def test_two_indexes_that_read_each_others_placements_decide_as_one() -> None:
+    """Two processes on one store: each takes in what the other stored before it places an item."""
+    reports = load()
+    rows = [(r.id, r.feed, story_text(r.title, r.lede), r.time, r.script) for r in reports]
+    whole = _replay(rows, StoryIndex())
+    processes, stored = (StoryIndex(), StoryIndex()), []
+    for n, (key, feed, text, at, lang) in enumerate(rows):
+        index = processes[n % 2]
+        index.remember_all(stored)
+        stored.append(StoredItem(key, feed, text, at, index.add(key, feed, text, at, lang).story_id, lang))
+    assert {row.item_key: row.story_id for row in stored} == whole
+
+
+def test_a_story_read_late_keeps_the_feeds_of_its_items_out_of_the_window() -> None:
+    index = StoryIndex()
+    index.add("x", "MercoPress", OTHER, T0 + timedelta(hours=100))
+    # Another process's story: Reuters founded it 100 hours ago, Bloomberg joined it an hour ago.
+    index.remember_all([StoredItem("n", "Bloomberg", ASML_EN, T0 + timedelta(hours=99), "o"),
+                        StoredItem("o", "Reuters", ASML_EN, T0, "o")])
+    assert index.add("r", "Reuters", ASML_EN2, T0 + timedelta(hours=100)).story_id == "r"

@@ -1,0 +1,126 @@
+"""Stories with several processes on one store: each process's story index takes in what the others placed.
+
+Two pipelines stand for two `watchbot run` processes. On PostgreSQL each has its own store (its own
+connections to one schema), as two processes would; SQLite allows one process, so there both share one store.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from bot.app.alerts import Alerts, ConsoleChannel
+from bot.app.pipeline import Pipeline
+from bot.config import Config, FeedConfig, PollConfig
+from bot.deliver.console import ConsoleSender
+from bot.feeds.fetch import HttpFetcher
+from bot.shipped import shipped_path
+from bot.store.protocols import Store
+from bot.store.sqlite import SqliteStore
+from bot.watch import RuleBook
+from tests.postgres import postgres_schema
+
+STORY = ("ASML wins Dutch licence to ship EUV lithography machines to Chinese chipmaker SMIC",
+         "The Dutch government granted ASML a licence on Tuesday to export two EUV lithography systems to SMIC, "
+         "the Chinese chipmaker, the company said in Veldhoven.")
+OTHER = ("ASML reports record quarterly orders as AI chip demand lifts bookings",
+         "ASML said on Wednesday that net bookings reached 9.2 billion euros in the fourth quarter, driven by "
+         "demand for AI chips from TSMC and Samsung.")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 2, 17, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+    """The stores of two processes sharing one database."""
+    if request.param == "postgres":
+        from bot.store.postgres import PostgresStore
+
+        with postgres_schema() as url:
+            a, b = PostgresStore(url), PostgresStore(url)
+            yield a, b
+            a.close()
+            b.close()
+        return
+    store = SqliteStore(tmp_path / "w.db")
+    yield store, store
+    store.close()
+
+
+def feed(tmp_path: Path, name: str, title: str, lede: str) -> Path:
+    path = tmp_path / f"{name}.xml"
+    path.write_text('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+                    f"<title>{name}</title><link>https://{name.lower()}.example/</link>"
+                    f"<item><title>{escape(title)}</title><link>https://{name.lower()}.example/news/1</link>"
+                    f"<description>{escape(lede)}</description></item></channel></rss>", encoding="utf-8")
+    return path
+
+
+def process(store: Store, tmp_path: Path, feeds: list[Path], clock: Clock, out: io.StringIO) -> Pipeline:
+    config = Config(storage_url="sqlite:///w.db", rules_path=shipped_path("rules"), poll=PollConfig(interval=600.0),
+                    feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds), base_dir=tmp_path)
+    store.feeds.sync((f.url, f.name) for f in config.feeds)
+    rules = RuleBook(config.rules_path)
+    alerts = Alerts(store, [ConsoleChannel(ConsoleSender(out))], clock=clock)
+    return Pipeline(config=config, store=store, fetcher=HttpFetcher(), matcher=lambda: rules.matcher,
+                    alerts=alerts, clock=clock, rng=random.Random(7))
+
+
+async def test_a_report_joins_the_story_another_process_founded_after_this_one_started(
+        stores: tuple[Store, Store], tmp_path: Path) -> None:
+    store_a, store_b = stores
+    clock, out = Clock(), io.StringIO()
+    other = feed(tmp_path, "Bloomberg", *OTHER)
+    reuters = feed(tmp_path, "Reuters", *STORY)
+    nhk = feed(tmp_path, "NHK", STORY[0].replace("wins", "gets"), STORY[1])
+    a = process(store_a, tmp_path, [other, nhk], clock, out)
+    b = process(store_b, tmp_path, [reuters], clock, out)
+
+    await a.poll_once([str(other)])  # process A's story index is built now, before the story exists
+    clock.now += timedelta(minutes=10)
+    await b.poll_once()  # process B founds the story with Reuters' report
+    clock.now += timedelta(minutes=10)
+    await a.poll_once([str(nhk)])  # NHK's report reaches process A
+
+    members = {m.feed_url: m.story for m in store_a.items.story_members(clock.now - timedelta(hours=1))}
+    assert members[str(nhk)] == members[str(reuters)] != members[str(other)]
+    assert out.getvalue().count("EUV lithography machines") == 1  # one alert for the story, not one a process
+    assert len({row.story for row in store_a.outbox.rows()}) == 2
+
+
+async def test_a_story_stamped_before_the_last_read_but_stored_after_it_is_still_taken_in(
+        stores: tuple[Store, Store], tmp_path: Path) -> None:
+    """Another process stamps its items with its clock before its transaction commits: a story it founded
+    can arrive stamped earlier than this process's last read of the store."""
+    store_a, store_b = stores
+    clock, out = Clock(), io.StringIO()
+    other = feed(tmp_path, "Bloomberg", *OTHER)
+    reuters = feed(tmp_path, "Reuters", *STORY)
+    nhk = feed(tmp_path, "NHK", STORY[0].replace("wins", "gets"), STORY[1])
+    a = process(store_a, tmp_path, [other, nhk], clock, out)
+    b = process(store_b, tmp_path, [reuters], clock, out)
+
+    await a.poll_once([str(other)])  # process A builds its index, then reads the store again below
+    clock.now += timedelta(minutes=10)
+    await a.poll_once([str(other)])
+    read_at = clock.now
+    clock.now = read_at - timedelta(minutes=2)
+    await b.poll_once()  # stamped two minutes before A's last read
+    clock.now = read_at + timedelta(minutes=10)
+    await a.poll_once([str(nhk)])
+
+    members = {m.feed_url: m.story for m in store_a.items.story_members(clock.now - timedelta(hours=1))}
+    assert members[str(nhk)] == members[str(reuters)]
+    assert out.getvalue().count("EUV lithography machines") == 1
