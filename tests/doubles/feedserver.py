@@ -516,14 +516,18 @@ async def _serve_process(args: argparse.Namespace) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stdin.read(), args.max_seconds)
     if args.log:
-        with open(args.log, "w", encoding="utf-8") as out:
-            out.writelines(f"{r.at:.6f} {r.path}\n" for r in server.requests)
+        _write_log(Path(args.log), server.requests)
     print(json.dumps({"requests": len(server.requests), "connections": server.connections,
                       "max_concurrent": server.max_concurrent_by_host(),
                       "cpu_seconds": time.process_time()}), flush=True)
     assert server._stopping is not None
     server._stopping.set()
     await server._wait_stopped()
+
+
+def _write_log(path: Path, requests: list[Logged]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(f"{r.at:.6f} {r.path}\n" for r in requests)
 
 
 def main(argv: list[str] | None = None) -> None:
