@@ -7,7 +7,8 @@ shipped `semiconductors` watchlist with /subscribe once every feed was polled on
 
     1. no kill: --new feeds each get a new chip story (a key K00001... in its title); every chat is owed
        one alert per story: expected vs delivered (the double's accepted messages), lost, duplicated.
-    2. kill -9: --new other feeds each get one; once a fifth of the round's alerts arrived, the leader
+    2. kill -9: --new other feeds each get one; once a fifth of the round's alerts arrived and a poll
+       cycle is under way (20 requests in the last second, waited for up to an interval), the leader
        (the process whose /healthz says "leader", the one that sends) is killed with SIGKILL. A follower
        takes over; lost must be 0 and duplicated at most telegram.concurrency (the sends in flight).
        The feeds claimed when it died (the dead process's polls in flight among them) must be polled
@@ -158,6 +159,9 @@ class Run:
     def leading(self, among: list[int]) -> int | None:
         return next((i for i in among if health(self.listens[i]).get("role") == "leader"), None)
 
+    def requests_since(self, at: float) -> int:
+        return sum(1 for r in reversed(list(self.server.requests[-1000:])) if r.at > at)
+
     def first_request_after(self, path: str, at: float) -> float | None:
         return min((r.at for r in list(self.server.requests) if r.at > at and r.path == path), default=None)
 
@@ -174,8 +178,11 @@ class Run:
         held: list[str] = []
         if kill:
             wait(lambda: delivered(api, keys)[0] >= owed // 5, "a fifth of the round's alerts", 300)
+            with contextlib.suppress(SystemExit):  # and mid-cycle, so that it dies with polls in flight
+                wait(lambda: self.requests_since(time.monotonic() - 1) >= 20, "a poll cycle", args.interval)
             self.procs[self.leader].send_signal(signal.SIGKILL)
             killed_at = time.monotonic()
+            at_kill = delivered(api, keys)[0]
             self.procs[self.leader].wait(10)
             with psycopg.connect(self.url) as conn:  # claimed: due later than their interval and jitter allow
                 held = [urlsplit(r[0]).path for r in conn.execute(
@@ -183,11 +190,11 @@ class Run:
                     (utcnow(), timedelta(seconds=args.interval * 1.1 + 1)))]
             others = [i for i in range(len(self.procs)) if i != self.leader]
             took = wait(lambda: self.leading(others) is not None, "a follower to take over", 60)
-            self.leader = self.leading(others) or -1
-            print(f"  kill -9 of the leader {killed_at - t0:.0f} s into the round, {delivered(api, keys)[0]} of "
+            self.leader = next(i for i in others if health(self.listens[i]).get("role") == "leader")
+            print(f"  kill -9 of the leader {killed_at - t0:.0f} s into the round, {at_kill} of "
                   f"{owed} alerts delivered; process {self.leader} leads {took:.0f} s later", flush=True)
         try:
-            wait(lambda: delivered(api, keys)[0] >= owed, "every alert of the round delivered", 300)
+            wait(lambda: delivered(api, keys)[0] >= owed, "every alert of the round delivered", 600)
         except SystemExit as e:
             print(f"  {e}")
         time.sleep(5)  # late duplicates

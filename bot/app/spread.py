@@ -45,6 +45,7 @@ PLAN_SECONDS = 5
 BACKLOG = 3000  # feeds queued at most: more than a tick's polls (~500/s), far fewer than a claim's (~60 s)
 POLL_BATCH = 16  # feeds per poll job
 QUEUE = "watchbot-poll"
+POLL_TASK = "watchbot.poll"
 
 
 class Spread:
@@ -67,7 +68,7 @@ class Spread:
         async def plan(timestamp: int) -> None:
             await self.plan()
 
-        @self.app.task(name="watchbot.poll", queue=QUEUE)
+        @self.app.task(name=POLL_TASK, queue=QUEUE)
         async def poll(urls: list[str]) -> None:
             await asyncio.gather(*(self.poll(url) for url in urls))
 
@@ -98,10 +99,8 @@ class Spread:
 
     async def plan(self) -> None:
         """Claim the due feeds and defer one poll job per batch of them."""
-        queued = await self.app.connector.execute_query_one_async(
-            "SELECT count(*) AS jobs FROM procrastinate_jobs WHERE queue_name = %(queue)s AND status = 'todo' "
-            "AND task_name = 'watchbot.poll'", queue=QUEUE)
-        room = BACKLOG - POLL_BATCH * int(queued["jobs"])
+        queued = await self.store.run(self.store.queued_jobs, QUEUE, POLL_TASK)  # type: ignore[attr-defined]
+        room = BACKLOG - POLL_BATCH * queued
         if room <= 0:
             return
         now = self.clock()
