@@ -96,8 +96,6 @@ class Seeded:
                              "FROM unnest(%s::text[], %s::text[]) AS v(url, etag) WHERE f.url = v.url",
                              (self.before, self.before, self.before, urls, etags))
                 conn.execute("ANALYZE feeds")
-                if os.environ.get("BENCH_NO_INDEX"):
-                    conn.execute("DROP INDEX feeds_due")
 
     def polled(self) -> tuple[int, float]:
         """(feeds polled since seeding, seconds from the first such poll to the last, whole seconds + 1)."""
