@@ -32,7 +32,8 @@ from starlette.types import ASGIApp
 
 from bot.errors import WatchbotError
 
-QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram", "aiosmtplib", "asyncio")
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram", "aiosmtplib", "asyncio",
+                 "procrastinate")  # procrastinate: a line for every poll job deferred and ended
 _FIELDS = ("feed", "url")
 _PAIR = re.compile(r"(?<!\S)([a-z_]+)=(\S+)")
 

@@ -22,7 +22,8 @@ separate process for benchmarks:
     python -m tests.doubles.feedserver --hosts 127.0.0.2-127.0.0.51 --feeds-per-host 40
 
 which prints one JSON line ``{"urls": [...]}`` once it listens, serves until its standard input
-closes (or ``--max-seconds`` pass), then prints ``{"requests": N, "max_concurrent": {...}}``.
+closes (or ``--max-seconds`` pass), then prints ``{"requests": N, "max_concurrent": {...}}`` (and with
+``--log FILE`` writes its request log there, a line ``MONOTONIC PATH`` per request).
 ``FeedServerProcess`` starts it so and speaks that protocol:
 
     with FeedServerProcess(hosts=50, feeds_per_host=40) as served:
@@ -462,9 +463,11 @@ class FeedServerProcess:
     loopback addresses from 127.0.0.2 on, so a benchmark's poller does not share a CPU with it."""
 
     def __init__(self, hosts: int, feeds_per_host: int, items: int = 10, *,
-                 latency: float = 0.0, max_seconds: float = 300) -> None:
+                 latency: float = 0.0, max_seconds: float = 300, log: Path | None = None) -> None:
         self.args = ["--hosts", f"127.0.0.2-127.0.0.{1 + hosts}", "--feeds-per-host", str(feeds_per_host),
                      "--items", str(items), "--latency", str(latency), "--max-seconds", str(max_seconds)]
+        if log is not None:
+            self.args += ["--log", str(log)]
         self.urls: list[str] = []
         self.stats: dict[str, object] = {}
 
@@ -512,12 +515,19 @@ async def _serve_process(args: argparse.Namespace) -> None:
     await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stdin.read(), args.max_seconds)
+    if args.log:
+        _write_log(Path(args.log), server.requests)
     print(json.dumps({"requests": len(server.requests), "connections": server.connections,
                       "max_concurrent": server.max_concurrent_by_host(),
                       "cpu_seconds": time.process_time()}), flush=True)
     assert server._stopping is not None
     server._stopping.set()
     await server._wait_stopped()
+
+
+def _write_log(path: Path, requests: list[Logged]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(f"{r.at:.6f} {r.path}\n" for r in requests)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -528,6 +538,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--items", type=int, default=10)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--max-seconds", type=float, default=300, help="stop by itself after this long")
+    parser.add_argument("--log", help="write the request log to this file at the end")
     asyncio.run(_serve_process(parser.parse_args(argv)))
 
 

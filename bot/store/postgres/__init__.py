@@ -145,6 +145,12 @@ class PostgresStore:
             conn.execute(SchemaManager.get_schema().encode())
         return True
 
+    def queued_jobs(self, queue: str, task: str) -> int:
+        """procrastinate's jobs of ``task`` waiting in ``queue`` (not yet taken by a worker)."""
+        row = self.db.one("SELECT count(*) AS n FROM procrastinate_jobs WHERE queue_name = %s AND task_name = %s "
+                          "AND status = 'todo'", (queue, task))
+        return int(row["n"]) if row else 0
+
     @property
     def schema_version(self) -> int:
         row = self.db.one("SELECT COALESCE(max(version), 0) AS v FROM watchbot_migrations")
