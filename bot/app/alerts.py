@@ -97,6 +97,9 @@ class Channel(Protocol):
     concurrency: int
 
     def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]: ...
+    # Returns when a message to ``target`` could go out without waiting for that target's pacing; delivery
+    # holds one of the channel's ``concurrency`` slots only from there on.
+    async def ready(self, target: str) -> None: ...
     async def deliver(self, target: str, alert: Alert) -> int | None: ...  # the sent message's id, if any
 
 
@@ -118,6 +121,9 @@ class ConsoleChannel:
 
     def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
         return {"stdout": tuple(watchlists)}
+
+    async def ready(self, target: str) -> None:
+        """The console is never paced."""
 
     async def deliver(self, target: str, alert: Alert) -> int | None:
         self.sender.post(console.format_alert(alert, self.zone))
@@ -151,6 +157,12 @@ class TelegramChannel:
             return found
         return {target: kept for target, followed in found.items()
                 if (kept := tuple(w for w in followed if owner(w) in (None, int(target))))}
+
+    async def ready(self, target: str) -> None:
+        try:
+            await self.sender.ready(int(target))
+        except ValueError:
+            return  # (deliver says why such a target gets nothing)
 
     async def deliver(self, target: str, alert: Alert) -> int | None:
         chat_id, chat = await self._chat(target)
@@ -280,13 +292,11 @@ class Alerts:
         by_target: dict[str, list[OutboxRow]] = defaultdict(list)
         for r in rows:
             by_target[r.target].append(r)
+        # At most ``concurrency`` sends in flight (sent, not yet settled: what a crash may repeat). Each target
+        # goes through its alerts in order and waits for its own pacing without holding a slot, so 30 chats
+        # with 20 alerts each are served side by side, not four chats at a time.
         gate = asyncio.Semaphore(max(1, channel.concurrency))
-
-        async def one(target: str, target_rows: list[OutboxRow]) -> None:
-            async with gate:
-                await self._deliver_target(channel, target, target_rows, report)
-
-        await asyncio.gather(*(one(t, rs) for t, rs in by_target.items()))
+        await asyncio.gather(*(self._deliver_target(channel, t, rs, report, gate) for t, rs in by_target.items()))
         return report
 
     async def drain_edits(self, channel: EditingChannel) -> DrainReport:
@@ -326,7 +336,7 @@ class Alerts:
         return report
 
     async def _deliver_target(self, channel: Channel, target: str, rows: list[OutboxRow],
-                              report: DrainReport) -> None:
+                              report: DrainReport, gate: asyncio.Semaphore) -> None:
         """A target's alerts in order; a temporary failure holds the rest back with it."""
         alerts = await self._write(build_alerts, self.store, rows)
         by_id = {r.id: r for r in rows}
@@ -336,17 +346,19 @@ class Alerts:
         for i, alert in enumerate(alerts):
             row = by_id[alert.outbox_id]
             message_id = None
-            try:
-                message_id = await channel.deliver(target, alert)
-                error: DeliveryError | None = None
-            except DeliveryError as e:
-                error = e
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # a channel bug must not lose alerts: retry them later
-                log.exception("deliver %s: unexpected error sending to %s", channel.name, target)
-                error = TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}")
-            await self._settle([row], error, report, message_id=message_id)
+            await channel.ready(target)
+            async with gate:
+                try:
+                    message_id = await channel.deliver(target, alert)
+                    error: DeliveryError | None = None
+                except DeliveryError as e:
+                    error = e
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:  # a channel bug must not lose alerts: retry them later
+                    log.exception("deliver %s: unexpected error sending to %s", channel.name, target)
+                    error = TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}")
+                await self._settle([row], error, report, message_id=message_id)
             if error is not None and error.temporary:  # no point sending the rest now; they share the fate
                 rest = [by_id[a.outbox_id] for a in alerts[i + 1:]]
                 if rest:

@@ -156,6 +156,18 @@ class Pacer(BaseRateLimiter[None]):
         if len(self._left) >= 4096:
             self._left = {c: t for c, t in self._left.items() if t > now - self.chat_gap}
 
+    async def until_free(self, chat: str) -> None:
+        """Return when a message to ``chat`` would get a slot at once (its chat pacing and any flood hold
+        are past). A sender waits here holding nothing, then asks for its slot: a chat with many alerts
+        queued does not keep a delivery slot asleep while other chats could be served."""
+        while True:
+            left = self._left.get(chat)
+            free = max(self._chat_next.get(chat, 0.0), left + self.chat_gap if left is not None else 0.0)
+            wait = free - self.now()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
     def hold(self, chat: str, seconds: float) -> None:
         """Flood control: nothing goes to ``chat`` for ``seconds``."""
         until = self.now() + seconds

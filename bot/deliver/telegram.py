@@ -24,7 +24,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.deliver.ratelimit import retry_after_seconds
+from bot.deliver.ratelimit import Pacer, retry_after_seconds
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 
 CHANNEL = "telegram"
@@ -74,6 +74,12 @@ class TelegramSender:
     def __init__(self, bot: Bot, *, timeout: float | None = None) -> None:
         self.bot = bot
         self.timeout = timeout  # seconds to wait for the Bot API's answer; None: the bot's default (5 s)
+
+    async def ready(self, chat_id: int) -> None:
+        """Return when a message to ``chat_id`` could leave without waiting for its chat's pacing."""
+        limiter = getattr(self.bot, "rate_limiter", None)
+        if isinstance(limiter, Pacer):
+            await limiter.until_free(str(chat_id))
 
     async def post(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> int:
         """Send one message; its message id. Raises DeliveryError."""

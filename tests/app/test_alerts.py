@@ -32,6 +32,9 @@ class Scripted:
     def recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
         return {"42": tuple(watchlists)}
 
+    async def ready(self, target: str) -> None:
+        """Never paced."""
+
     async def deliver(self, target: str, alert: Alert) -> None:
         self.seen.append(alert.title)
         fate = self.fates.get(alert.title)
@@ -117,3 +120,49 @@ def test_retry_delay_backs_off_and_obeys_the_peer() -> None:
     assert [retry_delay(n, None) for n in (1, 2, 3)] == [30, 60, 120]
     assert retry_delay(30, None) == 3600
     assert retry_delay(1, 7.5) == 7.5
+
+
+class Paced(Scripted):
+    """A channel whose targets each take one message per ``interval`` (as Telegram's chats do), with at
+    most one send in flight; it records sends in the order they leave."""
+
+    concurrency = 1
+
+    def __init__(self, interval: float) -> None:
+        super().__init__()
+        self.interval = interval
+        self.next: dict[str, float] = {}
+        self.sent: list[tuple[str, str]] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def ready(self, target: str) -> None:
+        loop = asyncio.get_running_loop()
+        wait = self.next.get(target, 0.0) - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def deliver(self, target: str, alert: Alert) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.sent.append((target, alert.title))
+        self.next[target] = asyncio.get_running_loop().time() + self.interval
+        self.in_flight -= 1
+
+
+async def test_targets_waiting_for_their_pacing_do_not_hold_the_send_slots(tmp_path: Path) -> None:
+    """Three chats with three alerts each and one send slot: while a chat waits its second, the others
+    are served (the slot is held for the send, not for the chat's whole queue); one send in flight."""
+    store = _store(tmp_path, ["a1", "a2", "a3"], target="1")
+    for n in (2, 3):
+        for t in ("a1", "a2", "a3"):
+            store.outbox.enqueue(f"v1:{t}", "test", str(n), ["w"], now=NOW)
+    channel = Paced(interval=0.2)
+    report = (await Alerts(store, [channel], clock=lambda: NOW).drain())["test"]
+    assert report.sent == 9
+    assert [target for target, _ in channel.sent[:3]] == ["1", "2", "3"]  # each chat's first, side by side
+    for target in ("1", "2", "3"):  # each chat's alerts in order
+        assert [title for t, title in channel.sent if t == target] == ["a1", "a2", "a3"]
+    assert channel.most_in_flight == 1
+    store.close()
