@@ -30,6 +30,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import add
 
 import ahocorasick
 from rapidfuzz import fuzz
@@ -117,7 +118,10 @@ class Scanner:
             self._automaton.add_word(string, tuple(values))
             if _CJK.search(string) is None:
                 self._latin.add_word(string, tuple(values))
-        self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
+        self._singles = frozenset(k for k in self._words if " " not in k)  # one-word phrases
+        # The first two words of each longer phrase, joined as the text may join them (space or hyphen).
+        self._pairs = frozenset(a + sep + b for a, b, *_ in (k.split(" ") for k in self._words if " " in k)
+                                for sep in " -")
         self._empty = not self.keys
         self._automaton_empty = not len(self._automaton)
         if not self._automaton_empty:
@@ -138,17 +142,21 @@ class Scanner:
                     self._cutoff[w] = min(self._cutoff.get(w, 100.0), threshold)
                     for b in _bucket_keys(w):
                         self._buckets[b].add(w)
-        self._free: dict[str, list[_Window]] = {}  # long word -> windows without short words
-        self._keyed: dict[str, list[tuple[int, dict[str, list[_Window]]]]] = {}  # ... by a short word
+        # Windows of each long phrase word: those of a one-word phrase, and the others filed under their first
+        # word other than the anchor (by its offset from the anchor and the word as written): a window is
+        # tried only where the text's word at that offset is that word or close to it.
+        self._single: dict[str, list[_Window]] = {}
+        self._keyed: dict[str, list[tuple[int, dict[str, list[_Window]]]]] = {}
         for v, windows in self._windows.items():
             by_offset: dict[int, dict[str, list[_Window]]] = {}
             for win in windows:
-                short = [k for k, p in enumerate(win.words) if len(p) < MIN_FUZZY_LETTERS]
-                if not short:
-                    self._free.setdefault(v, []).append(win)
+                if len(win.words) == 1:
+                    self._single.setdefault(v, []).append(win)
                     continue
-                by_offset.setdefault(short[0] - win.index, {}).setdefault(win.words[short[0]], []).append(win)
-            self._keyed[v] = sorted(by_offset.items())
+                k = 1 if win.index == 0 else 0
+                by_offset.setdefault(k - win.index, {}).setdefault(win.words[k], []).append(win)
+            if by_offset:
+                self._keyed[v] = sorted(by_offset.items())
         # The caches depend only on the long phrase words and their cutoffs: scanners with the same ones
         # (a watchlist previewed again and again while edited, a reload that left them alone) share them.
         memo = _memo(frozenset(self._cutoff.items()))
@@ -164,8 +172,10 @@ class Scanner:
             return found
         n = len(text)
         latin = text.isascii() or _CJK.search(text) is None
+        parts = None  # separator, word, ..., separator: split once for the whole words and typos
         if self._words:
-            self._whole(text, found)
+            parts = self._split(text)
+            self._whole(parts, found)
         automaton = self._latin if latin else self._automaton
         empty = self._latin_empty if latin else self._automaton_empty
         for end, values in () if empty else automaton.iter(text):
@@ -178,20 +188,33 @@ class Scanner:
                     continue
                 found.setdefault(slot, []).append((start, end + 1, 100.0))
         if self._windows:
-            self._fuzzy(text, found, latin)
+            self._fuzzy(text, parts, found, latin)
         return found
 
-    def _whole(self, text: str, found: dict[int, list[Occurrence]]) -> None:
+    @staticmethod
+    def _split(text: str) -> list[str]:
+        """Separator, word, separator, word, ..., separator (on ASCII text an ASCII class is the same, faster)."""
+        return (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)
+
+    def _whole(self, parts: list[str], found: dict[int, list[Occurrence]]) -> None:
         """Phrases of whole Latin words: each word sequence of the text that is a phrase (see the docstring)."""
-        parts = (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)  # sep, word, ..., sep
         words = parts[1::2]
-        present = self._starts.intersection(words)  # (a C loop: most words start no phrase)
-        if not present:
+        # Where a phrase may start, found by C set operations: a word that is a one-word phrase, or two words
+        # (with their separator) that begin a longer one. Most words of a text are neither, even when
+        # tens of thousands of phrases are made of the same vocabulary.
+        one = self._singles.intersection(words)
+        starts = [i for i, w in enumerate(words) if w in one] if one else []
+        n = len(words)
+        if self._pairs and n > 1:
+            pairs = list(map(add, map(add, words, parts[2 : 2 * n - 1 : 2]), words[1:]))
+            two = self._pairs.intersection(pairs)
+            if two:
+                starts = sorted({*starts, *(i for i, p in enumerate(pairs) if p in two)})
+        if not starts:
             return
         table, prefixes = self._words, self._prefixes
         ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
-        n = len(words)
-        for i in [i for i, w in enumerate(words) if w in present]:
+        for i in starts:
             key, j = words[i], i
             while True:
                 slots = table.get(key)
@@ -203,7 +226,7 @@ class Scanner:
                 j += 1
                 key += " " + words[j]
 
-    def _fuzzy(self, text: str, found: dict[int, list[Occurrence]], latin: bool = True) -> None:
+    def _fuzzy(self, text: str, parts: list[str] | None, found: dict[int, list[Occurrence]], latin: bool) -> None:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
         # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
         plain, anchors = self._plain, self._anchors
@@ -224,50 +247,45 @@ class Scanner:
             (anchors if has_near_miss else plain).add(chunk)
         if anchors.isdisjoint(chunks):
             return
-        near = self._near
-        # separator, word, separator, word, ..., separator (on ASCII text, an ASCII class is the same and faster)
-        parts = (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)
+        near, close, single, keyed_by = self._near, self._close, self._single, self._keyed
+        if parts is None:
+            parts = self._split(text)
         words = parts[1::2]
-        close = self._close
-        ends: list[int] = []  # running lengths of parts: where each word starts and ends
+        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
         n = len(words)
         for j in [j for j, w in enumerate(words) if w in close]:
-            for v in near.get(words[j], ()):  # (get: another thread may have just cleared it)
-                for win in self._candidates(v, words, j, n):
-                    first = j - win.index
-                    last = first + len(win.words)
-                    if first < 0 or last > n:
+            w = words[j]
+            for v in near.get(w, ()):  # (get: another thread may have just cleared it)
+                for win in single.get(v, ()):  # a one-word phrase: the ratio is its only test
+                    score = fuzz.ratio(w, win.phrase, score_cutoff=win.threshold)
+                    if score:
+                        _found(found, win.slot, ends[2 * j], ends[2 * j + 1], score)
+                # A longer phrase is filed under its first word other than ``v``, by that word's offset: it is
+                # tried only where the text has that word, or one close to it, there ("export controls" after
+                # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
+                for offset, keyed in keyed_by.get(v, ()):
+                    k = j + offset
+                    if not 0 <= k < n:
                         continue
-                    window = words[first:last]
-                    if not _words_close(win.words, window, win.threshold):
-                        continue
-                    joined = " ".join(window)
-                    if joined == win.phrase:
-                        continue
-                    score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
-                    if not score:
-                        continue
-                    if not ends:
-                        ends = list(accumulate(map(len, parts)))
-                    start, end = ends[2 * first], ends[2 * last - 1]
-                    slot_hits = found.setdefault(win.slot, [])
-                    if not slot_hits:
-                        slot_hits.append((start, end, round(score, 1)))
-                    elif all(h[0] != start for h in slot_hits):
-                        slot_hits.append((start, end, round(score, 1)))
-                        slot_hits.sort()
-
-    def _candidates(self, v: str, words: Sequence[str], j: int, n: int) -> list[_Window]:
-        """Windows of phrase word ``v`` worth scoring at text word ``j``.
-
-        A window whose phrase has a short word (which must match exactly) is filed under that
-        word and its offset, so "exports" near "export" tries "export ban" only before "ban".
-        """
-        found = list(self._free.get(v, ()))
-        for offset, keyed in self._keyed.get(v, ()):
-            if 0 <= j + offset < n:
-                found.extend(keyed.get(words[j + offset], ()))
-        return found
+                    u = words[k]
+                    similar = near.get(u)
+                    if similar is None:  # (not cached: a short word, or another thread just cleared the caches)
+                        similar = self._near_words(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
+                    for key in (u, *similar):
+                        for win in keyed.get(key, ()):
+                            first = j - win.index
+                            last = first + len(win.words)
+                            if first < 0 or last > n:
+                                continue
+                            window = words[first:last]
+                            if not _words_close(win.words, window, win.threshold):
+                                continue
+                            joined = " ".join(window)
+                            if joined == win.phrase:
+                                continue
+                            score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
+                            if score:
+                                _found(found, win.slot, ends[2 * first], ends[2 * last - 1], score)
 
     def _near_words(self, w: str) -> tuple[str, ...]:
         """Long phrase words close to (but not equal to) the text word ``w``; cached."""
@@ -290,6 +308,16 @@ class Scanner:
         if result:
             self._close.add(w)
         return result
+
+
+def _found(found: dict[int, list[Occurrence]], slot: int, start: int, end: int, score: float) -> None:
+    """Record a typo hit unless the slot already has a hit starting there."""
+    slot_hits = found.setdefault(slot, [])
+    if not slot_hits:
+        slot_hits.append((start, end, round(score, 1)))
+    elif all(h[0] != start for h in slot_hits):
+        slot_hits.append((start, end, round(score, 1)))
+        slot_hits.sort()
 
 
 def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -> bool:
