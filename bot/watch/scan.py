@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import add
@@ -41,6 +41,7 @@ from bot.watch.text import CJK_START, is_word_char
 # A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
 WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
 _CJK = re.compile("[\u2e80-\U0010ffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the BMP: two UTF-16 units
 _WORD_SPLIT = re.compile(r"([^\W_\u2e80-\U0010ffff]+)")
 _ASCII_WORD_SPLIT = re.compile(r"([A-Za-z0-9]+)")
 MIN_FUZZY_LETTERS = 6
@@ -113,11 +114,22 @@ class Scanner:
                 entries[variant].append((slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1])))
         # Text without CJK characters can hold none of the CJK phrases: a second automaton
         # without them has far fewer children at its root (pyahocorasick searches them in turn).
+        # Text with CJK characters is scanned as UTF-16 code units (each character two units below 256):
+        # thousands of CJK phrases (every chat's own) would give the root thousands of children, searched
+        # for every character of the text. Phrases with characters beyond the BMP (two UTF-16 units
+        # each: emoji) go to an automaton of their own, scanned as plain text.
         self._latin = ahocorasick.Automaton()
+        self._astral = ahocorasick.Automaton()
         for string, values in entries.items():
-            self._automaton.add_word(string, tuple(values))
+            if _ASTRAL.search(string) is None:
+                self._automaton.add_word(_wide(string), tuple(values))
+            else:
+                self._astral.add_word(string, tuple(values))
             if _CJK.search(string) is None:
                 self._latin.add_word(string, tuple(values))
+        self._astral_empty = not len(self._astral)
+        if not self._astral_empty:
+            self._astral.make_automaton()
         self._singles = frozenset(k for k in self._words if " " not in k)  # one-word phrases
         # The first two words of each longer phrase, joined as the text may join them (space or hyphen).
         self._pairs = frozenset(a + sep + b for a, b, *_ in (k.split(" ") for k in self._words if " " in k)
@@ -176,9 +188,33 @@ class Scanner:
         if self._words:
             parts = self._split(text)
             self._whole(parts, found)
-        automaton = self._latin if latin else self._automaton
-        empty = self._latin_empty if latin else self._automaton_empty
-        for end, values in () if empty else automaton.iter(text):
+        if latin:
+            if not self._latin_empty:
+                self._raw(text, self._latin.iter(text), found, wide=False)
+        else:
+            units = _wide(text)
+            if len(units) != 2 * n:  # a character beyond the BMP: stand-ins keep every character two units
+                units = _wide(_ASTRAL.sub("\ufffd", text))
+                if not self._astral_empty:
+                    self._raw(text, self._astral.iter(text), found, wide=False)
+            if not self._automaton_empty:
+                self._raw(text, self._automaton.iter(units), found, wide=True)
+        if self._windows:
+            self._fuzzy(text, parts, found, latin)
+        return found
+
+    @staticmethod
+    def _raw(text: str, hits: Iterator[tuple[int, tuple[tuple[int, int, bool, bool], ...]]],
+             found: dict[int, list[Occurrence]], *, wide: bool) -> None:
+        """Record the automaton's raw hits that stand on word boundaries where their phrase needs them;
+        ``wide``: the automaton ran over UTF-16 units, where only a hit ending on a character's second unit
+        is one (the others straddle two characters)."""
+        n = len(text)
+        for end, values in hits:
+            if wide:
+                if not end & 1:
+                    continue
+                end >>= 1
             for slot, length, left, right in values:
                 start = end - length + 1
                 # (is_word_char, inlined: this loop runs for every raw hit)
@@ -187,9 +223,6 @@ class Scanner:
                 if right and end + 1 < n and (c := text[end + 1]) < CJK_START and c.isalnum():
                     continue
                 found.setdefault(slot, []).append((start, end + 1, 100.0))
-        if self._windows:
-            self._fuzzy(text, parts, found, latin)
-        return found
 
     @staticmethod
     def _split(text: str) -> list[str]:
@@ -318,6 +351,11 @@ def _found(found: dict[int, list[Occurrence]], slot: int, start: int, end: int, 
     elif all(h[0] != start for h in slot_hits):
         slot_hits.append((start, end, round(score, 1)))
         slot_hits.sort()
+
+
+def _wide(text: str) -> str:
+    """``text`` as UTF-16 code units, one character of 0-255 per byte (see Scanner.__init__)."""
+    return text.encode("utf-16-be", "surrogatepass").decode("latin-1")
 
 
 def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -> bool:
