@@ -76,10 +76,12 @@ class PlainLists:
             f = fields.get(name)
             if f is None or not f.found:
                 continue
-            for s in f.found.keys() & by_slot.keys():
-                occurrences = f.found[s]
+            found = f.found
+            for s in found.keys() & by_slot.keys():
+                occurrences = found[s]
+                exact = occurrences[0] if occurrences[0][2] >= 100 else None  # (the common case: no typo first)
                 for text, fuzzy, indexes in by_slot[s]:
-                    occ = _first(occurrences, fuzzy)
+                    occ = exact or _first(occurrences, fuzzy)
                     if occ is not None:
                         out.append((text, f, occ, indexes))
         return out
