@@ -49,6 +49,8 @@ MIN_FUZZY_LETTERS = 6
 # be close to (a wider class than WORD's, of plain ranges: the regex engine scans it quickly).
 _MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1}}}")
 _CACHE_LIMIT = 200_000
+_FEW_STARTS = 4  # distinct words of a text that start a phrase, up to which each is simply tried in turn
+_WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by _CACHE_LIMIT)
@@ -116,13 +118,15 @@ class Scanner:
         # without them has far fewer children at its root (pyahocorasick searches them in turn).
         # Text with CJK characters is scanned as UTF-16 code units (each character two units below 256):
         # thousands of CJK phrases (every chat's own) would give the root thousands of children, searched
-        # for every character of the text. Phrases with characters beyond the BMP (two UTF-16 units
-        # each: emoji) go to an automaton of their own, scanned as plain text.
+        # for every character of the text (from _WIDE_FROM phrases on; below, two steps a character cost
+        # more than they save). Phrases with characters beyond the BMP (two UTF-16 units each: emoji) then
+        # go to an automaton of their own, scanned as plain text.
         self._latin = ahocorasick.Automaton()
         self._astral = ahocorasick.Automaton()
+        self._units = len(entries) >= _WIDE_FROM
         for string, values in entries.items():
-            if _ASTRAL.search(string) is None:
-                self._automaton.add_word(_wide(string), tuple(values))
+            if not self._units or _ASTRAL.search(string) is None:
+                self._automaton.add_word(_wide(string) if self._units else string, tuple(values))
             else:
                 self._astral.add_word(string, tuple(values))
             if _CJK.search(string) is None:
@@ -130,6 +134,7 @@ class Scanner:
         self._astral_empty = not len(self._astral)
         if not self._astral_empty:
             self._astral.make_automaton()
+        self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
         self._singles = frozenset(k for k in self._words if " " not in k)  # one-word phrases
         # The first two words of each longer phrase, joined as the text may join them (space or hyphen).
         self._pairs = frozenset(a + sep + b for a, b, *_ in (k.split(" ") for k in self._words if " " in k)
@@ -191,6 +196,9 @@ class Scanner:
         if latin:
             if not self._latin_empty:
                 self._raw(text, self._latin.iter(text), found, wide=False)
+        elif not self._units:
+            if not self._automaton_empty:
+                self._raw(text, self._automaton.iter(text), found, wide=False)
         else:
             units = _wide(text)
             if len(units) != 2 * n:  # a character beyond the BMP: stand-ins keep every character two units
@@ -232,19 +240,25 @@ class Scanner:
     def _whole(self, parts: list[str], found: dict[int, list[Occurrence]]) -> None:
         """Phrases of whole Latin words: each word sequence of the text that is a phrase (see the docstring)."""
         words = parts[1::2]
-        # Where a phrase may start, found by C set operations: a word that is a one-word phrase, or two words
-        # (with their separator) that begin a longer one. Most words of a text are neither, even when
-        # tens of thousands of phrases are made of the same vocabulary.
-        one = self._singles.intersection(words)
-        starts = [i for i, w in enumerate(words) if w in one] if one else []
-        n = len(words)
-        if self._pairs and n > 1:
-            pairs = list(map(add, map(add, words, parts[2 : 2 * n - 1 : 2]), words[1:]))
-            two = self._pairs.intersection(pairs)
-            if two:
-                starts = sorted({*starts, *(i for i, p in enumerate(pairs) if p in two)})
-        if not starts:
+        present = self._starts.intersection(words)  # (a C loop: most words start no phrase)
+        if not present:
             return
+        n = len(words)
+        if len(present) <= _FEW_STARTS:
+            starts = [i for i, w in enumerate(words) if w in present]
+        else:
+            # Many words start some phrase (thousands of phrases, every chat's own, made of the same vocabulary):
+            # where one may really start is found by C set operations instead, a word that is a one-word phrase
+            # or two words (with their separator) that begin a longer one.
+            one = self._singles.intersection(present)
+            starts = [i for i, w in enumerate(words) if w in one] if one else []
+            if self._pairs and n > 1:
+                pairs = list(map(add, map(add, words, parts[2 : 2 * n - 1 : 2]), words[1:]))
+                two = self._pairs.intersection(pairs)
+                if two:
+                    starts = sorted({*starts, *(i for i, p in enumerate(pairs) if p in two)})
+            if not starts:
+                return
         table, prefixes = self._words, self._prefixes
         ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
         for i in starts:
