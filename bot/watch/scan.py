@@ -9,7 +9,9 @@ words, not raw substring hits inside longer words ("port" in "export").
 Exact, the rest: one Aho-Corasick automaton (pyahocorasick) over the other phrase keys; a raw hit of a phrase
 that starts or ends with a Latin letter or digit counts only on a word boundary, and CJK
 characters count as boundaries ("chip" hits "芯片chip行业" but not "Chipotle"); a phrase that
-starts and ends with CJK characters hits as a substring.
+starts and ends with CJK characters hits as a substring. With many phrases (every chat's own) text with
+CJK characters is scanned as UTF-16 code units: pyahocorasick searches a node's children in turn, and
+thousands of CJK phrases would give its root thousands of them.
 
 Fuzzy (typos): only for Latin phrases with 6+ letters, and only the phrase's long words (6+
 letters) may differ; short words must be exact ("export bar" is not "export ban"). Each distinct
@@ -17,7 +19,8 @@ word of the text is looked up once (then cached) against the long phrase words t
 first two letters, last two letters or first and last letter, with a length filter and a
 rapidfuzz cutoff (the phrase's threshold). Only a word that is close to, but not equal to, a
 phrase word anchors a window of the phrase's length; that window is then scored against the
-whole phrase. So the cost grows with the text and the few near-misses in it, not with
+whole phrase. A window of several words is tried only where the text has another of its words, or a word
+close to it, at the right place. So the cost grows with the text and the few near-misses in it, not with
 phrases x text. Every word of the window that differs from the phrase's must itself be that
 similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92).
 """
