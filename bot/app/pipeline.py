@@ -236,19 +236,24 @@ class Pipeline:
             new = self.store.items.add(items, feed_name=feed.name or title, now=now)
             hits = []
             for item in new:
-                try:
-                    matches = matcher.match({"title": item.title, "lede": item.lede})
+                try:  # (find: a chat's own phrases stay one entry per phrase until the item is routed, below)
+                    found = matcher.find({"title": item.title, "lede": item.lede})
                 except Exception:  # a matcher bug on one item must not lose the feed's other items
                     log.exception("matching %s failed; the item is stored unmatched", item.link or item.identity)
                     continue
-                if matches:
-                    hits.append((item, matches))
+                if found:
+                    hits.append((item, found))
             # Only matched items join stories: they are what alerts and digests are made of, and placing every
             # item costs a third more CPU on a first poll (README, Stories). A later report that matches no
             # watchlist therefore adds no outlet to a story's alert.
             with self._stories_lock:
                 stories = self._place(index, [item for item, _ in hits], now)
-            for item, matches in hits:
+            for item, found in hits:
+                try:
+                    matches = found.matches()  # one Match per watchlist: per chat for the chats' own phrases
+                except Exception:  # (as above: one item's bug never loses the others)
+                    log.exception("matching %s failed; the item is stored unmatched", item.link or item.identity)
+                    continue
                 matched += 1
                 self.store.items.record_matches(item.identity, matches, now=now)
                 if self._fresh(item, now, first_poll=feed.last_success_at is None):

@@ -33,7 +33,7 @@ from bot.watch.literals import required_literals
 from bot.watch.meaning import as_written
 from bot.watch.model import Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
 from bot.watch.near import closest
-from bot.watch.plain import PlainLists, is_plain
+from bot.watch.plain import PhraseHit, PlainLists, is_plain
 from bot.watch.regexes import REGEX_BUDGET, RegexTimeout, SafeRegex, compile_regex
 from bot.watch.scan import Occurrence, Scanner
 from bot.watch.text import Folded, fold, phrase_key, prepare, view
@@ -114,6 +114,27 @@ class Verdict:
     match: Match | None
     reason: str
     discounted: tuple[Discounted, ...] = ()  # weak hits that did not count, with why
+
+
+class Found:
+    """An item's matches as ``Matcher.find`` leaves them: the general lists' Matches, and the phrases of the
+    plain lists (plain.py) found in the item, one entry per phrase however many lists hold it."""
+
+    __slots__ = ("_general", "_phrases", "_plain")
+
+    def __init__(self, general: dict[int, Match], phrases: list[PhraseHit], plain: PlainLists) -> None:
+        self._general = general
+        self._phrases = phrases
+        self._plain = plain
+
+    def __bool__(self) -> bool:
+        return bool(self._general or self._phrases)  # (a plain list's phrase found is a match)
+
+    def matches(self) -> list[Match]:
+        """One Match per watchlist, by watchlist id (what ``Matcher.match`` returns)."""
+        found = self._plain.expand(self._phrases) if self._phrases else {}
+        found.update(self._general)
+        return [found[i] for i in sorted(found)]
 
 
 class Matcher:
@@ -244,14 +265,19 @@ class Matcher:
 
     def match(self, fields: Mapping[str, str]) -> list[Match]:
         """The watchlists that ``fields`` (e.g. {"title": ..., "lede": ...}) match, by watchlist id."""
+        return self.find(fields).matches()
+
+    def find(self, fields: Mapping[str, str]) -> Found:
+        """What ``match`` finds, with the plain lists' matches (every chat's own) still by phrase: ``matches()``
+        makes them one Match per list, for the items that are recorded and routed."""
         scanned, candidates = self._scan(fields)
-        found = self._plain.match(scanned) if self._plain else {}
+        general: dict[int, Match] = {}
         for index in candidates:
             c = self._compiled[index]
             m = self._evaluate(c, scanned)[0] if c is not None else None
             if m is not None:
-                found[index] = m
-        return [found[i] for i in sorted(found)]
+                general[index] = m
+        return Found(general, self._plain.find(scanned) if self._plain else [], self._plain)
 
     def explain(self, fields: Mapping[str, str]) -> list[Verdict]:
         """Every watchlist with its match, or why it did not match (for ``watchbot rules test``)."""

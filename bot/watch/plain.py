@@ -3,11 +3,12 @@ by every list that holds it. Pure.
 
 A chat's own watchlist (/watch, ``chat:<id>``) is such a list, and 10,000 chats may share a popular
 phrase: evaluating each list on its own (any / all / none, weak words, excepts) would cost one
-evaluation per list per item that holds the phrase. Here a plain list costs one dictionary append
-per phrase hit, plus its Match. A list is plain when it has only ``any`` phrases (no except, case,
-weak or a meaning that folding would change), no ``all`` or ``none``, and the default fields; the
-result is the same Match the general path (match.py) gives: the first occurrence of each phrase
-in each field, ordered by field then span, the score the best hit's.
+evaluation per list per item that holds the phrase. Here matching (``find``) costs one entry per phrase
+found, however many lists hold it; ``expand`` turns the entries into one Match per list, which the
+pipeline does only for items it records and routes (bench/match.py times both). A list is plain when it
+has only ``any`` phrases (no except, case, weak or a meaning that folding would change), no ``all`` or
+``none``, and the default fields; the result is the same Match the general path (match.py) gives: the
+first occurrence of each phrase in each field, ordered by field then span, the score the best hit's.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ class ScannedField(Protocol):
     def folded(self) -> Folded: ...
     @property
     def found(self) -> dict[int, list[Occurrence]]: ...
+
+
+# A phrase of plain lists found in a field: the phrase as written, the field, its first occurrence there,
+# and the indexes of the lists that hold it.
+PhraseHit = tuple[str, ScannedField, Occurrence, list[int]]
 
 
 def is_plain(w: Watchlist) -> bool:
@@ -61,32 +67,41 @@ class PlainLists:
             else:
                 groups.append((p.text, p.fuzzy, [index]))
 
-    def match(self, fields: Mapping[str, ScannedField]) -> dict[int, Match]:
-        """Every plain list the scanned fields match, by index."""
-        first: dict[int, Hit] = {}  # a list's first hit; most lists have one, so no list is made for them
-        more: dict[int, list[Hit]] = {}
+    def find(self, fields: Mapping[str, ScannedField]) -> list[PhraseHit]:
+        """The phrases of plain lists that the scanned fields hold: one entry per phrase and field, however
+        many lists hold the phrase (``expand`` makes them one Match per list)."""
+        out: list[PhraseHit] = []
         by_slot = self._by_slot
         for name in DEFAULT_FIELDS:
             f = fields.get(name)
             if f is None or not f.found:
                 continue
-            for s in f.found.keys() & by_slot.keys():
-                occurrences = f.found[s]
+            found = f.found
+            for s in found.keys() & by_slot.keys():
+                occurrences = found[s]
+                exact = occurrences[0] if occurrences[0][2] >= 100 else None  # (the common case: no typo first)
                 for text, fuzzy, indexes in by_slot[s]:
-                    occ = _first(occurrences, fuzzy)
-                    if occ is None:
-                        continue
-                    hit = _hit(text, f, occ)
-                    for i in indexes:
-                        if (prev := first.setdefault(i, hit)) is not hit:
-                            more.setdefault(i, [prev]).append(hit)
+                    occ = exact or _first(occurrences, fuzzy)
+                    if occ is not None:
+                        out.append((text, f, occ, indexes))
+        return out
+
+    def expand(self, found: Sequence[PhraseHit]) -> dict[int, Match]:
+        """Every plain list that ``found`` (from ``find``) matches, by index, with its hits explained."""
+        first: dict[int, Hit] = {}  # a list's first hit; most lists have one, so no list is made for them
+        more: dict[int, list[Hit]] = {}
+        for text, f, occ, indexes in found:
+            hit = _hit(text, f, occ)
+            for i in indexes:
+                if (prev := first.setdefault(i, hit)) is not hit:
+                    more.setdefault(i, [prev]).append(hit)
         ids = self._ids
         out = {i: Match(ids[i], h.score, (h,)) for i, h in first.items() if i not in more}
         order = {name: n for n, name in enumerate(DEFAULT_FIELDS)}
-        for i, found in more.items():
-            found = sorted({(h.pattern, h.field, h.span): h for h in found}.values(),
-                           key=lambda h: (order[h.field], h.span, h.pattern))
-            out[i] = Match(ids[i], max(h.score for h in found), tuple(found))
+        for i, hits in more.items():
+            hits = sorted({(h.pattern, h.field, h.span): h for h in hits}.values(),
+                          key=lambda h: (order[h.field], h.span, h.pattern))
+            out[i] = Match(ids[i], max(h.score for h in hits), tuple(hits))
         return out
 
 

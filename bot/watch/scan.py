@@ -9,7 +9,9 @@ words, not raw substring hits inside longer words ("port" in "export").
 Exact, the rest: one Aho-Corasick automaton (pyahocorasick) over the other phrase keys; a raw hit of a phrase
 that starts or ends with a Latin letter or digit counts only on a word boundary, and CJK
 characters count as boundaries ("chip" hits "芯片chip行业" but not "Chipotle"); a phrase that
-starts and ends with CJK characters hits as a substring.
+starts and ends with CJK characters hits as a substring. With many phrases (every chat's own) text with
+CJK characters is scanned as UTF-16 code units: pyahocorasick searches a node's children in turn, and
+thousands of CJK phrases would give its root thousands of them.
 
 Fuzzy (typos): only for Latin phrases with 6+ letters, and only the phrase's long words (6+
 letters) may differ; short words must be exact ("export bar" is not "export ban"). Each distinct
@@ -17,7 +19,8 @@ word of the text is looked up once (then cached) against the long phrase words t
 first two letters, last two letters or first and last letter, with a length filter and a
 rapidfuzz cutoff (the phrase's threshold). Only a word that is close to, but not equal to, a
 phrase word anchors a window of the phrase's length; that window is then scored against the
-whole phrase. So the cost grows with the text and the few near-misses in it, not with
+whole phrase. A window of several words is tried only where the text has another of its words, or a word
+close to it, at the right place. So the cost grows with the text and the few near-misses in it, not with
 phrases x text. Every word of the window that differs from the phrase's must itself be that
 similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92).
 """
@@ -27,9 +30,10 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import add
 
 import ahocorasick
 from rapidfuzz import fuzz
@@ -40,6 +44,7 @@ from bot.watch.text import CJK_START, is_word_char
 # A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
 WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
 _CJK = re.compile("[\u2e80-\U0010ffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the BMP: two UTF-16 units
 _WORD_SPLIT = re.compile(r"([^\W_\u2e80-\U0010ffff]+)")
 _ASCII_WORD_SPLIT = re.compile(r"([A-Za-z0-9]+)")
 MIN_FUZZY_LETTERS = 6
@@ -47,6 +52,8 @@ MIN_FUZZY_LETTERS = 6
 # be close to (a wider class than WORD's, of plain ranges: the regex engine scans it quickly).
 _MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1}}}")
 _CACHE_LIMIT = 200_000
+_FEW_STARTS = 4  # distinct words of a text that start a phrase, up to which each is simply tried in turn
+_WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by _CACHE_LIMIT)
@@ -112,14 +119,31 @@ class Scanner:
                 entries[variant].append((slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1])))
         # Text without CJK characters can hold none of the CJK phrases: a second automaton
         # without them has far fewer children at its root (pyahocorasick searches them in turn).
+        # Text with CJK characters is scanned as UTF-16 code units (each character two units below 256):
+        # thousands of CJK phrases (every chat's own) would give the root thousands of children, searched
+        # for every character of the text (from _WIDE_FROM phrases on; below, two steps a character cost
+        # more than they save). Phrases with characters beyond the BMP (two UTF-16 units each: emoji) then
+        # go to an automaton of their own, scanned as plain text.
         self._latin = ahocorasick.Automaton()
+        self._astral = ahocorasick.Automaton()
+        self._units = len(entries) >= _WIDE_FROM
         for string, values in entries.items():
-            self._automaton.add_word(string, tuple(values))
+            if not self._units or _ASTRAL.search(string) is None:
+                self._automaton.add_word(_wide(string) if self._units else string, tuple(values))
+            else:
+                self._astral.add_word(string, tuple(values))
             if _CJK.search(string) is None:
                 self._latin.add_word(string, tuple(values))
+        self._astral_empty = not len(self._astral)
+        if not self._astral_empty:
+            self._astral.make_automaton()
         self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
         # (may_hit_words: phrases' word sets by first word and by long word, built when first asked)
         self._word_sets: tuple[dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]] | None = None
+        self._singles = frozenset(k for k in self._words if " " not in k)  # one-word phrases
+        # The first two words of each longer phrase, joined as the text may join them (space or hyphen).
+        self._pairs = frozenset(a + sep + b for a, b, *_ in (k.split(" ") for k in self._words if " " in k)
+                                for sep in " -")
         self._empty = not self.keys
         self._automaton_empty = not len(self._automaton)
         if not self._automaton_empty:
@@ -140,17 +164,21 @@ class Scanner:
                     self._cutoff[w] = min(self._cutoff.get(w, 100.0), threshold)
                     for b in _bucket_keys(w):
                         self._buckets[b].add(w)
-        self._free: dict[str, list[_Window]] = {}  # long word -> windows without short words
-        self._keyed: dict[str, list[tuple[int, dict[str, list[_Window]]]]] = {}  # ... by a short word
+        # Windows of each long phrase word: those of a one-word phrase, and the others filed under their first
+        # word other than the anchor (by its offset from the anchor and the word as written): a window is
+        # tried only where the text's word at that offset is that word or close to it.
+        self._single: dict[str, list[_Window]] = {}
+        self._keyed: dict[str, list[tuple[int, dict[str, list[_Window]]]]] = {}
         for v, windows in self._windows.items():
             by_offset: dict[int, dict[str, list[_Window]]] = {}
             for win in windows:
-                short = [k for k, p in enumerate(win.words) if len(p) < MIN_FUZZY_LETTERS]
-                if not short:
-                    self._free.setdefault(v, []).append(win)
+                if len(win.words) == 1:
+                    self._single.setdefault(v, []).append(win)
                     continue
-                by_offset.setdefault(short[0] - win.index, {}).setdefault(win.words[short[0]], []).append(win)
-            self._keyed[v] = sorted(by_offset.items())
+                k = 1 if win.index == 0 else 0
+                by_offset.setdefault(k - win.index, {}).setdefault(win.words[k], []).append(win)
+            if by_offset:
+                self._keyed[v] = sorted(by_offset.items())
         # The caches depend only on the long phrase words and their cutoffs: scanners with the same ones
         # (a watchlist previewed again and again while edited, a reload that left them alone) share them.
         memo = _memo(frozenset(self._cutoff.items()))
@@ -166,11 +194,40 @@ class Scanner:
             return found
         n = len(text)
         latin = text.isascii() or _CJK.search(text) is None
+        parts = None  # separator, word, ..., separator: split once for the whole words and typos
         if self._words:
-            self._whole(text, found)
-        automaton = self._latin if latin else self._automaton
-        empty = self._latin_empty if latin else self._automaton_empty
-        for end, values in () if empty else automaton.iter(text):
+            parts = self._split(text)
+            self._whole(parts, found)
+        if latin:
+            if not self._latin_empty:
+                self._raw(text, self._latin.iter(text), found, wide=False)
+        elif not self._units:
+            if not self._automaton_empty:
+                self._raw(text, self._automaton.iter(text), found, wide=False)
+        else:
+            units = _wide(text)
+            if len(units) != 2 * n:  # a character beyond the BMP: stand-ins keep every character two units
+                units = _wide(_ASTRAL.sub("\ufffd", text))
+                if not self._astral_empty:
+                    self._raw(text, self._astral.iter(text), found, wide=False)
+            if not self._automaton_empty:
+                self._raw(text, self._automaton.iter(units), found, wide=True)
+        if self._windows:
+            self._fuzzy(text, parts, found, latin)
+        return found
+
+    @staticmethod
+    def _raw(text: str, hits: Iterator[tuple[int, tuple[tuple[int, int, bool, bool], ...]]],
+             found: dict[int, list[Occurrence]], *, wide: bool) -> None:
+        """Record the automaton's raw hits that stand on word boundaries where their phrase needs them;
+        ``wide``: the automaton ran over UTF-16 units, where only a hit ending on a character's second unit
+        is one (the others straddle two characters)."""
+        n = len(text)
+        for end, values in hits:
+            if wide:
+                if not end & 1:
+                    continue
+                end >>= 1
             for slot, length, left, right in values:
                 start = end - length + 1
                 # (is_word_char, inlined: this loop runs for every raw hit)
@@ -179,21 +236,37 @@ class Scanner:
                 if right and end + 1 < n and (c := text[end + 1]) < CJK_START and c.isalnum():
                     continue
                 found.setdefault(slot, []).append((start, end + 1, 100.0))
-        if self._windows:
-            self._fuzzy(text, found, latin)
-        return found
 
-    def _whole(self, text: str, found: dict[int, list[Occurrence]]) -> None:
+    @staticmethod
+    def _split(text: str) -> list[str]:
+        """Separator, word, separator, word, ..., separator (on ASCII text an ASCII class is the same, faster)."""
+        return (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)
+
+    def _whole(self, parts: list[str], found: dict[int, list[Occurrence]]) -> None:
         """Phrases of whole Latin words: each word sequence of the text that is a phrase (see the docstring)."""
-        parts = (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)  # sep, word, ..., sep
         words = parts[1::2]
         present = self._starts.intersection(words)  # (a C loop: most words start no phrase)
         if not present:
             return
+        n = len(words)
+        if len(present) <= _FEW_STARTS:
+            starts = [i for i, w in enumerate(words) if w in present]
+        else:
+            # Many words start some phrase (thousands of phrases, every chat's own, made of the same vocabulary):
+            # where one may really start is found by C set operations instead, a word that is a one-word phrase
+            # or two words (with their separator) that begin a longer one.
+            one = self._singles.intersection(present)
+            starts = [i for i, w in enumerate(words) if w in one] if one else []
+            if self._pairs and n > 1:
+                pairs = list(map(add, map(add, words, parts[2 : 2 * n - 1 : 2]), words[1:]))
+                two = self._pairs.intersection(pairs)
+                if two:
+                    starts = sorted({*starts, *(i for i, p in enumerate(pairs) if p in two)})
+            if not starts:
+                return
         table, prefixes = self._words, self._prefixes
         ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
-        n = len(words)
-        for i in [i for i, w in enumerate(words) if w in present]:
+        for i in starts:
             key, j = words[i], i
             while True:
                 slots = table.get(key)
@@ -205,7 +278,7 @@ class Scanner:
                 j += 1
                 key += " " + words[j]
 
-    def _fuzzy(self, text: str, found: dict[int, list[Occurrence]], latin: bool = True) -> None:
+    def _fuzzy(self, text: str, parts: list[str] | None, found: dict[int, list[Occurrence]], latin: bool) -> None:
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
         # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
         plain, anchors = self._plain, self._anchors
@@ -226,50 +299,45 @@ class Scanner:
             (anchors if has_near_miss else plain).add(chunk)
         if anchors.isdisjoint(chunks):
             return
-        near = self._near
-        # separator, word, separator, word, ..., separator (on ASCII text, an ASCII class is the same and faster)
-        parts = (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)
+        near, close, single, keyed_by = self._near, self._close, self._single, self._keyed
+        if parts is None:
+            parts = self._split(text)
         words = parts[1::2]
-        close = self._close
-        ends: list[int] = []  # running lengths of parts: where each word starts and ends
+        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
         n = len(words)
         for j in [j for j, w in enumerate(words) if w in close]:
-            for v in near.get(words[j], ()):  # (get: another thread may have just cleared it)
-                for win in self._candidates(v, words, j, n):
-                    first = j - win.index
-                    last = first + len(win.words)
-                    if first < 0 or last > n:
+            w = words[j]
+            for v in near.get(w, ()):  # (get: another thread may have just cleared it)
+                for win in single.get(v, ()):  # a one-word phrase: the ratio is its only test
+                    score = fuzz.ratio(w, win.phrase, score_cutoff=win.threshold)
+                    if score:
+                        _found(found, win.slot, ends[2 * j], ends[2 * j + 1], score)
+                # A longer phrase is filed under its first word other than ``v``, by that word's offset: it is
+                # tried only where the text has that word, or one close to it, there ("export controls" after
+                # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
+                for offset, keyed in keyed_by.get(v, ()):
+                    k = j + offset
+                    if not 0 <= k < n:
                         continue
-                    window = words[first:last]
-                    if not _words_close(win.words, window, win.threshold):
-                        continue
-                    joined = " ".join(window)
-                    if joined == win.phrase:
-                        continue
-                    score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
-                    if not score:
-                        continue
-                    if not ends:
-                        ends = list(accumulate(map(len, parts)))
-                    start, end = ends[2 * first], ends[2 * last - 1]
-                    slot_hits = found.setdefault(win.slot, [])
-                    if not slot_hits:
-                        slot_hits.append((start, end, round(score, 1)))
-                    elif all(h[0] != start for h in slot_hits):
-                        slot_hits.append((start, end, round(score, 1)))
-                        slot_hits.sort()
-
-    def _candidates(self, v: str, words: Sequence[str], j: int, n: int) -> list[_Window]:
-        """Windows of phrase word ``v`` worth scoring at text word ``j``.
-
-        A window whose phrase has a short word (which must match exactly) is filed under that
-        word and its offset, so "exports" near "export" tries "export ban" only before "ban".
-        """
-        found = list(self._free.get(v, ()))
-        for offset, keyed in self._keyed.get(v, ()):
-            if 0 <= j + offset < n:
-                found.extend(keyed.get(words[j + offset], ()))
-        return found
+                    u = words[k]
+                    similar = near.get(u)
+                    if similar is None:  # (not cached: a short word, or another thread just cleared the caches)
+                        similar = self._near_words(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
+                    for key in (u, *similar):
+                        for win in keyed.get(key, ()):
+                            first = j - win.index
+                            last = first + len(win.words)
+                            if first < 0 or last > n:
+                                continue
+                            window = words[first:last]
+                            if not _words_close(win.words, window, win.threshold):
+                                continue
+                            joined = " ".join(window)
+                            if joined == win.phrase:
+                                continue
+                            score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
+                            if score:
+                                _found(found, win.slot, ends[2 * first], ends[2 * last - 1], score)
 
     def _near_words(self, w: str) -> tuple[str, ...]:
         """Long phrase words close to (but not equal to) the text word ``w``; cached."""
@@ -333,10 +401,31 @@ class Scanner:
     def raw_hits(self, text: str) -> list[int]:
         """Where (end offsets) a phrase of the automaton may hit ``text``, word boundaries not checked:
         a text without one has no such hit."""
-        latin = text.isascii() or _CJK.search(text) is None
-        if self._latin_empty if latin else self._automaton_empty:
-            return []
-        return [end for end, _ in (self._latin if latin else self._automaton).iter(text)]
+        if text.isascii() or _CJK.search(text) is None:
+            return [] if self._latin_empty else [end for end, _ in self._latin.iter(text)]
+        if not self._units:
+            return [] if self._automaton_empty else [end for end, _ in self._automaton.iter(text)]
+        ends = []  # (as scan does: CJK text as UTF-16 units, characters beyond the BMP apart)
+        if not self._astral_empty and _ASTRAL.search(text):
+            ends = [end for end, _ in self._astral.iter(text)]
+        if not self._automaton_empty:
+            ends += [end >> 1 for end, _ in self._automaton.iter(_wide(_ASTRAL.sub("\ufffd", text))) if end & 1]
+        return ends
+
+
+def _found(found: dict[int, list[Occurrence]], slot: int, start: int, end: int, score: float) -> None:
+    """Record a typo hit unless the slot already has a hit starting there."""
+    slot_hits = found.setdefault(slot, [])
+    if not slot_hits:
+        slot_hits.append((start, end, round(score, 1)))
+    elif all(h[0] != start for h in slot_hits):
+        slot_hits.append((start, end, round(score, 1)))
+        slot_hits.sort()
+
+
+def _wide(text: str) -> str:
+    """``text`` as UTF-16 code units, one character of 0-255 per byte (see Scanner.__init__)."""
+    return text.encode("utf-16-be", "surrogatepass").decode("latin-1")
 
 
 def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -> bool:

@@ -61,6 +61,29 @@ async def test_a_chats_own_watchlist_never_reaches_another_chat(world: World) ->
     assert len(world.api.sent_messages(5)) == 2 and len(world.api.sent_messages(9)) == 1
 
 
+async def test_chats_sharing_a_phrase_each_get_their_own_explained_alert_and_a_mute_still_applies(
+        world: World) -> None:
+    """The matcher finds a phrase once however many chats watch it; each chat still gets its alert, explained
+    by its own phrases, recorded under its own watchlist, and a chat that muted a word of the item gets none."""
+    for chat, phrase in ((5, "gallium"), (6, "gallium"), (6, "germanium"), (7, "gallium"), (8, "germanium")):
+        await world.ask(chat, f"/watch {phrase}")
+    await world.ask(7, "/mute prices")
+    await poll(world, [story(1, "Gallium and germanium prices jump"), story(2, "Germanium output falls")])
+    five, six, seven, eight = (alerts_to(world, chat) for chat in (5, 6, 7, 8))
+    assert [m.splitlines()[1] for m in five] == ["Gallium and germanium prices jump"]
+    assert "Matched: Gallium" in five[0] and "germanium" not in five[0].split("Matched:")[1]
+    assert [m.splitlines()[1] for m in six] == ["Gallium and germanium prices jump", "Germanium output falls"]
+    assert "Matched: Gallium, germanium" in six[0] and "Matched: Germanium" in six[1]
+    assert seven == []  # muted: its match is recorded, no alert goes out
+    assert [m.splitlines()[1] for m in eight] == ["Gallium and germanium prices jump", "Germanium output falls"]
+    assert "Matched: germanium" in eight[0]
+    identity = world.store.items.latest(2)[-1].identity  # the first story
+    hits = world.store.items.match_hits(identity)
+    assert sorted(hits) == ["chat:5", "chat:6", "chat:7", "chat:8"]
+    assert [h["pattern"] for h in hits["chat:6"]] == ["gallium", "germanium"]
+    assert [h["pattern"] for h in hits["chat:7"]] == ["gallium"]
+
+
 async def test_traditional_phrases_fold_and_chinese_matches_as_a_substring(world: World) -> None:
     reply = (await world.ask(5, "/watch 半導體")).text
     assert "Traditional and Simplified alike (as 半导体)" in reply and "anywhere in the text" in reply

@@ -101,3 +101,20 @@ def test_views_forget_the_oldest_beyond_their_size(size: int) -> None:
         views(text)
     assert views("Ａ").viewed == "a"  # (folded again after being forgotten)
     assert len(views._seen) <= size
+
+
+def test_a_large_matcher_scanning_cjk_as_utf16_units_matches_as_one_by_one() -> None:
+    """Past a thousand automaton entries CJK text is scanned as UTF-16 units (scan.py): the batch's raw
+    hits must agree, characters beyond the BMP (emoji) included."""
+    items = labeled()
+    chinese = "".join(c for it in items for c in it["title"] if "\u4e00" <= c <= "\u9fff")
+    phrases = sorted({chinese[i:i + 2] for i in range(len(chinese) - 1)})[:1500]
+    assert len(phrases) >= 1200  # (more automaton entries than scan._WIDE_FROM)
+    items = [*items, {"title": "火箭🚀升空", "lede": "emoji 🚀 in text"}, {"title": "🚀", "lede": ""}]
+    watchlists = [*load_rules(ROOT / "rules").watchlists,
+                  Watchlist(id="bigrams", name="bigrams", any=tuple(Term(p) for p in phrases)),
+                  Watchlist(id="rocket", name="rocket", any=(Term("火箭🚀"),))]
+    matcher = Matcher(watchlists)
+    expected = one_by_one(matcher, items)
+    assert any("rocket" in m for ms in expected for m in ms)
+    assert batched(matcher, items) == expected

@@ -51,6 +51,8 @@ def test_plain_lists_match_exactly_as_the_general_path(seed: int) -> None:
     for it in items:
         got = together.match(it)
         assert got == apart.match(it)
+        found = together.find(it)  # what the pipeline calls: phrases found, one Match per list only on demand
+        assert bool(found) == bool(got) and found.matches() == got
         compared += len(got)
     assert compared > 50  # the phrases really hit
 
