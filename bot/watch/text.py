@@ -46,6 +46,7 @@ _COMMON_WIDE = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，：（�
 _BEYOND_LATIN = re.compile("[\u2e80-\U0010ffff]")
 
 _T2S = opencc.OpenCC("t2s")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Hyphens other than "-", line breaks and curly apostrophes, one character for one.
 _VIEW = (
@@ -260,6 +261,8 @@ def _t2s(text: str) -> str:
     """Traditional to Simplified, length-preserving, applied until stable."""
     if _BEYOND_LATIN.search(text) is None or _convertible().search(text) is None:
         return text  # nothing Traditional in it (regexes: max(text) builds a string per character)
+    if _LONE_SURROGATE.search(text):  # (from a JSON "\ud800" escape: OpenCC takes UTF-8, which has none)
+        text = _LONE_SURROGATE.sub("\ufffd", text)  # one for one: spans stay where they were
     for _ in range(3):
         out = _T2S.convert(text)
         if len(out) != len(text):

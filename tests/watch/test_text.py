@@ -82,3 +82,13 @@ def test_every_folded_span_maps_inside_the_original(text: str, data: st.DataObje
         # the original piece folds to text that contains the folded piece (both folded out of
         # context: t2s converts some characters differently inside a phrase, 乾隆 vs 乾)
         assert normalize(f.text[start:end]) in normalize(text[a:b])
+
+
+def test_a_lone_surrogate_beside_traditional_characters_folds_in_place() -> None:
+    """JSON may carry a lone "\\ud800" escape; OpenCC takes UTF-8, which cannot hold one: it must not
+    raise, and the other characters fold as ever, each at its own place."""
+    from bot.watch.text import fold
+
+    folded = fold("x\ud800半導體產業")
+    assert folded.text == "x\ufffd半导体产业"
+    assert folded.span(2, 5) == (2, 5)
