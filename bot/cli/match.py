@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import re
 import sys
 import tomllib
@@ -56,6 +58,9 @@ def register(commands: Any) -> None:
     p.add_argument("--rules", type=Path, default=None, metavar="DIR",
                    help="folder (or file) of *.yaml watchlists (default: the config's rules.path)")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl", help="output format (default: jsonl)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help=f"processes matching a long input (from {PARALLEL_FROM:,} items; default: one per CPU, "
+                        "at most 4; 1: none)")
     add_config_option(p)
     p.set_defaults(func=run)
 
@@ -65,22 +70,58 @@ def run(args: argparse.Namespace) -> int:
     body = _read(args.input)
     matcher = Matcher(rules.watchlists)
     by_id = {w.id: w for w in rules.watchlists}
-    failed = False
     out = sys.stdout
-    for item in read_items(body, source=args.input):
-        if item.error is not None:
-            failed = True
-            if args.format == "jsonl":
-                _line(out, {"id": None, "line": item.line, "error": item.error})
-            else:
+    items = list(read_items(body, source=args.input))
+    if args.format == "jsonl":
+        for line in json_lines(matcher, items, workers=args.workers):
+            out.write(line)
+    else:
+        for item in items:
+            if item.error is not None:
                 print(f"line {item.line}: {item.error}", file=out)
-            continue
-        matches = matcher.match({"title": item.title, "lede": item.lede})
-        if args.format == "jsonl":
-            _line(out, {"id": item.id, "matches": [to_json(m) for m in matches]})
+            else:
+                print_table_row(out, item, matcher.match({"title": item.title, "lede": item.lede}), by_id)
+    return 1 if any(item.error is not None for item in items) else 0
+
+
+# Matching is CPU work: a long input is cut into batches matched in forked processes, which inherit the
+# built Matcher (no rebuild, no pickling of it). Below PARALLEL_FROM items a fork costs more than it saves.
+PARALLEL_FROM = 4_000
+BATCH = 1_000
+_forked: Matcher | None = None  # the Matcher a forked worker inherits
+
+
+def json_lines(matcher: Matcher, items: list[InputItem], *, workers: int | None = None) -> Iterator[str]:
+    """The ``--format jsonl`` line of every item, in input order; on ``workers`` processes (default: one per
+    CPU, at most 4) when the input is long and the platform forks."""
+    global _forked
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or not forking or len(items) < PARALLEL_FROM:
+        yield from _lines(matcher, items)
+        return
+    _forked = matcher
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            batches = [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
+            for lines in pool.imap(_forked_lines, batches):
+                yield from lines
+    finally:
+        _forked = None
+
+
+def _forked_lines(items: list[InputItem]) -> list[str]:
+    assert _forked is not None
+    return list(_lines(_forked, items))
+
+
+def _lines(matcher: Matcher, items: list[InputItem]) -> Iterator[str]:
+    for item in items:
+        if item.error is not None:
+            yield _json({"id": None, "line": item.line, "error": item.error})
         else:
-            print_table_row(out, item, matches, by_id)
-    return 1 if failed else 0
+            matches = matcher.match({"title": item.title, "lede": item.lede})
+            yield _json({"id": item.id, "matches": [to_json(m) for m in matches]})
 
 
 def rules_path(args: argparse.Namespace, explicit: Path | None) -> Path:
@@ -198,8 +239,8 @@ def _jsonl(body: bytes) -> Iterator[InputItem]:
             yield InputItem(obj["id"], obj.get("title") or "", obj.get("lede") or "", n)
 
 
-def _line(out: TextIO, obj: dict[str, Any]) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+def _json(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False) + "\n"
 
 
 def print_table_row(out: TextIO, item: InputItem, matches: list[Match], by_id: dict[str, Watchlist]) -> None:
