@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import json
 import math
 import os
 import re
@@ -35,18 +34,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 
 import psycopg  # noqa: E402
 
+from bench.soak import health  # noqa: E402  (GET /healthz, 503 included)
 from bench.spread import POSTGRES, pg_schema  # noqa: E402
 from bot.times import utcnow  # noqa: E402
 from tests.app.service.proc import free_port  # noqa: E402
@@ -62,16 +59,6 @@ def body(n: int, keys: list[int]) -> bytes:
     old = [(f"Feed {n} story {i}: municipal budget", f"https://example.org/{n}/{i}") for i in range(5)]
     new = [(f"TSMC chip plant order K{k:05d} for feed {n}", f"https://example.org/{n}/k{k}") for k in keys]
     return rss(new + old, title=f"Feed {n}")
-
-
-def health(listen: str) -> dict[str, Any]:
-    try:
-        with urllib.request.urlopen(f"http://{listen}/healthz", timeout=5) as r:
-            return dict(json.loads(r.read()))
-    except urllib.error.HTTPError as e:  # 503 still carries the details
-        return dict(json.loads(e.read()))
-    except (OSError, ValueError):
-        return {}
 
 
 def wait(condition: Callable[[], bool], what: str, timeout: float) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,18 +10,10 @@ from bot.feeds.parse import parse_feed
 from bot.items.normalize import normalize
 from bot.watch import Matcher, Near, Regex, Term, Watchlist, load_rules
 from bot.watch.batch import Views, match_many
+from tests.watch.test_plain import texts as labeled
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELED = ROOT / "tests" / "data" / "labeled"
-
-
-def labeled() -> list[dict[str, str]]:
-    found = []
-    for path in sorted(LABELED.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            obj = json.loads(line)
-            found.append({"title": obj["title"], "lede": obj["lede"]})
-    return found
 
 
 def shipped() -> Matcher:
