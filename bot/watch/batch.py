@@ -9,9 +9,9 @@ the next), and an item is matched in full (``Matcher.match``) only when one of i
 - holds every word of a whole-word phrase, or every word of a phrase each long word of which may
   be there misspelled (``Scanner.may_hit_words``; the words close to long phrase words are looked
   up once for the words of all items together: ``Scanner.near_words``), or
-- has a raw hit of the scanner's automaton (CJK phrases, regex literals, phrases with
-  punctuation), found in one pass over all fields joined by line breaks (viewed text has none,
-  and no phrase holds one, so no hit spans two fields).
+- has a hit of the scanner's automaton (CJK phrases, regex literals, phrases with punctuation;
+  whole-word phrases too in a small scanner), found in one pass over all fields joined by line
+  breaks (viewed text has none, and no phrase holds one, so no hit spans two fields).
 
 Every text the scanner finds something in passes one of these, so the result is the one matching
 each item gives. A matcher with a regex that runs on every text (one without a required literal)
@@ -99,5 +99,5 @@ def match_many(
             offsets.append(at)
             at += len(fields[n].viewed) + len(SEPARATOR)
         joined = SEPARATOR.join(fields[n].viewed for n in numbers)
-        candidates.update(numbers[bisect_right(offsets, end) - 1] // width for end in scanner.raw_hits(joined))
+        candidates.update(numbers[bisect_right(offsets, at) - 1] // width for at in scanner.raw_hits(joined))
     return [matcher.match(item) if n in candidates else [] for n, item in enumerate(items)]

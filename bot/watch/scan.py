@@ -54,6 +54,7 @@ _MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1
 _CACHE_LIMIT = 200_000
 _FEW_STARTS = 4  # distinct words of a text that start a phrase, up to which each is simply tried in turn
 _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
+_TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by _CACHE_LIMIT)
@@ -106,6 +107,7 @@ class Scanner:
         entries: dict[str, list[tuple[int, int, bool, bool]]] = defaultdict(list)
         self._words: dict[str, list[int]] = defaultdict(list)  # words joined by one space -> slots
         self._prefixes: set[str] = set()  # word sequences that some longer phrase starts with
+        wholes: list[tuple[int, str]] = []
         for slot, key in enumerate(self.keys):
             if slot in raw:
                 entries[key].append((slot, len(key), False, False))
@@ -114,9 +116,19 @@ class Scanner:
             if whole:
                 self._words[" ".join(whole)].append(slot)
                 self._prefixes.update(" ".join(whole[:n]) for n in range(1, len(whole)))
+                wholes.append((slot, key))
                 continue
             for variant in separator_variants(key):
                 entries[variant].append((slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1])))
+        # Whole-word phrases are looked up in the word table (``_whole``) from _TABLE_FROM of them on (every
+        # chat's own phrases); fewer (the shipped lists) ride in the automaton, which costs a C scan instead
+        # of a word split per text. The table is kept either way: batch.py asks it which texts may hit.
+        self._table = len(self._words) >= _TABLE_FROM
+        wide = len(entries) >= _WIDE_FROM  # (counted before: whole words add Latin entries only)
+        if not self._table:
+            for slot, key in wholes:
+                for variant in separator_variants(key):
+                    entries[variant].append((slot, len(variant), True, True))
         # Text without CJK characters can hold none of the CJK phrases: a second automaton
         # without them has far fewer children at its root (pyahocorasick searches them in turn).
         # Text with CJK characters is scanned as UTF-16 code units (each character two units below 256):
@@ -126,7 +138,7 @@ class Scanner:
         # go to an automaton of their own, scanned as plain text.
         self._latin = ahocorasick.Automaton()
         self._astral = ahocorasick.Automaton()
-        self._units = len(entries) >= _WIDE_FROM
+        self._units = wide
         for string, values in entries.items():
             if not self._units or _ASTRAL.search(string) is None:
                 self._automaton.add_word(_wide(string) if self._units else string, tuple(values))
@@ -192,12 +204,19 @@ class Scanner:
         found: dict[int, list[Occurrence]] = {}
         if self._empty or not text:
             return found
-        n = len(text)
         latin = text.isascii() or _CJK.search(text) is None
         parts = None  # separator, word, ..., separator: split once for the whole words and typos
-        if self._words:
+        if self._table:
             parts = self._split(text)
             self._whole(parts, found)
+        self._exact(text, found, latin)
+        if self._windows:
+            self._fuzzy(text, parts, found, latin)
+        return found
+
+    def _exact(self, text: str, found: dict[int, list[Occurrence]], latin: bool) -> None:
+        """The automaton's hits, on word boundaries where their phrase needs them."""
+        n = len(text)
         if latin:
             if not self._latin_empty:
                 self._raw(text, self._latin.iter(text), found, wide=False)
@@ -212,9 +231,6 @@ class Scanner:
                     self._raw(text, self._astral.iter(text), found, wide=False)
             if not self._automaton_empty:
                 self._raw(text, self._automaton.iter(units), found, wide=True)
-        if self._windows:
-            self._fuzzy(text, parts, found, latin)
-        return found
 
     @staticmethod
     def _raw(text: str, hits: Iterator[tuple[int, tuple[tuple[int, int, bool, bool], ...]]],
@@ -399,18 +415,11 @@ class Scanner:
         return any(phrase <= seen for v in seen.intersection(by_long) for phrase in by_long[v])
 
     def raw_hits(self, text: str) -> list[int]:
-        """Where (end offsets) a phrase of the automaton may hit ``text``, word boundaries not checked:
-        a text without one has no such hit."""
-        if text.isascii() or _CJK.search(text) is None:
-            return [] if self._latin_empty else [end for end, _ in self._latin.iter(text)]
-        if not self._units:
-            return [] if self._automaton_empty else [end for end, _ in self._automaton.iter(text)]
-        ends = []  # (as scan does: CJK text as UTF-16 units, characters beyond the BMP apart)
-        if not self._astral_empty and _ASTRAL.search(text):
-            ends = [end for end, _ in self._astral.iter(text)]
-        if not self._automaton_empty:
-            ends += [end >> 1 for end, _ in self._automaton.iter(_wide(_ASTRAL.sub("\ufffd", text))) if end & 1]
-        return ends
+        """Where (start offsets) a phrase of the automaton hits ``text``: a text without one has no such hit."""
+        found: dict[int, list[Occurrence]] = {}
+        if text and not self._empty:
+            self._exact(text, found, text.isascii() or _CJK.search(text) is None)
+        return [occ[0] for occs in found.values() for occ in occs]
 
 
 def _found(found: dict[int, list[Occurrence]], slot: int, start: int, end: int, score: float) -> None:
