@@ -24,14 +24,8 @@ from bot.shipped import shipped_path
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
+from tests.app.test_stories import OTHER, STORY
 from tests.postgres import postgres_schema
-
-STORY = ("ASML wins Dutch licence to ship EUV lithography machines to Chinese chipmaker SMIC",
-         "The Dutch government granted ASML a licence on Tuesday to export two EUV lithography systems to SMIC, "
-         "the Chinese chipmaker, the company said in Veldhoven.")
-OTHER = ("ASML reports record quarterly orders as AI chip demand lifts bookings",
-         "ASML said on Wednesday that net bookings reached 9.2 billion euros in the fourth quarter, driven by "
-         "demand for AI chips from TSMC and Samsung.")
 
 
 class Clock:
@@ -78,15 +72,22 @@ def process(store: Store, tmp_path: Path, feeds: list[Path], clock: Clock, out: 
                     alerts=alerts, clock=clock, rng=random.Random(7))
 
 
-async def test_a_report_joins_the_story_another_process_founded_after_this_one_started(
-        stores: tuple[Store, Store], tmp_path: Path) -> None:
-    store_a, store_b = stores
+def two_processes(stores: tuple[Store, Store], tmp_path: Path
+                  ) -> tuple[Clock, io.StringIO, tuple[Path, Path, Path], Pipeline, Pipeline]:
+    """Process A polls Bloomberg (another ASML story) and NHK; process B polls Reuters; NHK and Reuters carry
+    one story. Both print their alerts to one console."""
     clock, out = Clock(), io.StringIO()
     other = feed(tmp_path, "Bloomberg", *OTHER)
     reuters = feed(tmp_path, "Reuters", *STORY)
     nhk = feed(tmp_path, "NHK", STORY[0].replace("wins", "gets"), STORY[1])
-    a = process(store_a, tmp_path, [other, nhk], clock, out)
-    b = process(store_b, tmp_path, [reuters], clock, out)
+    return (clock, out, (other, reuters, nhk), process(stores[0], tmp_path, [other, nhk], clock, out),
+            process(stores[1], tmp_path, [reuters], clock, out))
+
+
+async def test_a_report_joins_the_story_another_process_founded_after_this_one_started(
+        stores: tuple[Store, Store], tmp_path: Path) -> None:
+    store_a = stores[0]
+    clock, out, (other, reuters, nhk), a, b = two_processes(stores, tmp_path)
 
     await a.poll_once([str(other)])  # process A's story index is built now, before the story exists
     clock.now += timedelta(minutes=10)
@@ -104,13 +105,8 @@ async def test_a_story_stamped_before_the_last_read_but_stored_after_it_is_still
         stores: tuple[Store, Store], tmp_path: Path) -> None:
     """Another process stamps its items with its clock before its transaction commits: a story it founded
     can arrive stamped earlier than this process's last read of the store."""
-    store_a, store_b = stores
-    clock, out = Clock(), io.StringIO()
-    other = feed(tmp_path, "Bloomberg", *OTHER)
-    reuters = feed(tmp_path, "Reuters", *STORY)
-    nhk = feed(tmp_path, "NHK", STORY[0].replace("wins", "gets"), STORY[1])
-    a = process(store_a, tmp_path, [other, nhk], clock, out)
-    b = process(store_b, tmp_path, [reuters], clock, out)
+    store_a = stores[0]
+    clock, out, (other, reuters, nhk), a, b = two_processes(stores, tmp_path)
 
     await a.poll_once([str(other)])  # process A builds its index, then reads the store again below
     clock.now += timedelta(minutes=10)
