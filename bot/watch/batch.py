@@ -20,7 +20,6 @@ has no such shortcut: then every item is matched.
 
 from __future__ import annotations
 
-import re
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
@@ -29,11 +28,10 @@ from typing import NamedTuple
 
 from bot.watch.match import FIELD_LIMIT, Matcher
 from bot.watch.model import Match
-from bot.watch.scan import WORD
+from bot.watch.scan import latin_words
 from bot.watch.text import fold, view
 
 SEPARATOR = "\n"
-_ASCII_WORD = re.compile("[A-Za-z0-9]+")
 
 
 class Field(NamedTuple):
@@ -45,7 +43,7 @@ class Field(NamedTuple):
 
 
 class Views:
-    """``prepare`` for field texts, the last ``size`` remembered; safe to share between threads (two
+    """``read_field`` for field texts, the last ``size`` remembered; safe to share between threads (two
     previews at once)."""
 
     def __init__(self, size: int = 20_000) -> None:
@@ -58,7 +56,7 @@ class Views:
         found = self._seen.get(text)
         if found is not None:
             return found
-        found = prepare(text)
+        found = read_field(text)
         with self._lock:
             self._seen[text] = found
             if len(self._seen) > self.size:
@@ -66,11 +64,10 @@ class Views:
         return found
 
 
-def prepare(text: str) -> Field:
+def read_field(text: str) -> Field:
     """A field's text folded, viewed and split into words (no memory)."""
     viewed = view(fold(text[:FIELD_LIMIT]).text)
-    ascii = viewed.isascii()
-    return Field(viewed, ascii, frozenset((_ASCII_WORD if ascii else WORD).findall(viewed)))
+    return Field(viewed, viewed.isascii(), frozenset(latin_words(viewed)))
 
 
 def match_many(
@@ -82,7 +79,7 @@ def match_many(
         return [matcher.match(item) for item in items]
     if not names:
         return [[] for _ in items]
-    see = views or prepare
+    see = views or read_field
     fields = [see(item.get(name) or "") for item in items for name in names]
     scanner = matcher.scanner
     starts = scanner.first_words

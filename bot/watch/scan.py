@@ -437,6 +437,11 @@ def _wide(text: str) -> str:
     return text.encode("utf-16-be", "surrogatepass").decode("latin-1")
 
 
+def latin_words(text: str) -> list[str]:
+    """The Latin words of a viewed text, as the scanner splits them."""
+    return Scanner._split(text)[1::2]
+
+
 def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -> bool:
     """Short phrase words are equal to the window's; each long one is at least ``threshold`` similar."""
     for p, t in zip(phrase, window, strict=True):
