@@ -16,7 +16,6 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
 from bot.store.lanes import BACKGROUND, Lanes
+from bot.store.migrations import read as read_migrations
 from bot.store.postgres._db import Db
 from bot.store.postgres.archive import PostgresArchive
 from bot.store.postgres.chats import PostgresChats
@@ -47,13 +47,7 @@ MIGRATION_LOCK = 0x77617463  # "watc": the advisory lock taken while migrating
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration, in order."""
-    folder = resources.files("bot.store.postgres") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return read_migrations("bot.store.postgres")
 
 
 def redact(url: str) -> str:

@@ -18,12 +18,12 @@ import logging
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.errors import StoreError
 from bot.store.lanes import BACKGROUND, Lanes
+from bot.store.migrations import read as read_migrations
 from bot.store.sqlite._db import Transaction
 from bot.store.sqlite.archive import SqliteArchive
 from bot.store.sqlite.chats import SqliteChats
@@ -42,13 +42,7 @@ log = logging.getLogger("watchbot.store")
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration, in order."""
-    folder = resources.files("bot.store.sqlite") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return read_migrations("bot.store.sqlite")
 
 
 class SqliteStore:
