@@ -32,8 +32,9 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
-from operator import add
+from itertools import accumulate, compress, count
+from operator import contains, itemgetter
+from typing import Any
 
 import ahocorasick
 from rapidfuzz import fuzz
@@ -52,11 +53,20 @@ MIN_FUZZY_LETTERS = 6
 # be close to (a wider class than WORD's, of plain ranges: the regex engine scans it quickly).
 _MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1}}}")
 _CACHE_LIMIT = 200_000
-_FEW_STARTS = 4  # distinct words of a text that start a phrase, up to which each is simply tried in turn
 _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
 _TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
+# What a text word is close to: the one-word phrases close to it (slot, score) and the longer phrases' windows
+# filed by offset (Scanner._keyed) of the phrase words close to it; _NOTHING (false) for most words.
+_Typo = tuple[tuple[tuple[int, float], ...], tuple[tuple[int, dict[str, list["_Window"]]], ...]]
+_NOTHING: Any = ()
+# What a text word is (Scanner._info): the slots of the one-word phrases it is, the words that follow it in
+# longer phrases, and its _Typo. Read in C loops (map with these getters, compress).
+_Info = tuple[tuple[int, ...], frozenset[str], _Typo]
+_ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
+_NONE: frozenset[str] = frozenset()
+_BARE: _Info = ((), _NONE, _NOTHING)  # the _info of most words: one shared tuple
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by _CACHE_LIMIT)
 
 
@@ -150,12 +160,14 @@ class Scanner:
         if not self._astral_empty:
             self._astral.make_automaton()
         self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
+        nexts: dict[str, set[str]] = defaultdict(set)  # a longer phrase's first word -> the words after it
+        for phrase in self._words:
+            if " " in phrase:
+                first, second, *_ = phrase.split(" ")
+                nexts[first].add(second)
+        self._nexts = {w: frozenset(after) for w, after in nexts.items()}
         # (may_hit_words: phrases' word sets by first word and by long word, built when first asked)
         self._word_sets: tuple[dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]] | None = None
-        self._singles = frozenset(k for k in self._words if " " not in k)  # one-word phrases
-        # The first two words of each longer phrase, joined as the text may join them (space or hyphen).
-        self._pairs = frozenset(a + sep + b for a, b, *_ in (k.split(" ") for k in self._words if " " in k)
-                                for sep in " -")
         self._empty = not self.keys
         self._automaton_empty = not len(self._automaton)
         if not self._automaton_empty:
@@ -198,6 +210,7 @@ class Scanner:
         self._plain: set[str] = memo.plain  # text chunks seen without a word close to a phrase word (cache)
         self._anchors: set[str] = memo.anchors  # text chunks seen with one
         self._close: set[str] = memo.close  # text words with close phrase words (the keys of _near that have some)
+        self._info_cache: dict[str, _Info] = {}  # text word -> _info (its typo part depends on the windows too)
 
     def scan(self, text: str) -> dict[int, list[Occurrence]]:
         """Occurrences per slot in the viewed text ``text``, exact ones scoring 100."""
@@ -205,13 +218,28 @@ class Scanner:
         if self._empty or not text:
             return found
         latin = text.isascii() or _CJK.search(text) is None
-        parts = None  # separator, word, ..., separator: split once for the whole words and typos
-        if self._table:
-            parts = self._split(text)
-            self._whole(parts, found)
+        if not self._table:
+            self._exact(text, found, latin)
+            if self._windows:
+                self._fuzzy(text, found, latin)
+            return found
+        # Every chat's own phrases: the text is split into words once, and each word is looked up in C loops (map,
+        # compress): the one-word phrases it is, whether the next word may continue a longer phrase with it, and
+        # (a cache, ``_info``) what it is close to. Only the positions found so are visited in Python.
+        parts = self._split(text)
+        words = parts[1::2]
+        infos = self._infos_of(words)
+        ones = list(compress(count(), map(_ONES, infos)))
+        twos = list(compress(count(), map(contains, map(_NEXTS, infos[:-1]), words[1:])))
+        close = list(compress(count(), map(_TYPOS, infos)))
+        if not (ones or twos or close):
+            self._exact(text, found, latin)
+            return found
+        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
+        self._whole(parts, words, ones, twos, ends, found)
         self._exact(text, found, latin)
-        if self._windows:
-            self._fuzzy(text, parts, found, latin)
+        if close:
+            self._typos(words, list(map(_TYPOS, infos)), close, ends, found)
         return found
 
     def _exact(self, text: str, found: dict[int, list[Occurrence]], latin: bool) -> None:
@@ -258,43 +286,55 @@ class Scanner:
         """Separator, word, separator, word, ..., separator (on ASCII text an ASCII class is the same, faster)."""
         return (_ASCII_WORD_SPLIT if text.isascii() else _WORD_SPLIT).split(text)
 
-    def _whole(self, parts: list[str], found: dict[int, list[Occurrence]]) -> None:
-        """Phrases of whole Latin words: each word sequence of the text that is a phrase (see the docstring)."""
-        words = parts[1::2]
-        present = self._starts.intersection(words)  # (a C loop: most words start no phrase)
-        if not present:
-            return
-        n = len(words)
-        if len(present) <= _FEW_STARTS:
-            starts = [i for i, w in enumerate(words) if w in present]
-        else:
-            # Many words start some phrase (thousands of phrases, every chat's own, made of the same vocabulary):
-            # where one may really start is found by C set operations instead, a word that is a one-word phrase
-            # or two words (with their separator) that begin a longer one.
-            one = self._singles.intersection(present)
-            starts = [i for i, w in enumerate(words) if w in one] if one else []
-            if self._pairs and n > 1:
-                pairs = list(map(add, map(add, words, parts[2 : 2 * n - 1 : 2]), words[1:]))
-                two = self._pairs.intersection(pairs)
-                if two:
-                    starts = sorted({*starts, *(i for i, p in enumerate(pairs) if p in two)})
-            if not starts:
-                return
+    def _infos_of(self, words: list[str]) -> list[_Info]:
+        """``_info`` of each word (cached: a text's words are nearly all seen before)."""
+        cache = self._info_cache
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        out = list(map(cache.get, words))
+        if None in out:
+            out = [info if info is not None else self._info(w) for w, info in zip(words, out, strict=True)]
+        return out  # type: ignore[return-value]
+
+    def _info(self, w: str) -> _Info:
+        """What the text word ``w`` is or starts or is close to (see ``_Info``)."""
+        slots = tuple(self._words.get(w, ())) if " " not in w else ()
+        typo: _Typo = _NOTHING
+        if self._windows:
+            close = self._near_words(w)
+            singles = tuple((win.slot, round(score, 1)) for v in close for win in self._single.get(v, ())
+                            if (score := fuzz.ratio(w, win.phrase, score_cutoff=win.threshold)))
+            keyed = _merged([self._keyed[v] for v in close if v in self._keyed])
+            if singles or keyed:
+                typo = (singles, keyed)
+        info = (slots, self._nexts.get(w, _NONE), typo)
+        self._info_cache[w] = info if slots or typo or info[1] else _BARE
+        return info
+
+    def _whole(self, parts: list[str], words: list[str], ones: list[int], twos: list[int], ends: list[int],
+               found: dict[int, list[Occurrence]]) -> None:
+        """Phrases of whole Latin words (see the docstring): ``ones``, where the text has a one-word phrase;
+        ``twos``, where a word and the next one begin a longer phrase."""
         table, prefixes = self._words, self._prefixes
-        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
-        for i in starts:
-            key, j = words[i], i
+        for i in ones:
+            for slot in table[words[i]]:
+                found.setdefault(slot, []).append((ends[2 * i], ends[2 * i + 1], 100.0))
+        n = len(words)
+        for i in twos:
+            j = i + 1
+            if parts[2 * j] not in (" ", "-"):
+                continue
+            key = words[i] + " " + words[j]
             while True:
-                slots = table.get(key)
-                if slots:
-                    for slot in slots:
-                        found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
+                for slot in table.get(key, ()):
+                    found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
                 if key not in prefixes or j + 1 >= n or parts[2 * j + 2] not in (" ", "-"):
                     break
                 j += 1
                 key += " " + words[j]
 
-    def _fuzzy(self, text: str, parts: list[str] | None, found: dict[int, list[Occurrence]], latin: bool) -> None:
+    def _fuzzy(self, text: str, found: dict[int, list[Occurrence]], latin: bool) -> None:
+        """Typos, when the text is not split into words for the word table: most texts are ruled out first."""
         # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
         # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
         plain, anchors = self._plain, self._anchors
@@ -315,45 +355,50 @@ class Scanner:
             (anchors if has_near_miss else plain).add(chunk)
         if anchors.isdisjoint(chunks):
             return
-        near, close, single, keyed_by = self._near, self._close, self._single, self._keyed
-        if parts is None:
-            parts = self._split(text)
+        parts = self._split(text)
         words = parts[1::2]
-        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
+        typos = list(map(_TYPOS, self._infos_of(words)))
+        self._typos(words, typos, list(compress(count(), typos)), list(accumulate(map(len, parts))), found)
+
+    def _typos(self, words: list[str], typos: list[_Typo], close: list[int], ends: list[int],
+               found: dict[int, list[Occurrence]]) -> None:
+        """The typo hits anchored on the ``close`` words (those close to a phrase word; ``ends``: where each part of the
+        split text ends)."""
+        near = self._near
         n = len(words)
-        for j in [j for j, w in enumerate(words) if w in close]:
-            w = words[j]
-            for v in near.get(w, ()):  # (get: another thread may have just cleared it)
-                for win in single.get(v, ()):  # a one-word phrase: the ratio is its only test
-                    score = fuzz.ratio(w, win.phrase, score_cutoff=win.threshold)
-                    if score:
-                        _found(found, win.slot, ends[2 * j], ends[2 * j + 1], score)
-                # A longer phrase is filed under its first word other than ``v``, by that word's offset: it is
-                # tried only where the text has that word, or one close to it, there ("export controls" after
-                # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
-                for offset, keyed in keyed_by.get(v, ()):
-                    k = j + offset
-                    if not 0 <= k < n:
-                        continue
-                    u = words[k]
-                    similar = near.get(u)
-                    if similar is None:  # (not cached: a short word, or another thread just cleared the caches)
-                        similar = self._near_words(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
-                    for key in (u, *similar):
-                        for win in keyed.get(key, ()):
-                            first = j - win.index
-                            last = first + len(win.words)
-                            if first < 0 or last > n:
-                                continue
-                            window = words[first:last]
-                            if not _words_close(win.words, window, win.threshold):
-                                continue
-                            joined = " ".join(window)
-                            if joined == win.phrase:
-                                continue
-                            score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
-                            if score:
-                                _found(found, win.slot, ends[2 * first], ends[2 * last - 1], score)
+        for j in close:
+            singles, keyed_by = typos[j]
+            for slot, score in singles:  # one-word phrases: the ratio is their only test
+                if slot in found:
+                    _found(found, slot, ends[2 * j], ends[2 * j + 1], score)
+                else:
+                    found[slot] = [(ends[2 * j], ends[2 * j + 1], score)]
+            # A longer phrase is filed under its first word other than the close one, by that word's offset: it is
+            # tried only where the text has that word, or one close to it, there ("export controls" after
+            # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
+            for offset, keyed in keyed_by:
+                k = j + offset
+                if not 0 <= k < n:
+                    continue
+                u = words[k]
+                similar = near.get(u)
+                if similar is None:  # (not cached: a short word, or another thread just cleared the caches)
+                    similar = self._near_words(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
+                for key in (u, *similar):
+                    for win in keyed.get(key, ()):
+                        first = j - win.index
+                        last = first + len(win.words)
+                        if first < 0 or last > n:
+                            continue
+                        window = words[first:last]
+                        if not _words_close(win.words, window, win.threshold):
+                            continue
+                        joined = " ".join(window)
+                        if joined == win.phrase:
+                            continue
+                        score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
+                        if score:
+                            _found(found, win.slot, ends[2 * first], ends[2 * last - 1], score)
 
     def _near_words(self, w: str) -> tuple[str, ...]:
         """Long phrase words close to (but not equal to) the text word ``w``; cached."""
@@ -420,6 +465,19 @@ class Scanner:
         if text and not self._empty:
             self._exact(text, found, text.isascii() or _CJK.search(text) is None)
         return [occ[0] for occs in found.values() for occ in occs]
+
+
+def _merged(keyed: list[list[tuple[int, dict[str, list[_Window]]]]]) -> tuple[tuple[int, dict[str, list[_Window]]], ...]:
+    """The windows of several phrase words (``Scanner._keyed``), by offset: one lookup per offset for them all."""
+    if len(keyed) <= 1:
+        return tuple(keyed[0]) if keyed else ()
+    merged: dict[int, dict[str, list[_Window]]] = {}
+    for by_offset in keyed:
+        for offset, by_word in by_offset:
+            into = merged.setdefault(offset, {})
+            for word, windows in by_word.items():
+                into[word] = into.get(word, []) + windows
+    return tuple(sorted(merged.items()))
 
 
 def _found(found: dict[int, list[Occurrence]], slot: int, start: int, end: int, score: float) -> None:
