@@ -193,6 +193,7 @@ class Matcher:
                     self._by_near.append((index, p.first_slots, p.second_slots))
         self._near_firsts = frozenset(s for _, first, _ in self._by_near for s in first)
         self._scanner = Scanner(self._keys, self._thresholds, frozenset(self._raw.values()))
+        self._plain.settle(self._thresholds)
         self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
 
     @property

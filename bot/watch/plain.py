@@ -14,6 +14,8 @@ first occurrence of each phrase in each field, ordered by field then span, the s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Protocol
 
 from bot.watch.meaning import as_written
@@ -36,6 +38,9 @@ class ScannedField(Protocol):
 PhraseHit = tuple[str, ScannedField, Occurrence, list[int]]
 
 
+_FIRST = itemgetter(0)
+
+
 def is_plain(w: Watchlist) -> bool:
     return (bool(w.any) and not w.all and not w.none and w.fields == DEFAULT_FIELDS
             and all(isinstance(p, Term) and not p.excepts and not p.case and not p.weak and as_written(p) is p
@@ -49,6 +54,11 @@ class PlainLists:
         # slot -> (phrase as written, fuzzy threshold, indexes of the lists holding it)
         self._by_slot: dict[int, list[tuple[str, int | None, list[int]]]] = {}
         self._ids: dict[int, str] = {}
+        # The slots whose every occurrence the scanner reports is a hit of their one phrase (as written, with its
+        # threshold): for them ``find`` takes the first occurrence in C loops. Set by ``settle``.
+        self._simple: frozenset[int] = frozenset()
+        self._text: dict[int, str] = {}
+        self._indexes: dict[int, list[int]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._ids)
@@ -67,6 +77,15 @@ class PlainLists:
             else:
                 groups.append((p.text, p.fuzzy, [index]))
 
+    def settle(self, thresholds: Sequence[int | None]) -> None:
+        """Called once every list is added, with the scanner's threshold of each slot (the lowest typo score
+        it reports)."""
+        simple = [s for s, groups in self._by_slot.items()
+                  if len(groups) == 1 and _takes_all(groups[0][1], thresholds[s])]
+        self._simple = frozenset(simple)
+        self._text = {s: self._by_slot[s][0][0] for s in simple}
+        self._indexes = {s: self._by_slot[s][0][2] for s in simple}
+
     def find(self, fields: Mapping[str, ScannedField]) -> list[PhraseHit]:
         """The phrases of plain lists that the scanned fields hold: one entry per phrase and field, however
         many lists hold the phrase (``expand`` makes them one Match per list)."""
@@ -77,7 +96,13 @@ class PlainLists:
             if f is None or not f.found:
                 continue
             found = f.found
-            for s in found.keys() & by_slot.keys():
+            slots = found.keys() & by_slot.keys()
+            simple = slots & self._simple
+            if simple:  # (most: one phrase as written, any occurrence a hit)
+                out.extend(zip(map(self._text.__getitem__, simple), repeat(f),
+                               map(_FIRST, map(found.__getitem__, simple)), map(self._indexes.__getitem__, simple)))
+                slots -= simple
+            for s in slots:
                 occurrences = found[s]
                 exact = occurrences[0] if occurrences[0][2] >= 100 else None  # (the common case: no typo first)
                 for text, fuzzy, indexes in by_slot[s]:
@@ -103,6 +128,11 @@ class PlainLists:
                           key=lambda h: (order[h.field], h.span, h.pattern))
             out[i] = Match(ids[i], max(h.score for h in hits), tuple(hits))
         return out
+
+
+def _takes_all(fuzzy: int | None, reported: int | None) -> bool:
+    """Whether a phrase with typo threshold ``fuzzy`` takes every occurrence a scanner reports with ``reported``."""
+    return reported is None or (fuzzy is not None and fuzzy <= reported)
 
 
 def _first(occurrences: Sequence[Occurrence], fuzzy: int | None) -> Occurrence | None:
