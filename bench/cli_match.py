@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import bot.watch.scan as scan  # noqa: E402
+import bot.watch.typos as typos  # noqa: E402
 from bench.match import CORPUS, build_items, load_pool  # noqa: E402
 from bot.watch import Matcher, load_rules  # noqa: E402
 from bot.watch.batch import match_many  # noqa: E402
@@ -52,7 +52,7 @@ def main() -> None:
     rules = load_rules(ROOT / "rules").watchlists
     one_by_one, together, startup, whole, cold, single = [], [], [], [], [], []
     for _ in range(args.repeat):  # a first pass, as the CLI's: the typo caches start empty
-        scan._memos.clear()
+        typos._memos.clear()
         began = time.perf_counter()
         fresh = Matcher(rules)
         for it in items:

@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.watch.model import Term, Watchlist
-from bot.watch.scan import WORD, fuzzy_eligible
+from bot.watch.scan import WORD
 from bot.watch.text import CJK_START, is_word_char, phrase_key
+from bot.watch.typos import fuzzy_eligible
 
 PERSONAL = "chat:"
 MUTE = "mute:"

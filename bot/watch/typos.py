@@ -1,0 +1,286 @@
+"""Typo tolerance: the text words close to long phrase words, and the typo hits they anchor. Pure.
+
+Fuzzy (typos): only for Latin phrases with 6+ letters, and only the phrase's long words (6+
+letters) may differ; short words must be exact ("export bar" is not "export ban"). Each distinct
+word of the text is looked up once (then cached) against the long phrase words that share its
+first two letters, last two letters or first and last letter, with a length filter and a
+rapidfuzz cutoff (the phrase's threshold). Only a word that is close to, but not equal to, a
+phrase word anchors a window of the phrase's length; that window is then scored against the
+whole phrase. A window of several words is tried only where the text has another of its words, or a word
+close to it, at the right place. So the cost grows with the text and the few near-misses in it, not with
+phrases x text. Every word of the window that differs from the phrase's must itself be that
+similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92).
+
+``Scanner`` (scan.py) finds the exact hits; it asks ``Typos`` which of a text's words are close to a phrase word
+(``of_word``, cached per word) and for the hits those words anchor (``hits``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate, compress, count
+from typing import Any
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from bot.watch.text import WORD, split_words
+
+Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
+MIN_FUZZY_LETTERS = 6
+# A run of characters that may be a Latin word as long as the shortest word a phrase word can
+# be close to (a wider class than WORD's, of plain ranges: the regex engine scans it quickly).
+_MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1}}}")
+CACHE_LIMIT = 200_000
+# What a text word is close to: the one-word phrases close to it (slot, score) and the longer phrases' windows
+# filed by offset (Typos._keyed) of the phrase words close to it; NOTHING (false) for most words.
+_Keyed = tuple[int, dict[str, list["_Window"]]]  # an offset from the anchor, the windows by the word there
+Typo = tuple[tuple[tuple[int, float], ...], tuple[_Keyed, ...]]
+NOTHING: Any = ()
+_MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by CACHE_LIMIT)
+
+
+@dataclass
+class _Memo:
+    """The fuzzy caches of one set of long phrase words (with their cutoffs)."""
+
+    near: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)
+    anchors: set[str] = field(default_factory=set)
+    close: set[str] = field(default_factory=set)
+
+
+_memos: OrderedDict[frozenset[tuple[str, float]], _Memo] = OrderedDict()
+_memos_lock = threading.Lock()
+
+
+def _memo(words: frozenset[tuple[str, float]]) -> _Memo:
+    """The shared caches for these words (the least recently used set is forgotten past _MEMOS)."""
+    with _memos_lock:
+        memo = _memos.get(words)
+        if memo is None:
+            memo = _memos[words] = _Memo()
+            while len(_memos) > _MEMOS:
+                _memos.popitem(last=False)
+        _memos.move_to_end(words)
+        return memo
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    slot: int
+    index: int  # which word of the phrase the anchor stands for
+    words: tuple[str, ...]
+    phrase: str  # the words joined by spaces
+    threshold: int
+
+
+class Typos:
+    """The typo tolerance of one scanner's phrase keys (``thresholds``: each key's typo threshold, None for
+    none; ``raw`` slots never have typos)."""
+
+    def __init__(self, keys: Sequence[str], thresholds: Sequence[int | None], raw: frozenset[int]) -> None:
+        self.windows: dict[str, list[_Window]] = defaultdict(list)  # long phrase word -> windows
+        self._cutoff: dict[str, float] = {}
+        self._buckets: dict[str, set[str]] = defaultdict(set)
+        for slot, (key, threshold) in enumerate(zip(keys, thresholds, strict=True)):
+            if threshold is None or slot in raw or not fuzzy_eligible(key):
+                continue
+            words = tuple(key.replace("-", " ").split(" "))
+            for i, w in enumerate(words):
+                if len(w) >= MIN_FUZZY_LETTERS:
+                    self.windows[w].append(_Window(slot, i, words, " ".join(words), threshold))
+                    self._cutoff[w] = min(self._cutoff.get(w, 100.0), threshold)
+                    for b in _bucket_keys(w):
+                        self._buckets[b].add(w)
+        # Windows of each long phrase word: those of a one-word phrase, and the others filed under their first
+        # word other than the anchor (by its offset from the anchor and the word as written): a window is
+        # tried only where the text's word at that offset is that word or close to it.
+        self._single: dict[str, list[_Window]] = {}
+        self._keyed: dict[str, list[_Keyed]] = {}
+        for v, windows in self.windows.items():
+            by_offset: dict[int, dict[str, list[_Window]]] = {}
+            for win in windows:
+                if len(win.words) == 1:
+                    self._single.setdefault(v, []).append(win)
+                    continue
+                k = 1 if win.index == 0 else 0
+                by_offset.setdefault(k - win.index, {}).setdefault(win.words[k], []).append(win)
+            if by_offset:
+                self._keyed[v] = sorted(by_offset.items())
+        # The caches depend only on the long phrase words and their cutoffs: scanners with the same ones
+        # (a watchlist previewed again and again while edited, a reload that left them alone) share them.
+        memo = _memo(frozenset(self._cutoff.items()))
+        self._near: dict[str, tuple[str, ...]] = memo.near  # text word -> close phrase words (cache)
+        self._plain: set[str] = memo.plain  # text chunks seen without a word close to a phrase word (cache)
+        self._anchors: set[str] = memo.anchors  # text chunks seen with one
+        self._close: set[str] = memo.close  # text words with close phrase words (the keys of _near that have some)
+        self._of_word: dict[str, Typo] = {}  # text word -> of_word (cache; depends on the windows, not only the words)
+
+    def __bool__(self) -> bool:
+        return bool(self.windows)
+
+    def of_word(self, w: str) -> Typo:
+        """What the text word ``w`` is close to (see ``Typo``); cached."""
+        typo = self._of_word.get(w)
+        if typo is not None:
+            return typo
+        if len(self._of_word) >= CACHE_LIMIT:
+            self._of_word.clear()
+        close = self.close_to(w)
+        singles = tuple((win.slot, round(score, 1)) for v in close for win in self._single.get(v, ())
+                        if (score := fuzz.ratio(w, win.phrase, score_cutoff=win.threshold)))
+        keyed = _merged([self._keyed[v] for v in close if v in self._keyed])
+        typo = self._of_word[w] = (singles, keyed) if singles or keyed else NOTHING
+        return typo
+
+    def in_text(self, text: str, found: dict[int, list[Occurrence]], latin: bool) -> None:
+        """Typos, when the text is not split into words for the word table: most texts are ruled out first."""
+        # Whitespace-separated chunks ("chips," "ASML's") are cached like words: str.split is
+        # much cheaper than a regex, and a chunk with no near-miss in it rules the text out.
+        plain, anchors = self._plain, self._anchors
+        if len(plain) + len(anchors) >= CACHE_LIMIT or len(self._near) >= CACHE_LIMIT:
+            for c in (plain, anchors, self._near, self._close):
+                c.clear()  # the caches start over together, so they always agree
+        # Chinese text has few spaces: its chunks would be whole clauses, never seen twice.
+        if latin:
+            chunks = text.split()
+        elif _MAYBE_LONG_WORD.search(text) is None:
+            return  # no Latin word long enough to be close to a phrase word (most Chinese text)
+        else:
+            chunks = WORD.findall(text)
+        if plain.issuperset(chunks):  # the common case in one C loop: every chunk known, none close
+            return
+        for chunk in set(chunks).difference(plain, anchors):
+            has_near_miss = any([self.close_to(w) for w in WORD.findall(chunk)])
+            (anchors if has_near_miss else plain).add(chunk)
+        if anchors.isdisjoint(chunks):
+            return
+        parts = split_words(text)
+        words = parts[1::2]
+        close = self._close
+        typos = [self.of_word(w) if w in close else NOTHING for w in words]
+        self.hits(words, typos, list(compress(count(), typos)), list(accumulate(map(len, parts))), found)
+
+    def hits(self, words: list[str], typos: list[Typo], close: list[int], ends: list[int],
+             found: dict[int, list[Occurrence]]) -> None:
+        """The typo hits anchored on the ``close`` words (those close to a phrase word; ``ends``: where each part of the
+        split text ends)."""
+        near = self._near
+        n = len(words)
+        for j in close:
+            singles, keyed_by = typos[j]
+            for slot, score in singles:  # one-word phrases: the ratio is their only test
+                if slot in found:
+                    _add(found, slot, ends[2 * j], ends[2 * j + 1], score)
+                else:
+                    found[slot] = [(ends[2 * j], ends[2 * j + 1], score)]
+            # A longer phrase is filed under its first word other than the close one, by that word's offset: it is
+            # tried only where the text has that word, or one close to it, there ("export controls" after
+            # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
+            for offset, keyed in keyed_by:
+                k = j + offset
+                if not 0 <= k < n:
+                    continue
+                u = words[k]
+                similar = near.get(u)
+                if similar is None:  # (not cached: a short word, or another thread just cleared the caches)
+                    similar = self.close_to(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
+                for key in (u, *similar):
+                    for win in keyed.get(key, ()):
+                        first = j - win.index
+                        last = first + len(win.words)
+                        if first < 0 or last > n:
+                            continue
+                        window = words[first:last]
+                        if not _words_close(win.words, window, win.threshold):
+                            continue
+                        joined = " ".join(window)
+                        if joined == win.phrase:
+                            continue
+                        score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
+                        if score:
+                            _add(found, win.slot, ends[2 * first], ends[2 * last - 1], score)
+
+    def close_to(self, w: str) -> tuple[str, ...]:
+        """Long phrase words close to (but not equal to) the text word ``w``; cached."""
+        result: tuple[str, ...] = ()
+        if len(w) >= MIN_FUZZY_LETTERS - 1:
+            candidates: set[str] = set()
+            for b in _bucket_keys(w):
+                candidates |= self._buckets.get(b, set())
+            close = []
+            for v in candidates:
+                if v == w:
+                    continue
+                cutoff = self._cutoff[v]
+                if abs(len(v) - len(w)) > (1 - cutoff / 100) * (len(v) + len(w)):
+                    continue
+                if Indel.normalized_similarity(w, v) * 100 >= cutoff:
+                    close.append(v)
+            result = tuple(close)
+        self._near[w] = result
+        if result:
+            self._close.add(w)
+        return result
+
+    def near_words(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Those of ``words`` close to (not equal to) long phrase words, with those phrase words."""
+        if not self.windows:
+            return {}
+        near = self._near
+        for w in [w for w in words if w not in near]:
+            self.close_to(w)
+        return {w: found for w in words if (found := near.get(w))}
+
+
+def _merged(keyed: list[list[_Keyed]]) -> tuple[_Keyed, ...]:
+    """The windows of several phrase words (``Typos._keyed``), by offset: one lookup per offset for them all."""
+    if len(keyed) <= 1:
+        return tuple(keyed[0]) if keyed else ()
+    merged: dict[int, dict[str, list[_Window]]] = {}
+    for by_offset in keyed:
+        for offset, by_word in by_offset:
+            into = merged.setdefault(offset, {})
+            for word, windows in by_word.items():
+                into[word] = into.get(word, []) + windows
+    return tuple(sorted(merged.items()))
+
+
+def _add(found: dict[int, list[Occurrence]], slot: int, start: int, end: int, score: float) -> None:
+    """Record a typo hit unless the slot already has a hit starting there."""
+    slot_hits = found.setdefault(slot, [])
+    if not slot_hits:
+        slot_hits.append((start, end, round(score, 1)))
+    elif all(h[0] != start for h in slot_hits):
+        slot_hits.append((start, end, round(score, 1)))
+        slot_hits.sort()
+
+
+def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -> bool:
+    """Short phrase words are equal to the window's; each long one is at least ``threshold`` similar."""
+    for p, t in zip(phrase, window, strict=True):
+        if p == t:
+            continue
+        if len(p) < MIN_FUZZY_LETTERS or abs(len(p) - len(t)) > (1 - threshold / 100) * (len(p) + len(t)):
+            return False  # (the length bound: no similarity worth computing)
+        if Indel.normalized_similarity(p, t) * 100 < threshold:
+            return False
+    return True
+
+
+def _bucket_keys(w: str) -> tuple[str, str, str]:
+    return ("^" + w[:2], "$" + w[-2:], "=" + w[0] + w[-1])
+
+
+def fuzzy_eligible(key: str) -> bool:
+    """A Latin phrase of whole words with 6+ letters, at least one word of 6+ letters."""
+    key = key.replace("-", " ")
+    words = key.split(" ")
+    if " ".join(WORD.findall(key)) != key:
+        return False
+    return sum(len(w) for w in words) >= MIN_FUZZY_LETTERS and any(len(w) >= MIN_FUZZY_LETTERS for w in words)
