@@ -36,12 +36,10 @@ from bot.watch import Matcher
 
 log = logging.getLogger("watchbot.poll")
 
-# With several processes on one store (PostgreSQL), each process's story index takes in the stories the
-# others placed: at most once per STORIES_REREAD, looking back STORIES_LATE past its last read (an item is
-# stamped with its process's clock before its transaction commits; clocks of machines differ a little).
-# Two processes placing reports of one story in the same seconds can still found two stories.
-STORIES_REREAD = timedelta(seconds=1)
-STORIES_LATE = timedelta(minutes=5)
+# With several processes on one store (PostgreSQL), an ingest that places items in stories holds the store's
+# story lock until it commits (ItemStore.lock_stories): first it takes in what the others placed since it last
+# looked (by placement number, ItemStore.placed_after), then places its own. So two processes never place
+# reports of one story at once, and every process sees one set of stories.
 
 # Parsing multi-MB bodies in many threads grows glibc's per-thread arenas (RSS that never comes back);
 # two threads keep both cores busy and the arenas few.
@@ -119,7 +117,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.policies = {f.url: Policy.of(config.poll, f) for f in config.feeds}
         self._stories: StoryIndex | None = None  # built from the store at the first ingest
-        self._stories_read: datetime | None = None  # when the index last took in what the store holds
+        self._placed = 0  # the highest placement number the index has taken in (ItemStore.placed_after)
         # The PostgreSQL store runs several ingests at once on its worker threads; the story index is one
         # object that is not safe for that (an expiry between a lookup and its use drops an entry in use).
         self._stories_lock = threading.Lock()
@@ -231,8 +229,6 @@ class Pipeline:
         title = read.title
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
-            with self._stories_lock:
-                index = self._story_index(now)  # before the new items are stored: they are placed below
             new = self.store.items.add(items, feed_name=feed.name or title, now=now)
             hits = []
             for item in new:
@@ -246,8 +242,7 @@ class Pipeline:
             # Only matched items join stories: they are what alerts and digests are made of, and placing every
             # item costs a third more CPU on a first poll (README, Stories). A later report that matches no
             # watchlist therefore adds no outlet to a story's alert.
-            with self._stories_lock:
-                stories = self._place(index, [item for item, _ in hits], now)
+            stories = self._place([item for item, _ in hits], now) if hits else {}
             for item, found in hits:
                 try:
                     matches = found.matches()  # one Match per watchlist: per chat for the chats' own phrases
@@ -264,40 +259,42 @@ class Pipeline:
                 title=title, next_poll_at=self._schedule(feed, fetched, read, now, by_hand))
         return len(new), matched, alerts
 
-    def _place(self, index: StoryIndex | None, new: list[Item], now: datetime) -> dict[str, str]:
-        """Each new item's story (store thread). An item that joins a story already alerted queues edits of
-        those alerts (within stories.edit_within), so they name the new outlet."""
-        if index is None:
+    def _place(self, new: list[Item], now: datetime) -> dict[str, str]:
+        """Each new item's story (store thread, in the ingest's transaction). An item that joins a story already
+        alerted queues edits of those alerts (within stories.edit_within), so they name the new outlet."""
+        if not self.config.stories.window:
             return {item.identity: item.identity for item in new}
+        self.store.items.lock_stories()  # until this transaction commits: other processes place before or after
         edit_within = timedelta(seconds=self.config.stories.edit_within)
         out = {}
-        for item in new:
-            placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede), now, item.language)
-            out[item.identity] = placed.story_id
-            if not placed.new:
-                self.store.items.set_story(item.identity, placed.story_id)
-                if edit_within:
-                    self.store.outbox.queue_edits(placed.story_id, now=now, sent_since=now - edit_within)
+        with self._stories_lock:
+            index = self._story_index(now)
+            for item in new:
+                placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede), now,
+                                   item.language)
+                out[item.identity] = placed.story_id
+                if not placed.new:
+                    self.store.items.set_story(item.identity, placed.story_id)
+                    if edit_within:
+                        self.store.outbox.queue_edits(placed.story_id, now=now, sent_since=now - edit_within)
+            self.store.items.mark_placed(list(out))
         return out
 
-    def _story_index(self, now: datetime) -> StoryIndex | None:
-        """The story index, built from the store at the first ingest and then brought up to date with what
-        other processes sharing the store placed since (store thread)."""
-        stories = self.config.stories
-        if not stories.window:
-            return None
+    def _story_index(self, now: datetime) -> StoryIndex:
+        """The story index, built from the store at the first placement and then brought up to date with what
+        other processes sharing the store placed since (store thread, under the story lock)."""
         if self._stories is None:
+            stories = self.config.stories
             settings = StorySettings(window=timedelta(seconds=stories.window), cross_language=stories.cross_language)
+            self._placed = self.store.items.last_placed()
             rows = self.store.items.story_members(now - settings.window)
             self._stories = rebuild(map(_story_row, rows), now=now, settings=settings)
-            self._stories_read = now
-        elif self._stories_read is None or now - self._stories_read >= STORIES_REREAD:
-            # Items another process placed since the last read, with their stories (those this process
-            # placed, or read before, are known and skipped). The look back reaches past the last read by
-            # STORIES_LATE: another process stamps an item before its transaction commits.
-            since = (self._stories_read or now) - STORIES_LATE
-            self._stories.remember_all(map(_story_row, self.store.items.story_members(since)))
-            self._stories_read = now
+        else:
+            # What was placed since this index last looked, its own placements included (known: skipped). The
+            # index never takes its own numbers as read: a placement whose transaction rolled back leaves its
+            # number to the next one.
+            members, self._placed = self.store.items.placed_after(self._placed)
+            self._stories.remember_all(map(_story_row, members))
         return self._stories
 
     async def _failed(self, feed: FeedState, reason: str, status: int | None, retry_after: float | None,

@@ -53,8 +53,8 @@ TABLES: tuple[Table, ...] = (
        "last_items ttl_seconds update_seconds interval_seconds interval_reason origin paused added_at",
        times="last_polled_at last_success_at last_error_at next_poll_at added_at", flags="failure_notified paused",
        defaults={"origin": "config", "paused": False}),
-    _t("items", "identity url link guid title lede language published_at first_seen_at feed_url story",
-       times="published_at first_seen_at", same_as={"story": "identity"}),
+    _t("items", "identity url link guid title lede language published_at first_seen_at feed_url story placed",
+       times="published_at first_seen_at", same_as={"story": "identity"}, defaults={"placed": None}),
     _t("sightings", "identity feed_url feed_name link seen_at", times="seen_at"),
     _t("matches", "id identity watchlist score hits matched_at", times="matched_at", json="hits", serial="id"),
     _t("outbox", "id identity channel target watchlists state attempts next_attempt_at last_error created_at "

@@ -1,4 +1,5 @@
-"""Stories with several processes on one store: each process's story index takes in what the others placed.
+"""Stories with several processes on one store: each process's story index takes in what the others placed,
+and no two processes place at once (the store's story lock).
 
 Two pipelines stand for two `watchbot run` processes. On PostgreSQL each has its own store (its own
 connections to one schema), as two processes would; SQLite allows one process, so there both share one store.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,12 +22,14 @@ from bot.app.pipeline import Pipeline
 from bot.config import Config, FeedConfig, PollConfig
 from bot.deliver.console import ConsoleSender
 from bot.feeds.fetch import HttpFetcher
+from bot.items.normalize import Item
 from bot.shipped import shipped_path
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
 from tests.app.test_stories import OTHER, STORY
 from tests.postgres import postgres_schema
+from tests.waiting import wait_until
 
 
 class Clock:
@@ -120,3 +124,68 @@ async def test_a_story_stamped_before_the_last_read_but_stored_after_it_is_still
     members = {m.feed_url: m.story for m in store_a.items.story_members(clock.now - timedelta(hours=1))}
     assert members[str(nhk)] == members[str(reuters)]
     assert out.getvalue().count("EUV lithography machines") == 1
+
+
+async def test_a_report_placed_by_another_process_a_moment_ago_is_taken_in(
+        stores: tuple[Store, Store], tmp_path: Path) -> None:
+    """No pause between the two placements, and the other process's clock ten minutes behind: what it placed
+    is read by placement number, not by time."""
+    store_a = stores[0]
+    clock, out, (other, reuters, nhk), a, b = two_processes(stores, tmp_path)
+
+    await a.poll_once([str(other)])
+    now = clock.now
+    clock.now = now - timedelta(minutes=10)
+    await b.poll_once()
+    clock.now = now
+    await a.poll_once([str(nhk)])
+
+    members = {m.feed_url: m.story for m in store_a.items.story_members(clock.now - timedelta(hours=1))}
+    assert members[str(nhk)] == members[str(reuters)] != members[str(other)]
+    assert out.getvalue().count("EUV lithography machines") == 1
+
+
+def test_the_story_lock_holds_another_process_until_the_first_commits(tmp_path: Path) -> None:
+    """Process B asks for the story lock while A holds it: B waits (PostgreSQL shows it waiting), and once A
+    commits, B reads A's placement."""
+    from bot.store.postgres import PostgresStore
+
+    with postgres_schema() as url:
+        a, b = PostgresStore(url), PostgresStore(url)
+        try:
+            a.feeds.sync([("f1", "F")])
+            a.items.add([_item("1")], feed_name="F", now=Clock().now)
+            b_read: list[tuple[int, list[str]]] = []
+
+            def process_b() -> None:
+                with b.transaction():
+                    b.items.lock_stories()
+                    members, last = b.items.placed_after(0)
+                    b_read.append((last, [m.identity for m in members]))
+
+            with a.transaction():
+                a.items.lock_stories()
+                a.items.mark_placed(["v1:1"])
+                thread = threading.Thread(target=process_b)
+                thread.start()
+                wait_until(lambda: _waiting_for_advisory_locks(a) == 1, "process B to wait for the story lock")
+                assert b_read == []
+            thread.join(timeout=10)
+            assert b_read == [(1, ["v1:1"])]
+        finally:
+            a.close()
+            b.close()
+
+
+def _item(n: str) -> Item:
+    return Item(identity=f"v1:{n}", url=f"https://example.com/{n}", link=f"https://example.com/{n}", guid=None,
+                title=f"Title {n}", lede="", language="en", published=None, feed_url="f1")
+
+
+def _waiting_for_advisory_locks(store: Store) -> int:
+    from bot.store.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    with store.db.pool.connection() as conn:  # (not this thread's: that one holds the lock)
+        row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()
+    return int(row[0]) if row else 0

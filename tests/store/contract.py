@@ -409,6 +409,24 @@ def test_stories_join_items_and_every_outlet_is_named_once(store: Store) -> None
     assert store.items.story_members(NOW + timedelta(hours=1)) == []
 
 
+def test_placements_are_numbered_and_read_back_after_a_number(store: Store) -> None:
+    store.feeds.sync([("f1", "A"), ("f2", "B"), ("f3", "C")])
+    store.items.add([item(1, "f1"), item(2, "f2"), item(3, "f3")], feed_name="F", now=NOW)
+    assert store.items.last_placed() == 0
+    assert store.items.placed_after(0) == ([], 0)
+    with store.transaction():
+        store.items.lock_stories()  # (held to the end of the transaction where processes share the store)
+        assert store.items.mark_placed(["v1:1", "v1:2"]) == 1
+    store.items.set_story("v1:3", "v1:1")
+    assert store.items.mark_placed(["v1:3"]) == 2
+    members, last = store.items.placed_after(0)
+    assert [(m.identity, m.story) for m in members] == [("v1:1", "v1:1"), ("v1:2", "v1:2"), ("v1:3", "v1:1")]
+    assert last == store.items.last_placed() == 2
+    members, last = store.items.placed_after(1)
+    assert [m.identity for m in members] == ["v1:3"] and last == 2
+    assert store.items.placed_after(2) == ([], 2)
+
+
 def test_one_alert_per_story_and_target_and_edits_of_sent_alerts(store: Store) -> None:
     store.items.add([item(1), item(2)], feed_name="F", now=NOW)
     assert store.outbox.enqueue("v1:1", "telegram", "5", ["asml"], now=NOW, story="s")

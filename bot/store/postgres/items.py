@@ -88,6 +88,33 @@ class PostgresItems:
                             feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
                             first_seen_at=at(r["first_seen_at"])) for r in rows]
 
+    def lock_stories(self) -> None:
+        """Held until this transaction ends: the other processes place items in stories before or after it."""
+        self.db.run("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':stories', 0))")
+
+    def placed_after(self, number: int) -> tuple[list[StoryMember], int]:
+        """The items placed in stories with a number above ``number`` (by other processes since this one last
+        looked), and the highest number among them (``number`` if none)."""
+        rows = self.db.all(
+            """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at, i.placed,
+                      COALESCE((SELECT s.feed_name FROM sightings s WHERE s.identity = i.identity
+                                ORDER BY s.seen_at LIMIT 1), '') AS feed_name
+               FROM items i WHERE i.placed > %s ORDER BY i.placed, i.first_seen_at, i.identity""", (number,))
+        members = [StoryMember(identity=r["identity"], story=r["story"] or r["identity"], feed_url=r["feed_url"],
+                               feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
+                               first_seen_at=at(r["first_seen_at"])) for r in rows]
+        return members, int(rows[-1]["placed"]) if rows else number
+
+    def last_placed(self) -> int:
+        top = self.db.one("SELECT COALESCE(max(placed), 0) AS n FROM items")
+        return int(top["n"]) if top else 0
+
+    def mark_placed(self, identities: Sequence[str]) -> int:
+        top = self.db.one("SELECT COALESCE(max(placed), 0) + 1 AS n FROM items")
+        number = top["n"] if top else 1
+        self.db.run("UPDATE items SET placed = %s WHERE identity = ANY(%s)", (number, list(identities)))
+        return int(number)
+
     def outlets(self, story: str) -> list[str]:
         """The feeds that carried any item of the story, each once, in the order they were seen."""
         rows = self.db.all(

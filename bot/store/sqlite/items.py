@@ -84,6 +84,32 @@ class SqliteItems:
                             feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
                             first_seen_at=at(r["first_seen_at"])) for r in rows]
 
+    def lock_stories(self) -> None:
+        """(One process writes a SQLite store: its transactions already place one at a time.)"""
+
+    def placed_after(self, number: int) -> tuple[list[StoryMember], int]:
+        """The items placed in stories with a number above ``number``, and the highest number among them
+        (``number`` if none)."""
+        rows = self.db.execute(
+            """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at, i.placed,
+                      COALESCE((SELECT s.feed_name FROM sightings s WHERE s.identity = i.identity
+                                ORDER BY s.seen_at LIMIT 1), '') AS feed_name
+               FROM items i WHERE i.placed > ? ORDER BY i.placed, i.first_seen_at, i.identity""", (number,)).fetchall()
+        members = [StoryMember(identity=r["identity"], story=r["story"] or r["identity"], feed_url=r["feed_url"],
+                               feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
+                               first_seen_at=at(r["first_seen_at"])) for r in rows]
+        return members, int(rows[-1]["placed"]) if rows else number
+
+    def last_placed(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(max(placed), 0) FROM items").fetchone()[0])
+
+    def mark_placed(self, identities: Sequence[str]) -> int:
+        number = int(self.db.execute("SELECT COALESCE(max(placed), 0) + 1 FROM items").fetchone()[0])
+        for start in range(0, len(identities), CHUNK):
+            chunk = list(identities[start: start + CHUNK])
+            self.db.execute(f"UPDATE items SET placed = ? WHERE identity IN ({marks(chunk)})", [number, *chunk])
+        return number
+
     def outlets(self, story: str) -> list[str]:
         """The feeds that carried any item of the story, each once, in the order they were seen."""
         rows = self.db.execute(
