@@ -15,9 +15,14 @@ shipped `semiconductors` watchlist with /subscribe once every feed was polled on
        again within one interval: the time from the kill to each one's next request (the server's log).
 
 Stories are one per item (stories.window "0"): the round's titles are alike and would join otherwise.
+With --outlets N (N > 1) each new story is carried by N feeds instead, all with the same title (words of its
+own, none shared with another story but "TSMC" and its key), stories on (window 72 h): the processes poll
+the copies at about the same time, and each chat is still owed one alert per story (a story two processes
+founded twice would show as duplicated alerts).
 Runs on fewer feeds than the throughput run (2,000 by default): the point is delivery, not speed.
 
     python bench/spread.py --kill [--feeds 2000] [--processes 2] [--chats 30] [--new 20] [--interval 60]
+                                  [--outlets 1]
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import collections
 import contextlib
 import math
 import os
+import random
 import re
 import shutil
 import signal
@@ -55,10 +61,18 @@ FIRST_CHAT = 800_001
 CONCURRENCY = 4  # telegram.concurrency, written into the configs
 
 
-def body(n: int, keys: list[int]) -> bytes:
+def body(n: int, keys: list[int], outlets: int = 1) -> bytes:
     old = [(f"Feed {n} story {i}: municipal budget", f"https://example.org/{n}/{i}") for i in range(5)]
-    new = [(f"TSMC chip plant order K{k:05d} for feed {n}", f"https://example.org/{n}/k{k}") for k in keys]
+    new = [(story_title(k) if outlets > 1 else f"TSMC chip plant order K{k:05d} for feed {n}",
+            f"https://example.org/{n}/k{k}") for k in keys]
     return rss(new + old, title=f"Feed {n}")
+
+
+def story_title(k: int) -> str:
+    """Story k's title, the same in every feed that carries it: TSMC, five made-up words of its own, its key."""
+    rng = random.Random(k)
+    words = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(5)]
+    return f"TSMC {' '.join(words)} K{k:05d}"
 
 
 def wait(condition: Callable[[], bool], what: str, timeout: float) -> float:
@@ -89,6 +103,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--chats", type=int, default=30)
     parser.add_argument("--new", type=int, default=20, help="feeds with a new story per round")
     parser.add_argument("--interval", type=float, default=60.0, help="poll interval, s")
+    parser.add_argument("--outlets", type=int, default=1, help="feeds carrying each new story (stories on if > 1)")
     parser.add_argument("--postgres", default=POSTGRES)
     args = parser.parse_args(argv)
     chats = [FIRST_CHAT + i for i in range(args.chats)]
@@ -107,7 +122,8 @@ def main(argv: list[str]) -> int:
             listens.append(f"127.0.0.1:{free_port()}")
             (base / f"p{i}.toml").write_text(
                 f'[storage]\nurl = "{url}"\n[rules]\npath = "rules"\n'
-                f'[poll]\ninterval = "{args.interval:g}s"\ntimeout = "10s"\n[stories]\nwindow = "0"\n'
+                f'[poll]\ninterval = "{args.interval:g}s"\ntimeout = "10s"\n'
+                f'[stories]\nwindow = "{"72h" if args.outlets > 1 else "0"}"\n'
                 f'[telegram]\ntoken = "{api.token}"\napi_url = "{api.url}"\nconcurrency = {CONCURRENCY}\n'
                 f'[http]\nlisten = "{listens[i]}"\n' + feeds, encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
@@ -157,8 +173,9 @@ class Run:
         args, api = self.args, self.api
         keys = set(range(number * args.new + 1, (number + 1) * args.new + 1))
         for j, k in enumerate(sorted(keys)):
-            n = number * args.new + j
-            self.server.update(self.paths[n], body(n, [k]))
+            for copy in range(args.outlets):
+                n = (number * args.new + j) * args.outlets + copy
+                self.server.update(self.paths[n], body(n, [k], args.outlets))
         owed = len(keys) * len(self.chats)
         t0 = time.monotonic()
         killed_at = None
@@ -188,7 +205,8 @@ class Run:
         got, dup = delivered(api, keys)
         limit = CONCURRENCY if kill else 0
         ok = got == owed and dup <= limit
-        print(f"  round {'with a kill -9' if kill else 'without kills'}: {len(keys)} new stories x {len(self.chats)} "
+        carried = f" (each in {args.outlets} feeds)" if args.outlets > 1 else ""
+        print(f"  round {'with a kill -9' if kill else 'without kills'}: {len(keys)} new stories{carried} x {len(self.chats)} "
               f"chats = {owed} alerts expected, {got} delivered in {time.monotonic() - t0:.0f} s, lost {owed - got}, "
               f"duplicated {dup} (goal 0 lost, <= {limit} duplicated: {'met' if ok else 'MISSED'})", flush=True)
         if killed_at is not None:
