@@ -267,7 +267,7 @@ class ItemStore(Protocol):
     # Story placement across processes: an ingest that places items takes the story lock (held until its
     # transaction ends; no other process places meanwhile), reads what was placed after the last number it saw,
     # places, and numbers its items with the next number (the highest so far + 1), which it returns.
-    def lock_stories(self) -> None: ...
+    def lock_stories(self, wait: float = 60.0) -> None: ...  # wait: seconds, then an error
     def placed_after(self, number: int) -> tuple[list[StoryMember], int]: ...  # members, the highest number
     def mark_placed(self, identities: Sequence[str]) -> int: ...
     def last_placed(self) -> int: ...  # the highest number so far (0: none)

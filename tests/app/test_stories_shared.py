@@ -177,6 +177,38 @@ def test_the_story_lock_holds_another_process_until_the_first_commits(tmp_path: 
             b.close()
 
 
+def test_a_process_stuck_with_the_story_lock_stops_no_other_for_ever(tmp_path: Path) -> None:
+    """Another process waits for the story lock at most ``wait`` seconds, then its ingest fails (and its feed is
+    polled again later) instead of hanging."""
+    import psycopg
+
+    from bot.store.postgres import PostgresStore
+
+    with postgres_schema() as url:
+        a, b = PostgresStore(url), PostgresStore(url)
+        try:
+            failed: list[BaseException] = []
+
+            def process_b() -> None:
+                try:
+                    with b.transaction():
+                        b.items.lock_stories(wait=0.2)
+                except psycopg.errors.LockNotAvailable as e:
+                    failed.append(e)
+
+            with a.transaction():
+                a.items.lock_stories()
+                thread = threading.Thread(target=process_b)
+                thread.start()
+                thread.join(timeout=10)
+            assert len(failed) == 1 and "lock timeout" in str(failed[0])
+            with b.transaction():  # once the holder is done, the lock is free again
+                b.items.lock_stories(wait=0.2)
+        finally:
+            a.close()
+            b.close()
+
+
 def _item(n: str) -> Item:
     return Item(identity=f"v1:{n}", url=f"https://example.com/{n}", link=f"https://example.com/{n}", guid=None,
                 title=f"Title {n}", lede="", language="en", published=None, feed_url="f1")

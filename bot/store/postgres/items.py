@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 CHUNK = 500  # identities per = ANY(...) list
 
 
+STORY_LOCK_WAIT = 60.0  # seconds an ingest waits for the story lock (lock_stories)
+
+
 class PostgresItems:
     def __init__(self, db: Db) -> None:
         self.db = db
@@ -88,9 +91,13 @@ class PostgresItems:
                             feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
                             first_seen_at=at(r["first_seen_at"])) for r in rows]
 
-    def lock_stories(self) -> None:
-        """Held until this transaction ends: the other processes place items in stories before or after it."""
+    def lock_stories(self, wait: float = STORY_LOCK_WAIT) -> None:
+        """Held until this transaction ends: the other processes place items in stories before or after it. A
+        process that cannot have it within ``wait`` seconds (another one stuck in its transaction) gets an error
+        (the ingest fails and its feed is polled again later) instead of waiting for ever."""
+        self.db.run(f"SET LOCAL lock_timeout = {int(wait * 1000)}")
         self.db.run("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':stories', 0))")
+        self.db.run("SET LOCAL lock_timeout TO DEFAULT")
 
     def placed_after(self, number: int) -> tuple[list[StoryMember], int]:
         """The items placed in stories with a number above ``number`` (by other processes since this one last

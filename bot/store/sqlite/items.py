@@ -84,7 +84,7 @@ class SqliteItems:
                             feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
                             first_seen_at=at(r["first_seen_at"])) for r in rows]
 
-    def lock_stories(self) -> None:
+    def lock_stories(self, wait: float = 60.0) -> None:
         """(One process writes a SQLite store: its transactions already place one at a time.)"""
 
     def placed_after(self, number: int) -> tuple[list[StoryMember], int]:
