@@ -37,11 +37,13 @@ _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16
 _TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
 # What a text word is (Scanner._info): the slots of the one-word phrases it is, the words that follow it in
-# longer phrases, and its _Typo. Read in C loops (map with these getters, compress).
+# longer phrases, and what it is close to (typos.Typo). Read in C loops (map with these getters, compress).
 _Info = tuple[tuple[int, ...], frozenset[str], Typo]
 _ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
 _NONE: frozenset[str] = frozenset()
 _BARE: _Info = ((), _NONE, NOTHING)  # the _info of most words: one shared tuple
+
+
 class Scanner:
     """All occurrences of a fixed set of phrase keys (already folded with ``phrase_key``)."""
 

@@ -1,6 +1,6 @@
 """Typo tolerance: the text words close to long phrase words, and the typo hits they anchor. Pure.
 
-Fuzzy (typos): only for Latin phrases with 6+ letters, and only the phrase's long words (6+
+Only Latin phrases with 6+ letters have typos, and only the phrase's long words (6+
 letters) may differ; short words must be exact ("export bar" is not "export ban"). Each distinct
 word of the text is looked up once (then cached) against the long phrase words that share its
 first two letters, last two letters or first and last letter, with a length filter and a
