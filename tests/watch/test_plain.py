@@ -79,3 +79,20 @@ def test_plain_and_general_lists_in_one_matcher_come_sorted_by_id() -> None:
 ])
 def test_what_is_plain(watchlist: Watchlist, plain: bool) -> None:
     assert is_plain(watchlist) is plain
+
+
+@pytest.mark.parametrize("plain_fuzzy", [None, 90])
+def test_a_phrase_stricter_than_another_list_on_the_same_words_takes_only_its_own_hits(plain_fuzzy: int | None) -> None:
+    """The scanner reports typos down to the loosest threshold on a phrase's words (here another list's 80); a
+    chat's phrase with no typo tolerance, or 90, still takes only the hits its own threshold allows."""
+    chat = Watchlist(id="chat:1", name="", any=(Term("semiconductor", fuzzy=plain_fuzzy),))
+    loose = Watchlist(id="loose", name="", any=(Term("semiconductor", fuzzy=80),), none=(Term(VETO),))
+    matcher = Matcher([chat, loose])
+
+    def lists(title: str) -> list[str]:
+        found = matcher.find({"title": title})
+        return sorted(m.watchlist for m in found.matches())
+
+    assert lists("Semiconductor shortage") == ["chat:1", "loose"]
+    assert lists("Semicondactor shortage") == (["chat:1", "loose"] if plain_fuzzy == 90 else ["loose"])  # 92
+    assert lists("Semicandactor shortage") == ["loose"]  # 85: within 80 only
