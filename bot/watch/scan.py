@@ -198,7 +198,7 @@ class Scanner:
 
     def _info(self, w: str) -> _Info:
         """What the text word ``w`` is or starts or is close to (see ``_Info``)."""
-        slots = tuple(self._words.get(w, ())) if " " not in w else ()
+        slots = tuple(self._words.get(w, ()))  # (a text word has no space: only one-word phrases)
         typo = self._typos.of_word(w) if self._typos else NOTHING
         info = (slots, self._nexts.get(w, _NONE), typo)
         self._info_cache[w] = info if slots or typo or info[1] else _BARE
