@@ -214,7 +214,12 @@ def _watchlist(spec: WatchlistSpec, path: Path) -> Watchlist:
             return Regex(p.regex)
         assert isinstance(p, NearSpec)
         first, second = p.near
-        return Near(tuple(Term(t, fuzzy) for t in first), tuple(Term(t, fuzzy) for t in second), p.within)
+        excepts = tuple(p.except_)
+        return Near(
+            tuple(Term(t, fuzzy, excepts=excepts) for t in first),
+            tuple(Term(t, fuzzy, excepts=excepts) for t in second),
+            p.within,
+        )
 
     wid = spec.id or path.stem
     return Watchlist(

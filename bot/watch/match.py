@@ -257,6 +257,8 @@ class Matcher:
                 near_first, near_second = tuple(map(as_written, p.first)), tuple(map(as_written, p.second))
                 first = frozenset(self._slot(t.text, t.fuzzy) for t in near_first)
                 second = frozenset(self._slot(t.text, t.fuzzy) for t in near_second)
+                for e in {e for t in near_first + near_second for e in t.excepts}:
+                    self._slot(e, None)
                 others.append(_Near(p.label, near_first, near_second, first, second, p.within))
         gate: frozenset[int] | None = frozenset()
         for o in others:

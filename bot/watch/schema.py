@@ -103,6 +103,11 @@ class NearSpec(_Strict):
 
     near: Annotated[list[list[Phrase]], Field(min_length=2, max_length=2)]
     within: int = Field(4, ge=0, le=50, description="Tokens allowed between (a Latin word or one CJK character each).")
+    except_: list[Phrase] = Field(
+        default_factory=list,
+        alias="except",
+        description="A word of either list inside one of these phrases does not count (出口 in 安全出口, an exit).",
+    )
 
     @field_validator("near")
     @classmethod

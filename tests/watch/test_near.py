@@ -129,3 +129,19 @@ def test_text_past_the_field_limit_is_not_matched() -> None:
     assert m.match({"title": "a " * (FIELD_LIMIT // 2) + "gallium"}) == []
     [hit] = m.match({"title": "a " * (FIELD_LIMIT // 2 - 5) + "gallium"})[0].hits
     assert hit.span[1] <= FIELD_LIMIT
+
+
+def test_a_word_of_a_near_list_inside_an_except_phrase_does_not_count() -> None:
+    w, errors = parse_watchlist(
+        "id: x\nany:\n  - near: [[出口, export], [禁令, ban]]\n    within: 4\n    except: [出口处, 安全出口, export ban lifted]\n",
+        path=Path("rules/x.yaml"),
+    )
+    assert w is not None, errors
+    m = Matcher([w])
+    assert m.match({"title": "停车场出口处完善禁令标志"}) == []  # an exit, then a traffic sign
+    assert m.match({"title": "请走安全出口，禁令已发布"}) == []
+    assert m.match({"title": "the export ban lifted at last"}) == []
+    [match] = m.match({"title": "出口处设禁令，另对芯片实施出口禁令"})  # the second pair is no exit
+    assert [(h.pattern, h.text) for h in match.hits] == [("near(出口…, 禁令…)/4", "出口禁令")]
+    [match] = m.match({"title": "an export ban on chips"})
+    assert match.hits[0].text == "export ban"

@@ -17,11 +17,14 @@ import pytest
 
 from tests.watch import realstream as rs
 
-# Measured on 2026-12-02 with the rules of that day (bench/realstream.py prints the same figures).
-# false_per_1000: the ceiling; recall: the floor.
+# Measured on 2026-12-03 with the rules of that day (bench/realstream.py prints the same figures).
+# false_per_1000: the ceiling; recall: the floor. Issue 17's goal: at most 1 false alert per 3,000
+# items (0.33 per 1,000) on each stream, every must-find story found.
 LIMITS = {
     "corpus": {"false_per_1000": 0.0, "recall": 1.0},
-    "inews": {"false_per_1000": 6 / 5355 * 1000, "recall": 5 / 6},  # 19 before weak words, 11 before 半导体 was weak
+    # 1 false alert (芯片 as a metaphor in a first sentence); 19 before weak words, 11 before 半导体
+    # was weak, 6 before Qualcomm and Samsung needed a chip word near and 出口 as an exit was excepted
+    "inews": {"false_per_1000": 1 / 5355 * 1000, "recall": 1.0},
 }
 
 
