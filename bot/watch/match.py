@@ -324,7 +324,8 @@ class Matcher:
         where = " or ".join(w.fields)
         groups = [self._set_hits(c.any, fields)]
         if w.any and not groups[0]:
-            return None, f"no 'any' pattern hits the {where}", ()
+            excepted = self._excepted(c.any, fields) if explain else ""
+            return None, f"no 'any' pattern hits the {where}{excepted}", ()
         for n, group in enumerate(c.all, 1):
             group_hits = self._set_hits(group, fields)
             if not group_hits:
@@ -354,6 +355,20 @@ class Matcher:
             key=lambda h: (order[h.field], h.span, h.pattern),
         )
         return Match(w.id, max(h.score for h in unique), tuple(unique), tuple(discounted)), "", tuple(discounted)
+
+    def _excepted(self, ps: _Set, fields: Sequence[_Field]) -> str:
+        """Why a phrase found in the text did not hit: ': '芯片' in the title is inside the except
+        phrase '宠物芯片'' for the first such phrase of ``ps``, or ''."""
+        terms = [t for ts in ps.terms.values() for t in ts]
+        terms += [t for p in ps.others if isinstance(p, _Near) for t in p.first + p.second]
+        for f in fields:
+            for t in terms:
+                found = f.found.get(self._slot_of[t.text], ()) if t.excepts else ()
+                for start, end, _ in found:
+                    for e in t.excepts:
+                        if any(a <= start and end <= b for a, b, _ in f.found.get(self._slot_of[e], ())):
+                            return f": {t.text!r} in the {f.name} is inside the except phrase {e!r}"
+        return ""
 
     def _set_hits(self, ps: _Set, fields: Sequence[_Field]) -> list[Hit]:
         hits = []

@@ -133,6 +133,17 @@ def test_rules_test_explains(capsys: pytest.CaptureFixture[str]) -> None:
     ]
 
 
+def test_rules_test_names_the_except_phrase_a_word_was_inside(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules", "test", "高速出口處設禁令標誌", "--lede", "給狗植入寵物晶片", "--rules", str(RULES)], capsys)
+    assert code == 0
+    assert out.splitlines()[1:3] == [
+        "✗ export-controls: no 'any' pattern hits the title or lede: '出口' in the title is inside the except "
+        "phrase '出口处'",
+        "✗ semiconductors: no 'any' pattern hits the title or lede: '晶片' in the lede is inside the except "
+        "phrase '宠物晶片'",
+    ]
+
+
 def _item(n: int, title: str) -> Item:
     return Item(identity=f"v1:{n}", url=f"https://example.org/{n}", link=f"https://example.org/{n}", guid=None,
                 title=title, lede="", language="en", published=None, feed_url="https://example.org/feed")
