@@ -5,6 +5,7 @@
 ``load_rules`` and ``RuleBook`` read files; everything else is pure.
 """
 
+from bot.watch.excepts import except_warnings
 from bot.watch.load import load_rules, parse_watchlist
 from bot.watch.match import FIELD_LIMIT, Disabled, Matcher, Verdict
 from bot.watch.meaning import fold_warnings
@@ -27,6 +28,7 @@ __all__ = [
     "Term",
     "Verdict",
     "Watchlist",
+    "except_warnings",
     "fold_warnings",
     "load_rules",
     "parse_watchlist",

@@ -20,7 +20,6 @@ from bot.errors import RuleError
 from bot.watch.model import DEFAULT_FUZZY, Near, Pattern, Regex, RuleSet, Term, Watchlist
 from bot.watch.problems import indentation_mistakes, message
 from bot.watch.schema import NearSpec, RegexSpec, TermSpec, WatchlistSpec
-from bot.watch.text import phrase_key
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _PATTERN_TAGS = frozenset({"phrase", "term", "regex", "near"})  # follow a list index in a pydantic loc
@@ -197,18 +196,6 @@ def _fuzzy(value: bool | int | None, default: int | None) -> int | None:
     return int(value)
 
 
-def _excepts_of(word: str, excepts: Sequence[str], fuzzy: int | None) -> tuple[str, ...]:
-    """The except phrases of a `near` that can hold a hit of ``word``: those that contain it, and those
-    with Latin letters when a typo of a Latin word may hit. A word with none is matched on the fast
-    path (出口's excepts are nothing to "export")."""
-    key = phrase_key(word)
-    latin = fuzzy is not None and bool(_LATIN.search(key))
-    return tuple(e for e in excepts if key in phrase_key(e) or (latin and _LATIN.search(e)))
-
-
-_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
-
-
 def _watchlist(spec: WatchlistSpec, path: Path) -> Watchlist:
     fuzzy = _fuzzy(spec.fuzzy, DEFAULT_FUZZY)
 
@@ -227,9 +214,10 @@ def _watchlist(spec: WatchlistSpec, path: Path) -> Watchlist:
             return Regex(p.regex)
         assert isinstance(p, NearSpec)
         first, second = p.near
+        excepts = tuple(p.except_)
         return Near(
-            tuple(Term(t, fuzzy, excepts=_excepts_of(t, p.except_, fuzzy)) for t in first),
-            tuple(Term(t, fuzzy, excepts=_excepts_of(t, p.except_, fuzzy)) for t in second),
+            tuple(Term(t, fuzzy, excepts=excepts) for t in first),
+            tuple(Term(t, fuzzy, excepts=excepts) for t in second),
             p.within,
         )
 

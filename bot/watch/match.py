@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.watch.evidence import weigh
+from bot.watch.excepts import relevant
 from bot.watch.literals import required_literals
 from bot.watch.meaning import as_written
 from bot.watch.model import Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
@@ -254,7 +255,9 @@ class Matcher:
                     self.disabled.append(carried)
                 others.append(regex)
             else:
-                near_first, near_second = tuple(map(as_written, p.first)), tuple(map(as_written, p.second))
+                # (each word with only the except phrases that can hold it: the others stay on the fast path)
+                near_first = tuple(relevant(as_written(t)) for t in p.first)
+                near_second = tuple(relevant(as_written(t)) for t in p.second)
                 first = frozenset(self._slot(t.text, t.fuzzy) for t in near_first)
                 second = frozenset(self._slot(t.text, t.fuzzy) for t in near_second)
                 for e in {e for t in near_first + near_second for e in t.excepts}:
