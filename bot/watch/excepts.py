@@ -38,8 +38,7 @@ def except_warnings(watchlist: Watchlist) -> list[str]:
     """One line per except phrase of ``watchlist`` that holds none of its pattern's words (for ``rules check``)."""
     where = f"{watchlist.source}: " if watchlist.source else ""
     lines = []
-    for part, patterns in (("any", watchlist.any), *((f"all[{n}]", g) for n, g in enumerate(watchlist.all)),
-                           ("none", watchlist.none)):
+    for part, patterns in watchlist.parts():
         for p in patterns:
             terms = (p,) if isinstance(p, Term) else (p.first + p.second) if isinstance(p, Near) else ()
             excepts = dict.fromkeys(e for t in terms for e in t.excepts)

@@ -128,8 +128,7 @@ def fold_warnings(watchlist: Watchlist) -> list[str]:
     where = f"{watchlist.source}: " if watchlist.source else ""
     seen: set[str] = set()
     lines = []
-    for part, patterns in (("any", watchlist.any), *((f"all[{n}]", g) for n, g in enumerate(watchlist.all)),
-                           ("none", watchlist.none)):
+    for part, patterns in watchlist.parts():
         for p in patterns:
             terms = (p,) if isinstance(p, Term) else (p.first + p.second) if isinstance(p, Near) else ()
             for t in terms:

@@ -69,6 +69,10 @@ class Watchlist:
     fuzzy: int | None = DEFAULT_FUZZY
     source: Path | None = None
 
+    def parts(self) -> list[tuple[str, tuple[Pattern, ...]]]:
+        """Its pattern lists named as a rule author finds them: ``any``, ``all[0]``, ..., ``none``."""
+        return [("any", self.any), *((f"all[{n}]", g) for n, g in enumerate(self.all)), ("none", self.none)]
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:

@@ -178,8 +178,7 @@ def regex_warnings(watchlist: Watchlist) -> list[str]:
     """One line per regex of ``watchlist`` that can backtrack catastrophically or needs the time bound."""
     where = f"{watchlist.source}: " if watchlist.source else ""
     warnings = []
-    for part, patterns in (("any", watchlist.any), *((f"all[{n}]", g) for n, g in enumerate(watchlist.all)),
-                           ("none", watchlist.none)):
+    for part, patterns in watchlist.parts():
         for p in patterns:
             if not isinstance(p, Regex):
                 continue
