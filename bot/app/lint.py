@@ -76,7 +76,7 @@ def lint(store: Store, watchlists: Sequence[Watchlist], since: datetime,
 
 
 def report_lines(report: NoiseReport, since: str, limit: int) -> list[str]:
-    lines = [f"{report.items} items stored in the last {since}; matches: "
+    lines = [f"{report.items} item{'s' * (report.items != 1)} stored in the last {since}; matches: "
              + (", ".join(f"{w} {n}" for w, n in sorted(report.matches.items())) or "none")]
     worst = report.worst(limit)
     if not worst:

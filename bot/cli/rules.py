@@ -201,7 +201,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 
 
 def show_backtest(report: Backtest, since: str, current: list[str], show: int) -> None:
-    print(f"{report.total} items stored in the last {since}")
+    print(f"{report.total} item{'s' * (report.total != 1)} stored in the last {since}")
     names = sorted(set(current) | set(report.before))
     print(f"{'watchlist':24} {'now':>6} {'then':>6} {'alerted':>8} {'new':>6} {'gone':>6}")
     for w in names:

@@ -181,8 +181,7 @@ TEXT: dict[str, str] = {
                      "({merged} merged into an earlier story)",
     "stats.chats": "<b>Chats</b>: {active} active ({paused} paused), {inactive} inactive, "
                    "{subscriptions} subscriptions",
-    "suggest.summary": "{judgments} judgments: {downs} items judged 👎, {ups} 👍; "
-                       "{stored} items stored in the last {since}",
+    "suggest.summary": "Judgments: {judgments} ({downs} 👎, {ups} 👍); items stored in the last {since}: {stored}",
     "suggest.none_yet": "Nothing to suggest yet: tap 👎 under alerts that are not relevant, then ask again.",
     "suggest.none": "Nothing to suggest: no edit removes a 👎 without losing 👍 alerts.",
     "suggest.line": "{id}  {edit}: removes {removed} of {downs} 👎, loses {lost} of {ups} 👍, "
