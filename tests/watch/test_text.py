@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.watch.text import fold, normalize, phrase_key
+from bot.watch.text import _fold_chars, _table, fold, normalize, phrase_key
 
 
 @pytest.mark.parametrize(
@@ -92,3 +94,14 @@ def test_a_lone_surrogate_beside_traditional_characters_folds_in_place() -> None
     folded = fold("x\ud800半導體產業")
     assert folded.text == "x\ufffd半导体产业"
     assert folded.span(2, 5) == (2, 5)
+
+
+def test_the_fold_table_holds_every_character_that_folding_changes_and_only_those() -> None:
+    table = _table()
+    # every 7th code point of planes 0-2 (and all of the Latin, CJK-punctuation and full-width blocks), one by one
+    sample = chain(range(0x3100), range(0xFF00, 0x10000), range(0x3100, 0xD800, 7), range(0xE000, 0xFF00, 7),
+                   range(0x10000, 0x30000, 7))
+    for cp in sample:
+        folded = _fold_chars(chr(cp))
+        assert table.get(cp, chr(cp)) == folded, hex(cp)
+        assert (cp in table) == (folded != chr(cp)), hex(cp)
