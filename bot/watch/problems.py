@@ -180,7 +180,7 @@ def indentation_mistakes(root: yaml.Node, text: str) -> Iterator[tuple[int, str]
 def _phrases(node: yaml.Node, key: str = "") -> Iterator[yaml.ScalarNode]:
     """Plain (unquoted) scalars spanning lines, outside the free-text keys."""
     if isinstance(node, yaml.ScalarNode):
-        if node.style is None and node.end_mark.line > node.start_mark.line and key not in _TEXT_KEYS:
+        if not node.style and node.end_mark.line > node.start_mark.line and key not in _TEXT_KEYS:  # (C loader: "")
             yield node
     elif isinstance(node, yaml.MappingNode):
         for k, v in node.value:
