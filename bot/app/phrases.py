@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from bot.items.normalize import Item
 from bot.store.protocols import Mute, Store
-from bot.watch import Matcher, RuleBook, Term, Watchlist
+from bot.watch import Matcher, RuleBook, Term, Watchlist, collector_paused
 from bot.watch.personal import MUTE, PhraseInfo, clean, describe, personal_id, personal_watchlists
 from bot.watch.text import phrase_key
 
@@ -118,8 +118,9 @@ class Phrases:
 
     def _rebuild_locked(self, base: Matcher) -> Matcher:
         started = time.perf_counter()
-        personal = personal_watchlists(self._phrases)
-        self._combined = Matcher([*base.watchlists, *personal], disabled=base.disabled)
+        with collector_paused():
+            personal = personal_watchlists(self._phrases)
+            self._combined = Matcher([*base.watchlists, *personal], disabled=base.disabled)
         self._built = (id(base), self._version)
         log.debug("phrases: matcher rebuilt with %d chats' phrases in %.2f s", len(personal),
                   time.perf_counter() - started)
@@ -131,7 +132,8 @@ class Phrases:
                 base = self.rules.matcher
                 with self._lock:
                     version, phrases = self._version, dict(self._phrases)
-                combined = Matcher([*base.watchlists, *personal_watchlists(phrases)], disabled=base.disabled)
+                with collector_paused():
+                    combined = Matcher([*base.watchlists, *personal_watchlists(phrases)], disabled=base.disabled)
                 with self._lock:
                     self._combined, self._built = combined, (id(base), version)
                     if version == self._version and base is self.rules.matcher:

@@ -7,7 +7,7 @@
 
 from bot.watch.excepts import except_warnings
 from bot.watch.load import load_rules, parse_watchlist
-from bot.watch.match import FIELD_LIMIT, Disabled, Matcher, Verdict
+from bot.watch.match import FIELD_LIMIT, Disabled, Matcher, Verdict, collector_paused
 from bot.watch.meaning import fold_warnings
 from bot.watch.model import Discounted, Hit, Match, Near, Pattern, Regex, RuleSet, Term, Watchlist, to_json
 from bot.watch.regexes import regex_warnings
@@ -28,6 +28,7 @@ __all__ = [
     "Term",
     "Verdict",
     "Watchlist",
+    "collector_paused",
     "except_warnings",
     "fold_warnings",
     "load_rules",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -102,8 +102,13 @@ def _converter(config: str) -> opencc.OpenCC:
 
 def other_word(phrase: str) -> str | None:
     """The common Simplified word ``phrase`` folds into while meaning something else, or None."""
-    if all(c < "\u2e80" for c in phrase):
+    if phrase.isascii() or max(phrase) < "\u2e80":
         return None  # no Chinese in it (most phrases): nothing to fold
+    return _other_word(phrase)
+
+
+@lru_cache(maxsize=1 << 16)  # (every chat's phrases are read again at each rebuild of the combined matcher)
+def _other_word(phrase: str) -> str | None:
     written = unicodedata.normalize("NFKC", phrase).casefold()
     folded = _converter("t2s").convert(written)
     if folded == written or len(folded) != len(written) or folded not in COMMON_WORDS:

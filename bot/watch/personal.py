@@ -46,7 +46,15 @@ def owner(watchlist: str) -> int | None:
 
 def personal_watchlists(phrases: Mapping[int, Sequence[str]], prefix: str = PERSONAL) -> list[Watchlist]:
     """One watchlist per chat that has phrases, ids ``<prefix><chat id>``."""
-    return [Watchlist(id=f"{prefix}{chat_id}", name=f"{prefix}{chat_id}", any=tuple(Term(p) for p in ps))
+    terms: dict[str, Term] = {}  # (one Term a phrase, however many chats watch it)
+
+    def term(phrase: str) -> Term:
+        t = terms.get(phrase)
+        if t is None:
+            t = terms[phrase] = Term(phrase)
+        return t
+
+    return [Watchlist(id=f"{prefix}{chat_id}", name=f"{prefix}{chat_id}", any=tuple(map(term, ps)))
             for chat_id, ps in phrases.items() if ps]
 
 

@@ -41,10 +41,24 @@ PhraseHit = tuple[str, ScannedField, Occurrence, list[int]]
 _FIRST = itemgetter(0)
 
 
-def is_plain(w: Watchlist) -> bool:
-    return (bool(w.any) and not w.all and not w.none and w.fields == DEFAULT_FIELDS
-            and all(isinstance(p, Term) and not p.excepts and not p.case and not p.weak and as_written(p) is p
-                    for p in w.any))
+def is_plain(w: Watchlist, known: dict[int, bool] | None = None) -> bool:
+    """``known``: id() of Terms already judged -> the verdict, for lists that share their Terms (10,000 chats'
+    lists, personal_watchlists); the caller keeps the Terms alive while it uses it."""
+    if not w.any or w.all or w.none or w.fields != DEFAULT_FIELDS:
+        return False
+    if known is None:
+        return all(map(_plain_term, w.any))
+    for p in w.any:
+        verdict = known.get(id(p))
+        if verdict is None:
+            verdict = known[id(p)] = _plain_term(p)
+        if not verdict:
+            return False
+    return True
+
+
+def _plain_term(p: object) -> bool:
+    return isinstance(p, Term) and not p.excepts and not p.case and not p.weak and as_written(p) is p
 
 
 class PlainLists:
@@ -59,6 +73,8 @@ class PlainLists:
         self._simple: frozenset[int] = frozenset()
         self._text: dict[int, str] = {}
         self._indexes: dict[int, list[int]] = {}
+        # id() of each Term added -> its slot, while lists are added (they keep their Terms alive until settle)
+        self._seen: dict[int, int] = {}
 
     def __bool__(self) -> bool:
         return bool(self._ids)
@@ -66,9 +82,13 @@ class PlainLists:
     def add(self, index: int, w: Watchlist, slot: Callable[[str, int | None], int]) -> None:
         """Take list ``w`` (number ``index`` of the Matcher); ``slot`` gives a phrase's scanner slot."""
         self._ids[index] = w.id
+        seen = self._seen
         for p in w.any:
             assert isinstance(p, Term)
-            groups = self._by_slot.setdefault(slot(p.text, p.fuzzy), [])
+            s = seen.get(id(p))  # (10,000 chats' lists share their phrases' Terms: personal_watchlists)
+            if s is None:
+                s = seen[id(p)] = slot(p.text, p.fuzzy)
+            groups = self._by_slot.setdefault(s, [])
             for text, fuzzy, indexes in groups:
                 if text == p.text and fuzzy == p.fuzzy:
                     if not indexes or indexes[-1] != index:
@@ -80,6 +100,7 @@ class PlainLists:
     def settle(self, thresholds: Sequence[int | None]) -> None:
         """Called once every list is added, with the scanner's threshold of each slot (the lowest typo score
         it reports)."""
+        self._seen.clear()
         simple = [s for s, groups in self._by_slot.items()
                   if len(groups) == 1 and _takes_all(groups[0][1], thresholds[s])]
         self._simple = frozenset(simple)

@@ -64,7 +64,8 @@ class Scanner:
             whole = _whole_words(key)
             if whole:
                 self._words[" ".join(whole)].append(slot)
-                self._prefixes.update(" ".join(whole[:n]) for n in range(1, len(whole)))
+                if len(whole) > 1:
+                    self._prefixes.update(" ".join(whole[:n]) for n in range(1, len(whole)))
                 wholes.append((slot, key))
                 continue
             for variant in separator_variants(key):
@@ -289,9 +290,11 @@ def separator_variants(key: str, limit: int = 3) -> list[str]:
     return list(dict.fromkeys([key, *variants]))
 
 
+_WHOLE_WORDS = re.compile(r"[^\W_\u2e80-\U0010ffff]+(?:[ -][^\W_\u2e80-\U0010ffff]+){0,3}")
+
+
 def _whole_words(key: str) -> list[str] | None:
     """The words of a phrase of 1 to 4 whole Latin words joined by single spaces or hyphens; else None."""
-    words = key.replace("-", " ").split(" ")
-    if len(words) > 4 or not all(WORD.fullmatch(w) for w in words):
+    if _WHOLE_WORDS.fullmatch(key) is None:
         return None
-    return words
+    return key.replace("-", " ").split(" ")

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from itertools import chain, compress, repeat
 from operator import ne
 
@@ -302,6 +302,7 @@ def view(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 17)  # (every chat's phrases are keyed again at each rebuild of the combined matcher)
 def phrase_key(phrase: str) -> str:
     """A pattern phrase folded and viewed like text, with runs of spaces collapsed."""
     return " ".join(view(normalize(phrase)).split())

@@ -23,7 +23,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, count
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
@@ -35,6 +35,8 @@ MIN_FUZZY_LETTERS = 6
 # A run of characters that may be a Latin word as long as the shortest word a phrase word can
 # be close to (a wider class than WORD's, of plain ranges: the regex engine scans it quickly).
 _MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1}}}")
+_WORDS = re.compile(r"[^\W_\u2e80-\U0010ffff]+(?: [^\W_\u2e80-\U0010ffff]+)*")  # WORDs joined by single spaces
+_LONG_WORD = re.compile(f"[^\\W_\u2e80-\U0010ffff]{{{MIN_FUZZY_LETTERS}}}")  # (in such a key: a long word)
 CACHE_LIMIT = 200_000
 # What a text word is close to: the one-word phrases close to it (slot, score) and the longer phrases' windows
 # filed by offset (Typos._keyed) of the phrase words close to it; NOTHING (false) for most words.
@@ -70,8 +72,7 @@ def _memo(words: frozenset[tuple[str, float]]) -> _Memo:
         return memo
 
 
-@dataclass(frozen=True, slots=True)
-class _Window:
+class _Window(NamedTuple):  # (a tuple: 100,000 chats' phrases make tens of thousands at each rebuild)
     slot: int
     index: int  # which word of the phrase the anchor stands for
     words: tuple[str, ...]
@@ -90,13 +91,17 @@ class Typos:
         for slot, (key, threshold) in enumerate(zip(keys, thresholds, strict=True)):
             if threshold is None or slot in raw or not fuzzy_eligible(key):
                 continue
-            words = tuple(key.replace("-", " ").split(" "))
+            phrase = key.replace("-", " ")
+            words = tuple(phrase.split(" "))
             for i, w in enumerate(words):
                 if len(w) >= MIN_FUZZY_LETTERS:
-                    self.windows[w].append(_Window(slot, i, words, " ".join(words), threshold))
-                    self._cutoff[w] = min(self._cutoff.get(w, 100.0), threshold)
-                    for b in _bucket_keys(w):
-                        self._buckets[b].add(w)
+                    self.windows[w].append(_Window(slot, i, words, phrase, threshold))
+                    cutoff = self._cutoff.get(w)
+                    if cutoff is None:
+                        for b in _bucket_keys(w):
+                            self._buckets[b].add(w)
+                    if cutoff is None or threshold < cutoff:
+                        self._cutoff[w] = threshold
         # Windows of each long phrase word: those of a one-word phrase, and the others filed under their first
         # word other than the anchor (by its offset from the anchor and the word as written): a window is
         # tried only where the text's word at that offset is that word or close to it.
@@ -280,7 +285,4 @@ def _bucket_keys(w: str) -> tuple[str, str, str]:
 def fuzzy_eligible(key: str) -> bool:
     """A Latin phrase of whole words with 6+ letters, at least one word of 6+ letters."""
     key = key.replace("-", " ")
-    words = key.split(" ")
-    if " ".join(WORD.findall(key)) != key:
-        return False
-    return sum(len(w) for w in words) >= MIN_FUZZY_LETTERS and any(len(w) >= MIN_FUZZY_LETTERS for w in words)
+    return _WORDS.fullmatch(key) is not None and _LONG_WORD.search(key) is not None

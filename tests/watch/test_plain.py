@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import re
@@ -79,6 +80,28 @@ def test_plain_and_general_lists_in_one_matcher_come_sorted_by_id() -> None:
 ])
 def test_what_is_plain(watchlist: Watchlist, plain: bool) -> None:
     assert is_plain(watchlist) is plain
+    known: dict[int, bool] = {}
+    assert is_plain(watchlist, known) is plain and is_plain(watchlist, known) is plain  # judged, then remembered
+
+
+def test_lists_sharing_terms_keep_their_own_verdicts() -> None:
+    """Verdicts remembered per Term (10,000 chats' lists share them) do not leak from one list to another."""
+    shared, weak = Term("gallium"), Term("germanium", weak=True)
+    known: dict[int, bool] = {}
+    assert is_plain(Watchlist(id="chat:1", name="", any=(shared,)), known)
+    assert not is_plain(Watchlist(id="chat:2", name="", any=(shared, weak)), known)
+    assert is_plain(Watchlist(id="chat:3", name="", any=(shared,)), known)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_building_a_matcher_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        Matcher([Watchlist(id="chat:1", name="", any=(Term("gallium"),))])
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 @pytest.mark.parametrize("plain_fuzzy", [None, 90])
