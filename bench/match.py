@@ -326,10 +326,11 @@ def start_up(phrases: dict[int, list[str]], repeat: int = 3) -> tuple[float, flo
 
 def start_up_child(db: str) -> None:
     """The child of ``start_up``: prints {"read": seconds, "build": seconds}."""
+    from datetime import UTC, datetime
+
     from bot.app.phrases import Phrases
     from bot.store.sqlite import SqliteStore
     from bot.watch.reload import RuleBook
-    from datetime import UTC, datetime
 
     rules = RuleBook(ROOT / "rules")
     store = SqliteStore(Path(db))

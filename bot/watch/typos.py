@@ -74,7 +74,7 @@ def _memo(words: frozenset[tuple[str, float]]) -> _Memo:
 
 class _Window(NamedTuple):  # (a tuple: 100,000 chats' phrases make tens of thousands at each rebuild)
     slot: int
-    index: int  # which word of the phrase the anchor stands for
+    anchor: int  # which word of the phrase the anchor stands for
     words: tuple[str, ...]
     phrase: str  # the words joined by spaces
     threshold: int
@@ -113,8 +113,8 @@ class Typos:
                 if len(win.words) == 1:
                     self._single.setdefault(v, []).append(win)
                     continue
-                k = 1 if win.index == 0 else 0
-                by_offset.setdefault(k - win.index, {}).setdefault(win.words[k], []).append(win)
+                k = 1 if win.anchor == 0 else 0
+                by_offset.setdefault(k - win.anchor, {}).setdefault(win.words[k], []).append(win)
             if by_offset:
                 self._keyed[v] = sorted(by_offset.items())
         # The caches depend only on the long phrase words and their cutoffs: scanners with the same ones
@@ -197,7 +197,7 @@ class Typos:
                     similar = self.close_to(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
                 for key in (u, *similar):
                     for win in keyed.get(key, ()):
-                        first = j - win.index
+                        first = j - win.anchor
                         last = first + len(win.words)
                         if first < 0 or last > n:
                             continue
