@@ -73,8 +73,9 @@ class PlainLists:
         self._simple: frozenset[int] = frozenset()
         self._text: dict[int, str] = {}
         self._indexes: dict[int, list[int]] = {}
-        # id() of each Term added -> its slot, while lists are added (they keep their Terms alive until settle)
-        self._seen: dict[int, int] = {}
+        # id() of each Term added -> the indexes of the lists holding its phrase (its group's list), while lists are
+        # added: 10,000 chats' lists share their phrases' Terms (personal_watchlists), and keep them alive until settle
+        self._seen: dict[int, list[int]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._ids)
@@ -84,18 +85,21 @@ class PlainLists:
         self._ids[index] = w.id
         seen = self._seen
         for p in w.any:
-            assert isinstance(p, Term)
-            s = seen.get(id(p))  # (10,000 chats' lists share their phrases' Terms: personal_watchlists)
-            if s is None:
-                s = seen[id(p)] = slot(p.text, p.fuzzy)
-            groups = self._by_slot.setdefault(s, [])
-            for text, fuzzy, indexes in groups:
-                if text == p.text and fuzzy == p.fuzzy:
-                    if not indexes or indexes[-1] != index:
-                        indexes.append(index)
-                    break
-            else:
-                groups.append((p.text, p.fuzzy, [index]))
+            indexes = seen.get(id(p))
+            if indexes is None:
+                assert isinstance(p, Term)
+                indexes = seen[id(p)] = self._group(p, slot)
+            if not indexes or indexes[-1] != index:
+                indexes.append(index)
+
+    def _group(self, p: Term, slot: Callable[[str, int | None], int]) -> list[int]:
+        """The indexes of the lists holding ``p``'s phrase with its threshold (a new, empty list the first time)."""
+        groups = self._by_slot.setdefault(slot(p.text, p.fuzzy), [])
+        for text, fuzzy, indexes in groups:
+            if text == p.text and fuzzy == p.fuzzy:
+                return indexes
+        groups.append((p.text, p.fuzzy, []))
+        return groups[-1][2]
 
     def settle(self, thresholds: Sequence[int | None]) -> None:
         """Called once every list is added, with the scanner's threshold of each slot (the lowest typo score
