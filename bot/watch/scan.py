@@ -246,8 +246,7 @@ class Scanner:
             by_first: dict[str, list[frozenset[str]]] = defaultdict(list)
             for key in self._words:
                 by_first[key.split(" ", 1)[0]].append(frozenset(key.split(" ")))
-            by_long: dict[str, list[frozenset[str]]] = {
-                v: list({frozenset(win.words) for win in windows}) for v, windows in self._typos.windows.items()}
+            by_long = self._typos.word_sets()
             self._word_sets = (dict(by_first), by_long)
         by_first, by_long = self._word_sets
         for first in self._starts.intersection(words):

@@ -43,6 +43,7 @@ CACHE_LIMIT = 200_000
 _Keyed = tuple[int, dict[str, list["_Window"]]]  # an offset from the anchor, the windows by the word there
 Typo = tuple[tuple[tuple[int, float], ...], tuple[_Keyed, ...]]
 NOTHING: Any = ()
+_Filed = tuple[tuple["_Window", ...], tuple[_Keyed, ...]]  # a long phrase word's windows (Typos._filed)
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by CACHE_LIMIT)
 
 
@@ -72,7 +73,7 @@ def _memo(words: frozenset[tuple[str, float]]) -> _Memo:
         return memo
 
 
-class _Window(NamedTuple):  # (a tuple: 100,000 chats' phrases make tens of thousands at each rebuild)
+class _Window(NamedTuple):
     slot: int
     anchor: int  # which word of the phrase the anchor stands for
     words: tuple[str, ...]
@@ -85,38 +86,25 @@ class Typos:
     none; ``raw`` slots never have typos)."""
 
     def __init__(self, keys: Sequence[str], thresholds: Sequence[int | None], raw: frozenset[int]) -> None:
-        self.windows: dict[str, list[_Window]] = defaultdict(list)  # long phrase word -> windows
+        self._keys, self._thresholds = tuple(keys), tuple(thresholds)
+        self._slots: dict[str, list[int]] = defaultdict(list)  # long phrase word -> the slots of the phrases holding it
         self._cutoff: dict[str, float] = {}
         self._buckets: dict[str, set[str]] = defaultdict(set)
         for slot, (key, threshold) in enumerate(zip(keys, thresholds, strict=True)):
             if threshold is None or slot in raw or not fuzzy_eligible(key):
                 continue
-            phrase = key.replace("-", " ")
-            words = tuple(phrase.split(" "))
-            for i, w in enumerate(words):
+            for w in key.replace("-", " ").split(" "):
                 if len(w) >= MIN_FUZZY_LETTERS:
-                    self.windows[w].append(_Window(slot, i, words, phrase, threshold))
+                    self._slots[w].append(slot)
                     cutoff = self._cutoff.get(w)
                     if cutoff is None:
                         for b in _bucket_keys(w):
                             self._buckets[b].add(w)
                     if cutoff is None or threshold < cutoff:
                         self._cutoff[w] = threshold
-        # Windows of each long phrase word: those of a one-word phrase, and the others filed under their first
-        # word other than the anchor (by its offset from the anchor and the word as written): a window is
-        # tried only where the text's word at that offset is that word or close to it.
-        self._single: dict[str, list[_Window]] = {}
-        self._keyed: dict[str, list[_Keyed]] = {}
-        for v, windows in self.windows.items():
-            by_offset: dict[int, dict[str, list[_Window]]] = {}
-            for win in windows:
-                if len(win.words) == 1:
-                    self._single.setdefault(v, []).append(win)
-                    continue
-                k = 1 if win.anchor == 0 else 0
-                by_offset.setdefault(k - win.anchor, {}).setdefault(win.words[k], []).append(win)
-            if by_offset:
-                self._keyed[v] = sorted(by_offset.items())
+        # Each long phrase word's windows, filed when a text word first comes close to it (``_filed``; most never do,
+        # and 10,000 chats' phrases have tens of thousands).
+        self._files: dict[str, _Filed] = {}
         # The caches depend only on the long phrase words and their cutoffs: scanners with the same ones
         # (a watchlist previewed again and again while edited, a reload that left them alone) share them.
         memo = _memo(frozenset(self._cutoff.items()))
@@ -127,7 +115,36 @@ class Typos:
         self._of_word: dict[str, Typo] = {}  # text word -> of_word (cache; depends on the windows, not only the words)
 
     def __bool__(self) -> bool:
-        return bool(self.windows)
+        return bool(self._slots)
+
+    def _filed(self, v: str) -> _Filed:
+        """The windows of the long phrase word ``v``: those of one-word phrases, and the others filed under their
+        first word other than the anchor (by its offset from the anchor and the word as written): a window is
+        tried only where the text's word at that offset is that word or close to it."""
+        filed = self._files.get(v)
+        if filed is not None:
+            return filed
+        single: list[_Window] = []
+        by_offset: dict[int, dict[str, list[_Window]]] = {}
+        for slot in dict.fromkeys(self._slots.get(v, ())):
+            phrase = self._keys[slot].replace("-", " ")
+            words = tuple(phrase.split(" "))
+            for i, w in enumerate(words):
+                if w != v:
+                    continue
+                win = _Window(slot, i, words, phrase, self._thresholds[slot] or 0)
+                if len(words) == 1:
+                    single.append(win)
+                    continue
+                k = 1 if i == 0 else 0
+                by_offset.setdefault(k - i, {}).setdefault(words[k], []).append(win)
+        filed = self._files[v] = (tuple(single), tuple(sorted(by_offset.items())))
+        return filed
+
+    def word_sets(self) -> dict[str, list[frozenset[str]]]:
+        """Each long phrase word -> the word sets of the phrases holding it (batch.py rules texts out with them)."""
+        return {v: list({frozenset(self._keys[slot].replace("-", " ").split(" ")) for slot in slots})
+                for v, slots in self._slots.items()}
 
     def of_word(self, w: str) -> Typo:
         """What the text word ``w`` is close to (see ``Typo``); cached."""
@@ -137,9 +154,10 @@ class Typos:
         if len(self._of_word) >= CACHE_LIMIT:
             self._of_word.clear()
         close = self.close_to(w)
-        singles = tuple((win.slot, round(score, 1)) for v in close for win in self._single.get(v, ())
+        filed = [self._filed(v) for v in close]
+        singles = tuple((win.slot, round(score, 1)) for single, _ in filed for win in single
                         if (score := fuzz.ratio(w, win.phrase, score_cutoff=win.threshold)))
-        keyed = _merged([self._keyed[v] for v in close if v in self._keyed])
+        keyed = _merged([keyed for _, keyed in filed if keyed])
         typo = self._of_word[w] = (singles, keyed) if singles or keyed else NOTHING
         return typo
 
@@ -235,7 +253,7 @@ class Typos:
 
     def near_words(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """Those of ``words`` close to (not equal to) long phrase words, with those phrase words."""
-        if not self.windows:
+        if not self._slots:
             return {}
         near = self._near
         for w in [w for w in words if w not in near]:
@@ -243,7 +261,7 @@ class Typos:
         return {w: found for w in words if (found := near.get(w))}
 
 
-def _merged(keyed: list[list[_Keyed]]) -> tuple[_Keyed, ...]:
+def _merged(keyed: list[tuple[_Keyed, ...]]) -> tuple[_Keyed, ...]:
     """The windows of several phrase words (``Typos._keyed``), by offset: one lookup per offset for them all."""
     if len(keyed) <= 1:
         return tuple(keyed[0]) if keyed else ()
