@@ -114,8 +114,11 @@ class PhraseCommands:
             names = await self.phrases.sources()
             known = {n.casefold(): n for n in names}
             if value.casefold() not in known and not value.startswith(("http://", "https://", "/")):
+                if not names:
+                    await self._say(update, t(lang, "mute.no_sources", name=esc(value)))
+                    return
                 await self._say(update, t(lang, "mute.unknown_source", name=esc(value),
-                                          names=esc(", ".join(names)) or t(lang, "nothing")))
+                                          names=esc(t(lang, "separator").join(names))))
                 return
             value = known.get(value.casefold(), value)
         if not await self._allowed(update, context, chat, lang):
@@ -211,7 +214,7 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
     if info.chinese and not info.whole_words:
         lines.append(t(lang, "watch.substring"))
     else:
-        lines.append(t(lang, "watch.case"))
+        lines.append(t(lang, "watch.case", examples=t(lang, "separator").join(esc(v) for v in case_examples(info.phrase))))
         if info.whole_words:
             lines.append(t(lang, "watch.words", phrase=phrase))
         lines.append(t(lang, "watch.fuzzy" if info.fuzzy else "watch.exact"))
@@ -225,8 +228,13 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
         lines.append(t(lang, "watch.common", percent=f"{result.share * 100:.0f}", sample=result.sample))
     elif result.share is not None:
         lines.append(t(lang, "watch.share", hits=round(result.share * result.sample), sample=result.sample))
-    lines.append(t(lang, "watch.mode", mode=mode))
+    lines.append(t(lang, "watch.mode", mode=t(lang, f"mode.{mode}")))
     return "\n".join(lines)
+
+
+def case_examples(phrase: str) -> list[str]:
+    """Three spellings of ``phrase`` that differ only in case ("ai", "AI", "Ai"), for the reply to /watch."""
+    return list(dict.fromkeys([phrase, phrase.upper(), phrase.lower(), phrase.title()]))[:3]
 
 
 

@@ -37,7 +37,10 @@ async def test_watch_says_what_a_phrase_matches_and_alerts_that_chat_alone(world
     reply = (await world.ask(5, "/watch Huawei")).text
     assert "Watching Huawei (1 of 50)" in reply
     assert "in any case" in reply and "whole words only" in reply and "close misspellings too" in reply
-    assert "exact spelling only" in (await world.ask(8, "/watch SMIC")).text
+    assert "exact spelling only" in (reply := (await world.ask(8, "/watch SMIC")).text)
+    assert "in any case (SMIC, smic, Smic)" in reply  # the case examples are the phrase's own
+    assert "in any case (export controls, EXPORT CONTROLS, Export Controls)" in (
+        await world.ask(8, "/watch export controls")).text
     assert world.store.phrases.phrases(5) == ["Huawei"]
     reply = (await world.ask(6, "/watch semiconductor equipment")).text
     assert "close misspellings too" in reply
@@ -145,12 +148,13 @@ async def test_mutes_silence_a_phrase_or_a_source_for_that_chat_only(world: Worl
         await world.ask(chat, "/subscribe asml")
     assert "Muted bitcoin" in (await world.ask(5, "/mute bitcoin")).text
     assert "is muted already" in (await world.ask(5, "/mute Bitcoin")).text
-    assert "No feed is called Nowhere. Feeds:" in (await world.ask(5, "/mute source Nowhere")).text
+    assert "No feed is called Nowhere, and no feeds are set up yet." in (await world.ask(5, "/mute source Nowhere")).text
     await poll(world, [story(1, "ASML accepts Bitcoin"), story(2, "ASML results")], name="wire")
     assert [m.text.splitlines()[1] for m in world.api.sent_messages(5)[4:]] == ["ASML results"]
     assert len(world.api.sent_messages(6)) == 3  # two alerts: chat 6 muted nothing
     spam = world.feed("spamwire", [story(3, "ASML from the spam wire")])
     world.store.feeds.sync([(str(spam), "spamwire")])  # a configured feed, by its name
+    assert "No feed is called Nowhere. Feeds: spamwire" in (await world.ask(5, "/mute source Nowhere")).text
     assert "Muted the source spamwire" in (await world.ask(5, "/mute source SpamWire")).text
     listing = (await world.ask(5, "/list")).text
     assert "• phrase: bitcoin" in listing and "• source: spamwire" in listing
@@ -168,7 +172,9 @@ async def test_replies_follow_the_telegram_language_and_lang(world: World) -> No
     world.api.add_user(22)["language_code"] = "zh-TW"
     assert "正在监控 <b>" not in (reply := (await world.ask(21, "/watch 华为")).text)
     assert reply.startswith("正在监控 华为") and "作为中文词语" in reply
-    assert (await world.ask(22, "/watch 華為")).text.startswith("正在監控 華為")
+    assert (reply := (await world.ask(22, "/watch 華為")).text).startswith("正在監控 華為")
+    assert reply.endswith("它的提醒會照這個聊天室的方式傳送：即時推播。")  # the mode in the reply's language too
+    assert "不分大小寫（Nvidia、NVIDIA、nvidia）" in (await world.ask(22, "/watch Nvidia")).text
     assert "我将在这里用简体中文回答" in (await world.ask(5, "/lang zh-hans")).text
     assert "用法：/watch" in (await world.ask(5, "/watch")).text
     chat = world.store.chats.get(5)
