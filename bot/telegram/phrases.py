@@ -214,7 +214,8 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
     if info.chinese and not info.whole_words:
         lines.append(t(lang, "watch.substring"))
     else:
-        lines.append(t(lang, "watch.case", examples=t(lang, "separator").join(esc(v) for v in case_examples(info.phrase))))
+        examples = t(lang, "separator").join(esc(v) for v in case_examples(info.phrase))
+        lines.append(t(lang, "watch.case", examples=examples))
         if info.whole_words:
             lines.append(t(lang, "watch.words", phrase=phrase))
         lines.append(t(lang, "watch.fuzzy" if info.fuzzy else "watch.exact"))

@@ -39,7 +39,7 @@ _WORDS = re.compile(r"[^\W_\u2e80-\U0010ffff]+(?: [^\W_\u2e80-\U0010ffff]+)*")  
 _LONG_WORD = re.compile(f"[^\\W_\u2e80-\U0010ffff]{{{MIN_FUZZY_LETTERS}}}")  # (in such a key: a long word)
 CACHE_LIMIT = 200_000
 # What a text word is close to: the one-word phrases close to it (slot, score) and the longer phrases' windows
-# filed by offset (Typos._keyed) of the phrase words close to it; NOTHING (false) for most words.
+# filed by offset (Typos._filed) of the phrase words close to it; NOTHING (false) for most words.
 _Keyed = tuple[int, dict[str, list["_Window"]]]  # an offset from the anchor, the windows by the word there
 Typo = tuple[tuple[tuple[int, float], ...], tuple[_Keyed, ...]]
 NOTHING: Any = ()
@@ -129,10 +129,12 @@ class Typos:
         for slot in dict.fromkeys(self._slots.get(v, ())):
             phrase = self._keys[slot].replace("-", " ")
             words = tuple(phrase.split(" "))
+            threshold = self._thresholds[slot]
+            assert threshold is not None  # (only slots with a threshold have long words in _slots)
             for i, w in enumerate(words):
                 if w != v:
                     continue
-                win = _Window(slot, i, words, phrase, self._thresholds[slot] or 0)
+                win = _Window(slot, i, words, phrase, threshold)
                 if len(words) == 1:
                     single.append(win)
                     continue
@@ -262,7 +264,7 @@ class Typos:
 
 
 def _merged(keyed: list[tuple[_Keyed, ...]]) -> tuple[_Keyed, ...]:
-    """The windows of several phrase words (``Typos._keyed``), by offset: one lookup per offset for them all."""
+    """The windows of several phrase words (``Typos._filed``), by offset: one lookup per offset for them all."""
     if len(keyed) <= 1:
         return tuple(keyed[0]) if keyed else ()
     merged: dict[int, dict[str, list[_Window]]] = {}
