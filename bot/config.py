@@ -46,13 +46,16 @@ class PollConfig:
     backlog: float = 48 * 3600.0  # a feed's first poll alerts only items this young; 0 = no limit
 
 
+DEFAULT_DIGEST_AT = "08:00"  # telegram.digest_at: when chats that set no time with /digest get their digest
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     token: str
     api_url: str = "https://api.telegram.org"
     admins: tuple[int, ...] = ()
     concurrency: int = 4
-    digest_at: str = "08:00"
+    digest_at: str = DEFAULT_DIGEST_AT
     max_watch: int = 50  # phrases per chat (/watch)
     max_alerts_per_hour: int | None = None  # per chat; beyond it alerts go to the chat's next digest
 
@@ -409,7 +412,7 @@ def _telegram(c: _Checker, t: dict[str, Any]) -> TelegramConfig | None:
         c.fail("telegram.admins", "must be a list of numeric Telegram user ids")
         admins = []
     concurrency = c.value(t, "concurrency", int, "telegram") or 4
-    digest_at = c.value(t, "digest_at", str, "telegram") or "08:00"
+    digest_at = c.value(t, "digest_at", str, "telegram") or DEFAULT_DIGEST_AT
     if hhmm(digest_at) is None:
         c.fail("telegram.digest_at", f"must be HH:MM in 24-hour time (got {digest_at!r})")
     digest_at = hhmm(digest_at) or digest_at

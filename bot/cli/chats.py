@@ -7,7 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from bot.cli.common import add_command, add_config_option, config_from, open_app, when
-from bot.config import Config
+from bot.config import DEFAULT_DIGEST_AT, Config
 from bot.errors import WatchbotError
 from bot.times import utcnow
 
@@ -46,7 +46,8 @@ async def _views(config: Config, chat_id: int | None) -> list[ChatView]:
         return [one] if one is not None else []
 
 
-def lines(v: ChatView, *, full: bool = False) -> list[str]:
+def lines(v: ChatView, *, full: bool = False, digest_at: str = DEFAULT_DIGEST_AT) -> list[str]:
+    """``digest_at``: telegram.digest_at, the time of the chats that set none with /digest."""
     c = v.chat
     state = "active" if c.active else f"inactive ({c.inactive_reason or 'deactivated'})"
     if c.active and c.paused:
@@ -60,8 +61,9 @@ def lines(v: ChatView, *, full: bool = False) -> list[str]:
     out.append(f"    mutes:         {mutes}")
     if full:
         quiet = f"{c.quiet_start}-{c.quiet_end}" if c.quiet else "off"
+        digest = f"{c.digest_at} {c.tz}" if c.digest_at else f"{digest_at} {c.tz} (telegram.digest_at)"
         out += [f"    mode:          {c.mode}", f"    time zone:     {c.tz}",
-                f"    quiet hours:   {quiet}", f"    digest at:     {c.digest_at or 'telegram.digest_at'}",
+                f"    quiet hours:   {quiet}", f"    digest at:     {digest}",
                 f"    language:      {c.language or 'from each user (Telegram)'}",
                 f"    first seen:    {when(c.created_at, utcnow())}"]
         if c.migrated_to is not None:
@@ -80,8 +82,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    views = asyncio.run(_views(config_from(args), args.chat_id))
+    config = config_from(args)
+    views = asyncio.run(_views(config, args.chat_id))
     if not views:
         raise WatchbotError(f"no chat {args.chat_id} in the store (`watchbot chats` lists the chats it knows)")
-    print("\n".join(lines(views[0], full=True)))
+    digest_at = config.telegram.digest_at if config.telegram else DEFAULT_DIGEST_AT
+    print("\n".join(lines(views[0], full=True, digest_at=digest_at)))
     return 0

@@ -45,6 +45,20 @@ def test_chats_show_one_chat_with_its_settings(config: Path, capsys: pytest.Capt
     assert main(["chats", "show", "-200", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "language:      zh-hant" in out and "phrases:       none" in out and "time zone:     UTC" in out
+    assert "digest at:     08:00 UTC (telegram.digest_at)" in out  # the configured time, not the key alone
+
+
+def test_chats_show_names_the_chats_own_digest_time_and_the_configured_one(
+        config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config.write_text(config.read_text(encoding="utf-8") + '[telegram]\ntoken = "1:x"\ndigest_at = "07:15"\n',
+                      encoding="utf-8")
+    store = SqliteStore(config.parent / "w.db")
+    store.chats.update(5, digest_at="18:30", tz="Asia/Taipei", now=NOW)
+    store.close()
+    assert main(["chats", "show", "-200", "--config", str(config)]) == 0
+    assert "digest at:     07:15 UTC (telegram.digest_at)" in capsys.readouterr().out
+    assert main(["chats", "show", "5", "--config", str(config)]) == 0
+    assert "digest at:     18:30 Asia/Taipei\n" in capsys.readouterr().out
 
 
 def test_an_unknown_chat_is_one_line_and_exit_1(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
