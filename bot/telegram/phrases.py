@@ -214,8 +214,9 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
     if info.chinese and not info.whole_words:
         lines.append(t(lang, "watch.substring"))
     else:
-        examples = t(lang, "separator").join(esc(v) for v in case_examples(info.phrase))
-        lines.append(t(lang, "watch.case", examples=examples))
+        examples = case_examples(info.phrase)
+        if len(examples) > 1:  # (a phrase of digits has no case to speak of)
+            lines.append(t(lang, "watch.case", examples=t(lang, "separator").join(map(esc, examples))))
         if info.whole_words:
             lines.append(t(lang, "watch.words", phrase=phrase))
         lines.append(t(lang, "watch.fuzzy" if info.fuzzy else "watch.exact"))
@@ -236,7 +237,6 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
 def case_examples(phrase: str) -> list[str]:
     """Three spellings of ``phrase`` that differ only in case ("ai", "AI", "Ai"), for the reply to /watch."""
     return list(dict.fromkeys([phrase, phrase.upper(), phrase.lower(), phrase.title()]))[:3]
-
 
 
 def cap_notice(chat: Chat, limit: int, at: str) -> str:

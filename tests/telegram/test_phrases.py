@@ -41,6 +41,8 @@ async def test_watch_says_what_a_phrase_matches_and_alerts_that_chat_alone(world
     assert "in any case (SMIC, smic, Smic)" in reply  # the case examples are the phrase's own
     assert "in any case (export controls, EXPORT CONTROLS, Export Controls)" in (
         await world.ask(8, "/watch export controls")).text
+    assert "in any case" not in (reply := (await world.ask(8, "/watch 2026")).text)  # digits have no case
+    assert "whole words only" in reply
     assert world.store.phrases.phrases(5) == ["Huawei"]
     reply = (await world.ask(6, "/watch semiconductor equipment")).text
     assert "close misspellings too" in reply
