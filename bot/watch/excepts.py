@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.watch.model import Near, Term, Watchlist
+from bot.watch.model import Term, Watchlist, terms_of
 from bot.watch.text import phrase_key
 from bot.watch.typos import fuzzy_eligible
 
@@ -40,7 +40,7 @@ def except_warnings(watchlist: Watchlist) -> list[str]:
     lines = []
     for part, patterns in watchlist.parts():
         for p in patterns:
-            terms = (p,) if isinstance(p, Term) else (p.first + p.second) if isinstance(p, Near) else ()
+            terms = terms_of(p)
             excepts = dict.fromkeys(e for t in terms for e in t.excepts)
             for e in excepts:
                 if not any(can_hold(t.text, t.fuzzy, e) for t in terms):

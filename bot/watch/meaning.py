@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 
 import opencc
 
-from bot.watch.model import Near, Term, Watchlist
+from bot.watch.model import Term, Watchlist, terms_of
 
 # Everyday Simplified words that hold a character t2s merges from several Traditional ones
 # (干 后 发 面 里 台 系 制 谷 余 松 丑 冲 准 范 斗 几 只 钟 历 征 志 云 于 周 ...). Words only:
@@ -135,7 +135,7 @@ def fold_warnings(watchlist: Watchlist) -> list[str]:
     lines = []
     for part, patterns in watchlist.parts():
         for p in patterns:
-            terms = (p,) if isinstance(p, Term) else (p.first + p.second) if isinstance(p, Near) else ()
+            terms = terms_of(p)
             for t in terms:
                 word = other_word(t.text)
                 if word is None or t.text in seen:

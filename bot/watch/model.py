@@ -55,6 +55,11 @@ class Near:
 Pattern = Term | Regex | Near
 
 
+def terms_of(p: Pattern) -> tuple[Term, ...]:
+    """The phrases of a pattern: a term itself, both lists of a `near`, none for a regex."""
+    return (p,) if isinstance(p, Term) else (p.first + p.second) if isinstance(p, Near) else ()
+
+
 @dataclass(frozen=True, slots=True)
 class Watchlist:
     """One watchlist: ``any`` must hit, one of each ``all`` group too, and no ``none`` pattern."""
