@@ -105,6 +105,10 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
         return dataclasses.replace(fast, warning=repaired) if repaired else fast
     if url:
         response_headers.setdefault("content-location", url)
+    # A local file, or a server that names no type: the XML declaration decides the encoding, as for
+    # application/xml (RFC 7303). Without a type feedparser warns "no Content-type specified" on a feed that
+    # reads fine, on every poll (the 20 such corpus feeds parse to the same entries either way).
+    response_headers.setdefault("content-type", "application/xml")
     parsed = feedparser.parse(
         body,
         response_headers=response_headers,

@@ -80,3 +80,14 @@ def test_dtd_and_entities_are_stripped_before_parsing() -> None:
     parsed = parse_feed(bomb, url="bomb")
     assert "aaaaaaaaaa" not in parsed.title
     assert all("aaaaaaaaaa" not in e.title for e in parsed.entries)
+
+
+def test_a_feed_without_a_content_type_parses_without_a_warning() -> None:
+    """A local file (or a server naming no type) is read as application/xml: no "no Content-type
+    specified" on a feed that reads fine; a feed whose bytes are wrong is still warned about."""
+    latin1 = RSS.replace(b"utf-8", b"iso-8859-1").replace(b"Lede here", "Lède ici".encode("latin-1"))
+    parsed = parse_feed(latin1, url="feeds/local.xml")  # (not UTF-8: read by feedparser, not the fast path)
+    assert parsed.entries[0].content_html == "<p>Lède ici</p>"
+    assert parsed.warning is None
+    broken = latin1.replace(b"</channel>", b"<item><title>cut")
+    assert "mismatched tag" in (parse_feed(broken, url="feeds/local.xml").warning or "")
