@@ -64,6 +64,7 @@ class FeedResult:
     new: int = 0
     matched: int = 0
     alerts: int = 0
+    old: int = 0  # matched items too old to alert (poll.max_age, or poll.backlog on a feed's first poll)
     skipped: int = 0  # entries that could not be read (each logged with its reason)
     error: str | None = None
     warning: str | None = None
@@ -89,11 +90,15 @@ class PollSummary:
         skipped = sum(f.skipped for f in self.feeds)
         new = sum(f.new for f in self.feeds)
         matched = sum(f.matched for f in self.feeds)
+        old = sum(f.old for f in self.feeds)
         sent = sum(r.sent for r in self.delivery.values())
         waiting = sum(r.retried for r in self.delivery.values())
         dead = sum(r.dead for r in self.delivery.values())
         text = (f"polled {len(self.feeds)} feed{'s' * (len(self.feeds) != 1)}: {ok} ok, {len(self.failed)} failed; "
-                f"{items} item{'s' * (items != 1)}, {new} new, {matched} matched; {sent} alert{'s' * (sent != 1)} sent")
+                f"{items} item{'s' * (items != 1)}, {new} new, {matched} matched")
+        if old:
+            text += f" ({old} too old to alert: poll.backlog on a feed's first poll, or poll.max_age)"
+        text += f"; {sent} alert{'s' * (sent != 1)} sent"
         if skipped:
             text += f"; {skipped} unreadable item{'s' * (skipped != 1)} skipped"
         if waiting:
@@ -190,12 +195,14 @@ class Pipeline:
             warning = "no items: is this the feed's URL?" + (f" ({warning})" if warning else "")
         now = self.clock()
         try:
-            new, matched, alerts = await store_run(self._ingest, feed, items, read, fetched, now, by_hand)
+            new, matched, alerts, old = await store_run(self._ingest, feed, items, read, fetched, now, by_hand)
         except StoreError as e:
             self._stories = None  # it may hold items the failed transaction did not store: rebuild it
             return await self._failed(feed, str(e), fetched.status, None, "store", started, by_hand)
-        return self._done(FeedResult(feed.url, feed.label, fetched.status, items=len(items), new=new,
-                                     matched=matched, alerts=alerts, skipped=len(read.skipped), warning=warning,
+        label = feed.name or read.title or feed.label  # (a feed's first poll: its title is known only now)
+        return self._done(FeedResult(feed.url, label, fetched.status, items=len(items), new=new,
+                                     matched=matched, alerts=alerts, old=old, skipped=len(read.skipped),
+                                     warning=warning,
                                      source="file" if fetched.status_text == "file" else "http"), started)
 
     def _schedule(self, feed: FeedState, fetched: Fetched, read: ReadFeed | None, now: datetime,
@@ -221,11 +228,12 @@ class Pipeline:
                 title=None, next_poll_at=self._schedule(feed, fetched, None, now, by_hand))
 
     def _ingest(self, feed: FeedState, items: list[Item], read: ReadFeed, fetched: Fetched, now: datetime,
-                by_hand: bool) -> tuple[int, int, int]:
+                by_hand: bool) -> tuple[int, int, int, int]:
         """dedupe | match | outbox | record the fetch, in the store's thread and one transaction:
-        a crash in between must not leave items stored as seen but never matched or alerted."""
+        a crash in between must not leave items stored as seen but never matched or alerted. Returns the
+        new items, the matched ones, the alerts queued and the matched items too old to alert."""
         matcher = self.matcher()
-        matched = alerts = 0
+        matched = alerts = old = 0
         title = read.title
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
@@ -254,10 +262,12 @@ class Pipeline:
                 if self._fresh(item, now, first_poll=feed.last_success_at is None):
                     watchlists = [m.watchlist for m in matches]
                     alerts += self.alerts.enqueue(item, watchlists, now, story=stories[item.identity])
+                else:
+                    old += 1
             self.store.feeds.record_fetch(
                 feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
                 title=title, next_poll_at=self._schedule(feed, fetched, read, now, by_hand))
-        return len(new), matched, alerts
+        return len(new), matched, alerts, old
 
     def _place(self, new: list[Item], now: datetime) -> dict[str, str]:
         """Each new item's story (store thread, in the ingest's transaction). An item that joins a story already

@@ -65,7 +65,7 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
             print(f"  ✗ {result.label}: {result.error}", file=sys.stderr)
             return
         line = (f"  ✓ {result.label}: {result.items} item{'s' * (result.items != 1)}, {result.new} new, "
-                f"{result.matched} matched")
+                f"{result.matched} matched" + (f" ({result.old} too old to alert)" if result.old else ""))
         if result.skipped:
             line += f", {result.skipped} unreadable skipped"
         print(f"{line} ({result.ms:.0f} ms)" + (f"; {result.warning}" if result.warning else ""), file=sys.stderr)

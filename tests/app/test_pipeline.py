@@ -173,14 +173,16 @@ async def test_a_new_feed_alerts_only_its_recent_backlog(tmp_path: Path) -> None
     async with fetcher:
         summary = await pipeline.poll_once()
     assert summary.feeds[0].matched == 1 and out.getvalue() == "" and store.outbox.counts() == {}
+    assert summary.feeds[0].old == 1 and "1 matched (1 too old to alert: poll.backlog" in summary.line()
     store.close()
 
     clock2, out2 = Clock(), io.StringIO()
     clock2.now = datetime(2024, 3, 28, tzinfo=UTC)  # within 48 h of publication: alerted
     pipeline, store, fetcher = await _pipeline(tmp_path / "again", [first], clock2, out2, backlog=48 * 3600)
     async with fetcher:
-        await pipeline.poll_once()
+        summary = await pipeline.poll_once()
     assert out2.getvalue().count("[semiconductors]") == 1
+    assert "too old" not in summary.line()
     store.close()
 
 

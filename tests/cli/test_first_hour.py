@@ -96,3 +96,14 @@ def test_an_unreachable_bot_api_is_one_line_and_a_pasted_token_is_never_shown(
     assert "telegram: cannot reach the Bot API at http://127.0.0.1:9/(hidden)" in err
     assert "cannot connect (is the address right and the server up?)" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_first_poll_says_why_an_old_match_was_not_alerted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The seed story is from 2024: poll.backlog keeps a new feed's archive from alerting, and the summary says so,
+    with the feed named by its own title (no name in the config)."""
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n')
+    assert main(["poll", "--config", str(config)]) == 0
+    err = capsys.readouterr().err
+    assert "1 matched (1 too old to alert: poll.backlog on a feed's first poll, or poll.max_age); 0 alerts sent" in err
+    assert f"✓ {seed}" not in err and "✓ RFI" in err
