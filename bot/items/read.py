@@ -7,6 +7,7 @@ exception. An entry that cannot be read is skipped and named in ``skipped``; the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ class ReadFeed:
     """What one feed body yielded."""
 
     items: tuple[Item, ...]
-    title: str  # the feed's own title (bidi controls removed, like the items' text)
+    title: str  # the feed's own title, as feed_name leaves it
     warning: str | None = None  # the feed was malformed but still readable
     skipped: tuple[str, ...] = ()  # one line per entry left out: "item 3 ('Title'): why"
     shared_links: frozenset[str] = frozenset()  # links that are no identity here (see normalize_feed)
@@ -34,11 +35,22 @@ def read_items(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
                known_shared: Iterable[str] = ()) -> ReadFeed:
     """The Items of one feed body; ParseError (only) when the body holds no feed."""
     parsed = parse_feed(body, url=url, headers=headers)
+    title = feed_name(parsed.title)
     try:
-        normalized = normalize_feed(parsed.entries, feed_url=url, feed_title=label or parsed.title,
+        normalized = normalize_feed(parsed.entries, feed_url=url, feed_title=label or title,
                                     feed_link=parsed.link, known_shared=known_shared)
     except Exception as e:  # per-entry faults are skipped inside; this is for the unforeseen
         raise ParseError(url, f"could not read the feed's items ({type(e).__name__}: {describe_error(e)})") from e
-    return ReadFeed(items=normalized.items, title=strip_bidi(parsed.title), warning=parsed.warning,
+    return ReadFeed(items=normalized.items, title=title, warning=parsed.warning,
                     skipped=parsed.skipped + normalized.skipped, shared_links=normalized.shared_links,
                     ttl=parsed.ttl, update_period=parsed.update_period)
+
+
+# Separators a site's title template leaves at an end when a part is empty ("Rest of World - ", "| Example").
+_DANGLING = re.compile(r"^[\s\-–—|:·•»]+|[\s\-–—|:·•»]+$")
+
+
+def feed_name(title: str) -> str:
+    """A feed's own title as people read it: bidi controls removed (like the items' text), whitespace
+    collapsed, and no separator left dangling at either end."""
+    return _DANGLING.sub("", " ".join(strip_bidi(title).split()))
