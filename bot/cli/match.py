@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,11 +77,15 @@ def run(args: argparse.Namespace) -> int:
         for line in json_lines(matcher, items, workers=args.workers):
             out.write(line)
     else:
+        per_list: Counter[str] = Counter()
         for item in items:
             if item.error is not None:
                 print(f"line {item.line}: {item.error}", file=out)
             else:
-                print_table_row(out, item, matcher.match({"title": item.title, "lede": item.lede}), by_id)
+                matches = matcher.match({"title": item.title, "lede": item.lede})
+                per_list.update(m.watchlist for m in matches)
+                print_table_row(out, item, matches, by_id)
+        print(table_summary(items, per_list), file=sys.stderr)
     return 1 if any(item.error is not None for item in items) else 0
 
 
@@ -241,6 +246,20 @@ def _jsonl(body: bytes) -> Iterator[InputItem]:
 
 def _json(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False) + "\n"
+
+
+def table_summary(items: list[InputItem], per_list: Counter[str]) -> str:
+    """The line after a table (on stderr): "141 items; matched: semiconductors 2, asml 1", and the unreadable lines."""
+    errors = sum(item.error is not None for item in items)
+    read = len(items) - errors
+    text = f"{read} item{'s' * (read != 1)}"
+    if per_list:
+        text += "; matched: " + ", ".join(f"{name} {n}" for name, n in sorted(per_list.items(), key=lambda kv: (-kv[1], kv[0])))
+    else:
+        text += "; none matched"
+    if errors:
+        text += f"; {errors} unreadable line{'s' * (errors != 1)} (above)"
+    return text
 
 
 def print_table_row(out: TextIO, item: InputItem, matches: list[Match], by_id: dict[str, Watchlist]) -> None:

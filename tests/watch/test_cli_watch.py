@@ -88,6 +88,19 @@ def test_match_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "hit" not in out and "[11:15]" not in out
 
 
+def test_match_table_ends_with_a_count_per_watchlist_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    body = ('{"id": "a", "title": "Nvidia and ASML", "lede": ""}\n{"id": "b", "title": "Wafer fab opens", "lede": ""}\n'
+            '{"id": "c", "title": "Rain in Paris", "lede": ""}\nnot json\n')
+    code, out, err = run(["match", "--input", "-", "--rules", str(RULES), "--format", "table"], capsys, body)
+    assert code == 1 and "line 4: not JSON" in out
+    assert err.strip() == "3 items; matched: semiconductors 2, asml 1; 1 unreadable line (above)"
+    code, _, err = run(["match", "--input", "-", "--rules", str(RULES), "--format", "table"], capsys, body[:-9])
+    assert code == 0 and err.strip() == "3 items; matched: semiconductors 2, asml 1"
+    code, _, err = run(["match", "--input", "-", "--rules", str(RULES), "--format", "table"], capsys,
+                       '{"id": "c", "title": "Rain in Paris", "lede": ""}')
+    assert err.strip() == "1 item; none matched"
+
+
 def test_match_broken_rules_warn_and_no_rules_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.yaml").write_text("any: [wafer]\n", encoding="utf-8")
     (tmp_path / "b.yaml").write_text("any: [x]\nfuzy: 1\n", encoding="utf-8")
