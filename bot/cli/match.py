@@ -254,7 +254,8 @@ def table_summary(items: list[InputItem], per_list: Counter[str]) -> str:
     read = len(items) - errors
     text = f"{read} item{'s' * (read != 1)}"
     if per_list:
-        text += "; matched: " + ", ".join(f"{name} {n}" for name, n in sorted(per_list.items(), key=lambda kv: (-kv[1], kv[0])))
+        ranked = sorted(per_list.items(), key=lambda kv: (-kv[1], kv[0]))
+        text += "; matched: " + ", ".join(f"{name} {n}" for name, n in ranked)
     else:
         text += "; none matched"
     if errors:

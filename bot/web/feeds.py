@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.app.feeds import FeedChangeError
+from bot.app.polling import Interval
 from bot.errors import WatchbotError
 from bot.web.app import Page, parts, render
 
@@ -39,7 +40,10 @@ def routes(signed_in: Callable[[Page], Page]) -> list[Route]:
 async def _page(request: Request, *, status: int = 200, **values: object) -> Response:
     web = parts(request)
     feeds = await web.feeds.all()
-    return render(request, "feeds.html", {"feeds": feeds, "now": web.auth.clock(),
+    # "every 6 h (no new items in the last week)", as `watchbot feeds` says it; nothing before a first poll
+    schedules = {f.url: f"{Interval(f.interval_seconds, f.interval_reason).every} ({f.interval_reason})"
+                 for f in feeds if f.interval_seconds and f.interval_reason}
+    return render(request, "feeds.html", {"feeds": feeds, "schedules": schedules, "now": web.auth.clock(),
                                           "source": web.feeds.config.source, **values}, status=status)
 
 

@@ -101,6 +101,23 @@ async def test_pause_resume_and_remove_and_config_feeds_stay(web: Web, feeds: Fe
     assert unknown.status_code == 422 and "no feed" in unknown.text
 
 
+async def test_a_feed_shows_its_items_interval_and_failures_in_words(web: Web, feeds: FeedServer) -> None:
+    store, now = web.world.store, web.world.clock.now
+    one, two = feeds.url("/one.xml"), feeds.url("/two.xml")
+    store.feeds.add(one, "One", now=now)
+    store.feeds.add(two, "Two", now=now)
+    await web.sign_in()
+    page = (await web.client.get("/feeds")).text
+    assert "0 items since added" in page and "polled every" not in page  # (not polled yet)
+    store.items.add([Item(identity="v1:x", url=None, link=None, guid=None, title="t", lede="", language="en",
+                          published=None, feed_url=one)], feed_name="One", now=now)
+    store.feeds.record_interval(one, seconds=6 * 3600, reason="no new items in the last week")
+    store.feeds.record_failure(two, now=now, status=500, error="HTTP 500", next_poll_at=now)
+    page = (await web.client.get("/feeds")).text
+    assert "1 item since added" in page and "polled every 6 h (no new items in the last week)" in page
+    assert "1 failure in a row: HTTP 500" in page
+
+
 async def test_opml_import_and_export(web: Web) -> None:
     csrf = await web.sign_in()
     r = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("subs.opml", OPML, "text/xml")})
@@ -122,7 +139,7 @@ async def test_digest_preview_shows_the_email_without_sending(web: Web) -> None:
     seed(web.world.store, "b", watchlists=["chips"], at=at, title="Chipmaker opens a fab")
     await web.sign_in()
     page = (await web.client.get("/digests")).text
-    assert "analyst@example.com" in page and "<strong>1</strong> stories" in page
+    assert "analyst@example.com" in page and "<strong>1</strong> story." in page
     assert "ASML ships its newest EUV machine" in page and "Chipmaker opens" not in page  # asml only
     assert 'sandbox title="The digest email" srcdoc="&lt;!' in page or 'srcdoc="&lt;' in page
     assert web.world.store.digests.recipient("email:analyst@example.com|asml") is None  # nothing sent or settled

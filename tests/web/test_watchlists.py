@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.web.conftest import Web
-from tests.worlds import seed
+from tests.worlds import RULES, seed
 
 GOOD = """# Our ASML list: keep this comment
 id: asml
@@ -64,6 +64,9 @@ async def test_preview_explains_matches_and_shows_the_difference(web: Web) -> No
     r = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": narrower})
     assert "<html" in r.text  # without htmx: the whole editor page, preview included
     assert "<strong>1</strong> of the last 4" in r.text and "−1 no longer" in r.text and "ASML ships" in r.text
+    saved = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": RULES["asml.yaml"]},
+                                  headers={"HX-Request": "true"})
+    assert "The saved watchlist matches the same ones." in saved.text and "no longer" not in saved.text
     broken = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": "any: ["},
                                    headers={"HX-Request": "true"})
     assert "Fix the problems first" in broken.text
