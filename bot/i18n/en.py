@@ -52,7 +52,8 @@ TEXT: dict[str, str] = {
     "watch.mode": "Alerts for it come as this chat gets alerts: {mode}.",
     # /unwatch
     "unwatch.usage": "Usage: /unwatch PHRASE or /unwatch all. This chat watches: {phrases}",
-    "unwatch.removed": "Stopped watching {count} phrase(s).",
+    "unwatch.removed": "Stopped watching {count} phrases.",
+    "unwatch.removed.one": "Stopped watching {count} phrase.",
     "unwatch.unknown": "This chat does not watch {phrase}. It watches: {phrases}",
     # /list
     "list.phrases": "<b>Your phrases</b> ({count} of {limit})",
@@ -123,6 +124,7 @@ TEXT: dict[str, str] = {
     "mode.usage": "Usage: /mode instant|digest (now: {mode})",
     "mode.set": "Mode set to {mode}; {count} subscriptions changed.",
     "mode.set.one": "Mode set to {mode}; {count} subscription changed.",
+    "mode.set.phrases": "This chat's own phrases follow it too.",
     "tz.usage": "Usage: /tz ZONE (now: {tz}), for example {examples}",
     "tz.unknown": "Unknown time zone '{zone}'. Use an IANA name such as {examples}.",
     "tz.unknown_close": "Unknown time zone '{zone}'. Did you mean {close}? Use an IANA name such as {examples}.",

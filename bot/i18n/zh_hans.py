@@ -106,6 +106,7 @@ TEXT: dict[str, str] = {
     "list.on": "提醒：开启",
     "mode.usage": "用法：/mode instant|digest（当前：{mode}）",
     "mode.set": "接收方式已改为{mode}，{count} 个订阅随之更改。",
+    "mode.set.phrases": "本聊天自己的关键词也按此方式提醒。",
     "tz.usage": "用法：/tz 时区（当前：{tz}），例如 {examples}",
     "tz.unknown": "未知的时区“{zone}”。请用 IANA 时区名，例如 {examples}。",
     "tz.unknown_close": "未知的时区“{zone}”。你是不是想找 {close}？请用 IANA 时区名，例如 {examples}。",

@@ -107,6 +107,7 @@ TEXT: dict[str, str] = {
     "list.on": "提醒：開啟",
     "mode.usage": "用法：/mode instant|digest（目前：{mode}）",
     "mode.set": "接收方式已改成{mode}，{count} 個訂閱跟著變更。",
+    "mode.set.phrases": "這個聊天室自己的關鍵字也照這個方式提醒。",
     "tz.usage": "用法：/tz 時區（目前：{tz}），例如 {examples}",
     "tz.unknown": "不認得「{zone}」這個時區。請用 IANA 時區名稱，例如 {examples}。",
     "tz.unknown_close": "不認得「{zone}」這個時區。你要找的是 {close} 嗎？請用 IANA 時區名稱，例如 {examples}。",

@@ -198,7 +198,8 @@ class Commands:
         chat, lang = await self.chat_language(update)
         args = context.args or []
         followed = [s.watchlist for s in await self.chats.subscriptions(chat.chat_id)]
-        listed = esc(", ".join(followed)) or t(lang, "nothing")
+        # (the chat's own phrases' list is no watchlist to the user: /unwatch stops those; `all` takes it too)
+        listed = esc(", ".join(w for w in followed if owner(w) is None)) or t(lang, "nothing")
         if len(args) != 1:
             await reply(update, t(lang, "unsubscribe.usage", followed=listed))
             return
@@ -235,8 +236,13 @@ class Commands:
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
-        changed = await self.chats.set_mode(chat.chat_id, args[0])
-        await reply(update, t(lang, "mode.set", mode=t(lang, f"mode.{args[0]}"), count=changed))
+        subs = await self.chats.subscriptions(chat.chat_id)
+        await self.chats.set_mode(chat.chat_id, args[0])
+        changed = sum(1 for s in subs if owner(s.watchlist) is None and s.mode != args[0])
+        text = t(lang, "mode.set", mode=t(lang, f"mode.{args[0]}"), count=changed)
+        if any(owner(s.watchlist) is not None for s in subs):
+            text += " " + t(lang, "mode.set.phrases") if lang == "en" else t(lang, "mode.set.phrases")
+        await reply(update, text)
 
     async def tz(self, update: Update, context: Context) -> None:
         """/tz ZONE, an IANA time zone name."""

@@ -128,8 +128,9 @@ async def test_unwatch_one_or_all_and_list(world: World) -> None:
     assert "they alert nobody since /unsubscribe all" in (await world.ask(5, "/list")).text
     await world.ask(5, "/watch huawei")  # already watched, and followed again
     assert "alert nobody" not in (await world.ask(5, "/list")).text
-    assert "Stopped watching 1 phrase(s)." in (await world.ask(5, "/unwatch HUAWEI")).text
-    assert "Stopped watching 1 phrase(s)." in (await world.ask(5, "/unwatch all")).text
+    assert "Stopped watching 1 phrase." in (await world.ask(5, "/unwatch HUAWEI")).text
+    await world.ask(5, "/watch Nvidia")
+    assert "Stopped watching 2 phrases." in (await world.ask(5, "/unwatch all")).text
     assert world.store.phrases.phrases(5) == [] and world.store.chats.subscriptions(5) == []
     assert "none yet: /watch PHRASE" in (await world.ask(5, "/list")).text
 
@@ -208,3 +209,19 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_phrases(world: World)
     await eventually(lambda: world.store.phrases.phrases(-100600) == ["gallium"])
     await poll(world, [story(1, "Gallium curbs")])
     assert "Gallium curbs" in world.api.sent_messages(-100600)[-1].text
+
+
+async def test_the_chats_own_list_is_no_watchlist_in_replies(world: World) -> None:
+    """/unsubscribe and /mode speak of watchlists; the chat's own phrases (chat:<id>) are named as phrases."""
+    await world.ask(5, "/watch Huawei")
+    unknown = (await world.ask(5, "/unsubscribe asml")).text
+    assert "chat:5" not in unknown and "It follows: nothing" in unknown
+    await world.ask(5, "/subscribe chips")
+    assert "It follows: chips (" in (await world.ask(5, "/unsubscribe asml")).text
+    mode = (await world.ask(5, "/mode digest")).text
+    assert mode == "Mode set to digest; 1 subscription changed. This chat's own phrases follow it too."
+    assert {s.mode for s in world.store.chats.subscriptions(5)} == {"digest"}
+    await world.ask(5, "/lang zh-hans")
+    assert (await world.ask(5, "/mode instant")).text.endswith("个订阅随之更改。本聊天自己的关键词也按此方式提醒。")
+    await world.ask(5, "/unwatch all")
+    assert "自己的关键词" not in (await world.ask(5, "/mode digest")).text
