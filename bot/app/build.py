@@ -50,6 +50,7 @@ from bot.telegram.app import TelegramBot, application
 from bot.telegram.commands import reply
 from bot.telegram.digest_commands import COMMANDS as DIGEST_COMMANDS
 from bot.telegram.digest_commands import handlers as digest_handlers
+from bot.telegram.digest_commands import list_line as digest_list_line
 from bot.telegram.phrases import COMMANDS as PHRASE_COMMANDS
 from bot.telegram.phrases import PhraseCommands, cap_notice
 from bot.telegram.web_command import COMMANDS as WEB_COMMANDS
@@ -172,6 +173,7 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
                                 bot=sender, names=lambda: {w.id: w.name or w.id for w in rules.watchlists})
         if telegram is not None:
             telegram.add_handlers(digest_handlers(digests, telegram.commands), DIGEST_COMMANDS)
+            telegram.commands.list_sections.insert(0, digest_list_line(digests))  # (under the chat's settings)
     fetcher = await stack.enter_async_context(HttpFetcher(
         timeout=config.poll.timeout, max_bytes=config.poll.max_bytes,
         concurrency=config.poll.concurrency, per_host=config.poll.per_host))

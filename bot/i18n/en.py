@@ -74,6 +74,7 @@ TEXT: dict[str, str] = {
     "mute.no_sources": "No feed is called {name}, and no feeds are set up yet.",
     "unmute.usage": "Usage: /unmute PHRASE, /unmute source NAME or /unmute all. Muted: {mutes}",
     "unmute.removed": "Unmuted {count}.",
+    "unmute.none": "Nothing was muted here.",
     "unmute.unknown": "{value} is not muted here. Muted: {mutes}",
     # /lang
     "lang.usage": "Usage: /lang en|zh-hans|zh-hant (now: {language})",
@@ -118,6 +119,7 @@ TEXT: dict[str, str] = {
     "list.tz": "Time zone: {tz}",
     "list.quiet": "Quiet hours: {start}-{end}",
     "list.quiet_off": "Quiet hours: off",
+    "list.digest_at": "Daily digest: {at} ({tz})",
     "list.paused": "Alerts: paused",
     "list.on": "Alerts: on",
     # /mode, /tz, /quiet, /pause, /resume

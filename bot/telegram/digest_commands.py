@@ -6,7 +6,7 @@ parse, check who may change the group's settings, and answer in the chat's langu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +18,7 @@ from bot.markup import esc
 from bot.times import hhmm
 
 if TYPE_CHECKING:
+    from bot.store.protocols import Chat
     from bot.telegram.commands import Commands
 
 COMMANDS = [(name, EN[f"cmd.{name}"]) for name in ("digest", "digest_at")]
@@ -65,3 +66,15 @@ def handlers(service: DigestCommands, commands: Commands) -> list[BaseHandler]:
         await reply(update, t(lang, "digest_at.set", at=at, tz=esc(chat.tz)))
 
     return [CommandHandler("digest", digest), CommandHandler("digest_at", digest_at)]
+
+
+def list_line(service: DigestCommands) -> Callable[[Update, Chat], Awaitable[list[str]]]:
+    """/list's line of the chat's daily digest time (a section for Commands.list_sections)."""
+
+    from bot.telegram.commands import language
+
+    async def line(update: Update, chat: Chat) -> list[str]:
+        lang = language(update, chat)
+        return [t(lang, "list.digest_at", at=esc(await service.chat_digest_at(chat.chat_id)), tz=esc(chat.tz))]
+
+    return line

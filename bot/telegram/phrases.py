@@ -152,7 +152,7 @@ class PhraseCommands:
             if not removed:
                 await self._say(update, t(lang, "unmute.unknown", value=esc(value), mutes=listed))
                 return
-        await self._say(update, t(lang, "unmute.removed", count=removed))
+        await self._say(update, t(lang, "unmute.removed", count=removed) if removed else t(lang, "unmute.none"))
 
     # --- /lang -------------------------------------------------------------------------------------
 

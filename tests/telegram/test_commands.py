@@ -60,6 +60,9 @@ async def test_mode_tz_quiet_pause_resume(world: World) -> None:
     assert chats.instant_recipients(["asml"]) == {}
     assert "resumed" in (await world.ask(5, "/resume")).text
     assert chats.instant_recipients(["asml"]) == {"5": ("asml",)}
+    assert "Alerts: on\nDaily digest: 08:00 (Asia/Shanghai)\n" in (await world.ask(5, "/list")).text
+    await world.ask(5, "/digest_at 7:30")
+    assert "Daily digest: 07:30 (Asia/Shanghai)" in (await world.ask(5, "/list")).text
 
 
 async def test_test_command_explains_the_match(world: World) -> None:

@@ -225,3 +225,9 @@ async def test_the_chats_own_list_is_no_watchlist_in_replies(world: World) -> No
     assert (await world.ask(5, "/mode instant")).text.endswith("个订阅随之更改。本聊天自己的关键词也按此方式提醒。")
     await world.ask(5, "/unwatch all")
     assert "自己的关键词" not in (await world.ask(5, "/mode digest")).text
+
+
+async def test_unmute_all_with_nothing_muted_says_so(world: World) -> None:
+    assert (await world.ask(5, "/unmute all")).text == "Nothing was muted here."
+    await world.ask(5, "/mute bitcoin")
+    assert (await world.ask(5, "/unmute all")).text == "Unmuted 1."
