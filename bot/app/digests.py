@@ -34,9 +34,10 @@ from bot.digest.email import compose
 from bot.digest.pages import Page, pages
 from bot.digest.schedule import DailyTrigger, DigestJob, daily, last_fire
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
-from bot.i18n import DEFAULT
+from bot.i18n import DEFAULT, t
 from bot.store.protocols import RecipientState, Store
 from bot.times import zone
+from bot.watch.personal import personal_id
 
 log = logging.getLogger("watchbot.digest")
 
@@ -296,11 +297,12 @@ class DigestService:
                     await self.store.run(self.digests.clear_retry, key)
                 report.nothing.append(key)
                 return report
-            digest = await self.store.run(self._chat_digest, key, chat_id, chat.tz, now)
+            lang = chat.language or DEFAULT
+            digest = await self.store.run(self._chat_digest, key, chat_id, chat.tz, now, lang)
             if digest is None:
                 report.nothing.append(key)
                 return report
-            digest_pages = pages(digest, lang=chat.language or DEFAULT)
+            digest_pages = pages(digest, lang=lang)
             sent = await self._send_pages(chat_id, digest_pages)
             key = chat_key(sent.chat_id)
             if sent.error is not None and sent.pages:  # the sent pages' stories are not sent again
@@ -309,11 +311,12 @@ class DigestService:
             await self._record(key, digest, digest.match_ids, sent.error, now, report)
         return report
 
-    def _chat_digest(self, key: str, chat_id: int, tz: str, now: datetime) -> Digest | None:
+    def _chat_digest(self, key: str, chat_id: int, tz: str, now: datetime, lang: str = DEFAULT) -> Digest | None:
         state = self.digests.ensure(key, channel="telegram", target=str(chat_id), watchlists=(), since=None, now=now)
         pending = self.digests.pending_chat(key, chat_id)
+        names = {**self.names(), personal_id(chat_id): t(lang, "digest.own_phrases")}  # (not "chat:<id>")
         digest = build_digest(key, pending, watchlists=self.store.chats.digest_watchlists(chat_id),
-                              zone=zone(tz).key, now=now, since=state.last_sent_at, names=self.names())
+                              zone=zone(tz).key, now=now, since=state.last_sent_at, names=names)
         if digest is None:
             self.digests.clear_retry(key)
         return digest

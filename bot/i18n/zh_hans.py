@@ -181,6 +181,8 @@ TEXT: dict[str, str] = {
     "alert.untitled": "（无标题）",
     "alert.time_unknown": "时间不详",
     "alert.also_in": "也见于：{outlets}",
+    "alert.own_phrases": "你的关键词",
+    "digest.own_phrases": "你的关键词",
     "alert.matched": "<i>命中：</i>{terms}",
     "digest.header": "<b>摘要 {date}</b>：{count} 条新闻",
     "digest.zone": "<i>时间按 {zone}</i>",

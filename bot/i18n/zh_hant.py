@@ -182,6 +182,8 @@ TEXT: dict[str, str] = {
     "alert.untitled": "（無標題）",
     "alert.time_unknown": "時間不明",
     "alert.also_in": "也見於：{outlets}",
+    "alert.own_phrases": "你的關鍵字",
+    "digest.own_phrases": "你的關鍵字",
     "alert.matched": "<i>符合：</i>{terms}",
     "digest.header": "<b>摘要 {date}</b>：{count} 則新聞",
     "digest.zone": "<i>時間以 {zone} 為準</i>",

@@ -17,6 +17,7 @@ from bot.i18n import DEFAULT, t
 from bot.markup import cut, esc, rendered_len, safe_link, strip_tags
 from bot.model import Alert
 from bot.times import zone
+from bot.watch.personal import owner
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the rendered text
 MAX_TITLE = 300
@@ -50,7 +51,7 @@ def format_alert(alert: Alert, tz_name: str = "UTC", lang: str = DEFAULT) -> str
     if alert.also_in:
         source += " · " + also_in(alert.also_in, lang=lang)
     lines = [
-        "🔔 " + esc(cut(", ".join(alert.watchlists), MAX_SOURCE)),
+        "🔔 " + esc(cut(", ".join(watchlist_names(alert.watchlists, lang)), MAX_SOURCE)),
         heading,
         f"{esc(source)} · {esc(when(alert.published, tz_name, lang))}",
     ]
@@ -60,6 +61,11 @@ def format_alert(alert: Alert, tz_name: str = "UTC", lang: str = DEFAULT) -> str
     if terms:
         lines.append(t(lang, "alert.matched", terms=esc(cut(", ".join(terms), MAX_TERMS))))
     return "\n".join(lines)
+
+
+def watchlist_names(ids: Sequence[str], lang: str = DEFAULT) -> list[str]:
+    """The watchlists an alert names: their ids, and the chat's own phrases (``chat:<id>``) in words."""
+    return [t(lang, "alert.own_phrases") if owner(w) is not None else w for w in ids]
 
 
 def pages(lines: Sequence[str], limit: int = MAX_MESSAGE - 196) -> list[str]:
