@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import default_config, load_config, parse_config, parse_duration
 from bot.errors import ConfigError
+from bot.shipped import default_rules_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,6 +30,14 @@ def test_example_config_runs_as_copied_with_no_environment() -> None:
     assert config.http_listen == ("127.0.0.1", 9108)
     assert config.db_path == REPO / "data" / "watchbot.db"
     assert config.stories.window == 72 * 3600 and config.stories.cross_language
+    assert config.rules_path == REPO / "rules"  # (./rules beside the config: the default)
+
+
+def test_example_config_copied_out_of_the_checkout_uses_the_shipped_watchlists(tmp_path: Path) -> None:
+    copy = tmp_path / "config.toml"
+    copy.write_text((REPO / "config.example.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    config = load_config(copy, env={})
+    assert config.rules_path == default_rules_dir(tmp_path) and sorted(config.rules_path.glob("*.yaml"))
 
 
 def test_example_config_documents_every_key_in_its_commented_tables() -> None:
