@@ -3,7 +3,6 @@
     WatchbotError                  every error we raise on purpose; str() is one readable line
     ├── ConfigError                config.toml problems (all of them, by key path)
     ├── RuleError                  a watchlist file problem (file:line: message)
-    │   └── RuleSetError           several RuleErrors reported together
     ├── FeedError                  a feed could not be fetched or parsed
     │   ├── FetchError             the HTTP/file side: timeouts, status codes, limits
     │   └── ParseError             the body is not a feed we can read
@@ -48,14 +47,6 @@ class RuleError(WatchbotError):
         self.message = message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
-
-
-class RuleSetError(WatchbotError):
-    """Several rule problems at once."""
-
-    def __init__(self, errors: list[RuleError]) -> None:
-        self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
 
 
 class FeedError(WatchbotError):

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import yaml
 
 from bot.cli.common import add_command, add_config_option, config_from
-from bot.errors import ParseError, RuleSetError, WatchbotError
+from bot.errors import ParseError, WatchbotError
 from bot.items.read import read_items as read_feed
 from bot.watch import Match, Matcher, RuleSet, Watchlist, load_rules, to_json
 from bot.watch.explain import explain
@@ -140,7 +140,12 @@ def load_checked(path: Path) -> RuleSet:
     for e in rules.errors:
         print(f"watchbot: warning: {e}", file=sys.stderr)
     if not rules.watchlists:
-        raise RuleSetError(list(rules.errors)) if rules.errors else WatchbotError(no_watchlists(path))
+        if not rules.errors:
+            raise WatchbotError(no_watchlists(path))
+        n = len(rules.errors)
+        # (one line: the warnings above list every problem)
+        raise WatchbotError(f"no valid watchlist in {path}, nothing can match: fix the {n} problem{'s' * (n != 1)} "
+                            "above")
     return rules
 
 
@@ -204,8 +209,8 @@ def looks_like(body: bytes, reason: str) -> str:
         return "an HTML page (is this the page, not its feed?)"
     if text.startswith("<"):
         detail = reason.removeprefix("not a feed: ")
-        # feedparser's "no Content-type specified" is about HTTP headers, which a file has none of
-        return "XML without an RSS or Atom feed in it" + ("" if "content-type" in detail.lower() else f" ({detail})")
+        # (the parser's own "no RSS or Atom found" says it again; an XML error says where the XML broke)
+        return "XML without an RSS or Atom feed in it" + ("" if detail == "no RSS or Atom found" else f" ({detail})")
     if text.startswith("["):
         try:
             json.loads(text)

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic_core import ErrorDetails
 
-from bot.watch.schema import KNOWN_KEYS
+from bot.watch.schema import KNOWN_KEYS, NearSpec, RegexSpec, TermSpec
 
 # Every error type the watchlist schema can produce (tests/watch/test_problems.py makes each one).
 WORDED = frozenset({
@@ -32,8 +32,14 @@ WORDED = frozenset({
 })
 
 # The keys each kind of pattern mapping takes (pydantic's loc names the kind before the key).
-_PATTERN_KEYS = {"term": ("term", "fuzzy", "case", "except"), "regex": ("regex",), "near": ("near", "within")}
+_PATTERN_KEYS = {kind: tuple(f.alias or name for name, f in spec.model_fields.items())
+                 for kind, spec in (("term", TermSpec), ("regex", RegexSpec), ("near", NearSpec))}
 _LISTS = ("any", "none")
+# A pattern written with each of its keys, for a key put at the top of a watchlist by mistake.
+_EXAMPLES = {"term": "- {term: ASML, case: true}", "case": "- {term: ASML, case: true}",
+             "except": "- {term: chips, except: [potato chips]}", "weak": "- {term: chips, weak: true}",
+             "regex": "- {regex: 'ga(llium)? nitride'}", "near": "- {near: [[ASML], [licence]], within: 4}",
+             "within": "- {near: [[ASML], [licence]], within: 4}"}
 _TEXT_KEYS = ("name", "description")  # free text: a line starting with '-' there is no list item
 
 
@@ -124,12 +130,15 @@ def _not_text(name: str, loc: list[int | str], key: str, got: Any) -> str:
 def _unknown_key(key: str, loc: list[int | str], raw_loc: tuple[int | str, ...]) -> str:
     if len(loc) == 1:
         known: tuple[str, ...] = KNOWN_KEYS["watchlist"]
+        if key in KNOWN_KEYS["pattern"]:
+            return f"{key!r} is a key of one pattern, not of the watchlist: under any, write e.g. '{_EXAMPLES[key]}'"
     else:
         kind = str(raw_loc[-2]) if len(raw_loc) >= 2 else "term"
         known = _PATTERN_KEYS.get(kind, KNOWN_KEYS["pattern"])
         if key in KNOWN_KEYS["pattern"]:
             return f"key {key!r} does not apply to a {kind} pattern (it takes: {', '.join(known)})"
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
+        k for k in (*known, *KNOWN_KEYS["pattern"]) if len(key) >= 2 and k.startswith(key)][:1]  # ('re': 'regex')
     hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
     return f"unknown key {key!r}{hint}"
 
