@@ -167,6 +167,7 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
         phrase_commands = PhraseCommands(phrases=phrases, chats=chats, door=telegram.commands, reply=reply)
         telegram.add_handlers(phrase_commands.handlers(), PHRASE_COMMANDS)
         telegram.commands.list_sections.append(phrase_commands.list_lines)
+        telegram.commands.own_verdict = phrases.explain
     digests = None
     if config.email is not None or telegram is not None:
         digests = DigestService(config, store, clock, smtp=SmtpSender(config.email) if config.email else None,

@@ -16,6 +16,7 @@ instant alerts, digests, /mode, /pause and quiet hours treat it like any other.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -26,7 +27,7 @@ from urllib.parse import urlsplit
 
 from bot.items.normalize import Item
 from bot.store.protocols import Mute, Store
-from bot.watch import Matcher, RuleBook, Term, Watchlist, collector_paused
+from bot.watch import Matcher, RuleBook, Term, Verdict, Watchlist, collector_paused
 from bot.watch.personal import MUTE, PhraseInfo, clean, describe, personal_id, personal_watchlists
 from bot.watch.text import phrase_key
 
@@ -163,6 +164,16 @@ class Phrases:
 
     async def phrases(self, chat_id: int) -> list[str]:
         return await self.store.run(self.store.phrases.phrases, chat_id)
+
+    async def explain(self, chat_id: int, title: str) -> Verdict | None:
+        """The chat's own phrases on ``title``, explained (what /test shows beside the shared watchlists); None
+        when the chat watches no phrase. A small Matcher of its phrases alone, off the event loop."""
+        phrases = await self.phrases(chat_id)
+        if not phrases:
+            return None
+        (own,) = personal_watchlists({chat_id: phrases})
+        verdicts = await asyncio.to_thread(Matcher([own]).explain, {"title": title, "lede": ""})
+        return verdicts[0]
 
     async def watch(self, chat_id: int, text: str) -> Watched:
         """Add a phrase to the chat's own watchlist (created, and followed in the chat's mode, on first use)."""

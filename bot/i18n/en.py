@@ -16,7 +16,7 @@ TEXT: dict[str, str] = {
     "cmd.quiet": "HH:MM-HH:MM|off: hold alerts during these hours",
     "cmd.pause": "stop alerts until /resume",
     "cmd.resume": "alerts again",
-    "cmd.test": "TEXT: which watchlists would match this title",
+    "cmd.test": "TEXT: which watchlists (and your phrases) would match this title",
     "cmd.digest": "send this chat's pending digest now",
     "cmd.digest_at": "HH:MM: when the daily digest comes (in your /tz)",
     "cmd.watch": "PHRASE: alert this chat on a phrase of its own",
@@ -139,6 +139,7 @@ TEXT: dict[str, str] = {
     # /test (the explanations themselves come from the matcher and quote the rules)
     "test.usage": "Usage: /test TEXT, e.g. /test ASML wins an EUV order",
     "test.none": "No watchlist matches '{text}'.",
+    "test.none_own": "Neither a watchlist nor this chat's own phrases match '{text}'.",
     "test.match": "<b>{watchlist}</b> (score {score})",
     "test.not_counted": "  • (not counted) {reason}",
     # /digest, /digest_at

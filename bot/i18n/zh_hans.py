@@ -15,7 +15,7 @@ TEXT: dict[str, str] = {
     "cmd.quiet": "HH:MM-HH:MM|off：在这段时间暂缓提醒",
     "cmd.pause": "暂停提醒，直到 /resume",
     "cmd.resume": "恢复提醒",
-    "cmd.test": "TEXT：哪些监控清单会匹配这个标题",
+    "cmd.test": "TEXT：哪些监控清单（和你的关键词）会匹配这个标题",
     "cmd.digest": "立即发送本聊天待发的摘要",
     "cmd.digest_at": "HH:MM：每日摘要的时间（按你的 /tz）",
     "cmd.watch": "关键词：为本聊天单独监控一个关键词",
@@ -120,6 +120,7 @@ TEXT: dict[str, str] = {
     "resume.done": "提醒已恢复。",
     "test.usage": "用法：/test 文本，例如 /test ASML 拿下 EUV 订单",
     "test.none": "没有监控清单匹配“{text}”。",
+    "test.none_own": "没有监控清单或本聊天的关键词匹配“{text}”。",
     "test.match": "<b>{watchlist}</b>（得分 {score}）",
     "test.not_counted": "  • （不计入）{reason}",
     "digest.nothing": "暂无待发内容：上次摘要以来，你的摘要监控清单没有新新闻。"

@@ -16,7 +16,7 @@ TEXT: dict[str, str] = {
     "cmd.quiet": "HH:MM-HH:MM|off：在這段時間暫緩提醒",
     "cmd.pause": "暫停提醒，直到 /resume",
     "cmd.resume": "恢復提醒",
-    "cmd.test": "TEXT：哪些監控清單會比對到這個標題",
+    "cmd.test": "TEXT：哪些監控清單（和你的關鍵字）會比對到這個標題",
     "cmd.digest": "現在就傳送這個聊天室待傳的摘要",
     "cmd.digest_at": "HH:MM：每日摘要的時間（依你的 /tz）",
     "cmd.watch": "關鍵字：替這個聊天室另外監控一個關鍵字",
@@ -121,6 +121,7 @@ TEXT: dict[str, str] = {
     "resume.done": "提醒已恢復。",
     "test.usage": "用法：/test 文字，例如 /test ASML 拿下 EUV 訂單",
     "test.none": "沒有監控清單符合「{text}」。",
+    "test.none_own": "沒有監控清單或這個聊天室的關鍵字符合「{text}」。",
     "test.match": "<b>{watchlist}</b>（分數 {score}）",
     "test.not_counted": "  • （不列入計算）{reason}",
     "digest.nothing": "目前沒有待傳的內容：上次摘要之後，你的摘要監控清單沒有新的新聞。"

@@ -25,7 +25,7 @@ from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, pages
 from bot.store.protocols import MODES, Chat
 from bot.times import all_zones, parse_hhmm, valid_zone, zone
-from bot.watch import RuleBook, Watchlist
+from bot.watch import RuleBook, Verdict, Watchlist
 from bot.watch.explain import explain
 from bot.watch.personal import owner
 
@@ -50,6 +50,8 @@ class Commands:
         self.extra_help = extra_help if extra_help is not None else []
         # more of /list (a chat's phrases and mutes: bot.telegram.phrases)
         self.list_sections: list[Callable[[Update, Chat], Awaitable[list[str]]]] = []
+        # the chat's own phrases on a /test text (bot.app.phrases.Phrases.explain), beside the shared lists
+        self.own_verdict: Callable[[int, str], Awaitable[Verdict | None]] | None = None
 
     def handlers(self) -> list[BaseHandler]:
         named = {
@@ -311,22 +313,24 @@ class Commands:
 
     async def test(self, update: Update, context: Context) -> None:
         """/test TEXT: run the watchlists on TEXT (as a title) and explain."""
-        _, lang = await self.chat_language(update)
+        chat, lang = await self.chat_language(update)
         text = " ".join(context.args or []).strip()[:TEST_MAX]
         if not text:
             await reply(update, t(lang, "test.usage"))
             return
         matcher = self.rules.matcher  # off the event loop: a long or hostile text must not hold other chats up
         verdicts = await asyncio.to_thread(matcher.explain, {"title": text, "lede": ""})
-        matched = [v for v in verdicts if v.match is not None]
+        own = await self.own_verdict(chat.chat_id, text) if self.own_verdict else None
+        matched = [v for v in (*verdicts, *([own] if own else [])) if v.match is not None]
         if not matched:
-            await reply(update, t(lang, "test.none", text=esc(text)))
+            await reply(update, t(lang, "test.none_own" if own else "test.none", text=esc(text)))
             return
         known = self.known()
         lines = []
         for v in matched:
             assert v.match is not None
-            lines.append(t(lang, "test.match", watchlist=esc(v.watchlist), score=f"{v.match.score:.0f}"))
+            name = t(lang, "alert.own_phrases") if owner(v.watchlist) is not None else v.watchlist
+            lines.append(t(lang, "test.match", watchlist=esc(name), score=f"{v.match.score:.0f}"))
             lines += [f"  • {esc(line)}" for line in explain(v.match, known.get(v.watchlist))]
             lines += [t(lang, "test.not_counted", reason=esc(d.reason)) for d in v.discounted]
         await reply(update, pages(lines)[0])

@@ -72,6 +72,16 @@ async def test_test_command_explains_the_match(world: World) -> None:
     assert "No watchlist matches" in (await world.ask(5, "/test potatoes")).text
 
 
+async def test_test_command_includes_the_chats_own_phrases(world: World) -> None:
+    await world.ask(5, "/watch gallium")
+    text = (await world.ask(5, "/test Gallium and the chipmaker")).text
+    assert "chips (score 100)" in text and "your phrases (score 100)" in text and "title: 'Gallium'" in text
+    assert "chat:5" not in text
+    assert (await world.ask(5, "/test potatoes")).text == (
+        "Neither a watchlist nor this chat's own phrases match 'potatoes'.")
+    assert "your phrases" not in (await world.ask(6, "/test Gallium and the chipmaker")).text  # (chat 5's alone)
+
+
 async def test_watchlists_buttons_subscribe_answer_and_edit(world: World) -> None:
     listing = await world.ask(5, "/watchlists")
     assert "asml ASML: The Dutch lithography company." in listing.text
