@@ -3,6 +3,7 @@ remove, OPML in and out) and digest previews, through the web front door."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.feeds.opml import parse_opml
@@ -116,6 +117,9 @@ async def test_a_feed_shows_its_items_interval_and_failures_in_words(web: Web, f
     page = (await web.client.get("/feeds")).text
     assert "1 item since added" in page and "polled every 6 h (no new items in the last week)" in page
     assert "1 failure in a row: HTTP 500" in page
+    words = re.sub(r"<[^>]+>", "", page)  # (as a reader sees it: one space around each separator)
+    assert "0 items since added · 1 failure in a row: HTTP 500" in words
+    assert "1 item since added · polled every 6 h" in words
 
 
 async def test_opml_import_and_export(web: Web) -> None:
