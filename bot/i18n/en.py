@@ -142,6 +142,16 @@ TEXT: dict[str, str] = {
     "test.none_own": "Neither a watchlist nor this chat's own phrases match '{text}'.",
     "test.match": "<b>{watchlist}</b> (score {score})",
     "test.not_counted": "  • (not counted) {reason}",
+    # a hit explained (bot.watch.explain); text and pattern as written
+    "why.field.title": "title",
+    "why.field.lede": "lede",
+    "why.phrase": "{field}: {text!r} — phrase",
+    "why.folded": "{field}: {text!r} — phrase {pattern!r}",
+    "why.typo": "{field}: {text!r} ≈ {pattern!r} (typo tolerance, {score}%)",
+    "why.regex": "{field}: regex /{source}/ matched {text!r}",
+    "why.near": "{field}: {text!r} — {a!r} within {within} {unit} of {b!r} (near rule)",
+    "why.words": "words",
+    "why.characters": "characters",
     # /digest, /digest_at
     "digest.nothing": "Nothing pending: no new stories on your digest watchlists since the last digest. "
                       "Switch a watchlist to digest mode with /subscribe ID digest or /mode digest.",

@@ -331,7 +331,7 @@ class Commands:
             assert v.match is not None
             name = t(lang, "alert.own_phrases") if owner(v.watchlist) is not None else v.watchlist
             lines.append(t(lang, "test.match", watchlist=esc(name), score=f"{v.match.score:.0f}"))
-            lines += [f"  • {esc(line)}" for line in explain(v.match, known.get(v.watchlist))]
+            lines += [f"  • {esc(line)}" for line in explain(v.match, known.get(v.watchlist), lang)]
             lines += [t(lang, "test.not_counted", reason=esc(d.reason)) for d in v.discounted]
         await reply(update, pages(lines)[0])
 

@@ -7,8 +7,9 @@
 
 Each distinct span of a field is explained once: when a phrase and a near rule hit the same
 words, the phrase says it best; a phrase inside a longer phrase's span ("光刻" in "光刻机") is
-left out. ``short_terms`` is the alert's "matched:" line: the matched texts, a near hit as
-"export … ban" (it is no phrase of the list).
+left out. Lines are in English, or in the chat's language for Telegram (``lang``, bot.i18n: "why.*";
+the matched text and the pattern stay as written). ``short_terms`` is the alert's "matched:" line: the
+matched texts, a near hit as "export … ban" (it is no phrase of the list).
 
 A hit carries only its pattern's label (``Hit.pattern``, fixed by DESIGN.md: the phrase,
 ``re:<source>`` or ``near(<a>…, <b>…)/N``). Given the watchlist, a near hit is resolved to the
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.i18n import DEFAULT, t
 from bot.watch.match import Matcher
 from bot.watch.model import Hit, Match, Near, Pattern, Regex, Term, Watchlist
 from bot.watch.text import phrase_key
@@ -44,9 +46,9 @@ class _Said:
     within: int = 0
 
 
-def explain(match: Match, watchlist: Watchlist | None = None) -> list[str]:
+def explain(match: Match, watchlist: Watchlist | None = None, lang: str = DEFAULT) -> list[str]:
     """One line per distinct span of ``match``'s hits, in field and span order."""
-    return [_line(s) for s in _understood(match, watchlist)]
+    return [_line(s, lang) for s in _understood(match, watchlist)]
 
 
 def short_terms(match: Match, watchlist: Watchlist | None = None) -> list[str]:
@@ -68,18 +70,24 @@ def hits_from_json(rows: Iterable[Mapping[str, Any]]) -> tuple[Hit, ...]:
     )
 
 
-def _line(s: _Said) -> str:
+def _line(s: _Said, lang: str) -> str:
     h = s.hit
+    key = f"why.field.{h.field}"
+    field = t(lang, key) if key in _FIELDS else h.field  # (a field a watchlist names itself stays as named)
     if s.kind == "regex":
-        return f"{h.field}: regex /{s.source}/ matched {h.text!r}"
+        return t(lang, "why.regex", field=field, source=s.source, text=h.text)
     if s.kind == "near":
-        unit = "characters" if all(_CJK.search(w) for w in s.words) else "words"
-        return f"{h.field}: {h.text!r} — {s.words[0]!r} within {s.within} {unit} of {s.words[1]!r} (near rule)"
+        unit = "why.characters" if all(_CJK.search(w) for w in s.words) else "why.words"
+        return t(lang, "why.near", field=field, text=h.text, a=s.words[0], b=s.words[1], within=s.within,
+                 unit=t(lang, unit))
     if h.score < 100:
-        return f"{h.field}: {h.text!r} ≈ {h.pattern!r} (typo tolerance, {h.score:.0f}%)"
+        return t(lang, "why.typo", field=field, text=h.text, pattern=h.pattern, score=f"{h.score:.0f}")
     if h.text == h.pattern:
-        return f"{h.field}: {h.text!r} — phrase"
-    return f"{h.field}: {h.text!r} — phrase {h.pattern!r}"  # folded: case, width or Traditional script
+        return t(lang, "why.phrase", field=field, text=h.text)
+    return t(lang, "why.folded", field=field, text=h.text, pattern=h.pattern)  # case, width or Traditional script
+
+
+_FIELDS = frozenset({"why.field.title", "why.field.lede"})
 
 
 def _understood(match: Match, watchlist: Watchlist | None) -> list[_Said]:

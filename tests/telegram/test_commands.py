@@ -82,6 +82,19 @@ async def test_test_command_includes_the_chats_own_phrases(world: World) -> None
     assert "your phrases" not in (await world.ask(6, "/test Gallium and the chipmaker")).text  # (chat 5's alone)
 
 
+
+async def test_test_command_explains_in_the_chats_language(world: World) -> None:
+    await world.ask(5, "/lang zh-hans")
+    await world.ask(5, "/watch 光刻机")
+    text = (await world.ask(5, "/test 荷兰光刻机出口 and ASML")).text
+    assert text.startswith("asml（得分 100）\n")
+    assert "标题：“ASML”——关键词" in text and "标题：“光刻机”——关键词" in text and "你的关键词" in text
+    await world.ask(5, "/lang zh-hant")
+    assert "標題：「ASML」——關鍵字" in (await world.ask(5, "/test ASML")).text
+    await world.ask(5, "/lang en")
+    assert "title: 'ASML' — phrase" in (await world.ask(5, "/test ASML")).text
+
+
 async def test_watchlists_buttons_subscribe_answer_and_edit(world: World) -> None:
     listing = await world.ask(5, "/watchlists")
     assert "asml ASML: The Dutch lithography company." in listing.text
