@@ -136,7 +136,7 @@ TEXT: dict[str, str] = {
     "quiet.set": "Quiet hours {start}-{end} ({tz}): alerts are held and arrive when they end.",
     "pause.done": "Alerts paused. /resume to get them again.",
     "resume.done": "Alerts resumed.",
-    # /test (the explanations themselves come from the matcher and quote the rules)
+    # /test (each hit is explained by a why.* line below, quoting the rule and the text)
     "test.usage": "Usage: /test TEXT, e.g. /test ASML wins an EUV order",
     "test.none": "No watchlist matches '{text}'.",
     "test.none_own": "Neither a watchlist nor this chat's own phrases match '{text}'.",
