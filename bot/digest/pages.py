@@ -31,7 +31,10 @@ class Page:
 def _item(item: DigestItem, created: datetime, lang: str) -> str:
     title = esc(cut(item.title, 300))
     head = f'<a href="{esc(item.link)}">{title}</a>' if item.link else title
-    stamp = f"{item.when:%H:%M}" if item.when.date() == created.date() else f"{item.when:%m-%d %H:%M}"
+    if item.when.date() == created.date():
+        stamp = f"{item.when:%H:%M}"
+    else:  # (the year only when it is not the digest's: a backdated item must not pass for this year's)
+        stamp = f"{item.when:%m-%d %H:%M}" if item.when.year == created.year else f"{item.when:%Y-%m-%d %H:%M}"
     meta = f"{esc(cut(item.source, 80) or t(lang, 'digest.unknown_feed'))} · {stamp}"
     sep = t(lang, "separator")
     if item.also_in:

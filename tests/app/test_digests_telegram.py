@@ -69,6 +69,18 @@ def test_page_text_is_escaped_html() -> None:
     assert "times in Asia/Shanghai (CST, UTC+08:00)" in page.text
 
 
+def test_an_item_of_another_day_shows_its_date_and_of_another_year_its_year() -> None:
+    """Times in the chat's zone: the same day as the digest only the time, another day the date, and an item
+    of another year (backdated) the year too, so that it never passes for this year's news."""
+    when = {"today": NOW, "yesterday": NOW - timedelta(days=1), "old": datetime(2025, 8, 21, 9, 3, tzinfo=UTC)}
+    pending = [PendingMatch(i, f"id{i}", "asml", NOW, f"Story {name}", f"https://news.example/{i}", "", at, ("DW",))
+               for i, (name, at) in enumerate(when.items())]
+    d = build_digest("chat:1", pending, watchlists=["asml"], zone="Asia/Shanghai", now=NOW + timedelta(hours=1))
+    assert d is not None
+    [page] = pages(d)
+    assert "DW · 08:00" in page.text and "DW · 03-26 08:00" in page.text and "DW · 2025-08-21 17:03" in page.text
+
+
 # --- with the Bot API double ----------------------------------------------------------------------------
 
 
