@@ -52,13 +52,23 @@ def explain(match: Match, watchlist: Watchlist | None = None, lang: str = DEFAUL
 
 
 def short_terms(match: Match, watchlist: Watchlist | None = None) -> list[str]:
-    """The matched texts for an alert's "matched:" line, each once; a near hit as "export … ban"."""
+    """The matched texts for an alert's "matched:" line, each once; a near hit as "export … ban". A text that
+    another one holds says nothing more ("memory chip" beside "memory chips", "ASML" beside "asml"): left out."""
     seen: dict[str, None] = {}
     for s in _understood(match, watchlist):
         term = f"{s.words[0]} … {s.words[1]}" if s.kind == "near" else s.hit.text.strip()
         if term:
             seen.setdefault(term, None)
-    return list(seen)
+    terms = list(seen)
+    folded = [term.casefold() for term in terms]
+    return [term for n, term in enumerate(terms)
+            if not any(_holds(f, folded[n]) and (f != folded[n] or m < n) for m, f in enumerate(folded) if m != n)]
+
+
+def _holds(longer: str, shorter: str) -> bool:
+    """Whether ``shorter`` is in ``longer`` as whole Latin words, a plural -s or -es allowed (or anywhere, for CJK
+    text)."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(shorter)}(?:e?s)?(?![a-z0-9])", longer) is not None
 
 
 def hits_from_json(rows: Iterable[Mapping[str, Any]]) -> tuple[Hit, ...]:

@@ -86,6 +86,15 @@ def test_short_terms_show_a_near_hit_as_two_words() -> None:
     assert short_terms(m) == ["Exports … ban", "ASML", "gallium nitride"]
 
 
+def test_short_terms_leave_out_a_text_another_one_holds() -> None:
+    """The matched line of an alert names "memory chips" once, not beside "memory chip" from the lede; a word
+    inside another word ("AI" in "said") is no such case."""
+    chips = Watchlist(id="c", name="c", any=(Term("memory chips"), Term("memory chip"), Term("chip shortage"),
+                                            Term("AI"), Term("said"), Term("ASML")))
+    m = Matcher([chips]).match({"title": "Memory chips: ASML said", "lede": "A memory chip shortage, AI and asml"})[0]
+    assert short_terms(m, chips) == ["Memory chips", "ASML", "said", "chip shortage", "AI"]
+
+
 def test_hits_from_json_round_trip() -> None:
     m = match_of("Exports face a ban", "semiconducter")
     assert hits_from_json(to_json(m)["hits"]) == m.hits
