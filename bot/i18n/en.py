@@ -195,8 +195,8 @@ TEXT: dict[str, str] = {
     "stats.feeds": "<b>Feeds</b>: {count}, failing {failing}",
     "stats.stories": "<b>Stories</b> (last 24 h): {stories}, from {reports} reports "
                      "({merged} merged into an earlier story)",
-    "stats.chats": "<b>Chats</b>: {active} active ({paused} paused), {inactive} inactive, "
-                   "{subscriptions} subscriptions",
+    "stats.chats": "<b>Chats</b>: {active} active ({paused} paused), {inactive} inactive; "
+                   "subscriptions: {subscriptions}; watching their own phrases: {own}",
     "suggest.summary": "Judgments: {judgments} ({downs} 👎, {ups} 👍); items stored in the last {since}: {stored}",
     "suggest.none_yet": "Nothing to suggest yet: tap 👎 under alerts that are not relevant, then ask again.",
     "suggest.none": "Nothing to suggest: no edit removes a 👎 without losing 👍 alerts.",

@@ -167,7 +167,8 @@ TEXT: dict[str, str] = {
     "stats.dead": "<b>无法投递</b>",
     "stats.feeds": "<b>信息源</b>：{count} 个，失败 {failing} 个",
     "stats.stories": "<b>新闻</b>（最近 24 小时）：{stories} 条，来自 {reports} 篇报道（{merged} 篇并入了已有新闻）",
-    "stats.chats": "<b>聊天</b>：{active} 个活跃（{paused} 个已暂停），{inactive} 个停用，{subscriptions} 个订阅",
+    "stats.chats": "<b>聊天</b>：{active} 个活跃（{paused} 个已暂停），{inactive} 个停用，"
+                   "{subscriptions} 个订阅，{own} 个在监控自己的关键词",
     "suggest.summary": "{judgments} 条评价：{downs} 条被判 👎，{ups} 条 👍；最近 {since} 保存了 {stored} 条",
     "suggest.none_yet": "暂时没有建议：在不相关的提醒下点 👎，之后再来问。",
     "suggest.none": "没有建议：任何修改都会在去掉 👎 的同时丢掉 👍 的提醒。",

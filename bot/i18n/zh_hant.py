@@ -168,7 +168,8 @@ TEXT: dict[str, str] = {
     "stats.dead": "<b>無法送達</b>",
     "stats.feeds": "<b>資訊來源</b>：{count} 個，失敗 {failing} 個",
     "stats.stories": "<b>新聞</b>（最近 24 小時）：{stories} 則，來自 {reports} 篇報導（{merged} 篇併入先前的新聞）",
-    "stats.chats": "<b>聊天</b>：{active} 個使用中（{paused} 個已暫停），{inactive} 個已停用，{subscriptions} 個訂閱",
+    "stats.chats": "<b>聊天</b>：{active} 個使用中（{paused} 個已暫停），{inactive} 個已停用，"
+                   "{subscriptions} 個訂閱，{own} 個在監控自己的關鍵字",
     "suggest.summary": "{judgments} 筆評價：{downs} 則被評為 👎，{ups} 則 👍；最近 {since} 儲存了 {stored} 則",
     "suggest.none_yet": "目前還沒有建議：在不相關的提醒下面點 👎，之後再來問。",
     "suggest.none": "沒有建議：任何修改都會在去掉 👎 的同時失去 👍 的提醒。",

@@ -129,5 +129,5 @@ class Admin:
         lines.append(t(lang, "stats.stories", stories=stories, reports=reports, merged=reports - stories))
         counts = stats.chats
         lines.append(t(lang, "stats.chats", active=counts["active"], paused=counts["paused"],
-                       inactive=counts["inactive"], subscriptions=counts["subscriptions"]))
+                       inactive=counts["inactive"], subscriptions=counts["subscriptions"], own=counts["own_lists"]))
         return lines

@@ -274,8 +274,11 @@ def test_unsubscribe_one_and_all_and_reactivation(store: Store) -> None:
     assert chats.unsubscribe(9) == 2
     chats.deactivate(9, "blocked", now=NOW)
     assert chats.ensure(9, type="private", title="p", now=NOW).active  # wrote to the bot again
-    assert chats.counts() == {"active": 1, "inactive": 0, "paused": 0, "subscriptions": 0}
+    assert chats.counts() == {"active": 1, "inactive": 0, "paused": 0, "subscriptions": 0, "own_lists": 0}
     assert [c.chat_id for c in chats.all()] == [9]
+    chats.subscribe(9, "a", now=NOW)
+    chats.subscribe(9, "chat:9", now=NOW)  # (its own phrases' list: /watch)
+    assert chats.counts() == {"active": 1, "inactive": 0, "paused": 0, "subscriptions": 1, "own_lists": 1}
 
 
 def test_notices_are_recorded_once(store: Store) -> None:

@@ -133,8 +133,11 @@ async def test_admin_commands_only_for_admins(world: World) -> None:
     for command in ("/feeds", "/reload", "/stats"):
         assert "for the bot's admins" in (await world.ask(5, command)).text
     assert "No feeds configured." in (await world.ask(ADMIN, "/feeds")).text
+    await world.ask(5, "/subscribe asml")
+    await world.ask(5, "/watch gallium")
     stats = (await world.ask(ADMIN, "/stats")).text
     assert "Outbox" in stats and "Chats: 2 active" in stats
+    assert "subscriptions: 1; watching their own phrases: 1" in stats  # (chat 5's own list is no subscription)
     (world.rules.folder / "broken.yaml").write_text("id: broken\nany: [\n", encoding="utf-8")
     (world.rules.folder / "extra.yaml").write_text("id: extra\nname: Extra\nany: [gallium]\n", encoding="utf-8")
     reloaded = (await world.ask(ADMIN, "/reload")).text

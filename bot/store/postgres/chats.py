@@ -139,12 +139,14 @@ class PostgresChats:
         return {k: tuple(v) for k, v in found.items()}
 
     def counts(self) -> dict[str, int]:
-        """Chats and subscriptions at a glance, for /stats."""
+        """Chats and subscriptions at a glance, for /stats: ``subscriptions`` to shared watchlists, and
+        ``own_lists``, the chats' own phrase lists they follow (chat:<id>, bot.watch.personal)."""
         row = self.db.one(
             """SELECT (SELECT count(*) FROM chats WHERE active) AS active,
                       (SELECT count(*) FROM chats WHERE NOT active) AS inactive,
                       (SELECT count(*) FROM chats WHERE paused AND active) AS paused,
-                      (SELECT count(*) FROM subscriptions) AS subscriptions""")
+                      (SELECT count(*) FROM subscriptions WHERE watchlist NOT LIKE 'chat:%%') AS subscriptions,
+                      (SELECT count(*) FROM subscriptions WHERE watchlist LIKE 'chat:%%') AS own_lists""")
         assert row is not None
         return {k: int(v) for k, v in row.items()}
 
