@@ -166,10 +166,13 @@ TEXT: dict[str, str] = {
     "feedback.invalid": "This button is no longer valid.",
     "feedback.unknown_button": "Unknown button: nothing noted.",
     "feedback.stale": "This alert is no longer known here: nothing noted.",
-    "feedback.up": "Thanks: noted as relevant. It helps tune the watchlists.",
-    "feedback.down": "Thanks: noted as not relevant. It helps tune the watchlists.",
-    "feedback.up_changed": "Changed: noted as relevant. It helps tune the watchlists.",
-    "feedback.down_changed": "Changed: noted as not relevant. It helps tune the watchlists.",
+    "feedback.up": "Thanks: noted as relevant.",
+    "feedback.down": "Thanks: noted as not relevant.",
+    "feedback.up_changed": "Changed: noted as relevant.",
+    "feedback.down_changed": "Changed: noted as not relevant.",
+    # (after the above: what the judgment is for)
+    "feedback.tunes": "It helps tune the watchlists.",
+    "feedback.own": "This alert came from this chat's own phrases: /unwatch or /mute change what comes.",
     # admins
     "admin.only": "This command is for the bot's admins (telegram.admins in the config).",
     "ago.never": "never",

@@ -22,6 +22,7 @@ from bot.render.feedback import PATTERN, parse_feedback
 from bot.render.telegram import pages
 from bot.telegram.admin import Admin
 from bot.telegram.commands import reply
+from bot.watch.personal import owner
 
 log = logging.getLogger("watchbot.telegram")
 
@@ -60,7 +61,11 @@ class Feedback:
             return
         verdict, outbox_id = parsed
         judged = await self.judgments.judge(outbox_id, chat_id=message.chat.id, user_id=user.id, verdict=verdict)
-        await query.answer(t(lang, f"feedback.{judged.outcome}"))
+        text = t(lang, f"feedback.{judged.outcome}")
+        if judged.judgment is not None:  # what it is for: tuning the watchlists, or nothing for the chat's own phrases
+            own = all(owner(w) is not None for w in judged.judgment.watchlists)
+            text += ("" if lang != "en" else " ") + t(lang, "feedback.own" if own else "feedback.tunes")
+        await query.answer(text)
 
     async def suggest(self, update: Update, context: Context) -> None:
         """/suggest: the rule edits the judgments point to, with their effect (admins only)."""

@@ -36,7 +36,7 @@ async def test_an_alert_carries_buttons_and_a_tap_is_stored_and_answered(world: 
     assert sent.buttons == [("👍", f"fb:up:{row.id}"), ("👎", f"fb:down:{row.id}")]
 
     answer = await press(world, 5, 5, sent.message_id, f"fb:down:{row.id}")
-    assert answer.startswith("Thanks: noted as not relevant")
+    assert answer == "Thanks: noted as not relevant. It helps tune the watchlists."
     [judgment] = world.store.judgments.all()
     assert (judgment.chat_id, judgment.user_id, judgment.verdict, judgment.story) == (5, 5, "down", row.story)
     assert judgment.watchlists == ("asml",) and judgment.identity == row.identity
@@ -104,3 +104,16 @@ async def test_admins_get_suggestions_from_the_taps(world: World) -> None:
     assert "chips: 'chipmaker' except 'Snack chipmaker': removes 2 of 2 👎, loses 0 of 1 👍" in reply.text
     refused = await world.ask(77, "/suggest")
     assert "for the bot's admins" in refused.text
+
+
+async def test_a_tap_on_an_alert_of_the_chats_own_phrases_points_to_unwatch_and_mute(world: World) -> None:
+    """A judgment of the chat's own phrases tunes no watchlist: the answer says what does change them."""
+    await world.ask(5, "/watch ASML")
+    await poll(world, [story(1)])
+    [sent] = [m for m in world.api.sent_messages(5) if m.buttons]
+    answer = await press(world, 5, 5, sent.message_id, sent.buttons[1][1] or "")
+    assert answer == ("Thanks: noted as not relevant. This alert came from this chat's own phrases: /unwatch or "
+                      "/mute change what comes.")
+    await world.ask(5, "/lang zh-hans")
+    answer = await press(world, 5, 5, sent.message_id, sent.buttons[0][1] or "")
+    assert answer == "已更改：记为相关。这条提醒来自本聊天自己的关键词：可用 /unwatch 或 /mute 调整。"
