@@ -87,7 +87,8 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
         targets = only if only is not None else [f.url for f in config.feeds]
         if not quiet:
             print(f"Polling {len(targets)} feed{'s' * (len(targets) != 1)} with "
-                  f"{len(rt.rules.watchlists)} watchlists ({config.source})…", file=sys.stderr)
+                  f"{len(rt.rules.watchlists)} watchlist{'s' * (len(rt.rules.watchlists) != 1)} ({config.source})…",
+                  file=sys.stderr)
         summary = await rt.pipeline.poll_once(only or targets, progress=progress, by_hand=True)
     print(summary.line(), file=sys.stderr)
     return 1 if summary.failed and len(summary.failed) == len(summary.feeds) else 0

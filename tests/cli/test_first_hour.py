@@ -107,3 +107,13 @@ def test_a_first_poll_says_why_an_old_match_was_not_alerted(tmp_path: Path, caps
     err = capsys.readouterr().err
     assert "1 matched (1 too old to alert: poll.backlog on a feed's first poll, or poll.max_age); 0 alerts sent" in err
     assert f"✓ {seed}" not in err and "✓ RFI" in err
+
+
+def test_the_poll_header_counts_one_watchlist_in_the_singular(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "mine.yaml").write_text("id: mine\nany: [半导体]\n", encoding="utf-8")
+    config = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n')
+    assert main(["poll", "--config", str(config)]) == 0
+    assert "Polling 1 feed with 1 watchlist (" in capsys.readouterr().err
