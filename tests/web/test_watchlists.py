@@ -47,6 +47,10 @@ async def test_problems_as_you_type_name_the_line(web: Web) -> None:
     assert r.status_code == 200 and "asml.yaml:3:" in r.text and "fuzzy" in r.text and "<html" not in r.text
     ok = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": GOOD})
     assert "No problems" in ok.text and "3 phrases" in ok.text
+    one = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": "id: asml\nany: [ASML]\n"})
+    assert "<code>asml</code>, 1 phrase." in one.text
+    listing = (await web.client.get("/watchlists")).text
+    assert ">1 phrase</div>" in listing  # (the test world's asml.yaml: any: [ASML])
     taken = await web.client.post("/watchlists/other.yaml/check", data={"csrf": csrf, "text": GOOD})
     assert "already used by asml.yaml" in taken.text
 
