@@ -35,7 +35,7 @@ TEXT: dict[str, str] = {
     "watch.added": "Watching <b>{phrase}</b> ({count} of {limit}). It matches:",
     "watch.known": "This chat already watches <b>{phrase}</b>.",
     "watch.full": "This chat watches {limit} phrases, the most it can. Remove one with /unwatch first.",
-    "watch.empty": "{phrase} has nothing to match (only punctuation). Write a word or a name.",
+    "watch.empty": "{phrase} has nothing to match (only punctuation or symbols). Write a word or a name.",
     "watch.too_long": "That phrase is {length} characters long; at most {limit}. Watch a shorter phrase.",
     "watch.folded": "• Traditional and Simplified alike (as {folded})",
     "watch.case": "• in any case ({examples})",

@@ -33,7 +33,7 @@ TEXT: dict[str, str] = {
     "watch.added": "正在监控 <b>{phrase}</b>（{count}/{limit}）。它会匹配：",
     "watch.known": "本聊天已经在监控 <b>{phrase}</b>。",
     "watch.full": "本聊天已监控 {limit} 个关键词，已达上限。请先用 /unwatch 删除一个。",
-    "watch.empty": "{phrase} 没有可匹配的内容（只有标点）。请写一个词或名称。",
+    "watch.empty": "{phrase} 没有可匹配的内容（只有标点或符号）。请写一个词或名称。",
     "watch.too_long": "这个关键词有 {length} 个字符，最多 {limit} 个。请换一个短一些的。",
     "watch.folded": "• 繁体和简体都算（按 {folded} 匹配）",
     "watch.case": "• 不分大小写（{examples}）",

@@ -34,7 +34,7 @@ TEXT: dict[str, str] = {
     "watch.added": "正在監控 <b>{phrase}</b>（{count}/{limit}）。它會比對到：",
     "watch.known": "這個聊天室已經在監控 <b>{phrase}</b> 了。",
     "watch.full": "這個聊天室已經監控 {limit} 個關鍵字，到上限了。請先用 /unwatch 刪掉一個。",
-    "watch.empty": "{phrase} 沒有可以比對的內容（只有標點符號）。請輸入一個詞或名稱。",
+    "watch.empty": "{phrase} 沒有可以比對的內容（只有標點或符號）。請輸入一個詞或名稱。",
     "watch.too_long": "這個關鍵字有 {length} 個字元，最多 {limit} 個。請換一個短一點的。",
     "watch.folded": "• 繁體和簡體都算（以 {folded} 比對）",
     "watch.case": "• 不分大小寫（{examples}）",

@@ -182,10 +182,10 @@ class Commands:
         if wl_id not in self.known():
             close = difflib.get_close_matches(wl_id.lower(), sorted(self.known()), n=1, cutoff=0.6)
             if close:
-                await reply(update, t(lang, "subscribe.unknown_close", id=esc(wl_id), close=esc(close[0]),
+                await reply(update, t(lang, "subscribe.unknown_close", id=esc(cut(wl_id, 60)), close=esc(close[0]),
                                       choices=self.choices(lang)))
             else:
-                await reply(update, t(lang, "subscribe.unknown", id=esc(wl_id), choices=self.choices(lang)))
+                await reply(update, t(lang, "subscribe.unknown", id=esc(cut(wl_id, 60)), choices=self.choices(lang)))
             return
         if mode is not None and mode not in MODES:
             await reply(update, t(lang, "subscribe.bad_mode", mode=esc(mode)))
@@ -207,7 +207,7 @@ class Commands:
             return
         target = args[0]
         if target != "all" and target not in followed:
-            await reply(update, t(lang, "unsubscribe.unknown", id=esc(target), followed=listed))
+            await reply(update, t(lang, "unsubscribe.unknown", id=esc(cut(target, 60)), followed=listed))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return

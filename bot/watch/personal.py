@@ -59,7 +59,11 @@ def personal_watchlists(phrases: Mapping[int, Sequence[str]], prefix: str = PERS
 
 
 def clean(phrase: str) -> str:
-    """What the user typed, as one phrase: spaces collapsed, surrounding quotes dropped."""
+    """What the user typed, as one phrase: invisible format characters dropped (a right-to-left override would
+    reverse every reply that quotes the phrase; a zero-width space would keep it from matching), spaces collapsed,
+    surrounding quotes dropped."""
+    if not phrase.isascii():
+        phrase = "".join(c for c in phrase if unicodedata.category(c) != "Cf")
     text = " ".join(phrase.split())
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”«»「」":
         text = text[1:-1].strip()

@@ -246,3 +246,14 @@ async def test_a_digest_names_the_chats_own_phrases_in_its_language(world: World
     await poll(world, [story(2, "Gallium output falls")], name="other")
     digest = (await world.ask(5, "/digest")).text
     assert "你的關鍵字 (1)" in digest and "chat:5" not in digest
+
+
+async def test_invisible_characters_are_dropped_from_a_phrase_and_long_ids_are_cut_in_replies(world: World) -> None:
+    """A right-to-left override in a phrase would reverse every reply that quotes it; a zero-width space would
+    keep it from matching anything. Both go; a phrase of symbols alone is refused in words."""
+    reply = (await world.ask(5, "/watch \u202egal\u200blium")).text
+    assert reply.startswith("Watching gallium (1 of 50)")
+    assert world.store.phrases.phrases(5) == ["gallium"]
+    assert "only punctuation or symbols" in (await world.ask(5, "/watch 🚀🚀")).text
+    unknown = (await world.ask(5, "/subscribe " + "x" * 300)).text
+    assert "x" * 59 + "…'" in unknown and "x" * 61 not in unknown
