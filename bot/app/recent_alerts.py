@@ -1,5 +1,5 @@
-"""Recent alerts for people: search, filter by watchlist and chat, each with why it matched.
-Use-case: store reads. The web's alerts page shows it.
+"""Recent alerts for people: search, filter by watchlist and chat, each with why it matched and how the
+chat's people judged it (👍/👎 under a Telegram alert). Use-case: store reads. The web's alerts page shows it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class AlertView:
     created_at: datetime
     last_error: str | None
     why: tuple[tuple[str, tuple[str, ...]], ...]  # (watchlist, explanation lines)
+    ups: int = 0  # people of the chat who judged the alert's story relevant (👍) ...
+    downs: int = 0  # ... and not relevant (👎)
 
 
 class RecentAlerts:
@@ -51,6 +53,11 @@ class RecentAlerts:
                                                          target=chat or None, limit=limit)]
         items = self.store.items.get(list(dict.fromkeys(r.identity for r in rows)))
         titles = {str(c.chat_id): c.title for c in self.store.chats.all()}
+        judged: dict[tuple[str, str], dict[str, int]] = {}  # (chat, story) -> verdict -> people
+        if rows:  # (judgments come after their alert: the oldest row bounds the read)
+            for j in self.store.judgments.all(since=min(r.created_at for r in rows)):
+                votes = judged.setdefault((str(j.chat_id), j.story), {})
+                votes[j.verdict] = votes.get(j.verdict, 0) + 1
         hits: dict[str, dict[str, list[dict[str, object]]]] = {}
         out = []
         for r in rows:
@@ -66,7 +73,8 @@ class RecentAlerts:
                 why.append((w, tuple(lines)))
             outlets = tuple(self.store.items.outlets(r.story)) or tuple(
                 dict.fromkeys(name or url for url, name, _ in stored.sightings))
+            votes = judged.get((r.target, r.story), {}) if r.channel == "telegram" else {}
             out.append(AlertView(r.identity, stored.item.title, safe_link(stored.item.link), outlets, r.channel,
                                  r.target, titles.get(r.target) or r.target, r.state, r.created_at, r.last_error,
-                                 tuple(why)))
+                                 tuple(why), votes.get("up", 0), votes.get("down", 0)))
         return out

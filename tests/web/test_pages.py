@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.feeds.opml import parse_opml
 from bot.items.normalize import Item
+from bot.store.protocols import Judgment
 from tests.doubles.feedserver import FeedServer, rss
 from tests.web.conftest import Web
 from tests.worlds import seed
@@ -37,6 +38,22 @@ async def test_alerts_search_filter_and_explain(web: Web) -> None:
     assert "ASML ships" in found.text and "Chipmaker" not in found.text and "<html" not in found.text
     none = (await web.client.get("/alerts", params={"q": "nothing like this"})).text
     assert "No alerts match these filters" in none
+
+
+async def test_alerts_show_how_the_chat_judged_them(web: Web) -> None:
+    store, at = web.world.store, web.world.clock.now - timedelta(hours=1)
+    seed(store, "a", watchlists=["asml"], at=at, title="ASML ships its newest EUV machine")
+    seed(store, "b", watchlists=["chips"], at=at, title="Chipmaker opens a fab")
+    store.outbox.enqueue("a", "telegram", "-100", ["asml"], now=at)
+    store.outbox.enqueue("b", "telegram", "-100", ["chips"], now=at)
+    store.outbox.enqueue("a", "telegram", "7", ["asml"], now=at)  # (another chat: its own judgments, none)
+    for user, verdict in ((1, "down"), (2, "down"), (3, "up")):
+        store.judgments.record(Judgment(chat_id=-100, story="a", user_id=user, verdict=verdict, identity="a",
+                                        watchlists=("asml",), hits={}, at=at + timedelta(minutes=5)))
+    await web.sign_in()
+    words = re.sub(r"<[^>]+>", "", (await web.client.get("/alerts")).text)
+    judged = [line for line in words.splitlines() if "👍" in line or "👎" in line]
+    assert [line.split(" · ")[-1].strip() for line in judged] == ["👍 1 👎 2"]  # chat -100's alert of "a" only
 
 
 async def test_a_feeds_script_link_or_markup_is_never_live(web: Web) -> None:
