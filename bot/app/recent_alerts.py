@@ -4,12 +4,12 @@ chat's people judged it (👍/👎 under a Telegram alert). Use-case: store read
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.markup import safe_link
-from bot.store.protocols import Store
+from bot.store.protocols import OutboxRow, Store
 from bot.watch import Match, Watchlist
 from bot.watch.explain import explain, hits_from_json
 
@@ -33,6 +33,17 @@ class AlertView:
     downs: int = 0  # ... and not relevant (👎)
 
 
+def judgments_of(store: Store, rows: Sequence[OutboxRow]) -> dict[tuple[str, str, str], dict[str, int]]:
+    """How the people of each alert's chat judged it (👍 "up", 👎 "down"): (channel, target, story) -> verdict ->
+    people. Store thread. Judgments come after their alert, so the oldest row bounds the read."""
+    out: dict[tuple[str, str, str], dict[str, int]] = {}
+    if rows:
+        for j in store.judgments.all(since=min(r.created_at for r in rows)):
+            votes = out.setdefault(("telegram", str(j.chat_id), j.story), {})
+            votes[j.verdict] = votes.get(j.verdict, 0) + 1
+    return out
+
+
 class RecentAlerts:
     def __init__(self, store: Store, watchlists: Callable[[], tuple[Watchlist, ...]]) -> None:
         self.store = store
@@ -53,11 +64,7 @@ class RecentAlerts:
                                                          target=chat or None, limit=limit)]
         items = self.store.items.get(list(dict.fromkeys(r.identity for r in rows)))
         titles = {str(c.chat_id): c.title for c in self.store.chats.all()}
-        judged: dict[tuple[str, str], dict[str, int]] = {}  # (chat, story) -> verdict -> people
-        if rows:  # (judgments come after their alert: the oldest row bounds the read)
-            for j in self.store.judgments.all(since=min(r.created_at for r in rows)):
-                votes = judged.setdefault((str(j.chat_id), j.story), {})
-                votes[j.verdict] = votes.get(j.verdict, 0) + 1
+        judged = judgments_of(self.store, rows)
         hits: dict[str, dict[str, list[dict[str, object]]]] = {}
         out = []
         for r in rows:
@@ -73,7 +80,7 @@ class RecentAlerts:
                 why.append((w, tuple(lines)))
             outlets = tuple(self.store.items.outlets(r.story)) or tuple(
                 dict.fromkeys(name or url for url, name, _ in stored.sightings))
-            votes = judged.get((r.target, r.story), {}) if r.channel == "telegram" else {}
+            votes = judged.get((r.channel, r.target, r.story), {})
             out.append(AlertView(r.identity, stored.item.title, safe_link(stored.item.link), outlets, r.channel,
                                  r.target, titles.get(r.target) or r.target, r.state, r.created_at, r.last_error,
                                  tuple(why), votes.get("up", 0), votes.get("down", 0)))

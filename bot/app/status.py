@@ -5,9 +5,11 @@ The CLI (`watchbot feeds`, `watchbot alerts`), Telegram's admin commands (/feeds
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.app.recent_alerts import judgments_of
 from bot.store.protocols import AlertRecord, FeedState, Store, StoryMember
 from bot.times import utcnow
 
@@ -77,3 +79,7 @@ class Status:
         """What was alerted since ``since``, newest first, with what explains each match."""
         return await self.store.run(self.store.outbox.recent, since, search=search, watchlist=watchlist,
                                     target=target, limit=limit)
+
+    async def judgments(self, alerts: Sequence[AlertRecord]) -> dict[tuple[str, str, str], dict[str, int]]:
+        """How each alert's chat judged it: (channel, target, story) -> "up"/"down" -> people."""
+        return await self.store.run(judgments_of, self.store, [a.row for a in alerts])

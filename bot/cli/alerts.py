@@ -30,23 +30,34 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-async def _alerts(config: Config, args: argparse.Namespace) -> tuple[list[AlertRecord], dict[str, Watchlist]]:
+Judged = dict[tuple[str, str, str], dict[str, int]]
+
+
+async def _alerts(config: Config, args: argparse.Namespace) -> tuple[list[AlertRecord], dict[str, Watchlist], Judged]:
     async with open_app(config, offline=True) as app:
         found = await app.status.alerts(utcnow() - timedelta(seconds=args.since), search=args.search,
                                         watchlist=args.watchlist, limit=args.limit)
-        return found, {w.id: w for w in app.rules.watchlists}
+        return found, {w.id: w for w in app.rules.watchlists}, await app.status.judgments(found)
+
+
+def judged_words(votes: dict[str, int]) -> str:
+    """"1 relevant, 2 not relevant": the chat's 👍 and 👎 on an alert."""
+    parts = [f"{votes['up']} relevant"] if votes.get("up") else []
+    return ", ".join(parts + ([f"{votes['down']} not relevant"] if votes.get("down") else []))
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    found, watchlists = asyncio.run(_alerts(config, args))
+    found, watchlists, judged = asyncio.run(_alerts(config, args))
     now = utcnow()
     for a in found:
         state = {"sent": "delivered", "pending": "waiting", "sending": "in flight", "dead": "undeliverable"}.get(
             a.row.state, a.row.state)
         print(f"[{', '.join(a.row.watchlists)}] {a.title}")
+        votes = judged.get((a.row.channel, a.row.target, a.row.story), {})
         print(f"    to {a.row.channel} {a.row.target}, {when(a.row.created_at, now)}: {state}"
-              + (f" ({a.row.last_error})" if a.row.last_error and a.row.state != "sent" else ""))
+              + (f" ({a.row.last_error})" if a.row.last_error and a.row.state != "sent" else "")
+              + (f"; judged {judged_words(votes)}" if votes else ""))
         if a.link:
             print(f"    {a.link}")
         for wl in a.row.watchlists:

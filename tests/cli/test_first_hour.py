@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.shipped import shipped_path
+from bot.store.protocols import Judgment
+from bot.store.sqlite import SqliteStore
+from bot.times import utcnow
+from tests.worlds import seed as seed_story
 
 
 def _config(tmp_path: Path, body: str) -> Path:
@@ -82,6 +87,20 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     with pytest.raises(SystemExit) as usage:
         main(["alerts", "--config", str(config), "--since", "soon"])
     assert usage.value.code == 2 and "not a duration: 'soon'" in capsys.readouterr().err
+
+
+def test_alerts_say_how_the_chat_judged_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, '[storage]\nurl = "sqlite:///w.db"\n')
+    store = SqliteStore(tmp_path / "w.db")
+    at = utcnow() - timedelta(minutes=30)
+    seed_story(store, "a", watchlists=["asml"], at=at, title="ASML ships its newest EUV machine")
+    store.outbox.enqueue("a", "telegram", "-100", ["asml"], now=at)
+    for user, verdict in ((1, "down"), (2, "down"), (3, "up")):
+        store.judgments.record(Judgment(chat_id=-100, story="a", user_id=user, verdict=verdict, identity="a",
+                                        watchlists=("asml",), hits={}, at=at))
+    store.close()
+    assert main(["alerts", "--config", str(config)]) == 0
+    assert "(30 min ago): waiting; judged 1 relevant, 2 not relevant\n" in capsys.readouterr().out
 
 
 def test_an_unreachable_bot_api_is_one_line_and_a_pasted_token_is_never_shown(
