@@ -10,7 +10,7 @@ stories padded with labeled ledes (so that nearly every item matches) is timed a
   (b) one synthetic watchlist of 1,000 terms (about 700 Latin, half with 6+ letters, 300 CJK)
       drawn from the items' own vocabulary, so that terms really hit;
   (c) 10,000 chats with 10 phrases each (``--chats``), each chat's phrases one synthetic
-      watchlist ``chat:<id>`` compiled with the shipped lists into one Matcher (bot.app.phrases),
+      list ``chat:<id>`` compiled with the shipped lists into one Matcher (bot.app.phrases),
       against (a) in the same run, passes interleaved: ``find`` (matching as the pipeline does it, a
       chat's own phrases one entry per phrase found) and ``match`` (plus one Match per alerted chat,
       built by the pipeline when it records and routes an item); and the start-up: a fresh process reading
@@ -345,7 +345,7 @@ def start_up_child(db: str) -> None:
 def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int, popularity: str = "uniform") -> None:
     """(c): every chat's phrases in the same Matcher as the shipped lists, against the shipped lists alone,
     for phrases of three breadths (how many chats an item alerts is what the cost follows)."""
-    from bot.watch.personal import personal_watchlists
+    from bot.watch.personal import personal_id
 
     counts = vocabulary_counts(items)
 
@@ -366,7 +366,7 @@ def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int,
     for name, lo, hi in PROFILES:
         phrases = chat_phrases(counts, chats, 10, random.Random(11), lo, hi, popularity)
         read_s, build_s = start_up(phrases)
-        combined = Matcher([*shipped.watchlists, *personal_watchlists(phrases)])
+        combined = Matcher(shipped.watchlists, phrase_lists={personal_id(c): ps for c, ps in phrases.items()})
 
         def run_combined(it: Item, combined: Matcher = combined) -> object:
             return combined.find(it)

@@ -1,9 +1,9 @@
 """A chat's own phrases and mutes, matched in the same pass as the shared watchlists. Use-case: the store.
 
-    every chat's phrases (store, at start-up) | personal_watchlists | Matcher(shared + personal) | pipeline
+    every chat's phrases (store, at start-up) | Matcher(shared, phrase_lists=every chat's) | pipeline
 
 The pipeline asks ``matcher()`` for each poll: one Matcher over the shipped watchlists and one
-synthetic watchlist per chat (``chat:<id>``), so an item is scanned once whatever the number of
+list of phrases per chat (``chat:<id>``), so an item is scanned once whatever the number of
 chats. A /watch or /unwatch changes the in-memory phrases at once; the combined matcher is rebuilt
 on the next ``matcher()`` call, in that call when there are few phrases (milliseconds), else in a
 background thread while the previous one keeps matching (a full rebuild with 100,000 phrases takes
@@ -20,15 +20,15 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.items.normalize import Item
 from bot.store.protocols import Mute, Store
-from bot.watch import Matcher, RuleBook, Term, Verdict, Watchlist, collector_paused
-from bot.watch.personal import MUTE, PhraseInfo, clean, describe, personal_id, personal_watchlists
+from bot.watch import Matcher, RuleBook, Term, Verdict, Watchlist
+from bot.watch.personal import MUTE, PhraseInfo, clean, describe, personal_id, personal_watchlist
 from bot.watch.text import phrase_key
 
 log = logging.getLogger("watchbot.phrases")
@@ -119,11 +119,9 @@ class Phrases:
 
     def _rebuild_locked(self, base: Matcher) -> Matcher:
         started = time.perf_counter()
-        with collector_paused():
-            personal = personal_watchlists(self._phrases)
-            self._combined = Matcher([*base.watchlists, *personal], disabled=base.disabled)
+        self._combined = _combined(base, self._phrases)
         self._built = (id(base), self._version)
-        log.debug("phrases: matcher rebuilt with %d chats' phrases in %.2f s", len(personal),
+        log.debug("phrases: matcher rebuilt with %d chats' phrases in %.2f s", len(self._phrases),
                   time.perf_counter() - started)
         return self._combined
 
@@ -133,8 +131,7 @@ class Phrases:
                 base = self.rules.matcher
                 with self._lock:
                     version, phrases = self._version, dict(self._phrases)
-                with collector_paused():
-                    combined = Matcher([*base.watchlists, *personal_watchlists(phrases)], disabled=base.disabled)
+                combined = _combined(base, phrases)
                 with self._lock:
                     self._combined, self._built = combined, (id(base), version)
                     if version == self._version and base is self.rules.matcher:
@@ -171,8 +168,8 @@ class Phrases:
         phrases = await self.phrases(chat_id)
         if not phrases:
             return None
-        (own,) = personal_watchlists({chat_id: phrases})
-        verdicts = await asyncio.to_thread(Matcher([own]).explain, {"title": title, "lede": ""})
+        own = Matcher([personal_watchlist(chat_id, phrases)])
+        verdicts = await asyncio.to_thread(own.explain, {"title": title, "lede": ""})
         return verdicts[0]
 
     async def watch(self, chat_id: int, text: str) -> Watched:
@@ -277,13 +274,19 @@ class Phrases:
         with self._lock:
             if self._mute_version != self._mute_gen:
                 phrases = {c: [m.value for m in ms if m.kind == "phrase"] for c, ms in self._mutes.items()}
-                self._mute_matcher = Matcher(personal_watchlists(phrases, prefix=MUTE))
+                self._mute_matcher = Matcher((), phrase_lists={f"{MUTE}{c}": ps for c, ps in phrases.items()})
                 self._mute_version = self._mute_gen
             matcher = self._mute_matcher
         chats = frozenset(int(m.watchlist[len(MUTE):]) for m in matcher.match({"title": item.title, "lede": item.lede}))
         self._muted_cache = (item.identity, chats)
         return chats
 
+
+
+def _combined(base: Matcher, phrases: Mapping[int, Sequence[str]]) -> Matcher:
+    """The shared watchlists of ``base`` and every chat's phrases (``chat:<id>``) in one Matcher."""
+    return Matcher(base.watchlists, phrase_lists={personal_id(c): ps for c, ps in phrases.items()},
+                   disabled=base.disabled)
 
 
 def source_key(name: str) -> str:

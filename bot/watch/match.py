@@ -28,15 +28,17 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 from typing import NamedTuple
 
 from bot.watch.evidence import weigh
 from bot.watch.excepts import relevant
 from bot.watch.literals import required_literals
 from bot.watch.meaning import as_written
-from bot.watch.model import Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
+from bot.watch.model import DEFAULT_FIELDS, DEFAULT_FUZZY, Discounted, Hit, Match, Pattern, Regex, Term, Watchlist
 from bot.watch.near import closest
-from bot.watch.plain import PhraseHit, PlainLists, is_plain
+from bot.watch.plain import PhraseHit, PlainLists, is_plain, plain_phrase
 from bot.watch.regexes import REGEX_BUDGET, RegexTimeout, SafeRegex, compile_regex
 from bot.watch.scan import Occurrence, Scanner
 from bot.watch.text import Folded, fold, phrase_key, prepare, view
@@ -137,7 +139,29 @@ class Found:
         """One Match per watchlist, by watchlist id (what ``Matcher.match`` returns)."""
         found = self._plain.expand(self._phrases) if self._phrases else {}
         found.update(self._general)
-        return [found[i] for i in sorted(found)]
+        return sorted(found.values(), key=_LIST_ID)
+
+
+def _split(phrase_lists: Mapping[str, Sequence[str]]) -> tuple[dict[str, Sequence[str]], list[Watchlist]]:
+    """The phrase lists the plain path matches, and as watchlists for the general path those holding a phrase
+    that folding would give another meaning (matched only as written: meaning.py). A phrase many lists hold
+    is judged once."""
+    verdicts: dict[str, bool] = {}
+    plain: dict[str, Sequence[str]] = {}
+    general: list[Watchlist] = []
+    for list_id, phrases in phrase_lists.items():
+        if not phrases:
+            continue
+        for phrase in phrases:
+            verdict = verdicts.get(phrase)
+            if verdict is None:
+                verdict = verdicts[phrase] = plain_phrase(phrase)
+            if not verdict:
+                general.append(Watchlist(id=list_id, name=list_id, any=tuple(map(Term, phrases))))
+                break
+        else:
+            plain[list_id] = phrases
+    return plain, general
 
 
 @contextmanager
@@ -155,6 +179,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_LIST_ID = attrgetter("watchlist")
+
+
 class Matcher:
     """All watchlists compiled into one scanner; ``match`` is pure and safe to call repeatedly,
     except that a regex past its time budget is switched off (see ``disabled``)."""
@@ -163,17 +190,22 @@ class Matcher:
         self,
         watchlists: Sequence[Watchlist],
         *,
+        phrase_lists: Mapping[str, Sequence[str]] | None = None,
         regex_budget: float = REGEX_BUDGET,
         disabled: Iterable[Disabled] = (),
     ) -> None:
-        """``disabled``: regexes an earlier Matcher switched off (``old.disabled``); those still
-        in ``watchlists`` stay off, so a reload of other files does not run them again."""
+        """``phrase_lists``: lists of phrases by list id (every chat's own, ``chat:<id>``), each matched as a
+        watchlist of those phrases with the defaults would be; handed over as text, since 10,000 chats share
+        their phrases (plain.py). ``disabled``: regexes an earlier Matcher switched off (``old.disabled``);
+        those still in ``watchlists`` stay off, so a reload of other files does not run them again."""
         with collector_paused():  # (tens of thousands of objects, none in a cycle: see collector_paused)
-            self._build(watchlists, regex_budget, disabled)
+            self._build(watchlists, phrase_lists or {}, regex_budget, disabled)
 
-    def _build(self, watchlists: Sequence[Watchlist], regex_budget: float, disabled: Iterable[Disabled]) -> None:
+    def _build(self, watchlists: Sequence[Watchlist], phrase_lists: Mapping[str, Sequence[str]],
+               regex_budget: float, disabled: Iterable[Disabled]) -> None:
         prepare()
-        self.watchlists = tuple(sorted(watchlists, key=lambda w: w.id))
+        plain_lists, general_lists = _split(phrase_lists)
+        self.watchlists = tuple(sorted([*watchlists, *general_lists], key=lambda w: w.id))
         self._regex_budget = regex_budget
         # Regexes switched off after running past their budget, in the order it happened:
         # callers show them to admins. (Appends are atomic: matching may run in threads.)
@@ -191,10 +223,9 @@ class Matcher:
         self._by_near: list[tuple[int, frozenset[int], frozenset[int]]] = []
         self._compiled: list[_Compiled | None] = []  # None: a plain list (plain.py), compiled if explained
         self._plain = PlainLists()
-        plain_terms: dict[int, bool] = {}  # (is_plain's verdicts on Terms, while self.watchlists keeps them alive)
         for index, w in enumerate(self.watchlists):
-            if is_plain(w, plain_terms):  # (a chat's own phrases: matched together, see plain.py)
-                self._plain.add(index, w, self._slot)
+            if is_plain(w):  # (only phrases: matched with the phrase lists, see plain.py)
+                self._plain.add(index, w.id, [(t.text, t.fuzzy) for t in w.any if isinstance(t, Term)], self._slot)
                 self._compiled.append(None)
                 continue
             terms = [p for ps in (w.any, *w.all) for p in ps if isinstance(p, Term)]
@@ -214,10 +245,14 @@ class Matcher:
                             self._triggers.setdefault(s, set()).add(index)
                         continue
                     self._by_near.append((index, p.first_slots, p.second_slots))
+        for index, (list_id, phrases) in enumerate(plain_lists.items(), len(self.watchlists)):
+            self._plain.add(index, list_id, zip(phrases, repeat(DEFAULT_FUZZY)), self._slot)
         self._near_firsts = frozenset(s for _, first, _ in self._by_near for s in first)
         self._scanner = Scanner(self._keys, self._thresholds, frozenset(self._raw.values()))
         self._plain.settle(self._thresholds)
-        self._fields = tuple(dict.fromkeys(f for w in self.watchlists for f in w.fields))
+        self.list_ids = frozenset([*(w.id for w in self.watchlists), *plain_lists])  # (what matches can name)
+        self._fields = tuple(dict.fromkeys([*(f for w in self.watchlists for f in w.fields),
+                                            *(DEFAULT_FIELDS if plain_lists else ())]))
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -1,10 +1,10 @@
 """A chat's own watchlist: phrases written in Telegram, matched like YAML phrases. Pure.
 
-Every chat with phrases becomes one synthetic watchlist, ``chat:<chat id>``, whose ``any`` holds
-its phrases as plain terms (folding, word boundaries, typo tolerance: the YAML phrase rules; no
-regexes). ``Matcher(shared + personal_watchlists(...))`` compiles them with the shipped lists into
-one automaton, so an item is scanned once for every chat (DESIGN.md, "People shape their own
-alerts"). Mutes are watchlists too (``mute:<chat id>``), in a matcher of their own: a mute is
+Every chat with phrases has one list, ``chat:<chat id>``, matched as a watchlist whose ``any`` holds
+its phrases as plain terms would be (folding, word boundaries, typo tolerance: the YAML phrase rules; no
+regexes). ``Matcher(shared, phrase_lists={"chat:5": [...], ...})`` compiles them with the shipped lists
+into one automaton, so an item is scanned once for every chat (DESIGN.md, "People shape their own
+alerts"). Mutes are phrase lists too (``mute:<chat id>``), in a matcher of their own: a mute is
 never a match to record, only a reason not to alert.
 
 ``describe`` says what a phrase will match, for the reply to /watch.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.watch.model import Term, Watchlist
@@ -44,18 +44,9 @@ def owner(watchlist: str) -> int | None:
         return None
 
 
-def personal_watchlists(phrases: Mapping[int, Sequence[str]], prefix: str = PERSONAL) -> list[Watchlist]:
-    """One watchlist per chat that has phrases, ids ``<prefix><chat id>``."""
-    terms: dict[str, Term] = {}  # (one Term a phrase, however many chats watch it)
-
-    def term(phrase: str) -> Term:
-        t = terms.get(phrase)
-        if t is None:
-            t = terms[phrase] = Term(phrase)
-        return t
-
-    return [Watchlist(id=f"{prefix}{chat_id}", name=f"{prefix}{chat_id}", any=tuple(map(term, ps)))
-            for chat_id, ps in phrases.items() if ps]
+def personal_watchlist(chat_id: int, phrases: Sequence[str]) -> Watchlist:
+    """A chat's phrases as the watchlist they are matched as (to explain one chat's matches: /test)."""
+    return Watchlist(id=personal_id(chat_id), name=personal_id(chat_id), any=tuple(map(Term, phrases)))
 
 
 def clean(phrase: str) -> str:

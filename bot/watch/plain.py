@@ -1,19 +1,20 @@
-"""Watchlists that are only a list of phrases, matched together: each phrase's hit is found once and shared
-by every list that holds it. Pure.
+"""Lists that are only phrases, matched together: each phrase's hit is found once and shared by every list
+that holds it. Pure.
 
 A chat's own watchlist (/watch, ``chat:<id>``) is such a list, and 10,000 chats may share a popular
 phrase: evaluating each list on its own (any / all / none, weak words, excepts) would cost one
 evaluation per list per item that holds the phrase. Here matching (``find``) costs one entry per phrase
 found, however many lists hold it; ``expand`` turns the entries into one Match per list, which the
-pipeline does only for items it records and routes (bench/match.py times both). A list is plain when it
-has only ``any`` phrases (no except, case, weak or a meaning that folding would change), no ``all`` or
-``none``, and the default fields; the result is the same Match the general path (match.py) gives: the
-first occurrence of each phrase in each field, ordered by field then span, the score the best hit's.
+pipeline does only for items it records and routes (bench/match.py times both). The Matcher hands over
+the chats' lists as their phrases (``Matcher(phrase_lists=...)``), and the watchlists that are plain: only
+``any`` phrases (no except, case, weak or a meaning that folding would change), no ``all`` or ``none``, and
+the default fields. The result is the same Match the general path (match.py) gives: the first occurrence
+of each phrase in each field, ordered by field then span, the score the best hit's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Protocol
@@ -41,20 +42,17 @@ PhraseHit = tuple[str, ScannedField, Occurrence, list[int]]
 _FIRST = itemgetter(0)
 
 
-def is_plain(w: Watchlist, known: dict[int, bool] | None = None) -> bool:
-    """``known``: id() of Terms already judged -> the verdict, for lists that share their Terms (10,000 chats'
-    lists, personal_watchlists); the caller keeps the Terms alive while it uses it."""
+def is_plain(w: Watchlist) -> bool:
+    """Whether a watchlist is only phrases the plain path matches (see the module docstring)."""
     if not w.any or w.all or w.none or w.fields != DEFAULT_FIELDS:
         return False
-    if known is None:
-        return all(map(_plain_term, w.any))
-    for p in w.any:
-        verdict = known.get(id(p))
-        if verdict is None:
-            verdict = known[id(p)] = _plain_term(p)
-        if not verdict:
-            return False
-    return True
+    return all(map(_plain_term, w.any))
+
+
+def plain_phrase(phrase: str) -> bool:
+    """Whether a phrase of a phrase list (a chat's own: the default typo tolerance) is matched by the plain path:
+    not when folding would change its meaning (meaning.py), which the general path handles."""
+    return _plain_term(Term(phrase))
 
 
 def _plain_term(p: object) -> bool:
@@ -73,38 +71,31 @@ class PlainLists:
         self._simple: frozenset[int] = frozenset()
         self._text: dict[int, str] = {}
         self._indexes: dict[int, list[int]] = {}
-        # id() of each Term added -> the indexes of the lists holding its phrase (its group's list), while lists are
-        # added: 10,000 chats' lists share their phrases' Terms (personal_watchlists), and keep them alive until settle
-        self._seen: dict[int, list[int]] = {}
+        # (phrase as written, threshold) -> the indexes of the lists holding it, while lists are added (until settle)
+        self._groups: dict[tuple[str, int | None], list[int]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._ids)
 
-    def add(self, index: int, w: Watchlist, slot: Callable[[str, int | None], int]) -> None:
-        """Take list ``w`` (number ``index`` of the Matcher); ``slot`` gives a phrase's scanner slot."""
-        self._ids[index] = w.id
-        seen = self._seen
-        for p in w.any:
-            indexes = seen.get(id(p))
-            if indexes is None:
-                assert isinstance(p, Term)
-                indexes = seen[id(p)] = self._group(p, slot)
+    def add(self, index: int, list_id: str, phrases: Iterable[tuple[str, int | None]],
+            slot: Callable[[str, int | None], int]) -> None:
+        """Take list ``list_id`` (number ``index`` of the Matcher), its phrases as written with their typo
+        thresholds; ``slot`` gives a phrase's scanner slot."""
+        self._ids[index] = list_id
+        groups = self._groups
+        for phrase in phrases:
+            indexes = groups.get(phrase)
+            if indexes is None:  # (the first list holding it: 10,000 chats share their popular phrases)
+                text, fuzzy = phrase
+                indexes = groups[phrase] = []
+                self._by_slot.setdefault(slot(text, fuzzy), []).append((text, fuzzy, indexes))
             if not indexes or indexes[-1] != index:
                 indexes.append(index)
-
-    def _group(self, p: Term, slot: Callable[[str, int | None], int]) -> list[int]:
-        """The indexes of the lists holding ``p``'s phrase with its threshold (a new, empty list the first time)."""
-        groups = self._by_slot.setdefault(slot(p.text, p.fuzzy), [])
-        for text, fuzzy, indexes in groups:
-            if text == p.text and fuzzy == p.fuzzy:
-                return indexes
-        groups.append((p.text, p.fuzzy, []))
-        return groups[-1][2]
 
     def settle(self, thresholds: Sequence[int | None]) -> None:
         """Called once every list is added, with the scanner's threshold of each slot (the lowest typo score
         it reports)."""
-        self._seen.clear()
+        self._groups.clear()
         simple = [s for s, groups in self._by_slot.items()
                   if len(groups) == 1 and _takes_all(groups[0][1], thresholds[s])]
         self._simple = frozenset(simple)

@@ -80,17 +80,31 @@ def test_plain_and_general_lists_in_one_matcher_come_sorted_by_id() -> None:
 ])
 def test_what_is_plain(watchlist: Watchlist, plain: bool) -> None:
     assert is_plain(watchlist) is plain
-    known: dict[int, bool] = {}
-    assert is_plain(watchlist, known) is plain and is_plain(watchlist, known) is plain  # judged, then remembered
 
 
-def test_lists_sharing_terms_keep_their_own_verdicts() -> None:
-    """Verdicts remembered per Term (10,000 chats' lists share them) do not leak from one list to another."""
-    shared, weak = Term("gallium"), Term("germanium", weak=True)
-    known: dict[int, bool] = {}
-    assert is_plain(Watchlist(id="chat:1", name="", any=(shared,)), known)
-    assert not is_plain(Watchlist(id="chat:2", name="", any=(shared, weak)), known)
-    assert is_plain(Watchlist(id="chat:3", name="", any=(shared,)), known)
+def test_phrase_lists_match_as_the_watchlists_of_their_phrases_would() -> None:
+    """Matcher(phrase_lists=...) (every chat's own, handed over as text) gives what the same lists given as
+    watchlists of those phrases give, sorted by list id among the watchlists; a list holding a phrase that
+    folding would give another meaning (小醜: matched only as written) takes the general path, the others stay
+    plain."""
+    items = texts()
+    words = vocabulary(items)
+    rng = random.Random(5)
+    lists = {f"chat:{n}": rng.sample(words, 5) for n in range(100)}
+    lists["chat:7"] = [*lists["chat:7"], "小醜"]
+    shared = [Watchlist(id="b-shared", name="", any=(Term("chip"),), none=(Term(VETO),))]
+    as_text = Matcher(shared, phrase_lists=lists)
+    as_watchlists = Matcher([*shared, *(Watchlist(id=i, name=i, any=tuple(map(Term, ps))) for i, ps in lists.items())])
+    assert [w.id for w in as_text.watchlists] == ["b-shared", "chat:7"]  # (the general path: 小醜)
+    assert as_text.list_ids == {"b-shared", *lists}
+    compared = 0
+    for it in [*items, {"title": "小醜 and a chip", "lede": ""}, {"title": "小丑", "lede": ""}]:
+        got = as_text.match(it)
+        assert got == as_watchlists.match(it)
+        compared += len(got)
+    assert compared > 50
+    assert [m.watchlist for m in as_text.match({"title": "小醜 and a chip", "lede": ""})] == ["b-shared", "chat:7"]
+    assert as_text.match({"title": "小丑", "lede": ""}) == []
 
 
 @pytest.mark.parametrize("enabled", [True, False])
