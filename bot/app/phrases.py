@@ -7,7 +7,7 @@ list of phrases per chat (``chat:<id>``), so an item is scanned once whatever th
 chats. A /watch or /unwatch changes the in-memory phrases at once; the combined matcher is rebuilt
 on the next ``matcher()`` call, in that call when there are few phrases (milliseconds), else in a
 background thread while the previous one keeps matching (a full rebuild with 100,000 phrases takes
-0.7-0.9 s; bench/match.py measures it). Mutes get a matcher of their own (``mute:<id>``): a
+0.4-0.5 s; bench/match.py measures it). Mutes get a matcher of their own (``mute:<id>``): a
 mute is a reason not to alert, never a match to record.
 
 The chat follows its own watchlist through an ordinary subscription (in the chat's mode), so
