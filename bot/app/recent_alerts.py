@@ -33,10 +33,14 @@ class AlertView:
     downs: int = 0  # ... and not relevant (👎)
 
 
-def judgments_of(store: Store, rows: Sequence[OutboxRow]) -> dict[tuple[str, str, str], dict[str, int]]:
-    """How the people of each alert's chat judged it (👍 "up", 👎 "down"): (channel, target, story) -> verdict ->
-    people. Store thread. Judgments come after their alert, so the oldest row bounds the read."""
-    out: dict[tuple[str, str, str], dict[str, int]] = {}
+# How the people of each alert's chat judged it: (channel, target, story) -> verdict ("up" 👍, "down" 👎) -> people
+Judged = dict[tuple[str, str, str], dict[str, int]]
+
+
+def judgments_of(store: Store, rows: Sequence[OutboxRow]) -> Judged:
+    """The judgments of these alerts (``Judged``). Store thread. Judgments come after their alert, so the oldest
+    row bounds the read."""
+    out: Judged = {}
     if rows:
         for j in store.judgments.all(since=min(r.created_at for r in rows)):
             votes = out.setdefault(("telegram", str(j.chat_id), j.story), {})

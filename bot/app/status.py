@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.app.recent_alerts import judgments_of
+from bot.app.recent_alerts import Judged, judgments_of
 from bot.store.protocols import AlertRecord, FeedState, Store, StoryMember
 from bot.times import utcnow
 
@@ -80,6 +80,6 @@ class Status:
         return await self.store.run(self.store.outbox.recent, since, search=search, watchlist=watchlist,
                                     target=target, limit=limit)
 
-    async def judgments(self, alerts: Sequence[AlertRecord]) -> dict[tuple[str, str, str], dict[str, int]]:
-        """How each alert's chat judged it: (channel, target, story) -> "up"/"down" -> people."""
+    async def judgments(self, alerts: Sequence[AlertRecord]) -> Judged:
+        """How each alert's chat judged it (``bot.app.recent_alerts.Judged``)."""
         return await self.store.run(judgments_of, self.store, [a.row for a in alerts])

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from datetime import timedelta
 
+from bot.app.recent_alerts import Judged
 from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, when
 from bot.config import Config
 from bot.store.protocols import AlertRecord
@@ -28,9 +29,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--watchlist", metavar="ID", help="only alerts for this watchlist")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N alerts (default 50)")
     p.set_defaults(func=run)
-
-
-Judged = dict[tuple[str, str, str], dict[str, int]]
 
 
 async def _alerts(config: Config, args: argparse.Namespace) -> tuple[list[AlertRecord], dict[str, Watchlist], Judged]:

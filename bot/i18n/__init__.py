@@ -54,6 +54,11 @@ def t(lang: str, key: str, **values: object) -> str:
     return table[key].format(**values)
 
 
+def sentences(lang: str, *texts: str) -> str:
+    """Sentences one after the other: a space between them in English, none in Chinese (。 ends each)."""
+    return ("" if lang.startswith("zh") else " ").join(texts)
+
+
 def description(lang: str, command: str, fallback: str) -> str:
     """A command's menu description in ``lang``; ``fallback`` for a command the catalog does not know."""
     return CATALOG.get(lang, CATALOG[DEFAULT]).get(f"cmd.{command}", fallback)

@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
-from bot.i18n import EN, choose, description, t
+from bot.i18n import EN, choose, description, sentences, t
 from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, pages
 from bot.store.protocols import MODES, Chat
@@ -243,7 +243,7 @@ class Commands:
         changed = sum(1 for s in subs if owner(s.watchlist) is None and s.mode != args[0])
         text = t(lang, "mode.set", mode=t(lang, f"mode.{args[0]}"), count=changed)
         if any(owner(s.watchlist) is not None for s in subs):
-            text += " " + t(lang, "mode.set.phrases") if lang == "en" else t(lang, "mode.set.phrases")
+            text = sentences(lang, text, t(lang, "mode.set.phrases"))
         await reply(update, text)
 
     async def tz(self, update: Update, context: Context) -> None:

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.judgments import Judgments
-from bot.i18n import choose, t
+from bot.i18n import choose, sentences, t
 from bot.markup import esc
 from bot.render.feedback import PATTERN, parse_feedback
 from bot.render.telegram import pages
@@ -64,7 +64,7 @@ class Feedback:
         text = t(lang, f"feedback.{judged.outcome}")
         if judged.judgment is not None:  # what it is for: tuning the watchlists, or nothing for the chat's own phrases
             own = all(owner(w) is not None for w in judged.judgment.watchlists)
-            text += ("" if lang != "en" else " ") + t(lang, "feedback.own" if own else "feedback.tunes")
+            text = sentences(lang, text, t(lang, "feedback.own" if own else "feedback.tunes"))
         await query.answer(text)
 
     async def suggest(self, update: Update, context: Context) -> None:
