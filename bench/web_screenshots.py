@@ -66,7 +66,7 @@ def main() -> int:
         live.feeds.update("/chips.xml", stories())
         live.service.wait_for(lambda: len(live.texts(ADMIN)) >= 5, "the first alerts", timeout=30)
         alerts = [m for m in live.api.sent_messages(ADMIN) if m.buttons]
-        for m, (verdict, data) in zip(alerts, [alerts[0].buttons[1], alerts[1].buttons[0]], strict=False):
+        for m, (_, data) in zip(alerts, [alerts[0].buttons[1], alerts[1].buttons[0]], strict=False):
             live.api.user_presses(ADMIN, ADMIN, m.message_id, data or "")  # 👎 on the first alert, 👍 on the next
         live.feeds.status("/flaky.xml", 500)
         time.sleep(3)  # a few failed polls of the flaky feed
