@@ -19,7 +19,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = add_command(
         commands, "alerts", help="what was alerted, to whom, and why",
         description="List the alerts written since --since (newest first): the story, its watchlists, where it "
-                    "went and whether it was delivered, and the words that made it match.",
+                    "went and whether it was delivered, the words that made it match, and how the chat judged it "
+                    "(👍/👎).",
         example="  watchbot alerts --since 24h\n  watchbot alerts --since 7d --watchlist asml --search EUV",
     )
     add_config_option(p)
