@@ -22,7 +22,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from bot.app.chats import Chats
 from bot.i18n import EN, choose, description, sentences, t
 from bot.markup import cut, esc, rendered_len
-from bot.render.telegram import MAX_MESSAGE, pages
+from bot.render.telegram import MAX_MESSAGE, pages, watchlist_names
 from bot.store.protocols import MODES, Chat
 from bot.times import all_zones, parse_hhmm, valid_zone, zone
 from bot.watch import RuleBook, Verdict, Watchlist
@@ -329,7 +329,7 @@ class Commands:
         lines = []
         for v in matched:
             assert v.match is not None
-            name = t(lang, "alert.own_phrases") if owner(v.watchlist) is not None else v.watchlist
+            (name,) = watchlist_names([v.watchlist], lang)  # (the chat's own phrases in words, as alerts name them)
             lines.append(t(lang, "test.match", watchlist=esc(name), score=f"{v.match.score:.0f}"))
             lines += [f"  • {esc(line)}" for line in explain(v.match, known.get(v.watchlist), lang)]
             lines += [t(lang, "test.not_counted", reason=esc(d.reason)) for d in v.discounted]
