@@ -26,6 +26,7 @@ from bot.app.polling import RHYTHM_WINDOW, Asks, Policy, after_hand_poll, choose
 from bot.config import Config
 from bot.errors import FeedError, ParseError, StoreError
 from bot.feeds.fetch import Fetched, Fetcher, FetchRequest
+from bot.feeds.health import describe_seconds
 from bot.items.normalize import Item
 from bot.items.read import ReadFeed, read_items
 from bot.store.protocols import FeedState, Store, StoryMember
@@ -323,8 +324,8 @@ class Pipeline:
                             next_poll_at=when)
         except StoreError as e:
             log.error("feed %s: cannot record its failure: %s", feed.label, e)
-        log.warning("feed %s: %s failed: %s", feed.label, kind, reason)
-        return self._done(FeedResult(feed.url, feed.label, status, error=reason), started)
+        retry = f"next poll in {describe_seconds((when - now).total_seconds())} ({when:%H:%M} UTC)"
+        return self._done(FeedResult(feed.url, feed.label, status, error=reason), started, failed=(kind, retry))
 
     def _fresh(self, item: Item, now: datetime, *, first_poll: bool) -> bool:
         """Old items are stored and matched but not alerted: poll.max_age always, and poll.backlog on a
@@ -338,8 +339,15 @@ class Pipeline:
             return False
         return not (first_poll and backlog and age > backlog)
 
-    def _done(self, result: FeedResult, started: float) -> FeedResult:
+    def _done(self, result: FeedResult, started: float, failed: tuple[str, str] | None = None) -> FeedResult:
+        """Log the poll: one line, a warning that says why and when the feed is tried next when it ``failed``
+        (what failed: fetch or parse; the next poll)."""
         result = replace(result, ms=(time.perf_counter() - started) * 1000)
+        if failed is not None:
+            kind, retry = failed
+            log.warning("feed %s: %s failed: %s; %s status=%s ms=%.0f", result.label, kind, result.error, retry,
+                        result.status_text, result.ms, extra={"feed": result.label, "url": result.url})
+            return result
         log.info("poll %s status=%s ms=%.0f items=%d new=%d matched=%d%s%s", result.label, result.status_text,
                  result.ms, result.items, result.new, result.matched,
                  f" skipped={result.skipped}" if result.skipped else "",

@@ -30,8 +30,9 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -45,7 +46,9 @@ from bot.app.pipeline import FeedResult
 from bot.app.polling import PollPlan, tick_seconds
 from bot.config import Config, is_postgres
 from bot.errors import RuleError, StoreError, WatchbotError
+from bot.feeds.health import describe_seconds
 from bot.observe import HttpEndpoint
+from bot.store.protocols import FeedState
 from bot.times import utcnow
 from bot.watch import RuleBook
 
@@ -321,9 +324,11 @@ class Service:
 
     async def _plan_all(self) -> None:
         now = utcnow()
-        for feed in self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all)):
-            self.plan.set(feed, now)
+        feeds = self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))
+        due = {feed.url: self.plan.set(feed, now) for feed in feeds}
         self.metrics.feeds.set(len(self.plan))
+        if due and min(due.values()) > now:  # (else polls start at once: their lines follow)
+            log.info("%s", not_due_yet(feeds, due, now))
 
     async def _tick_feed_list(self) -> None:
         """Feeds added, paused, resumed or removed in the store (the web, `watchbot feeds`) join or leave the plan."""
@@ -452,3 +457,17 @@ class Service:
 async def run_service(config: Config, *, json_logs: bool = False) -> int:
     """Run the service until a signal stops it; 0 on a clean stop."""
     return await Service(config, json_logs=json_logs).run()
+
+
+def not_due_yet(feeds: Sequence[FeedState], due: Mapping[str, datetime], now: datetime) -> str:
+    """What `watchbot run` says at start when no feed is due yet (a restart soon after polls, or feeds backing off
+    after failures), so that a quiet start does not look like a hang."""
+    first = min(due.values())
+    failing = [f for f in feeds if f.consecutive_failures]
+    line = (f"no feed is due yet: the first poll is in {describe_seconds((first - now).total_seconds())} "
+            f"({first:%H:%M} UTC)")
+    if failing:
+        n = len(failing)
+        line += (f"; {n} feed{'s' * (n != 1)} {'are' if n != 1 else 'is'} backing off after failures "
+                 "(`watchbot feeds` says why)")
+    return line
