@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.store.postgres._db import Db, Row, at, ts, utc
 from bot.store.protocols import MODES, Chat, Subscription
+from bot.watch.personal import PERSONAL
 
 
 class PostgresChats:
@@ -140,13 +141,14 @@ class PostgresChats:
 
     def counts(self) -> dict[str, int]:
         """Chats and subscriptions at a glance, for /stats: ``subscriptions`` to shared watchlists, and
-        ``own_lists``, the chats' own phrase lists they follow (chat:<id>, bot.watch.personal)."""
+        ``own_lists``, the chats' own phrase lists they follow (``chat:<id>``: PERSONAL)."""
         row = self.db.one(
             """SELECT (SELECT count(*) FROM chats WHERE active) AS active,
                       (SELECT count(*) FROM chats WHERE NOT active) AS inactive,
                       (SELECT count(*) FROM chats WHERE paused AND active) AS paused,
-                      (SELECT count(*) FROM subscriptions WHERE watchlist NOT LIKE 'chat:%%') AS subscriptions,
-                      (SELECT count(*) FROM subscriptions WHERE watchlist LIKE 'chat:%%') AS own_lists""")
+                      (SELECT count(*) FROM subscriptions WHERE watchlist NOT LIKE %s) AS subscriptions,
+                      (SELECT count(*) FROM subscriptions WHERE watchlist LIKE %s) AS own_lists""",
+            (PERSONAL + "%", PERSONAL + "%"))
         assert row is not None
         return {k: int(v) for k, v in row.items()}
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.store.protocols import MODES, Chat, Subscription
 from bot.store.sqlite._db import dt, iso, marks
+from bot.watch.personal import PERSONAL
 
 
 class SqliteChats:
@@ -151,13 +152,14 @@ class SqliteChats:
 
     def counts(self) -> dict[str, int]:
         """Chats and subscriptions at a glance, for /stats: ``subscriptions`` to shared watchlists, and
-        ``own_lists``, the chats' own phrase lists they follow (chat:<id>, bot.watch.personal)."""
+        ``own_lists``, the chats' own phrase lists they follow (``chat:<id>``: PERSONAL)."""
         row = self.db.execute(
             """SELECT (SELECT count(*) FROM chats WHERE active = 1) AS active,
                       (SELECT count(*) FROM chats WHERE active = 0) AS inactive,
                       (SELECT count(*) FROM chats WHERE paused = 1 AND active = 1) AS paused,
-                      (SELECT count(*) FROM subscriptions WHERE watchlist NOT LIKE 'chat:%') AS subscriptions,
-                      (SELECT count(*) FROM subscriptions WHERE watchlist LIKE 'chat:%') AS own_lists""").fetchone()
+                      (SELECT count(*) FROM subscriptions WHERE watchlist NOT LIKE ?) AS subscriptions,
+                      (SELECT count(*) FROM subscriptions WHERE watchlist LIKE ?) AS own_lists""",
+            (PERSONAL + "%", PERSONAL + "%")).fetchone()
         return {k: int(row[k]) for k in row.keys()}  # noqa: SIM118 (sqlite3.Row has no items())
 
     def digest_watchlists(self, chat_id: int) -> list[str]:
