@@ -36,6 +36,15 @@ class ChatView:
     follows_own: str | None  # the mode its own phrases alert in; None when it does not follow them
 
 
+@dataclass(frozen=True, slots=True)
+class ModeChange:
+    """What /mode changed: the subscriptions to shared watchlists that now alert in the new mode, and whether the
+    chat's own phrases (which follow the mode too) are among its subscriptions."""
+
+    changed: int
+    own_phrases: bool
+
+
 class Chats:
     def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
         self.store = store
@@ -58,8 +67,16 @@ class Chats:
     async def unsubscribe(self, chat_id: int, watchlist: str | None = None) -> int:
         return await self.store.run(self.store.chats.unsubscribe, chat_id, watchlist)
 
-    async def set_mode(self, chat_id: int, mode: str) -> int:
-        return await self.store.run(self.store.chats.set_mode, chat_id, mode, now=self.clock())
+    async def set_mode(self, chat_id: int, mode: str) -> ModeChange:
+        """The chat's default mode and every subscription's, its own phrases' too."""
+        return await self.store.run(self._set_mode, chat_id, mode)
+
+    def _set_mode(self, chat_id: int, mode: str) -> ModeChange:
+        with self.store.transaction():
+            subs = self.store.chats.subscriptions(chat_id)
+            self.store.chats.set_mode(chat_id, mode, now=self.clock())
+        shared = [s for s in subs if owner(s.watchlist) is None]
+        return ModeChange(sum(1 for s in shared if s.mode != mode), len(shared) < len(subs))
 
     async def update(self, chat_id: int, **values: object) -> None:
         """Change settings: tz, quiet_start/quiet_end, paused, digest_at."""

@@ -238,11 +238,9 @@ class Commands:
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
-        subs = await self.chats.subscriptions(chat.chat_id)
-        await self.chats.set_mode(chat.chat_id, args[0])
-        changed = sum(1 for s in subs if owner(s.watchlist) is None and s.mode != args[0])
-        text = t(lang, "mode.set", mode=t(lang, f"mode.{args[0]}"), count=changed)
-        if any(owner(s.watchlist) is not None for s in subs):
+        change = await self.chats.set_mode(chat.chat_id, args[0])
+        text = t(lang, "mode.set", mode=t(lang, f"mode.{args[0]}"), count=change.changed)
+        if change.own_phrases:
             text = sentences(lang, text, t(lang, "mode.set.phrases"))
         await reply(update, text)
 
