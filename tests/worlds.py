@@ -86,11 +86,12 @@ class World:
         return sent[-1]
 
     def feed(self, name: str, items: list[dict[str, str]]) -> Path:
-        """An RSS file with the given items (title, link, lede). Titles and ledes are plain text: they are
-        escaped as HTML and again as XML, so a title with '<script>' reaches the bot as that text."""
+        """An RSS file with the given items (title, link, lede; published, an RFC 822 date, else 27 March 2024
+        10:00 UTC plus a minute an item). Titles and ledes are plain text: they are escaped as HTML and again as
+        XML, so a title with '<script>' reaches the bot as that text."""
         entries = []
         for i, it in enumerate(items):
-            published = format_datetime(datetime(2024, 3, 27, 10, i % 60, tzinfo=UTC))
+            published = it.get("published") or format_datetime(datetime(2024, 3, 27, 10, i % 60, tzinfo=UTC))
             entries.append(f"<item><title>{escape(escape(it['title']))}</title><link>{escape(it['link'])}</link>"
                            f"<description>{escape('<p>' + escape(it.get('lede', '')) + '</p>')}</description>"
                            f"<pubDate>{published}</pubDate></item>")

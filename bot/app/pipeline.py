@@ -282,7 +282,7 @@ class Pipeline:
             index = self._story_index(now)
             for item in new:
                 placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede), now,
-                                   item.language)
+                                   item.language, item.published)
                 out[item.identity] = placed.story_id
                 if not placed.new:
                     self.store.items.set_story(item.identity, placed.story_id)
@@ -357,4 +357,5 @@ class Pipeline:
 
 
 def _story_row(m: StoryMember) -> StoryRow:
-    return StoryRow(m.identity, m.feed_url, story_text(m.title, m.lede), m.first_seen_at, m.story, m.language)
+    return StoryRow(m.identity, m.feed_url, story_text(m.title, m.lede), m.first_seen_at, m.story, m.language,
+                    m.published_at)

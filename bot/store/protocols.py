@@ -122,6 +122,7 @@ class StoryMember:
     lede: str
     language: str
     first_seen_at: datetime
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

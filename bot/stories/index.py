@@ -4,10 +4,14 @@
     languages) | exact similarity | join the most similar story, or found a new one
 
 An item joins the story of the most similar earlier item that
-- was first seen within ``window`` of it,
+- was first seen within ``window`` of it, and was published within ``window`` of it too (an item's news
+  time: when it was published, never later than first seen; first seen when it has no date): a first poll
+  or a new feed brings weeks of archive at one instant, and reports published weeks apart are not one
+  piece of news however alike they read ("Japan's new prime minister gambles on a snap election" in
+  January, "How Japan's prime minister will use her massive new mandate" in February),
 - comes from a different feed (templated feeds look alike: an item's own feed is no evidence),
 - is similar enough: Jaccard of the shingle sets (same script) at least ``threshold``, raised by
-  ``slope`` per day between the two (a report a day later must be closer to count as the same
+  ``slope`` per day between the two news times (a report a day later must be closer to count as the same
   news), or, across English and Chinese, Jaccard of the facts at least ``cross_threshold``.
 unless that item's story already holds an item of this item's feed: then the item founds a story
 of its own (a feed never joins its own items together, and an item does not settle for a less
@@ -92,6 +96,7 @@ class StoredItem:
     first_seen_at: datetime
     story_id: str
     language: str = ""  # Item.language; "" works it out from the text
+    published_at: datetime | None = None  # Item.published (the news time: see the module docstring)
 
 
 @dataclass(slots=True)
@@ -99,7 +104,7 @@ class _Entry:
     key: str
     feed: str
     at: datetime
-    seconds: float  # ``at`` as a POSIX timestamp: the candidate loop subtracts floats, not datetimes
+    seconds: float  # the news time (``news_time``) as a POSIX timestamp: the candidate loop subtracts floats
     story: str
     shingles: tuple[str, ...]  # a tuple of interned strings: a frozenset would cost several times more
     facts: tuple[str, ...]
@@ -143,8 +148,10 @@ class StoryIndex:
         n = self._by_key.get(item_key)
         return None if n is None else self._entries[n].story
 
-    def add(self, item_key: str, feed: str, text: str, first_seen_at: datetime, language: str = "") -> Placement:
-        """Place a new item (``text`` from ``story_text``) and remember it; returns its story."""
+    def add(self, item_key: str, feed: str, text: str, first_seen_at: datetime, language: str = "",
+            published_at: datetime | None = None) -> Placement:
+        """Place a new item (``text`` from ``story_text``; ``published_at``: when its feed says it was published)
+        and remember it; returns its story."""
         if item_key in self._by_key:  # seen already (a replay): keep the decision made then
             story = self._entries[self._by_key[item_key]].story
             return Placement(story, new=story == item_key)
@@ -152,14 +159,15 @@ class StoryIndex:
         prof = profile(text, language)
         minhash = self._minhash(prof)
         # A text with nothing to compare (only punctuation or stopwords) founds its own story.
-        best = self._best(prof, minhash, feed, first_seen_at) if prof.shingles else None
+        news = news_time(first_seen_at, published_at)
+        best = self._best(prof, minhash, feed, news) if prof.shingles else None
         if best is None:
             placement = Placement(item_key, new=True)
         else:
             similarity, entry = best
             placement = Placement(entry.story, new=False, joined=entry.key, similarity=similarity,
                                   cross_language=entry.script != prof.script)
-        self._insert(item_key, feed, first_seen_at, placement.story_id, prof, minhash)
+        self._insert(item_key, feed, first_seen_at, news, placement.story_id, prof, minhash)
         return placement
 
     def remember(self, row: StoredItem) -> None:
@@ -173,7 +181,8 @@ class StoryIndex:
                 story.past.add(row.feed)  # out of the window, but its feed still may not join again
             return
         prof = profile(row.text, row.language)
-        self._insert(row.item_key, row.feed, row.first_seen_at, row.story_id, prof, self._minhash(prof))
+        self._insert(row.item_key, row.feed, row.first_seen_at, news_time(row.first_seen_at, row.published_at),
+                     row.story_id, prof, self._minhash(prof))
 
     def remember_all(self, rows: Iterable[StoredItem]) -> None:
         """Load stored items in any order: each story's items older than the window (however they are
@@ -203,8 +212,8 @@ class StoryIndex:
         m.update(list(prof.shingles))
         return m
 
-    def _best(self, prof: Profile, minhash: RMinHash, feed: str, at: datetime) -> tuple[float, _Entry] | None:
-        """The most similar eligible earlier item, verified on exact similarity."""
+    def _best(self, prof: Profile, minhash: RMinHash, feed: str, news: datetime) -> tuple[float, _Entry] | None:
+        """The most similar eligible earlier item, verified on exact similarity (``news``: the item's news time)."""
         s = self.settings
         candidates = set(self._lsh.query(minhash))
         if s.cross_language:
@@ -217,7 +226,7 @@ class StoryIndex:
         shingles, hard, script, size = prof.shingles, prof.hard, prof.script, len(prof.shingles)
         per_second = s.slope / 86400
         entries = self._entries
-        now, window = at.timestamp(), s.window.total_seconds()
+        now, window = news.timestamp(), s.window.total_seconds()
         for n in candidates:
             entry = entries[n]
             if entry.feed == feed:
@@ -252,10 +261,11 @@ class StoryIndex:
                 return None  # its story already holds an item of this feed: a story of its own
         return best
 
-    def _insert(self, key: str, feed: str, at: datetime, story: str, prof: Profile, minhash: RMinHash) -> None:
+    def _insert(self, key: str, feed: str, at: datetime, news: datetime, story: str, prof: Profile,
+                minhash: RMinHash) -> None:
         n = next(self._ids)
         kept = tuple(map(sys.intern, prof.facts))
-        entry = _Entry(key, feed, at, at.timestamp(), story, tuple(map(sys.intern, prof.shingles)), kept,
+        entry = _Entry(key, feed, at, news.timestamp(), story, tuple(map(sys.intern, prof.shingles)), kept,
                        tuple(f for f in kept if f in prof.hard), prof.script, n)
         self._entries[n] = entry
         self._by_key[key] = n
@@ -285,6 +295,12 @@ class StoryIndex:
                 keys.discard(n)
                 if not keys:
                     del facts[fact]
+
+
+def news_time(first_seen_at: datetime, published_at: datetime | None) -> datetime:
+    """When an item's news happened, as far as the index can tell: its publication time, never later than when it
+    was first seen (a date in the future is a feed's mistake); first seen when it has none."""
+    return first_seen_at if published_at is None or published_at > first_seen_at else published_at
 
 
 def _better(similarity: float, entry: _Entry, best_similarity: float, best: _Entry) -> bool:

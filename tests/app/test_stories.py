@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from bot.feeds.fetch import HttpFetcher
 from tests.app.test_alerts_telegram import follow
@@ -64,3 +65,20 @@ async def test_a_chat_following_only_a_later_items_watchlist_still_gets_the_stor
     [first] = world.api.sent_messages(7)  # chat 7 follows only chips, which this later report matched
     assert "🔔 chips" in first.text and "NHK" in first.text
     assert len({r.story for r in world.store.outbox.rows()}) == 1
+
+
+async def test_a_first_poll_keeps_reports_published_weeks_apart_in_stories_of_their_own(world: World) -> None:
+    """A first poll brings each feed's archive at one instant: what was published weeks before is older news, not
+    another outlet of today's story (whatever the two have in common, and however alike they read)."""
+    follow(world, 5, "asml")
+    old = {**report("Reuters", 0), "published": format_datetime(datetime(2024, 3, 6, 9, 0, tzinfo=UTC))}
+    new = {**report("NHK", 2), "published": format_datetime(datetime(2024, 3, 27, 11, 0, tzinfo=UTC))}
+    same_day = {**report("AP", 4), "published": format_datetime(datetime(2024, 3, 27, 11, 30, tzinfo=UTC))}
+    async with HttpFetcher() as fetcher:
+        feeds = [world.feed("Reuters", [old]), world.feed("NHK", [new]), world.feed("AP", [same_day])]
+        await world.pipeline(feeds, fetcher).poll_once()
+    members = world.store.items.story_members(world.clock.now - timedelta(days=1))
+    stories = {m.feed_url.rsplit("/", 1)[-1]: m.story for m in members}
+    assert stories["NHK.xml"] == stories["AP.xml"] != stories["Reuters.xml"], stories
+    [alert] = world.api.sent_messages(5)  # today's story, once (the archived report is too old to alert)
+    assert "AP · also in: NHK · 2024-03-27 11:30 (UTC)" in alert.text and "Reuters" not in alert.text, alert.text

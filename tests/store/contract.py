@@ -399,7 +399,8 @@ def test_recent_alerts_are_found_by_time_text_watchlist_and_target(store: Store)
 def test_stories_join_items_and_every_outlet_is_named_once(store: Store) -> None:
     store.feeds.sync([("f1", "Reuters"), ("f2", "NHK"), ("f3", "AP")])
     store.items.add([item(1, "f1")], feed_name="Reuters", now=NOW)
-    store.items.add([item(2, "f2")], feed_name="NHK", now=NOW + timedelta(minutes=1))
+    undated = replace(item(2, "f2"), published=None)
+    store.items.add([undated], feed_name="NHK", now=NOW + timedelta(minutes=1))
     store.items.add([item(1, "f3")], feed_name="AP", now=NOW + timedelta(minutes=2))  # a copy of item 1
     store.items.set_story("v1:2", "v1:1")
     assert store.items.outlets("v1:1") == ["Reuters", "NHK", "AP"]
@@ -409,6 +410,8 @@ def test_stories_join_items_and_every_outlet_is_named_once(store: Store) -> None
     members = store.items.story_members(NOW + timedelta(minutes=1))  # older members of its stories come too
     assert [(m.identity, m.story, m.feed_name) for m in members] == [("v1:1", "v1:1", "Reuters"),
                                                                      ("v1:2", "v1:1", "NHK")]
+    # (the news time the story index compares: when published, else first seen)
+    assert [(m.first_seen_at, m.published_at) for m in members] == [(NOW, NOW), (NOW + timedelta(minutes=1), None)]
     assert store.items.story_members(NOW + timedelta(hours=1)) == []
 
 
@@ -424,6 +427,7 @@ def test_placements_are_numbered_and_read_back_after_a_number(store: Store) -> N
     assert store.items.mark_placed(["v1:3"]) == 2
     members, last = store.items.placed_after(0)
     assert [(m.identity, m.story) for m in members] == [("v1:1", "v1:1"), ("v1:2", "v1:2"), ("v1:3", "v1:1")]
+    assert {m.published_at for m in members} == {NOW}
     assert last == store.items.last_placed() == 2
     members, last = store.items.placed_after(1)
     assert [m.identity for m in members] == ["v1:3"] and last == 2

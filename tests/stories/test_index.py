@@ -50,6 +50,46 @@ def test_an_item_joins_only_within_the_window() -> None:
     assert len(index) == 1  # "a" expired when "b" came
 
 
+def test_reports_published_weeks_apart_stay_apart_when_first_seen_together() -> None:
+    """A first poll (or a new feed) brings archives at one instant: the news time, not first seen, decides."""
+    index = StoryIndex()
+    assert index.add("a", "Reuters", ASML_EN, T0, published_at=T0 - timedelta(days=21)).new
+    assert index.add("b", "Bloomberg", ASML_EN2, T0, published_at=T0 - timedelta(hours=1)).story_id == "b"
+    # Published hours apart, first seen together: one story, as when they were polled as they came out.
+    assert index.add("c", "The Register", ASML_EN2, T0, published_at=T0 - timedelta(hours=3)).story_id == "b"
+
+
+def test_the_slope_counts_the_days_between_publications() -> None:
+    text = story_text("ASML licences revoked for DUV shipments to China",
+                      "The Dutch government partially revoked export licences for NXT:2050i systems, ASML said.")
+    rewrite = story_text("Dutch curb ASML chip tool sales to China", "Officials in The Hague partially withdrew permits "
+                         "covering NXT:2050i machines, the company confirmed on Monday, citing security.")
+    placed = {}
+    for days in (0, 2):  # first seen an hour apart both times; published the same day, or two days before
+        index = StoryIndex()
+        index.add("a", "Reuters", text, T0, published_at=T0)
+        placed[days] = index.add("b", "Bloomberg", rewrite, T0 + timedelta(hours=1),
+                                 published_at=T0 + timedelta(hours=1) - timedelta(days=days))
+    assert placed[0].story_id == "a" and 0.2 < placed[0].similarity < 0.4, placed[0]
+    assert placed[2].new  # two days apart, the same words fall short of threshold + 2 x slope (0.4)
+
+
+def test_a_date_in_the_future_or_none_counts_as_first_seen() -> None:
+    index = StoryIndex()
+    index.add("a", "Reuters", ASML_EN, T0)
+    assert index.add("b", "Bloomberg", ASML_EN2, T0 + timedelta(hours=1),
+                     published_at=T0 + timedelta(days=40)).story_id == "a"
+    assert index.add("c", "The Register", ASML_EN2, T0 + timedelta(hours=2), published_at=None).story_id == "a"
+
+
+def test_a_rebuilt_index_keeps_the_news_times() -> None:
+    rows = [StoredItem("a", "Reuters", ASML_EN, T0, "a", published_at=T0 - timedelta(days=21))]
+    index = rebuild(rows, now=T0 + timedelta(minutes=5))
+    assert index.add("b", "Bloomberg", ASML_EN2, T0 + timedelta(minutes=5)).new  # a is three weeks older news
+    index = rebuild([dataclasses.replace(rows[0], published_at=T0 - timedelta(hours=2))], now=T0)
+    assert index.add("b", "Bloomberg", ASML_EN2, T0 + timedelta(minutes=5)).story_id == "a"
+
+
 def test_memory_is_bounded_by_the_window_not_by_history() -> None:
     s = dataclasses.replace(Settings(), window=timedelta(hours=10))
     index = StoryIndex(s)

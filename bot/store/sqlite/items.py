@@ -75,6 +75,7 @@ class SqliteItems:
         they tell the story index which feeds already carried the story). Unmatched items join no story."""
         rows = self.db.execute(
             """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at,
+                      i.published_at,
                       COALESCE((SELECT s.feed_name FROM sightings s WHERE s.identity = i.identity
                                 ORDER BY s.seen_at LIMIT 1), '') AS feed_name
                FROM items i WHERE EXISTS (SELECT 1 FROM matches m WHERE m.identity = i.identity)
@@ -82,7 +83,8 @@ class SqliteItems:
                ORDER BY i.first_seen_at, i.identity""", (iso(since),))
         return [StoryMember(identity=r["identity"], story=r["story"] or r["identity"], feed_url=r["feed_url"],
                             feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
-                            first_seen_at=at(r["first_seen_at"])) for r in rows]
+                            first_seen_at=at(r["first_seen_at"]),
+                            published_at=dt(r["published_at"])) for r in rows]
 
     def lock_stories(self, wait: float = 60.0) -> None:
         """(One process writes a SQLite store: its transactions already place one at a time.)"""
@@ -91,13 +93,15 @@ class SqliteItems:
         """The items placed in stories with a number above ``number``, and the highest number among them
         (``number`` if none)."""
         rows = self.db.execute(
-            """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at, i.placed,
+            """SELECT i.identity, i.story, i.feed_url, i.title, i.lede, i.language, i.first_seen_at,
+                      i.published_at, i.placed,
                       COALESCE((SELECT s.feed_name FROM sightings s WHERE s.identity = i.identity
                                 ORDER BY s.seen_at LIMIT 1), '') AS feed_name
                FROM items i WHERE i.placed > ? ORDER BY i.placed, i.first_seen_at, i.identity""", (number,)).fetchall()
         members = [StoryMember(identity=r["identity"], story=r["story"] or r["identity"], feed_url=r["feed_url"],
                                feed_name=r["feed_name"], title=r["title"], lede=r["lede"], language=r["language"],
-                               first_seen_at=at(r["first_seen_at"])) for r in rows]
+                               first_seen_at=at(r["first_seen_at"]),
+                               published_at=dt(r["published_at"])) for r in rows]
         return members, int(rows[-1]["placed"]) if rows else number
 
     def last_placed(self) -> int:
