@@ -11,7 +11,18 @@ from datetime import datetime, timedelta
 
 from bot.app.recent_alerts import Judged, judgments_of
 from bot.store.protocols import AlertRecord, FeedState, Store, StoryMember
+from bot.stories import news_time
 from bot.times import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report of a story: where it ran, its title, when it was published (if its feed says) and first seen."""
+
+    outlet: str
+    title: str
+    published_at: datetime | None
+    first_seen_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +35,26 @@ class Story:
     outlets: tuple[str, ...]
     languages: tuple[str, ...]
     reports: int
+    each: tuple[Report, ...] = ()  # every report, first seen first (to see what was joined)
 
 
 def group_stories(members: list[StoryMember]) -> list[Story]:
-    """Stories from their members (first seen first), newest story first."""
+    """Stories from their members, newest story first; in each, its reports by news time (when published, never
+    later than first seen: a first poll sees weeks of archive at once), the first one's title the story's."""
     by_story: dict[str, list[StoryMember]] = {}
-    for m in members:
+    for m in sorted(members, key=_news_time):
         by_story.setdefault(m.story, []).append(m)
-    stories = [Story(id=story, title=group[0].title, first_seen_at=group[0].first_seen_at,
+    stories = [Story(id=story, title=group[0].title, first_seen_at=min(m.first_seen_at for m in group),
                      outlets=tuple(dict.fromkeys(m.feed_name or m.feed_url for m in group)),
-                     languages=tuple(dict.fromkeys(m.language for m in group)), reports=len(group))
+                     languages=tuple(dict.fromkeys(m.language for m in group)), reports=len(group),
+                     each=tuple(Report(m.feed_name or m.feed_url, m.title, m.published_at, m.first_seen_at)
+                                for m in group))
                for story, group in by_story.items()]
     return sorted(stories, key=lambda s: s.first_seen_at, reverse=True)
+
+
+def _news_time(m: StoryMember) -> tuple[datetime, datetime, str]:
+    return news_time(m.first_seen_at, m.published_at), m.first_seen_at, m.identity
 
 
 @dataclass(frozen=True, slots=True)

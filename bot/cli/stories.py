@@ -22,12 +22,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="List the stories of matched items first seen since --since (newest first): the first "
                     "report's title, every outlet that carried the story (in English or Chinese) and how many "
                     "reports it holds. Reports of one story alert each chat once.",
-        example="  watchbot stories --since 24h\n  watchbot stories --since 7d --merged",
+        example="  watchbot stories --since 24h\n  watchbot stories --since 7d --merged --reports",
     )
     add_config_option(p)
     p.add_argument("--since", type=duration_arg, default=duration_arg("24h"), metavar="DURATION",
                    help="how far back (default 24h)")
     p.add_argument("--merged", action="store_true", help="only stories carried by more than one outlet")
+    p.add_argument("--reports", action="store_true",
+                   help="under each story, every report: outlet, when published, title (to see what was joined)")
     p.set_defaults(func=run)
 
 
@@ -45,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         print(cut(s.title, 110))
         print(f"    {len(s.outlets)} outlet{'s' * (len(s.outlets) != 1)} ({', '.join(s.languages)}): "
               f"{cut(', '.join(s.outlets), 140)}; first seen {when(s.first_seen_at, now)}")
+        for r in s.each if args.reports else ():
+            published = f"{r.published_at:%Y-%m-%d %H:%M} UTC" if r.published_at else "undated"
+            print(f"      · {cut(r.outlet, 40)}, {published}: {cut(r.title, 100)}")
     reports = sum(s.reports for s in stories)
     print(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'} from {reports} report{'s' * (reports != 1)}"
           + (f"; {len(shown)} carried by more than one outlet" if args.merged else ""))

@@ -14,7 +14,7 @@ placed), hands the stored rows back to ``rebuild`` / ``StoryIndex.remember_all``
 See ``bot.stories.index`` for the rules and ``bench/stories.py`` for what they cost.
 """
 
-from bot.stories.index import Placement, Settings, StoredItem, StoryIndex, rebuild
+from bot.stories.index import Placement, Settings, StoredItem, StoryIndex, news_time, rebuild
 from bot.stories.similarity import story_text
 
-__all__ = ["Placement", "Settings", "StoredItem", "StoryIndex", "rebuild", "story_text"]
+__all__ = ["Placement", "Settings", "StoredItem", "StoryIndex", "news_time", "rebuild", "story_text"]

@@ -1,0 +1,66 @@
+"""`watchbot stories`: recent stories with their outlets; --merged, and --reports to see what was joined."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.items.normalize import Item
+from bot.store.sqlite import SqliteStore
+from bot.watch import Hit, Match
+
+NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+
+def item(n: int, feed: str, title: str, published: datetime | None) -> Item:
+    return Item(identity=f"v1:{n}", url=f"https://x.com/{n}", link=f"https://x.com/{n}", guid=None, title=title,
+                lede="Lede", language="en", published=published, feed_url=feed)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\nurl = "sqlite:///w.db"\n', encoding="utf-8")
+    store = SqliteStore(tmp_path / "w.db")
+    store.feeds.sync([("https://a.example/rss", "Reuters"), ("https://b.example/rss", "NHK"),
+                      ("https://c.example/rss", "AP")])
+    # First seen at one instant (a first poll), NHK's report published before Reuters': it comes first.
+    store.items.add([item(1, "https://a.example/rss", "ASML wins EUV licence", NOW - timedelta(hours=2))],
+                    feed_name="Reuters", now=NOW)
+    store.items.add([item(2, "https://b.example/rss", "Dutch let ASML ship EUV tools", NOW - timedelta(hours=5))],
+                    feed_name="NHK", now=NOW)
+    store.items.add([item(3, "https://c.example/rss", "TSMC opens a fab in Kumamoto", None)],
+                    feed_name="AP", now=NOW)
+    store.items.set_story("v1:2", "v1:1")
+    for n in (1, 2, 3):
+        store.items.record_matches(f"v1:{n}", [Match("asml", 100.0, (Hit("ASML", "title", (0, 4), "ASML", 100.0),))],
+                                   now=NOW)
+    store.close()
+    return path
+
+
+def test_stories_lists_each_story_once_with_its_outlets(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stories", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "Dutch let ASML ship EUV tools\n    2 outlets (en): NHK, Reuters; first seen " in out
+    assert "TSMC opens a fab in Kumamoto\n    1 outlet (en): AP" in out
+    assert "·" not in out  # reports only with --reports
+    assert out.rstrip().endswith("2 stories from 3 reports")
+
+
+def test_merged_reports_show_what_was_joined(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stories", "--config", str(config), "--merged", "--reports"]) == 0
+    out = capsys.readouterr().out
+    nhk, reuters = (NOW - timedelta(hours=5)), (NOW - timedelta(hours=2))
+    assert (f"      · NHK, {nhk:%Y-%m-%d %H:%M} UTC: Dutch let ASML ship EUV tools\n"
+            f"      · Reuters, {reuters:%Y-%m-%d %H:%M} UTC: ASML wins EUV licence\n") in out
+    assert "Kumamoto" not in out
+    assert out.rstrip().endswith("2 stories from 3 reports; 1 carried by more than one outlet")
+
+
+def test_an_undated_report_says_so(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stories", "--config", str(config), "--reports"]) == 0
+    assert "      · AP, undated: TSMC opens a fab in Kumamoto" in capsys.readouterr().out
