@@ -30,12 +30,6 @@ class Alert:
     def terms(self) -> list[str]:
         """The matched texts, each once, in the order the watchlists explain them; a near() hit as
         "export … ban" (its two words), never as if it were a phrase."""
-        from bot.watch import Match
-        from bot.watch.explain import hits_from_json, short_terms
+        from bot.watch.explain import fewest, stored_terms
 
-        seen: dict[str, None] = {}
-        for wl in self.watchlists:
-            hits = hits_from_json(self.hits.get(wl, []))
-            for term in short_terms(Match(wl, 0.0, hits)) if hits else ():
-                seen.setdefault(term, None)
-        return list(seen)
+        return fewest(term for wl in self.watchlists for term in stored_terms(wl, self.hits.get(wl, [])))

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.markup import one_line, safe_link
 from bot.times import zone as zone_of
+from bot.watch.explain import fewest
 
 TITLE_MAX = 300  # characters; longer feed titles are cut with an ellipsis
 LEDE_MAX = 280
@@ -137,7 +138,7 @@ def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists:
         when = _story_time(first, now)
         feeds = tuple(dict.fromkeys(one_line(f) for f in first.feeds if one_line(f)))
         source = feeds[0] if feeds else ""
-        terms = tuple(dict.fromkeys(one_line(t) for m in group for t in m.terms if one_line(t)))
+        terms = tuple(fewest(one_line(t) for m in group for t in m.terms if one_line(t)))
         placed[first.watchlist].append(DigestItem(
             identity=identity, title=one_line(first.title, TITLE_MAX) or "(untitled)", link=safe_link(first.link),
             lede=one_line(first.lede, LEDE_MAX), source=source, also_in=feeds[1:], when=when.astimezone(tz),

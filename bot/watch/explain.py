@@ -52,14 +52,29 @@ def explain(match: Match, watchlist: Watchlist | None = None, lang: str = DEFAUL
 
 
 def short_terms(match: Match, watchlist: Watchlist | None = None) -> list[str]:
-    """The matched texts for an alert's "matched:" line, each once; a near hit as "export … ban". A text that
-    another one holds says nothing more ("memory chip" beside "memory chips", "ASML" beside "asml"): left out."""
-    seen: dict[str, None] = {}
-    for s in _understood(match, watchlist):
-        term = f"{s.words[0]} … {s.words[1]}" if s.kind == "near" else s.hit.text.strip()
-        if term:
-            seen.setdefault(term, None)
-    terms = list(seen)
+    """The matched texts for an alert's or a digest's "matched:" line, each once (``fewest``); a near hit as
+    "export … ban"."""
+    terms = (f"{s.words[0]} … {s.words[1]}" if s.kind == "near" else s.hit.text.strip()
+             for s in _understood(match, watchlist))
+    return fewest(term for term in terms if term)
+
+
+def stored_terms(watchlist: str, rows: object) -> list[str]:
+    """``short_terms`` of a match as stored (its hits in DESIGN.md's JSON shape); a row the store holds in another
+    shape gives its text, if any."""
+    if not isinstance(rows, list):
+        return []
+    try:
+        hits = hits_from_json(rows)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return fewest(str(r["text"]) for r in rows if isinstance(r, dict) and r.get("text"))
+    return short_terms(Match(watchlist, 0.0, hits)) if hits else []
+
+
+def fewest(terms: Iterable[str]) -> list[str]:
+    """Each term once, in order, without those another one holds: "memory chip" beside "memory chips", "ASML"
+    beside "asml" say nothing more."""
+    terms = list(dict.fromkeys(terms))
     folded = [term.casefold() for term in terms]
     return [term for n, term in enumerate(terms)
             if not any(_holds(f, folded[n]) and (f != folded[n] or m < n) for m, f in enumerate(folded) if m != n)]

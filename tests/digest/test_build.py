@@ -52,6 +52,12 @@ def test_each_story_once_with_its_other_watchlists_and_feeds() -> None:
     assert d.match_ids == (1, 2)  # both matches are settled by this one listing
 
 
+def test_a_storys_terms_from_several_matches_are_named_once() -> None:
+    pending = [pm(1, "a", "semiconductors", terms=("memory chips", "DRAM")), pm(2, "a", "asml", terms=("Memory chip",))]
+    d = build_digest("r", pending, watchlists=["asml", "semiconductors"], zone="UTC", now=NOW)
+    assert d is not None and d.sections[0].items[0].terms == ("memory chips", "DRAM")
+
+
 def test_all_watchlists_when_none_named_sorted_by_id() -> None:
     d = build_digest("r", [pm(1, "x", "semiconductors"), pm(2, "y", "asml")], watchlists=[], zone="UTC", now=NOW)
     assert d is not None and [s.watchlist for s in d.sections] == ["asml", "semiconductors"]

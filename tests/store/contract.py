@@ -306,6 +306,19 @@ def test_pending_is_what_was_not_delivered_at_or_above_the_floor(store: Store) -
     assert [p.identity for p in d.pending_email("email:a@x|*", watchlists=(), since=NOW)] == ["v1:2"]
 
 
+def test_pending_terms_read_like_an_alerts_matched_line(store: Store) -> None:
+    """A digest names what matched as an alert does: a near hit as its two words, a text another holds left out."""
+    d = store.digests
+    d.ensure("email:a@x|*", channel="email", target="a@x", watchlists=(), since=NOW, now=NOW)
+    store.items.add([item(1)], feed_name="f1", now=NOW)
+    hits = (Hit("memory chips", "title", (0, 12), "memory chips", 100.0),
+            Hit("memory chip", "lede", (4, 15), "memory chip", 100.0),
+            Hit("near(export…, ban…)/3", "lede", (20, 40), "export of AI chips ban", 100.0))
+    store.items.record_matches("v1:1", [Match("chips", 100.0, hits)], now=NOW + timedelta(minutes=1))
+    [pending] = d.pending_email("email:a@x|*", watchlists=(), since=NOW)
+    assert pending.terms == ("memory chips", "export … ban")
+
+
 def test_a_match_committed_late_with_an_earlier_time_is_never_skipped(store: Store) -> None:
     """Two writers: one matches at 12:00 but commits after another's 12:01 match was digested."""
     d = store.digests

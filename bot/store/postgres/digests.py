@@ -18,6 +18,7 @@ from bot.digest.build import PendingMatch
 from bot.store.postgres._db import Db, Row, at, ts, utc
 from bot.store.protocols import DeadLetter, RecipientState
 from bot.store.sqlite.digests import FLOOR_MARGIN
+from bot.watch.explain import stored_terms
 
 _COLUMNS = """m.id AS match_id, m.identity, m.watchlist, m.hits, m.matched_at,
               i.title, i.link, i.lede, i.published_at, COALESCE(i.story, i.identity) AS story"""
@@ -173,7 +174,7 @@ class PostgresDigests:
                 match_id=r["match_id"], identity=r["identity"], watchlist=r["watchlist"],
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=utc(r["published_at"]),
-                feeds=feeds.get(r["story"], ()), terms=_terms(r["hits"]), story=r["story"],
+                feeds=feeds.get(r["story"], ()), terms=tuple(stored_terms(r["watchlist"], r["hits"])), story=r["story"],
             )
             for r in rows
         ]
@@ -192,12 +193,6 @@ class PostgresDigests:
             for r in rows:
                 out.setdefault(r["story"], []).append(r["label"])
         return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
-
-
-def _terms(hits: Any) -> tuple[str, ...]:
-    if not isinstance(hits, list):
-        return ()
-    return tuple(str(h.get("text", "")) for h in hits if isinstance(h, dict) and h.get("text"))
 
 
 def _dead(r: Row) -> DeadLetter:

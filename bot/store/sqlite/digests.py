@@ -20,6 +20,7 @@ from typing import Any
 from bot.digest.build import PendingMatch
 from bot.store.protocols import DeadLetter, RecipientState
 from bot.store.sqlite._db import at, dt, iso, marks
+from bot.watch.explain import stored_terms
 
 FLOOR_MARGIN = timedelta(hours=1)
 
@@ -182,7 +183,7 @@ class SqliteDigests:
                 match_id=r["match_id"], identity=r["identity"], watchlist=r["watchlist"],
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=dt(r["published_at"]),
-                feeds=feeds.get(r["story"], ()), terms=_terms(r["hits"]), story=r["story"],
+                feeds=feeds.get(r["story"], ()), terms=_terms(r["watchlist"], r["hits"]), story=r["story"],
             )
             for r in rows
         ]
@@ -203,12 +204,12 @@ class SqliteDigests:
         return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
-def _terms(hits: str) -> tuple[str, ...]:
+def _terms(watchlist: str, hits: str) -> tuple[str, ...]:
     try:
         parsed = json.loads(hits)
     except (TypeError, ValueError):
         return ()
-    return tuple(str(h.get("text", "")) for h in parsed if isinstance(h, dict) and h.get("text"))
+    return tuple(stored_terms(watchlist, parsed))
 
 
 def _recipient(r: sqlite3.Row) -> RecipientState:
