@@ -79,7 +79,8 @@ def arrivals(items: list[Item], *, one_instant: bool) -> list[tuple[Item, dateti
 def cluster(timed: list[tuple[Item, datetime]], index: StoryIndex) -> int:
     joined = 0
     for item, at in timed:
-        placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede), at, item.language)
+        placed = index.add(item.identity, item.feed_url, story_text(item.title, item.lede), at, item.language,
+                           item.published)
         joined += placed.joined is not None
     return joined
 
