@@ -35,7 +35,7 @@ class Story:
     outlets: tuple[str, ...]
     languages: tuple[str, ...]
     reports: int
-    each: tuple[Report, ...] = ()  # every report, first seen first (to see what was joined)
+    each: tuple[Report, ...] = ()  # every report by news time (group_stories), to see what was joined
 
 
 def group_stories(members: list[StoryMember]) -> list[Story]:
