@@ -14,7 +14,10 @@ stories padded with labeled ledes (so that nearly every item matches) is timed a
       against (a) in the same run, passes interleaved: ``find`` (matching as the pipeline does it, a
       chat's own phrases one entry per phrase found) and ``match`` (plus one Match per alerted chat,
       built by the pipeline when it records and routes an item); and the start-up: a fresh process reading
-      every chat's phrases from a SQLite store and building the combined Matcher (Phrases.load, rebuild);
+      every chat's phrases from a SQLite store and building the combined Matcher (Phrases.load, rebuild).
+      The phrases are the items' own words and word pairs (``--phrases words``, the default) or names
+      (``--phrases names``: capitalised words and runs of them, as people watch companies, people and places);
+      CJK bigrams either way;
 and, on the same items and terms, the naive loop (rapidfuzz.fuzz.partial_ratio of every term
 over every text, timed on a sample and extrapolated) and one compiled regex alternation.
 Warm figures are the best of --repeat passes (CPU time; other load only slows a pass down).
@@ -182,6 +185,10 @@ def main() -> None:
     ap.add_argument("--only-against", action="store_true", help="run the before/after comparison only")
     ap.add_argument("--chats", type=int, default=10_000, help="chats with 10 phrases each, case (c)")
     ap.add_argument("--only-chats", action="store_true", help="run case (c) only")
+    ap.add_argument("--phrases", choices=("words", "names"), default="words",
+                    help="what chats watch, case (c): words and word pairs of the items (default), or names: "
+                         "capitalised words and runs of them, as people watch companies, people and places "
+                         "(CJK bigrams either way)")
     ap.add_argument("--popularity", choices=("uniform", "zipf"), default="uniform",
                     help="how chats choose their phrases, case (c)")
     ap.add_argument("--start-up-child", metavar="DB", help=argparse.SUPPRESS)
@@ -203,7 +210,8 @@ def main() -> None:
     realistic = build_items(args.items, pool, args.zh_share, 0.0, "corpus")
     print()
     if args.only_chats:
-        chats_case(items, Matcher(load_rules(ROOT / "rules").watchlists), args.chats, args.repeat, args.popularity)
+        chats_case(items, Matcher(load_rules(ROOT / "rules").watchlists), args.chats, args.repeat, args.popularity,
+                   args.phrases)
         return
     before_and_after(args.against or default_base(), items, realistic, stress, args.repeat)
     if args.only_against:
@@ -266,7 +274,7 @@ def main() -> None:
     print(f"(b) warm vs regex:        {warm_synthetic / regex:8.1f}x   (target > 1x)")
     print(f"(b) first pass vs regex:  {cold_synthetic / regex:8.1f}x")
     print()
-    chats_case(items, shipped, args.chats, args.repeat, args.popularity)
+    chats_case(items, shipped, args.chats, args.repeat, args.popularity, args.phrases)
 
 
 PROFILES = (("specific", 1, 2), ("typical", 2, 5), ("broad", 2, 20))  # phrase found in LO..HI of the items
@@ -281,6 +289,23 @@ def vocabulary_counts(items: Sequence[Item]) -> dict[str, int]:
         chars = "".join(_CJK.findall(text))
         seen = {w for w in words if len(w) >= 4} | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
                                                     if len(a) >= 4 and len(b) >= 4}
+        seen |= {chars[i: i + 2] for i in range(len(chars) - 1)}
+        for phrase in seen:
+            counts[phrase] = counts.get(phrase, 0) + 1
+    return counts
+
+
+# A capitalised word or a run of them, not the first word of a sentence: a name, as people watch them.
+_NAME = re.compile(r"(?<![.!?] )(?<!^)\b[A-Z][a-z]{2,}(?: [A-Z][a-z]+){0,2}\b")
+
+
+def name_counts(items: Sequence[Item]) -> dict[str, int]:
+    """In how many items each candidate name occurs: capitalised words and runs of them (``_NAME``), and CJK
+    bigrams as ``vocabulary_counts`` takes them (Chinese has no capitals to tell a name by)."""
+    counts: dict[str, int] = {}
+    for it in items:
+        seen = {m.lower() for field in ("title", "lede") for m in _NAME.findall(it[field])}
+        chars = "".join(_CJK.findall(f"{it['title']} {it['lede']}"))
         seen |= {chars[i: i + 2] for i in range(len(chars) - 1)}
         for phrase in seen:
             counts[phrase] = counts.get(phrase, 0) + 1
@@ -342,12 +367,13 @@ def start_up_child(db: str) -> None:
     print(json.dumps({"read": read, "build": time.perf_counter() - started - read}))
 
 
-def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int, popularity: str = "uniform") -> None:
+def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int, popularity: str = "uniform",
+               kind: str = "words") -> None:
     """(c): every chat's phrases in the same Matcher as the shipped lists, against the shipped lists alone,
     for phrases of three breadths (how many chats an item alerts is what the cost follows)."""
     from bot.watch.personal import personal_id
 
-    counts = vocabulary_counts(items)
+    counts = name_counts(items) if kind == "names" else vocabulary_counts(items)
 
     def run_shipped(it: Item) -> object:
         return shipped.find(it)
@@ -357,7 +383,8 @@ def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int,
 
     for it in items:
         shipped.match(it)
-    print(f"(c) {chats:,} chats with 10 phrases each, {popularity} popularity, one Matcher with the shipped lists")
+    print(f"(c) {chats:,} chats with 10 phrases each ({kind}), {popularity} popularity, one Matcher with the shipped "
+          "lists")
     print("    find: matching as the pipeline does it (a chat's own phrases one entry per phrase found); match: find plus")
     print("    one Match per alerted chat (what the pipeline builds for the items it records and routes)")
     print(f"    {'phrases':10} {'distinct':>9} {'chats/item':>10} {'alerts/chat':>11} {'alone/s':>9} {'find/s':>9} "
