@@ -85,20 +85,25 @@ def test_a_feeds_rhythm_is_when_its_recent_items_appeared(store: Store) -> None:
 
     store.items.add([dated(1, NOW - timedelta(days=9)),  # before the window
                      dated(2, NOW - timedelta(days=5)),  # a backlog item inside it
-                     dated(3, None),  # undated: counts when first seen
-                     dated(4, NOW + timedelta(days=30))],  # dated in the future: counts when first seen
+                     dated(3, None),  # undated, there when first seen: appeared at some unknown time before
+                     dated(4, NOW + timedelta(days=30))],  # dated in the future, there when first seen: likewise
                     feed_name="Feed one", now=first_poll)
     later = NOW - timedelta(hours=1)
-    store.items.add([dated(5, later - timedelta(minutes=10)), dated(2, NOW - timedelta(days=5))],
+    store.items.add([dated(5, later - timedelta(minutes=10)), dated(2, NOW - timedelta(days=5)),
+                     dated(7, None)],  # undated, new since the first poll: appeared when first seen
                     feed_name="Feed one", now=later)
     store.items.add([dated(6, NOW - timedelta(hours=2), "f2")], feed_name="Feed two", now=later)  # another feed
     store.items.add([dated(6, NOW - timedelta(hours=2), "f1")], feed_name="Feed one", now=NOW)  # seen in f1 later
     rhythm = store.items.rhythm("f1", since=NOW - timedelta(days=7))
     assert rhythm.watched_since == first_poll
-    assert list(rhythm.times) == [NOW - timedelta(days=5), first_poll, first_poll, NOW - timedelta(hours=2),
-                                  later - timedelta(minutes=10)]
+    assert list(rhythm.times) == [NOW - timedelta(days=5), NOW - timedelta(hours=2), later - timedelta(minutes=10),
+                                  later]
     assert store.items.rhythm("f2", since=NOW - timedelta(days=7)) == FeedRhythm((NOW - timedelta(hours=2),), later)
     assert store.items.rhythm("f1", since=NOW).times == ()
+    # A feed none of whose items has a date: first seen is all there is, its first poll's items too.
+    store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two"), ("f3", "Feed three")])
+    store.items.add([dated(8, None, "f3"), dated(9, None, "f3")], feed_name="Feed three", now=first_poll)
+    assert store.items.rhythm("f3", since=NOW - timedelta(days=7)) == FeedRhythm((first_poll, first_poll), first_poll)
 def test_due_feeds_are_handed_out_once_until_their_claim_runs_out(store: Store) -> None:
     store.feeds.sync([("f1", "One"), ("f2", "Two"), ("f3", "Three")])
     later = NOW + timedelta(minutes=10)

@@ -155,19 +155,25 @@ class PostgresItems:
         """When the feed's items since ``since`` appeared, and its first sighting.
 
         An item appeared when it was published, or when the feed first showed it if it has no
-        date or a date after that (a future date is a typo, not a schedule).
+        date or a date after that (a future date is a typo, not a schedule). An item without such a date that the
+        feed already showed when first seen appeared at some unknown time before (an About page, a project list
+        beside dated posts): left out, unless none of the feed's items has a date (then first seen is all there is).
         """
+        first = self.db.one("SELECT MIN(seen_at) AS first FROM sightings WHERE feed_url = %s", (feed_url,))
+        watched = first["first"] if first else None
+        dated = self.db.one(
+            """SELECT EXISTS (SELECT 1 FROM sightings s JOIN items i ON i.identity = s.identity
+                              WHERE s.feed_url = %s AND i.published_at <= s.seen_at) AS any""", (feed_url,))
         rows = self.db.all(
             """SELECT LEAST(COALESCE(i.published_at, s.seen_at), s.seen_at) AS appeared
                  FROM sightings s JOIN items i ON i.identity = s.identity
                 WHERE s.feed_url = %s AND s.seen_at >= %s
                   AND LEAST(COALESCE(i.published_at, s.seen_at), s.seen_at) >= %s
+                  AND NOT (%s AND s.seen_at = %s AND COALESCE(i.published_at > s.seen_at, TRUE))
                 ORDER BY appeared""",
-            (feed_url, ts(since), ts(since)),
+            (feed_url, ts(since), ts(since), bool(dated and dated["any"]), watched),
         )
-        first = self.db.one("SELECT MIN(seen_at) AS first FROM sightings WHERE feed_url = %s", (feed_url,))
-        return FeedRhythm(times=tuple(at(r["appeared"]) for r in rows),
-                          watched_since=utc(first["first"]) if first else None)
+        return FeedRhythm(times=tuple(at(r["appeared"]) for r in rows), watched_since=utc(watched))
 
     def latest(self, limit: int) -> list[Item]:
         """The last ``limit`` items stored, newest first (without their sightings: a sample to measure on)."""

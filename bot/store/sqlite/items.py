@@ -156,16 +156,22 @@ class SqliteItems:
         """When the feed's items since ``since`` appeared, and its first sighting.
 
         An item appeared when it was published, or when the feed first showed it if it has no
-        date or a date after that (a future date is a typo, not a schedule).
+        date or a date after that (a future date is a typo, not a schedule). An item without such a date that the
+        feed already showed when first seen appeared at some unknown time before (an About page, a project list
+        beside dated posts): left out, unless none of the feed's items has a date (then first seen is all there is).
         """
+        first = self.db.execute("SELECT MIN(seen_at) FROM sightings WHERE feed_url = ?", (feed_url,)).fetchone()[0]
+        dated = self.db.execute(
+            """SELECT EXISTS (SELECT 1 FROM sightings s JOIN items i ON i.identity = s.identity
+                              WHERE s.feed_url = ? AND i.published_at <= s.seen_at)""", (feed_url,)).fetchone()[0]
         rows = self.db.execute(
             """SELECT MIN(COALESCE(i.published_at, s.seen_at), s.seen_at) AS appeared
                  FROM sightings s JOIN items i ON i.identity = s.identity
                 WHERE s.feed_url = ? AND s.seen_at >= ? AND MIN(COALESCE(i.published_at, s.seen_at), s.seen_at) >= ?
+                  AND NOT (? AND s.seen_at = ? AND COALESCE(i.published_at > s.seen_at, 1))
                 ORDER BY appeared""",
-            (feed_url, iso(since), iso(since)),
+            (feed_url, iso(since), iso(since), bool(dated), first),
         )
-        first = self.db.execute("SELECT MIN(seen_at) FROM sightings WHERE feed_url = ?", (feed_url,)).fetchone()[0]
         return FeedRhythm(times=tuple(at(r["appeared"]) for r in rows), watched_since=dt(first))
 
     def latest(self, limit: int) -> list[Item]:
