@@ -59,6 +59,15 @@ class DrainReport:
     retried: int = 0
     dead: int = 0
     errors: list[str] = field(default_factory=list)
+    claimed: int = 0  # alerts taken from the outbox this round (at most the round's limit)
+
+    def add(self, other: DrainReport) -> None:
+        """Count ``other``'s round in with this one's."""
+        self.sent += other.sent
+        self.retried += other.retried
+        self.dead += other.dead
+        self.errors += other.errors
+        self.claimed += other.claimed
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> float:
@@ -284,9 +293,23 @@ class Alerts:
             await self.screen.tell()
         return reports
 
+    async def drain_all(self, progress: Callable[[int], None] | None = None) -> dict[str, DrainReport]:
+        """Deliver every due alert, round after round (``drain``) while a channel's round was full: what a poll by
+        hand does before it exits. ``progress`` is told the alerts sent so far after each full round."""
+        totals: dict[str, DrainReport] = {}
+        while True:
+            reports = await self.drain()
+            for name, report in reports.items():
+                totals.setdefault(name, DrainReport()).add(report)
+            if not any(r.claimed >= self.limit for r in reports.values()):
+                return totals
+            if progress is not None:
+                progress(sum(r.sent for r in totals.values()))
+
     async def drain_channel(self, channel: Channel) -> DrainReport:
         report = DrainReport()
         rows = await self._write(self.store.outbox.claim_due, channel.name, now=self.clock(), limit=self.limit)
+        report.claimed = len(rows)
         if not rows:
             return report
         by_target: dict[str, list[OutboxRow]] = defaultdict(list)

@@ -149,8 +149,9 @@ class Pipeline:
 
     async def poll_once(self, only: Sequence[str] | None = None, *, deliver: bool = True,
                         progress: Callable[[FeedResult], None] | None = None,
-                        by_hand: bool = False) -> PollSummary:
-        """Poll the due (or named) feeds concurrently, then drain the outbox.
+                        by_hand: bool = False, delivering: Callable[[int], None] | None = None) -> PollSummary:
+        """Poll the due (or named) feeds concurrently, then deliver every due alert (``delivering`` is told how many
+        were sent so far, between rounds of a long delivery).
 
         ``by_hand`` (``watchbot poll``): the polls never move a feed's planned next poll later.
         """
@@ -165,7 +166,7 @@ class Pipeline:
 
         await asyncio.gather(*(one(f) for f in feeds))
         if deliver:
-            summary.delivery = await self.alerts.drain()
+            summary.delivery = await self.alerts.drain_all(delivering)
         return summary
 
     async def poll_feed(self, feed: FeedState, *, by_hand: bool = False) -> FeedResult:

@@ -70,6 +70,9 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
             line += f", {result.skipped} unreadable skipped"
         print(f"{line} ({result.ms:.0f} ms)" + (f"; {result.warning}" if result.warning else ""), file=sys.stderr)
 
+    def delivering(sent: int) -> None:
+        print(f"  … {sent} alert{'s' * (sent != 1)} sent so far, delivering the rest", file=sys.stderr)
+
     if not config.feeds:
         raise WatchbotError(f"{config.source}: no feeds to poll: add a [[feeds]] table with url = \"...\" "
                             "(see config.example.toml) or name one with --feed URL")
@@ -89,6 +92,7 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
             print(f"Polling {len(targets)} feed{'s' * (len(targets) != 1)} with "
                   f"{len(rt.rules.watchlists)} watchlist{'s' * (len(rt.rules.watchlists) != 1)} ({config.source})…",
                   file=sys.stderr)
-        summary = await rt.pipeline.poll_once(only or targets, progress=progress, by_hand=True)
+        summary = await rt.pipeline.poll_once(only or targets, progress=progress, by_hand=True,
+                                              delivering=None if quiet else delivering)
     print(summary.line(), file=sys.stderr)
     return 1 if summary.failed and len(summary.failed) == len(summary.feeds) else 0

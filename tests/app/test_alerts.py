@@ -166,3 +166,17 @@ async def test_targets_waiting_for_their_pacing_do_not_hold_the_send_slots(tmp_p
         assert [title for t, title in channel.sent if t == target] == ["a1", "a2", "a3"]
     assert channel.most_in_flight == 1
     store.close()
+
+
+async def test_a_poll_by_hand_delivers_every_due_alert_round_after_round(tmp_path: Path) -> None:
+    """`watchbot poll` must not exit with alerts still queued because there were more than one round takes."""
+    store = _store(tmp_path, [f"t{n}" for n in range(7)] + ["later"])
+    channel = Scripted({"later": TemporaryDeliveryError("42", "timed out")})
+    told: list[int] = []
+    reports = await Alerts(store, [channel], clock=lambda: NOW, limit=3).drain_all(told.append)
+    report = reports["test"]
+    assert (report.sent, report.retried, report.claimed) == (7, 1, 8)
+    assert told == [3, 6]  # after each full round
+    assert sorted(channel.seen) == sorted([f"t{n}" for n in range(7)] + ["later"])  # "later" once: not due again
+    assert [r.identity for r in store.outbox.rows() if r.state != "sent"] == ["v1:later"]
+    store.close()
