@@ -449,10 +449,16 @@ def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:
             c.fail(where, "must be a table")
             continue
         c.unknown_keys(d, _SCHEMA["email"]["digests"][0], where)
-        to = c.value(d, "to", list, where) or []
-        if not to or any(not isinstance(a, str) or "@" not in a or "\n" in a for a in to):
-            c.fail(f"{where}.to", "must be a list of one or more email addresses")
-        watchlists = c.value(d, "watchlists", list, where) or []
+        # (one address may be written alone; several in a list)
+        one = {**d, "to": [d["to"]]} if isinstance(d.get("to"), str) else d
+        to = c.value(one, "to", list, where)
+        if to is not None and (not to or any(not isinstance(a, str) or "@" not in a or "\n" in a for a in to)):
+            c.fail(f"{where}.to", f"must be one or more email addresses, like to = [\"desk@example.com\"] (got {to!r})")
+        elif "to" not in d:
+            c.fail(f"{where}.to", "missing: who gets this digest, like to = [\"desk@example.com\"]")
+        to = to or []
+        watchlists = c.value({**d, "watchlists": [d["watchlists"]]} if isinstance(d.get("watchlists"), str) else d,
+                             "watchlists", list, where) or []
         at = c.value(d, "at", str, where) or "08:00"
         if hhmm(at) is None:
             c.fail(f"{where}.at", f"must be HH:MM in 24-hour time (got {at!r})")

@@ -260,8 +260,9 @@ class Pipeline:
                     log.exception("matching %s failed; the item is stored unmatched", item.link or item.identity)
                     continue
                 matched += 1
-                self.store.items.record_matches(item.identity, matches, now=now)
-                if self._fresh(item, now, first_poll=feed.last_success_at is None):
+                fresh = self._fresh(item, now, first_poll=feed.last_success_at is None)
+                self.store.items.record_matches(item.identity, matches, now=now, backlog=not fresh)  # (no digest)
+                if fresh:
                     watchlists = [m.watchlist for m in matches]
                     alerts += self.alerts.enqueue(item, watchlists, now, story=stories[item.identity])
                 else:

@@ -56,7 +56,8 @@ TABLES: tuple[Table, ...] = (
     _t("items", "identity url link guid title lede language published_at first_seen_at feed_url story placed",
        times="published_at first_seen_at", same_as={"story": "identity"}, defaults={"placed": None}),
     _t("sightings", "identity feed_url feed_name link seen_at", times="seen_at"),
-    _t("matches", "id identity watchlist score hits matched_at", times="matched_at", json="hits", serial="id"),
+    _t("matches", "id identity watchlist score hits matched_at backlog", times="matched_at", json="hits",
+       flags="backlog", serial="id", defaults={"backlog": False}),
     _t("outbox", "id identity channel target watchlists state attempts next_attempt_at last_error created_at "
        "sent_at notified story message_id", times="next_attempt_at created_at sent_at", json="watchlists",
        flags="notified", serial="id", same_as={"story": "identity"}),

@@ -60,3 +60,29 @@ async def test_seed_feed_and_its_mirror_make_one_story_with_also_in(tmp_path: Pa
     assert "RFI 中文 · 2024-03-2" in text and "also in: Mirror" in text
     assert f"1 story ({names[sorted(matched)[0]]} 1)" in str(msg["Subject"])
     store.close()
+
+
+async def test_a_feeds_archive_is_in_no_digest_when_it_is_added(tmp_path: Path, smtp: SmtpServer) -> None:
+    """poll.backlog: a feed's first poll alerts only its young items, and the digests take no more of its archive
+    than the instant alerts do (the seed story of March 2024, polled in 2026 with the 48 h of a config file)."""
+    now = datetime(2026, 3, 27, 16, 0, tzinfo=UTC)
+    email = EmailConfig(host="127.0.0.1", port=smtp.port, security="none", sender="Watchbot <w@example.com>",
+                        digests=(EmailDigestConfig(to=("analyst@example.com",), timezone="UTC"),))
+    base = default_config(tmp_path)
+    config = replace(base, storage_url="sqlite:///w.db", rules_path=shipped_path("rules"),
+                     poll=replace(base.poll, backlog=48 * 3600.0), feeds=(FeedConfig(url=str(SEED), name="RFI"),),
+                     email=email)
+    store = SqliteStore(config.db_path)
+    rules = RuleBook(config.rules_path)
+    async with HttpFetcher() as fetcher:
+        store.feeds.sync((f.url, f.name) for f in config.feeds)
+        pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
+                            alerts=Alerts(store, [], clock=lambda: now), clock=lambda: now, rng=random.Random(1))
+        summary = await pipeline.poll_once()
+    assert "1 matched (1 too old to alert" in summary.line()
+    (stored,) = store.items.since(now - timedelta(days=1))
+    assert store.items.matched_watchlists(stored.item.identity)  # matched and kept (backtests, the web) ...
+    svc = DigestService(config, store, lambda: now, smtp=SmtpSender(email, timeout=5),
+                        names=lambda: {w.id: w.name for w in rules.watchlists})
+    report = await svc.send_email_digests(now + timedelta(days=1))
+    assert report.sent == [] and smtp.messages == []  # ... but in no digest: an empty one is not sent

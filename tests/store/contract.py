@@ -394,6 +394,23 @@ def test_pending_for_a_chat_follows_its_digest_subscriptions_from_the_switch_on(
     assert [p.identity for p in store.digests.pending_chat("chat:5", 5)] == ["v1:after"]
 
 
+def test_a_match_too_old_to_alert_reaches_no_digest_and_keeps_nothing_from_pruning(store: Store) -> None:
+    """poll.backlog and poll.max_age hold an archive back from digests as from instant alerts."""
+    store.chats.ensure(5, type="private", title="p", now=NOW)
+    store.chats.subscribe(5, "asml", "digest", now=NOW)
+    store.digests.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=NOW)
+    store.digests.ensure("email:a@x|*", channel="email", target="a@x", watchlists=(), since=NOW, now=NOW)
+    later = NOW + timedelta(minutes=1)
+    store.items.add([item("archive"), item("news")], feed_name="f1", now=later)
+    store.items.record_matches("v1:archive", [match("asml")], now=later, backlog=True)
+    store.items.record_matches("v1:news", [match("asml")], now=later)
+    assert [p.identity for p in store.digests.pending_chat("chat:5", 5)] == ["v1:news"]
+    assert [p.identity for p in store.digests.pending_email("email:a@x|*", watchlists=(), since=NOW)] == ["v1:news"]
+    assert store.items.matched_watchlists("v1:archive") == {"asml": 100.0}  # still a match (backtests, stories)
+    assert store.items.prune(later + timedelta(minutes=1))["items"] == 1  # the archive goes; the pending news stays
+    assert [p.identity for p in store.digests.pending_chat("chat:5", 5)] == ["v1:news"]
+
+
 def test_recent_alerts_are_found_by_time_text_watchlist_and_target(store: Store) -> None:
     stored_match(store, "euv", ["asml", "chips"], NOW)
     stored_match(store, "fab", ["chips"], NOW + timedelta(minutes=1))

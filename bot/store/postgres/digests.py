@@ -58,7 +58,7 @@ class PostgresDigests:
     def pending_email(self, key: str, *, watchlists: Sequence[str], since: datetime | None) -> list[PendingMatch]:
         """Pending matches of an email recipient (``watchlists`` empty: all)."""
         sql = f"""SELECT {_COLUMNS} FROM matches m JOIN items i ON i.identity = m.identity
-                  WHERE m.matched_at >= COALESCE(%s::timestamptz, '-infinity')
+                  WHERE m.matched_at >= COALESCE(%s::timestamptz, '-infinity') AND NOT m.backlog
                     AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = %s AND d.match_id = m.id)"""
         params: list[Any] = [ts(since), key]
         if watchlists:
@@ -73,7 +73,7 @@ class PostgresDigests:
                   JOIN subscriptions s ON s.chat_id = %s AND s.watchlist = m.watchlist AND s.mode = 'digest'
                   JOIN chats c ON c.chat_id = s.chat_id
                   LEFT JOIN digest_recipients r ON r.key = %s
-                  WHERE m.matched_at >= GREATEST(s.since, c.digest_since, r.since)
+                  WHERE NOT m.backlog AND m.matched_at >= GREATEST(s.since, c.digest_since, r.since)
                     AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = %s AND d.match_id = m.id)
                   UNION
                   SELECT {_COLUMNS} FROM held_alerts h

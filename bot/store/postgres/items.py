@@ -55,15 +55,16 @@ class PostgresItems:
                             (len(new), items[0].feed_url))
         return new
 
-    def record_matches(self, identity: str, matches: Sequence[Match], *, now: datetime) -> None:
+    def record_matches(self, identity: str, matches: Sequence[Match], *, now: datetime, backlog: bool = False) -> None:
+        """``backlog``: the item is too old to alert (poll.backlog, poll.max_age): its matches reach no digest."""
         from bot.watch import to_json
 
         with self.db.transaction():
             for m in matches:
                 self.db.run(
-                    """INSERT INTO matches (identity, watchlist, score, hits, matched_at)
-                       VALUES (%s, %s, %s, %s, %s) ON CONFLICT (identity, watchlist) DO NOTHING""",
-                    (identity, m.watchlist, m.score, Jsonb(to_json(m)["hits"]), ts(now)),
+                    """INSERT INTO matches (identity, watchlist, score, hits, matched_at, backlog)
+                       VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (identity, watchlist) DO NOTHING""",
+                    (identity, m.watchlist, m.score, Jsonb(to_json(m)["hits"]), ts(now), backlog),
                 )
 
     def matched_watchlists(self, identity: str) -> dict[str, float]:
@@ -240,7 +241,7 @@ class PostgresItems:
 # An item is kept while an alert for it waits, or a digest recipient has not received one of its matches.
 KEPT = """EXISTS (SELECT 1 FROM outbox o WHERE o.identity = i.identity AND o.state IN ('pending', 'sending'))
     OR EXISTS (SELECT 1 FROM matches m JOIN digest_recipients r ON r.channel = 'email'
-                   AND m.matched_at >= COALESCE(r.since, '-infinity')
+                   AND m.matched_at >= COALESCE(r.since, '-infinity') AND NOT m.backlog
                    AND (r.watchlists = '[]'::jsonb OR r.watchlists ? m.watchlist)
                WHERE m.identity = i.identity
                  AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = r.key AND d.match_id = m.id))
@@ -248,7 +249,8 @@ KEPT = """EXISTS (SELECT 1 FROM outbox o WHERE o.identity = i.identity AND o.sta
                JOIN subscriptions s ON s.watchlist = m.watchlist AND s.mode = 'digest'
                JOIN chats c ON c.chat_id = s.chat_id AND c.active
                LEFT JOIN digest_recipients r ON r.key = 'chat:' || s.chat_id
-               WHERE m.identity = i.identity AND m.matched_at >= GREATEST(s.since, c.digest_since, r.since)
+               WHERE m.identity = i.identity AND NOT m.backlog
+                 AND m.matched_at >= GREATEST(s.since, c.digest_since, r.since)
                  AND NOT EXISTS (SELECT 1 FROM digest_delivered d
                                  WHERE d.key = 'chat:' || s.chat_id AND d.match_id = m.id))"""
 

@@ -67,7 +67,7 @@ class SqliteDigests:
     def pending_email(self, key: str, *, watchlists: Sequence[str], since: datetime | None) -> list[PendingMatch]:
         """Pending matches of an email recipient (``watchlists`` empty: all)."""
         sql = f"""SELECT {_COLUMNS} FROM matches m JOIN items i ON i.identity = m.identity
-                  WHERE m.matched_at >= ?
+                  WHERE m.matched_at >= ? AND m.backlog = 0
                     AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = ? AND d.match_id = m.rowid)"""
         params: list[Any] = [iso(since) or "", key]
         if watchlists:
@@ -82,7 +82,8 @@ class SqliteDigests:
                   JOIN subscriptions s ON s.chat_id = ? AND s.watchlist = m.watchlist AND s.mode = 'digest'
                   JOIN chats c ON c.chat_id = s.chat_id
                   LEFT JOIN digest_recipients r ON r.key = ?
-                  WHERE m.matched_at >= MAX(s.since, COALESCE(c.digest_since, s.since), COALESCE(r.since, ''))
+                  WHERE m.backlog = 0 AND m.matched_at >= MAX(s.since, COALESCE(c.digest_since, s.since),
+                                                              COALESCE(r.since, ''))
                     AND NOT EXISTS (SELECT 1 FROM digest_delivered d WHERE d.key = ? AND d.match_id = m.rowid)
                   UNION
                   SELECT {_COLUMNS} FROM held_alerts h

@@ -48,15 +48,17 @@ class SqliteItems:
                                 (len(new), items[0].feed_url))
         return new
 
-    def record_matches(self, identity: str, matches: Sequence[Match], *, now: datetime) -> None:
+    def record_matches(self, identity: str, matches: Sequence[Match], *, now: datetime, backlog: bool = False) -> None:
+        """``backlog``: the item is too old to alert (poll.backlog, poll.max_age): its matches reach no digest."""
         from bot.watch import to_json
 
         with Transaction(self.db):
             for m in matches:
                 self.db.execute(
-                    """INSERT INTO matches (identity, watchlist, score, hits, matched_at) VALUES (?, ?, ?, ?, ?)
-                       ON CONFLICT (identity, watchlist) DO NOTHING""",
-                    (identity, m.watchlist, m.score, json.dumps(to_json(m)["hits"], ensure_ascii=False), iso(now)),
+                    """INSERT INTO matches (identity, watchlist, score, hits, matched_at, backlog)
+                       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (identity, watchlist) DO NOTHING""",
+                    (identity, m.watchlist, m.score, json.dumps(to_json(m)["hits"], ensure_ascii=False), iso(now),
+                     int(backlog)),
                 )
 
     def matched_watchlists(self, identity: str) -> dict[str, float]:
@@ -237,7 +239,7 @@ class SqliteItems:
 # An item is kept while an alert for it waits, or a digest recipient has not received one of its matches.
 KEPT = """EXISTS (SELECT 1 FROM outbox o WHERE o.identity = i.identity AND o.state IN ('pending', 'sending'))
     OR EXISTS (SELECT 1 FROM matches m JOIN digest_recipients r ON r.channel = 'email'
-                   AND m.matched_at >= COALESCE(r.since, '')
+                   AND m.matched_at >= COALESCE(r.since, '') AND m.backlog = 0
                    AND (r.watchlists = '[]' OR EXISTS (SELECT 1 FROM json_each(r.watchlists) w
                                                       WHERE w.value = m.watchlist))
                WHERE m.identity = i.identity
@@ -246,7 +248,7 @@ KEPT = """EXISTS (SELECT 1 FROM outbox o WHERE o.identity = i.identity AND o.sta
                JOIN subscriptions s ON s.watchlist = m.watchlist AND s.mode = 'digest'
                JOIN chats c ON c.chat_id = s.chat_id AND c.active = 1
                LEFT JOIN digest_recipients r ON r.key = 'chat:' || s.chat_id
-               WHERE m.identity = i.identity
+               WHERE m.identity = i.identity AND m.backlog = 0
                  AND m.matched_at >= MAX(s.since, COALESCE(c.digest_since, s.since), COALESCE(r.since, ''))
                  AND NOT EXISTS (SELECT 1 FROM digest_delivered d
                                  WHERE d.key = 'chat:' || s.chat_id AND d.match_id = m.rowid))"""
