@@ -294,14 +294,15 @@ class Alerts:
         return reports
 
     async def drain_all(self, progress: Callable[[int], None] | None = None) -> dict[str, DrainReport]:
-        """Deliver every due alert, round after round (``drain``) while a channel's round was full: what a poll by
-        hand does before it exits. ``progress`` is told the alerts sent so far after each full round."""
+        """Deliver every due alert, round after round (``drain``) while a channel's round was full and got somewhere
+        (sent or settled some): what a poll by hand does before it exits. A round that only met temporary failures
+        ends it, the rest waiting for their retry. ``progress`` is told the alerts sent so far after each full round."""
         totals: dict[str, DrainReport] = {}
         while True:
             reports = await self.drain()
             for name, report in reports.items():
                 totals.setdefault(name, DrainReport()).add(report)
-            if not any(r.claimed >= self.limit for r in reports.values()):
+            if not any(r.claimed >= self.limit and (r.sent or r.dead) for r in reports.values()):
                 return totals
             if progress is not None:
                 progress(sum(r.sent for r in totals.values()))

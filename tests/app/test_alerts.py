@@ -180,3 +180,17 @@ async def test_a_poll_by_hand_delivers_every_due_alert_round_after_round(tmp_pat
     assert sorted(channel.seen) == sorted([f"t{n}" for n in range(7)] + ["later"])  # "later" once: not due again
     assert [r.identity for r in store.outbox.rows() if r.state != "sent"] == ["v1:later"]
     store.close()
+
+
+async def test_a_poll_by_hand_stops_delivering_when_a_full_round_only_met_failures(tmp_path: Path) -> None:
+    store = _store(tmp_path, ["a", "b", "c", "d"])
+    channel = Scripted({t: TemporaryDeliveryError("42", "Too Many Requests", retry_after=0) for t in "abcd"})
+    clock = [NOW]
+
+    def tick() -> datetime:  # every retry is due again at once: only the stop rule ends the rounds
+        clock[0] += timedelta(minutes=5)
+        return clock[0]
+
+    report = (await Alerts(store, [channel], clock=tick, limit=2).drain_all())["test"]
+    assert (report.sent, report.retried, report.claimed) == (0, 2, 2)  # one round, then the rest waits
+    store.close()
