@@ -190,3 +190,21 @@ def test_storage_takes_postgresql_and_a_retention_and_hides_the_password() -> No
     assert config.storage_url.startswith("postgresql://") and config.storage_keep == 30 * 86400
     assert "pw-1234" in config.secrets()
     assert _parse("").storage_keep == 180 * 86400
+
+
+def test_a_digest_for_one_address_may_name_it_alone() -> None:
+    config = _parse('[email]\nhost = "smtp.example.com"\n[[email.digests]]\nto = "desk@example.com"\nwatchlists = "asml"\n')
+    assert config.email is not None
+    assert (config.email.digests[0].to, config.email.digests[0].watchlists) == (("desk@example.com",), ("asml",))
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ('to = "nobody"', "email.digests[0].to: must be one or more email addresses, like to = [\"desk@example.com\"]"),
+    ("to = []", "email.digests[0].to: must be one or more email addresses, like to = [\"desk@example.com\"]"),
+    ("to = 5", "email.digests[0].to: must be a list (got 5)"),
+    ('at = "07:30"', "email.digests[0].to: missing: who gets this digest, like to = [\"desk@example.com\"]"),
+])
+def test_a_digest_without_a_good_address_is_one_problem(line: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse(f'[email]\nhost = "smtp.example.com"\n[[email.digests]]\n{line}\n')
+    assert len(caught.value.problems) == 1 and caught.value.problems[0].startswith(problem), caught.value.problems
