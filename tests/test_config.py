@@ -198,11 +198,14 @@ def test_a_digest_for_one_address_may_name_it_alone() -> None:
     assert (config.email.digests[0].to, config.email.digests[0].watchlists) == (("desk@example.com",), ("asml",))
 
 
+NOT_ADDRESSES = 'email.digests[0].to: must be one or more email addresses, like to = ["desk@example.com"]'
+
+
 @pytest.mark.parametrize(("line", "problem"), [
-    ('to = "nobody"', "email.digests[0].to: must be one or more email addresses, like to = [\"desk@example.com\"]"),
-    ("to = []", "email.digests[0].to: must be one or more email addresses, like to = [\"desk@example.com\"]"),
+    ('to = "nobody"', NOT_ADDRESSES),
+    ("to = []", NOT_ADDRESSES),
     ("to = 5", "email.digests[0].to: must be a list (got 5)"),
-    ('at = "07:30"', "email.digests[0].to: missing: who gets this digest, like to = [\"desk@example.com\"]"),
+    ('at = "07:30"', 'email.digests[0].to: missing: who gets this digest, like to = ["desk@example.com"]'),
 ])
 def test_a_digest_without_a_good_address_is_one_problem(line: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
