@@ -170,6 +170,7 @@ class PostgresItems:
                  FROM sightings s JOIN items i ON i.identity = s.identity
                 WHERE s.feed_url = %s AND s.seen_at >= %s
                   AND LEAST(COALESCE(i.published_at, s.seen_at), s.seen_at) >= %s
+                  -- (not: a feed with dates, its first sighting, and no usable date)
                   AND NOT (%s AND s.seen_at = %s AND COALESCE(i.published_at > s.seen_at, TRUE))
                 ORDER BY appeared""",
             (feed_url, ts(since), ts(since), bool(dated and dated["any"]), watched),

@@ -170,6 +170,7 @@ class SqliteItems:
             """SELECT MIN(COALESCE(i.published_at, s.seen_at), s.seen_at) AS appeared
                  FROM sightings s JOIN items i ON i.identity = s.identity
                 WHERE s.feed_url = ? AND s.seen_at >= ? AND MIN(COALESCE(i.published_at, s.seen_at), s.seen_at) >= ?
+                  -- (not: a feed with dates, its first sighting, and no usable date)
                   AND NOT (? AND s.seen_at = ? AND COALESCE(i.published_at > s.seen_at, 1))
                 ORDER BY appeared""",
             (feed_url, iso(since), iso(since), bool(dated), first),
