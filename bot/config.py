@@ -200,7 +200,8 @@ class _Checker:
                 self.fail(where, "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else
                                                   f" (known: {', '.join(schema)})"))
 
-    def value(self, table: dict[str, Any], key: str, kind: Any, prefix: str) -> Any:
+    def value(self, table: dict[str, Any], key: str, kind: Any, prefix: str, *, one: bool = False) -> Any:
+        """``one``: a list that may be written as its one string alone (to = "desk@example.com")."""
         where = f"{prefix}.{key}"
         if key not in table:
             return None
@@ -209,6 +210,8 @@ class _Checker:
             raw = self.expand(raw, where, secret=key in _SECRET_KEYS)
             if raw is None:
                 return None
+            if one and kind is list:
+                raw = [raw]
         if kind == "auto|duration" and isinstance(raw, str) and raw.strip().lower() == "auto":
             return "auto"
         if kind in ("duration", "auto|duration"):
@@ -449,16 +452,13 @@ def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:
             c.fail(where, "must be a table")
             continue
         c.unknown_keys(d, _SCHEMA["email"]["digests"][0], where)
-        # (one address may be written alone; several in a list)
-        one = {**d, "to": [d["to"]]} if isinstance(d.get("to"), str) else d
-        to = c.value(one, "to", list, where)
+        to = c.value(d, "to", list, where, one=True)
         if to is not None and (not to or any(not isinstance(a, str) or "@" not in a or "\n" in a for a in to)):
             c.fail(f"{where}.to", f"must be one or more email addresses, like to = [\"desk@example.com\"] (got {to!r})")
         elif "to" not in d:
             c.fail(f"{where}.to", "missing: who gets this digest, like to = [\"desk@example.com\"]")
         to = to or []
-        watchlists = c.value({**d, "watchlists": [d["watchlists"]]} if isinstance(d.get("watchlists"), str) else d,
-                             "watchlists", list, where) or []
+        watchlists = c.value(d, "watchlists", list, where, one=True) or []
         at = c.value(d, "at", str, where) or "08:00"
         if hhmm(at) is None:
             c.fail(f"{where}.at", f"must be HH:MM in 24-hour time (got {at!r})")
