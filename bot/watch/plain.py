@@ -15,8 +15,6 @@ of each phrase in each field, ordered by field then span, the score the best hit
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import repeat
-from operator import itemgetter
 from typing import Protocol
 
 from bot.watch.meaning import as_written
@@ -37,9 +35,6 @@ class ScannedField(Protocol):
 # A phrase of plain lists found in a field: the phrase as written, the field, its first occurrence there,
 # and the indexes of the lists that hold it.
 PhraseHit = tuple[str, ScannedField, Occurrence, list[int]]
-
-
-_FIRST = itemgetter(0)
 
 
 def is_plain(w: Watchlist) -> bool:
@@ -68,9 +63,9 @@ class PlainLists:
         self._ids: dict[int, str] = {}
         # The slots whose every occurrence the scanner reports is a hit of their one phrase (as written, with its
         # threshold): for them ``find`` takes the first occurrence in C loops. Set by ``settle``.
-        self._simple: frozenset[int] = frozenset()
-        self._text: dict[int, str] = {}
-        self._indexes: dict[int, list[int]] = {}
+        # slot -> (phrase as written, indexes of the lists holding it): one lookup per slot found, since with
+        # every chat's phrases these tables are large and each lookup in them is likely a cache miss.
+        self._simple: dict[int, tuple[str, list[int]]] = {}
         # (phrase as written, threshold) -> the indexes of the lists holding it, while lists are added (until settle)
         self._groups: dict[tuple[str, int | None], list[int]] = {}
 
@@ -96,32 +91,28 @@ class PlainLists:
         """Called once every list is added, with the scanner's threshold of each slot (the lowest typo score
         it reports)."""
         self._groups.clear()
-        simple = [s for s, groups in self._by_slot.items()
-                  if len(groups) == 1 and _takes_all(groups[0][1], thresholds[s])]
-        self._simple = frozenset(simple)
-        self._text = {s: self._by_slot[s][0][0] for s in simple}
-        self._indexes = {s: self._by_slot[s][0][2] for s in simple}
+        self._simple = {s: (groups[0][0], groups[0][2]) for s, groups in self._by_slot.items()
+                        if len(groups) == 1 and _takes_all(groups[0][1], thresholds[s])}
 
     def find(self, fields: Mapping[str, ScannedField]) -> list[PhraseHit]:
         """The phrases of plain lists that the scanned fields hold: one entry per phrase and field, however
         many lists hold the phrase (``expand`` makes them one Match per list)."""
         out: list[PhraseHit] = []
-        by_slot = self._by_slot
+        by_slot, simple = self._by_slot, self._simple
         for name in DEFAULT_FIELDS:
             f = fields.get(name)
             if f is None or not f.found:
                 continue
-            found = f.found
-            slots = found.keys() & by_slot.keys()
-            simple = slots & self._simple
-            if simple:  # (most: one phrase as written, any occurrence a hit)
-                out.extend(zip(map(self._text.__getitem__, simple), repeat(f),
-                               map(_FIRST, map(found.__getitem__, simple)), map(self._indexes.__getitem__, simple)))
-                slots -= simple
-            for s in slots:
-                occurrences = found[s]
+            for s, occurrences in f.found.items():
+                entry = simple.get(s)
+                if entry is not None:  # (most: one phrase as written, any occurrence a hit)
+                    out.append((entry[0], f, occurrences[0], entry[1]))
+                    continue
+                groups = by_slot.get(s)
+                if groups is None:
+                    continue  # a phrase of the other watchlists
                 exact = occurrences[0] if occurrences[0][2] >= 100 else None  # (the common case: no typo first)
-                for text, fuzzy, indexes in by_slot[s]:
+                for text, fuzzy, indexes in groups:
                     occ = exact or _first(occurrences, fuzzy)
                     if occ is not None:
                         out.append((text, f, occ, indexes))

@@ -21,13 +21,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, compress, count
-from operator import contains, itemgetter
 
 import ahocorasick
 
 from bot.watch.text import CJK_START, WORD, is_word_char, split_words
 from bot.watch.typos import CACHE_LIMIT, NOTHING, Occurrence, Typo, Typos
+from bot.watch.wordscan import whole_words
 
 __all__ = ["WORD", "Occurrence", "Scanner", "latin_words", "separator_variants"]
 
@@ -36,10 +35,8 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the BMP: two UTF-16 un
 _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
 _TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
-# What a text word is (Scanner._info): the slots of the one-word phrases it is, the words that follow it in
-# longer phrases, and what it is close to (typos.Typo). Read in C loops (map with these getters, compress).
+# What a text word is (Scanner._info; see wordscan.py).
 _Info = tuple[tuple[int, ...], frozenset[str], Typo]
-_ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
 _NONE: frozenset[str] = frozenset()
 _BARE: _Info = ((), _NONE, NOTHING)  # the _info of most words: one shared tuple
 
@@ -129,23 +126,13 @@ class Scanner:
             if self._typos:
                 self._typos.in_text(text, found, latin)
             return found
-        # Every chat's own phrases: the text is split into words once, and each word is looked up in C loops (map,
-        # compress): the one-word phrases it is, whether the next word may continue a longer phrase with it, and
-        # (a cache, ``_info``) what it is close to. Only the positions found so are visited in Python.
-        parts = split_words(text)
-        words = parts[1::2]
-        infos = self._infos_of(words)
-        ones = list(compress(count(), map(_ONES, infos)))
-        twos = list(compress(count(), map(contains, map(_NEXTS, infos[:-1]), words[1:])))
-        close = list(compress(count(), map(_TYPOS, infos)))
-        if not (ones or twos or close):
-            self._exact(text, found, latin)
-            return found
-        ends = list(accumulate(map(len, parts)))  # where each part ends: a word starts where its separator ends
-        self._whole(parts, words, ones, twos, ends, found)
+        # Every chat's own phrases: the text is split into words once and each word looked up once (wordscan.py).
+        if len(self._info_cache) >= CACHE_LIMIT:
+            self._info_cache.clear()
+        close = whole_words(text, self._info_cache, self._info, self._words, self._prefixes, found)
         self._exact(text, found, latin)
-        if close:
-            self._typos.hits(words, list(map(_TYPOS, infos)), close, ends, found)
+        if close is not None:
+            self._typos.hits(*close, found)
         return found
 
     def _exact(self, text: str, found: dict[int, list[Occurrence]], latin: bool) -> None:
@@ -187,16 +174,6 @@ class Scanner:
                     continue
                 found.setdefault(slot, []).append((start, end + 1, 100.0))
 
-    def _infos_of(self, words: list[str]) -> list[_Info]:
-        """``_info`` of each word (cached: a text's words are nearly all seen before)."""
-        cache = self._info_cache
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
-        out = list(map(cache.get, words))
-        if None in out:
-            out = [info if info is not None else self._info(w) for w, info in zip(words, out, strict=True)]
-        return out  # type: ignore[return-value]
-
     def _info(self, w: str) -> _Info:
         """What the text word ``w`` is or starts or is close to (see ``_Info``)."""
         slots = tuple(self._words.get(w, ()))  # (a text word has no space: only one-word phrases)
@@ -204,28 +181,6 @@ class Scanner:
         info = (slots, self._nexts.get(w, _NONE), typo)
         self._info_cache[w] = info if slots or typo or info[1] else _BARE
         return info
-
-    def _whole(self, parts: list[str], words: list[str], ones: list[int], twos: list[int], ends: list[int],
-               found: dict[int, list[Occurrence]]) -> None:
-        """Phrases of whole Latin words (see the docstring): ``ones``, where the text has a one-word phrase;
-        ``twos``, where a word and the next one begin a longer phrase."""
-        table, prefixes = self._words, self._prefixes
-        for i in ones:
-            for slot in table[words[i]]:
-                found.setdefault(slot, []).append((ends[2 * i], ends[2 * i + 1], 100.0))
-        n = len(words)
-        for i in twos:
-            j = i + 1
-            if parts[2 * j] not in (" ", "-"):
-                continue
-            key = words[i] + " " + words[j]
-            while True:
-                for slot in table.get(key, ()):
-                    found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
-                if key not in prefixes or j + 1 >= n or parts[2 * j + 2] not in (" ", "-"):
-                    break
-                j += 1
-                key += " " + words[j]
 
     # What batch.py asks to rule most texts out without scanning them (a superset of the texts with hits).
 

@@ -1,0 +1,79 @@
+"""The word pass of ``Scanner.scan`` (scan.py) over the word table of every chat's phrases. Pure.
+
+A viewed text is split into its Latin words (``WORD``); each word is looked up once: the one-word phrases it is,
+the words that may follow it in a longer phrase, and what it is close to (``typos.Typo``). The whole-word hits
+are recorded in ``found`` (one-word phrases first, then longer ones, each slot's hits in text order); the words
+close to a long phrase word are handed back for ``Typos.hits``.
+
+``whole_words`` is the compiled one (``bot/watch/_wordscan.c``) when it was built, which it is wherever the
+package is installed with a C compiler at hand (hatch_build.py); else ``whole_words_py``, the reference, in
+Python. They give the same results (tests/watch/test_wordscan.py); the compiled one is what keeps every chat's
+own phrases within issue 14's cost (bench/match.py --only-chats prints which one ran).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import accumulate, compress, count
+from operator import contains, itemgetter
+from typing import Any
+
+from bot.watch.text import split_words
+
+Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
+# What a text word is: the slots of the one-word phrases it is, the words that follow it in longer phrases, and what
+# it is close to (typos.Typo: false for most words).
+Info = tuple[tuple[int, ...], frozenset[str], Any]
+# What Typos.hits reads: the words of the text, each word's typo info, the indexes of the words close to a long
+# phrase word, and where each part of the split text ends (separator, word, separator, ...).
+Close = tuple[list[str], list[Any], list[int], list[int]]
+_ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
+
+
+def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info], table: dict[str, list[int]],
+                   prefixes: set[str] | frozenset[str], found: dict[int, list[Occurrence]]) -> Close | None:
+    """Record the whole-word phrase hits of ``text`` in ``found``; the words close to a phrase word, or None.
+
+    ``cache``: text word -> its ``Info``; ``info(word)`` for a word not in it; ``table``: phrase (words joined by one
+    space) -> its slots; ``prefixes``: the word sequences some longer phrase starts with."""
+    parts = split_words(text)
+    words = parts[1::2]
+    infos = list(map(cache.get, words))
+    if None in infos:
+        infos = [i if i is not None else info(w) for w, i in zip(words, infos, strict=True)]
+    # Where each word is a one-word phrase, begins a longer one with the next word, or is close to a phrase word:
+    # found in C loops (map, compress), so that only those positions are visited in Python.
+    ones = list(compress(count(), map(_ONES, infos)))
+    twos = list(compress(count(), map(contains, map(_NEXTS, infos[:-1]), words[1:])))
+    close = list(compress(count(), map(_TYPOS, infos)))
+    if not (ones or twos or close):
+        return None
+    ends = list(accumulate(map(len, parts)))  # a word starts where its separator ends
+    for i in ones:
+        for slot in table[words[i]]:
+            found.setdefault(slot, []).append((ends[2 * i], ends[2 * i + 1], 100.0))
+    n = len(words)
+    for i in twos:
+        j = i + 1
+        if parts[2 * j] not in (" ", "-"):
+            continue
+        key = words[i] + " " + words[j]
+        while True:
+            for slot in table.get(key, ()):
+                found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
+            if key not in prefixes or j + 1 >= n or parts[2 * j + 2] not in (" ", "-"):
+                break
+            j += 1
+            key += " " + words[j]
+    if not close:
+        return None
+    return words, list(map(_TYPOS, infos)), close, ends
+
+
+try:
+    from bot.watch._wordscan import whole_words as _compiled
+except ImportError:  # no C compiler where the package was installed: the reference does the same, slower
+    _compiled = None
+
+COMPILED = _compiled is not None
+whole_words: Callable[..., Close | None] = _compiled or whole_words_py

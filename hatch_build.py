@@ -1,0 +1,64 @@
+"""Build hook (hatchling runs it for `pip install .` and `pip install -e .`): compile bot/watch/_wordscan.c.
+
+The module is an accelerator with a Python twin (bot/watch/wordscan.py), so a machine without a C compiler still
+installs watchbot: the build says so in one line and the package runs the Python word pass, correct and slower
+(bench/match.py --only-chats measures both). With a compiler the wheel holds the compiled module and is tagged for
+this Python and platform; an editable install builds it beside its source.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+MODULE = "bot.watch._wordscan"
+SOURCE = "bot/watch/_wordscan.c"
+
+
+def compile_module(root: Path) -> Path | None:
+    """Compile the module into its package folder under ``root``; its path, or None (the reason printed) when this
+    machine cannot."""
+    try:
+        from setuptools import Distribution, Extension
+        from setuptools.command.build_ext import build_ext
+    except ImportError as e:
+        print(f"watchbot: {MODULE} not compiled ({e}); the Python word pass will run", file=sys.stderr)
+        return None
+    extension = Extension(MODULE, [SOURCE], extra_compile_args=["-O2"] if sys.platform != "win32" else [])
+    dist = Distribution({"name": "watchbot-wordscan", "ext_modules": [extension]})
+    command = build_ext(dist)
+    command.inplace = True
+    with tempfile.TemporaryDirectory() as tmp:
+        command.build_temp = tmp
+        command.ensure_finalized()
+        try:
+            command.run()
+        except Exception as e:  # noqa: BLE001 - any compiler failure: the Python twin does the same work
+            print(f"watchbot: {MODULE} not compiled ({type(e).__name__}: {e}); install a C compiler (gcc) and the "
+                  "Python headers for the faster word pass; the Python one will run", file=sys.stderr)
+            return None
+    return root / command.get_ext_fullpath(MODULE)
+
+
+class CompiledWordScan(BuildHookInterface):  # type: ignore[misc]
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if self.target_name != "wheel":
+            return
+        root = Path(self.root)
+        here = os.getcwd()  # (build_ext writes relative to the working directory)
+        os.chdir(root)
+        try:
+            built = compile_module(root)
+        finally:
+            os.chdir(here)
+        if built is None:
+            return
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        if version != "editable":  # (an editable install imports it from the source folder)
+            build_data["force_include"][str(built)] = built.relative_to(root).as_posix()
