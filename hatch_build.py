@@ -1,4 +1,4 @@
-"""Build hook (hatchling runs it for `pip install .` and `pip install -e .`): compile bot/watch/_wordscan.c.
+"""Build hook (hatchling runs it for `pip install .` and `pip install -e .`): compile bot/watch/_speedups.c.
 
 The module is an accelerator with a Python twin (bot/watch/wordscan.py), so a machine without a C compiler still
 installs watchbot: the build says so in one line and the package runs the Python word pass, correct and slower
@@ -16,8 +16,8 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-MODULE = "bot.watch._wordscan"
-SOURCE = "bot/watch/_wordscan.c"
+MODULE = "bot.watch._speedups"
+SOURCE = "bot/watch/_speedups.c"
 
 
 def compile_module(root: Path) -> Path | None:

@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.watch.meaning import as_written
 from bot.watch.model import DEFAULT_FIELDS, Hit, Match, Term, Watchlist
 from bot.watch.scan import Occurrence
+from bot.watch.speedups import compiled
 from bot.watch.text import Folded
 
 
@@ -103,14 +104,11 @@ class PlainLists:
             f = fields.get(name)
             if f is None or not f.found:
                 continue
-            for s, occurrences in f.found.items():
-                entry = simple.get(s)
-                if entry is not None:  # (most: one phrase as written, any occurrence a hit)
-                    out.append((entry[0], f, occurrences[0], entry[1]))
-                    continue
+            for s in plain_hits(f.found, simple, f, out):  # (most slots found are simple: see plain_hits_py)
                 groups = by_slot.get(s)
                 if groups is None:
                     continue  # a phrase of the other watchlists
+                occurrences = f.found[s]
                 exact = occurrences[0] if occurrences[0][2] >= 100 else None  # (the common case: no typo first)
                 for text, fuzzy, indexes in groups:
                     occ = exact or _first(occurrences, fuzzy)
@@ -135,6 +133,24 @@ class PlainLists:
                           key=lambda h: (order[h.field], h.span, h.pattern))
             out[i] = Match(ids[i], max(h.score for h in hits), tuple(hits))
         return out
+
+
+def plain_hits_py(found: dict[int, list[Occurrence]], simple: Mapping[int, tuple[str, list[int]]], f: ScannedField,
+                  out: list[PhraseHit]) -> list[int]:
+    """Append to ``out`` a PhraseHit for each slot of ``simple`` (slot -> phrase as written, indexes of the lists
+    holding it) found in field ``f`` (its first occurrence: every occurrence of a simple slot is a hit); returns the
+    other slots found, in order. (The compiled twin is speedups' ``plain_hits``.)"""
+    others = []
+    for s, occurrences in found.items():
+        entry = simple.get(s)
+        if entry is None:
+            others.append(s)
+        else:
+            out.append((entry[0], f, occurrences[0], entry[1]))
+    return others
+
+
+plain_hits: Callable[..., list[int]] = compiled.plain_hits if compiled else plain_hits_py
 
 
 def _takes_all(fuzzy: int | None, reported: int | None) -> bool:

@@ -5,9 +5,9 @@ the words that may follow it in a longer phrase, and what it is close to (``typo
 are recorded in ``found`` (one-word phrases first, then longer ones, each slot's hits in text order); the words
 close to a long phrase word are handed back for ``Typos.hits``.
 
-``whole_words`` is the compiled one (``bot/watch/_wordscan.c``) when it was built, which it is wherever the
+``whole_words`` is the compiled one (``bot/watch/_speedups.c``) when it was built, which it is wherever the
 package is installed with a C compiler at hand (hatch_build.py); else ``whole_words_py``, the reference, in
-Python. They give the same results (tests/watch/test_wordscan.py); the compiled one is what keeps every chat's
+Python. They give the same results (tests/watch/test_speedups.py); the compiled one is what keeps every chat's
 own phrases within issue 14's cost (bench/match.py --only-chats prints which one ran).
 """
 
@@ -18,6 +18,7 @@ from itertools import accumulate, compress, count
 from operator import contains, itemgetter
 from typing import Any
 
+from bot.watch.speedups import compiled
 from bot.watch.text import split_words
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
@@ -70,10 +71,4 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
     return words, list(map(_TYPOS, infos)), close, ends
 
 
-try:
-    from bot.watch._wordscan import whole_words as _compiled
-except ImportError:  # no C compiler where the package was installed: the reference does the same, slower
-    _compiled = None
-
-COMPILED = _compiled is not None
-whole_words: Callable[..., Close | None] = _compiled or whole_words_py
+whole_words: Callable[..., Close | None] = compiled.whole_words if compiled else whole_words_py

@@ -1,19 +1,12 @@
-/* The word pass of Scanner.scan (scan.py) in C: split a viewed text into Latin words, look each word up, record the
- * whole-word phrase hits, and say which words are close to a long phrase word.
+/* The matcher's hot loops in C, for every chat's own phrases (issue 14: 10,000 chats x 10 phrases within 1.5x of the
+ * shipped lists alone). These are accelerators, not a second engine: each function has a Python twin that is the
+ * reference and runs where this module was not built (bot/watch/speedups.py says which), and
+ * tests/watch/test_speedups.py checks that both give the same results on the corpus and on generated text. Read the
+ * Python first; the C does the same steps in the same order, without making a Python object for what the common case
+ * does not need.
  *
- * This is an accelerator, not a second engine: bot/watch/wordscan.py holds the same function in Python (the
- * reference, used when this module is not built), and tests/watch/test_wordscan.py checks that both give the same
- * result on the corpus and on generated text. Read the Python first; this file does the same steps in the same
- * order, without making a Python object for what the common word needs (most words are no phrase and close to none).
- *
- *   whole_words(text, cache, info, table, prefixes, found) -> None | (words, typos, close, ends)
- *
- * A word is a run of characters below U+2E80 that are alphanumeric (the regex WORD of text.py: [^\W_\u2e80-...]).
- * Each word's info is cache[word], or info(word) when it is not cached: a tuple (slots of the one-word phrases it
- * is, frozenset of the words that may follow it in a longer phrase, typo info: false for most words). A one-word
- * phrase hit is appended to found[slot] as (start, end, 100.0); a longer phrase is walked from a word whose next word
- * may follow it, while the words are joined by one space or hyphen and the sequence is a key of `table` (slots) or
- * of `prefixes`. The result is None when no word is close to a phrase word, else what Typos.hits reads.
+ *   whole_words(text, cache, info, table, prefixes, found)   twin: wordscan.whole_words_py
+ *   plain_hits(found, simple, field, out)                    twin: plain.plain_hits_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -86,6 +79,15 @@ record_key(PyObject *table, PyObject *key, PyObject *found, Py_ssize_t start, Py
     return record(found, slots, start, end);
 }
 
+/* whole_words(text, cache, info, table, prefixes, found) -> None | (words, typos, close, ends)
+ *
+ * Scanner.scan's word pass (wordscan.py). A word is a run of characters below U+2E80 that are alphanumeric (WORD in
+ * text.py: [^\W_\u2e80-...]). Each word's info is cache[word], or info(word) when it is not cached: (slots of the
+ * one-word phrases it is, frozenset of the words that may follow it in a longer phrase, typo info: false for most
+ * words). A one-word phrase's hit is appended to found[slot] as (start, end, 100.0); a longer phrase is walked from a
+ * word whose next word may follow it, while the words are joined by one space or hyphen and the sequence is a key of
+ * `table` (its slots) or of `prefixes`. None when no word is close to a phrase word, else what Typos.hits reads.
+ */
 static PyObject *
 whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -255,19 +257,68 @@ done:
     return result;
 }
 
+/* plain_hits(found, simple, field, out) -> list of the other slots found
+ *
+ * PlainLists.find's loop over one field's found slots (plain.py, where the Python twin is): for each slot of
+ * `simple` (slot -> (phrase as written, indexes of the lists holding it)) append (phrase, field, first occurrence,
+ * indexes) to `out`; the other slots are returned, in the order found, for the general loop.
+ */
+static PyObject *
+plain_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyDict_Check(args[0]) || !PyDict_Check(args[1]) || !PyList_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "plain_hits(found dict, simple dict, field, out list)");
+        return NULL;
+    }
+    PyObject *found = args[0], *simple = args[1], *field = args[2], *out = args[3];
+    PyObject *others = PyList_New(0);
+    if (others == NULL)
+        return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *slot, *occurrences;
+    while (PyDict_Next(found, &pos, &slot, &occurrences)) {
+        PyObject *entry = PyDict_GetItemWithError(simple, slot);
+        if (entry == NULL) {
+            if (PyErr_Occurred() || PyList_Append(others, slot) < 0)
+                goto failed;
+            continue;
+        }
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 || !PyList_Check(occurrences) ||
+            PyList_GET_SIZE(occurrences) == 0) {
+            PyErr_SetString(PyExc_TypeError, "plain_hits: simple[slot] is (phrase, indexes), found[slot] a list");
+            goto failed;
+        }
+        PyObject *hit = PyTuple_Pack(4, PyTuple_GET_ITEM(entry, 0), field, PyList_GET_ITEM(occurrences, 0),
+                                     PyTuple_GET_ITEM(entry, 1));
+        if (hit == NULL)
+            goto failed;
+        int appended = PyList_Append(out, hit);
+        Py_DECREF(hit);
+        if (appended < 0)
+            goto failed;
+    }
+    return others;
+
+failed:
+    Py_DECREF(others);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"whole_words", (PyCFunction)(void (*)(void))whole_words, METH_FASTCALL,
      "whole_words(text, cache, info, table, prefixes, found): see bot/watch/wordscan.py"},
+    {"plain_hits", (PyCFunction)(void (*)(void))plain_hits, METH_FASTCALL,
+     "plain_hits(found, simple, field, out): see bot/watch/plain.py"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "bot.watch._wordscan", "The word pass of Scanner.scan in C (see bot/watch/wordscan.py).",
+    PyModuleDef_HEAD_INIT, "bot.watch._speedups", "The matcher's hot loops in C (see bot/watch/speedups.py).",
     -1, methods,
 };
 
 PyMODINIT_FUNC
-PyInit__wordscan(void)
+PyInit__speedups(void)
 {
     for (int c = 0; c < 128; c++)
         ascii_word[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
