@@ -5,8 +5,9 @@
  * Python first; the C does the same steps in the same order, without making a Python object for what the common case
  * does not need.
  *
- *   whole_words(text, cache, info, table, prefixes, found)   twin: wordscan.whole_words_py
- *   plain_hits(found, simple, field, out)                    twin: plain.plain_hits_py
+ *   whole_words(text, cache, info, table, prefixes, found, typos)   twin: wordscan.whole_words_py
+ *   typo_hits(words, typos, close, ends, found, near, similar, window)   twin: typos.typo_hits_py
+ *   plain_hits(found, simple, field, out)                           twin: plain.plain_hits_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -27,12 +28,39 @@ is_word(Py_UCS4 c)
 typedef struct {
     Py_ssize_t start, end;  /* the word's span in the text */
     int joined;             /* the separator before it is exactly one space or hyphen */
+    int hyphen;             /* ... and it is a hyphen */
 } Span;
+
+static PyObject *hyphen_str, *space_str;
+
+static PyObject *exact_score;  /* 100.0: the score of every exact hit, one object */
 
 static PyObject *
 hit(Py_ssize_t start, Py_ssize_t end)
 {
-    return Py_BuildValue("(nnd)", start, end, 100.0);
+    PyObject *a = PyLong_FromSsize_t(start), *b = PyLong_FromSsize_t(end);
+    PyObject *occ = a && b ? PyTuple_Pack(3, a, b, exact_score) : NULL;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return occ;
+}
+
+/* The words first..last of the text joined by single spaces: the text itself between them when every separator is
+ * one space, else with each separator (a space or a hyphen: words hold no hyphen) as a space. */
+static PyObject *
+phrase_of(PyObject *text, const Span *spans, Py_ssize_t first, Py_ssize_t last)
+{
+    PyObject *key = PyUnicode_Substring(text, spans[first].start, spans[last].end);
+    if (key == NULL)
+        return NULL;
+    int hyphen = 0;
+    for (Py_ssize_t k = first + 1; k <= last; k++)
+        hyphen |= spans[k].hyphen;
+    if (!hyphen)
+        return key;
+    PyObject *spaced = PyUnicode_Replace(key, hyphen_str, space_str, -1);
+    Py_DECREF(key);
+    return spaced;
 }
 
 /* found.setdefault(slot, []).append((start, end, 100.0)) for each slot of `slots` (a tuple or a list) */
@@ -79,27 +107,219 @@ record_key(PyObject *table, PyObject *key, PyObject *found, Py_ssize_t start, Py
     return record(found, slots, start, end);
 }
 
-/* whole_words(text, cache, info, table, prefixes, found) -> None | (words, typos, close, ends)
+/* typos._add: record a typo hit (start, end, score) in found[slot] unless the slot already has a hit starting there;
+ * the slot's hits stay sorted. */
+static int
+add_typo(PyObject *found, PyObject *slot, PyObject *start, PyObject *end, PyObject *score)
+{
+    PyObject *hits = PyDict_GetItemWithError(found, slot);
+    if (hits == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        hits = PyList_New(0);
+        if (hits == NULL)
+            return -1;
+        int failed = PyDict_SetItem(found, slot, hits);
+        Py_DECREF(hits);
+        if (failed)
+            return -1;
+    }
+    if (!PyList_Check(hits)) {
+        PyErr_SetString(PyExc_TypeError, "typo hits: found[slot] is a list");
+        return -1;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(hits);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *h = PyList_GET_ITEM(hits, k);
+        if (!PyTuple_Check(h) || PyTuple_GET_SIZE(h) < 1)
+            continue;
+        int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(h, 0), start, Py_EQ);
+        if (same < 0)
+            return -1;
+        if (same)
+            return 0;
+    }
+    PyObject *occ = PyTuple_Pack(3, start, end, score);
+    if (occ == NULL)
+        return -1;
+    int failed = PyList_Append(hits, occ);
+    Py_DECREF(occ);
+    if (failed)
+        return -1;
+    return n ? PyList_Sort(hits) : 0;
+}
+
+/* What the typo hits of one text read and write: Typos.hits's arguments. `ends` (where each part of the split text
+ * ends) is given, or made from `spans` when a window first needs it. */
+typedef struct {
+    PyObject *found, *words, *near, *similar, *window;
+    PyObject *ends;  /* borrowed when given; owned when made */
+    int owns_ends;
+    const Span *spans;
+    Py_ssize_t n, length;
+} Typing;
+
+static PyObject *
+ends_of(Typing *t)
+{
+    if (t->ends != NULL)
+        return t->ends;
+    PyObject *ends = PyList_New(2 * t->n + 1);
+    if (ends == NULL)
+        return NULL;
+    for (Py_ssize_t w = 0; w <= 2 * t->n; w++) {
+        Py_ssize_t at = w == 2 * t->n ? t->length : w % 2 ? t->spans[w / 2].end : t->spans[w / 2].start;
+        PyObject *v = PyLong_FromSsize_t(at);
+        if (v == NULL) {
+            Py_DECREF(ends);
+            return NULL;
+        }
+        PyList_SET_ITEM(ends, w, v);
+    }
+    t->ends = ends;
+    t->owns_ends = 1;
+    return ends;
+}
+
+/* The typo hits anchored on word j, close to a phrase word (`typo`: its (singles, keyed_by)): typos.typo_hits_py's
+ * loop body. `start`, `end`: the word's span. */
+static int
+typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *end)
+{
+    if (!PyTuple_Check(typo) || PyTuple_GET_SIZE(typo) != 2) {
+        PyErr_SetString(PyExc_TypeError, "typo hits: a close word's typo info is (singles, keyed_by)");
+        return -1;
+    }
+    PyObject *singles = PyTuple_GET_ITEM(typo, 0), *keyed_by = PyTuple_GET_ITEM(typo, 1);
+    if (!PyTuple_Check(singles) || !PyTuple_Check(keyed_by)) {
+        PyErr_SetString(PyExc_TypeError, "typo hits: singles and keyed_by are tuples");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(singles); k++) {  /* one-word phrases: scores already rounded */
+        PyObject *single = PyTuple_GET_ITEM(singles, k);
+        if (!PyTuple_Check(single) || PyTuple_GET_SIZE(single) != 2) {
+            PyErr_SetString(PyExc_TypeError, "typo hits: a single is (slot, score)");
+            return -1;
+        }
+        if (add_typo(t->found, PyTuple_GET_ITEM(single, 0), start, end, PyTuple_GET_ITEM(single, 1)) < 0)
+            return -1;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(keyed_by); k++) {  /* longer phrases, filed by offset and word */
+        PyObject *pair = PyTuple_GET_ITEM(keyed_by, k);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyDict_Check(PyTuple_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "typo hits: keyed_by holds (offset, dict)");
+            return -1;
+        }
+        Py_ssize_t offset = PyLong_AsSsize_t(PyTuple_GET_ITEM(pair, 0));
+        if (offset == -1 && PyErr_Occurred())
+            return -1;
+        Py_ssize_t at = j + offset;
+        if (at < 0 || at >= t->n)
+            continue;
+        PyObject *keyed = PyTuple_GET_ITEM(pair, 1), *u = PyList_GET_ITEM(t->words, at);
+        PyObject *others = PyDict_GetItemWithError(t->near, u);
+        if (others != NULL) {
+            Py_INCREF(others);
+        } else {
+            if (PyErr_Occurred())
+                return -1;
+            others = PyObject_CallOneArg(t->similar, u);
+            if (others == NULL)
+                return -1;
+        }
+        if (!PyTuple_Check(others)) {
+            Py_DECREF(others);
+            PyErr_SetString(PyExc_TypeError, "typo hits: close words are a tuple");
+            return -1;
+        }
+        for (Py_ssize_t m = -1; m < PyTuple_GET_SIZE(others); m++) {
+            PyObject *windows = PyDict_GetItemWithError(keyed, m < 0 ? u : PyTuple_GET_ITEM(others, m));
+            if (windows == NULL) {
+                if (PyErr_Occurred())
+                    goto failed;
+                continue;
+            }
+            if (!PyList_Check(windows)) {
+                PyErr_SetString(PyExc_TypeError, "typo hits: windows are a list");
+                goto failed;
+            }
+            for (Py_ssize_t w = 0; w < PyList_GET_SIZE(windows); w++) {
+                PyObject *ends = ends_of(t), *index = ends ? PyLong_FromSsize_t(j) : NULL;
+                PyObject *done = index == NULL ? NULL :
+                    PyObject_CallFunctionObjArgs(t->window, t->found, t->words, ends, index,
+                                                 PyList_GET_ITEM(windows, w), NULL);
+                Py_XDECREF(index);
+                if (done == NULL)
+                    goto failed;
+                Py_DECREF(done);
+            }
+        }
+        Py_DECREF(others);
+        continue;
+    failed:
+        Py_DECREF(others);
+        return -1;
+    }
+    return 0;
+}
+
+/* typo_hits(words, typos, close, ends, found, near, similar, window) -> None: Typos.hits (typos.typo_hits_py) */
+static PyObject *
+typo_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyList_Check(args[2]) ||
+        !PyList_Check(args[3]) || !PyDict_Check(args[4]) || !PyDict_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "typo_hits(words list, typos list, close list, ends list, found dict, near dict, similar, "
+                        "window)");
+        return NULL;
+    }
+    PyObject *words = args[0], *typos = args[1], *close = args[2], *ends = args[3];
+    Py_ssize_t n = PyList_GET_SIZE(words);
+    if (PyList_GET_SIZE(typos) != n || PyList_GET_SIZE(ends) != 2 * n + 1) {
+        PyErr_SetString(PyExc_ValueError, "typo_hits: a typo info for each word, 2n + 1 ends");
+        return NULL;
+    }
+    Typing t = {args[4], words, args[5], args[6], args[7], ends, 0, NULL, n, 0};
+    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(close); c++) {
+        Py_ssize_t j = PyLong_AsSsize_t(PyList_GET_ITEM(close, c));
+        if (j == -1 && PyErr_Occurred())
+            return NULL;
+        if (j < 0 || j >= n) {
+            PyErr_SetString(PyExc_IndexError, "typo_hits: a close word out of range");
+            return NULL;
+        }
+        if (typo_word(&t, j, PyList_GET_ITEM(typos, j), PyList_GET_ITEM(ends, 2 * j),
+                      PyList_GET_ITEM(ends, 2 * j + 1)) < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* whole_words(text, cache, info, table, prefixes, found, typos) -> None
  *
  * Scanner.scan's word pass (wordscan.py). A word is a run of characters below U+2E80 that are alphanumeric (WORD in
  * text.py: [^\W_\u2e80-...]). Each word's info is cache[word], or info(word) when it is not cached: (slots of the
  * one-word phrases it is, frozenset of the words that may follow it in a longer phrase, typo info: false for most
  * words). A one-word phrase's hit is appended to found[slot] as (start, end, 100.0); a longer phrase is walked from a
  * word whose next word may follow it, while the words are joined by one space or hyphen and the sequence is a key of
- * `table` (its slots) or of `prefixes`. None when no word is close to a phrase word, else what Typos.hits reads.
+ * `table` (its slots) or of `prefixes`. Then the typo hits anchored on the words close to a phrase word, as
+ * typo_hits records them: `typos` is (near, similar, window), what Typos.hits passes on.
  */
 static PyObject *
 whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "whole_words(text, cache, info, table, prefixes, found)");
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "whole_words(text, cache, info, table, prefixes, found, typos)");
         return NULL;
     }
     PyObject *text = args[0], *cache = args[1], *info_fn = args[2], *table = args[3], *prefixes = args[4],
-             *found = args[5];
+             *found = args[5], *typing = args[6];
     if (!PyUnicode_Check(text) || !PyDict_Check(cache) || !PyDict_Check(table) || !PyAnySet_Check(prefixes) ||
-        !PyDict_Check(found)) {
-        PyErr_SetString(PyExc_TypeError, "whole_words: text str, cache dict, table dict, prefixes set, found dict");
+        !PyDict_Check(found) || !PyTuple_Check(typing) || PyTuple_GET_SIZE(typing) != 3 ||
+        !PyDict_Check(PyTuple_GET_ITEM(typing, 0))) {
+        PyErr_SetString(PyExc_TypeError, "whole_words: text str, cache dict, table dict, prefixes set, found dict, "
+                                         "typos (near dict, similar, window)");
         return NULL;
     }
     if (PyUnicode_READY(text) < 0)
@@ -127,11 +347,12 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
         spans[n].start = start;
         spans[n].end = i;
         spans[n].joined = n > 0 && start - last_end == 1 && (sep == ' ' || sep == '-');
+        spans[n].hyphen = spans[n].joined && sep == '-';
         last_end = i;
         n++;
     }
 
-    PyObject *words = PyList_New(n), *infos = PyList_New(n), *result = NULL, *close = NULL;
+    PyObject *words = PyList_New(n), *infos = PyList_New(n), *result = NULL;
     if (words == NULL || infos == NULL)
         goto done;
     for (Py_ssize_t w = 0; w < n; w++) {
@@ -173,7 +394,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
         if (!follows)
             continue;
         /* The key as scan.py builds it: the words joined by single spaces (a hyphen in the text reads as a space). */
-        PyObject *key = PyUnicode_FromFormat("%U %U", PyList_GET_ITEM(words, w), PyList_GET_ITEM(words, w + 1));
+        PyObject *key = phrase_of(text, spans, w, w + 1);
         if (key == NULL)
             goto done;
         Py_ssize_t j = w + 1;
@@ -190,7 +411,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
             if (!more || j + 1 >= n || !spans[j + 1].joined)
                 break;
             j++;
-            PyObject *longer = PyUnicode_FromFormat("%U %U", key, PyList_GET_ITEM(words, j));
+            PyObject *longer = phrase_of(text, spans, w, j);
             Py_DECREF(key);
             if (longer == NULL)
                 goto done;
@@ -199,75 +420,46 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
         Py_DECREF(key);
     }
 
-    /* The words close to a long phrase word: what Typos.hits needs, or None. */
-    close = PyList_New(0);
-    if (close == NULL)
-        goto done;
+    /* The typo hits anchored on the words close to a long phrase word (most words are close to none). */
+    Typing t = {found, words, PyTuple_GET_ITEM(typing, 0), PyTuple_GET_ITEM(typing, 1), PyTuple_GET_ITEM(typing, 2),
+                NULL, 0, spans, n, length};
     for (Py_ssize_t w = 0; w < n; w++) {
-        int truth = PyObject_IsTrue(PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 2));
+        PyObject *typo = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 2);
+        int truth = PyObject_IsTrue(typo);
         if (truth < 0)
-            goto done;
-        if (truth) {
-            PyObject *index = PyLong_FromSsize_t(w);
-            if (index == NULL || PyList_Append(close, index) < 0) {
-                Py_XDECREF(index);
-                goto done;
-            }
-            Py_DECREF(index);
-        }
+            goto typed;
+        if (!truth)
+            continue;
+        PyObject *start = PyLong_FromSsize_t(spans[w].start), *end = PyLong_FromSsize_t(spans[w].end);
+        int failed = start == NULL || end == NULL || typo_word(&t, w, typo, start, end) < 0;
+        Py_XDECREF(start);
+        Py_XDECREF(end);
+        if (failed)
+            goto typed;
     }
-    if (PyList_GET_SIZE(close) == 0) {
-        result = Py_NewRef(Py_None);
-        goto done;
-    }
-    /* ends: where each part of the split text ends (separator, word, separator, ...), as scan.py accumulates them */
-    PyObject *ends = PyList_New(2 * n + 1), *typos = PyList_New(n);
-    if (ends == NULL || typos == NULL) {
-        Py_XDECREF(ends);
-        Py_XDECREF(typos);
-        goto done;
-    }
-    for (Py_ssize_t w = 0; w < n; w++) {
-        PyObject *a = PyLong_FromSsize_t(spans[w].start), *b = PyLong_FromSsize_t(spans[w].end);
-        if (a == NULL || b == NULL) {
-            Py_XDECREF(a);
-            Py_XDECREF(b);
-            Py_DECREF(ends);
-            Py_DECREF(typos);
-            goto done;
-        }
-        PyList_SET_ITEM(ends, 2 * w, a);
-        PyList_SET_ITEM(ends, 2 * w + 1, b);
-        PyList_SET_ITEM(typos, w, Py_NewRef(PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 2)));
-    }
-    PyObject *total = PyLong_FromSsize_t(length);
-    if (total == NULL) {
-        Py_DECREF(ends);
-        Py_DECREF(typos);
-        goto done;
-    }
-    PyList_SET_ITEM(ends, 2 * n, total);
-    result = Py_BuildValue("(ONON)", words, typos, close, ends);
+    result = Py_NewRef(Py_None);
+typed:
+    if (t.owns_ends)
+        Py_DECREF(t.ends);
 
 done:
     PyMem_Free(spans);
     Py_XDECREF(words);
     Py_XDECREF(infos);
-    Py_XDECREF(close);
     return result;
 }
 
 /* plain_hits(found, simple, field, out) -> list of the other slots found
  *
- * PlainLists.find's loop over one field's found slots (plain.py, where the Python twin is): for each slot of
- * `simple` (slot -> (phrase as written, indexes of the lists holding it)) append (phrase, field, first occurrence,
- * indexes) to `out`; the other slots are returned, in the order found, for the general loop.
+ * PlainLists.find's loop over one field's found slots (plain.py, where the Python twin is): for each simple slot
+ * (simple[slot], a list: (phrase as written, indexes of the lists holding it), or None) append (that pair, field,
+ * first occurrence) to `out`; the other slots are returned, in the order found, for the general loop.
  */
 static PyObject *
 plain_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyDict_Check(args[0]) || !PyDict_Check(args[1]) || !PyList_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError, "plain_hits(found dict, simple dict, field, out list)");
+    if (nargs != 4 || !PyDict_Check(args[0]) || !PyList_Check(args[1]) || !PyList_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "plain_hits(found dict, simple list, field, out list)");
         return NULL;
     }
     PyObject *found = args[0], *simple = args[1], *field = args[2], *out = args[3];
@@ -277,19 +469,20 @@ plain_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t pos = 0;
     PyObject *slot, *occurrences;
     while (PyDict_Next(found, &pos, &slot, &occurrences)) {
-        PyObject *entry = PyDict_GetItemWithError(simple, slot);
-        if (entry == NULL) {
-            if (PyErr_Occurred() || PyList_Append(others, slot) < 0)
+        Py_ssize_t at = PyLong_AsSsize_t(slot);
+        if (at == -1 && PyErr_Occurred())
+            goto failed;
+        PyObject *entry = at >= 0 && at < PyList_GET_SIZE(simple) ? PyList_GET_ITEM(simple, at) : Py_None;
+        if (entry == Py_None) {
+            if (PyList_Append(others, slot) < 0)
                 goto failed;
             continue;
         }
-        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 || !PyList_Check(occurrences) ||
-            PyList_GET_SIZE(occurrences) == 0) {
-            PyErr_SetString(PyExc_TypeError, "plain_hits: simple[slot] is (phrase, indexes), found[slot] a list");
+        if (!PyList_Check(occurrences) || PyList_GET_SIZE(occurrences) == 0) {
+            PyErr_SetString(PyExc_TypeError, "plain_hits: found[slot] is a list of occurrences");
             goto failed;
         }
-        PyObject *hit = PyTuple_Pack(4, PyTuple_GET_ITEM(entry, 0), field, PyList_GET_ITEM(occurrences, 0),
-                                     PyTuple_GET_ITEM(entry, 1));
+        PyObject *hit = PyTuple_Pack(3, entry, field, PyList_GET_ITEM(occurrences, 0));
         if (hit == NULL)
             goto failed;
         int appended = PyList_Append(out, hit);
@@ -306,9 +499,11 @@ failed:
 
 static PyMethodDef methods[] = {
     {"whole_words", (PyCFunction)(void (*)(void))whole_words, METH_FASTCALL,
-     "whole_words(text, cache, info, table, prefixes, found): see bot/watch/wordscan.py"},
+     "whole_words(text, cache, info, table, prefixes, found, typos): see bot/watch/wordscan.py"},
     {"plain_hits", (PyCFunction)(void (*)(void))plain_hits, METH_FASTCALL,
      "plain_hits(found, simple, field, out): see bot/watch/plain.py"},
+    {"typo_hits", (PyCFunction)(void (*)(void))typo_hits, METH_FASTCALL,
+     "typo_hits(words, typos, close, ends, found, near, similar, window): see bot/watch/typos.py"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -320,6 +515,11 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
+    exact_score = PyFloat_FromDouble(100.0);
+    hyphen_str = PyUnicode_InternFromString("-");
+    space_str = PyUnicode_InternFromString(" ");
+    if (exact_score == NULL || hyphen_str == NULL || space_str == NULL)
+        return NULL;
     for (int c = 0; c < 128; c++)
         ascii_word[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     return PyModule_Create(&module);

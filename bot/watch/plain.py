@@ -33,9 +33,10 @@ class ScannedField(Protocol):
     def found(self) -> dict[int, list[Occurrence]]: ...
 
 
-# A phrase of plain lists found in a field: the phrase as written, the field, its first occurrence there,
-# and the indexes of the lists that hold it.
-PhraseHit = tuple[str, ScannedField, Occurrence, list[int]]
+# A phrase of plain lists found in a field: (the phrase as written, the indexes of the lists that hold it), the field,
+# and its first occurrence there. (The pair is the one PlainLists keeps: a hit holds it rather than its two parts.)
+Lists = tuple[str, list[int]]
+PhraseHit = tuple[Lists, ScannedField, Occurrence]
 
 
 def is_plain(w: Watchlist) -> bool:
@@ -59,14 +60,13 @@ class PlainLists:
     """The plain watchlists of one Matcher, by the slots of their phrases."""
 
     def __init__(self) -> None:
-        # slot -> (phrase as written, fuzzy threshold, indexes of the lists holding it)
-        self._by_slot: dict[int, list[tuple[str, int | None, list[int]]]] = {}
+        # slot -> ((phrase as written, indexes of the lists holding it), fuzzy threshold) for each way it is written
+        self._by_slot: dict[int, list[tuple[Lists, int | None]]] = {}
         self._ids: dict[int, str] = {}
-        # The slots whose every occurrence the scanner reports is a hit of their one phrase (as written, with its
-        # threshold): for them ``find`` takes the first occurrence in C loops. Set by ``settle``.
-        # slot -> (phrase as written, indexes of the lists holding it): one lookup per slot found, since with
-        # every chat's phrases these tables are large and each lookup in them is likely a cache miss.
-        self._simple: dict[int, tuple[str, list[int]]] = {}
+        # By slot, for the slots whose every occurrence the scanner reports is a hit of their one phrase (as written,
+        # with its threshold): its Lists; None for the others. Set by ``settle``. A list: with every chat's phrases
+        # this table is large, and a slot's entry is one read where a dict lookup would be two likely cache misses.
+        self._simple: list[Lists | None] = []
         # (phrase as written, threshold) -> the indexes of the lists holding it, while lists are added (until settle)
         self._groups: dict[tuple[str, int | None], list[int]] = {}
 
@@ -84,7 +84,7 @@ class PlainLists:
             if indexes is None:  # (the first list holding it: 10,000 chats share their popular phrases)
                 text, fuzzy = phrase
                 indexes = groups[phrase] = []
-                self._by_slot.setdefault(slot(text, fuzzy), []).append((text, fuzzy, indexes))
+                self._by_slot.setdefault(slot(text, fuzzy), []).append(((text, indexes), fuzzy))
             if not indexes or indexes[-1] != index:
                 indexes.append(index)
 
@@ -92,8 +92,10 @@ class PlainLists:
         """Called once every list is added, with the scanner's threshold of each slot (the lowest typo score
         it reports)."""
         self._groups.clear()
-        self._simple = {s: (groups[0][0], groups[0][2]) for s, groups in self._by_slot.items()
-                        if len(groups) == 1 and _takes_all(groups[0][1], thresholds[s])}
+        self._simple = [None] * len(thresholds)
+        for s, groups in self._by_slot.items():
+            if len(groups) == 1 and _takes_all(groups[0][1], thresholds[s]):
+                self._simple[s] = groups[0][0]
 
     def find(self, fields: Mapping[str, ScannedField]) -> list[PhraseHit]:
         """The phrases of plain lists that the scanned fields hold: one entry per phrase and field, however
@@ -110,17 +112,17 @@ class PlainLists:
                     continue  # a phrase of the other watchlists
                 occurrences = f.found[s]
                 exact = occurrences[0] if occurrences[0][2] >= 100 else None  # (the common case: no typo first)
-                for text, fuzzy, indexes in groups:
+                for lists, fuzzy in groups:
                     occ = exact or _first(occurrences, fuzzy)
                     if occ is not None:
-                        out.append((text, f, occ, indexes))
+                        out.append((lists, f, occ))
         return out
 
     def expand(self, found: Sequence[PhraseHit]) -> dict[int, Match]:
         """Every plain list that ``found`` (from ``find``) matches, by index, with its hits explained."""
         first: dict[int, Hit] = {}  # a list's first hit; most lists have one, so no list is made for them
         more: dict[int, list[Hit]] = {}
-        for text, f, occ, indexes in found:
+        for (text, indexes), f, occ in found:
             hit = _hit(text, f, occ)
             for i in indexes:
                 if (prev := first.setdefault(i, hit)) is not hit:
@@ -135,18 +137,18 @@ class PlainLists:
         return out
 
 
-def plain_hits_py(found: dict[int, list[Occurrence]], simple: Mapping[int, tuple[str, list[int]]], f: ScannedField,
-                  out: list[PhraseHit]) -> list[int]:
-    """Append to ``out`` a PhraseHit for each slot of ``simple`` (slot -> phrase as written, indexes of the lists
-    holding it) found in field ``f`` (its first occurrence: every occurrence of a simple slot is a hit); returns the
-    other slots found, in order. (The compiled twin is speedups' ``plain_hits``.)"""
+def plain_hits_py(found: dict[int, list[Occurrence]], simple: Sequence[Lists | None],
+                  f: ScannedField, out: list[PhraseHit]) -> list[int]:
+    """Append to ``out`` a PhraseHit for each simple slot (``simple[slot]``: the phrase as written and the indexes of
+    the lists holding it; None for the others) found in field ``f`` (its first occurrence: every occurrence of a
+    simple slot is a hit); returns the other slots found, in order. (The compiled twin is speedups' ``plain_hits``.)"""
     others = []
     for s, occurrences in found.items():
-        entry = simple.get(s)
+        entry = simple[s] if s < len(simple) else None
         if entry is None:
             others.append(s)
         else:
-            out.append((entry[0], f, occurrences[0], entry[1]))
+            out.append((entry, f, occurrences[0]))
     return others
 
 

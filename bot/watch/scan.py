@@ -129,10 +129,8 @@ class Scanner:
         # Every chat's own phrases: the text is split into words once and each word looked up once (wordscan.py).
         if len(self._info_cache) >= CACHE_LIMIT:
             self._info_cache.clear()
-        close = whole_words(text, self._info_cache, self._info, self._words, self._prefixes, found)
+        whole_words(text, self._info_cache, self._info, self._words, self._prefixes, found, self._typos.typing)
         self._exact(text, found, latin)
-        if close is not None:
-            self._typos.hits(*close, found)
         return found
 
     def _exact(self, text: str, found: dict[int, list[Occurrence]], latin: bool) -> None:

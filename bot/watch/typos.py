@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, count
 from typing import Any, NamedTuple
@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from bot.watch.speedups import compiled
 from bot.watch.text import WORD, split_words
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
@@ -44,6 +45,9 @@ _Keyed = tuple[int, dict[str, list["_Window"]]]  # an offset from the anchor, th
 Typo = tuple[tuple[tuple[int, float], ...], tuple[_Keyed, ...]]
 NOTHING: Any = ()
 _Filed = tuple[tuple["_Window", ...], tuple[_Keyed, ...]]  # a long phrase word's windows (Typos._filed)
+# What the typo hits of a text read besides the text: the cache of close_to, close_to for a word it lacks, and the
+# test of a window (Typos.typing).
+Typing = tuple[dict[str, tuple[str, ...]], Callable[[str], tuple[str, ...]], Callable[..., None]]
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by CACHE_LIMIT)
 
 
@@ -113,6 +117,7 @@ class Typos:
         self._anchors: set[str] = memo.anchors  # text chunks seen with one
         self._close: set[str] = memo.close  # text words with close phrase words (the keys of _near that have some)
         self._of_word: dict[str, Typo] = {}  # text word -> of_word (cache; depends on the windows, not only the words)
+        self.typing: Typing = (self._near, self._similar, self._window)  # what ``hits`` reads besides the text
 
     def __bool__(self) -> bool:
         return bool(self._slots)
@@ -195,41 +200,28 @@ class Typos:
              found: dict[int, list[Occurrence]]) -> None:
         """The typo hits anchored on the ``close`` words (those close to a phrase word; ``ends``: where each part of the
         split text ends)."""
-        near = self._near
-        n = len(words)
-        for j in close:
-            singles, keyed_by = typos[j]
-            for slot, score in singles:  # one-word phrases: the ratio is their only test
-                if slot in found:
-                    _add(found, slot, ends[2 * j], ends[2 * j + 1], score)
-                else:
-                    found[slot] = [(ends[2 * j], ends[2 * j + 1], score)]
-            # A longer phrase is filed under its first word other than the close one, by that word's offset: it is
-            # tried only where the text has that word, or one close to it, there ("export controls" after
-            # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
-            for offset, keyed in keyed_by:
-                k = j + offset
-                if not 0 <= k < n:
-                    continue
-                u = words[k]
-                similar = near.get(u)
-                if similar is None:  # (not cached: a short word, or another thread just cleared the caches)
-                    similar = self.close_to(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
-                for key in (u, *similar):
-                    for win in keyed.get(key, ()):
-                        first = j - win.anchor
-                        last = first + len(win.words)
-                        if first < 0 or last > n:
-                            continue
-                        window = words[first:last]
-                        if not _words_close(win.words, window, win.threshold):
-                            continue
-                        joined = " ".join(window)
-                        if joined == win.phrase:
-                            continue
-                        score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
-                        if score:
-                            _add(found, win.slot, ends[2 * first], ends[2 * last - 1], score)
+        typo_hits(words, typos, close, ends, found, *self.typing)
+
+    def _similar(self, u: str) -> tuple[str, ...]:
+        """``close_to`` for a word the cache does not hold (a short word, or another thread just cleared the caches)."""
+        return self.close_to(u) if len(u) >= MIN_FUZZY_LETTERS - 1 else ()
+
+    @staticmethod
+    def _window(found: dict[int, list[Occurrence]], words: list[str], ends: list[int], j: int, win: _Window) -> None:
+        """Record the hit of the phrase ``win`` in the window its close word ``j`` anchors, if the window is one."""
+        first = j - win.anchor
+        last = first + len(win.words)
+        if first < 0 or last > len(words):
+            return
+        window = words[first:last]
+        if not _words_close(win.words, window, win.threshold):
+            return
+        joined = " ".join(window)
+        if joined == win.phrase:
+            return
+        score = fuzz.ratio(joined, win.phrase, score_cutoff=win.threshold)
+        if score:
+            _add(found, win.slot, ends[2 * first], ends[2 * last - 1], score)
 
     def close_to(self, w: str) -> tuple[str, ...]:
         """Long phrase words close to (but not equal to) the text word ``w``; cached."""
@@ -261,6 +253,39 @@ class Typos:
         for w in [w for w in words if w not in near]:
             self.close_to(w)
         return {w: found for w in words if (found := near.get(w))}
+
+
+def typo_hits_py(words: list[str], typos: list[Typo], close: list[int], ends: list[int],
+                 found: dict[int, list[Occurrence]], near: dict[str, tuple[str, ...]],
+                 similar: Callable[[str], tuple[str, ...]], window: Callable[..., None]) -> None:
+    """``Typos.hits``: for each close word, its one-word phrases' hits, and the longer phrases it may anchor, each
+    handed to ``window`` (``Typos._window``) to be tried; ``near``: the cache of ``close_to``, ``similar`` for a word
+    it lacks. (The compiled twin is speedups' ``typo_hits``.)"""
+    n = len(words)
+    for j in close:
+        singles, keyed_by = typos[j]
+        for slot, score in singles:  # one-word phrases: the ratio is their only test (scores already rounded)
+            if slot in found:
+                _add(found, slot, ends[2 * j], ends[2 * j + 1], score)
+            else:
+                found[slot] = [(ends[2 * j], ends[2 * j + 1], score)]
+        # A longer phrase is filed under its first word other than the close one, by that word's offset: it is
+        # tried only where the text has that word, or one close to it, there ("export controls" after
+        # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
+        for offset, keyed in keyed_by:
+            k = j + offset
+            if not 0 <= k < n:
+                continue
+            u = words[k]
+            others = near.get(u)
+            if others is None:
+                others = similar(u)
+            for key in (u, *others):
+                for win in keyed.get(key, ()):
+                    window(found, words, ends, j, win)
+
+
+typo_hits: Callable[..., None] = compiled.typo_hits if compiled else typo_hits_py
 
 
 def _merged(keyed: list[tuple[_Keyed, ...]]) -> tuple[_Keyed, ...]:

@@ -2,8 +2,8 @@
 
 A viewed text is split into its Latin words (``WORD``); each word is looked up once: the one-word phrases it is,
 the words that may follow it in a longer phrase, and what it is close to (``typos.Typo``). The whole-word hits
-are recorded in ``found`` (one-word phrases first, then longer ones, each slot's hits in text order); the words
-close to a long phrase word are handed back for ``Typos.hits``.
+are recorded in ``found`` (one-word phrases first, then longer ones, each slot's hits in text order), then the typo
+hits anchored on the words close to a long phrase word (``typos.typo_hits_py``).
 
 ``whole_words`` is the compiled one (``bot/watch/_speedups.c``) when it was built, which it is wherever the
 package is installed with a C compiler at hand (hatch_build.py); else ``whole_words_py``, the reference, in
@@ -20,23 +20,22 @@ from typing import Any
 
 from bot.watch.speedups import compiled
 from bot.watch.text import split_words
+from bot.watch.typos import Typing, typo_hits_py
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
 # What a text word is: the slots of the one-word phrases it is, the words that follow it in longer phrases, and what
 # it is close to (typos.Typo: false for most words).
 Info = tuple[tuple[int, ...], frozenset[str], Any]
-# What Typos.hits reads: the words of the text, each word's typo info, the indexes of the words close to a long
-# phrase word, and where each part of the split text ends (separator, word, separator, ...).
-Close = tuple[list[str], list[Any], list[int], list[int]]
 _ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info], table: dict[str, list[int]],
-                   prefixes: set[str] | frozenset[str], found: dict[int, list[Occurrence]]) -> Close | None:
-    """Record the whole-word phrase hits of ``text`` in ``found``; the words close to a phrase word, or None.
+                   prefixes: set[str] | frozenset[str], found: dict[int, list[Occurrence]], typos: Typing) -> None:
+    """Record the whole-word phrase hits and the typo hits of ``text`` in ``found``.
 
     ``cache``: text word -> its ``Info``; ``info(word)`` for a word not in it; ``table``: phrase (words joined by one
-    space) -> its slots; ``prefixes``: the word sequences some longer phrase starts with."""
+    space) -> its slots; ``prefixes``: the word sequences some longer phrase starts with; ``typos``: what the typo
+    hits read besides the text (``Typos.typing``)."""
     parts = split_words(text)
     words = parts[1::2]
     infos = list(map(cache.get, words))
@@ -48,7 +47,7 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
     twos = list(compress(count(), map(contains, map(_NEXTS, infos[:-1]), words[1:])))
     close = list(compress(count(), map(_TYPOS, infos)))
     if not (ones or twos or close):
-        return None
+        return
     ends = list(accumulate(map(len, parts)))  # a word starts where its separator ends
     for i in ones:
         for slot in table[words[i]]:
@@ -66,9 +65,8 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
                 break
             j += 1
             key += " " + words[j]
-    if not close:
-        return None
-    return words, list(map(_TYPOS, infos)), close, ends
+    if close:
+        typo_hits_py(words, list(map(_TYPOS, infos)), close, ends, found, *typos)
 
 
-whole_words: Callable[..., Close | None] = compiled.whole_words if compiled else whole_words_py
+whole_words: Callable[..., None] = compiled.whole_words if compiled else whole_words_py
