@@ -8,9 +8,11 @@
  *   whole_words(text, cache, info, table, prefixes, found, typos)   twin: wordscan.whole_words_py
  *   typo_hits(words, typos, close, ends, found, near, similar, window)   twin: typos.typo_hits_py
  *   plain_hits(found, simple, field, out)                           twin: plain.plain_hits_py
+ *   pair_hits(text, bits, pairs, found)                             twin: pairs.pair_hits_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 
 #define CJK_START 0x2E80
 
@@ -63,33 +65,37 @@ phrase_of(PyObject *text, const Span *spans, Py_ssize_t first, Py_ssize_t last)
     return spaced;
 }
 
-/* found.setdefault(slot, []).append((start, end, 100.0)) for each slot of `slots` (a tuple or a list) */
+/* found.setdefault(slot, []).append((start, end, 100.0)) */
 static int
-record(PyObject *found, PyObject *slots, Py_ssize_t start, Py_ssize_t end)
+record_one(PyObject *found, PyObject *slot, Py_ssize_t start, Py_ssize_t end)
 {
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(slots);
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *slot = PySequence_Fast_GET_ITEM(slots, k);
-        PyObject *list = PyDict_GetItemWithError(found, slot);
-        if (list == NULL) {
-            if (PyErr_Occurred())
-                return -1;
-            list = PyList_New(0);
-            if (list == NULL)
-                return -1;
-            int failed = PyDict_SetItem(found, slot, list);
-            Py_DECREF(list);  /* the dict holds it */
-            if (failed)
-                return -1;
-        }
-        PyObject *occ = hit(start, end);
-        if (occ == NULL)
+    PyObject *list = PyDict_GetItemWithError(found, slot);
+    if (list == NULL) {
+        if (PyErr_Occurred())
             return -1;
-        int failed = PyList_Append(list, occ);
-        Py_DECREF(occ);
+        list = PyList_New(0);
+        if (list == NULL)
+            return -1;
+        int failed = PyDict_SetItem(found, slot, list);
+        Py_DECREF(list);  /* the dict holds it */
         if (failed)
             return -1;
     }
+    PyObject *occ = hit(start, end);
+    if (occ == NULL)
+        return -1;
+    int failed = PyList_Append(list, occ);
+    Py_DECREF(occ);
+    return failed;
+}
+
+/* record_one for each slot of `slots` (a tuple or a list) */
+static int
+record(PyObject *found, PyObject *slots, Py_ssize_t start, Py_ssize_t end)
+{
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(slots); k++)
+        if (record_one(found, PySequence_Fast_GET_ITEM(slots, k), start, end) < 0)
+            return -1;
     return 0;
 }
 
@@ -497,11 +503,75 @@ failed:
     return NULL;
 }
 
+/* pair_hits(text, bits, pairs, found) -> None: pairs.pair_hits_py. `bits`: the bitmap of the pairs filed (bytes of
+ * 2**PAIR_BITS bits); `pairs`: {(a << 21) | b: ((slot, phrase), ...)}. */
+#define PAIR_BITS 19
+
+static PyObject *
+pair_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyUnicode_Check(args[0]) || !PyBytes_Check(args[1]) || !PyDict_Check(args[2]) ||
+        !PyDict_Check(args[3]) || PyBytes_GET_SIZE(args[1]) != (1 << (PAIR_BITS - 3))) {
+        PyErr_SetString(PyExc_TypeError, "pair_hits(text str, bits bytes of 2**19 bits, pairs dict, found dict)");
+        return NULL;
+    }
+    PyObject *text = args[0], *pairs = args[2], *found = args[3];
+    const unsigned char *bits = (const unsigned char *)PyBytes_AS_STRING(args[1]);
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND)
+        Py_RETURN_NONE;  /* no character from U+2E80 on */
+    for (Py_ssize_t i = 0; i + 1 < length; i++) {
+        Py_UCS4 a = PyUnicode_READ(kind, data, i), b = PyUnicode_READ(kind, data, i + 1);
+        if (a < CJK_START || b < CJK_START)
+            continue;
+        uint32_t bit = ((uint32_t)a * 0x9E3779B1u ^ (uint32_t)b * 0x85EBCA6Bu) >> (32 - PAIR_BITS);
+        if (!(bits[bit >> 3] & (1u << (bit & 7))))
+            continue;
+        PyObject *key = PyLong_FromUnsignedLongLong(((unsigned long long)a << 21) | b);
+        if (key == NULL)
+            return NULL;
+        PyObject *filed = PyDict_GetItemWithError(pairs, key);
+        Py_DECREF(key);
+        if (filed == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            continue;
+        }
+        if (!PyTuple_Check(filed)) {
+            PyErr_SetString(PyExc_TypeError, "pair_hits: pairs[key] is a tuple of (slot, phrase)");
+            return NULL;
+        }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(filed); k++) {
+            PyObject *entry = PyTuple_GET_ITEM(filed, k);
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(entry, 1))) {
+                PyErr_SetString(PyExc_TypeError, "pair_hits: pairs[key] is a tuple of (slot, phrase)");
+                return NULL;
+            }
+            PyObject *phrase = PyTuple_GET_ITEM(entry, 1);
+            Py_ssize_t end = i + PyUnicode_GET_LENGTH(phrase);
+            if (end > length)
+                continue;
+            Py_ssize_t match = PyUnicode_Tailmatch(text, phrase, i, end, -1);
+            if (match < 0)
+                return NULL;
+            if (match && record_one(found, PyTuple_GET_ITEM(entry, 0), i, end) < 0)
+                return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"whole_words", (PyCFunction)(void (*)(void))whole_words, METH_FASTCALL,
      "whole_words(text, cache, info, table, prefixes, found, typos): see bot/watch/wordscan.py"},
     {"plain_hits", (PyCFunction)(void (*)(void))plain_hits, METH_FASTCALL,
      "plain_hits(found, simple, field, out): see bot/watch/plain.py"},
+    {"pair_hits", (PyCFunction)(void (*)(void))pair_hits, METH_FASTCALL,
+     "pair_hits(text, bits, pairs, found): see bot/watch/pairs.py"},
     {"typo_hits", (PyCFunction)(void (*)(void))typo_hits, METH_FASTCALL,
      "typo_hits(words, typos, close, ends, found, near, similar, window): see bot/watch/typos.py"},
     {NULL, NULL, 0, NULL},

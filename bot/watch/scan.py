@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import ahocorasick
 
+from bot.watch.pairs import Pairs, file_pairs, filed, pair_hits
 from bot.watch.text import CJK_START, WORD, is_word_char, split_words
 from bot.watch.typos import CACHE_LIMIT, NOTHING, Occurrence, Typo, Typos
 from bot.watch.wordscan import whole_words
@@ -71,6 +72,13 @@ class Scanner:
         # chat's own phrases); fewer (the shipped lists) ride in the automaton, which costs a C scan instead
         # of a word split per text. The table is kept either way: batch.py asks it which texts may hit.
         self._table = len(self._words) >= _TABLE_FROM
+        # Thousands of Chinese phrases (every chat's own): those that hit as substrings are filed by their first two
+        # characters instead (pairs.py), and the automaton keeps the rest.
+        self._pairs: Pairs = {}
+        self._pair_bits = b""
+        if len(entries) >= _WIDE_FROM:
+            moved = [s for s, values in entries.items() if filed(s) and not any(v[2] or v[3] for v in values)]
+            self._pairs, self._pair_bits = file_pairs((v[0], s) for s in moved for v in entries.pop(s))
         wide = len(entries) >= _WIDE_FROM  # (counted before: whole words add Latin entries only)
         if not self._table:
             for slot, key in wholes:
@@ -139,17 +147,20 @@ class Scanner:
         if latin:
             if not self._latin_empty:
                 self._raw(text, self._latin.iter(text), found, wide=False)
-        elif not self._units:
+            return
+        if self._pairs:
+            pair_hits(text, self._pair_bits, self._pairs, found)
+        if not self._units:
             if not self._automaton_empty:
                 self._raw(text, self._automaton.iter(text), found, wide=False)
-        else:
-            units = _wide(text)
-            if len(units) != 2 * n:  # a character beyond the BMP: stand-ins keep every character two units
-                units = _wide(_ASTRAL.sub("\ufffd", text))
-                if not self._astral_empty:
-                    self._raw(text, self._astral.iter(text), found, wide=False)
-            if not self._automaton_empty:
-                self._raw(text, self._automaton.iter(units), found, wide=True)
+            return
+        units = _wide(text)
+        if len(units) != 2 * n:  # a character beyond the BMP: stand-ins keep every character two units
+            units = _wide(_ASTRAL.sub("\ufffd", text))
+            if not self._astral_empty:
+                self._raw(text, self._astral.iter(text), found, wide=False)
+        if not self._automaton_empty:
+            self._raw(text, self._automaton.iter(units), found, wide=True)
 
     @staticmethod
     def _raw(text: str, hits: Iterator[tuple[int, tuple[tuple[int, int, bool, bool], ...]]],
