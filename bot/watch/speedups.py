@@ -4,20 +4,32 @@ Every chat's own phrases (/watch) put tens of thousands of phrases in one matche
 a text and each phrase found in it are where the time goes (bench/match.py --only-chats). They are compiled at install
 (hatch_build.py) wherever a C compiler is at hand. Each has a Python twin beside its caller, the reference:
 
-- ``whole_words``: wordscan.whole_words_py (Scanner.scan's word pass);
+- ``whole_words``: wordscan.whole_words_py (Scanner.scan's word pass, with its typo hits);
+- ``typo_hits``: typos.typo_hits_py (the typo hits of a text the word pass does not split: the shipped lists');
+- ``pair_hits``: pairs.pair_hits_py (Chinese phrases filed by their first two characters);
 - ``plain_hits``: plain.plain_hits_py (PlainLists.find's loop over a field's found phrases).
 
 A machine without a compiler runs the twins: the same results (tests/watch/test_speedups.py), slower.
+``WATCHBOT_PURE_PYTHON=1`` in the environment runs the twins where the compiled module exists (to rule it out
+when a match looks wrong, and for the tests that compare the two).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from types import ModuleType
 
-compiled: ModuleType | None
-try:
-    from bot.watch import _speedups as compiled
-except ImportError:  # not built: no C compiler where the package was installed
-    compiled = None
+
+def _load() -> ModuleType | None:
+    if os.environ.get("WATCHBOT_PURE_PYTHON") == "1":
+        return None
+    try:
+        return importlib.import_module("bot.watch._speedups")
+    except ImportError:  # not built: no C compiler where the package was installed
+        return None
+
+
+compiled = _load()
 
 COMPILED = compiled is not None

@@ -1,0 +1,213 @@
+"""The compiled hot loops (bot/watch/_speedups.c) give exactly what their Python twins give (speedups.py).
+
+Each function is run both ways on the same input, with fresh ``found`` dicts, over the labeled texts and over
+generated ones (hyphens, apostrophes, accents, combining marks, CJK, characters beyond the BMP, lone surrogates), and
+the results must be equal, order of hits and float scores included. Then the whole matcher: the same items matched in
+this process and in one with ``WATCHBOT_PURE_PYTHON=1`` give the same matches.
+
+Where the module is not built (no C compiler at install) these tests skip; CI sets ``WATCHBOT_REQUIRE_COMPILED=1``,
+which turns the skip into a failure, since the compiled loops are what keeps every chat's phrases within issue 14's
+cost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.watch import Matcher, load_rules, speedups
+from bot.watch.pairs import file_pairs, filed, pair_hits_py
+from bot.watch.personal import personal_id
+from bot.watch.plain import plain_hits_py
+from bot.watch.scan import Scanner
+from bot.watch.text import fold, phrase_key, view
+from bot.watch.typos import typo_hits_py
+from bot.watch.wordscan import whole_words_py
+from tests.watch.test_plain import texts, vocabulary
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compiled():  # noqa: ANN201 - the module, typed as any module
+    if speedups.compiled is None:
+        why = ("bot/watch/_speedups.c is not built (no C compiler where the package was installed, or "
+               "WATCHBOT_PURE_PYTHON=1): install gcc and run `pip install -e .` again")
+        if os.environ.get("WATCHBOT_REQUIRE_COMPILED") == "1":
+            pytest.fail(why + " (WATCHBOT_REQUIRE_COMPILED=1)")
+        pytest.skip(why)
+    return speedups.compiled
+
+
+def viewed_texts() -> list[str]:
+    return [view(fold(it[field]).text) for it in texts() for field in ("title", "lede")]
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    """Every chat's phrases, as the combined matcher keys them: the labeled texts' words, word pairs and CJK pairs, a
+    few of them misspelt, three-word phrases, hyphenated ones; typo tolerance on the long ones."""
+    rng = random.Random(14)
+    words = vocabulary(texts())
+    keys = {phrase_key(w) for w in rng.sample(words, 6000)}
+    keys |= {phrase_key(w[:-1] + "x") for w in rng.sample(words, 300) if len(w) > 7}  # near misses to find
+    keys |= {k.replace(" ", "-") for k in rng.sample(sorted(k for k in keys if " " in k), 100)}
+    keys |= {"export control rules", "the entity list", "semiconductor export controls", "ai-chip exports"}
+    ordered = sorted(keys)
+    return Scanner(ordered, [88 if len(k) >= 6 and k.isascii() else None for k in ordered])
+
+
+def both_ways(scanner: Scanner, text: str, compiled) -> tuple[dict, dict]:  # noqa: ANN001
+    """whole_words compiled and as the twin, each with its own found dict (the caches are shared: they hold what
+    each word is, the same either way)."""
+    got: dict = {}
+    want: dict = {}
+    args = (scanner._info_cache, scanner._info, scanner._words, scanner._prefixes)
+    compiled.whole_words(text, *args, got, scanner._typos.typing)
+    whole_words_py(text, *args, want, scanner._typos.typing)
+    return got, want
+
+
+def test_the_word_pass_gives_the_same_hits_compiled_and_in_python(scanner: Scanner, compiled) -> None:  # noqa: ANN001
+    hits = typos = 0
+    for text in viewed_texts():
+        got, want = both_ways(scanner, text, compiled)
+        assert got == want, text
+        assert [list(occs) for occs in got.values()] == [list(occs) for occs in want.values()]  # the same order
+        hits += sum(map(len, got.values()))
+        typos += sum(1 for occs in got.values() for occ in occs if occ[2] < 100)
+    assert hits > 3000 and typos > 50  # whole words, longer phrases and typos really hit
+
+
+TRICKY = st.sampled_from([
+    "export", "controls", "control", "exports", "contrl", "entity", "list", "the", "ai", "chip", "chips",
+    "semiconductor", "semiconducter", "rules", "-", " ", "  ", "'", "’", "é", "e\u0301", "_", "1", "2024",
+    "芯片", "半导体", "出口", "管制", "𠮷", "😀", "\ud800", ",", ".", "\u3000", "ＡＩ",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TRICKY, max_size=40))
+def test_the_word_pass_agrees_on_generated_text(scanner: Scanner, compiled, parts: list[str]) -> None:  # noqa: ANN001
+    text = "".join(p if p in " -" else p + " " for p in parts)
+    got, want = both_ways(scanner, text, compiled)
+    assert got == want
+
+
+def test_typo_hits_alone_agree(scanner: Scanner, compiled) -> None:  # noqa: ANN001
+    """typo_hits as Typos.hits runs it for the shipped lists (a text the word pass does not split)."""
+    from bot.watch.text import split_words
+
+    typos = scanner._typos
+    compared = 0
+    for text in viewed_texts():
+        parts = split_words(text)
+        words = parts[1::2]
+        infos = [typos.of_word(w) for w in words]
+        close = [i for i, info in enumerate(infos) if info]
+        ends = [sum(map(len, parts[: k + 1])) for k in range(len(parts))]
+        got: dict = {}
+        want: dict = {}
+        compiled.typo_hits(words, infos, close, ends, got, *typos.typing)
+        typo_hits_py(words, infos, close, ends, want, *typos.typing)
+        assert got == want, text
+        compared += len(got)
+    assert compared > 50
+
+
+def test_chinese_pairs_agree_and_find_every_occurrence(compiled) -> None:  # noqa: ANN001
+    rng = random.Random(3)
+    chinese = [w for w in vocabulary(texts()) if filed(w)]
+    phrases = rng.sample(chinese, 1500) + ["半导体", "半导体设备", "𠮷野家", "体半"]
+    pairs, bits = file_pairs(enumerate(phrases))
+    found_any = 0
+    for text in viewed_texts() + ["半导体设备半导体", "𠮷野家😀半导体", "导体半导", "x\ud800半导体"]:
+        got: dict = {}
+        want: dict = {}
+        compiled.pair_hits(text, bits, pairs, got)
+        pair_hits_py(text, bits, pairs, want)
+        assert got == want, text
+        brute = {}
+        for slot, phrase in enumerate(phrases):
+            at = [i for i in range(len(text)) if text.startswith(phrase, i)]
+            if at:
+                brute[slot] = [(i, i + len(phrase), 100.0) for i in at]
+        assert dict(sorted(got.items())) == dict(sorted(brute.items())), text
+        found_any += len(got)
+    assert found_any > 100
+
+
+def test_plain_hits_agree(compiled) -> None:  # noqa: ANN001
+    rng = random.Random(8)
+    words = vocabulary(texts())
+    phrases = {personal_id(n): rng.sample(words, 10) for n in range(1, 2001)}
+    matcher = Matcher([], phrase_lists=phrases)
+    simple = matcher._plain._simple
+    compared = 0
+    for it in texts():
+        scanned, _ = matcher._scan(it)
+        for f in scanned.values():
+            got: list = []
+            want: list = []
+            assert compiled.plain_hits(f.found, simple, f, got) == plain_hits_py(f.found, simple, f, want)
+            assert got == want
+            compared += len(got)
+    assert compared > 500
+
+
+def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN001
+    with pytest.raises(TypeError):
+        compiled.whole_words("text", {}, None, {}, set(), {})  # six arguments, not seven
+    with pytest.raises(TypeError, match="info"):
+        compiled.whole_words("a b", {"a": "not a tuple"}, None, {}, set(), {}, ({}, None, None))
+    with pytest.raises(TypeError):
+        compiled.pair_hits("半导体", b"short", {}, {})
+    with pytest.raises(TypeError):
+        compiled.plain_hits({1: "not a list"}, [("p", [0]), ("q", [1])], None, [])
+    with pytest.raises(ValueError):
+        compiled.typo_hits(["a"], [], [], [0, 1, 1], {}, {}, None, None)
+
+
+CHILD = """
+import json, sys
+from pathlib import Path
+from bot.watch import Matcher, load_rules, speedups
+spec = json.load(sys.stdin)
+matcher = Matcher(load_rules(Path(spec["rules"])).watchlists, phrase_lists=spec["phrases"])
+out = [[(m.watchlist, m.score, [(h.pattern, h.field, list(h.span), h.score) for h in m.hits]) for m in matcher.match(it)]
+       for it in spec["items"]]
+print(json.dumps({"compiled": speedups.COMPILED, "matches": out}))
+"""
+
+
+def test_the_matcher_gives_the_same_matches_with_and_without_the_compiled_loops(compiled) -> None:  # noqa: ANN001
+    rng = random.Random(21)
+    items = texts()
+    words = vocabulary(items)
+    spec = {"rules": str(ROOT / "rules"), "items": items,
+            "phrases": {personal_id(n): rng.sample(words, 10) for n in range(1, 3001)}}
+
+    def run(pure: bool) -> dict:
+        env = {**os.environ, "WATCHBOT_PURE_PYTHON": "1" if pure else "0"}
+        out = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(spec), capture_output=True, text=True,
+                             env=env, cwd=ROOT, check=True, timeout=300)
+        return json.loads(out.stdout)
+
+    pure, fast = run(True), run(False)
+    assert (pure["compiled"], fast["compiled"]) == (False, True)
+    assert fast["matches"] == pure["matches"]
+    # and in this process, too (the same code as the child's, in-process)
+    matcher = Matcher(load_rules(ROOT / "rules").watchlists, phrase_lists=spec["phrases"])
+    here = [[(m.watchlist, m.score, [(h.pattern, h.field, list(h.span), h.score) for h in m.hits])
+             for m in matcher.match(it)] for it in items]
+    assert json.loads(json.dumps(here)) == fast["matches"]
+    alerted = sum(1 for ms in fast["matches"] for m in ms if m[0].startswith("chat:"))
+    assert alerted > 1000  # the chats' phrases really matched
