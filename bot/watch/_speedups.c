@@ -6,7 +6,6 @@
  * does not need.
  *
  *   whole_words(text, cache, info, table, prefixes, found, typos)   twin: wordscan.whole_words_py
- *   typo_hits(words, typos, close, ends, found, near, similar, window)   twin: typos.typo_hits_py
  *   plain_hits(found, simple, field, out)                           twin: plain.plain_hits_py
  *   pair_hits(text, bits, pairs, found)                             twin: pairs.pair_hits_py
  */
@@ -155,12 +154,11 @@ add_typo(PyObject *found, PyObject *slot, PyObject *start, PyObject *end, PyObje
     return n ? PyList_Sort(hits) : 0;
 }
 
-/* What the typo hits of one text read and write: Typos.hits's arguments. `ends` (where each part of the split text
- * ends) is given, or made from `spans` when a window first needs it. */
+/* What the typo hits of one text read and write: typos.typo_hits's arguments. `ends` (where each part of the split
+ * text ends) is made from `spans` when a window first needs it. */
 typedef struct {
     PyObject *found, *words, *near, *similar, *window;
-    PyObject *ends;  /* borrowed when given; owned when made */
-    int owns_ends;
+    PyObject *ends;  /* made when first needed (most texts never need it) */
     const Span *spans;
     Py_ssize_t n, length;
 } Typing;
@@ -183,11 +181,10 @@ ends_of(Typing *t)
         PyList_SET_ITEM(ends, w, v);
     }
     t->ends = ends;
-    t->owns_ends = 1;
     return ends;
 }
 
-/* The typo hits anchored on word j, close to a phrase word (`typo`: its (singles, keyed_by)): typos.typo_hits_py's
+/* The typo hits anchored on word j, close to a phrase word (`typo`: its (singles, keyed_by)): typos.typo_hits's
  * loop body. `start`, `end`: the word's span. */
 static int
 typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *end)
@@ -269,39 +266,6 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
     return 0;
 }
 
-/* typo_hits(words, typos, close, ends, found, near, similar, window) -> None: Typos.hits (typos.typo_hits_py) */
-static PyObject *
-typo_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 8 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyList_Check(args[2]) ||
-        !PyList_Check(args[3]) || !PyDict_Check(args[4]) || !PyDict_Check(args[5])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "typo_hits(words list, typos list, close list, ends list, found dict, near dict, similar, "
-                        "window)");
-        return NULL;
-    }
-    PyObject *words = args[0], *typos = args[1], *close = args[2], *ends = args[3];
-    Py_ssize_t n = PyList_GET_SIZE(words);
-    if (PyList_GET_SIZE(typos) != n || PyList_GET_SIZE(ends) != 2 * n + 1) {
-        PyErr_SetString(PyExc_ValueError, "typo_hits: a typo info for each word, 2n + 1 ends");
-        return NULL;
-    }
-    Typing t = {args[4], words, args[5], args[6], args[7], ends, 0, NULL, n, 0};
-    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(close); c++) {
-        Py_ssize_t j = PyLong_AsSsize_t(PyList_GET_ITEM(close, c));
-        if (j == -1 && PyErr_Occurred())
-            return NULL;
-        if (j < 0 || j >= n) {
-            PyErr_SetString(PyExc_IndexError, "typo_hits: a close word out of range");
-            return NULL;
-        }
-        if (typo_word(&t, j, PyList_GET_ITEM(typos, j), PyList_GET_ITEM(ends, 2 * j),
-                      PyList_GET_ITEM(ends, 2 * j + 1)) < 0)
-            return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
 /* whole_words(text, cache, info, table, prefixes, found, typos) -> None
  *
  * Scanner.scan's word pass (wordscan.py). A word is a run of characters below U+2E80 that are alphanumeric (WORD in
@@ -310,7 +274,7 @@ typo_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
  * words). A one-word phrase's hit is appended to found[slot] as (start, end, 100.0); a longer phrase is walked from a
  * word whose next word may follow it, while the words are joined by one space or hyphen and the sequence is a key of
  * `table` (its slots) or of `prefixes`. Then the typo hits anchored on the words close to a phrase word, as
- * typo_hits records them: `typos` is (near, similar, window), what Typos.hits passes on.
+ * typos.typo_hits records them: `typos` is (near, similar, window), what Typos.hits passes on.
  */
 static PyObject *
 whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -428,7 +392,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
 
     /* The typo hits anchored on the words close to a long phrase word (most words are close to none). */
     Typing t = {found, words, PyTuple_GET_ITEM(typing, 0), PyTuple_GET_ITEM(typing, 1), PyTuple_GET_ITEM(typing, 2),
-                NULL, 0, spans, n, length};
+                NULL, spans, n, length};
     for (Py_ssize_t w = 0; w < n; w++) {
         PyObject *typo = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 2);
         int truth = PyObject_IsTrue(typo);
@@ -445,8 +409,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     }
     result = Py_NewRef(Py_None);
 typed:
-    if (t.owns_ends)
-        Py_DECREF(t.ends);
+    Py_XDECREF(t.ends);
 
 done:
     PyMem_Free(spans);
@@ -572,8 +535,6 @@ static PyMethodDef methods[] = {
      "plain_hits(found, simple, field, out): see bot/watch/plain.py"},
     {"pair_hits", (PyCFunction)(void (*)(void))pair_hits, METH_FASTCALL,
      "pair_hits(text, bits, pairs, found): see bot/watch/pairs.py"},
-    {"typo_hits", (PyCFunction)(void (*)(void))typo_hits, METH_FASTCALL,
-     "typo_hits(words, typos, close, ends, found, near, similar, window): see bot/watch/typos.py"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,8 +4,7 @@ Every chat's own phrases (/watch) put tens of thousands of phrases in one matche
 a text and each phrase found in it are where the time goes (bench/match.py --only-chats). They are compiled at install
 (hatch_build.py) wherever a C compiler is at hand. Each has a Python twin beside its caller, the reference:
 
-- ``whole_words``: wordscan.whole_words_py (Scanner.scan's word pass, with its typo hits);
-- ``typo_hits``: typos.typo_hits_py (the typo hits of a text the word pass does not split: the shipped lists');
+- ``whole_words``: wordscan.whole_words_py (Scanner.scan's word pass, with its typo hits: typos.typo_hits);
 - ``pair_hits``: pairs.pair_hits_py (Chinese phrases filed by their first two characters);
 - ``plain_hits``: plain.plain_hits_py (PlainLists.find's loop over a field's found phrases).
 

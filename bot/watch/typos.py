@@ -28,7 +28,6 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from bot.watch.speedups import compiled
 from bot.watch.text import WORD, split_words
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
@@ -255,12 +254,12 @@ class Typos:
         return {w: found for w in words if (found := near.get(w))}
 
 
-def typo_hits_py(words: list[str], typos: list[Typo], close: list[int], ends: list[int],
+def typo_hits(words: list[str], typos: list[Typo], close: list[int], ends: list[int],
                  found: dict[int, list[Occurrence]], near: dict[str, tuple[str, ...]],
                  similar: Callable[[str], tuple[str, ...]], window: Callable[..., None]) -> None:
     """``Typos.hits``: for each close word, its one-word phrases' hits, and the longer phrases it may anchor, each
     handed to ``window`` (``Typos._window``) to be tried; ``near``: the cache of ``close_to``, ``similar`` for a word
-    it lacks. (The compiled twin is speedups' ``typo_hits``.)"""
+    it lacks. (The compiled word pass does the same: speedups.py.)"""
     n = len(words)
     for j in close:
         singles, keyed_by = typos[j]
@@ -284,8 +283,6 @@ def typo_hits_py(words: list[str], typos: list[Typo], close: list[int], ends: li
                 for win in keyed.get(key, ()):
                     window(found, words, ends, j, win)
 
-
-typo_hits: Callable[..., None] = compiled.typo_hits if compiled else typo_hits_py
 
 
 def _merged(keyed: list[tuple[_Keyed, ...]]) -> tuple[_Keyed, ...]:

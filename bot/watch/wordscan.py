@@ -3,7 +3,7 @@
 A viewed text is split into its Latin words (``WORD``); each word is looked up once: the one-word phrases it is,
 the words that may follow it in a longer phrase, and what it is close to (``typos.Typo``). The whole-word hits
 are recorded in ``found`` (one-word phrases first, then longer ones, each slot's hits in text order), then the typo
-hits anchored on the words close to a long phrase word (``typos.typo_hits_py``).
+hits anchored on the words close to a long phrase word (``typos.typo_hits``).
 
 ``whole_words`` is the compiled one (``bot/watch/_speedups.c``) when it was built, which it is wherever the
 package is installed with a C compiler at hand (hatch_build.py); else ``whole_words_py``, the reference, in
@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.watch.speedups import compiled
 from bot.watch.text import split_words
-from bot.watch.typos import Typing, typo_hits_py
+from bot.watch.typos import Typing, typo_hits
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
 # What a text word is: the slots of the one-word phrases it is, the words that follow it in longer phrases, and what
@@ -66,7 +66,7 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
             j += 1
             key += " " + words[j]
     if close:
-        typo_hits_py(words, list(map(_TYPOS, infos)), close, ends, found, *typos)
+        typo_hits(words, list(map(_TYPOS, infos)), close, ends, found, *typos)
 
 
 whole_words: Callable[..., None] = compiled.whole_words if compiled else whole_words_py

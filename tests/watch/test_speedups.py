@@ -29,7 +29,6 @@ from bot.watch.personal import personal_id
 from bot.watch.plain import plain_hits_py
 from bot.watch.scan import Scanner
 from bot.watch.text import fold, phrase_key, view
-from bot.watch.typos import typo_hits_py
 from bot.watch.wordscan import whole_words_py
 from tests.watch.test_plain import texts, vocabulary
 
@@ -102,27 +101,6 @@ def test_the_word_pass_agrees_on_generated_text(scanner: Scanner, compiled, part
     assert got == want
 
 
-def test_typo_hits_alone_agree(scanner: Scanner, compiled) -> None:  # noqa: ANN001
-    """typo_hits as Typos.hits runs it for the shipped lists (a text the word pass does not split)."""
-    from bot.watch.text import split_words
-
-    typos = scanner._typos
-    compared = 0
-    for text in viewed_texts():
-        parts = split_words(text)
-        words = parts[1::2]
-        infos = [typos.of_word(w) for w in words]
-        close = [i for i, info in enumerate(infos) if info]
-        ends = [sum(map(len, parts[: k + 1])) for k in range(len(parts))]
-        got: dict = {}
-        want: dict = {}
-        compiled.typo_hits(words, infos, close, ends, got, *typos.typing)
-        typo_hits_py(words, infos, close, ends, want, *typos.typing)
-        assert got == want, text
-        compared += len(got)
-    assert compared > 50
-
-
 def test_chinese_pairs_agree_and_find_every_occurrence(compiled) -> None:  # noqa: ANN001
     rng = random.Random(3)
     chinese = [w for w in vocabulary(texts()) if filed(w)]
@@ -172,8 +150,6 @@ def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN
         compiled.pair_hits("半导体", b"short", {}, {})
     with pytest.raises(TypeError):
         compiled.plain_hits({1: "not a list"}, [("p", [0]), ("q", [1])], None, [])
-    with pytest.raises(ValueError):
-        compiled.typo_hits(["a"], [], [], [0, 1, 1], {}, {}, None, None)
 
 
 CHILD = """
