@@ -1,9 +1,9 @@
 """Build hook (hatchling runs it for `pip install .` and `pip install -e .`): compile bot/watch/_speedups.c.
 
-The module is an accelerator with a Python twin (bot/watch/wordscan.py), so a machine without a C compiler still
-installs watchbot: the build says so in one line and the package runs the Python word pass, correct and slower
-(bench/match.py --only-chats measures both). With a compiler the wheel holds the compiled module and is tagged for
-this Python and platform; an editable install builds it beside its source.
+The module holds the matcher's hot loops, each with a Python twin (bot/watch/speedups.py), so a machine without a C
+compiler still installs watchbot: the build says so in one line and the package runs the twins, correct and slower
+(bench/match.py --only-chats measures both ways: WATCHBOT_PURE_PYTHON=1 runs the twins). With a compiler the wheel
+holds the compiled module and is tagged for this Python and platform; an editable install builds it beside its source.
 """
 
 from __future__ import annotations
@@ -27,20 +27,21 @@ def compile_module(root: Path) -> Path | None:
         from setuptools import Distribution, Extension
         from setuptools.command.build_ext import build_ext
     except ImportError as e:
-        print(f"watchbot: {MODULE} not compiled ({e}); the Python word pass will run", file=sys.stderr)
+        print(f"watchbot: {MODULE} not compiled ({e}); its Python twins will run", file=sys.stderr)
         return None
     extension = Extension(MODULE, [SOURCE], extra_compile_args=["-O2"] if sys.platform != "win32" else [])
     dist = Distribution({"name": "watchbot-wordscan", "ext_modules": [extension]})
     command = build_ext(dist)
     command.inplace = True
     with tempfile.TemporaryDirectory() as tmp:
-        command.build_temp = tmp
+        command.build_temp = command.build_lib = tmp  # (never a stale build in ./build)
         command.ensure_finalized()
         try:
             command.run()
         except Exception as e:  # noqa: BLE001 - any compiler failure: the Python twin does the same work
-            print(f"watchbot: {MODULE} not compiled ({type(e).__name__}: {e}); install a C compiler (gcc) and the "
-                  "Python headers for the faster word pass; the Python one will run", file=sys.stderr)
+            print(f"watchbot: {MODULE} not compiled ({type(e).__name__}: {e}); its Python twins will run, slower with "
+                  "many chats' /watch phrases: install gcc and the Python headers, then install watchbot again",
+                  file=sys.stderr)
             return None
     return root / command.get_ext_fullpath(MODULE)
 
@@ -61,4 +62,4 @@ class CompiledWordScan(BuildHookInterface):  # type: ignore[misc]
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
         if version != "editable":  # (an editable install imports it from the source folder)
-            build_data["force_include"][str(built)] = built.relative_to(root).as_posix()
+            build_data["artifacts"].append("/" + built.relative_to(root).as_posix())  # (.gitignore leaves it out)

@@ -124,7 +124,8 @@ def test_dockerfile_installs_the_package_and_runs_it_as_a_user_with_a_data_volum
                 assert (REPO / source).exists(), f"COPY {source}: not in the repository"
                 copied.add(source)
     wheel = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]
-    needed = {"pyproject.toml", PYPROJECT["project"]["readme"], *wheel["packages"], *wheel["force-include"]}
+    hook = PYPROJECT["tool"]["hatch"]["build"]["hooks"]["custom"]["path"]  # (compiles bot/watch/_speedups.c)
+    needed = {"pyproject.toml", PYPROJECT["project"]["readme"], hook, *wheel["packages"], *wheel["force-include"]}
     assert needed <= copied, needed - copied
     assert any(name == "RUN" and "pip install ." in arguments for name, arguments in steps)
     users = [arguments for name, arguments in steps if name == "USER"]

@@ -1,19 +1,21 @@
 """Find every phrase of every watchlist in a text in one pass, exact and fuzzy. Pure.
 
 Exact, whole Latin words: a phrase of 1 to 4 Latin words (joined by spaces or hyphens) is looked up
-in a table of word sequences, walking the text's words once; a sequence is extended only while it
-is the prefix of some phrase. Word runs are maximal, so these hits are on word boundaries by
-construction, and tens of thousands of such phrases (every chat's own: /watch) cost the text's
-words, not raw substring hits inside longer words ("port" in "export").
+in a table of word sequences, walking the text's words once (wordscan.py, compiled where it could be
+built: speedups.py); a sequence is extended only while it is the prefix of some phrase. Word runs are
+maximal, so these hits are on word boundaries by construction, and tens of thousands of such phrases
+(every chat's own: /watch) cost the text's words, not raw substring hits inside longer words ("port" in
+"export"). Without the compiled pass, a few such phrases (the shipped lists) ride in the automaton instead.
 
 Exact, the rest: one Aho-Corasick automaton (pyahocorasick) over the other phrase keys; a raw hit of a phrase
 that starts or ends with a Latin letter or digit counts only on a word boundary, and CJK
 characters count as boundaries ("chip" hits "芯片chip行业" but not "Chipotle"); a phrase that
-starts and ends with CJK characters hits as a substring. With many phrases (every chat's own) text with
-CJK characters is scanned as UTF-16 code units: pyahocorasick searches a node's children in turn, and
-thousands of CJK phrases would give its root thousands of them.
+starts and ends with CJK characters hits as a substring. With many phrases (every chat's own) those
+Chinese phrases are filed by their first two characters instead (pairs.py), and text with CJK characters
+is scanned as UTF-16 code units for what the automaton still holds: pyahocorasick searches a node's
+children in turn, and thousands of CJK phrases would give its root thousands of them.
 
-Typos: typos.py (``Typos``), asked per text word.
+Typos: typos.py (``Typos``), asked per text word (in the word pass where there is one).
 """
 
 from __future__ import annotations

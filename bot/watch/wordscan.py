@@ -38,9 +38,9 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
     hits read besides the text (``Typos.typing``)."""
     parts = split_words(text)
     words = parts[1::2]
-    infos = list(map(cache.get, words))
-    if None in infos:
-        infos = [i if i is not None else info(w) for w, i in zip(words, infos, strict=True)]
+    cached = list(map(cache.get, words))  # (None where a word is not cached yet)
+    infos: list[Info] = cached if None not in cached else [  # type: ignore[assignment]
+        i if i is not None else info(w) for w, i in zip(words, cached, strict=True)]
     # Where each word is a one-word phrase, begins a longer one with the next word, or is close to a phrase word:
     # found in C loops (map, compress), so that only those positions are visited in Python.
     ones = list(compress(count(), map(_ONES, infos)))
