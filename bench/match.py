@@ -383,8 +383,12 @@ def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int,
 
     for it in items:
         shipped.match(it)
+    from bot.watch.speedups import COMPILED
+
     print(f"(c) {chats:,} chats with 10 phrases each ({kind}), {popularity} popularity, one Matcher with the shipped "
           "lists")
+    print("    the matcher's hot loops: " + ("compiled (bot/watch/_speedups.c)" if COMPILED else
+                                          "their Python twins (not built, or WATCHBOT_PURE_PYTHON=1)"))
     print("    find: matching as the pipeline does it (a chat's own phrases one entry per phrase found); match: find plus")
     print("    one Match per alerted chat (what the pipeline builds for the items it records and routes)")
     print(f"    {'phrases':10} {'distinct':>9} {'chats/item':>10} {'alerts/chat':>11} {'alone/s':>9} {'find/s':>9} "
