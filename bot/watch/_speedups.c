@@ -246,16 +246,21 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
                 PyErr_SetString(PyExc_TypeError, "typo hits: windows are a list");
                 goto failed;
             }
+            Py_INCREF(windows);  /* (held across the calls into Python below) */
             for (Py_ssize_t w = 0; w < PyList_GET_SIZE(windows); w++) {
                 PyObject *ends = ends_of(t), *index = ends ? PyLong_FromSsize_t(j) : NULL;
+                PyObject *win = Py_NewRef(PyList_GET_ITEM(windows, w));
                 PyObject *done = index == NULL ? NULL :
-                    PyObject_CallFunctionObjArgs(t->window, t->found, t->words, ends, index,
-                                                 PyList_GET_ITEM(windows, w), NULL);
+                    PyObject_CallFunctionObjArgs(t->window, t->found, t->words, ends, index, win, NULL);
+                Py_DECREF(win);
                 Py_XDECREF(index);
-                if (done == NULL)
+                if (done == NULL) {
+                    Py_DECREF(windows);
                     goto failed;
+                }
                 Py_DECREF(done);
             }
+            Py_DECREF(windows);
         }
         Py_DECREF(others);
         continue;

@@ -141,6 +141,39 @@ def test_plain_hits_agree(compiled) -> None:  # noqa: ANN001
     assert compared > 500
 
 
+def test_the_compiled_loops_keep_no_memory_from_one_text_to_the_next(scanner: Scanner, compiled) -> None:  # noqa: ANN001
+    """A reference the C code forgets to drop would pile up with every text: after a first pass (the caches filled),
+    more passes over the same texts must leave the traced memory where it was."""
+    import gc
+    import tracemalloc
+
+    texts_ = viewed_texts()
+    rng = random.Random(2)
+    chinese = [w for w in vocabulary(texts()) if filed(w)]
+    pairs, bits = file_pairs(enumerate(rng.sample(chinese, 500)))
+    simple = [("p", [0])] * len(scanner.keys)
+
+    def one_pass() -> None:
+        for text in texts_:
+            found: dict = {}
+            both_ways(scanner, text, compiled)
+            compiled.pair_hits(text, bits, pairs, found)
+            compiled.plain_hits(found, simple, None, [])
+
+    one_pass()
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(3):
+            one_pass()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 64_000, f"{grown:,} bytes more after three passes over {len(texts_)} texts"
+
+
 def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN001
     with pytest.raises(TypeError):
         compiled.whole_words("text", {}, None, {}, set(), {})  # six arguments, not seven
