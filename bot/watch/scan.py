@@ -80,10 +80,11 @@ class Scanner:
         # a C scan instead of a word split per text. The table is kept either way: batch.py asks it which texts may hit.
         self._table = table if table is not None else compiled is not None or len(self._words) >= _TABLE_FROM
         # Thousands of Chinese phrases (every chat's own): those that hit as substrings are filed by their first two
-        # characters instead (pairs.py), and the automaton keeps the rest.
+        # characters instead (pairs.py), and the automaton keeps the rest. (Where the pairs' pass is not compiled, the
+        # automaton scanning UTF-16 units is faster than a Python loop over the characters.)
         self._pairs: Pairs = {}
         self._pair_bits = b""
-        if len(entries) >= _WIDE_FROM:
+        if compiled is not None and len(entries) >= _WIDE_FROM:
             moved = [s for s, values in entries.items() if filed(s) and not any(v[2] or v[3] for v in values)]
             self._pairs, self._pair_bits = file_pairs((v[0], s) for s in moved for v in entries.pop(s))
         wide = len(entries) >= _WIDE_FROM  # (counted before: whole words add Latin entries only)
