@@ -64,22 +64,28 @@ phrase_of(PyObject *text, const Span *spans, Py_ssize_t first, Py_ssize_t last)
     return spaced;
 }
 
+/* found.setdefault(slot, []): the slot's list of hits (borrowed: found holds it), or NULL with an error set */
+static PyObject *
+hits_of(PyObject *found, PyObject *slot)
+{
+    PyObject *list = PyDict_GetItemWithError(found, slot);
+    if (list != NULL || PyErr_Occurred())
+        return list;
+    list = PyList_New(0);
+    if (list == NULL)
+        return NULL;
+    int failed = PyDict_SetItem(found, slot, list);
+    Py_DECREF(list);  /* the dict holds it */
+    return failed ? NULL : list;
+}
+
 /* found.setdefault(slot, []).append((start, end, 100.0)) */
 static int
 record_one(PyObject *found, PyObject *slot, Py_ssize_t start, Py_ssize_t end)
 {
-    PyObject *list = PyDict_GetItemWithError(found, slot);
-    if (list == NULL) {
-        if (PyErr_Occurred())
-            return -1;
-        list = PyList_New(0);
-        if (list == NULL)
-            return -1;
-        int failed = PyDict_SetItem(found, slot, list);
-        Py_DECREF(list);  /* the dict holds it */
-        if (failed)
-            return -1;
-    }
+    PyObject *list = hits_of(found, slot);
+    if (list == NULL)
+        return -1;
     PyObject *occ = hit(start, end);
     if (occ == NULL)
         return -1;
@@ -117,18 +123,9 @@ record_key(PyObject *table, PyObject *key, PyObject *found, Py_ssize_t start, Py
 static int
 add_typo(PyObject *found, PyObject *slot, PyObject *start, PyObject *end, PyObject *score)
 {
-    PyObject *hits = PyDict_GetItemWithError(found, slot);
-    if (hits == NULL) {
-        if (PyErr_Occurred())
-            return -1;
-        hits = PyList_New(0);
-        if (hits == NULL)
-            return -1;
-        int failed = PyDict_SetItem(found, slot, hits);
-        Py_DECREF(hits);
-        if (failed)
-            return -1;
-    }
+    PyObject *hits = hits_of(found, slot);
+    if (hits == NULL)
+        return -1;
     if (!PyList_Check(hits)) {
         PyErr_SetString(PyExc_TypeError, "typo hits: found[slot] is a list");
         return -1;
