@@ -239,7 +239,7 @@ class Pipeline:
         title = read.title
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
-            new = self.store.items.add(items, feed_name=feed.name or title, now=now)
+            new = self.store.items.add(items, feed_name=feed.name or read.outlet or title, now=now)
             hits = []
             for item in new:
                 try:  # (find: a chat's own phrases stay one entry per phrase until the item is routed, below)

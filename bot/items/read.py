@@ -7,15 +7,14 @@ exception. An entry that cannot be read is skipped and named in ``skipped``; the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.errors import ParseError
 from bot.feeds.model import describe_error
 from bot.feeds.parse import parse_feed
-from bot.items.lede import strip_bidi
 from bot.items.normalize import Item, normalize_feed
+from bot.items.outlet import feed_name, outlet_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +23,7 @@ class ReadFeed:
 
     items: tuple[Item, ...]
     title: str  # the feed's own title, as feed_name leaves it
+    outlet: str = ""  # who publishes it (outlet.outlet_name): what alerts, digests and stories call the feed
     warning: str | None = None  # the feed was malformed but still readable
     skipped: tuple[str, ...] = ()  # one line per entry left out: "item 3 ('Title'): why"
     shared_links: frozenset[str] = frozenset()  # links that are no identity here (see normalize_feed)
@@ -36,21 +36,13 @@ def read_items(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     """The Items of one feed body; ParseError (only) when the body holds no feed."""
     parsed = parse_feed(body, url=url, headers=headers)
     title = feed_name(parsed.title)
+    outlet = outlet_name(parsed.title, parsed.link or url)
     try:
-        normalized = normalize_feed(parsed.entries, feed_url=url, feed_title=label or title,
+        normalized = normalize_feed(parsed.entries, feed_url=url, feed_title=label or outlet,
                                     feed_link=parsed.link, known_shared=known_shared)
     except Exception as e:  # per-entry faults are skipped inside; this is for the unforeseen
         raise ParseError(url, f"could not read the feed's items ({type(e).__name__}: {describe_error(e)})") from e
-    return ReadFeed(items=normalized.items, title=title, warning=parsed.warning,
+    return ReadFeed(items=normalized.items, title=title, outlet=outlet, warning=parsed.warning,
                     skipped=parsed.skipped + normalized.skipped, shared_links=normalized.shared_links,
                     ttl=parsed.ttl, update_period=parsed.update_period)
 
-
-# Separators a site's title template leaves at an end when a part is empty ("Rest of World - ", "| Example").
-_DANGLING = re.compile(r"^[\s\-–—|:·•»]+|[\s\-–—|:·•»]+$")
-
-
-def feed_name(title: str) -> str:
-    """A feed's own title as people read it: bidi controls removed (like the items' text), whitespace
-    collapsed, and no separator left dangling at either end."""
-    return _DANGLING.sub("", " ".join(strip_bidi(title).split()))

@@ -121,16 +121,18 @@ def test_a_broken_xml_base_falls_back_to_the_feed_url() -> None:
     assert [(i.title, i.link) for i in read.items] == [("A story", "https://example.com/a")]
 
 
-@pytest.mark.parametrize(("title", "name"), [
-    ("Rest of World - ", "Rest of World"),  # (a real feed's title: its template's second part is empty)
-    ("| Example News |", "Example News"),
-    ("  Tech –\n TIME ", "Tech – TIME"),
-    ("RFI - 法国国际广播电台", "RFI - 法国国际广播电台"),
-    ("C++ Weekly", "C++ Weekly"),
-    ("\u202bBBC\u202c", "BBC"),
+@pytest.mark.parametrize(("title", "name", "outlet"), [
+    ("Rest of World - ", "Rest of World", "Rest of World"),  # (a real feed's title: its template's second part is empty)
+    ("| Example News |", "Example News", "Example News"),
+    ("  Tech –\n TIME ", "Tech – TIME", "TIME"),  # a section and the outlet: items name the outlet
+    ("RFI - 法国国际广播电台", "RFI - 法国国际广播电台", "RFI"),
+    ("C++ Weekly", "C++ Weekly", "C++ Weekly"),
+    ("\u202bBBC\u202c", "BBC", "BBC"),
+    ("World", "World", "example.com"),  # only a section: the site's host
 ])
-def test_a_feed_is_named_by_its_title_without_dangling_separators(title: str, name: str) -> None:
+def test_a_feed_is_named_by_its_title_without_dangling_separators(title: str, name: str, outlet: str) -> None:
     body = rss(GOOD).replace(b"<title>T</title>", f"<title>{title}</title>".encode())
     read = read_items(body, url="https://example.com/feed")
     assert read.title == name
-    assert {item.feed_title for item in read.items} == {name}
+    assert read.outlet == outlet
+    assert {item.feed_title for item in read.items} == {outlet}
