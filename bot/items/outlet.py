@@ -29,6 +29,7 @@ from bot.items.lede import strip_bidi
 # A separator with a space on at least one side ("Locati|Fale" is one name): " - ", " | ", "| ", " > ", " • ", ": ".
 _SEPARATORS = re.compile(r"\s+[-–—|>•·»]\s*|\s*[|>•·»–—]\s+|:\s+")
 _WORD = re.compile(r"\w+")
+_TRAILING_FEED = re.compile(r"\s+(?:rss|feeds?)$", re.IGNORECASE)
 # Words of section titles: a part made only of them names no publisher ("World News", "All stories", "Category World").
 SECTION_WORDS = frozenset({
     "all", "and", "articles", "blog", "breaking", "business", "category", "channel", "culture", "economy", "en",
@@ -61,7 +62,9 @@ def outlet_name(title: str, link: str | None) -> str:
         first = title.split(" ", 1)[0]
         if len(_WORD.findall(title)) >= 5 and _squash(first) in stems:
             return first  # "NDTV News Search Records Found 1000" on ndtv.com
-        return title if title and not _sectional(title) else host or title
+        if title and not _sectional(title):
+            return _TRAILING_FEED.sub("", title) or title  # "TheWeek feed"
+        return host or title
     for part in parts:
         if _spells(part, stems):
             return part

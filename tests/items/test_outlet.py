@@ -39,6 +39,7 @@ from bot.items.outlet import outlet_name
     ("Web • Tech • Audio", "https://www.morningtempo.com/", "Web • Tech • Audio"),
     ("Stratechery by Ben Thompson", "https://stratechery.com", "Stratechery by Ben Thompson"),
     ("Deutsche Welle", "https://www.dw.com", "Deutsche Welle"),
+    ("TheWeek feed", "https://theweek.com", "TheWeek"),  # (but "Feed" alone is a section: the host)
     ("联合早报", "https://www.zaobao.com.sg", "联合早报"),
     ("Science &amp; technology experiments", "http://localhost:4000/", "Science & technology experiments"),
     # no site to fall back on: the title as it is
