@@ -8,7 +8,8 @@ a text and each phrase found in it are where the time goes (bench/match.py --onl
 - ``pair_hits``: pairs.pair_hits_py (Chinese phrases filed by their first two characters);
 - ``plain_hits``: plain.plain_hits_py (PlainLists.find's loop over a field's found phrases).
 
-A machine without a compiler runs the twins: the same results (tests/watch/test_speedups.py), slower.
+A machine without a compiler runs the twins: the same results (tests/watch/test_speedups.py), slower. After an
+edit of the C file, `pip install -e .` compiles it again (an editable install keeps the module beside its source).
 ``WATCHBOT_PURE_PYTHON=1`` in the environment runs the twins where the compiled module exists (to rule it out
 when a match looks wrong, and for the tests that compare the two).
 """
