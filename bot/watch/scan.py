@@ -29,8 +29,8 @@ import ahocorasick
 from bot.watch.pairs import Pairs, file_pairs, filed, pair_hits
 from bot.watch.speedups import compiled
 from bot.watch.text import CJK_START, WORD, is_word_char, split_words
-from bot.watch.typos import CACHE_LIMIT, NOTHING, Occurrence, Typo, Typos
-from bot.watch.wordscan import whole_words
+from bot.watch.typos import CACHE_LIMIT, NOTHING, Occurrence, Typos
+from bot.watch.wordscan import Info, whole_words
 
 __all__ = ["WORD", "Occurrence", "Scanner", "latin_words", "separator_variants"]
 
@@ -39,10 +39,8 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the BMP: two UTF-16 un
 _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
 _TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
-# What a text word is (Scanner._info; see wordscan.py).
-_Info = tuple[tuple[int, ...], frozenset[str], Typo]
 _NONE: frozenset[str] = frozenset()
-_BARE: _Info = ((), _NONE, NOTHING)  # the _info of most words: one shared tuple
+_BARE: Info = ((), _NONE, NOTHING)  # the _info of most words (wordscan.Info): one shared tuple
 
 
 class Scanner:
@@ -75,9 +73,10 @@ class Scanner:
             for variant in separator_variants(key):
                 entries[variant].append((slot, len(variant), is_word_char(variant[0]), is_word_char(variant[-1])))
         # Whole-word phrases are looked up in the word table (wordscan.py) where its word pass is compiled
-        # (speedups.py: the shipped lists alone match 1.25x faster so than with the automaton, bench/README.md), and in
-        # Python from _TABLE_FROM of them on (every chat's own phrases); fewer then ride in the automaton, which costs
-        # a C scan instead of a word split per text. The table is kept either way: batch.py asks it which texts may hit.
+        # (speedups.py; the shipped lists alone then match 1.29x faster than with the automaton, bench/README.md), and
+        # in Python from _TABLE_FROM of them on (every chat's own phrases); fewer then ride in the automaton, which
+        # costs a C scan instead of a word split per text. The table is kept either way: batch.py asks it which texts
+        # may hit.
         self._table = table if table is not None else compiled is not None or len(self._words) >= _TABLE_FROM
         # Thousands of Chinese phrases (every chat's own): those that hit as substrings are filed by their first two
         # characters instead (pairs.py), and the automaton keeps the rest. (Where the pairs' pass is not compiled, the
@@ -129,7 +128,7 @@ class Scanner:
         if not self._latin_empty:
             self._latin.make_automaton()
         self._typos = Typos(self.keys, thresholds, raw)
-        self._info_cache: dict[str, _Info] = {}  # text word -> _info (its typo part depends on the windows too)
+        self._info_cache: dict[str, Info] = {}  # text word -> _info (its typo part depends on the windows too)
 
     def scan(self, text: str) -> dict[int, list[Occurrence]]:
         """Occurrences per slot in the viewed text ``text``, exact ones scoring 100."""
@@ -191,8 +190,8 @@ class Scanner:
                     continue
                 found.setdefault(slot, []).append((start, end + 1, 100.0))
 
-    def _info(self, w: str) -> _Info:
-        """What the text word ``w`` is or starts or is close to (see ``_Info``)."""
+    def _info(self, w: str) -> Info:
+        """What the text word ``w`` is or starts or is close to (see ``Info``)."""
         slots = tuple(self._words.get(w, ()))  # (a text word has no space: only one-word phrases)
         typo = self._typos.of_word(w) if self._typos else NOTHING
         info = (slots, self._nexts.get(w, _NONE), typo)

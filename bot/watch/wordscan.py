@@ -5,10 +5,8 @@ the words that may follow it in a longer phrase, and what it is close to (``typo
 are recorded in ``found`` (one-word phrases first, then longer ones, each slot's hits in text order), then the typo
 hits anchored on the words close to a long phrase word (``typos.typo_hits``).
 
-``whole_words`` is the compiled one (``bot/watch/_speedups.c``) when it was built, which it is wherever the
-package is installed with a C compiler at hand (hatch_build.py); else ``whole_words_py``, the reference, in
-Python. They give the same results (tests/watch/test_speedups.py); the compiled one is what keeps every chat's
-own phrases within issue 14's cost (bench/match.py --only-chats prints which one ran).
+``whole_words`` is the compiled one (``bot/watch/_speedups.c``) where it was built (speedups.py), else
+``whole_words_py``, the reference. They give the same results (tests/watch/test_speedups.py).
 """
 
 from __future__ import annotations
