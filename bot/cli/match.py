@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import unquote
 
 import yaml
 
@@ -268,10 +269,20 @@ def table_summary(items: list[InputItem], per_list: Counter[str]) -> str:
     return text
 
 
+SHORT_ID = 24  # characters: an id this short leads its row ("en-001"); a longer one (a feed's links) goes below
+
+
 def print_table_row(out: TextIO, item: InputItem, matches: list[Match], by_id: dict[str, Watchlist]) -> None:
+    """One item: its id (a short one first; a link below the title, percent-escapes decoded for reading), the
+    watchlists it matches with their scores, its title, then why each matched."""
     names = ", ".join(f"{m.watchlist} ({m.score:g})" for m in matches) or "-"
     title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
-    print(f"{item.id}  {names}  {title}", file=out)
+    if len(item.id) <= SHORT_ID:
+        print(f"{item.id}  {names}  {title}", file=out)
+    else:
+        decoded = unquote(item.id)  # (unless that would print a control or direction character from the feed)
+        print(f"{names}  {title}", file=out)
+        print(f"    {decoded if decoded.isprintable() else item.id}", file=out)
     for m in matches:
         for line in explain(m, by_id.get(m.watchlist)):
             print(f"    {m.watchlist}: {line}", file=out)

@@ -88,6 +88,19 @@ def test_match_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "hit" not in out and "[11:15]" not in out
 
 
+def test_match_table_puts_a_feed_items_title_first_and_its_link_below(capsys: pytest.CaptureFixture[str]) -> None:
+    feed = REPO / "seeds" / "rfi-feedx.xml"
+    code, out, _ = run(["match", "--input", str(feed), "--rules", str(RULES), "--format", "table"], capsys)
+    first, link, why = out.splitlines()[:3]
+    assert code == 0
+    assert first == "semiconductors (100)  习近平对吕特说：任何力量都阻挡不了中国科技进步的步伐"
+    assert link.startswith("    https://www.rfi.fr/cn/中国/20240327-习近平对吕特说")  # percent-escapes decoded to read
+    assert why == "    semiconductors: lede: '半导体' — phrase"
+    body = '{"id": "https://example.com/a%E2%80%AEb%0Ac-long-enough", "title": "Wafer fab opens", "lede": ""}\n'
+    _, out, _ = run(["match", "--input", "-", "--rules", str(RULES), "--format", "table"], capsys, body)
+    assert out.splitlines()[1] == "    https://example.com/a%E2%80%AEb%0Ac-long-enough"  # kept escaped: RLO, newline
+
+
 def test_match_table_ends_with_a_count_per_watchlist_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     body = ('{"id": "a", "title": "Nvidia and ASML", "lede": ""}\n{"id": "b", "title": "Wafer fab opens", "lede": ""}\n'
             '{"id": "c", "title": "Rain in Paris", "lede": ""}\nnot json\n')
