@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 
 from bot.watch.speedups import compiled
 from bot.watch.text import CJK_START
+from bot.watch.typos import Occurrence
 
-Occurrence = tuple[int, int, float]
 # pair key (pair_key) -> the phrases filed there: (slot, phrase)
 Pairs = dict[int, tuple[tuple[int, str], ...]]
 BITS = 19  # the bitmap's size: 2**19 bits, 64 KB

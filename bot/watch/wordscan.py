@@ -18,9 +18,8 @@ from typing import Any
 
 from bot.watch.speedups import compiled
 from bot.watch.text import split_words
-from bot.watch.typos import Typing, typo_hits
+from bot.watch.typos import Occurrence, Typing, typo_hits
 
-Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
 # What a text word is: the slots of the one-word phrases it is, the words that follow it in longer phrases, and what
 # it is close to (typos.Typo: false for most words).
 Info = tuple[tuple[int, ...], frozenset[str], Any]
