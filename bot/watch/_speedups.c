@@ -8,6 +8,7 @@
  *   whole_words(text, cache, info, table, prefixes, found, typos)   twin: wordscan.whole_words_py
  *   plain_hits(found, simple, field, out)                           twin: plain.plain_hits_py
  *   pair_hits(text, bits, pairs, found)                             twin: pairs.pair_hits_py
+ *   flagged(found, bits)                                            twin: match.flagged_py
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -272,11 +273,12 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
  *
  * Scanner.scan's word pass (wordscan.py). A word is a run of characters below U+2E80 that are alphanumeric (WORD in
  * text.py: [^\W_\u2e80-...]). Each word's info is cache[word], or info(word) when it is not cached: (slots of the
- * one-word phrases it is, frozenset of the words that may follow it in a longer phrase, typo info: false for most
+ * one-word phrases it is, dict of the words that may follow it in a longer phrase, typo info: false for most
  * words). A one-word phrase's hit is appended to found[slot] as (start, end, 100.0); a longer phrase is walked from a
- * word whose next word may follow it, while the words are joined by one space or hyphen and the sequence is a key of
- * `table` (its slots) or of `prefixes`. Then the typo hits anchored on the words close to a phrase word, as
- * typos.typo_hits records them: `typos` is (near, similar, window), what Typos.hits passes on.
+ * word whose next word may follow it (the word's info maps that next word to the slots of the two as a phrase, and
+ * whether a longer phrase starts with them), then while the words are joined by one space or hyphen and the sequence
+ * is a key of `table` (its slots) and, to go on, of `prefixes`. Then the typo hits anchored on the words close to a
+ * phrase word, as typos.typo_hits records them: `typos` is (near, similar, window), what Typos.hits passes on.
  */
 static PyObject *
 whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -358,38 +360,42 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     }
     for (Py_ssize_t w = 0; w + 1 < n; w++) {
         PyObject *nexts = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 1);
-        if (!spans[w + 1].joined || !PyAnySet_Check(nexts) || PySet_GET_SIZE(nexts) == 0)
+        if (!spans[w + 1].joined || !PyDict_Check(nexts) || PyDict_GET_SIZE(nexts) == 0)
             continue;
-        int follows = PySet_Contains(nexts, PyList_GET_ITEM(words, w + 1));
-        if (follows < 0)
-            goto done;
-        if (!follows)
+        /* The next word's (slots of the two words as a phrase, whether a longer phrase starts with them): borrowed,
+         * held by the word's info (infos holds that). */
+        PyObject *next = PyDict_GetItemWithError(nexts, PyList_GET_ITEM(words, w + 1));
+        if (next == NULL) {
+            if (PyErr_Occurred())
+                goto done;
             continue;
-        /* The key as scan.py builds it: the words joined by single spaces (a hyphen in the text reads as a space). */
-        PyObject *key = phrase_of(text, spans, w, w + 1);
-        if (key == NULL)
+        }
+        if (!PyTuple_Check(next) || PyTuple_GET_SIZE(next) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(next, 0))) {
+            PyErr_SetString(PyExc_TypeError, "whole_words: a next word's entry is (slots tuple, longer)");
             goto done;
-        Py_ssize_t j = w + 1;
-        for (;;) {
+        }
+        PyObject *slots = PyTuple_GET_ITEM(next, 0);
+        if (PyTuple_GET_SIZE(slots) && record(found, slots, spans[w].start, spans[w + 1].end) < 0)
+            goto done;
+        int longer = PyObject_IsTrue(PyTuple_GET_ITEM(next, 1));
+        if (longer < 0)
+            goto done;
+        /* Three words and more: the key as scan.py builds it, the words joined by single spaces (a hyphen in the text
+         * reads as a space), looked up in `table` while it is in `prefixes`. */
+        for (Py_ssize_t j = w + 1; longer && j + 1 < n && spans[j + 1].joined;) {
+            j++;
+            PyObject *key = phrase_of(text, spans, w, j);
+            if (key == NULL)
+                goto done;
             if (record_key(table, key, found, spans[w].start, spans[j].end) < 0) {
                 Py_DECREF(key);
                 goto done;
             }
-            int more = PySet_Contains(prefixes, key);
-            if (more < 0) {
-                Py_DECREF(key);
-                goto done;
-            }
-            if (!more || j + 1 >= n || !spans[j + 1].joined)
-                break;
-            j++;
-            PyObject *longer = phrase_of(text, spans, w, j);
+            longer = PySet_Contains(prefixes, key);
             Py_DECREF(key);
-            if (longer == NULL)
+            if (longer < 0)
                 goto done;
-            key = longer;
         }
-        Py_DECREF(key);
     }
 
     /* The typo hits anchored on the words close to a long phrase word (most words are close to none). */
@@ -530,6 +536,35 @@ pair_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* flagged(found, bits) -> list of the slots of `found` whose bit is set in `bits` (bytes: bit s & 7 of byte s >> 3),
+ * in the order found: match.flagged_py (the few slots the general watchlists read, among every chat's). */
+static PyObject *
+flagged(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyDict_Check(args[0]) || !PyBytes_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "flagged(found dict, bits bytes)");
+        return NULL;
+    }
+    const unsigned char *bits = (const unsigned char *)PyBytes_AS_STRING(args[1]);
+    Py_ssize_t size = PyBytes_GET_SIZE(args[1]);
+    PyObject *out = PyList_New(0), *slot, *value;
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(args[0], &pos, &slot, &value)) {
+        Py_ssize_t at = PyLong_AsSsize_t(slot);
+        if (at == -1 && PyErr_Occurred()) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (at >= 0 && (at >> 3) < size && bits[at >> 3] & (1u << (at & 7)) && PyList_Append(out, slot) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"whole_words", (PyCFunction)(void (*)(void))whole_words, METH_FASTCALL,
      "whole_words(text, cache, info, table, prefixes, found, typos): see bot/watch/wordscan.py"},
@@ -537,6 +572,8 @@ static PyMethodDef methods[] = {
      "plain_hits(found, simple, field, out): see bot/watch/plain.py"},
     {"pair_hits", (PyCFunction)(void (*)(void))pair_hits, METH_FASTCALL,
      "pair_hits(text, bits, pairs, found): see bot/watch/pairs.py"},
+    {"flagged", (PyCFunction)(void (*)(void))flagged, METH_FASTCALL,
+     "flagged(found, bits): see bot/watch/match.py"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
@@ -41,6 +41,7 @@ from bot.watch.near import closest
 from bot.watch.plain import PhraseHit, PlainLists, is_plain, plain_phrase
 from bot.watch.regexes import REGEX_BUDGET, RegexTimeout, SafeRegex, compile_regex
 from bot.watch.scan import Occurrence, Scanner
+from bot.watch.speedups import compiled
 from bot.watch.text import Folded, fold, phrase_key, prepare, view
 
 log = logging.getLogger(__name__)
@@ -248,6 +249,12 @@ class Matcher:
         for index, (list_id, phrases) in enumerate(plain_lists.items(), len(self.watchlists)):
             self._plain.add(index, list_id, zip(phrases, repeat(DEFAULT_FUZZY)), self._slot)
         self._near_firsts = frozenset(s for _, first, _ in self._by_near for s in first)
+        # The slots the general watchlists read to be candidates (triggers, both lists of each `near`), as a bitmap:
+        # a field's found slots are mostly every chat's own phrases, which only plain.py reads (``flagged``).
+        general = bytearray(len(self._keys) // 8 + 1)
+        for s in [*self._triggers, *(s for _, first, second in self._by_near for s in first | second)]:
+            general[s >> 3] |= 1 << (s & 7)
+        self._general = bytes(general)
         self._scanner = Scanner(self._keys, self._thresholds, frozenset(self._raw.values()))
         self._plain.settle(self._thresholds)
         self.list_ids = frozenset([*(w.id for w in self.watchlists), *plain_lists])  # (what matches can name)
@@ -358,26 +365,30 @@ class Matcher:
     def _scan(self, fields: Mapping[str, str]) -> tuple[dict[str, _Field], set[int]]:
         scanned: dict[str, _Field] = {}
         candidates: set[int] = set()
-        triggers = self._triggers
+        triggers, general = self._triggers, self._general
+        near: list[list[int]] = []  # each field's general slots, where it holds the first list of some `near`
         for name in self._fields:
             folded = fold((fields.get(name) or "")[:FIELD_LIMIT])
             viewed = view(folded.text)
             found = self._scanner.scan(viewed)
             scanned[name] = _Field(name, folded, viewed, found)
-            if found:
-                for s in found.keys() & triggers.keys():
+            if not found:
+                continue
+            slots = flagged(found, general)
+            for s in slots:
+                if s in triggers:
                     candidates |= triggers[s]
+            if slots and not self._near_firsts.isdisjoint(slots):
+                near.append(slots)
         if self._by_regex:
             candidates.update(index for index, _ in self._by_regex)
-        if self._by_near:
-            keys = [f.found.keys() for f in scanned.values() if not f.found.keys().isdisjoint(self._near_firsts)]
-            for index, first, second in self._by_near if keys else ():
-                if index in candidates:
-                    continue
-                for k in keys:
-                    if not k.isdisjoint(first) and not k.isdisjoint(second):
-                        candidates.add(index)
-                        break
+        for index, first, second in self._by_near if near else ():
+            if index in candidates:
+                continue
+            for slots in near:
+                if not first.isdisjoint(slots) and not second.isdisjoint(slots):
+                    candidates.add(index)
+                    break
         return scanned, candidates
 
     def _evaluate(
@@ -531,3 +542,12 @@ def _hit(label: str, f: _Field, occ: Occurrence) -> Hit:
     start, end = f.folded.span(occ[0], occ[1])
     return Hit(label, f.name, (start, end), f.folded.original[start:end], occ[2])
 
+
+def flagged_py(found: dict[int, list[Occurrence]], bits: bytes) -> list[int]:
+    """The slots of ``found`` whose bit is set in ``bits`` (bit ``s & 7`` of byte ``s >> 3``), in the order found.
+    (The compiled twin is speedups' ``flagged``.)"""
+    size = len(bits)
+    return [s for s in found if s >> 3 < size and bits[s >> 3] >> (s & 7) & 1]
+
+
+flagged: Callable[[dict[int, list[Occurrence]], bytes], list[int]] = compiled.flagged if compiled else flagged_py

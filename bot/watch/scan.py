@@ -30,7 +30,7 @@ from bot.watch.pairs import Pairs, file_pairs, filed, pair_hits
 from bot.watch.speedups import compiled
 from bot.watch.text import CJK_START, WORD, is_word_char, split_words
 from bot.watch.typos import CACHE_LIMIT, NOTHING, Occurrence, Typos
-from bot.watch.wordscan import Info, whole_words
+from bot.watch.wordscan import Info, Next, whole_words
 
 __all__ = ["WORD", "Occurrence", "Scanner", "latin_words", "separator_variants"]
 
@@ -39,8 +39,8 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the BMP: two UTF-16 un
 _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
 _TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
-_NONE: frozenset[str] = frozenset()
-_BARE: Info = ((), _NONE, NOTHING)  # the _info of most words (wordscan.Info): one shared tuple
+_NO_NEXTS: dict[str, Next] = {}  # (never changed: shared by the Info of every word no longer phrase starts with)
+_BARE: Info = ((), _NO_NEXTS, NOTHING)  # the _info of most words (wordscan.Info): one shared tuple
 
 
 class Scanner:
@@ -112,12 +112,15 @@ class Scanner:
         if not self._astral_empty:
             self._astral.make_automaton()
         self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
-        nexts: dict[str, set[str]] = defaultdict(set)  # a longer phrase's first word -> the words after it
+        # A longer phrase's first word -> each word after it -> (the slots of those two words as a phrase, whether some
+        # longer phrase starts with them): most phrases of two words are found with no key built or looked up.
+        nexts: dict[str, dict[str, Next]] = defaultdict(dict)
         for phrase in self._words:
             if " " in phrase:
                 first, second, *_ = phrase.split(" ")
-                nexts[first].add(second)
-        self._nexts = {w: frozenset(after) for w, after in nexts.items()}
+                two = first + " " + second
+                nexts[first][second] = (tuple(self._words.get(two, ())), two in self._prefixes)
+        self._nexts = dict(nexts)
         # (may_hit_words: phrases' word sets by first word and by long word, built when first asked)
         self._word_sets: tuple[dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]] | None = None
         self._empty = not self.keys
@@ -194,7 +197,7 @@ class Scanner:
         """What the text word ``w`` is or starts or is close to (see ``Info``)."""
         slots = tuple(self._words.get(w, ()))  # (a text word has no space: only one-word phrases)
         typo = self._typos.of_word(w) if self._typos else NOTHING
-        info = (slots, self._nexts.get(w, _NONE), typo)
+        info = (slots, self._nexts.get(w, _NO_NEXTS), typo)
         self._info_cache[w] = info if slots or typo or info[1] else _BARE
         return info
 

@@ -6,7 +6,8 @@ a text and each phrase found in it are where the time goes (bench/match.py --onl
 
 - ``whole_words``: wordscan.whole_words_py (Scanner.scan's word pass, with its typo hits: typos.typo_hits);
 - ``pair_hits``: pairs.pair_hits_py (Chinese phrases filed by their first two characters);
-- ``plain_hits``: plain.plain_hits_py (PlainLists.find's loop over a field's found phrases).
+- ``plain_hits``: plain.plain_hits_py (PlainLists.find's loop over a field's found phrases);
+- ``flagged``: match.flagged_py (the slots of a field's found phrases that the general watchlists read).
 
 A machine without a compiler runs the twins: the same results (tests/watch/test_speedups.py), slower. After an
 edit of the C file, `pip install -e .` compiles it again (an editable install keeps the module beside its source).

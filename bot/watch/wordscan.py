@@ -11,7 +11,7 @@ hits anchored on the words close to a long phrase word (``typos.typo_hits``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import accumulate, compress, count
 from operator import contains, itemgetter
 from typing import Any
@@ -20,9 +20,10 @@ from bot.watch.speedups import compiled
 from bot.watch.text import split_words
 from bot.watch.typos import Occurrence, Typing, typo_hits
 
-# What a text word is: the slots of the one-word phrases it is, the words that follow it in longer phrases, and what
-# it is close to (typos.Typo: false for most words).
-Info = tuple[tuple[int, ...], frozenset[str], Any]
+# What a text word is: the slots of the one-word phrases it is, the words that follow it in longer phrases (each
+# with ``Next``), and what it is close to (typos.Typo: false for most words).
+Next = tuple[tuple[int, ...], bool]  # the slots of the two words as a phrase, whether a longer phrase starts with them
+Info = tuple[tuple[int, ...], Mapping[str, Next], Any]
 _ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
@@ -31,7 +32,8 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
     """Record the whole-word phrase hits and the typo hits of ``text`` in ``found``.
 
     ``cache``: text word -> its ``Info``; ``info(word)`` for a word not in it; ``table``: phrase (words joined by one
-    space) -> its slots; ``prefixes``: the word sequences some longer phrase starts with; ``typos``: what the typo
+    space) -> its slots (phrases of two words come with their first word's ``Info``: only those of three and more are
+    looked up); ``prefixes``: the word sequences some longer phrase starts with; ``typos``: what the typo
     hits read besides the text (``Typos.typing``)."""
     parts = split_words(text)
     words = parts[1::2]
@@ -54,14 +56,19 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
         j = i + 1
         if parts[2 * j] not in (" ", "-"):
             continue
+        slots, longer = infos[i][1][words[j]]
+        for slot in slots:
+            found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
+        if not longer:
+            continue
         key = words[i] + " " + words[j]
-        while True:
-            for slot in table.get(key, ()):
-                found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
-            if key not in prefixes or j + 1 >= n or parts[2 * j + 2] not in (" ", "-"):
-                break
+        while j + 1 < n and parts[2 * j + 2] in (" ", "-"):
             j += 1
             key += " " + words[j]
+            for slot in table.get(key, ()):
+                found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
+            if key not in prefixes:
+                break
     if close:
         typo_hits(words, list(map(_TYPOS, infos)), close, ends, found, *typos)
 
