@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.watch import Matcher, load_rules, speedups
+from bot.watch.match import flagged_py
 from bot.watch.pairs import file_pairs, filed, pair_hits_py
 from bot.watch.personal import personal_id
 from bot.watch.plain import plain_hits_py
@@ -141,6 +142,26 @@ def test_plain_hits_agree(compiled) -> None:  # noqa: ANN001
     assert compared > 500
 
 
+def test_flagged_agrees(compiled) -> None:  # noqa: ANN001
+    """The slots the general watchlists read, picked from a field's found ones: the matcher's own bitmap (the shipped
+    lists' triggers and `near` lists among 2,000 chats' phrases), and random bitmaps, short ones included."""
+    rng = random.Random(9)
+    words = vocabulary(texts())
+    matcher = Matcher(load_rules(ROOT / "rules").watchlists,
+                      phrase_lists={personal_id(n): rng.sample(words, 10) for n in range(1, 2001)})
+    bitmaps = [matcher._general, b"", b"\x01", bytes(rng.randrange(256) for _ in range(400))]
+    picked = 0
+    for it in texts():
+        scanned, _ = matcher._scan(it)
+        for f in scanned.values():
+            for bits in bitmaps:
+                got = compiled.flagged(f.found, bits)
+                assert got == flagged_py(f.found, bits)
+                assert all(s in f.found for s in got)
+            picked += len(compiled.flagged(f.found, matcher._general))
+    assert picked > 50
+
+
 def test_the_compiled_loops_keep_no_memory_from_one_text_to_the_next(scanner: Scanner, compiled) -> None:  # noqa: ANN001
     """A reference the C code forgets to drop would pile up with every text: after a first pass (the caches filled),
     more passes over the same texts must leave the traced memory where it was."""
@@ -159,6 +180,7 @@ def test_the_compiled_loops_keep_no_memory_from_one_text_to_the_next(scanner: Sc
             both_ways(scanner, text, compiled)
             compiled.pair_hits(text, bits, pairs, found)
             compiled.plain_hits(found, simple, None, [])
+            compiled.flagged(found, b"\xff" * 64)
 
     one_pass()
     tracemalloc.start()
@@ -183,6 +205,13 @@ def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN
         compiled.pair_hits("半导体", b"short", {}, {})
     with pytest.raises(TypeError):
         compiled.plain_hits({1: "not a list"}, [("p", [0]), ("q", [1])], None, [])
+    with pytest.raises(TypeError):
+        compiled.flagged({"not a slot": []}, b"\xff")
+    with pytest.raises(TypeError):
+        compiled.flagged({1: []}, "not bytes")
+    with pytest.raises(TypeError, match="next word"):
+        compiled.whole_words("a b", {"a": ((), {"b": "not a pair"}, ()), "b": ((), {}, ())}, None, {}, set(), {},
+                             ({}, None, None))
 
 
 CHILD = """
