@@ -14,22 +14,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+try:
+    from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+except ImportError:  # (imported for compile_module alone: bench/old_engine.py builds an earlier commit's module)
+    BuildHookInterface = object
 
 MODULE = "bot.watch._speedups"
 SOURCE = "bot/watch/_speedups.c"
 
 
-def compile_module(root: Path) -> Path | None:
-    """Compile the module into its package folder under ``root``; its path, or None (the reason printed) when this
-    machine cannot."""
+def compile_module(root: Path, module: str = MODULE, source: str = SOURCE) -> Path | None:
+    """Compile ``module`` from ``source`` (relative to the working directory) into its package folder under ``root``;
+    its path, or None (the reason printed) when this machine cannot."""
     try:
         from setuptools import Distribution, Extension
         from setuptools.command.build_ext import build_ext
     except ImportError as e:
-        print(f"watchbot: {MODULE} not compiled ({e}); its Python twins will run", file=sys.stderr)
+        print(f"watchbot: {module} not compiled ({e}); its Python twins will run", file=sys.stderr)
         return None
-    extension = Extension(MODULE, [SOURCE], extra_compile_args=["-O2"] if sys.platform != "win32" else [])
+    extension = Extension(module, [source], extra_compile_args=["-O2"] if sys.platform != "win32" else [])
     dist = Distribution({"name": "watchbot-wordscan", "ext_modules": [extension]})
     command = build_ext(dist)
     command.inplace = True
@@ -39,11 +42,11 @@ def compile_module(root: Path) -> Path | None:
         try:
             command.run()
         except Exception as e:  # noqa: BLE001 - any compiler failure: the Python twin does the same work
-            print(f"watchbot: {MODULE} not compiled ({type(e).__name__}: {e}); its Python twins will run, slower with "
+            print(f"watchbot: {module} not compiled ({type(e).__name__}: {e}); its Python twins will run, slower with "
                   "many chats' /watch phrases: install gcc and the Python headers, then install watchbot again",
                   file=sys.stderr)
             return None
-    return root / command.get_ext_fullpath(MODULE)
+    return root / command.get_ext_fullpath(module)
 
 
 class CompiledWordScan(BuildHookInterface):  # type: ignore[misc]
