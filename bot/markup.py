@@ -7,6 +7,7 @@ uses them, so they cannot disagree.
 - ``one_line``: no control characters, no line breaks, no runs of spaces (feed text in headers).
 - ``cut``: at most N characters (UTF-16 units, as Telegram counts), at a word when one is near.
 - ``safe_link``: only http(s) links of sane length without spaces or control characters.
+- ``readable_link``: a link for plain text (the console, the CLI), its non-ASCII escapes decoded as browsers show them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ELLIPSIS = "…"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>")
+_ESCAPED_BYTES = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")  # a run of percent-escaped bytes above 127
 
 
 def esc(text: object) -> str:
@@ -75,3 +77,19 @@ def safe_link(link: str | None) -> str | None:
     if any(c.isspace() or ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in link):
         return None
     return link
+
+
+def readable_link(link: str) -> str:
+    """``link`` as people read it in plain text: each run of percent-escaped UTF-8 decoded, as a browser's address bar
+    shows it ("https://www.rfi.fr/cn/中国/20240327-习近平…" for "…/cn/%E4%B8%AD%E5%9B%BD/…"). ASCII escapes stay
+    ("%2F" is not "/", "%20" is not a space), and so does a run that is not UTF-8 or would show a space, a control or a
+    direction character (a feed's link is its own text). Markup keeps the link as it is, in its href."""
+
+    def decoded(m: re.Match[str]) -> str:
+        try:
+            text = bytes.fromhex(m.group().replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return m.group()
+        return text if text.isprintable() and not any(c.isspace() for c in text) else m.group()
+
+    return _ESCAPED_BYTES.sub(decoded, link)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.markup import cut, esc, one_line, rendered_len, safe_link, utf16_len
+from bot.markup import cut, esc, one_line, readable_link, rendered_len, safe_link, utf16_len
 
 
 @pytest.mark.parametrize(("link", "ok"), [
@@ -37,3 +37,16 @@ def test_one_line_removes_controls_and_breaks() -> None:
 
 def test_rendered_length_counts_what_a_reader_sees() -> None:
     assert rendered_len("<b>a&amp;b</b> 😀") == 6
+
+
+@pytest.mark.parametrize(("link", "shown"), [
+    ("https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240327-%E4%B9%A0", "https://www.rfi.fr/cn/中国/20240327-习"),
+    ("https://a.example/%e4%b8%ad?q=%E4%B8%AD%2B1", "https://a.example/中?q=中%2B1"),  # lower case; ASCII escapes stay
+    ("https://a.example/c%2Fd%20e%3F", "https://a.example/c%2Fd%20e%3F"),  # "%2F" is not "/", "%20" no space
+    ("https://a.example/%E2%80%AEgnp.exe", "https://a.example/%E2%80%AEgnp.exe"),  # a direction character stays escaped
+    ("https://a.example/%E3%80%80x", "https://a.example/%E3%80%80x"),  # an ideographic space too
+    ("https://a.example/%FF%FE%E4%B8", "https://a.example/%FF%FE%E4%B8"),  # not UTF-8, or cut short
+    ("https://a.example/plain", "https://a.example/plain"),
+])
+def test_readable_link_decodes_only_what_reads_as_text(link: str, shown: str) -> None:
+    assert readable_link(link) == shown

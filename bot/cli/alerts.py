@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.app.recent_alerts import Judged
 from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, when
 from bot.config import Config
+from bot.markup import readable_link
 from bot.store.protocols import AlertRecord
 from bot.times import utcnow
 from bot.watch import Match, Watchlist
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
               + (f" ({a.row.last_error})" if a.row.last_error and a.row.state != "sent" else "")
               + (f"; judged {judged_words(votes)}" if votes else ""))
         if a.link:
-            print(f"    {a.link}")
+            print(f"    {readable_link(a.link)}")
         for wl in a.row.watchlists:
             hits = hits_from_json(a.hits.get(wl, []))
             if hits:

@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import unquote
 
 import yaml
 
 from bot.cli.common import add_command, add_config_option, config_from
 from bot.errors import ParseError, WatchbotError
 from bot.items.read import read_items as read_feed
+from bot.markup import readable_link
 from bot.watch import Match, Matcher, RuleSet, Watchlist, load_rules, to_json
 from bot.watch.explain import explain
 
@@ -280,9 +280,8 @@ def print_table_row(out: TextIO, item: InputItem, matches: list[Match], by_id: d
     if len(item.id) <= SHORT_ID:
         print(f"{item.id}  {names}  {title}", file=out)
     else:
-        decoded = unquote(item.id)  # (unless that would print a control or direction character from the feed)
         print(f"{names}  {title}", file=out)
-        print(f"    {decoded if decoded.isprintable() else item.id}", file=out)
+        print(f"    {readable_link(item.id)}", file=out)
     for m in matches:
         for line in explain(m, by_id.get(m.watchlist)):
             print(f"    {m.watchlist}: {line}", file=out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.markup import cut, one_line
+from bot.markup import cut, one_line, readable_link
 from bot.model import Alert
 
 MAX_LEDE = 200
@@ -20,7 +20,7 @@ def format_alert(alert: Alert, zone: tzinfo | None = None) -> str:
         f"[{', '.join(alert.watchlists)}] {one_line(alert.title)}",
         f"  source:    {alert.source}" + (f" (also in: {', '.join(alert.also_in)})" if alert.also_in else ""),
         f"  published: {when}",
-        f"  link:      {alert.link or '(no link)'}",
+        f"  link:      {readable_link(alert.link) if alert.link else '(no link)'}",
         f"  matched:   {', '.join(alert.terms()) or '(no terms)'}",
     ]
     if alert.lede:

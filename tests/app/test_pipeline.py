@@ -23,7 +23,7 @@ from bot.watch import RuleBook
 from tests.doubles.feedserver import FeedServer
 
 SEED = shipped_path("seeds") / "rfi-feedx.xml"
-SEED_LINK = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240327-"
+SEED_LINK = "https://www.rfi.fr/cn/中国/20240327-"  # (the console shows the link as a browser does)
 
 
 class Clock:

@@ -77,10 +77,12 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     seed = shipped_path("seeds") / "rfi-feedx.xml"
     config = _config(tmp_path, f'[poll]\nbacklog = "0"\n[[feeds]]\nurl = "{seed}"\nname = "RFI"\n')
     assert main(["poll", "--config", str(config), "-q"]) == 0
-    capsys.readouterr()
+    alert = capsys.readouterr().out  # the console alert: its link readable, as a browser's address bar shows it
+    assert "  link:      https://www.rfi.fr/cn/中国/20240327-习近平对吕特说-任何力量" in alert and "%E4" not in alert
     assert main(["alerts", "--config", str(config), "--since", "1h", "--search", "吕特"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("[semiconductors] 习近平对吕特说") and "to console stdout" in out and "delivered" in out
+    assert "    https://www.rfi.fr/cn/中国/20240327-习近平对吕特说" in out
     assert "semiconductors: lede: '半导体' — phrase" in out and out.rstrip().endswith("1 alert")
     assert main(["alerts", "--config", str(config), "--watchlist", "asml"]) == 0
     assert capsys.readouterr().out.strip() == "0 alerts"
