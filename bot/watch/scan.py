@@ -39,7 +39,7 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the BMP: two UTF-16 un
 _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16 units (Scanner.__init__)
 _TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
-_NO_NEXTS: dict[str, Next] = {}  # (never changed: shared by the Info of every word no longer phrase starts with)
+_NO_NEXTS: dict[str, Next] = {}  # the next words of a word that starts no longer phrase (shared: never changed)
 _BARE: Info = ((), _NO_NEXTS, NOTHING)  # the _info of most words (wordscan.Info): one shared tuple
 
 
