@@ -140,13 +140,17 @@ def per_second(fn: Callable[[Item], object], items: Sequence[Item], repeat: int 
     return len(items) / best if best else float("inf")
 
 
-def interleaved(fns: Sequence[Callable[[Item], object]], items: Sequence[Item], repeat: int) -> list[float]:
+def interleaved(fns: Sequence[Callable[[Item], object]], items: Sequence[Item], repeat: int,
+                rounds: list[list[float]] | None = None) -> list[float]:
     """Items per second of each of ``fns``, best of ``repeat`` rounds, each round timing every fn
-    once in turn (so a burst of load from elsewhere hits all of them alike)."""
+    once in turn (so a burst of load from elsewhere hits all of them alike); each round's figures are appended to
+    ``rounds`` when given."""
     best = [0.0] * len(fns)
     for _ in range(repeat):
-        for i, fn in enumerate(fns):
-            best[i] = max(best[i], per_second(fn, items))
+        figures = [per_second(fn, items) for fn in fns]
+        best = [max(b, f) for b, f in zip(best, figures, strict=True)]
+        if rounds is not None:
+            rounds.append(figures)
     return best
 
 
@@ -393,7 +397,7 @@ def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int,
     print("    one Match per alerted chat (what the pipeline builds for the items it records and routes)")
     print(f"    {'phrases':10} {'distinct':>9} {'chats/item':>10} {'alerts/chat':>11} {'alone/s':>9} {'find/s':>9} "
           f"{'cost':>6} {'match/s':>9} {'cost':>6}")
-    starts = []
+    starts, spreads = [], []
     for name, lo, hi in PROFILES:
         phrases = chat_phrases(counts, chats, 10, random.Random(11), lo, hi, popularity)
         read_s, build_s = start_up(phrases)
@@ -407,8 +411,10 @@ def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int,
 
         for it in items:
             combined.match(it)
+        rounds: list[list[float]] = []
         alone, together, alone_match, together_match = interleaved(
-            [run_shipped, run_combined, run_shipped_match, run_combined_match], items, repeat)
+            [run_shipped, run_combined, run_shipped_match, run_combined_match], items, repeat, rounds)
+        spreads.append(f"{name} {min(r[0] / r[1] for r in rounds):.2f}-{max(r[0] / r[1] for r in rounds):.2f}x")
         alerted = sum(sum(1 for m in combined.match(it) if m.watchlist.startswith("chat:")) for it in items)
         distinct = len({p for ps in phrases.values() for p in ps})
         print(f"    {name + f' ({lo}-{hi})':10} {distinct:9,} {alerted / len(items):10.1f} "
@@ -418,6 +424,8 @@ def chats_case(items: Sequence[Item], shipped: Matcher, chats: int, repeat: int,
     print("    start-up, a fresh process reading every chat's phrases from SQLite + building the combined Matcher "
           "(target < 1 s):")
     print("      " + "; ".join(starts))
+    print("    find's cost round by round (each round times every pass once; the table keeps each pass's best): "
+          + "; ".join(spreads))
     print("    (phrases found in LO-HI of the items; chats/item: chats an item alerts on average; alerts/chat: per "
           f"{len(items):,} items; targets: find/s >= 10,000, cost <= 1.5x; load average {os.getloadavg()[0]:.1f})")
 
