@@ -23,12 +23,12 @@ over every text, timed on a sample and extrapolated) and one compiled regex alte
 Warm figures are the best of --repeat passes (CPU time; other load only slows a pass down).
 Figures are only comparable within one run; the ratios are what to look at.
 
-Before and after: ``--against REV`` (default: where this branch left main) loads the engine
-and shipped rules of commit REV beside today's (bench/old_engine.py, a copy under bench/out/)
-and times both on the same items, passes interleaved, on two mixes: the default one and a
-realistic one of corpus stories only (real feed items, nearly all off-topic), and the
-stress set. The ratio
-today/before is the figure to keep at or above 0.9.
+Before and after: ``--against REV`` (default: where this branch left main) loads the engine and shipped rules of
+commit REV beside today's (bench/old_engine.py, a copy under bench/out/, its compiled loops built too) and times both
+on the same items, passes interleaved, on two mixes: the default one and a realistic one of corpus stories only (real
+feed items, nearly all off-topic), and the stress set. The ratio today/before is the figure to keep at or above 0.9.
+``--only-chats --against REV`` does the same for case (c): REV's Matcher with every chat's phrases beside today's,
+each against its own shipped lists alone.
 """
 
 from __future__ import annotations
@@ -172,6 +172,36 @@ def before_and_after(
     print()
 
 
+def chats_before_and_after(rev: str, items: Sequence[Item], chats: int, repeat: int, popularity: str,
+                           kind: str) -> None:
+    """(c) before and after: every chat's phrases in ``rev``'s Matcher (with ``rev``'s shipped lists) and in today's,
+    each against its own shipped lists alone, passes interleaved in one process (``--only-chats --against REV``)."""
+    from bot.watch.personal import personal_id
+
+    old_shipped = old_matcher(rev)
+    new_shipped = Matcher(load_rules(ROOT / "rules").watchlists)
+    counts = name_counts(items) if kind == "names" else vocabulary_counts(items)
+    print(f"(c) before/after: {chats:,} chats with 10 phrases each ({kind}), {popularity} popularity, the engine of "
+          f"{rev} against this tree, passes interleaved (find: matching as the pipeline does it)")
+    for name, lo, hi in PROFILES:
+        phrases = chat_phrases(counts, chats, 10, random.Random(11), lo, hi, popularity)
+        lists = {personal_id(c): ps for c, ps in phrases.items()}
+        try:
+            old = type(old_shipped)(old_shipped.watchlists, phrase_lists=lists)
+        except TypeError:
+            print(f"  {rev}'s Matcher takes no phrase lists: nothing to compare")
+            return
+        new = Matcher(new_shipped.watchlists, phrase_lists=lists)
+        for it in items:  # warm all four: fuzzy caches, lazily built tables
+            for m in (old_shipped, old, new_shipped, new):
+                m.find(it)
+        was_alone, was, now_alone, now = interleaved([old_shipped.find, old.find, new_shipped.find, new.find], items,
+                                                     repeat)
+        print(f"  {name + f' ({lo}-{hi})':16} before {was:9,.0f}/s ({was_alone / was:.2f}x alone)   now {now:9,.0f}/s "
+              f"({now_alone / now:.2f}x alone)   now/before {now / was:5.2f}")
+    print()
+
+
 def default_base() -> str:
     """Where this branch left main (the engine before the branch's changes)."""
     out = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True)
@@ -213,6 +243,9 @@ def main() -> None:
     print(f"stress set: {len(stress)} items, every one a labeled story padded with labeled ledes")
     realistic = build_items(args.items, pool, args.zh_share, 0.0, "corpus")
     print()
+    if args.only_chats and args.against:
+        chats_before_and_after(args.against, items, args.chats, args.repeat, args.popularity, args.phrases)
+        return
     if args.only_chats:
         chats_case(items, Matcher(load_rules(ROOT / "rules").watchlists), args.chats, args.repeat, args.popularity,
                    args.phrases)
