@@ -184,6 +184,16 @@ _SCHEMA: dict[str, Any] = {
 }
 
 
+def _meant(key: str, known: list[str]) -> list[str]:
+    """The known keys closest in spelling to a mistyped ``key``: every one as close as the closest, since naming one
+    of two alike would guess ([store] is as close to 'storage' as to 'stories')."""
+    close = difflib.get_close_matches(key, known, n=3)
+    if not close:
+        return []
+    best = difflib.SequenceMatcher(None, key, close[0]).ratio()
+    return [k for k in close if difflib.SequenceMatcher(None, key, k).ratio() >= best - 1e-9]
+
+
 class _Checker:
     def __init__(self, env: dict[str, str]) -> None:
         self.problems: list[str] = []
@@ -195,9 +205,9 @@ class _Checker:
     def unknown_keys(self, table: dict[str, Any], schema: dict[str, Any], prefix: str) -> None:
         for key in table:
             if key not in schema:
-                hint = difflib.get_close_matches(key, list(schema), n=1)
+                hint = " or ".join(f"'{k}'" for k in _meant(key, list(schema)))
                 where = f"{prefix}.{key}" if prefix else key
-                self.fail(where, "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else
+                self.fail(where, "unknown key" + (f" (did you mean {hint}?)" if hint else
                                                   f" (known: {', '.join(schema)})"))
 
     def value(self, table: dict[str, Any], key: str, kind: Any, prefix: str, *, one: bool = False) -> Any:

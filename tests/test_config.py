@@ -211,3 +211,12 @@ def test_a_digest_without_a_good_address_is_one_problem(line: str, problem: str)
     with pytest.raises(ConfigError) as caught:
         _parse(f'[email]\nhost = "smtp.example.com"\n[[email.digests]]\n{line}\n')
     assert len(caught.value.problems) == 1 and caught.value.problems[0].startswith(problem), caught.value.problems
+
+
+def test_an_unknown_key_names_every_key_it_is_as_close_to_and_only_those() -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse('[store]\nurl = "sqlite:///x.db"\n[poll]\nintervl = "5m"\n')
+    assert caught.value.problems == [
+        "store: unknown key (did you mean 'stories' or 'storage'?)",  # as close to both: a guess would mislead
+        "poll.intervl: unknown key (did you mean 'interval'?)",  # not 'min_interval' too: it is further
+    ]
