@@ -138,9 +138,21 @@ def _fold_chars(s: str) -> str:
 
 def fold(text: str) -> Folded:
     """Fold ``text`` (NFKC, casefold, Traditional to Simplified) keeping a map to the original."""
-    if "\\" in text and _ESCAPES.search(text):
-        return _unescaped(text)
-    return _fold(text)
+    folded = _unescaped(text) if "\\" in text and _ESCAPES.search(text) else _fold(text)
+    # Folding can make an escape sequence ("\\Ｎ", a backslash and a fullwidth N, folds to "\\n"): that one goes too,
+    # or folding the folded text would remove it and change it (each round leaves fewer backslashes).
+    while "\\" in folded.text and _ESCAPES.search(folded.text):
+        folded = _composed(folded, _unescaped(folded.text))
+    return folded
+
+
+def _composed(outer: Folded, inner: Folded) -> Folded:
+    """``inner`` (a folding of ``outer.text``) with its map led on to ``outer.original``."""
+    n = len(inner.text)
+    inner_starts = inner.starts if inner.starts is not None else range(n)
+    inner_ends = inner.ends if inner.ends is not None else range(1, n + 1)
+    return Folded(outer.original, inner.text, tuple(outer.span(i, i + 1)[0] for i in inner_starts),
+                  tuple(outer.span(j - 1, j)[1] for j in inner_ends))
 
 
 def _unescaped(text: str) -> Folded:

@@ -105,3 +105,22 @@ def test_the_fold_table_holds_every_character_that_folding_changes_and_only_thos
         folded = _fold_chars(chr(cp))
         assert table.get(cp, chr(cp)) == folded, hex(cp)
         assert (cp in table) == (folded != chr(cp)), hex(cp)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded", "spans"),
+    [
+        ("chips\\nIntel", "chips intel", {5: "\\n"}),  # a leaked escape glued to words reads as a space
+        ("\\Ｎｖｉｄｉａ", " vidia", {0: "\\Ｎ"}),  # folding makes "\\n" of a backslash and a fullwidth N: it goes too
+        ("x ＼n y", "x y", {1: " ＼n "}),  # a fullwidth backslash
+        ("\\n\\Ｎx", " x", {0: "\\n\\Ｎ"}),  # the first escape taken out, folding made a second one
+    ],
+)
+def test_escape_sequences_go_whether_written_or_made_by_folding(text: str, folded: str, spans: dict[int, str]) -> None:
+    """Found by hypothesis (test_properties): folding the folded "\\Ｎｖｉｄｉａ" took out an escape that folding had
+    made, so folding was not idempotent and matching folded text could differ from matching the text."""
+    f = fold(text)
+    assert f.text == folded
+    assert fold(f.text).text == folded
+    for i, original in spans.items():
+        assert text[slice(*f.span(i, i + 1))] == original
