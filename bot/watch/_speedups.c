@@ -105,6 +105,23 @@ record(PyObject *found, PyObject *slots, Py_ssize_t start, Py_ssize_t end)
     return 0;
 }
 
+/* record_one for each of the `n` slots packed at `slots` (wordscan.packed: C ints), each slot's int made anew: the
+ * slots' own int objects would be read from all over the heap. */
+static int
+record_packed(PyObject *found, const int *slots, Py_ssize_t n, Py_ssize_t start, Py_ssize_t end)
+{
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *slot = PyLong_FromLong(slots[k]);
+        if (slot == NULL)
+            return -1;
+        int failed = record_one(found, slot, start, end);
+        Py_DECREF(slot);
+        if (failed < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The hits of the phrase `key` when `table` has it (its slots: a list or a tuple). */
 static int
 record_key(PyObject *table, PyObject *key, PyObject *found, Py_ssize_t start, Py_ssize_t end)
@@ -192,17 +209,17 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
         return -1;
     }
     PyObject *singles = PyTuple_GET_ITEM(typo, 0), *keyed_by = PyTuple_GET_ITEM(typo, 1);
-    if (!PyTuple_Check(singles) || !PyTuple_Check(keyed_by)) {
-        PyErr_SetString(PyExc_TypeError, "typo hits: singles and keyed_by are tuples");
+    if (!PyBytes_Check(singles) || PyBytes_GET_SIZE(singles) % (2 * sizeof(int)) || !PyTuple_Check(keyed_by)) {
+        PyErr_SetString(PyExc_TypeError, "typo hits: singles are packed (slot, tenths) pairs, keyed_by a tuple");
         return -1;
     }
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(singles); k++) {  /* one-word phrases: scores already rounded */
-        PyObject *single = PyTuple_GET_ITEM(singles, k);
-        if (!PyTuple_Check(single) || PyTuple_GET_SIZE(single) != 2) {
-            PyErr_SetString(PyExc_TypeError, "typo hits: a single is (slot, score)");
-            return -1;
-        }
-        if (add_typo(t->found, PyTuple_GET_ITEM(single, 0), start, end, PyTuple_GET_ITEM(single, 1)) < 0)
+    const int *single = (const int *)PyBytes_AS_STRING(singles);
+    for (Py_ssize_t k = 0; k < PyBytes_GET_SIZE(singles) / (Py_ssize_t)sizeof(int); k += 2) {  /* one-word phrases */
+        PyObject *slot = PyLong_FromLong(single[k]), *score = PyFloat_FromDouble(single[k + 1] / 10.0);
+        int failed = slot == NULL || score == NULL || add_typo(t->found, slot, start, end, score) < 0;
+        Py_XDECREF(slot);
+        Py_XDECREF(score);
+        if (failed)
             return -1;
     }
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(keyed_by); k++) {  /* longer phrases, filed by offset and word */
@@ -273,10 +290,10 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
  *
  * Scanner.scan's word pass (wordscan.py). A word is a run of characters below U+2E80 that are alphanumeric (WORD in
  * text.py: [^\W_\u2e80-...]). Each word's info is cache[word], or info(word) when it is not cached: (slots of the
- * one-word phrases it is, dict of the words that may follow it in a longer phrase, typo info: false for most
- * words). A one-word phrase's hit is appended to found[slot] as (start, end, 100.0); a longer phrase is walked from a
- * word whose next word may follow it (the word's info maps that next word to the slots of the two as a phrase, and
- * whether a longer phrase starts with them), then while the words are joined by one space or hyphen and the sequence
+ * one-word phrases it is, packed as C ints in bytes: wordscan.packed, dict of the words that may follow it in a longer
+ * phrase, typo info: false for most words). A one-word phrase's hit is appended to found[slot] as (start, end, 100.0);
+ * a longer phrase is walked from a word whose next word may follow it (the word's info maps that next word to packed
+ * ints: whether a longer phrase starts with the two words, then their slots as a phrase), then while the words are joined by one space or hyphen and the sequence
  * is a key of `table` (its slots) and, to go on, of `prefixes`. Then the typo hits anchored on the words close to a
  * phrase word, as typos.typo_hits records them: `typos` is (near, similar, window), what Typos.hits passes on.
  */
@@ -344,9 +361,10 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
             if (info == NULL)
                 goto done;
         }
-        if (!PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 3 || !PyTuple_Check(PyTuple_GET_ITEM(info, 0))) {
+        if (!PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 3 || !PyBytes_Check(PyTuple_GET_ITEM(info, 0)) ||
+            PyBytes_GET_SIZE(PyTuple_GET_ITEM(info, 0)) % sizeof(int)) {
             Py_DECREF(info);
-            PyErr_SetString(PyExc_TypeError, "whole_words: a word's info is (slots tuple, next words, typo)");
+            PyErr_SetString(PyExc_TypeError, "whole_words: a word's info is (packed slots, next words, typo)");
             goto done;
         }
         PyList_SET_ITEM(infos, w, info);
@@ -355,31 +373,33 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     /* One-word phrases, then longer ones, as scan.py's _whole: the same order of hits in each slot's list. */
     for (Py_ssize_t w = 0; w < n; w++) {
         PyObject *slots = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 0);
-        if (PyTuple_GET_SIZE(slots) && record(found, slots, spans[w].start, spans[w].end) < 0)
+        if (PyBytes_GET_SIZE(slots) && record_packed(found, (const int *)PyBytes_AS_STRING(slots),
+                                                     PyBytes_GET_SIZE(slots) / sizeof(int), spans[w].start,
+                                                     spans[w].end) < 0)
             goto done;
     }
     for (Py_ssize_t w = 0; w + 1 < n; w++) {
         PyObject *nexts = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 1);
         if (!spans[w + 1].joined || !PyDict_Check(nexts) || PyDict_GET_SIZE(nexts) == 0)
             continue;
-        /* The next word's (slots of the two words as a phrase, whether a longer phrase starts with them): borrowed,
-         * held by the word's info (infos holds that). */
+        /* The next word's packed (whether a longer phrase starts with the two words, then their slots as a phrase):
+         * borrowed, held by the word's info (infos holds that). */
         PyObject *next = PyDict_GetItemWithError(nexts, PyList_GET_ITEM(words, w + 1));
         if (next == NULL) {
             if (PyErr_Occurred())
                 goto done;
             continue;
         }
-        if (!PyTuple_Check(next) || PyTuple_GET_SIZE(next) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(next, 0))) {
-            PyErr_SetString(PyExc_TypeError, "whole_words: a next word's entry is (slots tuple, longer)");
+        if (!PyBytes_Check(next) || PyBytes_GET_SIZE(next) < (Py_ssize_t)sizeof(int) ||
+            PyBytes_GET_SIZE(next) % sizeof(int)) {
+            PyErr_SetString(PyExc_TypeError, "whole_words: a next word's entry is packed (longer, *slots)");
             goto done;
         }
-        PyObject *slots = PyTuple_GET_ITEM(next, 0);
-        if (PyTuple_GET_SIZE(slots) && record(found, slots, spans[w].start, spans[w + 1].end) < 0)
+        const int *packed = (const int *)PyBytes_AS_STRING(next);
+        if (record_packed(found, packed + 1, PyBytes_GET_SIZE(next) / sizeof(int) - 1, spans[w].start,
+                          spans[w + 1].end) < 0)
             goto done;
-        int longer = PyObject_IsTrue(PyTuple_GET_ITEM(next, 1));
-        if (longer < 0)
-            goto done;
+        int longer = packed[0] != 0;
         /* Three words and more: the key as scan.py builds it, the words joined by single spaces (a hyphen in the text
          * reads as a space), looked up in `table` while it is in `prefixes`. */
         for (Py_ssize_t j = w + 1; longer && j + 1 < n && spans[j + 1].joined;) {

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import ahocorasick
 
+from bot.watch.packed import packed
 from bot.watch.pairs import Pairs, file_pairs, filed, pair_hits
 from bot.watch.speedups import compiled
 from bot.watch.text import CJK_START, WORD, is_word_char, split_words
@@ -40,7 +41,7 @@ _WIDE_FROM = 1_000  # automaton entries from which CJK text is scanned as UTF-16
 _TABLE_FROM = 2_000  # whole-word phrases from which they are looked up in a word table (Scanner.__init__)
 
 _NO_NEXTS: dict[str, Next] = {}  # the next words of a word that starts no longer phrase (shared: never changed)
-_BARE: Info = ((), _NO_NEXTS, NOTHING)  # the _info of most words (wordscan.Info): one shared tuple
+_BARE: Info = (b"", _NO_NEXTS, NOTHING)  # the _info of most words (wordscan.Info): one shared tuple
 
 
 class Scanner:
@@ -112,14 +113,14 @@ class Scanner:
         if not self._astral_empty:
             self._astral.make_automaton()
         self._starts = frozenset(k.split(" ", 1)[0] for k in self._words)
-        # A longer phrase's first word -> each word after it -> (the slots of those two words as a phrase, whether some
-        # longer phrase starts with them): most phrases of two words are found with no key built or looked up.
+        # A longer phrase's first word -> each word after it -> whether some longer phrase starts with the two, then
+        # their slots as a phrase (wordscan.Next): most phrases of two words are found with no key built or looked up.
         nexts: dict[str, dict[str, Next]] = defaultdict(dict)
         for phrase in self._words:
             if " " in phrase:
                 first, second, *_ = phrase.split(" ")
                 two = first + " " + second
-                nexts[first][second] = (tuple(self._words.get(two, ())), two in self._prefixes)
+                nexts[first][second] = packed((two in self._prefixes, *self._words.get(two, ())))
         self._nexts = dict(nexts)
         # (may_hit_words: phrases' word sets by first word and by long word, built when first asked)
         self._word_sets: tuple[dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]] | None = None
@@ -195,7 +196,7 @@ class Scanner:
 
     def _info(self, w: str) -> Info:
         """What the text word ``w`` is or starts or is close to (see ``Info``)."""
-        slots = tuple(self._words.get(w, ()))  # (a text word has no space: only one-word phrases)
+        slots = packed(self._words.get(w, ()))  # (a text word has no space: only one-word phrases)
         typo = self._typos.of_word(w) if self._typos else NOTHING
         info = (slots, self._nexts.get(w, _NO_NEXTS), typo)
         self._info_cache[w] = info if slots or typo or info[1] else _BARE

@@ -22,12 +22,13 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count
+from itertools import accumulate, chain, compress, count
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from bot.watch.packed import packed, unpacked
 from bot.watch.text import WORD, split_words
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
@@ -38,10 +39,11 @@ _MAYBE_LONG_WORD = re.compile(f"[0-9A-Za-z\u0080-\u2e7f]{{{MIN_FUZZY_LETTERS - 1
 _WORDS = re.compile(r"[^\W_\u2e80-\U0010ffff]+(?: [^\W_\u2e80-\U0010ffff]+)*")  # WORDs joined by single spaces
 _LONG_WORD = re.compile(f"[^\\W_\u2e80-\U0010ffff]{{{MIN_FUZZY_LETTERS}}}")  # (in such a key: a long word)
 CACHE_LIMIT = 200_000
-# What a text word is close to: the one-word phrases close to it (slot, score) and the longer phrases' windows
-# filed by offset (Typos._filed) of the phrase words close to it; NOTHING (false) for most words.
+# What a text word is close to: the one-word phrases close to it, packed (packed.py) as slot, then score in tenths,
+# for each, and the longer phrases' windows filed by offset (Typos._filed) of the phrase words close to it; NOTHING
+# (false) for most words.
 _Keyed = tuple[int, dict[str, list["_Window"]]]  # an offset from the anchor, the windows by the word there
-Typo = tuple[tuple[tuple[int, float], ...], tuple[_Keyed, ...]]
+Typo = tuple[bytes, tuple[_Keyed, ...]]
 NOTHING: Any = ()
 _Filed = tuple[tuple["_Window", ...], tuple[_Keyed, ...]]  # a long phrase word's windows (Typos._filed)
 # What the typo hits of a text read besides the text: the cache of close_to, close_to for a word it lacks, and the
@@ -161,8 +163,9 @@ class Typos:
             self._of_word.clear()
         close = self.close_to(w)
         filed = [self._filed(v) for v in close]
-        singles = tuple((win.slot, round(score, 1)) for single, _ in filed for win in single
-                        if (score := fuzz.ratio(w, win.phrase, score_cutoff=win.threshold)))
+        singles = packed(chain.from_iterable(
+            (win.slot, round(round(score, 1) * 10)) for single, _ in filed for win in single
+            if (score := fuzz.ratio(w, win.phrase, score_cutoff=win.threshold))))
         keyed = _merged([keyed for _, keyed in filed if keyed])
         typo = self._of_word[w] = (singles, keyed) if singles or keyed else NOTHING
         return typo
@@ -263,7 +266,9 @@ def typo_hits(words: list[str], typos: list[Typo], close: list[int], ends: list[
     n = len(words)
     for j in close:
         singles, keyed_by = typos[j]
-        for slot, score in singles:  # one-word phrases: the ratio is their only test (scores already rounded)
+        packed_singles = unpacked(singles)
+        for k in range(0, len(packed_singles), 2):  # one-word phrases: the ratio is their only test
+            slot, score = packed_singles[k], packed_singles[k + 1] / 10
             if slot in found:
                 _add(found, slot, ends[2 * j], ends[2 * j + 1], score)
             else:

@@ -16,14 +16,15 @@ from itertools import accumulate, compress, count
 from operator import contains, itemgetter
 from typing import Any
 
+from bot.watch.packed import unpacked
 from bot.watch.speedups import compiled
 from bot.watch.text import split_words
 from bot.watch.typos import Occurrence, Typing, typo_hits
 
-# What a text word is: the slots of the one-word phrases it is, the words that follow it in longer phrases (each
-# with ``Next``), and what it is close to (typos.Typo: false for most words).
-Next = tuple[tuple[int, ...], bool]  # the slots of the two words as a phrase, whether a longer phrase starts with them
-Info = tuple[tuple[int, ...], Mapping[str, Next], Any]
+# What a text word is: the slots of the one-word phrases it is (packed.py), the words that follow it in longer phrases
+# (each with its ``Next``), and what it is close to (typos.Typo: false for most words).
+Next = bytes  # ``packed((longer, *slots))``: whether a longer phrase starts with the two words, then their slots
+Info = tuple[bytes, Mapping[str, Next], Any]
 _ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
@@ -56,7 +57,7 @@ def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info
         j = i + 1
         if parts[2 * j] not in (" ", "-"):
             continue
-        slots, longer = infos[i][1][words[j]]
+        longer, *slots = unpacked(infos[i][1][words[j]])
         for slot in slots:
             found.setdefault(slot, []).append((ends[2 * i], ends[2 * j + 1], 100.0))
         if not longer:

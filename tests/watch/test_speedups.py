@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from bot.watch import Matcher, load_rules, speedups
 from bot.watch.match import flagged_py
+from bot.watch.packed import packed
 from bot.watch.pairs import file_pairs, filed, pair_hits_py
 from bot.watch.personal import personal_id
 from bot.watch.plain import plain_hits_py
@@ -209,9 +210,19 @@ def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN
         compiled.flagged({"not a slot": []}, b"\xff")
     with pytest.raises(TypeError):
         compiled.flagged({1: []}, "not bytes")
-    with pytest.raises(TypeError, match="next word"):
-        compiled.whole_words("a b", {"a": ((), {"b": "not a pair"}, ()), "b": ((), {}, ())}, None, {}, set(), {},
+    with pytest.raises(TypeError, match="word's info"):  # slots as a tuple of ints, not packed
+        compiled.whole_words("a b", {"a": ((1,), {}, ()), "b": (b"", {}, ())}, None, {}, set(), {}, ({}, None, None))
+    with pytest.raises(TypeError, match="word's info"):  # packed slots cut short
+        compiled.whole_words("a b", {"a": (b"\x01\x00", {}, ()), "b": (b"", {}, ())}, None, {}, set(), {},
                              ({}, None, None))
+    for entry in ("not packed", ((1,), True), b"", packed([1])[:3]):
+        with pytest.raises(TypeError, match="next word's entry"):
+            compiled.whole_words("a b", {"a": (b"", {"b": entry}, ()), "b": (b"", {}, ())}, None, {}, set(), {},
+                                 ({}, None, None))
+    found: dict = {}  # a well-formed entry: no longer phrase, slots 7 and 9
+    compiled.whole_words("a b", {"a": (packed([3]), {"b": packed([0, 7, 9])}, ()), "b": (b"", {}, ())}, None, {},
+                         set(), found, ({}, None, None))
+    assert found == {3: [(0, 1, 100.0)], 7: [(0, 3, 100.0)], 9: [(0, 3, 100.0)]}
 
 
 CHILD = """
