@@ -23,12 +23,13 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, count
+from struct import iter_unpack
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from bot.watch.packed import packed, unpacked
+from bot.watch.packed import packed
 from bot.watch.text import WORD, split_words
 
 Occurrence = tuple[int, int, float]  # start, end (in the viewed text), score
@@ -266,9 +267,8 @@ def typo_hits(words: list[str], typos: list[Typo], close: list[int], ends: list[
     n = len(words)
     for j in close:
         singles, keyed_by = typos[j]
-        packed_singles = unpacked(singles)
-        for k in range(0, len(packed_singles), 2):  # one-word phrases: the ratio is their only test
-            slot, score = packed_singles[k], packed_singles[k + 1] / 10
+        for slot, tenths in iter_unpack("ii", singles):  # one-word phrases (packed.py): the ratio is their only test
+            score = tenths / 10
             if slot in found:
                 _add(found, slot, ends[2 * j], ends[2 * j + 1], score)
             else:
