@@ -105,8 +105,8 @@ record(PyObject *found, PyObject *slots, Py_ssize_t start, Py_ssize_t end)
     return 0;
 }
 
-/* record_one for each of the `n` slots packed at `slots` (wordscan.packed: C ints), each slot's int made anew: the
- * slots' own int objects would be read from all over the heap. */
+/* record_one for each of the `n` slots packed at `slots` (C ints: bot/watch/packed.py), each slot's int made anew:
+ * the slots' own int objects would be read from all over the heap. */
 static int
 record_packed(PyObject *found, const int *slots, Py_ssize_t n, Py_ssize_t start, Py_ssize_t end)
 {
@@ -290,12 +290,13 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
  *
  * Scanner.scan's word pass (wordscan.py). A word is a run of characters below U+2E80 that are alphanumeric (WORD in
  * text.py: [^\W_\u2e80-...]). Each word's info is cache[word], or info(word) when it is not cached: (slots of the
- * one-word phrases it is, packed as C ints in bytes: wordscan.packed, dict of the words that may follow it in a longer
- * phrase, typo info: false for most words). A one-word phrase's hit is appended to found[slot] as (start, end, 100.0);
- * a longer phrase is walked from a word whose next word may follow it (the word's info maps that next word to packed
- * ints: whether a longer phrase starts with the two words, then their slots as a phrase), then while the words are joined by one space or hyphen and the sequence
- * is a key of `table` (its slots) and, to go on, of `prefixes`. Then the typo hits anchored on the words close to a
- * phrase word, as typos.typo_hits records them: `typos` is (near, similar, window), what Typos.hits passes on.
+ * one-word phrases it is, packed as C ints in bytes: bot/watch/packed.py, dict of the words that may follow it in a
+ * longer phrase, typo info: false for most words). A one-word phrase's hit is appended to found[slot] as (start, end,
+ * 100.0); a longer phrase is walked from a word whose next word may follow it (the word's info maps that next word to
+ * packed ints: whether a longer phrase starts with the two words, then their slots as a phrase), then while the words
+ * are joined by one space or hyphen and the sequence is a key of `table` (its slots) and, to go on, of `prefixes`.
+ * Then the typo hits anchored on the words close to a phrase word, as typos.typo_hits records them (a close word's
+ * one-word phrases packed as slot, score in tenths): `typos` is (near, similar, window), what Typos.hits passes on.
  */
 static PyObject *
 whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)

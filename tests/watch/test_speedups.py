@@ -219,7 +219,15 @@ def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN
         with pytest.raises(TypeError, match="next word's entry"):
             compiled.whole_words("a b", {"a": (b"", {"b": entry}, ()), "b": (b"", {}, ())}, None, {}, set(), {},
                                  ({}, None, None))
-    found: dict = {}  # a well-formed entry: no longer phrase, slots 7 and 9
+    for singles in (((5, 91.7),), packed([5])):  # the (slot, score) tuples of before; a slot without its score
+        with pytest.raises(TypeError, match="singles are packed"):
+            compiled.whole_words("a b", {"a": (b"", {}, (singles, ())), "b": (b"", {}, ())}, None, {}, set(), {},
+                                 ({}, None, None))
+    found: dict = {}  # a close word's one-word phrase, slot 5 at 91.7 (tenths: 917)
+    compiled.whole_words("a b", {"a": (b"", {}, (packed([5, 917]), ())), "b": (b"", {}, ())}, None, {}, set(), found,
+                         ({}, None, None))
+    assert found == {5: [(0, 1, 91.7)]}
+    found = {}  # a well-formed entry: no longer phrase, slots 7 and 9
     compiled.whole_words("a b", {"a": (packed([3]), {"b": packed([0, 7, 9])}, ()), "b": (b"", {}, ())}, None, {},
                          set(), found, ({}, None, None))
     assert found == {3: [(0, 1, 100.0)], 7: [(0, 3, 100.0)], 9: [(0, 3, 100.0)]}
