@@ -196,7 +196,8 @@ class Scanner:
 
     def _info(self, w: str) -> Info:
         """What the text word ``w`` is or starts or is close to (see ``Info``)."""
-        slots = packed(self._words.get(w, ()))  # (a text word has no space: only one-word phrases)
+        ones = self._words.get(w)  # (a text word has no space: only one-word phrases)
+        slots = packed(ones) if ones else b""  # (most text words are none: no array made for them)
         typo = self._typos.of_word(w) if self._typos else NOTHING
         info = (slots, self._nexts.get(w, _NO_NEXTS), typo)
         self._info_cache[w] = info if slots or typo or info[1] else _BARE
