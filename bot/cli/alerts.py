@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.app.recent_alerts import Judged
-from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, when
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, span, when
 from bot.config import Config
 from bot.markup import readable_link
 from bot.store.protocols import AlertRecord
@@ -66,5 +66,7 @@ def run(args: argparse.Namespace) -> int:
                 for line in explain(Match(wl, 0.0, hits), watchlists.get(wl)):
                     print(f"    {wl}: {line}")
     n = len(found)
-    print(f"{n} alert{'s' * (n != 1)}" + (f" (the newest {args.limit}; --limit N for more)" if n == args.limit else ""))
+    more = (f" (the newest {args.limit}; --limit N for more)" if n == args.limit else
+            f" in the last {span(args.since)} (--since 7d looks further back)" if n == 0 else "")
+    print(f"{n} alert{'s' * (n != 1)}{more}")
     return 0

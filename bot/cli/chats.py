@@ -72,7 +72,13 @@ def lines(v: ChatView, *, full: bool = False, digest_at: str = DEFAULT_DIGEST_AT
 
 
 def run_list(args: argparse.Namespace) -> int:
-    views = asyncio.run(_views(config_from(args), None))
+    config = config_from(args)
+    views = asyncio.run(_views(config, None))
+    if not views:
+        how = ("it is added when someone sends the bot /start" if config.telegram else
+               "with a [telegram] token in the config, a chat is added when someone sends the bot /start")
+        print(f"no chats yet: {how} (`watchbot run` answers it)")
+        return 0
     for v in views:
         print("\n".join(lines(v)))
     active = sum(v.chat.active for v in views)

@@ -46,6 +46,15 @@ def duration_arg(text: str) -> float:
     return seconds
 
 
+def span(seconds: float) -> str:
+    """A --since duration as it would be written: 86400 -> "24h", 604800 -> "7d", 5400 -> "90m"."""
+    whole = int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if whole == seconds and whole % size == 0 and (unit != "d" or whole >= 2 * size):
+            return f"{whole // size}{unit}"
+    return f"{seconds:g}s"
+
+
 def local_zone() -> tzinfo | None:
     return datetime.now().astimezone().tzinfo
 

@@ -99,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             print("\n".join(details(r, now)) if args.verbose else line(r, now))
-        if args.name is None:
+        if args.name is None and not rows:
+            print("no feeds: add [[feeds]] tables to the config, or `watchbot feeds add URL`")
+        elif args.name is None:
             failing = sum(1 for r in rows if health(r)[0] == "failing")
             print(f"{len(rows)} feed{'s' * (len(rows) != 1)}, {failing} failing")
     return 1 if args.check and any(health(r)[0] == "failing" for r in rows) else 0

@@ -41,6 +41,17 @@ def test_chats_lists_every_chat_with_subscriptions_phrases_and_mutes(
     assert out.rstrip().endswith("2 chats (2 active), 2 own phrases")
 
 
+def test_no_chats_yet_says_how_a_chat_is_added(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\nurl = "sqlite:///w.db"\n', encoding="utf-8")
+    assert main(["chats", "--config", str(path)]) == 0
+    assert capsys.readouterr().out == ("no chats yet: with a [telegram] token in the config, a chat is added when "
+                                       "someone sends the bot /start (`watchbot run` answers it)\n")
+    path.write_text(path.read_text(encoding="utf-8") + '[telegram]\ntoken = "1:x"\n', encoding="utf-8")
+    assert main(["chats", "--config", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("no chats yet: it is added when someone sends the bot /start")
+
+
 def test_chats_show_one_chat_with_its_settings(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chats", "show", "-200", "--config", str(config)]) == 0
     out = capsys.readouterr().out

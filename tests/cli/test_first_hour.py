@@ -85,7 +85,7 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     assert "    https://www.rfi.fr/cn/中国/20240327-习近平对吕特说" in out
     assert "semiconductors: lede: '半导体' — phrase" in out and out.rstrip().endswith("1 alert")
     assert main(["alerts", "--config", str(config), "--watchlist", "asml"]) == 0
-    assert capsys.readouterr().out.strip() == "0 alerts"
+    assert capsys.readouterr().out.strip() == "0 alerts in the last 24h (--since 7d looks further back)"
     with pytest.raises(SystemExit) as usage:
         main(["alerts", "--config", str(config), "--since", "soon"])
     assert usage.value.code == 2 and "not a duration: 'soon'" in capsys.readouterr().err
@@ -138,3 +138,26 @@ def test_the_poll_header_counts_one_watchlist_in_the_singular(tmp_path: Path,
     config = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n')
     assert main(["poll", "--config", str(config)]) == 0
     assert "Polling 1 feed with 1 watchlist (" in capsys.readouterr().err
+
+
+def test_an_empty_store_says_what_would_fill_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fresh install's first look: each listing says what it would show and how to get there, not just "0"."""
+    config = _config(tmp_path, '[storage]\nurl = "sqlite:///w.db"\n')
+
+    def out(*args: str) -> str:
+        assert main([*args, "--config", str(config)]) == 0
+        return capsys.readouterr().out
+
+    assert out("alerts").strip() == "0 alerts in the last 24h (--since 7d looks further back)"
+    assert out("alerts", "--since", "90m").strip() == "0 alerts in the last 90m (--since 7d looks further back)"
+    assert out("stories", "--since", "3d").strip() == (
+        "0 stories from 0 reports in the last 3d (--since 7d looks further back)")
+    assert out("feeds").strip() == "no feeds: add [[feeds]] tables to the config, or `watchbot feeds add URL`"
+    assert out("rules", "lint").splitlines()[1] == "Nothing to look at yet: poll some feeds first (`watchbot poll`)."
+
+
+def test_durations_are_shown_as_they_are_written() -> None:
+    from bot.cli.common import span
+
+    assert [span(s) for s in (86400, 172800, 604800, 5400, 3600, 90, 1.5)] == ["24h", "2d", "7d", "90m", "1h", "90s",
+                                                                               "1.5s"]

@@ -95,3 +95,14 @@ def test_the_majority_of_people_decides_and_a_tie_counts_for_neither() -> None:
 
     verdicts = settle([j(1, "down"), j(2, "down"), j(3, "up"), j(1, "up", "b"), j(2, "down", "b")])
     assert verdicts == {("a", "chips"): "down", ("a", "asml"): "down"}
+
+
+def test_lint_says_when_there_is_nothing_to_look_at() -> None:
+    from bot.app.lint import NoiseReport, report_lines
+
+    assert report_lines(NoiseReport(), "30d", 10) == [
+        "0 items stored in the last 30d; matches: none",
+        "Nothing to look at yet: poll some feeds first (`watchbot poll`).",
+    ]
+    assert report_lines(NoiseReport(items=40), "30d", 10)[1] == (
+        "No stored item matched a watchlist: no pattern fires at all.")
