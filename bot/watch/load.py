@@ -89,6 +89,30 @@ def _id_line(path: Path) -> int | None:
     return None
 
 
+def yaml_problem(e: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """The line of a YAML error and what went wrong, in words for the slips people make editing a watchlist: a quote
+    or a bracket opened and never closed (named on the line that opened it), a tab for indenting, a line indented
+    unlike its neighbours, a second ': ' in a value. Other errors keep the parser's words."""
+    mark, context_mark = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None) or ""
+    line = mark.line + 1 if mark else None
+    opened = context_mark.line + 1 if context_mark else line
+    lines = text.splitlines()
+    if "quoted scalar" in context:
+        return opened, f"a quote opened on line {opened} is never closed ({problem})"
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket, closing = ("[", "]") if "sequence" in context else ("{", "}")
+        return opened, f"a '{bracket}' opened on line {opened} is not closed with '{closing}' ({problem})"
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+        return line, f"a tab indents this line: YAML indents with spaces ({problem})"
+    if "block mapping" in context or "block collection" in context:
+        return line, f"this line is indented unlike the lines above it ({problem})"
+    if "mapping values are not allowed" in problem:
+        return line, "a second ': ' in one line: put a value that holds ': ' in quotes, as 'a: b'"
+    return line, problem
+
+
 # libyaml's parser when PyYAML has it (its wheels do): the pure-Python one took 0.15 s of every command's start-up.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -104,9 +128,8 @@ def parse_watchlist(text: str, *, path: Path) -> tuple[Watchlist | None, list[Ru
         finally:
             loader.dispose()
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        problem = getattr(e, "problem", None) or str(e)
-        return None, [RuleError(where, mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+        line, problem = yaml_problem(e, text)
+        return None, [RuleError(where, line, f"not valid YAML: {problem}")]
     if node is None:
         return None, [RuleError(where, None, "the file is empty: a watchlist needs at least an 'any' list")]
     if not isinstance(data, dict):

@@ -38,9 +38,9 @@ def errors_of(text: str, name: str = "rules/x.yaml") -> list[str]:
         ("any:\n  - {near: [[export], []]}\n",
          ["rules/x.yaml:2: any[0].near: each near list needs at least one phrase"]),
         ("any: [a]\nany: [b]\n", ["rules/x.yaml:2: key 'any' appears twice"]),
-        ("any: [a\n", ["rules/x.yaml:2: not valid YAML: " + (
+        ("any: [a\n", ["rules/x.yaml:1: not valid YAML: a '[' opened on line 1 is not closed with ']' (" + (
             "did not find expected ',' or ']'" if yaml.__with_libyaml__  # (libyaml's wording: PyYAML's wheels have it)
-            else "expected ',' or ']', but got '<stream end>'")]),
+            else "expected ',' or ']', but got '<stream end>'") + ")"]),
         ("- a\n- b\n", ["rules/x.yaml:1: a watchlist is a mapping of keys (id, name, any, ...), not a list"]),
         ("", ["rules/x.yaml: the file is empty: a watchlist needs at least an 'any' list"]),
         ("name: x\n", ["rules/x.yaml:1: nothing to match: add an 'any' list of phrases"]),
@@ -51,6 +51,22 @@ def errors_of(text: str, name: str = "rules/x.yaml") -> list[str]:
 )
 def test_errors(text: str, expected: list[str]) -> None:
     assert errors_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('any:\n  - "ASML\n  - EUV\n', 2, "a quote opened on line 2 is never closed"),
+        ("any:\n  - {term: asml, fuzzy: 80\nnone: [x]\n", 2, "a '{' opened on line 2 is not closed with '}'"),
+        ("any:\n\t- ASML\n", 2, "a tab indents this line: YAML indents with spaces"),
+        ("any:\n  - ASML\n - EUV\n", 3, "this line is indented unlike the lines above it"),
+        ("name: ASML: news\nany: [a]\n", 1, "a second ': ' in one line: put a value that holds ': ' in quotes"),
+    ],
+)
+def test_yaml_slips_are_named_in_words_on_the_line_to_fix(text: str, line: int, words: str) -> None:
+    """The slips of hand-editing YAML: said in words, on the line that opened the quote or bracket."""
+    (error,) = errors_of(text)
+    assert error.startswith(f"rules/x.yaml:{line}: not valid YAML: {words}"), error
 
 
 def test_several_problems_are_reported_at_once() -> None:
