@@ -36,6 +36,7 @@ typedef struct {
 static PyObject *hyphen_str, *space_str;
 
 static PyObject *exact_score;  /* 100.0: the score of every exact hit, one object */
+static PyObject *empty_tuple;  /* (): the close words of a word close to none */
 
 static PyObject *
 hit(Py_ssize_t start, Py_ssize_t end)
@@ -173,6 +174,7 @@ add_typo(PyObject *found, PyObject *slot, PyObject *start, PyObject *end, PyObje
  * text ends) is made from `spans` when a window first needs it. */
 typedef struct {
     PyObject *found, *words, *near, *similar, *window;
+    PyObject *typos;  /* each word's typo info (a list of (slots, nexts, typo) infos): false where it is close to none */
     PyObject *ends;  /* made when first needed (most texts never need it) */
     const Span *spans;
     Py_ssize_t n, length;
@@ -235,7 +237,12 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
         if (at < 0 || at >= t->n)
             continue;
         PyObject *keyed = PyTuple_GET_ITEM(pair, 1), *u = PyList_GET_ITEM(t->words, at);
-        PyObject *others = PyDict_GetItemWithError(t->near, u);
+        /* A word whose own typo info is false is close to no phrase word: only the word itself is looked up (no read
+         * of the large cache of close words, as typos.typo_hits). */
+        int u_close = PyObject_IsTrue(PyTuple_GET_ITEM(PyList_GET_ITEM(t->typos, at), 2));
+        if (u_close < 0)
+            return -1;
+        PyObject *others = u_close ? PyDict_GetItemWithError(t->near, u) : empty_tuple;
         if (others != NULL) {
             Py_INCREF(others);
         } else {
@@ -421,7 +428,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
 
     /* The typo hits anchored on the words close to a long phrase word (most words are close to none). */
     Typing t = {found, words, PyTuple_GET_ITEM(typing, 0), PyTuple_GET_ITEM(typing, 1), PyTuple_GET_ITEM(typing, 2),
-                NULL, spans, n, length};
+                infos, NULL, spans, n, length};
     for (Py_ssize_t w = 0; w < n; w++) {
         PyObject *typo = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 2);
         int truth = PyObject_IsTrue(typo);
@@ -607,9 +614,10 @@ PyMODINIT_FUNC
 PyInit__speedups(void)
 {
     exact_score = PyFloat_FromDouble(100.0);
+    empty_tuple = PyTuple_New(0);
     hyphen_str = PyUnicode_InternFromString("-");
     space_str = PyUnicode_InternFromString(" ");
-    if (exact_score == NULL || hyphen_str == NULL || space_str == NULL)
+    if (exact_score == NULL || empty_tuple == NULL || hyphen_str == NULL || space_str == NULL)
         return NULL;
     for (int c = 0; c < 128; c++)
         ascii_word[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

@@ -281,7 +281,8 @@ def typo_hits(words: list[str], typos: list[Typo], close: list[int], ends: list[
             if not 0 <= k < n:
                 continue
             u = words[k]
-            others = near.get(u)
+            # A word whose own typo info is false is close to no phrase word (``of_word``): only it is looked up.
+            others = near.get(u) if typos[k] else ()
             if others is None:
                 others = similar(u)
             for key in (u, *others):
