@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.app.recent_alerts import Judged
-from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, span, when
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, further, open_app, when
 from bot.config import Config
 from bot.markup import readable_link
 from bot.store.protocols import AlertRecord
@@ -67,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
                     print(f"    {wl}: {line}")
     n = len(found)
     more = (f" (the newest {args.limit}; --limit N for more)" if n == args.limit else
-            f" in the last {span(args.since)} (--since 7d looks further back)" if n == 0 else "")
+            further(args.since) if n == 0 else "")
     print(f"{n} alert{'s' * (n != 1)}{more}")
     return 0

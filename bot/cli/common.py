@@ -55,6 +55,13 @@ def span(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+def further(seconds: float) -> str:
+    """What an empty listing of the last ``seconds`` adds: " in the last 24h (--since 7d looks further back)"."""
+    longer = next((text for text, limit in (("7d", 7 * 86400), ("30d", 30 * 86400), ("365d", 365 * 86400))
+                   if seconds < limit), None)
+    return f" in the last {span(seconds)}" + (f" (--since {longer} looks further back)" if longer else "")
+
+
 def local_zone() -> tzinfo | None:
     return datetime.now().astimezone().tzinfo
 

@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_app, span, when
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, further, open_app, when
 from bot.config import Config
 from bot.markup import cut
 from bot.times import utcnow
@@ -53,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
     reports = sum(s.reports for s in stories)
     print(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'} from {reports} report{'s' * (reports != 1)}"
           + (f"; {len(shown)} carried by more than one outlet" if args.merged else "")
-          + (f" in the last {span(args.since)} (--since 7d looks further back)" if not stories else ""))
+          + (further(args.since) if not stories else ""))
     return 0

@@ -152,6 +152,9 @@ def test_an_empty_store_says_what_would_fill_it(tmp_path: Path, capsys: pytest.C
     assert out("alerts", "--since", "90m").strip() == "0 alerts in the last 90m (--since 7d looks further back)"
     assert out("stories", "--since", "3d").strip() == (
         "0 stories from 0 reports in the last 3d (--since 7d looks further back)")
+    assert out("stories", "--since", "7d").strip() == (
+        "0 stories from 0 reports in the last 7d (--since 30d looks further back)")
+    assert out("alerts", "--since", "400d").strip() == "0 alerts in the last 400d"
     assert out("feeds").strip() == "no feeds: add [[feeds]] tables to the config, or `watchbot feeds add URL`"
     assert out("rules", "lint").splitlines()[1] == "Nothing to look at yet: poll some feeds first (`watchbot poll`)."
 
