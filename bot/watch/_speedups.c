@@ -174,7 +174,7 @@ add_typo(PyObject *found, PyObject *slot, PyObject *start, PyObject *end, PyObje
  * text ends) is made from `spans` when a window first needs it. */
 typedef struct {
     PyObject *found, *words, *near, *similar, *window;
-    PyObject *typos;  /* each word's typo info (a list of (slots, nexts, typo) infos): false where it is close to none */
+    PyObject *infos;  /* each word's info (slots, nexts, typo): its typo part is false where it is close to none */
     PyObject *ends;  /* made when first needed (most texts never need it) */
     const Span *spans;
     Py_ssize_t n, length;
@@ -239,7 +239,7 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
         PyObject *keyed = PyTuple_GET_ITEM(pair, 1), *u = PyList_GET_ITEM(t->words, at);
         /* A word whose own typo info is false is close to no phrase word: only the word itself is looked up (no read
          * of the large cache of close words, as typos.typo_hits). */
-        int u_close = PyObject_IsTrue(PyTuple_GET_ITEM(PyList_GET_ITEM(t->typos, at), 2));
+        int u_close = PyObject_IsTrue(PyTuple_GET_ITEM(PyList_GET_ITEM(t->infos, at), 2));
         if (u_close < 0)
             return -1;
         PyObject *others = u_close ? PyDict_GetItemWithError(t->near, u) : empty_tuple;
