@@ -122,3 +122,18 @@ def test_phrase_equal_to_a_regex_literal_keeps_its_word_boundaries() -> None:
     # the regex (no leading \b) hits inside "subprocess"; the phrase keeps its word boundaries
     assert [h.pattern for x in m.match({"title": "subprocess"}) for h in x.hits] == ["re:process(?:es)?\\b"]
     assert [h.pattern for x in m.match({"title": "the process"}) for h in x.hits] == ["process", "re:process(?:es)?\\b"]
+
+
+@pytest.mark.parametrize(
+    ("title", "hit"),
+    [
+        ("Beijing tightens exports controls on gallium", "exports controls"),
+        ("Beijing tightens exports controlls on gallium", "exports controlls"),  # both words close: each looked up
+        ("Beijing tightens export controlls on gallium", "export controlls"),
+        ("Beijing tightens exports reporting on gallium", None),  # the neighbour is close to no phrase word
+    ],
+)
+def test_a_typo_window_reads_its_neighbour_word_exact_or_close(title: str, hit: str | None) -> None:
+    m = Matcher([parse_watchlist("id: x\nname: X\nany: [export controls]\n", path=Path("x.yaml"))[0]])
+    found = [h.text for match in m.match({"title": title, "lede": ""}) for h in match.hits]
+    assert found == ([hit] if hit else [])
