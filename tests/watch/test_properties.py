@@ -65,3 +65,17 @@ def test_matching_the_folded_text_finds_the_same_watchlists(text: str) -> None:
     before = [m.watchlist for m in caseless_matcher().match({"title": text})]
     after = [m.watchlist for m in caseless_matcher().match({"title": once})]
     assert before == after
+
+
+YAML_PIECES = list("abc: -[]{}\"'\t\n#|>&*!%@`,?\\") + ["\x00", "\ufeff", "中", "\x85", "\u2028", "any", "id", "near"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=40).map("".join))
+def test_any_text_is_a_watchlist_or_problems_in_words_never_an_exception(text: str) -> None:
+    """Whatever someone types into a rules file or the web editor: a watchlist, or problems that name a line."""
+    from bot.watch import parse_watchlist
+
+    watchlist, problems = parse_watchlist(text, path=Path("x.yaml"))
+    assert (watchlist is None) == bool(problems)
+    assert all(str(p).startswith("x.yaml") and "Traceback" not in str(p) for p in problems)
