@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from bot.app.recent_alerts import Judged, judgments_of
 from bot.store.protocols import AlertRecord, FeedState, Store, StoryMember
-from bot.stories import news_time
+from bot.stories import news_time, story_text
+from bot.stories.likeness import Likeness, most_alike
 from bot.times import utcnow
 
 
@@ -23,6 +24,9 @@ class Report:
     title: str
     published_at: datetime | None
     first_seen_at: datetime
+    # With ``explain``: the earlier report of the story it is most alike (its outlet), and how (bot.stories.likeness)
+    alike: str | None = None
+    likeness: Likeness | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +42,30 @@ class Story:
     each: tuple[Report, ...] = ()  # every report by news time (group_stories), to see what was joined
 
 
-def group_stories(members: list[StoryMember]) -> list[Story]:
+def group_stories(members: list[StoryMember], *, explain: bool = False) -> list[Story]:
     """Stories from their members, newest story first; in each, its reports by news time (when published, never
-    later than first seen: a first poll sees weeks of archive at once), the first one's title the story's."""
+    later than first seen: a first poll sees weeks of archive at once), the first one's title the story's.
+    ``explain``: each report after the first names the earlier one it is most alike, and what they share."""
     by_story: dict[str, list[StoryMember]] = {}
     for m in sorted(members, key=_news_time):
         by_story.setdefault(m.story, []).append(m)
     stories = [Story(id=story, title=group[0].title, first_seen_at=min(m.first_seen_at for m in group),
                      outlets=tuple(dict.fromkeys(m.feed_name or m.feed_url for m in group)),
                      languages=tuple(dict.fromkeys(m.language for m in group)), reports=len(group),
-                     each=tuple(Report(m.feed_name or m.feed_url, m.title, m.published_at, m.first_seen_at)
-                                for m in group))
+                     each=_reports(group, explain))
                for story, group in by_story.items()]
     return sorted(stories, key=lambda s: s.first_seen_at, reverse=True)
+
+
+def _reports(group: list[StoryMember], explain: bool) -> tuple[Report, ...]:
+    alike = most_alike([(story_text(m.title, m.lede), m.language) for m in group]) if explain and len(group) > 1 else []
+    out = []
+    for n, m in enumerate(group):
+        why = alike[n] if n < len(alike) else None
+        out.append(Report(m.feed_name or m.feed_url, m.title, m.published_at, m.first_seen_at,
+                          alike=None if why is None else group[why.index].feed_name or group[why.index].feed_url,
+                          likeness=None if why is None else why.likeness))
+    return tuple(out)
 
 
 def _news_time(m: StoryMember) -> tuple[datetime, datetime, str]:
@@ -86,9 +101,9 @@ class Status:
                      feeds=self.store.feeds.all(), chats=self.store.chats.counts(),
                      stories=(len(day), sum(s.reports for s in day)))
 
-    async def stories(self, since: datetime) -> list[Story]:
-        """Stories with a report first seen since ``since``, newest first."""
-        return group_stories(await self.store.run(self.store.items.story_members, since))
+    async def stories(self, since: datetime, *, explain: bool = False) -> list[Story]:
+        """Stories with a report first seen since ``since``, newest first (``explain``: see ``group_stories``)."""
+        return group_stories(await self.store.run(self.store.items.story_members, since), explain=explain)
 
     async def outbox(self) -> dict[str, int]:
         return await self.store.run(self.store.outbox.counts)

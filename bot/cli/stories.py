@@ -14,6 +14,7 @@ from bot.times import utcnow
 
 if TYPE_CHECKING:
     from bot.app.status import Story
+    from bot.stories.likeness import Likeness
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,18 +30,19 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="how far back (default 24h)")
     p.add_argument("--merged", action="store_true", help="only stories carried by more than one outlet")
     p.add_argument("--reports", action="store_true",
-                   help="under each story, every report: outlet, when published, title (to see what was joined)")
+                   help="under each story, every report: outlet, when published, title, and the earlier report it is "
+                        "most alike with what they share (to see what was joined and why)")
     p.set_defaults(func=run)
 
 
-async def _stories(config: Config, since: float) -> list[Story]:
+async def _stories(config: Config, since: float, explain: bool) -> list[Story]:
     async with open_app(config, offline=True) as app:
-        return await app.status.stories(utcnow() - timedelta(seconds=since))
+        return await app.status.stories(utcnow() - timedelta(seconds=since), explain=explain)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    stories = asyncio.run(_stories(config, args.since))
+    stories = asyncio.run(_stories(config, args.since, args.reports))
     shown = [s for s in stories if len(s.outlets) > 1] if args.merged else stories
     now = utcnow()
     for s in shown:
@@ -50,8 +52,17 @@ def run(args: argparse.Namespace) -> int:
         for r in s.each if args.reports else ():
             published = f"{r.published_at:%Y-%m-%d %H:%M} UTC" if r.published_at else "undated"
             print(f"      · {cut(r.outlet, 40)}, {published}: {cut(r.title, 100)}")
+            if r.likeness is not None:
+                print(f"          {_why(r.alike or '', r.likeness)}")
     reports = sum(s.reports for s in stories)
     print(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'} from {reports} report{'s' * (reports != 1)}"
           + (f"; {len(shown)} carried by more than one outlet" if args.merged else "")
           + (further(args.since) if not stories else ""))
     return 0
+
+
+def _why(alike: str, like: Likeness) -> str:
+    """"0.31 alike NHK's report (across languages): ASML, EUV, export licence, ship" (six shared things at most)."""
+    shared = ", ".join(like.shared[:6]) + (f" +{len(like.shared) - 6}" if len(like.shared) > 6 else "")
+    across = " across languages" if like.across else ""
+    return cut(f"{like.similarity:.2f} alike {alike}'s report{across}" + (f": {shared}" if shared else ""), 130)

@@ -64,3 +64,12 @@ def test_merged_reports_show_what_was_joined(config: Path, capsys: pytest.Captur
 def test_an_undated_report_says_so(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stories", "--config", str(config), "--reports"]) == 0
     assert "      · AP, undated: TSMC opens a fab in Kumamoto" in capsys.readouterr().out
+
+
+def test_reports_say_which_earlier_report_each_is_most_alike_and_what_they_share(
+        config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stories", "--config", str(config), "--merged", "--reports"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    reuters = next(n for n, line in enumerate(lines) if "· Reuters" in line)
+    assert lines[reuters + 1].startswith("          0.") and " alike NHK's report: ASML, EUV" in lines[reuters + 1]
+    assert "alike" not in lines[reuters - 1]  # the story's first report: alike no earlier one
