@@ -24,7 +24,7 @@ class Report:
     title: str
     published_at: datetime | None
     first_seen_at: datetime
-    # With ``explain``: the earlier report of the story it is most alike (its outlet), and how (bot.stories.likeness)
+    # With ``explain``: the other report of the story it is most alike (its outlet), and how (bot.stories.likeness)
     alike: str | None = None
     likeness: Likeness | None = None
 
@@ -45,7 +45,7 @@ class Story:
 def group_stories(members: list[StoryMember], *, explain: bool = False) -> list[Story]:
     """Stories from their members, newest story first; in each, its reports by news time (when published, never
     later than first seen: a first poll sees weeks of archive at once), the first one's title the story's.
-    ``explain``: each report after the first names the earlier one it is most alike, and what they share."""
+    ``explain``: each report after the first names the other one it is most alike, and what they share."""
     by_story: dict[str, list[StoryMember]] = {}
     for m in sorted(members, key=_news_time):
         by_story.setdefault(m.story, []).append(m)

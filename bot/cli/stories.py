@@ -30,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="how far back (default 24h)")
     p.add_argument("--merged", action="store_true", help="only stories carried by more than one outlet")
     p.add_argument("--reports", action="store_true",
-                   help="under each story, every report: outlet, when published, title, and the earlier report it is "
+                   help="under each story, every report: outlet, when published, title, and the other report it is "
                         "most alike with what they share (to see what was joined and why)")
     p.set_defaults(func=run)
 

@@ -1,7 +1,8 @@
 """Why two reports are one story, in words people read: how alike they are and what they share. Pure.
 
-``watchbot stories --reports`` shows it under each report after a story's first: the earlier report it is most
-alike, the similarity the story index compares (``bot.stories.similarity``: Jaccard of the shingle sets in one
+``watchbot stories --reports`` shows it under each report after a story's first: the other report it is most
+alike (the story index joined each report to the most similar one it had seen; listed by publication time, that one
+may come later), the similarity the story index compares (``bot.stories.similarity``: Jaccard of the shingle sets in one
 script, of the language-neutral facts across English and Chinese) and the names, amounts, dates and words they share,
 names first. Shingles are made readable again: a Chinese phrase is the run of characters whose neighbouring pairs
 are shared ("半导体", not "半导", "导体"); a fact is written as people write it (``e:asml`` is "ASML", ``n:6.5e+10``
@@ -44,7 +45,7 @@ class Likeness:
 
 @dataclass(frozen=True, slots=True)
 class Alike:
-    """The earlier report a report is most alike (``index`` into the reports given), and how."""
+    """The other report a report is most alike (``index`` into the reports given), and how."""
 
     index: int
     likeness: Likeness
@@ -57,13 +58,16 @@ def likeness(text: str, language: str, other: str, other_language: str) -> Liken
 
 
 def most_alike(reports: Sequence[tuple[str, str]]) -> list[Alike | None]:
-    """For each report (``story_text``, language) after the first, the earlier one it is most alike (the first of
-    equals); None for the first and for a report alike to none of them."""
+    """For each report (``story_text``, language) after the first, the other one it is most alike (the first of
+    equals): the one that ties it to the story, whichever arrived first; None for the first and for a report alike
+    to none of them."""
     profiles = [profile(text, language) for text, language in reports]
     out: list[Alike | None] = [None]
     for n in range(1, len(reports)):
         best: Alike | None = None
-        for k in range(n):
+        for k in range(len(reports)):
+            if k == n:
+                continue
             like = _likeness(reports[n][0], profiles[n], profiles[k])
             if like.similarity > 0 and (best is None or like.similarity > best.likeness.similarity):
                 best = Alike(k, like)

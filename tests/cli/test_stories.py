@@ -72,4 +72,4 @@ def test_reports_say_which_earlier_report_each_is_most_alike_and_what_they_share
     lines = capsys.readouterr().out.splitlines()
     reuters = next(n for n, line in enumerate(lines) if "· Reuters" in line)
     assert lines[reuters + 1].startswith("          0.") and " alike NHK's report: ASML, EUV" in lines[reuters + 1]
-    assert "alike" not in lines[reuters - 1]  # the story's first report: alike no earlier one
+    assert "alike" not in lines[reuters - 1]  # the story's first report
