@@ -64,20 +64,20 @@ def most_alike(reports: Sequence[tuple[str, str]]) -> list[Alike | None]:
     profiles = [profile(text, language) for text, language in reports]
     out: list[Alike | None] = [None]
     for n in range(1, len(reports)):
-        best: Alike | None = None
-        for k in range(len(reports)):
-            if k == n:
-                continue
-            like = _likeness(reports[n][0], profiles[n], profiles[k])
-            if like.similarity > 0 and (best is None or like.similarity > best.likeness.similarity):
-                best = Alike(k, like)
-        out.append(best)
+        # (rounded as shown: of two reports shown equally alike, the first)
+        scores = [round(_similarity(profiles[n], b), 2) if k != n else 0.0 for k, b in enumerate(profiles)]
+        best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+        out.append(Alike(best, _likeness(reports[n][0], profiles[n], profiles[best])) if scores[best] > 0 else None)
     return out
+
+
+def _similarity(a: Profile, b: Profile) -> float:
+    return cross_language_similarity(a, b) if a.script != b.script else same_script_similarity(a, b)
 
 
 def _likeness(text: str, a: Profile, b: Profile) -> Likeness:
     across = a.script != b.script
-    similarity = cross_language_similarity(a, b) if across else same_script_similarity(a, b)
+    similarity = _similarity(a, b)
     facts = sorted(a.facts & b.facts, key=lambda f: (_ORDER.index(f[0]) if f[0] in _ORDER else 9, f))
     days = {f"n:{int(f[-2:])}" for f in facts if f.startswith("d:")}  # "July 23" is a date, not the number 23
     shared = [readable_fact(f) for f in facts if f not in days]
