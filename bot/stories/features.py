@@ -32,9 +32,9 @@ _NUMBER = re.compile(
     r"(?:\s*(percent|per cent|%)|\s?(万亿|亿|万|千)|\s?(thousand|million|billion|trillion|mn|bn|tn|m|b)(?![a-z]))?"
     r"(?![A-Za-z0-9])"
 )
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_MONTH_WORDS = frozenset([m for m in _MONTHS] + [m[:3] for m in _MONTHS] + ["sept"])
+_MONTH_WORDS = frozenset([m for m in MONTHS] + [m[:3] for m in MONTHS] + ["sept"])
 _DATE_EN = re.compile(r"\b(" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True)) + r")\.? (\d{1,2})(?![\d.,]\d|\d)")
 _QUARTER_WORDS = frozenset(("quarter", "q1", "q2", "q3", "q4"))
 _DATE_ZH = re.compile(r"(\d{1,2})月(\d{1,2})日")
@@ -119,7 +119,7 @@ def dates(folded_text: str, latin_words: set[str] | None = None) -> set[str]:
     out: set[str] = set()
     if not ws.isdisjoint(_MONTH_WORDS):
         for m in _DATE_EN.finditer(folded_text):
-            month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
+            month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(m.group(1)[:3]))
             out.add(f"d:{month:02d}-{int(m.group(2)):02d}")
     if "月" in folded_text:
         for m in _DATE_ZH.finditer(folded_text):

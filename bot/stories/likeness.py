@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from bot.stories.features import MONTHS
 from bot.stories.names import ENTITIES
 from bot.stories.similarity import (
     Profile,
@@ -28,9 +29,7 @@ from bot.stories.tokens import words
 from bot.watch.text import fold
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_FULL_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december")
+_MONTHS = tuple(m[:3].capitalize() for m in MONTHS)  # "Jan", ...
 _ORDER = "encdpq"  # facts by kind: names, amounts, codes, dates, percentages, quarters
 
 
@@ -134,36 +133,31 @@ def _said(fact: str) -> set[str]:
         return {w for name in names for w in (name, *name.split(" "))}
     if kind == "d" and value[:2].isdigit() and 1 <= int(value[:2]) <= 12:
         month = _MONTHS[int(value[:2]) - 1].lower()
-        return {month, _FULL_MONTHS[int(value[:2]) - 1], str(int(value[-2:]))}
+        return {month, MONTHS[int(value[:2]) - 1], str(int(value[-2:]))}
     return {fact[2:]}
+
+
+@cache
+def _listed() -> dict[str, tuple[str, ...]]:
+    """Entity id -> every name it is listed with, as written (``bot.stories.names``), in order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in ENTITIES.strip().splitlines():
+        entity, _, names = line.partition(":")
+        out[entity.strip()] = out.get(entity.strip(), ()) + tuple(n.strip().lstrip("=") for n in names.split("|"))
+    return out
 
 
 @cache
 def _all_names() -> dict[str, tuple[str, ...]]:
     """Entity id -> every name it is listed with, folded."""
-    out: dict[str, tuple[str, ...]] = {}
-    for line in ENTITIES.strip().splitlines():
-        entity, _, names = line.partition(":")
-        folded = tuple(fold(n.strip().lstrip("=")).text for n in names.split("|"))
-        out[entity.strip()] = out.get(entity.strip(), ()) + folded
-    return out
-
-
-@cache
-def _names() -> dict[str, str]:
-    """Entity id -> the name it is listed with first."""
-    out: dict[str, str] = {}
-    for line in ENTITIES.strip().splitlines():
-        entity, _, names = line.partition(":")
-        out.setdefault(entity.strip(), names.split("|")[0].strip().lstrip("="))
-    return out
+    return {entity: tuple(fold(n).text for n in names) for entity, names in _listed().items()}
 
 
 def readable_fact(fact: str) -> str:
     """A fact (``bot.stories.features``) as people write it."""
     kind, _, value = fact.partition(":")
     if kind == "e":
-        return _names().get(value, value)
+        return _listed().get(value, (value,))[0]
     if kind == "n":
         number = float(value)
         for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
