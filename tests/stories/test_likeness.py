@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.stories import story_text
 from bot.stories.likeness import likeness, most_alike, readable_fact
@@ -66,3 +68,19 @@ def test_the_most_alike_report_may_come_later_in_the_list() -> None:
     """Listed by publication time, the report that tied one to the story may be published after it."""
     alike = most_alike([(OTHER, "en"), (EN_2, "en"), (EN_1, "en")])
     assert alike[1] is not None and alike[1].index == 2
+
+
+PIECES = ["ASML", "阿斯麦", "阿斯麥", "export licence", "出口许可", "$65 billion", "650亿美元", "July 23", "7月23日", "Q1",
+          "H20", "9.9%", "China", "中国", "talks", "talk", " ", "\n", ", ", "the", "s", "-", "荷兰政府", "ﬁ"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join),
+       st.lists(st.sampled_from(PIECES), max_size=12).map("".join),
+       st.sampled_from(["en", "zh"]), st.sampled_from(["en", "zh"]))
+def test_likeness_is_symmetric_in_its_similarity_and_says_something_when_alike(
+        a: str, b: str, la: str, lb: str) -> None:
+    ab, ba = likeness(a, la, b, lb), likeness(b, lb, a, la)
+    assert ab.similarity == ba.similarity and ab.across == ba.across == (la != lb)
+    assert 0 <= ab.similarity <= 1
+    assert not ab.similarity or ab.shared  # a similarity above 0 comes from something shared, and it is named
