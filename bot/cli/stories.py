@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _why(alike: str, like: Likeness) -> str:
-    """"0.31 alike NHK's report (across languages): ASML, EUV, export licence, ship" (six shared things at most)."""
+    """"0.31 alike NHK's report: ASML, EUV, export licence, ship" ("... report across languages: ..." for an English
+    and a Chinese report; six shared things at most, then how many more)."""
     shared = ", ".join(like.shared[:6]) + (f" +{len(like.shared) - 6}" if len(like.shared) > 6 else "")
     across = " across languages" if like.across else ""
     return cut(f"{like.similarity:.2f} alike {alike}'s report{across}" + (f": {shared}" if shared else ""), 130)
