@@ -11,7 +11,6 @@ is "65 billion").
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -25,10 +24,9 @@ from bot.stories.similarity import (
     same_script_similarity,
     split_text,
 )
-from bot.stories.tokens import words
+from bot.stories.tokens import cjk_runs, latin_words, unaccented, words
 from bot.watch.text import fold
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _MONTHS = tuple(m[:3].capitalize() for m in MONTHS)  # "Jan", ...
 _ORDER = "encdpq"  # facts by kind: names, amounts, codes, dates, percentages, quarters
 
@@ -88,7 +86,7 @@ def _likeness(text: str, a: Profile, b: Profile) -> Likeness:
         for part in (title, lede):
             shared += [p for p in _phrases(part, common) if p not in said]
     shared = list(dict.fromkeys(s for s in shared if s))
-    runs = [s for s in shared if _CJK_RUN.fullmatch(s)]
+    runs = [s for s in shared if cjk_runs(s) == [s]]
     return Likeness(round(similarity, 2), across,
                     tuple(s for s in shared if not any(s != r and s in r for r in runs)))  # the longest run only
 
@@ -97,7 +95,7 @@ def _phrases(text: str, common: frozenset[str] | set[str]) -> list[str]:
     """The words and Chinese runs of ``text`` (in text order) that the two reports share."""
     folded = fold(text).text
     out = [raw for raw, w in _in_order(folded) if w in common]
-    for run in _CJK_RUN.findall(folded):
+    for run in cjk_runs(folded):
         start = None
         for i in range(len(run) - 1):
             if run[i : i + 2] in common:
@@ -114,9 +112,10 @@ def _phrases(text: str, common: frozenset[str] | set[str]) -> list[str]:
 def _in_order(folded: str) -> list[tuple[str, str]]:
     """The Latin words of folded text in text order: each as written (folded) and as ``bot.stories.tokens.words``
     takes it (a plural "s" cut)."""
-    kept = words(folded)
+    plain = unaccented(folded)
+    kept = words(plain)
     seen: dict[str, str] = {}
-    for raw in re.findall(r"[0-9a-z\u00c0-\u024f]+", folded):
+    for raw in latin_words(plain):
         for w in (raw, raw[:-1]):
             if w in kept and w not in seen:
                 seen[w] = raw

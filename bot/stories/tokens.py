@@ -25,12 +25,23 @@ _STOPWORDS_TEXT = (
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
+def unaccented(folded: str) -> str:
+    """Folded text without the accents of Latin letters: "José Jerí" and "Jose Jeri" are one name (curly quotes and
+    CJK are left alone)."""
+    if not folded.isascii() and not unicodedata.is_normalized("NFD", folded):
+        folded = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", folded)))
+    return folded
+
+
+def latin_words(folded: str) -> list[str]:
+    """The Latin words of unaccented folded text in text order, as they are written (``words`` keeps some)."""
+    return _LATIN.findall(folded)
+
+
 def words(folded: str) -> set[str]:
     """The Latin words of folded text, without stopwords, a plural "s" cut ("'s" falls apart into
     the word and a stopword "s")."""
-    if not folded.isascii() and not unicodedata.is_normalized("NFD", folded):
-        # "José Jerí" and "Jose Jeri" are one name: drop the accents (curly quotes and CJK skip this)
-        folded = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", folded)))
+    folded = unaccented(folded)
     found = set(_LATIN.findall(folded))
     found -= STOPWORDS
     plural = {w for w in found if w[-1] == "s" and len(w) > 3 and w[-2] != "s"}
@@ -40,10 +51,15 @@ def words(folded: str) -> set[str]:
     return found
 
 
+def cjk_runs(folded: str) -> list[str]:
+    """The runs of CJK characters in folded text."""
+    return _CJK.findall(folded)
+
+
 def cjk_pairs(folded: str) -> list[str]:
     """Neighbouring pairs of CJK characters in each run (a run of one is kept as it is)."""
     out = []
-    for run in _CJK.findall(folded):
+    for run in cjk_runs(folded):
         if len(run) == 1:
             out.append(run)
         else:
