@@ -78,11 +78,11 @@ def lint(store: Store, watchlists: Sequence[Watchlist], since: datetime,
 def report_lines(report: NoiseReport, since: str, limit: int) -> list[str]:
     lines = [f"{report.items} item{'s' * (report.items != 1)} stored in the last {since}; matches: "
              + (", ".join(f"{w} {n}" for w, n in sorted(report.matches.items())) or "none")]
-    worst = report.worst(limit)
     if not report.items:
         return [*lines, "Nothing to look at yet: poll some feeds first (`watchbot poll`)."]
     if not report.matches:
         return [*lines, "No stored item matched a watchlist: no pattern fires at all."]
+    worst = report.worst(limit)
     if not worst:
         return [*lines, "No pattern fires alone: every match has at least two patterns' hits."]
     lines.append("Patterns that fire alone (the only hit of a match), most often first:")
