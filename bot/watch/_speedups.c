@@ -5,9 +5,9 @@
  * Python first; the C does the same steps in the same order, without making a Python object for what the common case
  * does not need.
  *
- *   whole_words(text, cache, info, table, prefixes, found, typos)   twin: wordscan.whole_words_py
+ *   whole_words(text, cache, info, table, prefixes, found, typos[, next_bits])   twin: wordscan.whole_words_py
  *   plain_hits(found, simple, field, out)                           twin: plain.plain_hits_py
- *   pair_hits(text, bits, pairs, found)                             twin: pairs.pair_hits_py
+ *   pair_hits(text, bits, buckets, records, found)                  twin: pairs.pair_hits_py
  *   flagged(found, bits)                                            twin: match.flagged_py
  */
 #define PY_SSIZE_T_CLEAN
@@ -293,7 +293,7 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
     return 0;
 }
 
-/* whole_words(text, cache, info, table, prefixes, found, typos) -> None
+/* whole_words(text, cache, info, table, prefixes, found, typos[, next_bits]) -> None
  *
  * Scanner.scan's word pass (wordscan.py). A word is a run of characters below U+2E80 that are alphanumeric (WORD in
  * text.py: [^\W_\u2e80-...]). Each word's info is cache[word], or info(word) when it is not cached: (slots of the
@@ -304,12 +304,15 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
  * are joined by one space or hyphen and the sequence is a key of `table` (its slots) and, to go on, of `prefixes`.
  * Then the typo hits anchored on the words close to a phrase word, as typos.typo_hits records them (a close word's
  * one-word phrases packed as slot, score in tenths): `typos` is (near, similar, window), what Typos.hits passes on.
+ * `next_bits` (wordscan.next_bitmap): the bitmap of the word pairs that begin a longer phrase, by the words' hashes,
+ * read before a word's next words are (most pairs of text words begin none, and with every chat's phrases the next
+ * words' dict is likely a cache miss); without it every pair is looked up.
  */
 static PyObject *
 whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError, "whole_words(text, cache, info, table, prefixes, found, typos)");
+    if (nargs != 7 && nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "whole_words(text, cache, info, table, prefixes, found, typos[, next_bits])");
         return NULL;
     }
     PyObject *text = args[0], *cache = args[1], *info_fn = args[2], *table = args[3], *prefixes = args[4],
@@ -320,6 +323,19 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
         PyErr_SetString(PyExc_TypeError, "whole_words: text str, cache dict, table dict, prefixes set, found dict, "
                                          "typos (near dict, similar, window)");
         return NULL;
+    }
+    /* The pair bitmap: a power of two bytes, at least one; `shift` takes a 64-bit mix down to a bit's index. */
+    const unsigned char *next_bits = NULL;
+    int shift = 64;
+    if (nargs == 8) {
+        Py_ssize_t size = PyBytes_Check(args[7]) ? PyBytes_GET_SIZE(args[7]) : 0;
+        if (size < 1 || (size & (size - 1))) {
+            PyErr_SetString(PyExc_TypeError, "whole_words: next_bits are bytes, a power of two of them");
+            return NULL;
+        }
+        next_bits = (const unsigned char *)PyBytes_AS_STRING(args[7]);
+        for (Py_ssize_t bits = size * 8; bits > 1; bits >>= 1)
+            shift--;
     }
     if (PyUnicode_READY(text) < 0)
         return NULL;
@@ -390,6 +406,14 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
         PyObject *nexts = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 1);
         if (!spans[w + 1].joined || !PyDict_Check(nexts) || PyDict_GET_SIZE(nexts) == 0)
             continue;
+        if (next_bits != NULL) {  /* wordscan.next_bit: the words' hashes are cached in the strings */
+            Py_hash_t a = PyObject_Hash(PyList_GET_ITEM(words, w)), b = PyObject_Hash(PyList_GET_ITEM(words, w + 1));
+            if (a == -1 || b == -1)
+                goto done;
+            uint64_t bit = ((uint64_t)a * 0x9E3779B97F4A7C15u ^ (uint64_t)b * 0xC2B2AE3D27D4EB4Fu) >> shift;
+            if (!(next_bits[bit >> 3] & (1u << (bit & 7))))
+                continue;
+        }
         /* The next word's packed (whether a longer phrase starts with the two words, then their slots as a phrase):
          * borrowed, held by the word's info (infos holds that). */
         PyObject *next = PyDict_GetItemWithError(nexts, PyList_GET_ITEM(words, w + 1));
@@ -502,20 +526,33 @@ failed:
     return NULL;
 }
 
-/* pair_hits(text, bits, pairs, found) -> None: pairs.pair_hits_py. `bits`: the bitmap of the pairs filed (bytes of
- * 2**PAIR_BITS bits); `pairs`: {(a << 21) | b: ((slot, phrase), ...)}. */
+/* pair_hits(text, bits, buckets, records, found) -> None: pairs.pair_hits_py. `bits`: the bitmap of the pairs filed
+ * (bytes of 2**PAIR_BITS bits); `buckets`: a power of two of them, each two 64-bit ints: the pair's key (a << 21 | b;
+ * 0: empty), then (start << 32) | count, its phrases' records from the start-th int of `records` on; a record: C ints,
+ * the phrase's slot, its length, then its characters from the third on (pairs.Filed). */
 #define PAIR_BITS 19
 
 static PyObject *
 pair_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyUnicode_Check(args[0]) || !PyBytes_Check(args[1]) || !PyDict_Check(args[2]) ||
-        !PyDict_Check(args[3]) || PyBytes_GET_SIZE(args[1]) != (1 << (PAIR_BITS - 3))) {
-        PyErr_SetString(PyExc_TypeError, "pair_hits(text str, bits bytes of 2**19 bits, pairs dict, found dict)");
+    if (nargs != 5 || !PyUnicode_Check(args[0]) || !PyBytes_Check(args[1]) || !PyBytes_Check(args[2]) ||
+        !PyBytes_Check(args[3]) || !PyDict_Check(args[4]) || PyBytes_GET_SIZE(args[1]) != (1 << (PAIR_BITS - 3))) {
+        PyErr_SetString(PyExc_TypeError, "pair_hits(text str, bits bytes of 2**19 bits, buckets bytes, records bytes, "
+                                         "found dict)");
         return NULL;
     }
-    PyObject *text = args[0], *pairs = args[2], *found = args[3];
+    PyObject *text = args[0], *found = args[4];
     const unsigned char *bits = (const unsigned char *)PyBytes_AS_STRING(args[1]);
+    Py_ssize_t size = PyBytes_GET_SIZE(args[2]) / 16, ints = PyBytes_GET_SIZE(args[3]) / (Py_ssize_t)sizeof(int);
+    if (size < 1 || (size & (size - 1)) || PyBytes_GET_SIZE(args[2]) % 16 || PyBytes_GET_SIZE(args[3]) % sizeof(int)) {
+        PyErr_SetString(PyExc_TypeError, "pair_hits: buckets are a power of two of 16 bytes, records C ints");
+        return NULL;
+    }
+    const uint64_t *table = (const uint64_t *)PyBytes_AS_STRING(args[2]);
+    const int *records = (const int *)PyBytes_AS_STRING(args[3]);
+    int shift = 32;
+    for (Py_ssize_t k = size; k > 1; k >>= 1)
+        shift--;
     if (PyUnicode_READY(text) < 0)
         return NULL;
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
@@ -527,38 +564,28 @@ pair_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         Py_UCS4 a = PyUnicode_READ(kind, data, i), b = PyUnicode_READ(kind, data, i + 1);
         if (a < CJK_START || b < CJK_START)
             continue;
-        uint32_t bit = ((uint32_t)a * 0x9E3779B1u ^ (uint32_t)b * 0x85EBCA6Bu) >> (32 - PAIR_BITS);
+        uint32_t mixed = (uint32_t)a * 0x9E3779B1u ^ (uint32_t)b * 0x85EBCA6Bu, bit = mixed >> (32 - PAIR_BITS);
         if (!(bits[bit >> 3] & (1u << (bit & 7))))
             continue;
-        PyObject *key = PyLong_FromUnsignedLongLong(((unsigned long long)a << 21) | b);
-        if (key == NULL)
-            return NULL;
-        PyObject *filed = PyDict_GetItemWithError(pairs, key);
-        Py_DECREF(key);
-        if (filed == NULL) {
-            if (PyErr_Occurred())
-                return NULL;
+        uint64_t key = ((uint64_t)a << 21) | b;
+        Py_ssize_t at = shift >= 32 ? 0 : (Py_ssize_t)(mixed >> shift), probes = 0;
+        while (table[2 * at] != key && table[2 * at] != 0 && ++probes < size)
+            at = (at + 1) & (size - 1);
+        if (table[2 * at] != key)
             continue;
-        }
-        if (!PyTuple_Check(filed)) {
-            PyErr_SetString(PyExc_TypeError, "pair_hits: pairs[key] is a tuple of (slot, phrase)");
-            return NULL;
-        }
-        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(filed); k++) {
-            PyObject *entry = PyTuple_GET_ITEM(filed, k);
-            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(entry, 1))) {
-                PyErr_SetString(PyExc_TypeError, "pair_hits: pairs[key] is a tuple of (slot, phrase)");
+        Py_ssize_t start = (Py_ssize_t)(table[2 * at + 1] >> 32), count = (Py_ssize_t)(table[2 * at + 1] & 0xFFFFFFFFu);
+        for (Py_ssize_t c = 0; c < count; c++) {
+            if (start + 2 > ints || records[start + 1] < 2 || start + records[start + 1] > ints) {
+                PyErr_SetString(PyExc_TypeError, "pair_hits: a pair's records are cut short");
                 return NULL;
             }
-            PyObject *phrase = PyTuple_GET_ITEM(entry, 1);
-            Py_ssize_t end = i + PyUnicode_GET_LENGTH(phrase);
-            if (end > length)
-                continue;
-            Py_ssize_t match = PyUnicode_Tailmatch(text, phrase, i, end, -1);
-            if (match < 0)
+            Py_ssize_t n = records[start + 1], k = 2;
+            if (i + n <= length)
+                while (k < n && PyUnicode_READ(kind, data, i + k) == (Py_UCS4)records[start + k])
+                    k++;
+            if (k == n && i + n <= length && record_packed(found, records + start, 1, i, i + n) < 0)
                 return NULL;
-            if (match && record_one(found, PyTuple_GET_ITEM(entry, 0), i, end) < 0)
-                return NULL;
+            start += n;
         }
     }
     Py_RETURN_NONE;
@@ -595,11 +622,11 @@ flagged(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 
 static PyMethodDef methods[] = {
     {"whole_words", (PyCFunction)(void (*)(void))whole_words, METH_FASTCALL,
-     "whole_words(text, cache, info, table, prefixes, found, typos): see bot/watch/wordscan.py"},
+     "whole_words(text, cache, info, table, prefixes, found, typos[, next_bits]): see bot/watch/wordscan.py"},
     {"plain_hits", (PyCFunction)(void (*)(void))plain_hits, METH_FASTCALL,
      "plain_hits(found, simple, field, out): see bot/watch/plain.py"},
     {"pair_hits", (PyCFunction)(void (*)(void))pair_hits, METH_FASTCALL,
-     "pair_hits(text, bits, pairs, found): see bot/watch/pairs.py"},
+     "pair_hits(text, bits, buckets, records, found): see bot/watch/pairs.py"},
     {"flagged", (PyCFunction)(void (*)(void))flagged, METH_FASTCALL,
      "flagged(found, bits): see bot/watch/match.py"},
     {NULL, NULL, 0, NULL},

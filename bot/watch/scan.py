@@ -27,11 +27,11 @@ from collections.abc import Iterable, Iterator, Sequence
 import ahocorasick
 
 from bot.watch.packed import packed
-from bot.watch.pairs import Pairs, file_pairs, filed, pair_hits
+from bot.watch.pairs import Filed, file_pairs, filed, pair_hits
 from bot.watch.speedups import compiled
 from bot.watch.text import CJK_START, WORD, is_word_char, split_words
 from bot.watch.typos import CACHE_LIMIT, NOTHING, Occurrence, Typos
-from bot.watch.wordscan import Info, Next, whole_words
+from bot.watch.wordscan import Info, Next, next_bitmap, whole_words
 
 __all__ = ["WORD", "Occurrence", "Scanner", "latin_words", "separator_variants"]
 
@@ -82,11 +82,10 @@ class Scanner:
         # Thousands of Chinese phrases (every chat's own): those that hit as substrings are filed by their first two
         # characters instead (pairs.py), and the automaton keeps the rest. (Where the pairs' pass is not compiled, the
         # automaton scanning UTF-16 units is faster than a Python loop over the characters.)
-        self._pairs: Pairs = {}
-        self._pair_bits = b""
+        self._pairs: Filed | None = None
         if compiled is not None and len(entries) >= _WIDE_FROM:
             moved = [s for s, values in entries.items() if filed(s) and not any(v[2] or v[3] for v in values)]
-            self._pairs, self._pair_bits = file_pairs((v[0], s) for s in moved for v in entries.pop(s))
+            self._pairs = file_pairs((v[0], s) for s in moved for v in entries.pop(s))
         wide = len(entries) >= _WIDE_FROM  # (counted before: whole words add Latin entries only)
         if not self._table:
             for slot, key in wholes:
@@ -122,6 +121,7 @@ class Scanner:
                 two = first + " " + second
                 nexts[first][second] = packed((two in self._prefixes, *self._words.get(two, ())))
         self._nexts = dict(nexts)
+        self._next_bits = next_bitmap((first, second) for first, seconds in self._nexts.items() for second in seconds)
         # (may_hit_words: phrases' word sets by first word and by long word, built when first asked)
         self._word_sets: tuple[dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]] | None = None
         self._empty = not self.keys
@@ -148,7 +148,8 @@ class Scanner:
         # Every chat's own phrases: the text is split into words once and each word looked up once (wordscan.py).
         if len(self._info_cache) >= CACHE_LIMIT:
             self._info_cache.clear()
-        whole_words(text, self._info_cache, self._info, self._words, self._prefixes, found, self._typos.typing)
+        whole_words(text, self._info_cache, self._info, self._words, self._prefixes, found, self._typos.typing,
+                    self._next_bits)
         self._exact(text, found, latin)
         return found
 
@@ -159,8 +160,8 @@ class Scanner:
             if not self._latin_empty:
                 self._raw(text, self._latin.iter(text), found, wide=False)
             return
-        if self._pairs:
-            pair_hits(text, self._pair_bits, self._pairs, found)
+        if self._pairs is not None:
+            pair_hits(text, *self._pairs, found)
         if not self._units:
             if not self._automaton_empty:
                 self._raw(text, self._automaton.iter(text), found, wide=False)

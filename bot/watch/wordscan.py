@@ -11,7 +11,7 @@ hits anchored on the words close to a long phrase word (``typos.typo_hits``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate, compress, count
 from operator import contains, itemgetter
 from typing import Any
@@ -26,16 +26,44 @@ from bot.watch.typos import Occurrence, Typing, typo_hits
 Next = bytes  # ``packed((longer, *slots))``: whether a longer phrase starts with the two words, then their slots
 Info = tuple[bytes, Mapping[str, Next], Any]
 _ONES, _NEXTS, _TYPOS = itemgetter(0), itemgetter(1), itemgetter(2)
+_MASK = (1 << 64) - 1
+_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)  # (the same constants in _speedups.c)
+
+
+def next_bitmap(pairs: Iterable[tuple[str, str]]) -> bytes:
+    """The bitmap of the word pairs that begin a longer phrase (a word and a word of its ``Next``s), at about 16 bits
+    a pair (a power of two bytes, at least 128), read by the compiled pass before it looks the next word up: with
+    every chat's phrases a word's next words are a dict likely out of the CPU's caches, and most pairs of text words
+    (a word that begins some phrase, then another word) begin none. The bits come from the words' ``hash()``, which
+    is this process's (a forked worker shares it; a Scanner is never pickled), as the compiled pass reads it."""
+    listed = list(pairs)
+    size = 128
+    while size * 8 < 16 * len(listed):
+        size *= 2
+    bits = bytearray(size)
+    shift = 64 - (size * 8).bit_length() + 1
+    for a, b in listed:
+        bit = next_bit(hash(a), hash(b), shift)
+        bits[bit >> 3] |= 1 << (bit & 7)
+    return bytes(bits)
+
+
+def next_bit(a: int, b: int, shift: int) -> int:
+    """The bit of the words with hashes ``a`` and ``b`` in a bitmap of 2 ** (64 - shift) bits."""
+    return (((a & _MASK) * _MIX[0] & _MASK) ^ ((b & _MASK) * _MIX[1] & _MASK)) >> shift
 
 
 def whole_words_py(text: str, cache: dict[str, Info], info: Callable[[str], Info], table: dict[str, list[int]],
-                   prefixes: set[str] | frozenset[str], found: dict[int, list[Occurrence]], typos: Typing) -> None:
+                   prefixes: set[str] | frozenset[str], found: dict[int, list[Occurrence]], typos: Typing,
+                   next_bits: bytes = b"") -> None:
     """Record the whole-word phrase hits and the typo hits of ``text`` in ``found``.
 
     ``cache``: text word -> its ``Info``; ``info(word)`` for a word not in it; ``table``: phrase (words joined by one
     space) -> its slots (phrases of two words come with their first word's ``Info``: only those of three and more are
     looked up); ``prefixes``: the word sequences some longer phrase starts with; ``typos``: what the typo
-    hits read besides the text (``Typos.typing``)."""
+    hits read besides the text (``Typos.typing``); ``next_bits``: ``next_bitmap`` of the word pairs that begin a longer
+    phrase, which only the compiled pass reads (here the next words are looked up in C loops, a bitmap read in Python
+    would cost more than it saves)."""
     parts = split_words(text)
     words = parts[1::2]
     cached = list(map(cache.get, words))  # (None where a word is not cached yet)

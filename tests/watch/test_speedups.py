@@ -31,7 +31,7 @@ from bot.watch.personal import personal_id
 from bot.watch.plain import plain_hits_py
 from bot.watch.scan import Scanner
 from bot.watch.text import fold, phrase_key, view
-from bot.watch.wordscan import whole_words_py
+from bot.watch.wordscan import next_bit, next_bitmap, whole_words_py
 from tests.watch.test_plain import texts, vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,8 +72,8 @@ def both_ways(scanner: Scanner, text: str, compiled) -> tuple[dict, dict]:  # no
     got: dict = {}
     want: dict = {}
     args = (scanner._info_cache, scanner._info, scanner._words, scanner._prefixes)
-    compiled.whole_words(text, *args, got, scanner._typos.typing)
-    whole_words_py(text, *args, want, scanner._typos.typing)
+    compiled.whole_words(text, *args, got, scanner._typos.typing, scanner._next_bits)
+    whole_words_py(text, *args, want, scanner._typos.typing, scanner._next_bits)
     return got, want
 
 
@@ -103,17 +103,41 @@ def test_the_word_pass_agrees_on_generated_text(scanner: Scanner, compiled, part
     assert got == want
 
 
+def test_the_pair_bitmap_is_read_and_keeps_every_longer_phrase(scanner: Scanner, compiled) -> None:  # noqa: ANN001
+    text = view(fold("New semiconductor export controls and the entity list, as export control rules go").text)
+    got, want = both_ways(scanner, text, compiled)
+    longer = {s for s, occs in want.items() if any(" " in text[a:b] for a, b, _ in occs)}
+    assert got == want and len(longer) >= 3
+    blind: dict = {}  # with no pair's bit set, the compiled pass finds no phrase of two words or more
+    compiled.whole_words(text, scanner._info_cache, scanner._info, scanner._words, scanner._prefixes, blind,
+                         scanner._typos.typing, bytes(len(scanner._next_bits)))
+    assert blind and not longer & {s for s, occs in blind.items() if any(occ[2] == 100 for occ in occs)}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=12), st.text(min_size=1, max_size=12)), max_size=300))
+def test_every_pair_has_its_bit_and_the_bitmap_stays_sparse(pairs: list[tuple[str, str]]) -> None:
+    bits = next_bitmap(pairs)
+    size = len(bits) * 8
+    assert size >= 1024 and size & (size - 1) == 0 and size >= 16 * len(pairs)
+    shift = 64 - size.bit_length() + 1
+    for a, b in pairs:
+        bit = next_bit(hash(a), hash(b), shift)
+        assert bits[bit >> 3] >> (bit & 7) & 1
+    assert sum(bin(byte).count("1") for byte in bits) <= len(pairs)
+
+
 def test_chinese_pairs_agree_and_find_every_occurrence(compiled) -> None:  # noqa: ANN001
     rng = random.Random(3)
     chinese = [w for w in vocabulary(texts()) if filed(w)]
     phrases = rng.sample(chinese, 1500) + ["半导体", "半导体设备", "𠮷野家", "体半"]
-    pairs, bits = file_pairs(enumerate(phrases))
+    pairs = file_pairs(enumerate(phrases))
     found_any = 0
     for text in viewed_texts() + ["半导体设备半导体", "𠮷野家😀半导体", "导体半导", "x\ud800半导体"]:
         got: dict = {}
         want: dict = {}
-        compiled.pair_hits(text, bits, pairs, got)
-        pair_hits_py(text, bits, pairs, want)
+        compiled.pair_hits(text, *pairs, got)
+        pair_hits_py(text, *pairs, want)
         assert got == want, text
         brute = {}
         for slot, phrase in enumerate(phrases):
@@ -172,14 +196,14 @@ def test_the_compiled_loops_keep_no_memory_from_one_text_to_the_next(scanner: Sc
     texts_ = viewed_texts()
     rng = random.Random(2)
     chinese = [w for w in vocabulary(texts()) if filed(w)]
-    pairs, bits = file_pairs(enumerate(rng.sample(chinese, 500)))
+    pairs = file_pairs(enumerate(rng.sample(chinese, 500)))
     simple = [("p", [0])] * len(scanner.keys)
 
     def one_pass() -> None:
         for text in texts_:
             found: dict = {}
             both_ways(scanner, text, compiled)
-            compiled.pair_hits(text, bits, pairs, found)
+            compiled.pair_hits(text, *pairs, found)
             compiled.plain_hits(found, simple, None, [])
             compiled.flagged(found, b"\xff" * 64)
 
@@ -202,8 +226,21 @@ def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN
         compiled.whole_words("text", {}, None, {}, set(), {})  # six arguments, not seven
     with pytest.raises(TypeError, match="info"):
         compiled.whole_words("a b", {"a": "not a tuple"}, None, {}, set(), {}, ({}, None, None))
+    for bits in ("not bytes", b"", b"\x00" * 3):
+        with pytest.raises(TypeError, match="next_bits"):
+            compiled.whole_words("a b", {}, None, {}, set(), {}, ({}, None, None), bits)
+    filed_ = file_pairs([(4, "半导体")])
     with pytest.raises(TypeError):
-        compiled.pair_hits("半导体", b"short", {}, {})
+        compiled.pair_hits("半导体", b"short", filed_.buckets, filed_.records, {})
+    for buckets in (b"", bytes(48), filed_.buckets[:-1], {}):  # none, three buckets, cut short, a dict of before
+        with pytest.raises(TypeError):
+            compiled.pair_hits("半导体", filed_.bits, buckets, filed_.records, {})
+    for records in (filed_.records[:4], filed_.records[:-1], packed([4, 1, 0])):  # without its length, cut, length 1
+        with pytest.raises(TypeError, match="records|C ints"):
+            compiled.pair_hits("半导体", filed_.bits, filed_.buckets, records, {})
+    found: dict = {}
+    compiled.pair_hits("的半导体", *filed_, found)
+    assert found == {4: [(1, 4, 100.0)]}
     with pytest.raises(TypeError):
         compiled.plain_hits({1: "not a list"}, [("p", [0]), ("q", [1])], None, [])
     with pytest.raises(TypeError):
