@@ -324,7 +324,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
                                          "typos (near dict, similar, window)");
         return NULL;
     }
-    /* The pair bitmap: a power of two bytes, at least one; `shift` takes a 64-bit mix down to a bit's index. */
+    /* The next words' bitmap: a power of two bytes; `shift` takes a 64-bit mix down to a bit's index. */
     const unsigned char *next_bits = NULL;
     int shift = 64;
     if (nargs == 8) {
