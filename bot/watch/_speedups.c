@@ -6,6 +6,7 @@
  * does not need.
  *
  *   whole_words(text, cache, info, table, prefixes, found, typos[, next_bits])   twin: wordscan.whole_words_py
+ *       (its typo windows are tested in C, window_hit: twin typos.Typos._window with rapidfuzz)
  *   plain_hits(found, simple, field, out)                           twin: plain.plain_hits_py
  *   pair_hits(text, bits, buckets, records, found)                  twin: pairs.pair_hits_py
  *   flagged(found, bits)                                            twin: match.flagged_py
@@ -13,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 #define CJK_START 0x2E80
 
@@ -201,6 +203,117 @@ ends_of(Typing *t)
     return ends;
 }
 
+/* Typos._window's test, in C: whether the window of the phrase `win` (a typos._Window: slot, anchor, words, phrase,
+ * threshold) that the close word j anchors is a typo hit, recorded as Typos._window records it. Called from C for
+ * every window a text's close words file (0.27 an item on the bench's broad chats), this costs a fraction of a call
+ * into Python and rapidfuzz, whose code and objects are cold by then. Similarity is rapidfuzz's Indel normalized
+ * similarity, 1 - (len(a) + len(b) - 2 LCS(a, b)) / (len(a) + len(b)), the longest common subsequence counted
+ * bit-parallel (Hyyro 2004) over at most 64 characters; fuzz.ratio is that times 100, 0 below its cutoff
+ * (tests/watch/test_speedups.py checks both against rapidfuzz). Returns 1 where a string is longer than 64 characters
+ * (the caller asks Typos._window then), else 0, or -1 on an error. */
+
+#define LCS_MAX 64
+#define MIN_FUZZY_LETTERS 6  /* typos.MIN_FUZZY_LETTERS: shorter phrase words must be equal */
+
+static PyObject *round_str, *one_digit;  /* "__round__", 1: round(score, 1) as Python rounds it */
+
+/* The characters of `s` (at most LCS_MAX) into `out` from `at`; returns how many. */
+static Py_ssize_t
+chars_into(PyObject *s, Py_UCS4 *out, Py_ssize_t at)
+{
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[at + i] = PyUnicode_READ(kind, data, i);
+    return n;
+}
+
+/* rapidfuzz's Indel.normalized_similarity of a (m <= 64 characters) and b. */
+static double
+indel_similarity(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
+{
+    if (m + n == 0)
+        return 1.0;
+    uint64_t v = ~(uint64_t)0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        uint64_t match = 0;
+        for (Py_ssize_t i = 0; i < m; i++)
+            match |= (uint64_t)(a[i] == b[j]) << i;
+        uint64_t u = v & match;
+        v = (v + u) | (v - u);
+    }
+    uint64_t common = ~v & (m == 64 ? ~(uint64_t)0 : (((uint64_t)1 << m) - 1));
+    Py_ssize_t lcs = 0;
+    for (; common; common &= common - 1)
+        lcs++;
+    return 1.0 - (double)(m + n - 2 * lcs) / (double)(m + n);
+}
+
+static int
+window_hit(Typing *t, Py_ssize_t j, PyObject *win)
+{
+    if (!PyTuple_Check(win) || PyTuple_GET_SIZE(win) != 5 || !PyTuple_Check(PyTuple_GET_ITEM(win, 2))
+            || !PyUnicode_Check(PyTuple_GET_ITEM(win, 3))) {
+        PyErr_SetString(PyExc_TypeError, "typo hits: a window is a typos._Window (slot, anchor, words, phrase, "
+                                         "threshold)");
+        return -1;
+    }
+    PyObject *slot = PyTuple_GET_ITEM(win, 0), *words = PyTuple_GET_ITEM(win, 2), *phrase = PyTuple_GET_ITEM(win, 3);
+    Py_ssize_t anchor = PyLong_AsSsize_t(PyTuple_GET_ITEM(win, 1));
+    long threshold = PyLong_AsLong(PyTuple_GET_ITEM(win, 4));
+    if ((anchor == -1 || threshold == -1) && PyErr_Occurred())
+        return -1;
+    Py_ssize_t count = PyTuple_GET_SIZE(words), first = j - anchor, last = first + count;
+    if (first < 0 || last > t->n)
+        return 0;
+    Py_ssize_t joined = count - 1;  /* (the spaces) */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *p = PyTuple_GET_ITEM(words, k), *u = PyList_GET_ITEM(t->words, first + k);
+        if (!PyUnicode_Check(p)) {
+            PyErr_SetString(PyExc_TypeError, "typo hits: a window's words are str");
+            return -1;
+        }
+        if (PyUnicode_GET_LENGTH(p) > LCS_MAX || PyUnicode_GET_LENGTH(u) > LCS_MAX)
+            return 1;
+        joined += PyUnicode_GET_LENGTH(u);
+    }
+    if (joined > LCS_MAX || PyUnicode_GET_LENGTH(phrase) > LCS_MAX)
+        return 1;
+    /* typos._words_close: short phrase words equal to the window's, each long one at least `threshold` similar */
+    Py_UCS4 text[LCS_MAX], word[LCS_MAX];
+    Py_ssize_t at = 0;
+    double slack = 1.0 - (double)threshold / 100.0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *p = PyTuple_GET_ITEM(words, k), *u = PyList_GET_ITEM(t->words, first + k);
+        if (k)
+            text[at++] = ' ';
+        Py_ssize_t lu = chars_into(u, text, at), lp = PyUnicode_GET_LENGTH(p);
+        at += lu;
+        if (p == u || (lp == lu && PyUnicode_Compare(p, u) == 0))
+            continue;
+        Py_ssize_t gap = lp > lu ? lp - lu : lu - lp;
+        if (lp < MIN_FUZZY_LETTERS || (double)gap > slack * (double)(lp + lu))
+            return 0;
+        chars_into(p, word, 0);
+        if (indel_similarity(word, lp, text + at - lu, lu) * 100 < (double)threshold)
+            return 0;
+    }
+    Py_ssize_t lp = chars_into(phrase, word, 0);
+    if (lp == at && memcmp(word, text, (size_t)at * sizeof(Py_UCS4)) == 0)
+        return 0;  /* (the exact hit the word pass records) */
+    double similarity = indel_similarity(word, lp, text, at);
+    if (similarity < (double)threshold / 100.0 || similarity * 100 == 0.0)
+        return 0;  /* (fuzz.ratio's cutoff) */
+    PyObject *ends = ends_of(t), *score = ends ? PyFloat_FromDouble(similarity * 100) : NULL;
+    PyObject *rounded = score ? PyObject_CallMethodObjArgs(score, round_str, one_digit, NULL) : NULL;
+    int failed = rounded == NULL || add_typo(t->found, slot, PyList_GET_ITEM(ends, 2 * first),
+                                             PyList_GET_ITEM(ends, 2 * last - 1), rounded) < 0;
+    Py_XDECREF(score);
+    Py_XDECREF(rounded);
+    return failed ? -1 : 0;
+}
+
 /* The typo hits anchored on word j, close to a phrase word (`typo`: its (singles, keyed_by)): typos.typo_hits's
  * loop body. `start`, `end`: the word's span. */
 static int
@@ -270,17 +383,21 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
             }
             Py_INCREF(windows);  /* (held across the calls into Python below) */
             for (Py_ssize_t w = 0; w < PyList_GET_SIZE(windows); w++) {
-                PyObject *ends = ends_of(t), *index = ends ? PyLong_FromSsize_t(j) : NULL;
                 PyObject *win = Py_NewRef(PyList_GET_ITEM(windows, w));
-                PyObject *done = index == NULL ? NULL :
-                    PyObject_CallFunctionObjArgs(t->window, t->found, t->words, ends, index, win, NULL);
+                int tested = window_hit(t, j, win);
+                if (tested == 1) {  /* a string past LCS_MAX: Typos._window tests it */
+                    PyObject *ends = ends_of(t), *index = ends ? PyLong_FromSsize_t(j) : NULL;
+                    PyObject *done = index == NULL ? NULL :
+                        PyObject_CallFunctionObjArgs(t->window, t->found, t->words, ends, index, win, NULL);
+                    Py_XDECREF(index);
+                    tested = done == NULL ? -1 : 0;
+                    Py_XDECREF(done);
+                }
                 Py_DECREF(win);
-                Py_XDECREF(index);
-                if (done == NULL) {
+                if (tested < 0) {
                     Py_DECREF(windows);
                     goto failed;
                 }
-                Py_DECREF(done);
             }
             Py_DECREF(windows);
         }
@@ -644,7 +761,10 @@ PyInit__speedups(void)
     empty_tuple = PyTuple_New(0);
     hyphen_str = PyUnicode_InternFromString("-");
     space_str = PyUnicode_InternFromString(" ");
-    if (exact_score == NULL || empty_tuple == NULL || hyphen_str == NULL || space_str == NULL)
+    round_str = PyUnicode_InternFromString("__round__");
+    one_digit = PyLong_FromLong(1);
+    if (exact_score == NULL || empty_tuple == NULL || hyphen_str == NULL || space_str == NULL || round_str == NULL
+            || one_digit == NULL)
         return NULL;
     for (int c = 0; c < 128; c++)
         ascii_word[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

@@ -6,7 +6,9 @@ are recorded in ``found`` (one-word phrases first, then longer ones, each slot's
 hits anchored on the words close to a long phrase word (``typos.typo_hits``).
 
 ``whole_words`` is the compiled one (``bot/watch/_speedups.c``) where it was built (speedups.py), else
-``whole_words_py``, the reference. They give the same results (tests/watch/test_speedups.py).
+``whole_words_py``, the reference. They give the same results (tests/watch/test_speedups.py). The compiled one also
+tests the typo windows itself (``Typos._window``'s steps, with rapidfuzz's Indel similarity computed in C), calling
+``Typos._window`` only for strings longer than 64 characters.
 """
 
 from __future__ import annotations

@@ -114,6 +114,47 @@ def test_the_pair_bitmap_is_read_and_keeps_every_longer_phrase(scanner: Scanner,
     assert blind and not longer & {s for s, occs in blind.items() if any(occ[2] == 100 for occ in occs)}
 
 
+# Phrases of several words with long ones, for the typo windows (the compiled pass scores them itself, with rapidfuzz's
+# Indel similarity; a string past 64 characters goes to Typos._window).
+WINDOWED = ("export controls", "semiconductor export controls", "entity list additions",
+            "extreme ultraviolet lithography", "chipmaking équipement", "advanced packaging lines",
+            "s" + "e" * 66 + "n controls")
+WINDOW_THRESHOLDS = (80, 85, 88, 90, 95)
+
+
+@pytest.fixture(scope="module")
+def windowed() -> dict[int, Scanner]:
+    return {t: Scanner(list(WINDOWED), [t] * len(WINDOWED)) for t in WINDOW_THRESHOLDS}
+
+
+def test_typo_windows_score_alike_compiled_and_in_python(windowed: dict[int, Scanner], compiled) -> None:  # noqa: ANN001
+    text = ("new semiconducter export contrls and entity lists additions, extrme ultraviolet lithograpy, chipmakng "
+            "equipement, advanced packagin lines, s" + "e" * 65 + "n controls")
+    windows = 0
+    for threshold, scanner in windowed.items():
+        got, want = both_ways(scanner, text, compiled)
+        assert got == want, threshold
+        assert [list(occs) for occs in got.values()] == [list(occs) for occs in want.values()]
+        windows += sum(1 for occs in got.values() for a, b, score in occs if score < 100 and " " in text[a:b])
+    assert windows >= 12  # typo hits of several words, at every threshold (the long word's through Python)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_typo_windows_agree_on_generated_misspellings(windowed: dict[int, Scanner], compiled,  # noqa: ANN001
+                                                     data: st.DataObject) -> None:
+    words = []
+    for w in data.draw(st.sampled_from(WINDOWED)).split(" "):
+        for _ in range(data.draw(st.integers(0, 3))):
+            i = data.draw(st.integers(0, len(w)))
+            c = data.draw(st.sampled_from("aeiorstxéü-"))
+            w = data.draw(st.sampled_from([w[:i] + c + w[i:], w[:i] + w[i + 1:], w[:i] + c + w[i + 1:]]))
+        words.append(w)
+    text = view(fold(f"new {' '.join(words)} rules").text)
+    got, want = both_ways(windowed[data.draw(st.sampled_from(WINDOW_THRESHOLDS))], text, compiled)
+    assert got == want
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.text(min_size=1, max_size=12), st.text(min_size=1, max_size=12)), max_size=300))
 def test_every_pair_has_its_bit_and_the_bitmap_stays_sparse(pairs: list[tuple[str, str]]) -> None:
