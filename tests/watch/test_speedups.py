@@ -127,9 +127,12 @@ def windowed() -> dict[int, Scanner]:
     return {t: Scanner(list(WINDOWED), [t] * len(WINDOWED)) for t in WINDOW_THRESHOLDS}
 
 
-def test_typo_windows_score_alike_compiled_and_in_python(windowed: dict[int, Scanner], compiled) -> None:  # noqa: ANN001
-    text = ("new semiconducter export contrls and entity lists additions, extrme ultraviolet lithograpy, chipmakng "
+MISSPELT = ("new semiconducter export contrls and entity lists additions, extrme ultraviolet lithograpy, chipmakng "
             "equipement, advanced packagin lines, s" + "e" * 65 + "n controls")
+
+
+def test_typo_windows_score_alike_compiled_and_in_python(windowed: dict[int, Scanner], compiled) -> None:  # noqa: ANN001
+    text = MISSPELT
     windows = 0
     for threshold, scanner in windowed.items():
         got, want = both_ways(scanner, text, compiled)
@@ -228,7 +231,8 @@ def test_flagged_agrees(compiled) -> None:  # noqa: ANN001
     assert picked > 50
 
 
-def test_the_compiled_loops_keep_no_memory_from_one_text_to_the_next(scanner: Scanner, compiled) -> None:  # noqa: ANN001
+def test_the_compiled_loops_keep_no_memory_from_one_text_to_the_next(scanner: Scanner, windowed: dict[int, Scanner],
+                                                                    compiled) -> None:  # noqa: ANN001
     """A reference the C code forgets to drop would pile up with every text: after a first pass (the caches filled),
     more passes over the same texts must leave the traced memory where it was."""
     import gc
@@ -247,6 +251,9 @@ def test_the_compiled_loops_keep_no_memory_from_one_text_to_the_next(scanner: Sc
             compiled.pair_hits(text, *pairs, found)
             compiled.plain_hits(found, simple, None, [])
             compiled.flagged(found, b"\xff" * 64)
+        for _ in range(100):  # typo windows tested in C (a dozen hits a text), and the long one in Python
+            for scanner_ in windowed.values():
+                both_ways(scanner_, MISSPELT, compiled)
 
     one_pass()
     tracemalloc.start()
