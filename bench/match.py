@@ -42,6 +42,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from itertools import accumulate
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -357,7 +358,9 @@ def chat_phrases(counts: dict[str, int], chats: int, per_chat: int, rng: random.
     vocabulary = sorted(p for p, c in counts.items() if lo <= c <= hi)
     rng.shuffle(vocabulary)
     weights = [1 / (rank + 1) if popularity == "zipf" else 1.0 for rank in range(len(vocabulary))]
-    return {chat: list(dict.fromkeys(rng.choices(vocabulary, weights, k=per_chat))) for chat in range(1, chats + 1)}
+    cumulative = list(accumulate(weights))  # (what choices() would sum again for every chat: the same draws)
+    return {chat: list(dict.fromkeys(rng.choices(vocabulary, cum_weights=cumulative, k=per_chat)))
+            for chat in range(1, chats + 1)}
 
 
 def start_up(phrases: dict[int, list[str]], repeat: int = 3) -> tuple[float, float]:
