@@ -142,6 +142,20 @@ def test_typo_windows_score_alike_compiled_and_in_python(windowed: dict[int, Sca
     assert windows >= 12  # typo hits of several words, at every threshold (the long word's through Python)
 
 
+@pytest.mark.parametrize("length", [63, 64, 65])
+def test_typo_windows_at_the_64_character_bound(length: int, compiled) -> None:  # noqa: ANN001
+    """Up to 64 characters a window is scored in C (the bit-parallel count's whole word), past them in Python: a
+    phrase and its misspelt window of about that length score alike either way, and hit."""
+    long = "b" + "o" * (length - len(" controls") - 2) + "k"
+    phrase = f"{long} controls"
+    assert len(phrase) == length
+    scanner = Scanner([phrase, "controls"], [85, None])
+    for text in (f"the {long} controlls", f"the {long[:-2]}k contrls", f"the {long}x controls"):
+        got, want = both_ways(scanner, text, compiled)
+        assert got == want, text
+        assert 0 in got and got[0][0][2] < 100, text  # the typo hit of the whole phrase
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_typo_windows_agree_on_generated_misspellings(windowed: dict[int, Scanner], compiled,  # noqa: ANN001
