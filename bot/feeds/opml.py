@@ -59,13 +59,14 @@ def parse_opml(data: bytes, *, source: str = "OPML file") -> list[tuple[str, str
 
 
 def render_opml(feeds: Iterable[tuple[str, str]], *, title: str = "watchbot feeds") -> bytes:
-    """An OPML 2.0 document listing ``feeds`` as (URL, name) pairs; a feed without a name shows its URL."""
+    """An OPML 2.0 document listing ``feeds`` as (URL, name) pairs; a feed without a name (or with only spaces for one)
+    shows its URL. Names have their runs of whitespace made one space, as ``parse_opml`` reads them."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = _xml_safe(title)
     body = etree.SubElement(root, "body")
     for url, name in feeds:
-        text = _xml_safe(name) or _xml_safe(url)
+        text = " ".join(_xml_safe(name).split()) or _xml_safe(url)
         etree.SubElement(body, "outline", type="rss", text=text, title=text, xmlUrl=_xml_safe(url))
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 

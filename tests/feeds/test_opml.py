@@ -116,5 +116,14 @@ def test_round_trip(feeds: list[tuple[str, str]]) -> None:
     feeds = [(url, name) for url, name in feeds if url.strip()]
     if not feeds:
         return
+    # (a name of spaces only is no name: hypothesis found ' ' beside 'https://a.example/\xa00', rendered as the name)
     expected = [(url.strip(), " ".join(name.split()) or " ".join(url.split())) for url, name in feeds]
     assert parse_opml(render_opml(feeds)) == expected
+
+
+def test_a_name_of_only_spaces_shows_the_url_and_names_read_back_with_single_spaces() -> None:
+    text = render_opml([("https://a.example/\xa00", " \xa0 "), ("https://b.example/", " Chip\t  Wire ")]).decode()
+    assert 'text="https://a.example/\xa00" title="https://a.example/\xa00"' in text
+    assert 'text="Chip Wire" title="Chip Wire"' in text
+    assert parse_opml(text.encode()) == [("https://a.example/\xa00", "https://a.example/ 0"),  # (a name's spaces)
+                                         ("https://b.example/", "Chip Wire")]
