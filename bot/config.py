@@ -93,6 +93,9 @@ class StoriesConfig:
     cross_language: bool = True  # link English and Chinese reports of one event (precision 1.00, tests/stories)
 
 
+BUILT_IN = "built-in defaults"  # Config.source when no config file was read
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     storage_url: str
@@ -104,7 +107,7 @@ class Config:
     http_listen: tuple[str, int] | None = None
     stories: StoriesConfig = field(default_factory=StoriesConfig)
     http_public_url: str | None = None  # base of the web's login links; None: http://<listen>
-    source: str = "built-in defaults"
+    source: str = BUILT_IN
     base_dir: Path = field(default_factory=Path.cwd)
     storage_keep: float = 180 * 86400  # seconds: items, sightings and matches older than this are pruned
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Config
+from bot.config import BUILT_IN, Config
 from bot.errors import ConfigError, WatchbotError
 from bot.feeds.discover import find_feeds
 from bot.feeds.fetch import Fetcher
@@ -67,8 +67,10 @@ class FeedManager:
         if problem:
             raise FeedChangeError(problem)
         if url.lower().startswith("file:") or not url.lower().startswith(("http://", "https://")):
+            where = "a config file (copy config.example.toml to config.toml)" if self.config.source == BUILT_IN \
+                else self.config.source
             raise FeedChangeError(f"only http(s) feeds can be added here (got {url!r}); a local file goes in "
-                                  f"{self.config.source} as a [[feeds]] entry")
+                                  f"{where} as a [[feeds]] entry")
         existing = await self.store.run(self.store.feeds.get, [url])
         if existing:
             return Added(existing[0], already=True)

@@ -40,6 +40,19 @@ def test_add_pause_resume_remove_from_the_command_line(config: Path, capsys: pyt
     assert "Daily News" not in capsys.readouterr().out
 
 
+def test_a_local_file_is_refused_with_where_it_goes(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    local = str(config.parent / "local.xml")
+    assert main(["feeds", "add", local, "--config", str(config)]) == 1
+    assert f"a local file goes in {config} as a [[feeds]] entry" in capsys.readouterr().err
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    monkeypatch.chdir(bare)  # no config.toml here: the built-in defaults, which no one can edit
+    assert main(["feeds", "add", local]) == 1
+    err = capsys.readouterr().err
+    assert "goes in a config file (copy config.example.toml to config.toml)" in err and "built-in" not in err
+
+
 def test_opml_import_and_export(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     opml = config.parent / "subs.opml"
     opml.write_text('<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/rss"/></body></opml>')
