@@ -29,7 +29,8 @@ from bot.items.lede import strip_bidi
 # A separator with a space on at least one side ("Locati|Fale" is one name): " - ", " | ", "| ", " > ", " • ", ": ".
 _SEPARATORS = re.compile(r"\s+[-–—|>•·»]\s*|\s*[|>•·»–—]\s+|:\s+")
 _WORD = re.compile(r"\w+")
-_TRAILING_FEED = re.compile(r"\s+(?:rss|feeds?)$", re.IGNORECASE)
+# What a feed adds to its publisher's name: "TheWeek feed", "Gatsby Starter Blog RSS Feed", "NPR Topics".
+_TRAILING_FEED = re.compile(r"(?:\s+(?:rss|atom|feeds?|topics))+$", re.IGNORECASE)
 # Words of section titles: a part made only of them names no publisher ("World News", "All stories", "Category World").
 SECTION_WORDS = frozenset({
     "all", "and", "articles", "blog", "breaking", "business", "category", "channel", "culture", "economy", "en",
@@ -37,6 +38,9 @@ SECTION_WORDS = frozenset({
     "main", "more", "most", "news", "of", "opinion", "page", "politics", "popular", "posts", "recent", "rss", "science",
     "section", "sport", "sports", "stories", "story", "technology", "tech", "the", "top", "topics", "updates", "video",
     "videos", "world", "新闻", "要闻", "最新", "国际", "首页", "滚动", "即时",
+    # regions: The Economist's "Asia" feed is a section of economist.com ("Asia Times" keeps its name)
+    "africa", "americas", "asia", "east", "europe", "middle", "oceania", "pacific", "region", "regions",
+    "亚洲", "欧洲", "非洲", "美洲", "中东", "亚太", "财经", "科技", "体育", "娱乐",
 })  # (not "us", "daily", "global", "china": U.S. News, The Daily, Global News, China Daily are outlets)
 _SUBDOMAINS = frozenset({"www", "rss", "feeds", "feed", "m", "news", "rssfeeds", "feedx", "api"})
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
@@ -67,11 +71,11 @@ def outlet_name(title: str, link: str | None) -> str:
         return host or title
     for part in parts:
         if _spells(part, stems):
-            return part
+            return _TRAILING_FEED.sub("", part) or part
     if len(parts) > 2:
         return title  # "Web • Tech • Audio": a list, not a name and a section
     kept = [p for p in parts if not _sectional(p) and "," not in p]  # (a comma: a tagline, "Breaking news, politics")
-    return kept[0] if kept else host or title
+    return (_TRAILING_FEED.sub("", kept[0]) or kept[0]) if kept else host or title
 
 
 def _sectional(part: str) -> bool:

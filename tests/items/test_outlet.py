@@ -22,7 +22,7 @@ from bot.items.outlet import outlet_name
     ("The Christian Science Monitor | All stories", "https://www.csmonitor.com", "The Christian Science Monitor"),
     ("ABC News: International", "http://abcnews.com", "ABC News"),
     ("Japan Today - Category World", "https://japantoday.com/category/world", "Japan Today"),
-    ("NPR Topics: World", "https://www.npr.org/templates/story/story.php?storyId=1004", "NPR Topics"),
+    ("NPR Topics: World", "https://www.npr.org/templates/story/story.php?storyId=1004", "NPR"),
     ("Always Twisted| Articles", "https://www.alwaystwisted.com/", "Always Twisted"),
     # a search page's title
     ("NDTV News Search Records Found 1000", "https://www.ndtv.com/", "NDTV"),
@@ -30,6 +30,8 @@ from bot.items.outlet import outlet_name
     ("World", "https://www.washingtonpost.com", "washingtonpost.com"),
     ("Top Stories", "https://www.abc.net.au/news", "abc.net.au"),
     ("RSS", "https://explog.in/", "explog.in"),
+    ("Asia", "https://www.economist.com/asia", "economist.com"),
+    ("Middle East", "https://www.example.com/mideast", "example.com"),
     ("", "https://willpatrick.xyz/", "willpatrick.xyz"),
     ("World News: Breaking news, politics, crime, tech, and more", "https://www.boston.com/tag/world-news/",
      "boston.com"),
@@ -40,6 +42,8 @@ from bot.items.outlet import outlet_name
     ("Stratechery by Ben Thompson", "https://stratechery.com", "Stratechery by Ben Thompson"),
     ("Deutsche Welle", "https://www.dw.com", "Deutsche Welle"),
     ("TheWeek feed", "https://theweek.com", "TheWeek"),  # (but "Feed" alone is a section: the host)
+    ("Gatsby Starter Blog RSS Feed", "https://gatsby-starter-blog-demo.netlify.app/", "Gatsby Starter Blog"),
+    ("Asia Times", "https://asiatimes.com", "Asia Times"),
     ("联合早报", "https://www.zaobao.com.sg", "联合早报"),
     ("Science &amp; technology experiments", "http://localhost:4000/", "Science & technology experiments"),
     # no site to fall back on: the title as it is
