@@ -46,6 +46,7 @@ TEXT: dict[str, str] = {
     "watch.fields": "• in the title and the opening paragraph",
     "watch.literal": "⚠️ Taken literally: characters like * ? | ( ) are not regular expressions here.",
     "watch.short": "⚠️ Very short: it may hit many unrelated stories. A longer phrase works better.",
+    "watch.everyday": "⚠️ Only everyday words: it would hit most stories. Add a name or a subject.",
     "watch.common": "⚠️ Common: it would have hit {percent}% of the last {sample} stored stories. "
                     "A narrower phrase works better.",
     "watch.share": "It would have hit {hits} of the last {sample} stored stories.",

@@ -44,6 +44,7 @@ TEXT: dict[str, str] = {
     "watch.fields": "• 在标题和导语中",
     "watch.literal": "⚠️ 按字面匹配：* ? | ( ) 等字符在这里不是正则表达式。",
     "watch.short": "⚠️ 太短：可能命中许多无关的新闻。长一些的关键词效果更好。",
+    "watch.everyday": "⚠️ 只有常用词：几乎每条新闻都会命中。加上名称或主题效果更好。",
     "watch.common": "⚠️ 太常见：在最近保存的 {sample} 条新闻中会命中 {percent}%。更具体的关键词效果更好。",
     "watch.share": "在最近保存的 {sample} 条新闻中会命中 {hits} 条。",
     "watch.mode": "它的提醒按本聊天的方式发送：{mode}。",

@@ -45,6 +45,7 @@ TEXT: dict[str, str] = {
     "watch.fields": "• 在標題和導言中",
     "watch.literal": "⚠️ 照字面比對：* ? | ( ) 這些字元在這裡不是正規表示式。",
     "watch.short": "⚠️ 太短了：可能會比對到很多無關的新聞。長一點的關鍵字效果比較好。",
+    "watch.everyday": "⚠️ 只有常用詞：幾乎每則新聞都會比對到。加上名稱或主題效果比較好。",
     "watch.common": "⚠️ 太常見了：最近儲存的 {sample} 則新聞中有 {percent}% 會比對到。更具體的關鍵字效果比較好。",
     "watch.share": "最近儲存的 {sample} 則新聞中會比對到 {hits} 則。",
     "watch.mode": "它的提醒會照這個聊天室的方式傳送：{mode}。",

@@ -225,6 +225,8 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
         lines.append(t(lang, "watch.literal"))
     if info.too_short:
         lines.append(t(lang, "watch.short"))
+    if info.everyday and not result.common:  # (the measured share says it with a figure)
+        lines.append(t(lang, "watch.everyday"))
     if result.common:
         assert result.share is not None
         lines.append(t(lang, "watch.common", percent=f"{result.share * 100:.0f}", sample=result.sample))

@@ -28,6 +28,17 @@ MAX_PHRASE = 100  # characters: a headline's phrase, not a paragraph
 MIN_LATIN = 3  # letters: "ai" or "us" hit half the news
 MIN_CJK = 2  # characters: one Chinese character hits everything
 _REGEX_LOOK = re.compile(r"[\\^$*+?{}\[\]|()]")
+# Words nearly every story holds: a phrase made only of them ("the", "of the", "我们") hits most news, even before
+# any item is stored to measure it on (folded keys; Chinese in Simplified, as ``phrase_key`` gives it).
+_EVERYDAY_TEXT = """
+    a an the of to in on at by for from with and or but as is are was were be been being has have had do does did
+    it its this that these those he she they his her their them we our you your i me my will would can could
+    may might must shall should not no yes all any some more most new news said says say after before over about
+    into than then there here who which what when where why how while also just only very now up out so if
+    我们 他们 你们 一个 这个 那个 没有 可以 表示 因为 所以 但是 如果 已经 进行 目前 今天 我的 你的 自己 什么 这些
+    那些 还是 就是 不是 这样 新闻 报道 记者
+"""
+EVERYDAY_WORDS = frozenset(_EVERYDAY_TEXT.split())
 
 
 def personal_id(chat_id: int) -> str:
@@ -74,6 +85,7 @@ class PhraseInfo:
     whole_words: bool  # starts or ends with a Latin letter or digit: only on word boundaries
     fuzzy: bool  # a Latin phrase with a 6+ letter word: close spellings match too
     too_short: bool
+    everyday: bool  # only everyday words ("the", "of the", "我们"): it would hit most stories
     looks_like_regex: bool  # taken literally: no regexes from Telegram
     empty: bool  # nothing left to match after folding (only punctuation)
     too_long: bool
@@ -90,6 +102,8 @@ def describe(phrase: str) -> PhraseInfo:
     return PhraseInfo(
         phrase=phrase, key=key, folded_chinese=chinese and key != naive,
         chinese=chinese, whole_words=bool(key) and (is_word_char(key[0]) or is_word_char(key[-1])),
-        fuzzy=fuzzy_eligible(key), too_short=too_short, looks_like_regex=bool(_REGEX_LOOK.search(phrase)),
+        fuzzy=fuzzy_eligible(key), too_short=too_short,
+        everyday=not too_short and bool(key.split()) and all(w in EVERYDAY_WORDS for w in key.split()),
+        looks_like_regex=bool(_REGEX_LOOK.search(phrase)),
         empty=empty, too_long=len(phrase) > MAX_PHRASE,
     )

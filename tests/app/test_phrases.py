@@ -77,7 +77,12 @@ async def test_a_rule_reload_rebuilds_the_combined_matcher(store: SqliteStore, r
     ("半導體", {"chinese": True, "whole_words": False, "folded_chinese": True}),
     ("半导体", {"folded_chinese": False}),
     ("芯", {"too_short": True}),
-    ("AI", {"too_short": True}),
+    ("AI", {"too_short": True, "everyday": False}),  # (one warning: the shorter one)
+    ("the", {"everyday": True, "too_short": False}),
+    ("Of The", {"everyday": True}),
+    ("我們", {"everyday": True}),  # folded to 我们
+    ("the Fed", {"everyday": False}),
+    ("Huawei", {"everyday": False}),
     ("a|b", {"looks_like_regex": True}),
     ("?!", {"empty": True}),
 ])

@@ -106,9 +106,11 @@ async def test_duplicates_limits_bad_phrases_and_warnings(world: World) -> None:
     literal = (await world.ask(5, "/watch chip.*maker")).text
     assert "Taken literally" in literal
     assert "Very short" in (await world.ask(5, "/watch AI")).text
+    assert "Only everyday words" not in literal
     assert world.store.phrases.phrases(5) == ["ASML", "chip.*maker", "AI"]
-    world.app.phrases.max_watch = 3  # type: ignore[union-attr]
-    assert "watches 3 phrases, the most it can" in (await world.ask(5, "/watch gallium")).text
+    assert "Only everyday words: it would hit most stories" in (await world.ask(5, "/watch of the")).text  # no item stored
+    world.app.phrases.max_watch = 4  # type: ignore[union-attr]
+    assert "watches 4 phrases, the most it can" in (await world.ask(5, "/watch gallium")).text
 
 
 async def test_common_phrases_are_measured_on_stored_items(world: World) -> None:
