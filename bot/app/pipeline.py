@@ -240,6 +240,7 @@ class Pipeline:
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
             new = self.store.items.add(items, feed_name=feed.name or read.outlet or title, now=now)
+            self._observe(new, now)
             hits = []
             for item in new:
                 try:  # (find: a chat's own phrases stay one entry per phrase until the item is routed, below)
@@ -293,6 +294,15 @@ class Pipeline:
             self.store.items.mark_placed(list(out))
         return out
 
+    def _observe(self, new: list[Item], now: datetime) -> None:
+        """Every new item's words, matched or not, become what its topic has said (bot.stories.background): on a
+        busy topic only the news of a day ties reports together. (An index not built yet reads them from the store.)"""
+        if self._stories is None or not self.config.stories.window:
+            return
+        with self._stories_lock:
+            for item in new:
+                self._stories.observe(item.identity, story_text(item.title, item.lede), now, item.published)
+
     def _story_index(self, now: datetime) -> StoryIndex:
         """The story index, built from the store at the first placement and then brought up to date with what
         other processes sharing the store placed since (store thread, under the story lock)."""
@@ -302,6 +312,10 @@ class Pipeline:
             self._placed = self.store.items.last_placed()
             rows = self.store.items.story_members(now - settings.window)
             self._stories = rebuild(map(_story_row, rows), now=now, settings=settings)
+            for stored in self.store.items.since(now - settings.window):  # (every item: matched or not)
+                item = stored.item
+                self._stories.observe(item.identity, story_text(item.title, item.lede), stored.first_seen_at,
+                                      item.published)
         else:
             # What was placed since this index last looked, its own placements included (known: skipped). The
             # index never takes its own numbers as read: a placement whose transaction rolled back leaves its

@@ -1,13 +1,15 @@
 """Pair precision and recall of StoryIndex on the labeled story set, at the goals of issue 13.
 
-The reports go through one index in arrival order, as a poll would add them. Measured (default
-Settings): same-script precision 0.864, recall 0.878; English/Chinese precision 1.000, recall 0.966.
-Same-script pairs miss both goals: the set's hard negatives include 16 corpus reports of one topic on
-the same days (the Iran talks of 16-18 February 2026, Ukraine's Geneva talks, Gaza, Hungary,
-Bangladesh), and reports of the days before and after one meeting (a preview and the outcome; two
-statements on Monday and an action on Tuesday) share the words of the topic and little else. No
-threshold and slope meets both goals on this set (bench/stories.py --sweep): the evidence of bag-of-words
-similarity runs out there. The goals are expected failures; floors guard what the engine does now.
+The reports go through one index in arrival order, as a poll would add them. Measured (default Settings):
+same-script precision 0.917, recall 0.894; English/Chinese precision 1.000, recall 0.966. With every corpus item
+of those days seen as well (``observe``, as the pipeline shows the index every new item, matched or not), same
+script 0.948 / 0.894. Before the index knew what a busy topic had said (bot.stories.background): 0.864 / 0.878.
+Same-script pairs still miss both goals: the set's hard negatives include 16 corpus reports of one topic on the
+same days (the Iran talks of 16-18 February 2026, Ukraine's Geneva talks, Gaza, Hungary, Bangladesh), and a
+report that is the first to join a story of its topic has no other story to be told apart from (the preview of
+Ukraine's talks and its first day; Navalny's poisoning and the Kremlin's denial). No threshold and slope meets
+both goals on this set (bench/stories.py --sweep). The goals are expected failures; floors guard what the engine
+does now.
 """
 
 from __future__ import annotations
@@ -37,12 +39,12 @@ def scores(reports: list[Report]) -> dict[str, Score]:
     return score(reports, lambda r: stories[r.id])
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.878: a wrong join first takes the feed of a later right one")
+@pytest.mark.xfail(strict=True, reason="measured 0.894: a wrong join first takes the feed of a later right one")
 def test_same_script_recall_meets_the_goal(scores: dict[str, Score]) -> None:
     assert scores["same"].recall >= 0.90, scores["same"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.864: same-topic reports of the days around one meeting join")
+@pytest.mark.xfail(strict=True, reason="measured 0.917: a first report of a topic's next event joins its only story")
 def test_same_script_precision_meets_the_goal(scores: dict[str, Score]) -> None:
     assert scores["same"].precision >= 0.98, scores["same"]
 
@@ -50,8 +52,8 @@ def test_same_script_precision_meets_the_goal(scores: dict[str, Score]) -> None:
 def test_same_script_figures_hold_their_measured_floor(reports: list[Report], scores: dict[str, Score]) -> None:
     stories = cluster(reports, Settings())
     wrong = mistakes(reports, lambda r: stories[r.id])
-    assert scores["same"].precision >= 0.86, wrong
-    assert scores["same"].recall >= 0.87, wrong
+    assert scores["same"].precision >= 0.91, wrong
+    assert scores["same"].recall >= 0.89, wrong
 
 
 def test_english_chinese_pairs_meet_the_goals(scores: dict[str, Score]) -> None:
@@ -75,17 +77,19 @@ def test_traditional_and_simplified_reports_of_one_story_meet(reports: list[Repo
     assert joined / len(hans_hant) >= 0.90
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
-def test_with_the_corpus_as_background(reports: list[Report]) -> None:
-    """The labeled reports among the 6,565 corpus items, all in one index by time (measured: same
-    script 0.857 / 0.829, English/Chinese 1.000 / 0.966). Recall drops where an outlet ran a second
-    item on a story first (BBC's Jesse Jackson gallery before its obituary): a feed never joins its
-    own story twice, so its obituary founds another story."""
+Row = tuple[str, str, str, datetime, str]  # key, feed, story text, news time, language
+
+
+@pytest.fixture(scope="module")
+def corpus_rows(reports: list[Report]) -> list[Row]:
+    """The corpus items that are not labeled reports, each at its publication time."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is absent")
     from bot.feeds.parse import parse_feed
     from bot.items.normalize import normalize
 
     labeled = {(r.feed, r.title) for r in reports}
-    rows = [(r.id, r.feed, story_text(r.title, r.lede), r.time, r.script) for r in reports]
+    rows: list[Row] = []
     seen = set()
     for path in sorted(CORPUS.iterdir()):
         parsed = parse_feed(path.read_bytes(), url=str(path))
@@ -96,20 +100,50 @@ def test_with_the_corpus_as_background(reports: list[Report]) -> None:
             seen.add(item.identity)
             rows.append((item.identity, item.feed_title, story_text(item.title, item.lede), item.published,
                          item.language))
+    return rows
+
+
+def test_with_the_corpus_as_background(reports: list[Report], corpus_rows: list[Row]) -> None:
+    """The labeled reports among the 6,565 corpus items, all placed in one index by time (measured: same script
+    0.981 / 0.829, English/Chinese 1.000 / 0.966; 0.857 / 0.829 before the index knew what a busy topic had said).
+    Recall drops where an outlet ran a second item on a story first (BBC's Jesse Jackson gallery before its
+    obituary): a feed never joins its own story twice, so its obituary founds another story."""
+    rows = [(r.id, r.feed, story_text(r.title, r.lede), r.time, r.script) for r in reports] + corpus_rows
     rows.sort(key=lambda row: row[3])
     index = StoryIndex()
     stories = {key: index.add(key, feed, text, at, lang).story_id for key, feed, text, at, lang in rows}
     result = score(reports, lambda r: stories[r.id])
     assert result["en-zh"].precision >= 0.95 and result["en-zh"].recall >= 0.60, result["en-zh"]
-    assert result["same"].precision >= 0.85 and result["same"].recall >= 0.82, result["same"]
+    assert result["same"].precision >= 0.98 and result["same"].recall >= 0.82, result["same"]
+
+
+def test_with_the_corpus_seen_but_not_placed(reports: list[Report], corpus_rows: list[Row]) -> None:
+    """As the pipeline does it: the labeled reports placed (they are what watchlists matched), every corpus item
+    of the same days only seen (``observe``: what the topics had said). Measured: same script 0.948 / 0.894 (0.917
+    / 0.894 with the labeled reports alone), English/Chinese 1.000 / 0.966."""
+    events = sorted([(r.time, 1, r.id) for r in reports] + [(row[3], 0, n) for n, row in enumerate(corpus_rows)])
+    by_id = {r.id: r for r in reports}
+    index = StoryIndex()
+    stories = {}
+    for at, placed, key in events:
+        if placed:
+            r = by_id[str(key)]
+            stories[r.id] = index.add(r.id, r.feed, story_text(r.title, r.lede), r.time, r.script).story_id
+        else:
+            row = corpus_rows[int(key)]
+            index.observe(row[0], row[2], at)
+    result = score(reports, lambda r: stories[r.id])
+    assert result["en-zh"].precision >= 0.95 and result["en-zh"].recall >= 0.60, result["en-zh"]
+    assert result["same"].precision >= 0.94 and result["same"].recall >= 0.89, result["same"]
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
 def test_a_first_poll_of_the_corpus(reports: list[Report]) -> None:
     """Every corpus item first seen at one instant, as a first poll of the 200 feeds places them, each with its
-    publication time. Measured: 36 stories of more than one report, none spanning more than 3 days of publication
+    publication time. Measured: 38 stories of more than one report, none spanning more than 3 days of publication
     (comparing first-seen times alone: 80, 39 of them reports published 3 to 236 days apart); the labeled corpus
-    reports' same-script pairs 0.949 / 0.913 (first-seen times alone: 0.920 / 0.893)."""
+    reports' same-script pairs 0.960 / 0.922 (0.949 / 0.913 before the index knew what a busy topic had said;
+    first-seen times alone: 0.920 / 0.893)."""
     from bot.feeds.parse import parse_feed
     from bot.items.normalize import normalize
 
@@ -133,4 +167,4 @@ def test_a_first_poll_of_the_corpus(reports: list[Report]) -> None:
     spans = [max(times) - min(times) for times in published.values() if len(times) > 1]
     assert spans and max(spans) <= timedelta(days=3), max(spans)
     result = score([r for r in reports if r.source == "corpus"], lambda r: stories[r.id])
-    assert result["same"].precision >= 0.94 and result["same"].recall >= 0.91, result["same"]
+    assert result["same"].precision >= 0.95 and result["same"].recall >= 0.92, result["same"]

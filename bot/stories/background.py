@@ -1,0 +1,66 @@
+"""What recent reports have said already: the words of a running topic, so that the news of a day stands out. Pure.
+
+On a busy topic (the Iran talks of 16-18 February 2026: a preview, a meeting with the IAEA, drills in the
+Strait of Hormuz, the round's outcome) different events share the topic's words: "Iran", "nuclear", "talks",
+"Geneva", "second round". Two reports of one event also share words the topic had not used before ("guiding
+principles", "sworn in"). So when a new report is similar enough to the items of two stories or more, it
+joins only a story it shares such a word with (``StoryIndex``): a word is the topic's when reports whose news
+time lies ``recent`` to ``window`` before this one's already used it.
+
+The background holds the shingles (Latin words, CJK character pairs: ``bot.stories.tokens.shingles``) of every
+report the caller shows it, matched or not, by hour of news time; memory is bounded by the window: hours older
+than the window before the newest news time are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+HOUR = 3600
+
+
+class Background:
+    """The shingles of recent reports, by hour of their news time."""
+
+    def __init__(self, window: timedelta, recent: timedelta) -> None:
+        self.window = window
+        self.recent = recent
+        self._hours: dict[int, Counter[str]] = {}
+        self._keys: dict[str, int] = {}  # report key -> its hour (a report counts once)
+        self._newest = -(2**62)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: str, shingles: Iterable[str], news: datetime) -> None:
+        """Count a report's shingles at its news time (once per key; a report older than the window is dropped)."""
+        hour = int(news.timestamp()) // HOUR
+        if key in self._keys or hour < self._newest - self._span():
+            return
+        self._keys[key] = hour
+        self._hours.setdefault(hour, Counter()).update(shingles)
+        if hour > self._newest:
+            self._newest = hour
+            self._expire()
+
+    def known(self, shingles: Iterable[str], news: datetime) -> set[str]:
+        """The ``shingles`` that reports with a news time from ``window`` to ``recent`` before ``news`` used."""
+        at = news.timestamp()
+        first = int(at - self.window.total_seconds()) // HOUR
+        last = int(at - self.recent.total_seconds()) // HOUR - 1  # (whole hours: the one holding the cut is out)
+        hours = [c for h, c in self._hours.items() if first <= h <= last]
+        return {s for s in shingles if any(s in c for c in hours)}
+
+    def _span(self) -> int:
+        return int(self.window.total_seconds()) // HOUR + 1
+
+    def _expire(self) -> None:
+        cutoff = self._newest - self._span()
+        old = [h for h in self._hours if h < cutoff]
+        if not old:
+            return
+        for h in old:
+            del self._hours[h]
+        self._keys = {k: h for k, h in self._keys.items() if h >= cutoff}
