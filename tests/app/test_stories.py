@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import pytest
+
 from bot.feeds.fetch import HttpFetcher
 from tests.app.test_alerts_telegram import follow
 from tests.waiting import eventually
@@ -84,3 +86,54 @@ async def test_a_first_poll_keeps_reports_published_weeks_apart_in_stories_of_th
     # (the feeds of one poll are fetched at once: whichever of AP and NHK came first founded the story)
     assert any(f"{a} · also in: {b} · " in alert.text for a, b in (("AP", "NHK"), ("NHK", "AP"))), alert.text
     assert "Reuters" not in alert.text, alert.text
+
+
+# A busy topic (bot.stories.background): the day before, a preview no watchlist matched (no "ASML" in it) and an
+# unrelated ASML item; this morning two ASML stories from one wire; this afternoon the licence decision, twice.
+PREVIEW = ("Dutch government to decide on lithography export licences for China this week",
+           "The Netherlands will decide on Wednesday whether to grant licences for lithography machine exports to "
+           "China, the Dutch trade minister said in The Hague.")
+CFO = ("ASML names a new chief financial officer", "ASML said on Monday that its new chief financial officer will "
+       "start in April.")
+HALTS = ("ASML halts some lithography shipments to China ahead of Dutch licence decision",
+         "ASML has paused shipments of some lithography machines to China ahead of a Dutch licence decision on "
+         "exports, the company said in Veldhoven.")
+SHARES = ("ASML shares fall ahead of Dutch licence decision on lithography exports to China",
+          "ASML shares fell 3% in Amsterdam ahead of a Dutch decision on licences for lithography machine exports to "
+          "China.")
+GRANTS = ("Dutch government grants ASML licences for lithography exports to China",
+          "The Dutch government granted ASML licences on Wednesday for lithography machine exports to China, the "
+          "trade minister said in The Hague.")
+GRANTS_TOO = ("Netherlands grants ASML licences to ship lithography machines to China",
+              "The Netherlands granted ASML licences on Wednesday to ship lithography machines to China, the trade "
+              "minister said.")
+# feed -> its reports, each with its minutes from the decision (published and polled then), in polling order
+BUSY = {"Bloomberg": [(CFO, -30 * 60)], "Gov": [(PREVIEW, -30 * 60 + 1)], "Reuters": [(HALTS, -3 * 60),
+        (SHARES, -2 * 60)], "NHK": [(GRANTS, 0)], "AP": [(GRANTS_TOO, 30)]}
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["one-process", "restarted-between-polls"])
+async def test_an_item_no_watchlist_matched_still_tells_the_stories_what_a_topic_has_said(world: World,
+                                                                                          restart: bool) -> None:
+    """The decision is alike in the topic's words to both of the morning's stories (the unmatched preview used them
+    the day before): it is a story of its own, with its own alert, and the next report of it joins it. Without the
+    preview it would join a morning story and alert no one."""
+    follow(world, 5, "asml")
+    decision = world.clock.now
+    paths = {feed: world.feed(feed, [{"title": title, "lede": lede, "link": f"https://{feed.lower()}.example/{n}",
+                                      "published": format_datetime(decision + timedelta(minutes=minutes))}
+                                     for n, ((title, lede), minutes) in enumerate(reports)])
+             for feed, reports in BUSY.items()}
+    async with HttpFetcher() as fetcher:
+        pipeline = world.pipeline(list(paths.values()), fetcher)
+        for feed, reports in BUSY.items():
+            world.clock.now = decision + timedelta(minutes=reports[-1][1])
+            if restart:  # a new pipeline: its story index is built from the store
+                pipeline = world.pipeline(list(paths.values()), fetcher)
+            await pipeline.poll_once([str(paths[feed])])
+    titles = [m.text.splitlines()[1] for m in world.api.sent_messages(5)]
+    assert titles == [CFO[0], HALTS[0], SHARES[0], GRANTS[0]]
+    stories = {m.title: m.story for m in world.store.items.story_members(decision - timedelta(days=3))}
+    assert stories[GRANTS_TOO[0]] == stories[GRANTS[0]] != stories[SHARES[0]]
+    await eventually(lambda: any(m.edited and "also in: AP" in m.text for m in world.api.sent_messages(5)),
+                     "the decision's alert to be edited to name AP")
