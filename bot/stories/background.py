@@ -14,6 +14,7 @@ than the window before the newest news time are dropped.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -40,7 +41,7 @@ class Background:
         if key in self._keys or hour < self._newest - self._span():
             return
         self._keys[key] = hour
-        self._hours.setdefault(hour, Counter()).update(shingles)
+        self._hours.setdefault(hour, Counter()).update(map(sys.intern, shingles))  # (one string a word, all hours)
         if hour > self._newest:
             self._newest = hour
             self._expire()
