@@ -40,7 +40,8 @@ SECTION_WORDS = frozenset({
     "videos", "world", "新闻", "要闻", "最新", "国际", "首页", "滚动", "即时",
     # regions: The Economist's "Asia" feed is a section of economist.com ("Asia Times" keeps its name)
     "africa", "americas", "asia", "east", "europe", "middle", "oceania", "pacific", "region", "regions",
-    "亚洲", "欧洲", "非洲", "美洲", "中东", "亚太", "财经", "科技", "体育", "娱乐",
+    "亚洲", "欧洲", "非洲", "美洲", "中东", "亚太",
+    "财经", "科技", "体育", "娱乐",  # (finance, technology, sport, entertainment)
 })  # (not "us", "daily", "global", "china": U.S. News, The Daily, Global News, China Daily are outlets)
 _SUBDOMAINS = frozenset({"www", "rss", "feeds", "feed", "m", "news", "rssfeeds", "feedx", "api"})
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
