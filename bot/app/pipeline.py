@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.app.alerts import Alerts, DrainReport
 from bot.app.polling import RHYTHM_WINDOW, Asks, Policy, after_hand_poll, choose_interval, due, next_poll
@@ -123,6 +123,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.policies = {f.url: Policy.of(config.poll, f) for f in config.feeds}
         self._stories: StoryIndex | None = None  # built from the store at the first ingest
+        self._texts_read = datetime.min.replace(tzinfo=UTC)  # items first seen from then on are still to be read
         self._placed = 0  # the highest placement number the index has taken in (ItemStore.placed_after)
         # The PostgreSQL store runs several ingests at once on its worker threads; the story index is one
         # object that is not safe for that (an expiry between a lookup and its use drops an entry in use).
@@ -240,7 +241,6 @@ class Pipeline:
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
             new = self.store.items.add(items, feed_name=feed.name or read.outlet or title, now=now)
-            self._observe(new, now)
             hits = []
             for item in new:
                 try:  # (find: a chat's own phrases stay one entry per phrase until the item is routed, below)
@@ -294,15 +294,6 @@ class Pipeline:
             self.store.items.mark_placed(list(out))
         return out
 
-    def _observe(self, new: list[Item], now: datetime) -> None:
-        """Every new item's words, matched or not, become what its topic has said (bot.stories.background): on a
-        busy topic only the news of a day ties reports together. (An index not built yet reads them from the store.)"""
-        if self._stories is None or not self.config.stories.window:
-            return
-        with self._stories_lock:
-            for item in new:
-                self._stories.observe(item.identity, story_text(item.title, item.lede), now, item.published)
-
     def _story_index(self, now: datetime) -> StoryIndex:
         """The story index, built from the store at the first placement and then brought up to date with what
         other processes sharing the store placed since (store thread, under the story lock)."""
@@ -312,16 +303,23 @@ class Pipeline:
             self._placed = self.store.items.last_placed()
             rows = self.store.items.story_members(now - settings.window)
             self._stories = rebuild(map(_story_row, rows), now=now, settings=settings)
-            for stored in self.store.items.since(now - settings.window):  # (every item: matched or not)
-                item = stored.item
-                self._stories.observe(item.identity, story_text(item.title, item.lede), stored.first_seen_at,
-                                      item.published)
+            self._texts_read = now - settings.window
         else:
             # What was placed since this index last looked, its own placements included (known: skipped). The
             # index never takes its own numbers as read: a placement whose transaction rolled back leaves its
             # number to the next one.
             members, self._placed = self.store.items.placed_after(self._placed)
             self._stories.remember_all(map(_story_row, members))
+        # Every item first seen since the index last looked, matched or not, from every process sharing the store:
+        # what a busy topic has said (bot.stories.background). Read from the last instant read on (items stamped at
+        # it are read again, and counted once); an item another process stamped earlier but committed later is
+        # missed, and the background is a sample then.
+        texts = self.store.items.texts_since(self._texts_read)
+        for text in texts:
+            self._stories.observe(text.identity, story_text(text.title, text.lede), text.first_seen_at,
+                                  text.published_at)
+        if texts:
+            self._texts_read = texts[-1].first_seen_at
         return self._stories
 
     async def _failed(self, feed: FeedState, reason: str, status: int | None, retry_after: float | None,

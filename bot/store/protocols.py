@@ -111,6 +111,17 @@ class OutboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemText:
+    """What the story index reads of every item, matched or not: the words a topic has used (bot.stories.background)."""
+
+    identity: str
+    title: str
+    lede: str
+    first_seen_at: datetime
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StoryMember:
     """An item of a story, as the story index is rebuilt from and `watchbot stories` lists it."""
 
@@ -266,6 +277,7 @@ class ItemStore(Protocol):
     def match_hits(self, identity: str) -> dict[str, list[dict[str, Any]]]: ...
     def set_story(self, identity: str, story: str) -> None: ...
     def story_members(self, since: datetime) -> list[StoryMember]: ...  # matched items of the stories seen since
+    def texts_since(self, since: datetime) -> list[ItemText]: ...  # every item first seen at or after, oldest first
     # Story placement across processes: an ingest that places items takes the story lock (held until its
     # transaction ends; no other process places meanwhile), reads what was placed after the last number it saw,
     # places, and numbers its items with the next number (the highest so far + 1), which it returns.

@@ -35,6 +35,9 @@ class Background:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
     def add(self, key: str, shingles: Iterable[str], news: datetime) -> None:
         """Count a report's shingles at its news time (once per key; a report older than the window is dropped)."""
         hour = int(news.timestamp()) // HOUR

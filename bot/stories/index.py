@@ -192,7 +192,8 @@ class StoryIndex:
     def observe(self, item_key: str, text: str, first_seen_at: datetime, published_at: datetime | None = None) -> None:
         """Count a new item's words as what its topic has said, without placing it: every new item, matched or not,
         so that a busy topic's words are known (``Settings.recent``). ``add`` and ``remember`` count theirs."""
-        self._background.add(item_key, text_shingles(text), news_time(first_seen_at, published_at))
+        if item_key not in self._background:  # (counted already: read again, or placed)
+            self._background.add(item_key, text_shingles(text), news_time(first_seen_at, published_at))
 
     def remember(self, row: StoredItem) -> None:
         """Load an item whose story was decided before (after a restart, or by another process)."""

@@ -27,7 +27,7 @@ from bot.shipped import shipped_path
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
-from tests.app.test_stories import OTHER, STORY
+from tests.app.test_stories import CFO, GRANTS, HALTS, OTHER, PREVIEW, SHARES, STORY
 from tests.postgres import postgres_schema
 from tests.waiting import wait_until
 
@@ -66,8 +66,10 @@ def feed(tmp_path: Path, name: str, title: str, lede: str) -> Path:
     return path
 
 
-def process(store: Store, tmp_path: Path, feeds: list[Path], clock: Clock, out: io.StringIO) -> Pipeline:
-    config = Config(storage_url="sqlite:///w.db", rules_path=shipped_path("rules"), poll=PollConfig(interval=600.0),
+def process(store: Store, tmp_path: Path, feeds: list[Path], clock: Clock, out: io.StringIO,
+            rules_path: Path | None = None) -> Pipeline:
+    config = Config(storage_url="sqlite:///w.db", rules_path=rules_path or shipped_path("rules"),
+                    poll=PollConfig(interval=600.0),
                     feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds), base_dir=tmp_path)
     store.feeds.sync((f.url, f.name) for f in config.feeds)
     rules = RuleBook(config.rules_path)
@@ -221,3 +223,39 @@ def _waiting_for_advisory_locks(store: Store) -> int:
     with store.db.pool.connection() as conn:  # (not this thread's: that one holds the lock)
         row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()
     return int(row[0]) if row else 0
+
+
+async def test_an_item_another_process_polled_tells_this_ones_stories_what_a_topic_has_said(
+        stores: tuple[Store, Store], tmp_path: Path) -> None:
+    """Process B polls the day before's preview, which no watchlist matches; process A, its story index built
+    already, places this morning's two stories and then the decision: the decision is a story of its own (the
+    busy-topic rule, bot.stories.background), as in one process (tests/app/test_stories.py)."""
+    store_a = stores[0]
+    clock, out = Clock(), io.StringIO()
+    cfo, preview, nhk = (feed(tmp_path, name, *text) for name, text in
+                         [("Bloomberg", CFO), ("Gov", PREVIEW), ("NHK", GRANTS)])
+    reuters = tmp_path / "Reuters.xml"  # one wire's two stories: one feed never joins its own items
+    reuters.write_text('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Reuters</title>'
+                       + "".join(f"<item><title>{escape(t)}</title><link>https://reuters.example/{n}</link>"
+                                 f"<description>{escape(lede)}</description></item>"
+                                 for n, (t, lede) in enumerate([HALTS, SHARES]))
+                       + "</channel></rss>", encoding="utf-8")
+    rules = tmp_path / "rules"  # only ASML: the shipped lists would match the preview's lithography
+    rules.mkdir()
+    (rules / "asml.yaml").write_text("id: asml\nname: ASML\nany: [ASML]\n", encoding="utf-8")
+    a = process(stores[0], tmp_path, [cfo, reuters, nhk], clock, out, rules)
+    b = process(stores[1], tmp_path, [preview], clock, out, rules)
+    decision = clock.now
+    clock.now = decision - timedelta(hours=30)
+    await a.poll_once([str(cfo)])  # process A's story index is built now
+    clock.now += timedelta(minutes=1)
+    await b.poll_once()  # the preview: stored by process B, matched by nothing
+    clock.now = decision - timedelta(hours=2)
+    await a.poll_once([str(reuters)])
+    clock.now = decision
+    await a.poll_once([str(nhk)])
+
+    members = {m.title: m.story for m in store_a.items.story_members(decision - timedelta(days=3))}
+    assert members[GRANTS[0]] not in {members[HALTS[0]], members[SHARES[0]]}
+    assert members.keys() == {CFO[0], HALTS[0], SHARES[0], GRANTS[0]}  # (the preview matched nothing)
+    assert GRANTS[0] in out.getvalue()  # its own alert

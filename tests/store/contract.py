@@ -135,6 +135,18 @@ def test_items_dedupe_and_keep_every_sighting(store: Store) -> None:
     assert store.items.count_since(later) == 0
 
 
+def test_every_items_text_is_read_by_when_it_was_first_seen_matched_or_not(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one")])
+    store.items.add([item(1)], feed_name="Feed one", now=NOW)
+    store.items.add([item(3), item(2)], feed_name="Feed one", now=NOW + HOUR)
+    store.items.record_matches("v1:2", [match("asml")], now=NOW + HOUR)
+    texts = store.items.texts_since(NOW + HOUR)  # at or after; by first seen, then identity
+    assert [(t.identity, t.title, t.lede, t.first_seen_at, t.published_at) for t in texts] == [
+        ("v1:2", "Title 2", "Lede", NOW + HOUR, NOW), ("v1:3", "Title 3", "Lede", NOW + HOUR, NOW)]
+    assert [t.identity for t in store.items.texts_since(NOW - HOUR)] == ["v1:1", "v1:2", "v1:3"]
+    assert store.items.texts_since(NOW + 2 * HOUR) == []
+
+
 def test_matches_are_kept_with_their_hits(store: Store) -> None:
     stored_match(store, 1, ["asml", "chips"], NOW)
     store.items.record_matches("v1:1", [match("asml")], now=NOW + timedelta(hours=1))  # once per watchlist

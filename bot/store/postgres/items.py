@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 
 from bot.items.normalize import Item
 from bot.store.postgres._db import Db, Row, at, ts, utc
-from bot.store.protocols import FeedRhythm, StoredItem, StoryMember
+from bot.store.protocols import FeedRhythm, ItemText, StoredItem, StoryMember
 
 if TYPE_CHECKING:
     from bot.watch import Match
@@ -77,6 +77,14 @@ class PostgresItems:
 
     def set_story(self, identity: str, story: str) -> None:
         self.db.run("UPDATE items SET story = %s WHERE identity = %s", (story, identity))
+
+    def texts_since(self, since: datetime) -> list[ItemText]:
+        """The title and lede of every item first seen at or after ``since``, matched or not, oldest first."""
+        rows = self.db.all(
+            "SELECT identity, title, lede, first_seen_at, published_at FROM items WHERE first_seen_at >= %s "
+            "ORDER BY first_seen_at, identity", (ts(since),))
+        return [ItemText(r["identity"], r["title"], r["lede"], at(r["first_seen_at"]), utc(r["published_at"]))
+                for r in rows]
 
     def story_members(self, since: datetime) -> list[StoryMember]:
         """Every matched item of every story that has one first seen since ``since`` (older members included:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.items.normalize import Item
-from bot.store.protocols import FeedRhythm, StoredItem, StoryMember
+from bot.store.protocols import FeedRhythm, ItemText, StoredItem, StoryMember
 from bot.store.sqlite._db import Transaction, at, dt, iso, marks
 
 if TYPE_CHECKING:
@@ -71,6 +71,14 @@ class SqliteItems:
 
     def set_story(self, identity: str, story: str) -> None:
         self.db.execute("UPDATE items SET story = ? WHERE identity = ?", (story, identity))
+
+    def texts_since(self, since: datetime) -> list[ItemText]:
+        """The title and lede of every item first seen at or after ``since``, matched or not, oldest first."""
+        rows = self.db.execute(
+            "SELECT identity, title, lede, first_seen_at, published_at FROM items WHERE first_seen_at >= ? "
+            "ORDER BY first_seen_at, identity", (iso(since),))
+        return [ItemText(r["identity"], r["title"], r["lede"], at(r["first_seen_at"]), dt(r["published_at"]))
+                for r in rows]
 
     def story_members(self, since: datetime) -> list[StoryMember]:
         """Every matched item of every story that has one first seen since ``since`` (older members included:
