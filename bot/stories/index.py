@@ -16,8 +16,9 @@ An item joins the story of the most similar earlier item that
 On a busy topic, when the items similar enough belong to two stories or more, only those sharing a word
 of the day's news with the new item count: a word that reports of ``recent`` to ``window`` before it had not
 used (``bot.stories.background``; the caller shows the index every new item with ``observe``, matched or not,
-so that it knows what a topic has said). Otherwise the preview of a round of talks, the drills beside it and the
-round's outcome, alike in the topic's words, chain into one story. If none shares one, the item founds a story.
+so that it knows what a topic has said: the pipeline reads them from the store at each placement). Otherwise
+the preview of a round of talks, the drills beside it and the round's outcome, alike in the topic's words, chain
+into one story. If none shares one, the item founds a story.
 The item joins the most similar of the rest, unless that item's story already holds an item of this item's
 feed: then the item founds a story of its own (a feed never joins its own items together, and an item does
 not settle for a less similar story; measured: that choice kept a wrong join out, with the corpus as
@@ -28,7 +29,7 @@ that has been alerted stays one story.
 A story is named by the key of its first item, so the decision can be stored with the item and
 replayed: ``rebuild`` loads the stored rows of the stories that have an item in the last ``window``
 and gives the same state, in this process after a restart or in another process sharing the store (the
-caller observes the stored items of the window again for the background);
+caller observes the stored items of the window for the background);
 ``remember_all`` takes into a running index the rows another process stored since (an index that
 reads the other's placements before each of its own decides as one index would). (A story lives on
 while its items keep coming; the feeds of its items that left the window are still kept, so that a feed
