@@ -50,7 +50,8 @@ class Background:
             self._expire()
 
     def known(self, shingles: Iterable[str], news: datetime) -> set[str]:
-        """The ``shingles`` that reports with a news time from ``window`` to ``recent`` before ``news`` used."""
+        """The ``shingles`` that reports with a news time from ``window`` to ``recent`` before ``news`` used (in whole
+        hours: the hour holding the window's start counts, the hour holding the ``recent`` cut does not)."""
         at = news.timestamp()
         first = int(at - self.window.total_seconds()) // HOUR
         last = int(at - self.recent.total_seconds()) // HOUR - 1  # (whole hours: the one holding the cut is out)

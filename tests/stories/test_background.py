@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from bot.stories import Settings, StoryIndex, story_text
 from bot.stories.background import Background
 
@@ -86,3 +89,27 @@ def test_a_report_counts_once_and_memory_is_bounded_by_the_window() -> None:
         background.add(f"r{hour}", [f"w{hour}"], T0 + timedelta(hours=hour))
     assert len(background) <= WINDOW / timedelta(hours=1) + 2
     assert background.known(["iran", "w0", "w150"], T0 + timedelta(hours=200)) == {"w150"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.integers(0, 9), st.tuples(st.frozensets(st.sampled_from("abcdefgh"), max_size=4),
+                                                     st.integers(0, 90)), max_size=8),
+       st.lists(st.integers(0, 9), max_size=30), st.integers(0, 14))
+@example({0: (frozenset("a"), 0), 1: (frozenset("b"), 12)}, [0, 1], 0)  # "a" 12 h before: the cut's hour
+@example({0: (frozenset("a"), 0), 1: (frozenset("b"), 72)}, [0, 1], 0)  # "a" 72 h before: the window's hour
+def test_what_the_background_knows_is_every_report_of_the_hours_in_range(
+        reports: dict[int, tuple[frozenset[str], int]], order: list[int], later: int) -> None:
+    """Whatever the order reports come in (replays, archives, hours dropped as the newest moves on): asked at or after
+    the newest report, the background knows the words of the reports of the whole hours from the one holding
+    ``window`` before to the last one that ends ``recent`` before."""
+    background = Background(WINDOW, RECENT)
+    added = [key for key in order if key in reports]
+    for key in added:
+        words, hour = reports[key]
+        background.add(str(key), words, T0 + timedelta(hours=hour))
+    newest = max((reports[key][1] for key in added), default=0)
+    asked = T0 + timedelta(hours=newest + later, minutes=30)
+    first, last = (asked - WINDOW).replace(minute=0), (asked - RECENT).replace(minute=0) - timedelta(hours=1)
+    expected = set().union(*(reports[key][0] for key in set(added)
+                             if first <= T0 + timedelta(hours=reports[key][1]) <= last))
+    assert background.known("abcdefgh", asked) == expected
