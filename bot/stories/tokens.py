@@ -11,18 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.watch.text import normalize
+from bot.watch.text import ENGLISH_STOPWORDS, normalize
 
 _LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 _MARKS = re.compile("[\u0300-\u036f]")  # the combining accents of Latin letters
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
-_STOPWORDS_TEXT = (
-    "a an the of to in on at by for from with and or but as is are was were be been being has have had "
-    "it its this that these those he she they his her their them we our you your i will would can could "
-    "said says say after before over about into than then there who which what when where while also "
-    "not no more most new s t u"
-)
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+STOPWORDS = ENGLISH_STOPWORDS
 
 
 def unaccented(folded: str) -> str:

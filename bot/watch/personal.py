@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from bot.watch.model import Term, Watchlist
 from bot.watch.scan import WORD
-from bot.watch.text import CJK_START, is_word_char, phrase_key
+from bot.watch.text import CJK_START, ENGLISH_STOPWORDS, is_word_char, phrase_key
 from bot.watch.typos import fuzzy_eligible
 
 PERSONAL = "chat:"
@@ -30,15 +30,12 @@ MIN_CJK = 2  # characters: one Chinese character hits everything
 _REGEX_LOOK = re.compile(r"[\\^$*+?{}\[\]|()]")
 # Words nearly every story holds: a phrase made only of them ("the", "of the", "我们") hits most news, even before
 # any item is stored to measure it on (folded keys; Chinese in Simplified, as ``phrase_key`` gives it).
-_EVERYDAY_TEXT = """
-    a an the of to in on at by for from with and or but as is are was were be been being has have had do does did
-    it its this that these those he she they his her their them we our you your i me my will would can could
-    may might must shall should not no yes all any some more most new news said says say after before over about
-    into than then there here who which what when where why how while also just only very now up out so if
+_MORE_EVERYDAY_TEXT = """
+    do does did me my may might must shall should yes all any some news here why how just only very now up out so if
     我们 他们 你们 一个 这个 那个 没有 可以 表示 因为 所以 但是 如果 已经 进行 目前 今天 我的 你的 自己 什么 这些
     那些 还是 就是 不是 这样 新闻 报道 记者
 """
-EVERYDAY_WORDS = frozenset(_EVERYDAY_TEXT.split())
+EVERYDAY_WORDS = ENGLISH_STOPWORDS | frozenset(_MORE_EVERYDAY_TEXT.split())
 
 
 def personal_id(chat_id: int) -> str:

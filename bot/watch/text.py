@@ -320,6 +320,16 @@ def phrase_key(phrase: str) -> str:
     return " ".join(view(normalize(phrase)).split())
 
 
+# English words that say nothing of what a text is about, folded: story similarity drops them (bot.stories.tokens),
+# and a /watch phrase made only of them hits most news (bot.watch.personal).
+_ENGLISH_STOPWORDS_TEXT = (
+    "a an the of to in on at by for from with and or but as is are was were be been being has have had "
+    "it its this that these those he she they his her their them we our you your i will would can could "
+    "said says say after before over about into than then there who which what when where while also "
+    "not no more most new s t u"
+)
+ENGLISH_STOPWORDS = frozenset(_ENGLISH_STOPWORDS_TEXT.split())
+
 # A Latin word of the viewed text: word characters before the CJK blocks, without '_'.
 WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+")
 _WORD_SPLIT = re.compile(r"([^\W_\u2e80-\U0010ffff]+)")
