@@ -13,7 +13,8 @@ Run from the repo root: python bench/stories.py [--rounds 3] [--skip-libraries] 
    stories on and off (``stories.window = "0"``), interleaved: the poll's cost of stories (in a poll only items
    that match a watchlist join stories), and the clustering of every item set against the poll's CPU time.
 2. Memory. RSS of a child process before and after holding N items in one window, per item, and
-   what that means for 1M stored items (only the window's items are held).
+   what that means for 1M stored items (only the window's items are held); and the busy-topic rule's words of
+   every corpus item seen in one window (``StoryIndex.observe``), traced with tracemalloc.
 3. Libraries. On the same shingle sets (num_perm 128, 64 bands of 2 rows): time to MinHash and
    insert + query all corpus items, the RSS it adds (child processes), and pair precision/recall
    on tests/data/stories with each library behind StoryIndex; "exact" compares every item in the
@@ -151,8 +152,8 @@ def labeled_scores(kind: str, settings: Settings | None = None,
             r = reports[n]
             stories[r.id] = index.add(r.id, r.feed, story_text(r.title, r.lede), r.time, r.script).story_id
         else:
-            key, text, at = seen[n]
-            index.observe(key, text, at)
+            _, text, at = seen[n]
+            index.observe(text, at)
     return {k: str(v) for k, v in score(reports, lambda r: stories[r.id]).items()}
 
 
@@ -178,6 +179,23 @@ def child(kind: str) -> dict[str, float]:
     profiles = [profile(story_text(i.title, i.lede), i.language) for i in items]
     shingles = [list(p.shingles) for p in profiles]
     s = Settings()
+    if kind == "background":  # every new item's words, matched or not, all in one window: traced, not RSS
+        import tracemalloc
+
+        texts = [story_text(i.title, i.lede) for i in items]
+        at = datetime(2026, 2, 15, tzinfo=UTC)
+        index = StoryIndex()
+        tracemalloc.start()
+        for n, text in enumerate(texts):
+            index.observe(text, at + timedelta(seconds=n * 40 % (71 * 3600)))
+        traced = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        start = time.process_time()  # (timed in a second pass: tracing slows the first down)
+        index = StoryIndex()
+        for n, text in enumerate(texts):
+            index.observe(text, at + timedelta(seconds=n * 40 % (71 * 3600)))
+        seconds = time.process_time() - start
+        return {"seconds": seconds, "items": len(texts), "rss_kb": traced / 1024}
     before = rss_kb()
     start = time.process_time()
     if kind == "index":
@@ -300,6 +318,11 @@ def main() -> int:
     print(f"memory: {mem['items']:.0f} items in one window add {mem['rss_kb'] / 1024:.1f} MB RSS "
           f"= {per_item / 1024:.1f} KB an item; held items are those of the window only "
           f"(1M stored items at 10k a day, window 72 h: 30k held, about {30_000 * per_item / 2**20:.0f} MB)")
+    words = run_child("background")
+    per_item = words["rss_kb"] * 1024 / words["items"]
+    print(f"memory: the words of {words['items']:.0f} items seen in one window (the busy-topic rule's, matched or not) "
+          f"take {words['rss_kb'] / 1024:.1f} MB (traced) = {per_item / 1024:.2f} KB an item, words included; "
+          f"{1e6 * words['seconds'] / words['items']:.0f} us an item to keep them")
 
     if not args.skip_libraries:
         for kind in ("rensa", "datasketch"):

@@ -312,12 +312,11 @@ class Pipeline:
             self._stories.remember_all(map(_story_row, members))
         # Every item first seen since the index last looked, matched or not, from every process sharing the store:
         # what a busy topic has said (bot.stories.background). Read from the last instant read on (items stamped at
-        # it are read again, and counted once); an item another process stamped earlier but committed later is
+        # it are read again, which changes nothing); an item another process stamped earlier but committed later is
         # missed, and the background is a sample then.
         texts = self.store.items.texts_since(self._texts_read)
         for text in texts:
-            self._stories.observe(text.identity, story_text(text.title, text.lede), text.first_seen_at,
-                                  text.published_at)
+            self._stories.observe(story_text(text.title, text.lede), text.first_seen_at, text.published_at)
         if texts:
             self._texts_read = texts[-1].first_seen_at
         return self._stories

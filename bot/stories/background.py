@@ -7,17 +7,19 @@ principles", "sworn in"). So when a new report is similar enough to the items of
 joins only a story it shares such a word with (``StoryIndex``): a word is the topic's when reports whose news
 time lies ``recent`` to ``window`` before this one's already used it.
 
-The background holds the shingles (Latin words, CJK character pairs: ``bot.stories.tokens.shingles``) of every
-report the caller shows it, matched or not, by hour of news time; memory is bounded by the window: hours older
-than the window before the newest news time are dropped.
+The background holds the set of shingles (Latin words, CJK character pairs: ``bot.stories.tokens.shingles``) used in
+each hour of news time by the reports the caller shows it, matched or not: whether a word was used is all the rule
+asks, so a report shown twice (read again from the store, or placed after it was seen) changes nothing, and nothing is
+kept per report. Memory is bounded by the window and by how many distinct words an hour of news uses, not by how many
+reports it held: hours older than the window before the newest news time are dropped.
 """
 
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import repeat
 
 HOUR = 3600
 
@@ -28,23 +30,20 @@ class Background:
     def __init__(self, window: timedelta, recent: timedelta) -> None:
         self.window = window
         self.recent = recent
-        self._hours: dict[int, Counter[str]] = {}
-        self._keys: dict[str, int] = {}  # report key -> its hour (a report counts once)
+        self._hours: dict[int, dict[str, None]] = {}  # hour -> its words (a dict: more compact than a set)
         self._newest = -(2**62)
 
-    def __len__(self) -> int:
-        return len(self._keys)
+    @property
+    def hours(self) -> int:
+        """How many hours of news time are held."""
+        return len(self._hours)
 
-    def __contains__(self, key: str) -> bool:
-        return key in self._keys
-
-    def add(self, key: str, shingles: Iterable[str], news: datetime) -> None:
-        """Count a report's shingles at its news time (once per key; a report older than the window is dropped)."""
+    def add(self, shingles: Iterable[str], news: datetime) -> None:
+        """Count a report's shingles at its news time (a report older than the window is dropped)."""
         hour = int(news.timestamp()) // HOUR
-        if key in self._keys or hour < self._newest - self._span():
+        if hour < self._newest - self._span():
             return
-        self._keys[key] = hour
-        self._hours.setdefault(hour, Counter()).update(map(sys.intern, shingles))  # (one string a word, all hours)
+        self._hours.setdefault(hour, {}).update(zip(map(sys.intern, shingles), repeat(None)))  # (one string a word)
         if hour > self._newest:
             self._newest = hour
             self._expire()
@@ -63,9 +62,5 @@ class Background:
 
     def _expire(self) -> None:
         cutoff = self._newest - self._span()
-        old = [h for h in self._hours if h < cutoff]
-        if not old:
-            return
-        for h in old:
+        for h in [h for h in self._hours if h < cutoff]:
             del self._hours[h]
-        self._keys = {k: h for k, h in self._keys.items() if h >= cutoff}

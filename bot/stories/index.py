@@ -179,7 +179,7 @@ class StoryIndex:
         minhash = self._minhash(prof)
         # A text with nothing to compare (only punctuation or stopwords) founds its own story.
         news = news_time(first_seen_at, published_at)
-        self._background.add(item_key, _words(prof), news)
+        self._background.add(_words(prof), news)
         best = self._best(prof, minhash, feed, news) if prof.shingles else None
         if best is None:
             placement = Placement(item_key, new=True)
@@ -190,11 +190,11 @@ class StoryIndex:
         self._insert(item_key, feed, first_seen_at, news, placement.story_id, prof, minhash)
         return placement
 
-    def observe(self, item_key: str, text: str, first_seen_at: datetime, published_at: datetime | None = None) -> None:
+    def observe(self, text: str, first_seen_at: datetime, published_at: datetime | None = None) -> None:
         """Count a new item's words as what its topic has said, without placing it: every new item, matched or not,
-        so that a busy topic's words are known (``Settings.recent``). ``add`` and ``remember`` count theirs."""
-        if item_key not in self._background:  # (counted already: read again, or placed)
-            self._background.add(item_key, text_shingles(text), news_time(first_seen_at, published_at))
+        so that a busy topic's words are known (``Settings.recent``). ``add`` and ``remember`` count theirs; an item
+        shown twice changes nothing."""
+        self._background.add(text_shingles(text), news_time(first_seen_at, published_at))
 
     def remember(self, row: StoredItem) -> None:
         """Load an item whose story was decided before (after a restart, or by another process)."""
@@ -208,7 +208,7 @@ class StoryIndex:
             return
         prof = profile(row.text, row.language)
         news = news_time(row.first_seen_at, row.published_at)
-        self._background.add(row.item_key, _words(prof), news)
+        self._background.add(_words(prof), news)
         self._insert(row.item_key, row.feed, row.first_seen_at, news, row.story_id, prof, self._minhash(prof))
 
     def remember_all(self, rows: Iterable[StoredItem]) -> None:
