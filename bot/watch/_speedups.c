@@ -250,6 +250,17 @@ indel_similarity(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
     return 1.0 - (double)(m + n - 2 * lcs) / (double)(m + n);
 }
 
+/* typos.affixed: one word is the other with letters in front (a longer word ending with the shorter one) */
+static int
+affixed(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
+{
+    if (m == n)
+        return 0;
+    const Py_UCS4 *longer = m > n ? a : b, *shorter = m > n ? b : a;
+    Py_ssize_t k = m > n ? n : m, skip = (m > n ? m : n) - k;
+    return memcmp(longer + skip, shorter, (size_t)k * sizeof(Py_UCS4)) == 0;
+}
+
 static int
 window_hit(Typing *t, Py_ssize_t j, PyObject *win)
 {
@@ -297,6 +308,8 @@ window_hit(Typing *t, Py_ssize_t j, PyObject *win)
             return 0;
         chars_into(p, word, 0);
         if (indel_similarity(word, lp, text + at - lu, lu) * 100 < (double)threshold)
+            return 0;
+        if (affixed(word, lp, text + at - lu, lu))
             return 0;
     }
     Py_ssize_t lp = chars_into(phrase, word, 0);

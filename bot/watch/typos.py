@@ -9,7 +9,9 @@ phrase word anchors a window of the phrase's length; that window is then scored 
 whole phrase. A window of several words is tried only where the text has another of its words, or a word
 close to it, at the right place. So the cost grows with the text and the few near-misses in it, not with
 phrases x text. Every word of the window that differs from the phrase's must itself be that
-similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92).
+similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92). A word that is the other
+with letters in front is never close, however similar (``affixed``): "selection" is another word than "election",
+"resident" than "president", not a misspelling of it.
 
 ``Scanner`` (scan.py) finds the exact hits; it asks ``Typos`` which of a text's words are close to a phrase word
 (``of_word``, cached per word) and for the hits those words anchor (``hits``).
@@ -240,7 +242,7 @@ class Typos:
                 cutoff = self._cutoff[v]
                 if abs(len(v) - len(w)) > (1 - cutoff / 100) * (len(v) + len(w)):
                     continue
-                if Indel.normalized_similarity(w, v) * 100 >= cutoff:
+                if Indel.normalized_similarity(w, v) * 100 >= cutoff and not affixed(w, v):
                     close.append(v)
             result = tuple(close)
         self._near[w] = result
@@ -321,9 +323,15 @@ def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -
             continue
         if len(p) < MIN_FUZZY_LETTERS or abs(len(p) - len(t)) > (1 - threshold / 100) * (len(p) + len(t)):
             return False  # (the length bound: no similarity worth computing)
-        if Indel.normalized_similarity(p, t) * 100 < threshold:
+        if Indel.normalized_similarity(p, t) * 100 < threshold or affixed(p, t):
             return False
     return True
+
+
+def affixed(a: str, b: str) -> bool:
+    """One word is the other with letters in front: another word, not a misspelling ("selection" is not "election",
+    "unemployment" not "employment"), however similar the two."""
+    return len(a) != len(b) and (a.endswith(b) or b.endswith(a))
 
 
 def _bucket_keys(w: str) -> tuple[str, str, str]:

@@ -142,6 +142,17 @@ def test_typo_windows_score_alike_compiled_and_in_python(windowed: dict[int, Sca
     assert windows >= 12  # typo hits of several words, at every threshold (the long word's through Python)
 
 
+def test_typo_windows_refuse_a_word_with_letters_in_front_compiled_and_in_python(windowed: dict[int, Scanner],
+                                                                              compiled) -> None:  # noqa: ANN001
+    """"sexport contrls": "contrls" anchors the window, and "sexport" is another word than "export", however similar
+    (typos.affixed); "exportt contrls" is a misspelling. Both ways alike."""
+    for text, hits in (("new sexport contrls rules", False), ("new exportt contrls rules", True)):
+        for threshold, scanner in windowed.items():
+            got, want = both_ways(scanner, text, compiled)
+            assert got == want, text
+            assert bool(got.get(0)) is (hits and threshold <= 90), text  # slot 0: "export controls" (93.3 alike)
+
+
 @pytest.mark.parametrize("length", [63, 64, 65])
 def test_typo_windows_at_the_64_character_bound(length: int, compiled) -> None:  # noqa: ANN001
     """Up to 64 characters a window is scored in C (the bit-parallel count's whole word), past them in Python: a
