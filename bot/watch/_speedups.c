@@ -250,10 +250,13 @@ indel_similarity(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
     return 1.0 - (double)(m + n - 2 * lcs) / (double)(m + n);
 }
 
-/* typos.affixed: one word is the other with letters in front (a longer word ending with the shorter one) */
+/* typos.another_word: the text's word `b` (n characters) is alike the long phrase word `a` (m) but another word: one
+ * is the other with letters in front, or `b` is shorter than a long word and does not begin `a` */
 static int
-affixed(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
+another_word(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
 {
+    if (n < MIN_FUZZY_LETTERS)
+        return !(n <= m && memcmp(a, b, (size_t)n * sizeof(Py_UCS4)) == 0);
     if (m == n)
         return 0;
     const Py_UCS4 *longer = m > n ? a : b, *shorter = m > n ? b : a;
@@ -309,7 +312,7 @@ window_hit(Typing *t, Py_ssize_t j, PyObject *win)
         chars_into(p, word, 0);
         if (indel_similarity(word, lp, text + at - lu, lu) * 100 < (double)threshold)
             return 0;
-        if (affixed(word, lp, text + at - lu, lu))
+        if (another_word(word, lp, text + at - lu, lu))
             return 0;
     }
     Py_ssize_t lp = chars_into(phrase, word, 0);

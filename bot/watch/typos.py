@@ -9,9 +9,10 @@ phrase word anchors a window of the phrase's length; that window is then scored 
 whole phrase. A window of several words is tried only where the text has another of its words, or a word
 close to it, at the right place. So the cost grows with the text and the few near-misses in it, not with
 phrases x text. Every word of the window that differs from the phrase's must itself be that
-similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92). A word that is the other
-with letters in front is never close, however similar (``affixed``): "selection" is another word than "election",
-"resident" than "president", not a misspelling of it.
+similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92). Some words alike are
+never close, however similar (``another_word``): a word that is the other with letters in front ("selection" is not
+"election", "resident" not "president"), and a text word shorter than a long word that does not begin the phrase's
+("plant" is not "planet", "price" not "prince"; "world" is "worlds").
 
 ``Scanner`` (scan.py) finds the exact hits; it asks ``Typos`` which of a text's words are close to a phrase word
 (``of_word``, cached per word) and for the hits those words anchor (``hits``).
@@ -242,7 +243,7 @@ class Typos:
                 cutoff = self._cutoff[v]
                 if abs(len(v) - len(w)) > (1 - cutoff / 100) * (len(v) + len(w)):
                     continue
-                if Indel.normalized_similarity(w, v) * 100 >= cutoff and not affixed(w, v):
+                if Indel.normalized_similarity(w, v) * 100 >= cutoff and not another_word(v, w):
                     close.append(v)
             result = tuple(close)
         self._near[w] = result
@@ -323,15 +324,19 @@ def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -
             continue
         if len(p) < MIN_FUZZY_LETTERS or abs(len(p) - len(t)) > (1 - threshold / 100) * (len(p) + len(t)):
             return False  # (the length bound: no similarity worth computing)
-        if Indel.normalized_similarity(p, t) * 100 < threshold or affixed(p, t):
+        if Indel.normalized_similarity(p, t) * 100 < threshold or another_word(p, t):
             return False
     return True
 
 
-def affixed(a: str, b: str) -> bool:
-    """One word is the other with letters in front: another word, not a misspelling ("selection" is not "election",
-    "unemployment" not "employment"), however similar the two."""
-    return len(a) != len(b) and (a.endswith(b) or b.endswith(a))
+def another_word(phrase_word: str, word: str) -> bool:
+    """The text's ``word`` is alike the long ``phrase_word`` but is another word, not a misspelling of it: one is the
+    other with letters in front ("selection" and "election", "resident" and "president", "unemployment" and
+    "employment"), or ``word`` is shorter than a long word and does not begin ``phrase_word`` ("plant" for "planet",
+    "doing" for "doping", "price" for "prince"; "world" for "worlds" is the same word)."""
+    if len(word) < MIN_FUZZY_LETTERS and not phrase_word.startswith(word):
+        return True
+    return len(word) != len(phrase_word) and (word.endswith(phrase_word) or phrase_word.endswith(word))
 
 
 def _bucket_keys(w: str) -> tuple[str, str, str]:

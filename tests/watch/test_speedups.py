@@ -142,11 +142,13 @@ def test_typo_windows_score_alike_compiled_and_in_python(windowed: dict[int, Sca
     assert windows >= 12  # typo hits of several words, at every threshold (the long word's through Python)
 
 
-def test_typo_windows_refuse_a_word_with_letters_in_front_compiled_and_in_python(windowed: dict[int, Scanner],
+def test_typo_windows_refuse_another_word_compiled_and_in_python(windowed: dict[int, Scanner],
                                                                               compiled) -> None:  # noqa: ANN001
     """"sexport contrls": "contrls" anchors the window, and "sexport" is another word than "export", however similar
-    (typos.affixed); "exportt contrls" is a misspelling. Both ways alike."""
-    for text, hits in (("new sexport contrls rules", False), ("new exportt contrls rules", True)):
+    (typos.another_word), as is "exprt", shorter than a long word; "exportt contrls" is a misspelling. Both ways
+    alike."""
+    for text, hits in (("new sexport contrls rules", False), ("new exprt contrls rules", False),
+                       ("new exportt contrls rules", True)):
         for threshold, scanner in windowed.items():
             got, want = both_ways(scanner, text, compiled)
             assert got == want, text
