@@ -175,7 +175,7 @@ add_typo(PyObject *found, PyObject *slot, PyObject *start, PyObject *end, PyObje
 /* What the typo hits of one text read and write: typos.typo_hits's arguments. `ends` (where each part of the split
  * text ends) is made from `spans` when a window first needs it. */
 typedef struct {
-    PyObject *found, *words, *near, *similar, *window;
+    PyObject *found, *words, *near, *similar, *window, *another;
     PyObject *infos;  /* each word's info (slots, nexts, typo): its typo part is false where it is close to none */
     PyObject *ends;  /* made when first needed (most texts never need it) */
     const Span *spans;
@@ -250,20 +250,6 @@ indel_similarity(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
     return 1.0 - (double)(m + n - 2 * lcs) / (double)(m + n);
 }
 
-/* typos.another_word: the text's word `b` (n characters) is alike the long phrase word `a` (m) but another word: one
- * is the other with letters in front, or `b` is shorter than a long word and does not begin `a` */
-static int
-another_word(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
-{
-    if (n < MIN_FUZZY_LETTERS)
-        return !(n <= m && memcmp(a, b, (size_t)n * sizeof(Py_UCS4)) == 0);
-    if (m == n)
-        return 0;
-    const Py_UCS4 *longer = m > n ? a : b, *shorter = m > n ? b : a;
-    Py_ssize_t k = m > n ? n : m, skip = (m > n ? m : n) - k;
-    return memcmp(longer + skip, shorter, (size_t)k * sizeof(Py_UCS4)) == 0;
-}
-
 static int
 window_hit(Typing *t, Py_ssize_t j, PyObject *win)
 {
@@ -312,8 +298,12 @@ window_hit(Typing *t, Py_ssize_t j, PyObject *win)
         chars_into(p, word, 0);
         if (indel_similarity(word, lp, text + at - lu, lu) * 100 < (double)threshold)
             return 0;
-        if (another_word(word, lp, text + at - lu, lu))
-            return 0;
+        /* typos.another_word, called in Python: the word list lives there (a few calls an item at most) */
+        PyObject *other = PyObject_CallFunctionObjArgs(t->another, p, u, NULL);
+        int is_other = other ? PyObject_IsTrue(other) : -1;
+        Py_XDECREF(other);
+        if (is_other)
+            return is_other < 0 ? -1 : 0;
     }
     Py_ssize_t lp = chars_into(phrase, word, 0);
     if (lp == at && memcmp(word, text, (size_t)at * sizeof(Py_UCS4)) == 0)
@@ -436,7 +426,8 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
  * packed ints: whether a longer phrase starts with the two words, then their slots as a phrase), then while the words
  * are joined by one space or hyphen and the sequence is a key of `table` (its slots) and, to go on, of `prefixes`.
  * Then the typo hits anchored on the words close to a phrase word, as typos.typo_hits records them (a close word's
- * one-word phrases packed as slot, score in tenths): `typos` is (near, similar, window), what Typos.hits passes on.
+ * one-word phrases packed as slot, score in tenths): `typos` is (near, similar, window, another), what Typos.hits passes
+ * on.
  * `next_bits` (wordscan.next_bitmap): the bitmap of the word pairs that begin a longer phrase, by the words' hashes,
  * read before a word's next words are (most pairs of text words begin none, and with every chat's phrases the next
  * words' dict is likely a cache miss); without it every pair is looked up.
@@ -451,10 +442,10 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     PyObject *text = args[0], *cache = args[1], *info_fn = args[2], *table = args[3], *prefixes = args[4],
              *found = args[5], *typing = args[6];
     if (!PyUnicode_Check(text) || !PyDict_Check(cache) || !PyDict_Check(table) || !PyAnySet_Check(prefixes) ||
-        !PyDict_Check(found) || !PyTuple_Check(typing) || PyTuple_GET_SIZE(typing) != 3 ||
+        !PyDict_Check(found) || !PyTuple_Check(typing) || PyTuple_GET_SIZE(typing) != 4 ||
         !PyDict_Check(PyTuple_GET_ITEM(typing, 0))) {
         PyErr_SetString(PyExc_TypeError, "whole_words: text str, cache dict, table dict, prefixes set, found dict, "
-                                         "typos (near dict, similar, window)");
+                                         "typos (near dict, similar, window, another)");
         return NULL;
     }
     /* The next words' bitmap: a power of two bytes; `shift` takes a 64-bit mix down to a bit's index. */
@@ -585,7 +576,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
 
     /* The typo hits anchored on the words close to a long phrase word (most words are close to none). */
     Typing t = {found, words, PyTuple_GET_ITEM(typing, 0), PyTuple_GET_ITEM(typing, 1), PyTuple_GET_ITEM(typing, 2),
-                infos, NULL, spans, n, length};
+                PyTuple_GET_ITEM(typing, 3), infos, NULL, spans, n, length};
     for (Py_ssize_t w = 0; w < n; w++) {
         PyObject *typo = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 2);
         int truth = PyObject_IsTrue(typo);

@@ -11,8 +11,9 @@ close to it, at the right place. So the cost grows with the text and the few nea
 phrases x text. Every word of the window that differs from the phrase's must itself be that
 similar ("report curbs" is not "export curbs", although the two phrases as wholes score 92). Some words alike are
 never close, however similar (``another_word``): a word that is the other with letters in front ("selection" is not
-"election", "resident" not "president"), and a text word shorter than a long word that does not begin the phrase's
-("plant" is not "planet", "price" not "prince"; "world" is "worlds").
+"election", "resident" not "president"), a text word shorter than a long word that does not begin the phrase's
+("plant" is not "planet", "price" not "prince"; "world" is "worlds"), and an English word of its own that is not a
+form of the phrase's ("county" is not "country"; "escalating" is "escalation", "color" is "colour": lexicon.py).
 
 ``Scanner`` (scan.py) finds the exact hits; it asks ``Typos`` which of a text's words are close to a phrase word
 (``of_word``, cached per word) and for the hits those words anchor (``hits``).
@@ -32,6 +33,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from bot.watch.lexicon import english_words, forms_of_one_word
 from bot.watch.packed import packed
 from bot.watch.text import WORD, split_words
 
@@ -50,9 +52,10 @@ _Keyed = tuple[int, dict[str, list["_Window"]]]  # an offset from the anchor, th
 Typo = tuple[bytes, tuple[_Keyed, ...]]
 NOTHING: Any = ()
 _Filed = tuple[tuple["_Window", ...], tuple[_Keyed, ...]]  # a long phrase word's windows (Typos._filed)
-# What the typo hits of a text read besides the text: the cache of close_to, close_to for a word it lacks, and the
-# test of a window (Typos.typing).
-Typing = tuple[dict[str, tuple[str, ...]], Callable[[str], tuple[str, ...]], Callable[..., None]]
+# What the typo hits of a text read besides the text: the cache of close_to, close_to for a word it lacks, the test of
+# a window, and another_word (which the compiled pass's own window test calls) (Typos.typing).
+Typing = tuple[dict[str, tuple[str, ...]], Callable[[str], tuple[str, ...]], Callable[..., None],
+               Callable[[str, str], bool]]
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by CACHE_LIMIT)
 
 
@@ -122,7 +125,7 @@ class Typos:
         self._anchors: set[str] = memo.anchors  # text chunks seen with one
         self._close: set[str] = memo.close  # text words with close phrase words (the keys of _near that have some)
         self._of_word: dict[str, Typo] = {}  # text word -> of_word (cache; depends on the windows, not only the words)
-        self.typing: Typing = (self._near, self._similar, self._window)  # what ``hits`` reads besides the text
+        self.typing: Typing = (self._near, self._similar, self._window, another_word)  # (``hits`` reads them)
 
     def __bool__(self) -> bool:
         return bool(self._slots)
@@ -263,10 +266,12 @@ class Typos:
 
 def typo_hits(words: list[str], typos: list[Typo], close: list[int], ends: list[int],
                  found: dict[int, list[Occurrence]], near: dict[str, tuple[str, ...]],
-                 similar: Callable[[str], tuple[str, ...]], window: Callable[..., None]) -> None:
+                 similar: Callable[[str], tuple[str, ...]], window: Callable[..., None],
+                 another: Callable[[str, str], bool]) -> None:
     """``Typos.hits``: for each close word, its one-word phrases' hits, and the longer phrases it may anchor, each
     handed to ``window`` (``Typos._window``) to be tried; ``near``: the cache of ``close_to``, ``similar`` for a word
-    it lacks. (The compiled word pass does the same: speedups.py.)"""
+    it lacks; ``another``: ``another_word``, which ``window`` calls itself here and the compiled pass's own window test
+    calls (speedups.py)."""
     n = len(words)
     for j in close:
         singles, keyed_by = typos[j]
@@ -330,13 +335,17 @@ def _words_close(phrase: Sequence[str], window: Sequence[str], threshold: int) -
 
 
 def another_word(phrase_word: str, word: str) -> bool:
-    """The text's ``word`` is alike the long ``phrase_word`` but is another word, not a misspelling of it: one is the
-    other with letters in front ("selection" and "election", "resident" and "president", "unemployment" and
-    "employment"), or ``word`` is shorter than a long word and does not begin ``phrase_word`` ("plant" for "planet",
-    "doing" for "doping", "price" for "prince"; "world" for "worlds" is the same word)."""
-    if len(word) < MIN_FUZZY_LETTERS and not phrase_word.startswith(word):
+    """The text's ``word`` is alike the long ``phrase_word`` but is another word, not a misspelling of it:
+    - one is the other with letters in front ("selection" and "election", "unemployment" and "employment");
+    - ``word`` is shorter than a long word and does not begin ``phrase_word`` ("plant" for "planet", "price" for
+      "prince"; "world" for "worlds" is the same word);
+    - ``word`` is an English word of its own, not a form of ``phrase_word`` ("county" for "country", "tracing" for
+      "tracking"; "escalating" for "escalation" and "color" for "colour" are forms of it: lexicon.py)."""
+    if len(word) < MIN_FUZZY_LETTERS:
+        return not phrase_word.startswith(word)
+    if len(word) != len(phrase_word) and (word.endswith(phrase_word) or phrase_word.endswith(word)):
         return True
-    return len(word) != len(phrase_word) and (word.endswith(phrase_word) or phrase_word.endswith(word))
+    return word in english_words() and not forms_of_one_word(phrase_word, word)
 
 
 def _bucket_keys(w: str) -> tuple[str, str, str]:
