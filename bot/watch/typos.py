@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from bot.watch.lexicon import english_words, forms_of_one_word
+from bot.watch.lexicon import american, english_words, forms_of_one_word
 from bot.watch.packed import packed
 from bot.watch.text import WORD, split_words
 
@@ -338,11 +338,11 @@ def another_word(phrase_word: str, word: str) -> bool:
     """The text's ``word`` is alike the long ``phrase_word`` but is another word, not a misspelling of it:
     - one is the other with letters in front ("selection" and "election", "unemployment" and "employment");
     - ``word`` is shorter than a long word and does not begin ``phrase_word`` ("plant" for "planet", "price" for
-      "prince"; "world" for "worlds" is the same word);
+      "prince"; "world" for "worlds" is the same word, "color" for "colour" its American spelling);
     - ``word`` is an English word of its own, not a form of ``phrase_word`` ("county" for "country", "tracing" for
       "tracking"; "escalating" for "escalation" and "color" for "colour" are forms of it: lexicon.py)."""
     if len(word) < MIN_FUZZY_LETTERS:
-        return not phrase_word.startswith(word)
+        return not phrase_word.startswith(word) and american(word) != american(phrase_word)
     if len(word) != len(phrase_word) and (word.endswith(phrase_word) or phrase_word.endswith(word)):
         return True
     return word in english_words() and not forms_of_one_word(phrase_word, word)

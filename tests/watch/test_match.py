@@ -153,7 +153,8 @@ def test_a_typo_window_reads_its_neighbour_word_exact_or_close(title: str, hit: 
         ("election results", "Election resuts are in", "Election resuts"),
         ("election results", "Selection resuts are in", None),  # the window's other word: another word too
         ("worlds", "A world first", "world"),  # a short word that begins the phrase's: the same word
-        ("planet", "A new plant opens", None),  # a short word that does not: another word
+        ("planet", "A new plant opens", None),  # a short word that does not: another word ...
+        ("colour", "Color revolution", "Color"),  # ... unless the American spelling of it
         ("prince", "The price of chips", None),
         ("doping", "What are they doing", None),
         ("export controls", "Exprt contrls tighten", None),
