@@ -1,11 +1,10 @@
 """Pair precision and recall of StoryIndex on the labeled story set, at the goals of issue 13.
 
 The reports go through one index in arrival order, as a poll would add them. Measured (default Settings):
-same-script precision 0.932, recall 0.894; English/Chinese precision 1.000, recall 0.966. With every corpus item
+same-script precision 0.871, recall 0.878; English/Chinese precision 1.000, recall 0.966. With every corpus item
 of those days seen as well (``observe``, as the pipeline shows the index every new item, matched or not), same
-script 0.965 / 0.894: the set alone holds too few reports of the days before for the index to know what a busy
-topic had said (bot.stories.background). Before that rule: 0.864 / 0.878 either way; before the slope spared the
-first 12 hours (``Settings.grace``), 0.871 / 0.878 alone and 0.947 / 0.878 seen.
+script 0.947 / 0.878: the set alone holds too few reports of the days before for the index to know what a busy
+topic had said (bot.stories.background). Before that rule: 0.864 / 0.878 either way.
 Same-script pairs still miss both goals: the set's hard negatives include 16 corpus reports of one topic on the
 same days (the Iran talks of 16-18 February 2026, Ukraine's Geneva talks, Gaza, Hungary, Bangladesh), and a
 report that is the first to join a story of its topic has no other story to be told apart from, or shares one
@@ -42,12 +41,12 @@ def scores(reports: list[Report]) -> dict[str, Score]:
     return score(reports, lambda r: stories[r.id])
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.894: a wrong join first takes the feed of a later right one")
+@pytest.mark.xfail(strict=True, reason="measured 0.878: a wrong join first takes the feed of a later right one")
 def test_same_script_recall_meets_the_goal(scores: dict[str, Score]) -> None:
     assert scores["same"].recall >= 0.90, scores["same"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.932: the set alone holds too little of the days before its busy topics")
+@pytest.mark.xfail(strict=True, reason="measured 0.871: the set alone holds too little of the days before its busy topics")
 def test_same_script_precision_meets_the_goal(scores: dict[str, Score]) -> None:
     assert scores["same"].precision >= 0.98, scores["same"]
 
@@ -55,8 +54,8 @@ def test_same_script_precision_meets_the_goal(scores: dict[str, Score]) -> None:
 def test_same_script_figures_hold_their_measured_floor(reports: list[Report], scores: dict[str, Score]) -> None:
     stories = cluster(reports, Settings())
     wrong = mistakes(reports, lambda r: stories[r.id])
-    assert scores["same"].precision >= 0.93, wrong
-    assert scores["same"].recall >= 0.89, wrong
+    assert scores["same"].precision >= 0.87, wrong
+    assert scores["same"].recall >= 0.87, wrong
 
 
 def test_english_chinese_pairs_meet_the_goals(scores: dict[str, Score]) -> None:
@@ -108,8 +107,7 @@ def corpus_rows(reports: list[Report]) -> list[Row]:
 
 def test_with_the_corpus_as_background(reports: list[Report], corpus_rows: list[Row]) -> None:
     """The labeled reports among the 6,565 corpus items, all placed in one index by time (measured: same script
-    0.963 / 0.846, English/Chinese 1.000 / 0.966; 0.962 / 0.813 before the slope spared the first 12 hours, 0.857 /
-    0.829 before the index knew what a busy topic had said).
+    0.962 / 0.813, English/Chinese 1.000 / 0.966; 0.857 / 0.829 before the index knew what a busy topic had said).
     Recall drops where an outlet ran a second item on a story first (BBC's Jesse Jackson gallery before its
     obituary): a feed never joins its own story twice, so its obituary founds another story."""
     rows = [(r.id, r.feed, story_text(r.title, r.lede), r.time, r.script) for r in reports] + corpus_rows
@@ -118,13 +116,13 @@ def test_with_the_corpus_as_background(reports: list[Report], corpus_rows: list[
     stories = {key: index.add(key, feed, text, at, lang).story_id for key, feed, text, at, lang in rows}
     result = score(reports, lambda r: stories[r.id])
     assert result["en-zh"].precision >= 0.95 and result["en-zh"].recall >= 0.60, result["en-zh"]
-    assert result["same"].precision >= 0.96 and result["same"].recall >= 0.84, result["same"]
+    assert result["same"].precision >= 0.96 and result["same"].recall >= 0.81, result["same"]
 
 
 def test_with_the_corpus_seen_but_not_placed(reports: list[Report], corpus_rows: list[Row]) -> None:
     """As the pipeline does it: the labeled reports placed (they are what watchlists matched), every corpus item
-    of the same days only seen (``observe``: what the topics had said). Measured: same script 0.965 / 0.894 (0.932
-    / 0.894 with the labeled reports alone), English/Chinese 1.000 / 0.966."""
+    of the same days only seen (``observe``: what the topics had said). Measured: same script 0.947 / 0.878 (0.871
+    / 0.878 with the labeled reports alone), English/Chinese 1.000 / 0.966."""
     events = sorted([(r.time, 1, r.id) for r in reports] + [(row[3], 0, n) for n, row in enumerate(corpus_rows)])
     by_id = {r.id: r for r in reports}
     index = StoryIndex()
@@ -138,16 +136,16 @@ def test_with_the_corpus_seen_but_not_placed(reports: list[Report], corpus_rows:
             index.observe(row[2], at)
     result = score(reports, lambda r: stories[r.id])
     assert result["en-zh"].precision >= 0.95 and result["en-zh"].recall >= 0.60, result["en-zh"]
-    assert result["same"].precision >= 0.96 and result["same"].recall >= 0.89, result["same"]
+    assert result["same"].precision >= 0.94 and result["same"].recall >= 0.87, result["same"]
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
 def test_a_first_poll_of_the_corpus(reports: list[Report]) -> None:
     """Every corpus item first seen at one instant, as a first poll of the 200 feeds places them, each with its
-    publication time. Measured: 42 stories of more than one report, none spanning more than 3 days of publication
+    publication time. Measured: 35 stories of more than one report, none spanning more than 3 days of publication
     (comparing first-seen times alone: 80, 39 of them reports published 3 to 236 days apart); the labeled corpus
-    reports' same-script pairs 0.990 / 0.932 (0.989 / 0.913 in 36 stories before the slope spared the first 12
-    hours, 0.949 / 0.913 before the index knew what a busy topic had said; first-seen times alone: 0.920 / 0.893)."""
+    reports' same-script pairs 0.989 / 0.913 (0.949 / 0.913 before the index knew what a busy topic had said;
+    first-seen times alone: 0.920 / 0.893)."""
     from bot.feeds.parse import parse_feed
     from bot.items.normalize import normalize
 
@@ -171,4 +169,4 @@ def test_a_first_poll_of_the_corpus(reports: list[Report]) -> None:
     spans = [max(times) - min(times) for times in published.values() if len(times) > 1]
     assert spans and max(spans) <= timedelta(days=3), max(spans)
     result = score([r for r in reports if r.source == "corpus"], lambda r: stories[r.id])
-    assert result["same"].precision >= 0.98 and result["same"].recall >= 0.93, result["same"]
+    assert result["same"].precision >= 0.98 and result["same"].recall >= 0.91, result["same"]
