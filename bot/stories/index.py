@@ -13,12 +13,16 @@ An item joins the story of the most similar earlier item that
 - is similar enough: Jaccard of the shingle sets (same script) at least ``threshold``, raised by
   ``slope`` per day between the two news times (a report a day later must be closer to count as the same
   news), or, across English and Chinese, Jaccard of the facts at least ``cross_threshold``.
+A preview (a title announcing an event to come, ``bot.stories.previews``) and a report that is not one never join:
+"U.S. and Iran to hold a second round of talks" is not the talks' outcome, however alike their words.
 On a busy topic, when the items similar enough belong to two stories or more, only those sharing a word
 of the day's news with the new item count: a word that reports of ``recent`` to ``window`` before it had not
 used (``bot.stories.background``; the caller shows the index every new item with ``observe``, matched or not,
 so that it knows what a topic has said: the pipeline reads them from the store at each placement). Otherwise
 the preview of a round of talks, the drills beside it and the round's outcome, alike in the topic's words, chain
-into one story. If none shares one, the item founds a story.
+into one story. If none shares one, the item founds a story. A preview that a report may not join (or a report,
+for a preview) still counts as one of the topic's stories: the drills of the talks' second day are not the first
+day's statement, whatever previews stand between them.
 The item joins the most similar of the rest, unless that item's story already holds an item of this item's
 feed: then the item founds a story of its own (a feed never joins its own items together, and an item does
 not settle for a less similar story; measured: that choice kept a wrong join out, with the corpus as
@@ -129,6 +133,7 @@ class _Entry:
     hard: tuple[str, ...]
     script: str
     lsh_key: int
+    ahead: bool  # a preview (bot.stories.previews)
 
 
 @dataclass(slots=True)
@@ -285,7 +290,10 @@ class StoryIndex:
                 continue
             if best is None or _better(similarity, entry, *best):
                 best = (similarity, entry)
-        if len({entry.story for _, entry in same}) > 1:  # a busy topic: only its news ties reports together
+        # A preview and a report of the event never join (bot.stories.previews), but either tells that a topic is busy.
+        busy = len({entry.story for _, entry in same}) > 1
+        same = [(similarity, entry) for similarity, entry in same if entry.ahead == prof.ahead]
+        if busy:  # a busy topic: only its news ties reports together
             words = _words(prof)
             news_words = words - self._background.known(words, news)
             same = [(similarity, entry) for similarity, entry in same if not news_words.isdisjoint(entry.shingles)]
@@ -303,7 +311,7 @@ class StoryIndex:
         n = next(self._ids)
         kept = tuple(map(sys.intern, prof.facts))
         entry = _Entry(key, feed, at, news.timestamp(), story, tuple(map(sys.intern, prof.shingles)), kept,
-                       tuple(f for f in kept if f in prof.hard), prof.script, n)
+                       tuple(f for f in kept if f in prof.hard), prof.script, n, prof.ahead)
         self._entries[n] = entry
         self._by_key[key] = n
         self._stories.setdefault(story, _Story()).feeds[feed] += 1

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.stories.features import features
+from bot.stories.previews import looks_ahead
 from bot.stories.tokens import cjk_pairs, words
 from bot.watch.text import fold
 
@@ -54,6 +55,7 @@ class Profile:
     facts: frozenset[str]  # language-neutral features
     hard: frozenset[str]  # the facts that must agree: amounts, percentages, codes, dates
     script: str  # "zh" (mostly Han characters) or "latin"
+    ahead: bool = False  # the title announces an event to come (bot.stories.previews)
 
 
 def split_text(text: str) -> tuple[str, str]:
@@ -85,7 +87,7 @@ def profile(text: str, language: str = "") -> Profile:
     shingles = {"t:" + t for t in title_tokens}
     shingles.update(title_tokens, lede_words, cjk_pairs(flede), facts)
     hard = frozenset(f for f in facts if f[0] in "npcdq")
-    return Profile(frozenset(shingles), facts, hard, script_of(folded.original, language))
+    return Profile(frozenset(shingles), facts, hard, script_of(folded.original, language), looks_ahead(ftitle))
 
 
 def jaccard(a: frozenset[str], b: Collection[str]) -> float:

@@ -1,4 +1,5 @@
-"""The labeled story set (tests/data/stories/stories.jsonl) and pair precision/recall of a clustering.
+"""The labeled story sets (tests/data/stories/stories.jsonl, and the blind hold-out holdout.jsonl) and pair
+precision/recall of a clustering.
 
 Each line is one report: ``id``, ``group`` (reports of one story share it), ``topic`` (stories on one
 subject the same days share it: their cross-group pairs are the hard negatives), ``feed``, ``lang``
@@ -23,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "stories" / "stories.jsonl"
+HOLDOUT = DATA.with_name("holdout.jsonl")  # labeled blind, not tuned on: see tests/data/stories/README.md
 # ../shared/corpus/feeds beside the checkout (or beside the folder of git worktrees holding it).
 CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus" / "feeds", ROOT.parent.parent / "shared" / "corpus" / "feeds")
                if p.is_dir()), ROOT.parent / "shared" / "corpus" / "feeds")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import opencc
 import pytest
 
-from tests.stories.labeled import CORPUS, Report, kind, load, pairs
+from tests.stories.labeled import CORPUS, HOLDOUT, Report, kind, load, pairs
 
 WINDOW = timedelta(hours=72)
 
@@ -18,9 +18,17 @@ def reports() -> list[Report]:
     return load()
 
 
-def test_ids_are_unique_and_fields_are_set(reports: list[Report]) -> None:
-    assert len({r.id for r in reports}) == len(reports)
-    for r in reports:
+@pytest.fixture(scope="module")
+def holdout() -> list[Report]:
+    return load(HOLDOUT)
+
+
+@pytest.mark.parametrize("which", ["set", "holdout"])
+def test_ids_are_unique_and_fields_are_set(reports: list[Report], holdout: list[Report], which: str) -> None:
+    chosen = reports if which == "set" else holdout
+    assert len({r.id for r in chosen}) == len(chosen)
+    for r in chosen:
+        assert r.id.startswith(r.group + "/"), r.id
         assert r.lang in ("en", "zh-Hans", "zh-Hant"), r.id
         assert r.source in ("corpus", "written"), r.id
         assert r.title.strip() and r.lede.strip() and r.feed.strip(), r.id
@@ -68,12 +76,23 @@ def test_chinese_reports_are_in_their_script(reports: list[Report]) -> None:
             assert changed <= 2, r.id
 
 
+def test_the_holdout_is_apart_from_the_set_with_pairs_of_both_kinds(reports: list[Report],
+                                                                    holdout: list[Report]) -> None:
+    assert not {(r.feed, r.title) for r in reports} & {(r.feed, r.title) for r in holdout}
+    positive = sum(a.group == b.group for a, b in pairs(holdout))
+    negative = sum(a.group != b.group and a.topic == b.topic and abs(a.time - b.time) <= WINDOW
+                   for a, b in pairs(holdout))
+    assert positive >= 20 and negative >= 60, (positive, negative)
+    for r in holdout:
+        assert r.source == "corpus", r.id  # copied, never written: the blind set is real reporting only
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
-def test_corpus_reports_are_copied_from_the_corpus(reports: list[Report]) -> None:
+def test_corpus_reports_are_copied_from_the_corpus(reports: list[Report], holdout: list[Report]) -> None:
     from bot.feeds.parse import parse_feed
     from bot.items.normalize import normalize
 
-    wanted = {(r.feed, r.title) for r in reports if r.source == "corpus"}
+    wanted = {(r.feed, r.title) for r in reports + holdout if r.source == "corpus"}
     found = set()
     for path in sorted(CORPUS.iterdir()):
         parsed = parse_feed(path.read_bytes(), url=str(path))
