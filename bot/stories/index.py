@@ -21,8 +21,8 @@ used (``bot.stories.background``; the caller shows the index every new item with
 so that it knows what a topic has said: the pipeline reads them from the store at each placement). Otherwise
 the preview of a round of talks, the drills beside it and the round's outcome, alike in the topic's words, chain
 into one story. If none shares one, the item founds a story. A preview that a report may not join (or a report,
-for a preview) still counts as one of the topic's stories: the drills of the talks' second day are not the first
-day's statement, whatever previews stand between them.
+for a preview) still counts as one of the topic's stories: Tuesday's closure of the Strait of Hormuz does not join
+Monday's statement on the talks just because NPR's previews are the only other reports it resembles.
 The item joins the most similar of the rest, unless that item's story already holds an item of this item's
 feed: then the item founds a story of its own (a feed never joins its own items together, and an item does
 not settle for a less similar story; measured: that choice kept a wrong join out, with the corpus as

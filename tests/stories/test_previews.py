@@ -29,6 +29,7 @@ T0 = datetime(2026, 2, 17, 7, 0, tzinfo=UTC)
     ("Spain to investigate big tech over AI child abuse imagery", False),  # a decision, not an event to come
     ("Peru's Congress removes interim President Jerí", False),
     ("美伊达成核谈判指导原则", False),
+    ("美国出口管制新规将于下月生效", False),  # the rule is the news, not its date
 ])
 def test_a_title_looks_ahead_when_it_announces_an_event_to_come(title: str, ahead: bool) -> None:
     assert looks_ahead(fold(title).text) is ahead
