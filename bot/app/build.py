@@ -171,7 +171,8 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
     digests = None
     if config.email is not None or telegram is not None:
         digests = DigestService(config, store, clock, smtp=SmtpSender(config.email) if config.email else None,
-                                bot=sender, names=lambda: {w.id: w.name or w.id for w in rules.watchlists})
+                                bot=sender, names=lambda: {w.id: w.name or w.id for w in rules.watchlists},
+                                wanted=phrases.wanted)
         if telegram is not None:
             telegram.add_handlers(digest_handlers(digests, telegram.commands), DIGEST_COMMANDS)
             telegram.commands.list_sections.insert(0, digest_list_line(digests))  # (under the chat's settings)

@@ -29,7 +29,7 @@ from bot.app.chats import Chats, chat_key
 from bot.config import Config, EmailDigestConfig
 from bot.deliver.email import MailTransport
 from bot.deliver.telegram import ChatGoneError, ChatMovedError, TelegramSender
-from bot.digest.build import Digest, build_digest
+from bot.digest.build import Digest, PendingMatch, build_digest
 from bot.digest.email import compose
 from bot.digest.pages import Page, pages
 from bot.digest.schedule import DailyTrigger, DigestJob, daily, last_fire
@@ -127,7 +127,8 @@ class DigestService:
     def __init__(self, config: Config, store: Store, clock: Callable[[], datetime],
                  smtp: MailTransport | None = None, bot: TelegramSender | None = None, *,
                  names: Callable[[], Mapping[str, str]] | None = None,
-                 problem: Callable[[], object] | None = None) -> None:
+                 problem: Callable[[], object] | None = None,
+                 wanted: Callable[[int], Callable[[PendingMatch], bool]] | None = None) -> None:
         self.config = config
         self.store = store
         self.clock = clock
@@ -135,6 +136,8 @@ class DigestService:
         self.bot = bot
         self.names = names or dict
         self.problem = problem  # told when a digest became a dead letter (the admins hear of it)
+        # chat -> whether a match waiting for its digest still reaches it (bot.app.phrases: mutes and /unwatch since)
+        self.wanted = wanted
         self.digests = store.digests
         self.chat_use = Chats(store, clock=clock)
         self.scheduler: Any = None
@@ -203,7 +206,7 @@ class DigestService:
         for chat in self.store.chats.digest_chats():
             key = chat_key(chat.chat_id)
             state = self.digests.recipient(key)
-            pending = self.digests.pending_chat(key, chat.chat_id)
+            pending = self._pending_chat(key, chat.chat_id)
             label = f"chat {chat.chat_id}" + (f" ({chat.title})" if chat.title else "")
             at = chat.digest_at or self.default_digest_at()
             rows.append(self._status(key, label, "telegram", f"{at} {chat.tz}", len({p.identity for p in pending}),
@@ -313,13 +316,20 @@ class DigestService:
 
     def _chat_digest(self, key: str, chat_id: int, tz: str, now: datetime, lang: str = DEFAULT) -> Digest | None:
         state = self.digests.ensure(key, channel="telegram", target=str(chat_id), watchlists=(), since=None, now=now)
-        pending = self.digests.pending_chat(key, chat_id)
+        pending = self._pending_chat(key, chat_id)
         names = {**self.names(), personal_id(chat_id): t(lang, "digest.own_phrases")}  # (not "chat:<id>")
         digest = build_digest(key, pending, watchlists=self.store.chats.digest_watchlists(chat_id),
                               zone=zone(tz).key, now=now, since=state.last_sent_at, names=names)
         if digest is None:
             self.digests.clear_retry(key)
         return digest
+
+    def _pending_chat(self, key: str, chat_id: int) -> list[PendingMatch]:
+        """The chat's pending matches that still reach it (muted or unwatched since: left out, never sent)."""
+        pending = self.digests.pending_chat(key, chat_id)
+        if self.wanted is None or not pending:
+            return pending
+        return list(filter(self.wanted(chat_id), pending))
 
     async def _send_pages(self, chat_id: int, digest_pages: Sequence[Page]) -> Sent:
         """Send pages in order, stopping at the first failure. A group that became a supergroup is

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.digest.build import PendingMatch
 from bot.items.normalize import Item
 from bot.store.protocols import Mute, Store
 from bot.watch import Matcher, RuleBook, Term, Verdict, Watchlist
@@ -266,10 +267,35 @@ class Phrases:
             return True
         return chat_id in self._muted_by(item)
 
+    def wanted(self, chat_id: int) -> Callable[[PendingMatch], bool]:
+        """Whether a match waiting for the chat's digest still reaches it: not muted since (a phrase it holds, or the
+        feed it came from), and, when it is a match of the chat's own phrases, still a match of them: a phrase
+        unwatched after its matches were held over the hourly cap (or kept for a digest-mode chat) takes them with
+        it, so that /unwatch of a phrase that flooded the chat leaves no digest of what it matched. Store thread."""
+        own = personal_id(chat_id)
+        mutes = self._mutes.get(chat_id, ())
+        sources = {m.key for m in mutes if m.kind == "source"}
+        phrases = self._phrases.get(chat_id, ())
+        matcher = Matcher((), phrase_lists={own: phrases}) if phrases else None
+
+        def wants(pending: PendingMatch) -> bool:
+            if pending.feeds and source_key(pending.feeds[0]) in sources:
+                return False
+            if mutes and chat_id in self._muted_in(pending.identity, pending.title, pending.lede):
+                return False
+            if pending.watchlist != own:
+                return True
+            return matcher is not None and matcher.match({"title": pending.title, "lede": pending.lede}) != []
+
+        return wants
+
     def _muted_by(self, item: Item) -> frozenset[int]:
         """Chats with a muted phrase in this item: one pass over every chat's mutes (cached per item)."""
+        return self._muted_in(item.identity, item.title, item.lede)
+
+    def _muted_in(self, identity: str, title: str, lede: str) -> frozenset[int]:
         cached = self._muted_cache
-        if cached is not None and cached[0] == item.identity:
+        if cached is not None and cached[0] == identity:
             return cached[1]
         with self._lock:
             if self._mute_version != self._mute_gen:
@@ -277,8 +303,8 @@ class Phrases:
                 self._mute_matcher = Matcher((), phrase_lists={f"{MUTE}{c}": ps for c, ps in phrases.items()})
                 self._mute_version = self._mute_gen
             matcher = self._mute_matcher
-        chats = frozenset(int(m.watchlist[len(MUTE):]) for m in matcher.match({"title": item.title, "lede": item.lede}))
-        self._muted_cache = (item.identity, chats)
+        chats = frozenset(int(m.watchlist[len(MUTE):]) for m in matcher.match({"title": title, "lede": lede}))
+        self._muted_cache = (identity, chats)
         return chats
 
 
