@@ -250,6 +250,9 @@ class Pipeline:
                     continue
                 if found:
                     hits.append((item, found))
+            # Oldest first (feeds list their newest first): a chat reads a feed's alerts in the order the news came,
+            # and the first report of a story founds it. An item without a date counts as published now.
+            hits.sort(key=lambda hit: hit[0].published or now)
             # Only matched items join stories: they are what alerts and digests are made of, and placing every
             # item costs a third more CPU on a first poll (README, Stories). A later report that matches no
             # watchlist therefore adds no outlet to a story's alert.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from bot.app.screen import ChatScreen
 from bot.feeds.fetch import HttpFetcher
@@ -114,3 +115,14 @@ async def test_an_alert_held_over_the_cap_and_muted_since_is_not_in_the_digest(w
     await world.ask(5, "/unmute all")  # what a mute left out was never sent: it comes again once unmuted
     digest = await digest_of(world, 5)
     assert "ASML accepts bitcoin" in digest and "spam wire" in digest, digest
+
+
+async def test_a_feeds_alerts_come_oldest_first_whatever_order_it_lists_them_in(world: World) -> None:
+    """Feeds list their newest item first; a chat reads a poll's alerts in the order the news came."""
+    await world.ask(5, "/subscribe asml")
+    newest_first = [{**story(i), "published": format_datetime(datetime(2024, 3, 27, 10, i, tzinfo=UTC))}
+                    for i in (3, 1, 2, 0)]
+    undated = {**story(4), "published": "not a date"}  # counts as published now: after every dated one
+    await poll(world, [undated, *newest_first])
+    await eventually(lambda: len(titles(world, 5)) == 5)
+    assert titles(world, 5) == [f"ASML story {i}" for i in range(5)]
