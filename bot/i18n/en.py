@@ -71,6 +71,7 @@ TEXT: dict[str, str] = {
     "mute.phrase": "Muted <b>{phrase}</b>: no alert holding it comes to this chat.",
     "mute.source": "Muted the source <b>{name}</b>: no alert from it comes to this chat.",
     "mute.known": "{value} is muted already.",
+    "mute.which_source": "Which feed? /mute source NAME, one of: {names}. (To mute the word itself: /mute \"source\")",
     "mute.unknown_source": "No feed is called {name}. Feeds: {names}",
     "mute.no_sources": "No feed is called {name}, and no feeds are set up yet.",
     "unmute.usage": "Usage: /unmute PHRASE, /unmute source NAME or /unmute all. Muted: {mutes}",

@@ -64,6 +64,7 @@ TEXT: dict[str, str] = {
     "mute.phrase": "已屏蔽 <b>{phrase}</b>：含有它的提醒不再发到本聊天。",
     "mute.source": "已屏蔽信息源 <b>{name}</b>：它的提醒不再发到本聊天。",
     "mute.known": "{value} 已经屏蔽了。",
+    "mute.which_source": "屏蔽哪个信息源？/mute source 名称，可选：{names}。（要屏蔽这个词本身：/mute \"source\"）",
     "mute.unknown_source": "没有名为 {name} 的信息源。信息源：{names}",
     "mute.no_sources": "没有名为 {name} 的信息源，目前也还没有设置任何信息源。",
     "unmute.usage": "用法：/unmute 关键词、/unmute source 名称 或 /unmute all。已屏蔽：{mutes}",

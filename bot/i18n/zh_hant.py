@@ -65,6 +65,8 @@ TEXT: dict[str, str] = {
     "mute.phrase": "已將 <b>{phrase}</b> 靜音：含有它的提醒不會再傳到這個聊天室。",
     "mute.source": "已將資訊來源 <b>{name}</b> 靜音：它的提醒不會再傳到這個聊天室。",
     "mute.known": "{value} 已經靜音了。",
+    "mute.which_source": "要將哪個資訊來源靜音？/mute source 名稱，可選：{names}。"
+                         "（要將這個詞本身靜音：/mute \"source\"）",
     "mute.unknown_source": "沒有名為 {name} 的資訊來源。資訊來源：{names}",
     "mute.no_sources": "沒有名為 {name} 的資訊來源，目前也還沒有設定任何資訊來源。",
     "unmute.usage": "用法：/unmute 關鍵字、/unmute source 名稱 或 /unmute all。已靜音：{mutes}",

@@ -107,6 +107,11 @@ class PhraseCommands:
         chat = await self.door.chat(update)
         lang = language(update, chat)
         kind, value = split_mute(argument(update))
+        if kind == "source" and not value:  # "/mute source" alone: which feed? (the word itself: /mute "source")
+            names = await self.phrases.sources()
+            await self._say(update, t(lang, "mute.which_source", names=esc(t(lang, "separator").join(names))) if names
+                            else t(lang, "mute.usage"))
+            return
         if not value or len(value) > MAX_PHRASE:
             await self._say(update, t(lang, "mute.usage"))
             return
@@ -148,6 +153,9 @@ class PhraseCommands:
             removed = await self.phrases.unmute(chat.chat_id, None, None)
         else:
             kind, value = split_mute(text)
+            if not value:  # "/unmute source" alone
+                await self._say(update, t(lang, "unmute.usage", mutes=listed))
+                return
             removed = await self.phrases.unmute(chat.chat_id, kind, value)
             if not removed:
                 await self._say(update, t(lang, "unmute.unknown", value=esc(value), mutes=listed))
@@ -189,9 +197,10 @@ class PhraseCommands:
 
 
 def split_mute(text: str) -> tuple[str, str]:
-    """'source Reuters' -> ('source', 'Reuters'); anything else is a phrase."""
-    head, _, rest = text.partition(" ")
-    if head.lower() == "source" and rest.strip():
+    """'source Reuters' -> ('source', 'Reuters'); 'source' alone -> ('source', ''): a feed not named yet (the word
+    itself is muted in quotes, '"source"'); anything else is a phrase."""
+    head, _, rest = text.strip().partition(" ")
+    if head.lower() == "source":
         return "source", rest.strip()
     return "phrase", text.strip()
 

@@ -259,3 +259,16 @@ async def test_invisible_characters_are_dropped_from_a_phrase_and_long_ids_are_c
     assert "only punctuation or symbols" in (await world.ask(5, "/watch 🚀🚀")).text
     unknown = (await world.ask(5, "/subscribe " + "x" * 300)).text
     assert "x" * 59 + "…'" in unknown and "x" * 61 not in unknown
+
+
+async def test_mute_source_without_a_name_asks_which_feed_and_mutes_nothing(world: World) -> None:
+    spam = world.feed("spamwire", [story(3, "ASML from the spam wire")])
+    world.store.feeds.sync([(str(spam), "spamwire")])
+    reply = (await world.ask(5, "/mute source")).text
+    assert reply.startswith("Which feed?") and "spamwire" in reply, reply
+    assert world.store.phrases.mutes(5) == []
+    assert "Muted source" in (await world.ask(5, '/mute "source"')).text  # the word itself, asked for in quotes
+    assert [m.value for m in world.store.phrases.mutes(5)] == ["source"]
+    assert (await world.ask(5, "/unmute source")).text.startswith("Usage: /unmute")
+    world.api.add_user(21)["language_code"] = "zh-hans"
+    assert (await world.ask(21, "/mute source")).text.startswith("屏蔽哪个信息源？")
