@@ -10,6 +10,10 @@ background thread while the previous one keeps matching (a full rebuild with 100
 0.4-0.5 s; bench/match.py measures it). Mutes get a matcher of their own (``mute:<id>``): a
 mute is a reason not to alert, never a match to record.
 
+Every process sharing a store holds its own copy of the phrases and mutes: the leader answers /watch and /mute,
+and every process polls, matches and screens, so ``refresh`` (every few seconds in ``watchbot run``) reads them again
+and takes what another process changed.
+
 The chat follows its own watchlist through an ordinary subscription (in the chat's mode), so
 instant alerts, digests, /mode, /pause and quiet hours treat it like any other.
 """
@@ -68,6 +72,7 @@ class Phrases:
         self._phrases: dict[int, tuple[str, ...]] = {}
         self._mutes: dict[int, tuple[Mute, ...]] = {}
         self._version = 0
+        self._edits = 0  # changes made through this object (``refresh`` drops a read that one overtook)
         self._lock = threading.Lock()
         self._combined: Matcher | None = None
         self._built: tuple[int, int] = (-1, -1)  # (id of the rules' matcher, version) of _combined
@@ -88,6 +93,29 @@ class Phrases:
             self._version += 1
             self._mute_gen += 1
             self._muted_cache = None
+
+    def refresh(self) -> bool:
+        """Read every chat's phrases and mutes again and keep them when they differ: what another process sharing the
+        store changed (the leader answers /watch and /mute; the followers poll, match and screen with their own copy),
+        and chats that left (blocked the bot). True when something changed. Store thread; ``watchbot run`` calls it
+        every few seconds. A change this process makes meanwhile wins: the read is dropped, the next one counts."""
+        with self._lock:
+            edits = self._edits
+        phrases, mutes = self.store.phrases.all_phrases(), self.store.phrases.all_mutes()
+        with self._lock:
+            if edits != self._edits:
+                return False
+            changed = False
+            if phrases != self._phrases:
+                self._phrases = phrases
+                self._version += 1
+                changed = True
+            if mutes != self._mutes:
+                self._mutes = mutes
+                self._mute_gen += 1
+                self._muted_cache = None
+                changed = True
+        return changed
 
     def moved(self, old: int, new: int) -> None:
         """A group became a supergroup: its phrases and mutes are read again under the new id (store thread)."""
@@ -144,6 +172,7 @@ class Phrases:
 
     def _changed(self, chat_id: int, phrases: Sequence[str] | None = None, mutes: Sequence[Mute] | None = None) -> None:
         with self._lock:
+            self._edits += 1
             if phrases is not None:
                 if phrases:
                     self._phrases[chat_id] = tuple(phrases)

@@ -6,6 +6,7 @@ One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its cl
                                     at most poll.concurrency in flight; a finished poll starts the next
     outbox   every second           wake the drainer, which also wakes right after a poll enqueued alerts
     rules    every 2 s              RuleBook.refresh(); new rule problems are logged and told to admins
+    phrases  every 2 s (or longer)  Phrases.refresh(): chats' phrases and mutes another process changed
     notices  every 5 s (Telegram)   tell the admins of failing feeds, rule problems, dead letters
     digest:* cron, in each zone     email and chat digests (the digest part keeps these in step)
     prune    daily                  forget items older than storage.keep (bot.app.retention)
@@ -64,6 +65,8 @@ SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends wo
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
 FEED_LIST_TICK = 2.0  # seconds between looks at feeds added or paused in the store ...
 FEED_LIST_SHARE = 0.05  # ... or longer, so that the look takes at most this share of the time (1.3 s at 100k feeds)
+PHRASES_TICK = 2.0  # seconds between reads of every chat's phrases and mutes (changed by another process) ...
+PHRASES_SHARE = 0.02  # ... or longer, so that reading them takes at most this share of the time (0.1 s at 100k)
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
 LEASE_TICK = leadership.TICK
 
@@ -92,6 +95,7 @@ class Service:
         self._drain_wanted = asyncio.Event()
         self._polls: set[asyncio.Task[None]] = set()
         self._feed_list_next = 0.0  # time.monotonic() of the next look at the store's feed list
+        self._phrases_next = 0.0  # ... and at every chat's phrases and mutes
         self._reported_rule_errors: set[str] = set()
         self._problems = True  # check once at start
         self.tick = tick_seconds([f.interval or config.poll.interval or config.poll.min_interval for f in config.feeds])
@@ -249,6 +253,8 @@ class Service:
         s.add_job(self._tick_feed_list, "interval", seconds=FEED_LIST_TICK, id="feed-list",
                   name="follow feeds added or paused in the store")
         s.add_job(self._tick_lease, "interval", seconds=LEASE_TICK, id="lease", name="check the lead")
+        s.add_job(self._tick_phrases, "interval", seconds=PHRASES_TICK, id="phrases",
+                  name="follow chats' phrases and mutes changed in the store")
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
@@ -346,6 +352,23 @@ class Service:
             if url not in self.plan:
                 self.plan.set(feed, now)
         self.metrics.feeds.set(len(self.plan))
+
+    async def _tick_phrases(self) -> None:
+        """Chats' phrases and mutes changed by another process on this store: a follower matches what the leader's
+        chats /watch and leaves out what they /mute (bot.app.phrases, ``refresh``)."""
+        phrases = self.app.phrases
+        started = time.monotonic()
+        if phrases is None or started < self._phrases_next:
+            return
+        try:
+            changed = await self.app.store.run(phrases.refresh)
+        except Exception:  # a failed read must never stop the service: the phrases held keep matching
+            log.exception("reading the chats' phrases and mutes failed; the ones held keep matching")
+            return
+        finally:
+            self._phrases_next = started + (time.monotonic() - started) / PHRASES_SHARE
+        if changed:
+            log.info("phrases: chats' own phrases or mutes changed in the store; matching with them from now on")
 
     def _start_due(self) -> None:
         """Start polls of due feeds while slots are free (called by the tick and by each finished poll)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from bot.app.phrases import Phrases
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
 from bot.watch.personal import describe, owner, personal_watchlist
+from tests.store.contract import item as contract_item
 from tests.waiting import eventually
 
 NOW = datetime(2024, 3, 27, 12, 0, tzinfo=UTC)
@@ -95,3 +97,24 @@ def test_personal_watchlists_belong_to_their_chat() -> None:
     lists = [personal_watchlist(5, ["a b"]), personal_watchlist(-100, ["x"])]
     assert [(w.id, owner(w.id)) for w in lists] == [("chat:5", 5), ("chat:-100", -100)]
     assert owner("asml") is None and owner("chat:x") is None
+
+
+async def test_a_process_follows_the_phrases_and_mutes_another_process_changed(
+        store: SqliteStore, rules_dir: Path) -> None:
+    """Two processes on one store (the leader answers /watch and /mute; every process polls): each holds its own
+    copy, and ``refresh`` brings in what the other changed."""
+    leader, follower = phrases_of(store, rules_dir), phrases_of(store, rules_dir)
+    item = {"title": "Gallium exports resume", "lede": "Bitcoin miners react."}
+    await leader.watch(chat(store, 5), "gallium")
+    assert follower.matcher().match(item) == []  # not read yet
+    assert follower.refresh() is True
+    assert [m.watchlist for m in follower.matcher().match(item)] == ["chat:5"]
+    assert follower.refresh() is False  # nothing new: the matcher stays
+    matcher = follower.matcher()
+    await leader.mute(5, "phrase", "bitcoin")
+    held = dataclasses.replace(contract_item(1), title=item["title"], lede=item["lede"])
+    assert not follower.muted(5, held)
+    assert follower.refresh() is True and follower.muted(5, held)
+    assert follower.matcher() is matcher  # a mute changes no phrase: no rebuild
+    store.chats.deactivate(5, "blocked", now=NOW)  # a chat that blocked the bot leaves every process's matcher
+    assert follower.refresh() is True and follower.matcher().match(item) == []

@@ -159,3 +159,33 @@ def test_a_rejected_token_never_shows(work: Workdir, feeds: FeedServer, api: Bot
     error = svc.stderr_text().splitlines()[-1]
     assert error.startswith(f"watchbot: error: telegram: cannot reach the Bot API at {api.url}: ")
     assert secret not in svc.stderr_text() + svc.stdout_text() and "SECRET" not in svc.stderr_text()
+
+
+def test_phrases_another_process_stores_are_matched_without_a_restart(
+        work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
+    """On a shared store the leader answers /watch and every process polls: a running service takes the phrases and
+    mutes another process stored (here the test, writing the store as a leader would) within seconds."""
+    from datetime import UTC, datetime
+
+    from bot.store.sqlite import SqliteStore
+
+    a = feeds.feed("/a.xml", rss([WEATHER], title="Alpha"))
+    work.config([(a, "Alpha")], extra=telegram_config(api))
+    with work.service() as svc:
+        svc.wait_for(lambda: "telegram: polling for updates" in svc.stderr_text(), "the bot polling")
+        svc.wait_for(lambda: "poll Alpha status=200" in svc.stderr_text(), "the first poll")
+        now = datetime.now(UTC)
+        other = SqliteStore(work.db)
+        try:
+            other.chats.ensure(CHAT, type="private", title="c", now=now)
+            other.phrases.add(CHAT, "gallium", "gallium", now=now)
+            other.chats.subscribe(CHAT, f"chat:{CHAT}", now=now)
+            other.phrases.mute(CHAT, "phrase", "bitcoin", "bitcoin", now=now)
+        finally:
+            other.close()
+        svc.wait_for(lambda: "phrases: chats' own phrases or mutes changed" in svc.stderr_text(), "the phrases read")
+        feeds.update("/a.xml", rss([WEATHER, ("Gallium exports resume", "https://news.example/ga"),
+                                    ("Gallium paid in bitcoin", "https://news.example/btc")], title="Alpha"))
+        svc.wait_for(lambda: any("Gallium exports resume" in t for t in texts(api, CHAT)), "the phrase's alert")
+        assert svc.terminate() == 0
+    assert not any("bitcoin" in t for t in texts(api, CHAT))  # muted there, and here too
