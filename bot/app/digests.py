@@ -325,11 +325,15 @@ class DigestService:
         return digest
 
     def _pending_chat(self, key: str, chat_id: int) -> list[PendingMatch]:
-        """The chat's pending matches that still reach it (muted or unwatched since: left out, never sent)."""
+        """The chat's pending matches that still reach it: of a watchlist it still follows (an alert held over the
+        hourly cap waits for the digest whatever the subscription's mode), not muted nor unwatched since (left out,
+        never sent)."""
         pending = self.digests.pending_chat(key, chat_id)
-        if self.wanted is None or not pending:
+        if not pending:
             return pending
-        return list(filter(self.wanted(chat_id), pending))
+        followed = {s.watchlist for s in self.store.chats.subscriptions(chat_id)}
+        wanted = self.wanted(chat_id) if self.wanted is not None else None
+        return [p for p in pending if p.watchlist in followed and (wanted is None or wanted(p))]
 
     async def _send_pages(self, chat_id: int, digest_pages: Sequence[Page]) -> Sent:
         """Send pages in order, stopping at the first failure. A group that became a supergroup is

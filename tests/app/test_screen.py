@@ -126,3 +126,14 @@ async def test_a_feeds_alerts_come_oldest_first_whatever_order_it_lists_them_in(
     await poll(world, [undated, *newest_first])
     await eventually(lambda: len(titles(world, 5)) == 5)
     assert titles(world, 5) == [f"ASML story {i}" for i in range(5)]
+
+
+async def test_alerts_held_for_a_watchlist_unsubscribed_since_are_not_in_the_digest(world: World) -> None:
+    screen(world).max_per_hour = 1
+    await world.ask(5, "/subscribe asml")
+    await world.ask(5, "/watch gallium")
+    await poll(world, [story(0), story(1), story(2, "Gallium story 2")])
+    assert titles(world, 5) == ["ASML story 0"]
+    await world.ask(5, "/unsubscribe asml")
+    digest = await digest_of(world, 5)
+    assert "Gallium story 2" in digest and "ASML story 1" not in digest, digest
