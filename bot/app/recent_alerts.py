@@ -31,6 +31,7 @@ class AlertView:
     why: tuple[tuple[str, tuple[str, ...]], ...]  # (watchlist, explanation lines)
     ups: int = 0  # people of the chat who judged the alert's story relevant (👍) ...
     downs: int = 0  # ... and not relevant (👎)
+    published: datetime | None = None  # the item's publication time (UTC), when its feed gave one
 
 
 # How the people of each alert's chat judged it: (channel, target, story) -> verdict ("up" 👍, "down" 👎) -> people
@@ -87,5 +88,5 @@ class RecentAlerts:
             votes = judged.get((r.channel, r.target, r.story), {})
             out.append(AlertView(r.identity, stored.item.title, safe_link(stored.item.link), outlets, r.channel,
                                  r.target, titles.get(r.target) or r.target, r.state, r.created_at, r.last_error,
-                                 tuple(why), votes.get("up", 0), votes.get("down", 0)))
+                                 tuple(why), votes.get("up", 0), votes.get("down", 0), stored.item.published))
         return out

@@ -4,7 +4,7 @@ remove, OPML in and out) and digest previews, through the web front door."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.feeds.opml import parse_opml
 from bot.items.normalize import Item
@@ -38,6 +38,15 @@ async def test_alerts_search_filter_and_explain(web: Web) -> None:
     assert "ASML ships" in found.text and "Chipmaker" not in found.text and "<html" not in found.text
     none = (await web.client.get("/alerts", params={"q": "nothing like this"})).text
     assert "No alerts match these filters" in none
+
+
+async def test_alerts_say_when_the_story_was_published_and_when_it_was_alerted(web: Web) -> None:
+    store, at = web.world.store, datetime(2026, 2, 18, 9, 30, tzinfo=UTC)
+    seed(store, "a", watchlists=["asml"], at=at, title="ASML ships", published=datetime(2026, 2, 17, 21, 5, tzinfo=UTC))
+    store.outbox.enqueue("a", "telegram", "5001", ["asml"], now=at)
+    await web.sign_in()
+    words = re.sub(r"<[^>]+>", "", (await web.client.get("/alerts")).text)
+    assert "published 2026-02-17 21:05 UTC · alerted 2026-02-18 09:30 UTC" in words, words
 
 
 async def test_alerts_show_how_the_chat_judged_them(web: Web) -> None:
