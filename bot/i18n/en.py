@@ -50,6 +50,9 @@ TEXT: dict[str, str] = {
     "watch.common": "⚠️ Common: it would have hit {percent}% of the last {sample} stored stories. "
                     "A narrower phrase works better.",
     "watch.share": "It would have hit {hits} of the last {sample} stored stories.",
+    "watch.undo": "↩ Undo: stop watching it",
+    "watch.undone": "↩ No longer watching <b>{phrase}</b>.",
+    "watch.undo_gone": "This chat does not watch <b>{phrase}</b> any more.",
     "watch.mode": "Alerts for it come as this chat gets alerts: {mode}.",
     # /unwatch
     "unwatch.usage": "Usage: /unwatch PHRASE or /unwatch all. This chat watches: {phrases}",

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
 from bot.app.phrases import Phrases, Watched
@@ -27,6 +29,7 @@ Context = ContextTypes.DEFAULT_TYPE
 NAMES = ("watch", "unwatch", "mute", "unmute", "lang")
 COMMANDS: list[tuple[str, str]] = [(name, EN[f"cmd.{name}"]) for name in NAMES]
 LANGUAGE_NAMES = {"en": "English", "zh-hans": "简体中文", "zh-hant": "繁體中文"}
+UNDO = "unwatch:"  # callback data of the Undo button under a /watch reply that warned: then the phrase's folded form
 
 
 class ChatDoor(Protocol):
@@ -56,7 +59,8 @@ class PhraseCommands:
     def handlers(self) -> list[BaseHandler]:
         named = {"watch": self.watch, "unwatch": self.unwatch, "mute": self.mute, "unmute": self.unmute,
                  "lang": self.lang}
-        return [CommandHandler(name, fn) for name, fn in named.items()]
+        return [*(CommandHandler(name, fn) for name, fn in named.items()),
+                CallbackQueryHandler(self.undo, pattern=f"^{UNDO}")]
 
     async def _say(self, update: Update, text: str) -> None:
         await self.reply(update, text)  # type: ignore[misc]
@@ -80,7 +84,28 @@ class PhraseCommands:
         if not await self._allowed(update, context, chat, lang):
             return
         result = await self.phrases.watch(chat.chat_id, text)
-        await self._say(update, watched_reply(lang, result, self.phrases.max_watch, chat.mode))
+        await self.reply(update, watched_reply(lang, result, self.phrases.max_watch, chat.mode),  # type: ignore[misc]
+                         undo_keyboard(lang, result))
+
+    async def undo(self, update: Update, context: Context) -> None:
+        """A tap on the Undo button under a /watch reply that warned: stop watching that phrase."""
+        query = update.callback_query
+        if query is None or not query.data or update.effective_chat is None:
+            return
+        chat = await self.door.chat(update)
+        lang = language(update, chat)
+        if not await self.door.may_change(update, context, chat):
+            await query.answer(t(lang, "button.admins_only"), show_alert=True)
+            return
+        key = query.data.removeprefix(UNDO)
+        removed = await self.phrases.unwatch(chat.chat_id, key)
+        done = t(lang, "watch.undone" if removed else "watch.undo_gone", phrase=esc(key))
+        await query.answer(done)
+        try:
+            await query.edit_message_text(done, parse_mode=ParseMode.HTML, reply_markup=None)
+        except BadRequest as e:  # (tapped twice: the message says so already)
+            if "not modified" not in e.message.lower():
+                raise
 
     async def unwatch(self, update: Update, context: Context) -> None:
         """/unwatch PHRASE|all"""
@@ -203,6 +228,16 @@ def split_mute(text: str) -> tuple[str, str]:
     if head.lower() == "source":
         return "source", rest.strip()
     return "phrase", text.strip()
+
+
+def undo_keyboard(lang: str, result: Watched) -> InlineKeyboardMarkup | None:
+    """An Undo button under a /watch reply that warned the phrase is too short, everyday or common (None otherwise,
+    or when the phrase's folded form does not fit Telegram's 64 bytes of callback data)."""
+    info = result.info
+    data = UNDO + info.key
+    if result.status != "added" or not (info.too_short or info.everyday or result.common) or len(data.encode()) > 64:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "watch.undo"), callback_data=data)]])
 
 
 def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:

@@ -272,3 +272,21 @@ async def test_mute_source_without_a_name_asks_which_feed_and_mutes_nothing(worl
     assert (await world.ask(5, "/unmute source")).text.startswith("Usage: /unmute")
     world.api.add_user(21)["language_code"] = "zh-hans"
     assert (await world.ask(21, "/mute source")).text.startswith("屏蔽哪个信息源？")
+
+
+async def test_a_warned_phrase_has_an_undo_button_that_unwatches_it(world: World) -> None:
+    sent = await world.ask(5, "/watch the")
+    assert "Only everyday words" in sent.text and sent.buttons == [("↩ Undo: stop watching it", "unwatch:the")]
+    assert not (await world.ask(5, "/watch Huawei")).buttons  # no warning: no button
+    query = world.api.user_presses(5, 5, sent.message_id, "unwatch:the")
+    await eventually(lambda: any(a.get("callback_query_id") == query for a in world.api.answers), "the tap's answer")
+    assert world.store.phrases.phrases(5) == ["Huawei"]
+    edited = next(m for m in world.api.sent_messages(5) if m.message_id == sent.message_id)
+    assert edited.text == "↩ No longer watching the." and not edited.buttons
+    group, member = -300, 7
+    world.api.set_member(group, 8, "administrator")
+    sent = await world.ask(group, "/watch a", user_id=8, chat_type="group")
+    query = world.api.user_presses(group, member, sent.message_id, "unwatch:a")  # not an administrator
+    answer = await eventually(lambda: next((a for a in world.api.answers if a.get("callback_query_id") == query),
+                                           None), "the tap's answer")
+    assert "administrators" in str(answer.get("text")) and world.store.phrases.phrases(group) == ["a"]
