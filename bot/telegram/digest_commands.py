@@ -47,7 +47,11 @@ def handlers(service: DigestCommands, commands: Commands) -> list[BaseHandler]:
         chat, lang = await commands.chat_language(update)
         report = await service.send_chat_digest(chat.chat_id, service.clock(), manual=True)
         if getattr(report, "nothing", None):
-            await reply(update, t(lang, "digest.nothing"))
+            if any(s.mode == "digest" for s in await commands.chats.subscriptions(chat.chat_id)):
+                at = await service.chat_digest_at(chat.chat_id)
+                await reply(update, t(lang, "digest.nothing_next", at=esc(at), tz=esc(chat.tz)))
+            else:  # (nothing in digest mode: say how to get a digest)
+                await reply(update, t(lang, "digest.nothing"))
         elif getattr(report, "errors", None):
             await reply(update, t(lang, "digest.failed", error=esc(report.errors[0])))
 

@@ -195,7 +195,7 @@ async def test_digest_commands_through_the_bot(store: SqliteStore, api: BotApiDo
             assert "ASML 阿斯麦 news" in msg.text
             api.user_sends(42, 42, "/digest")
             [_, again] = await api.wait_for_messages(2, timeout=10, chat_id=42)
-            assert again.text.startswith("Nothing pending")
+            assert again.text == "Nothing pending: no new stories since the last digest. The next one comes at 08:00 (Europe/Amsterdam)."
             api.user_sends(42, 42, "/digest_at 6:45")
             [*_, done] = await api.wait_for_messages(3, timeout=10, chat_id=42)
             assert done.text.startswith("Daily digest at 06:45 (Europe/Amsterdam")
