@@ -1,12 +1,17 @@
 """`watchbot run`: the long-running service. Does IO (store, network, signals, clock).
 
-One asyncio loop holds everything; an APScheduler ``AsyncIOScheduler`` is its clock:
+One asyncio loop holds everything. In every process, leader or follower (a task started before the lead is
+settled, since a follower matches too):
+
+    rules    every 2 s              RuleBook.refresh(); new rule problems are logged and told to admins
+    phrases  with the rules         Phrases.refresh(), at most 2% of the time: the chats' phrases and mutes
+                                    another process stored (the leader answers /watch and /mute)
+
+In the leader, an APScheduler ``AsyncIOScheduler`` is the clock of the rest:
 
     feeds    every tick (0.1-1 s)   start polls of the due feeds (schedule.PollPlan over next_poll_at),
                                     at most poll.concurrency in flight; a finished poll starts the next
     outbox   every second           wake the drainer, which also wakes right after a poll enqueued alerts
-    rules    every 2 s              RuleBook.refresh(); new rule problems are logged and told to admins
-    phrases  every 2 s (or longer)  Phrases.refresh(): chats' phrases and mutes another process changed
     notices  every 5 s (Telegram)   tell the admins of failing feeds, rule problems, dead letters
     digest:* cron, in each zone     email and chat digests (the digest part keeps these in step)
     prune    daily                  forget items older than storage.keep (bot.app.retention)
@@ -59,14 +64,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("watchbot.service")
 
 DRAIN_TICK = 1.0  # seconds between looks at the outbox for retries that came due
-RULES_TICK = 2.0  # seconds between looks at the rule files
+RULES_TICK = 2.0  # seconds between looks at the rule files (and at the chats' phrases and mutes: PHRASES_SHARE)
 POLL_GRACE = 3.0  # seconds polls in flight get to finish at shutdown (a cancelled poll writes nothing) ...
 SEND_GRACE = 5.0  # ... and the delivery round in flight, whose cut-off sends would go out again at the next start
 DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
 FEED_LIST_TICK = 2.0  # seconds between looks at feeds added or paused in the store ...
 FEED_LIST_SHARE = 0.05  # ... or longer, so that the look takes at most this share of the time (1.3 s at 100k feeds)
-PHRASES_TICK = 2.0  # seconds between reads of every chat's phrases and mutes (changed by another process) ...
-PHRASES_SHARE = 0.02  # ... or longer, so that reading them takes at most this share of the time (0.1 s at 100k)
+PHRASES_SHARE = 0.02  # every chat's phrases and mutes are read again so that it takes at most this share of the time
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
 LEASE_TICK = leadership.TICK
 
@@ -137,6 +141,7 @@ class Service:
 
     async def _serve(self) -> None:
         http = None
+        following: asyncio.Task[None] | None = None
         if self.config.http_listen:
             host, port = self.config.http_listen
             http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text, app=web_app(self.app))
@@ -145,6 +150,9 @@ class Service:
             self._announce(http)
             self._report_rules()
             await self._start_spread()
+            # Every process matches: the rule files and the chats' phrases are followed before the lead is (a
+            # follower polls with them from its first procrastinate job on).
+            following = asyncio.create_task(self._follow_loop(), name="follow rules and phrases")
             if not await self.leadership.wait(self.stopping):
                 return
             released = await self.app.store.run(self.app.store.outbox.release_in_flight)
@@ -163,6 +171,10 @@ class Service:
             log.info("stopping: letting polls and sends in flight finish")
             await self._shutdown(drainer)
         finally:
+            if following is not None:
+                following.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await following
             if self.spread is not None:
                 await self.spread.stop(POLL_GRACE)
             if http is not None:
@@ -249,12 +261,9 @@ class Service:
         s = self.scheduler
         s.add_job(self._tick_feeds, "interval", seconds=self.tick, id="feeds", name="poll due feeds")
         s.add_job(self._tick_outbox, "interval", seconds=DRAIN_TICK, id="outbox", name="drain the outbox")
-        s.add_job(self._tick_rules, "interval", seconds=RULES_TICK, id="rules", name="reload rule files")
         s.add_job(self._tick_feed_list, "interval", seconds=FEED_LIST_TICK, id="feed-list",
                   name="follow feeds added or paused in the store")
         s.add_job(self._tick_lease, "interval", seconds=LEASE_TICK, id="lease", name="check the lead")
-        s.add_job(self._tick_phrases, "interval", seconds=PHRASES_TICK, id="phrases",
-                  name="follow chats' phrases and mutes changed in the store")
         if self.app.digests is not None:
             await self.app.digests.install(s)
             self.app.digests.problem = self.problems
@@ -270,6 +279,15 @@ class Service:
 
     async def _tick_outbox(self) -> None:
         self._drain_wanted.set()
+
+    async def _follow_loop(self) -> None:
+        """Every RULES_TICK, in every process (leader or follower): rule files edited (or saved on the web by another
+        process), and the chats' phrases and mutes another process stored."""
+        while not self.stopping.is_set():
+            await self._tick_rules()
+            await self._tick_phrases()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=RULES_TICK)
 
     async def _tick_rules(self) -> None:
         try:

@@ -139,3 +139,41 @@ def test_kill_9_of_the_leader_mid_send_loses_nothing_and_repeats_only_what_was_i
     delivered = alerted(a.stdout_text()) + alerted(b.stdout_text())
     assert set(delivered) == {t for t, _ in stories}  # nothing lost
     assert {t for t, n in delivered.items() if n > 1} <= {titles[i] for i in in_flight}  # only cut-off sends twice
+
+
+def test_a_follower_matches_with_the_rules_and_phrases_changed_while_it_follows(
+        work: Workdir, feeds: FeedServer, pg: str) -> None:
+    """A follower polls (procrastinate hands it feeds) and matches, so it must follow what changes while it follows:
+    rule files edited, and the phrases and mutes the leader stores as it answers /watch and /mute. Here the test
+    holds the lease, so the one `watchbot run` follows and does every poll."""
+    from datetime import UTC, datetime
+
+    from bot.store.postgres import PostgresStore
+
+    url = feeds.feed("/a.xml", rss([], title="Alpha"))
+    config = work.config([(url, "Alpha")], http=True, extra=f'[storage]\nurl = "{pg}"\n')
+    store = PostgresStore(pg)
+    lease = store.lease("leader")
+    assert lease.acquire()
+    try:
+        with work.service() as svc:
+            svc.wait_for(lambda: role(config) == "follower", "the service to follow")
+            now = datetime.now(UTC)
+            store.chats.ensure(5, type="private", title="c", now=now)
+            store.phrases.add(5, "gallium", "gallium", now=now)
+            store.chats.subscribe(5, "chat:5", now=now)
+            (work.rules / "metals.yaml").write_text("id: metals\nany: [germanium]\n", encoding="utf-8")
+            svc.wait_for(lambda: "rules reloaded" in svc.stderr_text(), "the follower to reload the rules")
+            svc.wait_for(lambda: "phrases: chats' own phrases" in svc.stderr_text(), "the follower to read the phrases")
+            feeds.update("/a.xml", rss([("Gallium and germanium exports resume", "https://news.example/ga")],
+                                       title="Alpha"))
+
+            def matched() -> set[str]:
+                items = store.items.latest(5)
+                return set(store.items.match_hits(items[0].identity)) if items else set()
+
+            svc.wait_for(lambda: matched() == {"chat:5", "metals"}, "the follower's poll to match both")
+            assert svc.terminate() == 0
+    finally:
+        lease.release()
+        store.close()
