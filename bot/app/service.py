@@ -284,8 +284,11 @@ class Service:
         """Every RULES_TICK, in every process (leader or follower): rule files edited (or saved on the web by another
         process), and the chats' phrases and mutes another process stored."""
         while not self.stopping.is_set():
-            await self._tick_rules()
-            await self._tick_phrases()
+            try:
+                await self._tick_rules()
+                await self._tick_phrases()
+            except Exception:  # (each tick keeps its own errors; this loop must outlive any it did not foresee)
+                log.exception("following the rules and phrases failed; trying again in %.0f s", RULES_TICK)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), timeout=RULES_TICK)
 

@@ -23,6 +23,7 @@ from bot.markup import esc
 from bot.store.protocols import Chat
 from bot.telegram.commands import language
 from bot.watch.personal import MAX_PHRASE, personal_id
+from bot.watch.text import phrase_key
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -98,8 +99,9 @@ class PhraseCommands:
             await query.answer(t(lang, "button.admins_only"), show_alert=True)
             return
         key = query.data.removeprefix(UNDO)
+        shown = next((p for p in await self.phrases.phrases(chat.chat_id) if phrase_key(p) == key), key)  # as typed
         removed = await self.phrases.unwatch(chat.chat_id, key)
-        done = t(lang, "watch.undone" if removed else "watch.undo_gone", phrase=esc(key))
+        done = t(lang, "watch.undone" if removed else "watch.undo_gone", phrase=esc(shown))
         await query.answer(done)
         try:
             await query.edit_message_text(done, parse_mode=ParseMode.HTML, reply_markup=None)

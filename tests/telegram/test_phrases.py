@@ -278,6 +278,12 @@ async def test_a_warned_phrase_has_an_undo_button_that_unwatches_it(world: World
     sent = await world.ask(5, "/watch the")
     assert "Only everyday words" in sent.text and sent.buttons == [("↩ Undo: stop watching it", "unwatch:the")]
     assert not (await world.ask(5, "/watch Huawei")).buttons  # no warning: no button
+    shouting = await world.ask(5, "/watch THE NEWS")
+    assert shouting.buttons == [("↩ Undo: stop watching it", "unwatch:the news")]
+    query = world.api.user_presses(5, 5, shouting.message_id, "unwatch:the news")
+    await eventually(lambda: any(a.get("callback_query_id") == query for a in world.api.answers), "the tap's answer")
+    assert next(m for m in world.api.sent_messages(5) if m.message_id == shouting.message_id).text == (
+        "↩ No longer watching THE NEWS.")  # as the user typed it
     query = world.api.user_presses(5, 5, sent.message_id, "unwatch:the")
     await eventually(lambda: any(a.get("callback_query_id") == query for a in world.api.answers), "the tap's answer")
     assert world.store.phrases.phrases(5) == ["Huawei"]
