@@ -37,6 +37,7 @@ TEXT: dict[str, str] = {
     "watch.full": "This chat watches {limit} phrases, the most it can. Remove one with /unwatch first.",
     "watch.empty": "{phrase} has nothing to match (only punctuation or symbols). Write a word or a name.",
     "watch.too_long": "That phrase is {length} characters long; at most {limit}. Watch a shorter phrase.",
+    "watch.hashtag": "• without the #: news text rarely carries hashtags, so the word itself is matched",
     "watch.folded": "• Traditional and Simplified alike (as {folded})",
     "watch.case": "• in any case ({examples})",
     "watch.words": "• whole words only ({phrase} inside a longer word does not count)",

@@ -35,6 +35,7 @@ TEXT: dict[str, str] = {
     "watch.full": "本聊天已监控 {limit} 个关键词，已达上限。请先用 /unwatch 删除一个。",
     "watch.empty": "{phrase} 没有可匹配的内容（只有标点或符号）。请写一个词或名称。",
     "watch.too_long": "这个关键词有 {length} 个字符，最多 {limit} 个。请换一个短一些的。",
+    "watch.hashtag": "• 已去掉 #：新闻正文很少带话题标签，所以按词语本身匹配",
     "watch.folded": "• 繁体和简体都算（按 {folded} 匹配）",
     "watch.case": "• 不分大小写（{examples}）",
     "watch.words": "• 只匹配完整单词（{phrase} 在更长的单词里不算）",

@@ -36,6 +36,7 @@ TEXT: dict[str, str] = {
     "watch.full": "這個聊天室已經監控 {limit} 個關鍵字，到上限了。請先用 /unwatch 刪掉一個。",
     "watch.empty": "{phrase} 沒有可以比對的內容（只有標點或符號）。請輸入一個詞或名稱。",
     "watch.too_long": "這個關鍵字有 {length} 個字元，最多 {limit} 個。請換一個短一點的。",
+    "watch.hashtag": "• 已去掉 #：新聞內文很少帶主題標籤，所以比對詞語本身",
     "watch.folded": "• 繁體和簡體都算（以 {folded} 比對）",
     "watch.case": "• 不分大小寫（{examples}）",
     "watch.words": "• 只比對完整的單字（{phrase} 出現在更長的單字裡不算）",

@@ -22,7 +22,7 @@ from bot.i18n import EN, LANGUAGES, language_for, t
 from bot.markup import esc
 from bot.store.protocols import Chat
 from bot.telegram.commands import language
-from bot.watch.personal import MAX_PHRASE, personal_id
+from bot.watch.personal import MAX_PHRASE, hashtags, personal_id
 from bot.watch.text import phrase_key
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -85,8 +85,8 @@ class PhraseCommands:
         if not await self._allowed(update, context, chat, lang):
             return
         result = await self.phrases.watch(chat.chat_id, text)
-        await self.reply(update, watched_reply(lang, result, self.phrases.max_watch, chat.mode),  # type: ignore[misc]
-                         undo_keyboard(lang, result))
+        reply = watched_reply(lang, result, self.phrases.max_watch, chat.mode, hashtag=hashtags(text))
+        await self.reply(update, reply, undo_keyboard(lang, result))  # type: ignore[misc]
 
     async def undo(self, update: Update, context: Context) -> None:
         """A tap on the Undo button under a /watch reply that warned: stop watching that phrase."""
@@ -242,8 +242,9 @@ def undo_keyboard(lang: str, result: Watched) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "watch.undo"), callback_data=data)]])
 
 
-def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
-    """What /watch answers: added (and what the phrase matches, with warnings), or why not."""
+def watched_reply(lang: str, result: Watched, limit: int, mode: str, *, hashtag: bool = False) -> str:
+    """What /watch answers: added (and what the phrase matches, with warnings), or why not. ``hashtag``: the user
+    typed a hashtag, whose # was dropped (bot.watch.personal.clean)."""
     info = result.info
     phrase = esc(info.phrase)
     if result.status == "invalid":
@@ -255,6 +256,8 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str) -> str:
     if result.status == "full":
         return t(lang, "watch.full", limit=limit)
     lines = [t(lang, "watch.added", phrase=phrase, count=result.count, limit=limit)]
+    if hashtag:
+        lines.append(t(lang, "watch.hashtag"))
     if info.folded_chinese:
         lines.append(t(lang, "watch.folded", folded=esc(info.key)))
     if info.chinese and not info.whole_words:

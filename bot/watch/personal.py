@@ -60,7 +60,7 @@ def personal_watchlist(chat_id: int, phrases: Sequence[str]) -> Watchlist:
 def clean(phrase: str) -> str:
     """What the user typed, as one phrase: invisible format characters dropped (a right-to-left override would
     reverse every reply that quotes the phrase; a zero-width space would keep it from matching), spaces collapsed,
-    surrounding quotes dropped."""
+    surrounding quotes dropped, and hashtags' # (``hashtags``)."""
     if not phrase.isascii():
         phrase = "".join(c for c in phrase if unicodedata.category(c) != "Cf")
     text = " ".join(phrase.split())
@@ -68,7 +68,19 @@ def clean(phrase: str) -> str:
         text = text[1:-1].strip()
     if len(text) >= 2 and (text[0], text[-1]) in (("“", "”"), ("「", "」"), ("«", "»")):
         text = text[1:-1].strip()
-    return text
+    return _HASHTAG.sub("", _TOPIC.sub(r"\1", text))
+
+
+# A word's leading # ("#ASML"), and a Weibo topic's pair ("#芯片#"): news text rarely carries hashtags, so a phrase
+# typed as one means the word. A # inside or after a word stays ("C#", "F#m").
+_HASHTAG = re.compile(r"(?<!\S)#(?=[^\W\d_])")
+_TOPIC = re.compile(r"^#([^#\s][^#]*)#$")
+
+
+def hashtags(typed: str) -> bool:
+    """Whether ``clean`` drops a hashtag's # from what the user typed (the reply says so)."""
+    text = " ".join(typed.split()).strip("\"'“”«»「」 ")
+    return bool(_HASHTAG.search(text) or _TOPIC.match(text))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import pytest
 from bot.app.phrases import Phrases
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
-from bot.watch.personal import describe, owner, personal_watchlist
+from bot.watch.personal import clean, describe, hashtags, owner, personal_watchlist
 from tests.store.contract import item as contract_item
 from tests.waiting import eventually
 
@@ -91,6 +91,20 @@ async def test_a_rule_reload_rebuilds_the_combined_matcher(store: SqliteStore, r
 def test_what_a_phrase_will_match(phrase: str, facts: dict[str, bool]) -> None:
     info = describe(phrase)
     assert {k: getattr(info, k) for k in facts} == facts
+
+
+@pytest.mark.parametrize(("typed", "phrase", "hashtag"), [
+    ("#ASML", "ASML", True),
+    ("#芯片#", "芯片", True),  # a Weibo topic
+    ('"#ASML export"', "ASML export", True),
+    ("ASML #chips", "ASML chips", True),
+    ("C#", "C#", False),  # a # inside or after a word stays
+    ("F#m chord", "F#m chord", False),
+    ("#1 seed", "#1 seed", False),  # a number, not a hashtag
+    ("ASML", "ASML", False),
+])
+def test_a_hashtag_means_the_word(typed: str, phrase: str, hashtag: bool) -> None:
+    assert (clean(typed), hashtags(typed)) == (phrase, hashtag)
 
 
 def test_personal_watchlists_belong_to_their_chat() -> None:

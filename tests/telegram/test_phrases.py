@@ -296,3 +296,12 @@ async def test_a_warned_phrase_has_an_undo_button_that_unwatches_it(world: World
     answer = await eventually(lambda: next((a for a in world.api.answers if a.get("callback_query_id") == query),
                                            None), "the tap's answer")
     assert "administrators" in str(answer.get("text")) and world.store.phrases.phrases(group) == ["a"]
+
+
+async def test_a_hashtag_watches_the_word_and_the_reply_says_so(world: World) -> None:
+    reply = (await world.ask(5, "/watch #Huawei")).text
+    assert reply.startswith("Watching Huawei (1 of 50)") and "• without the #" in reply, reply
+    assert world.store.phrases.phrases(5) == ["Huawei"]
+    await poll(world, [story(1, "Huawei unveils a new chip")], name="wire")
+    assert any("Huawei unveils a new chip" in m.text for m in world.api.sent_messages(5))
+    assert "• without the #" not in (await world.ask(5, "/watch Kirin")).text
