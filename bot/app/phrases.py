@@ -33,7 +33,7 @@ from bot.digest.build import PendingMatch
 from bot.items.normalize import Item
 from bot.store.protocols import Mute, Store
 from bot.watch import Matcher, RuleBook, Term, Verdict, Watchlist
-from bot.watch.personal import MUTE, PhraseInfo, clean, describe, personal_id, personal_watchlist
+from bot.watch.personal import MUTE, PhraseInfo, clean, describe, hashtags, personal_id, personal_watchlist
 from bot.watch.text import phrase_key
 
 log = logging.getLogger("watchbot.phrases")
@@ -241,8 +241,14 @@ class Phrases:
         return hits / len(items), len(items)
 
     async def unwatch(self, chat_id: int, text: str | None) -> int:
-        """Remove one phrase (by its folded form) or all (None); returns how many were removed."""
-        return await self.store.run(self._unwatch, chat_id, None if text is None else phrase_key(clean(text)))
+        """Remove one phrase (by its folded form) or all (None); returns how many were removed. A phrase stored with
+        a hashtag's # (before /watch dropped it) is found as typed too."""
+        if text is None:
+            return await self.store.run(self._unwatch, chat_id, None)
+        removed = await self.store.run(self._unwatch, chat_id, phrase_key(clean(text)))
+        if not removed and hashtags(text):
+            removed = await self.store.run(self._unwatch, chat_id, phrase_key(clean(text, tags=False)))
+        return removed
 
     def _unwatch(self, chat_id: int, key: str | None) -> int:
         with self.store.transaction():
@@ -261,7 +267,7 @@ class Phrases:
 
     async def mute(self, chat_id: int, kind: str, text: str) -> tuple[bool, PhraseInfo]:
         """Mute a phrase or a feed (kind 'source', by its name or URL); False when it was muted already."""
-        value = clean(text)
+        value = clean(text, tags=kind == "phrase")  # (a feed's name is matched as it is, # and all)
         info = describe(value)
         key = info.key if kind == "phrase" else source_key(value)
         return await self.store.run(self._mute, chat_id, kind, value, key), info
@@ -273,8 +279,12 @@ class Phrases:
 
     async def unmute(self, chat_id: int, kind: str | None, text: str | None) -> int:
         """Unmute a phrase or a feed, or everything (kind None)."""
-        key = None if text is None else (phrase_key(clean(text)) if kind == "phrase" else source_key(clean(text)))
-        return await self.store.run(self._unmute, chat_id, kind, key)
+        key = None if text is None else (phrase_key(clean(text)) if kind == "phrase"
+                                         else source_key(clean(text, tags=False)))
+        removed = await self.store.run(self._unmute, chat_id, kind, key)
+        if not removed and text is not None and kind == "phrase" and hashtags(text):  # (muted before # was dropped)
+            removed = await self.store.run(self._unmute, chat_id, kind, phrase_key(clean(text, tags=False)))
+        return removed
 
     def _unmute(self, chat_id: int, kind: str | None, key: str | None) -> int:
         removed = self.store.phrases.unmute(chat_id, kind, key)

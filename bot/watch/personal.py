@@ -57,10 +57,11 @@ def personal_watchlist(chat_id: int, phrases: Sequence[str]) -> Watchlist:
     return Watchlist(id=personal_id(chat_id), name=personal_id(chat_id), any=tuple(map(Term, phrases)))
 
 
-def clean(phrase: str) -> str:
+def clean(phrase: str, *, tags: bool = True) -> str:
     """What the user typed, as one phrase: invisible format characters dropped (a right-to-left override would
     reverse every reply that quotes the phrase; a zero-width space would keep it from matching), spaces collapsed,
-    surrounding quotes dropped, and hashtags' # (``hashtags``)."""
+    surrounding quotes dropped, and hashtags' # (``hashtags``; not with ``tags`` false: a phrase stored before they
+    were dropped is still found as typed)."""
     if not phrase.isascii():
         phrase = "".join(c for c in phrase if unicodedata.category(c) != "Cf")
     text = " ".join(phrase.split())
@@ -68,7 +69,7 @@ def clean(phrase: str) -> str:
         text = text[1:-1].strip()
     if len(text) >= 2 and (text[0], text[-1]) in (("“", "”"), ("「", "」"), ("«", "»")):
         text = text[1:-1].strip()
-    return _HASHTAG.sub("", _TOPIC.sub(r"\1", text))
+    return _HASHTAG.sub("", _TOPIC.sub(r"\1", text)) if tags else text
 
 
 # A word's leading # ("#ASML"), and a Weibo topic's pair ("#芯片#"): news text rarely carries hashtags, so a phrase

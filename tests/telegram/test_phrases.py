@@ -305,3 +305,15 @@ async def test_a_hashtag_watches_the_word_and_the_reply_says_so(world: World) ->
     await poll(world, [story(1, "Huawei unveils a new chip")], name="wire")
     assert any("Huawei unveils a new chip" in m.text for m in world.api.sent_messages(5))
     assert "• without the #" not in (await world.ask(5, "/watch Kirin")).text
+
+
+async def test_a_phrase_stored_with_a_hashtag_before_it_was_dropped_is_still_found_as_typed(world: World) -> None:
+    world.store.chats.ensure(5, type="private", title="c", now=world.clock())
+    world.store.phrases.add(5, "#ASML", "#asml", now=world.clock())  # (stored as typed, before /watch dropped #)
+    world.store.phrases.mute(5, "phrase", "#spam", "#spam", now=world.clock())
+    assert "Stopped watching 1 phrase" in (await world.ask(5, "/unwatch #ASML")).text
+    assert "Unmuted 1." in (await world.ask(5, "/unmute #spam")).text
+    spam = world.feed("#wire", [story(3, "ASML from the hashtag wire")])
+    world.store.feeds.sync([(str(spam), "#wire")])
+    assert "Muted the source #wire" in (await world.ask(5, "/mute source #wire")).text
+    assert [m.key for m in world.store.phrases.mutes(5)] == ["#wire"]
