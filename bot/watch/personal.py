@@ -80,8 +80,7 @@ _TOPIC = re.compile(r"^#([^#\s][^#]*)#$")
 
 def hashtags(typed: str) -> bool:
     """Whether ``clean`` drops a hashtag's # from what the user typed (the reply says so)."""
-    text = " ".join(typed.split()).strip("\"'“”«»「」 ")
-    return bool(_HASHTAG.search(text) or _TOPIC.match(text))
+    return clean(typed) != clean(typed, tags=False)
 
 
 @dataclass(frozen=True, slots=True)
