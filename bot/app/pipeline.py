@@ -230,6 +230,15 @@ class Pipeline:
                 feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
                 title=None, next_poll_at=self._schedule(feed, fetched, None, now, by_hand))
 
+    def _as_stored_before(self, items: list[Item]) -> list[Item]:
+        """An item stored under the identity its link gave before a parameter the link carries joined the tracking
+        list keeps that identity: it is the same item, seen already (canonical.py). In the store's thread."""
+        former = [i.former_identity for i in items if i.former_identity]
+        if not former:
+            return items
+        stored = self.store.items.get(former)
+        return [replace(i, identity=i.former_identity) if i.former_identity in stored else i for i in items]
+
     def _ingest(self, feed: FeedState, items: list[Item], read: ReadFeed, fetched: Fetched, now: datetime,
                 by_hand: bool) -> tuple[int, int, int, int]:
         """dedupe | match | outbox | record the fetch, in the store's thread and one transaction:
@@ -240,6 +249,7 @@ class Pipeline:
         title = read.title
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
+            items = self._as_stored_before(items)
             new = self.store.items.add(items, feed_name=feed.name or read.outlet or title, now=now)
             hits = []
             for item in new:

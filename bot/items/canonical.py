@@ -4,6 +4,11 @@ Two links to one story should give one identity: scheme and host lower-cased, th
 dropped, the fragment dropped, tracking parameters removed, the remaining query sorted and its
 percent-encoding normalized (w3lib). Real parameters stay: `?id=42` or `?cid=7` name the story.
 We keep our own list of tracking parameters because courlan also drops real ones such as `cid`.
+
+A parameter added to the list changes the identity of every stored item whose link carries it, and
+a feed that still lists such an item would have it alerted again. So the parameters added since items
+were first stored (``_TRACKING_ADDED``) are also kept, once, in ``former_canonical_url``: the link's
+canonical form as it was made before, under which the pipeline looks the item up first.
 """
 
 from __future__ import annotations
@@ -26,17 +31,44 @@ _TRACKING_EXACT = frozenset(
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_")
+# Added on 2026-12-06, seen on the captured feeds' links: DW's RSS campaign tag (maca=en-rss-en-all-1573-rdf, which
+# differs from one DW feed to the next), Al Jazeera's traffic_source=rss, CSMonitor's icid=rss, and a blog's
+# ref=rss. Items stored before keep the identity their links gave then (``former_canonical_url``); once the last of
+# them has aged out of every store (storage.keep, 90 days by default), these can join the lists above.
+_TRACKING_ADDED = frozenset({"maca", "traffic_source", "icid"})
+_TRACKING_ADDED_VALUES = {"ref": frozenset({"rss", "feed", "atom"})}  # (ref=... is a real parameter elsewhere)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def is_tracking_parameter(name: str) -> bool:
+def is_tracking_parameter(name: str, value: str = "") -> bool:
     """True for parameters that only say where a click came from."""
     key = name.lower()
-    return key in _TRACKING_EXACT or key.startswith(_TRACKING_PREFIXES)
+    return key in _TRACKING_EXACT or key.startswith(_TRACKING_PREFIXES) or _added(key, value)
+
+
+def _added(key: str, value: str) -> bool:
+    return key in _TRACKING_ADDED or value.lower() in _TRACKING_ADDED_VALUES.get(key, ())
 
 
 def canonical_url(url: str) -> str:
     """The canonical form of an http(s) URL; other strings come back stripped and unchanged."""
+    return _canonical(url, former=False)
+
+
+def former_canonical_url(url: str) -> str | None:
+    """The canonical form ``url`` had before the parameters it carries joined the tracking list, or None when it
+    carries none of them (its canonical form is the same as ever)."""
+    url = url.strip()
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return None
+    if not query or not any(_added(k.lower(), v) for k, v in parse_qsl(query, keep_blank_values=True)):
+        return None
+    return _canonical(url, former=True)
+
+
+def _canonical(url: str, *, former: bool) -> str:
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -56,7 +88,7 @@ def canonical_url(url: str) -> str:
     if parts.username or parts.password:
         netloc = f"{parts.username or ''}{':' + parts.password if parts.password else ''}@{netloc}"
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = [(k, v) for k, v in pairs if not is_tracking_parameter(k)]
+    query = [(k, v) for k, v in pairs if not is_tracking_parameter(k, v) or (former and _added(k.lower(), v))]
     rebuilt = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
 

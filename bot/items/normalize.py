@@ -16,7 +16,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.feeds.model import Entry, describe_error, skip_reason
-from bot.items.canonical import canonical_url, identity_of
+from bot.items.canonical import canonical_url, former_canonical_url, identity_of
 from bot.items.lede import extract_lede, html_to_text, strip_bidi
 
 
@@ -34,6 +34,9 @@ class Item:
     published: datetime | None  # UTC
     feed_url: str
     feed_title: str = ""
+    # The identity its link gave before a parameter the link carries joined the tracking list (canonical.py), when
+    # that differs: an item stored under it before is the same item (Pipeline looks it up).
+    former_identity: str | None = None
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -124,8 +127,10 @@ def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identit
         url = canonical_url(link)  # a link that is no web URL ("urn:...") comes back as written
     if not title:
         title = lede[:80] if lede else strip_bidi(url or entry.guid or "(untitled)")
+    former_url = former_canonical_url(link) if identity_url and link else None
     return Item(
         identity=identity_of(canonical=identity_url, guid=entry.guid, feed_url=feed_url, title=title),
+        former_identity=former_url and identity_of(canonical=former_url, guid=None, feed_url=feed_url, title=title),
         url=url,
         link=link,
         guid=entry.guid,

@@ -6,6 +6,7 @@ import io
 import random
 import shutil
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from bot.app.pipeline import Pipeline
 from bot.config import FeedConfig, default_config
 from bot.deliver.console import ConsoleSender
 from bot.feeds.fetch import HttpFetcher
-from bot.items.normalize import Item
+from bot.feeds.parse import parse_feed
+from bot.items.canonical import canonical_url, identity_of
+from bot.items.normalize import Item, normalize_feed
 from bot.shipped import shipped_path
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
@@ -99,6 +102,44 @@ async def test_same_story_with_tracking_parameters_in_a_second_feed_is_not_sent_
     assert out.getvalue().count("[semiconductors]") == 1
     (stored,) = store.items.since(clock.now - timedelta(days=1))
     assert {name for _, name, _ in stored.sightings} == {"seed", "mirror"}  # "also in" is kept
+    store.close()
+
+
+def _tagged(tmp_path: Path, name: str, tag: str) -> Path:
+    """The seed as DW lists its stories: the link carries the feed's own campaign tag, maca=..."""
+    path = tmp_path / f"{name}.xml"
+    path.write_text(SEED.read_text(encoding="utf-8").replace("%BC%90</link>", f"%BC%90?maca={tag}</link>"),
+                    encoding="utf-8")
+    return path
+
+
+async def test_one_story_in_two_feeds_tagging_its_link_each_their_own_way_is_one_item(tmp_path: Path) -> None:
+    feeds = [_tagged(tmp_path, "dw-all", "en-rss-en-all-1573-rdf"), _tagged(tmp_path, "dw-top", "en-rss-en-top-1022")]
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, feeds, clock, out)
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    assert [f.new for f in summary.feeds] == [1, 0]
+    assert out.getvalue().count("[semiconductors]") == 1
+    (stored,) = store.items.since(clock.now - timedelta(days=1))
+    assert "maca" not in (stored.item.url or "") and {name for _, name, _ in stored.sightings} == {"dw-all", "dw-top"}
+    store.close()
+
+
+async def test_an_item_stored_before_its_links_tag_counted_as_tracking_is_not_alerted_again(tmp_path: Path) -> None:
+    feed = _tagged(tmp_path, "dw-all", "en-rss-en-all-1573-rdf")
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, [feed], clock, out)
+    (item,) = normalize_feed(parse_feed(feed.read_bytes()).entries, feed_url=str(feed)).items
+    # As a watchbot from before 2026-12-06 stored it: its identity is its link with maca kept.
+    before = identity_of(canonical=canonical_url(item.link.split("?")[0]) + "?maca=en-rss-en-all-1573-rdf",
+                         guid=None, feed_url="", title="")
+    assert item.identity != before and item.former_identity == before
+    store.items.add([replace(item, identity=before)], feed_name="dw-all", now=clock.now - timedelta(hours=1))
+    async with fetcher:
+        summary = await pipeline.poll_once()
+    assert summary.feeds[0].new == 0 and out.getvalue() == ""
+    assert [s.item.identity for s in store.items.since(clock.now - timedelta(days=1))] == [before]
     store.close()
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.items.canonical import IDENTITY_VERSION, canonical_url, identity
+from bot.items.canonical import IDENTITY_VERSION, canonical_url, former_canonical_url, identity
 
 _segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
 _hosts = st.lists(_segment, min_size=2, max_size=3).map(".".join)
@@ -54,6 +54,12 @@ def test_canonicalizing_twice_changes_nothing(host, path, real, tracking):
         ("https://example.com/%e4%b8%ad", "https://example.com/%E4%B8%AD"),
         ("https://example.com/中国", "https://example.com/%E4%B8%AD%E5%9B%BD"),
         ("mailto:someone@example.com", "mailto:someone@example.com"),
+        # Seen on the captured feeds' links: DW, Al Jazeera, CSMonitor, a blog.
+        ("https://www.dw.com/en/a/a-75995188?maca=en-rss-en-all-1573-rdf", "https://www.dw.com/en/a/a-75995188"),
+        ("https://www.aljazeera.com/news/x?traffic_source=rss", "https://www.aljazeera.com/news/x"),
+        ("https://www.csmonitor.com/USA/x?icid=rss", "https://www.csmonitor.com/USA/x"),
+        ("https://alexwlchan.net/2026/bare-git/?ref=rss", "https://alexwlchan.net/2026/bare-git/"),
+        ("https://example.com/compare?ref=v1.2&id=3", "https://example.com/compare?id=3&ref=v1.2"),
     ],
 )
 def test_canonical_url_cases(url: str, expected: str) -> None:
@@ -70,3 +76,19 @@ def test_identity_falls_back_from_url_to_guid_to_feed_and_title() -> None:
     assert by_title == identity(link=None, guid=" ", feed_url="f", title="A title")
     assert by_title != identity(link=None, guid=None, feed_url="other feed", title="A title")
     assert all(i.startswith(IDENTITY_VERSION + ":") for i in (by_url, by_guid, by_title))
+
+
+@pytest.mark.parametrize(
+    ("url", "before"),
+    [
+        ("https://www.dw.com/en/a/a-75995188?maca=en-rss-en-all-1573-rdf&utm_source=x#top",
+         "https://www.dw.com/en/a/a-75995188?maca=en-rss-en-all-1573-rdf"),
+        ("https://Alexwlchan.net/2026/bare-git/?ref=RSS", "https://alexwlchan.net/2026/bare-git/?ref=RSS"),
+        ("https://www.dw.com/en/a/a-75995188?utm_source=x", None),  # (its canonical form is the same as ever)
+        ("https://example.com/compare?ref=v1.2", None),
+        ("https://www.dw.com/en/a/a-75995188", None),
+        ("http://[::1", None),
+    ],
+)
+def test_the_canonical_form_a_link_had_before_its_parameter_counted_as_tracking(url: str, before: str | None) -> None:
+    assert former_canonical_url(url) == before
