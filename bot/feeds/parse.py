@@ -23,6 +23,7 @@ import functools
 import re
 from collections.abc import Mapping
 from typing import Any
+from xml.sax import SAXParseException
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
@@ -87,6 +88,18 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
         raise ParseError(url, f"could not read the feed ({type(e).__name__}: {describe_error(e)})") from e
 
 
+def _lenient(exc: object, body: bytes) -> str:
+    """What feedparser found wrong in a feed it then read with its lenient parser, in words: where and what, for
+    XML that is not well-formed ("<unknown>:1176:12: undefined entity" as expat puts it)."""
+    if not isinstance(exc, SAXParseException):
+        return describe_error(exc)
+    line, column = exc.getLineNumber(), exc.getColumnNumber()
+    lines = body.split(b"\n", line)
+    there = lines[line - 1].decode("utf-8", "replace")[column:column + 24].strip() if 0 < line <= len(lines) else ""
+    at = f" at {there!r}" if there else ""
+    return f"not well-formed XML, line {line}, column {column + 1}: {exc.getMessage()}{at}; read leniently"
+
+
 def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFeed:
     head = body[:2048].lstrip()
     if head.startswith(_BOM):
@@ -122,7 +135,7 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
         raise ParseError(url, f"not a feed: {describe_error(reason) if reason else 'no RSS or Atom found'}")
 
     info = parsed.feed
-    warning = repaired or (describe_error(parsed.bozo_exception) if parsed.bozo else None)
+    warning = repaired or (_lenient(parsed.bozo_exception, body) if parsed.bozo else None)
     entries: list[Entry] = []
     skipped: list[str] = []
     for position, raw in enumerate(parsed.entries, 1):

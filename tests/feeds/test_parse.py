@@ -91,3 +91,14 @@ def test_a_feed_without_a_content_type_parses_without_a_warning() -> None:
     assert parsed.warning is None
     broken = latin1.replace(b"</channel>", b"<item><title>cut")
     assert "mismatched tag" in (parse_feed(broken, url="feeds/local.xml").warning or "")
+
+
+def test_xml_that_is_not_well_formed_is_warned_about_with_where_and_what() -> None:
+    """As one of the captured feeds has it: an HTML entity XML does not define, read leniently all the same."""
+    rss = (b"<?xml version='1.0' encoding='utf-8'?>\n<rss version='2.0'><channel><title>T</title>\n"
+           b"<item><title>Ledger&colon; Double-entry accounting</title><link>https://a.org/1</link></item>\n"
+           b"<item><title>Second</title><link>https://a.org/2</link></item></channel></rss>")
+    parsed = parse_feed(rss, url="feeds/ledger.xml")
+    assert [e.link for e in parsed.entries] == ["https://a.org/1", "https://a.org/2"]
+    assert parsed.warning == ("not well-formed XML, line 3, column 20: undefined entity at '&colon; Double-entry "
+                              "acc'; read leniently")
