@@ -36,6 +36,8 @@ def feeds() -> list[tuple[str, bytes]]:
         found.append(("/qq.xml", qq.read_bytes()))
     found.append(("/chips.xml", rss([], title="Chip Wire")))
     found.append(("/flaky.xml", rss([], title="Flaky Feed")))
+    ledger = rss([("Double-entry accounting for a small blog", "https://ledger.example/1")], title="Ledger Notes")
+    found.append(("/ledger.xml", ledger.replace(b"accounting", b"accounting&colon;")))  # read with a warning
     return found
 
 

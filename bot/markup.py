@@ -6,14 +6,18 @@ uses them, so they cannot disagree.
 - ``esc``: HTML escaping of feed text (quotes too, so the result is safe in attributes).
 - ``one_line``: no control characters, no line breaks, no runs of spaces (feed text in headers).
 - ``cut``: at most N characters (UTF-16 units, as Telegram counts), at a word when one is near.
-- ``safe_link``: only http(s) links of sane length without spaces or control characters.
-- ``readable_link``: a link for plain text (the console, the CLI), its non-ASCII escapes decoded as browsers show them.
+- ``safe_link``: only http(s) links of sane length without spaces or control characters, tracking parameters
+  dropped.
+- ``readable_link``: a link for plain text (the console, the CLI), its non-ASCII escapes decoded as browsers show them,
+  tracking parameters dropped.
 """
 
 from __future__ import annotations
 
 import html
 import re
+
+from bot.items.canonical import without_tracking
 
 MAX_LINK = 2048  # longer hrefs are dropped: no news link needs more
 ELLIPSIS = "…"
@@ -68,7 +72,8 @@ def cut(text: str, limit: int) -> str:
 
 
 def safe_link(link: str | None) -> str | None:
-    """The link when it is fit to offer a reader: http(s), sane length, no spaces or control characters."""
+    """The link when it is fit to offer a reader: http(s), sane length, no spaces or control characters; without its
+    tracking parameters (utm_source=rss and the like: canonical.py)."""
     if not link:
         return None
     link = link.strip()
@@ -76,14 +81,15 @@ def safe_link(link: str | None) -> str | None:
         return None
     if any(c.isspace() or ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in link):
         return None
-    return link
+    return without_tracking(link)
 
 
 def readable_link(link: str) -> str:
     """``link`` as people read it in plain text: each run of percent-escaped UTF-8 decoded, as a browser's address bar
     shows it ("https://www.rfi.fr/cn/中国/20240327-习近平…" for "…/cn/%E4%B8%AD%E5%9B%BD/…"). ASCII escapes stay
     ("%2F" is not "/", "%20" is not a space), and so does a run that is not UTF-8 or would show a space, a control or a
-    direction character (a feed's link is its own text). Markup keeps the link as it is, in its href."""
+    direction character (a feed's link is its own text). Markup keeps the link as it is, in its href. Tracking
+    parameters are dropped, as ``safe_link`` drops them."""
 
     def decoded(m: re.Match[str]) -> str:
         try:
@@ -92,4 +98,4 @@ def readable_link(link: str) -> str:
             return m.group()
         return text if text.isprintable() and not any(c.isspace() for c in text) else m.group()
 
-    return _ESCAPED_BYTES.sub(decoded, link)
+    return _ESCAPED_BYTES.sub(decoded, without_tracking(link))

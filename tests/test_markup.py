@@ -50,3 +50,17 @@ def test_rendered_length_counts_what_a_reader_sees() -> None:
 ])
 def test_readable_link_decodes_only_what_reads_as_text(link: str, shown: str) -> None:
     assert readable_link(link) == shown
+
+
+@pytest.mark.parametrize(("link", "offered"), [
+    ("https://restofworld.org/2026/ai-memory-chip-explainer/?utm_source=rss&utm_medium=rss&utm_campaign=feeds",
+     "https://restofworld.org/2026/ai-memory-chip-explainer/"),
+    ("https://www.dw.com/en/a/a-75925338?maca=en-rss-en-all-1573-rdf", "https://www.dw.com/en/a/a-75925338"),
+    ("https://News.example/a?id=42&utm_source=x&b=%E4%B8%AD#part-2", "https://News.example/a?id=42&b=%E4%B8%AD#part-2"),
+    ("https://a.example/p?fbclid=1#top", "https://a.example/p#top"),
+    ("https://a.example/p?ref=v2&cid=7", "https://a.example/p?ref=v2&cid=7"),  # real parameters, in their order
+    ("https://a.example/p?", "https://a.example/p"),
+])
+def test_a_link_is_offered_without_its_tracking_parameters_and_otherwise_as_written(link: str, offered: str) -> None:
+    assert safe_link(link) == offered
+    assert readable_link(link) == readable_link(offered)

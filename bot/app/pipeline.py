@@ -248,7 +248,8 @@ class Pipeline:
         matched = alerts = old = 0
         title = read.title
         with self.store.transaction():
-            self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period)
+            self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period,
+                                         warning=read.warning)
             items = self._as_stored_before(items)
             new = self.store.items.add(items, feed_name=feed.name or read.outlet or title, now=now)
             hits = []
@@ -374,10 +375,11 @@ class Pipeline:
             log.warning("feed %s: %s failed: %s; %s status=%s ms=%.0f", result.label, kind, result.error, retry,
                         result.status_text, result.ms, extra={"feed": result.label, "url": result.url})
             return result
-        log.info("poll %s status=%s ms=%.0f items=%d new=%d matched=%d%s%s", result.label, result.status_text,
+        log.info("poll %s status=%s ms=%.0f items=%d new=%d matched=%d%s%s%s", result.label, result.status_text,
                  result.ms, result.items, result.new, result.matched,
                  f" skipped={result.skipped}" if result.skipped else "",
                  f" error={result.error}" if result.error else "",
+                 f" warning={result.warning}" if result.warning else "",
                  extra={"feed": result.label, "url": result.url})
         return result
 

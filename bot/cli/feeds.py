@@ -178,6 +178,8 @@ def line(r: Row, now: datetime) -> str:
     s = r.state
     if kind == "ok" and s is not None and s.last_success_at is not None:
         words = f"ok {relative(s.last_success_at, now)}"
+    if kind == "ok" and s is not None and s.last_warning:
+        words += f" (warning: {s.last_warning})"
     return f"{MARKS[kind]} {_label(r)}: {words}; {_schedule_words(r)}; {_next(r, now)}"
 
 
@@ -189,6 +191,8 @@ def details(r: Row, now: datetime) -> list[str]:
         out.append(f"    last success: {when(s.last_success_at, now)}")
         if s.last_error:
             out.append(f"    last error:   {s.last_error} ({when(s.last_error_at, now)})")
+        if s.last_warning:
+            out.append(f"    warning:      {s.last_warning} (in the last body read)")
         out.append(f"    failures:     {s.consecutive_failures} in a row" if s.consecutive_failures else
                    "    failures:     none")
         body = "unknown" if s.last_items is None else str(s.last_items)
@@ -232,6 +236,7 @@ def as_json(r: Row, now: datetime) -> dict[str, Any]:
         "last_error": s.last_error if s else None, "last_error_at": iso(s.last_error_at) if s else None,
         "consecutive_failures": s.consecutive_failures if s else 0,
         "last_items": s.last_items if s else None, "items_total": s.items_total if s else 0,
+        "last_warning": s.last_warning if s else None,
         "ttl_seconds": s.ttl_seconds if s else None, "update_seconds": s.update_seconds if s else None,
     }
 

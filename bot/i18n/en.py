@@ -189,6 +189,7 @@ TEXT: dict[str, str] = {
     "ago.s": "{n}s ago",
     "feeds.line": "{mark} <b>{label}</b>: ok {ago}, {items} items",
     "feeds.failing": ", {count} failures in a row: {error}",
+    "feeds.warning": ", read with a warning: {warning}",
     "feeds.none": "No feeds configured.",
     "reload.done": "Reloaded: {count} watchlists ({ids}).",
     "reload.done.one": "Reloaded: {count} watchlist ({ids}).",

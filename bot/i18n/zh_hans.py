@@ -163,6 +163,7 @@ TEXT: dict[str, str] = {
     "ago.s": "{n} 秒前",
     "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {items} 条",
     "feeds.failing": "，连续失败 {count} 次：{error}",
+    "feeds.warning": "，读取时有警告：{warning}",
     "feeds.none": "没有配置信息源。",
     "reload.done": "已重新加载：{count} 个监控清单（{ids}）。",
     "reload.problems": "{count} 个问题：",

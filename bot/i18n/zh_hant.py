@@ -165,6 +165,7 @@ TEXT: dict[str, str] = {
     "ago.s": "{n} 秒前",
     "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {items} 則",
     "feeds.failing": "，連續失敗 {count} 次：{error}",
+    "feeds.warning": "，讀取時有警告：{warning}",
     "feeds.none": "沒有設定任何資訊來源。",
     "reload.done": "已重新載入：{count} 個監控清單（{ids}）。",
     "reload.problems": "{count} 個問題：",

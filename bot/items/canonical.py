@@ -14,7 +14,7 @@ canonical form as it was made before, under which the pipeline looks the item up
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -48,6 +48,18 @@ def is_tracking_parameter(name: str, value: str = "") -> bool:
 
 def _added(key: str, value: str) -> bool:
     return key in _TRACKING_ADDED or value.lower() in _TRACKING_ADDED_VALUES.get(key, ())
+
+
+def without_tracking(url: str) -> str:
+    """``url`` without its tracking parameters and otherwise exactly as written: the link to offer a reader (as
+    miniflux does), where the canonical form would also reorder the query and drop the fragment."""
+    head, mark, rest = url.partition("?")
+    if not mark:
+        return url
+    query, hash_, fragment = rest.partition("#")
+    kept = [p for p in query.split("&")
+            if p and not is_tracking_parameter(*(unquote_plus(part) for part in p.partition("=")[::2]))]
+    return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
 
 
 def canonical_url(url: str) -> str:

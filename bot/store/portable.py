@@ -50,9 +50,10 @@ def _t(name: str, columns: str, *, times: str = "", json: str = "", flags: str =
 TABLES: tuple[Table, ...] = (
     _t("feeds", "url name title etag last_modified last_status last_polled_at last_success_at last_error "
        "last_error_at consecutive_failures next_poll_at items_total failure_notified "
-       "last_items ttl_seconds update_seconds interval_seconds interval_reason origin paused added_at",
+       "last_items ttl_seconds update_seconds interval_seconds interval_reason origin paused added_at "
+       "last_warning",
        times="last_polled_at last_success_at last_error_at next_poll_at added_at", flags="failure_notified paused",
-       defaults={"origin": "config", "paused": False}),
+       defaults={"origin": "config", "paused": False, "last_warning": None}),
     _t("items", "identity url link guid title lede language published_at first_seen_at feed_url story placed",
        times="published_at first_seen_at", same_as={"story": "identity"}, defaults={"placed": None}),
     _t("sightings", "identity feed_url feed_name link seen_at", times="seen_at"),

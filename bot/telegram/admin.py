@@ -85,6 +85,8 @@ class Admin:
                      ago=ago(f.last_success_at, now, lang), items=f.items_total)
             if f.consecutive_failures:
                 line += t(lang, "feeds.failing", count=f.consecutive_failures, error=esc((f.last_error or "")[:200]))
+            elif f.last_warning:
+                line += t(lang, "feeds.warning", warning=esc(f.last_warning[:200]))
             if f.interval_seconds and f.interval_reason:
                 line += f", {esc(Interval(f.interval_seconds, f.interval_reason).every)} ({esc(f.interval_reason)})"
             lines.append(line)

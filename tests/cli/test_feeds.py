@@ -90,3 +90,25 @@ def test_verbose_and_show_give_the_details(tmp_path: Path, capsys: pytest.Captur
 
     assert main(["feeds", "show", "nothing-like-it", "--config", str(config)]) == 1
     assert "no feed matches 'nothing-like-it' (feeds: 'Seed', 'Broken', 'Empty', 'Pinned')" in capsys.readouterr().err
+
+
+def test_a_feed_read_with_a_warning_says_so_until_its_body_reads_clean(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    seed = (shipped_path("seeds") / "rfi-feedx.xml").read_text(encoding="utf-8")
+    broken = seed.replace("</title>", "&colon;</title>", 2)  # (an HTML entity XML does not define: a captured feed's)
+    config = _config(tmp_path, broken=False)
+    (tmp_path / "copy.xml").write_text(broken, encoding="utf-8")
+    main(["poll", "--config", str(config), "--quiet"])
+    capsys.readouterr()
+    main(["feeds", "--config", str(config)])
+    pinned = capsys.readouterr().out.splitlines()[2]
+    assert pinned.startswith("✓ Pinned: ok ") and " (warning: not well-formed XML, line " in pinned
+    assert ": undefined entity at '&colon;" in pinned and "; read leniently); every 15 min" in pinned
+    main(["feeds", "show", "Pinned", "--config", str(config), "--format", "json"])
+    assert "undefined entity" in json.loads(capsys.readouterr().out)[0]["last_warning"]
+
+    (tmp_path / "copy.xml").write_text(seed, encoding="utf-8")  # the publisher fixed it
+    main(["poll", "--config", str(config), "--quiet"])
+    capsys.readouterr()
+    main(["feeds", "--config", str(config)])
+    assert "warning" not in capsys.readouterr().out

@@ -75,6 +75,17 @@ def test_feeds_keep_what_the_last_body_asked_and_the_chosen_interval(store: Stor
     assert (f1.last_items, f1.ttl_seconds, f1.update_seconds, f1.interval_reason) == (12, None, None, "ttl 60 min")
 
 
+def test_a_feeds_last_body_keeps_what_was_wrong_with_it_until_a_body_without(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one")])
+    assert store.feeds.get(["f1"])[0].last_warning is None
+    warned = "not well-formed XML, line 3, column 20: undefined entity at '&colon;'; read leniently"
+    store.feeds.record_body("f1", items=2, ttl=None, update=None, warning=warned)
+    store.feeds.record_fetch("f1", now=NOW, status=304, etag=None, last_modified=None, title=None, next_poll_at=NOW)
+    assert store.feeds.get(["f1"])[0].last_warning == warned  # a 304 read no body
+    store.feeds.record_body("f1", items=2, ttl=None, update=None)
+    assert store.feeds.all()[0].last_warning is None
+
+
 def test_a_feeds_rhythm_is_when_its_recent_items_appeared(store: Store) -> None:
     store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
     assert store.items.rhythm("f1", since=NOW - timedelta(days=7)) == FeedRhythm((), None)  # never seen

@@ -13,3 +13,13 @@ async def test_feeds_shows_each_feeds_interval_and_why(world: World) -> None:
     news, new = lines["News"], lines["New"]
     assert news.endswith(", every 6 min (about 25 new items a day)")
     assert "every" not in new  # not polled yet: no interval chosen
+
+
+async def test_feeds_shows_what_was_wrong_with_a_body_read_all_the_same(world: World) -> None:
+    world.store.feeds.sync([("https://news.example/rss", "News"), ("https://clean.example/rss", "Clean")])
+    world.store.feeds.record_body("https://news.example/rss", items=3, ttl=None, update=None,
+                                  warning="not well-formed XML, line 4, column 7: undefined entity at '&nbsp;'")
+    text = (await world.ask(ADMIN, "/feeds")).text
+    lines = {line.split(":")[0].split(" ", 1)[-1]: line for line in text.splitlines()}
+    assert ", read with a warning: not well-formed XML, line 4, column 7: undefined entity at '&nbsp;'" in lines["News"]
+    assert "warning" not in lines["Clean"]

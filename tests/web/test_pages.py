@@ -146,6 +146,10 @@ async def test_a_feed_shows_its_items_interval_and_failures_in_words(web: Web, f
     words = re.sub(r"<[^>]+>", "", page)  # (as a reader sees it: one space around each separator)
     assert "0 items since added · 1 failure in a row: HTTP 500" in words
     assert "1 item since added · polled every 6 h" in words
+    store.feeds.record_body(one, items=1, ttl=None, update=None,
+                            warning="1 byte not valid GB2312 replaced; the rest of the feed is intact")
+    words = re.sub(r"<[^>]+>", "", (await web.client.get("/feeds")).text)
+    assert "read with a warning: 1 byte not valid GB2312 replaced; the rest of the feed is intact" in words
 
 
 async def test_opml_import_and_export(web: Web) -> None:

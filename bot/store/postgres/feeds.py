@@ -71,10 +71,13 @@ class PostgresFeeds:
     def mark_failure_notified(self, url: str) -> None:
         self.db.run("UPDATE feeds SET failure_notified = true WHERE url = %s", (url,))
 
-    def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None) -> None:
-        """What the feed's last body held and asked for (None: nothing), kept for the polls that get a 304."""
-        self.db.run("UPDATE feeds SET last_items = %s, ttl_seconds = %s, update_seconds = %s WHERE url = %s",
-                    (items, ttl, update, url))
+    def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None,
+                    warning: str | None = None) -> None:
+        """What the feed's last body held and asked for (None: nothing), and what was wrong with it although it
+        was read; kept for the polls that get a 304."""
+        self.db.run("UPDATE feeds SET last_items = %s, ttl_seconds = %s, update_seconds = %s, last_warning = %s "
+                    "WHERE url = %s",
+                    (items, ttl, update, warning, url))
 
     def record_interval(self, url: str, *, seconds: float, reason: str) -> None:
         """The poll interval chosen after the last poll, and why."""
@@ -102,4 +105,5 @@ def _feed(r: Row) -> FeedState:
         failure_notified=bool(r["failure_notified"]), last_items=r["last_items"], ttl_seconds=r["ttl_seconds"],
         update_seconds=r["update_seconds"], interval_seconds=r["interval_seconds"],
         interval_reason=r["interval_reason"], origin=r["origin"], paused=bool(r["paused"]),
+        last_warning=r["last_warning"],
     )

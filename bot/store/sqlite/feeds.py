@@ -74,10 +74,13 @@ class SqliteFeeds:
     def mark_failure_notified(self, url: str) -> None:
         self.db.execute("UPDATE feeds SET failure_notified = 1 WHERE url = ?", (url,))
 
-    def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None) -> None:
-        """What the feed's last body held and asked for (None: nothing), kept for the polls that get a 304."""
-        self.db.execute("UPDATE feeds SET last_items = ?, ttl_seconds = ?, update_seconds = ? WHERE url = ?",
-                        (items, ttl, update, url))
+    def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None,
+                    warning: str | None = None) -> None:
+        """What the feed's last body held and asked for (None: nothing), and what was wrong with it although it
+        was read; kept for the polls that get a 304."""
+        self.db.execute("UPDATE feeds SET last_items = ?, ttl_seconds = ?, update_seconds = ?, last_warning = ? "
+                        "WHERE url = ?",
+                        (items, ttl, update, warning, url))
 
     def record_interval(self, url: str, *, seconds: float, reason: str) -> None:
         """The poll interval chosen after the last poll, and why."""
@@ -104,4 +107,5 @@ def _feed(r: sqlite3.Row) -> FeedState:
         failure_notified=bool(r["failure_notified"]), last_items=r["last_items"], ttl_seconds=r["ttl_seconds"],
         update_seconds=r["update_seconds"], interval_seconds=r["interval_seconds"],
         interval_reason=r["interval_reason"], origin=r["origin"], paused=bool(r["paused"]),
+        last_warning=r["last_warning"],
     )
