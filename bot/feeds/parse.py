@@ -91,7 +91,9 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
 def _lenient(exc: object, body: bytes) -> str:
     """What feedparser found wrong in a feed it then read with its lenient parser, in words: where and what, for
     XML that is not well-formed ("<unknown>:1176:12: undefined entity" as expat puts it)."""
-    line, column = (exc.getLineNumber(), exc.getColumnNumber()) if isinstance(exc, SAXParseException) else (None, None)
+    if not isinstance(exc, SAXParseException):
+        return describe_error(exc)
+    line, column = exc.getLineNumber(), exc.getColumnNumber()
     if line is None or column is None:
         return describe_error(exc)
     lines = body.split(b"\n", line)
