@@ -57,9 +57,13 @@ def without_tracking(url: str) -> str:
     if not mark:
         return url
     query, hash_, fragment = rest.partition("#")
-    kept = [p for p in query.split("&")
-            if p and not is_tracking_parameter(*(unquote_plus(part) for part in p.partition("=")[::2]))]
+    kept = [pair for pair in query.split("&") if pair and not _tracking_pair(pair)]
     return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+
+
+def _tracking_pair(pair: str) -> bool:
+    name, _, value = pair.partition("=")
+    return is_tracking_parameter(unquote_plus(name), unquote_plus(value))
 
 
 def canonical_url(url: str) -> str:
