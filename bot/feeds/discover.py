@@ -15,12 +15,13 @@ from lxml import etree
 from bot.errors import ParseError
 from bot.feeds.fetch import Fetcher, FetchRequest
 from bot.feeds.parse import parse_feed
+from bot.feeds.per_thread import PerThread
 
 # Feed types browsers and feed readers look for; application/rdf+xml is RSS 1.0.
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json",
                         "application/rdf+xml", "application/x-rss+xml", "application/x-atom+xml"})
 _HEAD = 512_000  # feed links sit in <head>: no need to parse a page's whole body
-_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
+_PARSER = PerThread(lambda: etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True))
 
 
 def discover_feeds(html: bytes, base_url: str) -> list[tuple[str, str]]:
@@ -30,7 +31,7 @@ def discover_feeds(html: bytes, base_url: str) -> list[tuple[str, str]]:
     http(s) links are kept. The title is the link's ``title`` attribute ("" when it has none).
     """
     try:
-        root = etree.fromstring(html[:_HEAD], _PARSER)
+        root = etree.fromstring(html[:_HEAD], _PARSER())
     except (etree.XMLSyntaxError, ValueError):
         return []
     if root is None:

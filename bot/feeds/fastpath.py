@@ -28,6 +28,7 @@ from bot.feeds.model import (
     update_seconds,
     utc_from_struct,
 )
+from bot.feeds.per_thread import PerThread
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -40,8 +41,8 @@ MEDIA = "{http://search.yahoo.com/mrss/}"
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", re.IGNORECASE)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.IGNORECASE)
 _UTF8 = {"utf-8", "utf8"}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=False, huge_tree=False,
-                          remove_comments=True, remove_pis=True, load_dtd=False)
+_PARSER = PerThread(lambda: etree.XMLParser(resolve_entities=False, no_network=True, recover=False,
+                                            huge_tree=False, remove_comments=True, remove_pis=True, load_dtd=False))
 
 
 def parse_fast(body: bytes, *, url: str = "", headers: Mapping[str, str] | None = None) -> ParsedFeed | None:
@@ -56,7 +57,7 @@ def parse_fast(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
     if body.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, _PARSER())
     except (etree.XMLSyntaxError, ValueError):
         return None
     if root is None:

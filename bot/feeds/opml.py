@@ -16,9 +16,10 @@ from lxml import etree
 
 from bot.errors import ConfigError
 from bot.feeds.parse import strip_dtd
+from bot.feeds.per_thread import PerThread
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                          remove_comments=True, remove_pis=True)
+_PARSER = PerThread(lambda: etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                            huge_tree=False, remove_comments=True, remove_pis=True))
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -36,7 +37,7 @@ def parse_opml(data: bytes, *, source: str = "OPML file") -> list[tuple[str, str
     if not data.strip():
         raise ConfigError(source, ["empty: not an OPML file"])
     try:
-        root = etree.fromstring(strip_dtd(_as_utf8(data)), _PARSER)
+        root = etree.fromstring(strip_dtd(_as_utf8(data)), _PARSER())
     except etree.XMLSyntaxError as e:
         raise ConfigError(source, [f"not well-formed XML (line {e.lineno}: {_first_line(e.msg)}): "
                                    "is it an OPML file?"]) from e

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from bot.feeds.per_thread import PerThread
+
 LEDE_LIMIT = 400
 # Full-content feeds carry whole articles; the lede is near the top, so parse only the head.
 _HTML_HEAD = 40_000
@@ -42,7 +44,8 @@ _SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’」』)\]]*)(?=\s|$)|
 
 # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels: deeply nested HTML otherwise
 # parses to an empty tree. Its other effect, no cap on a text node's size, is moot at 40 KB.
-_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True, huge_tree=True)
+_PARSER = PerThread(lambda: etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True,
+                                             huge_tree=True))
 _MAX_DEPTH = 2000  # a little under libxml2's 2048, as unclosed <p> and <li> count here too
 _TAG = re.compile(r"<[^>]*>")
 _UNSEEN = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -115,7 +118,7 @@ def cut(text: str, limit: int = LEDE_LIMIT) -> str:
 
 def _parse(fragment: str) -> etree._Element | None:
     try:
-        doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PARSER)
+        doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PARSER())
     except (etree.XMLSyntaxError, ValueError):
         return None
     if doc is None:
