@@ -7,6 +7,7 @@ import-linter's report of the offending import chain.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,19 @@ def test_no_module_outside_the_store_package_writes_sql() -> None:
         if any(word in text for word in ("SELECT ", "INSERT INTO", "UPDATE outbox", "DELETE FROM", ".execute(")):
             offenders.append(str(path.relative_to(REPO)))
     assert offenders == []
+
+
+def test_every_lxml_parser_is_made_per_thread() -> None:
+    """A poll parses in several threads; an lxml parser shared by them corrupted the heap (bot/feeds/per_thread.py)."""
+    offenders = []
+    for path in (REPO / "bot").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        inside: set[int] = set()  # the nodes within a PerThread(...) call's arguments
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "PerThread":
+                inside.update(id(n) for arg in node.args for n in ast.walk(arg))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("XMLParser", "HTMLParser") and id(node) not in inside):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert offenders == [], f"make these with PerThread(lambda: ...): {offenders}"
