@@ -179,8 +179,8 @@ def read_items(body: bytes, *, source: str) -> Iterator[InputItem]:
         ) from e
     for reason in feed.skipped:
         print(f"watchbot: warning: {source}: skipped an unreadable item: {reason}", file=sys.stderr)
-    for item in feed.items:
-        yield InputItem(item.link or item.guid, item.title, item.lede)
+    for position, item in enumerate(feed.items, 1):
+        yield InputItem(item.link or item.guid or f"#{position}", item.title, item.lede)  # (#3: the feed's third)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -277,11 +277,12 @@ def print_table_row(out: TextIO, item: InputItem, matches: list[Match], by_id: d
     watchlists it matches with their scores, its title, then why each matched."""
     names = ", ".join(f"{m.watchlist} ({m.score:g})" for m in matches) or "-"
     title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
-    if len(item.id) <= SHORT_ID:
-        print(f"{item.id}  {names}  {title}", file=out)
+    shown = item.id if isinstance(item.id, str) else json.dumps(item.id)  # (a JSON line's id may be a number)
+    if len(shown) <= SHORT_ID:
+        print(f"{shown}  {names}  {title}", file=out)
     else:
         print(f"{names}  {title}", file=out)
-        print(f"    {readable_link(item.id)}", file=out)
+        print(f"    {readable_link(shown)}", file=out)
     for m in matches:
         for line in explain(m, by_id.get(m.watchlist)):
             print(f"    {m.watchlist}: {line}", file=out)

@@ -101,6 +101,20 @@ def test_match_table_puts_a_feed_items_title_first_and_its_link_below(capsys: py
     assert out.splitlines()[1] == "    https://example.com/a%E2%80%AEb%0Ac-long-enough"  # kept escaped: RLO, newline
 
 
+def test_match_table_shows_any_id_a_json_line_gives_and_a_feed_item_without_a_link_by_its_place(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = '{"id": 7, "title": "ASML shares jump", "lede": ""}\n{"id": ["x", 1], "title": "Weather", "lede": ""}\n'
+    code, out, _ = run(["match", "--input", "-", "--rules", str(RULES), "--format", "table"], capsys, body)
+    assert code == 0 and out.splitlines()[0].startswith("7  asml (100)") and '["x", 1]  -  Weather' in out
+    feed = tmp_path / "bare.xml"  # items with neither a link nor a GUID
+    feed.write_text("<rss version='2.0'><channel><title>Bare</title><item><title>Sunny</title></item>"
+                    "<item><title>ASML ships</title><description>x</description></item></channel></rss>")
+    code, out, _ = run(["match", "--input", str(feed), "--rules", str(RULES)], capsys)
+    assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == ["#1", "#2"]
+    code, out, _ = run(["match", "--input", str(feed), "--rules", str(RULES), "--format", "table"], capsys)
+    assert out.splitlines()[:2] == ["#1  -  Sunny", "#2  asml (100), semiconductors (100)  ASML ships"]
+
+
 def test_match_table_ends_with_a_count_per_watchlist_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     body = ('{"id": "a", "title": "Nvidia and ASML", "lede": ""}\n{"id": "b", "title": "Wafer fab opens", "lede": ""}\n'
             '{"id": "c", "title": "Rain in Paris", "lede": ""}\nnot json\n')
