@@ -167,6 +167,10 @@ def load_config(path: Path | None = None, *, env: dict[str, str] | None = None) 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+# The longest duration any key or option takes: 100 years. A longer one, taken from today, reaches before the year 1
+# that dates can hold ("storage.keep = '1000000d'" stopped the daily prune with an OverflowError).
+MAX_DURATION = 36_500 * 86_400.0
+TOO_LONG = "too long: at most 36500d (100 years)"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = {"token", "password", "username"}
@@ -232,6 +236,9 @@ class _Checker:
             if seconds is None:
                 self.fail(where, f"not a duration (got {raw!r}); write \"30s\", \"5m\", \"1h\" or seconds"
                           + (" (or \"auto\")" if kind == "auto|duration" else ""))
+            elif seconds > MAX_DURATION:
+                self.fail(where, f"{TOO_LONG} (got {raw!r})")
+                return None
             return seconds
         if kind is int and isinstance(raw, bool) or not isinstance(raw, kind):
             name = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}[kind]

@@ -97,6 +97,13 @@ def test_bad_durations(bad: object) -> None:
     assert parse_duration(bad) is None
 
 
+def test_a_duration_past_a_hundred_years_is_refused_not_left_to_overflow_a_date() -> None:
+    with pytest.raises(ConfigError) as caught:
+        _parse('[storage]\nkeep = "1000000d"\n')
+    assert caught.value.problems == ["storage.keep: too long: at most 36500d (100 years) (got '1000000d')"]
+    assert _parse('[storage]\nkeep = "36500d"\n').storage_keep == 36500 * 86400
+
+
 def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     cfg = tmp_path / "sub" / "c.toml"
@@ -152,6 +159,7 @@ def test_poll_interval_auto_and_bounds(poll: str, interval: float | None, low: f
                                    "or seconds (or \"auto\")"),
         ('max_interval = "auto"', "poll.max_interval: not a duration (got 'auto')"),
         ('interval = "0"', "poll.interval: must be longer than 0"),
+        ('max_interval = "1000000d"', "poll.max_interval: too long: at most 36500d (100 years) (got '1000000d')"),
     ],
 )
 def test_poll_interval_bounds_are_checked(poll: str, problem: str) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.config import Config, load_config, parse_duration
+from bot.config import MAX_DURATION, TOO_LONG, Config, load_config, parse_duration
 
 if TYPE_CHECKING:
     from bot.app.build import App
@@ -42,7 +42,9 @@ def duration_arg(text: str) -> float:
     """An argparse type: "24h", "7d", "90m" in seconds; a usage error (exit 2) otherwise."""
     seconds = parse_duration(text)
     if seconds is None or seconds <= 0:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (write e.g. 24h, 7d or 90m)")
+        raise argparse.ArgumentTypeError(f"not a duration (got {text!r}); write e.g. 24h, 7d or 90m")
+    if seconds > MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"{TOO_LONG} (got {text!r})")
     return seconds
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from bot.app import lint as noise
 from bot.app import suggest as suggesting
 from bot.app.backtest import Backtest, backtest
-from bot.cli.common import add_command, add_config_option, config_from, open_store
+from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_store
 from bot.cli.match import load_checked, no_watchlists, rules_path
 from bot.config import Config, is_postgres, parse_duration
 from bot.errors import WatchbotError
@@ -131,9 +131,8 @@ def register(commands: Any) -> None:
 
 
 def _age(text: str) -> str:
-    """--since: a duration, checked while parsing so a bad one is a usage error (exit 2)."""
-    if parse_duration(text) is None:
-        raise argparse.ArgumentTypeError(f"not a duration (got {text!r}); write e.g. 30d, 12h or 90m")
+    """--since: a duration, checked while parsing (duration_arg) so a bad one is a usage error (exit 2)."""
+    duration_arg(text)
     return text
 
 

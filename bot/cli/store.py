@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.common import add_command, add_config_option, config_from, open_store
-from bot.config import parse_duration
+from bot.config import MAX_DURATION, TOO_LONG, parse_duration
 from bot.errors import WatchbotError
 from bot.times import utcnow
 
@@ -95,6 +95,8 @@ def run_prune(args: argparse.Namespace) -> int:
         parsed = parse_duration(args.keep)
         if parsed is None or parsed < 86400:
             raise WatchbotError(f"--keep: write a duration of at least a day, e.g. 90d (got {args.keep!r})")
+        if parsed > MAX_DURATION:
+            raise WatchbotError(f"--keep: {TOO_LONG} (got {args.keep!r})")
         keep = parsed
     store = open_store(config)
     try:

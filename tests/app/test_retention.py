@@ -39,3 +39,5 @@ def test_the_cli_prunes_with_the_configured_or_given_keep(tmp_path: Path, capsys
     assert out.startswith("pruned 1 items") and "over 90 days ago" in out
     assert main(["store", "prune", "--config", str(config), "--keep", "1h"]) == 1
     assert "--keep: write a duration of at least a day" in capsys.readouterr().err
+    assert main(["store", "prune", "--config", str(config), "--keep", "1000000d"]) == 1
+    assert "--keep: too long: at most 36500d (100 years) (got '1000000d')" in capsys.readouterr().err

@@ -88,7 +88,7 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     assert capsys.readouterr().out.strip() == "0 alerts in the last 24h (--since 7d looks further back)"
     with pytest.raises(SystemExit) as usage:
         main(["alerts", "--config", str(config), "--since", "soon"])
-    assert usage.value.code == 2 and "not a duration: 'soon'" in capsys.readouterr().err
+    assert usage.value.code == 2 and "not a duration (got 'soon'); write e.g. 24h" in capsys.readouterr().err
 
 
 def test_alerts_say_how_the_chat_judged_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

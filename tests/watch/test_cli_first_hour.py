@@ -59,7 +59,7 @@ def test_rules_check_reads_yml(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_backtest_bad_duration_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(["rules", "backtest", "--since", "30days"], capsys)
     assert code == 2 and out == ""
-    assert "argument --since: not a duration (got '30days'); write e.g. 30d, 12h or 90m" in err
+    assert "argument --since: not a duration (got '30days'); write e.g. 24h, 7d or 90m" in err
 
 
 # --- the config's rules.path ----------------------------------------------------------------------

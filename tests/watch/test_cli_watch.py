@@ -219,6 +219,10 @@ def test_rules_backtest_bad_since_is_a_usage_error(capsys: pytest.CaptureFixture
         run(["rules", "backtest", "--since", "lots"], capsys)
     assert exit_.value.code == 2
     assert "argument --since: not a duration (got 'lots')" in capsys.readouterr().err
+    for command in (["rules", "backtest"], ["rules", "lint"], ["rules", "suggest"]):
+        with pytest.raises(SystemExit):
+            run([*command, "--since", "1000000d"], capsys)  # (now - 1,000,000 days: before the year 1)
+        assert "argument --since: too long: at most 36500d (100 years) (got '1000000d')" in capsys.readouterr().err
 
 
 def test_rules_backtest_without_a_store_creates_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
