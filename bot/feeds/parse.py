@@ -50,6 +50,7 @@ _ENTITY = re.compile(rb"<!ENTITY[^>]*>", re.IGNORECASE)
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                          re.IGNORECASE | re.DOTALL)
 _BOM = b"\xef\xbb\xbf"
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Markup that is not ASCII bytes (UTF-16/32, EBCDIC) hides "<!DOCTYPE" from strip_dtd, while
 # feedparser decodes first and then expands the entities: a UTF-16 quadratic-blowup feed of
 # 320 KB took 20 GB and 4 minutes. Such bodies are transcoded to UTF-8 before stripping.
@@ -81,11 +82,31 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
     the feed, so that one feed never stops a poll with a traceback.
     """
     try:
-        return _parse(body, url, headers)
+        return _without_controls(_parse(body, url, headers))
     except ParseError:
         raise
     except Exception as e:  # the promise above: one feed's surprise stays its own
         raise ParseError(url, f"could not read the feed ({type(e).__name__}: {describe_error(e)})") from e
+
+
+def _without_controls(parsed: ParsedFeed) -> ParsedFeed:
+    """``parsed`` without C0 control characters (but tab, line feed and carriage return) in its text. No headline
+    means them, XML forbids them (lxml reads NUL in a lede as "\\ufffd"), and PostgreSQL refuses
+    NUL in text: one such title failed its whole feed's transaction, poll after poll. A JSON Feed can carry them
+    ("\\u0000"), and so can feedparser's lenient reading of a broken XML feed."""
+    def clean(text: str | None) -> str | None:
+        return _CONTROLS.sub("", text) if text and _CONTROLS.search(text) else text
+
+    def entry(e: Entry) -> Entry:
+        return dataclasses.replace(e, title=clean(e.title) or "", link=clean(e.link), guid=clean(e.guid),
+                                   content_html=clean(e.content_html) or "", author=clean(e.author))
+
+    texts = (parsed.title, parsed.link, parsed.language,
+             *(t for e in parsed.entries for t in (e.title, e.link, e.guid, e.content_html, e.author)))
+    if not any(t and _CONTROLS.search(t) for t in texts):
+        return parsed
+    return dataclasses.replace(parsed, title=clean(parsed.title) or "", link=clean(parsed.link),
+                               language=clean(parsed.language), entries=tuple(entry(e) for e in parsed.entries))
 
 
 def _lenient(exc: object, body: bytes) -> str:
