@@ -19,6 +19,7 @@ from bot.feeds.discover import find_feeds
 from bot.feeds.fetch import Fetcher
 from bot.feeds.opml import parse_opml, render_opml
 from bot.feeds.urls import feed_url_problem
+from bot.markup import one_line
 from bot.store.protocols import FeedState, Store
 
 
@@ -78,7 +79,8 @@ class FeedManager:
         if len(found) > 1 and url not in {u for u, _ in found}:
             return Added(choices=tuple(found))
         feed_url, title = next(((u, t) for u, t in found if u == url), found[0])
-        added = await self.store.run(self.store.feeds.add, feed_url, name.strip() or title.strip(), now=self.clock())
+        added = await self.store.run(self.store.feeds.add, feed_url, one_line(name) or one_line(title),
+                                     now=self.clock())  # (one_line: no control characters; PostgreSQL refuses NUL)
         (state,) = await self.store.run(self.store.feeds.get, [feed_url])
         return Added(state, already=not added)
 
@@ -110,7 +112,7 @@ class FeedManager:
             skipped: list[str] = []
             with self.store.transaction():
                 for url, name in good:
-                    (added if self.store.feeds.add(url, name, now=now) else skipped).append(url)
+                    (added if self.store.feeds.add(url, one_line(name), now=now) else skipped).append(url)
             return Imported(tuple(added), tuple(skipped))
 
         return await self.store.run(add_all)

@@ -58,12 +58,12 @@ def personal_watchlist(chat_id: int, phrases: Sequence[str]) -> Watchlist:
 
 
 def clean(phrase: str, *, tags: bool = True) -> str:
-    """What the user typed, as one phrase: invisible format characters dropped (a right-to-left override would
-    reverse every reply that quotes the phrase; a zero-width space would keep it from matching), spaces collapsed,
-    surrounding quotes dropped, and hashtags' # (``hashtags``; not with ``tags`` false: a phrase stored before they
-    were dropped is still found as typed)."""
-    if not phrase.isascii():
-        phrase = "".join(c for c in phrase if unicodedata.category(c) != "Cf")
+    """What the user typed, as one phrase: invisible format and control characters dropped (a right-to-left override
+    would reverse every reply that quotes the phrase; a zero-width space would keep it from matching; PostgreSQL
+    refuses NUL), spaces collapsed, surrounding quotes dropped, and hashtags' # (``hashtags``; not with ``tags``
+    false: a phrase stored before they were dropped is still found as typed)."""
+    if not phrase.isprintable():
+        phrase = "".join(c for c in phrase if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
     text = " ".join(phrase.split())
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”«»「」":
         text = text[1:-1].strip()

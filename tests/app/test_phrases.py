@@ -107,6 +107,16 @@ def test_a_hashtag_means_the_word(typed: str, phrase: str, hashtag: bool) -> Non
     assert (clean(typed), hashtags(typed)) == (phrase, hashtag)
 
 
+@pytest.mark.parametrize(("typed", "phrase"), [
+    ("AS\u200bML", "ASML"),  # a zero-width space
+    ("\u202eASML", "ASML"),  # a right-to-left override
+    ("AS\x00ML\x1b", "ASML"),  # controls (PostgreSQL refuses NUL)
+    ("export\tban\u3000now", "export ban now"),  # whitespace stays whitespace
+])
+def test_invisible_and_control_characters_are_not_part_of_a_phrase(typed: str, phrase: str) -> None:
+    assert clean(typed) == phrase
+
+
 def test_personal_watchlists_belong_to_their_chat() -> None:
     lists = [personal_watchlist(5, ["a b"]), personal_watchlist(-100, ["x"])]
     assert [(w.id, owner(w.id)) for w in lists] == [("chat:5", 5), ("chat:-100", -100)]

@@ -107,6 +107,15 @@ async def test_add_a_feed_by_its_url_and_by_its_site(web: Web, feeds: FeedServer
     assert gone.status_code == 422 and "404" in gone.text
 
 
+async def test_a_feed_name_typed_on_the_web_is_one_line_without_control_characters(web: Web, feeds: FeedServer) -> None:
+    url = feeds.feed("/wire.xml", rss([("Story", "https://w.example/1")], title="Wire"))
+    csrf = await web.sign_in()
+    r = await web.client.post("/feeds/add", data={"csrf": csrf, "url": url, "name": "Daily\x00 Wire\r\nNews"})
+    assert r.status_code == 303  # (PostgreSQL refuses NUL in text)
+    (state,) = web.world.store.feeds.get([url])
+    assert state.name == "Daily Wire News"
+
+
 async def test_pause_resume_and_remove_and_config_feeds_stay(web: Web, feeds: FeedServer) -> None:
     config_feed = web.world.feed("configured", [])
     web.world.store.feeds.sync([(str(config_feed), "Configured")])
