@@ -164,6 +164,8 @@ TEXT: dict[str, str] = {
     "digest.nothing_next": "Nothing pending: no new stories since the last digest. The next one comes at {at} ({tz}).",
     "digest.failed": "The digest could not be sent: {error}. It stays pending.",
     "digest_at.usage": "Usage: /digest_at HH:MM, e.g. /digest_at 07:30 (now: {at} {tz}).",
+    "digest.args": "/digest takes nothing after it: it sends this chat's pending digest now. To choose when the "
+                   "daily digest comes: /digest_at HH:MM, e.g. /digest_at 07:30 (now: {at} {tz}).",
     "digest_at.set": "Daily digest at {at} ({tz}; change the zone with /tz).",
     # groups
     "group.admins_settings": "Only this group's administrators can change its subscriptions and settings.",

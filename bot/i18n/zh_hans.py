@@ -143,6 +143,8 @@ TEXT: dict[str, str] = {
     "digest.nothing_next": "暂无待发内容：上次摘要以来没有新新闻。下一期摘要在 {at}（{tz}）发送。",
     "digest.failed": "摘要发送失败：{error}。内容会保留，稍后再发。",
     "digest_at.usage": "用法：/digest_at HH:MM，例如 /digest_at 07:30（当前：{at} {tz}）。",
+    "digest.args": "/digest 后面不用加内容：它会立即发送本聊天待发的摘要。要设定每日摘要的时间，请用 /digest_at HH:MM，"
+                   "例如 /digest_at 07:30（当前：{at} {tz}）。",
     "digest_at.set": "每日摘要时间设为 {at}（{tz}；可用 /tz 修改时区）。",
     "group.admins_settings": "只有本群管理员可以修改订阅和设置。",
     "slow_down": "消息太多太快，我跳过了一些。请等几秒钟再试。",

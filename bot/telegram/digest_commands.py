@@ -43,8 +43,13 @@ def handlers(service: DigestCommands, commands: Commands) -> list[BaseHandler]:
     from bot.telegram.commands import reply
 
     async def digest(update: Update, context: Context) -> None:
-        """/digest: send this chat's pending digest now."""
+        """/digest: send this chat's pending digest now. With words after it ("/digest at 07:30") the user meant
+        /digest_at: say so, and send nothing."""
         chat, lang = await commands.chat_language(update)
+        if context.args:
+            await reply(update, t(lang, "digest.args", at=esc(await service.chat_digest_at(chat.chat_id)),
+                                  tz=esc(chat.tz)))
+            return
         report = await service.send_chat_digest(chat.chat_id, service.clock(), manual=True)
         if getattr(report, "nothing", None):
             if any(s.mode == "digest" for s in await commands.chats.subscriptions(chat.chat_id)):

@@ -65,6 +65,12 @@ async def test_mode_tz_quiet_pause_resume(world: World) -> None:
     assert "Daily digest: 07:30 (Asia/Shanghai)" in (await world.ask(5, "/list")).text
 
 
+async def test_digest_with_a_time_after_it_points_to_digest_at_and_changes_nothing(world: World) -> None:
+    said = (await world.ask(5, "/digest at 06:00")).text
+    assert said.startswith("/digest takes nothing after it") and "/digest_at HH:MM" in said and "(now: 08:00 UTC)" in said
+    assert "Daily digest: 08:00 (UTC)" in (await world.ask(5, "/list")).text
+
+
 async def test_test_command_explains_the_match(world: World) -> None:
     text = (await world.ask(5, "/test ASML & the chipmaker <b>")).text
     assert "asml (score 100)" in text and "title: 'ASML' — phrase" in text

@@ -37,7 +37,7 @@ PRIVATE = [
     "/subscribe asml", "/subscribe chips digest", "/list", "/unsubscribe", "/unsubscribe nope",
     "/unsubscribe chips", "/mode", "/mode digest", "/mode instant", "/tz", "/tz Mars/Base", "/tz Asia/Taipe",
     "/tz Asia/Taipei", "/quiet", "/quiet 25:00-1", "/quiet 22:00-07:00", "/list", "/quiet off", "/pause", "/list",
-    "/resume", "/test", "/test nothing to see", f"/test {TEST_TITLE}", "/digest", "/digest_at", "/digest_at 07:30",
+    "/resume", "/test", "/test nothing to see", f"/test {TEST_TITLE}", "/digest", "/digest at 07:30", "/digest_at", "/digest_at 07:30",
     "/watch", "/watch Huawei", "/watch huawei", "/watch !!!", "/watch AI", "/watch 半導體", "/list", "/unwatch",
     "/unwatch gallium", "/unwatch Huawei", "/mute", "/mute bitcoin", "/mute bitcoin", "/mute source Nope",
     "/mute source feed", "/list", "/unmute", "/unmute gallium", "/unmute all", "/lang", "/lang klingon",
