@@ -102,3 +102,14 @@ def test_xml_that_is_not_well_formed_is_warned_about_with_where_and_what() -> No
     assert [e.link for e in parsed.entries] == ["https://a.org/1", "https://a.org/2"]
     assert parsed.warning == ("not well-formed XML, line 3, column 20: undefined entity at '&colon; Double-entry "
                               "acc'; read leniently")
+
+
+def test_character_references_to_control_characters_do_not_reach_the_items() -> None:
+    """XML forbids &#0; and feedparser's lenient reading keeps it; PostgreSQL would refuse the NUL."""
+    rss = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>T&#0;</title>"
+           b"<item><title>A&#0;B &#1;C</title><link>https://a.org/1&#27;</link><guid>g&#0;1</guid></item>"
+           b"</channel></rss>")
+    parsed = parse_feed(rss, url="feeds/refs.xml")
+    (entry,) = parsed.entries
+    assert (parsed.title, entry.title, entry.link) == ("T", "AB C", "https://a.org/1")
+    assert entry.guid is not None and entry.guid.endswith("g1")  # (feedparser reads it against the feed's URL)
