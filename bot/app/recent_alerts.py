@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.markup import safe_link
+from bot.markup import one_line, safe_link
 from bot.store.protocols import OutboxRow, Store
 from bot.watch import Match, Watchlist
 from bot.watch.explain import explain, hits_from_json
@@ -55,8 +55,10 @@ class RecentAlerts:
         self.watchlists = watchlists
 
     async def search(self, *, text: str = "", watchlist: str = "", chat: str = "", limit: int = 100) -> list[AlertView]:
+        """What the web's alerts page shows for its filters (one_line: a control character in a crafted URL, which
+        PostgreSQL refuses in a query, is a space)."""
         known = {w.id: w for w in self.watchlists()}
-        return await self.store.run(self._search, text.strip(), watchlist.strip(), chat.strip(), limit, known)
+        return await self.store.run(self._search, one_line(text), one_line(watchlist), one_line(chat), limit, known)
 
     async def chats(self) -> list[tuple[str, str]]:
         """(target, label) of every chat, for the filter."""

@@ -1,10 +1,11 @@
-"""Whatever text a feed sends, its items store on both stores (PostgreSQL refuses NUL in text)."""
+"""Whatever text a feed or a user sends, both stores take it (PostgreSQL refuses NUL in text)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
+from bot.app.recent_alerts import RecentAlerts
 from bot.items.read import read_items
 from bot.store.protocols import Store
 
@@ -27,3 +28,14 @@ def test_control_characters_a_json_feed_sends_never_reach_the_store(store: Store
     store.feeds.sync([("https://wire.example/feed.json", "Wire")])
     assert store.items.add(list(read.items), feed_name=read.title, now=NOW) == list(read.items)
     assert store.items.get([first.identity])[first.identity].item.title == "ASML ships[2J"
+
+
+async def test_a_search_on_the_web_with_a_control_character_in_it_finds_what_it_would_without(store: Store) -> None:
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Wire",
+                       "items": [{"id": "1", "url": "https://wire.example/1", "title": "ASML ships"}]}).encode()
+    (item,) = read_items(body, url="https://wire.example/feed.json").items
+    store.items.add([item], feed_name="Wire", now=NOW)
+    store.outbox.enqueue(item.identity, "telegram", "5001", ["asml"], now=NOW)
+    alerts = RecentAlerts(store, lambda: ())
+    assert [a.title for a in await alerts.search(text="ASML")] == ["ASML ships"]
+    assert await alerts.search(text="ASML\x00", watchlist="asml\x00", chat="5001\x00") != []  # (a crafted URL)
