@@ -75,6 +75,8 @@ def former_canonical_url(url: str) -> str | None:
     """The canonical form ``url`` had before the parameters it carries joined the tracking list, or None when it
     carries none of them (its canonical form is the same as ever)."""
     url = url.strip()
+    if "?" not in url:  # (most links: no query, nothing to look at)
+        return None
     try:
         query = urlsplit(url).query
     except ValueError:
