@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 
 from bot.errors import RuleError
 from bot.watch.model import DEFAULT_FUZZY, Near, Pattern, Regex, RuleSet, Term, Watchlist
-from bot.watch.problems import indentation_mistakes, message
+from bot.watch.problems import indentation_mistakes, message, shape_problem
 from bot.watch.schema import NearSpec, RegexSpec, TermSpec, WatchlistSpec
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -124,12 +124,15 @@ def parse_watchlist(text: str, *, path: Path) -> tuple[Watchlist | None, list[Ru
         loader = _LOADER(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            shape = shape_problem(node) if node is not None else None
+            data = loader.construct_document(node) if node is not None and shape is None else None
         finally:
             loader.dispose()
     except yaml.YAMLError as e:
         line, problem = yaml_problem(e, text)
         return None, [RuleError(where, line, f"not valid YAML: {problem}")]
+    if shape is not None:
+        return None, [RuleError(where, *shape)]
     if node is None:
         return None, [RuleError(where, None, "the file is empty: a watchlist needs at least an 'any' list")]
     if not isinstance(data, dict):

@@ -5,6 +5,10 @@ X): the fix"; no pydantic wording ("Input should be a valid list", "Field requir
 rule author. ``WORDED`` lists the pydantic error types the schema can produce; a test produces
 each one and checks its wording.
 
+``shape_problem(root)`` refuses a document too big or too deep to walk before anything walks it: YAML's aliases
+(``&name`` / ``*name``) let a few lines stand for billions of entries (the "billion laughs"), or for a list that holds
+itself.
+
 ``indentation_mistakes(root, text)`` finds list items that YAML folded into the phrase above:
 
     any:
@@ -168,6 +172,53 @@ def _dotted(loc: list[int | str]) -> str:
     for p in loc:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
+
+
+# A watchlist's entries (every key, value, list item and phrase, an alias counted as written out), and its levels of
+# nesting (a key, a list, a pattern, a near's lists: six or so). A list of 100,000 phrases fits.
+MAX_ENTRIES = 250_000
+MAX_DEPTH = 32
+
+
+def shape_problem(root: yaml.Node) -> tuple[int, str] | None:
+    """(1-based line, message) when the document holds more than MAX_ENTRIES entries with its aliases written out,
+    nests deeper than MAX_DEPTH levels, or has an alias inside the list or mapping it stands for; else None.
+    Walks each node once (an alias is the node it refers to), without recursion."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_: set[int] = set()  # the nodes on the path being walked
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, walked = stack.pop()
+        key, line = id(node), node.start_mark.line + 1
+        children = _children(node)
+        if walked:
+            open_.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_ENTRIES:
+                return line, (f"this holds more than {MAX_ENTRIES:,} entries once its aliases (*name) are written "
+                              "out: write the lists out, or use fewer aliases")
+            if depth[key] > MAX_DEPTH:
+                return line, (f"lists and mappings nested more than {MAX_DEPTH} levels deep: a watchlist needs a few "
+                              "(any: - {near: [[...], [...]]})")
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            return line, "an alias (*name) inside the list or mapping it names: it would hold itself; write it out"
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def indentation_mistakes(root: yaml.Node, text: str) -> Iterator[tuple[int, str]]:

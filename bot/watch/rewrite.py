@@ -45,6 +45,9 @@ def scalar(phrase: str) -> str:
 
 def rewrite(text: str, edit: Edit, *, path: Path) -> str:
     """``text`` with ``edit`` written in; raises RewriteError when it cannot be done in place."""
+    _, errors = parse_watchlist(text, path=path)  # first: a document it refuses may be too big to walk
+    if errors:
+        raise RewriteError(f"{errors[0]}; fix it first (watchbot rules check)")
     try:
         doc = YAML(typ="rt").load(text)
     except YAMLError as e:

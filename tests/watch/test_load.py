@@ -198,3 +198,42 @@ def test_one_file(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("any: [chip]\n", encoding="utf-8")
     rules = load_rules(tmp_path / "b.yaml")
     assert [w.id for w in rules.watchlists] == ["b"] and rules.errors == ()
+
+
+def billion_laughs(levels: int) -> str:
+    """A watchlist whose aliases stand for 9 ** levels phrases in a few lines."""
+    lines = ["id: laughs", 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "\n".join([*lines, f"any: *l{levels - 1}", ""])
+
+
+def test_aliases_that_stand_for_billions_of_phrases_are_refused_at_once() -> None:
+    """The "billion laughs": read naively, nine lines of aliases are 387 million phrases, and the service that walks
+    them never returns (a watchlist file, or a paste into the web editor, would stop it)."""
+    (error,) = errors_of(billion_laughs(9))
+    assert error == ("rules/x.yaml:7: this holds more than 250,000 entries once its aliases (*name) are written out: "
+                     "write the lists out, or use fewer aliases")
+
+
+def test_an_alias_inside_what_it_names_is_refused() -> None:
+    assert errors_of("any: &a [x, *a]\n") == [
+        "rules/x.yaml:1: an alias (*name) inside the list or mapping it names: it would hold itself; write it out"]
+    assert errors_of("any:\n  - &p {near: [[a], *p]}\n")[0].startswith("rules/x.yaml:2: an alias (*name) inside")
+
+
+def test_nesting_deeper_than_any_watchlist_needs_is_refused() -> None:
+    """999 brackets deep is within libyaml's limit and past Python's recursion limit: a RecursionError, before."""
+    (error,) = errors_of("any: " + "[" * 999 + "x" + "]" * 999 + "\n")
+    assert error.startswith("rules/x.yaml:1: lists and mappings nested more than 32 levels deep")
+
+
+def test_aliases_within_bounds_still_work() -> None:
+    w, errors = parse_watchlist("id: metals\nany: &minor [gallium, germanium]\nall: [*minor, [export]]\n",
+                                path=Path("rules/metals.yaml"))
+    assert errors == [] and w is not None and [t.text for t in w.any] == ["gallium", "germanium"]
+    w, errors = parse_watchlist("any:\n  - {near: [&chips [chip, chips], [export]]}\n  - {near: [*chips, [ban]]}\n",
+                                path=Path("rules/x.yaml"))
+    assert errors == [] and w is not None and len(w.any) == 2
+    big = "any:\n" + "".join(f"  - phrase{n}\n" for n in range(100_000))
+    w, errors = parse_watchlist(big, path=Path("rules/x.yaml"))
+    assert errors == [] and w is not None and len(w.any) == 100_000

@@ -54,3 +54,18 @@ def test_new_broken_file_only_adds_errors(tmp_path: Path) -> None:
     assert book.refresh() is True
     assert [w.id for w in book.watchlists] == ["a"]
     assert len(book.errors) == 1 and "b.yaml:2: not valid YAML" in str(book.errors[0])
+
+
+def test_a_file_of_aliases_standing_for_billions_of_phrases_keeps_the_last_good_version(tmp_path: Path) -> None:
+    write(tmp_path / "chips.yaml", "any: [wafer]\n", 1)
+    book = RuleBook(tmp_path)
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 9)]
+    write(tmp_path / "chips.yaml", "\n".join([*lines, "any: *l8", ""]), 2)
+    assert book.refresh() is True  # at once: nothing walks the 387 million phrases
+    assert titles(book, "wafer news") == ["chips"]
+    assert [e.message for e in book.errors] == [
+        "this holds more than 250,000 entries once its aliases (*name) are written out: write the lists out, "
+        "or use fewer aliases",
+        "the last good version stays active",
+    ]
