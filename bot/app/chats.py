@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.deliver.telegram import CHANNEL
+from bot.markup import one_line
 from bot.store.protocols import Chat, Mute, Store, Subscription
 from bot.watch.personal import owner
 
@@ -52,8 +53,10 @@ class Chats:
         self.moved: list[Callable[[int, int], None]] = []  # told (old, new) after a move (bot.app.phrases)
 
     async def seen(self, chat_id: int, *, type: str, title: str) -> Chat:
-        """Record a chat that talked to the bot (again): a blocked chat that writes is active again."""
-        return await self.store.run(self.store.chats.ensure, chat_id, type=type, title=title, now=self.clock())
+        """Record a chat that talked to the bot (again): a blocked chat that writes is active again. Its title (a
+        group's, or a user's name) is kept on one line: it is shown in tables and logs, and PostgreSQL refuses NUL."""
+        return await self.store.run(self.store.chats.ensure, chat_id, type=type, title=one_line(title),
+                                    now=self.clock())
 
     async def get(self, chat_id: int) -> Chat | None:
         return await self.store.run(self.store.chats.get, chat_id)

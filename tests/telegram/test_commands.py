@@ -201,3 +201,12 @@ async def test_an_unknown_command_is_answered_in_a_private_chat_only(world: Worl
     world.api.user_sends(-77, 5, "/frobnicate", chat_type="group")  # maybe another bot's: not answered
     assert "Subscribed to asml" in (await world.ask(-77, "/subscribe asml", user_id=5, chat_type="group")).text
     assert len(world.api.sent_messages(-77)) == 1  # updates of a chat are handled in order
+
+
+async def test_a_group_title_with_control_characters_is_kept_on_one_line(world: World) -> None:
+    """A title is shown in `watchbot chats`, digests' labels and logs; PostgreSQL refuses NUL in text."""
+    before = len(world.api.sent_messages(-40))
+    world.api.user_sends(-40, 5, "/start", chat_type="group", title="Chip\x00 desk\nAsia\u2028team")
+    await world.api.wait_for_messages(before + 1, timeout=5, chat_id=-40)
+    chat = world.store.chats.get(-40)
+    assert chat is not None and chat.title == "Chip desk Asia team"
