@@ -40,10 +40,12 @@ class Story:
     languages: tuple[str, ...]
     reports: int
     each: tuple[Report, ...] = ()  # every report by news time (group_stories), to see what was joined
+    published_at: datetime | None = None  # the first report's, as its feed gives it
 
 
 def group_stories(members: list[StoryMember], *, explain: bool = False) -> list[Story]:
-    """Stories from their members, newest story first; in each, its reports by news time (when published, never
+    """Stories from their members, newest story first (by its first report's news time: a first poll's archive
+    comes in publication order, not in the order of its feeds); in each, its reports by news time (when published, never
     later than first seen: a first poll sees weeks of archive at once), the first one's title the story's.
     ``explain``: each report after the first names the other one it is most alike, and what they share."""
     by_story: dict[str, list[StoryMember]] = {}
@@ -52,9 +54,10 @@ def group_stories(members: list[StoryMember], *, explain: bool = False) -> list[
     stories = [Story(id=story, title=group[0].title, first_seen_at=min(m.first_seen_at for m in group),
                      outlets=tuple(dict.fromkeys(m.feed_name or m.feed_url for m in group)),
                      languages=tuple(dict.fromkeys(m.language for m in group)), reports=len(group),
-                     each=_reports(group, explain))
+                     each=_reports(group, explain), published_at=group[0].published_at)
                for story, group in by_story.items()]
-    return sorted(stories, key=lambda s: s.first_seen_at, reverse=True)
+    news = {story: _news_time(group[0])[0] for story, group in by_story.items()}
+    return sorted(stories, key=lambda s: (news[s.id], s.first_seen_at), reverse=True)
 
 
 def _reports(group: list[StoryMember], explain: bool) -> tuple[Report, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.cli.common import add_command, add_config_option, config_from, duration_arg, further, open_app, when
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     for s in shown:
         print(cut(s.title, 110))
         print(f"    {len(s.outlets)} outlet{'s' * (len(s.outlets) != 1)} ({', '.join(s.languages)}): "
-              f"{cut(', '.join(s.outlets), 140)}; first seen {when(s.first_seen_at, now)}")
+              f"{cut(', '.join(s.outlets), 140)}; {_seen(s, now)}")
         for r in s.each if args.reports else ():
             published = f"{r.published_at:%Y-%m-%d %H:%M} UTC" if r.published_at else "undated"
             print(f"      · {cut(r.outlet, 40)}, {published}: {cut(r.title, 100)}")
@@ -59,6 +59,14 @@ def run(args: argparse.Namespace) -> int:
           + (f"; {len(shown)} carried by more than one outlet" if args.merged else "")
           + (further(args.since) if not stories else ""))
     return 0
+
+
+def _seen(s: Story, now: datetime) -> str:
+    """When the story was first seen, and when published where that was more than an hour before (an archive)."""
+    seen = f"first seen {when(s.first_seen_at, now)}"
+    if s.published_at is None or s.first_seen_at - s.published_at <= timedelta(hours=1):
+        return seen
+    return f"published {s.published_at:%Y-%m-%d %H:%M} UTC, {seen}"
 
 
 def _why(alike: str, like: Likeness) -> str:
