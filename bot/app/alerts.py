@@ -50,6 +50,7 @@ RETRY_BASE = 30.0  # seconds
 RETRY_CAP = 3600.0
 MAX_ATTEMPTS = 20  # about a day of retries at the cap, then dead
 WRITE_ATTEMPTS = 60  # a settle write is retried for about five minutes before the round gives up
+CLAIM_ATTEMPTS = 4  # a claim, 1.4 s: nothing is sent yet, so a store that refuses leaves the alerts pending
 DRAIN_LIMIT = 500  # alerts claimed per channel per round
 
 
@@ -309,7 +310,8 @@ class Alerts:
 
     async def drain_channel(self, channel: Channel) -> DrainReport:
         report = DrainReport()
-        rows = await self._write(self.store.outbox.claim_due, channel.name, now=self.clock(), limit=self.limit)
+        rows = await self._write(self.store.outbox.claim_due, channel.name, now=self.clock(), limit=self.limit,
+                                attempts=CLAIM_ATTEMPTS)
         report.claimed = len(rows)
         if not rows:
             return report
@@ -327,7 +329,8 @@ class Alerts:
         """Edit sent alerts whose story gained outlets: paced with the sends, retried, never lost (an edit
         repeated after a crash shows the same text)."""
         report = DrainReport()
-        rows = await self._write(self.store.outbox.claim_edits, channel.name, now=self.clock(), limit=self.limit)
+        rows = await self._write(self.store.outbox.claim_edits, channel.name, now=self.clock(), limit=self.limit,
+                                attempts=CLAIM_ATTEMPTS)
         if not rows:
             return report
         alerts = {a.outbox_id: a for a in await self._write(build_alerts, self.store, rows)}
@@ -409,14 +412,15 @@ class Alerts:
             await self._write(self.store.outbox.mark_dead, ids, error=reason, notify=error.notify)
             report.dead += len(ids)
 
-    async def _write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """A store call that must not be forgotten: retried with backoff while the store refuses."""
+    async def _write(self, fn: Callable[..., T], /, *args: Any, attempts: int = WRITE_ATTEMPTS, **kwargs: Any) -> T:
+        """A store call that must not be forgotten: retried with backoff while the store refuses (``attempts`` times,
+        fewer for a claim, which nothing depends on yet)."""
         delay = 0.2
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
+        for attempt in range(1, attempts + 1):
             try:
                 return await self.store.run(fn, *args, **kwargs)
             except StoreError as e:
-                if attempt == WRITE_ATTEMPTS:
+                if attempt == attempts:
                     raise
                 log.warning("deliver: the store refused a write (%s); retrying in %.1f s", e, delay)
                 await asyncio.sleep(delay)

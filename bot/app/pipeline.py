@@ -68,8 +68,12 @@ class FeedResult:
     old: int = 0  # matched items too old to alert (poll.max_age, or poll.backlog on a feed's first poll)
     skipped: int = 0  # entries that could not be read (each logged with its reason)
     error: str | None = None
+    failed: str | None = None  # what failed with ``error``: "fetch", "parse" or "store"
     warning: str | None = None
     source: str = "http"  # "http" or "file" (a local path: no HTTP status)
+    # When to poll the feed again, where the store could not record it (a store that refuses writes: a full disk,
+    # a database gone): the caller keeps it, or the feed would stay due and be fetched again at once, and again.
+    retry_at: datetime | None = None
 
     @property
     def status_text(self) -> str:
@@ -339,20 +343,30 @@ class Pipeline:
                       kind: str, started: float, hand: bool = False) -> FeedResult:
         now = self.clock()
         policy = self.policy(feed.url)
-        # Backoff starts from the interval chosen after the last success (the shortest one if none yet).
-        base = policy.fixed if policy.fixed is not None else (feed.interval_seconds or policy.low)
-        when = next_poll(now, timedelta(seconds=base), feed.consecutive_failures + 1, retry_after=retry_after,
-                         rng=self.rng)
-        if hand:
-            when = after_hand_poll(when, feed.next_poll_at, now)
-        try:
-            store_run = self.store.run if hand else self.store.run_background
-            await store_run(self.store.feeds.record_failure, feed.url, now=now, status=status, error=reason,
-                            next_poll_at=when)
-        except StoreError as e:
-            log.error("feed %s: cannot record its failure: %s", feed.label, e)
+        unrecorded = None
+        if kind == "store":
+            # The store's fault, not the feed's: nothing is held against the feed (no failure, no backoff), and it
+            # is tried again after the shortest interval, its items and validators read again then.
+            when = unrecorded = now + timedelta(seconds=min(policy.fixed or policy.low, policy.low))
+        else:
+            # Backoff starts from the interval chosen after the last success (the shortest one if none yet).
+            base = policy.fixed if policy.fixed is not None else (feed.interval_seconds or policy.low)
+            when = next_poll(now, timedelta(seconds=base), feed.consecutive_failures + 1, retry_after=retry_after,
+                             rng=self.rng)
+            if hand:
+                when = after_hand_poll(when, feed.next_poll_at, now)
+            try:
+                store_run = self.store.run if hand else self.store.run_background
+                await store_run(self.store.feeds.record_failure, feed.url, now=now, status=status, error=reason,
+                                next_poll_at=when)
+            except StoreError as e:
+                log.error("feed %s: cannot record its failure: %s", feed.label, e)
+                unrecorded = when
         retry = f"next poll in {describe_seconds((when - now).total_seconds())} ({when:%H:%M} UTC)"
-        return self._done(FeedResult(feed.url, feed.label, status, error=reason), started, failed=(kind, retry))
+        if hand and kind == "store":
+            retry = "nothing of it was stored: the next poll reads it again"
+        return self._done(FeedResult(feed.url, feed.label, status, error=reason, retry_at=unrecorded), started,
+                          failed=(kind, retry))
 
     def _fresh(self, item: Item, now: datetime, *, first_poll: bool) -> bool:
         """Old items are stored and matched but not alerted: poll.max_age always, and poll.backlog on a
@@ -372,6 +386,7 @@ class Pipeline:
         result = replace(result, ms=(time.perf_counter() - started) * 1000)
         if failed is not None:
             kind, retry = failed
+            result = replace(result, failed=kind)
             log.warning("feed %s: %s failed: %s; %s status=%s ms=%.0f", result.label, kind, result.error, retry,
                         result.status_text, result.ms, extra={"feed": result.label, "url": result.url})
             return result

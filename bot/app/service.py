@@ -407,13 +407,20 @@ class Service:
             feeds = await store.run(store.feeds.get, [url])
             if not feeds:
                 return
-            self._polled(await self.app.pipeline.poll_feed(feeds[0]))
+            result = await self.app.pipeline.poll_feed(feeds[0])
+            self._polled(result)
+            if result.retry_at is not None:  # the store could not record the poll: the plan keeps its next time
+                self.plan.set_due(url, result.retry_at)
+                return
             refreshed = await store.run(store.feeds.get, [url])
             if refreshed and not refreshed[0].paused:
                 self.plan.set(refreshed[0], utcnow())
         except asyncio.CancelledError:
             raise
-        except Exception:  # a bug or a store error on one feed must not stop the others
+        except StoreError as e:  # the store, not the feed (a database gone): said in one line, tried again later
+            log.warning("poll of %s: %s; trying again in one interval", url, e)
+            self.plan.set_due(url, utcnow() + timedelta(seconds=self._interval(url)))
+        except Exception:  # a bug on one feed must not stop the others
             log.exception("poll of %s failed unexpectedly; trying again in one interval", url)
             self.plan.set_due(url, utcnow() + timedelta(seconds=self._interval(url)))
         finally:
@@ -433,6 +440,7 @@ class Service:
 
     async def _drain_loop(self) -> None:
         """Drain the outbox whenever asked, one round at a time, until the service stops."""
+        refused = 0.0  # how long the last wait was while the store refuses (doubling to a minute)
         while not self.stopping.is_set():
             await self._drain_wanted.wait()
             self._drain_wanted.clear()
@@ -442,10 +450,18 @@ class Service:
                 reports = await self.app.alerts.drain()
             except asyncio.CancelledError:
                 raise
+            except StoreError as e:  # (the store's own words: what it is, what to do)
+                refused = min(refused * 2, 60.0) if refused else DRAIN_TICK
+                log.warning("delivering alerts: %s; they stay pending, trying again in %.0f s", e, refused)
+                with contextlib.suppress(TimeoutError):  # (a stop ends the wait)
+                    await asyncio.wait_for(self.stopping.wait(), timeout=refused)
+                self._drain_wanted.set()
+                continue
             except Exception:
                 log.exception("delivering alerts failed; trying again shortly")
                 await asyncio.sleep(DRAIN_TICK)
                 continue
+            refused = 0.0
             self._delivered(reports)
 
     def _delivered(self, reports: dict[str, DrainReport]) -> None:

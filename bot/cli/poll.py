@@ -95,4 +95,9 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
         summary = await rt.pipeline.poll_once(only or targets, progress=progress, by_hand=True,
                                               delivering=None if quiet else delivering)
     print(summary.line(), file=sys.stderr)
+    refused = [f for f in summary.feeds if f.failed == "store"]
+    if refused:  # not a feed's trouble, nor passing: nothing of these feeds was kept, so a scheduled poll must say so
+        print(f"watchbot: error: nothing of {len(refused)} feed{'s' * (len(refused) != 1)} was stored (the next "
+              f"poll reads {'them' if len(refused) != 1 else 'it'} again): {refused[0].error}", file=sys.stderr)
+        return 1
     return 1 if summary.failed and len(summary.failed) == len(summary.feeds) else 0

@@ -227,7 +227,9 @@ async def test_a_new_feed_alerts_only_its_recent_backlog(tmp_path: Path) -> None
     store.close()
 
 
-async def test_a_full_disk_is_reported_in_words_and_the_feed_marked_failing(tmp_path: Path) -> None:
+async def test_a_full_disk_is_reported_in_words_and_not_held_against_the_feed(tmp_path: Path) -> None:
+    """The store's trouble, not the feed's: no failure counted (no backoff, no notice that the feed fails), and the
+    feed is tried again after the shortest interval (the caller keeps that time: the store may not write it)."""
     first, _ = _feeds(tmp_path)
     clock, out = Clock(), io.StringIO()
     pipeline, store, fetcher = await _pipeline(tmp_path, [first], clock, out)
@@ -242,8 +244,10 @@ async def test_a_full_disk_is_reported_in_words_and_the_feed_marked_failing(tmp_
     async with fetcher:
         summary = await pipeline.poll_once()
     [failed] = summary.failed
-    assert "full" in (failed.error or "") and "rollback" not in (failed.error or "")
+    assert failed.failed == "store" and failed.retry_at == clock.now + timedelta(minutes=2)
+    assert "database or disk is full (its disk is full: free space there" in (failed.error or "")
+    assert "rollback" not in (failed.error or "")
     (state,) = store.feeds.all()
-    assert state.consecutive_failures == 1 and "full" in (state.last_error or "")
+    assert state.consecutive_failures == 0 and state.last_error is None
     assert out.getvalue() == "" and store.outbox.counts() == {}
     store.close()

@@ -134,7 +134,7 @@ class SqliteStore:
         try:
             return fn(*args, **kwargs)
         except sqlite3.Error as e:
-            raise StoreError(f"store {self.location}: {e}") from e
+            raise StoreError(f"store {self.location}: {e}{_hint(e)}") from e
 
     def check(self) -> str | None:
         """None when the store is usable; else what is wrong (the file was deleted, it is not writable)."""
@@ -203,3 +203,14 @@ def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:
 
 
 __all__ = ["SqliteStore", "migrations", "open_store"]
+
+
+def _hint(e: sqlite3.Error) -> str:
+    """What to do about an error of the disk under the store (nothing is lost: a feed whose items could not be stored
+    is read again, an alert not marked sent is sent then)."""
+    name = getattr(e, "sqlite_errorname", "")
+    if name == "SQLITE_FULL":
+        return " (its disk is full: free space there; `watchbot store prune` drops old items)"
+    if name.startswith("SQLITE_IOERR"):
+        return " (a write to its disk failed: is the disk full or failing?)"
+    return ""

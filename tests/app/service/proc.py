@@ -12,6 +12,7 @@ and bench/latency.py.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -36,8 +37,9 @@ class ServiceProcess:
     """`python -m bot run --config CONFIG` with the repo importable, in the config's folder."""
 
     def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
-                 hold_stdout: bool = False) -> None:
+                 hold_stdout: bool = False, file_size_limit: int | None = None) -> None:
         self.config = config
+        self.file_size_limit = file_size_limit  # RLIMIT_FSIZE: a write past it fails (EFBIG), as on a full disk
         self.hold_stdout = hold_stdout  # leave stdout unread (a full pipe blocks the service) until release_stdout
         self.args = args
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -50,13 +52,18 @@ class ServiceProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--config", str(self.config), *self.args],
             cwd=self.config.parent, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", preexec_fn=self._limits,
         )
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self._reader(self.proc.stderr, self.stderr)
         if not self.hold_stdout:
             self.release_stdout()
         return self
+
+    def _limits(self) -> None:
+        """(In the child, before exec. Python ignores SIGXFSZ, so a write past the limit fails and kills nothing.)"""
+        if self.file_size_limit is not None:  # (the soft limit: the hard one stays, so it can be lifted again)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 
     def release_stdout(self) -> None:
         """Start reading stdout (what a held pipe buffered comes first)."""
