@@ -57,6 +57,19 @@ class Notices:
             await self.store.run(self.store.notices.record, key, english, now=self.clock())
         return delivered
 
+    async def tell_store_refuses(self, error: str) -> bool:
+        """Tell every admin that the store refuses writes (once an outage: the caller remembers, since the store
+        cannot keep that it told); True when told."""
+        told = False
+        for admin in self.admins:
+            try:
+                await self.sender.post(admin, t(await self._language(admin), "notice.store_refuses",
+                                                error=esc(error[:300])))
+                told = True
+            except DeliveryError as e:
+                log.warning("telegram: could not tell admin %s (they must /start the bot first): %s", admin, e.reason)
+        return told
+
     async def _language(self, admin: int) -> str:
         """An admin's language: their private chat's /lang choice (the chat's id is the user's)."""
         chat = await self.store.run(self.store.chats.get, admin)

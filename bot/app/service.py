@@ -102,6 +102,8 @@ class Service:
         self._phrases_next = 0.0  # ... and at every chat's phrases and mutes
         self._reported_rule_errors: set[str] = set()
         self._problems = True  # check once at start
+        self._store_refuses: str | None = None  # why the store kept nothing of the last poll that failed there
+        self._store_told = False  # whether the admins were told of it (once an outage: the store cannot keep it)
         self.tick = tick_seconds([f.interval or config.poll.interval or config.poll.min_interval for f in config.feeds])
         self.spread: Spread | None = None
         self.exit_code = 0
@@ -331,12 +333,24 @@ class Service:
         self._problems = True
 
     async def _tick_notices(self) -> None:
-        if not self._problems or self.app.notices is None:
+        if self.app.notices is None:
+            return
+        if self._store_refuses is not None and not self._store_told:
+            self._store_told = True  # (told or not: an admin who never started the bot is not asked again and again)
+            try:
+                if await self.app.notices.tell_store_refuses(self._store_refuses):
+                    log.info("told the admins that the store refuses writes")
+            except Exception:  # the notices must never stop the service
+                log.exception("telling the admins that the store refuses writes failed")
+        if not self._problems:
             return
         self._problems = False
         try:
             switched_off = [f"{d.watchlist}: {d.reason}" for d in self.rules.matcher.disabled]
             sent = await self.app.notices.problems([*self.rules.errors, *switched_off])
+        except StoreError as e:  # a notice is kept as told in the store: it refuses, so the next problem asks again
+            log.warning("telling the admins about problems: %s", e)
+            return
         except Exception:  # the notices must never stop the service
             log.exception("telling the admins about problems failed")
             self._problems = True
@@ -433,6 +447,11 @@ class Service:
         self.state.polls += 1
         if result.alerts:
             self._drain_wanted.set()
+        if result.failed == "store":
+            self._store_refuses = result.error
+        elif result.error is None and self._store_refuses is not None:  # (a poll recorded: the store writes again)
+            log.info("the store keeps what the feeds bring again")
+            self._store_refuses, self._store_told = None, False
         if result.error:
             self.problems()
 

@@ -227,6 +227,8 @@ TEXT: dict[str, str] = {
     "notice.feed_failed": "⚠️ Feed <b>{label}</b> failed {count} times in a row: {error}\n{url}",
     "notice.unknown_error": "unknown error",
     "notice.rule": "⚠️ Watchlist problem: {error}",
+    "notice.store_refuses": "⚠️ The store refuses to keep what the feeds bring: {error}\nFeeds are read again at "
+                            "their shortest interval until it can; their alerts wait till then.",
     "notice.dead_alerts": "⚠️ {count} alerts could not be delivered (dead letters, see /stats):",
     "notice.dead_alerts.one": "⚠️ {count} alert could not be delivered (dead letter, see /stats):",
     "notice.dead_digest": "Digest for <b>{key}</b> was rejected for good ({stories} stories kept as a dead letter): "

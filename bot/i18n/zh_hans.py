@@ -197,6 +197,8 @@ TEXT: dict[str, str] = {
     "notice.feed_failed": "⚠️ 信息源 <b>{label}</b> 连续失败 {count} 次：{error}\n{url}",
     "notice.unknown_error": "未知错误",
     "notice.rule": "⚠️ 监控清单有问题：{error}",
+    "notice.store_refuses": "⚠️ 存储无法保存信息源带来的内容：{error}\n"
+                            "在恢复之前，信息源会按最短间隔重新读取；提醒会等到那时。",
     "notice.dead_alerts": "⚠️ 有 {count} 条提醒无法投递（见 /stats）：",
     "notice.dead_digest": "发给 <b>{key}</b> 的摘要被永久拒收（{stories} 条新闻保留为无法投递）：{error}。"
                           "见 <code>watchbot digest</code>。",

@@ -12,12 +12,14 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from bot.store.sqlite import SqliteStore
 from tests.app.service.conftest import Workdir
 from tests.app.service.proc import REPO
+from tests.doubles.botapi import BotApiDouble
 from tests.doubles.feedserver import FeedServer, rss
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="prlimit of another process is Linux's")
@@ -81,3 +83,35 @@ def test_a_poll_by_hand_whose_store_refuses_says_so_at_once_and_exits_1(work: Wo
                            timeout=60, check=False)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("[chips] Chip story") == 300  # nothing lost: all read again, stored, alerted
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiDouble]:
+    with BotApiDouble() as double:
+        yield double
+
+
+def test_the_admins_hear_once_that_the_store_refuses_writes(work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
+    """Not one notice a feed that 'fails' (before: after three polls, every feed's own notice), and not again at every
+    poll: once an outage, and the store cannot keep that it told, so the service remembers."""
+    admin = 9001
+    items = [(f"Chip story {n}", f"https://news.example/{n}") for n in range(300)]
+    urls = [feeds.slow(f"/big{n}.xml", rss(items[n::2], title=f"Big {n}", description="x" * 1000), delay=1.5)
+            for n in range(2)]
+    work.config([(url, f"Big {n}") for n, url in enumerate(urls)], interval="2s",
+                extra=f'[telegram]\ntoken = "{api.token}"\napi_url = "{api.url}"\nadmins = [{admin}]\n')
+    work.db.parent.mkdir()
+    SqliteStore(work.db).close()
+    with work.service() as svc:
+        svc.wait_for(lambda: "watchbot run: polling 2 feeds" in svc.stderr_text(), "the start-up line")
+        assert svc.proc is not None
+        wal = work.db.with_name(work.db.name + "-wal")
+        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+        resource.prlimit(svc.proc.pid, resource.RLIMIT_FSIZE, (wal.stat().st_size if wal.exists() else 0, hard))
+        svc.wait_for(lambda: svc.stderr_text().count("store failed") >= 6, "three failed polls of each feed")
+        assert svc.terminate() == 0
+    notices = [m.text for m in api.sent_messages(admin)]
+    assert len(notices) == 1, notices
+    assert notices[0].startswith("⚠️ The store refuses to keep what the feeds bring: store ")
+    assert "(a write to its disk failed: is the disk full or failing?)" in notices[0]
+    assert "Traceback" not in svc.stderr_text()
