@@ -18,11 +18,22 @@ import pytest
 
 from bot.store.sqlite import SqliteStore
 from tests.app.service.conftest import Workdir
-from tests.app.service.proc import REPO
+from tests.app.service.proc import REPO, ServiceProcess
 from tests.doubles.botapi import BotApiDouble
 from tests.doubles.feedserver import FeedServer, rss
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="prlimit of another process is Linux's")
+
+
+def disk_full(work: Workdir, svc: ServiceProcess, *, full: bool = True) -> None:
+    """Once the service has started (while its feeds answer slowly): no file of its store may grow any more; with
+    ``full=False``, space again."""
+    svc.wait_for(lambda: "watchbot run: polling " in svc.stderr_text(), "the start-up line")
+    assert svc.proc is not None
+    wal = work.db.with_name(work.db.name + "-wal")
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    soft = (wal.stat().st_size if wal.exists() else 0) if full else hard
+    resource.prlimit(svc.proc.pid, resource.RLIMIT_FSIZE, (soft, hard))
 
 
 def test_a_store_that_refuses_writes_gets_no_feed_fetched_in_a_loop_and_loses_nothing(
@@ -34,12 +45,7 @@ def test_a_store_that_refuses_writes_gets_no_feed_fetched_in_a_loop_and_loses_no
     SqliteStore(work.db).close()
 
     with work.service() as svc:
-        # The disk fills once the service has started, while it fetches the feed: no file of the store may grow.
-        svc.wait_for(lambda: "watchbot run: polling 1 feed" in svc.stderr_text(), "the start-up line")
-        assert svc.proc is not None
-        wal = work.db.with_name(work.db.name + "-wal")
-        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
-        resource.prlimit(svc.proc.pid, resource.RLIMIT_FSIZE, (wal.stat().st_size if wal.exists() else 0, hard))
+        disk_full(work, svc)
         svc.wait_for(lambda: "feed Big: store failed: store " in svc.stderr_text(), "the refused ingest")
         # An interval and a bit: one more poll. Before, the feed stayed due (its next poll could not be written
         # either) and was fetched again the moment a fetch ended (here every 1.5 s; from a fast server, hundreds of
@@ -51,7 +57,7 @@ def test_a_store_that_refuses_writes_gets_no_feed_fetched_in_a_loop_and_loses_no
         assert "cannot record its failure" not in svc.stderr_text()  # a store's failure is not held against a feed
         assert "[chips]" not in svc.stdout_text()
 
-        resource.prlimit(svc.proc.pid, resource.RLIMIT_FSIZE, (hard, hard))  # space again
+        disk_full(work, svc, full=False)
         svc.wait_for(lambda: svc.stdout_text().count("[chips] Chip story") == 300, "every item alerted", timeout=30)
         assert svc.terminate() == 0
     assert work.query("SELECT consecutive_failures FROM feeds") == [(0,)]
@@ -103,11 +109,7 @@ def test_the_admins_hear_once_that_the_store_refuses_writes(work: Workdir, feeds
     work.db.parent.mkdir()
     SqliteStore(work.db).close()
     with work.service() as svc:
-        svc.wait_for(lambda: "watchbot run: polling 2 feeds" in svc.stderr_text(), "the start-up line")
-        assert svc.proc is not None
-        wal = work.db.with_name(work.db.name + "-wal")
-        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
-        resource.prlimit(svc.proc.pid, resource.RLIMIT_FSIZE, (wal.stat().st_size if wal.exists() else 0, hard))
+        disk_full(work, svc)
         svc.wait_for(lambda: svc.stderr_text().count("store failed") >= 6, "three failed polls of each feed")
         assert svc.terminate() == 0
     notices = [m.text for m in api.sent_messages(admin)]
