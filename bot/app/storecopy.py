@@ -145,11 +145,14 @@ def backup(store: Store, path: Path, *, progress: Progress | None = None, batch:
         raise WatchbotError(f"{path}: is a folder; give a file name")
     if isinstance(store, SqliteStore) and path.suffix != ".jsonl":
         tmp = path.with_name(path.name + ".part")
-        tmp.unlink(missing_ok=True)
+        leftovers = [tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))]  # (SQLite's own)
+        for f in leftovers:
+            f.unlink(missing_ok=True)
         try:
             store.archive.backup(tmp)
         except Exception as e:
-            tmp.unlink(missing_ok=True)
+            for f in leftovers:
+                f.unlink(missing_ok=True)
             raise StoreError(f"cannot back up {store.location} into {path}: {e}") from e
         tmp.replace(path)
         rows = sum(contents(store).values())
@@ -175,10 +178,13 @@ def dump(store: Store, path: Path, *, progress: Progress | None = None, batch: i
                     if progress:
                         progress(t.name, done, counts[t.name])
                 written += done
+            writer.close()
+        except OSError as e:  # a full disk, most likely: nothing is left behind
+            writer.abort()
+            raise WatchbotError(f"{path}: cannot write: {e.strerror or e}; nothing was written") from e
         except BaseException:
             writer.abort()
             raise
-        writer.close()
     return written
 
 

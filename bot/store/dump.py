@@ -36,7 +36,9 @@ class DumpWriter:
         os.replace(self._tmp, self.path)
 
     def abort(self) -> None:
-        self._file.close()
+        """Drop the unfinished file (closing it may fail as the writes did: a full disk)."""
+        with contextlib.suppress(OSError):
+            self._file.close()
         self._tmp.unlink(missing_ok=True)
 
     def _write(self, value: dict[str, Any]) -> None:

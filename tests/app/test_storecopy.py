@@ -6,6 +6,10 @@ Protocols (never SQL). PostgreSQL tests skip without a server (tests/postgres.py
 
 from __future__ import annotations
 
+import os
+import resource
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -223,3 +227,28 @@ def test_a_dump_from_before_stories_and_the_web_loads_with_what_its_rows_stood_f
         assert target.items.outlets("v1:1") == ["Feed one", "Feed two"]
         assert {r.story for r in target.outbox.rows()} == {r.identity for r in target.outbox.rows()}
         target.close()
+
+
+@pytest.mark.parametrize("name", ["backup.jsonl", "backup.db"])
+def test_a_backup_onto_a_full_disk_says_so_in_one_line_and_leaves_nothing_behind(
+        source: SqliteStore, tmp_path: Path, name: str) -> None:
+    """A file-size limit (RLIMIT_FSIZE) makes the disk full for the backup's writes. Before: a dump ended in a
+    traceback and left its .part file; a database file left a .part-journal."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{source.path}"\n')
+    out = tmp_path / "backups"
+    out.mkdir()
+
+    def full() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    done = subprocess.run([sys.executable, "-m", "bot", "store", "backup", str(out / name), "--config", str(config)],
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                          capture_output=True, text=True, timeout=60, preexec_fn=full, check=False)
+    assert done.returncode == 1
+    error = done.stderr.splitlines()[-1]
+    assert error == (f"watchbot: error: {out / name}: cannot write: File too large; nothing was written"
+                     if name.endswith(".jsonl") else
+                     f"watchbot: error: cannot back up {source.path} into {out / name}: disk I/O error"), error
+    assert "Traceback" not in done.stderr
+    assert list(out.iterdir()) == []
