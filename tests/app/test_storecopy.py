@@ -252,3 +252,21 @@ def test_a_backup_onto_a_full_disk_says_so_in_one_line_and_leaves_nothing_behind
                      f"watchbot: error: cannot back up {source.path} into {out / name}: disk I/O error"), error
     assert "Traceback" not in done.stderr
     assert list(out.iterdir()) == []
+
+
+def test_a_copy_onto_a_full_disk_says_so_in_one_line(source: SqliteStore, tmp_path: Path) -> None:
+    """Before: a sqlite3.OperationalError traceback (the archive's writes bypassed the store's error words)."""
+    source.items.add([replace(item(f"big{n}"), lede="x" * 1000) for n in range(1000)], feed_name="Feed one", now=NOW)
+    SqliteStore(tmp_path / "t.db").close()  # the target made: the copy's own writes then meet the full disk
+    limit = (tmp_path / "t.db").stat().st_size
+
+    def full() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    done = subprocess.run([sys.executable, "-m", "bot", "store", "copy", "--from", f"sqlite:///{source.path}",
+                           "--to", f"sqlite:///{tmp_path}/t.db"],
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                          capture_output=True, text=True, timeout=60, preexec_fn=full, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1] == (f"watchbot: error: store {tmp_path}/t.db: disk I/O error (a write to its "
+                                            "disk failed: is the disk full or failing?)"), done.stderr

@@ -92,7 +92,7 @@ class PostgresStore:
         self.rule_texts = PostgresRuleTexts(self.db)
         self.judgments = PostgresJudgments(self.db)
         self.phrases = PostgresPhrases(self.db)
-        self.archive = PostgresArchive(self.db)
+        self.archive = PostgresArchive(self.db, self.location)
 
     # --- plumbing ----------------------------------------------------------------------------------
 

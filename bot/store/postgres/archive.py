@@ -11,8 +11,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
+from psycopg_pool import PoolTimeout
 
+from bot.errors import StoreError
 from bot.store.portable import TABLES, Row, Table, table
 from bot.store.postgres._db import Db
 
@@ -21,11 +24,24 @@ _KEYS = {"sightings": "identity, feed_url", "subscriptions": "chat_id, watchlist
 
 
 class PostgresArchive:
-    def __init__(self, db: Db) -> None:
+    """Called directly, not through the store's workers (a copy or a backup is all the process does): the database's
+    errors become StoreError here."""
+
+    def __init__(self, db: Db, location: str) -> None:
         self.db = db
+        self.location = location
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (psycopg.Error, PoolTimeout) as e:
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise StoreError(f"store {self.location}: {reason}") from e
 
     def count(self, name: str) -> int:
-        row = self.db.one(f"SELECT count(*) AS n FROM {table(name).name}")
+        with self._errors():
+            row = self.db.one(f"SELECT count(*) AS n FROM {table(name).name}")
         return int(row["n"]) if row else 0
 
     def export(self, name: str, *, batch: int = 1000) -> Iterator[list[Row]]:
@@ -35,8 +51,9 @@ class PostgresArchive:
         keys = [k.strip() for k in order.split(",")]
         while True:  # keyset pages: no server-side cursor to keep open between batches
             where = f"WHERE ({order}) > ({', '.join(['%s'] * len(keys))})" if last is not None else ""
-            rows = self.db.all(f"SELECT {', '.join(t.columns)} FROM {t.name} {where} ORDER BY {order} LIMIT %s",
-                               [*(last or ()), batch])
+            with self._errors():
+                rows = self.db.all(f"SELECT {', '.join(t.columns)} FROM {t.name} {where} ORDER BY {order} LIMIT %s",
+                                   [*(last or ()), batch])
             if not rows:
                 return
             last = tuple(rows[-1][k] for k in keys)
@@ -54,7 +71,7 @@ class PostgresArchive:
         values = [[_native(t, c, t.value(r, c)) for c in t.columns] for r in rows]
         if t.name == "digest_delivered":
             values = [[*v, v[1]] for v in values]
-        with self.db.transaction():
+        with self._errors(), self.db.transaction():
             self.db.many(sql, values)
             if t.serial:
                 self.db.run(f"SELECT setval(pg_get_serial_sequence('{t.name}', '{t.serial}'), "
@@ -62,7 +79,8 @@ class PostgresArchive:
 
     def clear(self) -> None:
         names = ", ".join(t.name for t in TABLES)
-        self.db.run(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        with self._errors():
+            self.db.run(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from bot.errors import StoreError
 from bot.store.lanes import BACKGROUND, Lanes
 from bot.store.migrations import read as read_migrations
-from bot.store.sqlite._db import Transaction
+from bot.store.sqlite._db import Transaction, store_error
 from bot.store.sqlite.archive import SqliteArchive
 from bot.store.sqlite.chats import SqliteChats
 from bot.store.sqlite.digests import SqliteDigests
@@ -86,7 +86,7 @@ class SqliteStore:
         self.sessions = SqliteSessions(self.db)
         self.rule_texts = SqliteRuleTexts(self.db)
         self.judgments = SqliteJudgments(self.db)
-        self.archive = SqliteArchive(self.db)
+        self.archive = SqliteArchive(self.db, self.location)
         self.phrases = SqlitePhrases(self.db, self.transaction)
 
     # --- plumbing ----------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ class SqliteStore:
         try:
             return fn(*args, **kwargs)
         except sqlite3.Error as e:
-            raise StoreError(f"store {self.location}: {e}{_hint(e)}") from e
+            raise store_error(self.location, e) from e
 
     def check(self) -> str | None:
         """None when the store is usable; else what is wrong (the file was deleted, it is not writable)."""
@@ -204,13 +204,3 @@ def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:
 
 __all__ = ["SqliteStore", "migrations", "open_store"]
 
-
-def _hint(e: sqlite3.Error) -> str:
-    """What to do about an error of the disk under the store (nothing is lost: a feed whose items could not be stored
-    is read again, an alert not marked sent is sent then)."""
-    name = getattr(e, "sqlite_errorname", "")
-    if name == "SQLITE_FULL":
-        return " (its disk is full: free space there; `watchbot store prune` drops old items)"
-    if name.startswith("SQLITE_IOERR"):
-        return " (a write to its disk failed: is the disk full or failing?)"
-    return ""

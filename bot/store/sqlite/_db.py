@@ -12,6 +12,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.errors import StoreError
+
+
+def store_error(location: str, e: sqlite3.Error) -> StoreError:
+    """``e`` in words, with what to do about an error of the disk under the store (nothing is lost: a feed whose items
+    could not be stored is read again, an alert not marked sent is sent then)."""
+    name = getattr(e, "sqlite_errorname", "")
+    hint = ""
+    if name == "SQLITE_FULL":
+        hint = " (its disk is full: free space there; `watchbot store prune` drops old items)"
+    elif name.startswith("SQLITE_IOERR"):
+        hint = " (a write to its disk failed: is the disk full or failing?)"
+    return StoreError(f"store {location}: {e}{hint}")
+
 
 def iso(value: datetime | None) -> str | None:
     if value is None:

@@ -14,32 +14,45 @@ from pathlib import Path
 from typing import Any
 
 from bot.store.portable import TABLES, Row, Table, table
-from bot.store.sqlite._db import Transaction
+from bot.store.sqlite._db import Transaction, store_error
 
 
 class SqliteArchive:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    """Called directly, not through the store's worker (a copy or a backup is all the process does): SQLite's errors
+    become StoreError here."""
+
+    def __init__(self, db: sqlite3.Connection, location: str) -> None:
         self.db = db
+        self.location = location
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as e:
+            raise store_error(self.location, e) from e
 
     def count(self, name: str) -> int:
-        return int(self.db.execute(f"SELECT count(*) FROM {table(name).name}").fetchone()[0])
+        with self._errors():
+            return int(self.db.execute(f"SELECT count(*) FROM {table(name).name}").fetchone()[0])
 
     def export(self, name: str, *, batch: int = 1000) -> Iterator[list[Row]]:
         t = table(name)
-        cur = self.db.execute(f"SELECT {_select(t)} FROM {t.name} ORDER BY {_order(t)}")
-        while rows := cur.fetchmany(batch):
-            yield [_portable(t, r) for r in rows]
+        with self._errors():
+            cur = self.db.execute(f"SELECT {_select(t)} FROM {t.name} ORDER BY {_order(t)}")
+            while rows := cur.fetchmany(batch):
+                yield [_portable(t, r) for r in rows]
 
     def load(self, name: str, rows: Sequence[Row]) -> None:
         t = table(name)
         columns = ["rowid" if c == "id" and t.name == "matches" else c for c in t.columns]
         sql = (f"INSERT OR IGNORE INTO {t.name} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' * len(columns))})")
-        with Transaction(self.db):
+        with self._errors(), Transaction(self.db):
             self.db.executemany(sql, [[_native(t, c, t.value(r, c)) for c in t.columns] for r in rows])
 
     def clear(self) -> None:
-        with Transaction(self.db):
+        with self._errors(), Transaction(self.db):
             for t in reversed(TABLES):
                 self.db.execute(f"DELETE FROM {t.name}")
 
