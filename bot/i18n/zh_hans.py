@@ -194,6 +194,8 @@ TEXT: dict[str, str] = {
     "web.admins_only": "网页界面只供机器人的管理员使用（配置中的 telegram.admins）。",
     "web.private_only": "请在私聊中给我发 /web：登录链接不能在群里显示。",
     "web.link": "你的登录链接（只能用一次，{minutes} 分钟内有效）：\n{link}",
+    "error.store": "操作没有成功：机器人的存储现在无法保存任何内容（是机器人这边的问题，不是你的）。请稍后再试。",
+    "error.internal": "操作没有成功：机器人出了故障，已记录下来，请稍后再试。",
     "notice.feed_failed": "⚠️ 信息源 <b>{label}</b> 连续失败 {count} 次：{error}\n{url}",
     "notice.unknown_error": "未知错误",
     "notice.rule": "⚠️ 监控清单有问题：{error}",

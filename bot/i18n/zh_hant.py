@@ -196,6 +196,8 @@ TEXT: dict[str, str] = {
     "web.admins_only": "網頁介面只有機器人的管理員能用（設定檔中的 telegram.admins）。",
     "web.private_only": "請在私訊中傳 /web 給我：登入連結不能顯示在群組裡。",
     "web.link": "你的登入連結（只能用一次，{minutes} 分鐘內有效）：\n{link}",
+    "error.store": "操作沒有成功：機器人的儲存空間現在無法保存任何內容（是機器人這邊的問題，不是你的）。請稍後再試。",
+    "error.internal": "操作沒有成功：機器人出了故障，已記錄下來，請稍後再試。",
     "notice.feed_failed": "⚠️ 資訊來源 <b>{label}</b> 連續失敗 {count} 次：{error}\n{url}",
     "notice.unknown_error": "不明錯誤",
     "notice.rule": "⚠️ 監控清單有問題：{error}",

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from telegram import Bot, BotCommand, ChatMember, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -32,7 +33,8 @@ from bot.app.judgments import Judgments
 from bot.app.status import Status
 from bot.config import TelegramConfig
 from bot.deliver.ratelimit import Pacer
-from bot.i18n import MENU_CODES, description
+from bot.errors import StoreError
+from bot.i18n import MENU_CODES, description, language_for, t
 from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
 from bot.telegram.feedback import Feedback, SuggestionReport
@@ -126,4 +128,22 @@ class TelegramBot:
         await self.chats.migrate(message.chat.id, message.migrate_to_chat_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram: handling an update failed: %s", context.error, exc_info=context.error)
+        """Log it, and tell the person who sent the update that it did not work (they would hear nothing): the
+        store's refusal in its own words, anything else as our fault. Their language from Telegram alone: the
+        store may be what fails."""
+        store = isinstance(context.error, StoreError)
+        if store:
+            log.error("telegram: handling an update failed: %s", context.error)
+        else:
+            log.error("telegram: handling an update failed: %s", context.error, exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        user = update.effective_user
+        text = t(language_for(user.language_code if user else None), "error.store" if store else "error.internal")
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(text)
+            elif update.effective_message is not None and update.effective_message.text:
+                await update.effective_message.reply_text(text)
+        except TelegramError as e:
+            log.info("telegram: could not say that handling an update failed: %s", e)

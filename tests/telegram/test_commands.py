@@ -210,3 +210,18 @@ async def test_a_group_title_with_control_characters_is_kept_on_one_line(world: 
     await world.api.wait_for_messages(before + 1, timeout=5, chat_id=-40)
     chat = world.store.chats.get(-40)
     assert chat is not None and chat.title == "Chip desk Asia team"
+
+
+async def test_a_command_the_store_refuses_gets_a_reply_that_says_so(world: World) -> None:
+    """Before: nothing at all (the handler's StoreError was only logged), so the user waited for a reply."""
+    assert "Subscribed to asml" in (await world.ask(5, "/subscribe asml")).text
+    world.store.db.execute("PRAGMA query_only = ON")  # every write refused, as by a full disk
+    try:
+        reply = (await world.ask(5, "/subscribe chips")).text
+        assert reply.startswith("That did not work: the bot's storage refuses to save anything right now"), reply
+        world.api.add_user(6)["language_code"] = "zh-TW"  # in the language Telegram gives: the store is what fails
+        chinese = await world.ask(6, "/start")
+        assert chinese.text.startswith("操作沒有成功：機器人的儲存空間現在無法保存任何內容"), chinese.text
+    finally:
+        world.store.db.execute("PRAGMA query_only = OFF")
+    assert world.store.chats.instant_recipients(["chips"]) == {}
