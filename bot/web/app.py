@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from bot.app.recent_alerts import RecentAlerts
 from bot.app.status import Status
 from bot.app.watchlists import WatchlistEditor
 from bot.app.web_auth import WebAuth
+from bot.errors import StoreError
 from bot.store.protocols import WebSession
 
 HERE = Path(__file__).parent
@@ -101,6 +103,16 @@ def signed_in(page: Page) -> Page:
     return guarded
 
 
+async def store_refuses(request: Request, exc: Exception) -> Response:
+    """A write the store refused (its disk full, its database gone): said on the page, not a bare 500. An htmx request
+    gets the line at the top of the page's main part (base.html lets htmx swap a 503)."""
+    problem = f"The store refuses to save anything right now: {exc}. Nothing was changed; try again once it can."
+    if is_htmx(request):
+        return HTMLResponse(f'<p class="problem" role="alert">{escape(problem)}</p>', status_code=503,
+                            headers={"HX-Retarget": "main", "HX-Reswap": "afterbegin"})
+    return render(request, "problem.html", {"problem": problem}, status=503)
+
+
 class SecurityHeaders:
     """CSP, no sniffing, no referrer (login links are in URLs), no caching of pages."""
 
@@ -136,6 +148,6 @@ def web_app(web: WebParts) -> ASGIApp:
         *feeds.routes(signed_in),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={StoreError: store_refuses})
     app.state.parts = web
     return SecurityHeaders(app)

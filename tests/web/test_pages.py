@@ -187,3 +187,21 @@ async def test_digest_preview_shows_the_email_without_sending(web: Web) -> None:
     assert 'sandbox title="The digest email" srcdoc="&lt;!' in page or 'srcdoc="&lt;' in page
     assert web.world.store.digests.recipient("email:analyst@example.com|asml") is None  # nothing sent or settled
     assert (await web.client.get("/digests", params={"key": "nobody"})).status_code == 200
+
+
+async def test_a_store_that_refuses_writes_is_said_on_the_page_and_nothing_is_changed(web: Web, feeds: FeedServer) -> None:
+    url = feeds.feed("/news.xml", rss([], title="Daily News"))
+    web.world.store.feeds.add(url, "Daily News", now=web.world.clock.now)
+    csrf = await web.sign_in()
+    web.world.store.db.execute("PRAGMA query_only = ON")  # every write refused, as by a full disk
+    try:
+        assert "Daily News" in (await web.client.get("/feeds")).text  # reading still works
+        plain = await web.client.post("/feeds/pause", data={"csrf": csrf, "url": url})
+        assert plain.status_code == 503 and "The store refuses to save anything right now" in plain.text
+        assert "Nothing was changed" in plain.text and "<nav>" in plain.text  # a page, with the way back
+        htmx = await web.client.post("/feeds/pause", data={"csrf": csrf, "url": url}, headers={"HX-Request": "true"})
+        assert htmx.status_code == 503 and htmx.headers["HX-Retarget"] == "main"
+        assert htmx.text.startswith('<p class="problem" role="alert">The store refuses')
+    finally:
+        web.world.store.db.execute("PRAGMA query_only = OFF")
+    assert not web.world.store.feeds.get([url])[0].paused
