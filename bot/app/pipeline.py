@@ -20,9 +20,19 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from bot.app.alerts import Alerts, DrainReport
-from bot.app.polling import RHYTHM_WINDOW, Asks, Policy, after_hand_poll, choose_interval, due, next_poll
+from bot.app.polling import (
+    RHYTHM_WINDOW,
+    Asks,
+    Policy,
+    Reachability,
+    after_hand_poll,
+    choose_interval,
+    due,
+    next_poll,
+)
 from bot.config import Config
 from bot.errors import FeedError, ParseError, StoreError
 from bot.feeds.fetch import Fetched, Fetcher, FetchRequest
@@ -132,6 +142,7 @@ class Pipeline:
         # The PostgreSQL store runs several ingests at once on its worker threads; the story index is one
         # object that is not safe for that (an expiry between a lookup and its use drops an entry in use).
         self._stories_lock = threading.Lock()
+        self.reachability = Reachability()  # whether any feed host answers: a machine offline fails no feed
 
     def policy(self, url: str) -> Policy:
         return self.policies.get(url) or Policy.of(self.config.poll)
@@ -181,6 +192,8 @@ class Pipeline:
         store_run = self.store.run if by_hand else self.store.run_background
         try:
             fetched = await self.fetcher.fetch(FetchRequest(feed.url, feed.etag, feed.last_modified))
+            if fetched.status_text != "file":
+                self.reachability.answered()
             if fetched.not_modified:
                 await store_run(self._unchanged, feed, fetched, self.clock(), by_hand)
                 return self._done(FeedResult(feed.url, feed.label, fetched.status), started)
@@ -190,6 +203,12 @@ class Pipeline:
                                                   label=feed.name))
         except FeedError as e:
             kind = "parse" if isinstance(e, ParseError) else "fetch"
+            host = urlsplit(feed.url).hostname if feed.url.startswith(("http://", "https://")) else None
+            if kind == "fetch" and host:
+                if e.status is None and e.temporary:  # no HTTP answer at all: refused, not found, timed out
+                    self.reachability.unreachable(host, self.clock())
+                else:
+                    self.reachability.answered()
             return await self._failed(feed, e.reason, e.status, e.retry_after, kind, started, by_hand)
         except StoreError as e:
             return await self._failed(feed, str(e), None, None, "store", started, by_hand)
@@ -344,9 +363,11 @@ class Pipeline:
         now = self.clock()
         policy = self.policy(feed.url)
         unrecorded = None
-        if kind == "store":
-            # The store's fault, not the feed's: nothing is held against the feed (no failure, no backoff), and it
-            # is tried again after the shortest interval, its items and validators read again then.
+        offline = self.reachability.offline(now) if kind == "fetch" and status is None else 0
+        if kind == "store" or offline:
+            # The store's fault, or this machine's (cut off from the network), not the feed's: nothing is held
+            # against the feed (no failure, no backoff), and it is tried again after the shortest interval, its items
+            # and validators read again then.
             when = unrecorded = now + timedelta(seconds=min(policy.fixed or policy.low, policy.low))
         else:
             # Backoff starts from the interval chosen after the last success (the shortest one if none yet).
@@ -363,6 +384,9 @@ class Pipeline:
                 log.error("feed %s: cannot record its failure: %s", feed.label, e)
                 unrecorded = when
         retry = f"next poll in {describe_seconds((when - now).total_seconds())} ({when:%H:%M} UTC)"
+        if offline:
+            retry = (f"this machine seems offline ({offline} hosts failed to connect, none answered since): not held "
+                     f"against the feed; {retry}")
         if hand and kind == "store":
             retry = "nothing of it was stored: the next poll reads it again"
         return self._done(FeedResult(feed.url, feed.label, status, error=reason, retry_at=unrecorded), started,

@@ -36,6 +36,11 @@ A heap keeps ``take`` cheap with thousands of feeds; superseded heap entries are
 
 A poll run by hand (``watchbot poll``) never moves the next planned poll later (``after_hand_poll``):
 running it three times must not push the service's next poll of a feed out by three intervals.
+
+``Reachability`` tells a machine cut off from the network from feeds that fail: when feeds of
+``OFFLINE_HOSTS`` different hosts failed to connect (no HTTP answer) and no host answered since, a
+failure to connect is this machine's, not the feed's, and is not counted (no backoff): after an hour
+without network every feed would otherwise wait hours more once it is back.
 """
 
 from __future__ import annotations
@@ -213,6 +218,30 @@ def next_poll(
         asked = cap if retry_after >= cap.total_seconds() else timedelta(seconds=retry_after)
         delay = max(delay, asked)
     return now + delay
+
+
+OFFLINE_HOSTS = 3  # hosts failing to connect, none answering since, that make this machine the one cut off
+OFFLINE_MEMORY = timedelta(minutes=30)  # failures older than this say nothing about now
+
+
+class Reachability:
+    """Whether feed hosts answer at all (see the module docstring). Told every fetch's outcome by the pipeline."""
+
+    def __init__(self) -> None:
+        self._unreachable: dict[str, datetime] = {}  # host -> its last failure to connect since any host answered
+
+    def answered(self) -> None:
+        """A host answered (any HTTP status): the network works."""
+        self._unreachable.clear()
+
+    def unreachable(self, host: str, now: datetime) -> None:
+        """A fetch from ``host`` got no HTTP answer (refused, host not found, timed out)."""
+        self._unreachable[host] = now
+
+    def offline(self, now: datetime) -> int:
+        """How many hosts failed to connect, none answering since, when they are at least OFFLINE_HOSTS; else 0."""
+        hosts = sum(1 for at in self._unreachable.values() if now - at <= OFFLINE_MEMORY)
+        return hosts if hosts >= OFFLINE_HOSTS else 0
 
 
 def due_at(feed: FeedState, now: datetime) -> datetime:

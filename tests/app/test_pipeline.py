@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import shutil
+import socket
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -52,13 +53,13 @@ def _feeds(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-async def _pipeline(tmp_path: Path, feeds: list[Path], clock: Clock, out: io.StringIO, max_age: float = 0,
-                    backlog: float = 0):
+async def _pipeline(tmp_path: Path, feeds: list[Path] | list[str], clock: Clock, out: io.StringIO,
+                    max_age: float = 0, backlog: float = 0):
     base = default_config(tmp_path)
     config = type(base)(
         storage_url="sqlite:///w.db", rules_path=shipped_path("rules"),
         poll=type(base.poll)(interval=600.0, max_age=max_age, backlog=backlog),
-        feeds=tuple(FeedConfig(url=str(f), name=f.stem) for f in feeds),
+        feeds=tuple(FeedConfig(url=str(f), name=Path(str(f)).stem) for f in feeds),
         base_dir=tmp_path,
     )
     store = SqliteStore(config.db_path)
@@ -250,4 +251,29 @@ async def test_a_full_disk_is_reported_in_words_and_not_held_against_the_feed(tm
     (state,) = store.feeds.all()
     assert state.consecutive_failures == 0 and state.last_error is None
     assert out.getvalue() == "" and store.outbox.counts() == {}
+    store.close()
+
+
+async def test_a_machine_cut_off_from_the_network_holds_no_failure_against_its_feeds(tmp_path: Path) -> None:
+    """Feeds of three hosts or more fail to connect and none answers since: the network is down here, not there.
+    Before, every feed counted the failure and backed off, doubling, so that an hour offline kept feeds waiting
+    hours more once the network was back. The first failures are counted (two dead feeds are two dead feeds)."""
+    with socket.socket() as s:  # a port nothing listens on, on loopback addresses that refuse at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = [f"http://127.0.0.{n}:{port}/feed.xml" for n in (2, 3, 4, 5)]
+    with FeedServer() as server:
+        live = server.feed("/live.xml", b"<rss version='2.0'><channel><title>Live</title></channel></rss>")
+        clock, out = Clock(), io.StringIO()
+        pipeline, store, fetcher = await _pipeline(tmp_path, [*dead, live], clock, out)
+        async with fetcher:
+            results = [await pipeline.poll_feed(store.feeds.get([url])[0]) for url in dead]
+            assert [r.error for r in results] == ["connection refused"] * 4
+            assert [f.consecutive_failures for f in store.feeds.get(dead)] == [1, 1, 0, 0]
+            assert [r.retry_at is not None for r in results] == [False, False, True, True]
+            assert results[2].retry_at == clock.now + timedelta(minutes=2)  # the shortest interval
+
+            await pipeline.poll_feed(store.feeds.get([live])[0])  # a host answers: the network is back
+            again = await pipeline.poll_feed(store.feeds.get([dead[3]])[0])
+        assert again.retry_at is None and store.feeds.get([dead[3]])[0].consecutive_failures == 1
     store.close()
