@@ -51,6 +51,7 @@ RETRY_CAP = 3600.0
 MAX_ATTEMPTS = 20  # about a day of retries at the cap, then dead
 WRITE_ATTEMPTS = 60  # a settle write is retried for about five minutes before the round gives up
 CLAIM_ATTEMPTS = 4  # a claim, 1.4 s: nothing is sent yet, so a store that refuses leaves the alerts pending
+STALLED_KEPT = 50_000  # alerts remembered as waiting after a failure of their whole channel (the rest wait their turn)
 DRAIN_LIMIT = 500  # alerts claimed per channel per round
 
 
@@ -61,6 +62,8 @@ class DrainReport:
     dead: int = 0
     errors: list[str] = field(default_factory=list)
     claimed: int = 0  # alerts taken from the outbox this round (at most the round's limit)
+    # alerts put back to wait after a temporary error that named no wait (the Bot API or the network down?)
+    unanswered: list[int] = field(default_factory=list)
 
     def add(self, other: DrainReport) -> None:
         """Count ``other``'s round in with this one's."""
@@ -266,6 +269,11 @@ class Alerts:
         self.clock = clock
         self.limit = limit
         self.screen = screen  # bot.app.screen: mutes and the hourly cap (set by the wiring)
+        # Alerts waiting after rounds in which nothing of their channel went through (the Bot API or the network
+        # down: temporary errors that name no wait): the first round with a send that goes through makes them due at
+        # once, instead of each waiting out its backoff (up to an hour after an outage ended). A chat's own trouble,
+        # in a round where others' sends go through, keeps its backoff.
+        self._stalled: dict[str, set[int]] = {}
 
     def enqueue(self, item: Item, watchlists: Sequence[str], now: datetime, *, story: str | None = None) -> int:
         """One outbox row per (story, target), listing the watchlists that target follows (store thread).
@@ -323,6 +331,16 @@ class Alerts:
         # with 20 alerts each are served side by side, not four chats at a time.
         gate = asyncio.Semaphore(max(1, channel.concurrency))
         await asyncio.gather(*(self._deliver_target(channel, t, rs, report, gate) for t, rs in by_target.items()))
+        stalled = self._stalled.setdefault(channel.name, set())
+        if not report.sent:  # nothing went through: the channel itself may be down; these wait for it
+            stalled.update(report.unanswered[:max(0, STALLED_KEPT - len(stalled))])
+        elif stalled:  # it works again: what waited from earlier rounds goes now (not what failed this round)
+            self._stalled[channel.name] = set()
+            waiting = sorted(stalled.difference(report.unanswered))
+            hastened = await self._write(self.store.outbox.hasten, waiting, now=self.clock())
+            if hastened:
+                log.info("deliver %s: sends go through again; %d alert(s) that waited after its failures are due now",
+                         channel.name, hastened)
         return report
 
     async def drain_edits(self, channel: EditingChannel) -> DrainReport:
@@ -407,6 +425,8 @@ class Alerts:
             await self._write(self.store.outbox.mark_retry, ids, error=error.reason,
                               next_attempt_at=now + timedelta(seconds=delay))
             report.retried += len(ids)
+            if error.retry_after is None and type(error) is TemporaryDeliveryError:  # not a chat's own wait or move
+                report.unanswered.extend(ids)
         else:
             reason = error.reason if not error.temporary else f"gave up after {attempts} attempts: {error.reason}"
             await self._write(self.store.outbox.mark_dead, ids, error=reason, notify=error.notify)

@@ -233,3 +233,27 @@ async def test_alerts_claimed_for_a_group_that_moved_follow_it(world: World) -> 
     world.store.outbox.mark_retry([r.id for r in claimed], error="", next_attempt_at=world.clock())
     report = (await world.app.alerts.drain())["telegram"]
     assert report.sent == 1 and len(world.api.sent_messages(-100600)) == 1 and world.api.sent_messages(-600) == []
+
+
+async def test_alerts_that_waited_out_a_bot_api_outage_go_as_soon_as_a_send_goes_through(world: World) -> None:
+    """Before, each alert waited out its own backoff (doubling to an hour) after the Bot API was back."""
+    follow(world, 5, "asml")
+    follow(world, 6, "asml")
+    world.api.inject(server_error(502), times=None)  # the Bot API down for everyone
+    assert await poll(world, [story(1)]) == {"pending": 2}
+    assert await redeliver(world, 31) == {"pending": 2}  # still down: the next try in a minute
+    world.api.clear_faults()  # back; nothing is due for a minute
+    assert await redeliver(world, 1) == {"pending": 2}
+    assert await poll(world, [story(2)], name="later") == {"pending": 2, "sent": 2}  # a new story goes at once ...
+    assert await redeliver(world, 0) == {"sent": 4}  # ... and what waited follows it, without waiting its minute
+    assert "ASML story 1" in world.api.sent_messages(5)[-1].text
+
+
+async def test_a_chats_own_flood_wait_is_not_cut_short_by_another_chats_send(world: World) -> None:
+    follow(world, 5, "asml")
+    follow(world, 6, "asml", "chips")
+    world.api.inject(retry_after(3), chat_id=5)  # Telegram asks chat 5 alone to wait (past the pacer's 2 s in place)
+    assert await poll(world, [story(1)]) == {"pending": 1, "sent": 1}
+    chips = story(2, title=f"Semiconductor plant opens in {coined(2, 9)}")
+    assert await poll(world, [chips], name="later") == {"pending": 1, "sent": 2}  # chat 6's send goes through ...
+    assert await redeliver(world, 0) == {"pending": 1, "sent": 2}  # ... and chat 5 still waits what it was told

@@ -206,6 +206,21 @@ def test_outbox_states_and_crash_recovery(store: Store) -> None:
     assert [r.identity for r in store.outbox.rows(state="dead")] == ["v1:2"]
 
 
+def test_alerts_waiting_after_a_failed_channel_are_hastened_only_while_pending(store: Store) -> None:
+    store.items.add([item(n) for n in (1, 2, 3)], feed_name="F", now=NOW)
+    for n in (1, 2, 3):
+        store.outbox.enqueue(f"v1:{n}", "telegram", str(n), ["asml"], now=NOW)
+    one, two, three = store.outbox.claim_due("telegram", now=NOW)
+    later = NOW + timedelta(hours=1)
+    store.outbox.mark_retry([one.id, two.id], error="Bot API unavailable", next_attempt_at=later)
+    store.outbox.mark_sent([three.id], now=NOW)
+    assert store.outbox.hasten([one.id, three.id], now=NOW + timedelta(minutes=1)) == 1  # a sent one stays sent
+    assert [r.identity for r in store.outbox.claim_due("telegram", now=NOW + timedelta(minutes=1))] == ["v1:1"]
+    assert store.outbox.hasten([two.id], now=later + timedelta(minutes=1)) == 0  # already due: unchanged
+    assert store.outbox.hasten([], now=NOW) == 0
+    assert store.outbox.counts() == {"pending": 1, "sending": 1, "sent": 1}
+
+
 def test_dead_letters_are_told_once_and_skips_never(store: Store) -> None:
     store.items.add([item(1), item(2)], feed_name="F", now=NOW)
     for n in (1, 2):

@@ -58,6 +58,12 @@ class PostgresOutbox:
     def mark_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None:
         self._update(ids, "state = 'pending', last_error = %s, next_attempt_at = %s", [error, ts(next_attempt_at)])
 
+    def hasten(self, ids: Sequence[int], *, now: datetime) -> int:
+        if not ids:
+            return 0
+        return self.db.run("UPDATE outbox SET next_attempt_at = %s WHERE id = ANY(%s) AND state = 'pending' "
+                           "AND next_attempt_at > %s", [ts(now), list(ids), ts(now)])
+
     def mark_dead(self, ids: Sequence[int], *, error: str, notify: bool = True) -> None:
         self._update(ids, "state = 'dead', last_error = %s, notified = %s", [error, not notify])
 

@@ -59,6 +59,13 @@ class SqliteOutbox:
     def mark_retry(self, ids: Sequence[int], *, error: str, next_attempt_at: datetime) -> None:
         self._update(ids, "state = 'pending', last_error = ?, next_attempt_at = ?", [error, iso(next_attempt_at)])
 
+    def hasten(self, ids: Sequence[int], *, now: datetime) -> int:
+        if not ids:
+            return 0
+        cur = self.db.execute(f"UPDATE outbox SET next_attempt_at = ? WHERE id IN ({marks(ids)}) "
+                              "AND state = 'pending' AND next_attempt_at > ?", [iso(now), *ids, iso(now)])
+        return cur.rowcount
+
     def mark_dead(self, ids: Sequence[int], *, error: str, notify: bool = True) -> None:
         self._update(ids, "state = 'dead', last_error = ?, notified = ?", [error, 0 if notify else 1])
 
