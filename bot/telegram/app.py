@@ -98,7 +98,8 @@ class TelegramBot:
             await app.bot.set_my_commands(localized, language_code=code)
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES)
+        await app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES,
+                                        error_callback=_reading_failed)
         log.info("telegram: polling for updates as @%s", app.bot.username)
 
     async def stop(self) -> None:
@@ -147,3 +148,10 @@ class TelegramBot:
                 await update.effective_message.reply_text(text)
         except TelegramError as e:
             log.info("telegram: could not say that handling an update failed: %s", e)
+
+
+def _reading_failed(error: TelegramError) -> None:
+    """getUpdates failed; python-telegram-bot tries again (at most every 30 s). One line each time, not its default
+    traceback: a Bot API outage of an hour made hundreds of them."""
+    log.warning("telegram: reading updates failed, trying again: %s: %s", type(error).__name__, error)
+

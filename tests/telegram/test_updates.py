@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
+from tests.doubles.botapi_faults import server_error
 from tests.waiting import eventually
 from tests.worlds import World
 
@@ -24,3 +29,14 @@ async def test_one_chat_is_answered_in_the_order_it_wrote(world: World) -> None:
     world.api.user_sends(7, 7, "/list")
     first, second = await world.api.wait_for_messages(2, timeout=10, chat_id=7)
     assert first.text.startswith("Subscribed to asml") and "• asml (instant)" in second.text
+
+
+async def test_reading_updates_through_a_bot_api_outage_logs_one_line_a_try_and_goes_on(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """python-telegram-bot logged each failed getUpdates with a 30-line traceback: hundreds in an hour's outage."""
+    caplog.set_level(logging.WARNING)
+    world.api.inject(server_error(502), method="getUpdates", times=2)
+    await eventually(lambda: caplog.text.count("telegram: reading updates failed, trying again: NetworkError") >= 2,
+                     "two failed reads of updates", timeout=15)
+    assert "Traceback" not in caplog.text and "Exception happened while polling" not in caplog.text
+    assert "Hello!" in (await world.ask(5, "/start")).text  # and it reads updates again
