@@ -337,7 +337,7 @@ class Alerts:
         elif stalled:  # it works again: what waited from earlier rounds goes now (not what failed this round)
             self._stalled[channel.name] = set()
             waiting = sorted(stalled.difference(report.unanswered))
-            hastened = await self._write(self.store.outbox.hasten, waiting, now=self.clock())
+            hastened = await self._write(self.store.outbox.hasten, waiting, now=self.clock(), attempts=CLAIM_ATTEMPTS)
             if hastened:
                 log.info("deliver %s: sends go through again; %d alert(s) that waited after its failures are due now",
                          channel.name, hastened)

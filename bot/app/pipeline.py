@@ -81,8 +81,9 @@ class FeedResult:
     failed: str | None = None  # what failed with ``error``: "fetch", "parse" or "store"
     warning: str | None = None
     source: str = "http"  # "http" or "file" (a local path: no HTTP status)
-    # When to poll the feed again, where the store could not record it (a store that refuses writes: a full disk,
-    # a database gone): the caller keeps it, or the feed would stay due and be fetched again at once, and again.
+    # When to poll the feed again where nothing was recorded: the store refused writes (a full disk, a database
+    # gone), or this machine seems offline (not held against the feed). The caller keeps it, or the feed would stay
+    # due and be fetched again at once, and again.
     retry_at: datetime | None = None
 
     @property

@@ -223,10 +223,11 @@ TEXT: dict[str, str] = {
     "web.admins_only": "The web interface is for the bot's admins (telegram.admins in the config).",
     "web.private_only": "Send /web to me in a private chat: a login link must not be shown to a group.",
     "web.link": "Your login link (works once, for {minutes} minutes):\n{link}",
-    # notices the service sends the admins (bot.app.notices)
+    # when handling a command or a button failed (bot.telegram.app)
     "error.store": "That did not work: the bot's storage refuses to save anything right now (a fault on the bot's "
                    "side, not yours). Please try again later.",
     "error.internal": "That did not work because of a fault in the bot. It has been logged; please try again later.",
+    # notices the service sends the admins (bot.app.notices)
     "notice.feed_failed": "⚠️ Feed <b>{label}</b> failed {count} times in a row: {error}\n{url}",
     "notice.unknown_error": "unknown error",
     "notice.rule": "⚠️ Watchlist problem: {error}",

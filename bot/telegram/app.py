@@ -129,8 +129,8 @@ class TelegramBot:
         await self.chats.migrate(message.chat.id, message.migrate_to_chat_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log it, and tell the person who sent the update that it did not work (they would hear nothing): the
-        store's refusal in its own words, anything else as our fault. Their language from Telegram alone: the
+        """Log it, and tell the person who sent the update that it did not work (they would hear nothing): that the
+        bot's storage refuses writes, or else that the bot is at fault. Their language from Telegram alone: the
         store may be what fails."""
         store = isinstance(context.error, StoreError)
         if store:
@@ -151,7 +151,7 @@ class TelegramBot:
 
 
 def _reading_failed(error: TelegramError) -> None:
-    """getUpdates failed; python-telegram-bot tries again (at most every 30 s). One line each time, not its default
-    traceback: a Bot API outage of an hour made hundreds of them."""
+    """getUpdates failed; python-telegram-bot tries again, waiting up to 30 s between tries. One line each time, not
+    its default traceback: a Bot API outage of an hour made hundreds of them."""
     log.warning("telegram: reading updates failed, trying again: %s: %s", type(error).__name__, error)
 

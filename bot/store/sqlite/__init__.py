@@ -203,4 +203,3 @@ def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:
 
 
 __all__ = ["SqliteStore", "migrations", "open_store"]
-

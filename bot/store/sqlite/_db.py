@@ -16,8 +16,7 @@ from bot.errors import StoreError
 
 
 def store_error(location: str, e: sqlite3.Error) -> StoreError:
-    """``e`` in words, with what to do about an error of the disk under the store (nothing is lost: a feed whose items
-    could not be stored is read again, an alert not marked sent is sent then)."""
+    """``e`` in words, with what to do about an error of the disk under the store."""
     name = getattr(e, "sqlite_errorname", "")
     hint = ""
     if name == "SQLITE_FULL":
