@@ -94,7 +94,11 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
                   file=sys.stderr)
         summary = await rt.pipeline.poll_once(only or targets, progress=progress, by_hand=True,
                                               delivering=None if quiet else delivering)
+        offline = rt.pipeline.reachability.offline(rt.pipeline.clock())
     print(summary.line(), file=sys.stderr)
+    if offline:
+        print(f"watchbot: none of the feeds' hosts answered ({offline} failed to connect): is this machine offline?",
+              file=sys.stderr)
     refused = [f for f in summary.feeds if f.failed == "store"]
     if refused:  # not a feed's trouble, nor passing: nothing of these feeds was kept, so a scheduled poll must say so
         print(f"watchbot: error: nothing of {len(refused)} feed{'s' * (len(refused) != 1)} was stored (the next "
