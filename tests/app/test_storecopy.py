@@ -6,10 +6,6 @@ Protocols (never SQL). PostgreSQL tests skip without a server (tests/postgres.py
 
 from __future__ import annotations
 
-import os
-import resource
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,6 +19,7 @@ from bot.cli import main
 from bot.errors import WatchbotError
 from bot.store.protocols import Judgment, Store
 from bot.store.sqlite import SqliteStore
+from tests.app.service.proc import watchbot
 from tests.postgres import postgres_schema
 from tests.store.contract import item, match
 
@@ -238,13 +235,7 @@ def test_a_backup_onto_a_full_disk_says_so_in_one_line_and_leaves_nothing_behind
     config.write_text(f'[storage]\nurl = "sqlite:///{source.path}"\n')
     out = tmp_path / "backups"
     out.mkdir()
-
-    def full() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
-
-    done = subprocess.run([sys.executable, "-m", "bot", "store", "backup", str(out / name), "--config", str(config)],
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-                          capture_output=True, text=True, timeout=60, preexec_fn=full, check=False)
+    done = watchbot("store", "backup", str(out / name), "--config", str(config), disk_room=2048)
     assert done.returncode == 1
     error = done.stderr.splitlines()[-1]
     assert error == (f"watchbot: error: {out / name}: cannot write: File too large; nothing was written"
@@ -258,15 +249,8 @@ def test_a_copy_onto_a_full_disk_says_so_in_one_line(source: SqliteStore, tmp_pa
     """Before: a sqlite3.OperationalError traceback (the archive's writes bypassed the store's error words)."""
     source.items.add([replace(item(f"big{n}"), lede="x" * 1000) for n in range(1000)], feed_name="Feed one", now=NOW)
     SqliteStore(tmp_path / "t.db").close()  # the target made: the copy's own writes then meet the full disk
-    limit = (tmp_path / "t.db").stat().st_size
-
-    def full() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
-
-    done = subprocess.run([sys.executable, "-m", "bot", "store", "copy", "--from", f"sqlite:///{source.path}",
-                           "--to", f"sqlite:///{tmp_path}/t.db"],
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-                          capture_output=True, text=True, timeout=60, preexec_fn=full, check=False)
+    done = watchbot("store", "copy", "--from", f"sqlite:///{source.path}", "--to", f"sqlite:///{tmp_path}/t.db",
+                    disk_room=(tmp_path / "t.db").stat().st_size)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[-1] == (f"watchbot: error: store {tmp_path}/t.db: disk I/O error (a write to its "
                                             "disk failed: is the disk full or failing?)"), done.stderr

@@ -25,7 +25,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bot.errors import StoreError
 from bot.store.lanes import BACKGROUND, Lanes
 from bot.store.migrations import read as read_migrations
-from bot.store.postgres._db import Db
+from bot.store.postgres._db import Db, reason
 from bot.store.postgres.archive import PostgresArchive
 from bot.store.postgres.chats import PostgresChats
 from bot.store.postgres.digests import PostgresDigests
@@ -80,7 +80,7 @@ class PostgresStore:
             raise
         except (psycopg.Error, PoolTimeout) as e:
             self.pool.close()
-            raise StoreError(f"cannot open the store at {self.location}: {_reason(e)} "
+            raise StoreError(f"cannot open the store at {self.location}: {reason(e)} "
                              "(check storage.url, that the server runs and the user may connect)") from e
         self.feeds = PostgresFeeds(self.db)
         self.items = PostgresItems(self.db)
@@ -120,7 +120,7 @@ class PostgresStore:
                         conn.execute("INSERT INTO watchbot_migrations (version, name) VALUES (%s, %s)",
                                      (version, name))
                 except psycopg.Error as e:
-                    raise StoreError(f"migration {name} failed on {self.location}: {_reason(e)}") from e
+                    raise StoreError(f"migration {name} failed on {self.location}: {reason(e)}") from e
                 current = version
         return current
 
@@ -170,7 +170,7 @@ class PostgresStore:
         try:
             return fn(*args, **kwargs)
         except (psycopg.Error, PoolTimeout) as e:
-            raise StoreError(f"store {self.location}: {_reason(e)}") from e
+            raise StoreError(f"store {self.location}: {reason(e)}") from e
 
     def check(self) -> str | None:
         """None when the store answers and takes writes; else what is wrong, in words."""
@@ -178,7 +178,7 @@ class PostgresStore:
             with self.db.transaction() as conn:
                 row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
         except (psycopg.Error, PoolTimeout) as e:
-            return f"the store {self.location} does not answer: {_reason(e)}"
+            return f"the store {self.location} does not answer: {reason(e)}"
         if row and row[0]:
             return f"the store {self.location} is a read-only standby: point storage.url at the primary"
         return None
@@ -199,10 +199,6 @@ class PostgresStore:
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
-
-
-def _reason(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def open_store(url: str) -> PostgresStore:

@@ -42,6 +42,11 @@ def at(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def reason(e: BaseException) -> str:
+    """A database error in one line: its first."""
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
 class Db:
     """The pool and each thread's connection; ``all``/``one``/``run`` execute on the right one."""
 

@@ -17,7 +17,7 @@ from psycopg_pool import PoolTimeout
 
 from bot.errors import StoreError
 from bot.store.portable import TABLES, Row, Table, table
-from bot.store.postgres._db import Db
+from bot.store.postgres._db import Db, reason
 
 _KEYS = {"sightings": "identity, feed_url", "subscriptions": "chat_id, watchlist", "digest_delivered": "key, match_id",
          "judgments": "chat_id, story, user_id"}
@@ -36,8 +36,7 @@ class PostgresArchive:
         try:
             yield
         except (psycopg.Error, PoolTimeout) as e:
-            reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise StoreError(f"store {self.location}: {reason}") from e
+            raise StoreError(f"store {self.location}: {reason(e)}") from e
 
     def count(self, name: str) -> int:
         with self._errors():

@@ -45,9 +45,8 @@ class Workdir:
         path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
         return path
 
-    def service(self, *args: str, hold_stdout: bool = False, file_size_limit: int | None = None) -> ServiceProcess:
-        return ServiceProcess(self.path / "config.toml", args=args, hold_stdout=hold_stdout,
-                              file_size_limit=file_size_limit)
+    def service(self, *args: str, hold_stdout: bool = False) -> ServiceProcess:
+        return ServiceProcess(self.path / "config.toml", args=args, hold_stdout=hold_stdout)
 
     def outbox(self) -> dict[str, int]:
         """Outbox rows by state ({} while the store does not exist yet)."""

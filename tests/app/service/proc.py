@@ -33,13 +33,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def watchbot(*args: str, cwd: Path | None = None, disk_room: int | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` run to its end, its output captured. With ``disk_room``, no file it writes may grow past
+    that many bytes (RLIMIT_FSIZE, the soft limit): a write past it fails as on a full disk (Python ignores SIGXFSZ)."""
+    def limited() -> None:
+        if disk_room is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (disk_room, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=60, preexec_fn=limited, check=False)
+
+
 class ServiceProcess:
     """`python -m bot run --config CONFIG` with the repo importable, in the config's folder."""
 
     def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
-                 hold_stdout: bool = False, file_size_limit: int | None = None) -> None:
+                 hold_stdout: bool = False) -> None:
         self.config = config
-        self.file_size_limit = file_size_limit  # RLIMIT_FSIZE: a write past it fails (EFBIG), as on a full disk
         self.hold_stdout = hold_stdout  # leave stdout unread (a full pipe blocks the service) until release_stdout
         self.args = args
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -52,18 +62,13 @@ class ServiceProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--config", str(self.config), *self.args],
             cwd=self.config.parent, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8", preexec_fn=self._limits,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8",
         )
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self._reader(self.proc.stderr, self.stderr)
         if not self.hold_stdout:
             self.release_stdout()
         return self
-
-    def _limits(self) -> None:
-        """(In the child, before exec. Python ignores SIGXFSZ, so a write past the limit fails and kills nothing.)"""
-        if self.file_size_limit is not None:  # (the soft limit: the hard one stays, so it can be lifted again)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 
     def release_stdout(self) -> None:
         """Start reading stdout (what a held pipe buffered comes first)."""

@@ -7,9 +7,7 @@ disk, in any folder and without root; lifting it again is the disk getting space
 
 from __future__ import annotations
 
-import os
 import resource
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ import pytest
 
 from bot.store.sqlite import SqliteStore
 from tests.app.service.conftest import Workdir
-from tests.app.service.proc import REPO, ServiceProcess
+from tests.app.service.proc import ServiceProcess, watchbot
 from tests.doubles.botapi import BotApiDouble
 from tests.doubles.feedserver import FeedServer, rss
 
@@ -70,23 +68,15 @@ def test_a_poll_by_hand_whose_store_refuses_says_so_at_once_and_exits_1(work: Wo
     work.config([(feeds.feed("/big.xml", rss(items, title="Big", description="x" * 1000)), "Big")])
     work.db.parent.mkdir()
     SqliteStore(work.db).close()
-    limit = 64 * 1024  # the write-ahead log, where every write goes first, may hold 64 KB: the ingest needs more
-
-    def limited() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
-
-    done = subprocess.run([sys.executable, "-m", "bot", "poll", "--config", str(work.path / "config.toml")],
-                          cwd=work.path, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
-                          timeout=60, preexec_fn=limited, check=False)
+    # The write-ahead log, where every write goes first, may hold 64 KB: the ingest needs more.
+    done = watchbot("poll", "--config", str(work.path / "config.toml"), cwd=work.path, disk_room=64 * 1024)
     assert done.returncode == 1, done.stderr
     lines = done.stderr.splitlines()
     assert lines[-2] == "polled 1 feed: 0 ok, 1 failed; 0 items, 0 new, 0 matched; 0 alerts sent", done.stderr
     assert lines[-1].startswith("watchbot: error: nothing of 1 feed was stored (the next poll reads it again): store ")
     assert "Traceback" not in done.stderr and "retrying" not in done.stderr
 
-    again = subprocess.run([sys.executable, "-m", "bot", "poll", "-q", "--config", str(work.path / "config.toml")],
-                           cwd=work.path, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
-                           timeout=60, check=False)
+    again = watchbot("poll", "-q", "--config", str(work.path / "config.toml"), cwd=work.path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("[chips] Chip story") == 300  # nothing lost: all read again, stored, alerted
 
