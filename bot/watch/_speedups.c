@@ -527,10 +527,12 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
             goto done;
     }
     for (Py_ssize_t w = 0; w + 1 < n; w++) {
-        PyObject *nexts = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 1);
-        if (!spans[w + 1].joined || !PyDict_Check(nexts) || PyDict_GET_SIZE(nexts) == 0)
+        if (!spans[w + 1].joined)
             continue;
-        if (next_bits != NULL) {  /* wordscan.next_bit: the words' hashes are cached in the strings */
+        /* The bitmap first (wordscan.next_bit: the words' hashes are cached in the strings, made above): the word's
+         * next words are a dict of its own, from all over the heap, and half of a text's words begin some chat's
+         * phrase of two words, mostly not with the word that follows. */
+        if (next_bits != NULL) {
             Py_hash_t a = PyObject_Hash(PyList_GET_ITEM(words, w)), b = PyObject_Hash(PyList_GET_ITEM(words, w + 1));
             if (a == -1 || b == -1)
                 goto done;
@@ -538,6 +540,9 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
             if (!(next_bits[bit >> 3] & (1u << (bit & 7))))
                 continue;
         }
+        PyObject *nexts = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 1);
+        if (!PyDict_Check(nexts) || PyDict_GET_SIZE(nexts) == 0)
+            continue;
         /* The next word's packed (whether a longer phrase starts with the two words, then their slots as a phrase):
          * borrowed, held by the word's info (infos holds that). */
         PyObject *next = PyDict_GetItemWithError(nexts, PyList_GET_ITEM(words, w + 1));
@@ -605,8 +610,8 @@ done:
 /* plain_hits(found, simple, field, out) -> list of the other slots found
  *
  * PlainLists.find's loop over one field's found slots (plain.py, where the Python twin is): for each simple slot
- * (simple[slot], a list: (phrase as written, indexes of the lists holding it), or None) append (that pair, field,
- * first occurrence) to `out`; the other slots are returned, in the order found, for the general loop.
+ * (simple[slot] not None: (phrase as written, indexes of the lists holding it)) append (the slot, field, first
+ * occurrence) to `out`; the other slots are returned, in the order found, for the general loop.
  */
 static PyObject *
 plain_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -635,7 +640,9 @@ plain_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "plain_hits: found[slot] is a list of occurrences");
             goto failed;
         }
-        PyObject *hit = PyTuple_Pack(3, entry, field, PyList_GET_ITEM(occurrences, 0));
+        /* (the slot, not the entry: the entry is read when the hit is expanded, and the slot, the dict's key, is at
+         * hand where the entry would be one more read from all over the heap for every phrase found) */
+        PyObject *hit = PyTuple_Pack(3, slot, field, PyList_GET_ITEM(occurrences, 0));
         if (hit == NULL)
             goto failed;
         int appended = PyList_Append(out, hit);
