@@ -50,9 +50,13 @@ class RuleError(WatchbotError):
 
 
 class FeedError(WatchbotError):
-    """A feed could not be fetched or read. ``temporary`` says whether a retry may help."""
+    """A feed could not be fetched or read. ``temporary`` says whether a retry may help; ``silent``, that nothing on
+    the network answered at all (no connection was made: timed out connecting, no route to the host, the name servers
+    not answering), which is what every fetch of a machine offline gets. A refusal, an unknown host name, a TLS or an
+    HTTP error is an answer: some machine out there said no."""
 
     temporary: bool = True
+    silent: bool = False
 
     def __init__(self, url: str, reason: str, *, retry_after: float | None = None,
                  status: int | None = None) -> None:

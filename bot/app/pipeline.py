@@ -206,11 +206,11 @@ class Pipeline:
             kind = "parse" if isinstance(e, ParseError) else "fetch"
             host = urlsplit(feed.url).hostname if feed.url.startswith(("http://", "https://")) else None
             if kind == "fetch" and host:
-                if e.status is None and e.temporary:  # no HTTP answer at all: refused, not found, timed out
+                if e.silent:  # nothing answered at all: timed out connecting, no route, no name server
                     self.reachability.unreachable(host, self.clock())
-                else:
+                else:  # (a refusal or an unknown host name too: some machine out there answered)
                     self.reachability.answered()
-            return await self._failed(feed, e.reason, e.status, e.retry_after, kind, started, by_hand)
+            return await self._failed(feed, e.reason, e.status, e.retry_after, kind, started, by_hand, silent=e.silent)
         except StoreError as e:
             return await self._failed(feed, str(e), None, None, "store", started, by_hand)
 
@@ -360,11 +360,11 @@ class Pipeline:
         return self._stories
 
     async def _failed(self, feed: FeedState, reason: str, status: int | None, retry_after: float | None,
-                      kind: str, started: float, hand: bool = False) -> FeedResult:
+                      kind: str, started: float, hand: bool = False, *, silent: bool = False) -> FeedResult:
         now = self.clock()
         policy = self.policy(feed.url)
         unrecorded = None
-        offline = self.reachability.offline(now) if kind == "fetch" and status is None else 0
+        offline = self.reachability.offline(now) if silent else 0
         if kind == "store" or offline:
             # The store's fault, or this machine's (cut off from the network), not the feed's: nothing is held
             # against the feed (no failure, no backoff), and it is tried again after the shortest interval, its items
@@ -386,8 +386,8 @@ class Pipeline:
                 unrecorded = when
         retry = f"next poll in {describe_seconds((when - now).total_seconds())} ({when:%H:%M} UTC)"
         if offline:
-            retry = (f"this machine seems offline ({offline} hosts failed to connect, none answered since): not held "
-                     f"against the feed; {retry}")
+            retry = (f"this machine seems offline ({offline} hosts gave no answer at all, none answered since): not "
+                     f"held against the feed; {retry}")
         if hand and kind == "store":
             retry = "nothing of it was stored: the next poll reads it again"
         return self._done(FeedResult(feed.url, feed.label, status, error=reason, retry_at=unrecorded), started,

@@ -38,9 +38,11 @@ A poll run by hand (``watchbot poll``) never moves the next planned poll later (
 running it three times must not push the service's next poll of a feed out by three intervals.
 
 ``Reachability`` tells a machine cut off from the network from feeds that fail: when feeds of
-``OFFLINE_HOSTS`` different hosts failed to connect (no HTTP answer) and no host answered since, a
-failure to connect is this machine's, not the feed's, and is not counted (no backoff): after an hour
-without network every feed would otherwise wait hours more once it is back.
+``OFFLINE_HOSTS`` different hosts got no answer at all (no connection made: timed out connecting, no
+route, no name server answering; errors.FeedError.silent) and no host answered since, such a failure is
+this machine's, not the feed's, and is not counted (no backoff): after an hour without network every
+feed would otherwise wait hours more once it is back. A refusal or an unknown host name is an answer
+(some machine out there said no), so dead hosts are never taken for a machine offline.
 """
 
 from __future__ import annotations
@@ -228,18 +230,18 @@ class Reachability:
     """Whether feed hosts answer at all (see the module docstring). Told every fetch's outcome by the pipeline."""
 
     def __init__(self) -> None:
-        self._unreachable: dict[str, datetime] = {}  # host -> its last failure to connect since any host answered
+        self._unreachable: dict[str, datetime] = {}  # host -> its last silent failure since anything answered
 
     def answered(self) -> None:
-        """A host answered (any HTTP status): the network works."""
+        """Something answered a fetch (any HTTP status, a refusal, "no such host"): the network works."""
         self._unreachable.clear()
 
     def unreachable(self, host: str, now: datetime) -> None:
-        """A fetch from ``host`` got no HTTP answer (refused, host not found, timed out)."""
+        """A fetch from ``host`` got no answer at all (a silent failure: no connection made)."""
         self._unreachable[host] = now
 
     def offline(self, now: datetime) -> int:
-        """How many hosts failed to connect, none answering since, when they are at least OFFLINE_HOSTS; else 0."""
+        """How many hosts gave no answer, none answering since, when they are at least OFFLINE_HOSTS; else 0."""
         hosts = sum(1 for at in self._unreachable.values() if now - at <= OFFLINE_MEMORY)
         return hosts if hosts >= OFFLINE_HOSTS else 0
 

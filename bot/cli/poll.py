@@ -97,8 +97,8 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
         offline = rt.pipeline.reachability.offline(rt.pipeline.clock())
     print(summary.line(), file=sys.stderr)
     if offline:
-        print(f"watchbot: none of the feeds' hosts answered ({offline} failed to connect): is this machine offline?",
-              file=sys.stderr)
+        print(f"watchbot: none of the feeds' hosts answered ({offline} tried, no connection made): is this machine "
+              "offline?", file=sys.stderr)
     refused = [f for f in summary.feeds if f.failed == "store"]
     if refused:  # not a feed's trouble, nor passing: nothing of these feeds was kept, so a scheduled poll must say so
         print(f"watchbot: error: nothing of {len(refused)} feed{'s' * (len(refused) != 1)} was stored (the next "

@@ -20,6 +20,10 @@ per cycle (bench/poll.py).
 
 Conditional GET: the caller passes the stored ETag / Last-Modified; a 304 comes back as
 ``Fetched.not_modified`` with an empty body, so nothing gets parsed.
+
+A failure that got no answer from the network at all is ``silent`` (errors.py): a connection never made (httpcore's
+trace events tell whether one was), no route, name servers not answering. The pipeline tells a machine offline by
+them; a refusal or an unknown host name is some machine's answer.
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ class HttpFetcher:
         conditional = _conditional_headers(request)
         started = 0.0
         deadline: float | None = None
+        contact = _Contact()
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 host = (urlsplit(url).hostname or "").lower()
@@ -160,7 +165,7 @@ class HttpFetcher:
                         started = time.perf_counter()
                         deadline = asyncio.get_running_loop().time() + self.timeout
                     async with asyncio.timeout_at(deadline):
-                        outcome = await self._one_hop(request, url, conditional, started)
+                        outcome = await self._one_hop(request, url, conditional, started, contact)
                 if isinstance(outcome, Fetched):
                     return outcome
                 url = outcome
@@ -171,15 +176,18 @@ class HttpFetcher:
                     await _check_redirect(request.url, url)
             raise FetchError(request.url, f"too many redirects (more than {MAX_REDIRECTS})")
         except TimeoutError:
-            raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
+            if contact.made:
+                raise FetchError(request.url, f"timed out after {describe_seconds(self.timeout)}") from None
+            raise _silent(request.url, f"timed out after {describe_seconds(self.timeout)} without a connection") \
+                from None
         except httpx.HTTPError as e:
             raise _transport_error(request.url, e) from e
 
     async def _one_hop(self, request: FetchRequest, url: str, conditional: dict[str, str],
-                       started: float) -> Fetched | str:
+                       started: float, contact: _Contact) -> Fetched | str:
         """One request: a Fetched, or the next URL when the server redirects."""
         try:
-            outgoing = self._client.build_request("GET", url, headers=conditional)
+            outgoing = self._client.build_request("GET", url, headers=conditional, extensions={"trace": contact})
         except httpx.InvalidURL as e:
             raise _permanent(request.url, f"not a valid URL ({e})") from e
         response = await self._client.send(outgoing, stream=True)
@@ -292,8 +300,24 @@ def _status_error(url: str, status: int, headers: Mapping[str, str]) -> FetchErr
     return error
 
 
+class _Contact:
+    """Whether a fetch got a connection on any of its hops: httpcore's trace callback (the request extension "trace",
+    told of each step of the exchange). A new connection is made, or a kept-alive one sends the request."""
+
+    __slots__ = ("made",)
+
+    def __init__(self) -> None:
+        self.made = False
+
+    async def __call__(self, event: str, info: Mapping[str, object]) -> None:
+        if event == "connection.connect_tcp.complete" or event.startswith(("http11.", "http2.")):
+            self.made = True
+
+
 def _transport_error(url: str, e: httpx.HTTPError) -> FetchError:
     causes = list(_chain(e))
+    if isinstance(e, httpx.ConnectTimeout):  # (only if the backstop fires first)
+        return _silent(url, f"timed out connecting ({type(e).__name__})")
     if isinstance(e, httpx.TimeoutException):
         return FetchError(url, f"timed out ({type(e).__name__})")  # only if the backstop fires first
     if isinstance(e, httpx.UnsupportedProtocol | httpx.InvalidURL):
@@ -307,11 +331,13 @@ def _transport_error(url: str, e: httpx.HTTPError) -> FetchError:
     if any(isinstance(c, ssl.SSLError) for c in causes) or "ssl" in text.lower():
         return FetchError(url, f"TLS error: {text[:200]}")
     if "name or service not known" in text.lower() or "nodename nor servname" in text.lower():
-        return FetchError(url, f"host not found: {urlsplit(url).hostname}")
+        return FetchError(url, f"host not found: {urlsplit(url).hostname}")  # (the name servers answered: no such name)
+    if "temporary failure in name resolution" in text.lower():
+        return _silent(url, f"the name servers did not answer for {urlsplit(url).hostname}")
     if isinstance(e, httpx.RemoteProtocolError):
         return FetchError(url, f"the server broke the HTTP exchange ({text[:200]})")
-    if isinstance(e, httpx.ConnectError):
-        return FetchError(url, f"could not connect ({text[:200]})")
+    if isinstance(e, httpx.ConnectError):  # no route, network unreachable, ...: no connection made
+        return _silent(url, f"could not connect ({text[:200]})")
     return FetchError(url, f"connection failed ({text[:200]})")
 
 
@@ -327,6 +353,13 @@ def _chain(e: BaseException) -> Iterable[BaseException]:
 def _permanent(url: str, reason: str) -> FetchError:
     error = FetchError(url, reason)
     error.temporary = False
+    return error
+
+
+def _silent(url: str, reason: str) -> FetchError:
+    """Nothing on the network answered (FeedError.silent)."""
+    error = FetchError(url, reason)
+    error.silent = True
     return error
 
 

@@ -25,6 +25,7 @@ from bot.shipped import shipped_path
 from bot.store.sqlite import SqliteStore
 from bot.watch import RuleBook
 from tests.doubles.feedserver import FeedServer
+from tests.doubles.silent import SilentHosts
 
 SEED = shipped_path("seeds") / "rfi-feedx.xml"
 SEED_LINK = "https://www.rfi.fr/cn/中国/20240327-"  # (the console shows the link as a browser does)
@@ -54,7 +55,7 @@ def _feeds(tmp_path: Path) -> tuple[Path, Path]:
 
 
 async def _pipeline(tmp_path: Path, feeds: list[Path] | list[str], clock: Clock, out: io.StringIO,
-                    max_age: float = 0, backlog: float = 0):
+                    max_age: float = 0, backlog: float = 0, fetch_timeout: float = 20.0):
     base = default_config(tmp_path)
     config = type(base)(
         storage_url="sqlite:///w.db", rules_path=shipped_path("rules"),
@@ -64,7 +65,7 @@ async def _pipeline(tmp_path: Path, feeds: list[Path] | list[str], clock: Clock,
     )
     store = SqliteStore(config.db_path)
     store.feeds.sync((f.url, f.name) for f in config.feeds)
-    fetcher = HttpFetcher()
+    fetcher = HttpFetcher(timeout=fetch_timeout)
     rules = RuleBook(config.rules_path)
     alerts = Alerts(store, [ConsoleChannel(ConsoleSender(out))], clock=clock)
     pipeline = Pipeline(config=config, store=store, fetcher=fetcher, matcher=lambda: rules.matcher,
@@ -255,20 +256,17 @@ async def test_a_full_disk_is_reported_in_words_and_not_held_against_the_feed(tm
 
 
 async def test_a_machine_cut_off_from_the_network_holds_no_failure_against_its_feeds(tmp_path: Path) -> None:
-    """Feeds of three hosts or more fail to connect and none answers since: the network is down here, not there.
+    """Feeds of three hosts or more get no answer at all and none answers since: the network is down here, not there.
     Before, every feed counted the failure and backed off, doubling, so that an hour offline kept feeds waiting
     hours more once the network was back. The first failures are counted (two dead feeds are two dead feeds)."""
-    with socket.socket() as s:  # a port nothing listens on, on loopback addresses that refuse at once
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    dead = [f"http://127.0.0.{n}:{port}/feed.xml" for n in (2, 3, 4, 5)]
-    with FeedServer() as server:
+    with SilentHosts([f"127.0.0.{n}" for n in (2, 3, 4, 5)]) as hosts, FeedServer() as server:
+        dead = [hosts.url(f"127.0.0.{n}") for n in (2, 3, 4, 5)]
         live = server.feed("/live.xml", b"<rss version='2.0'><channel><title>Live</title></channel></rss>")
         clock, out = Clock(), io.StringIO()
-        pipeline, store, fetcher = await _pipeline(tmp_path, [*dead, live], clock, out)
+        pipeline, store, fetcher = await _pipeline(tmp_path, [*dead, live], clock, out, fetch_timeout=0.3)
         async with fetcher:
             results = [await pipeline.poll_feed(store.feeds.get([url])[0]) for url in dead]
-            assert [r.error for r in results] == ["connection refused"] * 4
+            assert [r.error for r in results] == ["timed out after 0.3 s without a connection"] * 4
             assert [f.consecutive_failures for f in store.feeds.get(dead)] == [1, 1, 0, 0]
             assert [r.retry_at is not None for r in results] == [False, False, True, True]
             assert results[2].retry_at == clock.now + timedelta(minutes=2)  # the shortest interval
@@ -276,4 +274,24 @@ async def test_a_machine_cut_off_from_the_network_holds_no_failure_against_its_f
             await pipeline.poll_feed(store.feeds.get([live])[0])  # a host answers: the network is back
             again = await pipeline.poll_feed(store.feeds.get([dead[3]])[0])
         assert again.retry_at is None and store.feeds.get([dead[3]])[0].consecutive_failures == 1
+    store.close()
+
+
+async def test_hosts_that_refuse_are_dead_feeds_not_a_machine_offline(tmp_path: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A refusal is an answer: some machine out there said no. A deployment whose feeds are all on dead hosts (three
+    mistyped ports, a server taken down) is not offline: each failure counts and backs off, as for any dead feed."""
+    with socket.socket() as s:  # a port nothing listens on, on loopback addresses that refuse at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = [f"http://127.0.0.{n}:{port}/feed.xml" for n in (2, 3, 4, 5)]
+    clock, out = Clock(), io.StringIO()
+    pipeline, store, fetcher = await _pipeline(tmp_path, dead, clock, out)
+    async with fetcher:
+        results = [await pipeline.poll_feed(store.feeds.get([url])[0]) for url in dead]
+    assert [r.error for r in results] == ["connection refused"] * 4
+    assert [f.consecutive_failures for f in store.feeds.get(dead)] == [1, 1, 1, 1]
+    assert all(r.retry_at is None for r in results)
+    assert pipeline.reachability.offline(clock.now) == 0
+    assert "offline" not in caplog.text
     store.close()

@@ -67,14 +67,12 @@ def test_python_dash_m_bot_polls_the_seed(tmp_path: Path) -> None:
 
 def test_a_poll_where_no_feed_host_answers_asks_whether_this_machine_is_offline(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import socket
+    from tests.doubles.silent import SilentHosts
 
-    with socket.socket() as s:  # a port nothing listens on, on loopback addresses that refuse at once
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    feeds = "".join(f'[[feeds]]\nurl = "http://127.0.0.{n}:{port}/feed.xml"\nname = "Dead {n}"\n' for n in (2, 3, 4))
-    config = tmp_path / "config.toml"
-    config.write_text('[storage]\nurl = "sqlite:///w.db"\n' + feeds, encoding="utf-8")
-    assert main(["poll", "-q", "--config", str(config)]) == 1
+    with SilentHosts([f"127.0.0.{n}" for n in (2, 3, 4)]) as hosts:
+        feeds = "".join(f'[[feeds]]\nurl = "{hosts.url(f"127.0.0.{n}")}"\nname = "Dead {n}"\n' for n in (2, 3, 4))
+        config = tmp_path / "config.toml"
+        config.write_text('[storage]\nurl = "sqlite:///w.db"\n[poll]\ntimeout = "1s"\n' + feeds, encoding="utf-8")
+        assert main(["poll", "-q", "--config", str(config)]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "watchbot: none of the feeds' hosts answered (3 failed to connect): is this machine offline?")
+        "watchbot: none of the feeds' hosts answered (3 tried, no connection made): is this machine offline?")

@@ -16,6 +16,7 @@ import pytest
 from bot.errors import FetchError
 from bot.feeds.fetch import DEFAULT_USER_AGENT, FetchRequest, HttpFetcher
 from tests.doubles.feedserver import FeedServer, Route, rss
+from tests.doubles.silent import SilentHosts
 
 FEED = rss([("ASML ships a new scanner", "https://example.org/1")])
 NEWER = rss([("ASML ships a new scanner", "https://example.org/1"), ("Second", "https://example.org/2")])
@@ -117,6 +118,7 @@ async def test_slow_server_times_out(feed_server: FeedServer) -> None:
             await fetcher.fetch(FetchRequest(url))
     assert caught.value.reason == "timed out after 0.5 s"
     assert caught.value.temporary
+    assert not caught.value.silent  # (connected: the server is slow, the network works)
 
 
 async def test_dribbling_server_is_cut_off_by_the_whole_request_timeout(feed_server: FeedServer) -> None:
@@ -221,6 +223,18 @@ async def test_connection_refused(fetcher: HttpFetcher) -> None:
         await fetcher.fetch(FetchRequest(f"http://127.0.0.1:{port}/feed.xml"))
     assert caught.value.reason == "connection refused"
     assert caught.value.temporary
+    assert not caught.value.silent  # (a refusal is an answer: that host is down, not this machine's network)
+
+
+async def test_a_host_that_never_answers_is_a_silent_failure() -> None:
+    """No connection is ever made (what a machine offline sees of every host): the pipeline tells an outage here
+    from dead feeds there by it."""
+    with SilentHosts(["127.0.0.2"]) as hosts:
+        async with HttpFetcher(timeout=0.5) as fetcher:
+            with pytest.raises(FetchError) as caught:
+                await fetcher.fetch(FetchRequest(hosts.url("127.0.0.2")))
+    assert caught.value.reason == "timed out after 0.5 s without a connection"
+    assert caught.value.temporary and caught.value.silent
 
 
 async def test_per_host_limit_is_observed_at_the_server() -> None:
