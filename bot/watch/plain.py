@@ -125,7 +125,7 @@ class PlainLists:
         more: dict[int, list[Hit]] = {}
         simple = self._simple
         for lists, f, occ in found:
-            text, indexes = simple[lists] if lists.__class__ is int else lists  # type: ignore[index,misc]
+            text, indexes = simple[lists] if lists.__class__ is int else lists  # type: ignore[misc]
             hit = _hit(text, f, occ)
             for i in indexes:
                 if (prev := first.setdefault(i, hit)) is not hit:
