@@ -368,8 +368,17 @@ class Pipeline:
         if kind == "store" or offline:
             # The store's fault, or this machine's (cut off from the network), not the feed's: nothing is held
             # against the feed (no failure, no backoff), and it is tried again after the shortest interval, its items
-            # and validators read again then.
+            # and validators read again then. Offline, the store keeps that time and why (`watchbot feeds`, and every
+            # process of a spread poll); a store that refuses cannot, and the caller keeps the time.
             when = unrecorded = now + timedelta(seconds=min(policy.fixed or policy.low, policy.low))
+            if offline:
+                try:
+                    await (self.store.run if hand else self.store.run_background)(
+                        self.store.feeds.record_failure, feed.url, now=now, status=None, next_poll_at=when,
+                        error=reason, counted=False)  # (FeedState.unreached: every front door says why)
+                    unrecorded = None
+                except StoreError as e:
+                    log.error("feed %s: cannot record its poll: %s", feed.label, e)
         else:
             # Backoff starts from the interval chosen after the last success (the shortest one if none yet).
             base = policy.fixed if policy.fixed is not None else (feed.interval_seconds or policy.low)

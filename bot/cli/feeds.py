@@ -102,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
         if args.name is None and not rows:
             print("no feeds: add [[feeds]] tables to the config, or `watchbot feeds add URL`")
         elif args.name is None:
-            failing = sum(1 for r in rows if health(r)[0] == "failing")
-            print(f"{len(rows)} feed{'s' * (len(rows) != 1)}, {failing} failing")
+            kinds = [health(r)[0] for r in rows]
+            unreached = kinds.count("unreached")
+            print(f"{len(rows)} feed{'s' * (len(rows) != 1)}, {kinds.count('failing')} failing"
+                  + (f", {unreached} not reached while this machine seemed offline" if unreached else ""))
     return 1 if args.check and any(health(r)[0] == "failing" for r in rows) else 0
 
 
@@ -135,13 +137,16 @@ def _label(r: Row) -> str:
 
 
 def health(r: Row) -> tuple[str, str]:
-    """("ok" | "failing" | "no items" | "new", the words), for one feed."""
+    """("ok" | "failing" | "unreached" | "no items" | "new", the words), for one feed. "unreached": its last poll
+    failed, not through its own fault (this machine seemed offline: the pipeline did not count it)."""
     s = r.state
     if s is None or s.last_polled_at is None:
         return "new", "not polled yet"
     if s.consecutive_failures:
         streak = f"{s.consecutive_failures} failure{'s' * (s.consecutive_failures != 1)} in a row"
         return "failing", f"{s.last_error or 'failed'} ({streak})"
+    if s.unreached:
+        return "unreached", f"not reached while this machine seemed offline ({s.last_error}): not held against it"
     if s.last_items == 0:
         return "no items", NO_ITEMS
     return "ok", "ok"
@@ -169,7 +174,7 @@ def _next(r: Row, now: datetime) -> str:
     return f"next poll {relative(s.next_poll_at, now)}"
 
 
-MARKS = {"ok": "✓", "failing": "✗", "no items": "!", "new": "·"}
+MARKS = {"ok": "✓", "failing": "✗", "unreached": "?", "no items": "!", "new": "·"}
 
 
 def line(r: Row, now: datetime) -> str:

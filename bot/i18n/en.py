@@ -192,6 +192,7 @@ TEXT: dict[str, str] = {
     "feeds.line": "{mark} <b>{label}</b>: ok {ago}, {items} items",
     "feeds.failing": ", {count} failures in a row: {error}",
     "feeds.warning": ", read with a warning: {warning}",
+    "feeds.unreached": ", not reached while this machine seemed offline (not held against it): {error}",
     "feeds.none": "No feeds configured.",
     "reload.done": "Reloaded: {count} watchlists ({ids}).",
     "reload.done.one": "Reloaded: {count} watchlist ({ids}).",

@@ -166,6 +166,7 @@ TEXT: dict[str, str] = {
     "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {items} 条",
     "feeds.failing": "，连续失败 {count} 次：{error}",
     "feeds.warning": "，读取时有警告：{warning}",
+    "feeds.unreached": "，本机似乎离线时未能连上（不算作它的失败）：{error}",
     "feeds.none": "没有配置信息源。",
     "reload.done": "已重新加载：{count} 个监控清单（{ids}）。",
     "reload.problems": "{count} 个问题：",

@@ -168,6 +168,7 @@ TEXT: dict[str, str] = {
     "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {items} 則",
     "feeds.failing": "，連續失敗 {count} 次：{error}",
     "feeds.warning": "，讀取時有警告：{warning}",
+    "feeds.unreached": "，本機似乎離線時未能連上（不算作它的失敗）：{error}",
     "feeds.none": "沒有設定任何資訊來源。",
     "reload.done": "已重新載入：{count} 個監控清單（{ids}）。",
     "reload.problems": "{count} 個問題：",

@@ -74,6 +74,13 @@ class FeedState:
     def label(self) -> str:
         return self.name or self.title or self.url
 
+    @property
+    def unreached(self) -> bool:
+        """Its last poll failed without counting as its failure (``record_failure(counted=False)``: this machine
+        seemed offline)."""
+        return (not self.consecutive_failures and self.last_error is not None and self.last_error_at is not None
+                and self.last_error_at == self.last_polled_at and self.last_error_at != self.last_success_at)
+
 
 @dataclass(frozen=True, slots=True)
 class FeedRhythm:
@@ -252,8 +259,10 @@ class FeedStore(Protocol):
     def get(self, urls: Sequence[str]) -> list[FeedState]: ...
     def record_fetch(self, url: str, *, now: datetime, status: int | None, etag: str | None,
                      last_modified: str | None, title: str | None, next_poll_at: datetime) -> None: ...
+    # A failed poll; returns the failure streak. ``counted`` false: the failure was not the feed's (this machine was
+    # offline): its error, time and next poll are kept, the streak is left as it was.
     def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
-                       next_poll_at: datetime) -> int: ...
+                       next_poll_at: datetime, counted: bool = True) -> int: ...
     def mark_failure_notified(self, url: str) -> None: ...
     def record_body(self, url: str, *, items: int, ttl: float | None, update: float | None,
                     warning: str | None = None) -> None: ...

@@ -81,10 +81,13 @@ class Admin:
         now = self.clock()
         lines = []
         for f in await self.status.feeds():
-            line = t(lang, "feeds.line", mark="⚠️" if f.consecutive_failures else "✅", label=esc(f.label),
-                     ago=ago(f.last_success_at, now, lang), items=f.items_total)
+            mark = "⚠️" if f.consecutive_failures else "❔" if f.unreached else "✅"
+            line = t(lang, "feeds.line", mark=mark, label=esc(f.label), ago=ago(f.last_success_at, now, lang),
+                     items=f.items_total)
             if f.consecutive_failures:
                 line += t(lang, "feeds.failing", count=f.consecutive_failures, error=esc((f.last_error or "")[:200]))
+            elif f.unreached:
+                line += t(lang, "feeds.unreached", error=esc((f.last_error or "")[:200]))
             elif f.last_warning:
                 line += t(lang, "feeds.warning", warning=esc(f.last_warning[:200]))
             if f.interval_seconds and f.interval_reason:

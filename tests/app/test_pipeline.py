@@ -267,9 +267,11 @@ async def test_a_machine_cut_off_from_the_network_holds_no_failure_against_its_f
         async with fetcher:
             results = [await pipeline.poll_feed(store.feeds.get([url])[0]) for url in dead]
             assert [r.error for r in results] == ["timed out after 0.3 s without a connection"] * 4
-            assert [f.consecutive_failures for f in store.feeds.get(dead)] == [1, 1, 0, 0]
-            assert [r.retry_at is not None for r in results] == [False, False, True, True]
-            assert results[2].retry_at == clock.now + timedelta(minutes=2)  # the shortest interval
+            held = store.feeds.get(dead)
+            assert [f.consecutive_failures for f in held] == [1, 1, 0, 0]
+            assert held[2].next_poll_at == clock.now + timedelta(minutes=2)  # the shortest interval, kept in the store
+            assert held[2].unreached and held[2].last_error == "timed out after 0.3 s without a connection"
+            assert all(r.retry_at is None for r in results)  # (the store keeps every next poll)
 
             await pipeline.poll_feed(store.feeds.get([live])[0])  # a host answers: the network is back
             again = await pipeline.poll_feed(store.feeds.get([dead[3]])[0])

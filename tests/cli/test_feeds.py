@@ -112,3 +112,27 @@ def test_a_feed_read_with_a_warning_says_so_until_its_body_reads_clean(tmp_path:
     capsys.readouterr()
     main(["feeds", "--config", str(config)])
     assert "warning" not in capsys.readouterr().out
+
+
+def test_feeds_not_reached_while_this_machine_seemed_offline_say_so(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A poll whose hosts never answered is not held against the feeds (pipeline.py): `watchbot feeds` says that
+    they were not reached, not that they are fine, nor that they are failing."""
+    from tests.doubles.silent import SilentHosts
+
+    with SilentHosts([f"127.0.0.{n}" for n in (2, 3, 4)]) as hosts:
+        feeds = "".join(f'[[feeds]]\nurl = "{hosts.url(f"127.0.0.{n}")}"\nname = "Site {n}"\n' for n in (2, 3, 4))
+        config = tmp_path / "config.toml"
+        config.write_text('[storage]\nurl = "sqlite:///w.db"\n[poll]\ntimeout = "1s"\n' + feeds, encoding="utf-8")
+        assert main(["poll", "-q", "--config", str(config)]) == 1
+    capsys.readouterr()
+    assert main(["feeds", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # the first two count (two dead feeds are two dead feeds), the third is this machine's
+    assert [line.split(":")[0] for line in lines[:3]] == ["✗ Site 2", "✗ Site 3", "? Site 4"]
+    assert lines[2].startswith("? Site 4: not reached while this machine seemed offline (timed out after 1 s without "
+                               "a connection): not held against it; ")
+    assert lines[2].endswith("next poll in 2 min")
+    assert lines[-1] == "3 feeds, 2 failing, 1 not reached while this machine seemed offline"
+    assert main(["feeds", "--format", "json", "--config", str(config)]) == 0
+    assert [f["health"] for f in json.loads(capsys.readouterr().out)] == ["failing", "failing", "unreached"]

@@ -49,6 +49,13 @@ def test_feeds_sync_names_and_record_fetches_and_failures(store: Store) -> None:
     (f1,) = store.feeds.get(["f1"])
     assert (f1.etag, f1.title, f1.consecutive_failures, f1.last_error, f1.last_success_at) == (
         '"e1"', "Title", 2, "HTTP 503", NOW)
+    # not the feed's failure (this machine offline): kept, not counted
+    offline, retry = later + timedelta(minutes=1), later + timedelta(minutes=3)
+    assert store.feeds.record_failure("f1", now=offline, status=None, error="no route", next_poll_at=retry,
+                                      counted=False) == 2
+    (f1,) = store.feeds.get(["f1"])
+    assert (f1.consecutive_failures, f1.last_error, f1.last_error_at, f1.next_poll_at, f1.last_status) == (
+        2, "no route", offline, retry, None)
     store.feeds.mark_failure_notified("f1")
     assert store.feeds.get(["f1"])[0].failure_notified
     store.feeds.record_fetch("f1", now=later, status=304, etag=None, last_modified=None, title=None,

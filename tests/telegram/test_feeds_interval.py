@@ -23,3 +23,13 @@ async def test_feeds_shows_what_was_wrong_with_a_body_read_all_the_same(world: W
     lines = {line.split(":")[0].split(" ", 1)[-1]: line for line in text.splitlines()}
     assert ", read with a warning: not well-formed XML, line 4, column 7: undefined entity at '&nbsp;'" in lines["News"]
     assert "warning" not in lines["Clean"]
+
+
+async def test_feeds_shows_a_feed_not_reached_while_this_machine_seemed_offline(world: World) -> None:
+    world.store.feeds.sync([("https://news.example/rss", "News")])
+    now = world.clock.now
+    world.store.feeds.record_failure("https://news.example/rss", now=now, status=None, error="no route to host",
+                                     next_poll_at=now, counted=False)
+    (line,) = (await world.ask(ADMIN, "/feeds")).text.splitlines()
+    assert line.startswith("❔ News")
+    assert line.endswith(", not reached while this machine seemed offline (not held against it): no route to host")

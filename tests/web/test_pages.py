@@ -159,6 +159,13 @@ async def test_a_feed_shows_its_items_interval_and_failures_in_words(web: Web, f
                             warning="1 byte not valid GB2312 replaced; the rest of the feed is intact")
     words = re.sub(r"<[^>]+>", "", (await web.client.get("/feeds")).text)
     assert "read with a warning: 1 byte not valid GB2312 replaced; the rest of the feed is intact" in words
+    later = now + timedelta(minutes=5)  # a poll not held against the feed: this machine seemed offline
+    store.feeds.record_failure(one, now=later, status=None, error="no route to host", next_poll_at=later,
+                               counted=False)
+    words = re.sub(r"<[^>]+>", "", (await web.client.get("/feeds")).text)
+    assert ("polled every 6 h (no new items in the last week) · not reached while this machine seemed offline (no "
+            "route to host): not held against it") in words
+    assert "failure in a row: no route" not in words
 
 
 async def test_opml_import_and_export(web: Web) -> None:

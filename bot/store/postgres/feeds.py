@@ -58,13 +58,13 @@ class PostgresFeeds:
         )
 
     def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
-                       next_poll_at: datetime) -> int:
-        """A failed poll; returns the failure streak."""
+                       next_poll_at: datetime, counted: bool = True) -> int:
+        """A failed poll; returns the failure streak (not lengthened when not ``counted``: not the feed's failure)."""
         row = self.db.one(
             """UPDATE feeds SET last_status = %s, last_polled_at = %s, last_error = %s, last_error_at = %s,
-                   consecutive_failures = consecutive_failures + 1, next_poll_at = %s WHERE url = %s
+                   consecutive_failures = consecutive_failures + %s, next_poll_at = %s WHERE url = %s
                RETURNING consecutive_failures""",
-            (status, ts(now), error, ts(now), ts(next_poll_at), url),
+            (status, ts(now), error, ts(now), int(counted), ts(next_poll_at), url),
         )
         return int(row["consecutive_failures"]) if row else 0
 

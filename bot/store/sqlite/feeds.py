@@ -60,13 +60,13 @@ class SqliteFeeds:
         )
 
     def record_failure(self, url: str, *, now: datetime, status: int | None, error: str,
-                       next_poll_at: datetime) -> int:
-        """A failed poll; returns the failure streak."""
+                       next_poll_at: datetime, counted: bool = True) -> int:
+        """A failed poll; returns the failure streak (not lengthened when not ``counted``: not the feed's failure)."""
         with Transaction(self.db):
             self.db.execute(
                 """UPDATE feeds SET last_status = ?, last_polled_at = ?, last_error = ?, last_error_at = ?,
-                       consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE url = ?""",
-                (status, iso(now), error, iso(now), iso(next_poll_at), url),
+                       consecutive_failures = consecutive_failures + ?, next_poll_at = ? WHERE url = ?""",
+                (status, iso(now), error, iso(now), int(counted), iso(next_poll_at), url),
             )
             row = self.db.execute("SELECT consecutive_failures FROM feeds WHERE url = ?", (url,)).fetchone()
         return int(row[0]) if row else 0
