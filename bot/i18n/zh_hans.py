@@ -163,7 +163,7 @@ TEXT: dict[str, str] = {
     "ago.h": "{n} 小时前",
     "ago.m": "{n} 分钟前",
     "ago.s": "{n} 秒前",
-    "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {items} 条",
+    "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {count} 条",
     "feeds.failing": "，连续失败 {count} 次：{error}",
     "feeds.warning": "，读取时有警告：{warning}",
     "feeds.unreached": "，本机似乎离线时未能连上（不算作它的失败）：{error}",

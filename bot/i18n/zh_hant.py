@@ -165,7 +165,7 @@ TEXT: dict[str, str] = {
     "ago.h": "{n} 小時前",
     "ago.m": "{n} 分鐘前",
     "ago.s": "{n} 秒前",
-    "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {items} 則",
+    "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {count} 則",
     "feeds.failing": "，連續失敗 {count} 次：{error}",
     "feeds.warning": "，讀取時有警告：{warning}",
     "feeds.unreached": "，本機似乎離線時未能連上（不算作它的失敗）：{error}",

@@ -83,7 +83,7 @@ class Admin:
         for f in await self.status.feeds():
             mark = "⚠️" if f.consecutive_failures else "❔" if f.unreached else "✅"
             line = t(lang, "feeds.line", mark=mark, label=esc(f.label), ago=ago(f.last_success_at, now, lang),
-                     items=f.items_total)
+                     count=f.items_total)
             if f.consecutive_failures:
                 line += t(lang, "feeds.failing", count=f.consecutive_failures, error=esc((f.last_error or "")[:200]))
             elif f.unreached:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.items.normalize import Item
 from tests.worlds import ADMIN, World
 
 
@@ -31,5 +32,17 @@ async def test_feeds_shows_a_feed_not_reached_while_this_machine_seemed_offline(
     world.store.feeds.record_failure("https://news.example/rss", now=now, status=None, error="no route to host",
                                      next_poll_at=now, counted=False)
     (line,) = (await world.ask(ADMIN, "/feeds")).text.splitlines()
-    assert line.startswith("❔ News")
+    assert line.startswith("❔ News: last success never, 0 items since added, ")
     assert line.endswith(", not reached while this machine seemed offline (not held against it): no route to host")
+
+
+async def test_feeds_counts_in_words(world: World) -> None:
+    """One item, one failure: in the singular (it said "1 items", "1 failures" and "ok never")."""
+    url = "https://news.example/rss"
+    world.store.feeds.sync([(url, "News")])
+    now = world.clock.now
+    world.store.items.add([Item(identity="v1:x", url=None, link=None, guid=None, title="t", lede="", language="en",
+                                published=None, feed_url=url)], feed_name="News", now=now)
+    world.store.feeds.record_failure(url, now=now, status=500, error="HTTP 500", next_poll_at=now)
+    (line,) = (await world.ask(ADMIN, "/feeds")).text.splitlines()
+    assert line == "⚠️ News: last success never, 1 item since added, 1 failure in a row: HTTP 500"
