@@ -35,6 +35,12 @@ SECRET = "TOPSECRET-poll-4b1d"
 NOW = datetime(2024, 3, 27, 16, 0, tzinfo=UTC)
 
 
+def archive(n: int) -> bytes:
+    """A feed of ``n`` undated items (under 1 MB for 5,000): one that lists its whole archive."""
+    items = "".join(f"<item><title>Note {k}</title><link>https://archive.example/{k}</link></item>" for k in range(n))
+    return f'<rss version="2.0"><channel><title>Archive</title>{items}</channel></rss>'.encode()
+
+
 def _serve_everything(server: FeedServer, secret: Path) -> dict[str, str]:
     """Path -> the failure reason expected for it ('' for feeds that must parse)."""
     server.feed("/good.xml", SEED.read_bytes())
@@ -50,8 +56,9 @@ def _serve_everything(server: FeedServer, secret: Path) -> dict[str, str]:
     server.feed("/html.xml", html_page(), content_type="text/html")
     server.feed("/empty.xml", b"")
     server.route("/zipbomb.xml", Route(body=gzip.compress(b" " * 50_000_000), headers={"Content-Encoding": "gzip"}))
+    server.feed("/archive.xml", archive(5_000))
     return {
-        "/good.xml": "", "/bomb.xml": "", "/quadratic.xml": "", "/xxe.xml": "",
+        "/good.xml": "", "/bomb.xml": "", "/quadratic.xml": "", "/xxe.xml": "", "/archive.xml": "",
         "/slow.xml": "timed out after 1 s", "/endless.xml": "body over 1 MB",
         "/loop-a.xml": "redirect loop", "/broken.xml": "HTTP 500",
         "/busy.xml": "HTTP 429 (retry after 2 min)",
@@ -102,3 +109,6 @@ async def test_one_poll_over_every_bad_feed_still_alerts_from_the_good_one(
         assert states[path].next_poll_at is not None
     assert states["/busy.xml"].next_poll_at >= NOW + timedelta(seconds=120)  # type: ignore[operator]
     assert states["/busy.xml"].last_error == "HTTP 429 (retry after 2 min)"
+    # a feed of 5,000 items: the first 1,000 read (undated: the feed's order), and the feed told why
+    assert results["/archive.xml"].items == 1_000 and states["/archive.xml"].last_items == 1_000
+    assert (states["/archive.xml"].last_warning or "").startswith("the feed lists 5,000 items: only the newest 1,000")

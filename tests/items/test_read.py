@@ -136,3 +136,27 @@ def test_a_feed_is_named_by_its_title_without_dangling_separators(title: str, na
     assert read.title == name
     assert read.outlet == outlet
     assert {item.feed_title for item in read.items} == {outlet}
+
+
+def test_a_feed_listing_thousands_of_items_is_read_for_the_newest_thousand() -> None:
+    """A body of 1,500 items, oldest first (an archive): the 1,000 newest are read, in the feed's order, and the
+    warning says how many it listed. (40,000 items took 4.5 minutes and 550 MB in one store transaction, and queued
+    40,000 alerts a chat.)"""
+    stamp = "Mon, {day:02d} Jan 2024 {hour:02d}:{minute:02d}:00 GMT"
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://example.com/{n}</link>"
+        f"<pubDate>{stamp.format(day=1 + n // 1440, hour=n // 60 % 24, minute=n % 60)}</pubDate></item>"
+        for n in range(1500))
+    body = f'<rss version="2.0"><channel><title>Archive</title>{items}</channel></rss>'.encode()
+    read = read_items(body, url="https://example.com/feed")
+    assert [i.title for i in read.items] == [f"Story {n}" for n in range(500, 1500)]
+    assert read.warning == ("the feed lists 1,500 items: only the newest 1,000 are read (no feed needs more; a feed "
+                            "that lists its whole archive should be asked for its news feed)")
+
+
+def test_undated_items_count_as_the_newest_in_the_feeds_order() -> None:
+    links = [(f"Story {n}", f"https://example.com/{n}") for n in range(1200)]
+    read = read_items(rss(links), url="https://example.com/feed")
+    assert [i.title for i in read.items] == [f"Story {n}" for n in range(1000)]
+    assert read.warning is not None and read.warning.startswith("the feed lists 1,200 items")
+    assert read_items(rss(links[:1000]), url="https://example.com/feed").warning is None
