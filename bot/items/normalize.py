@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.feeds.model import Entry, describe_error, skip_reason
 from bot.items.canonical import canonical_url, former_canonical_url, identity_of
-from bot.items.lede import extract_lede, html_to_text, strip_bidi
+from bot.items.lede import cut, extract_lede, html_to_text, strip_bidi
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +118,10 @@ def normalize(entry: Entry, *, feed_url: str, feed_title: str = "") -> Item:
     return _item(entry, feed_url, feed_title, url, url if web else None)
 
 
+# A headline runs to 100-odd characters; one of 200,000 (a feed's body in its title) was stored, shown and sent whole.
+TITLE_LIMIT = 300
+
+
 def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identity_url: str | None) -> Item:
     """The Item of ``entry``, its link already canonical (``url``) and judged (``identity_url``)."""
     title = html_to_text(entry.title) if entry.title else ""
@@ -134,7 +138,7 @@ def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identit
         url=url,
         link=link,
         guid=entry.guid,
-        title=title,
+        title=cut(title, TITLE_LIMIT),  # (the identity above is of the whole title, as it always was)
         lede=lede,
         language=language_of(f"{title} {lede}"),
         published=entry.published,

@@ -160,3 +160,15 @@ def test_undated_items_count_as_the_newest_in_the_feeds_order() -> None:
     assert [i.title for i in read.items] == [f"Story {n}" for n in range(1000)]
     assert read.warning is not None and read.warning.startswith("the feed lists 1,200 items")
     assert read_items(rss(links[:1000]), url="https://example.com/feed").warning is None
+
+
+def test_a_title_that_holds_a_whole_article_is_cut_like_a_lede() -> None:
+    """A headline of 200,000 characters was stored, shown on the web and printed whole; now it is cut at a word
+    near 300 characters, with an ellipsis, and the item keeps the identity its whole title gave it."""
+    from bot.items.canonical import identity_of
+
+    title = "ASML export controls" + " word" * 40_000
+    body = f'<rss version="2.0"><channel><title>T</title><item><title>{title}</title></item></channel></rss>'.encode()
+    (item,) = read_items(body, url="https://example.com/feed").items  # (no link, no guid: known by its title)
+    assert len(item.title) <= 301 and item.title.endswith("word…") and item.title.startswith("ASML export controls")
+    assert item.identity == identity_of(canonical=None, guid=None, feed_url="https://example.com/feed", title=title)
