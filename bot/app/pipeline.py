@@ -254,14 +254,27 @@ class Pipeline:
                 feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
                 title=None, next_poll_at=self._schedule(feed, fetched, None, now, by_hand))
 
-    def _as_stored_before(self, items: list[Item]) -> list[Item]:
-        """An item stored under the identity its link gave before a parameter the link carries joined the tracking
-        list keeps that identity: it is the same item, seen already (canonical.py). In the store's thread."""
+    def _as_stored_before(self, feed_url: str, items: list[Item]) -> list[Item]:
+        """An item stored before under another identity keeps that one: it is the same item, seen already. In the
+        store's thread. Two ways it happens:
+        - a parameter its link carries joined the tracking list since (canonical.py: ``former_identity``);
+        - its link changed, its guid and title did not: a feed that rotates a session or tracking parameter we do not
+          know at every fetch would otherwise alert every item again at every poll. (The title too: a feed that gives
+          every item one guid must not have its news taken for the first item.)"""
         former = [i.former_identity for i in items if i.former_identity]
-        if not former:
+        if former:
+            stored = self.store.items.get(former)
+            items = [replace(i, identity=i.former_identity) if i.former_identity in stored else i for i in items]
+        guids = [i.guid for i in items if i.guid and i.guid != i.link]
+        if not guids:
             return items
-        stored = self.store.items.get(former)
-        return [replace(i, identity=i.former_identity) if i.former_identity in stored else i for i in items]
+        known = self.store.items.by_guid(feed_url, guids)
+        out = []
+        for i in items:
+            before = known.get(i.guid or "")
+            out.append(replace(i, identity=before[0]) if before and before[0] != i.identity and before[1] == i.title
+                       else i)
+        return out
 
     def _ingest(self, feed: FeedState, items: list[Item], read: ReadFeed, fetched: Fetched, now: datetime,
                 by_hand: bool) -> tuple[int, int, int, int]:
@@ -274,7 +287,7 @@ class Pipeline:
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period,
                                          warning=read.warning)
-            items = self._as_stored_before(items)
+            items = self._as_stored_before(feed.url, items)
             new = self.store.items.add(items, feed_name=feed.name or read.outlet or title, now=now)
             hits = []
             for item in new:

@@ -297,3 +297,53 @@ async def test_hosts_that_refuse_are_dead_feeds_not_a_machine_offline(tmp_path: 
     assert pipeline.reachability.offline(clock.now) == 0
     assert "offline" not in caplog.text
     store.close()
+
+
+def _rotating(session: str, titles: list[str], guid: str | None = None) -> bytes:
+    """A feed whose links carry a session parameter that changes at every fetch; each item's guid stays (or is the
+    same ``guid`` for every item, as some feeds have it)."""
+    items = "".join(
+        f"<item><title>{t}</title><link>https://rot.example/story/{n}?session={session}</link>"
+        f"<guid isPermaLink='false'>{guid or f'story-{n}'}</guid>"
+        f"<description>ASML lithography machines and export controls, report {n}.</description></item>"
+        for n, t in enumerate(titles))
+    return f"<rss version='2.0'><channel><title>Rot</title>{items}</channel></rss>".encode()
+
+
+async def test_a_feed_that_rotates_a_session_parameter_alerts_each_item_once(tmp_path: Path) -> None:
+    """The links change at every fetch (a parameter the canonical URL does not know), the guids and titles do not:
+    the same items, not new ones. Before, every item was alerted again at every poll."""
+    titles = ["ASML export licence revoked", "ASML ships EUV scanner", "Chip export controls tighten"]
+    with FeedServer() as server:
+        url = server.feed("/rot.xml", _rotating("a1", titles))
+        clock, out = Clock(), io.StringIO()
+        pipeline, store, fetcher = await _pipeline(tmp_path, [url], clock, out)
+        async with fetcher:
+            first = await pipeline.poll_once()
+            server.update("/rot.xml", _rotating("b2", titles))
+            clock.now += timedelta(hours=1)
+            second = await pipeline.poll_once()
+            server.update("/rot.xml", _rotating("c3", [*titles, "ASML opens a Taiwan office"]))
+            clock.now += timedelta(hours=1)
+            third = await pipeline.poll_once()
+    assert first.line() == "polled 1 feed: 1 ok, 0 failed; 3 items, 3 new, 3 matched; 3 alerts sent"
+    assert second.line() == "polled 1 feed: 1 ok, 0 failed; 3 items, 0 new, 0 matched; 0 alerts sent"
+    assert third.line() == "polled 1 feed: 1 ok, 0 failed; 4 items, 1 new, 1 matched; 1 alert sent"
+    assert out.getvalue().count("ASML ships EUV scanner") == 1
+    store.close()
+
+
+async def test_a_feed_that_gives_every_item_one_guid_loses_no_news(tmp_path: Path) -> None:
+    """One guid for every item (a broken feed): a new item is known by its link, not taken for the first one."""
+    with FeedServer() as server:
+        url = server.feed("/one.xml", _rotating("s", ["ASML ships EUV scanner"], guid="same"))
+        clock, out = Clock(), io.StringIO()
+        pipeline, store, fetcher = await _pipeline(tmp_path, [url], clock, out)
+        async with fetcher:
+            await pipeline.poll_once()
+            server.update("/one.xml", _rotating("s", ["ASML ships EUV scanner", "ASML export licence revoked"],
+                                                guid="same"))
+            clock.now += timedelta(hours=1)
+            second = await pipeline.poll_once()
+    assert second.line() == "polled 1 feed: 1 ok, 0 failed; 2 items, 1 new, 1 matched; 1 alert sent"
+    store.close()

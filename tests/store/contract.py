@@ -153,6 +153,18 @@ def test_items_dedupe_and_keep_every_sighting(store: Store) -> None:
     assert store.items.count_since(later) == 0
 
 
+def test_a_feeds_items_are_found_by_their_guid(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
+    guided = [replace(item(n), guid=f"g{n}") for n in (1, 2)]
+    store.items.add([*guided, item(3)], feed_name="Feed one", now=NOW)
+    store.items.add([replace(item(4, "f2"), guid="g1")], feed_name="Feed two", now=NOW)  # another feed's g1
+    store.items.add([replace(item(5), guid="g2", title="Title 2, updated")], feed_name="Feed one", now=NOW + HOUR)
+    assert store.items.by_guid("f1", ["g1", "g2", "g9"]) == {"g1": ("v1:1", "Title 1"),
+                                                            "g2": ("v1:5", "Title 2, updated")}  # the latest
+    assert store.items.by_guid("f2", ["g1"]) == {"g1": ("v1:4", "Title 4")}
+    assert store.items.by_guid("f1", []) == {} and store.items.by_guid("nope", ["g1"]) == {}
+
+
 def test_every_items_text_is_read_by_when_it_was_first_seen_matched_or_not(store: Store) -> None:
     store.feeds.sync([("f1", "Feed one")])
     store.items.add([item(1)], feed_name="Feed one", now=NOW)

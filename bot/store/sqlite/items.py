@@ -200,6 +200,16 @@ class SqliteItems:
                 out[r["identity"]] = _stored(r, sightings.get(r["identity"], ()))
         return out
 
+    def by_guid(self, feed_url: str, guids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """guid -> (identity, title) of an item ``feed_url`` stored with that guid, the latest first seen."""
+        out: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(guids), CHUNK):
+            chunk = list(guids[start: start + CHUNK])
+            for r in self.db.execute(f"SELECT guid, identity, title FROM items WHERE feed_url = ? AND guid IN "
+                                     f"({marks(chunk)}) ORDER BY first_seen_at", [feed_url, *chunk]):
+                out[r["guid"]] = (r["identity"], r["title"])
+        return out
+
     def prune(self, before: datetime) -> dict[str, int]:
         """Forget items first seen before ``before`` with their sightings, matches and finished alerts.
 
