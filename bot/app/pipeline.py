@@ -37,7 +37,7 @@ from bot.config import Config
 from bot.errors import FeedError, ParseError, StoreError
 from bot.feeds.fetch import Fetched, Fetcher, FetchRequest
 from bot.feeds.health import describe_seconds
-from bot.items.normalize import Item
+from bot.items.normalize import Item, as_of
 from bot.items.read import ReadFeed, read_items
 from bot.store.protocols import FeedState, Store, StoryMember
 from bot.stories import Settings as StorySettings
@@ -287,7 +287,7 @@ class Pipeline:
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period,
                                          warning=read.warning)
-            items = self._as_stored_before(feed.url, items)
+            items = as_of(self._as_stored_before(feed.url, items), now)  # (no news from the future)
             new = self.store.items.add(items, feed_name=feed.name or read.outlet or title, now=now)
             hits = []
             for item in new:

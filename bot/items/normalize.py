@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.feeds.model import Entry, describe_error, skip_reason
@@ -59,6 +59,19 @@ def language_of(text: str) -> str:
     if stop >= 2 or (len(words) <= 8 and stop >= 1):
         return "en"
     return "other"
+
+
+# How far ahead of our clock a feed may date an item (clocks drift; a feed's own clock more): past it, the item is
+# dated when it was first seen instead.
+FUTURE_SKEW = timedelta(minutes=15)
+
+
+def as_of(items: Sequence[Item], now: datetime) -> list[Item]:
+    """``items``, those dated after ``now`` (past FUTURE_SKEW) dated ``now``: a feed that stamps local time as UTC
+    dates its news hours ahead, and one item dated 2100 would head every story list and digest, alerted as "published
+    2100-01-01", until pruned."""
+    latest = now + FUTURE_SKEW
+    return [replace(i, published=now) if i.published is not None and i.published > latest else i for i in items]
 
 
 @dataclass(frozen=True, slots=True)

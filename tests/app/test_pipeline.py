@@ -9,6 +9,7 @@ import socket
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -346,4 +347,25 @@ async def test_a_feed_that_gives_every_item_one_guid_loses_no_news(tmp_path: Pat
             clock.now += timedelta(hours=1)
             second = await pipeline.poll_once()
     assert second.line() == "polled 1 feed: 1 ok, 0 failed; 2 items, 1 new, 1 matched; 1 alert sent"
+    store.close()
+
+
+async def test_news_from_the_future_is_dated_when_first_seen(tmp_path: Path) -> None:
+    """An item dated 2100 (or hours ahead: local time stamped as UTC) is dated when first seen: it would head every
+    story list and digest until pruned, alerted as "published 2100-01-01". A few minutes ahead is a clock's drift."""
+    clock, out = Clock(), io.StringIO()
+    ahead = [("Fri, 01 Jan 2100 00:00:00 GMT", "ASML export licence story from the future"),
+             (format_datetime(clock.now + timedelta(hours=8), usegmt=True), "ASML ships EUV scanner to Taiwan"),
+             (format_datetime(clock.now + timedelta(minutes=5), usegmt=True), "Chip export controls tighten")]
+    items = "".join(f"<item><title>{t}</title><link>https://fut.example/{n}</link><pubDate>{d}</pubDate></item>"
+                    for n, (d, t) in enumerate(ahead))
+    feed = tmp_path / "future.xml"
+    feed.write_text(f"<rss version='2.0'><channel><title>Fut</title>{items}</channel></rss>", encoding="utf-8")
+    pipeline, store, fetcher = await _pipeline(tmp_path, [feed], clock, out)
+    async with fetcher:
+        await pipeline.poll_once()
+    stored = {s.item.title: s.item.published for s in store.items.since(clock.now - timedelta(days=1))}
+    assert stored == {"ASML export licence story from the future": clock.now, "ASML ships EUV scanner to Taiwan": clock.now,
+                      "Chip export controls tighten": clock.now + timedelta(minutes=5)}
+    assert "2100" not in out.getvalue()
     store.close()
