@@ -24,7 +24,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from bot.items.lede import strip_bidi
+from bot.items.lede import cut, strip_bidi
 
 # A separator with a space on at least one side ("Locati|Fale" is one name): " - ", " | ", "| ", " > ", " • ", ": ".
 _SEPARATORS = re.compile(r"\s+[-–—|>•·»]\s*|\s*[|>•·»–—]\s+|:\s+")
@@ -51,10 +51,13 @@ _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", 
 _DANGLING = re.compile(r"^[\s\-–—|:·•»]+|[\s\-–—|:·•»]+$")
 
 
+FEED_NAME_LIMIT = 120  # characters: "NYT > World News" runs to 20; one feed's title was 15,000 (it named it everywhere)
+
+
 def feed_name(title: str) -> str:
     """A feed's own title as people read it: bidi controls removed (like the items' text), whitespace
-    collapsed, and no separator left dangling at either end."""
-    return _DANGLING.sub("", " ".join(strip_bidi(title).split()))
+    collapsed, no separator left dangling at either end, and cut at a word near ``FEED_NAME_LIMIT``."""
+    return cut(_DANGLING.sub("", " ".join(strip_bidi(title[:20 * FEED_NAME_LIMIT]).split())), FEED_NAME_LIMIT)
 
 
 def outlet_name(title: str, link: str | None) -> str:

@@ -129,6 +129,7 @@ def test_a_broken_xml_base_falls_back_to_the_feed_url() -> None:
     ("C++ Weekly", "C++ Weekly", "C++ Weekly"),
     ("\u202bBBC\u202c", "BBC", "BBC"),
     ("World", "World", "example.com"),  # only a section: the site's host
+    ("News " * 3000, "News " * 23 + "News…", "example.com"),  # a title of 15,000 characters: cut near 120
 ])
 def test_a_feed_is_named_by_its_title_without_dangling_separators(title: str, name: str, outlet: str) -> None:
     body = rss(GOOD).replace(b"<title>T</title>", f"<title>{title}</title>".encode())
