@@ -180,40 +180,7 @@ typedef struct {
     PyObject *ends;  /* made when first needed (most texts never need it) */
     const Span *spans;
     Py_ssize_t n, length;
-    const unsigned char *window_bits;  /* Typos.window_bits: the (word, offset) pairs windows are filed under */
-    int window_shift;
 } Typing;
-
-/* The bit of two 64-bit values (two words' hashes, or a word's hash and an offset) in a bitmap of 2 ** (64 - shift)
- * bits: wordscan.next_bit. */
-static inline int
-bit_set(const unsigned char *bits, int shift, uint64_t a, uint64_t b)
-{
-    uint64_t bit = (a * 0x9E3779B97F4A7C15u ^ b * 0xC2B2AE3D27D4EB4Fu) >> shift;
-    return (bits[bit >> 3] >> (bit & 7)) & 1;
-}
-
-/* The shift of a bitmap of `size` bytes (a power of two, checked by the caller) for bit_set. */
-static int
-shift_of(Py_ssize_t size)
-{
-    int shift = 64;
-    for (Py_ssize_t bits = size * 8; bits > 1; bits >>= 1)
-        shift--;
-    return shift;
-}
-
-/* `bits` as a bitmap: bytes, a power of two of them; else NULL with TypeError naming `what`. */
-static const unsigned char *
-bitmap(PyObject *bits, const char *what)
-{
-    Py_ssize_t size = PyBytes_Check(bits) ? PyBytes_GET_SIZE(bits) : 0;
-    if (size < 1 || (size & (size - 1))) {
-        PyErr_Format(PyExc_TypeError, "whole_words: %s are bytes, a power of two of them", what);
-        return NULL;
-    }
-    return (const unsigned char *)PyBytes_AS_STRING(bits);
-}
 
 static PyObject *
 ends_of(Typing *t)
@@ -353,21 +320,18 @@ window_hit(Typing *t, Py_ssize_t j, PyObject *win)
     return failed ? -1 : 0;
 }
 
-/* The typo hits anchored on word j, close to a phrase word (`typo`: its (singles, offsets, keyed_by)):
- * typos.typo_hits's loop body. `start`, `end`: the word's span. */
+/* The typo hits anchored on word j, close to a phrase word (`typo`: its (singles, keyed_by)): typos.typo_hits's
+ * loop body. `start`, `end`: the word's span. */
 static int
 typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *end)
 {
-    if (!PyTuple_Check(typo) || PyTuple_GET_SIZE(typo) != 3) {
-        PyErr_SetString(PyExc_TypeError, "typo hits: a close word's typo info is (singles, offsets, keyed_by)");
+    if (!PyTuple_Check(typo) || PyTuple_GET_SIZE(typo) != 2) {
+        PyErr_SetString(PyExc_TypeError, "typo hits: a close word's typo info is (singles, keyed_by)");
         return -1;
     }
-    PyObject *singles = PyTuple_GET_ITEM(typo, 0), *offsets = PyTuple_GET_ITEM(typo, 1),
-             *keyed_by = PyTuple_GET_ITEM(typo, 2);
-    if (!PyBytes_Check(singles) || PyBytes_GET_SIZE(singles) % (2 * sizeof(int)) || !PyBytes_Check(offsets) ||
-        !PyTuple_Check(keyed_by) || PyBytes_GET_SIZE(offsets) != PyTuple_GET_SIZE(keyed_by) * (Py_ssize_t)sizeof(int)) {
-        PyErr_SetString(PyExc_TypeError, "typo hits: singles are packed (slot, tenths) pairs, offsets packed ints, "
-                                         "one dict of keyed_by for each");
+    PyObject *singles = PyTuple_GET_ITEM(typo, 0), *keyed_by = PyTuple_GET_ITEM(typo, 1);
+    if (!PyBytes_Check(singles) || PyBytes_GET_SIZE(singles) % (2 * sizeof(int)) || !PyTuple_Check(keyed_by)) {
+        PyErr_SetString(PyExc_TypeError, "typo hits: singles are packed (slot, tenths) pairs, keyed_by a tuple");
         return -1;
     }
     const int *single = (const int *)PyBytes_AS_STRING(singles);
@@ -379,30 +343,24 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
         if (failed)
             return -1;
     }
-    const int *offset_of = (const int *)PyBytes_AS_STRING(offsets);
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(keyed_by); k++) {  /* longer phrases, filed by offset and word */
-        Py_ssize_t offset = offset_of[k], at = j + offset;
+        PyObject *pair = PyTuple_GET_ITEM(keyed_by, k);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyDict_Check(PyTuple_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "typo hits: keyed_by holds (offset, dict)");
+            return -1;
+        }
+        Py_ssize_t offset = PyLong_AsSsize_t(PyTuple_GET_ITEM(pair, 0));
+        if (offset == -1 && PyErr_Occurred())
+            return -1;
+        Py_ssize_t at = j + offset;
         if (at < 0 || at >= t->n)
             continue;
-        PyObject *u = PyList_GET_ITEM(t->words, at);
+        PyObject *keyed = PyTuple_GET_ITEM(pair, 1), *u = PyList_GET_ITEM(t->words, at);
         /* A word whose own typo info is false is close to no phrase word: only the word itself is looked up (no read
-         * of the large cache of close words, as typos.typo_hits), and only where the bitmap says some window is
-         * filed under it at this offset. */
+         * of the large cache of close words, as typos.typo_hits). */
         int u_close = PyObject_IsTrue(PyTuple_GET_ITEM(PyList_GET_ITEM(t->infos, at), 2));
         if (u_close < 0)
             return -1;
-        if (!u_close) {
-            Py_hash_t h = PyObject_Hash(u);  /* (cached in the string) */
-            if (h == -1)
-                return -1;
-            if (!bit_set(t->window_bits, t->window_shift, (uint64_t)h, (uint64_t)(int64_t)offset))
-                continue;
-        }
-        PyObject *keyed = PyTuple_GET_ITEM(keyed_by, k);
-        if (!PyDict_Check(keyed)) {
-            PyErr_SetString(PyExc_TypeError, "typo hits: keyed_by holds dicts");
-            return -1;
-        }
         PyObject *others = u_close ? PyDict_GetItemWithError(t->near, u) : empty_tuple;
         if (others != NULL) {
             Py_INCREF(others);
@@ -468,9 +426,8 @@ typo_word(Typing *t, Py_ssize_t j, PyObject *typo, PyObject *start, PyObject *en
  * packed ints: whether a longer phrase starts with the two words, then their slots as a phrase), then while the words
  * are joined by one space or hyphen and the sequence is a key of `table` (its slots) and, to go on, of `prefixes`.
  * Then the typo hits anchored on the words close to a phrase word, as typos.typo_hits records them (a close word's
- * one-word phrases packed as slot, score in tenths; the offsets of its longer phrases' windows packed, a dict for each):
- * `typos` is (near, similar, window, another, window_bits), Typos.typing; `window_bits` (Typos.window_bits) is the
- * bitmap of the (word, offset) pairs windows are filed under, read before a window dict is (as `next_bits` below).
+ * one-word phrases packed as slot, score in tenths): `typos` is (near, similar, window, another), what Typos.hits passes
+ * on.
  * `next_bits` (wordscan.next_bitmap): the bitmap of the word pairs that begin a longer phrase, by the words' hashes,
  * read before a word's next words are (most pairs of text words begin none, and with every chat's phrases the next
  * words' dict is likely a cache miss); without it every pair is looked up.
@@ -485,24 +442,24 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     PyObject *text = args[0], *cache = args[1], *info_fn = args[2], *table = args[3], *prefixes = args[4],
              *found = args[5], *typing = args[6];
     if (!PyUnicode_Check(text) || !PyDict_Check(cache) || !PyDict_Check(table) || !PyAnySet_Check(prefixes) ||
-        !PyDict_Check(found) || !PyTuple_Check(typing) || PyTuple_GET_SIZE(typing) != 5 ||
+        !PyDict_Check(found) || !PyTuple_Check(typing) || PyTuple_GET_SIZE(typing) != 4 ||
         !PyDict_Check(PyTuple_GET_ITEM(typing, 0))) {
         PyErr_SetString(PyExc_TypeError, "whole_words: text str, cache dict, table dict, prefixes set, found dict, "
-                                         "typos (near dict, similar, window, another, window_bits)");
+                                         "typos (near dict, similar, window, another)");
         return NULL;
     }
-    const unsigned char *window_bits = bitmap(PyTuple_GET_ITEM(typing, 4), "window_bits");
-    if (window_bits == NULL)
-        return NULL;
-    int window_shift = shift_of(PyBytes_GET_SIZE(PyTuple_GET_ITEM(typing, 4)));
     /* The next words' bitmap: a power of two bytes; `shift` takes a 64-bit mix down to a bit's index. */
     const unsigned char *next_bits = NULL;
     int shift = 64;
     if (nargs == 8) {
-        next_bits = bitmap(args[7], "next_bits");
-        if (next_bits == NULL)
+        Py_ssize_t size = PyBytes_Check(args[7]) ? PyBytes_GET_SIZE(args[7]) : 0;
+        if (size < 1 || (size & (size - 1))) {
+            PyErr_SetString(PyExc_TypeError, "whole_words: next_bits are bytes, a power of two of them");
             return NULL;
-        shift = shift_of(PyBytes_GET_SIZE(args[7]));
+        }
+        next_bits = (const unsigned char *)PyBytes_AS_STRING(args[7]);
+        for (Py_ssize_t bits = size * 8; bits > 1; bits >>= 1)
+            shift--;
     }
     if (PyUnicode_READY(text) < 0)
         return NULL;
@@ -570,21 +527,17 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
             goto done;
     }
     for (Py_ssize_t w = 0; w + 1 < n; w++) {
-        if (!spans[w + 1].joined)
+        PyObject *nexts = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 1);
+        if (!spans[w + 1].joined || !PyDict_Check(nexts) || PyDict_GET_SIZE(nexts) == 0)
             continue;
-        /* The bitmap first (wordscan.next_bit: the words' hashes are cached in the strings, made above): the word's
-         * next words are a dict of its own, from all over the heap, and half of a text's words begin some chat's
-         * phrase of two words, mostly not with the word that follows. */
-        if (next_bits != NULL) {
+        if (next_bits != NULL) {  /* wordscan.next_bit: the words' hashes are cached in the strings */
             Py_hash_t a = PyObject_Hash(PyList_GET_ITEM(words, w)), b = PyObject_Hash(PyList_GET_ITEM(words, w + 1));
             if (a == -1 || b == -1)
                 goto done;
-            if (!bit_set(next_bits, shift, (uint64_t)a, (uint64_t)b))
+            uint64_t bit = ((uint64_t)a * 0x9E3779B97F4A7C15u ^ (uint64_t)b * 0xC2B2AE3D27D4EB4Fu) >> shift;
+            if (!(next_bits[bit >> 3] & (1u << (bit & 7))))
                 continue;
         }
-        PyObject *nexts = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 1);
-        if (!PyDict_Check(nexts) || PyDict_GET_SIZE(nexts) == 0)
-            continue;
         /* The next word's packed (whether a longer phrase starts with the two words, then their slots as a phrase):
          * borrowed, held by the word's info (infos holds that). */
         PyObject *next = PyDict_GetItemWithError(nexts, PyList_GET_ITEM(words, w + 1));
@@ -623,7 +576,7 @@ whole_words(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
 
     /* The typo hits anchored on the words close to a long phrase word (most words are close to none). */
     Typing t = {found, words, PyTuple_GET_ITEM(typing, 0), PyTuple_GET_ITEM(typing, 1), PyTuple_GET_ITEM(typing, 2),
-                PyTuple_GET_ITEM(typing, 3), infos, NULL, spans, n, length, window_bits, window_shift};
+                PyTuple_GET_ITEM(typing, 3), infos, NULL, spans, n, length};
     for (Py_ssize_t w = 0; w < n; w++) {
         PyObject *typo = PyTuple_GET_ITEM(PyList_GET_ITEM(infos, w), 2);
         int truth = PyObject_IsTrue(typo);
@@ -652,8 +605,8 @@ done:
 /* plain_hits(found, simple, field, out) -> list of the other slots found
  *
  * PlainLists.find's loop over one field's found slots (plain.py, where the Python twin is): for each simple slot
- * (simple[slot] not None: (phrase as written, indexes of the lists holding it)) append (the slot, field, first
- * occurrence) to `out`; the other slots are returned, in the order found, for the general loop.
+ * (simple[slot], a list: (phrase as written, indexes of the lists holding it), or None) append (that pair, field,
+ * first occurrence) to `out`; the other slots are returned, in the order found, for the general loop.
  */
 static PyObject *
 plain_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -682,9 +635,7 @@ plain_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "plain_hits: found[slot] is a list of occurrences");
             goto failed;
         }
-        /* (the slot, not the entry: the entry is read when the hit is expanded, and the slot, the dict's key, is at
-         * hand where the entry would be one more read from all over the heap for every phrase found) */
-        PyObject *hit = PyTuple_Pack(3, slot, field, PyList_GET_ITEM(occurrences, 0));
+        PyObject *hit = PyTuple_Pack(3, entry, field, PyList_GET_ITEM(occurrences, 0));
         if (hit == NULL)
             goto failed;
         int appended = PyList_Append(out, hit);

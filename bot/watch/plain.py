@@ -34,10 +34,9 @@ class ScannedField(Protocol):
 
 
 # A phrase of plain lists found in a field: (the phrase as written, the indexes of the lists that hold it), the field,
-# and its first occurrence there. (The pair is the one PlainLists keeps: a hit holds it rather than its two parts, or
-# holds its slot where the slot has only this pair, ``PlainLists._simple``: the pair is read when the hit is expanded.)
+# and its first occurrence there. (The pair is the one PlainLists keeps: a hit holds it rather than its two parts.)
 Lists = tuple[str, list[int]]
-PhraseHit = tuple[Lists | int, ScannedField, Occurrence]
+PhraseHit = tuple[Lists, ScannedField, Occurrence]
 
 
 def is_plain(w: Watchlist) -> bool:
@@ -123,9 +122,7 @@ class PlainLists:
         """Every plain list that ``found`` (from ``find``) matches, by index, with its hits explained."""
         first: dict[int, Hit] = {}  # a list's first hit; most lists have one, so no list is made for them
         more: dict[int, list[Hit]] = {}
-        simple = self._simple
-        for lists, f, occ in found:
-            text, indexes = simple[lists] if lists.__class__ is int else lists  # type: ignore[misc]
+        for (text, indexes), f, occ in found:
             hit = _hit(text, f, occ)
             for i in indexes:
                 if (prev := first.setdefault(i, hit)) is not hit:
@@ -143,15 +140,15 @@ class PlainLists:
 def plain_hits_py(found: dict[int, list[Occurrence]], simple: Sequence[Lists | None],
                   f: ScannedField, out: list[PhraseHit]) -> list[int]:
     """Append to ``out`` a PhraseHit for each simple slot (``simple[slot]``: the phrase as written and the indexes of
-    the lists holding it; None for the others) found in field ``f``: the slot, the field and its first occurrence
-    (every occurrence of a simple slot is a hit); returns the other slots found, in order. (The compiled twin is
-    speedups' ``plain_hits``.)"""
+    the lists holding it; None for the others) found in field ``f`` (its first occurrence: every occurrence of a
+    simple slot is a hit); returns the other slots found, in order. (The compiled twin is speedups' ``plain_hits``.)"""
     others = []
     for s, occurrences in found.items():
-        if (simple[s] if s < len(simple) else None) is None:
+        entry = simple[s] if s < len(simple) else None
+        if entry is None:
             others.append(s)
         else:
-            out.append((s, f, occurrences[0]))
+            out.append((entry, f, occurrences[0]))
     return others
 
 

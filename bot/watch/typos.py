@@ -46,19 +46,16 @@ _WORDS = re.compile(r"[^\W_\u2e80-\U0010ffff]+(?: [^\W_\u2e80-\U0010ffff]+)*")  
 _LONG_WORD = re.compile(f"[^\\W_\u2e80-\U0010ffff]{{{MIN_FUZZY_LETTERS}}}")  # (in such a key: a long word)
 CACHE_LIMIT = 200_000
 # What a text word is close to: the one-word phrases close to it, packed (packed.py) as slot, then score in tenths,
-# for each; the offsets (from the anchor, packed) under which the longer phrases' windows of the phrase words close to
-# it are filed (Typos._filed), and at each offset the windows by the word there; NOTHING (false) for most words. (The
-# offsets packed apart from their dicts: the compiled pass reads them, and the bitmap of ``Typos.window_bits``, before
-# it touches a dict.)
+# for each, and the longer phrases' windows filed by offset (Typos._filed) of the phrase words close to it; NOTHING
+# (false) for most words.
 _Keyed = tuple[int, dict[str, list["_Window"]]]  # an offset from the anchor, the windows by the word there
-Typo = tuple[bytes, bytes, tuple[dict[str, list["_Window"]], ...]]
+Typo = tuple[bytes, tuple[_Keyed, ...]]
 NOTHING: Any = ()
 _Filed = tuple[tuple["_Window", ...], tuple[_Keyed, ...]]  # a long phrase word's windows (Typos._filed)
 # What the typo hits of a text read besides the text: the cache of close_to, close_to for a word it lacks, the test of
-# a window, another_word (which the compiled pass's own window test calls), and the bitmap of the (word, offset) pairs
-# some window is filed under, which only the compiled pass reads (Typos.typing, Typos.window_bits).
+# a window, and another_word (which the compiled pass's own window test calls) (Typos.typing).
 Typing = tuple[dict[str, tuple[str, ...]], Callable[[str], tuple[str, ...]], Callable[..., None],
-               Callable[[str, str], bool], bytes]
+               Callable[[str, str], bool]]
 _MEMOS = 4  # fuzzy caches kept for this many sets of long phrase words (each bounded by CACHE_LIMIT)
 
 
@@ -128,24 +125,7 @@ class Typos:
         self._anchors: set[str] = memo.anchors  # text chunks seen with one
         self._close: set[str] = memo.close  # text words with close phrase words (the keys of _near that have some)
         self._of_word: dict[str, Typo] = {}  # text word -> of_word (cache; depends on the windows, not only the words)
-        self.typing: Typing = (self._near, self._similar, self._window, another_word, self.window_bits())
-
-    def window_bits(self) -> bytes:
-        """The bitmap of the (word, offset) pairs the windows of longer phrases are filed under (``_filed``), as
-        wordscan.next_bitmap makes it, with the offset for the second word's hash. The compiled pass reads it before
-        it looks a text word up in a close word's windows at that offset: with every chat's phrases those are dicts
-        likely out of the CPU's caches, and the word there is mostly none of theirs."""
-        from bot.watch.wordscan import bitmap_of  # (wordscan imports this module)
-
-        pairs: set[tuple[str, int]] = set()
-        for v, slots in self._slots.items():
-            for slot in dict.fromkeys(slots):
-                words = self._keys[slot].replace("-", " ").split(" ")
-                for i, w in enumerate(words):
-                    if w == v and len(words) > 1:
-                        k = 1 if i == 0 else 0
-                        pairs.add((words[k], k - i))
-        return bitmap_of([(hash(word), offset) for word, offset in pairs])
+        self.typing: Typing = (self._near, self._similar, self._window, another_word)  # (``hits`` reads them)
 
     def __bool__(self) -> bool:
         return bool(self._slots)
@@ -194,8 +174,7 @@ class Typos:
             (win.slot, round(round(score, 1) * 10)) for single, _ in filed for win in single
             if (score := fuzz.ratio(w, win.phrase, score_cutoff=win.threshold))))
         keyed = _merged([keyed for _, keyed in filed if keyed])
-        typo = self._of_word[w] = (singles, packed([k for k, _ in keyed]), tuple(d for _, d in keyed)) \
-            if singles or keyed else NOTHING
+        typo = self._of_word[w] = (singles, keyed) if singles or keyed else NOTHING
         return typo
 
     def in_text(self, text: str, found: dict[int, list[Occurrence]], latin: bool) -> None:
@@ -288,14 +267,14 @@ class Typos:
 def typo_hits(words: list[str], typos: list[Typo], close: list[int], ends: list[int],
                  found: dict[int, list[Occurrence]], near: dict[str, tuple[str, ...]],
                  similar: Callable[[str], tuple[str, ...]], window: Callable[..., None],
-                 another: Callable[[str, str], bool], window_bits: bytes = b"") -> None:
+                 another: Callable[[str, str], bool]) -> None:
     """``Typos.hits``: for each close word, its one-word phrases' hits, and the longer phrases it may anchor, each
     handed to ``window`` (``Typos._window``) to be tried; ``near``: the cache of ``close_to``, ``similar`` for a word
     it lacks; ``another``: ``another_word``, which ``window`` calls itself here and the compiled pass's own window test
-    calls (speedups.py); ``window_bits`` (``Typos.window_bits``) only the compiled pass reads."""
+    calls (speedups.py)."""
     n = len(words)
     for j in close:
-        singles, offsets, keyed_by = typos[j]
+        singles, keyed_by = typos[j]
         for slot, tenths in iter_unpack("ii", singles):  # one-word phrases (packed.py): the ratio is their only test
             score = tenths / 10
             if slot in found:
@@ -305,7 +284,7 @@ def typo_hits(words: list[str], typos: list[Typo], close: list[int], ends: list[
         # A longer phrase is filed under its first word other than the close one, by that word's offset: it is
         # tried only where the text has that word, or one close to it, there ("export controls" after
         # "exports" only before "controls" or "controlls"; "export ban" only before "ban").
-        for (offset,), keyed in zip(iter_unpack("i", offsets), keyed_by, strict=True):
+        for offset, keyed in keyed_by:
             k = j + offset
             if not 0 <= k < n:
                 continue

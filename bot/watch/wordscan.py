@@ -13,7 +13,7 @@ tests the typo windows itself (``Typos._window``'s steps, with rapidfuzz's Indel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate, compress, count
 from operator import contains, itemgetter
 from typing import Any
@@ -38,18 +38,14 @@ def next_bitmap(pairs: Iterable[tuple[str, str]]) -> bytes:
     every chat's phrases a word's next words are a dict likely out of the CPU's caches, and most pairs of text words
     (a word that begins some phrase, then another word) begin none. The bits come from the words' ``hash()``, which
     is this process's (a forked worker shares it; a Scanner is never pickled), as the compiled pass reads it."""
-    return bitmap_of([(hash(a), hash(b)) for a, b in pairs])
-
-
-def bitmap_of(pairs: Sequence[tuple[int, int]]) -> bytes:
-    """The bitmap of ``next_bitmap`` for pairs of ints (the words' hashes, or a word's hash and an offset)."""
+    listed = list(pairs)
     size = 128
-    while size * 8 < 16 * len(pairs):
+    while size * 8 < 16 * len(listed):
         size *= 2
     bits = bytearray(size)
     shift = 64 - (size * 8).bit_length() + 1
-    for a, b in pairs:
-        bit = next_bit(a, b, shift)
+    for a, b in listed:
+        bit = next_bit(hash(a), hash(b), shift)
         bits[bit >> 3] |= 1 << (bit & 7)
     return bytes(bits)
 

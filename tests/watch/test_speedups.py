@@ -142,22 +142,6 @@ def test_typo_windows_score_alike_compiled_and_in_python(windowed: dict[int, Sca
     assert windows >= 12  # typo hits of several words, at every threshold (the long word's through Python)
 
 
-def test_the_window_bitmap_is_read_and_keeps_every_window(windowed: dict[int, Scanner], compiled) -> None:  # noqa: ANN001
-    """A close word's windows at an offset are looked at only where the bitmap has the word there (Typos.window_bits):
-    with the real bitmap the compiled pass finds every window the twin does ("exportt controls": "controls" is the
-    word filed at +1); with no bit set it finds none whose other word is spelt right (nothing is close to it)."""
-    scanner = windowed[85]
-    text = "new exportt controls and extrme ultraviolet lithography"
-    got, want = both_ways(scanner, text, compiled)
-    assert got == want and 0 in got and got[0][0][2] < 100
-    blind: dict = {}
-    near, similar, window, another, bits = scanner._typos.typing
-    compiled.whole_words(text, scanner._info_cache, scanner._info, scanner._words, scanner._prefixes, blind,
-                         (near, similar, window, another, bytes(len(bits))), scanner._next_bits)
-    assert 0 not in blind and 3 not in blind  # "export controls", "extreme ultraviolet lithography"
-    assert 3 in got
-
-
 def test_typo_windows_refuse_another_word_compiled_and_in_python(windowed: dict[int, Scanner],
                                                                               compiled) -> None:  # noqa: ANN001
     """"sexport contrls": "contrls" anchors the window, and "sexport" is another word than "export", however similar
@@ -317,10 +301,10 @@ def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN
     with pytest.raises(TypeError):
         compiled.whole_words("text", {}, None, {}, set(), {})  # six arguments, not seven
     with pytest.raises(TypeError, match="info"):
-        compiled.whole_words("a b", {"a": "not a tuple"}, None, {}, set(), {}, ({}, None, None, None, b"\x00" * 128))
+        compiled.whole_words("a b", {"a": "not a tuple"}, None, {}, set(), {}, ({}, None, None, None))
     for bits in ("not bytes", b"", b"\x00" * 3):
         with pytest.raises(TypeError, match="next_bits"):
-            compiled.whole_words("a b", {}, None, {}, set(), {}, ({}, None, None, None, b"\x00" * 128), bits)
+            compiled.whole_words("a b", {}, None, {}, set(), {}, ({}, None, None, None), bits)
     filed_ = file_pairs([(4, "半导体")])
     with pytest.raises(TypeError):
         compiled.pair_hits("半导体", b"short", filed_.buckets, filed_.records, {})
@@ -340,31 +324,25 @@ def test_bad_arguments_raise_instead_of_crashing(compiled) -> None:  # noqa: ANN
     with pytest.raises(TypeError):
         compiled.flagged({1: []}, "not bytes")
     with pytest.raises(TypeError, match="word's info"):  # slots as a tuple of ints, not packed
-        compiled.whole_words("a b", {"a": ((1,), {}, ()), "b": (b"", {}, ())}, None, {}, set(), {}, ({}, None, None, None, b"\x00" * 128))
+        compiled.whole_words("a b", {"a": ((1,), {}, ()), "b": (b"", {}, ())}, None, {}, set(), {}, ({}, None, None, None))
     with pytest.raises(TypeError, match="word's info"):  # packed slots cut short
         compiled.whole_words("a b", {"a": (b"\x01\x00", {}, ()), "b": (b"", {}, ())}, None, {}, set(), {},
-                             ({}, None, None, None, b"\x00" * 128))
+                             ({}, None, None, None))
     for entry in ("not packed", ((1,), True), b"", packed([1])[:3]):
         with pytest.raises(TypeError, match="next word's entry"):
             compiled.whole_words("a b", {"a": (b"", {"b": entry}, ()), "b": (b"", {}, ())}, None, {}, set(), {},
-                                 ({}, None, None, None, b"\x00" * 128))
+                                 ({}, None, None, None))
     for singles in (((5, 91.7),), packed([5])):  # the (slot, score) tuples of before; a slot without its score
         with pytest.raises(TypeError, match="singles are packed"):
-            compiled.whole_words("a b", {"a": (b"", {}, (singles, b"", ())), "b": (b"", {}, ())}, None, {}, set(), {},
-                                 ({}, None, None, None, b"\x00" * 128))
-    for typo in ((packed([5, 917]), ()), (b"", packed([1]), ()), (b"", b"", ({},))):  # of before; offsets and dicts apart
-        with pytest.raises(TypeError, match="typo info|one dict"):
-            compiled.whole_words("a b", {"a": (b"", {}, typo), "b": (b"", {}, ())}, None, {}, set(), {},
-                                 ({}, None, None, None, b"\x00" * 128))
-    with pytest.raises(TypeError, match="window_bits"):
-        compiled.whole_words("a b", {}, None, {}, set(), {}, ({}, None, None, None, b"\x00" * 3))
+            compiled.whole_words("a b", {"a": (b"", {}, (singles, ())), "b": (b"", {}, ())}, None, {}, set(), {},
+                                 ({}, None, None, None))
     found: dict = {}  # a close word's one-word phrase, slot 5 at 91.7 (tenths: 917)
-    compiled.whole_words("a b", {"a": (b"", {}, (packed([5, 917]), b"", ())), "b": (b"", {}, ())}, None, {}, set(),
-                         found, ({}, None, None, None, b"\x00" * 128))
+    compiled.whole_words("a b", {"a": (b"", {}, (packed([5, 917]), ())), "b": (b"", {}, ())}, None, {}, set(), found,
+                         ({}, None, None, None))
     assert found == {5: [(0, 1, 91.7)]}
     found = {}  # a well-formed entry: no longer phrase, slots 7 and 9
     compiled.whole_words("a b", {"a": (packed([3]), {"b": packed([0, 7, 9])}, ()), "b": (b"", {}, ())}, None, {},
-                         set(), found, ({}, None, None, None, b"\x00" * 128))
+                         set(), found, ({}, None, None, None))
     assert found == {3: [(0, 1, 100.0)], 7: [(0, 3, 100.0)], 9: [(0, 3, 100.0)]}
 
 
