@@ -316,10 +316,10 @@ class _Contact:
 
 def _transport_error(url: str, e: httpx.HTTPError) -> FetchError:
     causes = list(_chain(e))
-    if isinstance(e, httpx.ConnectTimeout):  # (only if the backstop fires first)
-        return _silent(url, f"timed out connecting ({type(e).__name__})")
-    if isinstance(e, httpx.TimeoutException):
-        return FetchError(url, f"timed out ({type(e).__name__})")  # only if the backstop fires first
+    if isinstance(e, httpx.TimeoutException):  # (only if httpx's backstop fires before the whole-request timeout)
+        if isinstance(e, httpx.ConnectTimeout):
+            return _silent(url, f"timed out connecting ({type(e).__name__})")
+        return FetchError(url, f"timed out ({type(e).__name__})")
     if isinstance(e, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return _permanent(url, f"not a valid URL ({e})")
     if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(e).lower():
