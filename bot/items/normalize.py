@@ -40,25 +40,50 @@ class Item:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_LATIN_WORD = re.compile(r"[^\W\d_\u3400-\u9fff\uf900-\ufaff]+")  # runs of letters, accented ones too
+# English function words (headlines use few: "Huge demonstrations bring down Nepal's government"), and those of other
+# languages written in Latin script that are not English words.
 _EN_STOPWORDS = frozenset(
     ("the", "a", "an", "of", "to", "in", "and", "for", "on", "is", "are", "was", "were", "with", "by", "at",
-     "from", "as", "that", "this", "it", "be", "has", "have", "will", "says", "said", "its", "their", "after")
+     "from", "as", "that", "this", "it", "be", "has", "have", "will", "says", "said", "its", "their", "after",
+     "how", "why", "what", "when", "who", "which", "your", "you", "our", "we", "they", "he", "she", "his", "her",
+     "not", "but", "or", "can", "into", "over", "about", "than", "more", "new", "up", "out", "does", "do", "been",
+     "would", "could", "should", "may", "before", "amid", "against", "under", "between", "just", "now")
+)
+_OTHER_STOPWORDS = frozenset(
+    ("le", "la", "les", "des", "du", "et", "est", "une", "pour", "dans", "sur", "avec", "aux", "qui", "pas",
+     "ces", "sont", "nous", "vous", "der", "das", "und", "ist", "nicht", "ein", "eine", "mit", "von", "für",
+     "auf", "den", "dem", "sich", "auch", "wie", "bei", "el", "los", "las", "del", "y", "que", "para", "con",
+     "por", "una", "más", "como", "sus", "um", "uma", "não", "em", "é", "dos", "na", "nas", "nos", "ao",
+     "sua", "seu", "este", "esta", "il", "gli", "della", "di", "che", "per", "non", "sono", "nel", "het",
+     "een", "van", "niet", "zijn", "voor", "ook")
 )
 
 
-def language_of(text: str) -> str:
-    """A cheap language tag: "zh" when Han characters dominate, "en" for English prose, else "other"."""
+def language_of(text: str, declared: str | None = None) -> str:
+    """A cheap language tag: "zh" when Han characters dominate, "en" for English, else "other".
+
+    Latin text is English when it has more English function words than those of French, German, Spanish,
+    Portuguese, Italian or Dutch (as many, when no letter is beyond ASCII), and one at least. Text with none of
+    either (a headline of names: "Fiesta Online", "Pavlov VR") follows the language the feed declares
+    (``declared``: RSS ``<language>``, Atom ``xml:lang``); without one, it is English unless a letter is beyond ASCII.
+    """
     cjk = len(_CJK.findall(text))
     words = _LATIN_WORD.findall(text)
     if cjk and cjk >= len(words):
         return "zh"
     if not words:
         return "other"
-    stop = sum(1 for w in words if w.lower() in _EN_STOPWORDS)
-    if stop >= 2 or (len(words) <= 8 and stop >= 1):
+    lower = [w.lower() for w in words]
+    english = sum(1 for w in lower if w in _EN_STOPWORDS)
+    other = sum(1 for w in lower if w in _OTHER_STOPWORDS)
+    if other > english or (other == english and other and not all(w.isascii() for w in words)):
+        return "other"
+    if english:
         return "en"
-    return "other"
+    if declared and declared.strip():
+        return "en" if declared.strip().lower()[:2] == "en" else "other"
+    return "en" if all(w.isascii() for w in words) else "other"
 
 
 # How far ahead of our clock a feed may date an item (clocks drift; a feed's own clock more): past it, the item is
@@ -84,14 +109,15 @@ class NormalizedFeed:
 
 
 def normalize_feed(entries: Sequence[Entry], *, feed_url: str, feed_title: str = "", feed_link: str | None = None,
-                   known_shared: Iterable[str] = ()) -> NormalizedFeed:
+                   known_shared: Iterable[str] = (), feed_language: str | None = None) -> NormalizedFeed:
     """Normalize every entry of one feed; an entry that cannot be normalized is skipped, not fatal.
 
     A link is no identity (its items fall back to their GUIDs) when items of this feed share it
     under different GUIDs, when it is the feed's own home page (``feed_link``) or a site's root,
     or when it is in ``known_shared`` (shared links a caller remembers from earlier polls, so that
     a homepage link seen alone later still does not merge two stories). The last three apply only
-    to an item whose GUID says more than its link.
+    to an item whose GUID says more than its link. ``feed_language`` is the language the feed declares
+    (``language_of`` reads it where an item's words do not tell).
     """
     readable: list[tuple[int, Entry, str | None]] = []
     skipped: dict[int, str] = {}
@@ -116,7 +142,7 @@ def normalize_feed(entries: Sequence[Entry], *, feed_url: str, feed_title: str =
         no_identity = link is not None and (link in shared or bool(
             guid and guid != (entry.link or "").strip() and (link in homepage or _is_site_root(link))))
         try:
-            items.append(_item(entry, feed_url, feed_title, link, None if no_identity else link))
+            items.append(_item(entry, feed_url, feed_title, link, None if no_identity else link, feed_language))
         except (ValueError, TypeError) as e:  # input nobody foresaw: this entry only
             skipped[position] = skip_reason(position, entry.title, describe_error(e))
     return NormalizedFeed(items=tuple(items), skipped=tuple(skipped[p] for p in sorted(skipped)),
@@ -135,7 +161,8 @@ def normalize(entry: Entry, *, feed_url: str, feed_title: str = "") -> Item:
 TITLE_LIMIT = 300
 
 
-def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identity_url: str | None) -> Item:
+def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identity_url: str | None,
+          feed_language: str | None = None) -> Item:
     """The Item of ``entry``, its link already canonical (``url``) and judged (``identity_url``)."""
     title = html_to_text(entry.title) if entry.title else ""
     lede = extract_lede(entry.content_html)
@@ -153,7 +180,7 @@ def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identit
         guid=entry.guid,
         title=cut(title, TITLE_LIMIT),  # (the identity above is of the whole title, as it always was)
         lede=lede,
-        language=language_of(f"{title} {lede}"),
+        language=language_of(f"{title} {lede}", feed_language),
         published=entry.published,
         feed_url=feed_url,
         feed_title=strip_bidi(feed_title),

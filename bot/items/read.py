@@ -54,7 +54,8 @@ def read_items(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     outlet = outlet_name(parsed.title, parsed.link or url)
     try:
         normalized = normalize_feed(parsed.entries, feed_url=url, feed_title=label or outlet,
-                                    feed_link=parsed.link, known_shared=known_shared)
+                                    feed_link=parsed.link, known_shared=known_shared,
+                                    feed_language=parsed.language)
     except Exception as e:  # per-entry faults are skipped inside; this is for the unforeseen
         raise ParseError(url, f"could not read the feed's items ({type(e).__name__}: {describe_error(e)})") from e
     return ReadFeed(items=normalized.items, title=title, outlet=outlet, warning=parsed.warning,

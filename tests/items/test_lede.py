@@ -58,7 +58,34 @@ def test_html_titles_become_text() -> None:
         ("The Netherlands tightens export controls on chip machines", "en"),
         ("Le gouvernement français annonce des mesures", "other"),
         ("12345 !!!", "other"),
+        # headlines use few function words: one is enough when no other language's outnumber it
+        ("Huge demonstrations bring down Nepal’s government The upheaval brings much uncertainty", "en"),
+        ("Battlefield 1 Reference : https://www.ea.com/games/battlefield Status : Supported => Denied", "en"),
+        ("Criando a sua máquina na nuvem com Digital Ocean Este post é um passo-a-passo", "other"),
+        ("Was ist Copywriting? Definition & Tipps für neue Werbetexter", "other"),
+        ("Lid Adviescollege ICT-toetsing nog niet gereed zijn in het eindstadium van het project", "other"),
+        ("Massimizza i tuoi investimenti con un'automazione autonoma", "other"),
+        # no function word of any language: English unless a letter says otherwise
+        ("Pavlov VR", "en"),
+        ("Über Nacht Rekordumsatz", "other"),
     ],
 )
 def test_language_of(text: str, lang: str) -> None:
     assert language_of(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "declared", "lang"),
+    [
+        ("Pavlov VR", "en-US", "en"),
+        ("Pavlov VR", "de", "other"),
+        ("Fiesta Nacional", "es", "other"),
+        ("Pavlov VR", " ", "en"),
+        # what the words say wins over the feed: an Italian post in a feed that declares English, and back
+        ("Introduzione all'automation con Red Hat Ansible", "en", "other"),
+        ("Nvidia says the US will require a licence", "de", "en"),
+        ("台積電擴大在美投資", "en", "zh"),
+    ],
+)
+def test_language_of_text_without_function_words_follows_the_feed(text: str, declared: str, lang: str) -> None:
+    assert language_of(text, declared) == lang

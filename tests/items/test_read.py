@@ -173,3 +173,14 @@ def test_a_title_that_holds_a_whole_article_is_cut_like_a_lede() -> None:
     (item,) = read_items(body, url="https://example.com/feed").items  # (no link, no guid: known by its title)
     assert len(item.title) <= 301 and item.title.endswith("word…") and item.title.startswith("ASML export controls")
     assert item.identity == identity_of(canonical=None, guid=None, feed_url="https://example.com/feed", title=title)
+
+
+@pytest.mark.parametrize(("declared", "lang"), [("de-DE", "other"), ("en-gb", "en"), (None, "en")])
+def test_an_item_whose_words_do_not_tell_its_language_takes_the_feeds(declared: str | None, lang: str) -> None:
+    tag = f"<language>{declared}</language>" if declared else ""
+    body = (f'<rss version="2.0"><channel><title>T</title>{tag}<item><title>Pavlov VR</title>'
+            "<link>https://example.com/a</link></item>"
+            "<item><title>Der Markt und die Chips</title><link>https://example.com/b</link></item>"
+            "</channel></rss>").encode()
+    names, words = read_items(body, url="https://example.com/feed").items
+    assert (names.language, words.language) == (lang, "other")
