@@ -256,25 +256,30 @@ class Pipeline:
 
     def _as_stored_before(self, feed_url: str, items: list[Item]) -> list[Item]:
         """An item stored before under another identity keeps that one: it is the same item, seen already. In the
-        store's thread. Two ways it happens:
+        store's thread. Three ways it happens:
         - a parameter its link carries joined the tracking list since (canonical.py: ``former_identity``);
         - its link changed, its guid and title did not: a feed that rotates a session or tracking parameter we do not
           know at every fetch would otherwise alert every item again at every poll. (The title too: a feed that gives
-          every item one guid must not have its news taken for the first item.)"""
+          every item one guid must not have its news taken for the first item.)
+        - its link and guid changed, its title and publication time (to the second) did not: a site that moved to
+          https, to another domain or to new addresses would otherwise alert its whole feed again. (A feed that dates
+          every item when it builds the feed dates them anew at each build, so its "New filing" items stay apart.)"""
         former = [i.former_identity for i in items if i.former_identity]
         if former:
             stored = self.store.items.get(former)
             items = [replace(i, identity=i.former_identity) if i.former_identity in stored else i for i in items]
         guids = [i.guid for i in items if i.guid and i.guid != i.link]
-        if not guids:
-            return items
-        known = self.store.items.by_guid(feed_url, guids)
-        out = []
-        for i in items:
-            before = known.get(i.guid or "")
-            out.append(replace(i, identity=before[0]) if before and before[0] != i.identity and before[1] == i.title
-                       else i)
-        return out
+        if guids:
+            known = self.store.items.by_guid(feed_url, guids)
+            items = [replace(i, identity=before[0]) if (before := known.get(i.guid or "")) and before[0] != i.identity
+                     and before[1] == i.title else i for i in items]
+        dated = [i.published for i in items if i.published is not None]
+        if dated:
+            stamped = self.store.items.by_published(feed_url, dated)
+            items = [replace(i, identity=before) if i.published is not None and (before := stamped.get(
+                (i.published.astimezone(UTC).replace(microsecond=0), i.title))) and before != i.identity else i
+                for i in items]
+        return items
 
     def _ingest(self, feed: FeedState, items: list[Item], read: ReadFeed, fetched: Fetched, now: datetime,
                 by_hand: bool) -> tuple[int, int, int, int]:

@@ -350,6 +350,36 @@ async def test_a_feed_that_gives_every_item_one_guid_loses_no_news(tmp_path: Pat
     store.close()
 
 
+def _site(base: str, stories: list[tuple[str, str]]) -> bytes:
+    """A feed whose guids are its links (as most are), each item dated: ``stories`` are (title, RFC 822 date)."""
+    items = "".join(f"<item><title>{t}</title><link>{base}/news/{n}</link><guid>{base}/news/{n}</guid>"
+                    f"<pubDate>{d}</pubDate><description>ASML and chip export controls, report {n}.</description></item>"
+                    for n, (t, d) in enumerate(stories))
+    return f"<rss version='2.0'><channel><title>Site</title>{items}</channel></rss>".encode()
+
+
+async def test_a_site_that_moves_to_new_addresses_is_not_alerted_again(tmp_path: Path) -> None:
+    """The site moved to https and www: every link and guid changed, no title or date did. Before, the whole feed was
+    alerted again. An item with a title the feed used before but a date of its own is news (a daily "ASML market
+    wrap")."""
+    clock, out = Clock(), io.StringIO()
+    monday, tuesday = format_datetime(clock.now - timedelta(hours=30)), format_datetime(clock.now - timedelta(hours=6))
+    stories = [("ASML export licence revoked", monday), ("ASML market wrap", monday), ("ASML ships EUV", tuesday)]
+    with FeedServer() as server:
+        url = server.feed("/site.xml", _site("http://site.example", stories))
+        pipeline, store, fetcher = await _pipeline(tmp_path, [url], clock, out)
+        async with fetcher:
+            first = await pipeline.poll_once()
+            later = format_datetime(clock.now)
+            server.update("/site.xml", _site("https://www.site.example", [*stories, ("ASML market wrap", later)]))
+            clock.now += timedelta(hours=1)
+            second = await pipeline.poll_once()
+    assert first.line() == "polled 1 feed: 1 ok, 0 failed; 3 items, 3 new, 3 matched; 3 alerts sent"
+    assert second.line() == "polled 1 feed: 1 ok, 0 failed; 4 items, 1 new, 1 matched; 1 alert sent"
+    assert out.getvalue().count("ASML market wrap") == 2 and out.getvalue().count("ASML ships EUV") == 1
+    store.close()
+
+
 async def test_news_from_the_future_is_dated_when_first_seen(tmp_path: Path) -> None:
     """An item dated 2100 (or hours ahead: local time stamped as UTC) is dated when first seen: it would head every
     story list and digest until pruned, alerted as "published 2100-01-01". A few minutes ahead is a clock's drift."""

@@ -8,7 +8,7 @@ through its API, never through SQL.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -163,6 +163,19 @@ def test_a_feeds_items_are_found_by_their_guid(store: Store) -> None:
                                                             "g2": ("v1:5", "Title 2, updated")}  # the latest
     assert store.items.by_guid("f2", ["g1"]) == {"g1": ("v1:4", "Title 4")}
     assert store.items.by_guid("f1", []) == {} and store.items.by_guid("nope", ["g1"]) == {}
+
+
+def test_a_feeds_items_are_found_by_their_publication_time_and_title(store: Store) -> None:
+    store.feeds.sync([("f1", "Feed one"), ("f2", "Feed two")])
+    shanghai = timezone(timedelta(hours=8))
+    store.items.add([item(1), replace(item(2), published=NOW + HOUR), replace(item(3), published=None)],
+                    feed_name="Feed one", now=NOW)
+    store.items.add([replace(item(4, "f2"), title="Title 1")], feed_name="Feed two", now=NOW)  # another feed's
+    store.items.add([replace(item(5), title="Title 1")], feed_name="Feed one", now=NOW + HOUR)  # the latest
+    asked = [(NOW + timedelta(microseconds=5)).astimezone(shanghai), NOW + HOUR, NOW + 2 * HOUR]  # (to the second)
+    assert store.items.by_published("f1", asked) == {(NOW, "Title 1"): "v1:5", (NOW + HOUR, "Title 2"): "v1:2"}
+    assert store.items.by_published("f2", [NOW]) == {(NOW, "Title 1"): "v1:4"}
+    assert store.items.by_published("f1", []) == {} and store.items.by_published("nope", [NOW]) == {}
 
 
 def test_every_items_text_is_read_by_when_it_was_first_seen_matched_or_not(store: Store) -> None:

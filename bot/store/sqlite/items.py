@@ -210,6 +210,18 @@ class SqliteItems:
                 out[r["guid"]] = (r["identity"], r["title"])
         return out
 
+    def by_published(self, feed_url: str, times: Sequence[datetime]) -> dict[tuple[datetime, str], str]:
+        """(published, title) -> identity of an item ``feed_url`` stored with that time (UTC, to the second) and title,
+        the latest first seen."""
+        out: dict[tuple[datetime, str], str] = {}
+        stamps = list(dict.fromkeys(iso(t) for t in times))
+        for start in range(0, len(stamps), CHUNK):
+            chunk = stamps[start: start + CHUNK]
+            for r in self.db.execute(f"SELECT published_at, title, identity FROM items WHERE feed_url = ? AND "
+                                     f"published_at IN ({marks(chunk)}) ORDER BY first_seen_at", [feed_url, *chunk]):
+                out[at(r["published_at"]), r["title"]] = r["identity"]
+        return out
+
     def prune(self, before: datetime) -> dict[str, int]:
         """Forget items first seen before ``before`` with their sightings, matches and finished alerts.
 
