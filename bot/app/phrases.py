@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from rapidfuzz import fuzz, process, utils
+
 from bot.digest.build import PendingMatch
 from bot.items.normalize import Item
 from bot.store.protocols import Mute, Store
@@ -265,17 +267,25 @@ class Phrases:
     async def mutes(self, chat_id: int) -> list[Mute]:
         return await self.store.run(self.store.phrases.mutes, chat_id)
 
-    async def mute(self, chat_id: int, kind: str, text: str) -> tuple[bool, PhraseInfo]:
-        """Mute a phrase or a feed (kind 'source', by its name or URL); False when it was muted already."""
+    async def mute(self, chat_id: int, kind: str, text: str) -> tuple[str, PhraseInfo]:
+        """Mute a phrase or a feed (kind 'source', by its name, URL or host): "added", "known" (muted already) or
+        "full" (the chat mutes ``max_watch`` phrases and sources already: each is checked on every alert)."""
         value = clean(text, tags=kind == "phrase")  # (a feed's name is matched as it is, # and all)
         info = describe(value)
         key = info.key if kind == "phrase" else source_key(value)
         return await self.store.run(self._mute, chat_id, kind, value, key), info
 
-    def _mute(self, chat_id: int, kind: str, value: str, key: str) -> bool:
-        added = self.store.phrases.mute(chat_id, kind, value, key, now=self.clock())
-        self._changed(chat_id, mutes=self.store.phrases.mutes(chat_id))
-        return added
+    def _mute(self, chat_id: int, kind: str, value: str, key: str) -> str:
+        with self.store.transaction():
+            current = self.store.phrases.mutes(chat_id)
+            if any(m.kind == kind and m.key == key for m in current):
+                return "known"
+            if len(current) >= self.max_watch:
+                return "full"
+            self.store.phrases.mute(chat_id, kind, value, key, now=self.clock())
+            mutes = self.store.phrases.mutes(chat_id)
+        self._changed(chat_id, mutes=mutes)
+        return "added"
 
     async def unmute(self, chat_id: int, kind: str | None, text: str | None) -> int:
         """Unmute a phrase or a feed, or everything (kind None)."""
@@ -291,17 +301,35 @@ class Phrases:
         self._changed(chat_id, mutes=self.store.phrases.mutes(chat_id))
         return removed
 
-    async def sources(self) -> list[str]:
-        """The feeds' names, for /mute source."""
-        feeds = await self.store.run(self.store.feeds.all)
-        return [f.label for f in feeds]
+    async def sources(self, near: str = "") -> list[str]:
+        """The feeds' names, for /mute source, in alphabetical order; with ``near``, only those close to it (a name
+        typed in part or with a typo), the closest first."""
+        names = sorted({f.label for f in await self.store.run(self.store.feeds.all)}, key=str.casefold)
+        if not near:
+            return names
+        ranked = process.extract(near, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=None,
+                                 score_cutoff=CLOSE)
+        return [names[index] for _, _, index in sorted(ranked, key=lambda r: (-r[1], r[2]))]
+
+    async def source(self, text: str) -> str | None:
+        """What /mute source keeps for ``text``: a feed's name as the feed has it, or ``text`` itself when it is a
+        feed's address or host ("reuters.com" for www.reuters.com too); None when no feed goes by it."""
+        key = source_key(text)
+        if text.startswith(("http://", "https://", "/")):
+            return text  # (an address: kept as given, even for a feed not added yet)
+        for feed in await self.store.run(self.store.feeds.all):
+            if source_key(feed.label) == key:
+                return feed.label
+            if key in _hosts(feed.url):
+                return text
+        return None
 
     def muted(self, chat_id: int, item: Item) -> bool:
         """Whether the chat muted a phrase this item holds or the feed it came from."""
         mutes = self._mutes.get(chat_id)
         if not mutes:
             return False
-        sources = {source_key(s) for s in (item.feed_title, item.feed_url, urlsplit(item.feed_url).hostname or "") if s}
+        sources = {source_key(s) for s in (item.feed_title, item.feed_url) if s} | _hosts(item.feed_url)
         if any(m.kind == "source" and m.key in sources for m in mutes):
             return True
         return chat_id in self._muted_by(item)
@@ -318,7 +346,8 @@ class Phrases:
         matcher = Matcher((), phrase_lists={own: phrases}) if phrases else None
 
         def wants(pending: PendingMatch) -> bool:
-            if pending.feeds and source_key(pending.feeds[0]) in sources:
+            if sources and not sources.isdisjoint(
+                    {source_key(s) for s in (*pending.feeds[:1], pending.feed_url) if s} | _hosts(pending.feed_url)):
                 return False
             if mutes and chat_id in self._muted_in(pending.identity, pending.title, pending.lede):
                 return False
@@ -352,6 +381,15 @@ def _combined(base: Matcher, phrases: Mapping[int, Sequence[str]]) -> Matcher:
     """The shared watchlists of ``base`` and every chat's phrases (``chat:<id>``) in one Matcher."""
     return Matcher(base.watchlists, phrase_lists={personal_id(c): ps for c, ps in phrases.items()},
                    disabled=base.disabled)
+
+
+CLOSE = 70  # rapidfuzz WRatio from which a feed's name is offered for one /mute source does not know ("Reuter")
+
+
+def _hosts(url: str) -> set[str]:
+    """The host names a feed's address answers to in /mute source: its host, and without "www."."""
+    host = (urlsplit(url).hostname or "").casefold()
+    return {host, host.removeprefix("www.")} - {""}
 
 
 def source_key(name: str) -> str:

@@ -276,8 +276,8 @@ class Pipeline:
         dated = [i.published for i in items if i.published is not None]
         if dated:
             stamped = self.store.items.by_published(feed_url, dated)
-            items = [replace(i, identity=before) if i.published is not None and (before := stamped.get(
-                (i.published.astimezone(UTC).replace(microsecond=0), i.title))) and before != i.identity else i
+            items = [replace(i, identity=same) if i.published is not None and (same := stamped.get(
+                (i.published.astimezone(UTC).replace(microsecond=0), i.title))) and same != i.identity else i
                 for i in items]
         return items
 

@@ -38,6 +38,7 @@ class PendingMatch:
     feeds: tuple[str, ...]  # the feeds that carried the story, first sighting first
     terms: tuple[str, ...] = ()  # the matched texts that explain the match
     story: str = ""  # the story the item belongs to (items of one story are listed once); "" = its own
+    feed_url: str = ""  # the feed that first carried the item (a chat's /mute source by address or host)
 
 
 @dataclass(frozen=True, slots=True)

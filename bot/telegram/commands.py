@@ -227,7 +227,8 @@ class Commands:
                   quiet, t(lang, "list.paused" if chat.paused else "list.on")]
         for section in self.list_sections:
             lines += await section(update, chat)
-        await reply(update, "\n".join(lines))
+        for page in pages(lines):  # (fifty long phrases and as many mutes pass Telegram's 4,096 characters)
+            await reply(update, page)
 
     async def mode(self, update: Update, context: Context) -> None:
         """/mode instant|digest: the chat's default and all its subscriptions."""

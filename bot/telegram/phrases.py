@@ -8,7 +8,7 @@ nothing typed in Telegram becomes a regular expression.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -38,6 +38,28 @@ class ChatDoor(Protocol):
 
     async def chat(self, update: Update) -> Chat: ...
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool: ...
+
+
+LISTED = 1_000  # characters of names one reply lists before "(+N more)": the reply must stay under Telegram's 4,096
+CLOSEST = 10  # feeds named when /mute source is given a name no feed has, of many
+
+
+def some(names: Sequence[str], lang: str, more: str = "more", *, at_most: int | None = None,
+         total: int | None = None) -> str:
+    """``names`` escaped and joined, as many as fit in LISTED characters (and ``at_most``), then "(+N more)" in the
+    words of the ``more`` key, N of ``total`` (default: of ``names``). Hundreds of feeds or fifty long phrases made a
+    reply Telegram refused."""
+    separator = t(lang, "separator")
+    shown: list[str] = []
+    size = 0
+    for name in names[:at_most]:
+        if shown and size + len(separator) + len(name) > LISTED:
+            break
+        shown.append(name)
+        size += len(separator) + len(name)
+    text = esc(separator.join(shown))
+    rest = (len(names) if total is None else total) - len(shown)
+    return text + t(lang, more, count=rest) if rest > 0 else text
 
 
 def argument(update: Update) -> str:
@@ -115,7 +137,7 @@ class PhraseCommands:
         lang = language(update, chat)
         text = argument(update)
         current = await self.phrases.phrases(chat.chat_id)
-        listed = esc(", ".join(current)) or t(lang, "nothing")
+        listed = some(current, lang, "more.list") or t(lang, "nothing")
         if not text:
             await self._say(update, t(lang, "unwatch.usage", phrases=listed))
             return
@@ -136,28 +158,33 @@ class PhraseCommands:
         kind, value = split_mute(argument(update))
         if kind == "source" and not value:  # "/mute source" alone: which feed? (the word itself: /mute "source")
             names = await self.phrases.sources()
-            await self._say(update, t(lang, "mute.which_source", names=esc(t(lang, "separator").join(names))) if names
+            await self._say(update, t(lang, "mute.which_source", names=some(names, lang)) if names
                             else t(lang, "mute.usage"))
             return
         if not value or len(value) > MAX_PHRASE:
             await self._say(update, t(lang, "mute.usage"))
             return
         if kind == "source":
-            names = await self.phrases.sources()
-            known = {n.casefold(): n for n in names}
-            if value.casefold() not in known and not value.startswith(("http://", "https://", "/")):
+            known = await self.phrases.source(value)
+            if known is None:
+                names = await self.phrases.sources()
+                close = await self.phrases.sources(near=value) if len(names) > CLOSEST else []
                 if not names:
                     await self._say(update, t(lang, "mute.no_sources", name=esc(value)))
-                    return
-                await self._say(update, t(lang, "mute.unknown_source", name=esc(value),
-                                          names=esc(t(lang, "separator").join(names))))
+                elif close:
+                    await self._say(update, t(lang, "mute.closest_source", name=esc(value), count=len(names),
+                                              names=some(close, lang, at_most=CLOSEST, total=len(names))))
+                else:
+                    await self._say(update, t(lang, "mute.unknown_source", name=esc(value), names=some(names, lang)))
                 return
-            value = known.get(value.casefold(), value)
+            value = known
         if not await self._allowed(update, context, chat, lang):
             return
-        added, info = await self.phrases.mute(chat.chat_id, kind, value)
-        if not added:
+        status, info = await self.phrases.mute(chat.chat_id, kind, value)
+        if status == "known":
             await self._say(update, t(lang, "mute.known", value=esc(value)))
+        elif status == "full":
+            await self._say(update, t(lang, "mute.full", limit=self.phrases.max_watch))
         elif kind == "source":
             await self._say(update, t(lang, "mute.source", name=esc(value)))
         else:
@@ -169,8 +196,8 @@ class PhraseCommands:
         lang = language(update, chat)
         text = argument(update)
         mutes = await self.phrases.mutes(chat.chat_id)
-        listed = esc(", ".join(m.value if m.kind == "phrase" else f"source {m.value}" for m in mutes)) or t(
-            lang, "nothing")
+        listed = some([m.value if m.kind == "phrase" else f"source {m.value}" for m in mutes], lang,
+                      "more.list") or t(lang, "nothing")
         if not text:
             await self._say(update, t(lang, "unmute.usage", mutes=listed))
             return

@@ -142,3 +142,22 @@ async def test_a_process_follows_the_phrases_and_mutes_another_process_changed(
     assert follower.matcher() is matcher  # a mute changes no phrase: no rebuild
     store.chats.deactivate(5, "blocked", now=NOW)  # a chat that blocked the bot leaves every process's matcher
     assert follower.refresh() is True and follower.matcher().match(item) == []
+
+
+async def test_a_source_muted_by_its_host_is_muted_in_alerts_and_digests(store: SqliteStore, rules_dir: Path) -> None:
+    from bot.digest.build import PendingMatch
+
+    phrases = phrases_of(store, rules_dir)
+    store.feeds.sync([("https://www.reuters.com/world/rss", "Reuters World News"), ("https://ap.example/rss", "AP")])
+    assert await phrases.source("reuters.com") == "reuters.com"  # its host, with or without www.
+    assert await phrases.source("reuters world news") == "Reuters World News"  # its name, as the feed has it
+    assert await phrases.source("Reuters") is None
+    assert await phrases.sources(near="Reuter") == ["Reuters World News"]
+    assert (await phrases.mute(chat(store, 5), "source", "reuters.com"))[0] == "added"
+    wire = dataclasses.replace(contract_item(1), feed_url="https://www.reuters.com/world/rss", feed_title="Reuters")
+    assert phrases.muted(5, wire) and not phrases.muted(6, wire)
+    assert not phrases.muted(5, dataclasses.replace(wire, feed_url="https://ap.example/rss", feed_title="AP"))
+    held = PendingMatch(1, "v1:1", "asml", NOW, "T", None, "", None, ("Reuters",),
+                        feed_url="https://www.reuters.com/world/rss")
+    assert not phrases.wanted(5)(held) and phrases.wanted(6)(held)
+    assert phrases.wanted(5)(dataclasses.replace(held, feed_url="https://ap.example/rss", feeds=("AP",)))

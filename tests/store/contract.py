@@ -376,7 +376,7 @@ def test_pending_is_what_was_not_delivered_at_or_above_the_floor(store: Store) -
     pending = d.pending_email("email:a@x|*", watchlists=(), since=NOW)
     assert [p.identity for p in pending] == ["v1:1", "v1:2"]
     assert [p.identity for p in d.pending_email("email:a@x|*", watchlists=["chips"], since=NOW)] == ["v1:2"]
-    assert pending[0].terms == ("ASML",) and pending[0].feeds == ("f1",)
+    assert pending[0].terms == ("ASML",) and pending[0].feeds == ("f1",) and pending[0].feed_url == "f1"
     d.settle("email:a@x|*", [pending[0].match_id], now=NOW + timedelta(minutes=3))
     assert [p.identity for p in d.pending_email("email:a@x|*", watchlists=(), since=NOW)] == ["v1:2"]
 

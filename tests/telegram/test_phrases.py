@@ -317,3 +317,42 @@ async def test_a_phrase_stored_with_a_hashtag_before_it_was_dropped_is_still_fou
     world.store.feeds.sync([(str(spam), "#wire")])
     assert "Muted the source #wire" in (await world.ask(5, "/mute source #wire")).text
     assert [m.key for m in world.store.phrases.mutes(5)] == ["#wire"]
+
+
+async def test_long_lists_in_replies_fit_a_message_and_the_closest_feeds_come_first(world: World) -> None:
+    """Hundreds of feeds and fifty long phrases: a reply that lists them stays within Telegram's 4,096 characters (the
+    Bot API refuses a longer one, and the user got an error instead); /list sends every page."""
+    from bot.markup import rendered_len
+
+    feeds = [(f"https://outlet{n}.example/rss", f"Regional Outlet {n:03d}: Politics, Economy and Culture")
+             for n in range(400)]
+    world.store.feeds.sync([*feeds, ("https://www.reuters.com/world/rss", "Reuters World News")])
+    unknown = (await world.ask(5, "/mute source Reuter")).text
+    assert unknown.startswith("No feed is called Reuter. The closest of the 401 feeds: Reuters World News")
+    assert unknown.endswith("News (+400 more)") and rendered_len(unknown) <= 4096
+    which = (await world.ask(5, "/mute source")).text
+    assert which.startswith("Which feed?") and "more)" in which and rendered_len(which) <= 4096
+    assert "Muted the source reuters.com" in (await world.ask(5, "/mute source reuters.com")).text  # (its host)
+    long = [f"{n:02d} " + "semiconductor supply chain resilience " * 2 for n in range(50)]
+    for phrase in long:  # (by the use-case: fifty commands at once would be asked to slow down)
+        await world.app.phrases.watch(5, phrase.strip())  # type: ignore[union-attr]
+    assert len(world.store.phrases.phrases(5)) == 50
+    before = len(world.api.sent_messages(5))
+    await world.ask(5, "/list", replies=2)
+    pages = [m.text for m in world.api.sent_messages(5)[before:]]
+    assert len(pages) == 2 and all(rendered_len(p) <= 4096 for p in pages)
+    assert all(phrase.strip() in "\n".join(pages) for phrase in long) and "Language: English" in pages[-1]
+    nope = (await world.ask(5, "/unwatch nothing like it")).text
+    assert nope.startswith("This chat does not watch nothing like it. It watches: 00 semiconductor")
+    assert nope.endswith("more: /list shows them all)") and rendered_len(nope) <= 4096
+
+
+async def test_mutes_are_as_many_as_phrases_at_most(world: World) -> None:
+    world.app.phrases.max_watch = 3  # type: ignore[union-attr]
+    for word in ("bitcoin", "crypto", "football"):
+        assert "Muted" in (await world.ask(5, f"/mute {word}")).text
+    assert "mutes 3 phrases and sources, the most it can" in (await world.ask(5, "/mute weather")).text
+    assert "is muted already" in (await world.ask(5, "/mute Bitcoin")).text  # (not refused as a fourth)
+    assert [m.value for m in world.store.phrases.mutes(5)] == ["bitcoin", "crypto", "football"]
+    assert "Unmuted 1." in (await world.ask(5, "/unmute crypto")).text
+    assert "Muted weather" in (await world.ask(5, "/mute weather")).text

@@ -21,7 +21,7 @@ from bot.store.sqlite.digests import FLOOR_MARGIN
 from bot.watch.explain import stored_terms
 
 _COLUMNS = """m.id AS match_id, m.identity, m.watchlist, m.hits, m.matched_at,
-              i.title, i.link, i.lede, i.published_at, COALESCE(i.story, i.identity) AS story"""
+              i.title, i.link, i.lede, i.published_at, i.feed_url, COALESCE(i.story, i.identity) AS story"""
 
 
 class PostgresDigests:
@@ -175,6 +175,7 @@ class PostgresDigests:
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=utc(r["published_at"]),
                 feeds=feeds.get(r["story"], ()), terms=tuple(stored_terms(r["watchlist"], r["hits"])), story=r["story"],
+                feed_url=r["feed_url"],
             )
             for r in rows
         ]

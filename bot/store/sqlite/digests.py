@@ -25,7 +25,7 @@ from bot.watch.explain import stored_terms
 FLOOR_MARGIN = timedelta(hours=1)
 
 _COLUMNS = """m.rowid AS match_id, m.identity, m.watchlist, m.hits, m.matched_at,
-              i.title, i.link, i.lede, i.published_at, COALESCE(i.story, i.identity) AS story"""
+              i.title, i.link, i.lede, i.published_at, i.feed_url, COALESCE(i.story, i.identity) AS story"""
 
 
 class SqliteDigests:
@@ -185,6 +185,7 @@ class SqliteDigests:
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=dt(r["published_at"]),
                 feeds=feeds.get(r["story"], ()), terms=_terms(r["watchlist"], r["hits"]), story=r["story"],
+                feed_url=r["feed_url"],
             )
             for r in rows
         ]
