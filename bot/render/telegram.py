@@ -68,6 +68,27 @@ def watchlist_names(ids: Sequence[str], lang: str = DEFAULT) -> list[str]:
     return [t(lang, "alert.own_phrases") if owner(w) is not None else w for w in ids]
 
 
+LISTED = 1_000  # characters of names one reply lists before "(+N more)": the reply must stay under Telegram's 4,096
+
+
+def listed(names: Sequence[str], lang: str, more: str = "more", *, at_most: int | None = None,
+           total: int | None = None) -> str:
+    """``names`` escaped and joined, as many as fit in LISTED characters (and ``at_most``), then "(+N more)" in the
+    words of the ``more`` key, N of ``total`` (default: of ``names``). Hundreds of feeds or fifty long phrases made a
+    reply Telegram refused (/mute source NAME, /unwatch, /subscribe)."""
+    separator = t(lang, "separator")
+    shown: list[str] = []
+    size = 0
+    for name in names[:at_most]:
+        if shown and size + len(separator) + len(name) > LISTED:
+            break
+        shown.append(name)
+        size += len(separator) + len(name)
+    text = esc(separator.join(shown))
+    rest = (len(names) if total is None else total) - len(shown)
+    return text + t(lang, more, count=rest) if rest > 0 else text
+
+
 def pages(lines: Sequence[str], limit: int = MAX_MESSAGE - 196) -> list[str]:
     """HTML lines grouped into messages under ``limit`` rendered units, never cut inside a tag or
     an entity; a single line over the limit loses its markup and is cut as plain text."""

@@ -20,7 +20,7 @@ from bot.app.polling import Interval
 from bot.app.status import Status
 from bot.i18n import CATALOG, DEFAULT, choose, t
 from bot.markup import esc
-from bot.render.telegram import pages
+from bot.render.telegram import listed, pages
 from bot.telegram.commands import language, reply
 from bot.watch import RuleBook
 
@@ -102,7 +102,7 @@ class Admin:
         if lang is None:
             return
         self.rules.refresh(force=True)
-        ids = esc(", ".join(w.id for w in self.rules.watchlists)) or t(lang, "nothing")
+        ids = listed([w.id for w in self.rules.watchlists], lang) or t(lang, "nothing")
         lines = [t(lang, "reload.done", count=len(self.rules.watchlists), ids=ids)]
         if self.rules.errors:
             lines.append(t(lang, "reload.problems", count=len(self.rules.errors)))

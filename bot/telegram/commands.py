@@ -22,7 +22,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from bot.app.chats import Chats
 from bot.i18n import EN, choose, description, sentences, t
 from bot.markup import cut, esc, rendered_len
-from bot.render.telegram import MAX_MESSAGE, pages, watchlist_names
+from bot.render.telegram import MAX_MESSAGE, listed, pages, watchlist_names
 from bot.store.protocols import MODES, Chat
 from bot.times import all_zones, parse_hhmm, valid_zone, zone
 from bot.watch import RuleBook, Verdict, Watchlist
@@ -100,7 +100,7 @@ class Commands:
         return {w.id: w for w in self.rules.watchlists}
 
     def choices(self, lang: str) -> str:
-        return esc(", ".join(sorted(self.known()))) or t(lang, "nothing")
+        return listed(sorted(self.known()), lang) or t(lang, "nothing")
 
     # --- commands ----------------------------------------------------------------------------------
 
@@ -201,13 +201,13 @@ class Commands:
         args = context.args or []
         followed = [s.watchlist for s in await self.chats.subscriptions(chat.chat_id)]
         # (the chat's own phrases' list is no watchlist to the user: /unwatch stops those; `all` takes it too)
-        listed = esc(", ".join(w for w in followed if owner(w) is None)) or t(lang, "nothing")
+        names = listed([w for w in followed if owner(w) is None], lang) or t(lang, "nothing")
         if len(args) != 1:
-            await reply(update, t(lang, "unsubscribe.usage", followed=listed))
+            await reply(update, t(lang, "unsubscribe.usage", followed=names))
             return
         target = args[0]
         if target != "all" and target not in followed:
-            await reply(update, t(lang, "unsubscribe.unknown", id=esc(cut(target, 60)), followed=listed))
+            await reply(update, t(lang, "unsubscribe.unknown", id=esc(cut(target, 60)), followed=names))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return

@@ -8,7 +8,7 @@ nothing typed in Telegram becomes a regular expression.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -20,6 +20,7 @@ from bot.app.chats import Chats
 from bot.app.phrases import Phrases, Watched
 from bot.i18n import EN, LANGUAGES, language_for, t
 from bot.markup import esc
+from bot.render.telegram import listed
 from bot.store.protocols import Chat
 from bot.telegram.commands import language
 from bot.watch.personal import MAX_PHRASE, hashtags, personal_id
@@ -40,26 +41,7 @@ class ChatDoor(Protocol):
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool: ...
 
 
-LISTED = 1_000  # characters of names one reply lists before "(+N more)": the reply must stay under Telegram's 4,096
 CLOSEST = 10  # feeds named when /mute source is given a name no feed has, of many
-
-
-def some(names: Sequence[str], lang: str, more: str = "more", *, at_most: int | None = None,
-         total: int | None = None) -> str:
-    """``names`` escaped and joined, as many as fit in LISTED characters (and ``at_most``), then "(+N more)" in the
-    words of the ``more`` key, N of ``total`` (default: of ``names``). Hundreds of feeds or fifty long phrases made a
-    reply Telegram refused."""
-    separator = t(lang, "separator")
-    shown: list[str] = []
-    size = 0
-    for name in names[:at_most]:
-        if shown and size + len(separator) + len(name) > LISTED:
-            break
-        shown.append(name)
-        size += len(separator) + len(name)
-    text = esc(separator.join(shown))
-    rest = (len(names) if total is None else total) - len(shown)
-    return text + t(lang, more, count=rest) if rest > 0 else text
 
 
 def argument(update: Update) -> str:
@@ -137,15 +119,15 @@ class PhraseCommands:
         lang = language(update, chat)
         text = argument(update)
         current = await self.phrases.phrases(chat.chat_id)
-        listed = some(current, lang, "more.list") or t(lang, "nothing")
+        names = listed(current, lang, "more.list") or t(lang, "nothing")
         if not text:
-            await self._say(update, t(lang, "unwatch.usage", phrases=listed))
+            await self._say(update, t(lang, "unwatch.usage", phrases=names))
             return
         if not await self._allowed(update, context, chat, lang):
             return
         removed = await self.phrases.unwatch(chat.chat_id, None if text.lower() == "all" else text)
         if not removed and text.lower() != "all":
-            await self._say(update, t(lang, "unwatch.unknown", phrase=esc(text), phrases=listed))
+            await self._say(update, t(lang, "unwatch.unknown", phrase=esc(text), phrases=names))
             return
         await self._say(update, t(lang, "unwatch.removed", count=removed))
 
@@ -158,7 +140,7 @@ class PhraseCommands:
         kind, value = split_mute(argument(update))
         if kind == "source" and not value:  # "/mute source" alone: which feed? (the word itself: /mute "source")
             names = await self.phrases.sources()
-            await self._say(update, t(lang, "mute.which_source", names=some(names, lang)) if names
+            await self._say(update, t(lang, "mute.which_source", names=listed(names, lang)) if names
                             else t(lang, "mute.usage"))
             return
         if not value or len(value) > MAX_PHRASE:
@@ -173,9 +155,9 @@ class PhraseCommands:
                     await self._say(update, t(lang, "mute.no_sources", name=esc(value)))
                 elif close:
                     await self._say(update, t(lang, "mute.closest_source", name=esc(value), count=len(names),
-                                              names=some(close, lang, at_most=CLOSEST, total=len(names))))
+                                              names=listed(close, lang, at_most=CLOSEST, total=len(names))))
                 else:
-                    await self._say(update, t(lang, "mute.unknown_source", name=esc(value), names=some(names, lang)))
+                    await self._say(update, t(lang, "mute.unknown_source", name=esc(value), names=listed(names, lang)))
                 return
             value = known
         if not await self._allowed(update, context, chat, lang):
@@ -196,10 +178,10 @@ class PhraseCommands:
         lang = language(update, chat)
         text = argument(update)
         mutes = await self.phrases.mutes(chat.chat_id)
-        listed = some([m.value if m.kind == "phrase" else f"source {m.value}" for m in mutes], lang,
-                      "more.list") or t(lang, "nothing")
+        names = listed([m.value if m.kind == "phrase" else f"source {m.value}" for m in mutes], lang,
+                       "more.list") or t(lang, "nothing")
         if not text:
-            await self._say(update, t(lang, "unmute.usage", mutes=listed))
+            await self._say(update, t(lang, "unmute.usage", mutes=names))
             return
         if not await self._allowed(update, context, chat, lang):
             return
@@ -208,11 +190,11 @@ class PhraseCommands:
         else:
             kind, value = split_mute(text)
             if not value:  # "/unmute source" alone
-                await self._say(update, t(lang, "unmute.usage", mutes=listed))
+                await self._say(update, t(lang, "unmute.usage", mutes=names))
                 return
             removed = await self.phrases.unmute(chat.chat_id, kind, value)
             if not removed:
-                await self._say(update, t(lang, "unmute.unknown", value=esc(value), mutes=listed))
+                await self._say(update, t(lang, "unmute.unknown", value=esc(value), mutes=names))
                 return
         await self._say(update, t(lang, "unmute.removed", count=removed) if removed else t(lang, "unmute.none"))
 
