@@ -9,6 +9,7 @@ answer names the file to edit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,48 @@ class Imported:
     skipped: tuple[str, ...]  # already there
 
 
+HEALTHS = ("failing", "unreached", "paused", "new", "ok")  # FeedState.health, the ones that need a look first
+PER_PAGE = 100  # feeds a page of the list shows: 20,000 feeds on one page were 18 MB of HTML
+
+
+@dataclass(frozen=True, slots=True)
+class FeedList:
+    """One page of the feed list, filtered: what the web's feeds page shows."""
+
+    feeds: tuple[FeedState, ...]  # this page's
+    matching: int  # feeds the filter lets through, on every page
+    counts: dict[str, int]  # health -> feeds (of all feeds, whatever the filter)
+    page: int  # 1-based, within 1..pages
+    pages: int
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of this page's first feed among those matching."""
+        return (self.page - 1) * PER_PAGE + 1 if self.feeds else 0
+
+
+def feed_list(feeds: list[FeedState], *, text: str = "", health: str = "", page: int = 1) -> FeedList:
+    """``feeds`` counted by health, filtered (``text`` in the name or URL, any case; ``health`` one of HEALTHS or
+    "" for all), in the order of their names and cut to page ``page`` (past the last: the last). Pure."""
+    counts = {h: 0 for h in HEALTHS}
+    for f in feeds:
+        counts[f.health] += 1
+    needle = text.strip().casefold()
+    chosen = sorted((f for f in feeds if (not health or f.health == health)
+                     and (not needle or needle in f.label.casefold() or needle in f.url.casefold())), key=_by_name)
+    pages = max(1, -(-len(chosen) // PER_PAGE))
+    page = min(max(page, 1), pages)
+    return FeedList(tuple(chosen[(page - 1) * PER_PAGE: page * PER_PAGE]), len(chosen), counts, page, pages)
+
+
+def _by_name(feed: FeedState) -> tuple[list[str | int], str]:
+    """By name, as people read them: "Outlet 9" before "Outlet 10"."""
+    return [int(p) if p.isdigit() else p for p in _DIGITS.split(feed.label.casefold())], feed.url
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
 class FeedManager:
     """Feed changes over one store; ``fetcher`` is used only to find a site's feeds."""
 
@@ -56,6 +99,10 @@ class FeedManager:
         configured = {f.url for f in self.config.feeds}
         feeds = await self.store.run(self.store.feeds.all)
         return [f for f in feeds if f.url in configured or f.origin == "store"]
+
+    async def listing(self, *, text: str = "", health: str = "", page: int = 1) -> FeedList:
+        """A page of ``all()``, filtered (see ``feed_list``)."""
+        return feed_list(await self.all(), text=text, health=health if health in HEALTHS else "", page=page)
 
     async def add(self, url: str, name: str = "", *, discover: bool = True) -> Added:
         """Add the feed at ``url``; a site's page is looked at for the feeds it links to.

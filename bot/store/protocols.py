@@ -81,6 +81,18 @@ class FeedState:
         return (not self.consecutive_failures and self.last_error is not None and self.last_error_at is not None
                 and self.last_error_at == self.last_polled_at and self.last_error_at != self.last_success_at)
 
+    @property
+    def health(self) -> str:
+        """One word for lists and filters: "paused", "failing", "unreached" (see above), "new" (never read) or
+        "ok"."""
+        if self.paused:
+            return "paused"
+        if self.consecutive_failures:
+            return "failing"
+        if self.unreached:
+            return "unreached"
+        return "ok" if self.last_success_at else "new"
+
 
 @dataclass(frozen=True, slots=True)
 class FeedRhythm:

@@ -1,6 +1,7 @@
 """Pages: feeds. Front door.
 
-    GET  /feeds                 health of every feed (config and added), with pause/resume/remove
+    GET  /feeds                 health of every feed (config and added), with pause/resume/remove; ?q= (name or
+                                address), ?health= (failing, unreached, paused, new, ok), ?page= (100 a page)
     POST /feeds/add             by feed URL or site URL (the site's page is looked at for its feeds)
     POST /feeds/pause|resume|remove
     POST /feeds/import          an OPML file
@@ -9,17 +10,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import urlencode
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.app.feeds import FeedChangeError
+from bot.app.feeds import HEALTHS, FeedChangeError
 from bot.app.polling import Interval
 from bot.errors import WatchbotError
+from bot.markup import one_line
 from bot.web.app import Page, parts, render
 
 MAX_OPML = 5_000_000
@@ -39,12 +41,24 @@ def routes(signed_in: Callable[[Page], Page]) -> list[Route]:
 
 async def _page(request: Request, *, status: int = 200, **values: object) -> Response:
     web = parts(request)
-    feeds = await web.feeds.all()
+    wanted = _wanted(request.query_params)
+    listing = await web.feeds.listing(text=wanted["q"], health=wanted["health"], page=int(wanted["page"] or 1))
     # "every 6 h (no new items in the last week)", as `watchbot feeds` says it; nothing before a first poll
     schedules = {f.url: f"{Interval(f.interval_seconds, f.interval_reason).every} ({f.interval_reason})"
-                 for f in feeds if f.interval_seconds and f.interval_reason}
-    return render(request, "feeds.html", {"feeds": feeds, "schedules": schedules, "now": web.auth.clock(),
-                                          "source": web.feeds.config.source, **values}, status=status)
+                 for f in listing.feeds if f.interval_seconds and f.interval_reason}
+    here = {k: v for k, v in wanted.items() if v}
+    return render(request, "feeds.html", {
+        "listing": listing, "feeds": listing.feeds, "schedules": schedules, "now": web.auth.clock(),
+        "source": web.feeds.config.source, "wanted": wanted, "healths": HEALTHS, "back": urlencode(here),
+        "page_link": lambda n: "/feeds?" + urlencode(here | {"page": str(n)}),
+        "health_link": lambda h: "/feeds?" + urlencode({"health": h} if h else {}), **values}, status=status)
+
+
+def _wanted(params: Mapping[str, str]) -> dict[str, str]:
+    """The list's filter from a query string: ``q`` (name or address), ``health`` (one of HEALTHS) and ``page``."""
+    page = params.get("page", "")
+    return {"q": one_line(params.get("q", ""))[:200], "health": params.get("health", "") if params.get(
+        "health") in HEALTHS else "", "page": page if page.isdigit() and 1 < int(page) < 1_000_000 else ""}
 
 
 async def index(request: Request) -> Response:
@@ -73,7 +87,7 @@ def change(action: str) -> Page:
             await getattr(parts(request).feeds, action)(url)
         except FeedChangeError as e:
             return await _page(request, status=422, problem=str(e))
-        return _done(f"{url}: {action}d")
+        return _done(f"{url}: {action}d", back=str(form.get("back") or ""))
 
     act.__name__ = action
     return act
@@ -94,9 +108,11 @@ async def import_opml(request: Request) -> Response:
     return _done(f"imported {len(imported.added)} feeds; {len(imported.skipped)} were already there")
 
 
-def _done(message: str) -> Response:
-    """Back to the list, saying what happened (POST, redirect, GET: a reload does not repeat the change)."""
-    return RedirectResponse("/feeds?" + urlencode({"done": message}), status_code=303)
+def _done(message: str, back: str = "") -> Response:
+    """Back to the list (to the page and filter ``back`` names, a query string), saying what happened (POST,
+    redirect, GET: a reload does not repeat the change)."""
+    here = {k: v for k, v in _wanted(dict(parse_qsl(back))).items() if v}
+    return RedirectResponse("/feeds?" + urlencode({"done": message, **here}), status_code=303)
 
 
 async def export_opml(request: Request) -> Response:
