@@ -71,13 +71,13 @@ def feed_list(feeds: list[FeedState], *, text: str = "", health: str = "", page:
         counts[f.health] += 1
     needle = text.strip().casefold()
     chosen = sorted((f for f in feeds if (not health or f.health == health)
-                     and (not needle or needle in f.label.casefold() or needle in f.url.casefold())), key=_by_name)
+                     and (not needle or needle in f.label.casefold() or needle in f.url.casefold())), key=by_name)
     pages = max(1, -(-len(chosen) // PER_PAGE))
     page = min(max(page, 1), pages)
     return FeedList(tuple(chosen[(page - 1) * PER_PAGE: page * PER_PAGE]), len(chosen), counts, page, pages)
 
 
-def _by_name(feed: FeedState) -> tuple[list[str | int], str]:
+def by_name(feed: FeedState) -> tuple[list[str | int], str]:
     """By name, as people read them: "Outlet 9" before "Outlet 10"."""
     return [int(p) if p.isdigit() else p for p in _DIGITS.split(feed.label.casefold())], feed.url
 

@@ -9,6 +9,7 @@ rule file's problem) is quoted as they say it, in English, as in the logs and th
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -16,11 +17,13 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
+from bot.app.feeds import HEALTHS, by_name
 from bot.app.polling import Interval
 from bot.app.status import Status
 from bot.i18n import CATALOG, DEFAULT, choose, t
 from bot.markup import esc
 from bot.render.telegram import listed, pages
+from bot.store.protocols import FeedState
 from bot.telegram.commands import language, reply
 from bot.watch import RuleBook
 
@@ -44,6 +47,8 @@ def state_name(lang: str, state: str) -> str:
     """An outbox state in ``lang`` (a state the catalog does not know is shown as stored)."""
     return t(lang, f"state.{state}") if f"state.{state}" in CATALOG[DEFAULT] else esc(state)
 
+
+FEW = 30  # feeds /feeds lists whole: 20,000 feeds made 750 messages; past it, counts and the feeds to look at
 
 class Admin:
     """The admin commands."""
@@ -74,27 +79,50 @@ class Admin:
         return None
 
     async def feeds(self, update: Update, context: Context) -> None:
-        """/feeds: health of every feed."""
+        """/feeds: health of every feed; past FEW feeds, a count by health and the feeds that need a look (failing,
+        or not reached); /feeds TEXT: the feeds whose name or address holds TEXT."""
         lang = await self.admitted(update)
         if lang is None:
             return
         now = self.clock()
-        lines = []
-        for f in await self.status.feeds():
-            mark = "⚠️" if f.consecutive_failures else "❔" if f.unreached else "✅"
-            line = t(lang, "feeds.line", mark=mark, label=esc(f.label), ago=ago(f.last_success_at, now, lang),
-                     count=f.items_total)
-            if f.consecutive_failures:
-                line += t(lang, "feeds.failing", count=f.consecutive_failures, error=esc((f.last_error or "")[:200]))
-            elif f.unreached:
-                line += t(lang, "feeds.unreached", error=esc((f.last_error or "")[:200]))
-            elif f.last_warning:
-                line += t(lang, "feeds.warning", warning=esc(f.last_warning[:200]))
-            if f.interval_seconds and f.interval_reason:
-                line += f", {esc(Interval(f.interval_seconds, f.interval_reason).every)} ({esc(f.interval_reason)})"
-            lines.append(line)
-        for page in pages(lines or [t(lang, "feeds.none")]):
+        feeds = sorted(await self.status.feeds(), key=by_name)
+        text = " ".join(context.args or []).strip()
+        if not feeds:
+            await reply(update, t(lang, "feeds.none"))
+            return
+        if not text and len(feeds) <= FEW:
+            chosen, lines = feeds, []
+        else:
+            needle = text.casefold()
+            chosen = ([f for f in feeds if needle in f.label.casefold() or needle in f.url.casefold()] if text
+                      else [f for f in feeds if f.health in ("failing", "unreached")])
+            counts = Counter(f.health for f in feeds)
+            states = t(lang, "separator").join(t(lang, f"health.{h}", count=f"{counts[h]:,}")
+                                               for h in HEALTHS if counts[h])
+            lines = [t(lang, "feeds.summary", count=f"{len(feeds):,}", states=states)]
+            if not chosen:
+                lines.append(t(lang, "feeds.no_match", text=esc(text)) if text else t(lang, "feeds.all_fine"))
+        lines += [self._feed_line(f, now, lang) for f in chosen[:FEW]]
+        if len(chosen) > FEW:
+            lines.append(t(lang, "feeds.more", count=f"{len(chosen) - FEW:,}"))
+        if not text and len(feeds) > FEW:
+            lines.append(t(lang, "feeds.hint"))
+        for page in pages(lines):
             await reply(update, page)
+
+    def _feed_line(self, f: FeedState, now: datetime, lang: str) -> str:
+        mark = "⚠️" if f.consecutive_failures else "❔" if f.unreached else "⏸️" if f.paused else "✅"
+        line = t(lang, "feeds.line", mark=mark, label=esc(f.label), ago=ago(f.last_success_at, now, lang),
+                 count=f.items_total)
+        if f.consecutive_failures:
+            line += t(lang, "feeds.failing", count=f.consecutive_failures, error=esc((f.last_error or "")[:200]))
+        elif f.unreached:
+            line += t(lang, "feeds.unreached", error=esc((f.last_error or "")[:200]))
+        elif f.last_warning:
+            line += t(lang, "feeds.warning", warning=esc(f.last_warning[:200]))
+        if f.interval_seconds and f.interval_reason:
+            line += f", {esc(Interval(f.interval_seconds, f.interval_reason).every)} ({esc(f.interval_reason)})"
+        return line
 
     async def reload(self, update: Update, context: Context) -> None:
         """/reload: read the watchlists again and report problems."""

@@ -46,3 +46,24 @@ async def test_feeds_counts_in_words(world: World) -> None:
     world.store.feeds.record_failure(url, now=now, status=500, error="HTTP 500", next_poll_at=now)
     (line,) = (await world.ask(ADMIN, "/feeds")).text.splitlines()
     assert line == "⚠️ News: last success never, 1 item since added, 1 failure in a row: HTTP 500"
+
+
+async def test_many_feeds_are_counted_and_the_ones_to_look_at_listed(world: World) -> None:
+    """20,000 feeds made /feeds send 750 messages. Past 30 feeds it counts them by health and lists the failing and
+    the unreached; /feeds TEXT finds feeds by name or address."""
+    world.store.feeds.sync([(f"https://wire{n}.example/rss", f"Wire {n}") for n in range(45)])
+    now = world.clock.now
+    for n in (3, 17):
+        world.store.feeds.record_failure(f"https://wire{n}.example/rss", now=now, status=500, error="HTTP 500",
+                                         next_poll_at=now)
+    world.store.feeds.set_paused("https://wire5.example/rss", True)
+    lines = (await world.ask(ADMIN, "/feeds")).text.splitlines()
+    assert lines[0] == "45 feeds: 2 failing, 1 paused, 42 not read yet."
+    assert [line.split(":")[0] for line in lines[1:3]] == ["⚠️ Wire 3", "⚠️ Wire 17"]
+    assert lines[3].startswith("Listed: the feeds that need a look. /feeds TEXT lists") and len(lines) == 4
+    found = (await world.ask(ADMIN, "/feeds wire1")).text.splitlines()  # (wire1, wire10-19: by address too)
+    assert found[0] == "45 feeds: 2 failing, 1 paused, 42 not read yet." and len(found) == 12
+    assert "No feed's name or address holds nowhere." in (await world.ask(ADMIN, "/feeds nowhere")).text
+    world.store.feeds.sync([(f"https://site{n}.example/rss", f"Site {n}") for n in range(40)])
+    many = (await world.ask(ADMIN, "/feeds site")).text.splitlines()
+    assert len(many) == 32 and many[-1] == "… and 10 more."
