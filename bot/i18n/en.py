@@ -105,6 +105,8 @@ TEXT: dict[str, str] = {
     "mode.digest": "digest",
     # /watchlists and its buttons (button answers are plain text, not HTML)
     "watchlists.heading": "<b>Watchlists</b> (tap to subscribe or unsubscribe)",
+    "watchlists.some_buttons": ("Buttons for {shown} of the {count} watchlists (those this chat follows first); "
+                                "/subscribe ID for the others."),
     "watchlists.none": "No watchlists are loaded.",
     "button.no_chat": "Open /watchlists in a chat with the bot to subscribe.",
     "button.admins_only": "Only this group's administrators can change its subscriptions.",

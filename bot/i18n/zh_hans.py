@@ -91,6 +91,8 @@ TEXT: dict[str, str] = {
     "mode.instant": "即时推送",
     "mode.digest": "每日摘要",
     "watchlists.heading": "<b>监控清单</b>（点按钮订阅或取消订阅）",
+    "watchlists.some_buttons": ("按钮只列出 {count} 个监控清单中的 {shown} 个"
+                                "（本聊天已订阅的在前）；其他的请用 /subscribe ID。"),
     "watchlists.none": "还没有加载任何监控清单。",
     "button.no_chat": "请在与机器人的聊天中打开 /watchlists 来订阅。",
     "button.admins_only": "只有本群管理员可以修改订阅。",

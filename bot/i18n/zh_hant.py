@@ -94,6 +94,8 @@ TEXT: dict[str, str] = {
     "mode.instant": "即時推播",
     "mode.digest": "每日摘要",
     "watchlists.heading": "<b>監控清單</b>（點按鈕訂閱或取消訂閱）",
+    "watchlists.some_buttons": ("按鈕只列出 {count} 個監控清單中的 {shown} 個"
+                                "（這個聊天室已訂閱的在前）；其他的請用 /subscribe ID。"),
     "watchlists.none": "目前沒有載入任何監控清單。",
     "button.no_chat": "請在和機器人的聊天中開啟 /watchlists 來訂閱。",
     "button.admins_only": "只有這個群組的管理員可以變更訂閱。",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -38,6 +39,11 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [(name, EN[f"cmd.{name}"]) for name in (
 TEST_MAX = 500  # characters of /test text matched: a title is never longer
 TZ_EXAMPLES = "UTC, Europe/Amsterdam, Asia/Shanghai, Asia/Taipei, America/New_York"
 
+
+# What Telegram takes in one inline keyboard (found by bots that met it; not documented): past it, "reply markup is
+# too long". So /watchlists gives buttons to as many watchlists as fit, and says so.
+MAX_BUTTONS = 100
+MAX_MARKUP = 9_000  # bytes of the keyboard's JSON (Telegram's limit is about 10 KB)
 
 class Commands:
     """The chat commands of one bot, sharing the chat store, the rules and the clock."""
@@ -127,19 +133,31 @@ class Commands:
         if not known:
             return t(lang, "watchlists.none"), None
         followed = {s.watchlist: s.mode for s in await self.chats.subscriptions(chat.chat_id)}
-        full, short, buttons = [], [], []
+        full, short = [], []
         for wl_id, wl in sorted(known.items()):
             mark = f" ✅ {t(lang, f'mode.{followed[wl_id]}')}" if wl_id in followed else ""
             about = f": {esc(cut(wl.description, 150))}" if wl.description else ""
             full.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
             short.append(f"• <b>{esc(wl_id)}</b>{mark}")
+        # A button a watchlist, those the chat follows first, as many as Telegram takes in one keyboard.
+        buttons: list[list[InlineKeyboardButton]] = []
+        size = 0
+        for wl_id in sorted(known, key=lambda w: (w not in followed, w)):
             action, label = ("unsub", f"✅ {wl_id}") if wl_id in followed else ("sub", f"➕ {wl_id}")
-            buttons.append([InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])])
+            button = InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])
+            size += len(json.dumps(button.to_dict(), ensure_ascii=False).encode()) + 4
+            if len(buttons) == MAX_BUTTONS or size > MAX_MARKUP:
+                break
+            buttons.append([button])
         heading = t(lang, "watchlists.heading")
-        text = "\n".join([heading, *full])
+        some = [t(lang, "watchlists.some_buttons", shown=len(buttons), count=len(known))] if len(buttons) < len(
+            known) else []
+        text = "\n".join([heading, *full, *some])
         if rendered_len(text) > MAX_MESSAGE - 96:  # many watchlists: ids only, in one message
-            text = "\n".join([heading, *short])
-        return pages([text])[0], InlineKeyboardMarkup(buttons)
+            text = "\n".join([heading, *short, *some])
+        if rendered_len(text) > MAX_MESSAGE - 96:
+            text = "\n".join([pages(["\n".join([heading, *short])], MAX_MESSAGE - 400)[0], *some])
+        return text, InlineKeyboardMarkup(buttons)
 
     async def button(self, update: Update, context: Context) -> None:
         """A tap on a /watchlists button: (un)subscribe, answer the tap, redraw the list."""

@@ -408,6 +408,11 @@ def _inline_markup(markup: Any) -> dict[str, Any] | None:
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
         raise ApiError(400, "Bad Request: can't parse inline keyboard button: field \"inline_keyboard\" "
                             "must be an Array of Arrays")
+    # Telegram's limits, found by bots that met them (documented nowhere): 100 buttons, 8 a row, and about 10 KB of
+    # markup; past them, "reply markup is too long".
+    if (sum(len(r) for r in rows) > 100 or any(len(r) > 8 for r in rows)
+            or len(json.dumps(markup, ensure_ascii=False).encode()) > 10_000):
+        raise ApiError(400, "Bad Request: reply markup is too long")
     for row in rows:
         for button in row:
             if not isinstance(button, dict) or not button.get("text"):

@@ -194,6 +194,22 @@ async def test_watchlists_cut_long_descriptions_at_a_word(world: World) -> None:
     assert line.endswith("…") and "supply chai…" not in line and "semiconductor supply chains" in line
 
 
+async def test_many_watchlists_are_listed_with_as_many_buttons_as_telegram_takes(world: World) -> None:
+    """150 watchlists: one button each made a keyboard Telegram refuses ("reply markup is too long": 100 buttons and
+    about 10 KB at most), and the user got an error. The followed ones keep their buttons first."""
+    for n in range(150):
+        (world.rules.folder / f"topic-{n:03d}.yaml").write_text(
+            f"id: topic-{n:03d}\nname: Topic {n}\nany: [word{n}]\n", encoding="utf-8")
+    world.rules.refresh(force=True)
+    await world.ask(5, "/subscribe topic-149")
+    listing = await world.ask(5, "/watchlists")
+    assert 20 <= len(listing.buttons) <= 100 and listing.buttons[0] == ("✅ topic-149", "unsub:topic-149")
+    assert listing.text.splitlines()[-1] == (f"Buttons for {len(listing.buttons)} of the 152 watchlists (those this "
+                                             "chat follows first); /subscribe ID for the others.")
+    await world.ask(5, "/unsubscribe topic-149")
+    listing = await world.ask(5, "/watchlists")
+    assert listing.buttons[0] == ("➕ asml", "sub:asml") and len(listing.buttons) <= 100
+
 
 async def test_an_unknown_command_is_answered_in_a_private_chat_only(world: World) -> None:
     assert (await world.ask(5, "/frobnicate x")).text == "I do not know /frobnicate. /help lists every command."
