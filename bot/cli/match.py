@@ -124,7 +124,7 @@ def _forked_lines(items: list[InputItem]) -> list[str]:
 def _lines(matcher: Matcher, items: list[InputItem]) -> Iterator[str]:
     for item in items:
         if item.error is not None:
-            yield _json({"id": None, "line": item.line, "error": item.error})
+            yield _json({"id": item.id, "line": item.line, "error": item.error})
         else:
             matches = matcher.match({"title": item.title, "lede": item.lede})
             yield _json({"id": item.id, "matches": [to_json(m) for m in matches]})
@@ -244,8 +244,9 @@ def _jsonl(body: bytes) -> Iterator[InputItem]:
             yield InputItem(None, line=n, error="not a JSON object")
         elif obj.get("id") is None:
             yield InputItem(None, line=n, error="no 'id'")
-        elif not all(isinstance(obj.get(k, ""), str) for k in ("title", "lede")):
-            yield InputItem(None, line=n, error="'title' and 'lede' must be strings")
+        elif not all(isinstance(obj.get(k) or "", str) for k in ("title", "lede")):  # (null is an empty field)
+            wrong = next(k for k in ("title", "lede") if not isinstance(obj.get(k) or "", str))
+            yield InputItem(obj["id"], line=n, error=f"'{wrong}' must be a string (got {type(obj[wrong]).__name__})")
         else:
             yield InputItem(obj["id"], obj.get("title") or "", obj.get("lede") or "", n)
 

@@ -64,6 +64,17 @@ def test_match_jsonl_one_line_per_item_in_order(capsys: pytest.CaptureFixture[st
     assert got[4] == {"id": None, "line": 6, "error": "no 'id'"}
 
 
+def test_match_reads_a_null_field_as_empty_and_names_a_field_of_the_wrong_type(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Exports write null for a missing lede: that item is matched (it was refused as "'title' and 'lede' must be
+    strings", without its id)."""
+    body = '{"id": 1, "title": "ASML shares rise", "lede": null}\n{"id": "b", "title": ["x"]}\n'
+    code, out, _ = run(["match", "--input", "-", "--rules", str(RULES)], capsys, body)
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 1 and first["matches"][0]["watchlist"] == "asml"
+    assert second == {"id": "b", "line": 2, "error": "'title' must be a string (got list)"}
+
+
 def test_match_clean_input_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "items.jsonl"
     f.write_text('  {"id": "a", "title": "TSMC", "lede": "wafer"}\n', encoding="utf-8")
