@@ -68,5 +68,7 @@ def run(args: argparse.Namespace) -> int:
     n = len(found)
     more = (f" (the newest {args.limit}; --limit N for more)" if n == args.limit else
             further(args.since) if n == 0 else "")
+    if n == 0 and args.watchlist and args.watchlist not in watchlists and not args.watchlist.startswith("chat:"):
+        more = f" (no watchlist is called {args.watchlist!r}: {', '.join(sorted(watchlists)) or 'none is loaded'})"
     print(f"{n} alert{'s' * (n != 1)}{more}")
     return 0

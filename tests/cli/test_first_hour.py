@@ -86,6 +86,9 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     assert "semiconductors: lede: '半导体' — phrase" in out and out.rstrip().endswith("1 alert")
     assert main(["alerts", "--config", str(config), "--watchlist", "asml"]) == 0
     assert capsys.readouterr().out.strip() == "0 alerts in the last 24h (--since 7d looks further back)"
+    assert main(["alerts", "--config", str(config), "--watchlist", "asm"]) == 0  # a typo: no such watchlist
+    assert capsys.readouterr().out.strip() == ("0 alerts (no watchlist is called 'asm': asml, export-controls, "
+                                               "semiconductors)")
     with pytest.raises(SystemExit) as usage:
         main(["alerts", "--config", str(config), "--since", "soon"])
     assert usage.value.code == 2 and "not a duration (got 'soon'); write e.g. 24h" in capsys.readouterr().err
