@@ -64,7 +64,7 @@ def register(commands: Any) -> None:
             "  watchbot rules test 'Chip curbs widen' --lede 'ASML said DUV sales need a licence.'"
         ),
     )
-    test.add_argument("text", metavar="TEXT", help="the title to match")
+    test.add_argument("text", metavar="TEXT", type=_title, help="the title to match")
     test.add_argument("--lede", default="", metavar="TEXT", help="the lede (default: empty)")
     test.add_argument("--rules", type=Path, default=None, metavar="DIR",
                       help="folder (or file) of *.yaml watchlists (default: the config's rules.path)")
@@ -156,6 +156,14 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"{folder}: {len(rules.watchlists)} valid watchlist{'s' * (len(rules.watchlists) != 1)} ({names}); "
           f"{problems}")
     return 1 if rules.errors else 0
+
+
+def _title(text: str) -> str:
+    """An argparse type: a title with something in it (an empty one, from a shell variable that was not set, matched
+    nothing and said so for every watchlist)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the title is empty; write the headline to test, e.g. 'ASML export licence'")
+    return text
 
 
 def run_test(args: argparse.Namespace) -> int:

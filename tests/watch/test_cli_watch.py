@@ -171,6 +171,12 @@ def test_rules_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     ]
 
 
+def test_rules_test_of_an_empty_title_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as usage:
+        parser().parse_args(["rules", "test", "  ", "--rules", str(RULES)])
+    assert usage.value.code == 2 and "the title is empty; write the headline to test" in capsys.readouterr().err
+
+
 def test_rules_test_explains(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["rules", "test", "艾司摩爾股價大漲", "--lede", "半導體設備需求強勁", "--rules", str(RULES)], capsys)
     assert code == 0
