@@ -263,7 +263,9 @@ class Pipeline:
           every item one guid must not have its news taken for the first item.)
         - its link and guid changed, its title and publication time (to the second) did not: a site that moved to
           https, to another domain or to new addresses would otherwise alert its whole feed again. (A feed that dates
-          every item when it builds the feed dates them anew at each build, so its "New filing" items stay apart.)"""
+          every item when it builds the feed dates them anew at each build, so its "New filing" items stay apart; a
+          time on the whole hour is left out, since a feed that gives dates alone puts each day's "Letters" or
+          "Market close" at one midnight: a repeated alert is better than news lost.)"""
         former = [i.former_identity for i in items if i.former_identity]
         if former:
             stored = self.store.items.get(former)
@@ -273,13 +275,12 @@ class Pipeline:
             known = self.store.items.by_guid(feed_url, guids)
             items = [replace(i, identity=before[0]) if (before := known.get(i.guid or "")) and before[0] != i.identity
                      and before[1] == i.title else i for i in items]
-        dated = [i.published for i in items if i.published is not None]
-        if dated:
-            stamped = self.store.items.by_published(feed_url, dated)
-            items = [replace(i, identity=same) if i.published is not None and (same := stamped.get(
-                (i.published.astimezone(UTC).replace(microsecond=0), i.title))) and same != i.identity else i
-                for i in items]
-        return items
+        keys = [_timed(i) for i in items]
+        if not any(keys):
+            return items
+        stamped = self.store.items.by_published(feed_url, [key[0] for key in keys if key])
+        same = [stamped.get(key) if key else None for key in keys]
+        return [replace(i, identity=s) if s and s != i.identity else i for i, s in zip(items, same, strict=True)]
 
     def _ingest(self, feed: FeedState, items: list[Item], read: ReadFeed, fetched: Fetched, now: datetime,
                 by_hand: bool) -> tuple[int, int, int, int]:
@@ -454,3 +455,12 @@ class Pipeline:
 def _story_row(m: StoryMember) -> StoryRow:
     return StoryRow(m.identity, m.feed_url, story_text(m.title, m.lede), m.first_seen_at, m.story, m.language,
                     m.published_at)
+
+
+def _timed(item: Item) -> tuple[datetime, str] | None:
+    """(publication time as stores keep it, title) of an item dated to the minute or second (not on the whole hour:
+    see ``Pipeline._as_stored_before``), else None."""
+    when = item.published
+    if when is None or not (when.minute or when.second):
+        return None
+    return when.astimezone(UTC).replace(microsecond=0), item.title

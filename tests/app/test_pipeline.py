@@ -363,20 +363,38 @@ async def test_a_site_that_moves_to_new_addresses_is_not_alerted_again(tmp_path:
     alerted again. An item with a title the feed used before but a date of its own is news (a daily "ASML market
     wrap")."""
     clock, out = Clock(), io.StringIO()
-    monday, tuesday = format_datetime(clock.now - timedelta(hours=30)), format_datetime(clock.now - timedelta(hours=6))
+    monday = format_datetime(clock.now - timedelta(hours=30, minutes=13))
+    tuesday = format_datetime(clock.now - timedelta(hours=6, minutes=2, seconds=9))
     stories = [("ASML export licence revoked", monday), ("ASML market wrap", monday), ("ASML ships EUV", tuesday)]
     with FeedServer() as server:
         url = server.feed("/site.xml", _site("http://site.example", stories))
         pipeline, store, fetcher = await _pipeline(tmp_path, [url], clock, out)
         async with fetcher:
             first = await pipeline.poll_once()
-            later = format_datetime(clock.now)
+            later = format_datetime(clock.now - timedelta(minutes=4))
             server.update("/site.xml", _site("https://www.site.example", [*stories, ("ASML market wrap", later)]))
             clock.now += timedelta(hours=1)
             second = await pipeline.poll_once()
     assert first.line() == "polled 1 feed: 1 ok, 0 failed; 3 items, 3 new, 3 matched; 3 alerts sent"
     assert second.line() == "polled 1 feed: 1 ok, 0 failed; 4 items, 1 new, 1 matched; 1 alert sent"
     assert out.getvalue().count("ASML market wrap") == 2 and out.getvalue().count("ASML ships EUV") == 1
+    store.close()
+
+
+async def test_a_feed_of_dates_alone_keeps_its_news_under_a_title_used_that_day(tmp_path: Path) -> None:
+    """Dates without a time (each day's items at one midnight): a second "ASML letters" item of the day, under a new
+    link, is news, not the first one moved. (A repeated alert is better than news lost.)"""
+    clock, out = Clock(), io.StringIO()
+    day = format_datetime(clock.now.replace(hour=0, minute=0, second=0, microsecond=0))
+    with FeedServer() as server:
+        url = server.feed("/daily.xml", _site("https://daily.example", [("ASML letters", day)]))
+        pipeline, store, fetcher = await _pipeline(tmp_path, [url], clock, out)
+        async with fetcher:
+            await pipeline.poll_once()
+            server.update("/daily.xml", _site("https://daily.example/v2", [("ASML letters", day)]))
+            clock.now += timedelta(hours=1)
+            second = await pipeline.poll_once()
+    assert second.line() == "polled 1 feed: 1 ok, 0 failed; 1 item, 1 new, 1 matched; 1 alert sent"
     store.close()
 
 
