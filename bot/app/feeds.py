@@ -10,7 +10,7 @@ answer names the file to edit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,6 +99,20 @@ class FeedManager:
         configured = {f.url for f in self.config.feeds}
         feeds = await self.store.run(self.store.feeds.all)
         return [f for f in feeds if f.url in configured or f.origin == "store"]
+
+    async def to_poll(self, named: Sequence[str] | None = None) -> tuple[list[FeedState], int]:
+        """What ``watchbot poll`` polls, and how many paused feeds it leaves out: every feed the service polls (the
+        config's and those added, unpaused), or the ``named`` ones, paused or not (asked for by name). A named URL
+        the store does not know gets a row as a config feed's, which the service leaves alone while the config does
+        not list it; a feed added with `feeds add` keeps its name and stays an added feed."""
+        if named is None:
+            feeds = await self.all()
+            return [f for f in feeds if not f.paused], sum(f.paused for f in feeds)
+        urls = list(dict.fromkeys(named))
+        known = {f.url for f in await self.store.run(self.store.feeds.get, urls)}
+        if unknown := [u for u in urls if u not in known]:
+            await self.store.run(self.store.feeds.sync, [(u, "") for u in unknown])
+        return await self.store.run(self.store.feeds.get, urls), 0
 
     async def listing(self, *, text: str = "", health: str = "", page: int = 1) -> FeedList:
         """A page of ``all()``, filtered (see ``feed_list``)."""

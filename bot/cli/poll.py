@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.cli.common import add_command, add_config_option, config_from, open_app
-from bot.config import Config, FeedConfig
+from bot.config import Config
 from bot.errors import RuleError, WatchbotError
 from bot.feeds.urls import check_feed_url
 
@@ -35,26 +34,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def with_named_feeds(config: Config, named: list[str]) -> tuple[Config, list[str]]:
-    """The config extended with named feeds it does not list, and the URLs to poll."""
-    known = {f.url: f for f in config.feeds}
+def named_feeds(named: list[str]) -> list[str]:
+    """The URLs of the feeds named with --feed (a local path made absolute, as config feeds are)."""
     urls = []
-    extra = []
     for raw in named:
         raw = check_feed_url(raw, source="--feed")
-        url = raw if urlsplit(raw).scheme in ("http", "https") else str(Path(raw).resolve())
-        if url not in known:
-            extra.append(FeedConfig(url=url))
-        urls.append(url)
-    return dataclasses.replace(config, feeds=config.feeds + tuple(extra)), urls
+        urls.append(raw if urlsplit(raw).scheme in ("http", "https") else str(Path(raw).resolve()))
+    return urls
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    only: list[str] | None = None
-    if args.feed:
-        config, only = with_named_feeds(config, args.feed)
-    return asyncio.run(_poll(config, only, quiet=args.quiet))
+    return asyncio.run(_poll(config, named_feeds(args.feed) if args.feed else None, quiet=args.quiet))
 
 
 async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
@@ -73,9 +64,6 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
     def delivering(sent: int) -> None:
         print(f"  … {sent} alert{'s' * (sent != 1)} sent so far, delivering the rest", file=sys.stderr)
 
-    if not config.feeds:
-        raise WatchbotError(f"{config.source}: no feeds to poll: add a [[feeds]] table with url = \"...\" "
-                            "(see config.example.toml) or name one with --feed URL")
     # The progress lines say what failed; the pipeline's own warnings would say it twice.
     logging.getLogger("watchbot.poll").setLevel(logging.ERROR)
     async with open_app(config) as rt:
@@ -87,12 +75,18 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
         if not quiet:
             for error in rt.rules.errors:
                 print(f"watchbot: warning: {error} (this watchlist is skipped)", file=sys.stderr)
-        targets = only if only is not None else [f.url for f in config.feeds]
+        feeds, paused = await rt.feed_manager().to_poll(only)
+        if not feeds:
+            raise WatchbotError(f"{config.source}: no feeds to poll" + (
+                f" ({paused} paused: `watchbot feeds resume URL`)" if paused else
+                ": add a [[feeds]] table with url = \"...\" (see config.example.toml), add one with "
+                "`watchbot feeds add URL`, or name one with --feed URL"))
         if not quiet:
-            print(f"Polling {len(targets)} feed{'s' * (len(targets) != 1)} with "
+            print(f"Polling {len(feeds)} feed{'s' * (len(feeds) != 1)}"
+                  + (f" ({paused} paused, left out)" if paused else "") + f" with "
                   f"{len(rt.rules.watchlists)} watchlist{'s' * (len(rt.rules.watchlists) != 1)} ({config.source})…",
                   file=sys.stderr)
-        summary = await rt.pipeline.poll_once(only or targets, progress=progress, by_hand=True,
+        summary = await rt.pipeline.poll_once([f.url for f in feeds], progress=progress, by_hand=True,
                                               delivering=None if quiet else delivering)
         offline = rt.pipeline.reachability.offline(rt.pipeline.clock())
     print(summary.line(), file=sys.stderr)

@@ -40,6 +40,26 @@ def test_add_pause_resume_remove_from_the_command_line(config: Path, capsys: pyt
     assert "Daily News" not in capsys.readouterr().out
 
 
+def test_poll_polls_the_feeds_added_and_leaves_the_paused_out(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`watchbot poll` polled the config's feeds alone (an added feed never, a paused one always), and `poll --feed`
+    of an added feed turned it into a config feed without its name, which the service then never polled again."""
+    with FeedServer() as feeds:
+        url = feeds.feed("/news.xml", rss([("ASML story", "https://n.example/1")], title="Daily News"))
+        assert main(["feeds", "add", url, "--name", "My News", "--config", str(config)]) == 0
+        assert main(["feeds", "pause", str(config.parent / "local.xml"), "--config", str(config)]) == 0
+        capsys.readouterr()
+        assert main(["poll", "--config", str(config)]) == 0
+        err = capsys.readouterr().err
+        assert "Polling 1 feed (1 paused, left out)" in err and "✓ My News: 1 item, 1 new" in err
+        assert main(["poll", "--feed", url, "--config", str(config)]) == 0
+        assert "✓ My News: " in capsys.readouterr().err  # (by its name)
+    assert main(["feeds", "--config", str(config)]) == 0
+    assert "My News (added)" in capsys.readouterr().out  # still its name, still an added feed
+    assert main(["feeds", "pause", url, "--config", str(config)]) == 0
+    assert main(["poll", "--config", str(config)]) == 1
+    assert "no feeds to poll (2 paused: `watchbot feeds resume URL`)" in capsys.readouterr().err
+
+
 def test_a_local_file_is_refused_with_where_it_goes(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     local = str(config.parent / "local.xml")
