@@ -149,7 +149,8 @@ class Service:
             http = HttpEndpoint(host, port, health=self.health, metrics=self.metrics_text, app=web_app(self.app))
             await http.start()
         try:
-            self._announce(http)
+            feeds = self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))
+            self._announce(http, len(feeds))
             self._report_rules()
             await self._start_spread()
             # Every process matches: the rule files and the chats' phrases are followed before the lead is (a
@@ -236,12 +237,13 @@ class Service:
         if back:
             log.warning("%d alert(s) were cut off mid-send and go out at the next start", back)
 
-    def _announce(self, http: HttpEndpoint | None) -> None:
-        """The one line on what the service will do."""
+    def _announce(self, http: HttpEndpoint | None, feeds: int) -> None:
+        """The one line on what the service will do (``feeds``: those it polls, the config's and those added,
+        unpaused)."""
         c = self.config
         names = ", ".join(w.id for w in self.rules.watchlists)
         where = ", ".join(ch.name for ch in self.app.channels)
-        line = (f"watchbot run: polling {len(c.feeds)} feed{'s' * (len(c.feeds) != 1)} with "
+        line = (f"watchbot run: polling {feeds} feed{'s' * (feeds != 1)} with "
                 f"{len(self.rules.watchlists)} watchlist{'s' * (len(self.rules.watchlists) != 1)} ({names}); "
                 f"alerts to {where}")
         if c.email is not None and self.app.digests is not None:
