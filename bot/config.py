@@ -234,7 +234,7 @@ class _Checker:
         if kind in ("duration", "auto|duration"):
             seconds = parse_duration(raw)
             if seconds is None:
-                self.fail(where, f"not a duration (got {raw!r}); write \"30s\", \"5m\", \"1h\" or seconds"
+                self.fail(where, f"not a duration (got {raw!r}); write \"30s\", \"5m\", \"1h\", \"2d\" or seconds"
                           + (" (or \"auto\")" if kind == "auto|duration" else ""))
             elif seconds > MAX_DURATION:
                 self.fail(where, f"{TOO_LONG} (got {raw!r})")
@@ -251,6 +251,10 @@ class _Checker:
         missing = [m for m in _VAR.findall(text) if m not in self.env]
         if missing:
             self.fail(where, f"environment variable {missing[0]} is not set (export it or edit the value)")
+            return None
+        empty = [m for m in _VAR.findall(text) if not self.env[m].strip()]
+        if empty:  # (how an injected secret fails: an env file's "TOKEN=", a container's empty variable)
+            self.fail(where, f"environment variable {empty[0]} is set but empty (give it a value or edit the value)")
             return None
         return _VAR.sub(lambda m: self.env[m.group(1)], text)
 
@@ -300,7 +304,10 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
         return {}
 
     storage = table("storage")
-    storage_url = c.value(storage, "url", str, "storage") or "sqlite:///data/watchbot.db"
+    storage_url = c.value(storage, "url", str, "storage")
+    if storage_url is not None and not storage_url.strip():
+        c.fail("storage.url", "empty: write sqlite:///data/watchbot.db or postgresql://user@host/db, or leave it out")
+    storage_url = storage_url or "sqlite:///data/watchbot.db"
     if not storage_url.startswith(STORAGE_SCHEMES):
         c.fail("storage.url", f"write sqlite:///data/watchbot.db or postgresql://user@host/db (got {storage_url!r})")
     keep = c.value(storage, "keep", "duration", "storage")
@@ -396,9 +403,11 @@ def _feeds(c: _Checker, raw: Any, base_dir: Path) -> tuple[FeedConfig, ...]:
             continue
         c.unknown_keys(entry, _SCHEMA["feeds"][0], where)
         url = c.value(entry, "url", str, where)
-        if not url:
+        if not url or not url.strip():
             if "url" not in entry:
                 c.fail(f"{where}.url", "missing (every feed needs a url or a file path)")
+            elif url is not None:
+                c.fail(f"{where}.url", "empty (every feed needs a url or a file path)")
             continue
         problem = feed_url_problem(url)
         if problem:
@@ -423,6 +432,9 @@ def _telegram(c: _Checker, t: dict[str, Any]) -> TelegramConfig | None:
     token = c.value(t, "token", str, "telegram")
     if "token" not in t:
         c.fail("telegram.token", "missing (set token = \"${TELEGRAM_BOT_TOKEN}\")")
+    elif token is not None and not token.strip():
+        c.fail("telegram.token", "empty: set the bot's token (token = \"${TELEGRAM_BOT_TOKEN}\"), or remove the "
+                                 "[telegram] table to alert on the console")
     elif token and not _TOKEN.match(token):
         c.fail("telegram.token", "not a bot token: it looks like 123456789:AAE... (get one from @BotFather "
                                  "with /newbot; the value itself is not shown)")
@@ -434,7 +446,10 @@ def _telegram(c: _Checker, t: dict[str, Any]) -> TelegramConfig | None:
     if any(not isinstance(a, int) or isinstance(a, bool) for a in admins):
         c.fail("telegram.admins", "must be a list of numeric Telegram user ids")
         admins = []
-    concurrency = c.value(t, "concurrency", int, "telegram") or 4
+    concurrency = c.value(t, "concurrency", int, "telegram")
+    if concurrency is not None and concurrency < 1:
+        c.fail("telegram.concurrency", f"must be 1 or more (got {concurrency})")
+    concurrency = concurrency or 4
     digest_at = c.value(t, "digest_at", str, "telegram") or DEFAULT_DIGEST_AT
     if hhmm(digest_at) is None:
         c.fail("telegram.digest_at", f"must be HH:MM in 24-hour time (got {digest_at!r})")

@@ -18,6 +18,34 @@ def _parse(text: str, env: dict[str, str] | None = None, base: Path = Path("/cfg
     return parse_config(tomllib.loads(text), source="config.toml", base_dir=base, env=env or {})
 
 
+def test_an_empty_value_is_an_error_not_a_feature_switched_off() -> None:
+    """An env file's "TOKEN=" turned Telegram off without a word (the service sent alerts to the console for days);
+    "sqlite:///${DATA_DIR}/w.db" with DATA_DIR empty put the store at the root; an empty feed URL dropped the feed."""
+    text = """
+[storage]
+url = "sqlite:///${DATA_DIR}/w.db"
+[telegram]
+token = "${TOKEN}"
+concurrency = 0
+[[feeds]]
+url = ""
+"""
+    with pytest.raises(ConfigError) as caught:
+        _parse(text, env={"DATA_DIR": "", "TOKEN": " "})
+    assert sorted(caught.value.problems) == [
+        "feeds[0].url: empty (every feed needs a url or a file path)",
+        "storage.url: environment variable DATA_DIR is set but empty (give it a value or edit the value)",
+        "telegram.concurrency: must be 1 or more (got 0)",
+        "telegram.token: environment variable TOKEN is set but empty (give it a value or edit the value)",
+    ]
+    with pytest.raises(ConfigError) as caught:
+        _parse('[telegram]\ntoken = ""\n[storage]\nurl = ""\n')
+    assert sorted(caught.value.problems) == [
+        "storage.url: empty: write sqlite:///data/watchbot.db or postgresql://user@host/db, or leave it out",
+        "telegram.token: empty: set the bot's token (token = \"${TELEGRAM_BOT_TOKEN}\"), or remove the [telegram] "
+        "table to alert on the console"]
+
+
 def test_example_config_runs_as_copied_with_no_environment() -> None:
     """`cp config.example.toml config.toml && watchbot poll` must work: no ${VAR} is needed."""
     config = load_config(REPO / "config.example.toml", env={})
@@ -155,8 +183,8 @@ def test_poll_interval_auto_and_bounds(poll: str, interval: float | None, low: f
         ('min_interval = "2h"\nmax_interval = "1h"',
          "poll.min_interval: must not be longer than poll.max_interval (7200 s > 3600 s)"),
         ('min_interval = "7h"', "poll.min_interval: must not be longer than poll.max_interval (25200 s > 21600 s)"),
-        ('interval = "sometimes"', "poll.interval: not a duration (got 'sometimes'); write \"30s\", \"5m\", \"1h\" "
-                                   "or seconds (or \"auto\")"),
+        ('interval = "sometimes"', "poll.interval: not a duration (got 'sometimes'); write \"30s\", \"5m\", \"1h\", "
+                                   "\"2d\" or seconds (or \"auto\")"),
         ('max_interval = "auto"', "poll.max_interval: not a duration (got 'auto')"),
         ('interval = "0"', "poll.interval: must be longer than 0"),
         ('max_interval = "1000000d"', "poll.max_interval: too long: at most 36500d (100 years) (got '1000000d')"),
