@@ -501,6 +501,21 @@ class DigestService:
             log.info("digest: caught up after a restart: %s", report.line())
 
 
+def unknown_watchlists(config: Config, known: Sequence[str]) -> list[str]:
+    """One line for each email digest that names a watchlist no rule file defines: its digest would stay empty of
+    it, every day, without a word (a typo in ``watchlists = [...]``, or a watchlist renamed since)."""
+    if config.email is None:
+        return []
+    have = set(known)
+    lines = []
+    for n, entry in enumerate(config.email.digests):
+        for wl in entry.watchlists:
+            if wl not in have:
+                lines.append(f"email.digests[{n}].watchlists: no watchlist is called {wl!r} "
+                             f"({', '.join(sorted(have)) or 'none is loaded'}): {', '.join(entry.to)} get none of it")
+    return lines
+
+
 def _recipient(key: str, address: str, entry: EmailDigestConfig, index: int) -> EmailRecipient:
     return EmailRecipient(key=key, address=address, watchlists=entry.watchlists, at=entry.at,
                           timezone=entry.timezone, entry=index)

@@ -46,6 +46,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import leadership, retention
 from bot.app.alerts import DrainReport
 from bot.app.build import bot_api_error, open_app, web_app
+from bot.app.digests import unknown_watchlists
 from bot.app.leadership import Leadership
 from bot.app.metrics import Metrics
 from bot.app.pipeline import FeedResult
@@ -152,6 +153,8 @@ class Service:
             feeds = self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))
             self._announce(http, len(feeds))
             self._report_rules()
+            for line in unknown_watchlists(self.config, [w.id for w in self.rules.watchlists]):
+                log.warning("%s", line)
             await self._start_spread()
             # Every process matches: the rule files and the chats' phrases are followed before the lead is (a
             # follower polls with them from its first procrastinate job on).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,9 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
 async def _digest(config: Config, *, send: bool, preview: str | None = None, out: Path = Path(".")) -> int:
     async with open_app(config, offline=True) as app:
-        from bot.app.digests import DigestService
+        from bot.app.digests import DigestService, unknown_watchlists
 
         service = app.digests or DigestService(config, app.store, app.clock)
+        for line in unknown_watchlists(config, [w.id for w in app.rules.watchlists]):
+            print(f"watchbot: warning: {line}", file=sys.stderr)
         if send:
             return await _send(service)
         if preview is not None:

@@ -80,6 +80,17 @@ def test_lists_recipients_then_send_then_nothing_pending(tmp_path: Path, capsys:
         assert out.count("pending:      0 stories") == 2 and "last sent:    never" not in out
 
 
+def test_a_digest_of_a_watchlist_that_does_not_exist_is_warned_of(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A typo in watchlists = [...] left the digest empty every day, with nothing said anywhere."""
+    config = write_config(tmp_path, 9)
+    config.write_text(config.read_text(encoding="utf-8").replace('["asml"]', '["asml", "asm1"]'), encoding="utf-8")
+    assert run("--config", str(config)) == 0
+    err = capsys.readouterr().err
+    assert err == ("watchbot: warning: email.digests[0].watchlists: no watchlist is called 'asm1' (asml, "
+                   "export-controls, semiconductors): analyst@example.com, team@example.com get none of it\n")
+
+
 def test_send_fails_with_exit_1_and_keeps_the_stories_pending(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     seeded(tmp_path)
