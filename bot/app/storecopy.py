@@ -138,11 +138,24 @@ class BackupReport:
         return f"backed up {self.rows} rows into {self.path} ({self.kind}) in {self.seconds:.1f} s; {restore}"
 
 
-def backup(store: Store, path: Path, *, progress: Progress | None = None, batch: int = 1000) -> BackupReport:
-    """A SQLite store into a database file (or a dump when ``path`` ends in .jsonl); PostgreSQL into a dump."""
+def backup(store: Store, path: Path, *, progress: Progress | None = None, batch: int = 1000,
+           force: bool = False) -> BackupReport:
+    """A SQLite store into a database file (or a dump when ``path`` ends in .jsonl); PostgreSQL into a dump.
+
+    ``path`` may hold an earlier backup (a nightly job writes one name again); anything else there is kept unless
+    ``force``: `store backup notes.txt` replaced the notes, and naming the store's own file replaced the live store."""
     started = time.monotonic()
     if path.exists() and path.is_dir():
         raise WatchbotError(f"{path}: is a folder; give a file name")
+    if isinstance(store, SqliteStore) and path.resolve() == Path(store.location).resolve():
+        raise WatchbotError(f"{path}: is the store itself; back it up into another file")
+    dumped = not isinstance(store, SqliteStore) or path.suffix == ".jsonl"
+    if dumped and path.suffix != ".jsonl":
+        raise WatchbotError(f"{path}: a {store.location.split(':', 1)[0]} store is backed up as a JSON Lines dump: "
+                            "name the file .jsonl (pg_dump works too)")
+    if not force and path.exists() and path.stat().st_size and not _earlier_backup(path, dumped):
+        raise WatchbotError(f"{path}: already exists and is no watchbot backup; give another name, or --force to "
+                            "replace it")
     if isinstance(store, SqliteStore) and path.suffix != ".jsonl":
         tmp = path.with_name(path.name + ".part")
         leftovers = [tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))]  # (SQLite's own)
@@ -158,6 +171,15 @@ def backup(store: Store, path: Path, *, progress: Progress | None = None, batch:
         rows = sum(contents(store).values())
         return BackupReport(path, "sqlite", rows, time.monotonic() - started)
     return BackupReport(path, "dump", dump(store, path, progress=progress, batch=batch), time.monotonic() - started)
+
+
+def _earlier_backup(path: Path, dumped: bool) -> bool:
+    """Whether ``path`` holds what a backup writes there: a dump's first line, or a SQLite database."""
+    if not dumped:
+        return is_sqlite_file(path)
+    with contextlib.suppress(OSError), path.open("rb") as f:
+        return f.read(40).startswith(b'{"format":"watchbot-dump"')
+    return False
 
 
 def dump(store: Store, path: Path, *, progress: Progress | None = None, batch: int = 1000) -> int:

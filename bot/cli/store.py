@@ -50,6 +50,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_config_option(backup)
     backup.add_argument("file", metavar="FILE", type=Path, help="where to write the backup")
+    backup.add_argument("--force", action="store_true",
+                        help="replace FILE even when it holds something else than an earlier backup")
     backup.set_defaults(func=run_backup)
     prune = add_command(
         sub, "prune", help="forget items older than storage.keep now (watchbot run does it daily)",
@@ -79,7 +81,7 @@ def run_backup(args: argparse.Namespace) -> int:
     config = config_from(args)
     store = open_store(config)
     try:
-        report = storecopy.backup(store, args.file, progress=_progress)
+        report = storecopy.backup(store, args.file, progress=_progress, force=args.force)
     finally:
         store.close()
     print(report.line())

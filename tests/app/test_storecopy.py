@@ -129,6 +129,9 @@ def test_sqlite_to_postgresql_and_back_through_a_dump_keeps_everything(
     ids = [p.match_id for p in target.digests.pending_email("email:a@x|*", watchlists=(), since=None)]
     assert len(ids) == len(set(ids))
     assert storecopy.backup(target, tmp_path / "pg.jsonl").kind == "dump"
+    with pytest.raises(WatchbotError, match=r"pg.db: a postgresql store is backed up as a JSON Lines dump: name the "
+                                            r"file .jsonl"):
+        storecopy.backup(target, tmp_path / "pg.db")
     target.close()
     storecopy.copy_store("pg.jsonl", f"sqlite:///{tmp_path}/back.db", base_dir=tmp_path)
     back = SqliteStore(tmp_path / "back.db")
@@ -162,6 +165,26 @@ def test_a_sqlite_backup_is_a_database_file_that_opens_as_the_store(source: Sqli
     copy = SqliteStore(tmp_path / "backup.db")
     assert seen(copy) == seen(source)
     copy.close()
+
+
+def test_a_backup_replaces_an_earlier_backup_and_nothing_else(source: SqliteStore, tmp_path: Path) -> None:
+    """`store backup notes.txt` replaced the notes, and naming the store's own file replaced the live store."""
+    for name in ("nightly.db", "nightly.jsonl"):
+        storecopy.backup(source, tmp_path / name)
+        storecopy.backup(source, tmp_path / name)  # a nightly job writes one name again
+    notes = tmp_path / "notes.txt"
+    notes.write_text("important notes")
+    with pytest.raises(WatchbotError, match=r"notes.txt: already exists and is no watchbot backup; give another name, "
+                                            r"or --force to replace it"):
+        storecopy.backup(source, notes)
+    assert notes.read_text() == "important notes"
+    (tmp_path / "notes.jsonl").write_text("important notes")
+    with pytest.raises(WatchbotError, match="no watchbot backup"):
+        storecopy.backup(source, tmp_path / "notes.jsonl")
+    assert storecopy.backup(source, notes, force=True).kind == "sqlite"
+    with pytest.raises(WatchbotError, match=r"is the store itself; back it up into another file"):
+        storecopy.backup(source, source.path)
+    assert seen(source)  # (the store is as it was)
 
 
 def test_the_cli_copies_with_a_summary_and_says_what_is_wrong_in_one_line(
