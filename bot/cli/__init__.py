@@ -58,3 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a file or device the command writes or reads refused (a full disk, a file in the way)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"watchbot: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1

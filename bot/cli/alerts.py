@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.app.recent_alerts import Judged
-from bot.cli.common import add_command, add_config_option, config_from, duration_arg, further, open_app, when
+from bot.cli.common import add_command, add_config_option, config_from, count_arg, duration_arg, further, open_app, when
 from bot.config import Config
 from bot.markup import readable_link
 from bot.store.protocols import AlertRecord
@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                    help="how far back (default 24h)")
     p.add_argument("--search", metavar="TEXT", help="only stories whose title or lede contains TEXT")
     p.add_argument("--watchlist", metavar="ID", help="only alerts for this watchlist")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N alerts (default 50)")
+    p.add_argument("--limit", type=count_arg(100_000), default=50, metavar="N", help="at most N alerts (default 50)")
     p.set_defaults(func=run)
 
 

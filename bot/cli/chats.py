@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import TYPE_CHECKING
 
-from bot.cli.common import add_command, add_config_option, config_from, open_app, when
+from bot.cli.common import add_command, add_config_option, chat_id_arg, config_from, open_app, when
 from bot.config import DEFAULT_DIGEST_AT, Config
 from bot.errors import WatchbotError
 from bot.times import utcnow
@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     show = add_command(sub, "show", help="one chat with all its settings",
                        description="Show one chat: settings, subscriptions, phrases and mutes.",
                        example="  watchbot chats show 123456789\n  watchbot chats show -1001234567890")
-    show.add_argument("chat_id", metavar="ID", type=int, help="the chat's numeric id (groups are negative)")
+    show.add_argument("chat_id", metavar="ID", type=chat_id_arg, help="the chat's numeric id (groups are negative)")
     add_config_option(show)
     show.set_defaults(func=run_show)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -36,6 +37,34 @@ def add_log_format_option(parser: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))
+
+
+def count_arg(most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to ``most``; a usage error (exit 2) otherwise (a huge one reached
+    SQLite as an OverflowError and a traceback; a negative --limit listed everything)."""
+
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number (got {text!r})") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be from 1 to {most:,} (got {text})")
+        return value
+
+    return count
+
+
+def chat_id_arg(text: str) -> int:
+    """An argparse type: a Telegram chat id (groups are negative; ids fit in 64 bits)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a chat id: chat ids are numbers, e.g. 123456789 or -1001234567890 "
+                                         f"(got {text!r})") from None
+    if not value or abs(value) >= 2**63:
+        raise argparse.ArgumentTypeError(f"not a chat id (got {text})")
+    return value
 
 
 def duration_arg(text: str) -> float:

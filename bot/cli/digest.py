@@ -87,6 +87,8 @@ async def _send(service: DigestService) -> int:
 
 def write_previews(found: list[tuple[EmailRecipient, EmailMessage]], out: Path) -> None:
     """Each previewed email as .txt, .html and .eml files (open the .eml in a mail client to see it as sent)."""
+    if out.exists() and not out.is_dir():
+        raise WatchbotError(f"--out {out}: is a file; give a folder for the .txt, .html and .eml files")
     out.mkdir(parents=True, exist_ok=True)
     for r, message in found:
         stem = str(out / r.address.replace("@", "_at_"))

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.cli.common import add_command, add_config_option, config_from
+from bot.cli.common import add_command, add_config_option, config_from, count_arg
 from bot.errors import ParseError, WatchbotError
 from bot.items.read import read_items as read_feed
 from bot.markup import readable_link
@@ -60,7 +60,7 @@ def register(commands: Any) -> None:
     p.add_argument("--rules", type=Path, default=None, metavar="DIR",
                    help="folder (or file) of *.yaml watchlists (default: the config's rules.path)")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl", help="output format (default: jsonl)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--workers", type=count_arg(256), default=None, metavar="N",
                    help=f"processes matching a long input (from {PARALLEL_FROM:,} items; default: one per CPU, "
                         "at most 4; 1: none)")
     add_config_option(p)

@@ -16,7 +16,7 @@ from typing import Any
 from bot.app import lint as noise
 from bot.app import suggest as suggesting
 from bot.app.backtest import Backtest, backtest
-from bot.cli.common import add_command, add_config_option, config_from, duration_arg, open_store
+from bot.cli.common import add_command, add_config_option, config_from, count_arg, duration_arg, open_store
 from bot.cli.match import load_checked, no_watchlists, rules_path
 from bot.config import Config, is_postgres, parse_duration
 from bot.errors import WatchbotError
@@ -84,7 +84,7 @@ def register(commands: Any) -> None:
                           help="how far back: 30d, 12h, 90m (default: 30d)")
     backtest.add_argument("--rules", type=Path, default=None, metavar="DIR",
                           help="folder of *.yaml watchlists (default: the config's rules.path)")
-    backtest.add_argument("--show", type=int, default=20, metavar="N",
+    backtest.add_argument("--show", type=count_arg(100_000), default=20, metavar="N",
                           help="list at most N differing items per watchlist (default: 20)")
     add_config_option(backtest)
     backtest.set_defaults(func=run_backtest)
@@ -106,7 +106,7 @@ def register(commands: Any) -> None:
                          help="stored items to measure each edit on: 30d, 12h (default: 30d)")
     suggest.add_argument("--rules", type=Path, default=None, metavar="DIR",
                          help="folder of *.yaml watchlists (default: the config's rules.path)")
-    suggest.add_argument("--limit", type=int, default=suggesting.LIMIT, metavar="N",
+    suggest.add_argument("--limit", type=count_arg(10_000), default=suggesting.LIMIT, metavar="N",
                          help=f"list at most N suggestions (default: {suggesting.LIMIT})")
     add_config_option(suggest)
     suggest.set_defaults(func=run_suggest)
@@ -125,7 +125,8 @@ def register(commands: Any) -> None:
                       help="how far back: 30d, 12h, 90m (default: 30d)")
     lint.add_argument("--rules", type=Path, default=None, metavar="DIR",
                       help="folder of *.yaml watchlists (default: the config's rules.path)")
-    lint.add_argument("--limit", type=int, default=15, metavar="N", help="list at most N patterns (default: 15)")
+    lint.add_argument("--limit", type=count_arg(10_000), default=15, metavar="N",
+                      help="list at most N patterns (default: 15)")
     add_config_option(lint)
     lint.set_defaults(func=run_lint)
 

@@ -53,6 +53,37 @@ def test_usage_errors_exit_2() -> None:
     assert exit_.value.code == 2
 
 
+@pytest.mark.parametrize(("argv", "said"), [
+    (["alerts", "--limit", "99999999999999999999"], "argument --limit: must be from 1 to 100,000"),  # (OverflowError)
+    (["alerts", "--limit", "-5"], "argument --limit: must be from 1 to 100,000 (got -5)"),  # (listed everything)
+    (["alerts", "--limit", "0"], "argument --limit: must be from 1 to 100,000 (got 0)"),
+    (["chats", "show", "99999999999999999999"], "argument ID: not a chat id"),  # (OverflowError)
+    (["chats", "show", "@somebody"], "argument ID: not a chat id: chat ids are numbers"),
+    (["match", "--input", "-", "--workers", "-3"], "argument --workers: must be from 1 to 256 (got -3)"),
+    (["rules", "lint", "--limit", "x"], "argument --limit: not a whole number (got 'x')"),
+])
+def test_a_count_or_id_out_of_range_is_a_usage_error_not_a_traceback(
+        argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_a_file_the_command_cannot_write_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest --preview --out FILE` where FILE is a file, and a full disk under `feeds export`, were tracebacks."""
+    config = tmp_path / "c.toml"
+    config.write_text('[storage]\nurl = "sqlite:///w.db"\n[email]\nhost = "127.0.0.1"\nport = 9\nsecurity = "none"\n'
+                      'from = "w@example.com"\n[[email.digests]]\nto = ["a@example.com"]\n')
+    (tmp_path / "afile").write_text("x")
+    assert main(["digest", "--preview", "--out", str(tmp_path / "afile"), "--config", str(config)]) == 1
+    assert capsys.readouterr().err == (f"watchbot: error: --out {tmp_path / 'afile'}: is a file; give a folder for "
+                                       "the .txt, .html and .eml files\n")
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run([sys.executable, "-m", "bot", "feeds", "export", "--config", str(config)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr == "watchbot: error: No space left on device\n"
+
+
 def test_python_dash_m_bot_polls_the_seed(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bot", "poll"], cwd=tmp_path, capture_output=True, text=True,
                           timeout=120)
