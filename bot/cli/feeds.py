@@ -127,13 +127,34 @@ def _find(rows: list[Row], name: str) -> Row:
     raise WatchbotError(f"no feed matches {name!r} (feeds: {labels or 'none configured'})")
 
 
+def _name(r: Row) -> str:
+    return r.config.name or (r.state.label if r.state else r.config.url)
+
+
+def _target(feeds: list[FeedState], given: str) -> FeedState:
+    """The feed ``given`` names for pause, resume or remove: its URL, its file's path, or its name (all of it, else a
+    part that names one feed), as `feeds show` takes it."""
+    path = str(Path(given).resolve()) if "://" not in given else given
+    by_url = [f for f in feeds if f.url in (given, path)]
+    if by_url:
+        return by_url[0]
+    wanted = given.strip().casefold()
+    names = {f.url: [n.casefold() for n in (f.name, f.title) if n] for f in feeds}
+    found = [f for f in feeds if wanted in names[f.url]] or [f for f in feeds if any(wanted in n for n in names[f.url])]
+    if len(found) == 1:
+        return found[0]
+    labels = ", ".join(f"{f.label!r} ({f.url})" for f in (found or feeds)[:10])
+    if found:
+        raise WatchbotError(f"{len(found)} feeds match {given!r}: {labels}; give more of the name or the URL")
+    raise WatchbotError(f"no feed is called {given!r} (feeds: {labels or 'none'})")
+
+
 def _label(r: Row) -> str:
-    label = r.config.name or (r.state.label if r.state else r.config.url)
-    if r.state is not None and r.state.paused:
-        label += " (paused)"
-    if r.state is not None and r.state.origin == "store":
-        label += " (added)"  # with `watchbot feeds add` or on the web: `feeds remove` removes it
-    return label
+    """Its name, and "(paused, added)" as the case may be: added with `watchbot feeds add` or on the web, which
+    `feeds remove` removes."""
+    marks = [m for m, on in (("paused", r.state is not None and r.state.paused),
+                              ("added", r.state is not None and r.state.origin == "store")) if on]
+    return _name(r) + (f" ({', '.join(marks)})" if marks else "")
 
 
 def health(r: Row) -> tuple[str, str]:
@@ -233,7 +254,8 @@ def as_json(r: Row, now: datetime) -> dict[str, Any]:
         return value.isoformat(timespec="seconds") if value else None
 
     return {
-        "url": r.config.url, "name": _label(r), "health": kind, "health_text": words,
+        "url": r.config.url, "name": _name(r), "health": kind, "health_text": words,
+        "paused": bool(s and s.paused), "origin": "added" if s and s.origin == "store" else "config",
         "interval_seconds": chosen.seconds if chosen else None, "interval_reason": chosen.reason if chosen else None,
         "pinned": r.policy.fixed is not None,
         "next_poll_at": iso(s.next_poll_at) if s else None, "due": _next(r, now) == "due now",
@@ -270,8 +292,9 @@ async def _change(config: Config, args: argparse.Namespace, data: bytes) -> int:
             assert added.feed is not None
             print(f"{added.feed.label}: {'already there' if added.already else 'added'} ({added.feed.url})")
         elif args.action in ("remove", "pause", "resume"):
-            await getattr(feeds, args.action)(args.target)
-            print(f"{args.target}: {args.action}d")
+            target = _target(await feeds.all(), args.target)
+            await getattr(feeds, args.action)(target.url)
+            print(f"{target.label} ({target.url}): {args.action}d")
         elif args.action == "import":
             imported = await feeds.import_opml(data, source=args.target)
             n = len(imported.added)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def test_add_pause_resume_remove_from_the_command_line(config: Path, capsys: pyt
     assert main(["feeds", "pause", url, "--config", str(config)]) == 0
     assert main(["feeds", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "Daily News (paused) (added)" in out and "· Local" in out and "2 feeds" in out
+    assert "Daily News (paused, added)" in out and "· Local" in out and "2 feeds" in out
     assert main(["feeds", "resume", url, "--config", str(config)]) == 0
     assert main(["feeds", "remove", str(config.parent / "local.xml"), "--config", str(config)]) == 1
     assert "remove its [[feeds]] entry there" in capsys.readouterr().err
@@ -58,6 +59,27 @@ def test_poll_polls_the_feeds_added_and_leaves_the_paused_out(config: Path, caps
     assert main(["feeds", "pause", url, "--config", str(config)]) == 0
     assert main(["poll", "--config", str(config)]) == 1
     assert "no feeds to poll (2 paused: `watchbot feeds resume URL`)" in capsys.readouterr().err
+
+
+def test_pause_resume_and_remove_take_a_name_and_json_keeps_the_name_clean(
+        config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """They took URLs alone, and said "see the list of feeds for the URLs" where the list shows none; the json's name
+    held "(paused) (added)"."""
+    with FeedServer() as feeds:
+        url = feeds.feed("/news.xml", rss([], title="Daily News"))
+        assert main(["feeds", "add", url, "--config", str(config)]) == 0
+    assert main(["feeds", "pause", "daily news", "--config", str(config)]) == 0
+    assert main(["feeds", "pause", "local", "--config", str(config)]) == 0  # (a config feed, by its name)
+    assert capsys.readouterr().out.splitlines()[-2:] == [f"Daily News ({url}): paused",
+                                                         f"Local ({config.parent / 'local.xml'}): paused"]
+    assert main(["feeds", "--format", "json", "--config", str(config)]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["Daily News"]["paused"], rows["Daily News"]["origin"]) == (True, "added")
+    assert (rows["Local"]["paused"], rows["Local"]["origin"]) == (True, "config")
+    assert main(["feeds", "remove", "nowhere", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("watchbot: error: no feed is called 'nowhere' (feeds: 'Local' (") and "'Daily News' (http" in err
+    assert main(["feeds", "remove", "Daily", "--config", str(config)]) == 0
 
 
 def test_a_local_file_is_refused_with_where_it_goes(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
