@@ -30,7 +30,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_config_option(p)
     p.add_argument("--feed", metavar="URL_OR_PATH", action="append", default=[],
                    help="poll only this feed (repeatable); one not in the config is polled as given")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print only the feeds that failed and the summary line (alerts still go to their channels)")
     p.set_defaults(func=run)
 
 
@@ -50,10 +51,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
     def progress(result: FeedResult) -> None:
-        if quiet:
-            return
-        if result.error:
+        if result.error:  # (quiet or not: a scheduled poll's output is where a failing feed must show)
             print(f"  ✗ {result.label}: {result.error}", file=sys.stderr)
+            return
+        if quiet:
             return
         line = (f"  ✓ {result.label}: {result.items} item{'s' * (result.items != 1)}, {result.new} new, "
                 f"{result.matched} matched" + (f" ({result.old} too old to alert)" if result.old else ""))
