@@ -41,6 +41,16 @@ class Added:
 class Imported:
     added: tuple[str, ...]
     skipped: tuple[str, ...]  # already there
+    refused: tuple[str, ...] = ()  # "name (url): why", for entries that are no http(s) feed
+
+    def line(self) -> str:
+        """What an import did, in one line (the CLI and the web say it alike)."""
+        n, there = len(self.added), len(self.skipped)
+        text = f"imported {n} feed{'s' * (n != 1)}; {there} {'was' if there == 1 else 'were'} already there"
+        if self.refused:
+            text += f"; {len(self.refused)} left out: " + "; ".join(self.refused[:5]) + (
+                f"; and {len(self.refused) - 5} more" if len(self.refused) > 5 else "")
+        return text
 
 
 HEALTHS = ("failing", "unreached", "paused", "new", "ok")  # FeedState.health, the ones that need a look first
@@ -163,9 +173,19 @@ class FeedManager:
     async def import_opml(self, data: bytes, *, source: str = "OPML file") -> Imported:
         """Every feed of an OPML file not there yet; raises ConfigError (one line) for a file that is no OPML."""
         pairs = parse_opml(data, source=source)
-        good = [(u, n) for u, n in pairs if u.lower().startswith(("http://", "https://")) and not feed_url_problem(u)]
+        good, refused = [], []
+        for url, name in pairs:
+            web = url.lower().startswith(("http://", "https://"))
+            problem = feed_url_problem(url) if web else (
+                "a local file: it goes in the config as a [[feeds]] entry" if "://" not in url
+                else f"not a web address ({url.split(':', 1)[0]}:): only http and https feeds are polled")
+            if problem:
+                label = one_line(name, 60)
+                refused.append(f"{label} ({one_line(url, 100)}): {problem}" if label != url else f"{url}: {problem}")
+            else:
+                good.append((url, name))
         if not good:
-            raise ConfigError(source, ["no http(s) feed in it"])
+            raise ConfigError(source, ["no http(s) feed in it" + (f" ({refused[0]})" if refused else "")])
         now = self.clock()
 
         def add_all() -> Imported:
@@ -174,7 +194,7 @@ class FeedManager:
             with self.store.transaction():
                 for url, name in good:
                     (added if self.store.feeds.add(url, one_line(name), now=now) else skipped).append(url)
-            return Imported(tuple(added), tuple(skipped))
+            return Imported(tuple(added), tuple(skipped), tuple(refused))
 
         return await self.store.run(add_all)
 

@@ -297,8 +297,7 @@ async def _change(config: Config, args: argparse.Namespace, data: bytes) -> int:
             print(f"{target.label} ({target.url}): {args.action}d")
         elif args.action == "import":
             imported = await feeds.import_opml(data, source=args.target)
-            n = len(imported.added)
-            print(f"imported {n} feed{'s' * (n != 1)}; {len(imported.skipped)} were already there")
+            print(imported.line())
         else:
             sys.stdout.buffer.write(await feeds.export_opml())
     return 0

@@ -105,7 +105,7 @@ async def import_opml(request: Request) -> Response:
         imported = await parts(request).feeds.import_opml(data, source=upload.filename or "OPML file")
     except WatchbotError as e:
         return await _page(request, status=422, problem=str(e))
-    return _done(f"imported {len(imported.added)} feeds; {len(imported.skipped)} were already there")
+    return _done(imported.line())
 
 
 def _done(message: str, back: str = "") -> Response:

@@ -95,6 +95,23 @@ def test_a_local_file_is_refused_with_where_it_goes(config: Path, tmp_path: Path
     assert "goes in a config file (copy config.example.toml to config.toml)" in err and "built-in" not in err
 
 
+def test_an_opml_import_says_what_it_left_out(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Entries that are no http(s) feed were left out without a word ("imported 2 feeds; 1 were already there")."""
+    opml = config.parent / "subs.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/rss"/>'
+                    '<outline text="B" xmlUrl="https://b.example/rss"/><outline text="Folder"/>'
+                    '<outline text="Local" xmlUrl="/srv/feeds/local.xml"/><outline text="FTP" xmlUrl="ftp://x/y"/>'
+                    '</body></opml>')
+    assert main(["feeds", "import", str(opml), "--config", str(config)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "imported 2 feeds; 0 were already there; 2 left out: Local (/srv/feeds/local.xml): a local file: it goes in "
+        "the config as a [[feeds]] entry; FTP (ftp://x/y): not a web address (ftp:): only http and https feeds are "
+        "polled")  # (a folder is no feed: not said)
+    opml.write_text('<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/rss"/></body></opml>')
+    assert main(["feeds", "import", str(opml), "--config", str(config)]) == 0
+    assert capsys.readouterr().out.strip() == "imported 0 feeds; 1 was already there"
+
+
 def test_opml_import_and_export(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     opml = config.parent / "subs.opml"
     opml.write_text('<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/rss"/></body></opml>')
