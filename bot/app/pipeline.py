@@ -76,6 +76,7 @@ class FeedResult:
     matched: int = 0
     alerts: int = 0
     old: int = 0  # matched items too old to alert (poll.max_age, or poll.backlog on a feed's first poll)
+    joined: int = 0  # matched items that alerted no one: they joined a story its followers were alerted of already
     skipped: int = 0  # entries that could not be read (each logged with its reason)
     error: str | None = None
     failed: str | None = None  # what failed with ``error``: "fetch", "parse" or "store"
@@ -107,13 +108,16 @@ class PollSummary:
         new = sum(f.new for f in self.feeds)
         matched = sum(f.matched for f in self.feeds)
         old = sum(f.old for f in self.feeds)
+        joined = sum(f.joined for f in self.feeds)
         sent = sum(r.sent for r in self.delivery.values())
         waiting = sum(r.retried for r in self.delivery.values())
         dead = sum(r.dead for r in self.delivery.values())
         text = (f"polled {len(self.feeds)} feed{'s' * (len(self.feeds) != 1)}: {ok} ok, {len(self.failed)} failed; "
                 f"{items} item{'s' * (items != 1)}, {new} new, {matched} matched")
-        if old:
-            text += f" ({old} too old to alert: poll.backlog on a feed's first poll, or poll.max_age)"
+        why = ([f"{old} too old to alert: poll.backlog on a feed's first poll, or poll.max_age"] if old else []) + (
+            [f"{joined} joined a story already alerted: `watchbot stories --reports`"] if joined else [])
+        if why:
+            text += f" ({'; '.join(why)})"
         text += f"; {sent} alert{'s' * (sent != 1)} sent"
         if skipped:
             text += f"; {skipped} unreadable item{'s' * (skipped != 1)} skipped"
@@ -222,13 +226,15 @@ class Pipeline:
             warning = "no items: is this the feed's URL?" + (f" ({warning})" if warning else "")
         now = self.clock()
         try:
-            new, matched, alerts, old = await store_run(self._ingest, feed, items, read, fetched, now, by_hand)
+            new, matched, alerts, old, joined = await store_run(self._ingest, feed, items, read, fetched, now,
+                                                                by_hand)
         except StoreError as e:
             self._stories = None  # it may hold items the failed transaction did not store: rebuild it
             return await self._failed(feed, str(e), fetched.status, None, "store", started, by_hand)
         label = feed.name or read.title or feed.label  # (a feed's first poll: its title is known only now)
         return self._done(FeedResult(feed.url, label, fetched.status, items=len(items), new=new,
-                                     matched=matched, alerts=alerts, old=old, skipped=len(read.skipped),
+                                     matched=matched, alerts=alerts, old=old, joined=joined,
+                                     skipped=len(read.skipped),
                                      warning=warning,
                                      source="file" if fetched.status_text == "file" else "http"), started)
 
@@ -283,12 +289,13 @@ class Pipeline:
         return [replace(i, identity=s) if s and s != i.identity else i for i, s in zip(items, same, strict=True)]
 
     def _ingest(self, feed: FeedState, items: list[Item], read: ReadFeed, fetched: Fetched, now: datetime,
-                by_hand: bool) -> tuple[int, int, int, int]:
+                by_hand: bool) -> tuple[int, int, int, int, int]:
         """dedupe | match | outbox | record the fetch, in the store's thread and one transaction:
         a crash in between must not leave items stored as seen but never matched or alerted. Returns the
-        new items, the matched ones, the alerts queued and the matched items too old to alert."""
+        new items, the matched ones, the alerts queued, the matched items too old to alert and those that joined a
+        story already alerted (they queue no alert: an edit of the first, at most)."""
         matcher = self.matcher()
-        matched = alerts = old = 0
+        matched = alerts = old = joined = 0
         title = read.title
         with self.store.transaction():
             self.store.feeds.record_body(feed.url, items=len(items), ttl=read.ttl, update=read.update_period,
@@ -322,13 +329,15 @@ class Pipeline:
                 self.store.items.record_matches(item.identity, matches, now=now, backlog=not fresh)  # (no digest)
                 if fresh:
                     watchlists = [m.watchlist for m in matches]
-                    alerts += self.alerts.enqueue(item, watchlists, now, story=stories[item.identity])
+                    queued = self.alerts.enqueue(item, watchlists, now, story=stories[item.identity])
+                    alerts += queued
+                    joined += not queued and stories[item.identity] != item.identity
                 else:
                     old += 1
             self.store.feeds.record_fetch(
                 feed.url, now=now, status=fetched.status, etag=fetched.etag, last_modified=fetched.last_modified,
                 title=title, next_poll_at=self._schedule(feed, fetched, read, now, by_hand))
-        return len(new), matched, alerts, old
+        return len(new), matched, alerts, old, joined
 
     def _place(self, new: list[Item], now: datetime) -> dict[str, str]:
         """Each new item's story (store thread, in the ingest's transaction). An item that joins a story already

@@ -57,7 +57,8 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
         if quiet:
             return
         line = (f"  ✓ {result.label}: {result.items} item{'s' * (result.items != 1)}, {result.new} new, "
-                f"{result.matched} matched" + (f" ({result.old} too old to alert)" if result.old else ""))
+                f"{result.matched} matched" + (f" ({result.old} too old to alert)" if result.old else "")
+                + (f" ({result.joined} joined a story already alerted)" if result.joined else ""))
         if result.skipped:
             line += f", {result.skipped} unreadable skipped"
         print(f"{line} ({result.ms:.0f} ms)" + (f"; {result.warning}" if result.warning else ""), file=sys.stderr)

@@ -398,6 +398,24 @@ async def test_a_feed_of_dates_alone_keeps_its_news_under_a_title_used_that_day(
     store.close()
 
 
+async def test_a_report_of_a_story_already_alerted_says_why_it_alerted_no_one(tmp_path: Path) -> None:
+    """"1 matched; 0 alerts sent" read as a delivery bug: the report joined a story its followers had heard of."""
+    clock, out = Clock(), io.StringIO()
+    story = [("ASML export licence for China revoked by the Dutch government", format_datetime(clock.now))]
+    with FeedServer() as server:
+        wire = server.feed("/wire.xml", _site("https://wire.example", story))
+        copy = server.feed("/copy.xml", _site("https://copy.example", story))
+        pipeline, store, fetcher = await _pipeline(tmp_path, [wire, copy], clock, out)
+        async with fetcher:
+            first = await pipeline.poll_once([wire])
+            second = await pipeline.poll_once([copy])
+    assert first.line() == "polled 1 feed: 1 ok, 0 failed; 1 item, 1 new, 1 matched; 1 alert sent"
+    assert second.line() == ("polled 1 feed: 1 ok, 0 failed; 1 item, 1 new, 1 matched (1 joined a story already "
+                             "alerted: `watchbot stories --reports`); 0 alerts sent")
+    assert second.feeds[0].joined == 1
+    store.close()
+
+
 async def test_news_from_the_future_is_dated_when_first_seen(tmp_path: Path) -> None:
     """An item dated 2100 (or hours ahead: local time stamped as UTC) is dated when first seen: it would head every
     story list and digest until pruned, alerted as "published 2100-01-01". A few minutes ahead is a clock's drift."""
