@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.markup import one_line, safe_link
-from bot.store.protocols import OutboxRow, Store
+from bot.store.protocols import AlertRecord, OutboxRow, Store
 from bot.watch import Match, Watchlist
 from bot.watch.explain import explain, hits_from_json
+from bot.watch.text import spellings
 
 EVER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -67,8 +68,8 @@ class RecentAlerts:
 
     def _search(self, text: str, watchlist: str, chat: str, limit: int,
                 known: dict[str, Watchlist]) -> list[AlertView]:
-        rows = [a.row for a in self.store.outbox.recent(EVER, search=text or None, watchlist=watchlist or None,
-                                                         target=chat or None, limit=limit)]
+        rows = [a.row for a in recent(self.store, EVER, search=text or None, watchlist=watchlist or None,
+                                      target=chat or None, limit=limit)]
         items = self.store.items.get(list(dict.fromkeys(r.identity for r in rows)))
         titles = {str(c.chat_id): c.title for c in self.store.chats.all()}
         judged = judgments_of(self.store, rows)
@@ -92,3 +93,14 @@ class RecentAlerts:
                                  r.target, titles.get(r.target) or r.target, r.state, r.created_at, r.last_error,
                                  tuple(why), votes.get("up", 0), votes.get("down", 0), stored.item.published))
         return out
+
+
+def recent(store: Store, since: datetime, *, search: str | None = None, watchlist: str | None = None,
+           target: str | None = None, limit: int = 100) -> list[AlertRecord]:
+    """``store.outbox.recent`` for every spelling of ``search`` (Simplified and Traditional alike: 半导体 finds 半導體,
+    as matching does), newest first (store thread)."""
+    found: dict[int, AlertRecord] = {}
+    for spelling in spellings(search) if search else [None]:
+        for a in store.outbox.recent(since, search=spelling, watchlist=watchlist, target=target, limit=limit):
+            found.setdefault(a.row.id, a)
+    return sorted(found.values(), key=lambda a: (a.row.created_at, a.row.id), reverse=True)[:limit]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.app.recent_alerts import Judged, judgments_of
+from bot.app.recent_alerts import Judged, judgments_of, recent
 from bot.store.protocols import AlertRecord, FeedState, Store, StoryMember
 from bot.stories import news_time, story_text
 from bot.stories.likeness import Likeness, most_alike
@@ -114,8 +114,8 @@ class Status:
     async def alerts(self, since: datetime, *, search: str | None = None, watchlist: str | None = None,
                      target: str | None = None, limit: int = 100) -> list[AlertRecord]:
         """What was alerted since ``since``, newest first, with what explains each match."""
-        return await self.store.run(self.store.outbox.recent, since, search=search, watchlist=watchlist,
-                                    target=target, limit=limit)
+        return await self.store.run(recent, self.store, since, search=search, watchlist=watchlist, target=target,
+                                    limit=limit)
 
     async def judgments(self, alerts: Sequence[AlertRecord]) -> Judged:
         """How each alert's chat judged it (``bot.app.recent_alerts.Judged``)."""

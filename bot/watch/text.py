@@ -345,3 +345,19 @@ def split_words(text: str) -> list[str]:
 def is_word_char(c: str) -> bool:
     """A character that continues a Latin word (letters and digits before the CJK blocks)."""
     return c < CJK_START and c.isalnum()
+
+
+_SPELLERS = ("t2s", "s2t", "s2tw", "s2hk")
+
+
+def spellings(text: str) -> list[str]:
+    """``text`` as typed, then in Simplified and in the Traditional spellings (Taiwan's, Hong Kong's), each once: what
+    a plain text search (SQL LIKE) looks for so that 半导体 finds 半導體 as matching does. Latin text has one."""
+    if text.isascii():
+        return [text]
+    return list(dict.fromkeys([text, *(_speller(c).convert(text) for c in _SPELLERS)]))
+
+
+@cache
+def _speller(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)

@@ -86,6 +86,8 @@ def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.Ca
     assert out.startswith("[semiconductors] 习近平对吕特说") and "to console stdout" in out and "delivered" in out
     assert "    https://www.rfi.fr/cn/中国/20240327-习近平对吕特说" in out
     assert "semiconductors: lede: '半导体' — phrase" in out and out.rstrip().endswith("1 alert")
+    assert main(["alerts", "--config", str(config), "--since", "1h", "--search", "習近平"]) == 0  # (in Traditional)
+    assert capsys.readouterr().out.startswith("[semiconductors] 习近平对吕特说")
     assert main(["alerts", "--config", str(config), "--watchlist", "asml"]) == 0
     assert capsys.readouterr().out.strip() == "0 alerts in the last 24h (--since 7d looks further back)"
     assert main(["alerts", "--config", str(config), "--watchlist", "asm"]) == 0  # a typo: no such watchlist

@@ -38,6 +38,10 @@ async def test_alerts_search_filter_and_explain(web: Web) -> None:
     assert "ASML ships" in found.text and "Chipmaker" not in found.text and "<html" not in found.text
     none = (await web.client.get("/alerts", params={"q": "nothing like this"})).text
     assert "No alerts match these filters" in none
+    seed(store, "c", watchlists=["chips"], at=at, title="台積電擴大在美投資")
+    store.outbox.enqueue("c", "telegram", "5001", ["chips"], now=at + timedelta(minutes=2))
+    simplified = (await web.client.get("/alerts", params={"q": "台积电"})).text  # as matching folds them
+    assert "台積電擴大在美投資" in simplified and "ASML ships" not in simplified
 
 
 async def test_alerts_say_when_the_story_was_published_and_when_it_was_alerted(web: Web) -> None:
