@@ -116,6 +116,20 @@ def test_an_unreachable_server_is_one_line_naming_the_store_without_its_password
         PostgresStore("postgresql://watchbot:s3cret@127.0.0.1:9/watchbot", timeout=2)
     assert "s3cret" not in str(e.value) and "127.0.0.1:9" in str(e.value) and "\n" not in str(e.value)
     assert redact("postgresql://u:pw@h:5433/db") == "postgresql://u:***@h:5433/db"
+    assert "(is the server running, and listening at that host and port?)" in str(e.value)
+
+
+def test_a_database_that_does_not_exist_is_said_at_once_with_what_to_do(url: str) -> None:
+    """It waited the pool's 10 s, logging the server's answer four times, then said "pool initialization incomplete
+    after 10.0 sec" without it."""
+    from tests.postgres import server_url
+
+    missing = server_url().rsplit("/", 1)[0] + "/watchbot_no_such_database"
+    with pytest.raises(StoreError) as e:
+        PostgresStore(missing, timeout=10)
+    said = str(e.value)
+    assert 'database "watchbot_no_such_database" does not exist (create it with createdb NAME or CREATE DATABASE, ' \
+        "or check storage.url)" in said and "pool" not in said
 
 
 def test_the_wiring_opens_postgresql_by_its_url(url: str, tmp_path) -> None:

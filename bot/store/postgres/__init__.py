@@ -60,6 +60,20 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def _hint(said: str) -> str:
+    """What to do about what the server (or libpq) said when it would not connect."""
+    lowered = said.lower()
+    if "database" in lowered and "does not exist" in lowered:
+        return "create it with createdb NAME or CREATE DATABASE, or check storage.url"
+    if "connection refused" in lowered:
+        return "is the server running, and listening at that host and port?"
+    if "authentication failed" in lowered or "no pg_hba.conf entry" in lowered:
+        return "check the user and password in storage.url, and the server's pg_hba.conf"
+    if "role" in lowered and "does not exist" in lowered:
+        return "create the user with createuser NAME, or check storage.url"
+    return "check storage.url, that the server runs and the user may connect"
+
+
 class PostgresStore:
     """The Store on one PostgreSQL database (the schema is the connection's ``search_path``)."""
 
@@ -69,6 +83,11 @@ class PostgresStore:
         self.created = False
         self._pool_size = pool_size
         self._lanes = Lanes(pool_size)  # worker threads: see bot/store/lanes.py
+        try:  # one connection first: a server that refuses says why at once (the pool retries for `timeout`, warning)
+            psycopg.connect(url, connect_timeout=max(1, int(timeout)), autocommit=True).close()
+        except psycopg.Error as e:
+            said = " ".join(reason(e).split())
+            raise StoreError(f"cannot open the store at {self.location}: {said} ({_hint(said)})") from e
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, timeout=timeout,
                                    kwargs={"autocommit": True}, configure=_configure, name="watchbot")
         try:
