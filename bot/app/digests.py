@@ -371,14 +371,15 @@ class DigestService:
         if isinstance(error, PermanentDeliveryError):
             await self.store.run(self._buried, key, match_ids, now, stories, error.reason)
             report.dead.append(key)
-            log.error("digest %s: rejected for good, %d stories kept as a dead letter: %s", key, stories, error.reason)
+            log.error("digest for %s: rejected for good, %d %s kept as a dead letter: %s", self.label(key), stories,
+                      "story" if stories == 1 else "stories", error.reason)
             if self.problem is not None:
                 self.problem()
             return
         when = await self.store.run(self._failed, key, now, stories, error)
         report.retry.append(key)
-        log.warning("digest %s: %s; %d stories stay pending, retry at %s", key, error.reason, stories,
-                    when.isoformat(timespec="seconds"))
+        log.warning("digest for %s: %s; %d %s pending, retry at %s", self.label(key), error.reason, stories,
+                    "story stays" if stories == 1 else "stories stay", when.isoformat(timespec="seconds"))
 
     def _settled(self, key: str, match_ids: tuple[int, ...], now: datetime, stories: int,
                  message_id: str | None) -> None:

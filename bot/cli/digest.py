@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from email.message import EmailMessage
 from pathlib import Path
@@ -74,7 +75,14 @@ async def _send(service: DigestService) -> int:
     if not service.email_recipients():
         print("no email digest recipients configured ([[email.digests]] with to = [...])")
         return 0
-    report = await service.send_email_digests(utcnow())
+    # The lines below say what failed; the service's own warnings (for `watchbot run`'s log) would say it twice.
+    logger = logging.getLogger("watchbot.digest")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        report = await service.send_email_digests(utcnow())
+    finally:
+        logger.setLevel(level)
     for key in report.sent:
         print(f"✓ {service.label(key)}: sent")
     for key in report.nothing:

@@ -91,13 +91,15 @@ def test_a_digest_of_a_watchlist_that_does_not_exist_is_warned_of(tmp_path: Path
                    "export-controls, semiconductors): analyst@example.com, team@example.com get none of it\n")
 
 
-def test_send_fails_with_exit_1_and_keeps_the_stories_pending(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_send_fails_with_exit_1_and_keeps_the_stories_pending(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                              caplog: pytest.LogCaptureFixture) -> None:
     seeded(tmp_path)
     config = write_config(tmp_path, closed_port())
     assert run("--send", "--config", str(config)) == 1
     out = capsys.readouterr().out
     assert "2 will be retried" in out and "cannot reach the SMTP server" in out
+    assert out.count("✗ analyst@example.com (asml): cannot reach the SMTP server") == 1
+    assert "watchbot.digest" not in [r.name for r in caplog.records]  # (the ✗ lines say it: not twice)
     assert run("--config", str(config)) == 0
     out = capsys.readouterr().out
     assert out.count("pending:      2 stories") == 2
