@@ -129,7 +129,8 @@ def as_written(t: Term) -> Term:
 
 def fold_warnings(watchlist: Watchlist) -> list[str]:
     """One line per phrase of ``watchlist`` that matches only as written because folding would
-    turn it into another everyday word (for ``watchbot rules check``)."""
+    turn it into another everyday word (for ``watchbot rules check``); a phrase written with ``case: true`` says so
+    itself."""
     where = f"{watchlist.source}: " if watchlist.source else ""
     seen: set[str] = set()
     lines = []
@@ -137,7 +138,7 @@ def fold_warnings(watchlist: Watchlist) -> list[str]:
         for p in patterns:
             terms = terms_of(p)
             for t in terms:
-                word = other_word(t.text)
+                word = None if t.case else other_word(t.text)  # (case: true is "as written", chosen already)
                 if word is None or t.text in seen:
                     continue
                 seen.add(t.text)
