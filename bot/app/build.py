@@ -117,11 +117,16 @@ def open_store_url(url: str, *, base_dir: Path, serve: bool = False) -> Store:
 @contextlib.asynccontextmanager
 async def open_app(config: Config, *, serve: bool = False, offline: bool = False,
                    clock: Callable[[], datetime] = utcnow, store: Store | None = None, rules: RuleBook | None = None,
-                   pacer: Pacer | None = None, poll_timeout: int = 10) -> AsyncIterator[App]:
+                   pacer: Pacer | None = None, poll_timeout: int = 10, existing: bool = False) -> AsyncIterator[App]:
     """Open the store, the rules, the HTTP client, the channels and the use-cases; close them on exit.
 
-    ``offline``: a command that only reads (feeds, digest status) does not contact the Bot API."""
+    ``offline``: a command that only reads (feeds, digest status) does not contact the Bot API. ``existing``: a
+    command that reads what polls stored (alerts, stories, chats) refuses a SQLite store that is not there yet rather
+    than create an empty one (run in the wrong folder, it said "0 alerts" and left a data/ folder behind)."""
     rules = rules or RuleBook(config.rules_path)  # before the store: a broken rule folder touches nothing
+    if existing and store is None and not is_postgres(config.storage_url) and not config.db_path.exists():
+        raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled with {config.source}): run "
+                            "`watchbot poll` first, or give the --config of the install to read")
     own_store = store is None
     store = store or open_store(config, serve=serve)
     try:

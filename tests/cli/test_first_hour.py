@@ -155,6 +155,13 @@ def test_an_empty_store_says_what_would_fill_it(tmp_path: Path, capsys: pytest.C
         assert main([*args, "--config", str(config)]) == 0
         return capsys.readouterr().out
 
+    # Before anything was polled (or run in the wrong folder) it says so, and leaves no empty store behind.
+    assert main(["alerts", "--config", str(config)]) == 1
+    assert capsys.readouterr().err == (f"watchbot: error: {tmp_path / 'w.db'}: no store yet (nothing was polled with "
+                                       f"{config}): run `watchbot poll` first, or give the --config of the install "
+                                       "to read\n")
+    assert not (tmp_path / "w.db").exists()
+    assert out("feeds").strip() == "no feeds: add [[feeds]] tables to the config, or `watchbot feeds add URL`"
     assert out("alerts").strip() == "0 alerts in the last 24h (--since 7d looks further back)"
     assert out("alerts", "--since", "90m").strip() == "0 alerts in the last 90m (--since 7d looks further back)"
     assert out("stories", "--since", "3d").strip() == (
