@@ -20,7 +20,7 @@ async def read_capped(url: str, response: httpx.Response, max_bytes: int) -> byt
     """The decoded body, or FetchError as soon as it grows past max_bytes."""
     declared = response.headers.get("content-length", "")
     encoding = response.headers.get("content-encoding", "identity")
-    too_big = f"body over {describe_size(max_bytes)}"
+    too_big = f"body over {describe_size(max_bytes)} (poll.max_bytes)"
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(url, too_big)
     decoder = _Decoder(url, encoding)

@@ -234,7 +234,7 @@ def read_file(location: str, max_bytes: int) -> Fetched:
     except OSError as e:
         raise FetchError(location, f"cannot read the file ({e.strerror or e})") from e
     if len(body) > max_bytes:
-        raise _permanent(location, f"body over {describe_size(max_bytes)}")
+        raise _permanent(location, f"body over {describe_size(max_bytes)} (poll.max_bytes)")
     return Fetched(url=location, status=None, body=body, headers={}, etag=None, last_modified=None,
                    elapsed_ms=_ms_since(started))
 

@@ -128,7 +128,7 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
     if head.startswith(_BOM):
         head = head[len(_BOM):].lstrip()
     if not head:
-        raise ParseError(url, "empty body: the server answered with nothing")
+        raise ParseError(url, "empty body: nothing to read (an empty file, or a server that answered with nothing)")
     if head[:1] in (b"{", b"["):
         return parse_json_feed(body, url)
 
@@ -155,7 +155,8 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
         if _HTML_START.match(body[:4096]):
             raise ParseError(url, "not a feed: got an HTML page (is the feed URL right?)")
         reason = parsed.get("bozo_exception")
-        raise ParseError(url, f"not a feed: {describe_error(reason) if reason else 'no RSS or Atom found'}")
+        said = _lenient(reason, body).removesuffix("; read leniently") if reason is not None else ""
+        raise ParseError(url, f"not a feed: {said or 'no RSS or Atom found'}")
 
     info = parsed.feed
     warning = repaired or (_lenient(parsed.bozo_exception, body) if parsed.bozo else None)

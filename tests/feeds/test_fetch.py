@@ -133,7 +133,7 @@ async def test_endless_body_is_cut_off(feed_server: FeedServer, fetcher: HttpFet
     url = feed_server.endless("/endless")
     with pytest.raises(FetchError) as caught:
         await fetcher.fetch(FetchRequest(url))
-    assert caught.value.reason == "body over 1 MB"
+    assert caught.value.reason == "body over 1 MB (poll.max_bytes)"
 
 
 async def test_declared_oversized_body_is_refused(feed_server: FeedServer) -> None:

@@ -55,6 +55,7 @@ def test_rss_entry_fields() -> None:
         (b'{"hello": "world"}', "JSON that is not a JSON Feed"),
         (b"{broken json", "broken JSON"),
         (b"just some text", "not a feed"),
+        (b"garbage\n\x00 not xml <<<", "not a feed: not well-formed XML, line 2, column 1: "),  # (not "<unknown>:2:0")
     ],
 )
 def test_non_feeds_are_clean_errors(body: bytes, reason: str) -> None:
