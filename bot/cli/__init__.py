@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", type=Path, default=None,
                         help="config file for any command (also accepted after the command)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
-                        help="log lines as plain text (default) or one JSON object per line")
+                        help="log lines (warnings and errors; `run`'s own lines too) as plain text (default) or one "
+                             "JSON object per line")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (run, poll, match, rules, digest, feeds, alerts, stories, chats, store):
         module.register(commands)
@@ -47,7 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if getattr(args, "log_format", "text") == "json":  # (every command's log lines, not `run`'s alone)
+        from bot.observe import setup_logging
+
+        setup_logging("json", level=logging.WARNING)
+    else:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         return int(args.func(args) or 0)
     except WatchbotError as e:
