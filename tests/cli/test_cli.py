@@ -107,3 +107,19 @@ def test_a_poll_where_no_feed_host_answers_asks_whether_this_machine_is_offline(
         assert main(["poll", "-q", "--config", str(config)]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
         "watchbot: none of the feeds' hosts answered (3 tried, no connection made): is this machine offline?")
+
+
+def test_log_format_json_applies_to_every_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A top-level option that only `watchbot run` heeded: poll and digest still logged plain text."""
+    import json
+    import logging
+
+    config = tmp_path / "c.toml"
+    config.write_text('[storage]\nurl = "sqlite:///w.db"\n')
+    try:
+        assert main(["--log-format", "json", "feeds", "--config", str(config)]) == 0
+        logging.getLogger("watchbot.digest").warning("a digest could not go: %s", "test")
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        assert json.loads(line)["msg"] == "a digest could not go: test"
+    finally:
+        logging.basicConfig(force=True)
