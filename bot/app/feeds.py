@@ -9,20 +9,42 @@ answer names the file to edit.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import BUILT_IN, Config
-from bot.errors import ConfigError, WatchbotError
-from bot.feeds.discover import find_feeds
-from bot.feeds.fetch import Fetcher
+from bot.errors import ConfigError, ParseError, WatchbotError
+from bot.feeds.discover import discover_feeds
+from bot.feeds.fetch import Fetcher, FetchRequest
 from bot.feeds.opml import parse_opml, render_opml
+from bot.feeds.parse import parse_feed
 from bot.feeds.urls import feed_url_problem
 from bot.markup import one_line
 from bot.store.protocols import FeedState, Store
 
+
+async def find_feeds(fetcher: Fetcher, url: str) -> list[tuple[str, str]]:
+    """The feeds at ``url``: itself when it is a feed, else those its HTML page links to.
+
+    Raises FetchError when the page cannot be fetched, ParseError when it is neither a feed
+    nor a page that links to one.
+    """
+    fetched = await fetcher.fetch(FetchRequest(url))
+    body, headers = fetched.body, dict(fetched.headers)
+    try:
+        parsed = await asyncio.to_thread(parse_feed, body, url=fetched.url, headers=headers)
+    except ParseError as not_a_feed:
+        feeds = discover_feeds(body, fetched.url)
+        if feeds:
+            return feeds
+        if "HTML page" not in not_a_feed.reason:
+            raise
+        raise ParseError(url, "an HTML page that links to no feed (no <link rel=\"alternate\"> to RSS, Atom or "
+                              "JSON Feed): look for the feed's own URL on the site") from not_a_feed
+    return [(url, parsed.title)]
 
 class FeedChangeError(WatchbotError):
     """A feed change that cannot be made; str() says why and what to do instead."""

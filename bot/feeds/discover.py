@@ -1,20 +1,14 @@
-"""Find a site's feeds from its HTML page (``<link rel="alternate" type="application/rss+xml">``).
-
-``discover_feeds`` is pure: an HTML body and the URL it came from in, the feed links out.
-``find_feeds`` does IO: it fetches a URL with the fetcher it is given and, when the answer is a
-feed, returns that URL itself; when it is an HTML page, the feeds the page links to.
+"""Find a site's feeds from its HTML page (``<link rel="alternate" type="application/rss+xml">``). Pure: an HTML
+body and the URL it came from in, the feed links out (``bot.app.feeds.find_feeds`` fetches the page; a poll that got
+a page instead of a feed names the feeds it links to: ``bot.feeds.parse``).
 """
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from bot.errors import ParseError
-from bot.feeds.fetch import Fetcher, FetchRequest
-from bot.feeds.parse import parse_feed
 from bot.feeds.per_thread import PerThread
 
 # Feed types browsers and feed readers look for; application/rdf+xml is RSS 1.0.
@@ -52,27 +46,6 @@ def discover_feeds(html: bytes, base_url: str) -> list[tuple[str, str]]:
         if url and url not in found:
             found[url] = " ".join((element.get("title") or "").split())
     return list(found.items())
-
-
-async def find_feeds(fetcher: Fetcher, url: str) -> list[tuple[str, str]]:
-    """The feeds at ``url``: itself when it is a feed, else those its HTML page links to.
-
-    Raises FetchError when the page cannot be fetched, ParseError when it is neither a feed
-    nor a page that links to one.
-    """
-    fetched = await fetcher.fetch(FetchRequest(url))
-    body, headers = fetched.body, dict(fetched.headers)
-    try:
-        parsed = await asyncio.to_thread(parse_feed, body, url=fetched.url, headers=headers)
-    except ParseError as not_a_feed:
-        feeds = discover_feeds(body, fetched.url)
-        if feeds:
-            return feeds
-        if "HTML page" not in not_a_feed.reason:
-            raise
-        raise ParseError(url, "an HTML page that links to no feed (no <link rel=\"alternate\"> to RSS, Atom or "
-                              "JSON Feed): look for the feed's own URL on the site") from not_a_feed
-    return [(url, parsed.title)]
 
 
 def _join(base: str, href: str) -> str | None:

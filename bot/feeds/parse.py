@@ -29,6 +29,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from bot.errors import ParseError
+from bot.feeds.discover import discover_feeds
 from bot.feeds.fastpath import parse_fast
 from bot.feeds.jsonfeed import parse_json_feed
 from bot.feeds.model import (
@@ -153,6 +154,11 @@ def _parse(body: bytes, url: str, headers: Mapping[str, str] | None) -> ParsedFe
     )
     if not parsed.entries and not parsed.version:
         if _HTML_START.match(body[:4096]):
+            linked = [u for u, _ in discover_feeds(body, url)]
+            if linked:  # (a site's home page given for its feed: say which feeds it links to, as `feeds add` finds)
+                raise ParseError(url, f"not a feed: got an HTML page that links to the feed{'s' * (len(linked) > 1)} "
+                                      f"{', '.join(linked[:3])}{' …' if len(linked) > 3 else ''}: give "
+                                      f"{'one of them' if len(linked) > 1 else 'it'} as the feed's url")
             raise ParseError(url, "not a feed: got an HTML page (is the feed URL right?)")
         reason = parsed.get("bozo_exception")
         said = _lenient(reason, body).removesuffix("; read leniently") if reason is not None else ""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app.feeds import find_feeds
 from bot.errors import FetchError, ParseError
-from bot.feeds.discover import discover_feeds, find_feeds
+from bot.feeds.discover import discover_feeds
 from bot.feeds.fetch import HttpFetcher
 from tests.doubles.feedserver import FeedServer, html_page, rss
 

@@ -56,6 +56,8 @@ def test_rss_entry_fields() -> None:
         (b"{broken json", "broken JSON"),
         (b"just some text", "not a feed"),
         (b"garbage\n\x00 not xml <<<", "not a feed: not well-formed XML, line 2, column 1: "),  # (not "<unknown>:2:0")
+        (b'<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml"></head></html>',
+         "not a feed: got an HTML page that links to the feed https://example.com/rss.xml: give it as the feed's url"),
     ],
 )
 def test_non_feeds_are_clean_errors(body: bytes, reason: str) -> None:
