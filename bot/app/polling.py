@@ -49,13 +49,15 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import ipaddress
 import math
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from bot.config import FeedConfig, PollConfig
+from bot.config import Config, FeedConfig, PollConfig
 from bot.feeds.freshness import freshness
 from bot.feeds.health import describe_seconds as describe_interval  # one home for durations in words
 from bot.feeds.model import PERIODS
@@ -323,3 +325,33 @@ class PollPlan:
     def overdue(self, now: datetime, grace: timedelta) -> int:
         """Feeds waiting longer than ``grace`` past their due time (a stuck or saturated poller)."""
         return sum(1 for url, when in self._due.items() if url not in self.in_flight and when + grace < now)
+
+
+EAGER = 60.0  # seconds: a fixed interval shorter than this, on a host out there, is warned of at start
+
+
+def eager(config: Config) -> list[str]:
+    """One line for each feed on a public host that the config pins to be polled more often than once a minute: every
+    second hammers the publisher, who may block the reader (adaptive polling never goes below poll.min_interval, but a
+    fixed interval is the config's word). Loopback, private and file feeds are left alone: tests and local mirrors."""
+    lines = []
+    for n, feed in enumerate(config.feeds):
+        seconds = feed.interval if feed.interval is not None else config.poll.interval
+        host = urlsplit(feed.url).hostname if feed.url.startswith(("http://", "https://")) else None
+        if seconds is None or seconds >= EAGER or host is None or _nearby(host):
+            continue
+        where = f"feeds[{n}].interval" if feed.interval is not None else "poll.interval"
+        lines.append(f"{where}: {host} is polled every {seconds:g} s: a publisher may block a reader this eager; "
+                     "leave the interval out to adapt to the feed, or pin it to a few minutes")
+    return lines
+
+
+def _nearby(host: str) -> bool:
+    """Whether ``host`` is this machine or a private network's (an IP address of those, or localhost)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local

@@ -50,7 +50,7 @@ from bot.app.digests import unknown_watchlists
 from bot.app.leadership import Leadership
 from bot.app.metrics import Metrics
 from bot.app.pipeline import FeedResult
-from bot.app.polling import PollPlan, tick_seconds
+from bot.app.polling import PollPlan, eager, tick_seconds
 from bot.config import Config, is_postgres
 from bot.errors import RuleError, StoreError, WatchbotError
 from bot.feeds.health import describe_seconds
@@ -153,7 +153,7 @@ class Service:
             feeds = self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))
             self._announce(http, len(feeds))
             self._report_rules()
-            for line in unknown_watchlists(self.config, [w.id for w in self.rules.watchlists]):
+            for line in [*unknown_watchlists(self.config, [w.id for w in self.rules.watchlists]), *eager(self.config)]:
                 log.warning("%s", line)
             await self._start_spread()
             # Every process matches: the rule files and the chats' phrases are followed before the lead is (a

@@ -183,3 +183,33 @@ def test_next_poll_laws(failures: int, interval_s: int, retry_after: float | Non
     assert interval <= delay <= max(MAX_BACKOFF, interval)
     if failures == 0 and retry_after is None:
         assert delay == interval
+
+
+def test_a_feed_out_there_pinned_to_seconds_is_warned_of_at_start(tmp_path) -> None:
+    """`interval = "1s"` on a publisher's feed polled it every second (a fixed interval is the config's word); the
+    service now says so at start. Loopback and private hosts (tests, local mirrors) and files are left alone."""
+    import tomllib
+
+    from bot.app.polling import eager
+    from bot.config import parse_config
+
+    text = """
+[[feeds]]
+url = "https://news.example/rss"
+interval = "1s"
+[[feeds]]
+url = "https://calm.example/rss"
+interval = "5m"
+[[feeds]]
+url = "http://127.0.0.1:8080/rss"
+interval = "1s"
+[[feeds]]
+url = "http://10.0.0.7/rss"
+interval = "1s"
+[[feeds]]
+url = "local.xml"
+interval = "1s"
+"""
+    config = parse_config(tomllib.loads(text), source="config.toml", base_dir=tmp_path, env={})
+    assert eager(config) == ["feeds[0].interval: news.example is polled every 1 s: a publisher may block a reader "
+                             "this eager; leave the interval out to adapt to the feed, or pin it to a few minutes"]
