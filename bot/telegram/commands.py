@@ -139,16 +139,23 @@ class Commands:
             about = f": {esc(cut(wl.description, 150))}" if wl.description else ""
             full.append(f"• <b>{esc(wl_id)}</b> {esc(wl.name)}{about}{mark}")
             short.append(f"• <b>{esc(wl_id)}</b>{mark}")
-        # A button a watchlist, those the chat follows first, as many as Telegram takes in one keyboard.
-        buttons: list[list[InlineKeyboardButton]] = []
-        size = 0
-        for wl_id in sorted(known, key=lambda w: (w not in followed, w)):
+        # A button a watchlist, in the list's order; when Telegram would not take them all in one keyboard, as many as
+        # it takes, those the chat follows first (when all fit, a tap must not move the buttons under the next one).
+        def button(wl_id: str) -> tuple[InlineKeyboardButton, int]:
             action, label = ("unsub", f"✅ {wl_id}") if wl_id in followed else ("sub", f"➕ {wl_id}")
-            button = InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])
-            size += len(json.dumps(button.to_dict(), ensure_ascii=False).encode()) + 4
-            if len(buttons) == MAX_BUTTONS or size > MAX_MARKUP:
+            made = InlineKeyboardButton(label, callback_data=f"{action}:{wl_id}"[:64])
+            return made, len(json.dumps(made.to_dict(), ensure_ascii=False).encode()) + 4
+
+        made = [button(w) for w in sorted(known)]
+        if len(made) > MAX_BUTTONS or sum(size for _, size in made) > MAX_MARKUP:
+            made = [button(w) for w in sorted(known, key=lambda w: (w not in followed, w))]
+        buttons: list[list[InlineKeyboardButton]] = []
+        total = 0
+        for one, size in made:
+            total += size
+            if len(buttons) == MAX_BUTTONS or total > MAX_MARKUP:
                 break
-            buttons.append([button])
+            buttons.append([one])
         heading = t(lang, "watchlists.heading")
         some = [t(lang, "watchlists.some_buttons", shown=len(buttons), count=len(known))] if len(buttons) < len(
             known) else []

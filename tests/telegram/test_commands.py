@@ -211,6 +211,16 @@ async def test_many_watchlists_are_listed_with_as_many_buttons_as_telegram_takes
     assert listing.buttons[0] == ("➕ asml", "sub:asml") and len(listing.buttons) <= 100
 
 
+async def test_a_tap_does_not_move_the_watchlists_buttons(world: World) -> None:
+    """With all buttons in one keyboard, they keep the list's order: a followed one moved to the front, and the next
+    tap could hit another watchlist than the one under the finger."""
+    listing = await world.ask(5, "/watchlists")
+    assert [data for _, data in listing.buttons] == ["sub:asml", "sub:chips"]
+    await world.ask(5, "/subscribe chips")
+    listing = await world.ask(5, "/watchlists")
+    assert [data for _, data in listing.buttons] == ["sub:asml", "unsub:chips"]
+
+
 async def test_an_unknown_command_is_answered_in_a_private_chat_only(world: World) -> None:
     assert (await world.ask(5, "/frobnicate x")).text == "I do not know /frobnicate. /help lists every command."
     world.api.set_member(-77, 5, "administrator")
