@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from bot.app.chats import Chats
 from bot.app.phrases import Phrases, Watched
 from bot.i18n import EN, LANGUAGES, language_for, t
-from bot.markup import esc
+from bot.markup import esc, strip_tags
 from bot.render.telegram import listed
 from bot.store.protocols import Chat
 from bot.telegram.commands import language
@@ -106,7 +106,7 @@ class PhraseCommands:
         shown = next((p for p in await self.phrases.phrases(chat.chat_id) if phrase_key(p) == key), key)  # as typed
         removed = await self.phrases.unwatch(chat.chat_id, key)
         done = t(lang, "watch.undone" if removed else "watch.undo_gone", phrase=esc(shown))
-        await query.answer(done)
+        await query.answer(strip_tags(done))  # (a pop-up is plain text: its tags would show)
         try:
             await query.edit_message_text(done, parse_mode=ParseMode.HTML, reply_markup=None)
         except BadRequest as e:  # (tapped twice: the message says so already)

@@ -281,7 +281,9 @@ async def test_a_warned_phrase_has_an_undo_button_that_unwatches_it(world: World
     shouting = await world.ask(5, "/watch THE NEWS")
     assert shouting.buttons == [("↩ Undo: stop watching it", "unwatch:the news")]
     query = world.api.user_presses(5, 5, shouting.message_id, "unwatch:the news")
-    await eventually(lambda: any(a.get("callback_query_id") == query for a in world.api.answers), "the tap's answer")
+    answer = await eventually(lambda: next((a for a in world.api.answers if a.get("callback_query_id") == query),
+                                           None), "the tap's answer")
+    assert answer.get("text") == "↩ No longer watching THE NEWS."  # (a pop-up is plain text: no <b> tags shown)
     assert next(m for m in world.api.sent_messages(5) if m.message_id == shouting.message_id).text == (
         "↩ No longer watching THE NEWS.")  # as the user typed it
     query = world.api.user_presses(5, 5, sent.message_id, "unwatch:the")
