@@ -82,8 +82,17 @@ class Chats:
         return ModeChange(sum(1 for s in shared if s.mode != mode), len(shared) < len(subs))
 
     async def update(self, chat_id: int, **values: object) -> None:
-        """Change settings: tz, quiet_start/quiet_end, paused, digest_at."""
-        await self.store.run(self.store.chats.update, chat_id, now=self.clock(), **values)
+        """Change settings: tz, quiet_start/quiet_end, paused, digest_at. A change of the quiet hours (or the zone they
+        are read in) makes the alerts they held due now: the delivery holds them again if the new hours say so (they
+        waited for the old hours' end: /quiet off released nothing for hours)."""
+        await self.store.run(self._update, chat_id, values)
+
+    def _update(self, chat_id: int, values: dict[str, object]) -> None:
+        now = self.clock()
+        with self.store.transaction():
+            self.store.chats.update(chat_id, now=now, **values)
+            if {"quiet_start", "quiet_end", "tz"} & values.keys():
+                self.store.outbox.hasten_target("telegram", str(chat_id), now=now)
 
     async def deactivate(self, chat_id: int, reason: str) -> None:
         """The bot was blocked or removed: the chat is unsubscribed from everything and gets nothing."""

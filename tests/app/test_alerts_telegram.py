@@ -179,6 +179,27 @@ async def test_quiet_hours_hold_alerts_until_they_end(world: World) -> None:
     assert await redeliver(world, 3600) == {"sent": 1}
 
 
+async def test_quiet_off_releases_the_alerts_quiet_hours_held(world: World) -> None:
+    """/quiet off said "Quiet hours off." and the held alert still waited for the old hours' end (an hour here)."""
+    follow(world, 5, "asml")
+    await world.ask(5, "/tz Asia/Shanghai")
+    await world.ask(5, "/quiet 19:30-21:00")  # 12:00 UTC is 20:00 in Shanghai
+    assert await poll(world, [story(1)]) == {"pending": 1}
+    assert "Quiet hours off" in (await world.ask(5, "/quiet off")).text
+    assert await redeliver(world, 1) == {"sent": 1}
+    assert any("ASML" in m.text for m in world.api.sent_messages(5))
+
+
+async def test_moved_quiet_hours_hold_what_they_cover_and_release_the_rest(world: World) -> None:
+    follow(world, 5, "asml")
+    world.store.chats.update(5, tz="Asia/Shanghai", now=world.clock())
+    await world.app.chats.update(5, quiet_start="19:30", quiet_end="21:00")
+    assert await poll(world, [story(1)]) == {"pending": 1}
+    await world.app.chats.update(5, quiet_start="19:00", quiet_end="22:00")  # still covers 20:00: held again
+    assert await redeliver(world, 1) == {"pending": 1}
+    assert rows(world)[0].next_attempt_at.isoformat() == "2024-03-27T14:00:00+00:00"
+
+
 async def test_paused_and_digest_chats_get_nothing_instantly(world: World) -> None:
     follow(world, 5, "asml")
     follow(world, 6, "asml", mode="digest")

@@ -238,6 +238,20 @@ def test_outbox_states_and_crash_recovery(store: Store) -> None:
     assert [r.identity for r in store.outbox.rows(state="dead")] == ["v1:2"]
 
 
+def test_a_targets_alerts_held_for_later_are_hastened_together(store: Store) -> None:
+    store.items.add([item(n) for n in (1, 2, 3, 4)], feed_name="F", now=NOW)
+    for n, target in ((1, "5"), (2, "5"), (3, "6"), (4, "5")):
+        store.outbox.enqueue(f"v1:{n}", "telegram", target, ["asml"], now=NOW)
+    held = store.outbox.claim_due("telegram", now=NOW)
+    later = NOW + timedelta(hours=3)
+    store.outbox.mark_retry([r.id for r in held if r.identity != "v1:4"], error="quiet hours", next_attempt_at=later)
+    store.outbox.mark_sent([r.id for r in held if r.identity == "v1:4"], now=NOW)
+    assert store.outbox.hasten_target("telegram", "5", now=NOW + timedelta(minutes=1)) == 2  # not chat 6's, not sent
+    assert sorted(r.identity for r in store.outbox.claim_due("telegram", now=NOW + timedelta(minutes=1))) == [
+        "v1:1", "v1:2"]
+    assert store.outbox.hasten_target("email", "5", now=NOW) == 0
+
+
 def test_alerts_waiting_after_a_failed_channel_are_hastened_only_while_pending(store: Store) -> None:
     store.items.add([item(n) for n in (1, 2, 3)], feed_name="F", now=NOW)
     for n in (1, 2, 3):

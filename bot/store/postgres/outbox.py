@@ -64,6 +64,11 @@ class PostgresOutbox:
         return self.db.run("UPDATE outbox SET next_attempt_at = %s WHERE id = ANY(%s) AND state = 'pending' "
                            "AND next_attempt_at > %s", [ts(now), list(ids), ts(now)])
 
+    def hasten_target(self, channel: str, target: str, *, now: datetime) -> int:
+        """The target's pending alerts due later are due at ``now`` (its quiet hours were lifted or moved)."""
+        return self.db.run("UPDATE outbox SET next_attempt_at = %s WHERE channel = %s AND target = %s "
+                           "AND state = 'pending' AND next_attempt_at > %s", [ts(now), channel, target, ts(now)])
+
     def mark_dead(self, ids: Sequence[int], *, error: str, notify: bool = True) -> None:
         self._update(ids, "state = 'dead', last_error = %s, notified = %s", [error, not notify])
 

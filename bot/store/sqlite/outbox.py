@@ -66,6 +66,12 @@ class SqliteOutbox:
                               "AND state = 'pending' AND next_attempt_at > ?", [iso(now), *ids, iso(now)])
         return cur.rowcount
 
+    def hasten_target(self, channel: str, target: str, *, now: datetime) -> int:
+        """The target's pending alerts due later are due at ``now`` (its quiet hours were lifted or moved)."""
+        cur = self.db.execute("UPDATE outbox SET next_attempt_at = ? WHERE channel = ? AND target = ? "
+                              "AND state = 'pending' AND next_attempt_at > ?", [iso(now), channel, target, iso(now)])
+        return cur.rowcount
+
     def mark_dead(self, ids: Sequence[int], *, error: str, notify: bool = True) -> None:
         self._update(ids, "state = 'dead', last_error = ?, notified = ?", [error, 0 if notify else 1])
 
