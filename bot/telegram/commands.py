@@ -10,6 +10,7 @@ language) and comes from the catalog (``bot.i18n``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import json
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
-from bot.i18n import EN, choose, description, sentences, t
+from bot.i18n import DEFAULT, EN, choose, description, language_for, sentences, t
 from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, listed, pages, watchlist_names
 from bot.store.protocols import MODES, Chat
@@ -80,7 +81,15 @@ class Commands:
         tg = update.effective_chat
         assert tg is not None
         title = tg.title or tg.full_name or tg.username or ""
-        return await self.chats.seen(tg.id, type=tg.type, title=title)
+        chat = await self.chats.seen(tg.id, type=tg.type, title=title)
+        user = update.effective_user
+        heard = language_for(user.language_code) if user is not None and user.language_code else DEFAULT
+        if chat.language is None and not chat.is_group and heard != DEFAULT:
+            # A private chat's alerts and digests follow the language its person writes in, as replies do: they came
+            # in English to people whose Telegram is in Chinese and who never typed /lang. (/lang still decides.)
+            await self.chats.update(chat.chat_id, language=heard)
+            chat = dataclasses.replace(chat, language=heard)
+        return chat
 
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool:
         """Private chats change themselves; in groups only administrators may (asked of the Bot API)."""
