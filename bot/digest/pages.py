@@ -49,7 +49,7 @@ def _item(item: DigestItem, created: datetime, lang: str) -> str:
 
 
 def _header(digest: Digest, lang: str) -> str:
-    counts = " · ".join(f"{esc(name)} {n}" for name, n in digest.counts())
+    counts = " · ".join(f"{esc(name)} {n}" for name, n in digest.counts()) if len(digest.counts()) > 1 else ""
     lines = [t(lang, "digest.header", date=f"{digest.created:%Y-%m-%d}", count=digest.total),
              t(lang, "digest.zone", zone=esc(digest.zone_label()))]
     if counts:

@@ -60,6 +60,17 @@ def test_pages_fit_and_split_only_between_items(n: int, title_len: int) -> None:
         assert len(ps) > 3
 
 
+def test_a_digest_of_one_watchlist_has_no_contents_line() -> None:
+    """"Chips 120" then at once the heading "Chips (120)": a contents line is for digests of several watchlists."""
+    several = pages(big_digest(6))[0].text.splitlines()
+    assert "asml 2 · export-controls 2 · semiconductors 2" in several
+    pending = [PendingMatch(i, f"id{i}", "asml", NOW, f"Story {i}", None, "", NOW, ("DW",)) for i in range(3)]
+    one = build_digest("chat:1", pending, watchlists=["asml"], zone="UTC", now=NOW)
+    assert one is not None
+    text = pages(one)[0].text
+    assert "asml 3" not in text and "<b>asml</b> (3)" in text
+
+
 def test_page_text_is_escaped_html() -> None:
     d = big_digest(4)
     [page] = pages(d)

@@ -211,3 +211,32 @@ def test_long_sections_list_the_rest_as_titles_so_nothing_is_left_out() -> None:
         assert "7 more, titles only:" in body
         assert all(f"title number {i:02d}" in body for i in range(12))
         assert "lede of 04" in body and "lede of 05" not in body  # newest five in full
+
+
+def test_the_email_fits_a_phone_whatever_its_titles(tmp_path) -> None:
+    """A title that is one long unbroken URL made the email 722 px wide on a 360 px phone (in a real browser); and a
+    digest of one watchlist opened with a contents table of that one line."""
+    from tests.web.live import launch, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    at = datetime(2026, 3, 27, tzinfo=UTC)
+    url = "https://www.example.com/very/long/unbroken/path/that/goes/on/and/on/asml-ships-euv-tools-to-tsmc-2026"
+    pending = [PendingMatch(1, "a", "asml", at, url, "https://x.example/1", "ASML ships tools.", at, ("Reuters",))]
+    digest = build_digest("email:a@x|asml", pending, watchlists=["asml"], zone="Asia/Shanghai", now=at)
+    assert digest is not None
+    body = compose(digest, sender="w@example.com", to="a@example.com", now=at).get_body(("html",))
+    assert body is not None
+    assert ">asml</td>" not in body.get_content()  # (the contents table's cell)
+    page_file = tmp_path / "digest.html"
+    page_file.write_text(body.get_content(), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 360, "height": 700})
+            page.goto(page_file.as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            assert page.evaluate("document.querySelectorAll('td').length") > 0
+        finally:
+            browser.close()
