@@ -117,6 +117,7 @@ TEXT: dict[str, str] = {
     "subscribe.usage": "Usage: /subscribe ID [instant|digest]\nWatchlists: {choices}",
     "subscribe.unknown": "Unknown watchlist '{id}'. Choose one of: {choices}",
     "subscribe.unknown_close": "Unknown watchlist '{id}'. Did you mean {close}? Choose one of: {choices}",
+    "subscribe.already": "This chat already follows <b>{id}</b> ({mode}).",
     "subscribe.bad_mode": "Unknown mode '{mode}': use instant or digest.",
     "subscribe.instant": "Subscribed to <b>{id}</b>: alerts as they come.",
     "subscribe.digest": "Subscribed to <b>{id}</b>: in the daily digest.",

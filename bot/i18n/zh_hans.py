@@ -102,6 +102,7 @@ TEXT: dict[str, str] = {
     "subscribe.usage": "用法：/subscribe ID [instant|digest]\n监控清单：{choices}",
     "subscribe.unknown": "没有名为“{id}”的监控清单。可选：{choices}",
     "subscribe.unknown_close": "没有名为“{id}”的监控清单。你是不是想找 {close}？可选：{choices}",
+    "subscribe.already": "本聊天已订阅 <b>{id}</b>（{mode}）。",
     "subscribe.bad_mode": "未知的方式“{mode}”：请用 instant（即时推送）或 digest（每日摘要）。",
     "subscribe.instant": "已订阅 <b>{id}</b>：有新闻就即时提醒。",
     "subscribe.digest": "已订阅 <b>{id}</b>：汇总在每日摘要里。",

@@ -105,6 +105,7 @@ TEXT: dict[str, str] = {
     "subscribe.usage": "用法：/subscribe ID [instant|digest]\n監控清單：{choices}",
     "subscribe.unknown": "沒有叫「{id}」的監控清單。可選：{choices}",
     "subscribe.unknown_close": "沒有叫「{id}」的監控清單。你要找的是 {close} 嗎？可選：{choices}",
+    "subscribe.already": "這個聊天室已訂閱 <b>{id}</b>（{mode}）。",
     "subscribe.bad_mode": "不認得「{mode}」這個方式：請用 instant（即時推播）或 digest（每日摘要）。",
     "subscribe.instant": "已訂閱 <b>{id}</b>：有新聞就即時通知你。",
     "subscribe.digest": "已訂閱 <b>{id}</b>：彙整在每日摘要裡。",

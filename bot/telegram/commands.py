@@ -206,46 +206,67 @@ class Commands:
                 raise
 
     async def subscribe(self, update: Update, context: Context) -> None:
-        """/subscribe ID [instant|digest]"""
+        """/subscribe ID [ID ...] [instant|digest]"""
         chat, lang = await self.chat_language(update)
         args = context.args or []
-        if not args or len(args) > 2:
+        mode = args[-1].lower() if len(args) > 1 and args[-1].lower() in MODES else None
+        ids = args[:-1] if mode else args
+        if not ids or len(ids) > 20:
             await reply(update, t(lang, "subscribe.usage", choices=self.choices(lang)))
             return
-        wl_id, mode = args[0], (args[1].lower() if len(args) > 1 else None)
-        if wl_id not in self.known():
-            close = difflib.get_close_matches(wl_id.lower(), sorted(self.known()), n=1, cutoff=0.6)
-            if close:
-                await reply(update, t(lang, "subscribe.unknown_close", id=esc(cut(wl_id, 60)), close=esc(close[0]),
-                                      choices=self.choices(lang)))
-            else:
-                await reply(update, t(lang, "subscribe.unknown", id=esc(cut(wl_id, 60)), choices=self.choices(lang)))
+        if len(ids) == 2 and ids[1].lower() not in self._ids() and len(args) == 2:  # "/subscribe asml fast"
+            await reply(update, t(lang, "subscribe.bad_mode", mode=esc(cut(ids[1], 20))))
             return
-        if mode is not None and mode not in MODES:
-            await reply(update, t(lang, "subscribe.bad_mode", mode=esc(mode)))
-            return
+        chosen = []
+        for given in ids:
+            wl_id = self._ids().get(given.lower()) if given not in self.known() else given  # (ASML is asml)
+            if wl_id is None:
+                close = difflib.get_close_matches(given.lower(), sorted(self.known()), n=1, cutoff=0.6)
+                if close:
+                    await reply(update, t(lang, "subscribe.unknown_close", id=esc(cut(given, 60)),
+                                          close=esc(close[0]), choices=self.choices(lang)))
+                else:
+                    await reply(update, t(lang, "subscribe.unknown", id=esc(cut(given, 60)),
+                                          choices=self.choices(lang)))
+                return
+            chosen.append(wl_id)
         if await self.refuse_unless_allowed(update, context, chat):
             return
-        sub = await self.chats.subscribe(chat.chat_id, wl_id, mode)
-        await reply(update, t(lang, f"subscribe.{sub.mode}", id=esc(wl_id)))
+        before = {s.watchlist: s.mode for s in await self.chats.subscriptions(chat.chat_id)}
+        lines = []
+        for wl_id in dict.fromkeys(chosen):
+            if before.get(wl_id) is not None and (mode is None or before[wl_id] == mode):
+                lines.append(t(lang, "subscribe.already", id=esc(wl_id), mode=t(lang, f"mode.{before[wl_id]}")))
+                continue
+            sub = await self.chats.subscribe(chat.chat_id, wl_id, mode)
+            lines.append(t(lang, f"subscribe.{sub.mode}", id=esc(wl_id)))
+        await reply(update, "\n".join(lines))
+
+    def _ids(self) -> dict[str, str]:
+        """The watchlists' ids by their lower case (an id typed in capitals is that watchlist)."""
+        return {w.lower(): w for w in self.known()}
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
-        """/unsubscribe ID|all"""
+        """/unsubscribe ID [ID ...]|all"""
         chat, lang = await self.chat_language(update)
         args = context.args or []
         followed = [s.watchlist for s in await self.chats.subscriptions(chat.chat_id)]
         # (the chat's own phrases' list is no watchlist to the user: /unwatch stops those; `all` takes it too)
         names = listed([w for w in followed if owner(w) is None], lang) or t(lang, "nothing")
-        if len(args) != 1:
+        if not args or len(args) > 20:
             await reply(update, t(lang, "unsubscribe.usage", followed=names))
             return
-        target = args[0]
-        if target != "all" and target not in followed:
-            await reply(update, t(lang, "unsubscribe.unknown", id=esc(cut(target, 60)), followed=names))
-            return
+        by_lower = {w.lower(): w for w in followed}
+        targets = [None] if [a.lower() for a in args] == ["all"] else [by_lower.get(a.lower()) for a in args]
+        for given, target in zip(args, targets, strict=True):
+            if target is None and given.lower() != "all":
+                await reply(update, t(lang, "unsubscribe.unknown", id=esc(cut(given, 60)), followed=names))
+                return
         if await self.refuse_unless_allowed(update, context, chat):
             return
-        removed = await self.chats.unsubscribe(chat.chat_id, None if target == "all" else target)
+        removed = 0
+        for target in dict.fromkeys(targets):
+            removed += await self.chats.unsubscribe(chat.chat_id, target)
         await reply(update, t(lang, "unsubscribe.done", count=removed))
 
     async def list_subscriptions(self, update: Update, context: Context) -> None:

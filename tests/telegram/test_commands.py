@@ -221,6 +221,18 @@ async def test_a_tap_does_not_move_the_watchlists_buttons(world: World) -> None:
     assert [data for _, data in listing.buttons] == ["sub:asml", "unsub:chips"]
 
 
+async def test_subscribe_takes_an_id_in_capitals_several_ids_and_says_when_nothing_changed(world: World) -> None:
+    """Found by a helper session: "/subscribe ASML" answered "Did you mean asml?", "/subscribe asml chips" took chips
+    for a mode, and a second /subscribe replied as if it were new."""
+    assert "Subscribed to asml" in (await world.ask(5, "/subscribe ASML")).text
+    both = (await world.ask(5, "/subscribe asml chips digest")).text.splitlines()
+    assert both == ["Subscribed to asml: in the daily digest.", "Subscribed to chips: in the daily digest."]
+    assert (await world.ask(5, "/subscribe chips")).text == "This chat already follows chips (digest)."
+    assert "Unknown mode 'fast'" in (await world.ask(5, "/subscribe asml fast")).text
+    assert "Unsubscribed from 2 watchlists." in (await world.ask(5, "/unsubscribe ASML chips")).text
+    assert world.store.chats.subscriptions(5) == []
+
+
 async def test_an_unknown_command_is_answered_in_a_private_chat_only(world: World) -> None:
     assert (await world.ask(5, "/frobnicate x")).text == "I do not know /frobnicate. /help lists every command."
     world.api.set_member(-77, 5, "administrator")
