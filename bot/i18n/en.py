@@ -148,7 +148,10 @@ TEXT: dict[str, str] = {
     "quiet.usage": "Usage: /quiet HH:MM-HH:MM or /quiet off, e.g. /quiet 22:00-07:00 (times in {tz})",
     "quiet.off": "Quiet hours off.",
     "quiet.set": "Quiet hours {start}-{end} ({tz}): alerts are held and arrive when they end.",
-    "pause.done": "Alerts paused. /resume to get them again.",
+    "pause.done": ("Alerts paused: stories matched meanwhile are not sent (/quiet HH:MM-HH:MM holds them "
+                   "instead). /resume to get alerts again."),
+    "pause.usage": ("/pause takes no duration: alerts stop until /resume, and what matches meanwhile is not sent. "
+                    "For a spell whose alerts come afterwards: /quiet HH:MM-HH:MM."),
     "resume.done": "Alerts resumed.",
     # /test (each hit is explained by a why.* line below, quoting the rule and the text)
     "test.usage": "Usage: /test TEXT, e.g. /test ASML wins an EUV order",

@@ -129,7 +129,10 @@ TEXT: dict[str, str] = {
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（按 {tz} 时间）",
     "quiet.off": "免打扰时段已关闭。",
     "quiet.set": "免打扰时段 {start}-{end}（{tz}）：期间的提醒会先保留，结束后再发送。",
-    "pause.done": "提醒已暂停。发送 /resume 恢复。",
+    "pause.done": ("提醒已暂停：暂停期间命中的新闻不会发送（想事后补发请用 /quiet HH:MM-HH:MM）。"
+                   "发送 /resume 恢复。"),
+    "pause.usage": ("/pause 不带时长：提醒会停到 /resume 为止，期间命中的新闻不会发送。"
+                    "想在一段时间后补发，请用 /quiet HH:MM-HH:MM。"),
     "resume.done": "提醒已恢复。",
     "test.usage": "用法：/test 文本，例如 /test ASML 拿下 EUV 订单",
     "test.none": "没有监控清单匹配“{text}”。",

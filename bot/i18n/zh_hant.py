@@ -132,7 +132,10 @@ TEXT: dict[str, str] = {
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（依 {tz} 時間）",
     "quiet.off": "勿擾時段已關閉。",
     "quiet.set": "勿擾時段 {start}-{end}（{tz}）：這段時間的提醒會先保留，結束後再傳給你。",
-    "pause.done": "提醒已暫停。傳 /resume 即可恢復。",
+    "pause.done": ("提醒已暫停：暫停期間符合的新聞不會傳送（想事後補發請用 /quiet HH:MM-HH:MM）。"
+                   "傳 /resume 即可恢復。"),
+    "pause.usage": ("/pause 不帶時長：提醒會停到 /resume 為止，期間符合的新聞不會傳送。"
+                    "想在一段時間後補發，請用 /quiet HH:MM-HH:MM。"),
     "resume.done": "提醒已恢復。",
     "test.usage": "用法：/test 文字，例如 /test ASML 拿下 EUV 訂單",
     "test.none": "沒有監控清單符合「{text}」。",

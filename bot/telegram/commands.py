@@ -343,8 +343,11 @@ class Commands:
             await reply(update, t(lang, "quiet.set", start=window[0], end=window[1], tz=esc(chat.tz)))
 
     async def pause(self, update: Update, context: Context) -> None:
-        """/pause: no alerts until /resume."""
+        """/pause: no alerts until /resume (what matches meanwhile is not sent: /quiet holds alerts instead)."""
         chat, lang = await self.chat_language(update)
+        if context.args:  # ("/pause 2h" was taken for a pause without end)
+            await reply(update, t(lang, "pause.usage"))
+            return
         if await self.refuse_unless_allowed(update, context, chat):
             return
         await self.chats.update(chat.chat_id, paused=True)

@@ -263,3 +263,12 @@ async def test_a_command_the_store_refuses_gets_a_reply_that_says_so(world: Worl
     finally:
         world.store.db.execute("PRAGMA query_only = OFF")
     assert world.store.chats.instant_recipients(["chips"]) == {}
+
+
+async def test_pause_says_what_it_does_and_takes_no_duration(world: World) -> None:
+    """Found by a helper session: stories matched during a pause are skipped, which the reply did not say, and "/pause
+    2h" was taken for a pause without end."""
+    assert "not sent (/quiet HH:MM-HH:MM holds them instead)" in (await world.ask(5, "/pause")).text
+    await world.ask(5, "/resume")
+    assert (await world.ask(5, "/pause 2h")).text.startswith("/pause takes no duration")
+    assert world.store.chats.get(5).paused is False
