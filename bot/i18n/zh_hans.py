@@ -126,6 +126,8 @@ TEXT: dict[str, str] = {
     "tz.unknown": "未知的时区“{zone}”。请用 IANA 时区名，例如 {examples}。",
     "tz.unknown_close": "未知的时区“{zone}”。你是不是想找 {close}？请用 IANA 时区名，例如 {examples}。",
     "tz.set": "时区已设为 {tz}（当地现在 {time}）。",
+    "tz.fixed": ("{tz} 是固定偏移：不随夏令时变化（Etc/GMT+8 是 UTC-8）；"
+                 "城市时区会随之变化，例如 America/New_York 或 Asia/Shanghai。"),
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（按 {tz} 时间）",
     "quiet.off": "免打扰时段已关闭。",
     "quiet.set": "免打扰时段 {start}-{end}（{tz}）：期间的提醒会先保留，结束后再发送。",

@@ -129,6 +129,8 @@ TEXT: dict[str, str] = {
     "tz.unknown": "不認得「{zone}」這個時區。請用 IANA 時區名稱，例如 {examples}。",
     "tz.unknown_close": "不認得「{zone}」這個時區。你要找的是 {close} 嗎？請用 IANA 時區名稱，例如 {examples}。",
     "tz.set": "時區已設定為 {tz}（當地現在 {time}）。",
+    "tz.fixed": ("{tz} 是固定偏移：不隨夏令時間變化（Etc/GMT+8 是 UTC-8）；"
+                 "城市時區會隨之變化，例如 America/New_York 或 Asia/Taipei。"),
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（依 {tz} 時間）",
     "quiet.off": "勿擾時段已關閉。",
     "quiet.set": "勿擾時段 {start}-{end}（{tz}）：這段時間的提醒會先保留，結束後再傳給你。",

@@ -26,7 +26,7 @@ from bot.i18n import DEFAULT, EN, choose, description, language_for, sentences, 
 from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, listed, pages, watchlist_names
 from bot.store.protocols import MODES, Chat
-from bot.times import all_zones, parse_hhmm, valid_zone, zone
+from bot.times import is_fixed_offset, parse_hhmm, suggest_zones, valid_zone, zone
 from bot.watch import RuleBook, Verdict, Watchlist
 from bot.watch.explain import explain
 from bot.watch.personal import owner
@@ -304,20 +304,25 @@ class Commands:
         """/tz ZONE, an IANA time zone name."""
         chat, lang = await self.chat_language(update)
         args = context.args or []
-        if len(args) != 1:
+        if not args or len(args) > 4:
             await reply(update, t(lang, "tz.usage", tz=esc(chat.tz), examples=TZ_EXAMPLES))
             return
-        name = valid_zone(args[0])
-        if name is None:
-            close = difflib.get_close_matches(args[0], all_zones(), n=3)
+        given = " ".join(args)[:64]
+        name = valid_zone(given) or valid_zone(given.replace(" ", "_"))  # ("America/New York")
+        if name is None:  # an offset, an abbreviation, a city: which zones it may mean
+            close = suggest_zones(given, self.clock())
             key = "tz.unknown_close" if close else "tz.unknown"
-            await reply(update, t(lang, key, zone=esc(args[0]), close=esc(", ".join(close)), examples=TZ_EXAMPLES))
+            await reply(update, t(lang, key, zone=esc(given), close=esc(t(lang, "separator").join(close)),
+                                  examples=TZ_EXAMPLES))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
         await self.chats.update(chat.chat_id, tz=name)
         local = self.clock().astimezone(zone(name))
-        await reply(update, t(lang, "tz.set", tz=esc(name), time=f"{local:%H:%M}"))
+        text = t(lang, "tz.set", tz=esc(name), time=f"{local:%H:%M}")
+        if is_fixed_offset(name):  # ("EST" never follows daylight saving; Etc/GMT+8 is UTC-8)
+            text = sentences(lang, text, t(lang, "tz.fixed", tz=esc(name)))
+        await reply(update, text)
 
     async def quiet(self, update: Update, context: Context) -> None:
         """/quiet HH:MM-HH:MM|off: alerts are held during these hours (in the chat's zone)."""

@@ -39,10 +39,18 @@ async def test_bad_arguments_get_the_valid_choices(world: World) -> None:
     assert "It follows: nothing" in (await world.ask(5, "/unsubscribe asml")).text
     assert "Usage: /mode instant|digest" in (await world.ask(5, "/mode sometimes")).text
     assert "Did you mean Asia/Shanghai" in (await world.ask(5, "/tz Asia/Shanghia")).text
+
     assert "Usage: /quiet" in (await world.ask(5, "/quiet 25:00-07:00")).text
     assert "Usage: /quiet" in (await world.ask(5, "/quiet 07:00-07:00")).text
     assert "Usage: /test TEXT" in (await world.ask(5, "/test")).text
     assert world.store.chats.subscriptions(5) == []
+
+
+async def test_tz_understands_an_offset_a_city_with_spaces_and_warns_of_a_fixed_offset(world: World) -> None:
+    assert "Did you mean Asia/Shanghai, Asia/Taipei, Asia/Hong_Kong?" in (await world.ask(5, "/tz UTC+8")).text
+    assert "Time zone set to America/New_York" in (await world.ask(5, "/tz America/New York")).text
+    fixed = (await world.ask(5, "/tz EST")).text
+    assert "Time zone set to EST" in fixed and "fixed offset: it never follows daylight saving" in fixed
 
 
 async def test_mode_tz_quiet_pause_resume(world: World) -> None:
