@@ -148,6 +148,7 @@ TEXT: dict[str, str] = {
     "tz.fixed": ("{tz} is a fixed offset: it never follows daylight saving (Etc/GMT+8 is UTC-8); "
                  "a city's zone does, e.g. America/New_York or Asia/Shanghai."),
     "quiet.usage": "Usage: /quiet HH:MM-HH:MM or /quiet off, e.g. /quiet 22:00-07:00 (times in {tz})",
+    "quiet.same": "The quiet hours would start and end at the same time.",
     "quiet.off": "Quiet hours off.",
     "quiet.set": "Quiet hours {start}-{end} ({tz}): alerts are held and arrive when they end.",
     "pause.done": ("Alerts paused: stories matched meanwhile are not sent (/quiet HH:MM-HH:MM holds them "

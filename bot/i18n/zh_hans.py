@@ -129,6 +129,7 @@ TEXT: dict[str, str] = {
     "tz.fixed": ("{tz} 是固定偏移：不随夏令时变化（Etc/GMT+8 是 UTC-8）；"
                  "城市时区会随之变化，例如 America/New_York 或 Asia/Shanghai。"),
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（按 {tz} 时间）",
+    "quiet.same": "免打扰时段的开始和结束时间相同。",
     "quiet.off": "免打扰时段已关闭。",
     "quiet.set": "免打扰时段 {start}-{end}（{tz}）：期间的提醒会先保留，结束后再发送。",
     "pause.done": ("提醒已暂停：暂停期间命中的新闻不会发送（想事后补发请用 /quiet HH:MM-HH:MM）。"

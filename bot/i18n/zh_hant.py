@@ -132,6 +132,7 @@ TEXT: dict[str, str] = {
     "tz.fixed": ("{tz} 是固定偏移：不隨夏令時間變化（Etc/GMT+8 是 UTC-8）；"
                  "城市時區會隨之變化，例如 America/New_York 或 Asia/Taipei。"),
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（依 {tz} 時間）",
+    "quiet.same": "勿擾時段的開始和結束時間相同。",
     "quiet.off": "勿擾時段已關閉。",
     "quiet.set": "勿擾時段 {start}-{end}（{tz}）：這段時間的提醒會先保留，結束後再傳給你。",
     "pause.done": ("提醒已暫停：暫停期間符合的新聞不會傳送（想事後補發請用 /quiet HH:MM-HH:MM）。"

@@ -327,16 +327,18 @@ class Commands:
     async def quiet(self, update: Update, context: Context) -> None:
         """/quiet HH:MM-HH:MM|off: alerts are held during these hours (in the chat's zone)."""
         chat, lang = await self.chat_language(update)
-        args = context.args or []
+        given = " ".join(context.args or [])
         usage = t(lang, "quiet.usage", tz=esc(chat.tz))
-        if len(args) != 1:
+        if not given:
             await reply(update, usage)
             return
         window = None
-        if args[0].lower() != "off":
-            window = parse_window(args[0])
+        if given.lower() != "off":
+            window = parse_window(given)
             if window is None:
-                await reply(update, usage)
+                start, _, end = "".join(given.split()).partition("-")
+                same = start and start.replace(":00", "").lstrip("0") == end.replace(":00", "").lstrip("0")
+                await reply(update, sentences(lang, t(lang, "quiet.same"), usage) if same else usage)
                 return
         if await self.refuse_unless_allowed(update, context, chat):
             return
@@ -405,10 +407,11 @@ def language(update: Update, chat: Chat) -> str:
 
 
 def parse_window(text: str) -> tuple[str, str] | None:
-    """'22:00-07:00' -> ('22:00', '07:00'); None when malformed or empty."""
-    start, sep, end = text.partition("-")
+    """'22:00-07:00' (or '22-7', hours alone) -> ('22:00', '07:00'); None when malformed or empty (the same start and
+    end: no window)."""
+    start, sep, end = "".join(text.split()).partition("-")
     try:
-        a, b = parse_hhmm(start), parse_hhmm(end)
+        a, b = (parse_hhmm(f"{side}:00" if side.isdigit() else side) for side in (start, end))
     except ValueError:
         return None
     if not sep or a == b:

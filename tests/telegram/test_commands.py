@@ -53,6 +53,13 @@ async def test_tz_understands_an_offset_a_city_with_spaces_and_warns_of_a_fixed_
     assert "Time zone set to EST" in fixed and "fixed offset: it never follows daylight saving" in fixed
 
 
+async def test_quiet_takes_hours_alone_and_says_why_a_window_is_empty(world: World) -> None:
+    assert "Quiet hours 22:00-07:00" in (await world.ask(5, "/quiet 22-7")).text
+    assert "Quiet hours 22:30-07:00" in (await world.ask(5, "/quiet 22:30 - 7")).text
+    assert (await world.ask(5, "/quiet 22:00-22:00")).text.startswith(
+        "The quiet hours would start and end at the same time. Usage:")
+
+
 async def test_mode_tz_quiet_pause_resume(world: World) -> None:
     chats = world.store.chats
     await world.ask(5, "/subscribe asml")
