@@ -62,6 +62,7 @@ TEXT: dict[str, str] = {
     "unwatch.unknown": "This chat does not watch {phrase}. It watches: {phrases}",
     # /list
     "list.phrases": "<b>Your phrases</b> ({count} of {limit})",
+    "list.phrases.group": "<b>This group's phrases</b> ({count} of {limit})",
     "list.no_phrases": "none yet: /watch PHRASE",
     "list.not_followed": "(they alert nobody since /unsubscribe all: /watch one again to follow them)",
     "list.mutes": "<b>Muted</b>",

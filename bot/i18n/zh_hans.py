@@ -56,6 +56,7 @@ TEXT: dict[str, str] = {
     "unwatch.removed": "已停止监控 {count} 个关键词。",
     "unwatch.unknown": "本聊天没有监控 {phrase}。正在监控：{phrases}",
     "list.phrases": "<b>你的关键词</b>（{count}/{limit}）",
+    "list.phrases.group": "<b>本群的关键词</b>（{count}/{limit}）",
     "list.no_phrases": "还没有：/watch 关键词",
     "list.not_followed": "（自 /unsubscribe all 起不再提醒：再 /watch 一个关键词即可恢复）",
     "list.mutes": "<b>已屏蔽</b>",

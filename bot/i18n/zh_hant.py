@@ -57,6 +57,7 @@ TEXT: dict[str, str] = {
     "unwatch.removed": "已停止監控 {count} 個關鍵字。",
     "unwatch.unknown": "這個聊天室沒有監控 {phrase}。正在監控：{phrases}",
     "list.phrases": "<b>你的關鍵字</b>（{count}/{limit}）",
+    "list.phrases.group": "<b>這個群組的關鍵字</b>（{count}/{limit}）",
     "list.no_phrases": "還沒有：/watch 關鍵字",
     "list.not_followed": "（從 /unsubscribe all 之後就不再提醒：再 /watch 一個關鍵字就會恢復）",
     "list.mutes": "<b>已靜音</b>",

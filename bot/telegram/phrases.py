@@ -221,7 +221,8 @@ class PhraseCommands:
         lang = language(update, chat)
         phrases = await self.phrases.phrases(chat.chat_id)
         mutes = await self.phrases.mutes(chat.chat_id)
-        lines = ["", t(lang, "list.phrases", count=len(phrases), limit=self.phrases.max_watch)]
+        key = "list.phrases.group" if chat.is_group else "list.phrases"
+        lines = ["", t(lang, key, count=len(phrases), limit=self.phrases.max_watch)]
         lines += [f"• {esc(p)}" for p in phrases] or [t(lang, "list.no_phrases")]
         own = personal_id(chat.chat_id)
         if phrases and all(s.watchlist != own for s in await self.chats.subscriptions(chat.chat_id)):

@@ -146,7 +146,7 @@ async def test_in_groups_only_administrators_change_phrases_and_mutes(world: Wor
             await world.ask(group, command, user_id=member, chat_type="group")).text
     assert world.store.phrases.phrases(group) == [] and world.store.phrases.mutes(group) == []
     assert "Watching Huawei" in (await world.ask(group, "/watch Huawei", user_id=admin, chat_type="group")).text
-    assert "Your phrases (1 of 50)" in (await world.ask(group, "/list", user_id=member, chat_type="group")).text
+    assert "This group's phrases (1 of 50)" in (await world.ask(group, "/list", user_id=member, chat_type="group")).text
 
 
 async def test_mutes_silence_a_phrase_or_a_source_for_that_chat_only(world: World) -> None:
