@@ -169,8 +169,11 @@ def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identit
     link = entry.link.strip() if entry.link else None
     if url is None and link:
         url = canonical_url(link)  # a link that is no web URL ("urn:...") comes back as written
-    if not title:
-        title = lede[:80] if lede else strip_bidi(url or entry.guid or "(untitled)")
+    shown = ""
+    if not title:  # an untitled item is called by its opening words (all of them, when that is the whole lede)
+        title = lede[:80] if lede else strip_bidi(url or entry.guid or "(untitled)")  # (its identity, as always)
+        shown = (lede if len(lede) <= 80 else cut(lede, 80)) if lede else ""
+        lede = "" if shown == lede else lede  # (not said twice)
     former_url = former_canonical_url(link) if identity_url and link else None
     return Item(
         identity=identity_of(canonical=identity_url, guid=entry.guid, feed_url=feed_url, title=title),
@@ -178,7 +181,7 @@ def _item(entry: Entry, feed_url: str, feed_title: str, url: str | None, identit
         url=url,
         link=link,
         guid=entry.guid,
-        title=cut(title, TITLE_LIMIT),  # (the identity above is of the whole title, as it always was)
+        title=shown or cut(title, TITLE_LIMIT),  # (the identity above is of the whole title, as it always was)
         lede=lede,
         language=language_of(f"{title} {lede}", feed_language),
         published=entry.published,

@@ -136,3 +136,15 @@ def test_deeply_nested_html_still_yields_a_lede(depth: int) -> None:
     text = "The lede of a story that is wrapped in far too many elements by its publisher."
     assert extract_lede("<div>" * depth + f"<p>{text}</p>" + "</div>" * depth) == text
     assert extract_lede("<span>" * depth + text + "</span>" * depth) == text
+
+
+def test_an_untitled_item_is_called_by_its_opening_words_without_saying_them_twice() -> None:
+    """Found by a helper session: an untitled item showed its lede as its title, then the same lede again."""
+    said = "ASML ships EUV tools to TSMC for its fabs, the company said."
+    short = normalize(Entry(title="", link="https://x.example/1", guid=None, content_html=f"<p>{said}</p>",
+                            published=None), feed_url=FEED)
+    assert (short.title, short.lede) == (said, "")
+    text = "ASML ships EUV tools to TSMC for its two-nanometre fabs in Arizona and Taiwan, the company said today."
+    long = normalize(Entry(title="", link=None, guid=None, content_html=f"<p>{text}</p>", published=None), feed_url=FEED)
+    assert long.title.endswith("…") and len(long.title) <= 81 and long.lede == text
+    assert long.identity == identity(link=None, guid=None, feed_url=FEED, title=text[:80])  # (as it always was)
