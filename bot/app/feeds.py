@@ -1,5 +1,6 @@
-"""Managing feeds outside the config: add (with feed discovery), remove, pause, resume, OPML import
-and export. Use-case: store, and the network for discovery. The web and `watchbot feeds ...` call it.
+"""Managing feeds outside the config: add (with feed discovery: ``find_feeds``), remove, pause, resume, OPML import
+and export; the feed list a page at a time (``feed_list``), and what a poll by hand polls (``to_poll``). Use-case:
+store, and the network for discovery. The web, `watchbot feeds ...` and `watchbot poll` call it.
 
 Feeds from the config's ``[[feeds]]`` and feeds added here sit side by side in the store (``origin``
 'config' or 'store'). Those added here survive restarts and are polled like the others; a config
@@ -45,6 +46,7 @@ async def find_feeds(fetcher: Fetcher, url: str) -> list[tuple[str, str]]:
         raise ParseError(url, "an HTML page that links to no feed (no <link rel=\"alternate\"> to RSS, Atom or "
                               "JSON Feed): look for the feed's own URL on the site") from not_a_feed
     return [(url, parsed.title)]
+
 
 class FeedChangeError(WatchbotError):
     """A feed change that cannot be made; str() says why and what to do instead."""

@@ -50,6 +50,7 @@ def state_name(lang: str, state: str) -> str:
 
 FEW = 30  # feeds /feeds lists whole: 20,000 feeds made 750 messages; past it, counts and the feeds to look at
 
+
 class Admin:
     """The admin commands."""
 
