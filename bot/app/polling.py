@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import ipaddress
 import math
 import random
 from collections.abc import Iterable, Mapping
@@ -58,6 +57,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.config import Config, FeedConfig, PollConfig
+from bot.feeds.address import ip_of, non_public
 from bot.feeds.freshness import freshness
 from bot.feeds.health import describe_seconds as describe_interval  # one home for durations in words
 from bot.feeds.model import PERIODS
@@ -347,11 +347,7 @@ def eager(config: Config) -> list[str]:
 
 
 def _nearby(host: str) -> bool:
-    """Whether ``host`` is this machine or a private network's (an IP address of those, or localhost)."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
+    """Whether ``host`` is this machine or a private network's: localhost, or an address that is not public (as the
+    redirect rule reads it: ``bot.feeds.address``)."""
+    ip = ip_of(host)
+    return host == "localhost" or host.endswith(".localhost") or (ip is not None and non_public(ip) is not None)

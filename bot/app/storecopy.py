@@ -156,7 +156,7 @@ def backup(store: Store, path: Path, *, progress: Progress | None = None, batch:
     if not force and path.exists() and path.stat().st_size and not _earlier_backup(path, dumped):
         raise WatchbotError(f"{path}: already exists and is no watchbot backup; give another name, or --force to "
                             "replace it")
-    if isinstance(store, SqliteStore) and path.suffix != ".jsonl":
+    if isinstance(store, SqliteStore) and not dumped:
         tmp = path.with_name(path.name + ".part")
         leftovers = [tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))]  # (SQLite's own)
         for f in leftovers:

@@ -8,10 +8,11 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.app.polling import Interval, Policy, describe_interval
 from bot.cli.common import add_command, add_config_option, config_from, open_app, relative, when
@@ -19,6 +20,8 @@ from bot.config import Config, FeedConfig
 from bot.errors import WatchbotError
 from bot.store.protocols import FeedState
 from bot.times import utcnow
+
+T = TypeVar("T")
 
 NO_ITEMS = "no items: is this the feed URL?"
 
@@ -110,21 +113,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _find(rows: list[Row], name: str) -> Row:
-    wanted = name.strip().casefold()
+    """The configured or added feed ``name`` names, for `feeds show`."""
+    return _pick(rows, name, lambda r: [r.config.name, r.config.url, r.state.title if r.state else ""],
+                 lambda r: repr(_label(r)), "matches", "none configured")
 
-    def names(r: Row) -> list[str]:
-        state = r.state
-        return [n.casefold() for n in (r.config.name, r.config.url, state.title if state else "") if n]
 
-    exact = [r for r in rows if wanted in names(r)]
-    partial = [r for r in rows if any(wanted in n for n in names(r))]
-    found = exact or partial
+def _pick(candidates: Sequence[T], given: str, names: Callable[[T], list[str]], shown: Callable[[T], str],
+          verb: str, empty: str) -> T:
+    """The one candidate ``given`` names: all of one of its ``names``, else a part of one that names one candidate
+    (any case); a WatchbotError that lists them otherwise ("no feed {verb} ...")."""
+    wanted = given.strip().casefold()
+    folded = [[n.casefold() for n in names(c) if n] for c in candidates]
+    found = ([c for c, ns in zip(candidates, folded, strict=True) if wanted in ns]
+             or [c for c, ns in zip(candidates, folded, strict=True) if any(wanted in n for n in ns)])
     if len(found) == 1:
         return found[0]
-    labels = ", ".join(repr(_label(r)) for r in (found or rows)[:10])
+    labels = ", ".join(shown(c) for c in (found or candidates)[:10])
     if found:
-        raise WatchbotError(f"{len(found)} feeds match {name!r}: {labels}; give more of the name or the URL")
-    raise WatchbotError(f"no feed matches {name!r} (feeds: {labels or 'none configured'})")
+        raise WatchbotError(f"{len(found)} feeds match {given!r}: {labels}; give more of the name or the URL")
+    raise WatchbotError(f"no feed {verb} {given!r} (feeds: {labels or empty})")
 
 
 def _name(r: Row) -> str:
@@ -132,21 +139,13 @@ def _name(r: Row) -> str:
 
 
 def _target(feeds: list[FeedState], given: str) -> FeedState:
-    """The feed ``given`` names for pause, resume or remove: its URL, its file's path, or its name (all of it, else a
-    part that names one feed), as `feeds show` takes it."""
+    """The feed ``given`` names for pause, resume or remove: its URL, its file's path, or its name, as `feeds show`
+    takes it."""
     path = str(Path(given).resolve()) if "://" not in given else given
     by_url = [f for f in feeds if f.url in (given, path)]
     if by_url:
         return by_url[0]
-    wanted = given.strip().casefold()
-    names = {f.url: [n.casefold() for n in (f.name, f.title) if n] for f in feeds}
-    found = [f for f in feeds if wanted in names[f.url]] or [f for f in feeds if any(wanted in n for n in names[f.url])]
-    if len(found) == 1:
-        return found[0]
-    labels = ", ".join(f"{f.label!r} ({f.url})" for f in (found or feeds)[:10])
-    if found:
-        raise WatchbotError(f"{len(found)} feeds match {given!r}: {labels}; give more of the name or the URL")
-    raise WatchbotError(f"no feed is called {given!r} (feeds: {labels or 'none'})")
+    return _pick(feeds, given, lambda f: [f.name, f.title], lambda f: f"{f.label!r} ({f.url})", "is called", "none")
 
 
 def _label(r: Row) -> str:

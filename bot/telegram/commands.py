@@ -14,7 +14,7 @@ import dataclasses
 import difflib
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
@@ -45,6 +45,7 @@ TZ_EXAMPLES = "UTC, Europe/Amsterdam, Asia/Shanghai, Asia/Taipei, America/New_Yo
 # too long". So /watchlists gives buttons to as many watchlists as fit, and says so.
 MAX_BUTTONS = 100
 MAX_MARKUP = 9_000  # bytes of the keyboard's JSON (Telegram's limit is about 10 KB)
+
 
 class Commands:
     """The chat commands of one bot, sharing the chat store, the rules and the clock."""
@@ -214,12 +215,13 @@ class Commands:
         if not ids or len(ids) > 20:
             await reply(update, t(lang, "subscribe.usage", choices=self.choices(lang)))
             return
-        if len(ids) == 2 and ids[1].lower() not in self._ids() and len(args) == 2:  # "/subscribe asml fast"
+        by_lower = {w.lower(): w for w in self.known()}  # (an id typed in capitals is that watchlist: ASML is asml)
+        if len(ids) == 2 and ids[1].lower() not in by_lower and len(args) == 2:  # "/subscribe asml fast"
             await reply(update, t(lang, "subscribe.bad_mode", mode=esc(cut(ids[1], 20))))
             return
         chosen = []
         for given in ids:
-            wl_id = self._ids().get(given.lower()) if given not in self.known() else given  # (ASML is asml)
+            wl_id = by_lower.get(given.lower())
             if wl_id is None:
                 close = difflib.get_close_matches(given.lower(), sorted(self.known()), n=1, cutoff=0.6)
                 if close:
@@ -241,10 +243,6 @@ class Commands:
             sub = await self.chats.subscribe(chat.chat_id, wl_id, mode)
             lines.append(t(lang, f"subscribe.{sub.mode}", id=esc(wl_id)))
         await reply(update, "\n".join(lines))
-
-    def _ids(self) -> dict[str, str]:
-        """The watchlists' ids by their lower case (an id typed in capitals is that watchlist)."""
-        return {w.lower(): w for w in self.known()}
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
         """/unsubscribe ID [ID ...]|all"""
@@ -334,12 +332,11 @@ class Commands:
             return
         window = None
         if given.lower() != "off":
-            window = parse_window(given)
-            if window is None:
-                start, _, end = "".join(given.split()).partition("-")
-                same = start and start.replace(":00", "").lstrip("0") == end.replace(":00", "").lstrip("0")
-                await reply(update, sentences(lang, t(lang, "quiet.same"), usage) if same else usage)
+            sides = window_times(given)
+            if sides is None or sides[0] == sides[1]:
+                await reply(update, sentences(lang, t(lang, "quiet.same"), usage) if sides else usage)
                 return
+            window = f"{sides[0]:%H:%M}", f"{sides[1]:%H:%M}"
         if await self.refuse_unless_allowed(update, context, chat):
             return
         await self.chats.update(chat.chat_id, quiet_start=window[0] if window else None,
@@ -406,17 +403,14 @@ def language(update: Update, chat: Chat) -> str:
     return choose(chat.language, user.language_code if user else None)
 
 
-def parse_window(text: str) -> tuple[str, str] | None:
-    """'22:00-07:00' (or '22-7', hours alone) -> ('22:00', '07:00'); None when malformed or empty (the same start and
-    end: no window)."""
+def window_times(text: str) -> tuple[time, time] | None:
+    """'22:00-07:00' (or '22-7', hours alone; spaces anywhere) -> (22:00, 07:00); None when malformed."""
     start, sep, end = "".join(text.split()).partition("-")
     try:
-        a, b = (parse_hhmm(f"{side}:00" if side.isdigit() else side) for side in (start, end))
+        return (parse_hhmm(f"{start}:00" if start.isdigit() else start),
+                parse_hhmm(f"{end}:00" if end.isdigit() else end)) if sep else None
     except ValueError:
         return None
-    if not sep or a == b:
-        return None
-    return f"{a:%H:%M}", f"{b:%H:%M}"
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
-from functools import cache, lru_cache
-
-import opencc
+from functools import lru_cache
 
 from bot.watch.model import Term, Watchlist, terms_of
+from bot.watch.text import converter
 
 # Everyday Simplified words that hold a character t2s merges from several Traditional ones
 # (干 后 发 面 里 台 系 制 谷 余 松 丑 冲 准 范 斗 几 只 钟 历 征 志 云 于 周 ...). Words only:
@@ -95,11 +94,6 @@ COMMON_WORDS = frozenset(_WORDS.split())
 _CONVERTERS = ("s2t", "s2tw", "s2hk", "s2twp")
 
 
-@cache
-def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
 def other_word(phrase: str) -> str | None:
     """The common Simplified word ``phrase`` folds into while meaning something else, or None."""
     if phrase.isascii() or max(phrase) < "\u2e80":
@@ -110,10 +104,10 @@ def other_word(phrase: str) -> str | None:
 @lru_cache(maxsize=1 << 16)  # (every chat's phrases are read again at each rebuild of the combined matcher)
 def _other_word(phrase: str) -> str | None:
     written = unicodedata.normalize("NFKC", phrase).casefold()
-    folded = _converter("t2s").convert(written)
+    folded = converter("t2s").convert(written)
     if folded == written or len(folded) != len(written) or folded not in COMMON_WORDS:
         return None
-    spellings = [_converter(c).convert(folded) for c in _CONVERTERS]
+    spellings = [converter(c).convert(folded) for c in _CONVERTERS]
     for i, (was, now) in enumerate(zip(written, folded, strict=True)):
         if was != now and all(len(s) != len(folded) or s[i] != was for s in spellings):
             return folded

@@ -355,9 +355,10 @@ def spellings(text: str) -> list[str]:
     a plain text search (SQL LIKE) looks for so that 半导体 finds 半導體 as matching does. Latin text has one."""
     if text.isascii():
         return [text]
-    return list(dict.fromkeys([text, *(_speller(c).convert(text) for c in _SPELLERS)]))
+    return list(dict.fromkeys([text, *(converter(c).convert(text) for c in _SPELLERS)]))
 
 
 @cache
-def _speller(config: str) -> opencc.OpenCC:
+def converter(config: str) -> opencc.OpenCC:
+    """OpenCC with ``config`` ("t2s", "s2t", "s2tw", ...), made once (its dictionaries take a while to load)."""
     return opencc.OpenCC(config)

@@ -99,8 +99,7 @@ class PostgresStore:
             raise
         except (psycopg.Error, PoolTimeout) as e:
             self.pool.close()
-            raise StoreError(f"cannot open the store at {self.location}: {reason(e)} "
-                             "(check storage.url, that the server runs and the user may connect)") from e
+            raise StoreError(f"cannot open the store at {self.location}: {reason(e)} ({_hint(reason(e))})") from e
         self.feeds = PostgresFeeds(self.db)
         self.items = PostgresItems(self.db)
         self.outbox = PostgresOutbox(self.db)
