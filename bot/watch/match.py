@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -492,7 +493,7 @@ class Matcher:
             except RegexTimeout:
                 self._disable(p, len(f.folded.text))
                 return None
-            return (span[0], span[1], 100.0) if span else None
+            return _trimmed(f.folded.text, span) if span else None
         return self._near(p, f)
 
     def _disable(self, p: _Regex, length: int) -> None:
@@ -536,6 +537,24 @@ class Matcher:
         firsts = [o for t in p.first if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
         seconds = [o for t in p.second if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
         return closest(firsts, seconds, p.within, f.viewed)
+
+
+def _trimmed(text: str, span: tuple[int, int]) -> Occurrence:
+    """A regex's match without the spaces and punctuation at its ends, when it has more.
+
+    A word boundary RE2 can run is spelled ``(?:^|\\W)`` (its ``\\b`` is ASCII-only), and it
+    takes the space or bracket before the word into the match: the hit, as shown, is the words.
+    """
+    start, end = span
+    while start < end and _edge(text[start]):
+        start += 1
+    while end > start and _edge(text[end - 1]):
+        end -= 1
+    return (start, end, 100.0) if start < end else (span[0], span[1], 100.0)
+
+
+def _edge(c: str) -> bool:
+    return c.isspace() or unicodedata.category(c).startswith("P")
 
 
 def _hit(label: str, f: _Field, occ: Occurrence) -> Hit:

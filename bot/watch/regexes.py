@@ -192,14 +192,14 @@ def regex_warnings(watchlist: Watchlist) -> list[str]:
                 )
             elif nested:
                 warnings.append(
-                    f"{head}: {nested} and RE2 cannot run it (lookaround, backreference, \\b or $), so it can "
+                    f"{head}: {nested} and RE2 cannot run it (lookaround, backreference or \\b), so it can "
                     f"backtrack catastrophically: it is stopped after {REGEX_BUDGET:g} s on a text and then disabled "
                     "until restart; simplify the repeat"
                 )
             elif not re2_ok:
                 warnings.append(
-                    f"{head}: RE2 cannot run it (lookaround, backreference, \\b or $), so it runs with a "
+                    f"{head}: RE2 cannot run it (lookaround, backreference or \\b), so it runs with a "
                     f"{REGEX_BUDGET:g} s limit per text and is disabled if it ever hits it; drop those constructs "
-                    "to run it in linear time"
+                    "to run it in linear time (a word boundary: '(?:^|\\W)word(?:\\W|$)' for '\\bword\\b')"
                 )
     return warnings

@@ -18,6 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.watch import Matcher, load_rules, parse_watchlist
+from bot.watch.model import Regex
 from bot.watch.regexes import compile_regex, nested_repeat, regex_warnings
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -85,10 +86,20 @@ def test_explain_survives_a_disabled_pattern() -> None:
     assert verdict.match is None and len(m.disabled) == 1
 
 
-def test_the_shipped_lookbehind_regex_still_matches_with_the_budget_engine() -> None:
+def test_the_shipped_regexes_run_under_re2_and_show_the_words_they_matched() -> None:
     m = Matcher(load_rules(RULES).watchlists)
-    found = {x.watchlist: x for x in m.match({"title": "Samsung starts 3nm process output"})}
-    assert any(h.pattern.startswith("re:(?<!") for h in found["semiconductors"].hits)
+    for title, shown in [
+        ("Samsung starts (3nm process) output", "3nm process"),
+        ("Apple unveils the M4 Pro chip.", "M4 Pro chip"),
+        ("苹果发布“M4 chip”", "M4 chip"),
+    ]:
+        found = {x.watchlist: x for x in m.match({"title": title})}
+        [hit] = [h for h in found["semiconductors"].hits if h.pattern.startswith("re:")]
+        assert hit.text == shown
+    # their spelled-out boundaries keep what \b and the lookbehind kept out
+    for title in ["Node 1.3nm chips", "x3nm chips", "The xm1 chips", "An M1 chipset"]:
+        found = {x.watchlist: x for x in m.match({"title": title})}
+        assert "semiconductors" not in found or not any(h.pattern.startswith("re:") for h in found["semiconductors"].hits)
     assert m.disabled == []
 
 
@@ -158,7 +169,22 @@ def test_regex_warnings_name_the_file_the_list_and_the_pattern() -> None:
     assert all("\n" not in line for line in warnings)
 
 
-def test_the_shipped_lists_warn_only_about_their_lookbehind() -> None:
-    warnings = [line for w in load_rules(RULES).watchlists for line in regex_warnings(w)]
-    assert len(warnings) == 2  # \b in the Apple regex, the lookbehind of the node regex
-    assert all("RE2 cannot run it" in line and "catastroph" not in line for line in warnings)
+def test_the_shipped_lists_draw_no_regex_warning() -> None:
+    # A newcomer's first `watchbot rules check` is clean: the shipped regexes spell word
+    # boundaries so that RE2 runs them, as the warning tells a user to.
+    assert [line for w in load_rules(RULES).watchlists for line in regex_warnings(w)] == []
+    assert all(
+        compile_regex(p.source).engine == "re2"
+        for w in load_rules(RULES).watchlists
+        for _, patterns in w.parts()
+        for p in patterns
+        if isinstance(p, Regex)
+    )
+
+
+def test_the_warning_says_how_to_spell_a_word_boundary_re2_can_run() -> None:
+    w, errors = parse_watchlist("id: b\nany:\n  - {regex: '\\bchip\\b'}\n", path=Path("rules/b.yaml"))
+    assert w is not None, errors
+    [line] = regex_warnings(w)
+    assert "'(?:^|\\W)word(?:\\W|$)'" in line
+    assert compile_regex(r"(?:^|\W)chip(?:\W|$)").engine == "re2"
