@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.errors import WatchbotError
 from bot.i18n import DEFAULT, t
 from bot.render.feedback import DOWN, UP
+from bot.render.telegram import duration
 from bot.store.protocols import Judgment, Store
 from bot.watch import Watchlist
 from bot.watch.rewrite import rewrite
@@ -71,7 +72,7 @@ def report_lines(found: Evidence, listed: Sequence[Suggestion], since: str, lang
     """The suggestions, each on a line that starts with its id, and up to three example titles of each effect;
     in ``lang`` for /suggest (``bot.i18n``; the edits themselves are described as the rules are written)."""
     downs = sum(1 for j in found.judged if j.verdict == DOWN)
-    lines = [t(lang, "suggest.summary", judgments=found.judgments, downs=downs, ups=len(found.judged) - downs,
+    lines = [t(lang, "suggest.summary", count=found.judgments, downs=downs, ups=len(found.judged) - downs,
                stored=len(found.stored), since=since)]
     if not downs:
         return [*lines, t(lang, "suggest.none_yet")]
@@ -121,14 +122,13 @@ class Suggestions:
     """/suggest for the service: the same report, computed off the event loop."""
 
     def __init__(self, store: Store, watchlists: Callable[[], Sequence[Watchlist]], *,
-                 clock: Callable[[], datetime], since: float = 30 * 86400, since_text: str = "30d") -> None:
+                 clock: Callable[[], datetime], since: float = 30 * 86400) -> None:
         self.store = store
         self.watchlists = watchlists
         self.clock = clock
         self.since = since
-        self.since_text = since_text
 
     async def report_lines(self, lang: str = DEFAULT) -> list[str]:
         found = await self.store.run(evidence, self.store, self.clock() - timedelta(seconds=self.since))
         listed = await asyncio.to_thread(suggestions, self.watchlists(), found)
-        return report_lines(found, listed, self.since_text, lang)
+        return report_lines(found, listed, duration(self.since, lang), lang)

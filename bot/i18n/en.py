@@ -208,6 +208,19 @@ TEXT: dict[str, str] = {
     "feeds.line.one": "{mark} <b>{label}</b>: last success {ago}, {count} item since added",
     "feeds.failing": ", {count} failures in a row: {error}",
     "feeds.failing.one": ", {count} failure in a row: {error}",
+    "feeds.interval": ", every {every} ({reason})",
+    "interval.fixed": "fixed by config",
+    "interval.quiet": "no new items in the last week",
+    "interval.per_day": "about {count} new items a day",
+    "interval.per_day.one": "about {count} new item a day",
+    "interval.per_week": "about {count} new items a week",
+    "interval.per_week.one": "about {count} new item a week",
+    "interval.asked": "the feed asks: {reason}",
+    "interval.cut": "{reason}, cut to poll.max_interval",
+    "duration.s": "{n} s",
+    "duration.min": "{n} min",
+    "duration.h": "{n} h",
+    "duration.days": "{n} days",
     "feeds.warning": ", read with a warning: {warning}",
     "feeds.unreached": ", not reached while this machine seemed offline (not held against it): {error}",
     "feeds.none": "No feeds configured.",
@@ -239,7 +252,10 @@ TEXT: dict[str, str] = {
                      "({merged} merged into an earlier story)",
     "stats.chats": "<b>Chats</b>: {active} active ({paused} paused), {inactive} inactive; "
                    "subscriptions: {subscriptions}; watching their own phrases: {own}",
-    "suggest.summary": "Judgments: {judgments} ({downs} 👎, {ups} 👍); items stored in the last {since}: {stored}",
+    "suggest.summary": "{count} 👍/👎 taps; by majority {downs} alerts 👎 and {ups} 👍 (ties left out); items stored "
+                       "in the last {since}: {stored}",
+    "suggest.summary.one": "{count} 👍/👎 tap; by majority {downs} alerts 👎 and {ups} 👍 (ties left out); items "
+                           "stored in the last {since}: {stored}",
     "suggest.none_yet": "Nothing to suggest yet: tap 👎 under alerts that are not relevant, then ask again.",
     "suggest.none": "Nothing to suggest: no edit removes a 👎 without losing 👍 alerts.",
     "suggest.line": "{id}  {edit}: removes {removed} of {downs} 👎, loses {lost} of {ups} 👍, "

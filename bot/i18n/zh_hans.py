@@ -179,6 +179,17 @@ TEXT: dict[str, str] = {
     "ago.s": "{n} 秒前",
     "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {count} 条",
     "feeds.failing": "，连续失败 {count} 次：{error}",
+    "feeds.interval": "，每 {every}一次（{reason}）",
+    "interval.fixed": "配置中固定",
+    "interval.quiet": "上周没有新内容",
+    "interval.per_day": "每天约 {count} 条新内容",
+    "interval.per_week": "每周约 {count} 条新内容",
+    "interval.asked": "来源要求：{reason}",
+    "interval.cut": "{reason}，缩短至 poll.max_interval",
+    "duration.s": "{n} 秒",
+    "duration.min": "{n} 分钟",
+    "duration.h": "{n} 小时",
+    "duration.days": "{n} 天",
     "feeds.warning": "，读取时有警告：{warning}",
     "feeds.unreached": "，本机似乎离线时未能连上（不算作它的失败）：{error}",
     "feeds.none": "没有配置信息源。",
@@ -206,7 +217,8 @@ TEXT: dict[str, str] = {
     "stats.stories": "<b>新闻</b>（最近 24 小时）：{stories} 条，来自 {reports} 篇报道（{merged} 篇并入了已有新闻）",
     "stats.chats": "<b>聊天</b>：{active} 个活跃（{paused} 个已暂停），{inactive} 个停用，"
                    "{subscriptions} 个订阅，{own} 个在监控自己的关键词",
-    "suggest.summary": "{judgments} 条评价：{downs} 条被判 👎，{ups} 条 👍；最近 {since} 保存了 {stored} 条",
+    "suggest.summary": "共 {count} 次 👍/👎；按多数：{downs} 条提醒 👎，{ups} 条 👍（平票不计）；"
+                       "最近 {since}保存了 {stored} 条",
     "suggest.none_yet": "暂时没有建议：在不相关的提醒下点 👎，之后再来问。",
     "suggest.none": "没有建议：任何修改都会在去掉 👎 的同时丢掉 👍 的提醒。",
     "suggest.line": "{id}  {edit}：去掉 {downs} 条 👎 中的 {removed} 条，丢掉 {ups} 条 👍 中的 {lost} 条，"

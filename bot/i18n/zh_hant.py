@@ -182,6 +182,17 @@ TEXT: dict[str, str] = {
     "ago.s": "{n} 秒前",
     "feeds.line": "{mark} <b>{label}</b>：{ago}成功，共 {count} 則",
     "feeds.failing": "，連續失敗 {count} 次：{error}",
+    "feeds.interval": "，每 {every}一次（{reason}）",
+    "interval.fixed": "設定中固定",
+    "interval.quiet": "上週沒有新內容",
+    "interval.per_day": "每天約 {count} 則新內容",
+    "interval.per_week": "每週約 {count} 則新內容",
+    "interval.asked": "來源要求：{reason}",
+    "interval.cut": "{reason}，縮短至 poll.max_interval",
+    "duration.s": "{n} 秒",
+    "duration.min": "{n} 分鐘",
+    "duration.h": "{n} 小時",
+    "duration.days": "{n} 天",
     "feeds.warning": "，讀取時有警告：{warning}",
     "feeds.unreached": "，本機似乎離線時未能連上（不算作它的失敗）：{error}",
     "feeds.none": "沒有設定任何資訊來源。",
@@ -209,7 +220,8 @@ TEXT: dict[str, str] = {
     "stats.stories": "<b>新聞</b>（最近 24 小時）：{stories} 則，來自 {reports} 篇報導（{merged} 篇併入先前的新聞）",
     "stats.chats": "<b>聊天</b>：{active} 個使用中（{paused} 個已暫停），{inactive} 個已停用，"
                    "{subscriptions} 個訂閱，{own} 個在監控自己的關鍵字",
-    "suggest.summary": "{judgments} 筆評價：{downs} 則被評為 👎，{ups} 則 👍；最近 {since} 儲存了 {stored} 則",
+    "suggest.summary": "共 {count} 次 👍/👎；按多數：{downs} 則提醒 👎，{ups} 則 👍（平票不計）；"
+                       "最近 {since}儲存了 {stored} 則",
     "suggest.none_yet": "目前還沒有建議：在不相關的提醒下面點 👎，之後再來問。",
     "suggest.none": "沒有建議：任何修改都會在去掉 👎 的同時失去 👍 的提醒。",
     "suggest.line": "{id}  {edit}：去掉 {downs} 則 👎 中的 {removed} 則，失去 {ups} 則 👍 中的 {lost} 則，"

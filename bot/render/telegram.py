@@ -10,6 +10,7 @@ What the bot adds around feed text ("also in:", "Matched:") is in the chat's /la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -40,6 +41,41 @@ def also_in(outlets: Sequence[str], shown: int = ALSO_IN_SHOWN, lang: str = DEFA
     names = [cut(name, 40) for name in outlets[:shown]]
     more = len(outlets) - len(names)
     return t(lang, "alert.also_in", outlets=t(lang, "separator").join(names) + (f" +{more}" if more > 0 else ""))
+
+
+def duration(seconds: float, lang: str = DEFAULT) -> str:
+    """'45 s', '23 min', '1.5 h', '30 days' in ``lang`` (English as ``describe_seconds`` says it)."""
+    for unit, size, limit in (("s", 1, 120), ("min", 60, 2 * 3600), ("h", 3600, 2 * 86400)):
+        if seconds < limit:
+            n = round(seconds / size, 1 if seconds < 10 or unit == "h" else None)
+            return t(lang, f"duration.{unit}", n=f"{n:g}")
+    return t(lang, "duration.days", n=f"{round(seconds / 86400, 1):g}")
+
+
+_RATE = re.compile(r"about (\d+) new items? a (day|week)")
+_CUT = ", cut to poll.max_interval"
+
+
+def poll_interval(seconds: float, reason: str, lang: str = DEFAULT) -> str:
+    """', every 23 min (about 3 new items a day)': a feed's interval and why, in ``lang``.
+
+    The reason is stored in English words (``bot.app.polling.Interval``); the ones the service
+    chooses are said in ``lang``, what a feed asked for (ttl, Cache-Control) is quoted as sent.
+    """
+    cut_short = reason.endswith(_CUT)
+    reason = reason.removesuffix(_CUT)
+    rate = _RATE.fullmatch(reason)
+    if reason == "fixed by config":
+        why = t(lang, "interval.fixed")
+    elif reason == "no new items in the last week":
+        why = t(lang, "interval.quiet")
+    elif rate:
+        why = t(lang, f"interval.per_{rate[2]}", count=int(rate[1]))
+    else:
+        why = t(lang, "interval.asked", reason=esc(reason))
+    if cut_short:
+        why = t(lang, "interval.cut", reason=why)
+    return t(lang, "feeds.interval", every=duration(seconds, lang), reason=why)
 
 
 def format_alert(alert: Alert, tz_name: str = "UTC", lang: str = DEFAULT) -> str:

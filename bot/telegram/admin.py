@@ -18,11 +18,10 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats
 from bot.app.feeds import HEALTHS, by_name
-from bot.app.polling import Interval
 from bot.app.status import Status
 from bot.i18n import CATALOG, DEFAULT, choose, t
 from bot.markup import esc
-from bot.render.telegram import listed, pages
+from bot.render.telegram import listed, pages, poll_interval
 from bot.store.protocols import FeedState
 from bot.telegram.commands import language, reply
 from bot.watch import RuleBook
@@ -122,7 +121,7 @@ class Admin:
         elif f.last_warning:
             line += t(lang, "feeds.warning", warning=esc(f.last_warning[:200]))
         if f.interval_seconds and f.interval_reason:
-            line += f", {esc(Interval(f.interval_seconds, f.interval_reason).every)} ({esc(f.interval_reason)})"
+            line += poll_interval(f.interval_seconds, f.interval_reason, lang)
         return line
 
     async def reload(self, update: Update, context: Context) -> None:

@@ -100,7 +100,7 @@ async def test_admins_get_suggestions_from_the_taps(world: World) -> None:
         assert data is not None
         await press(world, ADMIN, ADMIN, message.message_id, data)
     reply = await world.ask(ADMIN, "/suggest")
-    assert "Judgments: 3 (2 👎, 1 👍)" in reply.text
+    assert "3 👍/👎 taps; by majority 2 alerts 👎 and 1 👍 (ties left out); items stored in the last 30 days" in reply.text
     assert "chips: 'chipmaker' except 'Snack chipmaker': removes 2 of 2 👎, loses 0 of 1 👍" in reply.text
     refused = await world.ask(77, "/suggest")
     assert "for the bot's admins" in refused.text

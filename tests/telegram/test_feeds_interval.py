@@ -67,3 +67,22 @@ async def test_many_feeds_are_counted_and_the_ones_to_look_at_listed(world: Worl
     world.store.feeds.sync([(f"https://site{n}.example/rss", f"Site {n}") for n in range(40)])
     many = (await world.ask(ADMIN, "/feeds site")).text.splitlines()
     assert len(many) == 32 and many[-1] == "… and 10 more."
+
+
+async def test_feeds_says_the_interval_and_its_reason_in_the_admins_language(world: World) -> None:
+    """In Chinese the line ended in English ("every 1 s (fixed by config)"): the reasons the service chooses are
+    said in the chat's language, what a feed asked for is quoted as it sent it."""
+    world.store.feeds.sync([("https://a.example/rss", "甲"), ("https://b.example/rss", "乙"),
+                            ("https://c.example/rss", "丙")])
+    world.store.feeds.record_interval("https://a.example/rss", seconds=1.0, reason="fixed by config")
+    world.store.feeds.record_interval("https://b.example/rss", seconds=1380.0, reason="about 3 new items a day")
+    world.store.feeds.record_interval("https://c.example/rss", seconds=3600.0, reason="ttl 60 min")
+    await world.ask(ADMIN, "/lang zh-hant")
+    lines = {line.split("：")[0].split(" ", 1)[-1]: line for line in (await world.ask(ADMIN, "/feeds")).text.splitlines()}
+    assert lines["甲"].endswith("，每 1 秒一次（設定中固定）")
+    assert lines["乙"].endswith("，每 23 分鐘一次（每天約 3 則新內容）")
+    assert lines["丙"].endswith("，每 60 分鐘一次（來源要求：ttl 60 min）")
+    await world.ask(ADMIN, "/lang en")
+    lines = {line.split(":")[0].split(" ", 1)[-1]: line for line in (await world.ask(ADMIN, "/feeds")).text.splitlines()}
+    assert lines["乙"].endswith(", every 23 min (about 3 new items a day)")
+    assert lines["丙"].endswith(", every 60 min (the feed asks: ttl 60 min)")

@@ -52,7 +52,7 @@ def test_suggest_lists_edits_with_their_effect_and_apply_writes_one(config: Path
     code, out, _ = run(["rules", "suggest", "--config", str(config)], capsys)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "Judgments: 10 (5 👎, 3 👍); items stored in the last 30d: 11"
+    assert lines[0] == "10 👍/👎 taps; by majority 5 alerts 👎 and 3 👍 (ties left out); items stored in the last 30d: 11"
     best = Edit("chips", EXCEPT, pattern="chip", phrase="potato chip")
     assert lines[1] == (f"{best.id}  chips: 'chip' except 'potato chip': removes 3 of 5 👎, loses 0 of 3 👍, "
                         "drops 0 of 3 other matches")
