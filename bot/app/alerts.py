@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol, TypeVar
 
+from bot.app import judgments
 from bot.deliver.console import ConsoleSender
 from bot.deliver.telegram import CHANNEL as TELEGRAM
 from bot.deliver.telegram import ChatGoneError, ChatMovedError, TelegramSender, keyboard
@@ -200,9 +201,10 @@ class TelegramChannel:
         chat_id, chat = await self._chat(target)
         if chat is None or not chat.active:
             raise PermanentDeliveryError(target, "chat gone: nothing to edit")
+        votes = await self.store.run(judgments.tally, self.store, alert.outbox_id)  # an edit keeps the buttons
         try:
             await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz, chat.language or DEFAULT),
-                                   keyboard(feedback_keyboard(alert.outbox_id)))  # an edit keeps the buttons
+                                   keyboard(feedback_keyboard(alert.outbox_id, votes)))
         except ChatGoneError as e:
             await self.chats.deactivate(chat_id, e.reason)
             raise

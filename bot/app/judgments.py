@@ -26,6 +26,7 @@ class Judged:
 
     outcome: str
     judgment: Judgment | None = None
+    tally: dict[str, int] | None = None  # the alert's verdicts now (verdict -> people), for its buttons
 
 
 class Judgments:
@@ -50,7 +51,8 @@ class Judgments:
                             hits={w: hits[w] for w in row.watchlists if w in hits}, at=now)
         old = self.store.judgments.record(judgment)
         changed = old is not None and old.verdict != verdict
-        return Judged(f"{verdict}_changed" if changed else verdict, judgment)
+        return Judged(f"{verdict}_changed" if changed else verdict, judgment,
+                      self.store.judgments.tally(judgment.chat_id, judgment.story))
 
     def _same_chat(self, target: str, chat_id: int) -> bool:
         """The alert went to this chat, or to the group this supergroup was before it moved."""
@@ -64,3 +66,12 @@ class Judgments:
 
     async def all(self, since: datetime | None = None) -> list[Judgment]:
         return await self.store.run(self.store.judgments.all, since=since)
+
+
+def tally(store: Store, outbox_id: int) -> dict[str, int]:
+    """The verdicts on the alert ``outbox_id`` (verdict -> people), for its buttons when it is edited; in the
+    store's thread."""
+    row = store.outbox.get(outbox_id)
+    if row is None or row.channel != TELEGRAM or not row.target.lstrip("-").isdigit():
+        return {}
+    return store.judgments.tally(int(row.target), row.story)

@@ -9,6 +9,7 @@ item and the watchlists the judgment is about. The Bot API's own types are the s
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 PREFIX = "fb"
 UP, DOWN = "up", "down"
@@ -19,9 +20,12 @@ PATTERN = rf"^{PREFIX}:"  # for the handler: every feedback button, well-formed 
 Keyboard = list[list[tuple[str, str]]]
 
 
-def feedback_keyboard(outbox_id: int) -> Keyboard:
-    """One row: 👍 and 👎, each naming the alert's outbox row."""
-    return [[(LABELS[v], f"{PREFIX}:{v}:{outbox_id}") for v in (UP, DOWN)]]
+def feedback_keyboard(outbox_id: int, tally: Mapping[str, int] | None = None) -> Keyboard:
+    """One row: 👍 and 👎, each naming the alert's outbox row; each with the number of people who chose it
+    ("👍 2"), so that a tap leaves its mark on the alert (in a private chat: "👍 1", the reader's own)."""
+    tally = tally or {}
+    return [[(f"{LABELS[v]} {tally[v]}" if tally.get(v) else LABELS[v], f"{PREFIX}:{v}:{outbox_id}")
+             for v in (UP, DOWN)]]
 
 
 def parse_feedback(data: str) -> tuple[str, int] | None:

@@ -428,6 +428,7 @@ class JudgmentStore(Protocol):
     def record(self, judgment: Judgment) -> Judgment | None: ...  # the judgment it replaced, if any
     def all(self, *, since: datetime | None = None) -> list[Judgment]: ...  # oldest first
     def counts(self) -> dict[str, int]: ...  # verdict -> judgments
+    def tally(self, chat_id: int, story: str) -> dict[str, int]: ...  # verdict -> people, for one alert's buttons
 
 
 class ArchiveStore(Protocol):

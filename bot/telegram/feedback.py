@@ -13,12 +13,14 @@ import logging
 from typing import Protocol
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.judgments import Judgments
+from bot.deliver.telegram import keyboard
 from bot.i18n import choose, sentences, t
 from bot.markup import esc
-from bot.render.feedback import PATTERN, parse_feedback
+from bot.render.feedback import PATTERN, feedback_keyboard, parse_feedback
 from bot.render.telegram import pages
 from bot.telegram.admin import Admin
 from bot.telegram.commands import reply
@@ -66,6 +68,11 @@ class Feedback:
             own = all(owner(w) is not None for w in judged.judgment.watchlists)
             text = sentences(lang, text, t(lang, "feedback.own" if own else "feedback.tunes"))
         await query.answer(text)
+        if judged.tally is not None:  # the tap's mark on the alert: "👍 1"
+            try:
+                await query.edit_message_reply_markup(keyboard(feedback_keyboard(outbox_id, judged.tally)))
+            except TelegramError as e:  # (unchanged, or too old to edit): the judgment is stored all the same
+                log.debug("feedback buttons of message %s not updated: %s", message.message_id, e)
 
     async def suggest(self, update: Update, context: Context) -> None:
         """/suggest: the rule edits the judgments point to, with their effect (admins only)."""

@@ -21,7 +21,7 @@ Scripted users, recorded calls and injected faults::
     api.stats()                                            # Stats: sliding-window maxima
 
 Methods: getMe, deleteWebhook, getUpdates (long polling, offset confirmation, allowed_updates,
-409 for a concurrent poll), sendMessage, editMessageText, answerCallbackQuery, getChatMember,
+409 for a concurrent poll), sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery, getChatMember,
 getChat, setMyCommands, getMyCommands, deleteMyCommands; any other is 404 "Not Found".
 The fault builders are re-exported here (``from tests.doubles.botapi import BotApiDouble,
 retry_after``). Text rules (HTML, lengths) live in botapi_html, faults and statistics in botapi_faults, the

@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tests.doubles.botapi_faults import ChatId
@@ -104,7 +104,8 @@ class Methods:
         self._message_ids: dict[ChatId, int] = {}
         self._poller: _Poller | None = None
         self._methods = {name.lower(): name for name in (
-            "getMe", "deleteWebhook", "getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery",
+            "getMe", "deleteWebhook", "getUpdates", "sendMessage", "editMessageText", "editMessageReplyMarkup",
+            "answerCallbackQuery",
             "getChatMember", "getChat", "setMyCommands", "getMyCommands", "deleteMyCommands")}
 
     # -- registries -----------------------------------------------------------------------------
@@ -271,6 +272,33 @@ class Methods:
         self.edits.append(edited)
         self.sent[:] = [edited if (s.chat_id, s.message_id) == (chat_id, edited.message_id) else s
                         for s in self.sent]
+        return message
+
+    def _edit_message_reply_markup(self, p: dict[str, Any], at: float) -> Any:
+        """Only the inline keyboard of a message the bot sent (no markup: the keyboard removed)."""
+        if p.get("inline_message_id"):
+            _inline_markup(p.get("reply_markup"))
+            return True
+        chat_id = self._chat(p)
+        if "message_id" not in p:
+            raise ApiError(400, "Bad Request: message identifier is not specified")
+        message = self.messages.get((chat_id, int(p["message_id"])))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message["from"].get("id") != self.me["id"]:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        markup = _inline_markup(p.get("reply_markup"))
+        if markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
+                                "markup are exactly the same as a current content and reply markup of the message")
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        old = next(s for s in reversed(self.sent) if (s.chat_id, s.message_id) == (chat_id, message["message_id"]))
+        edited = replace(old, reply_markup=markup, at=at, edited=True)
+        self.edits.append(edited)
+        self.sent[:] = [edited if s is old else s for s in self.sent]
         return message
 
     def _answer_callback_query(self, p: dict[str, Any], _at: float) -> Any:

@@ -615,6 +615,18 @@ def test_one_judgment_per_chat_story_and_user_a_later_tap_replaces_it(store: Sto
     assert store.judgments.counts() == {"down": 1, "up": 2}
 
 
+def test_an_alerts_judgments_are_tallied_per_verdict_for_its_buttons(store: Store) -> None:
+    assert store.judgments.tally(5, "s1") == {}
+    for user, verdict in ((7, "up"), (8, "up"), (9, "down")):
+        store.judgments.record(judgment(5, "s1", user, verdict, NOW))
+    store.judgments.record(judgment(6, "s1", 7, "down", NOW))  # another chat's alert of the story
+    store.judgments.record(judgment(5, "s2", 7, "down", NOW))  # another story in the chat
+    assert store.judgments.tally(5, "s1") == {"up": 2, "down": 1}
+    store.judgments.record(judgment(5, "s1", 8, "down", NOW + timedelta(minutes=1)))  # a changed mind
+    assert store.judgments.tally(5, "s1") == {"up": 1, "down": 2}
+    assert store.judgments.tally(6, "s1") == {"down": 1}
+
+
 def test_an_outbox_row_is_found_by_its_id(store: Store) -> None:
     store.items.add([item(1)], feed_name="f1", now=NOW)
     store.outbox.enqueue("v1:1", "telegram", "5", ["asml"], now=NOW, story="s1")

@@ -42,9 +42,16 @@ async def test_an_alert_carries_buttons_and_a_tap_is_stored_and_answered(world: 
     assert judgment.watchlists == ("asml",) and judgment.identity == row.identity
     assert [h["text"] for h in judgment.hits["asml"]] == ["ASML"]
 
+    [marked] = world.api.sent_messages(5)  # the tap leaves its mark on the alert, not only a passing pop-up
+    assert marked.buttons == [("👍", f"fb:up:{row.id}"), ("👎 1", f"fb:down:{row.id}")]
+    assert marked.text == sent.text
+
     answer = await press(world, 5, 5, sent.message_id, f"fb:up:{row.id}")  # the same person changes their mind
     assert answer.startswith("Changed: noted as relevant")
     assert [j.verdict for j in world.store.judgments.all()] == ["up"]
+    assert world.api.sent_messages(5)[0].buttons == [("👍 1", f"fb:up:{row.id}"), ("👎", f"fb:down:{row.id}")]
+    answer = await press(world, 5, 5, sent.message_id, f"fb:up:{row.id}")  # the same tap again: nothing to redraw
+    assert answer.startswith("Thanks: noted as relevant")
 
 
 async def test_in_a_group_each_person_judges_once(world: World) -> None:
@@ -57,6 +64,7 @@ async def test_in_a_group_each_person_judges_once(world: World) -> None:
         await press(world, -100, user, sent.message_id, data)
     judged = world.store.judgments.all()
     assert sorted(j.user_id for j in judged) == [7, 8] and {j.verdict for j in judged} == {"down"}
+    assert [label for label, _ in world.api.sent_messages(-100)[0].buttons] == ["👍", "👎 2"]  # people, not taps
 
 
 async def test_a_button_naming_another_chats_alert_is_refused(world: World) -> None:
@@ -78,12 +86,14 @@ async def test_an_edited_alert_keeps_its_buttons(world: World) -> None:
     async with HttpFetcher() as fetcher:
         await world.pipeline([world.feed("Reuters", [report("Reuters", 0)])], fetcher).poll_once()
         [first] = world.api.sent_messages(5)
+        await press(world, 5, 5, first.message_id, first.buttons[0][1] or "")
         world.clock.now += timedelta(minutes=10)
         await world.pipeline([world.feed("NHK", [report("NHK", 1)])], fetcher).poll_once()
-    edited = await eventually(lambda: next((m for m in world.api.sent_messages(5) if m.edited), None),
+    edited = await eventually(lambda: next((m for m in world.api.sent_messages(5) if "also in" in m.text), None),
                               "the alert to be edited")
     assert "also in: NHK" in edited.text
-    assert edited.buttons == first.buttons and len(edited.buttons) == 2
+    assert [data for _, data in edited.buttons] == [data for _, data in first.buttons] and len(edited.buttons) == 2
+    assert [label for label, _ in edited.buttons] == ["👍 1", "👎"]  # the edit keeps the tap's mark
 
 
 async def test_admins_get_suggestions_from_the_taps(world: World) -> None:

@@ -40,6 +40,11 @@ class PostgresJudgments:
         rows = self.db.all("SELECT verdict, count(*) AS n FROM judgments GROUP BY verdict ORDER BY verdict")
         return {r["verdict"]: r["n"] for r in rows}
 
+    def tally(self, chat_id: int, story: str) -> dict[str, int]:
+        rows = self.db.all("SELECT verdict, count(*) AS n FROM judgments WHERE chat_id = %s AND story = %s "
+                           "GROUP BY verdict", [chat_id, story])
+        return {r["verdict"]: r["n"] for r in rows}
+
 
 def _judgment(r: Row) -> Judgment:
     return Judgment(chat_id=r["chat_id"], story=r["story"], user_id=r["user_id"], verdict=r["verdict"],
