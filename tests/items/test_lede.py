@@ -51,6 +51,36 @@ def test_html_titles_become_text() -> None:
 
 
 @pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        # an inline tag's end is no space ("a link ." and "中文 测试 。" before)
+        ('Read <a href="x">a link</a>. Next', "Read a link. Next"),
+        ("<p>See <b>this</b>, and <i>that</i>!</p>", "See this, and that!"),
+        ("<p>中文<b>测试</b>。</p>", "中文测试。"),
+        # a line break or a block is one, but nothing inside Chinese text
+        ("expand<br>its plant", "expand its plant"),
+        ("台积电<br>新闻 <div>A</div><div>B</div>", "台积电新闻 A B"),
+    ],
+)
+def test_tags_are_words_apart_only_where_a_reader_sees_a_gap(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+@pytest.mark.parametrize(
+    ("html", "lede"),
+    [
+        ("<p>The company said on Monday it would expand<br>its plant in <b>Arizona</b>, to make more chips.</p>",
+         "The company said on Monday it would expand its plant in Arizona, to make more chips."),  # "expandits"
+        ("<p>The company said on Monday<img src=x>it would expand its plant in Arizona to make chips.</p>",
+         "The company said on Monday it would expand its plant in Arizona to make chips."),
+        ("<p>台积电周一表示<br>将扩大在亚利桑那州的工厂以生产更多芯片。</p>", "台积电周一表示将扩大在亚利桑那州的工厂以生产更多芯片。"),
+    ],
+)
+def test_a_ledes_line_breaks_and_images_keep_words_apart(html: str, lede: str) -> None:
+    assert extract_lede(html) == lede
+
+
+@pytest.mark.parametrize(
     ("text", "lang"),
     [
         ("习近平对吕特说：任何力量都阻挡不了中国科技进步的步伐", "zh"),
