@@ -19,6 +19,8 @@ Temporary failures carry ``retry_after`` (seconds) when the peer said how long t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class WatchbotError(Exception):
     """Base of every error watchbot raises on purpose."""
@@ -47,6 +49,16 @@ class RuleError(WatchbotError):
         self.message = message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
+
+    def within(self, folder: Path) -> RuleError:
+        """This error with its file named from the rule folder on ("rules/asml.yaml:3"), as a chat shows it: the
+        server's own folders are no reader's business, and a long path crowds the message."""
+        try:
+            relative = Path(self.path).relative_to(folder)
+        except ValueError:
+            return self
+        shown = Path(folder.name) / relative if relative.parts else Path(folder.name)
+        return RuleError(str(shown), self.line, self.message)
 
 
 class FeedError(WatchbotError):

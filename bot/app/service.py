@@ -352,7 +352,7 @@ class Service:
         self._problems = False
         try:
             switched_off = [f"{d.watchlist}: {d.reason}" for d in self.rules.matcher.disabled]
-            sent = await self.app.notices.problems([*self.rules.errors, *switched_off])
+            sent = await self.app.notices.problems([*self.rules.told(), *switched_off])
         except StoreError as e:  # a notice is kept as told in the store: it refuses, so the next problem asks again
             log.warning("telling the admins about problems: %s", e)
             return

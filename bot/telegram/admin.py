@@ -134,7 +134,7 @@ class Admin:
         lines = [t(lang, "reload.done", count=len(self.rules.watchlists), ids=ids)]
         if self.rules.errors:
             lines.append(t(lang, "reload.problems", count=len(self.rules.errors)))
-            lines += [f"• {esc(e)}" for e in self.rules.errors]
+            lines += [f"• {esc(e)}" for e in self.rules.told()]
         for page in pages(lines):
             await reply(update, page)
 

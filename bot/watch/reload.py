@@ -66,6 +66,10 @@ class RuleBook:
             self.matcher = Matcher(self.watchlists, disabled=self.matcher.disabled)  # a disabled pattern stays off
         return True
 
+    def told(self) -> tuple[RuleError, ...]:
+        """The problems as a chat is told them: files named from the rule folder on ("rules/asml.yaml")."""
+        return tuple(e.within(self.folder) for e in self.errors)
+
     def _scan(self) -> dict[Path, _Stamp]:
         stamps: dict[Path, _Stamp] = {}
         if not self.folder.is_dir():

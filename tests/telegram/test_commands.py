@@ -162,7 +162,9 @@ async def test_admin_commands_only_for_admins(world: World) -> None:
     (world.rules.folder / "broken.yaml").write_text("id: broken\nany: [\n", encoding="utf-8")
     (world.rules.folder / "extra.yaml").write_text("id: extra\nname: Extra\nany: [gallium]\n", encoding="utf-8")
     reloaded = (await world.ask(ADMIN, "/reload")).text
-    assert "Reloaded: 3 watchlists (asml, chips, extra)" in reloaded and "broken.yaml" in reloaded
+    assert "Reloaded: 3 watchlists (asml, chips, extra)" in reloaded
+    folder = world.rules.folder
+    assert f"• {folder.name}/broken.yaml:" in reloaded and str(folder.parent) not in reloaded  # no server paths
     assert "Choose one of: asml, chips, extra" in (await world.ask(5, "/subscribe x")).text
 
 

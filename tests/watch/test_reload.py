@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bot.errors import RuleError
 from bot.watch import RuleBook
 
 
@@ -69,3 +70,15 @@ def test_a_file_of_aliases_standing_for_billions_of_phrases_keeps_the_last_good_
         "or use fewer aliases",
         "the last good version stays active",
     ]
+
+
+def test_a_chat_is_told_a_rule_file_from_the_rule_folder_on(tmp_path: Path) -> None:
+    folder = tmp_path / "srv" / "rules"
+    folder.mkdir(parents=True)
+    (folder / "broken.yaml").write_text("id: broken\nany: [\n", encoding="utf-8")
+    book = RuleBook(folder)
+    [error] = book.errors
+    [told] = book.told()
+    assert error.path.startswith(str(tmp_path))  # the CLI and the logs keep the whole path
+    assert str(told).startswith("rules/broken.yaml:") and told.message == error.message
+    assert RuleError("/elsewhere/x.yaml", 3, "m").within(folder).path == "/elsewhere/x.yaml"
