@@ -62,7 +62,7 @@ def _wanted(params: Mapping[str, str]) -> dict[str, str]:
 
 
 async def index(request: Request) -> Response:
-    return await _page(request, done=request.query_params.get("done", ""))
+    return await _page(request, done=request.query_params.get("done", ""), note=request.query_params.get("note", ""))
 
 
 async def add(request: Request) -> Response:
@@ -75,8 +75,9 @@ async def add(request: Request) -> Response:
     if added.choices:
         return await _page(request, choices=added.choices, url=url)
     assert added.feed is not None
-    what = "is already there" if added.already else "was added"
-    return _done(f"{added.feed.label} {what}")
+    if added.already:  # nothing changed: said as a note, not as a success
+        return _done(f"{added.feed.label} is already there: nothing added", note=True)
+    return _done(f"{added.feed.label} was added")
 
 
 def change(action: str) -> Page:
@@ -108,11 +109,11 @@ async def import_opml(request: Request) -> Response:
     return _done(imported.line())
 
 
-def _done(message: str, back: str = "") -> Response:
+def _done(message: str, back: str = "", *, note: bool = False) -> Response:
     """Back to the list (to the page and filter ``back`` names, a query string), saying what happened (POST,
-    redirect, GET: a reload does not repeat the change)."""
+    redirect, GET: a reload does not repeat the change); ``note``: nothing changed, so it is no success."""
     here = {k: v for k, v in _wanted(dict(parse_qsl(back))).items() if v}
-    return RedirectResponse("/feeds?" + urlencode({"done": message, **here}), status_code=303)
+    return RedirectResponse("/feeds?" + urlencode({"note" if note else "done": message, **here}), status_code=303)
 
 
 async def export_opml(request: Request) -> Response:

@@ -38,6 +38,11 @@ async def test_alerts_search_filter_and_explain(web: Web) -> None:
     assert "ASML ships" in found.text and "Chipmaker" not in found.text and "<html" not in found.text
     none = (await web.client.get("/alerts", params={"q": "nothing like this"})).text
     assert "No alerts match these filters" in none
+    # a filter by a chat or watchlist with no alerts says so, where the menus said "All chats"
+    stray = (await web.client.get("/alerts", params={"chat": "777", "watchlist": "gone"})).text
+    assert '<option value="777" selected>777 (no alerts to this chat)</option>' in stray
+    assert '<option value="gone" selected>gone (no such watchlist now)</option>' in stray
+    assert "No alerts match these filters" in stray
     seed(store, "c", watchlists=["chips"], at=at, title="台積電擴大在美投資")
     store.outbox.enqueue("c", "telegram", "5001", ["chips"], now=at + timedelta(minutes=2))
     simplified = (await web.client.get("/alerts", params={"q": "台积电"})).text  # as matching folds them
@@ -91,7 +96,8 @@ async def test_add_a_feed_by_its_url_and_by_its_site(web: Web, feeds: FeedServer
     (state,) = web.world.store.feeds.get([url])
     assert state.origin == "store" and state.name == "Daily News"
     again = await web.client.post("/feeds/add", data={"csrf": csrf, "url": url}, follow_redirects=True)
-    assert "is already there" in again.text
+    assert '<p class="note" role="status">Daily News is already there: nothing added</p>' in again.text
+    assert 'class="ok"' not in again.text  # nothing changed: no success
 
     one = feeds.feed("/one.xml", rss([], title="One"))
     two = feeds.feed("/two.xml", rss([], title="Two"))
