@@ -75,6 +75,11 @@ async def _send(service: DigestService) -> int:
     if not service.email_recipients():
         print("no email digest recipients configured ([[email.digests]] with to = [...])")
         return 0
+    email = service.config.email
+    if email is not None:  # a server that does not answer takes a while: say what is being waited for
+        count = len(service.email_recipients())
+        print(f"sending to {count} email digest recipient{'s' * (count != 1)} through {email.host}:{email.port} "
+              f"({email.security}) …", file=sys.stderr, flush=True)
     # The lines below say what failed; the service's own warnings (for `watchbot run`'s log) would say it twice.
     logger = logging.getLogger("watchbot.digest")
     level = logger.level

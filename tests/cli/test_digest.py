@@ -71,8 +71,10 @@ def test_lists_recipients_then_send_then_nothing_pending(tmp_path: Path, capsys:
         assert out.count("pending:      2 stories") == 2 and "last sent:    never" in out
 
         assert run("--send", "--config", str(config)) == 0
-        out = capsys.readouterr().out
+        out, err = capsys.readouterr()
         assert "2 digests sent (4 stories)" in out
+        # said before the wait, on stderr: a server that does not answer takes a while
+        assert err == f"sending to 2 email digest recipients through 127.0.0.1:{server.port} (none) …\n"
         assert sorted(m.rcpt_tos[0] for m in server.messages) == ["analyst@example.com", "team@example.com"]
 
         assert run("--config", str(config)) == 0
