@@ -31,6 +31,7 @@ class FeedConfig:
     url: str  # http(s) URL or absolute file path
     name: str = ""
     interval: float | None = None  # seconds; None = poll.interval (fixed or "auto")
+    adaptive: bool = False  # interval = "auto": this feed adapts even where poll.interval pins the others
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,7 @@ _SCHEMA: dict[str, Any] = {
     "poll": {"interval": "auto|duration", "timeout": "duration", "max_bytes": int, "concurrency": int,
              "per_host": int, "max_age": "duration", "backlog": "duration", "min_interval": "duration",
              "max_interval": "duration"},
-    "feeds": [{"url": str, "name": str, "interval": "duration"}],
+    "feeds": [{"url": str, "name": str, "interval": "auto|duration"}],
     "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str,
                  "max_watch": int, "max_alerts_per_hour": int},
     "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
@@ -420,10 +421,14 @@ def _feeds(c: _Checker, raw: Any, base_dir: Path) -> tuple[FeedConfig, ...]:
         if url in seen:
             c.fail(f"{where}.url", f"listed twice ({url})")
         seen.add(url)
-        interval = c.value(entry, "interval", "duration", where)
+        interval = c.value(entry, "interval", "auto|duration", where)
+        adaptive = interval == "auto"
+        if adaptive:
+            interval = None
         if interval is not None and interval <= 0:
             c.fail(f"{where}.interval", "must be longer than 0")
-        feeds.append(FeedConfig(url=url, name=c.value(entry, "name", str, where) or "", interval=interval))
+        feeds.append(FeedConfig(url=url, name=c.value(entry, "name", str, where) or "", interval=interval,
+                                adaptive=adaptive))
     return tuple(feeds)
 
 

@@ -158,6 +158,15 @@ def test_missing_file_and_broken_toml_are_one_line_errors(tmp_path: Path) -> Non
         load_config(broken)
 
 
+def test_a_feeds_own_interval_may_be_auto_where_poll_interval_pins_the_others() -> None:
+    config = _parse('[poll]\ninterval = "10m"\n[[feeds]]\nurl = "https://a.example/rss"\ninterval = "Auto"\n'
+                    '[[feeds]]\nurl = "https://b.example/rss"\n')
+    a, b = config.feeds
+    assert (a.interval, a.adaptive) == (None, True) and (b.interval, b.adaptive) == (None, False)
+    with pytest.raises(ConfigError, match=r'feeds\[0\]\.interval: not a duration \(got .often.\).*\(or "auto"\)'):
+        _parse('[[feeds]]\nurl = "https://a.example/rss"\ninterval = "often"\n')
+
+
 @pytest.mark.parametrize(
     ("poll", "interval", "low", "high"),
     [

@@ -85,6 +85,8 @@ class Policy:
 
     @classmethod
     def of(cls, poll: PollConfig, feed: FeedConfig | None = None) -> Policy:
+        if feed is not None and feed.adaptive:
+            return cls(fixed=None, low=poll.min_interval, high=poll.max_interval)
         fixed = feed.interval if feed is not None and feed.interval else poll.interval
         return cls(fixed=fixed, low=poll.min_interval, high=poll.max_interval)
 
@@ -336,7 +338,7 @@ def eager(config: Config) -> list[str]:
     fixed interval is the config's word). Loopback, private and file feeds are left alone: tests and local mirrors."""
     lines = []
     for n, feed in enumerate(config.feeds):
-        seconds = feed.interval if feed.interval is not None else config.poll.interval
+        seconds = Policy.of(config.poll, feed).fixed
         host = urlsplit(feed.url).hostname if feed.url.startswith(("http://", "https://")) else None
         if seconds is None or seconds >= EAGER or host is None or _nearby(host):
             continue

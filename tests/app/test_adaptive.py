@@ -94,6 +94,7 @@ def test_a_busier_feed_is_never_polled_less_often() -> None:
         (PollConfig(interval=600.0), FeedConfig("u"), 600.0),  # a duration in poll.interval pins every feed
         (PollConfig(), FeedConfig("u", interval=300.0), 300.0),  # the feed's own interval pins it
         (PollConfig(interval=600.0), FeedConfig("u", interval=300.0), 300.0),  # ... over poll.interval
+        (PollConfig(interval=600.0), FeedConfig("u", adaptive=True), None),  # its "auto" adapts it all the same
     ],
 )
 def test_policy_from_config(poll: PollConfig, feed: FeedConfig, fixed: float | None) -> None:
