@@ -37,7 +37,7 @@ from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryE
 from bot.i18n import DEFAULT, t
 from bot.store.protocols import RecipientState, Store
 from bot.times import zone
-from bot.watch.personal import personal_id
+from bot.watch.personal import owner, personal_id
 
 log = logging.getLogger("watchbot.digest")
 
@@ -181,7 +181,7 @@ class DigestService:
                 continue
             state = self.digests.recipient(r.key)
             since = state.since if state else now - FIRST_WINDOW
-            pending = self.digests.pending_email(r.key, watchlists=r.watchlists, since=since)
+            pending = self._pending_email(r, since)
             digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                                   since=(state.last_sent_at if state else None) or since, names=names,
                                   send_empty=True)
@@ -200,7 +200,7 @@ class DigestService:
         for r in self.email_recipients():
             state = self.digests.recipient(r.key)
             since = state.since if state else now - FIRST_WINDOW
-            pending = self.digests.pending_email(r.key, watchlists=r.watchlists, since=since)
+            pending = self._pending_email(r, since)
             rows.append(self._status(r.key, f"{r.address} ({', '.join(r.watchlists) or 'all watchlists'})",
                                      "email", f"{r.at} {r.timezone}", len({p.identity for p in pending}), state))
         for chat in self.store.chats.digest_chats():
@@ -238,11 +238,17 @@ class DigestService:
                 await self._send_email_batch(batch, now, report)
         return report
 
+    def _pending_email(self, r: EmailRecipient, since: datetime | None) -> list[PendingMatch]:
+        """An email recipient's pending matches, of the shared watchlists only: a chat's own phrases
+        (``chat:<id>``) are that chat's business, never an email's, even one of "all watchlists"."""
+        pending = self.digests.pending_email(r.key, watchlists=r.watchlists, since=since)
+        return [p for p in pending if owner(p.watchlist) is None]
+
     def _email_digest(self, r: EmailRecipient, now: datetime, report: DigestReport) -> Digest | None:
         assert self.config.email is not None
         state = self.digests.ensure(r.key, channel="email", target=r.address, watchlists=r.watchlists,
                                     since=now - FIRST_WINDOW, now=now)
-        pending = self.digests.pending_email(r.key, watchlists=r.watchlists, since=state.since)
+        pending = self._pending_email(r, state.since)
         digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                               since=state.last_sent_at or state.since, names=self.names(),
                               send_empty=self.config.email.send_empty)

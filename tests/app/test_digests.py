@@ -163,6 +163,22 @@ async def test_all_watchlists_when_the_entry_names_none(store: SqliteStore, smtp
     assert "Europe/Amsterdam (CET, UTC+01:00)" in text
 
 
+async def test_all_watchlists_are_the_shared_ones_never_a_chats_own_phrases(store: SqliteStore,
+                                                                             smtp: SmtpServer) -> None:
+    """An email of "all watchlists" listed one Telegram chat's private /watch phrases, its id and its stories."""
+    seed(store, "s", watchlists=["asml", "chat:9001"], at=NOW - timedelta(hours=2), title="ASML news")
+    seed(store, "p", watchlists=["chat:9001"], at=NOW - timedelta(hours=1), title="Only my phrase")
+    everything = EmailDigestConfig(to=("all@example.com",), timezone="Europe/Amsterdam")
+    digests = service(store, smtp.port, everything)
+    [row] = digests.status_now(NOW)
+    assert row.pending == 1
+    await digests.send_email_digests(NOW)
+    [message] = smtp.messages
+    text = titles(smtp)
+    assert "ASML news" in text and "Only my phrase" not in text and "9001" not in text
+    assert "9001" not in str(message.message["Subject"])
+
+
 async def test_a_schedule_and_a_retry_at_once_send_one_digest(store: SqliteStore, smtp: SmtpServer) -> None:
     import asyncio
 
