@@ -114,6 +114,8 @@ TEXT: dict[str, str] = {
     "button.unknown": "Unknown watchlist {id}; it may have been removed.",
     "button.subscribed": "Subscribed to {id} ({mode}).",
     "button.unsubscribed": "Unsubscribed from {id}.",
+    "button.already": "This chat already follows {id} ({mode}); /subscribe {id} instant|digest changes how.",
+    "button.not_followed": "This chat does not follow {id}.",
     # /subscribe, /unsubscribe
     "subscribe.usage": "Usage: /subscribe ID [instant|digest]\nWatchlists: {choices}",
     "subscribe.unknown": "Unknown watchlist '{id}'. Choose one of: {choices}",

@@ -100,6 +100,8 @@ TEXT: dict[str, str] = {
     "button.unknown": "找不到监控清单 {id}，可能已被删除。",
     "button.subscribed": "已订阅 {id}（{mode}）。",
     "button.unsubscribed": "已取消订阅 {id}。",
+    "button.already": "本聊天已订阅 {id}（{mode}）；用 /subscribe {id} instant|digest 更改方式。",
+    "button.not_followed": "本聊天没有订阅 {id}。",
     "subscribe.usage": "用法：/subscribe ID [instant|digest]\n监控清单：{choices}",
     "subscribe.unknown": "没有名为“{id}”的监控清单。可选：{choices}",
     "subscribe.unknown_close": "没有名为“{id}”的监控清单。你是不是想找 {close}？可选：{choices}",

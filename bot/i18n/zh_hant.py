@@ -103,6 +103,8 @@ TEXT: dict[str, str] = {
     "button.unknown": "找不到監控清單 {id}，可能已經移除了。",
     "button.subscribed": "已訂閱 {id}（{mode}）。",
     "button.unsubscribed": "已取消訂閱 {id}。",
+    "button.already": "這個聊天室已訂閱 {id}（{mode}）；用 /subscribe {id} instant|digest 更改方式。",
+    "button.not_followed": "這個聊天室沒有訂閱 {id}。",
     "subscribe.usage": "用法：/subscribe ID [instant|digest]\n監控清單：{choices}",
     "subscribe.unknown": "沒有叫「{id}」的監控清單。可選：{choices}",
     "subscribe.unknown_close": "沒有叫「{id}」的監控清單。你要找的是 {close} 嗎？可選：{choices}",

@@ -191,8 +191,16 @@ class Commands:
             await query.answer(t(lang, "button.admins_only"), show_alert=True)
             return
         action, _, wl_id = query.data.partition(":")
+        # A keyboard is as old as its message: /subscribe may have changed the chat since (a tap on a stale ➕ had
+        # switched a digest subscription to instant without a word).
+        followed = {s.watchlist: s.mode for s in await self.chats.subscriptions(chat.chat_id)}
         if wl_id not in self.known():
             await query.answer(t(lang, "button.unknown", id=wl_id), show_alert=True)
+        elif action == "sub" and wl_id in followed:
+            await query.answer(t(lang, "button.already", id=wl_id, mode=t(lang, f"mode.{followed[wl_id]}")),
+                               show_alert=True)
+        elif action != "sub" and wl_id not in followed:
+            await query.answer(t(lang, "button.not_followed", id=wl_id))
         elif action == "sub":
             sub = await self.chats.subscribe(chat.chat_id, wl_id)
             await query.answer(t(lang, "button.subscribed", id=wl_id, mode=t(lang, f"mode.{sub.mode}")))

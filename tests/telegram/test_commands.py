@@ -130,6 +130,20 @@ async def test_watchlists_buttons_subscribe_answer_and_edit(world: World) -> Non
     assert world.store.chats.subscriptions(5) == []
 
 
+async def test_a_stale_button_never_changes_a_subscription_behind_the_chats_back(world: World) -> None:
+    """/subscribe after /watchlists: the old keyboard's ➕ had switched a digest subscription to instant."""
+    listing = await world.ask(5, "/watchlists")
+    await world.ask(5, "/subscribe chips digest")
+    query = world.api.user_presses(5, 5, listing.message_id, "sub:chips")
+    answer = await wait_answer(world, query)
+    assert answer["text"] == "This chat already follows chips (digest); /subscribe chips instant|digest changes how."
+    assert [(s.watchlist, s.mode) for s in world.store.chats.subscriptions(5)] == [("chips", "digest")]
+    await wait_edit(world, 5, listing.message_id, lambda s: ("✅ chips", "unsub:chips") in s.buttons)  # redrawn
+    await world.ask(5, "/unsubscribe chips")
+    query = world.api.user_presses(5, 5, listing.message_id, "unsub:chips")
+    assert (await wait_answer(world, query))["text"] == "This chat does not follow chips."
+
+
 async def test_group_changes_only_by_administrators(world: World) -> None:
     group, member, admin = -200, 7, 8
     world.api.set_member(group, admin, "administrator")
