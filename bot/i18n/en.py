@@ -53,7 +53,7 @@ TEXT: dict[str, str] = {
     "watch.share": "It would have hit {hits} of the last {sample} stored stories.",
     "watch.undo": "↩ Undo: stop watching it",
     "watch.undone": "↩ No longer watching <b>{phrase}</b>.",
-    "watch.undo_gone": "This chat does not watch <b>{phrase}</b> any more.",
+    "watch.undo_gone": "This chat does not watch it any more.",
     "watch.mode": "Alerts for it come as this chat gets alerts: {mode}.",
     # /unwatch
     "unwatch.usage": "Usage: /unwatch PHRASE or /unwatch all. This chat watches: {phrases}",

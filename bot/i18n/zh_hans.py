@@ -50,7 +50,7 @@ TEXT: dict[str, str] = {
     "watch.share": "在最近保存的 {sample} 条新闻中会命中 {hits} 条。",
     "watch.undo": "↩ 撤销：不再监控它",
     "watch.undone": "↩ 不再监控 <b>{phrase}</b>。",
-    "watch.undo_gone": "本聊天已经不再监控 <b>{phrase}</b>。",
+    "watch.undo_gone": "本聊天已经不再监控它。",
     "watch.mode": "它的提醒按本聊天的方式发送：{mode}。",
     "unwatch.usage": "用法：/unwatch 关键词 或 /unwatch all。本聊天监控：{phrases}",
     "unwatch.removed": "已停止监控 {count} 个关键词。",

@@ -51,7 +51,7 @@ TEXT: dict[str, str] = {
     "watch.share": "最近儲存的 {sample} 則新聞中會比對到 {hits} 則。",
     "watch.undo": "↩ 復原：不再監控它",
     "watch.undone": "↩ 不再監控 <b>{phrase}</b>。",
-    "watch.undo_gone": "這個聊天室已經不再監控 <b>{phrase}</b>。",
+    "watch.undo_gone": "這個聊天室已經不再監控它。",
     "watch.mode": "它的提醒會照這個聊天室的方式傳送：{mode}。",
     "unwatch.usage": "用法：/unwatch 關鍵字 或 /unwatch all。這個聊天室監控的是：{phrases}",
     "unwatch.removed": "已停止監控 {count} 個關鍵字。",

@@ -8,6 +8,7 @@ nothing typed in Telegram becomes a regular expression.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Protocol
 
@@ -103,15 +104,16 @@ class PhraseCommands:
             await query.answer(t(lang, "button.admins_only"), show_alert=True)
             return
         key = query.data.removeprefix(UNDO)
-        shown = next((p for p in await self.phrases.phrases(chat.chat_id) if phrase_key(p) == key), key)  # as typed
-        removed = await self.phrases.unwatch(chat.chat_id, key)
-        done = t(lang, "watch.undone" if removed else "watch.undo_gone", phrase=esc(shown))
+        shown = next((p for p in await self.phrases.phrases(chat.chat_id) if phrase_key(p) == key), None)  # as typed
+        removed = await self.phrases.unwatch(chat.chat_id, key) if shown is not None else 0
+        if not removed:  # tapped twice, or /unwatch came first: the phrase as typed is gone (its key is folded: 台积电)
+            await query.answer(t(lang, "watch.undo_gone"))
+            with contextlib.suppress(BadRequest):  # (its keyboard may be gone already)
+                await query.edit_message_reply_markup(None)
+            return
+        done = t(lang, "watch.undone", phrase=esc(shown))
         await query.answer(strip_tags(done))  # (a pop-up is plain text: its tags would show)
-        try:
-            await query.edit_message_text(done, parse_mode=ParseMode.HTML, reply_markup=None)
-        except BadRequest as e:  # (tapped twice: the message says so already)
-            if "not modified" not in e.message.lower():
-                raise
+        await query.edit_message_text(done, parse_mode=ParseMode.HTML, reply_markup=None)
 
     async def unwatch(self, update: Update, context: Context) -> None:
         """/unwatch PHRASE|all"""

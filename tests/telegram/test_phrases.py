@@ -300,6 +300,26 @@ async def test_a_warned_phrase_has_an_undo_button_that_unwatches_it(world: World
     assert "administrators" in str(answer.get("text")) and world.store.phrases.phrases(group) == ["a"]
 
 
+async def test_undo_tapped_again_says_it_is_done_without_the_folded_phrase(world: World) -> None:
+    """A second tap said 這個聊天室已經不再監控 台 to a reader who typed 臺 (a warned phrase: too short): the folded
+    key, not their phrase."""
+    await world.ask(5, "/lang zh-hant")
+    sent = await world.ask(5, "/watch 臺")
+    [(label, data)] = sent.buttons
+    assert data is not None
+    first = world.api.user_presses(5, 5, sent.message_id, data)
+    answer = await eventually(lambda: next((a for a in world.api.answers if a.get("callback_query_id") == first),
+                                           None), "the tap's answer")
+    assert answer.get("text") == "↩ 不再監控 臺。"
+    await world.ask(5, "/watch 臺")  # watched again, and then /unwatch'd: the old button is stale
+    await world.ask(5, "/unwatch 臺")
+    again = world.api.user_presses(5, 5, sent.message_id, data)
+    answer = await eventually(lambda: next((a for a in world.api.answers if a.get("callback_query_id") == again),
+                                           None), "the tap's answer")
+    assert answer.get("text") == "這個聊天室已經不再監控它。"
+    assert next(m for m in world.api.sent_messages(5) if m.message_id == sent.message_id).text == "↩ 不再監控 臺。"
+
+
 async def test_a_hashtag_watches_the_word_and_the_reply_says_so(world: World) -> None:
     reply = (await world.ask(5, "/watch #Huawei")).text
     assert reply.startswith("Watching Huawei (1 of 50)") and "• without the #" in reply, reply
