@@ -173,6 +173,7 @@ TEXT: dict[str, str] = {
     "why.typo": "{field}: {text!r} ≈ {pattern!r} (typo tolerance, {score}%)",
     "why.regex": "{field}: regex /{source}/ matched {text!r}",
     "why.near": "{field}: {text!r} — {a!r} within {within} {unit} of {b!r} (near rule)",
+    "why.near_span": "{field}: {text!r} — two of its words close together (near rule)",
     "why.words": "words",
     "why.characters": "characters",
     # /digest, /digest_at

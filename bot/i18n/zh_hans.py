@@ -152,6 +152,7 @@ TEXT: dict[str, str] = {
     "why.typo": "{field}：“{text}”≈“{pattern}”（容错，{score}%）",
     "why.regex": "{field}：正则 /{source}/ 匹配到“{text}”",
     "why.near": "{field}：“{text}”——“{a}”与“{b}”相距 {within} 个{unit}以内（near 规则）",
+    "why.near_span": "{field}：“{text}”——其中两个词相距很近（near 规则）",
     "why.words": "词",
     "why.characters": "字",
     "digest.nothing": "暂无待发内容：上次摘要以来，你的摘要监控清单没有新新闻。"

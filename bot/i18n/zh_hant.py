@@ -155,6 +155,7 @@ TEXT: dict[str, str] = {
     "why.typo": "{field}：「{text}」≈「{pattern}」（容錯，{score}%）",
     "why.regex": "{field}：正規表達式 /{source}/ 比對到「{text}」",
     "why.near": "{field}：「{text}」——「{a}」與「{b}」相距 {within} 個{unit}以內（near 規則）",
+    "why.near_span": "{field}：「{text}」——其中兩個詞相距很近（near 規則）",
     "why.words": "詞",
     "why.characters": "字",
     "digest.nothing": "目前沒有待傳的內容：上次摘要之後，你的摘要監控清單沒有新的新聞。"

@@ -30,7 +30,6 @@ from bot.watch.model import Hit, Match, Near, Pattern, Regex, Term, Watchlist
 from bot.watch.text import phrase_key
 
 _NEAR_LABEL = re.compile(r"^near\((.+)…, (.+)…\)/(\d+)$")
-_WORD = re.compile(r"[^\W_\u2e80-\U0010ffff]+|[^\W_]")  # a Latin word or one CJK character, as near counts
 _CJK = re.compile(r"[\u2e80-\U0010ffff]")
 _RANK = {"phrase": 0, "regex": 1, "near": 2}  # which explanation wins a span two patterns hit
 
@@ -54,7 +53,7 @@ def explain(match: Match, watchlist: Watchlist | None = None, lang: str = DEFAUL
 def short_terms(match: Match, watchlist: Watchlist | None = None) -> list[str]:
     """The matched texts for an alert's or a digest's "matched:" line, each once (``fewest``); a near hit as
     "export … ban"."""
-    terms = (f"{s.words[0]} … {s.words[1]}" if s.kind == "near" else s.hit.text.strip()
+    terms = (f"{s.words[0]} … {s.words[1]}" if s.kind == "near" and s.words[0] else s.hit.text.strip()
              for s in _understood(match, watchlist))
     return fewest(term for term in terms if term)
 
@@ -101,6 +100,8 @@ def _line(s: _Said, lang: str) -> str:
     field = t(lang, key) if key in _FIELDS else h.field  # (a field a watchlist names itself stays as named)
     if s.kind == "regex":
         return t(lang, "why.regex", field=field, source=s.source, text=h.text)
+    if s.kind == "near" and not s.words[0]:
+        return t(lang, "why.near_span", field=field, text=h.text)
     if s.kind == "near":
         unit = "why.characters" if all(_CJK.search(w) for w in s.words) else "why.words"
         return t(lang, "why.near", field=field, text=h.text, a=s.words[0], b=s.words[1], within=s.within,
@@ -122,7 +123,7 @@ def _understood(match: Match, watchlist: Watchlist | None) -> list[_Said]:
         said = _understand(h, patterns.get(h.pattern))
         key = (h.field, h.span)
         old = best.get(key)
-        if old is None or (_RANK[said.kind], -said.hit.score) < (_RANK[old.kind], -old.hit.score):
+        if old is None or _rank(said) < _rank(old):
             best[key] = said
     phrases = [s for s in best.values() if s.kind == "phrase"]
     return [  # hits come ordered by field then span (DESIGN.md); a phrase inside a longer phrase adds nothing
@@ -130,6 +131,11 @@ def _understood(match: Match, watchlist: Watchlist | None) -> list[_Said]:
         if not any(p is not s and p.hit.field == s.hit.field and p.hit.span[0] <= s.hit.span[0]
                    and s.hit.span[1] <= p.hit.span[1] for p in phrases)
     ]
+
+
+def _rank(s: _Said) -> tuple[int, bool, float]:
+    """Which of two hits of one span says most: by kind, then a near hit whose two words were found, then score."""
+    return _RANK[s.kind], s.kind == "near" and not s.words[0], -s.hit.score
 
 
 def _patterns(watchlist: Watchlist | None) -> dict[str, Pattern]:
@@ -160,8 +166,8 @@ def _near_words(text: str, first: tuple[Term, ...], second: tuple[Term, ...]) ->
         if a[0] > b[0]:
             a, b = b, a
         return text[a[0]:a[1]], text[b[0]:b[1]]
-    words = [w.group() for w in _WORD.finditer(text)]
-    return (words[0], words[-1]) if words else (text, text)
+    words = text.split()  # (the rule not at hand: a stored hit): the span's first and last words ...
+    return (words[0], words[-1]) if len(words) > 1 else ("", "")  # ... none in Chinese, where a character is no word
 
 
 def _side(text: str, terms: tuple[Term, ...]) -> tuple[int, int] | None:

@@ -86,6 +86,20 @@ def test_short_terms_show_a_near_hit_as_two_words() -> None:
     assert short_terms(m) == ["Exports … ban", "ASML", "gallium nitride"]
 
 
+def test_a_stored_chinese_near_hit_is_shown_whole_not_as_two_characters() -> None:
+    """An alert said 符合：荷 … 机: without the rule at hand, a near hit's first and last "words" were its first and
+    last characters. A hit of the same span whose rule names the words found wins; else the span is shown whole."""
+    rows = [{"pattern": "near(Dutch…, lithography…)/3", "field": "lede", "span": [0, 7], "text": "荷兰对华光刻机",
+             "score": 100.0}]
+    alone = Match("asml", 100.0, hits_from_json(rows))
+    assert short_terms(alone) == ["荷兰对华光刻机"]
+    assert explain(alone) == ["lede: '荷兰对华光刻机' — two of its words close together (near rule)"]
+    rows.append({**rows[0], "pattern": "near(荷兰…, 光刻机…)/6"})
+    both = Match("asml", 100.0, hits_from_json(rows))
+    assert short_terms(both) == ["荷兰 … 光刻机"]
+    assert explain(both, lang="zh-hans") == ["导语：“荷兰对华光刻机”——“荷兰”与“光刻机”相距 6 个字以内（near 规则）"]
+
+
 def test_short_terms_leave_out_a_text_another_one_holds() -> None:
     """The matched line of an alert names "memory chips" once, not beside "memory chip" from the lede; a word
     inside another word ("AI" in "said") is no such case."""
