@@ -88,6 +88,24 @@ def suggest_zones(text: str, now: datetime) -> list[str]:
     "+08:00": the zones at that offset ``now``; Etc/GMT-8 means UTC+8, which misleads), an abbreviation ("PST"), a
     city in Chinese ("北京") or a near spelling. At most three, best first."""
     said = " ".join(text.split()).strip()
+    found = _named(said, now)
+    if not found:
+        names = sorted(_zones().values())
+        lowered = said.lower()
+        found = difflib.get_close_matches(said, names, n=3) or [
+            z for z in names for last in [z.rsplit("/", 1)[-1].replace("_", " ").lower()]
+            if last in difflib.get_close_matches(lowered, [last], n=1, cutoff=0.8)]
+    return list(dict.fromkeys(found))[:3]
+
+
+def meant_zone(text: str, now: datetime) -> str | None:
+    """The one IANA zone ``text`` names as a city, an abbreviation or an offset ("台北", "Taipei", "PST"), or None
+    when it names several or none (a near spelling is only ever suggested)."""
+    found = list(dict.fromkeys(_named(" ".join(text.split()).strip(), now)))
+    return found[0] if len(found) == 1 else None
+
+
+def _named(said: str, now: datetime) -> list[str]:
     lowered = said.lower()
     zones = _zones()
     found: list[str] = []
@@ -102,12 +120,7 @@ def suggest_zones(text: str, now: datetime) -> list[str]:
         minutes = sign * (int(offset[2]) * 60 + int(offset[3] or 0))
         found += [z for z in _PEOPLES_ZONES
                   if (now.astimezone(ZoneInfo(z)).utcoffset() or timedelta()).total_seconds() == minutes * 60]
-    if not found:
-        names = sorted(zones.values())
-        found = difflib.get_close_matches(said, names, n=3) or [
-            z for z in names for last in [z.rsplit("/", 1)[-1].replace("_", " ").lower()]
-            if last in difflib.get_close_matches(lowered, [last], n=1, cutoff=0.8)]
-    return list(dict.fromkeys(found))[:3]
+    return found
 
 
 def is_fixed_offset(name: str) -> bool:

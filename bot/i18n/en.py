@@ -148,6 +148,7 @@ TEXT: dict[str, str] = {
     "tz.unknown": "Unknown time zone '{zone}'. Use an IANA name such as {examples}.",
     "tz.unknown_close": "Unknown time zone '{zone}'. Did you mean {close}? Use an IANA name such as {examples}.",
     "tz.set": "Time zone set to {tz} (it is {time} there).",
+    "tz.taken": "Took {zone} to mean {tz}.",
     "tz.fixed": ("{tz} is a fixed offset: it never follows daylight saving (Etc/GMT+8 is UTC-8); "
                  "a city's zone does, e.g. America/New_York or Asia/Shanghai."),
     "quiet.usage": "Usage: /quiet HH:MM-HH:MM or /quiet off, e.g. /quiet 22:00-07:00 (times in {tz})",

@@ -129,6 +129,7 @@ TEXT: dict[str, str] = {
     "tz.unknown": "未知的时区“{zone}”。请用 IANA 时区名，例如 {examples}。",
     "tz.unknown_close": "未知的时区“{zone}”。你是不是想找 {close}？请用 IANA 时区名，例如 {examples}。",
     "tz.set": "时区已设为 {tz}（当地现在 {time}）。",
+    "tz.taken": "已将“{zone}”理解为 {tz}。",
     "tz.fixed": ("{tz} 是固定偏移：不随夏令时变化（Etc/GMT+8 是 UTC-8）；"
                  "城市时区会随之变化，例如 America/New_York 或 Asia/Shanghai。"),
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（按 {tz} 时间）",

@@ -132,6 +132,7 @@ TEXT: dict[str, str] = {
     "tz.unknown": "不認得「{zone}」這個時區。請用 IANA 時區名稱，例如 {examples}。",
     "tz.unknown_close": "不認得「{zone}」這個時區。你要找的是 {close} 嗎？請用 IANA 時區名稱，例如 {examples}。",
     "tz.set": "時區已設定為 {tz}（當地現在 {time}）。",
+    "tz.taken": "已將「{zone}」理解為 {tz}。",
     "tz.fixed": ("{tz} 是固定偏移：不隨夏令時間變化（Etc/GMT+8 是 UTC-8）；"
                  "城市時區會隨之變化，例如 America/New_York 或 Asia/Taipei。"),
     "quiet.usage": "用法：/quiet HH:MM-HH:MM 或 /quiet off，例如 /quiet 22:00-07:00（依 {tz} 時間）",

@@ -87,7 +87,7 @@ def format_alert(alert: Alert, tz_name: str = "UTC", lang: str = DEFAULT) -> str
     if alert.also_in:
         source += " · " + also_in(alert.also_in, lang=lang)
     lines = [
-        "🔔 " + esc(cut(", ".join(watchlist_names(alert.watchlists, lang)), MAX_SOURCE)),
+        "🔔 " + esc(cut(t(lang, "separator").join(watchlist_names(alert.watchlists, lang)), MAX_SOURCE)),
         heading,
         f"{esc(source)} · {esc(when(alert.published, tz_name, lang))}",
     ]
@@ -95,7 +95,7 @@ def format_alert(alert: Alert, tz_name: str = "UTC", lang: str = DEFAULT) -> str
         lines.append(esc(cut(alert.lede, MAX_LEDE)))
     terms = alert.terms()
     if terms:
-        lines.append(t(lang, "alert.matched", terms=esc(cut(", ".join(terms), MAX_TERMS))))
+        lines.append(t(lang, "alert.matched", terms=esc(cut(t(lang, "separator").join(terms), MAX_TERMS))))
     return "\n".join(lines)
 
 

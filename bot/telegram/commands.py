@@ -26,7 +26,7 @@ from bot.i18n import DEFAULT, EN, choose, description, language_for, sentences, 
 from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, listed, pages, watchlist_names
 from bot.store.protocols import MODES, Chat
-from bot.times import is_fixed_offset, parse_hhmm, suggest_zones, valid_zone, zone
+from bot.times import is_fixed_offset, meant_zone, parse_hhmm, suggest_zones, valid_zone, zone
 from bot.watch import RuleBook, Verdict, Watchlist
 from bot.watch.explain import explain
 from bot.watch.personal import owner
@@ -315,7 +315,9 @@ class Commands:
             return
         given = " ".join(args)[:64]
         name = valid_zone(given) or valid_zone(given.replace(" ", "_"))  # ("America/New York")
-        if name is None:  # an offset, an abbreviation, a city: which zones it may mean
+        taken = None if name else meant_zone(given, self.clock())  # the one zone a city names (台北): said so
+        name = name or taken
+        if name is None:  # several zones at an offset, a near spelling: which zones it may mean
             close = suggest_zones(given, self.clock())
             key = "tz.unknown_close" if close else "tz.unknown"
             await reply(update, t(lang, key, zone=esc(given), close=esc(t(lang, "separator").join(close)),
@@ -326,6 +328,8 @@ class Commands:
         await self.chats.update(chat.chat_id, tz=name)
         local = self.clock().astimezone(zone(name))
         text = t(lang, "tz.set", tz=esc(name), time=f"{local:%H:%M}")
+        if taken:
+            text = sentences(lang, t(lang, "tz.taken", zone=esc(given), tz=esc(taken)), text)
         if is_fixed_offset(name):  # ("EST" never follows daylight saving; Etc/GMT+8 is UTC-8)
             text = sentences(lang, text, t(lang, "tz.fixed", tz=esc(name)))
         await reply(update, text)

@@ -96,14 +96,16 @@ def test_pages_never_cut_inside_markup() -> None:
 
 
 @pytest.mark.parametrize(("lang", "chrome", "english"), [
-    ("zh-hans", ["也见于：NHK、Reuters、AP +1", "命中：ASML"], ["also in", "Matched"]),
-    ("zh-hant", ["也見於：NHK、Reuters、AP +1", "符合：ASML"], ["also in", "Matched"]),
-    ("en", ["also in: NHK, Reuters, AP +1", "Matched: ASML"], []),
+    ("zh-hans", ["🔔 asml、semiconductors", "也见于：NHK、Reuters、AP +1", "命中：ASML、EUV"], ["also in", "Matched", ", "]),
+    ("zh-hant", ["🔔 asml、semiconductors", "也見於：NHK、Reuters、AP +1", "符合：ASML、EUV"], ["also in", "Matched", ", "]),
+    ("en", ["🔔 asml, semiconductors", "also in: NHK, Reuters, AP +1", "Matched: ASML, EUV"], []),
 ])
 def test_what_the_bot_adds_follows_the_chats_language_and_feed_text_stays(lang: str, chrome: list[str],
                                                                          english: list[str]) -> None:
+    euv = {"pattern": "EUV", "field": "title", "span": [16, 19], "text": "EUV", "score": 100.0}
     a = Alert(**{**{f: getattr(alert(), f) for f in Alert.__dataclass_fields__},
-                 "also_in": ("NHK", "Reuters", "AP", "DW"), "title": "ASML ships more EUV tools"})
+                 "also_in": ("NHK", "Reuters", "AP", "DW"), "title": "ASML ships more EUV tools",
+                 "hits": {"asml": [alert().hits["asml"][0], euv]}})
     text, _ = render(format_alert(a, "UTC", lang), "HTML")
     assert all(part in text for part in chrome) and not any(word in text for word in english)
     assert "ASML ships more EUV tools" in text and "The Dutch company said..." in text  # never translated

@@ -51,6 +51,16 @@ async def test_tz_understands_an_offset_a_city_with_spaces_and_warns_of_a_fixed_
     assert "Time zone set to America/New_York" in (await world.ask(5, "/tz America/New York")).text
     fixed = (await world.ask(5, "/tz EST")).text
     assert "Time zone set to EST" in fixed and "fixed offset: it never follows daylight saving" in fixed
+    # a city that names one zone is taken (it had been "Unknown time zone '台北'. Did you mean Asia/Taipei?")
+    def tz() -> str | None:
+        chat = world.store.chats.get(5)
+        return chat.tz if chat else None
+
+    taipei = (await world.ask(5, "/tz 台北")).text
+    assert taipei.startswith("Took 台北 to mean Asia/Taipei. Time zone set to Asia/Taipei") and tz() == "Asia/Taipei"
+    assert (await world.ask(5, "/tz PST")).text.startswith("Took PST to mean America/Los_Angeles.")
+    near = (await world.ask(5, "/tz Asia/Shanghia")).text  # a near spelling is only suggested
+    assert "Did you mean Asia/Shanghai" in near and tz() == "America/Los_Angeles"
 
 
 async def test_quiet_takes_hours_alone_and_says_why_a_window_is_empty(world: World) -> None:
