@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -317,12 +318,17 @@ class Phrases:
         key = source_key(text)
         if text.startswith(("http://", "https://", "/")):
             return text  # (an address: kept as given, even for a feed not added yet)
-        for feed in await self.store.run(self.store.feeds.all):
+        feeds = await self.store.run(self.store.feeds.all)
+        for feed in feeds:
             if source_key(feed.label) == key:
                 return feed.label
             if key in _hosts(feed.url):
                 return text
-        return None
+        # Part of one feed's name, in either Chinese script: "經濟日報" for "經濟日報 Economic Daily News 產業新聞…",
+        # "RFI 華語" for "RFI 华语" (a whole name of 20 words is no one's to type)
+        part = phrase_key(text)
+        named = {f.label for f in feeds if part and _names_part(phrase_key(f.label), part)}
+        return named.pop() if len(named) == 1 else None
 
     def muted(self, chat_id: int, item: Item) -> bool:
         """Whether the chat muted a phrase this item holds or the feed it came from."""
@@ -390,6 +396,17 @@ def _hosts(url: str) -> set[str]:
     """The host names a feed's address answers to in /mute source: its host, and without "www."."""
     host = (urlsplit(url).hostname or "").casefold()
     return {host, host.removeprefix("www.")} - {""}
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _names_part(name: str, part: str) -> bool:
+    """Whether folded ``part`` is in folded feed ``name`` from a word's start (Chinese: anywhere, two characters or
+    more), so that "rfi" names "RFI 华语" and "co" no "Reuters.com"."""
+    if _CJK.search(part):
+        return len(part) >= 2 and part in name
+    return len(part) >= 3 and re.search(rf"(?<![^\W_]){re.escape(part)}", name) is not None
 
 
 def source_key(name: str) -> str:

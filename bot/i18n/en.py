@@ -229,6 +229,8 @@ TEXT: dict[str, str] = {
     "feeds.unreached": ", not reached while this machine seemed offline (not held against it): {error}",
     "feeds.none": "No feeds configured.",
     "feeds.summary": "{count} feeds: {states}.",
+    "feeds.found": "{count} of them hold {text} in their name or address:",
+    "feeds.found.one": "{count} of them holds {text} in its name or address:",
     "feeds.all_fine": "None is failing.",
     "feeds.no_match": "No feed's name or address holds {text}.",
     "feeds.more": "… and {count} more.",

@@ -198,6 +198,7 @@ TEXT: dict[str, str] = {
     "feeds.unreached": "，本机似乎离线时未能连上（不算作它的失败）：{error}",
     "feeds.none": "没有配置信息源。",
     "feeds.summary": "共 {count} 个信息源：{states}。",
+    "feeds.found": "其中 {count} 个的名称或网址含有 {text}：",
     "feeds.all_fine": "没有失败的信息源。",
     "feeds.no_match": "没有名称或地址含有 {text} 的信息源。",
     "feeds.more": "……另有 {count} 个。",

@@ -201,6 +201,7 @@ TEXT: dict[str, str] = {
     "feeds.unreached": "，本機似乎離線時未能連上（不算作它的失敗）：{error}",
     "feeds.none": "沒有設定任何資訊來源。",
     "feeds.summary": "共 {count} 個資訊來源：{states}。",
+    "feeds.found": "其中 {count} 個的名稱或網址含有 {text}：",
     "feeds.all_fine": "沒有失敗的資訊來源。",
     "feeds.no_match": "沒有名稱或網址含有 {text} 的資訊來源。",
     "feeds.more": "……另有 {count} 個。",

@@ -25,6 +25,7 @@ from bot.render.telegram import listed, pages, poll_interval
 from bot.store.protocols import FeedState
 from bot.telegram.commands import language, reply
 from bot.watch import RuleBook
+from bot.watch.text import phrase_key
 
 log = logging.getLogger("watchbot.telegram")
 
@@ -93,8 +94,8 @@ class Admin:
         if not text and len(feeds) <= FEW:
             chosen, lines = feeds, []
         else:
-            needle = text.casefold()
-            chosen = ([f for f in feeds if needle in f.label.casefold() or needle in f.url.casefold()] if text
+            needle = phrase_key(text)  # (folded: "RFI 華語" finds "RFI 华语")
+            chosen = ([f for f in feeds if needle in phrase_key(f.label) or needle in f.url.casefold()] if text
                       else [f for f in feeds if f.health in ("failing", "unreached")])
             counts = Counter(f.health for f in feeds)
             states = t(lang, "separator").join(t(lang, f"health.{h}", count=f"{counts[h]:,}")
@@ -102,6 +103,8 @@ class Admin:
             lines = [t(lang, "feeds.summary", count=f"{len(feeds):,}", states=states)]
             if not chosen:
                 lines.append(t(lang, "feeds.no_match", text=esc(text)) if text else t(lang, "feeds.all_fine"))
+            elif text:  # (the count above is of every feed)
+                lines.append(t(lang, "feeds.found", count=len(chosen), text=esc(text)))
         lines += [self._feed_line(f, now, lang) for f in chosen[:FEW]]
         if len(chosen) > FEW:
             lines.append(t(lang, "feeds.more", count=f"{len(chosen) - FEW:,}"))

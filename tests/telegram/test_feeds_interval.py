@@ -62,11 +62,14 @@ async def test_many_feeds_are_counted_and_the_ones_to_look_at_listed(world: Worl
     assert [line.split(":")[0] for line in lines[1:3]] == ["⚠️ Wire 3", "⚠️ Wire 17"]
     assert lines[3].startswith("Listed: the feeds that need a look. /feeds TEXT lists") and len(lines) == 4
     found = (await world.ask(ADMIN, "/feeds wire1")).text.splitlines()  # (wire1, wire10-19: by address too)
-    assert found[0] == "45 feeds: 2 failing, 1 paused, 42 not read yet." and len(found) == 12
+    assert found[0] == "45 feeds: 2 failing, 1 paused, 42 not read yet." and len(found) == 13
+    assert found[1] == "11 of them hold wire1 in their name or address:"
     assert "No feed's name or address holds nowhere." in (await world.ask(ADMIN, "/feeds nowhere")).text
     world.store.feeds.sync([(f"https://site{n}.example/rss", f"Site {n}") for n in range(40)])
     many = (await world.ask(ADMIN, "/feeds site")).text.splitlines()
-    assert len(many) == 32 and many[-1] == "… and 10 more."
+    assert len(many) == 33 and many[-1] == "… and 10 more."
+    world.store.feeds.sync([("https://rfi.fr/cn/rss", "RFI 华语")])
+    assert "1 of them holds RFI 華語 in its name or address:" in (await world.ask(ADMIN, "/feeds RFI 華語")).text
 
 
 async def test_feeds_says_the_interval_and_its_reason_in_the_admins_language(world: World) -> None:

@@ -349,8 +349,8 @@ async def test_long_lists_in_replies_fit_a_message_and_the_closest_feeds_come_fi
     feeds = [(f"https://outlet{n}.example/rss", f"Regional Outlet {n:03d}: Politics, Economy and Culture")
              for n in range(400)]
     world.store.feeds.sync([*feeds, ("https://www.reuters.com/world/rss", "Reuters World News")])
-    unknown = (await world.ask(5, "/mute source Reuter")).text
-    assert unknown.startswith("No feed is called Reuter. The closest of the 401 feeds: Reuters World News")
+    unknown = (await world.ask(5, "/mute source Reutres")).text
+    assert unknown.startswith("No feed is called Reutres. The closest of the 401 feeds: Reuters World News")
     assert unknown.endswith("News (+400 more)") and rendered_len(unknown) <= 4096
     which = (await world.ask(5, "/mute source")).text
     assert which.startswith("Which feed?") and "more)" in which and rendered_len(which) <= 4096
@@ -367,6 +367,21 @@ async def test_long_lists_in_replies_fit_a_message_and_the_closest_feeds_come_fi
     nope = (await world.ask(5, "/unwatch nothing like it")).text
     assert nope.startswith("This chat does not watch nothing like it. It watches: 00 semiconductor")
     assert nope.endswith("more: /list shows them all)") and rendered_len(nope) <= 4096
+
+
+async def test_mute_source_takes_part_of_one_feeds_name_in_either_chinese_script(world: World) -> None:
+    """A feed named by its channel title ("經濟日報 Economic Daily News 產業新聞即時報導 …") could be muted only by
+    every word of it; "RFI 華語" missed "RFI 华语"."""
+    world.store.feeds.sync([("https://money.udn.com/rss", "經濟日報 Economic Daily News 產業新聞即時報導 半導體"),
+                            ("https://rfi.fr/cn/rss", "RFI 华语"), ("https://rfi.fr/en/rss", "RFI English"),
+                            ("https://reuters.com/rss", "Reuters")])
+    assert "Muted the source 經濟日報 Economic Daily News" in (await world.ask(5, "/mute source 經濟日報")).text
+    assert "Muted the source RFI 华语" in (await world.ask(5, "/mute source RFI 華語")).text
+    assert "RFI 华语 is muted already." in (await world.ask(5, "/mute source rfi 华语")).text
+    assert "No feed is called RFI." in (await world.ask(5, "/mute source RFI")).text  # two feeds: which one?
+    assert "No feed is called eut." in (await world.ask(5, "/mute source eut")).text  # not from a word's start
+    assert [m.value for m in world.store.phrases.mutes(5)] == ["經濟日報 Economic Daily News 產業新聞即時報導 半導體",
+                                                              "RFI 华语"]
 
 
 async def test_mutes_are_as_many_as_phrases_at_most(world: World) -> None:
