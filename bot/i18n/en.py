@@ -46,6 +46,8 @@ TEXT: dict[str, str] = {
     "watch.exact": "• exact spelling only (typo tolerance needs a word of 6+ letters)",
     "watch.fields": "• in the title and the opening paragraph",
     "watch.literal": "⚠️ Taken literally: characters like * ? | ( ) are not regular expressions here.",
+    "watch.spaced": "⚠️ Chinese news has no spaces between words: this matches only where the text has that space "
+                    "too. Written together: /watch {joined}",
     "watch.short": "⚠️ Very short: it may hit many unrelated stories. A longer phrase works better.",
     "watch.everyday": "⚠️ Only everyday words: it would hit most stories. Add a name or a subject.",
     "watch.common": "⚠️ Common: it would have hit {percent}% of the last {sample} stored stories. "

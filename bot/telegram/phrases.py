@@ -245,11 +245,12 @@ def split_mute(text: str) -> tuple[str, str]:
 
 
 def undo_keyboard(lang: str, result: Watched) -> InlineKeyboardMarkup | None:
-    """An Undo button under a /watch reply that warned the phrase is too short, everyday or common (None otherwise,
-    or when the phrase's folded form does not fit Telegram's 64 bytes of callback data)."""
+    """An Undo button under a /watch reply that warned the phrase is too short, everyday, common or spaced Chinese
+    (None otherwise, or when the phrase's folded form does not fit Telegram's 64 bytes of callback data)."""
     info = result.info
     data = UNDO + info.key
-    if result.status != "added" or not (info.too_short or info.everyday or result.common) or len(data.encode()) > 64:
+    warned = info.too_short or info.everyday or result.common or info.spaced_chinese
+    if result.status != "added" or not warned or len(data.encode()) > 64:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "watch.undo"), callback_data=data)]])
 
@@ -284,6 +285,8 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str, *, hashtag:
     lines.append(t(lang, "watch.fields"))
     if info.looks_like_regex:
         lines.append(t(lang, "watch.literal"))
+    if info.spaced_chinese:
+        lines.append(t(lang, "watch.spaced", joined=esc(info.spaced_chinese)))
     if info.too_short:
         lines.append(t(lang, "watch.short"))
     if info.everyday and not result.common:  # (the measured share says it with a figure)

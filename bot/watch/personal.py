@@ -98,6 +98,10 @@ class PhraseInfo:
     looks_like_regex: bool  # taken literally: no regexes from Telegram
     empty: bool  # nothing left to match after folding (only punctuation)
     too_long: bool
+    spaced_chinese: str = ""  # a space between Chinese characters, which news never has: the phrase written together
+
+
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
 
 
 def describe(phrase: str) -> PhraseInfo:
@@ -115,4 +119,5 @@ def describe(phrase: str) -> PhraseInfo:
         everyday=not too_short and bool(key.split()) and all(w in EVERYDAY_WORDS for w in key.split()),
         looks_like_regex=bool(_REGEX_LOOK.search(phrase)),
         empty=empty, too_long=len(phrase) > MAX_PHRASE,
+        spaced_chinese=_CJK_SPACE.sub("", phrase.strip()) if _CJK_SPACE.search(key) else "",
     )

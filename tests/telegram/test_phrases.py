@@ -320,6 +320,16 @@ async def test_undo_tapped_again_says_it_is_done_without_the_folded_phrase(world
     assert next(m for m in world.api.sent_messages(5) if m.message_id == sent.message_id).text == "↩ 不再監控 臺。"
 
 
+async def test_a_chinese_phrase_with_a_space_is_warned_of_and_offered_written_together(world: World) -> None:
+    """/watch 台積電 美國 could never match: Chinese news has no spaces between words."""
+    await world.ask(5, "/lang zh-hant")
+    sent = await world.ask(5, "/watch 台積電 美國")
+    assert "⚠️ 中文新聞的詞與詞之間沒有空格：只有原文也有這個空格時才會比對到。連寫：/watch 台積電美國" in sent.text
+    assert sent.buttons and sent.buttons[0][1] == "unwatch:台积电 美国"  # a warned phrase can be undone
+    assert "空格" not in (await world.ask(5, "/watch 台積電美國")).text
+    assert "空格" not in (await world.ask(5, "/watch TSMC 美國")).text  # (a space beside a Latin word is a word's end)
+
+
 async def test_a_hashtag_watches_the_word_and_the_reply_says_so(world: World) -> None:
     reply = (await world.ask(5, "/watch #Huawei")).text
     assert reply.startswith("Watching Huawei (1 of 50)") and "• without the #" in reply, reply
