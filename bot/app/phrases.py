@@ -44,6 +44,7 @@ log = logging.getLogger("watchbot.phrases")
 SAMPLE = 500  # stored items a new phrase is tried on ("too common")
 COMMON_SHARE = 0.05  # a phrase that hits more than this share of them is too common to be useful
 SAMPLE_TTL = 60.0  # seconds the sample is reused
+MIN_SAMPLE = 30  # stored items below which a share says nothing ("0 of the last 2" beside "it would hit most")
 SYNC_REBUILD = 5_000  # phrases up to which the combined matcher is rebuilt in the caller's thread
 
 
@@ -237,8 +238,8 @@ class Phrases:
         if self._sample is None or now - self._sample[0] > SAMPLE_TTL:
             self._sample = (now, self.store.items.latest(SAMPLE))
         items = self._sample[1]
-        if not items:
-            return None, 0
+        if len(items) < MIN_SAMPLE:
+            return None, len(items)
         probe = Matcher([Watchlist(id="probe", name="probe", any=(Term(phrase),))])
         hits = sum(1 for i in items if probe.match({"title": i.title, "lede": i.lede}))
         return hits / len(items), len(items)

@@ -109,8 +109,11 @@ async def test_duplicates_limits_bad_phrases_and_warnings(world: World) -> None:
     assert "Only everyday words" not in literal
     assert world.store.phrases.phrases(5) == ["ASML", "chip.*maker", "AI"]
     assert "Only everyday words: it would hit most stories" in (await world.ask(5, "/watch of the")).text  # no item stored
-    world.app.phrases.max_watch = 4  # type: ignore[union-attr]
-    assert "watches 4 phrases, the most it can" in (await world.ask(5, "/watch gallium")).text
+    store_items(world, ["Story of the day", "Another story"])
+    few = (await world.ask(5, "/watch in the")).text  # two stored items say nothing either way ("0 of the last 2")
+    assert "Only everyday words" in few and "stored stories" not in few
+    world.app.phrases.max_watch = 5  # type: ignore[union-attr]
+    assert "watches 5 phrases, the most it can" in (await world.ask(5, "/watch gallium")).text
 
 
 async def test_common_phrases_are_measured_on_stored_items(world: World) -> None:
