@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from telegram import Bot, BotCommand, ChatMember, Update
+from telegram import Bot, ChatMember, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -34,10 +34,11 @@ from bot.app.status import Status
 from bot.config import TelegramConfig
 from bot.deliver.ratelimit import Pacer
 from bot.errors import StoreError
-from bot.i18n import MENU_CODES, description, language_for, t
+from bot.i18n import language_for, t
 from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
 from bot.telegram.feedback import Feedback, SuggestionReport
+from bot.telegram.menus import Menus
 from bot.telegram.updates import FairUpdates
 from bot.watch import RuleBook
 
@@ -91,11 +92,12 @@ class TelegramBot:
         app.add_error_handler(self._on_error)
         self._started = True
         await app.initialize()
-        menu = [*COMMANDS, *self.extra_help, *ADMIN_COMMANDS]
-        await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in menu])
-        for lang, code in MENU_CODES.items():  # the menu in the user's language (bot.i18n)
-            localized = [BotCommand(name, description(lang, name, text)[:256]) for name, text in menu]
-            await app.bot.set_my_commands(localized, language_code=code)
+        menus = self.commands.menus = Menus([*COMMANDS, *self.extra_help], ADMIN_COMMANDS, self.admin.admins)
+        languages = {}
+        for admin in menus.admins:  # (an admin's menu in the language of their chat with the bot, where it has one)
+            chat = await self.chats.get(admin)
+            languages[admin] = chat.language if chat else None
+        await menus.install(app.bot, languages)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES,

@@ -16,7 +16,7 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -26,6 +26,7 @@ from bot.i18n import DEFAULT, EN, choose, description, language_for, sentences, 
 from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, listed, pages, watchlist_names
 from bot.store.protocols import MODES, Chat
+from bot.telegram.menus import Menus
 from bot.times import is_fixed_offset, meant_zone, parse_hhmm, suggest_zones, valid_zone, zone
 from bot.watch import RuleBook, Verdict, Watchlist
 from bot.watch.explain import explain
@@ -60,6 +61,7 @@ class Commands:
         self.list_sections: list[Callable[[Update, Chat], Awaitable[list[str]]]] = []
         # the chat's own phrases on a /test text (bot.app.phrases.Phrases.explain), beside the shared lists
         self.own_verdict: Callable[[int, str], Awaitable[Verdict | None]] | None = None
+        self.menus: Menus | None = None  # each chat's command menu (set when the bot starts)
 
     def handlers(self) -> list[BaseHandler]:
         named = {
@@ -90,7 +92,13 @@ class Commands:
             # in English to people whose Telegram is in Chinese and who never typed /lang. (/lang still decides.)
             await self.chats.update(chat.chat_id, language=heard)
             chat = dataclasses.replace(chat, language=heard)
+            await self.language_changed(update.get_bot(), chat)
         return chat
+
+    async def language_changed(self, bot: Bot, chat: Chat) -> None:
+        """The chat's command menu follows its language (a Traditional one gets its own: bot.telegram.menus)."""
+        if self.menus is not None:
+            await self.menus.chat(bot, chat.chat_id, chat.language)
 
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool:
         """Private chats change themselves; in groups only administrators may (asked of the Bot API)."""

@@ -9,10 +9,11 @@ nothing typed in Telegram becomes a regular expression.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from typing import Protocol
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -40,6 +41,7 @@ class ChatDoor(Protocol):
 
     async def chat(self, update: Update) -> Chat: ...
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool: ...
+    async def language_changed(self, bot: Bot, chat: Chat) -> None: ...
 
 
 CLOSEST = 10  # feeds named when /mute source is given a name no feed has, of many
@@ -214,6 +216,7 @@ class PhraseCommands:
         if not await self._allowed(update, context, chat, lang):
             return
         await self.chats.update(chat.chat_id, language=chosen)
+        await self.door.language_changed(context.bot, dataclasses.replace(chat, language=chosen))
         await self._say(update, t(chosen, "lang.set"))
 
     # --- /list -------------------------------------------------------------------------------------

@@ -7,9 +7,31 @@ from tests.worlds import ADMIN, World
 
 
 async def test_menu_registered_at_start(world: World) -> None:
-    names = [c["command"] for c in world.api.commands()]
+    names = {c["command"] for c in world.api.commands()}
     assert {"start", "help", "watchlists", "subscribe", "unsubscribe", "list", "mode", "tz", "quiet", "pause",
-            "resume", "test", "feeds", "reload", "stats"} <= set(names)
+            "resume", "test"} <= names
+    admin = {c["command"] for c in world.api.commands({"type": "chat", "chat_id": ADMIN})}
+    assert {"feeds", "reload", "stats", "suggest"} & names == set()  # not offered to everyone ...
+    assert names | {"feeds", "reload", "stats", "suggest"} == admin  # ... but to each admin, in their own chat
+
+
+async def test_a_traditional_chat_gets_its_menu_in_traditional(world: World) -> None:
+    """Telegram's menus know two-letter languages: "zh" is written in Simplified, so a chat in Traditional Chinese
+    gets a menu of its own, and loses it when it changes language again."""
+    scope = {"type": "chat", "chat_id": 5}
+    world.api.add_user(5)["language_code"] = "zh-TW"
+    await world.ask(5, "/start")  # its person's Telegram is in Traditional Chinese
+    menu = {c["command"]: c["description"] for c in world.api.commands(scope)}
+    assert menu["list"] == "這個聊天室的訂閱、關鍵字、靜音和設定" and "feeds" not in menu
+    await world.ask(5, "/lang zh-hans")
+    assert world.api.commands(scope) == []  # the default menu again: Simplified for "zh"
+    await world.ask(5, "/lang zh-hant")
+    assert world.api.commands(scope)
+    await world.ask(ADMIN, "/lang zh-hant")
+    admin = {c["command"]: c["description"] for c in world.api.commands({"type": "chat", "chat_id": ADMIN})}
+    assert admin["list"] == menu["list"] and "feeds" in admin
+    await world.ask(ADMIN, "/lang en")
+    assert world.api.commands({"type": "chat", "chat_id": ADMIN})  # an admin keeps a menu of their own
 
 
 async def test_start_and_help(world: World) -> None:
