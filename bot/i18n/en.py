@@ -48,6 +48,8 @@ TEXT: dict[str, str] = {
     "watch.literal": "⚠️ Taken literally: characters like * ? | ( ) are not regular expressions here.",
     "watch.spaced": "⚠️ Chinese news has no spaces between words: this matches only where the text has that space "
                     "too. Written together: /watch {joined}",
+    "watch.mainland": "💡 Mainland news usually writes it {other}: /watch {other} too, to get both.",
+    "watch.taiwan": "💡 Taiwan news usually writes it {other}: /watch {other} too, to get both.",
     "watch.short": "⚠️ Very short: it may hit many unrelated stories. A longer phrase works better.",
     "watch.everyday": "⚠️ Only everyday words: it would hit most stories. Add a name or a subject.",
     "watch.common": "⚠️ Common: it would have hit {percent}% of the last {sample} stored stories. "

@@ -45,6 +45,8 @@ TEXT: dict[str, str] = {
     "watch.fields": "• 在标题和导语中",
     "watch.literal": "⚠️ 按字面匹配：* ? | ( ) 等字符在这里不是正则表达式。",
     "watch.spaced": "⚠️ 中文新闻的词与词之间没有空格：只有原文也有这个空格时才会命中。连写：/watch {joined}",
+    "watch.mainland": "💡 大陆新闻通常写作 {other}：再 /watch {other}，两种说法都会提醒。",
+    "watch.taiwan": "💡 台湾新闻通常写作 {other}：再 /watch {other}，两种说法都会提醒。",
     "watch.short": "⚠️ 太短：可能命中许多无关的新闻。长一些的关键词效果更好。",
     "watch.everyday": "⚠️ 只有常用词：几乎每条新闻都会命中。加上名称或主题效果更好。",
     "watch.common": "⚠️ 太常见：在最近保存的 {sample} 条新闻中会命中 {percent}%。更具体的关键词效果更好。",

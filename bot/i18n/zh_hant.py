@@ -46,6 +46,8 @@ TEXT: dict[str, str] = {
     "watch.fields": "• 在標題和導言中",
     "watch.literal": "⚠️ 照字面比對：* ? | ( ) 這些字元在這裡不是正規表示式。",
     "watch.spaced": "⚠️ 中文新聞的詞與詞之間沒有空格：只有原文也有這個空格時才會比對到。連寫：/watch {joined}",
+    "watch.mainland": "💡 大陸新聞通常寫作 {other}：再 /watch {other}，兩種說法都會提醒。",
+    "watch.taiwan": "💡 台灣新聞通常寫作 {other}：再 /watch {other}，兩種說法都會提醒。",
     "watch.short": "⚠️ 太短了：可能會比對到很多無關的新聞。長一點的關鍵字效果比較好。",
     "watch.everyday": "⚠️ 只有常用詞：幾乎每則新聞都會比對到。加上名稱或主題效果比較好。",
     "watch.common": "⚠️ 太常見了：最近儲存的 {sample} 則新聞中有 {percent}% 會比對到。更具體的關鍵字效果比較好。",

@@ -290,6 +290,9 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str, *, hashtag:
         lines.append(t(lang, "watch.literal"))
     if info.spaced_chinese:
         lines.append(t(lang, "watch.spaced", joined=esc(info.spaced_chinese)))
+    if info.regional:  # (晶片 and 芯片 are two words, not two scripts: matching folds scripts only)
+        region, other = info.regional
+        lines.append(t(lang, f"watch.{region}", other=esc(other)))
     if info.too_short:
         lines.append(t(lang, "watch.short"))
     if info.everyday and not result.common:  # (the measured share says it with a figure)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from bot.watch.model import Term, Watchlist
 from bot.watch.scan import WORD
-from bot.watch.text import CJK_START, ENGLISH_STOPWORDS, is_word_char, phrase_key
+from bot.watch.text import CJK_START, ENGLISH_STOPWORDS, converter, is_word_char, phrase_key
 from bot.watch.typos import fuzzy_eligible
 
 PERSONAL = "chat:"
@@ -99,6 +99,7 @@ class PhraseInfo:
     empty: bool  # nothing left to match after folding (only punctuation)
     too_long: bool
     spaced_chinese: str = ""  # a space between Chinese characters, which news never has: the phrase written together
+    regional: tuple[str, str] | None = None  # ("mainland" | "taiwan", the word there): 晶片 is 芯片 on the mainland
 
 
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
@@ -120,4 +121,17 @@ def describe(phrase: str) -> PhraseInfo:
         looks_like_regex=bool(_REGEX_LOOK.search(phrase)),
         empty=empty, too_long=len(phrase) > MAX_PHRASE,
         spaced_chinese=_CJK_SPACE.sub("", phrase.strip()) if _CJK_SPACE.search(key) else "",
+        regional=regional(phrase) if chinese else None,
     )
+
+
+def regional(phrase: str) -> tuple[str, str] | None:
+    """The word the other side of the strait uses for ``phrase``, when it is another word and not only another
+    script (which matching folds): ("mainland", "芯片") for 晶片, ("taiwan", "晶片") for 芯片, ("mainland", "英伟达")
+    for 輝達. From OpenCC's Taiwan phrase tables (tw2sp, s2twp), which ship with its wheel."""
+    key = phrase_key(phrase)
+    for region, config in (("mainland", "tw2sp"), ("taiwan", "s2twp")):
+        other = converter(config).convert(phrase)
+        if phrase_key(other) != key:
+            return region, other
+    return None

@@ -333,6 +333,19 @@ async def test_a_chinese_phrase_with_a_space_is_warned_of_and_offered_written_to
     assert "空格" not in (await world.ask(5, "/watch TSMC 美國")).text  # (a space beside a Latin word is a word's end)
 
 
+async def test_a_word_the_other_side_of_the_strait_writes_otherwise_is_named(world: World) -> None:
+    """/watch 晶片 (Taiwan's word for chip) missed every mainland 芯片 story, and the reply said nothing of it:
+    matching folds scripts (台積電 = 台积电), not words."""
+    await world.ask(5, "/lang zh-hant")
+    chip = (await world.ask(5, "/watch 晶片")).text
+    assert "💡 大陸新聞通常寫作 芯片：再 /watch 芯片，兩種說法都會提醒。" in chip
+    await world.ask(5, "/lang en")
+    assert "💡 Taiwan news usually writes it 輝達: /watch 輝達 too, to get both." in (
+        await world.ask(5, "/watch 英伟达")).text
+    for same in ("/watch 台積電", "/watch 出口管制", "/watch ASML"):  # one word, or only another script
+        assert "💡" not in (await world.ask(5, same)).text
+
+
 async def test_a_hashtag_watches_the_word_and_the_reply_says_so(world: World) -> None:
     reply = (await world.ask(5, "/watch #Huawei")).text
     assert reply.startswith("Watching Huawei (1 of 50)") and "• without the #" in reply, reply
