@@ -33,6 +33,14 @@ Context = ContextTypes.DEFAULT_TYPE
 NAMES = ("watch", "unwatch", "mute", "unmute", "lang")
 COMMANDS: list[tuple[str, str]] = [(name, EN[f"cmd.{name}"]) for name in NAMES]
 LANGUAGE_NAMES = {"en": "English", "zh-hans": "简体中文", "zh-hant": "繁體中文"}
+# /lang in words, as people say it: "/lang 繁體" rather than "/lang zh-hant" (中文 alone: Simplified, as "zh" is)
+LANGUAGE_WORDS = {
+    **{w: "zh-hant" for w in ("繁體", "繁体", "繁體中文", "繁体中文", "正體", "正體中文", "traditional",
+                              "traditional chinese")},
+    **{w: "zh-hans" for w in ("简体", "簡體", "简体中文", "簡體中文", "中文", "simplified", "simplified chinese",
+                              "chinese")},
+    **{w: "en" for w in ("english", "英文", "英語", "英语")},
+}
 UNDO = "unwatch:"  # callback data of the Undo button under a /watch reply that warned: then the phrase's folded form
 
 
@@ -209,10 +217,10 @@ class PhraseCommands:
         chat = await self.door.chat(update)
         lang = language(update, chat)
         wanted = argument(update).lower()
-        if wanted not in LANGUAGES and language_for(wanted) == "en" and wanted not in ("en", "english"):
+        chosen = LANGUAGE_WORDS.get(wanted) or (wanted if wanted in LANGUAGES else language_for(wanted))
+        if chosen == "en" and wanted not in LANGUAGE_WORDS and not wanted.startswith("en"):
             await self._say(update, t(lang, "lang.usage", language=LANGUAGE_NAMES[lang]))
             return
-        chosen = wanted if wanted in LANGUAGES else language_for(wanted)
         if not await self._allowed(update, context, chat, lang):
             return
         await self.chats.update(chat.chat_id, language=chosen)

@@ -191,6 +191,11 @@ async def test_replies_follow_the_telegram_language_and_lang(world: World) -> No
     assert "English here" in (await world.ask(21, "/lang en")).text
     assert "Usage: /watch" in (await world.ask(21, "/watch")).text
     assert "Usage: /lang en|zh-hans|zh-hant" in (await world.ask(21, "/lang klingon")).text
+    for said, lang in (("繁體", "zh-hant"), ("简体", "zh-hans"), ("中文", "zh-hans"), ("English", "en"),
+                       ("zh-TW", "zh-hant"), ("en-GB", "en")):  # as people say it, not only as codes
+        await world.ask(21, f"/lang {said}")
+        chat = world.store.chats.get(21)
+        assert chat is not None and chat.language == lang, said
 
 
 async def test_menus_registered_per_language(world: World) -> None:
