@@ -103,6 +103,8 @@ TEXT: dict[str, str] = {
     # /start, /help
     "start.hello": "Hello! I send alerts on news matching watchlists.\n"
                    "See them with /watchlists and tap one to subscribe; /help lists every command.",
+    "plain_text": "I answer commands: /watch PHRASE to be alerted on it, /test TEXT to try the watchlists on a "
+                  "text, /help for the rest.",
     "unknown_command": "I do not know {command}. /help lists every command.",
     "help.admins": "Admins: {commands}",
     # modes, as /list and the replies name them (the arguments stay instant and digest)

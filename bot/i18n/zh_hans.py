@@ -90,6 +90,7 @@ TEXT: dict[str, str] = {
                   "可用 /mute 或 /unwatch 减少提醒。",
     "start.hello": "你好！我会在新闻命中监控清单时发送提醒。\n"
                    "用 /watchlists 查看清单，点一下即可订阅；/help 列出全部命令。",
+    "plain_text": "我只回应命令：/watch 关键词 监控它，/test 文字 用监控列表试一段文字，/help 查看全部命令。",
     "unknown_command": "我不认识 {command} 这个命令。/help 列出全部命令。",
     "help.admins": "管理员：{commands}",
     "mode.instant": "即时推送",

@@ -93,6 +93,7 @@ TEXT: dict[str, str] = {
                   "可以用 /mute 或 /unwatch 減少提醒。",
     "start.hello": "你好！新聞符合監控清單時，我會傳提醒給你。\n"
                    "用 /watchlists 查看清單，點一下就能訂閱；/help 列出所有指令。",
+    "plain_text": "我只回應指令：/watch 關鍵字 監控它，/test 文字 用監控清單試一段文字，/help 查看全部指令。",
     "unknown_command": "我不認得 {command} 這個指令。/help 會列出所有指令。",
     "help.admins": "管理員：{commands}",
     "mode.instant": "即時推播",

@@ -87,6 +87,8 @@ class TelegramBot:
         app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *feedback, *self._extra,
                           # last: only a command no handler above took
                           MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, self.commands.unknown),
+                          MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+                                         & ~filters.UpdateType.EDITED, self.commands.plain),
                           ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER),
                           MessageHandler(filters.StatusUpdate.MIGRATE, self._migrated)])
         app.add_error_handler(self._on_error)

@@ -392,6 +392,11 @@ class Commands:
         word = ((message.text or "").split() or ["/"])[0] if message else "/"
         await reply(update, t(lang, "unknown_command", command=esc(word[:64])))
 
+    async def plain(self, update: Update, context: Context) -> None:
+        """Words that are no command, in a private chat: what the bot does with words (it said nothing at all)."""
+        _, lang = await self.chat_language(update)
+        await reply(update, t(lang, "plain_text"))
+
     async def test(self, update: Update, context: Context) -> None:
         """/test TEXT: run the watchlists on TEXT (as a title) and explain."""
         chat, lang = await self.chat_language(update)

@@ -34,6 +34,17 @@ async def test_a_traditional_chat_gets_its_menu_in_traditional(world: World) -> 
     assert world.api.commands({"type": "chat", "chat_id": ADMIN})  # an admin keeps a menu of their own
 
 
+async def test_words_that_are_no_command_get_a_hint_in_a_private_chat_only(world: World) -> None:
+    """你好 in a private chat had no answer at all: was the bot even there?"""
+    world.api.add_user(22)["language_code"] = "zh-TW"
+    assert (await world.ask(22, "你好")).text.startswith("我只回應指令：/watch 關鍵字 監控它")
+    assert (await world.ask(5, "hello")).text.startswith("I answer commands: /watch PHRASE")
+    before = len(world.api.sent_messages(-700))
+    world.api.user_sends(-700, 5, "hello everyone", chat_type="group")  # (a group's talk is not for the bot)
+    await world.ask(-700, "/help", chat_type="group")
+    assert len(world.api.sent_messages(-700)) == before + 1
+
+
 async def test_start_and_help(world: World) -> None:
     assert "/watchlists" in (await world.ask(5, "/start")).text
     text = (await world.ask(5, "/help")).text
