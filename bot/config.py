@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 from bot.feeds.urls import check_feed_url, feed_url_problem
+from bot.i18n import DEFAULT as DEFAULT_LANGUAGE
+from bot.i18n import LANGUAGES
 from bot.shipped import default_rules_dir, shipped_path
 from bot.times import hhmm, valid_zone
 
@@ -70,6 +72,7 @@ class EmailDigestConfig:
     watchlists: tuple[str, ...] = ()  # empty = all
     at: str = "08:00"
     timezone: str = "UTC"
+    language: str = "en"  # what the email says around the stories (bot.i18n): en, zh-hans or zh-hant
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +189,8 @@ _SCHEMA: dict[str, Any] = {
     "telegram": {"token": str, "api_url": str, "admins": list, "concurrency": int, "digest_at": str,
                  "max_watch": int, "max_alerts_per_hour": int},
     "email": {"host": str, "port": int, "security": str, "username": str, "password": str, "from": str,
-              "send_empty": bool, "digests": [{"to": list, "watchlists": list, "at": str, "timezone": str}]},
+              "send_empty": bool, "digests": [{"to": list, "watchlists": list, "at": str, "timezone": str,
+                                                 "language": str}]},
     "http": {"listen": str, "public_url": str},
     "stories": {"window": "duration", "edit_within": "duration", "cross_language": bool},
 }
@@ -507,8 +511,11 @@ def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:
         if valid_zone(zone) is None:
             c.fail(f"{where}.timezone", f"unknown time zone {zone!r} (an IANA name like \"Asia/Shanghai\")")
         zone = valid_zone(zone) or zone
+        language = c.value(d, "language", str, where) or DEFAULT_LANGUAGE
+        if language not in LANGUAGES:
+            c.fail(f"{where}.language", f"must be one of {', '.join(LANGUAGES)} (got {language!r})")
         digests.append(EmailDigestConfig(to=tuple(str(a) for a in to), watchlists=tuple(map(str, watchlists)),
-                                         at=at, timezone=zone))
+                                         at=at, timezone=zone, language=language))
     if not host:
         return None
     return EmailConfig(

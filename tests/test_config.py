@@ -243,6 +243,15 @@ def test_a_digest_for_one_address_may_name_it_alone() -> None:
     assert (config.email.digests[0].to, config.email.digests[0].watchlists) == (("desk@example.com",), ("asml",))
 
 
+def test_an_email_digest_may_be_in_chinese_and_a_language_it_does_not_speak_is_refused() -> None:
+    head = '[email]\nhost = "smtp.example.com"\n[[email.digests]]\nto = "desk@example.com"\n'
+    config = _parse(head + 'language = "zh-hant"\n')
+    assert config.email is not None and config.email.digests[0].language == "zh-hant"
+    assert _parse(head).email.digests[0].language == "en"  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match=r"email.digests\[0\].language: must be one of en, zh-hans, zh-hant \(got 'fr'\)"):
+        _parse(head + 'language = "fr"\n')
+
+
 NOT_ADDRESSES = 'email.digests[0].to: must be one or more email addresses, like to = ["desk@example.com"]'
 
 

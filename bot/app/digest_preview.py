@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.app.digests import FIRST_WINDOW, DigestService, EmailRecipient
 from bot.digest.build import build_digest
-from bot.digest.email import BRAND, render
+from bot.digest.email import brand, render
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,18 +37,19 @@ class DigestPreviews:
         found = [r for r in self.recipients() if r.key == key]
         if not found or self.digests is None:
             return None
-        r, now, store = found[0], self.clock(), self.digests.store
+        r, now, store, digests = found[0], self.clock(), self.digests.store, self.digests
         names = self.names()
 
         def build() -> DigestPreview:
             state = store.digests.recipient(r.key)
             since = state.since if state and state.since else now - FIRST_WINDOW
-            pending = store.digests.pending_email(r.key, watchlists=r.watchlists, since=since)
+            pending = digests.pending_email(r, since)  # (the shared watchlists only, as the email)
             digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                                   since=(state.last_sent_at if state else None) or since, names=names,
                                   send_empty=True)
             assert digest is not None  # send_empty
-            text, html = render(digest, recipient=r.address, watchlists=[names.get(w, w) for w in r.watchlists])
-            return DigestPreview(r, digest.subject(BRAND), digest.total, text, html)
+            text, html = render(digest, recipient=r.address, watchlists=[names.get(w, w) for w in r.watchlists],
+                                lang=r.language)
+            return DigestPreview(r, digest.subject(brand(r.language), r.language), digest.total, text, html)
 
         return await store.run(build)

@@ -72,6 +72,7 @@ class EmailRecipient:
     at: str
     timezone: str
     entry: int
+    language: str = "en"
 
 
 @dataclass
@@ -181,13 +182,13 @@ class DigestService:
                 continue
             state = self.digests.recipient(r.key)
             since = state.since if state else now - FIRST_WINDOW
-            pending = self._pending_email(r, since)
+            pending = self.pending_email(r, since)
             digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                                   since=(state.last_sent_at if state else None) or since, names=names,
                                   send_empty=True)
             assert digest is not None
             out.append((r, compose(digest, sender=email.sender, to=r.address, now=now,
-                                   watchlists=[names.get(w, w) for w in r.watchlists])))
+                                   watchlists=[names.get(w, w) for w in r.watchlists], lang=r.language)))
         return out
 
     async def status(self, now: datetime) -> list[RecipientStatus]:
@@ -200,7 +201,7 @@ class DigestService:
         for r in self.email_recipients():
             state = self.digests.recipient(r.key)
             since = state.since if state else now - FIRST_WINDOW
-            pending = self._pending_email(r, since)
+            pending = self.pending_email(r, since)
             rows.append(self._status(r.key, f"{r.address} ({', '.join(r.watchlists) or 'all watchlists'})",
                                      "email", f"{r.at} {r.timezone}", len({p.identity for p in pending}), state))
         for chat in self.store.chats.digest_chats():
@@ -238,7 +239,7 @@ class DigestService:
                 await self._send_email_batch(batch, now, report)
         return report
 
-    def _pending_email(self, r: EmailRecipient, since: datetime | None) -> list[PendingMatch]:
+    def pending_email(self, r: EmailRecipient, since: datetime | None) -> list[PendingMatch]:
         """An email recipient's pending matches, of the shared watchlists only: a chat's own phrases
         (``chat:<id>``) are that chat's business, never an email's, even one of "all watchlists"."""
         pending = self.digests.pending_email(r.key, watchlists=r.watchlists, since=since)
@@ -248,7 +249,7 @@ class DigestService:
         assert self.config.email is not None
         state = self.digests.ensure(r.key, channel="email", target=r.address, watchlists=r.watchlists,
                                     since=now - FIRST_WINDOW, now=now)
-        pending = self._pending_email(r, state.since)
+        pending = self.pending_email(r, state.since)
         digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                               since=state.last_sent_at or state.since, names=self.names(),
                               send_empty=self.config.email.send_empty)
@@ -265,7 +266,7 @@ class DigestService:
         for r, d in batch:
             try:
                 ready.append((r, d, compose(d, sender=self.config.email.sender, to=r.address, now=now,
-                                            watchlists=[names.get(w, w) for w in r.watchlists])))
+                                            watchlists=[names.get(w, w) for w in r.watchlists], lang=r.language)))
             except ValueError as e:  # an address the email package cannot write: a config problem
                 problem = TemporaryDeliveryError(r.address, f"cannot write the message: {e} (check email.from and to)")
                 await self._record(r.key, d, d.match_ids, problem, now, report)
@@ -525,5 +526,5 @@ def unknown_watchlists(config: Config, known: Sequence[str]) -> list[str]:
 
 def _recipient(key: str, address: str, entry: EmailDigestConfig, index: int) -> EmailRecipient:
     return EmailRecipient(key=key, address=address, watchlists=entry.watchlists, at=entry.at,
-                          timezone=entry.timezone, entry=index)
+                          timezone=entry.timezone, entry=index, language=entry.language)
 

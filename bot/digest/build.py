@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.i18n import DEFAULT, t
 from bot.markup import one_line, safe_link
 from bot.times import zone as zone_of
 from bot.watch.explain import fewest
@@ -93,14 +94,13 @@ class Digest:
         """(watchlist name, stories) for each non-empty section, in order."""
         return [(s.name, s.count) for s in self.sections if s.count]
 
-    def subject(self, brand: str = "Watchbot digest") -> str:
+    def subject(self, brand: str = "Watchbot digest", lang: str = DEFAULT) -> str:
         """A one-line subject with the date and counts, e.g. 'Watchbot digest 2026-03-27: 3 stories (ASML 2, …)'."""
         day = f"{self.created:%Y-%m-%d}"
         if self.empty:
-            return one_line(f"{brand} {day}: no new stories")
-        parts = ", ".join(f"{name} {n}" for name, n in self.counts())
-        noun = "story" if self.total == 1 else "stories"
-        return one_line(f"{brand} {day}: {self.total} {noun} ({parts})")
+            return one_line(t(lang, "mail.subject_empty", brand=brand, day=day))
+        parts = t(lang, "separator").join(f"{name} {n}" for name, n in self.counts())
+        return one_line(t(lang, "mail.subject", brand=brand, day=day, count=self.total, parts=parts))
 
     def zone_label(self) -> str:
         """The zone as a reader knows it: 'Asia/Shanghai (CST, UTC+08:00)'."""

@@ -18,8 +18,9 @@ from functools import cache
 import jinja2
 
 from bot.digest.build import Digest, one_line
+from bot.i18n import DEFAULT, t
 
-BRAND = "Watchbot digest"
+BRAND = "Watchbot digest"  # (English: bot.i18n's email.brand in each language)
 DETAIL = 20  # stories per watchlist shown with lede and matched terms; the rest as titles only
 
 
@@ -39,21 +40,46 @@ def _templates() -> jinja2.Environment:
     return env
 
 
-def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = (), detail: int = DETAIL) -> tuple[str, str]:
-    """(text, html) bodies of a digest; each watchlist's first ``detail`` stories in full, the rest as titles."""
-    values = {"digest": digest, "brand": BRAND, "subject": digest.subject(BRAND), "recipient": recipient,
-              "watchlists": list(watchlists), "detail": detail}
+def brand(lang: str = DEFAULT) -> str:
+    return t(lang, "mail.brand")
+
+
+def long_date(day: datetime, lang: str = DEFAULT) -> str:
+    """'Sunday, 06 December 2026'; '2026年12月6日 星期日' (the same in both Chinese scripts)."""
+    if lang.startswith("zh"):
+        return f"{day.year}年{day.month}月{day.day}日 星期{'一二三四五六日'[day.weekday()]}"
+    return day.strftime("%A, %d %B %Y")
+
+
+def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = (), detail: int = DETAIL,
+           lang: str = DEFAULT) -> tuple[str, str]:
+    """(text, html) bodies of a digest; each watchlist's first ``detail`` stories in full, the rest as titles. What
+    the email says around the stories is in ``lang`` (``bot.i18n``); feed text is never translated."""
+    since = f"{digest.since:%Y-%m-%d %H:%M}" if digest.since else None
+    if digest.empty:
+        headline = t(lang, "mail.none_since", since=since) if since else t(lang, "mail.none")
+    else:
+        headline = (t(lang, "mail.count_since", count=digest.total, since=since) if since
+                    else t(lang, "mail.count", count=digest.total))
+    sep = t(lang, "separator")
+    footer = (t(lang, "mail.footer_for", recipient=recipient, watchlists=sep.join(watchlists)) if watchlists
+              else t(lang, "mail.footer", recipient=recipient))
+    values = {"digest": digest, "brand": brand(lang), "subject": digest.subject(brand(lang), lang),
+              "recipient": recipient, "watchlists": list(watchlists), "detail": detail, "lang": lang,
+              "date": long_date(digest.created, lang), "headline": headline, "footer": footer, "sep": sep,
+              "T": lambda key, **values: t(lang, key, **values)}
     env = _templates()
-    text = env.get_template("digest.txt").render(values)
-    html = env.get_template("digest.html").render(values)
+    text = env.get_template("email.txt").render(values)
+    html = env.get_template("email.html").render(values)
     return _tidy_text(text), html
 
 
-def compose(digest: Digest, *, sender: str, to: str, now: datetime, watchlists: Sequence[str] = ()) -> EmailMessage:
+def compose(digest: Digest, *, sender: str, to: str, now: datetime, watchlists: Sequence[str] = (),
+            lang: str = DEFAULT) -> EmailMessage:
     """The digest as a multipart/alternative message (text first, HTML preferred) for one address."""
-    text, html = render(digest, recipient=to, watchlists=watchlists)
+    text, html = render(digest, recipient=to, watchlists=watchlists, lang=lang)
     msg = EmailMessage()
-    msg["Subject"] = digest.subject(BRAND)
+    msg["Subject"] = digest.subject(brand(lang), lang)
     msg["From"] = _address(sender)
     msg["To"] = _address(to)
     msg["Date"] = format_datetime(now.astimezone(digest.created.tzinfo))

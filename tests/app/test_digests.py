@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app.digest_preview import DigestPreviews
 from bot.app.digests import DigestService, email_key
 from bot.config import Config, EmailConfig, EmailDigestConfig, PollConfig
 from bot.deliver.email import SmtpSender
@@ -177,6 +178,14 @@ async def test_all_watchlists_are_the_shared_ones_never_a_chats_own_phrases(stor
     text = titles(smtp)
     assert "ASML news" in text and "Only my phrase" not in text and "9001" not in text
     assert "9001" not in str(message.message["Subject"])
+    # the web's preview of it, too, and in the recipient's language
+    chinese = replace(everything, language="zh-hans")
+    previews = DigestPreviews(service(store, smtp.port, chinese), names=lambda: {}, clock=lambda: NOW)
+    [r] = previews.recipients()
+    seed(store, "q", watchlists=["asml", "chat:9001"], at=NOW - timedelta(minutes=5), title="More ASML news")
+    shown = await previews.preview(r.key)
+    assert shown is not None and "More ASML news" in shown.text and "9001" not in shown.text + shown.html
+    assert shown.subject.startswith("Watchbot 摘要") and "1 条新闻" in shown.text
 
 
 async def test_a_schedule_and_a_retry_at_once_send_one_digest(store: SqliteStore, smtp: SmtpServer) -> None:

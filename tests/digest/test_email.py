@@ -95,6 +95,31 @@ def test_html_is_mail_client_friendly() -> None:
     assert "<table" in lowered and 'style="' in lowered
 
 
+@pytest.mark.parametrize(("lang", "subject", "says", "english"), [
+    ("zh-hans", "Watchbot 摘要 2026-03-27：2 条新闻（ASML 阿斯麦 1、Semiconductors 1）",
+     ["2026年3月27日 星期五", "2 条新闻", "时间均为 Asia/Shanghai", "也见于：BBC 中文、DW 中文", "命中：阿斯麦",
+      "由 watchbot 发送给 a@example.com，监控列表：ASML、Chips。"],
+     ["also in", "matched", "Times in", "Sent by", "stories", "Friday"]),
+    ("zh-hant", "Watchbot 摘要 2026-03-27：2 則新聞（ASML 阿斯麦 1、Semiconductors 1）",
+     ["2026年3月27日 星期五", "2 則新聞", "時間均為 Asia/Shanghai", "也見於：BBC 中文、DW 中文", "符合：阿斯麦",
+      "由 watchbot 寄給 a@example.com，監控清單：ASML、Chips。"],
+     ["also in", "matched", "Times in", "Sent by", "stories", "Friday"]),
+])
+def test_an_email_digest_speaks_its_recipients_language_around_the_stories(lang: str, subject: str, says: list[str],
+                                                                          english: list[str]) -> None:
+    """[[email.digests]] language: a Chinese desk's digest said "WATCHBOT DIGEST", "Friday, 27 March 2026",
+    "also in", "matched" around its Chinese stories. The stories themselves are never translated."""
+    msg = parse(compose(digest(), sender="w@example.com", to="a@example.com", now=NOW, watchlists=["ASML", "Chips"],
+                        lang=lang))
+    assert msg["Subject"] == subject
+    text, html = parts(msg)
+    assert f'<html lang="{lang}">' in html
+    for body in (text, html):
+        assert all(part in body for part in says), [part for part in says if part not in body]
+        assert not any(word in body for word in english), [word for word in english if word in body]
+        assert "阿斯麦：对华出口光刻机须获荷兰许可" in body and "Chips &lt;script&gt;" in html  # feed text as it came
+
+
 def test_empty_digest_says_so() -> None:
     d = build_digest("r", [], watchlists=["asml"], zone="UTC", now=NOW, send_empty=True)
     assert d is not None
