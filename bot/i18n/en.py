@@ -295,6 +295,7 @@ TEXT: dict[str, str] = {
     "notice.dead_digest": "Digest for <b>{key}</b> was rejected for good ({stories} stories kept as a dead letter): "
                           "{error}. See <code>watchbot digest</code>.",
     # alert and digest chrome (what the bot adds around feed text, which is never translated)
+    "mail.heading": "{brand}: {date}",
     "mail.brand": "Watchbot digest",
     "mail.subject": "{brand} {day}: {count} stories ({parts})",
     "mail.subject.one": "{brand} {day}: {count} story ({parts})",

@@ -250,6 +250,7 @@ TEXT: dict[str, str] = {
     "notice.dead_alerts": "⚠️ 有 {count} 条提醒无法投递（见 /stats）：",
     "notice.dead_digest": "发给 <b>{key}</b> 的摘要被永久拒收（{stories} 条新闻保留为无法投递）：{error}。"
                           "见 <code>watchbot digest</code>。",
+    "mail.heading": "{brand}：{date}",
     "mail.brand": "Watchbot 摘要",
     "mail.subject": "{brand} {day}：{count} 条新闻（{parts}）",
     "mail.subject_empty": "{brand} {day}：没有新的新闻",

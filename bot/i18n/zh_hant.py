@@ -253,6 +253,7 @@ TEXT: dict[str, str] = {
     "notice.dead_alerts": "⚠️ 有 {count} 則提醒無法送達（請看 /stats）：",
     "notice.dead_digest": "給 <b>{key}</b> 的摘要遭到永久拒收（{stories} 則新聞保留為無法送達）：{error}。"
                           "請看 <code>watchbot digest</code>。",
+    "mail.heading": "{brand}：{date}",
     "mail.brand": "Watchbot 摘要",
     "mail.subject": "{brand} {day}：{count} 則新聞（{parts}）",
     "mail.subject_empty": "{brand} {day}：沒有新的新聞",
