@@ -34,6 +34,10 @@ from bot.errors import WatchbotError
 
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram", "aiosmtplib", "asyncio",
                  "procrastinate")  # procrastinate: a line for every poll job deferred and ended
+# Libraries that say the same thing again and again while a database is out of reach: a pool's every try to connect
+# (two lines each), procrastinate's worker stopping (watchbot starts it again and says so: bot.app.spread)
+REPEATING_LOGGERS = ("psycopg.pool", "procrastinate")
+_DIGITS = re.compile(r"\d+")
 _FIELDS = ("feed", "url")
 _PAIR = re.compile(r"(?<!\S)([a-z_]+)=(\S+)")
 
@@ -77,6 +81,32 @@ def setup_logging(fmt: str = "text", *, level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    handler.addFilter(Repeats(REPEATING_LOGGERS))  # a database out of reach: one line a minute, not two a second
+
+
+class Repeats(logging.Filter):
+    """Records of the loggers ``names`` (and their children): each message once in ``window`` seconds (numbers aside:
+    "port 37995" and "port 40001" are one message), its traceback left out (what the error was is in its message;
+    a library's own frames tell an operator nothing). Other records pass untouched."""
+
+    def __init__(self, names: tuple[str, ...], window: float = 60.0) -> None:
+        super().__init__()
+        self.names = names
+        self.window = window
+        self.last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.names):
+            return True
+        key = _DIGITS.sub("#", f"{record.name} {record.getMessage()}")
+        now = time.monotonic()
+        if now - self.last.get(key, -self.window) < self.window:
+            return False
+        if len(self.last) > 1000:
+            self.last.clear()
+        self.last[key] = now
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 class Redact(logging.Filter):

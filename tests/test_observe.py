@@ -6,12 +6,13 @@ import asyncio
 import io
 import json
 import logging
+import sys
 from typing import Any
 
 from bot.app.alerts import DrainReport
 from bot.app.metrics import Metrics
 from bot.app.pipeline import FeedResult
-from bot.observe import HttpEndpoint, JsonFormatter, Redact
+from bot.observe import REPEATING_LOGGERS, HttpEndpoint, JsonFormatter, Redact, Repeats
 
 
 def record(msg: str, *args: object) -> logging.LogRecord:
@@ -103,3 +104,21 @@ def test_redact_hides_secrets_in_messages_and_tracebacks() -> None:
     first, second = (json.loads(line) for line in out.splitlines())
     assert first["msg"] == "calling https://api.telegram.org/bot(hidden)/getMe"
     assert "The token `(hidden)` was rejected" in second["exc"]
+
+
+def test_a_library_saying_the_same_thing_again_and_again_is_heard_once_a_minute() -> None:
+    """A database out of reach for 45 s made 338 lines: psycopg's pool warns twice a second, each with a traceback."""
+    repeats = Repeats(REPEATING_LOGGERS, window=60.0)
+
+    def record(name: str, message: str) -> logging.LogRecord:
+        try:
+            raise OSError(message)
+        except OSError:
+            return logging.LogRecord(name, logging.WARNING, __file__, 1, message, None, sys.exc_info())
+
+    pool = [record("psycopg.pool", f"error connecting in 'pool-1': port {port} refused") for port in (37995, 40001)]
+    assert repeats.filter(pool[0]) and pool[0].exc_info is None  # the first said, in one line
+    assert not repeats.filter(pool[1])  # the same, but for the port: not again within the minute
+    assert repeats.filter(record("procrastinate.worker", "Side task listener failed, stopping worker"))
+    ours = record("watchbot.spread", "the poll worker stopped")
+    assert repeats.filter(ours) and repeats.filter(ours) and ours.exc_info is not None  # our own lines untouched

@@ -304,6 +304,9 @@ class Service:
             if self.app.editor is not None:
                 await self.app.editor.pull()  # watchlists saved on the web by another process on this store
             changed = self.rules.refresh()
+        except StoreError as e:  # (the store out of reach: what, in one line; its traceback says nothing more)
+            log.warning("reloading the rules: %s; the last good rules stay active", e)
+            return
         except Exception:  # a reload must never stop the service
             log.exception("reloading the rules failed; the last good rules stay active")
             return
@@ -402,6 +405,9 @@ class Service:
             return
         try:
             changed = await self.app.store.run(phrases.refresh)
+        except StoreError as e:
+            log.warning("reading the chats' phrases and mutes: %s; the ones held keep matching", e)
+            return
         except Exception:  # a failed read must never stop the service: the phrases held keep matching
             log.exception("reading the chats' phrases and mutes failed; the ones held keep matching")
             return
@@ -516,22 +522,35 @@ class Service:
         try:
             store_problem = await asyncio.wait_for(store.run(store.check), timeout=2.0)
         except (TimeoutError, StoreError) as e:
-            store_problem = f"not answering: {e or 'busy for more than 2 s'}"
+            store_problem = f"not answering: {str(e) or 'busy for more than 2 s'}"
         store_ok = store_problem is None
         grace = timedelta(seconds=2 * self.config.poll.timeout + 60)
-        overdue = self.plan.overdue(utcnow(), grace)
+        if self.spread is None:
+            feeds, overdue = len(self.plan), self.plan.overdue(utcnow(), grace)
+        elif store_ok:  # procrastinate polls: the store's plan, not this process's, says what is overdue
+            feeds, overdue = await store.run(self._store_overdue, utcnow() - grace)
+        else:
+            feeds, overdue = 0, 0
+        worker = None if self.spread is None else self.spread.problem
         details: dict[str, Any] = {
             "role": self.leadership.role,
             "scheduler": "ok" if scheduler_ok else "stalled",
             "store": "ok" if store_ok else store_problem,
             "last_poll_age_s": None if self.state.last_poll is None else round(time.time() - self.state.last_poll, 1),
             "polls": self.state.polls,
-            "feeds": len(self.plan),
+            "feeds": feeds,
             "in_flight": len(self.plan.in_flight),
             "overdue_feeds": overdue,
             "outbox": await store.run(store.outbox.counts) if store_ok else {},
         }
-        return scheduler_ok and store_ok and overdue == 0, details
+        if self.spread is not None:
+            details["poll_worker"] = worker or "ok"
+        return scheduler_ok and store_ok and overdue == 0 and worker is None, details
+
+    def _store_overdue(self, before: datetime) -> tuple[int, int]:
+        """(feeds polled, feeds due before ``before`` and not polled yet), from the store (its thread)."""
+        feeds = self.app.pipeline.polled(self.app.store.feeds.all())
+        return len(feeds), sum(1 for f in feeds if f.next_poll_at is not None and f.next_poll_at < before)
 
     async def metrics_text(self) -> bytes:
         self.metrics.outbox_depth(await self.app.store.run(self.app.store.outbox.counts))

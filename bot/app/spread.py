@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -45,6 +46,7 @@ PLAN_SECONDS = 5
 BACKLOG = 3000  # feeds queued at most: more than a tick's polls (~500/s), far fewer than a claim's (~60 s)
 POLL_BATCH = 16  # feeds per poll job
 QUEUE = "watchbot-poll"
+RESTART_MAX = 60.0  # seconds between tries to start a stopped worker again, at most
 POLL_TASK = "watchbot.poll"
 
 
@@ -62,6 +64,8 @@ class Spread:
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1,
                                                                               max_size=4))
         self.worker: asyncio.Task[None] | None = None
+        self.problem: str | None = None  # why the worker is not running now (it is started again), None when it is
+        self.restarts = 0
 
         @self.app.periodic(cron=f"* * * * * */{PLAN_SECONDS}", periodic_id="plan")
         @self.app.task(name="watchbot.plan", queue=QUEUE)
@@ -79,15 +83,37 @@ class Spread:
             created = await self.store.run(self.store.ensure_task_queue)  # type: ignore[attr-defined]
             await self.app.open_async()
         except Exception as e:  # psycopg's and procrastinate's errors, in one line
-            reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            reason = _reason(e)
             raise StoreError(f"cannot start the poll queue (procrastinate) in the store {self.store.location}: "
                              f"{reason}") from e
         if created:
             log.info("created procrastinate's tables in the store")
+        self.worker = asyncio.create_task(self._work(), name="procrastinate worker")
+
+    async def _work(self) -> None:
+        """procrastinate's worker, started again whenever it stops: it stops for good when its database connection
+        drops for a moment ("Side task listener failed ... stopping worker"), and the process had then polled
+        nothing, for ever, while it looked healthy. Waits 1 s, then twice as long each time, up to a minute."""
         jobs = max(2, 2 * -(-self.concurrency // POLL_BATCH))  # enough jobs to keep poll.concurrency polls in flight
-        self.worker = asyncio.create_task(self.app.run_worker_async(
-            queues=[QUEUE], concurrency=jobs, install_signal_handlers=False, delete_jobs="always",
-            fetch_job_polling_interval=1.0, name="watchbot"), name="procrastinate worker")
+        wait = 1.0
+        while True:
+            began = time.monotonic()
+            try:
+                await self.app.run_worker_async(
+                    queues=[QUEUE], concurrency=jobs, install_signal_handlers=False, delete_jobs="always",
+                    fetch_job_polling_interval=1.0, name="watchbot")
+                reason = "it stopped"
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # (psycopg's and procrastinate's errors, in one line)
+                reason = _reason(e)
+            if time.monotonic() - began > RESTART_MAX:
+                wait = 1.0  # (it ran for a while: this is a new trouble, not the same one again)
+            self.problem, self.restarts = f"restarting in {wait:g} s: {reason}", self.restarts + 1
+            log.warning("the poll worker (procrastinate) stopped (%s); starting it again in %g s", reason, wait)
+            await asyncio.sleep(wait)
+            self.problem = None
+            wait = min(wait * 2, RESTART_MAX)
 
     async def stop(self, grace: float) -> None:
         if self.worker is not None:
@@ -117,6 +143,13 @@ class Spread:
         feeds = self.pipeline.polled(await self.store.run(self.store.feeds.get, [url]))
         if feeds:  # not: a feed another process's config lists and this one's does not, or a paused one
             self.polled(await self.pipeline.poll_feed(feeds[0]))
+
+
+def _reason(e: BaseException) -> str:
+    """The first line of what went wrong underneath: procrastinate says "Database error." of psycopg's own words."""
+    while e.__cause__ is not None:
+        e = e.__cause__
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def hosts_in_turn(urls: list[str]) -> list[str]:

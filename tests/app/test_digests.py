@@ -180,7 +180,7 @@ async def test_all_watchlists_are_the_shared_ones_never_a_chats_own_phrases(stor
     assert "9001" not in str(message.message["Subject"])
     # the web's preview of it, too, and in the recipient's language
     chinese = replace(everything, language="zh-hans")
-    previews = DigestPreviews(service(store, smtp.port, chinese), names=lambda: {}, clock=lambda: NOW)
+    previews = DigestPreviews(service(store, smtp.port, chinese), names=dict, clock=lambda: NOW)
     [r] = previews.recipients()
     seed(store, "q", watchlists=["asml", "chat:9001"], at=NOW - timedelta(minutes=5), title="More ASML news")
     shown = await previews.preview(r.key)

@@ -30,10 +30,13 @@ def pg() -> Iterator[str]:
         yield url
 
 
+def listen(config: Path) -> str:
+    return next(line.split('"')[1] for line in config.read_text().splitlines() if line.startswith("listen"))
+
+
 def role(config: Path) -> str | None:
-    listen = next(line.split('"')[1] for line in config.read_text().splitlines() if line.startswith("listen"))
     try:
-        status, body = get(f"http://{listen}/healthz")
+        status, body = get(f"http://{listen(config)}/healthz")
     except OSError:
         return None
     return str(json.loads(body).get("role"))
@@ -100,6 +103,9 @@ def test_both_processes_poll_and_each_story_is_alerted_once(work: Workdir, feeds
         a.wait_for(lambda: store.outbox.counts() == {"sent": 60}, "every story alerted", timeout=60)
         a.wait_for(lambda: len(polled(a.stderr_text())) > 0 and len(polled(b.stderr_text())) > 0,
                    "polls in both processes")
+        for config in (a_config, b_config):  # the store's feeds, not this process's plan (it said 0 feeds)
+            health = json.loads(get(f"http://{listen(config)}/healthz")[1])
+            assert (health["feeds"], health["poll_worker"], health["overdue_feeds"]) == (30, "ok", 0), health
         assert a.terminate() == 0 and b.terminate() == 0
     store.close()
     printed = alerted(a.stdout_text() + b.stdout_text())
