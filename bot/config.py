@@ -284,6 +284,16 @@ def is_postgres(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
+def postgres_url_problem(url: str) -> str | None:
+    """Why a PostgreSQL URL will not do, or None: it must name its database (without one, PostgreSQL takes the
+    user's name, and a `watchbot feeds` made its 22 tables in the server's own `postgres` database)."""
+    parts = urlsplit(url)
+    if parts.path.strip("/") or "dbname=" in parts.query:
+        return None
+    return (f"name the database, like {parts.scheme}://user@{parts.hostname or 'host'}/watchbot (without one, "
+            "PostgreSQL would take the user's name)")
+
+
 def sqlite_path(url: str, base_dir: Path) -> Path:
     """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
     rest = url.removeprefix("sqlite:///")
@@ -315,6 +325,8 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
     storage_url = storage_url or "sqlite:///data/watchbot.db"
     if not storage_url.startswith(STORAGE_SCHEMES):
         c.fail("storage.url", f"write sqlite:///data/watchbot.db or postgresql://user@host/db (got {storage_url!r})")
+    elif is_postgres(storage_url) and (problem := postgres_url_problem(storage_url)):
+        c.fail("storage.url", problem)
     keep = c.value(storage, "keep", "duration", "storage")
     if keep is not None and keep < 86400:
         c.fail("storage.keep", f"keep at least a day, e.g. \"180d\" (got {keep:g} seconds)")

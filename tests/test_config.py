@@ -243,6 +243,14 @@ def test_a_digest_for_one_address_may_name_it_alone() -> None:
     assert (config.email.digests[0].to, config.email.digests[0].watchlists) == (("desk@example.com",), ("asml",))
 
 
+def test_a_postgresql_url_names_its_database() -> None:
+    """Without one, PostgreSQL takes the user's name: `watchbot feeds` made 22 tables in the server's `postgres`."""
+    with pytest.raises(ConfigError, match=r"storage.url: name the database, like postgresql://user@db.example/watchbot"):
+        _parse('[storage]\nurl = "postgresql://watchbot:secret@db.example:5432"\n')
+    for named in ("postgresql://u@db.example/watchbot", "postgresql://u@db.example?dbname=watchbot"):
+        assert _parse(f'[storage]\nurl = "{named}"\n').storage_url == named
+
+
 def test_an_email_digest_may_be_in_chinese_and_a_language_it_does_not_speak_is_refused() -> None:
     head = '[email]\nhost = "smtp.example.com"\n[[email.digests]]\nto = "desk@example.com"\n'
     config = _parse(head + 'language = "zh-hant"\n')

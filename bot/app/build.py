@@ -37,11 +37,11 @@ from bot.app.status import Status
 from bot.app.suggest import Suggestions
 from bot.app.watchlists import WatchlistEditor
 from bot.app.web_auth import WebAuth
-from bot.config import Config, is_postgres, sqlite_path
+from bot.config import Config, is_postgres, postgres_url_problem, sqlite_path
 from bot.deliver.email import SmtpSender
 from bot.deliver.ratelimit import Pacer
 from bot.deliver.telegram import TelegramSender
-from bot.errors import WatchbotError
+from bot.errors import StoreError, WatchbotError
 from bot.feeds.fetch import HttpFetcher
 from bot.observe import hide
 from bot.store.protocols import Store
@@ -108,7 +108,10 @@ def open_store(config: Config, *, serve: bool = False) -> Store:
 def open_store_url(url: str, *, base_dir: Path, serve: bool = False) -> Store:
     """The store at ``url`` (sqlite:///path, relative to ``base_dir``, or postgresql://...), migrated."""
     if is_postgres(url):
-        from bot.store.postgres import PostgresStore  # psycopg is only loaded by those who use it
+        from bot.store.postgres import PostgresStore, redact  # psycopg is only loaded by those who use it
+
+        if problem := postgres_url_problem(url):  # (store copy --to: a URL the config never checked)
+            raise StoreError(f"store {redact(url)}: {problem}")
 
         return PostgresStore(url)
     return SqliteStore(sqlite_path(url, base_dir), exclusive=serve)
