@@ -196,9 +196,9 @@ def test_the_cli_copies_with_a_summary_and_says_what_is_wrong_in_one_line(
     assert main(["store", "copy", "--from", f"sqlite:///{source.path}", "--to", target]) == 1
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["store", "copy", "--from", "nope.db", "--to", target]) == 1
+    assert "no such file" in capsys.readouterr().err
     assert main(["store", "copy", "--from", f"sqlite:///{source.path}", "--to", "postgresql://u:pw@127.0.0.1"]) == 1
     assert "store postgresql://u:***@127.0.0.1: name the database" in capsys.readouterr().err  # (none: `postgres`)
-    assert "no such file" in capsys.readouterr().err
     (tmp_path / "junk.jsonl").write_text("hello\n")
     assert main(["store", "copy", "--from", str(tmp_path / "junk.jsonl"), "--to", target, "--force"]) == 1
     assert "not a watchbot dump" in capsys.readouterr().err
