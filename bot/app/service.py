@@ -108,6 +108,7 @@ class Service:
         self.tick = tick_seconds([f.interval or config.poll.interval or config.poll.min_interval for f in config.feeds])
         self.spread: Spread | None = None
         self.exit_code = 0
+        self.failure: str | None = None  # why the service stopped by itself (exit_code 1)
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
@@ -139,7 +140,14 @@ class Service:
             try:
                 await self._serve()
             finally:
-                await self.leadership.release()
+                try:
+                    await self.leadership.release()
+                except StoreError as e:  # (the lease ends with the session anyway; not the reason to give)
+                    if not self.exit_code:
+                        raise
+                    log.warning("releasing the lead: %s", e)
+        if self.exit_code and self.failure:  # the reason, last, where the operator looks (not a lost connection's)
+            raise WatchbotError(self.failure)
         return self.exit_code
 
     async def _serve(self) -> None:
@@ -236,7 +244,11 @@ class Service:
         if self.app.telegram is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.app.telegram.stop(), timeout=2.0)
-        back = await self.app.store.run(self.app.store.outbox.release_in_flight)  # a cut-off round's claims
+        try:
+            back = await self.app.store.run(self.app.store.outbox.release_in_flight)  # a cut-off round's claims
+        except StoreError as e:  # (the store out of reach: the next start releases them, as after a kill -9)
+            log.warning("alerts cut off mid-send are released at the next start: %s", e)
+            return
         if back:
             log.warning("%d alert(s) were cut off mid-send and go out at the next start", back)
 
@@ -318,6 +330,8 @@ class Service:
     async def _tick_lease(self) -> None:
         if not await self.leadership.still():
             self.exit_code = 1
+            self.failure = (f"lost the lead of the store {self.app.store.location} (the connection to it dropped): "
+                            "stopped, so that another process takes over; start this one again")
             self.stop()
 
     async def _tick_prune(self) -> None:

@@ -183,3 +183,23 @@ def test_a_follower_matches_with_the_rules_and_phrases_changed_while_it_follows(
     finally:
         lease.release()
         store.close()
+
+
+def test_a_leader_that_loses_the_lead_stops_and_says_why_last(work: Workdir, feeds: FeedServer, pg: str) -> None:
+    """Its last line had been "couldn't get a connection after 10.00 sec" (giving the lead back, on the way out),
+    which hid why it stopped."""
+    import psycopg
+
+    from tests.postgres import server_url
+
+    url = feeds.feed("/a.xml", rss([], title="Alpha"))
+    config = work.config([(url, "Alpha")], http=True, extra=f'[storage]\nurl = "{pg}"\n')
+    with work.service() as svc:
+        svc.wait_for(lambda: role(config) == "leader", "the service to lead")
+        with psycopg.connect(server_url(), autocommit=True) as conn:  # the lease's session ends
+            conn.execute("SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                         "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() "
+                         "AND a.query LIKE '%advisory%' AND l.pid <> pg_backend_pid()")
+        assert svc.wait_exit(timeout=30) == 1
+    last = svc.stderr_text().strip().splitlines()[-1]
+    assert last.startswith("watchbot: error: lost the lead of the store postgresql://") and "start this one again" in last
