@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 
+from bot.config import is_postgres
 from bot.store.protocols import Store
 
 log = logging.getLogger("watchbot.service")
@@ -34,6 +35,9 @@ class Leadership:
             if await self.store.run(self.lease.acquire):
                 if self.role == "follower":
                     log.warning("taking over: this process now leads the store %s", self.store.location)
+                elif is_postgres(self.store.location):  # (shared by several processes: say which this one is)
+                    log.info("leader: this process leads the store %s (reads Telegram, sends); others that "
+                             "start on it follow and poll", self.store.location)
                 self.role = "leader"
                 return True
             if self.role != "follower":

@@ -195,8 +195,10 @@ class Pipeline:
         started = time.perf_counter()
         # (polling's store work queues behind what a person waits for, unless a person asked for this poll)
         store_run = self.store.run if by_hand else self.store.run_background
+        answered: int | None = None  # the HTTP status of a body that then would not parse
         try:
             fetched = await self.fetcher.fetch(FetchRequest(feed.url, feed.etag, feed.last_modified))
+            answered = fetched.status
             if fetched.status_text != "file":
                 self.reachability.answered()
             if fetched.not_modified:
@@ -214,7 +216,8 @@ class Pipeline:
                     self.reachability.unreachable(host, self.clock())
                 else:  # (a refusal or an unknown host name too: some machine out there answered)
                     self.reachability.answered()
-            return await self._failed(feed, e.reason, e.status, e.retry_after, kind, started, by_hand, silent=e.silent)
+            status = e.status if e.status is not None or kind == "fetch" else answered  # (a 200 that is no feed)
+            return await self._failed(feed, e.reason, status, e.retry_after, kind, started, by_hand, silent=e.silent)
         except StoreError as e:
             return await self._failed(feed, str(e), None, None, "store", started, by_hand)
 

@@ -54,17 +54,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging("json", level=logging.WARNING)
     else:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    json_logs = getattr(args, "log_format", "text") == "json"
+
+    def say(text: str, level: int = logging.ERROR) -> None:
+        """The command's last word: ``watchbot: error: ...``, or a JSON line where logs are JSON (a log collector
+        read the fatal error of `run --log-format json` as noise)."""
+        if json_logs:
+            logging.getLogger("watchbot").log(level, "%s", text)
+        else:
+            print(f"watchbot: {'error: ' if level >= logging.ERROR else ''}{text}", file=sys.stderr)
+
     try:
         return int(args.func(args) or 0)
     except WatchbotError as e:
-        print(f"watchbot: error: {e}", file=sys.stderr)
+        say(str(e))
         return 1
     except KeyboardInterrupt:
-        print("watchbot: interrupted", file=sys.stderr)
+        say("interrupted", logging.WARNING)
         return 130
     except BrokenPipeError:
         return 0
     except OSError as e:  # a file or device the command writes or reads refused (a full disk, a file in the way)
         where = f"{e.filename}: " if e.filename else ""
-        print(f"watchbot: error: {where}{e.strerror or e}", file=sys.stderr)
+        say(f"{where}{e.strerror or e}")
         return 1

@@ -121,5 +121,9 @@ def test_log_format_json_applies_to_every_command(tmp_path: Path, capsys: pytest
         logging.getLogger("watchbot.digest").warning("a digest could not go: %s", "test")
         line = capsys.readouterr().err.strip().splitlines()[-1]
         assert json.loads(line)["msg"] == "a digest could not go: test"
+        # and the command's fatal error, which had been plain text a log collector could not read
+        assert main(["--log-format", "json", "feeds", "--config", str(tmp_path / "missing.toml")]) == 1
+        fatal = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+        assert fatal["level"] == "error" and "missing.toml" in fatal["msg"]
     finally:
         logging.basicConfig(force=True)

@@ -109,6 +109,7 @@ async def test_one_poll_over_every_bad_feed_still_alerts_from_the_good_one(
         assert states[path].next_poll_at is not None
     assert states["/busy.xml"].next_poll_at >= NOW + timedelta(seconds=120)  # type: ignore[operator]
     assert states["/busy.xml"].last_error == "HTTP 429 (retry after 2 min)"
+    assert (results["/html.xml"].status, states["/html.xml"].last_status) == (200, 200)  # a 200 that is no feed
     # a feed of 5,000 items: the first 1,000 read (undated: the feed's order), and the feed told why
     assert results["/archive.xml"].items == 1_000 and states["/archive.xml"].last_items == 1_000
     assert (states["/archive.xml"].last_warning or "").startswith("the feed lists 5,000 items: only the newest 1,000")

@@ -73,6 +73,7 @@ def test_one_leads_the_other_follows_and_takes_over_after_a_kill_9(
             b.wait_for(lambda: role(b_config) == "follower", "the second process to follow")
             a.wait_for(lambda: store.outbox.counts() == {"sent": 20}, "the leader's alerts")
             assert "follower: another `watchbot run` leads the store" in b.stderr_text()
+            assert "leader: this process leads the store postgresql://" in a.stderr_text()  # (it had said nothing)
 
             a.kill9()
             feeds.update("/a.xml", rss(stories, title="Alpha"))
