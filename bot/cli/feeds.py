@@ -189,6 +189,8 @@ def _schedule_words(r: Row) -> str:
 
 def _next(r: Row, now: datetime) -> str:
     s = r.state
+    if s is not None and s.paused:
+        return "not polled until `watchbot feeds resume`"
     if s is None or s.next_poll_at is None or s.next_poll_at <= now:
         return "due now"
     return f"next poll {relative(s.next_poll_at, now)}"
@@ -226,7 +228,9 @@ def details(r: Row, now: datetime) -> list[str]:
     asks = _asks(s)
     if asks:
         out.append(f"    feed asks:    {asks}")
-    if s is not None and s.next_poll_at is not None and s.next_poll_at > now:
+    if s is not None and s.paused:
+        out.append("    next poll:    none while paused (`watchbot feeds resume` polls it again)")
+    elif s is not None and s.next_poll_at is not None and s.next_poll_at > now:
         out.append(f"    next poll:    {when(s.next_poll_at, now)}")
     else:
         out.append("    next poll:    due now")
