@@ -32,7 +32,7 @@ def test_add_pause_resume_remove_from_the_command_line(config: Path, capsys: pyt
     assert main(["feeds", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "Daily News (paused, added)" in out and "· Local" in out and "2 feeds" in out
-    paused = next(line for line in out.splitlines() if "Daily News" in line)
+    paused = next(line for line in out.splitlines() if "Daily News (paused, added)" in line)
     assert paused.endswith("; not polled until `watchbot feeds resume`")  # (it had said "due now")
     assert main(["feeds", "resume", url, "--config", str(config)]) == 0
     assert main(["feeds", "remove", str(config.parent / "local.xml"), "--config", str(config)]) == 1
