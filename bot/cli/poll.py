@@ -23,7 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = add_command(
         commands, "poll", help="poll feeds once, deliver alerts, exit",
         description="Poll every configured feed once (or only those named with --feed), match new items, "
-                    "deliver alerts and print a summary. Without a config this polls the shipped seed feed.",
+                    "deliver alerts and print a summary. Without a config this polls the shipped seed feed. "
+                    "Exit status: 0 when at least one feed was read (the failures are listed), 1 when every feed "
+                    "failed or the store refused what was read.",
         example="  watchbot poll\n  watchbot poll --config config.toml --feed https://feedx.net/rss/rfi.xml\n"
                 "  watchbot poll --feed seeds/rfi-feedx.xml",
     )
