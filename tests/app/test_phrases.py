@@ -151,7 +151,8 @@ async def test_a_source_muted_by_its_host_is_muted_in_alerts_and_digests(store: 
     store.feeds.sync([("https://www.reuters.com/world/rss", "Reuters World News"), ("https://ap.example/rss", "AP")])
     assert await phrases.source("reuters.com") == "reuters.com"  # its host, with or without www.
     assert await phrases.source("reuters world news") == "Reuters World News"  # its name, as the feed has it
-    assert await phrases.source("Reuters") is None
+    assert await phrases.source("Reuters") == "Reuters World News"  # part of one feed's name, from a word's start
+    assert await phrases.source("euters") is None and await phrases.source("BBC") is None
     assert await phrases.sources(near="Reuter") == ["Reuters World News"]
     assert (await phrases.mute(chat(store, 5), "source", "reuters.com"))[0] == "added"
     wire = dataclasses.replace(contract_item(1), feed_url="https://www.reuters.com/world/rss", feed_title="Reuters")
