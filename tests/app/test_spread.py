@@ -53,13 +53,13 @@ async def test_a_worker_that_loses_its_database_for_a_while_is_started_again_and
                             concurrency=4, timeout=5.0, clock=utcnow, polled=lambda result: polled.append(result.url))
             await spread.start()
             try:
-                await eventually(lambda: first in polled, "the first feed's poll", timeout=30)
+                await eventually(lambda: first in polled, "the first feed's poll", timeout=60)
                 await proxy.cut()
-                await eventually(lambda: spread.problem, "the worker to stop", timeout=30)
+                await eventually(lambda: spread.restarts, "the worker to stop", timeout=60)
                 await asyncio.sleep(3)  # (tried again while the database is still out of reach)
                 await proxy.mend()
                 app.store.feeds.add(second, "Second", now=utcnow())
                 await eventually(lambda: second in polled, "a poll by the worker started again", timeout=90)
-                assert spread.restarts >= 1 and spread.problem is None
+                assert spread.problem is None
             finally:
                 await spread.stop(3.0)
