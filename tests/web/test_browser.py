@@ -50,6 +50,8 @@ def test_edit_a_watchlist_add_a_feed_preview_a_digest(browser: Any, tmp_path: Pa
         # Edit chips: a typo shows its line as you type; the fix shows the preview; save.
         page.click('a[href="/watchlists/chips.yaml"]')
         text = page.locator("#text")
+        # monospace, so that an indentation one space off shows (a later `font: inherit` had made it proportional)
+        assert "monospace" in text.evaluate("e => getComputedStyle(e).fontFamily")
         text.fill("id: chips\nname: Chips\nany:\n  - semiconductor\n  - wafer\nfuzy: 80\n")
         expect(page.locator("#problems")).to_contain_text("chips.yaml:6:")
         text.fill("# wafers count too\nid: chips\nname: Chips\nany:\n  - semiconductor\n  - chipmaker\n  - wafer\n"
