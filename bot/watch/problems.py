@@ -141,8 +141,10 @@ def _unknown_key(key: str, loc: list[int | str], raw_loc: tuple[int | str, ...])
         known = _PATTERN_KEYS.get(kind, KNOWN_KEYS["pattern"])
         if key in KNOWN_KEYS["pattern"]:
             return f"key {key!r} does not apply to a {kind} pattern (it takes: {', '.join(known)})"
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
-        k for k in (*known, *KNOWN_KEYS["pattern"]) if len(key) >= 2 and k.startswith(key)][:1]  # ('re': 'regex')
+    close = (difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+             or difflib.get_close_matches(key, KNOWN_KEYS["pattern"] if len(loc) > 1 else (), n=1, cutoff=0.6)
+             or [k for k in (*known, *KNOWN_KEYS["pattern"]) if len(key) >= 2 and k.startswith(key)][:1])  # ('neer',
+    # 'near': a misspelt pattern kind is no key of the term it is then read as; 're': 'regex')
     hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
     return f"unknown key {key!r}{hint}"
 

@@ -102,7 +102,8 @@ class NearSpec(_Strict):
     """Two lists of phrases; a hit of each with at most ``within`` tokens between them."""
 
     near: Annotated[list[list[Phrase]], Field(min_length=2, max_length=2)]
-    within: int = Field(4, ge=0, le=50, description="Tokens allowed between (a Latin word or one CJK character each).")
+    within: int = Field(4, ge=0, le=50, strict=True,  # (not true, taken as 1)
+                        description="Tokens allowed between (a Latin word or one CJK character each).")
     except_: list[Phrase] = Field(
         default_factory=list,
         alias="except",
@@ -122,6 +123,8 @@ def _pattern_kind(value: Any) -> str:
         for key in ("regex", "near", "term"):
             if key in value:
                 return key
+        if "within" in value:  # ({neer: ..., within: 4}: a near pattern with its key misspelt)
+            return "near"
         return "term"  # pydantic then reports the missing 'term' and any unknown keys
     return "phrase"
 

@@ -94,10 +94,14 @@ CASES = [
      "rules/x.yaml:2: any[0].within: must be a whole number of words from 0 to 50 (got 99)"),
     ("greater_than_equal", "any:\n  - {near: [[a], [b]], within: -1}\n",
      "rules/x.yaml:2: any[0].within: must be a whole number of words from 0 to 50 (got -1)"),
-    ("int_parsing", "any:\n  - {near: [[a], [b]], within: four}\n",
+    ("int_type", "any:\n  - {near: [[a], [b]], within: four}\n",
      "rules/x.yaml:2: any[0].within: must be a whole number of words from 0 to 50 (got 'four')"),
-    ("int_from_float", "any:\n  - {near: [[a], [b]], within: 2.5}\n",
+    ("int_type", "any:\n  - {near: [[a], [b]], within: 2.5}\n",
      "rules/x.yaml:2: any[0].within: must be a whole number of words from 0 to 50 (got 2.5)"),
+    ("int_type", "any:\n  - {near: [[a], [b]], within: true}\n",  # (it had been taken as 1)
+     "rules/x.yaml:2: any[0].within: must be a whole number of words from 0 to 50 (got true)"),
+    ("missing", "any:\n  - {neer: [[a], [b]], within: 4}\n",  # a misspelt near: no term's key, but near's
+     "rules/x.yaml:2: unknown key 'neer' (did you mean 'near'?)"),
     ("int_type", "any:\n  - near: [[a], [b]]\n    within:\n",
      "rules/x.yaml:3: any[0].within: must be a whole number of words from 0 to 50 (got nothing)"),
     ("bool_parsing", "any:\n  - {term: GaN, case: maybe}\n",
