@@ -42,6 +42,14 @@ def test_rules_check_names_an_except_phrase_that_never_applies() -> None:
     ]
 
 
+def test_a_latin_except_is_named_when_nothing_in_it_is_as_close_as_a_typo_may_be() -> None:
+    """'germanium exports' for 'gallium' passed `rules check`: a typo-tolerant Latin phrase was thought to be able to
+    hit in any Latin except phrase. A misspelling the phrase's typo tolerance takes still counts as holding it."""
+    w = _watchlist("id: x\nany:\n  - {term: gallium, except: [germanium exports, galium prices]}\n")
+    assert [line.split(": ")[2][:60] for line in except_warnings(w)] == [
+        "except phrase 'germanium exports' of 'gallium' does not hold"]
+
+
 def test_the_shipped_lists_have_no_except_phrase_that_never_applies() -> None:
     assert [line for w in load_rules(RULES).watchlists for line in except_warnings(w)] == []
 
