@@ -26,7 +26,7 @@ from pathlib import Path
 from bot.app.backtest import Backtest
 from bot.errors import RuleError
 from bot.store.protocols import Store
-from bot.watch import Matcher, RuleBook, Watchlist, parse_watchlist
+from bot.watch import Matcher, RuleBook, Watchlist, parse_watchlist, rule_warnings
 from bot.watch.batch import Views, match_many
 from bot.watch.explain import explain
 from bot.watch.load import SUFFIXES
@@ -51,6 +51,7 @@ class WatchlistFile:
 class Checked:
     watchlist: Watchlist | None
     errors: tuple[RuleError, ...]
+    warnings: tuple[str, ...] = ()  # what `rules check` warns of (bot.watch.advice), without the file's path
 
     @property
     def ok(self) -> bool:
@@ -121,7 +122,10 @@ class WatchlistEditor:
             if owner not in (None, path.name):
                 return Checked(None, (RuleError(str(path), _id_line(text), f"id {watchlist.id!r} is already used "
                                                 f"by {owner}: give this one another id"),))
-        return Checked(watchlist, tuple(errors))
+        if watchlist is None:
+            return Checked(None, tuple(errors))
+        prefix = f"{watchlist.source}: " if watchlist.source else ""
+        return Checked(watchlist, tuple(errors), tuple(w.removeprefix(prefix) for w in rule_warnings(watchlist)))
 
     async def preview(self, name: str, text: str, *, limit: int = RECENT) -> Preview:
         """What ``text`` would match among the last ``limit`` stored items, explained, with the difference."""

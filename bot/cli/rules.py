@@ -21,7 +21,7 @@ from bot.cli.match import load_checked, no_watchlists, rules_path
 from bot.config import Config, is_postgres, parse_duration
 from bot.errors import WatchbotError
 from bot.times import utcnow
-from bot.watch import Matcher, except_warnings, fold_warnings, load_rules, regex_warnings
+from bot.watch import Matcher, load_rules, rule_warnings
 from bot.watch.explain import explain
 
 _PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
@@ -146,8 +146,7 @@ def run_check(args: argparse.Namespace) -> int:
         raise WatchbotError(no_watchlists(folder))
     for e in rules.errors:
         print(e)
-    warnings = [w for wl in rules.watchlists
-                for w in (*regex_warnings(wl), *fold_warnings(wl), *except_warnings(wl))]
+    warnings = [w for wl in rules.watchlists for w in rule_warnings(wl)]
     for warning in warnings:
         print(f"warning: {warning}")
     names = ", ".join(w.id for w in rules.watchlists) or "none"

@@ -5,6 +5,7 @@
 ``load_rules`` and ``RuleBook`` read files; everything else is pure.
 """
 
+from bot.watch.advice import rule_warnings
 from bot.watch.excepts import except_warnings
 from bot.watch.load import load_rules, parse_watchlist
 from bot.watch.match import FIELD_LIMIT, Disabled, Matcher, Verdict, collector_paused
@@ -34,5 +35,6 @@ __all__ = [
     "load_rules",
     "parse_watchlist",
     "regex_warnings",
+    "rule_warnings",
     "to_json",
 ]

@@ -53,6 +53,12 @@ async def test_problems_as_you_type_name_the_line(web: Web) -> None:
     assert ">1 phrase</div>" in listing  # (the test world's asml.yaml: any: [ASML])
     taken = await web.client.post("/watchlists/other.yaml/check", data={"csrf": csrf, "text": GOOD})
     assert "already used by asml.yaml" in taken.text
+    # what `rules check` warns of, the editor shows too (it had said "No problems" of {term: a})
+    warned = await web.client.post("/watchlists/asml.yaml/check",
+                                   data={"csrf": csrf, "text": "id: asml\nany: [ASML, {term: a}]\n"})
+    assert "No problems" in warned.text
+    assert ("<li class=\"warning\">⚠ watchlist &#39;asml&#39;, any: &#39;a&#39; is 1 letter matched in any case"
+            in warned.text) and "/rules/" not in warned.text  # (no server path)
 
 
 async def test_preview_explains_matches_and_shows_the_difference(web: Web) -> None:
