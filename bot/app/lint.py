@@ -46,12 +46,15 @@ def noise(watchlists: Sequence[Watchlist], items: Iterable[tuple[str, str]]) -> 
     """Count, over (title, lede) pairs, each watchlist's matches and the patterns that were their only hit. Pure."""
     matcher = Matcher(watchlists)
     weak = {(w.id, p.text) for w in watchlists for ps in (w.any, *w.all) for p in ps if isinstance(p, Term) and p.weak}
+    # A match rests on its `any` hits: an `all` group's hit (China, in a list of China's export rules) is in every
+    # match, and counted, it left no `any` pattern ever alone, however many matches one common word made.
+    anys = {w.id: {p.label for p in w.any} for w in watchlists}
     report = NoiseReport()
     for title, lede in items:
         report.items += 1
         for m in matcher.match({"title": title, "lede": lede}):
             report.matches[m.watchlist] += 1
-            patterns = {h.pattern for h in m.hits}
+            patterns = {h.pattern for h in m.hits if h.pattern in anys.get(m.watchlist, ())}
             if len(patterns) != 1:
                 continue
             key = (m.watchlist, patterns.pop())
@@ -84,12 +87,12 @@ def report_lines(report: NoiseReport, since: str, limit: int) -> list[str]:
         return [*lines, "No stored item matched a watchlist: no pattern fires at all."]
     worst = report.worst(limit)
     if not worst:
-        return [*lines, "No pattern fires alone: every match has at least two patterns' hits."]
+        return [*lines, "No pattern fires alone: every match has at least two `any` patterns' hits."]
     lines.append("Patterns that fire alone (the only hit of a match), most often first:")
     for lone in worst:
         share = lone.alone / max(1, report.matches[lone.watchlist])
         mark = " (weak)" if lone.weak else ""
-        lines.append(f"  {lone.alone:5}  {lone.watchlist}: {lone.pattern!r}{mark}, alone in {share:.0%} of its "
-                     "matches")
+        lines.append(f"  {lone.alone:5}  {lone.watchlist}: {lone.pattern!r}{mark}, the only hit in {share:.0%} of "
+                     f"{lone.watchlist}'s matches")
         lines += [f"         e.g. {title[:100]}" for title in lone.examples]
     return lines

@@ -12,7 +12,7 @@ from bot.errors import WatchbotError
 from bot.items.normalize import Item
 from bot.store.protocols import Judgment
 from bot.store.sqlite import SqliteStore
-from bot.watch import load_rules
+from bot.watch import load_rules, parse_watchlist
 from bot.watch.suggest import EXCEPT, Edit
 from tests.watch.test_cli_watch import run
 from tests.watch.test_suggest import LABELED, RULES, STORED
@@ -80,10 +80,10 @@ def test_lint_lists_the_patterns_that_fire_alone(config: Path, capsys: pytest.Ca
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "11 items stored in the last 30d; matches: chips 11"
-    chip = lines.index("      5  chips: 'chip', alone in 45% of its matches")
+    chip = lines.index("      5  chips: 'chip', the only hit in 45% of chips's matches")
     assert lines[chip + 1].startswith("         e.g. ") and len([x for x in lines[chip + 1:chip + 5]
                                                              if x.startswith("         e.g.")]) == 3
-    assert "      3  chips: 'Intel', alone in 27% of its matches" in lines  # two reviews and one launch
+    assert "      3  chips: 'Intel', the only hit in 27% of chips's matches" in lines  # two reviews and one launch
 
 
 def test_the_majority_of_people_decides_and_a_tie_counts_for_neither() -> None:
@@ -95,6 +95,17 @@ def test_the_majority_of_people_decides_and_a_tie_counts_for_neither() -> None:
 
     verdicts = settle([j(1, "down"), j(2, "down"), j(3, "up"), j(1, "up", "b"), j(2, "down", "b")])
     assert verdicts == {("a", "chips"): "down", ("a", "asml"): "down"}
+
+
+def test_lint_counts_a_match_alone_on_its_any_hits_whatever_its_all_group_adds() -> None:
+    """An `all: [[China, ...]]` group is in every match, so lint had found no pattern ever alone: {term: a} made 53
+    matches of 54 and was never named."""
+    from bot.app.lint import noise
+
+    w, errors = parse_watchlist("id: m\nany: [{term: a}, gallium]\nall: [[China, Beijing]]\n", path=Path("m.yaml"))
+    assert w is not None, errors
+    report = noise([w], [("A new rule in China", ""), ("China curbs gallium, a metal", ""), ("A Beijing plan", "")])
+    assert [(x.pattern, x.alone) for x in report.worst(5)] == [("a", 2)]
 
 
 def test_lint_says_when_there_is_nothing_to_look_at() -> None:
