@@ -122,6 +122,7 @@ class WatchlistEditor:
             if owner not in (None, path.name):
                 return Checked(None, (RuleError(str(path), _id_line(text), f"id {watchlist.id!r} is already used "
                                                 f"by {owner}: give this one another id"),))
+        errors = sorted(errors, key=lambda e: e.line or 0)  # (in the text's order)
         if watchlist is None:
             return Checked(None, tuple(errors))
         prefix = f"{watchlist.source}: " if watchlist.source else ""

@@ -144,7 +144,7 @@ def run_check(args: argparse.Namespace) -> int:
     rules = load_rules(folder)
     if not rules.watchlists and not rules.errors:
         raise WatchbotError(no_watchlists(folder))
-    for e in rules.errors:
+    for e in sorted(rules.errors, key=lambda e: (e.path, e.line or 0)):  # (in the file's order, as read)
         print(e)
     warnings = [w for wl in rules.watchlists for w in rule_warnings(wl)]
     for warning in warnings:

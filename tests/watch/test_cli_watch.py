@@ -169,6 +169,11 @@ def test_rules_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         f"{tmp_path}/a.yaml:2: any[0].regex: invalid regex '(': missing ), unterminated subpattern at position 0",
         f"{tmp_path}/a.yaml:3: unknown key 'fuzy' (did you mean 'fuzzy'?)",
     ]
+    # in the file's order, whatever order the checks found them in (line 5 had come before line 2)
+    (tmp_path / "a.yaml").write_text("id: t\nfuzzy: 40\nany:\n  - {term: a, fuzy: 3}\n  - {near: [[a], [b]], "
+                                     "within: x}\nnme: y\n", encoding="utf-8")
+    code, out, _ = run(["rules", "check", str(tmp_path)], capsys)
+    assert [line.split(":")[1] for line in out.splitlines()[:4]] == ["2", "4", "5", "6"]
 
 
 def test_rules_test_of_an_empty_title_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
