@@ -182,6 +182,8 @@ TEXT: dict[str, str] = {
     "why.near": "{field}: {text!r} — {a!r} within {within} {unit} of {b!r} (near rule)",
     "why.near_span": "{field}: {text!r} — two of its words close together (near rule)",
     "why.words": "words",
+    "why.word": "word",
+    "why.character": "character",
     "why.characters": "characters",
     # /digest, /digest_at
     "digest.nothing": "Nothing pending: no new stories on your digest watchlists since the last digest. "

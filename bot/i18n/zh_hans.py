@@ -159,6 +159,8 @@ TEXT: dict[str, str] = {
     "why.near": "{field}：“{text}”——“{a}”与“{b}”相距 {within} 个{unit}以内（near 规则）",
     "why.near_span": "{field}：“{text}”——其中两个词相距很近（near 规则）",
     "why.words": "词",
+    "why.word": "词",
+    "why.character": "字",
     "why.characters": "字",
     "digest.nothing": "暂无待发内容：上次摘要以来，你的摘要监控清单没有新新闻。"
                       "可用 /subscribe ID digest 或 /mode digest 把监控清单改为每日摘要。",

@@ -162,6 +162,8 @@ TEXT: dict[str, str] = {
     "why.near": "{field}：「{text}」——「{a}」與「{b}」相距 {within} 個{unit}以內（near 規則）",
     "why.near_span": "{field}：「{text}」——其中兩個詞相距很近（near 規則）",
     "why.words": "詞",
+    "why.word": "詞",
+    "why.character": "字",
     "why.characters": "字",
     "digest.nothing": "目前沒有待傳的內容：上次摘要之後，你的摘要監控清單沒有新的新聞。"
                       "可以用 /subscribe ID digest 或 /mode digest 把監控清單改成每日摘要。",

@@ -103,7 +103,8 @@ def _line(s: _Said, lang: str) -> str:
     if s.kind == "near" and not s.words[0]:
         return t(lang, "why.near_span", field=field, text=h.text)
     if s.kind == "near":
-        unit = "why.characters" if all(_CJK.search(w) for w in s.words) else "why.words"
+        unit = ("why.character" if all(_CJK.search(w) for w in s.words) else "why.word") + (
+            "s" if s.within != 1 else "")  # ("within 1 word")
         return t(lang, "why.near", field=field, text=h.text, a=s.words[0], b=s.words[1], within=s.within,
                  unit=t(lang, unit))
     if h.score < 100:

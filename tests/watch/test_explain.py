@@ -146,3 +146,9 @@ def test_every_explanation_speaks_of_text_that_is_there(title: str, lede: str) -
             assert terms and len(terms) == len(set(terms))
             for term in terms:
                 assert all(part in title + lede for part in term.split(" … "))
+
+
+def test_a_near_rule_of_one_word_says_word() -> None:
+    near = Watchlist(id="n", name="n", any=(Near((Term("gallium"),), (Term("export"),), 1),))
+    [m] = Matcher([near]).match({"title": "gallium new export"})
+    assert explain(m, near) == ["title: 'gallium new export' — 'gallium' within 1 word of 'export' (near rule)"]
