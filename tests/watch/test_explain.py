@@ -152,3 +152,17 @@ def test_a_near_rule_of_one_word_says_word() -> None:
     near = Watchlist(id="n", name="n", any=(Near((Term("gallium"),), (Term("export"),), 1),))
     [m] = Matcher([near]).match({"title": "gallium new export"})
     assert explain(m, near) == ["title: 'gallium new export' — 'gallium' within 1 word of 'export' (near rule)"]
+
+
+def test_a_near_miss_says_how_far_apart_its_words_were() -> None:
+    """A near whose two words were both there said only "no 'any' pattern hits": the most common miss of a Chinese
+    near (every character a token), and the README warns of it."""
+    near = Watchlist(id="n", name="n", any=(Near((Term("稀土"), Term("gallium")), (Term("出口"), Term("exports")), 2),))
+    [chinese] = Matcher([near]).explain({"title": "中国宣布对稀土实施新的出口管制"})
+    assert chinese.match is None and chinese.reason == (
+        "no 'any' pattern hits the title or lede: near '稀土' and '出口' are both in the title, 4 characters apart "
+        "(within: 2)")
+    [latin] = Matcher([near]).explain({"title": "Gallium prices jump as China tightens its exports"})
+    assert latin.reason.endswith("near 'gallium' and 'exports' are both in the title, 6 words apart (within: 2)")
+    [neither] = Matcher([near]).explain({"title": "Gallium prices jump"})
+    assert neither.reason == "no 'any' pattern hits the title or lede"
