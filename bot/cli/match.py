@@ -138,8 +138,9 @@ def rules_path(args: argparse.Namespace, explicit: Path | None) -> Path:
 def load_checked(path: Path) -> RuleSet:
     """The rules of ``path`` (a folder or one file); problems go to stderr; none valid is an error."""
     rules = load_rules(path)
-    for e in rules.errors:
-        print(f"watchbot: warning: {e}", file=sys.stderr)
+    for e in sorted(rules.errors, key=lambda e: (e.path, e.line or 0)):  # (the others' watchlists still run)
+        print(f"watchbot: warning: {e} (its file is skipped; `watchbot rules check` lists every problem)",
+              file=sys.stderr)
     if not rules.watchlists:
         if not rules.errors:
             raise WatchbotError(no_watchlists(path))
