@@ -261,3 +261,13 @@ def test_help_has_an_example(command: list[str], capsys: pytest.CaptureFixture[s
         parser().parse_args([*command, "--help"])
     out = capsys.readouterr().out
     assert "Example:" in out and f"watchbot {' '.join(command)}" in out
+
+
+def test_rules_test_says_a_file_with_problems_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It printed the file's problems as "warning:" lines and matched on: whether the file counted was anyone's guess."""
+    (tmp_path / "good.yaml").write_text("id: good\nany: [gallium]\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text("id: bad\nany: [gallium]\nfuzy: 3\n", encoding="utf-8")
+    code, out, err = run(["rules", "test", "--rules", str(tmp_path), "Gallium prices"], capsys)
+    assert code == 0 and "✓ good" in out and "bad" not in out
+    assert err.strip() == (f"watchbot: warning: {tmp_path}/bad.yaml:3: unknown key 'fuzy' (did you mean 'fuzzy'?) "
+                           "(its file is skipped; `watchbot rules check` lists every problem)")
