@@ -53,13 +53,16 @@ class CopyReport:
 
 
 @contextlib.contextmanager
-def open_source(spec: str, *, base_dir: Path) -> Iterator[tuple[Source, str]]:
-    """A store URL, a SQLite file or a dump file, opened for reading; (its archive, where it is)."""
+def open_source(spec: str, *, base_dir: Path, running_ok: bool = True) -> Iterator[tuple[Source, str]]:
+    """A store URL, a SQLite file or a dump file, opened for reading; (its archive, where it is). ``running_ok``
+    False: a SQLite store a `watchbot run` is using is refused."""
     if spec.startswith(STORAGE_SCHEMES):
         if spec.startswith("sqlite:///") and not sqlite_path(spec, base_dir).is_file():
             raise WatchbotError(f"--from {spec}: no such file {sqlite_path(spec, base_dir)}")
         store = open_store_url(spec, base_dir=base_dir)
         try:
+            if not running_ok:
+                _not_running(store)
             yield store.archive, store.location
         finally:
             store.close()
@@ -70,11 +73,23 @@ def open_source(spec: str, *, base_dir: Path) -> Iterator[tuple[Source, str]]:
     if is_sqlite_file(path):
         sqlite = SqliteStore(path)
         try:
+            if not running_ok:
+                _not_running(sqlite)
             yield sqlite.archive, sqlite.location
         finally:
             sqlite.close()
         return
     yield DumpArchive(path), str(path)
+
+
+def _not_running(store: Store) -> None:
+    """Refuse to copy a SQLite store a `watchbot run` is writing to: what it writes after the copy would be lost
+    (the help said "stop `watchbot run` first", and the copy went ahead without a word)."""
+    user = store.in_use_by() if isinstance(store, SqliteStore) else None
+    location = store.location
+    if user is not None:
+        raise WatchbotError(f"--from {location}: a `watchbot run` (pid {user}) is using it, and what it writes after "
+                            "the copy would not be copied: stop it first (or --force to copy it as it is now)")
 
 
 def contents(store: Store) -> dict[str, int]:
@@ -114,7 +129,7 @@ def copy_store(source_spec: str, target_url: str, *, base_dir: Path, force: bool
     """`watchbot store copy --from SOURCE --to URL`."""
     if not target_url.startswith(STORAGE_SCHEMES):
         raise WatchbotError(f"--to {target_url}: give a store URL, sqlite:///FILE or postgresql://user@host/db")
-    with open_source(source_spec, base_dir=base_dir) as (source, location):
+    with open_source(source_spec, base_dir=base_dir, running_ok=force) as (source, location):
         target = open_store_url(target_url, base_dir=base_dir)
         try:
             if location == target.location:

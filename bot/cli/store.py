@@ -36,7 +36,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                       help="sqlite:///FILE, postgresql://user@host/db, a SQLite file or a dump file")
     copy.add_argument("--to", dest="target", required=True, metavar="URL",
                       help="the store to fill: postgresql://user@host/db or sqlite:///FILE")
-    copy.add_argument("--force", action="store_true", help="replace what the target already holds")
+    copy.add_argument("--force", action="store_true",
+                      help="replace what the target already holds, and copy a SQLite store a `watchbot run` is using")
     copy.set_defaults(func=run_copy)
     backup = add_command(
         sub, "backup", help="back up the configured store into FILE (SQLite file, or a JSON Lines dump)",

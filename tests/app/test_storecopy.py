@@ -6,6 +6,7 @@ Protocols (never SQL). PostgreSQL tests skip without a server (tests/postgres.py
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -279,3 +280,20 @@ def test_a_copy_onto_a_full_disk_says_so_in_one_line(source: SqliteStore, tmp_pa
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[-1] == (f"watchbot: error: store {tmp_path}/t.db: disk I/O error (a write to its "
                                             "disk failed: is the disk full or failing?)"), done.stderr
+
+
+def test_a_copy_of_a_sqlite_store_a_service_is_using_is_refused_unless_forced(source: SqliteStore,
+                                                                             tmp_path: Path) -> None:
+    """The help said "stop `watchbot run` first", and the copy went ahead without a word while one wrote on."""
+    running = SqliteStore(tmp_path / "live.db", exclusive=True)  # as `watchbot run` holds it
+    populate(running)
+    try:
+        with pytest.raises(WatchbotError, match=rf"a `watchbot run` \(pid {os.getpid()}\) is using it"):
+            storecopy.copy_store(str(running.path), f"sqlite:///{tmp_path}/copy.db", base_dir=tmp_path)
+        assert not (tmp_path / "copy.db").exists()
+        forced = storecopy.copy_store(str(running.path), f"sqlite:///{tmp_path}/copy.db", base_dir=tmp_path,
+                                      force=True)
+        assert forced.rows["items"] == 5
+    finally:
+        running.close()
+    assert storecopy.copy_store(str(source.path), f"sqlite:///{tmp_path}/other.db", base_dir=tmp_path).rows["items"] == 5

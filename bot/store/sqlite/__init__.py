@@ -178,6 +178,23 @@ class SqliteStore:
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
 
+    def in_use_by(self) -> str | None:
+        """The pid of the `watchbot run` using this store now (its lock file held), or None."""
+        if self.path is None or self._lock_fd is not None:
+            return None
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.read(fd, 32).decode(errors="replace").strip() or "another process"
+        finally:
+            os.close(fd)  # (closing releases a lock this call took)
+        return None
+
     def _unlock(self) -> None:
         if self._lock_fd is not None:
             with contextlib.suppress(OSError):
