@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -68,11 +69,14 @@ async def _text(request: Request) -> str:
 async def check(request: Request) -> Response:
     editor = parts(request).editor
     name = request.path_params["name"]
+    text = await _text(request)
     try:
-        checked = editor.check(name, await _text(request))
+        checked = editor.check(name, text)
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=404)
-    return render(request, "editor_problems.html", {"checked": checked})
+    form = await request.form()
+    return render(request, "editor_check.html", {"checked": checked,
+                                                 "stale": str(form.get("previewed") or "") != _digest(text)})
 
 
 async def preview(request: Request) -> Response:
@@ -83,8 +87,15 @@ async def preview(request: Request) -> Response:
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=404)
     if is_htmx(request):
-        return render(request, "editor_preview.html", {"preview": found, "checked": found.checked})
-    return render(request, "editor.html", {"name": name, "text": text, "checked": found.checked, "preview": found})
+        return render(request, "editor_preview.html", {"preview": found, "checked": found.checked,
+                                                       "previewed": _digest(text), "oob": True})
+    return render(request, "editor.html", {"name": name, "text": text, "checked": found.checked, "preview": found,
+                                           "previewed": _digest(text)})
+
+
+def _digest(text: str) -> str:
+    """Which text a preview showed: a check of the same text (typed, then Preview pressed at once) keeps it."""
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 async def save(request: Request) -> Response:

@@ -63,6 +63,19 @@ def test_edit_a_watchlist_add_a_feed_preview_a_digest(browser: Any, tmp_path: Pa
         page.click("#save")
         expect(page.locator("p[role=status]")).to_contain_text("Saved.")
         assert (live.folder / "rules" / "chips.yaml").read_text().startswith("# wafers count too\n")
+        # Typing again: "Saved." and the old preview no longer hold (they had stayed under a broken text)...
+        page.click("#preview-button")
+        expect(page.locator("#preview")).to_contain_text("ASML ships its newest EUV machine")
+        text.fill("id: chips\nany:\n  - wafer\nfuzy: 1\n")
+        expect(page.locator("#preview")).to_contain_text("The text changed since any preview")
+        expect(page.locator("#banner")).to_have_text("")
+        expect(page.locator("#problems")).to_contain_text("chips.yaml:4:")
+        # ... but a preview asked for at once, before the check of what was typed, stays
+        text.fill("# wafers count too\nid: chips\nname: Chips\nany:\n  - semiconductor\n  - chipmaker\n  - wafer\n"
+                  "  - ASML\n")
+        page.click("#preview-button")
+        page.wait_for_timeout(800)  # (the check of the text, 300 ms after typing, has come back)
+        expect(page.locator("#preview")).to_contain_text("ASML ships its newest EUV machine")
 
         # The next alert follows the saved watchlist.
         live.feeds.update("/wire.xml", rss([EUV, WAFER], title="Wire"))
