@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.store.protocols import Store
 from bot.watch import Matcher
+from bot.watch.explain import short_terms, stored_terms
 
 
 @dataclass
@@ -25,14 +26,18 @@ class Backtest:
     gained: dict[str, list[str]] = field(default_factory=dict)  # would match now, did not then
     lost: dict[str, list[str]] = field(default_factory=dict)  # matched then, would not now
 
-    def add(self, title: str, where: str, now: set[str], before: set[str], alerted: set[str]) -> None:
+    def add(self, title: str, where: str, now: set[str], before: set[str], alerted: set[str],
+            why: Mapping[str, Sequence[str]] | None = None) -> None:
+        """One item: the watchlists it matches now and matched then; ``why``, each watchlist's matched terms (now's
+        for a gain, then's for a loss), so that a line says which words decide (it listed titles alone)."""
         self.now.update(now)
         self.before.update(before)
         self.alerted.update(alerted)
-        for w in now - before:
-            self.gained.setdefault(w, []).append(f"{title[:80]}  <{where}>")
-        for w in before - now:
-            self.lost.setdefault(w, []).append(f"{title[:80]}  <{where}>")
+        why = why or {}
+        for table, watchlists in ((self.gained, now - before), (self.lost, before - now)):
+            for w in watchlists:
+                terms = ", ".join(why.get(w, ())[:4])
+                table.setdefault(w, []).append(f"{title[:80]}  <{where}>" + (f"  matched: {terms}" if terms else ""))
 
 
 def backtest(store: Store, matcher: Matcher, since: datetime,
@@ -41,10 +46,15 @@ def backtest(store: Store, matcher: Matcher, since: datetime,
     report = Backtest(total=store.items.count_since(since))
     for n, stored in enumerate(store.items.since(since), 1):
         item = stored.item
-        now = {m.watchlist for m in matcher.match({"title": item.title, "lede": item.lede})}
+        matches = {m.watchlist: m for m in matcher.match({"title": item.title, "lede": item.lede})}
+        now = set(matches)
         before = set(store.items.matched_watchlists(item.identity))
         alerted = store.outbox.alerted_watchlists(item.identity)
-        report.add(item.title, item.url or item.identity, now, before, alerted)
+        why: dict[str, list[str]] = {w: short_terms(matches[w]) for w in now - before}
+        if before - now:
+            hits = store.items.match_hits(item.identity)
+            why.update({w: stored_terms(w, hits.get(w, [])) for w in before - now})
+        report.add(item.title, item.url or item.identity, now, before, alerted, why)
         if progress is not None:
             progress(n, report.total)
     return report

@@ -232,8 +232,10 @@ def test_rules_backtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         "export-controls               0      0        0      0      0",
         "semiconductors                1      1        1      1      1",
     ]
-    assert "asml: would match now, did not then (1):\n  ASML shares jump  <https://example.org/1>" in out
+    # each line says which words decide: now's for a gain, then's for a loss (it listed titles alone)
+    assert "asml: would match now, did not then (1):\n  ASML shares jump  <https://example.org/1>  matched: ASML" in out
     assert "semiconductors: matched then, would not now (1):\n  Potato chip maker recalls snacks" in out
+    assert "  matched: chip\n" in out
 
 
 def test_rules_backtest_bad_since_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
