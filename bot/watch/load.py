@@ -47,13 +47,27 @@ def load_rules(path: Path) -> RuleSet:
     loaded: list[tuple[Path, Watchlist | None, list[RuleError]]] = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            loaded.append((file, None, [RuleError(str(file), None, f"cannot read the file: {e}")]))
+            text = read_rule_file(file)
+        except RuleError as e:
+            loaded.append((file, None, [e]))
             continue
         watchlist, errors = parse_watchlist(text, path=file)
         loaded.append((file, watchlist, errors))
     return combine(loaded)
+
+
+def read_rule_file(path: Path) -> str:
+    """A rule file's text; RuleError when it cannot be read, or is not UTF-8 (said with the line and the byte, and
+    the fix: a file saved as Latin-1 had said "'utf-8' codec can't decode byte 0xe9 in position 23")."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise RuleError(str(path), None, f"cannot read the file: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise RuleError(str(path), line, f"not UTF-8 (byte 0x{data[e.start]:02x}): save the file as UTF-8") from None
 
 
 def combine(loaded: Sequence[tuple[Path, Watchlist | None, list[RuleError]]]) -> RuleSet:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.errors import RuleError
-from bot.watch.load import MISSING, combine, parse_watchlist, rule_files
+from bot.watch.load import MISSING, combine, parse_watchlist, read_rule_file, rule_files
 from bot.watch.match import Matcher
 from bot.watch.model import Watchlist
 
@@ -43,9 +43,9 @@ class RuleBook:
             if not force and self._stamps.get(path) == stamp:
                 continue
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
-                self._file_errors[path] = [RuleError(str(path), None, f"cannot read the file: {e}")]
+                text = read_rule_file(path)
+            except RuleError as e:
+                self._file_errors[path] = [e]
                 continue
             watchlist, errors = parse_watchlist(text, path=path)
             if watchlist is not None:

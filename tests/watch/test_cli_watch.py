@@ -273,3 +273,10 @@ def test_rules_test_says_a_file_with_problems_is_skipped(tmp_path: Path, capsys:
     assert code == 0 and "✓ good" in out and "bad" not in out
     assert err.strip() == (f"watchbot: warning: {tmp_path}/bad.yaml:3: unknown key 'fuzy' (did you mean 'fuzzy'?) "
                            "(its file is skipped; `watchbot rules check` lists every problem)")
+
+
+def test_a_rule_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file saved as Latin-1 said "'utf-8' codec can't decode byte 0xe9 in position 23"."""
+    (tmp_path / "t.yaml").write_bytes("id: t\nany:\n  - café\n".encode("latin-1"))
+    code, out, _ = run(["rules", "check", str(tmp_path)], capsys)
+    assert code == 1 and out.splitlines()[0] == f"{tmp_path}/t.yaml:3: not UTF-8 (byte 0xe9): save the file as UTF-8"
