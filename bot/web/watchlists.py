@@ -46,7 +46,11 @@ async def index(request: Request) -> Response:
 async def new(request: Request) -> Response:
     form = await request.form()
     stem = str(form.get("name") or "").strip().lower().removesuffix(".yaml").removesuffix(".yml")
-    return RedirectResponse(f"/watchlists/{stem}.yaml", status_code=303)
+    try:
+        there = bool(stem) and bool(parts(request).editor.text(f"{stem}.yaml"))
+    except WatchlistEditError:  # (a name no file may have: the editor page says why)
+        there = False
+    return RedirectResponse(f"/watchlists/{stem}.yaml" + ("?existing=1" if there else ""), status_code=303)
 
 
 async def edit(request: Request) -> Response:
@@ -58,7 +62,8 @@ async def edit(request: Request) -> Response:
         return render(request, "problem.html", {"problem": str(e)}, status=404)
     checked = editor.check(name, text)
     return render(request, "editor.html", {"name": name, "text": text, "checked": checked, "preview": None,
-                                           "saved": request.query_params.get("saved") == "1"})
+                                           "saved": request.query_params.get("saved") == "1",
+                                           "existing": request.query_params.get("existing") == "1"})
 
 
 async def _text(request: Request) -> str:

@@ -37,7 +37,9 @@ async def test_the_list_shows_each_file_and_its_problems(web: Web) -> None:
     new = await web.client.post("/watchlists/new", data={"csrf": csrf, "name": "Gallium"})
     assert new.headers["location"] == "/watchlists/gallium.yaml"
     editor = await web.client.get("/watchlists/gallium.yaml")
-    assert editor.status_code == 200 and "id: gallium" in editor.text
+    assert editor.status_code == 200 and "id: gallium" in editor.text and "is there already" not in editor.text
+    again = await web.client.post("/watchlists/new", data={"csrf": csrf, "name": "asml"}, follow_redirects=True)
+    assert "asml.yaml is there already: this is it, to edit" in again.text  # (it opened the file without a word)
 
 
 async def test_problems_as_you_type_name_the_line(web: Web) -> None:
