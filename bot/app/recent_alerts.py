@@ -12,6 +12,7 @@ from bot.markup import one_line, safe_link
 from bot.store.protocols import AlertRecord, OutboxRow, Store
 from bot.watch import Match, Watchlist
 from bot.watch.explain import explain, hits_from_json
+from bot.watch.personal import owner
 from bot.watch.text import spellings
 
 EVER = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,7 +86,8 @@ class RecentAlerts:
             for w in r.watchlists:
                 found = hits[r.identity].get(w)
                 lines = explain(Match(w, 100.0, hits_from_json(found)), known.get(w)) if found else []
-                why.append((w, tuple(lines)))
+                of = owner(w)  # (the chat's own phrases: "chat:5" says nothing to a reader)
+                why.append((f"chat {of}'s own phrases" if of is not None else w, tuple(lines)))
             outlets = tuple(self.store.items.outlets(r.story)) or tuple(
                 dict.fromkeys(name or url for url, name, _ in stored.sightings))
             votes = judged.get((r.channel, r.target, r.story), {})

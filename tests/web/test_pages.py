@@ -49,6 +49,15 @@ async def test_alerts_search_filter_and_explain(web: Web) -> None:
     assert "台積電擴大在美投資" in simplified and "ASML ships" not in simplified
 
 
+async def test_an_alert_of_a_chats_own_phrases_is_labeled_in_words(web: Web) -> None:
+    store, at = web.world.store, web.world.clock.now - timedelta(hours=1)
+    seed(store, "p", watchlists=["chat:5001"], at=at, title="Gallium exports resume")
+    store.outbox.enqueue("p", "telegram", "5001", ["chat:5001"], now=at)
+    await web.sign_in()
+    page = (await web.client.get("/alerts")).text
+    assert '<span class="tag">chat 5001&#39;s own phrases</span>' in page and ">chat:5001<" not in page
+
+
 async def test_alerts_say_when_the_story_was_published_and_when_it_was_alerted(web: Web) -> None:
     store, at = web.world.store, datetime(2026, 2, 18, 9, 30, tzinfo=UTC)
     seed(store, "a", watchlists=["asml"], at=at, title="ASML ships", published=datetime(2026, 2, 17, 21, 5, tzinfo=UTC))
