@@ -46,10 +46,10 @@ class CopyReport:
     seconds: float = 0.0
 
     def line(self) -> str:
-        total = sum(self.rows.values())
-        main = ", ".join(f"{self.rows.get(n, 0)} {n}" for n in ("feeds", "items", "matches", "outbox", "chats"))
+        total = sum(self.rows.values())  # (every table with rows: five of them named did not add up to the total)
+        main = ", ".join(f"{n:,} {table}" for table, n in self.rows.items() if n) or "nothing"
         dropped = "".join(f"; {n} {t} dropped (they point at nothing)" for t, n in self.dropped.items() if n)
-        return f"copied {total} rows ({main}) from {self.source} to {self.target} in {self.seconds:.1f} s{dropped}"
+        return f"copied {total:,} rows ({main}) from {self.source} to {self.target} in {self.seconds:.1f} s{dropped}"
 
 
 @contextlib.contextmanager

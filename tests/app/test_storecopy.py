@@ -194,6 +194,8 @@ def test_the_cli_copies_with_a_summary_and_says_what_is_wrong_in_one_line(
     assert main(["store", "copy", "--from", f"sqlite:///{source.path}", "--to", target]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("copied ") and "5 items" in out and "items: 5" in err
+    total = int(out.split()[1].replace(",", ""))  # the tables named add up to the rows copied
+    assert total == sum(int(part.split()[0]) for part in out.split("(", 1)[1].split(")", 1)[0].split(", "))
     assert main(["store", "copy", "--from", f"sqlite:///{source.path}", "--to", target]) == 1
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["store", "copy", "--from", "nope.db", "--to", target]) == 1
