@@ -134,6 +134,9 @@ def test_due_feeds_are_handed_out_once_until_their_claim_runs_out(store: Store) 
     store.feeds.record_fetch("f1", now=claim, status=304, etag=None, last_modified=None, title=None,
                              next_poll_at=later + timedelta(minutes=5))
     assert store.feeds.claim_due(later, until=later + timedelta(minutes=1)) == ["f2", "f3"]  # f1 polled: not due
+    store.feeds.set_paused("f2", True)  # no process polls a paused feed: it had been claimed every tick all the same
+    much_later = later + timedelta(hours=1)
+    assert store.feeds.claim_due(much_later, until=much_later + timedelta(minutes=1)) == ["f1", "f3"]
 
 
 # --- items, sightings, matches -------------------------------------------------------------------------

@@ -86,10 +86,10 @@ class PostgresFeeds:
 
     def claim_due(self, now: datetime, *, until: datetime, limit: int = 1000) -> list[str]:
         """Due feeds, each handed out once (rows another process is claiming are skipped): their next poll
-        moves to ``until`` until the poll records its own."""
+        moves to ``until`` until the poll records its own (a paused feed is never due: no process would poll it)."""
         rows = self.db.all(
             """UPDATE feeds SET next_poll_at = %s WHERE url IN
-                   (SELECT url FROM feeds WHERE next_poll_at IS NULL OR next_poll_at <= %s
+                   (SELECT url FROM feeds WHERE (next_poll_at IS NULL OR next_poll_at <= %s) AND NOT paused
                     ORDER BY next_poll_at NULLS FIRST, url LIMIT %s FOR UPDATE SKIP LOCKED)
                RETURNING url""", (ts(until), ts(now), limit))
         return sorted(r["url"] for r in rows)

@@ -88,10 +88,11 @@ class SqliteFeeds:
                         (seconds, reason, url))
 
     def claim_due(self, now: datetime, *, until: datetime, limit: int = 1000) -> list[str]:
-        """Due feeds, each handed out once: their next poll moves to ``until`` until the poll records its own."""
+        """Due feeds, each handed out once: their next poll moves to ``until`` until the poll records its own (a paused
+        feed is never due: no process would poll it)."""
         rows = self.db.execute(
             """UPDATE feeds SET next_poll_at = ? WHERE url IN
-                   (SELECT url FROM feeds WHERE next_poll_at IS NULL OR next_poll_at <= ?
+                   (SELECT url FROM feeds WHERE (next_poll_at IS NULL OR next_poll_at <= ?) AND NOT paused
                     ORDER BY next_poll_at IS NOT NULL, next_poll_at, url LIMIT ?)
                RETURNING url""", (iso(until), iso(now), limit)).fetchall()
         return sorted(r[0] for r in rows)
