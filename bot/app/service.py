@@ -74,6 +74,16 @@ FEED_LIST_SHARE = 0.05  # ... or longer, so that the look takes at most this sha
 PHRASES_SHARE = 0.02  # every chat's phrases and mutes are read again so that it takes at most this share of the time
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
 LEASE_TICK = leadership.TICK
+BOT_RETRY = 15.0  # seconds before the Bot API, out of reach at start, is tried again (then twice as long each time)
+BOT_RETRY_MAX = 300.0
+
+
+def out_of_reach(e: BaseException) -> bool:
+    """Whether the Bot API did not answer (the network, a proxy's 502), as against answered and refused (a bad
+    token, a bad request): the first is waited out, the second is the config's to fix."""
+    from telegram.error import BadRequest, NetworkError
+
+    return isinstance(e, NetworkError) and not isinstance(e, BadRequest)
 
 
 @dataclass
@@ -108,6 +118,8 @@ class Service:
         self.tick = tick_seconds([f.interval or config.poll.interval or config.poll.min_interval for f in config.feeds])
         self.spread: Spread | None = None
         self.exit_code = 0
+        self.bot_problem: str | None = None  # why the bot is not reading updates yet (the Bot API out of reach)
+        self._bot_retry: asyncio.Task[None] | None = None
         self.failure: str | None = None  # why the service stopped by itself (exit_code 1)
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
@@ -212,11 +224,38 @@ class Service:
         try:
             await self.app.telegram.start()
         except BaseException as e:
+            if isinstance(e, Exception) and not isinstance(e, WatchbotError) and out_of_reach(e):
+                # The network, not the config: a reboot before the network is up had stopped the service for good
+                # (systemd gives up after 5 failed starts). Polling goes on; alerts wait in the outbox, tried as due.
+                self.bot_problem = str(bot_api_error(self.config, e))
+                log.warning("%s; polling goes on, alerts wait in the outbox, and the Bot API is tried again in "
+                            "%g s", self.bot_problem, BOT_RETRY)
+                self._bot_retry = asyncio.create_task(self._reach_bot(), name="reach the Bot API")
+                return
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.app.telegram.stop(), timeout=3.0)
             if isinstance(e, WatchbotError) or not isinstance(e, Exception):
                 raise
             raise bot_api_error(self.config, e) from None
+
+    async def _reach_bot(self) -> None:
+        """Start the bot once the Bot API answers: BOT_RETRY s, then twice as long each time, up to 5 minutes."""
+        assert self.app.telegram is not None
+        wait = BOT_RETRY
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=wait)
+                return
+            try:
+                await self.app.telegram.start()
+            except Exception as e:  # (out of reach still, or it answers and refuses: said, and tried again)
+                self.bot_problem = str(bot_api_error(self.config, e))
+                wait = min(wait * 2, BOT_RETRY_MAX)
+                log.warning("%s; trying again in %g s", self.bot_problem, wait)
+                continue
+            self.bot_problem = None
+            log.info("telegram: the Bot API answers again: reading updates and sending")
+            return
 
     def stop(self) -> None:
         """Ask the service to stop (the signal handler)."""
@@ -241,6 +280,8 @@ class Service:
         if late:
             log.info("cut off %d poll(s) or delivery round(s) still running", len(late))
             await asyncio.wait(late, timeout=0.5)
+        if self._bot_retry is not None:
+            self._bot_retry.cancel()
         if self.app.telegram is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.app.telegram.stop(), timeout=2.0)
@@ -559,6 +600,8 @@ class Service:
         }
         if self.spread is not None:
             details["poll_worker"] = worker or "ok"
+        if self.app.telegram is not None and self.leadership.role == "leader":
+            details["telegram"] = self.bot_problem or "ok"  # (not unhealthy: polling goes on, alerts wait to be sent)
         return scheduler_ok and store_ok and overdue == 0 and worker is None, details
 
     def _store_overdue(self, before: datetime) -> tuple[int, int]:

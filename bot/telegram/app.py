@@ -81,18 +81,20 @@ class TelegramBot:
         self.extra_help.extend(commands)
 
     async def start(self) -> None:
-        """initialize | setMyCommands | start | start_polling."""
+        """initialize | setMyCommands | start | start_polling. May be called again after it failed (the Bot API out
+        of reach): what it did already is not done twice."""
         app = self.application
-        feedback = self.feedback.handlers() if self.feedback else []
-        app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *feedback, *self._extra,
-                          # last: only a command no handler above took
-                          MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, self.commands.unknown),
-                          MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
-                                         & ~filters.UpdateType.EDITED, self.commands.plain),
-                          ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER),
-                          MessageHandler(filters.StatusUpdate.MIGRATE, self._migrated)])
-        app.add_error_handler(self._on_error)
-        self._started = True
+        if not self._started:
+            feedback = self.feedback.handlers() if self.feedback else []
+            app.add_handlers([*self.commands.handlers(), *self.admin.handlers(), *feedback, *self._extra,
+                              # last: only a command no handler above took
+                              MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, self.commands.unknown),
+                              MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+                                             & ~filters.UpdateType.EDITED, self.commands.plain),
+                              ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER),
+                              MessageHandler(filters.StatusUpdate.MIGRATE, self._migrated)])
+            app.add_error_handler(self._on_error)
+            self._started = True
         await app.initialize()
         menus = self.commands.menus = Menus([*COMMANDS, *self.extra_help], ADMIN_COMMANDS, self.admin.admins)
         languages = {}
@@ -100,10 +102,12 @@ class TelegramBot:
             chat = await self.chats.get(admin)
             languages[admin] = chat.language if chat else None
         await menus.install(app.bot, languages)
-        await app.start()
+        if not app.running:
+            await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES,
-                                        error_callback=_reading_failed)
+        if not app.updater.running:
+            await app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES,
+                                            error_callback=_reading_failed)
         log.info("telegram: polling for updates as @%s", app.bot.username)
 
     async def stop(self) -> None:

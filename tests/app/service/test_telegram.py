@@ -14,7 +14,7 @@ import pytest
 
 from tests.app.service.conftest import Workdir
 from tests.app.service.proc import REPO
-from tests.doubles.botapi import BotApiDouble
+from tests.doubles.botapi import DEFAULT_TOKEN, BotApiDouble
 from tests.doubles.feedserver import FeedServer, rss
 from tests.doubles.smtp import SmtpServer
 
@@ -138,16 +138,26 @@ def test_kill_9_while_sending_to_chats(work: Workdir, feeds: FeedServer, api: Bo
     assert len(repeated_messages) <= 4  # telegram.concurrency: at most that many messages arrive twice
 
 
-def test_an_unreachable_bot_api_is_a_readable_start_up_error(work: Workdir, feeds: FeedServer) -> None:
+def test_a_bot_api_out_of_reach_at_start_is_waited_out_while_polling_goes_on(work: Workdir, feeds: FeedServer) -> None:
+    """It had stopped the service (exit 1): a reboot before the network was up, five times in five minutes, and
+    systemd gave up on it for good. Now it says so in one line, polls, and starts the bot once the Bot API answers."""
     from tests.app.service.proc import free_port
 
+    port = free_port()
     url = feeds.feed("/a.xml", rss([EUV], title="Alpha"))
-    work.config([(url, "Alpha")], extra=f'[telegram]\ntoken = "1:x"\napi_url = "http://127.0.0.1:{free_port()}"\n')
+    work.config([(url, "Alpha")], http=True,
+                extra=f'[telegram]\ntoken = "{DEFAULT_TOKEN}"\napi_url = "http://127.0.0.1:{port}"\n')
     with work.service() as svc:
-        assert svc.wait_exit() == 1
-    error = svc.stderr_text().splitlines()[-1]
-    assert error.startswith("watchbot: error: telegram: cannot reach the Bot API at http://127.0.0.1:")
-    assert "check telegram.token and telegram.api_url" in error
+        svc.wait_for(lambda: "polling goes on, alerts wait in the outbox" in svc.stderr_text(), "the one line")
+        line = next(x for x in svc.stderr_text().splitlines() if "polling goes on" in x)
+        assert f"telegram: cannot reach the Bot API at http://127.0.0.1:{port}" in line and "Traceback" not in line
+        svc.wait_for(lambda: feeds.requests_for("/a.xml"), "a poll all the same")
+        with BotApiDouble(port=port) as api:
+            svc.wait_for(lambda: "the Bot API answers again" in svc.stderr_text(), "the bot to start", timeout=60)
+            svc.wait_for(lambda: "telegram: polling for updates" in svc.stderr_text(), "the bot reading updates")
+            api.user_sends(5, 5, "/start", chat_type="private")
+            svc.wait_for(lambda: api.sent_messages(5), "the bot's answer")
+            assert svc.terminate() == 0
 
 
 def test_a_rejected_token_never_shows(work: Workdir, feeds: FeedServer, api: BotApiDouble) -> None:
