@@ -248,14 +248,7 @@ class Methods:
         if p.get("inline_message_id"):
             self._render(p)
             return True
-        chat_id = self._chat(p)
-        if "message_id" not in p:
-            raise ApiError(400, "Bad Request: message identifier is not specified")
-        message = self.messages.get((chat_id, int(p["message_id"])))
-        if message is None:
-            raise ApiError(400, "Bad Request: message to edit not found")
-        if message["from"].get("id") != self.me["id"]:
-            raise ApiError(400, "Bad Request: message can't be edited")
+        chat_id, message = self._editable(p)
         text, entities = self._render(p)
         markup = _inline_markup(p.get("reply_markup"))
         if (text, entities, markup) == (message["text"], message.get("entities", []), message.get("reply_markup")):
@@ -279,14 +272,7 @@ class Methods:
         if p.get("inline_message_id"):
             _inline_markup(p.get("reply_markup"))
             return True
-        chat_id = self._chat(p)
-        if "message_id" not in p:
-            raise ApiError(400, "Bad Request: message identifier is not specified")
-        message = self.messages.get((chat_id, int(p["message_id"])))
-        if message is None:
-            raise ApiError(400, "Bad Request: message to edit not found")
-        if message["from"].get("id") != self.me["id"]:
-            raise ApiError(400, "Bad Request: message can't be edited")
+        chat_id, message = self._editable(p)
         markup = _inline_markup(p.get("reply_markup"))
         if markup == message.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
@@ -300,6 +286,18 @@ class Methods:
         self.edits.append(edited)
         self.sent[:] = [edited if s is old else s for s in self.sent]
         return message
+
+    def _editable(self, p: dict[str, Any]) -> tuple[ChatId, dict[str, Any]]:
+        """The chat and the message an edit names, refused as Telegram refuses it."""
+        chat_id = self._chat(p)
+        if "message_id" not in p:
+            raise ApiError(400, "Bad Request: message identifier is not specified")
+        message = self.messages.get((chat_id, int(p["message_id"])))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message["from"].get("id") != self.me["id"]:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        return chat_id, message
 
     def _answer_callback_query(self, p: dict[str, Any], _at: float) -> Any:
         query_id = str(p.get("callback_query_id") or "")
