@@ -92,13 +92,13 @@ class Commands:
             # in English to people whose Telegram is in Chinese and who never typed /lang. (/lang still decides.)
             await self.chats.update(chat.chat_id, language=heard)
             chat = dataclasses.replace(chat, language=heard)
-            await self.language_changed(update.get_bot(), chat)
+            await self.language_changed(update.get_bot(), chat, before=None)
         return chat
 
-    async def language_changed(self, bot: Bot, chat: Chat) -> None:
+    async def language_changed(self, bot: Bot, chat: Chat, *, before: str | None) -> None:
         """The chat's command menu follows its language (a Traditional one gets its own: bot.telegram.menus)."""
         if self.menus is not None:
-            await self.menus.chat(bot, chat.chat_id, chat.language)
+            await self.menus.chat(bot, chat.chat_id, chat.language, before=before)
 
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool:
         """Private chats change themselves; in groups only administrators may (asked of the Bot API)."""

@@ -49,14 +49,15 @@ class Menus:
         for chat_id in sorted(self.admins | {c for c, lang in languages.items() if lang == OWN_MENU}):
             await self.chat(bot, chat_id, languages.get(chat_id))
 
-    async def chat(self, bot: Bot, chat_id: int, lang: str | None) -> None:
-        """The menu of one chat after its language changed (or at start): its own, or the default again."""
+    async def chat(self, bot: Bot, chat_id: int, lang: str | None, *, before: str | None = OWN_MENU) -> None:
+        """The menu of one chat after its language changed from ``before`` (or at start): its own, or the default
+        again (taken back only where it had one)."""
         admin = chat_id in self.admins
         try:
             if admin or lang == OWN_MENU:
                 menu = [*self.people, *self.admin] if admin else self.people
                 await bot.set_my_commands(localized(menu, lang or DEFAULT), scope=BotCommandScopeChat(chat_id))
-            else:
+            elif before == OWN_MENU:
                 await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
         except TelegramError as e:
             log.info("telegram: the command menu of chat %s is unchanged: %s", chat_id, e)

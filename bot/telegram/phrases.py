@@ -49,7 +49,7 @@ class ChatDoor(Protocol):
 
     async def chat(self, update: Update) -> Chat: ...
     async def may_change(self, update: Update, context: Context, chat: Chat) -> bool: ...
-    async def language_changed(self, bot: Bot, chat: Chat) -> None: ...
+    async def language_changed(self, bot: Bot, chat: Chat, *, before: str | None) -> None: ...
 
 
 CLOSEST = 10  # feeds named when /mute source is given a name no feed has, of many
@@ -224,7 +224,7 @@ class PhraseCommands:
         if not await self._allowed(update, context, chat, lang):
             return
         await self.chats.update(chat.chat_id, language=chosen)
-        await self.door.language_changed(context.bot, dataclasses.replace(chat, language=chosen))
+        await self.door.language_changed(context.bot, dataclasses.replace(chat, language=chosen), before=chat.language)
         await self._say(update, t(chosen, "lang.set"))
 
     # --- /list -------------------------------------------------------------------------------------
