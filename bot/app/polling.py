@@ -110,14 +110,24 @@ class Asks:
         """The longest wait asked for, and who asked."""
         asked = []
         if self.ttl:
-            asked.append((self.ttl, f"ttl {round(self.ttl / 60)} min"))
+            asked.append((self.ttl, describe_ttl(self.ttl)))
         if self.update:
-            period = _PERIOD_NAMES.get(self.update)
-            asked.append((self.update, f"sy:updatePeriod {period}" if period else
-                          f"sy:updateFrequency: every {describe_interval(self.update)}"))
+            asked.append((self.update, describe_update(self.update)))
         if self.cache:
             asked.append((self.cache, self.cache_reason or f"cached for {describe_interval(self.cache)}"))
         return max(asked, key=lambda a: a[0], default=None)
+
+
+def describe_ttl(seconds: float) -> str:
+    """A feed's <ttl> as it says it: 'ttl 60 min' (the one wording for `watchbot feeds` and its --verbose)."""
+    return f"ttl {round(seconds / 60)} min"
+
+
+def describe_update(seconds: float) -> str:
+    """A feed's sy:updatePeriod (and frequency) as it says it: 'sy:updatePeriod hourly', or
+    'sy:updateFrequency: every 12 h' for a period cut by a frequency."""
+    period = _PERIOD_NAMES.get(seconds)
+    return f"sy:updatePeriod {period}" if period else f"sy:updateFrequency: every {describe_interval(seconds)}"
 
 
 @dataclass(frozen=True, slots=True)

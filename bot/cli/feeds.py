@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.app.polling import Interval, Policy, describe_interval
+from bot.app.polling import Interval, Policy, describe_ttl, describe_update
 from bot.cli.common import add_command, add_config_option, config_from, open_app, relative, when
 from bot.config import Config, FeedConfig
 from bot.errors import WatchbotError
@@ -242,9 +242,9 @@ def _asks(s: FeedState | None) -> str:
         return ""
     parts = []
     if s.ttl_seconds:
-        parts.append(f"ttl {describe_interval(s.ttl_seconds)}")
+        parts.append(describe_ttl(s.ttl_seconds))
     if s.update_seconds:
-        parts.append(f"sy:updatePeriod every {describe_interval(s.update_seconds)}")
+        parts.append(describe_update(s.update_seconds))
     return ", ".join(parts)
 
 

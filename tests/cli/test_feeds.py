@@ -136,3 +136,17 @@ def test_feeds_not_reached_while_this_machine_seemed_offline_say_so(tmp_path: Pa
     assert lines[-1] == "3 feeds, 2 failing, 1 not reached while this machine seemed offline"
     assert main(["feeds", "--format", "json", "--config", str(config)]) == 0
     assert [f["health"] for f in json.loads(capsys.readouterr().out)] == ["failing", "failing", "unreached"]
+
+
+def test_one_feed_header_is_worded_alike_in_the_list_and_its_details() -> None:
+    """`feeds` said "sy:updateFrequency: every 12 h" and `feeds --verbose` "sy:updatePeriod every 12 h" of one feed."""
+    from bot.app.polling import Asks
+    from bot.cli.feeds import _asks
+    from bot.store.protocols import FeedState
+
+    state = FeedState(url="u", name="n", title=None, etag=None, last_modified=None, last_status=None,
+                      last_polled_at=None, last_success_at=None, last_error=None, last_error_at=None,
+                      consecutive_failures=0, next_poll_at=None, items_total=0, update_seconds=43200.0,
+                      ttl_seconds=5400.0)
+    asked = Asks(ttl=5400.0, update=43200.0).longest()
+    assert asked is not None and asked[1] in _asks(state) and "ttl 90 min" in _asks(state)
