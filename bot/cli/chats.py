@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_config_option(p)
     p.set_defaults(func=run_list)
-    sub = p.add_subparsers(dest="chats_command", metavar="show")
+    sub = p.add_subparsers(dest="chats_command", metavar="[show]")
     show = add_command(sub, "show", help="one chat with all its settings",
                        description="Show one chat: settings, subscriptions, phrases and mutes.",
                        example="  watchbot chats show 123456789\n  watchbot chats show -1001234567890")

@@ -38,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     _options(p)
     p.add_argument("--check", action="store_true", help="exit 1 when any feed is failing (for monitoring)")
     p.set_defaults(func=run, name=None)
-    sub = p.add_subparsers(dest="feeds_command", metavar="ACTION")
+    sub = p.add_subparsers(dest="feeds_command", metavar="[ACTION]")
     show = add_command(sub, "show", help="everything known about one feed",
                        description="Show one feed's details, found by its name, title or URL.",
                        example="  watchbot feeds show \"BBC News\"\n  watchbot feeds show https://feeds.bbci.co.uk/news/rss.xml")
