@@ -129,7 +129,7 @@ def test_a_database_that_does_not_exist_is_said_at_once_with_what_to_do(url: str
         PostgresStore(missing, timeout=10)
     said = str(e.value)
     assert 'database "watchbot_no_such_database" does not exist (create it with createdb NAME or CREATE DATABASE, ' \
-        "or check storage.url)" in said and "pool" not in said
+        "or check the URL (storage.url, or store copy's --from or --to))" in said and "pool" not in said
 
 
 def test_the_wiring_opens_postgresql_by_its_url(url: str, tmp_path) -> None:

@@ -63,15 +63,16 @@ def redact(url: str) -> str:
 def _hint(said: str) -> str:
     """What to do about what the server (or libpq) said when it would not connect."""
     lowered = said.lower()
+    url = "the URL (storage.url, or store copy's --from or --to)"  # (not only the config's: a copy's too)
     if "database" in lowered and "does not exist" in lowered:
-        return "create it with createdb NAME or CREATE DATABASE, or check storage.url"
+        return f"create it with createdb NAME or CREATE DATABASE, or check {url}"
     if "connection refused" in lowered:
         return "is the server running, and listening at that host and port?"
     if "authentication failed" in lowered or "no pg_hba.conf entry" in lowered:
-        return "check the user and password in storage.url, and the server's pg_hba.conf"
+        return f"check the user and password in {url}, and the server's pg_hba.conf"
     if "role" in lowered and "does not exist" in lowered:
-        return "create the user with createuser NAME, or check storage.url"
-    return "check storage.url, that the server runs and the user may connect"
+        return f"create the user with createuser NAME, or check {url}"
+    return f"check {url}, that the server runs and the user may connect"
 
 
 class PostgresStore:
