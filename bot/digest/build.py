@@ -40,6 +40,7 @@ class PendingMatch:
     terms: tuple[str, ...] = ()  # the matched texts that explain the match
     story: str = ""  # the story the item belongs to (items of one story are listed once); "" = its own
     feed_url: str = ""  # the feed that first carried the item (a chat's /mute source by address or host)
+    source: str = ""  # that feed's name: the outlet this item's headline is credited to ("": the story's first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,8 @@ def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists:
         first = group[0]
         when = _story_time(first, now)
         feeds = tuple(dict.fromkeys(one_line(f) for f in first.feeds if one_line(f)))
-        source = feeds[0] if feeds else ""
+        source = one_line(first.source) or (feeds[0] if feeds else "")  # (the headline's own outlet, with its time)
+        feeds = (source, *(f for f in feeds if f != source)) if source else feeds
         terms = tuple(fewest(one_line(t) for m in group for t in m.terms if one_line(t)))
         placed[first.watchlist].append(DigestItem(
             identity=identity, title=one_line(first.title, TITLE_MAX) or "(untitled)", link=safe_link(first.link),

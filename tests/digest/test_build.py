@@ -52,6 +52,22 @@ def test_each_story_once_with_its_other_watchlists_and_feeds() -> None:
     assert d.match_ids == (1, 2)  # both matches are settled by this one listing
 
 
+def test_a_headline_is_credited_to_the_outlet_that_wrote_it() -> None:
+    """Reuters' headline, link and time had been credited to 中央社 (the story's first-seen outlet), Reuters listed
+    under "also in"."""
+    from dataclasses import replace
+
+    reuters = replace(pm(1, "r", "asml", title="ASML bookings beat expectations", minutes_ago=30,
+                         feeds=("中央社", "Reuters", "联合早报")), story="s", source="Reuters")
+    cna = replace(pm(2, "c", "asml", title="艾司摩爾訂單優於預期", minutes_ago=10, feeds=("中央社", "Reuters", "联合早报")),
+                  story="s", source="中央社")
+    d = build_digest("r", [reuters, cna], watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None
+    [item] = d.sections[0].items
+    assert (item.title, item.source, item.also_in) == ("ASML bookings beat expectations", "Reuters", ("中央社", "联合早报"))
+    assert item.when == NOW - timedelta(minutes=30)  # the time of the report shown
+
+
 def test_a_storys_terms_from_several_matches_are_named_once() -> None:
     pending = [pm(1, "a", "semiconductors", terms=("memory chips", "DRAM")), pm(2, "a", "asml", terms=("Memory chip",))]
     d = build_digest("r", pending, watchlists=["asml", "semiconductors"], zone="UTC", now=NOW)

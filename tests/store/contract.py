@@ -398,6 +398,18 @@ def test_pending_is_what_was_not_delivered_at_or_above_the_floor(store: Store) -
     assert [p.identity for p in d.pending_email("email:a@x|*", watchlists=(), since=NOW)] == ["v1:2"]
 
 
+def test_pending_credits_each_item_to_its_own_outlet_and_lists_the_storys_outlets(store: Store) -> None:
+    """A digest showed Reuters' headline and time credited to 中央社, the story's first-seen outlet."""
+    store.digests.ensure("email:a@x|*", channel="email", target="a@x", watchlists=(), since=NOW, now=NOW)
+    stored_match(store, "cna", ["asml"], NOW + timedelta(minutes=1), feed="中央社")
+    stored_match(store, "reuters", ["asml"], NOW + timedelta(minutes=2), feed="Reuters")
+    store.items.set_story("v1:cna", "s1")
+    store.items.set_story("v1:reuters", "s1")
+    pending = {p.identity: p for p in store.digests.pending_email("email:a@x|*", watchlists=(), since=NOW)}
+    assert (pending["v1:reuters"].source, pending["v1:cna"].source) == ("Reuters", "中央社")
+    assert pending["v1:reuters"].feeds == pending["v1:cna"].feeds == ("中央社", "Reuters")  # first seen first
+
+
 def test_pending_terms_read_like_an_alerts_matched_line(store: Store) -> None:
     """A digest names what matched as an alert does: a near hit as its two words, a text another holds left out."""
     d = store.digests

@@ -168,24 +168,26 @@ class PostgresDigests:
 
     def _pending(self, sql: str, params: Sequence[Any]) -> list[PendingMatch]:
         rows = self.db.all(sql, params)
-        feeds = self._feeds(sorted({r["story"] for r in rows}))
+        feeds, sources = self._feeds(sorted({r["story"] for r in rows}))
         return [
             PendingMatch(
                 match_id=r["match_id"], identity=r["identity"], watchlist=r["watchlist"],
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=utc(r["published_at"]),
                 feeds=feeds.get(r["story"], ()), terms=tuple(stored_terms(r["watchlist"], r["hits"])), story=r["story"],
-                feed_url=r["feed_url"],
+                feed_url=r["feed_url"], source=sources.get(r["identity"], ""),
             )
             for r in rows
         ]
 
-    def _feeds(self, stories: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """Every outlet of each story (all its items' sightings), each once, first seen first."""
+    def _feeds(self, stories: Sequence[str]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+        """Every outlet of each story (all its items' sightings), each once, first seen first; and each item's own
+        (its first sighting's), so that a digest credits a headline to the outlet that wrote it."""
         out: dict[str, list[str]] = {}
+        own: dict[str, str] = {}
         for start in range(0, len(stories), 500):
             rows = self.db.all(
-                """SELECT COALESCE(i.story, i.identity) AS story,
+                """SELECT COALESCE(i.story, i.identity) AS story, s.identity,
                           COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
                           s.feed_url) AS label
                    FROM sightings s JOIN items i ON i.identity = s.identity LEFT JOIN feeds f ON f.url = s.feed_url
@@ -193,7 +195,8 @@ class PostgresDigests:
                 [list(stories[start: start + 500])])
             for r in rows:
                 out.setdefault(r["story"], []).append(r["label"])
-        return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+                own.setdefault(r["identity"], r["label"])
+        return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}, own
 
 
 def _dead(r: Row) -> DeadLetter:

@@ -178,32 +178,35 @@ class SqliteDigests:
 
     def _pending(self, sql: str, params: Sequence[Any]) -> list[PendingMatch]:
         rows = self.db.execute(sql, params).fetchall()
-        feeds = self._feeds(sorted({r["story"] for r in rows}))
+        feeds, sources = self._feeds(sorted({r["story"] for r in rows}))
         return [
             PendingMatch(
                 match_id=r["match_id"], identity=r["identity"], watchlist=r["watchlist"],
                 matched_at=at(r["matched_at"]),
                 title=r["title"], link=r["link"], lede=r["lede"], published=dt(r["published_at"]),
                 feeds=feeds.get(r["story"], ()), terms=_terms(r["watchlist"], r["hits"]), story=r["story"],
-                feed_url=r["feed_url"],
+                feed_url=r["feed_url"], source=sources.get(r["identity"], ""),
             )
             for r in rows
         ]
 
-    def _feeds(self, stories: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """Every outlet of each story (all its items' sightings), each once, first seen first."""
+    def _feeds(self, stories: Sequence[str]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+        """Every outlet of each story (all its items' sightings), each once, first seen first; and each item's own
+        (its first sighting's), so that a digest credits a headline to the outlet that wrote it."""
         out: dict[str, list[str]] = {}
+        own: dict[str, str] = {}
         for start in range(0, len(stories), 500):
             chunk = list(stories[start: start + 500])
             rows = self.db.execute(
-                f"""SELECT COALESCE(i.story, i.identity) AS story,
+                f"""SELECT COALESCE(i.story, i.identity) AS story, s.identity,
                            COALESCE(NULLIF(s.feed_name, ''), NULLIF(f.name, ''), NULLIF(f.title, ''),
                            s.feed_url) AS label
                     FROM sightings s JOIN items i ON i.identity = s.identity LEFT JOIN feeds f ON f.url = s.feed_url
                     WHERE COALESCE(i.story, i.identity) IN ({marks(chunk)}) ORDER BY s.seen_at, s.feed_url""", chunk)
             for r in rows:
                 out.setdefault(r["story"], []).append(r["label"])
-        return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+                own.setdefault(r["identity"], r["label"])
+        return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}, own
 
 
 def _terms(watchlist: str, hits: str) -> tuple[str, ...]:
