@@ -203,14 +203,14 @@ class DigestService:
             since = state.since if state else now - FIRST_WINDOW
             pending = self.pending_email(r, since)
             rows.append(self._status(r.key, f"{r.address} ({', '.join(r.watchlists) or 'all watchlists'})",
-                                     "email", f"{r.at} {r.timezone}", len({p.identity for p in pending}), state))
+                                     "email", f"{r.at} {r.timezone}", len({p.story or p.identity for p in pending}), state))
         for chat in self.store.chats.digest_chats():
             key = chat_key(chat.chat_id)
             state = self.digests.recipient(key)
             pending = self._pending_chat(key, chat.chat_id)
             label = f"chat {chat.chat_id}" + (f" ({chat.title})" if chat.title else "")
             at = chat.digest_at or self.default_digest_at()
-            rows.append(self._status(key, label, "telegram", f"{at} {chat.tz}", len({p.identity for p in pending}),
+            rows.append(self._status(key, label, "telegram", f"{at} {chat.tz}", len({p.story or p.identity for p in pending}),
                                      state))
         return rows
 

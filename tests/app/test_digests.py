@@ -164,6 +164,15 @@ async def test_all_watchlists_when_the_entry_names_none(store: SqliteStore, smtp
     assert "Europe/Amsterdam (CET, UTC+01:00)" in text
 
 
+async def test_the_status_counts_stories_as_the_digest_does(store: SqliteStore, smtp: SmtpServer) -> None:
+    """`watchbot digest` said "pending: 9 stories" of 4 stories in 9 reports; the email then said 4."""
+    for n in range(3):
+        seed(store, f"r{n}", watchlists=["asml"], at=NOW - timedelta(hours=1, minutes=n), title=f"ASML report {n}")
+        store.items.set_story(f"r{n}", "one-story")
+    [row] = service(store, smtp.port).status_now(NOW)
+    assert row.pending == 1
+
+
 async def test_all_watchlists_are_the_shared_ones_never_a_chats_own_phrases(store: SqliteStore,
                                                                              smtp: SmtpServer) -> None:
     """An email of "all watchlists" listed one Telegram chat's private /watch phrases, its id and its stories."""
