@@ -28,6 +28,7 @@ from bot.app.alerts import retry_delay
 from bot.app.chats import Chats, chat_key
 from bot.config import Config, EmailDigestConfig
 from bot.deliver.email import MailTransport
+from bot.deliver.telegram import CHANNEL as TELEGRAM
 from bot.deliver.telegram import ChatGoneError, ChatMovedError, TelegramSender
 from bot.digest.build import Digest, PendingMatch, build_digest
 from bot.digest.email import compose
@@ -203,15 +204,14 @@ class DigestService:
             since = state.since if state else now - FIRST_WINDOW
             pending = self.pending_email(r, since)
             rows.append(self._status(r.key, f"{r.address} ({', '.join(r.watchlists) or 'all watchlists'})",
-                                     "email", f"{r.at} {r.timezone}", len({p.story or p.identity for p in pending}), state))
+                                     "email", f"{r.at} {r.timezone}", _stories(pending), state))
         for chat in self.store.chats.digest_chats():
             key = chat_key(chat.chat_id)
             state = self.digests.recipient(key)
             pending = self._pending_chat(key, chat.chat_id)
             label = f"chat {chat.chat_id}" + (f" ({chat.title})" if chat.title else "")
             at = chat.digest_at or self.default_digest_at()
-            rows.append(self._status(key, label, "telegram", f"{at} {chat.tz}", len({p.story or p.identity for p in pending}),
-                                     state))
+            rows.append(self._status(key, label, "telegram", f"{at} {chat.tz}", _stories(pending), state))
         return rows
 
     def _status(self, key: str, label: str, channel: str, schedule: str, pending: int,
@@ -340,7 +340,12 @@ class DigestService:
             return pending
         followed = {s.watchlist for s in self.store.chats.subscriptions(chat_id)}
         wanted = self.wanted(chat_id) if self.wanted is not None else None
-        return [p for p in pending if p.watchlist in followed and (wanted is None or wanted(p))]
+        # A story reaches each chat once: one alerted to it for an instant watchlist is not listed again by the
+        # digest of another that matched it too (it was, under that watchlist, after the alert).
+        alerted = self.store.outbox.alerted_stories(TELEGRAM, str(chat_id), sorted({p.story or p.identity
+                                                                                   for p in pending}))
+        return [p for p in pending if p.watchlist in followed and (wanted is None or wanted(p))
+                and (p.story or p.identity) not in alerted]
 
     async def _send_pages(self, chat_id: int, digest_pages: Sequence[Page]) -> Sent:
         """Send pages in order, stopping at the first failure. A group that became a supergroup is
@@ -522,6 +527,11 @@ def unknown_watchlists(config: Config, known: Sequence[str]) -> list[str]:
                 lines.append(f"email.digests[{n}].watchlists: no watchlist is called {wl!r} "
                              f"({', '.join(sorted(have)) or 'none is loaded'}): {', '.join(entry.to)} get none of it")
     return lines
+
+
+def _stories(pending: Sequence[PendingMatch]) -> int:
+    """How many stories ``pending`` holds, as the digest lists them (not its reports)."""
+    return len({p.story or p.identity for p in pending})
 
 
 def _recipient(key: str, address: str, entry: EmailDigestConfig, index: int) -> EmailRecipient:

@@ -173,6 +173,23 @@ async def test_the_status_counts_stories_as_the_digest_does(store: SqliteStore, 
     assert row.pending == 1
 
 
+async def test_a_story_alerted_to_a_chat_is_not_listed_again_by_its_digest(store: SqliteStore, smtp: SmtpServer) -> None:
+    """Export controls instant, semiconductors in the digest: a story of both was alerted, then listed again."""
+    store.chats.ensure(5, type="private", title="Desk", now=NOW - timedelta(days=1))
+    store.chats.subscribe(5, "export-controls", "instant", now=NOW - timedelta(days=1))
+    store.chats.subscribe(5, "semiconductors", "digest", now=NOW - timedelta(days=1))
+    seed(store, "both", watchlists=["export-controls", "semiconductors"], at=NOW - timedelta(hours=1))
+    seed(store, "chips", watchlists=["semiconductors"], at=NOW - timedelta(hours=1))
+    digests = service(store, smtp.port)
+
+    def pending() -> int:
+        return next(r.pending for r in digests.status_now(NOW) if r.label.startswith("chat 5"))
+
+    assert pending() == 2
+    store.outbox.enqueue("both", "telegram", "5", ["export-controls"], now=NOW - timedelta(minutes=59))
+    assert pending() == 1  # the alert's story reached the chat; the digest lists the other alone
+
+
 async def test_all_watchlists_are_the_shared_ones_never_a_chats_own_phrases(store: SqliteStore,
                                                                              smtp: SmtpServer) -> None:
     """An email of "all watchlists" listed one Telegram chat's private /watch phrases, its id and its stories."""

@@ -649,6 +649,19 @@ def test_an_outbox_row_is_found_by_its_id(store: Store) -> None:
     got = store.outbox.get(row.id)
     assert got is not None and (got.target, got.story, got.watchlists) == ("5", "s1", ("asml",))
     assert store.outbox.get(row.id + 1) is None
+
+
+def test_the_stories_alerted_to_a_target_are_known_unless_their_alert_died(store: Store) -> None:
+    store.items.add([item(1), item(2), item(3)], feed_name="f1", now=NOW)
+    store.outbox.enqueue("v1:1", "telegram", "5", ["asml"], now=NOW, story="s1")
+    store.outbox.enqueue("v1:2", "telegram", "5", ["asml"], now=NOW, story="s2")
+    store.outbox.enqueue("v1:3", "telegram", "6", ["asml"], now=NOW, story="s3")  # another chat's
+    dead = next(r for r in store.outbox.rows() if r.story == "s2")
+    store.outbox.mark_dead([dead.id], error="blocked")
+    assert store.outbox.alerted_stories("telegram", "5", ["s1", "s2", "s3", "s4"]) == {"s1"}
+    assert store.outbox.alerted_stories("telegram", "5", []) == set()
+
+
 # --- archive (store copy, backups) ----------------------------------------------------------------------
 
 

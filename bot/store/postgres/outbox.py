@@ -115,6 +115,11 @@ class PostgresOutbox:
         rows = self.db.all("SELECT watchlists FROM outbox WHERE identity = %s", (identity,))
         return {w for r in rows for w in r["watchlists"]}
 
+    def alerted_stories(self, channel: str, target: str, stories: Sequence[str]) -> set[str]:
+        rows = self.db.all("SELECT story FROM outbox WHERE story = ANY(%s) AND channel = %s AND target = %s "
+                           "AND state <> 'dead'", (list(stories), channel, target))
+        return {r["story"] for r in rows}
+
     def rows(self, *, state: str | None = None, channel: str | None = None) -> list[OutboxRow]:
         sql, params = "SELECT * FROM outbox WHERE true", list[Any]()
         if state:

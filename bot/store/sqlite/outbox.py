@@ -116,6 +116,16 @@ class SqliteOutbox:
         rows = self.db.execute("SELECT watchlists FROM outbox WHERE identity = ?", (identity,))
         return {w for r in rows for w in json.loads(r["watchlists"])}
 
+    def alerted_stories(self, channel: str, target: str, stories: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(stories), 500):
+            chunk = list(stories[start: start + 500])
+            rows = self.db.execute(
+                f"SELECT story FROM outbox WHERE story IN ({', '.join('?' * len(chunk))}) AND channel = ? "
+                "AND target = ? AND state <> 'dead'", (*chunk, channel, target))
+            found |= {r["story"] for r in rows}
+        return found
+
     def rows(self, *, state: str | None = None, channel: str | None = None) -> list[OutboxRow]:
         sql, params = "SELECT * FROM outbox WHERE 1 = 1", list[Any]()
         if state:
