@@ -188,6 +188,8 @@ TEXT: dict[str, str] = {
     # /digest, /digest_at
     "digest.nothing": "Nothing pending: no new stories on your digest watchlists since the last digest. "
                       "Switch a watchlist to digest mode with /subscribe ID digest or /mode digest.",
+    "digest.nothing_tomorrow": "Nothing pending: no new stories since the last digest. The next one comes tomorrow at "
+                               "{at} ({tz}).",
     "digest.nothing_next": "Nothing pending: no new stories since the last digest. The next one comes at {at} ({tz}).",
     "digest.failed": "The digest could not be sent: {error}. It stays pending.",
     "digest_at.usage": "Usage: /digest_at HH:MM, e.g. /digest_at 07:30 (now: {at} {tz}).",

@@ -164,6 +164,7 @@ TEXT: dict[str, str] = {
     "why.characters": "字",
     "digest.nothing": "暂无待发内容：上次摘要以来，你的摘要监控清单没有新新闻。"
                       "可用 /subscribe ID digest 或 /mode digest 把监控清单改为每日摘要。",
+    "digest.nothing_tomorrow": "暂无待发内容：上次摘要以来没有新新闻。下一期摘要在明天 {at}（{tz}）发送。",
     "digest.nothing_next": "暂无待发内容：上次摘要以来没有新新闻。下一期摘要在 {at}（{tz}）发送。",
     "digest.failed": "摘要发送失败：{error}。内容会保留，稍后再发。",
     "digest_at.usage": "用法：/digest_at HH:MM，例如 /digest_at 07:30（当前：{at} {tz}）。",

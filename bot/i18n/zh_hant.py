@@ -167,6 +167,7 @@ TEXT: dict[str, str] = {
     "why.characters": "字",
     "digest.nothing": "目前沒有待傳的內容：上次摘要之後，你的摘要監控清單沒有新的新聞。"
                       "可以用 /subscribe ID digest 或 /mode digest 把監控清單改成每日摘要。",
+    "digest.nothing_tomorrow": "目前沒有待傳的內容：上次摘要之後沒有新的新聞。下一期摘要會在明天 {at}（{tz}）傳送。",
     "digest.nothing_next": "目前沒有待傳的內容：上次摘要之後沒有新的新聞。下一期摘要會在 {at}（{tz}）傳送。",
     "digest.failed": "摘要傳送失敗：{error}。內容會保留，之後再傳。",
     "digest_at.usage": "用法：/digest_at HH:MM，例如 /digest_at 07:30（目前：{at} {tz}）。",

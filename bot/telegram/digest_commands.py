@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.i18n import EN, t
 from bot.markup import esc
-from bot.times import hhmm
+from bot.times import hhmm, zone
 
 if TYPE_CHECKING:
     from bot.store.protocols import Chat
@@ -54,7 +54,9 @@ def handlers(service: DigestCommands, commands: Commands) -> list[BaseHandler]:
         if getattr(report, "nothing", None):
             if any(s.mode == "digest" for s in await commands.chats.subscriptions(chat.chat_id)):
                 at = await service.chat_digest_at(chat.chat_id)
-                await reply(update, t(lang, "digest.nothing_next", at=esc(at), tz=esc(chat.tz)))
+                local = service.clock().astimezone(zone(chat.tz))  # ("at 00:52" at 00:54 is tomorrow's)
+                key = "digest.nothing_tomorrow" if f"{local:%H:%M}" >= (hhmm(at) or at) else "digest.nothing_next"
+                await reply(update, t(lang, key, at=esc(at), tz=esc(chat.tz)))
             else:  # (nothing in digest mode: say how to get a digest)
                 await reply(update, t(lang, "digest.nothing"))
         elif getattr(report, "errors", None):

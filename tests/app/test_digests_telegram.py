@@ -214,6 +214,11 @@ async def test_digest_commands_through_the_bot(store: SqliteStore, api: BotApiDo
             api.user_sends(42, 42, "/digest_at soon")
             [*_, usage] = await api.wait_for_messages(4, timeout=10, chat_id=42)
             assert usage.text.startswith("Usage: /digest_at HH:MM")
+            api.user_sends(42, 42, "/digest_at 01:00")  # (it is 01:30 in Amsterdam: today's time has passed)
+            await api.wait_for_messages(5, timeout=10, chat_id=42)
+            api.user_sends(42, 42, "/digest")
+            [*_, tomorrow] = await api.wait_for_messages(6, timeout=10, chat_id=42)
+            assert tomorrow.text.endswith("The next one comes tomorrow at 01:00 (Europe/Amsterdam).")
         finally:
             await tg.stop()
 
