@@ -72,9 +72,9 @@ def stored_terms(watchlist: str, rows: object) -> list[str]:
 
 def fewest(terms: Iterable[str]) -> list[str]:
     """Each term once, in order, without those another one holds: "memory chip" beside "memory chips", "ASML"
-    beside "asml" say nothing more."""
+    beside "asml", 半导体 beside 半導體 say nothing more."""
     terms = list(dict.fromkeys(terms))
-    folded = [term.casefold() for term in terms]
+    folded = [phrase_key(term) or term.casefold() for term in terms]  # (半導體 beside 半导体 says nothing more either)
     return [term for n, term in enumerate(terms)
             if not any(_holds(f, folded[n]) and (f != folded[n] or m < n) for m, f in enumerate(folded) if m != n)]
 

@@ -166,3 +166,10 @@ def test_a_near_miss_says_how_far_apart_its_words_were() -> None:
     assert latin.reason.endswith("near 'gallium' and 'exports' are both in the title, 6 words apart (within: 2)")
     [neither] = Matcher([near]).explain({"title": "Gallium prices jump"})
     assert neither.reason == "no 'any' pattern hits the title or lede"
+
+
+def test_a_term_in_both_chinese_scripts_is_named_once() -> None:
+    """An email said 命中：半導體、記憶體、半导体、出口管制、實體清單、实体清单."""
+    from bot.watch.explain import fewest
+
+    assert fewest(["半導體", "記憶體", "半导体", "出口管制", "實體清單", "实体清单"]) == ["半導體", "記憶體", "出口管制", "實體清單"]
