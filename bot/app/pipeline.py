@@ -147,6 +147,10 @@ class Pipeline:
         # The PostgreSQL store runs several ingests at once on its worker threads; the story index is one
         # object that is not safe for that (an expiry between a lookup and its use drops an entry in use).
         self._stories_lock = threading.Lock()
+        # Set (from the event loop) when an ingest's transaction failed: the index may hold items it did not store.
+        # The next placement rebuilds it, in the store's thread; setting _stories to None here had raced a
+        # placement running there ("'NoneType' object has no attribute 'remember_all'").
+        self._stories_stale = False
         self.reachability = Reachability()  # whether any feed host answers: a machine offline fails no feed
 
     def policy(self, url: str) -> Policy:
@@ -232,7 +236,7 @@ class Pipeline:
             new, matched, alerts, old, joined = await store_run(self._ingest, feed, items, read, fetched, now,
                                                                 by_hand)
         except StoreError as e:
-            self._stories = None  # it may hold items the failed transaction did not store: rebuild it
+            self._stories_stale = True  # it may hold items the failed transaction did not store: rebuild it
             return await self._failed(feed, str(e), fetched.status, None, "store", started, by_hand)
         label = feed.name or read.title or feed.label  # (a feed's first poll: its title is known only now)
         return self._done(FeedResult(feed.url, label, fetched.status, items=len(items), new=new,
@@ -366,7 +370,8 @@ class Pipeline:
     def _story_index(self, now: datetime) -> StoryIndex:
         """The story index, built from the store at the first placement and then brought up to date with what
         other processes sharing the store placed since (store thread, under the story lock)."""
-        if self._stories is None:
+        if self._stories is None or self._stories_stale:
+            self._stories_stale = False
             stories = self.config.stories
             settings = StorySettings(window=timedelta(seconds=stories.window), cross_language=stories.cross_language)
             self._placed = self.store.items.last_placed()
