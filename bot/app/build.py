@@ -191,7 +191,7 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
                         alerts=alerts, clock=clock, rng=random.Random())
     app = App(config=config, store=store, rules=rules, clock=clock, alerts=alerts, pipeline=pipeline, chats=chats,
               status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher, phrases=phrases,
-              editor=WatchlistEditor(rules, store, clock=clock))
+              editor=WatchlistEditor(rules, store, clock=clock, emailed=emailed(config)))
     if telegram is not None and config.http_listen is not None:
         telegram.add_handlers(web_handlers(app.web_auth, telegram.commands), WEB_COMMANDS)
     return app
@@ -206,7 +206,8 @@ def web_app(app: App) -> ASGIApp:
         return {w.id: w.name or w.id for w in app.rules.watchlists}
 
     return build(WebParts(
-        auth=app.web_auth, editor=app.editor or WatchlistEditor(app.rules, app.store, clock=app.clock),
+        auth=app.web_auth, editor=app.editor or WatchlistEditor(app.rules, app.store, clock=app.clock,
+                                                                emailed=emailed(app.config)),
         feeds=app.feed_manager(),
         status=app.status, alerts=RecentAlerts(app.store, lambda: app.rules.watchlists),
         digests=DigestPreviews(app.digests, names=names, clock=app.clock),
@@ -230,3 +231,8 @@ def bot_api_error(config: Config, e: BaseException) -> WatchbotError:
     where = hide(tg.api_url, config.secrets()) if tg else "?"
     return WatchbotError(f"telegram: cannot reach the Bot API at {where}: {reason} "
                          "(check telegram.token and telegram.api_url)")
+
+
+def emailed(config: Config) -> list[tuple[str, tuple[str, ...]]]:
+    """The config's email digests that name their watchlists: (whom to, the ids)."""
+    return [(", ".join(d.to), d.watchlists) for d in (config.email.digests if config.email else ()) if d.watchlists]

@@ -2,11 +2,13 @@
 Use-case: reads and writes rule files, reads the store.
 
     check(file, text)    the loader on the text: the watchlist, or every problem as file:line
+    review(file, text)   check, and what a changed id does (the chats that follow the old one move to it)
     preview(file, text)  what it matches among the last 5,000 stored items, each hit explained, and
                          the difference from what that watchlist matched when they were stored
     save(file, text)     refused while the text has problems (the last good file stays); else the
                          user's own text is written as it is (comments and layout stay), kept in
-                         the store, and the RuleBook reloads it
+                         the store, and the RuleBook reloads it; a changed id takes the old one's
+                         followers and matches with it
     pull()               the service's rules tick: texts another process saved are written here too
 
 Matching runs in a worker thread (it is CPU work), store reads in the store's thread.
@@ -18,8 +20,8 @@ import asyncio
 import os
 import re
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,7 +35,8 @@ from bot.watch.load import SUFFIXES
 
 RECENT = 5000  # stored items a preview looks at
 SHOWN = 30  # matched items listed in a preview
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\.ya?ml$")
+NAME_MAX = 64  # characters of a file name before .yaml
+_NAME = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{NAME_MAX - 1}}}\.ya?ml$")
 
 
 class WatchlistEditError(Exception):
@@ -52,6 +55,8 @@ class Checked:
     watchlist: Watchlist | None
     errors: tuple[RuleError, ...]
     warnings: tuple[str, ...] = ()  # what `rules check` warns of (bot.watch.advice), without the file's path
+    renamed_from: str | None = None  # the id the file's active watchlist has now, when the text changes it
+    moved: int = 0  # after a save that changed the id: the chats that followed the old id and follow the new one
 
     @property
     def ok(self) -> bool:
@@ -86,10 +91,12 @@ class Preview:
 
 
 class WatchlistEditor:
-    def __init__(self, rules: RuleBook, store: Store, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, rules: RuleBook, store: Store, *, clock: Callable[[], datetime],
+                 emailed: Sequence[tuple[str, Sequence[str]]] = ()) -> None:
         self.rules = rules
         self.store = store
         self.clock = clock
+        self.emailed = emailed  # the config's email digests: (whom to, the watchlist ids they name)
         self._pulled: datetime | None = None
         self._views = Views(2 * RECENT)  # the recent items' folded fields, kept from one preview to the next
 
@@ -107,6 +114,11 @@ class WatchlistEditor:
             return []
         paths = sorted(p for p in self.folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
         return [WatchlistFile(p.name, active.get(p.name), tuple(by_path.get(p.name, ()))) for p in paths]
+
+    async def followers(self) -> dict[str, int]:
+        """{watchlist id: how many chats follow it} for the active watchlists."""
+        ids = [w.id for w in self.rules.watchlists]
+        return dict(zip(ids, await self.store.run(lambda: [self.store.chats.followers(i) for i in ids]), strict=True))
 
     def text(self, name: str) -> str:
         """The file's text as written ("" for a new file)."""
@@ -128,22 +140,40 @@ class WatchlistEditor:
         prefix = f"{watchlist.source}: " if watchlist.source else ""
         return Checked(watchlist, tuple(errors), tuple(w.removeprefix(prefix) for w in rule_warnings(watchlist)))
 
+    async def review(self, name: str, text: str) -> Checked:
+        """``check``, and when the text changes the id of the file's active watchlist, a warning that says what saving
+        does: the chats that follow the old id follow the new one; an email digest of the config that names the old
+        id must be changed there."""
+        checked = self.check(name, text)
+        old = self._active_id(name)
+        if checked.watchlist is None or old is None or old == checked.watchlist.id:
+            return checked
+        new = checked.watchlist.id
+        followers = await self.store.run(self.store.chats.followers, old)
+        said = [f"the id was '{old}': saving makes it '{new}'"
+                + (f", and the {followers} chat{'s' * (followers != 1)} that follow '{old}' will follow '{new}'"
+                   if followers else " (no chat follows it)")]
+        said += [f"the config's email digest to {to} names '{old}': change it there to '{new}'"
+                 for to, ids in self.emailed if old in ids]
+        return replace(checked, warnings=(*said, *checked.warnings), renamed_from=old)
+
     async def preview(self, name: str, text: str, *, limit: int = RECENT) -> Preview:
         """What ``text`` would match among the last ``limit`` stored items, explained, with the difference."""
-        checked = self.check(name, text)
+        checked = await self.review(name, text)
         preview = Preview(checked)
         w = checked.watchlist
         if w is None:
             return preview
         recent = await self.store.run(self.store.items.recent, limit)
         identities = [i for i, _, _ in recent]
-        before = await self.store.run(self.store.items.matched_by, w.id, identities)
+        before = await self.store.run(self.store.items.matched_by, checked.renamed_from or w.id, identities)
         return await asyncio.to_thread(_preview, preview, w, recent, before, self._views)
 
     async def save(self, name: str, text: str) -> Checked:
         """Write ``text`` to the file (and the store, for the other processes) and reload the rules;
-        refused (nothing written) while it has problems."""
-        checked = self.check(name, text)
+        refused (nothing written) while it has problems. A changed id takes the old one's followers and what it
+        matched (pending digests, the next preview's difference) along."""
+        checked = await self.review(name, text)
         if not checked.ok:
             return checked
         path = self._path(name)
@@ -153,6 +183,11 @@ class WatchlistEditor:
             raise WatchlistEditError(f"cannot write {path}: {e.strerror or e} (is the rules folder writable? "
                                      "set [rules] path to a folder you own)") from e
         await self.store.run(self.store.rule_texts.put, name, _ended(text), now=self.clock())
+        if checked.renamed_from is not None and checked.watchlist is not None:
+            old, new = checked.renamed_from, checked.watchlist.id
+            moved = await self.store.run(self.store.chats.rename_watchlist, old, new)
+            await self.store.run(self.store.items.rename_watchlist, old, new)
+            checked = replace(checked, moved=moved)
         self.rules.refresh()
         return checked
 
@@ -178,9 +213,18 @@ class WatchlistEditor:
 
     def _path(self, name: str) -> Path:
         if not _NAME.match(name):
-            raise WatchlistEditError(f"{name!r} is no watchlist file name: use lower-case letters, digits, - and _, "
-                                     "ending in .yaml (e.g. gallium.yaml)")
+            long = len(name.rsplit(".", 1)[0]) > NAME_MAX
+            raise WatchlistEditError(f"{name!r} is no watchlist file name: use at most {NAME_MAX} lower-case letters, "
+                                     "digits, - and _, ending in .yaml (e.g. gallium.yaml)"
+                                     + (f"; this one has {len(name.rsplit('.', 1)[0])} before .yaml" if long else ""))
         return self.folder / name
+
+    def _active_id(self, name: str) -> str | None:
+        """The id of the file's active (last good) watchlist."""
+        for w in self.rules.watchlists:
+            if w.source is not None and w.source.name == name:
+                return w.id
+        return None
 
     def _owner(self, watchlist_id: str) -> str | None:
         """The file whose active watchlist has this id."""

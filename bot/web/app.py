@@ -88,29 +88,48 @@ def signed_in(page: Page) -> Page:
     async def guarded(request: Request) -> Response:
         found = await parts(request).auth.session(request.cookies.get(COOKIE))
         if found is None:
-            if is_htmx(request):
-                return Response(status_code=401, headers={"HX-Redirect": "/login"})
-            return RedirectResponse("/login", status_code=303)
+            if is_htmx(request):  # (typing in the editor: the text stays on the page, with the line above it)
+                return said(request, SIGNED_OUT, 401)
+            return RedirectResponse("/login?undone=1" if request.method == "POST" else "/login", status_code=303)
         request.state.session = found
         if request.method == "POST":
             form = await request.form()
             sent = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
             if not hmac.compare_digest(sent.encode(), found.csrf.encode()):
-                return HTMLResponse("The form was stale or not ours (CSRF token missing or wrong): reload the page "
-                                    "and try again.", status_code=403)
+                return said(request, STALE, 403)
         return await page(request)
 
     return guarded
 
 
-async def store_refuses(request: Request, exc: Exception) -> Response:
-    """A write the store refused (its disk full, its database gone): said on the page, not a bare 500. An htmx request
-    gets the line at the top of the page's main part (base.html lets htmx swap a 503)."""
-    problem = f"The store refuses to save anything right now: {exc}. Nothing was changed; try again once it can."
+SIGNED_OUT = ("You are signed out (from another tab, or the session ended), so this was not done. What you typed is "
+              "still here: copy it, send /web to the bot in a private chat for a new link, then paste it and save.")
+STALE = ("This page was opened before you last signed in, so what you sent was not done: reload the page and try "
+         "again.")
+
+
+def said(request: Request, problem: str, status: int) -> Response:
+    """A line that says why a request was not done: the whole page, or for htmx the line at the top of the page's main
+    part, leaving what is on the page (typed text) as it is (base.html lets htmx swap these statuses)."""
     if is_htmx(request):
-        return HTMLResponse(f'<p class="problem" role="alert">{escape(problem)}</p>', status_code=503,
+        return HTMLResponse(f'<p class="problem" role="alert">{escape(problem)}</p>', status_code=status,
                             headers={"HX-Retarget": "main", "HX-Reswap": "afterbegin"})
-    return render(request, "problem.html", {"problem": problem}, status=503)
+    return render(request, "problem.html", {"problem": problem}, status=status)
+
+
+async def store_refuses(request: Request, exc: Exception) -> Response:
+    """A write the store refused (its disk full, its database gone): said on the page, not a bare 500."""
+    return said(request, f"The store refuses to save anything right now: {exc}. Nothing was changed; try again once "
+                         "it can.", 503)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """No such page: said in the site's own page, with its menu when signed in."""
+    found = await parts(request).auth.session(request.cookies.get(COOKIE))
+    if found is not None:
+        request.state.session = found
+    return render(request, "problem.html", {"problem": f"There is no page at {request.url.path}.",
+                                            "title": "No such page", "home": True}, status=404)
 
 
 class SecurityHeaders:
@@ -148,6 +167,6 @@ def web_app(web: WebParts) -> ASGIApp:
         *feeds.routes(signed_in),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={StoreError: store_refuses})
+    app = Starlette(routes=routes, exception_handlers={StoreError: store_refuses, 404: not_found})
     app.state.parts = web
     return SecurityHeaders(app)

@@ -28,18 +28,31 @@ async def home(request: Request) -> Response:
 
 
 async def ask_the_bot(request: Request) -> Response:
-    return render(request, "login.html", {"state": "ask"}, status=200)
+    if await _signed_in(request):
+        return render(request, "login.html", {"state": "already"})
+    return render(request, "login.html", {"state": "ask", "undone": request.query_params.get("undone") == "1"})
 
 
 async def confirm_login(request: Request) -> Response:
     """A button, not a login: link previews (Telegram fetches links it is sent) must not use the link up."""
+    if await _signed_in(request):  # (the link again, or Back to this page after signing in)
+        return render(request, "login.html", {"state": "already"})
     return render(request, "login.html", {"state": "confirm", "token": request.path_params["token"]})
+
+
+async def _signed_in(request: Request) -> bool:
+    found = await parts(request).auth.session(request.cookies.get(COOKIE))
+    if found is not None:
+        request.state.session = found  # (the page's menu)
+    return found is not None
 
 
 async def login(request: Request) -> Response:
     web = parts(request)
     opened = await web.auth.login(request.path_params["token"])
     if opened is None:
+        if await _signed_in(request):
+            return render(request, "login.html", {"state": "already"})
         return render(request, "login.html", {"state": "used"}, status=403)
     response = RedirectResponse("/watchlists", status_code=303)
     response.set_cookie(COOKIE, opened.token, max_age=int((opened.session.expires_at - web.auth.clock())

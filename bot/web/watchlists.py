@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -40,7 +41,8 @@ def routes(signed_in: Callable[[Page], Page]) -> list[Route]:
 
 async def index(request: Request) -> Response:
     editor = parts(request).editor
-    return render(request, "watchlists.html", {"files": editor.files(), "folder": editor.folder})
+    return render(request, "watchlists.html", {"files": editor.files(), "folder": editor.folder,
+                                               "followers": await editor.followers()})
 
 
 async def new(request: Request) -> Response:
@@ -57,12 +59,16 @@ async def edit(request: Request) -> Response:
     editor = parts(request).editor
     name = request.path_params["name"]
     try:
-        text = editor.text(name) or NEW.format(id=name.rsplit(".", 1)[0])
+        text = editor.text(name)
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=404)
-    checked = editor.check(name, text)
+    new = not text
+    text = text or NEW.format(id=name.rsplit(".", 1)[0])
+    checked = await editor.review(name, text)
+    q = request.query_params
     return render(request, "editor.html", {"name": name, "text": text, "checked": checked, "preview": None,
-                                           "saved": request.query_params.get("saved") == "1",
+                                           "saved": q.get("saved") == "1", "moved": _count(q.get("moved")),
+                                           "moved_from": q.get("from", ""), "new": new,
                                            "existing": request.query_params.get("existing") == "1"})
 
 
@@ -76,7 +82,7 @@ async def check(request: Request) -> Response:
     name = request.path_params["name"]
     text = await _text(request)
     try:
-        checked = editor.check(name, text)
+        checked = await editor.review(name, text)
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=404)
     form = await request.form()
@@ -113,4 +119,9 @@ async def save(request: Request) -> Response:
     if not checked.ok:
         return render(request, "editor.html", {"name": name, "text": text, "checked": checked, "preview": None,
                                                "refused": True}, status=422)
-    return RedirectResponse(f"/watchlists/{name}?saved=1", status_code=303)
+    moved = f"&moved={checked.moved}&from={quote(checked.renamed_from)}" if checked.renamed_from else ""
+    return RedirectResponse(f"/watchlists/{name}?saved=1{moved}", status_code=303)
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0

@@ -373,6 +373,26 @@ def test_unsubscribe_one_and_all_and_reactivation(store: Store) -> None:
     assert chats.counts() == {"active": 1, "inactive": 0, "paused": 0, "subscriptions": 1, "own_lists": 1}
 
 
+def test_a_renamed_watchlist_keeps_its_followers_and_what_it_matched(store: Store) -> None:
+    chats = store.chats
+    for chat_id in (1, 2, 3):
+        chats.ensure(chat_id, type="private", title="p", now=NOW)
+        chats.subscribe(chat_id, "chips", mode="digest" if chat_id == 2 else None, now=NOW)
+    chats.subscribe(3, "semis", now=NOW)  # (already followed the new id: keeps that one)
+    chats.subscribe(1, "asml", now=NOW)
+    assert (chats.followers("chips"), chats.followers("semis"), chats.followers("none")) == (3, 1, 0)
+    stored_match(store, 1, ["chips"], NOW)
+    stored_match(store, 2, ["chips", "semis"], NOW)
+    assert chats.rename_watchlist("chips", "semis") == 3
+    assert (chats.followers("chips"), chats.followers("semis")) == (0, 3)
+    assert {s.watchlist: s.mode for s in chats.subscriptions(2)} == {"semis": "digest"}
+    assert {s.watchlist for s in chats.subscriptions(1)} == {"asml", "semis"}
+    assert store.items.rename_watchlist("chips", "semis") == 1
+    assert store.items.matched_by("semis", ["v1:1", "v1:2"]) == {"v1:1", "v1:2"}
+    assert store.items.matched_by("chips", ["v1:1"]) == set()
+    assert chats.rename_watchlist("chips", "semis") == 0 and store.items.rename_watchlist("chips", "semis") == 0
+
+
 def test_notices_are_recorded_once(store: Store) -> None:
     assert not store.notices.noticed("k")
     store.notices.record("k", "text", now=NOW)

@@ -19,18 +19,30 @@ POSTS = ["/watchlists/asml.yaml", "/watchlists/asml.yaml/check", "/watchlists/as
 async def test_no_page_without_a_session(web: Web, path: str) -> None:
     r = await web.client.get(path)
     assert r.status_code == 303 and r.headers["location"] == "/login"
-    htmx = await web.client.get(path, headers={"HX-Request": "true"})
-    assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/login"
+    htmx = await web.client.get(path, headers={"HX-Request": "true"})  # (the page stays: the line goes on top)
+    assert htmx.status_code == 401 and htmx.headers["hx-retarget"] == "main" and "You are signed out" in htmx.text
     login = await web.client.get("/login")
-    assert "Send <code>/web</code> to the bot" in login.text
+    assert "Send <code>/web</code> to the bot" in login.text and "was not done" not in login.text
 
 
 @pytest.mark.parametrize("path", POSTS)
 async def test_no_change_without_a_session(web: Web, path: str) -> None:
     before = (web.world.rules.folder / "asml.yaml").read_text()
     r = await web.client.post(path, data={"text": "id: asml\nany: [x]\n", "url": "http://127.0.0.1:9/x.xml"})
-    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert r.status_code == 303 and r.headers["location"] == "/login?undone=1"
+    assert "so what you sent was not done" in (await web.client.get(r.headers["location"])).text
     assert (web.world.rules.folder / "asml.yaml").read_text() == before
+
+
+async def test_typing_after_signing_out_keeps_the_text_and_says_so(web: Web) -> None:
+    """Signed out in another tab while editing: the live check must not take the page (and the typed text) away."""
+    csrf = await web.sign_in()
+    assert (await web.client.post("/logout", data={"csrf": csrf})).status_code == 303
+    r = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": "id: asml\nany: [x]\n"},
+                              headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+    assert r.status_code == 401 and "hx-redirect" not in r.headers
+    assert (r.headers["hx-retarget"], r.headers["hx-reswap"]) == ("main", "afterbegin")
+    assert "What you typed is still here" in r.text and "send /web to the bot" in r.text
 
 
 async def test_a_login_link_works_once(web: Web) -> None:
@@ -43,9 +55,13 @@ async def test_a_login_link_works_once(web: Web) -> None:
     cookie = r.headers["set-cookie"]
     assert "watchbot_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert (await web.client.get("/watchlists")).status_code == 200
+    signed_in = await web.client.post(link)  # (Back to the sign-in page, Sign in again)
+    assert signed_in.status_code == 200 and "You are signed in" in signed_in.text
+    assert "You are signed in" in (await web.client.get(link)).text
+    assert "You are signed in" in (await web.client.get("/login")).text
     web.client.cookies.clear()
     again = await web.client.post(link)
-    assert again.status_code == 403 and "does not work any more" in again.text
+    assert again.status_code == 403 and "This link does not work" in again.text and "was used" in again.text
     assert (await web.client.get("/watchlists")).status_code == 303
 
 
@@ -75,7 +91,8 @@ async def test_csrf_token_is_required_for_every_change(web: Web) -> None:
     for token in (None, "wrong"):
         data = {"text": text} | ({"csrf": token} if token else {})
         r = await web.client.post("/watchlists/asml.yaml", data=data)
-        assert r.status_code == 403 and "CSRF" in r.text
+        assert r.status_code == 403 and "opened before you last signed in" in r.text and "token missing" not in r.text
+        assert 'href="/alerts"' in r.text  # (the page has its menu)
     assert path.read_text() == before
     r = await web.client.post("/watchlists/asml.yaml", data={"text": text}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 303 and path.read_text() == text
@@ -106,3 +123,12 @@ async def test_pages_carry_security_headers_and_never_the_bot_token(web: Web) ->
         assert web.world.api.token not in r.text
         assert "default-src 'self'" in r.headers["content-security-policy"]
         assert r.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_page_that_is_not_there_says_so_in_the_sites_page(web: Web) -> None:
+    r = await web.client.get("/nonexistent")
+    assert r.status_code == 404 and "No such page" in r.text and "/nonexistent" in r.text
+    assert 'href="/alerts"' not in r.text  # (no menu before signing in)
+    await web.sign_in()
+    r = await web.client.get("/watchlists/../config.toml")
+    assert r.status_code == 404 and "No such page" in r.text and 'href="/alerts"' in r.text

@@ -111,3 +111,37 @@ def test_edit_a_watchlist_add_a_feed_preview_a_digest(browser: Any, tmp_path: Pa
         expect(plain.locator("p[role=status]")).to_contain_text("Saved.")
         assert "gallium" in (live.folder / "rules" / "asml.yaml").read_text()
         context.close()
+
+
+def test_leaving_the_editor_with_unsaved_text_asks_first(browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with LiveService(tmp_path) as live:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(10_000)
+        page.goto(live.login_link())
+        page.click("#sign-in")
+        page.goto(live.url + "/watchlists/chips.yaml")
+        asked: list[str] = []
+
+        def answer(dialog: Any) -> None:
+            asked.append(dialog.type)
+            dialog.dismiss() if len(asked) == 1 else dialog.accept()
+
+        page.on("dialog", answer)
+        page.click('nav a[href="/alerts"]')  # unchanged: leaves without asking
+        expect(page.locator("h1")).to_have_text("Recent alerts")
+        assert asked == []
+        page.go_back()
+        page.locator("#text").fill("id: chips\nany:\n  - wafer\n")
+        page.click('nav a[href="/alerts"]')  # changed: asked, and staying keeps the text
+        page.wait_for_timeout(300)
+        assert asked == ["beforeunload"] and page.locator("#text").input_value() == "id: chips\nany:\n  - wafer\n"
+        page.click("#save")  # saving leaves without asking
+        expect(page.locator("p[role=status]")).to_contain_text("Saved.")
+        assert asked == ["beforeunload"]
+        page.locator("#text").fill("id: chips\nany:\n  - gallium\n")
+        page.click('nav a[href="/alerts"]')  # asked again; leaving goes
+        expect(page.locator("h1")).to_have_text("Recent alerts")
+        assert asked == ["beforeunload", "beforeunload"]
+        page.close()

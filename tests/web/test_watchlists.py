@@ -52,7 +52,7 @@ async def test_problems_as_you_type_name_the_line(web: Web) -> None:
     one = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": "id: asml\nany: [ASML]\n"})
     assert "<code>asml</code>, 1 phrase." in one.text
     listing = (await web.client.get("/watchlists")).text
-    assert ">1 phrase</div>" in listing  # (the test world's asml.yaml: any: [ASML])
+    assert ">1 phrase · " in listing  # (the test world's asml.yaml: any: [ASML])
     taken = await web.client.post("/watchlists/other.yaml/check", data={"csrf": csrf, "text": GOOD})
     assert "already used by asml.yaml" in taken.text
     # what `rules check` warns of, the editor shows too (it had said "No problems" of {term: a})
@@ -121,3 +121,47 @@ async def test_a_new_watchlist_is_created_by_saving_it(web: Web) -> None:
     assert (web.world.rules.folder / "gallium.yaml").read_text() == text
     assert [w.id for w in web.world.rules.watchlists] == ["asml", "chips", "gallium"]
     assert 'href="/watchlists/gallium.yaml"' in (await web.client.get("/watchlists")).text
+
+
+async def test_changing_the_id_takes_its_followers_along(web: Web) -> None:
+    """A changed `id:` had left the chats that followed it subscribed to a watchlist no longer there: no alerts."""
+    for chat in (11, 12):
+        await web.world.ask(chat, "/subscribe chips")
+    await web.world.ask(12, "/subscribe asml")
+    csrf = await web.sign_in()
+    listed = (await web.client.get("/watchlists")).text
+    assert "followed by 2 chats" in listed and "followed by 1 chat<" in listed
+    text = "id: semis\nname: Chips\nany: [semiconductor, chipmaker, 芯片]\n"
+    check = await web.client.post("/watchlists/chips.yaml/check", data={"csrf": csrf, "text": text},
+                                  headers={"HX-Request": "true"})
+    assert "the id was &#39;chips&#39;: saving makes it &#39;semis&#39;, and the 2 chats that follow" in check.text
+    r = await web.client.post("/watchlists/chips.yaml", data={"csrf": csrf, "text": text})
+    assert r.status_code == 303
+    page = (await web.client.get(r.headers["location"])).text
+    assert "The 2 chats that followed <code>chips</code> follow <code>semis</code> now." in page
+    assert [w.id for w in web.world.rules.watchlists] == ["asml", "semis"]
+    subscribed = await web.world.app.chats.subscriptions(12)
+    assert sorted(s.watchlist for s in subscribed) == ["asml", "semis"]
+
+
+async def test_the_email_digest_naming_a_changed_id_is_named_too(web: Web) -> None:
+    csrf = await web.sign_in()
+    check = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": "id: asml2\nany: [ASML]\n"},
+                                  headers={"HX-Request": "true"})
+    assert "(no chat follows it)" in check.text
+    assert "email digest to analyst@example.com names &#39;asml&#39;: change it there" in check.text
+
+
+async def test_a_watchlist_not_there_yet_says_save_creates_it(web: Web) -> None:
+    await web.sign_in()
+    page = (await web.client.get("/watchlists/doesnotexist.yaml")).text
+    assert "doesnotexist.yaml does not exist yet: Save creates it." in page
+    assert "does not exist yet" not in (await web.client.get("/watchlists/asml.yaml")).text
+
+
+async def test_a_name_too_long_says_how_long_it_may_be(web: Web) -> None:
+    csrf = await web.sign_in()
+    name = "semiconductor-export-controls-" * 3
+    r = await web.client.post(f"/watchlists/{name}.yaml", data={"csrf": csrf, "text": GOOD})
+    assert r.status_code == 422 and "at most 64" in r.text and "this one has 90 before .yaml" in r.text
+    assert 'maxlength="64"' in (await web.client.get("/watchlists")).text

@@ -115,6 +115,21 @@ class PostgresChats:
             return self.db.run("DELETE FROM subscriptions WHERE chat_id = %s", (chat_id,))
         return self.db.run("DELETE FROM subscriptions WHERE chat_id = %s AND watchlist = %s", (chat_id, watchlist))
 
+    def followers(self, watchlist: str) -> int:
+        """How many chats follow the watchlist (in either mode)."""
+        row = self.db.one("SELECT count(*) AS n FROM subscriptions WHERE watchlist = %s", (watchlist,))
+        return int(row["n"]) if row else 0
+
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: its followers follow it under ``new`` (a chat that already followed ``new`` keeps
+        that subscription and drops the old one); how many chats follow it now under ``new`` that did under ``old``."""
+        with self.db.transaction():
+            moved = self.db.run(
+                """UPDATE subscriptions SET watchlist = %s WHERE watchlist = %s AND chat_id NOT IN
+                       (SELECT chat_id FROM subscriptions WHERE watchlist = %s)""", (new, old, new))
+            kept = self.db.run("DELETE FROM subscriptions WHERE watchlist = %s", (old,))
+            return moved + kept
+
     def digest_chats(self) -> list[Chat]:
         """Active chats with at least one digest-mode subscription, or alerts held over their hourly cap."""
         rows = self.db.all(

@@ -160,6 +160,13 @@ class PostgresItems:
             found.update(r["identity"] for r in rows)
         return found
 
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: what it matched is kept under ``new`` (pending digests, previews' differences);
+        how many matches moved."""
+        return self.db.run(
+            """UPDATE matches SET watchlist = %s WHERE watchlist = %s AND identity NOT IN
+                   (SELECT identity FROM matches WHERE watchlist = %s)""", (new, old, new))
+
     def rhythm(self, feed_url: str, *, since: datetime) -> FeedRhythm:
         """When the feed's items since ``since`` appeared, and its first sighting.
 

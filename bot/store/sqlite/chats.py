@@ -126,6 +126,21 @@ class SqliteChats:
                                      (chat_id, watchlist))
         return cur.rowcount
 
+    def followers(self, watchlist: str) -> int:
+        """How many chats follow the watchlist (in either mode)."""
+        row = self.db.execute("SELECT count(*) FROM subscriptions WHERE watchlist = ?", (watchlist,)).fetchone()
+        return int(row[0])
+
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: its followers follow it under ``new`` (a chat that already followed ``new`` keeps
+        that subscription and drops the old one); how many chats follow it now under ``new`` that did under ``old``."""
+        with self.transaction():
+            moved = self.db.execute(
+                """UPDATE subscriptions SET watchlist = ? WHERE watchlist = ? AND chat_id NOT IN
+                       (SELECT chat_id FROM subscriptions WHERE watchlist = ?)""", (new, old, new)).rowcount
+            kept = self.db.execute("DELETE FROM subscriptions WHERE watchlist = ?", (old,)).rowcount
+            return moved + kept
+
     def digest_chats(self) -> list[Chat]:
         """Active chats with at least one digest-mode subscription, or alerts held over their hourly cap."""
         rows = self.db.execute(

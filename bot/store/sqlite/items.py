@@ -149,6 +149,14 @@ class SqliteItems:
             found.update(r[0] for r in rows)
         return found
 
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: what it matched is kept under ``new`` (pending digests, previews' differences);
+        how many matches moved."""
+        with Transaction(self.db):
+            return self.db.execute(
+                """UPDATE matches SET watchlist = ? WHERE watchlist = ? AND identity NOT IN
+                       (SELECT identity FROM matches WHERE watchlist = ?)""", (new, old, new)).rowcount
+
     def since(self, since: datetime) -> Iterator[StoredItem]:
         rows = self.db.execute(
             "SELECT * FROM items WHERE first_seen_at >= ? ORDER BY first_seen_at, identity", (iso(since),)
