@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from bot.digest.pages import pages  # noqa: E402
 from bot.markup import rendered_len  # noqa: E402
 
 NOW = datetime(2026, 3, 27, 0, 0, tzinfo=UTC)
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+CORPUS = Path(os.environ.get("WATCHBOT_CORPUS") or Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "feeds").parent
 
 # (watchlists, title, lede, feeds, minutes ago, matched terms)
 STORIES = [

@@ -10,6 +10,7 @@ and the ratio. Target (issue 2): at least 3x the plain-feedparser reference, eve
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -24,7 +25,7 @@ from bot.errors import ParseError  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.items.normalize import normalize  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "feeds"
+CORPUS = Path(os.environ.get("WATCHBOT_CORPUS") or ROOT.parent / "shared" / "corpus" / "feeds")
 
 
 def reference(bodies: list[tuple[str, bytes]]) -> int:
@@ -50,7 +51,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each (default 3)")
     args = parser.parse_args()
     if not CORPUS.is_dir():
-        print(f"corpus not found at {CORPUS}", file=sys.stderr)
+        print(f"corpus not found at {CORPUS}: set WATCHBOT_CORPUS to the folder of captured feeds", file=sys.stderr)
         return 1
     bodies = [(p.name, p.read_bytes()) for p in sorted(CORPUS.iterdir())]
     megabytes = sum(len(b) for _, b in bodies) / 1e6

@@ -55,7 +55,8 @@ from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.items.normalize import normalize  # noqa: E402
 from bot.watch import Matcher, Term, Watchlist, load_rules  # noqa: E402
 
-CORPUS = Path(os.environ.get("WATCHBOT_CORPUS", ROOT.parent / "shared" / "corpus"))
+# WATCHBOT_CORPUS names the folder of captured feed files, as everywhere: its parent holds zh/ beside feeds/
+CORPUS = Path(os.environ.get("WATCHBOT_CORPUS") or ROOT.parent / "shared" / "corpus" / "feeds").parent
 LABELED = ROOT / "tests" / "data" / "labeled"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z]+")

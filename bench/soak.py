@@ -54,7 +54,7 @@ from tests.doubles.botapi import BotApiDouble  # noqa: E402
 from tests.doubles.botapi_faults import max_in_window  # noqa: E402
 from tests.doubles.feedserver import FeedServer, _not_modified, expand_hosts  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "feeds"
+CORPUS = Path(os.environ.get("WATCHBOT_CORPUS") or ROOT.parent / "shared" / "corpus" / "feeds")
 HOSTS = "127.0.0.2-127.0.0.21"
 SOAK_RULES = {
     "soak-ai": ["AI", "artificial intelligence", "machine learning"],

@@ -114,6 +114,7 @@ class Config:
     source: str = BUILT_IN
     base_dir: Path = field(default_factory=Path.cwd)
     storage_keep: float = 180 * 86400  # seconds: items, sightings and matches older than this are pruned
+    unset: tuple[str, ...] = ()  # loaded with secrets=False: the secrets whose variables are not set, and why
 
     @property
     def db_path(self) -> Path:
@@ -131,7 +132,7 @@ class Config:
         """The values that must never appear in a log line or an error message."""
         found = [self.telegram.token if self.telegram else None, self.email.password if self.email else None,
                  urlsplit(self.storage_url).password]
-        return [x for x in found if x and len(x) >= 4]
+        return [x for x in found if x and len(x) >= 4 and x not in (UNSET, UNSET_TOKEN)]
 
 
 def default_config(cwd: Path | None = None) -> Config:
@@ -146,8 +147,9 @@ def default_config(cwd: Path | None = None) -> Config:
     )
 
 
-def load_config(path: Path | None = None, *, env: dict[str, str] | None = None) -> Config:
-    """Read ``path``, or ./config.toml when present, or fall back to the built-in defaults."""
+def load_config(path: Path | None = None, *, env: dict[str, str] | None = None, secrets: bool = True) -> Config:
+    """Read ``path``, or ./config.toml when present, or fall back to the built-in defaults. ``secrets=False``: for a
+    command that contacts neither Telegram nor a mail server, a secret's unset variable is no error."""
     if path is None:
         local = Path.cwd() / "config.toml"
         if not local.is_file():
@@ -164,7 +166,7 @@ def load_config(path: Path | None = None, *, env: dict[str, str] | None = None) 
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(path), [f"not valid TOML: {e}"]) from e
     return parse_config(data, source=str(path), base_dir=path.resolve().parent,
-                        env=os.environ.copy() if env is None else env)
+                        env=os.environ.copy() if env is None else env, secrets=secrets)
 
 
 # --- checking -------------------------------------------------------------------------------------
@@ -178,6 +180,10 @@ TOO_LONG = "too long: at most 36500d (100 years)"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = {"token", "password", "username"}
+# What an unset secret reads as in a config loaded with secrets=False (Config.unset says which): never sent anywhere,
+# since the commands that load it so contact neither Telegram nor a mail server.
+UNSET_TOKEN = "0:unset"
+UNSET = "unset"
 
 _SCHEMA: dict[str, Any] = {
     "storage": {"url": str, "keep": "duration"},
@@ -207,9 +213,11 @@ def _meant(key: str, known: list[str]) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, secrets: bool = True) -> None:
         self.problems: list[str] = []
+        self.unset: list[str] = []  # with secrets=False: a secret's variable not set (the command never uses it)
         self.env = env
+        self.secrets = secrets
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(f"{key}: {message}")
@@ -253,15 +261,20 @@ class _Checker:
         return raw
 
     def expand(self, text: str, where: str, *, secret: bool) -> str | None:
+        problem = None
         missing = [m for m in _VAR.findall(text) if m not in self.env]
+        empty = [m for m in _VAR.findall(text) if m in self.env and not self.env[m].strip()]
         if missing:
-            self.fail(where, f"environment variable {missing[0]} is not set (export it or edit the value)")
-            return None
-        empty = [m for m in _VAR.findall(text) if not self.env[m].strip()]
-        if empty:  # (how an injected secret fails: an env file's "TOKEN=", a container's empty variable)
-            self.fail(where, f"environment variable {empty[0]} is set but empty (give it a value or edit the value)")
-            return None
-        return _VAR.sub(lambda m: self.env[m.group(1)], text)
+            problem = f"environment variable {missing[0]} is not set (export it or edit the value)"
+        elif empty:  # (how an injected secret fails: an env file's "TOKEN=", a container's empty variable)
+            problem = f"environment variable {empty[0]} is set but empty (give it a value or edit the value)"
+        if problem is None:
+            return _VAR.sub(lambda m: self.env[m.group(1)], text)
+        if secret and not self.secrets:  # (rules check, alerts...: they need no bot token nor mail password)
+            self.unset.append(f"{where}: {problem}")
+            return UNSET_TOKEN if where == "telegram.token" else UNSET
+        self.fail(where, problem)
+        return None
 
 
 def parse_duration(value: object) -> float | None:
@@ -301,9 +314,11 @@ def sqlite_path(url: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict[str, str]) -> Config:
-    """Check a parsed TOML document; raise ConfigError listing every problem."""
-    c = _Checker(env)
+def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict[str, str],
+                 secrets: bool = True) -> Config:
+    """Check a parsed TOML document; raise ConfigError listing every problem. ``secrets=False``: a secret (the bot's
+    token, the mail password) whose environment variable is not set is no problem, only said in ``Config.unset``."""
+    c = _Checker(env, secrets=secrets)
     c.unknown_keys(data, _SCHEMA, "")
     for name, schema in _SCHEMA.items():
         if name in data and isinstance(schema, dict) and not isinstance(data[name], dict):
@@ -378,7 +393,7 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path, env: dict
         raise ConfigError(source, c.problems)
     return Config(storage_url=storage_url, rules_path=rules_path, poll=poll, feeds=feeds,
                   telegram=telegram, email=email, http_listen=listen, http_public_url=public_url or None,
-                  stories=stories, source=source, base_dir=base_dir,
+                  stories=stories, source=source, base_dir=base_dir, unset=tuple(c.unset),
                   **({"storage_keep": keep} if keep is not None else {}))
 
 

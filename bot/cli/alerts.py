@@ -47,7 +47,7 @@ def judged_words(votes: dict[str, int]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     found, watchlists, judged = asyncio.run(_alerts(config, args))
     now = utcnow()
     for a in found:

@@ -72,7 +72,7 @@ def lines(v: ChatView, *, full: bool = False, digest_at: str = DEFAULT_DIGEST_AT
 
 
 def run_list(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     views = asyncio.run(_views(config, None))
     if not views:
         how = ("it is added when someone sends the bot /start" if config.telegram else
@@ -88,7 +88,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     views = asyncio.run(_views(config, args.chat_id))
     if not views:
         raise WatchbotError(f"no chat {args.chat_id} in the store (`watchbot chats` lists the chats it knows)")

@@ -35,8 +35,11 @@ def add_log_format_option(parser: argparse.ArgumentParser) -> None:
                         help="log lines as plain text (default) or one JSON object per line")
 
 
-def config_from(args: argparse.Namespace) -> Config:
-    return load_config(getattr(args, "config", None))
+def config_from(args: argparse.Namespace, *, secrets: bool = True) -> Config:
+    """The config of ``--config``. ``secrets=False``: a command that contacts neither Telegram nor a mail server (rules
+    check, alerts, feeds...) runs where the bot's token or the mail password is not in the environment (a shell on
+    the server without the service's env file)."""
+    return load_config(getattr(args, "config", None), secrets=secrets)
 
 
 def count_arg(most: int) -> Callable[[str], int]:

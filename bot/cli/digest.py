@@ -42,10 +42,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=args.send)  # (a preview or the status sends nothing)
     if (args.send or args.preview is not None) and config.email is None:
-        raise ConfigError(config.source, ["email: section missing (host, from and [[email.digests]] are needed "
-                                          "to send digests)"])
+        raise ConfigError(config.source, ["email: section missing ([email] with host, and [[email.digests]] with "
+                                          "to, are needed to send digests)"])
     return asyncio.run(_digest(config, send=args.send, preview=args.preview, out=args.out))
 
 

@@ -92,7 +92,7 @@ async def _rows(config: Config) -> list[Row]:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     rows = asyncio.run(_rows(config))
     if args.name is not None:
         rows = [_find(rows, args.name)]
@@ -279,7 +279,7 @@ def change(args: argparse.Namespace) -> int:
             data = Path(args.target).read_bytes()
         except OSError as e:
             raise WatchbotError(f"{args.target}: cannot read: {e.strerror or e}") from e
-    return asyncio.run(_change(config_from(args), args, data))
+    return asyncio.run(_change(config_from(args, secrets=False), args, data))
 
 
 async def _change(config: Config, args: argparse.Namespace, data: bytes) -> int:

@@ -132,7 +132,7 @@ def _lines(matcher: Matcher, items: list[InputItem]) -> Iterator[str]:
 
 def rules_path(args: argparse.Namespace, explicit: Path | None) -> Path:
     """``explicit`` (a DIR argument or --rules), else the config's ``rules.path``, read as poll and run read it."""
-    return explicit or config_from(args).rules_path
+    return explicit or config_from(args, secrets=False).rules_path
 
 
 def load_checked(path: Path) -> RuleSet:

@@ -188,7 +188,7 @@ def run_test(args: argparse.Namespace) -> int:
 
 def run_backtest(args: argparse.Namespace) -> int:
     seconds = parse_duration(args.since) or 0.0  # checked by _age
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     rules = load_checked(args.rules or config.rules_path)
     matcher = Matcher(rules.watchlists)
     since = utcnow() - timedelta(seconds=seconds)
@@ -233,7 +233,7 @@ def _stored(config: Config) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     rules = load_checked(args.rules or config.rules_path)
     _stored(config)
     store = open_store(config)
@@ -253,7 +253,7 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     rules = load_checked(args.rules or config.rules_path)
     _stored(config)
     store = open_store(config)

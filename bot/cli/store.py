@@ -69,7 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_copy(args: argparse.Namespace) -> int:
     from bot.app import storecopy  # (imported when run: see bot.cli.common.open_app)
 
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     report = storecopy.copy_store(args.source, args.target, base_dir=config.base_dir, force=args.force,
                                   progress=_progress)
     print(report.line())
@@ -79,7 +79,7 @@ def run_copy(args: argparse.Namespace) -> int:
 def run_backup(args: argparse.Namespace) -> int:
     from bot.app import storecopy
 
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     store = open_store(config)
     try:
         report = storecopy.backup(store, args.file, progress=_progress, force=args.force)
@@ -92,7 +92,7 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_prune(args: argparse.Namespace) -> int:
     from bot.app import retention
 
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     keep = config.storage_keep
     if args.keep is not None:
         parsed = parse_duration(args.keep)

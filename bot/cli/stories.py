@@ -41,7 +41,7 @@ async def _stories(config: Config, since: float, explain: bool) -> list[Story]:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = config_from(args, secrets=False)
     stories = asyncio.run(_stories(config, args.since, args.reports))
     shown = [s for s in stories if len(s.outlets) > 1] if args.merged else stories
     now = utcnow()

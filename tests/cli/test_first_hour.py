@@ -75,6 +75,27 @@ def test_a_token_that_is_no_token_is_a_config_error(tmp_path: Path, capsys: pyte
     assert "telegram.token: not a bot token" in err and "abc" not in err.replace("telegram", "")
 
 
+def test_commands_that_send_nothing_need_no_secret_in_the_environment(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell on the server without the service's env file: `rules check` had failed on the bot's token."""
+    monkeypatch.delenv("WB_TEST_TOKEN", raising=False)
+    monkeypatch.delenv("WB_TEST_MAIL", raising=False)
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[poll]\nbacklog = "0"\n[[feeds]]\nurl = "{seed}"\nname = "RFI"\n'
+                               '[telegram]\ntoken = "${WB_TEST_TOKEN}"\n'
+                               '[email]\nhost = "127.0.0.1"\nport = 9\nusername = "me"\npassword = "${WB_TEST_MAIL}"\n'
+                               '[[email.digests]]\nto = ["desk@example.com"]\n')
+    for command in (["rules", "check"], ["rules", "test", "ASML 光刻机"], ["chats"],
+                    ["feeds"], ["digest"]):
+        assert main([*command, "--config", str(config)]) == 0, command
+        assert "WB_TEST_TOKEN" not in capsys.readouterr().err
+    for command in (["poll"], ["digest", "--send"], ["run"]):  # (these contact Telegram or the mail server)
+        assert main([*command, "--config", str(config)]) == 1, command
+        err = capsys.readouterr().err
+        assert "telegram.token: environment variable WB_TEST_TOKEN is not set" in err, command
+        assert "email.password: environment variable WB_TEST_MAIL is not set" in err, command
+
+
 def test_alerts_lists_what_was_alerted_and_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     seed = shipped_path("seeds") / "rfi-feedx.xml"
     config = _config(tmp_path, f'[poll]\nbacklog = "0"\n[[feeds]]\nurl = "{seed}"\nname = "RFI"\n')

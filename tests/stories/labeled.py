@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,8 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "stories" / "stories.jsonl"
 HOLDOUT = DATA.with_name("holdout.jsonl")  # labeled blind, not tuned on: see tests/data/stories/README.md
 # ../shared/corpus/feeds beside the checkout (or beside the folder of git worktrees holding it).
-CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus" / "feeds", ROOT.parent.parent / "shared" / "corpus" / "feeds")
-               if p.is_dir()), ROOT.parent / "shared" / "corpus" / "feeds")
+CORPUS = Path(os.environ.get("WATCHBOT_CORPUS") or next(
+    (p for p in (ROOT.parent / "shared" / "corpus" / "feeds", ROOT.parent.parent / "shared" / "corpus" / "feeds")
+     if p.is_dir()), ROOT.parent / "shared" / "corpus" / "feeds"))
 KEYS = {"id", "group", "topic", "feed", "lang", "time", "title", "lede", "source"}
 
 

@@ -87,7 +87,7 @@ def test_the_holdout_is_apart_from_the_set_with_pairs_of_both_kinds(reports: lis
         assert r.source == "corpus", r.id  # copied, never written: the blind set is real reporting only
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS} (set WATCHBOT_CORPUS)")
 def test_corpus_reports_are_copied_from_the_corpus(reports: list[Report], holdout: list[Report]) -> None:
     from bot.feeds.parse import parse_feed
     from bot.items.normalize import normalize

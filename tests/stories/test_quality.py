@@ -89,7 +89,7 @@ Row = tuple[str, str, str, datetime, str]  # key, feed, story text, news time, l
 def corpus_rows(reports: list[Report]) -> list[Row]:
     """The corpus items that are not labeled reports, each at its publication time."""
     if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
+        pytest.skip(f"corpus not found at {CORPUS} (set WATCHBOT_CORPUS)")
     from bot.feeds.parse import parse_feed
     from bot.items.normalize import normalize
 
@@ -144,7 +144,7 @@ def test_with_the_corpus_seen_but_not_placed(reports: list[Report], corpus_rows:
     assert result["same"].precision >= 0.98 and result["same"].recall >= 0.90, result["same"]
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS} (set WATCHBOT_CORPUS)")
 def test_a_first_poll_of_the_corpus(reports: list[Report]) -> None:
     """Every corpus item first seen at one instant, as a first poll of the 200 feeds places them, each with its
     publication time. Measured: 35 stories of more than one report (36 before previews stayed apart from reports of
