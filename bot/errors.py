@@ -116,6 +116,10 @@ class PermanentDeliveryError(DeliveryError):
     temporary = False
 
 
+class HeldDelivery(TemporaryDeliveryError):
+    """Not yet, by the recipient's own choice (quiet hours): sent when it ends, and no failure to warn of."""
+
+
 class SkippedDelivery(PermanentDeliveryError):
     """Not sent by the recipient's own choice (a paused chat): a dead letter the admins need not hear of."""
 

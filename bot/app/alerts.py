@@ -30,6 +30,7 @@ from bot.deliver.telegram import CHANNEL as TELEGRAM
 from bot.deliver.telegram import ChatGoneError, ChatMovedError, TelegramSender, keyboard
 from bot.errors import (
     DeliveryError,
+    HeldDelivery,
     PermanentDeliveryError,
     SkippedDelivery,
     StoreError,
@@ -60,6 +61,7 @@ DRAIN_LIMIT = 500  # alerts claimed per channel per round
 class DrainReport:
     sent: int = 0
     retried: int = 0
+    held: int = 0  # by the chat's own choice (quiet hours): sent when it ends
     dead: int = 0
     errors: list[str] = field(default_factory=list)
     claimed: int = 0  # alerts taken from the outbox this round (at most the round's limit)
@@ -70,6 +72,7 @@ class DrainReport:
         """Count ``other``'s round in with this one's."""
         self.sent += other.sent
         self.retried += other.retried
+        self.held += other.held
         self.dead += other.dead
         self.errors += other.errors
         self.claimed += other.claimed
@@ -230,7 +233,7 @@ class TelegramChannel:
             raise SkippedDelivery(target, "skipped: the chat paused alerts (/pause)")
         wait = quiet_remaining(self.clock(), chat)
         if wait is not None:
-            raise TemporaryDeliveryError(target, f"quiet hours {chat.quiet_start}-{chat.quiet_end} ({chat.tz})",
+            raise HeldDelivery(target, f"quiet hours {chat.quiet_start}-{chat.quiet_end} ({chat.tz})",
                                          retry_after=wait)
 
 
@@ -420,8 +423,13 @@ class Alerts:
             await self._write(self.store.outbox.mark_sent, ids, now=now, message_id=message_id)
             report.sent += len(ids)
             return
-        report.errors.append(str(error))
         attempts = max(r.attempts for r in rows)
+        if isinstance(error, HeldDelivery):  # (not a failure: nothing to warn of)
+            await self._write(self.store.outbox.mark_retry, ids, error=error.reason,
+                              next_attempt_at=now + timedelta(seconds=error.retry_after or 60))
+            report.held += len(ids)
+            return
+        report.errors.append(str(error))
         if error.temporary and attempts < MAX_ATTEMPTS:
             delay = retry_delay(attempts, error.retry_after)
             await self._write(self.store.outbox.mark_retry, ids, error=error.reason,

@@ -93,6 +93,6 @@ def report_lines(report: NoiseReport, since: str, limit: int) -> list[str]:
         share = lone.alone / max(1, report.matches[lone.watchlist])
         mark = " (weak)" if lone.weak else ""
         lines.append(f"  {lone.alone:5}  {lone.watchlist}: {lone.pattern!r}{mark}, the only hit in {share:.0%} of "
-                     f"{lone.watchlist}'s matches")
+                     f"the matches of {lone.watchlist}")
         lines += [f"         e.g. {title[:100]}" for title in lone.examples]
     return lines

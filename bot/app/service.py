@@ -553,7 +553,10 @@ class Service:
         self.metrics.delivery(reports)
         for channel, r in reports.items():
             if r.sent or r.retried or r.dead:
-                log.info("deliver %s sent=%d retry=%d dead=%d", channel, r.sent, r.retried, r.dead)
+                log.info("deliver %s sent=%d retry=%d dead=%d%s", channel, r.sent, r.retried, r.dead,
+                         f" held={r.held}" if r.held else "")
+            elif r.held:
+                log.info("deliver %s held=%d (quiet hours)", channel, r.held)
             for error in r.errors[:3]:
                 log.warning("deliver %s: %s", channel, error)
             if r.dead:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
+from bot.cli.common import help_of
 from bot.errors import WatchbotError
 
 EPILOG = """\
@@ -39,10 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
                         help="log lines (warnings and errors; `run`'s own lines too) as plain text (default) or one "
                              "JSON object per line")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (run, poll, match, rules, digest, feeds, alerts, stories, chats, store):
         module.register(commands)
+    parser.set_defaults(func=help_of(parser))
     return parser
+
 
 
 def main(argv: Sequence[str] | None = None) -> int:

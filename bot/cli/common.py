@@ -71,7 +71,10 @@ def chat_id_arg(text: str) -> int:
 
 
 def duration_arg(text: str) -> float:
-    """An argparse type: "24h", "7d", "90m" in seconds; a usage error (exit 2) otherwise."""
+    """An argparse type: "24h", "7d", "90m" in seconds; a usage error (exit 2) otherwise, a bare number too (`--since
+    3` had meant 3 seconds, where the user meant days or hours, and listed nothing without a word)."""
+    if text.strip().replace(".", "", 1).isdigit() and float(text) > 0:
+        raise argparse.ArgumentTypeError(f"give a unit (got {text!r}): e.g. {text.strip()}h or {text.strip()}d")
     seconds = parse_duration(text)
     if seconds is None or seconds <= 0:
         raise argparse.ArgumentTypeError(f"not a duration (got {text!r}); write e.g. 24h, 7d or 90m")
@@ -133,3 +136,15 @@ def open_store(config: Config, **options: Any) -> Store:
     from bot.app import build
 
     return build.open_store(config, **options)
+
+
+def help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """What a command with sub-commands does without one (`watchbot`, `watchbot rules`): its help, with its examples,
+    and exit status 2, as for any incomplete command line (argparse had said only "the following arguments are
+    required: COMMAND")."""
+
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return show

@@ -193,7 +193,13 @@ def _next(r: Row, now: datetime) -> str:
         return "not polled until `watchbot feeds resume`"
     if s is None or s.next_poll_at is None or s.next_poll_at <= now:
         return "due now"
-    return f"next poll {relative(s.next_poll_at, now)}"
+    return f"next poll {relative(s.next_poll_at, now)}{_backing_off(s)}"
+
+
+def _backing_off(s: FeedState) -> str:
+    """Why the next poll is later than the interval says: " (backing off after 2 failures)"."""
+    n = s.consecutive_failures
+    return f" (backing off after {n} failure{'s' * (n != 1)})" if n else ""
 
 
 MARKS = {"ok": "✓", "failing": "✗", "unreached": "?", "no items": "!", "new": "·"}
@@ -231,7 +237,7 @@ def details(r: Row, now: datetime) -> list[str]:
     if s is not None and s.paused:
         out.append("    next poll:    none while paused (`watchbot feeds resume` polls it again)")
     elif s is not None and s.next_poll_at is not None and s.next_poll_at > now:
-        out.append(f"    next poll:    {when(s.next_poll_at, now)}")
+        out.append(f"    next poll:    {when(s.next_poll_at, now)}{_backing_off(s)}")
     else:
         out.append("    next poll:    due now")
     return out

@@ -16,7 +16,7 @@ from typing import Any
 from bot.app import lint as noise
 from bot.app import suggest as suggesting
 from bot.app.backtest import Backtest, backtest
-from bot.cli.common import add_command, add_config_option, config_from, count_arg, duration_arg, open_store
+from bot.cli.common import add_command, add_config_option, config_from, count_arg, duration_arg, help_of, open_store
 from bot.cli.match import load_checked, no_watchlists, rules_path
 from bot.config import Config, is_postgres, parse_duration
 from bot.errors import WatchbotError
@@ -34,7 +34,8 @@ def register(commands: Any) -> None:
         description="Work with the watchlists in rules/*.yaml.",
         example="  watchbot rules check rules\n  watchbot rules test 'ASML shares fall on export curbs'",
     )
-    sub = rules.add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
+    sub = rules.add_subparsers(dest="rules_command", metavar="COMMAND")
+    rules.set_defaults(func=help_of(rules))
 
     check = add_command(
         sub, "check",

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli.common import add_command, add_config_option, config_from, open_store
+from bot.cli.common import add_command, add_config_option, config_from, help_of, open_store
 from bot.config import MAX_DURATION, TOO_LONG, parse_duration
 from bot.errors import WatchbotError
 from bot.times import utcnow
@@ -21,7 +21,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         example="  watchbot store copy --from sqlite:///data/watchbot.db --to postgresql://watchbot@db/watchbot\n"
                 "  watchbot store backup backups/watchbot-2024-03-27.db",
     )
-    sub = store.add_subparsers(dest="store_command", metavar="COMMAND", required=True)
+    sub = store.add_subparsers(dest="store_command", metavar="COMMAND")
+    store.set_defaults(func=help_of(store))
     copy = add_command(
         sub, "copy", help="copy every table from one store (or a dump file) into an empty store",
         description="Copy feeds, items, sightings, matches, alerts, chats, subscriptions and digest state from "

@@ -264,8 +264,10 @@ TEXT: dict[str, str] = {
     "stats.empty": "• empty",
     "stats.dead": "<b>Dead letters</b>",
     "stats.feeds": "<b>Feeds</b>: {count}, failing {failing}",
-    "stats.stories": "<b>Stories</b> (last 24 h): {stories}, from {reports} reports "
+    "stats.stories": "<b>Stories</b> (last 24 h): {stories}, from {count} reports "
                      "({merged} merged into an earlier story)",
+    "stats.stories.one": "<b>Stories</b> (last 24 h): {stories}, from {count} report "
+                         "({merged} merged into an earlier story)",
     "stats.chats": "<b>Chats</b>: {active} active ({paused} paused), {inactive} inactive; "
                    "subscriptions: {subscriptions}; watching their own phrases: {own}",
     "suggest.summary": "{count} 👍/👎 taps; by majority {downs} alerts 👎 and {ups} 👍 (ties left out); items stored "

@@ -226,7 +226,7 @@ TEXT: dict[str, str] = {
     "stats.empty": "• 空",
     "stats.dead": "<b>无法投递</b>",
     "stats.feeds": "<b>信息源</b>：{count} 个，失败 {failing} 个",
-    "stats.stories": "<b>新闻</b>（最近 24 小时）：{stories} 条，来自 {reports} 篇报道（{merged} 篇并入了已有新闻）",
+    "stats.stories": "<b>新闻</b>（最近 24 小时）：{stories} 条，来自 {count} 篇报道（{merged} 篇并入了已有新闻）",
     "stats.chats": "<b>聊天</b>：{active} 个活跃（{paused} 个已暂停），{inactive} 个停用，"
                    "{subscriptions} 个订阅，{own} 个在监控自己的关键词",
     "suggest.summary": "共 {count} 次 👍/👎；按多数：{downs} 条提醒 👎，{ups} 条 👍（平票不计）；"

@@ -229,7 +229,7 @@ TEXT: dict[str, str] = {
     "stats.empty": "• 空的",
     "stats.dead": "<b>無法送達</b>",
     "stats.feeds": "<b>資訊來源</b>：{count} 個，失敗 {failing} 個",
-    "stats.stories": "<b>新聞</b>（最近 24 小時）：{stories} 則，來自 {reports} 篇報導（{merged} 篇併入先前的新聞）",
+    "stats.stories": "<b>新聞</b>（最近 24 小時）：{stories} 則，來自 {count} 篇報導（{merged} 篇併入先前的新聞）",
     "stats.chats": "<b>聊天</b>：{active} 個使用中（{paused} 個已暫停），{inactive} 個已停用，"
                    "{subscriptions} 個訂閱，{own} 個在監控自己的關鍵字",
     "suggest.summary": "共 {count} 次 👍/👎；按多數：{downs} 則提醒 👎，{ups} 則 👍（平票不計）；"

@@ -162,7 +162,7 @@ class Admin:
         lines += [f"• {esc(f.label)}: {f.consecutive_failures}x {esc((f.last_error or '')[:120])}"
                   for f in failing[:10]]
         stories, reports = stats.stories
-        lines.append(t(lang, "stats.stories", stories=stories, reports=reports, merged=reports - stories))
+        lines.append(t(lang, "stats.stories", stories=stories, count=reports, merged=reports - stories))
         counts = stats.chats
         lines.append(t(lang, "stats.chats", active=counts["active"], paused=counts["paused"],
                        inactive=counts["inactive"], subscriptions=counts["subscriptions"], own=counts["own_lists"]))

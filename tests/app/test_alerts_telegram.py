@@ -176,6 +176,10 @@ async def test_quiet_hours_hold_alerts_until_they_end(world: World) -> None:
     [row] = rows(world)
     assert row.next_attempt_at.isoformat() == "2024-03-27T13:00:00+00:00" and "quiet hours" in str(row.last_error)
     assert world.api.sent_messages(5) == []
+    world.clock.now += timedelta(minutes=1)
+    world.store.outbox.hasten([row.id], now=world.clock())  # (claimed again inside the quiet hours)
+    report = (await world.app.alerts.drain())["telegram"]
+    assert (report.held, report.retried, report.errors) == (1, 0, [])  # the chat's choice: no failure to warn of
     assert await redeliver(world, 3600) == {"sent": 1}
 
 

@@ -59,6 +59,7 @@ def test_check_fails_when_a_feed_fails_and_json_says_why(tmp_path: Path, capsys:
     assert main(["feeds", "--config", str(config)]) == 0  # without --check: a report, not a verdict
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("✗ Broken: file not found (1 failure in a row); ") and lines[-1] == "4 feeds, 1 failing"
+    assert lines[1].endswith(" (backing off after 1 failure)")  # (later than its interval: it says why)
     assert main(["feeds", "--config", str(config), "--check"]) == 1
     capsys.readouterr()
 

@@ -199,3 +199,21 @@ def test_durations_are_shown_as_they_are_written() -> None:
 
     assert [span(s) for s in (86400, 172800, 604800, 5400, 3600, 90, 1.5)] == ["24h", "2d", "7d", "90m", "1h", "90s",
                                                                                "1.5s"]
+
+
+def test_a_span_without_a_unit_asks_for_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--since 3` had listed the last 3 seconds: nothing, without a word."""
+    for argv in (["stories", "--since", "3"], ["alerts", "--since", "0"]):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --since: give a unit (got '3'): e.g. 3h or 3d" in err
+    assert "argument --since: not a duration (got '0'); write e.g. 24h, 7d or 90m" in err
+
+
+@pytest.mark.parametrize("argv", [[], ["rules"], ["store"]])
+def test_a_command_line_without_its_command_shows_the_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("usage: watchbot") and "Example" in out

@@ -80,10 +80,10 @@ def test_lint_lists_the_patterns_that_fire_alone(config: Path, capsys: pytest.Ca
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "11 items stored in the last 30d; matches: chips 11"
-    chip = lines.index("      5  chips: 'chip', the only hit in 45% of chips's matches")
+    chip = lines.index("      5  chips: 'chip', the only hit in 45% of the matches of chips")
     assert lines[chip + 1].startswith("         e.g. ") and len([x for x in lines[chip + 1:chip + 5]
                                                              if x.startswith("         e.g.")]) == 3
-    assert "      3  chips: 'Intel', the only hit in 27% of chips's matches" in lines  # two reviews and one launch
+    assert "      3  chips: 'Intel', the only hit in 27% of the matches of chips" in lines  # two reviews and one launch
 
 
 def test_the_majority_of_people_decides_and_a_tie_counts_for_neither() -> None:
