@@ -96,7 +96,7 @@ TEXT: dict[str, str] = {
     "lang.usage": "Usage: /lang en|zh-hans|zh-hant (now: {language})",
     "lang.set": "I will answer in English here.",
     # groups
-    "group.admins_only": "Only this group's administrators can change its phrases and mutes.",
+    "group.admins_only": "Only this group's administrators can change what it is alerted to, and how.",
     # the hourly cap
     "cap.notice": "More than {limit} alerts in the last hour: the next ones wait for this chat's digest "
                   "(/digest now, or at {at}). Fewer with /mute or /unwatch.",
@@ -116,7 +116,7 @@ TEXT: dict[str, str] = {
                                 "/subscribe ID for the others."),
     "watchlists.none": "No watchlists are loaded.",
     "button.no_chat": "Open /watchlists in a chat with the bot to subscribe.",
-    "button.admins_only": "Only this group's administrators can change its subscriptions.",
+    "button.admins_only": "Only this group's administrators can change what it is alerted to, and how.",
     "button.unknown": "Unknown watchlist {id}; it may have been removed.",
     "button.subscribed": "Subscribed to {id} ({mode}).",
     "button.unsubscribed": "Unsubscribed from {id}.",
@@ -197,7 +197,7 @@ TEXT: dict[str, str] = {
                    "daily digest comes: /digest_at HH:MM, e.g. /digest_at 07:30 (now: {at} {tz}).",
     "digest_at.set": "Daily digest at {at} ({tz}; change the zone with /tz).",
     # groups
-    "group.admins_settings": "Only this group's administrators can change its subscriptions and settings.",
+    "group.admins_settings": "Only this group's administrators can change what it is alerted to, and how.",
     # too many messages at once (plain text)
     "slow_down": "Too many messages at once: I skipped some. Wait a few seconds, then try again.",
     # 👍/👎 under alerts (answers are plain text, at most 200 characters)

@@ -85,7 +85,7 @@ TEXT: dict[str, str] = {
     "unmute.unknown": "{value} 在这里没有被屏蔽。已屏蔽：{mutes}",
     "lang.usage": "用法：/lang en|zh-hans|zh-hant（当前：{language}）",
     "lang.set": "我将在这里用简体中文回答。",
-    "group.admins_only": "只有本群管理员可以修改关键词和屏蔽。",
+    "group.admins_only": "只有本群管理员可以更改本群收到哪些提醒、以及怎样收到。",
     "cap.notice": "过去一小时的提醒超过 {limit} 条：之后的提醒将放入本聊天的摘要（现在 /digest，或在 {at}）。"
                   "可用 /mute 或 /unwatch 减少提醒。",
     "start.hello": "你好！我会在新闻命中监控清单时发送提醒。\n"
@@ -100,7 +100,7 @@ TEXT: dict[str, str] = {
                                 "（本聊天已订阅的在前）；其他的请用 /subscribe ID。"),
     "watchlists.none": "还没有加载任何监控清单。",
     "button.no_chat": "请在与机器人的聊天中打开 /watchlists 来订阅。",
-    "button.admins_only": "只有本群管理员可以修改订阅。",
+    "button.admins_only": "只有本群管理员可以更改本群收到哪些提醒、以及怎样收到。",
     "button.unknown": "找不到监控清单 {id}，可能已被删除。",
     "button.subscribed": "已订阅 {id}（{mode}）。",
     "button.unsubscribed": "已取消订阅 {id}。",
@@ -171,7 +171,7 @@ TEXT: dict[str, str] = {
     "digest.args": "/digest 后面不用加内容：它会立即发送本聊天待发的摘要。要设定每日摘要的时间，请用 /digest_at HH:MM，"
                    "例如 /digest_at 07:30（当前：{at} {tz}）。",
     "digest_at.set": "每日摘要时间设为 {at}（{tz}；可用 /tz 修改时区）。",
-    "group.admins_settings": "只有本群管理员可以修改订阅和设置。",
+    "group.admins_settings": "只有本群管理员可以更改本群收到哪些提醒、以及怎样收到。",
     "slow_down": "消息太多太快，我跳过了一些。请等几秒钟再试。",
     "feedback.invalid": "这个按钮已经失效。",
     "feedback.unknown_button": "未知的按钮：没有记录。",

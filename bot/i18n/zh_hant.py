@@ -88,7 +88,7 @@ TEXT: dict[str, str] = {
     "unmute.unknown": "{value} 在這裡沒有靜音。已靜音：{mutes}",
     "lang.usage": "用法：/lang en|zh-hans|zh-hant（目前：{language}）",
     "lang.set": "我將在這裡用繁體中文回答。",
-    "group.admins_only": "只有這個群組的管理員可以變更關鍵字和靜音。",
+    "group.admins_only": "只有這個群組的管理員可以變更群組收到哪些提醒、以及怎麼收到。",
     "cap.notice": "過去一小時的提醒超過 {limit} 則：接下來的提醒會放進這個聊天室的摘要（現在就 /digest，或在 {at}）。"
                   "可以用 /mute 或 /unwatch 減少提醒。",
     "start.hello": "你好！新聞符合監控清單時，我會傳提醒給你。\n"
@@ -103,7 +103,7 @@ TEXT: dict[str, str] = {
                                 "（這個聊天室已訂閱的在前）；其他的請用 /subscribe ID。"),
     "watchlists.none": "目前沒有載入任何監控清單。",
     "button.no_chat": "請在和機器人的聊天中開啟 /watchlists 來訂閱。",
-    "button.admins_only": "只有這個群組的管理員可以變更訂閱。",
+    "button.admins_only": "只有這個群組的管理員可以變更群組收到哪些提醒、以及怎麼收到。",
     "button.unknown": "找不到監控清單 {id}，可能已經移除了。",
     "button.subscribed": "已訂閱 {id}（{mode}）。",
     "button.unsubscribed": "已取消訂閱 {id}。",
@@ -174,7 +174,7 @@ TEXT: dict[str, str] = {
     "digest.args": "/digest 後面不用加內容：它會立即傳送本聊天待傳的摘要。要設定每日摘要的時間，請用 /digest_at HH:MM，"
                    "例如 /digest_at 07:30（目前：{at} {tz}）。",
     "digest_at.set": "每日摘要時間設定為 {at}（{tz}；可以用 /tz 變更時區）。",
-    "group.admins_settings": "只有這個群組的管理員可以變更訂閱和設定。",
+    "group.admins_settings": "只有這個群組的管理員可以變更群組收到哪些提醒、以及怎麼收到。",
     "slow_down": "訊息一次傳太多了，我略過了一些。請等幾秒再試一次。",
     "feedback.invalid": "這個按鈕已經失效了。",
     "feedback.unknown_button": "不認得這個按鈕：沒有記錄。",

@@ -55,6 +55,20 @@ _PARSER = PerThread(lambda: etree.HTMLParser(recover=True, no_network=True, remo
                                              huge_tree=True))
 _MAX_DEPTH = 2000  # a little under libxml2's 2048, as unclosed <p> and <li> count here too
 _TAG = re.compile(r"<[^>]*>")
+# The elements of HTML (and the old ones feeds still carry). A "<" before a name that is none of them and cannot be a
+# tag's (a dot or a comma in it), or is in capitals alone, is text: a ticker in a Reuters headline ("ASML <ASML.AS>
+# shares rise", "<TSMC>"), "x<y, z". Parsed as tags, they vanished, and a watchlist term inside them with them. Other
+# unknown names stay tags, as a browser has them (<o:p>, <my-card>, a code sample's <EmailObfuscator ...>).
+_ELEMENTS = (
+    "a|abbr|acronym|address|area|article|aside|audio|b|base|basefont|bdi|bdo|big|blink|blockquote|body|br|button|"
+    "canvas|caption|center|cite|code|col|colgroup|data|datalist|dd|del|details|dfn|dialog|dir|div|dl|dt|em|embed|"
+    "fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hgroup|hr|html|i|iframe|img|input|"
+    "ins|kbd|label|legend|li|link|main|map|mark|marquee|menu|meta|meter|nav|nobr|noembed|noframes|noscript|object|ol|"
+    "optgroup|option|output|p|param|picture|plaintext|pre|progress|q|rb|rp|rt|rtc|ruby|s|samp|script|search|section|"
+    "select|slot|small|source|span|strike|strong|style|sub|summary|sup|svg|math|table|tbody|td|template|textarea|"
+    "tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr|xmp"
+)
+_NOT_A_TAG = re.compile(rf"<(?!/?(?i:{_ELEMENTS})(?=[\s/>]))(?=[A-Za-z][\w]*[.,]|[A-Z][A-Z0-9]*>)")
 _UNSEEN = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
 _OPEN_OR_CLOSE = re.compile(rf"<(/?)(?!(?:{_VOID})\b)[A-Za-z][^>]*?(/?)>", re.IGNORECASE)
@@ -126,6 +140,7 @@ def cut(text: str, limit: int = LEDE_LIMIT) -> str:
 
 
 def _parse(fragment: str) -> etree._Element | None:
+    fragment = _NOT_A_TAG.sub("&lt;", fragment)
     try:
         doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PARSER())
     except (etree.XMLSyntaxError, ValueError):

@@ -153,7 +153,7 @@ class TelegramBot:
             if update.callback_query is not None:
                 await update.callback_query.answer(text)
             elif update.effective_message is not None and update.effective_message.text:
-                await update.effective_message.reply_text(text)
+                await update.effective_message.reply_text(text, allow_sending_without_reply=True)
         except TelegramError as e:
             log.info("telegram: could not say that handling an update failed: %s", e)
 

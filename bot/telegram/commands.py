@@ -441,5 +441,8 @@ def window_times(text: str) -> tuple[time, time] | None:
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     message = update.effective_message
     assert message is not None
+    # (the command may be gone by the time the reply goes out: deleted by its writer or a "delete commands" bot, while
+    # a busy group's pacing held the reply; without this the Bot API refused the reply and the user heard nothing)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                             link_preview_options=LinkPreviewOptions(is_disabled=True))
+                             link_preview_options=LinkPreviewOptions(is_disabled=True),
+                             allow_sending_without_reply=True)

@@ -21,12 +21,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from bot.app.chats import Chats
 from bot.app.phrases import Phrases, Watched
 from bot.i18n import EN, LANGUAGES, language_for, t
-from bot.markup import esc, strip_tags
+from bot.markup import cut, esc, strip_tags
 from bot.render.telegram import listed
 from bot.store.protocols import Chat
 from bot.telegram.commands import language
 from bot.watch.personal import MAX_PHRASE, hashtags, personal_id
 from bot.watch.text import phrase_key
+
+SHOWN = 120  # characters of what the user typed, said back (a 4,000-character /unwatch made a reply Telegram refused)
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -139,7 +141,7 @@ class PhraseCommands:
             return
         removed = await self.phrases.unwatch(chat.chat_id, None if text.lower() == "all" else text)
         if not removed and text.lower() != "all":
-            await self._say(update, t(lang, "unwatch.unknown", phrase=esc(text), phrases=names))
+            await self._say(update, t(lang, "unwatch.unknown", phrase=esc(cut(text, SHOWN)), phrases=names))
             return
         await self._say(update, t(lang, "unwatch.removed", count=removed))
 
@@ -206,7 +208,7 @@ class PhraseCommands:
                 return
             removed = await self.phrases.unmute(chat.chat_id, kind, value)
             if not removed:
-                await self._say(update, t(lang, "unmute.unknown", value=esc(value), mutes=names))
+                await self._say(update, t(lang, "unmute.unknown", value=esc(cut(value, SHOWN)), mutes=names))
                 return
         await self._say(update, t(lang, "unmute.removed", count=removed) if removed else t(lang, "unmute.none"))
 

@@ -87,6 +87,7 @@ class FairUpdates(BaseUpdateProcessor):
         if message is not None:
             user = update.effective_user if isinstance(update, Update) else None
             try:
-                await message.reply_text(t(language_for(user.language_code if user else None), "slow_down"))
+                await message.reply_text(t(language_for(user.language_code if user else None), "slow_down"),
+                                         allow_sending_without_reply=True)
             except TelegramError as e:
                 log.info("telegram: could not ask user %s to slow down: %s", user_id, e)

@@ -119,3 +119,16 @@ def test_language_of(text: str, lang: str) -> None:
 )
 def test_language_of_text_without_function_words_follows_the_feed(text: str, declared: str, lang: str) -> None:
     assert language_of(text, declared) == lang
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    ("Samsung Electronics <005930.KS> and ASML <ASML.AS> shares rise",
+     "Samsung Electronics <005930.KS> and ASML <ASML.AS> shares rise"),  # (ASML's ticker had vanished as a tag)
+    ("<TSMC> and <ASML> report", "<TSMC> and <ASML> report"),
+    ("if x<y, then", "if x<y, then"),
+    ("<B>Bold</B> and <b>bold</b><BR>old markup", "Bold and bold old markup"),  # known elements in capitals stay tags
+    ("Word<o:p></o:p> paste and <my-card>custom</my-card>", "Word paste and custom"),  # namespaced, custom: tags
+])
+def test_a_ticker_in_angle_brackets_is_text_not_a_tag(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+    assert extract_lede(html + " " + "More words to make it a lede of its own. " * 2).startswith(text)

@@ -192,7 +192,8 @@ async def test_group_changes_only_by_administrators(world: World) -> None:
     world.api.set_member(group, admin, "administrator")
     refused = await world.ask(group, "/subscribe asml", user_id=member, chat_type="group")
     assert "Only this group's administrators" in refused.text
-    for command in ("/mode digest", "/tz Europe/Paris", "/quiet 22:00-06:00", "/pause", "/unsubscribe all"):
+    # (/digest too: a member sending the group's digest early took what its daily digest would have held)
+    for command in ("/mode digest", "/tz Europe/Paris", "/quiet 22:00-06:00", "/pause", "/unsubscribe all", "/digest"):
         assert "Only this group's administrators" in (
             await world.ask(group, command, user_id=member, chat_type="group")).text
     assert world.store.chats.subscriptions(group) == []
@@ -346,3 +347,17 @@ async def test_pause_says_what_it_does_and_takes_no_duration(world: World) -> No
     await world.ask(5, "/resume")
     assert (await world.ask(5, "/pause 2h")).text.startswith("/pause takes no duration")
     assert world.store.chats.get(5).paused is False
+
+
+async def test_a_command_deleted_before_its_reply_still_gets_the_reply(world: World) -> None:
+    """A "delete commands" bot, or the writer, removed the command while a busy group's pacing held the reply: the
+    Bot API refused a reply to a message no longer there, and the user heard nothing (a traceback in the log)."""
+    import time
+
+    user = {"id": 7, "is_bot": False, "first_name": "Ann"}
+    world.api.push_update({"message": {  # (never recorded by the double: as if deleted)
+        "message_id": 4242, "date": int(time.time()), "from": user, "text": "/help",
+        "chat": {"id": -700, "type": "supergroup", "title": "Desk"},  # (replies quote their command in groups)
+        "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}})
+    [sent] = await world.api.wait_for_messages(1, timeout=5, chat_id=-700)
+    assert "/watchlists" in sent.text

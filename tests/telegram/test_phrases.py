@@ -267,6 +267,10 @@ async def test_invisible_characters_are_dropped_from_a_phrase_and_long_ids_are_c
     assert "only punctuation or symbols" in (await world.ask(5, "/watch 🚀🚀")).text
     unknown = (await world.ask(5, "/subscribe " + "x" * 300)).text
     assert "x" * 59 + "…'" in unknown and "x" * 61 not in unknown
+    # (a 4,000-character /unwatch or /unmute was said back whole: Telegram refused the reply, "a fault in the bot")
+    for command in ("/unwatch ", "/unmute "):
+        reply = (await world.ask(5, command + "q" * 4000)).text
+        assert "q" * 119 + "…" in reply and "q" * 121 not in reply
 
 
 async def test_mute_source_without_a_name_asks_which_feed_and_mutes_nothing(world: World) -> None:
