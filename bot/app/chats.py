@@ -37,6 +37,19 @@ class ChatView:
     follows_own: str | None  # the mode its own phrases alert in; None when it does not follow them
 
 
+FOLLOWED = " · it followed: "  # in a gone chat's reason: the watchlists it was unsubscribed from then
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    """A chat that was gone (the bot removed or blocked) and is back: when and why it went, and what it followed then
+    (its shared watchlists; whether it followed its own phrases), all of which was dropped."""
+
+    reason: str
+    followed: tuple[str, ...]
+    own_phrases: bool
+
+
 @dataclass(frozen=True, slots=True)
 class ModeChange:
     """What /mode changed: the subscriptions to shared watchlists that now alert in the new mode, and whether the
@@ -57,6 +70,20 @@ class Chats:
         group's, or a user's name) is kept on one line: it is shown in tables and logs, and PostgreSQL refuses NUL."""
         return await self.store.run(self.store.chats.ensure, chat_id, type=type, title=one_line(title),
                                     now=self.clock())
+
+    async def arrive(self, chat_id: int, *, type: str, title: str) -> tuple[Chat, Return | None]:
+        """``seen``, and when the chat had been gone (the bot removed or blocked; not a group that moved), what it
+        lost then, so that it can be told (it got nothing since, and its subscriptions were dropped)."""
+        return await self.store.run(self._arrive, chat_id, type, one_line(title))
+
+    def _arrive(self, chat_id: int, type: str, title: str) -> tuple[Chat, Return | None]:
+        before = self.store.chats.get(chat_id)
+        chat = self.store.chats.ensure(chat_id, type=type, title=title, now=self.clock())
+        if before is None or before.active or before.migrated_to is not None:
+            return chat, None
+        reason, _, followed = (before.inactive_reason or "").partition(FOLLOWED)
+        ids = tuple(w for w in followed.split(", ") if w)
+        return chat, Return(reason, tuple(w for w in ids if owner(w) is None), any(owner(w) is not None for w in ids))
 
     async def get(self, chat_id: int) -> Chat | None:
         return await self.store.run(self.store.chats.get, chat_id)
@@ -95,9 +122,20 @@ class Chats:
                 self.store.outbox.hasten_target("telegram", str(chat_id), now=now)
 
     async def deactivate(self, chat_id: int, reason: str) -> None:
-        """The bot was blocked or removed: the chat is unsubscribed from everything and gets nothing."""
-        await self.store.run(self.store.chats.deactivate, chat_id, reason, now=self.clock())
+        """The bot was blocked or removed: the chat is unsubscribed from everything and gets nothing. Its reason keeps
+        when, and what it followed (told to the chat if it comes back: ``arrive``)."""
+        await self.store.run(self._deactivate, chat_id, reason)
         log.warning("telegram: chat %s is gone (%s); deactivated and unsubscribed", chat_id, reason)
+
+    def _deactivate(self, chat_id: int, reason: str) -> None:
+        with self.store.transaction():
+            chat = self.store.chats.get(chat_id)
+            if chat is not None and not chat.active:
+                return  # (gone already: a second notice of it keeps what the first one recorded)
+            followed = [s.watchlist for s in self.store.chats.subscriptions(chat_id)]
+            said = f"{reason} on {self.clock():%Y-%m-%d %H:%M} UTC"
+            said += FOLLOWED + ", ".join(followed) if followed else ""
+            self.store.chats.deactivate(chat_id, said, now=self.clock())
 
     async def migrate(self, old: int, new: int) -> None:
         """A group became a supergroup: everything of the chat moves to the new id, in one transaction."""

@@ -54,7 +54,7 @@ def lines(v: ChatView, *, full: bool = False, digest_at: str = DEFAULT_DIGEST_AT
         state = "paused"
     out = [f"{c.chat_id}  {c.type}  {c.title or '(no title)'}  {state}"]
     subs = ", ".join(f"{s.watchlist} ({s.mode})" for s in v.subscriptions) or "none"
-    own = f" ({v.follows_own})" if v.follows_own else " (not followed: /unsubscribe all dropped them)"
+    own = f" ({v.follows_own})" if v.follows_own else " (not followed: the chat's subscriptions were dropped)"
     out.append(f"    subscriptions: {subs}")
     out.append(f"    phrases:       {', '.join(v.phrases) + own if v.phrases else 'none'}")
     mutes = "; ".join(f"{m.kind} {m.value}" for m in v.mutes) or "none"

@@ -68,7 +68,12 @@ TEXT: dict[str, str] = {
     "list.phrases": "<b>Your phrases</b> ({count} of {limit})",
     "list.phrases.group": "<b>This group's phrases</b> ({count} of {limit})",
     "list.no_phrases": "none yet: /watch PHRASE",
-    "list.not_followed": "(they alert nobody since /unsubscribe all: /watch one again to follow them)",
+    "list.not_followed": "(they alert nobody: this chat does not follow them since its subscriptions were dropped; "
+                         "/watch one again to follow them)",
+    "chat.back": "Welcome back. Alerts to this chat stopped ({reason}), and its subscriptions were dropped{followed}. "
+                 "/watchlists to subscribe again.{own}",
+    "chat.back.followed": ": {ids}",
+    "chat.back.own": " Its own phrases are kept (/list): /watch one of them to have them alert again.",
     "list.mutes": "<b>Muted</b>",
     "list.no_mutes": "nothing: /mute PHRASE or /mute source NAME",
     "list.muted_phrase": "• phrase: {value}",

@@ -12,11 +12,13 @@ through the same ``Bot`` (``.bot``), whose every request except getUpdates goes 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from telegram import Bot, ChatMember, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -36,7 +38,7 @@ from bot.deliver.ratelimit import Pacer
 from bot.errors import StoreError
 from bot.i18n import language_for, t
 from bot.telegram.admin import Admin
-from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands
+from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands, language, welcome_back
 from bot.telegram.feedback import Feedback, SuggestionReport
 from bot.telegram.menus import Menus
 from bot.telegram.updates import FairUpdates
@@ -125,9 +127,16 @@ class TelegramBot:
         if change is None:
             return
         chat, status = change.chat, change.new_chat_member.status
-        await self.chats.seen(chat.id, type=chat.type, title=chat.title or chat.full_name or "")
         if status in (ChatMember.LEFT, ChatMember.BANNED):
-            await self.chats.deactivate(chat.id, f"the bot was removed ({status})")
+            await self.chats.seen(chat.id, type=chat.type, title=chat.title or chat.full_name or "")
+            await self.chats.deactivate(chat.id, f"the bot was removed ({status})" if chat.type != "private"
+                                        else "the user blocked the bot")
+            return
+        known, back = await self.chats.arrive(chat.id, type=chat.type, title=chat.title or chat.full_name or "")
+        if back is not None:  # added again, or unblocked: what it lost meanwhile
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(chat.id, welcome_back(back, language(update, known)),
+                                               parse_mode=ParseMode.HTML)
 
     async def _migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: its settings, subscriptions, pending alerts and digest state follow."""

@@ -21,7 +21,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.app.chats import Chats
+from bot.app.chats import Chats, Return
 from bot.i18n import DEFAULT, EN, choose, description, language_for, sentences, t
 from bot.markup import cut, esc, rendered_len
 from bot.render.telegram import MAX_MESSAGE, listed, pages, watchlist_names
@@ -84,7 +84,10 @@ class Commands:
         tg = update.effective_chat
         assert tg is not None
         title = tg.title or tg.full_name or tg.username or ""
-        chat = await self.chats.seen(tg.id, type=tg.type, title=title)
+        chat, back = await self.chats.arrive(tg.id, type=tg.type, title=title)
+        if back is not None:  # (it heard nothing since, and lost its subscriptions: say so before anything else)
+            await update.get_bot().send_message(tg.id, welcome_back(back, language(update, chat)),
+                                                parse_mode=ParseMode.HTML)
         user = update.effective_user
         heard = language_for(user.language_code) if user is not None and user.language_code else DEFAULT
         if chat.language is None and not chat.is_group and heard != DEFAULT:
@@ -446,3 +449,11 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
                              link_preview_options=LinkPreviewOptions(is_disabled=True),
                              allow_sending_without_reply=True)
+
+
+def welcome_back(back: Return, lang: str) -> str:
+    """What a chat that was gone (the bot removed or blocked) and is back is told: why its alerts stopped, and that its
+    subscriptions were dropped (which), and how to subscribe again."""
+    followed = t(lang, "chat.back.followed", ids=listed(back.followed, lang)) if back.followed else ""
+    own = t(lang, "chat.back.own") if back.own_phrases else ""
+    return t(lang, "chat.back", reason=esc(back.reason), followed=followed, own=own)

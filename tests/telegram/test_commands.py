@@ -361,3 +361,34 @@ async def test_a_command_deleted_before_its_reply_still_gets_the_reply(world: Wo
         "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}})
     [sent] = await world.api.wait_for_messages(1, timeout=5, chat_id=-700)
     assert "/watchlists" in sent.text
+
+
+async def test_a_chat_the_bot_comes_back_to_is_told_what_it_lost(world: World) -> None:
+    """Removed from a group and added again, the bot said nothing: the group had lost its subscriptions without a
+    word, and /list blamed an "/unsubscribe all" nobody typed."""
+    import time
+
+    group, admin = -900, 8
+    world.api.set_member(group, admin, "administrator")
+    await world.ask(group, "/subscribe asml", user_id=admin, chat_type="supergroup")
+    await world.ask(group, "/watch TSMC", user_id=admin, chat_type="supergroup")
+    user = {"id": admin, "is_bot": False, "first_name": "Ann"}
+
+    def membership(old: str, new: str) -> None:
+        world.api.push_update({"my_chat_member": {
+            "chat": {"id": group, "type": "supergroup", "title": "Desk"}, "from": user, "date": int(time.time()),
+            "old_chat_member": {"user": world.api.me, "status": old},
+            "new_chat_member": {"user": world.api.me, "status": new}}})
+
+    membership("member", "left")
+    await eventually(lambda: not world.store.chats.get(group).active)  # type: ignore[union-attr]
+    before = len(world.api.sent_messages(group))
+    membership("left", "member")
+    [back] = (await world.api.wait_for_messages(before + 1, timeout=5, chat_id=group))[before:]
+    assert back.text.startswith("Welcome back. Alerts to this chat stopped (the bot was removed (left) on ")
+    assert "its subscriptions were dropped: asml. /watchlists to subscribe again." in back.text
+    assert "Its own phrases are kept (/list)" in back.text
+    assert world.store.chats.subscriptions(group) == []  # (DESIGN.md: a chat that removed the bot is unsubscribed)
+    listing = (await world.ask(group, "/list", user_id=admin, chat_type="supergroup")).text
+    assert "Welcome back" not in listing and "/unsubscribe all" not in listing  # told once; nobody typed that
+    assert "its subscriptions were dropped" in listing

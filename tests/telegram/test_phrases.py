@@ -131,7 +131,7 @@ async def test_unwatch_one_or_all_and_list(world: World) -> None:
     assert "Your phrases (2 of 50)\n• Huawei\n• 光刻机" in listing and "chat:5" not in listing
     assert "does not watch nvidia. It watches: Huawei, 光刻机" in (await world.ask(5, "/unwatch nvidia")).text
     await world.ask(5, "/unsubscribe all")
-    assert "they alert nobody since /unsubscribe all" in (await world.ask(5, "/list")).text
+    assert "they alert nobody: this chat does not follow them" in (await world.ask(5, "/list")).text
     await world.ask(5, "/watch huawei")  # already watched, and followed again
     assert "alert nobody" not in (await world.ask(5, "/list")).text
     assert "Stopped watching 1 phrase." in (await world.ask(5, "/unwatch HUAWEI")).text
