@@ -328,8 +328,8 @@ TEXT: dict[str, str] = {
     "alert.untitled": "(untitled)",
     "alert.time_unknown": "time unknown",
     "alert.also_in": "also in: {outlets}",
-    "alert.own_phrases": "your phrases",
-    "digest.own_phrases": "Your phrases",
+    "alert.own_phrases": "this chat's phrases",  # (a group's too: "your" read as the reader's own)
+    "digest.own_phrases": "This chat's phrases",
     "alert.matched": "<i>Matched:</i> {terms}",
     "digest.header": "<b>Digest {date}</b>: {count} stories",
     "digest.header.one": "<b>Digest {date}</b>: {count} story",

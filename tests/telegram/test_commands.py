@@ -139,11 +139,11 @@ async def test_test_command_explains_the_match(world: World) -> None:
 async def test_test_command_includes_the_chats_own_phrases(world: World) -> None:
     await world.ask(5, "/watch gallium")
     text = (await world.ask(5, "/test Gallium and the chipmaker")).text
-    assert "chips (score 100)" in text and "your phrases (score 100)" in text and "title: 'Gallium'" in text
+    assert "chips (score 100)" in text and "this chat's phrases (score 100)" in text and "title: 'Gallium'" in text
     assert "chat:5" not in text
     assert (await world.ask(5, "/test potatoes")).text == (
         "Neither a watchlist nor this chat's own phrases match 'potatoes'.")
-    assert "your phrases" not in (await world.ask(6, "/test Gallium and the chipmaker")).text  # (chat 5's alone)
+    assert "this chat's phrases" not in (await world.ask(6, "/test Gallium and the chipmaker")).text  # (chat 5's alone)
 
 
 
@@ -152,7 +152,7 @@ async def test_test_command_explains_in_the_chats_language(world: World) -> None
     await world.ask(5, "/watch 光刻机")
     text = (await world.ask(5, "/test 荷兰光刻机出口 and ASML")).text
     assert text.startswith("asml（得分 100）\n")
-    assert "标题：“ASML”——关键词" in text and "标题：“光刻机”——关键词" in text and "你的关键词" in text
+    assert "标题：“ASML”——关键词" in text and "标题：“光刻机”——关键词" in text and "本聊天的关键词" in text
     await world.ask(5, "/lang zh-hant")
     assert "標題：「ASML」——關鍵字" in (await world.ask(5, "/test ASML")).text
     await world.ask(5, "/lang en")

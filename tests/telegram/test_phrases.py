@@ -76,7 +76,7 @@ async def test_chats_sharing_a_phrase_each_get_their_own_explained_alert_and_a_m
     await poll(world, [story(1, "Gallium and germanium prices jump"), story(2, "Germanium output falls")])
     five, six, seven, eight = (alerts_to(world, chat) for chat in (5, 6, 7, 8))
     assert [m.splitlines()[1] for m in five] == ["Gallium and germanium prices jump"]
-    assert five[0].splitlines()[0] == "🔔 your phrases"  # (not its list's id, chat:5)
+    assert five[0].splitlines()[0] == "🔔 this chat's phrases"  # (not its list's id, chat:5)
     assert "Matched: Gallium" in five[0] and "germanium" not in five[0].split("Matched:")[1]
     assert [m.splitlines()[1] for m in six] == ["Gallium and germanium prices jump", "Germanium output falls"]
     assert "Matched: Gallium, germanium" in six[0] and "Matched: Germanium" in six[1]
@@ -249,13 +249,13 @@ async def test_a_digest_names_the_chats_own_phrases_in_its_language(world: World
     await world.ask(5, "/watch gallium")
     await poll(world, [story(1, "Gallium prices jump")])
     digest = (await world.ask(5, "/digest")).text
-    assert "Your phrases (1)" in digest, digest
+    assert "This chat's phrases (1)" in digest, digest
     assert "chat:5" not in digest and "Gallium prices jump" in digest
     await world.ask(5, "/lang zh-hant")
     world.clock.now += timedelta(minutes=5)
     await poll(world, [story(2, "Gallium output falls")], name="other")
     digest = (await world.ask(5, "/digest")).text
-    assert "你的關鍵字 (1)" in digest and "chat:5" not in digest
+    assert "本聊天的關鍵字 (1)" in digest and "chat:5" not in digest
 
 
 async def test_invisible_characters_are_dropped_from_a_phrase_and_long_ids_are_cut_in_replies(world: World) -> None:
