@@ -179,20 +179,23 @@ class FeedManager:
         (state,) = await self.store.run(self.store.feeds.get, [feed_url])
         return Added(state, already=not added)
 
-    async def remove(self, url: str) -> None:
+    async def remove(self, url: str) -> FeedState:
         feed = await self._feed(url)
         if feed.origin != "store":
             raise FeedChangeError(f"{feed.label} comes from {self.config.source}: remove its [[feeds]] entry there "
                                   "(or pause it here)")
         await self.store.run(self.store.feeds.remove, url)
+        return feed
 
-    async def pause(self, url: str) -> None:
-        await self._feed(url)
+    async def pause(self, url: str) -> FeedState:
+        feed = await self._feed(url)
         await self.store.run(self.store.feeds.set_paused, url, True)
+        return feed
 
-    async def resume(self, url: str) -> None:
-        await self._feed(url)
+    async def resume(self, url: str) -> FeedState:
+        feed = await self._feed(url)
         await self.store.run(self.store.feeds.set_paused, url, False)
+        return feed
 
     async def import_opml(self, data: bytes, *, source: str = "OPML file") -> Imported:
         """Every feed of an OPML file not there yet; raises ConfigError (one line) for a file that is no OPML."""

@@ -78,6 +78,7 @@ class Preview:
     matched: list[PreviewItem] = field(default_factory=list)  # the first SHOWN
     count: int = 0
     backtest: Backtest = field(default_factory=Backtest)
+    saved: bool = True  # the file has a saved (active) watchlist to compare with
 
     @property
     def gained(self) -> list[str]:
@@ -160,7 +161,7 @@ class WatchlistEditor:
     async def preview(self, name: str, text: str, *, limit: int = RECENT) -> Preview:
         """What ``text`` would match among the last ``limit`` stored items, explained, with the difference."""
         checked = await self.review(name, text)
-        preview = Preview(checked)
+        preview = Preview(checked, saved=self._active_id(name) is not None)
         w = checked.watchlist
         if w is None:
             return preview

@@ -85,10 +85,10 @@ def change(action: str) -> Page:
         form = await request.form()
         url = str(form.get("url") or "")
         try:
-            await getattr(parts(request).feeds, action)(url)
+            feed = await getattr(parts(request).feeds, action)(url)
         except FeedChangeError as e:
             return await _page(request, status=422, problem=str(e))
-        return _done(f"{url}: {action}d", back=str(form.get("back") or ""))
+        return _done(f"{feed.label}: {action}d", back=str(form.get("back") or ""))
 
     act.__name__ = action
     return act

@@ -83,6 +83,8 @@ async def alerts(request: Request) -> Response:
 async def digests(request: Request) -> Response:
     web = parts(request)
     recipients = web.digests.recipients()
-    key = request.query_params.get("key") or (recipients[0].key if recipients else "")
+    asked = request.query_params.get("key", "")
+    gone = bool(asked) and asked not in {r.key for r in recipients}  # (a link kept from before the config changed)
+    key = asked if asked and not gone else (recipients[0].key if recipients else "")
     preview = await web.digests.preview(key) if key else None
-    return render(request, "digests.html", {"recipients": recipients, "key": key, "preview": preview})
+    return render(request, "digests.html", {"recipients": recipients, "key": key, "preview": preview, "gone": gone})

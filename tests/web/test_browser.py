@@ -126,7 +126,7 @@ def test_leaving_the_editor_with_unsaved_text_asks_first(browser: Any, tmp_path:
 
         def answer(dialog: Any) -> None:
             asked.append(dialog.type)
-            dialog.dismiss() if len(asked) == 1 else dialog.accept()
+            dialog.dismiss() if len(asked) in (1, 3) else dialog.accept()
 
         page.on("dialog", answer)
         page.click('nav a[href="/alerts"]')  # unchanged: leaves without asking
@@ -144,4 +144,14 @@ def test_leaving_the_editor_with_unsaved_text_asks_first(browser: Any, tmp_path:
         page.click('nav a[href="/alerts"]')  # asked again; leaving goes
         expect(page.locator("h1")).to_have_text("Recent alerts")
         assert asked == ["beforeunload", "beforeunload"]
+
+        # Removing a feed asks first too: "No" keeps it.
+        url = live.feeds.feed("/extra.xml", rss([GALLIUM], title="Extra News"))
+        page.click('nav a[href="/feeds"]')
+        page.fill('input[name="url"]', url)
+        page.click("form.add button")
+        expect(page.locator("p[role=status]")).to_contain_text("Extra News was added")
+        page.click("form[action='/feeds/remove'] button")  # (the third dialog: dismissed below)
+        page.wait_for_timeout(300)
+        assert asked[-1] == "confirm" and page.locator("form[action='/feeds/remove']").count() == 1
         page.close()

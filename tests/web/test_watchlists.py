@@ -165,3 +165,14 @@ async def test_a_name_too_long_says_how_long_it_may_be(web: Web) -> None:
     r = await web.client.post(f"/watchlists/{name}.yaml", data={"csrf": csrf, "text": GOOD})
     assert r.status_code == 422 and "at most 64" in r.text and "this one has 90 before .yaml" in r.text
     assert 'maxlength="64"' in (await web.client.get("/watchlists")).text
+
+
+async def test_a_preview_of_a_watchlist_not_saved_yet_says_so(web: Web) -> None:
+    seed(web.world.store, "g", watchlists=[], at=web.world.clock.now, title="Gallium exports curbed")
+    csrf = await web.sign_in()
+    r = await web.client.post("/watchlists/gallium.yaml/preview", data={"csrf": csrf, "text": "id: gallium\nany: [gallium]\n"},
+                              headers={"HX-Request": "true"})
+    assert "Not saved yet: when they were stored, nothing matched them for it" in r.text and "When they were" not in r.text
+    saved = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": "id: asml\nany: [gallium]\n"},
+                                  headers={"HX-Request": "true"})
+    assert "When they were stored, the saved watchlist matched 0" in saved.text
