@@ -226,9 +226,10 @@ def bot_api_error(config: Config, e: BaseException) -> WatchbotError:
     """A failure to reach the Bot API as one line: where, why, what to check; secrets hidden."""
     tg = config.telegram
     reason = hide(str(e) or type(e).__name__, config.secrets())
-    if "connect" in reason.lower() and "attempts failed" in reason.lower():
-        reason = "cannot connect (is the address right and the server up?)"
     where = hide(tg.api_url, config.secrets()) if tg else "?"
+    if "connect" in reason.lower() and "attempts failed" in reason.lower():
+        return WatchbotError(f"telegram: cannot reach the Bot API at {where}: cannot connect; is telegram.api_url "
+                             "right and the network up?")
     return WatchbotError(f"telegram: cannot reach the Bot API at {where}: {reason} "
                          "(check telegram.token and telegram.api_url)")
 

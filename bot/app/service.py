@@ -604,7 +604,8 @@ class Service:
         if self.spread is not None:
             details["poll_worker"] = worker or "ok"
         if self.app.telegram is not None and self.leadership.role == "leader":
-            details["telegram"] = self.bot_problem or "ok"  # (not unhealthy: polling goes on, alerts wait to be sent)
+            # (not unhealthy: polling goes on, alerts wait to be sent)
+            details["telegram"] = (self.bot_problem or "ok").removeprefix("telegram: ")
         return scheduler_ok and store_ok and overdue == 0 and worker is None, details
 
     def _store_overdue(self, before: datetime) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """Web sign-in: one-time login links (from /web in Telegram) and the sessions they open. Use-case: store.
 
     /web (an admin, private chat) -> link(user) -> https://.../login/TOKEN  (10 minutes, one use)
+    `watchbot web login` (a shell on the server) -> link(SHELL) -> the same, where there is no bot to ask
     GET /login/TOKEN -> login(TOKEN) -> a session token (cookie) + its CSRF token
 
 Tokens are 256-bit random strings; the store keeps only their SHA-256 digests, so neither a log of
@@ -20,6 +21,9 @@ from bot.store.protocols import Store, WebSession
 
 LINK_VALID = timedelta(minutes=10)
 SESSION_VALID = timedelta(hours=12)
+
+
+SHELL = 0  # the user of a link from `watchbot web login`: whoever has a shell on the server (no Telegram user is 0)
 
 
 def digest(token: str) -> str:
@@ -42,7 +46,7 @@ class WebAuth:
         self.clock = clock
 
     def may_log_in(self, user_id: int) -> bool:
-        return user_id in self.admins
+        return user_id in self.admins or user_id == SHELL
 
     async def link(self, user_id: int) -> str:
         """A one-time login link for an admin (PermissionError for anyone else)."""
@@ -60,7 +64,7 @@ class WebAuth:
         def use() -> Opened | None:
             with self.store.transaction():
                 user = self.store.sessions.use_login(digest(token), now=now)
-                if user is None or user not in self.admins:  # an admin removed since the link was made
+                if user is None or not self.may_log_in(user):  # an admin removed since the link was made
                     return None
                 session_token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
                 expires = now + SESSION_VALID

@@ -28,7 +28,7 @@ Config: --config FILE (before or after the command), else ./config.toml, else bu
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import alerts, chats, digest, feeds, match, poll, rules, run, store, stories
+    from bot.cli import alerts, chats, digest, feeds, match, poll, rules, run, store, stories, web
 
     parser = argparse.ArgumentParser(
         prog="watchbot", description="Watch news feeds, match them against YAML watchlists, send alerts.",
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log lines (warnings and errors; `run`'s own lines too) as plain text (default) or one "
                              "JSON object per line")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (run, poll, match, rules, digest, feeds, alerts, stories, chats, store):
+    for module in (run, poll, match, rules, digest, feeds, alerts, stories, chats, store, web):
         module.register(commands)
     parser.set_defaults(func=help_of(parser))
     return parser

@@ -103,7 +103,8 @@ def signed_in(page: Page) -> Page:
 
 
 SIGNED_OUT = ("You are signed out (from another tab, or the session ended), so this was not done. What you typed is "
-              "still here: copy it, send /web to the bot in a private chat for a new link, then paste it and save.")
+              "still here: copy it, get a new link (/web to the bot in a private chat, or `watchbot web login` on "
+              "the server), then paste it and save.")
 STALE = ("This page was opened before you last signed in, so what you sent was not done: reload the page and try "
          "again.")
 

@@ -143,7 +143,7 @@ def test_an_unreachable_bot_api_is_one_line_and_a_pasted_token_is_never_shown(
     err = capsys.readouterr().err
     assert token not in err and "secret" not in err and "Traceback" not in err
     assert "telegram: cannot reach the Bot API at http://127.0.0.1:9/(hidden)" in err
-    assert "cannot connect (is the address right and the server up?)" in err
+    assert err.rstrip().endswith("cannot connect; is telegram.api_url right and the network up?")
     assert len(err.strip().splitlines()) == 1
 
 
@@ -217,3 +217,32 @@ def test_a_command_line_without_its_command_shows_the_help(argv: list[str], caps
     assert main(argv) == 2
     out = capsys.readouterr().out
     assert out.startswith("usage: watchbot") and "Example" in out
+
+
+def test_web_login_prints_a_link_that_signs_in_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A web interface without Telegram had no way in: its page said to ask a bot there was none of."""
+    import asyncio
+    import re
+
+    from bot.app.build import open_app
+    from bot.config import load_config
+
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n[http]\nlisten = "127.0.0.1:9188"\n')
+    assert main(["web", "login", "--config", str(config)]) == 1  # (no store yet: nothing to sign in to)
+    assert "no store yet" in capsys.readouterr().err
+    assert main(["poll", "--config", str(config), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["web", "login", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    link = re.search(r"http://127\.0\.0\.1:9188/login/([A-Za-z0-9_-]+)", out)
+    assert link and "works once, for 10 minutes" in out
+
+    async def sign_in() -> list[bool]:
+        async with open_app(load_config(config)) as app:
+            return [await app.web_auth.login(link[1]) is not None for _ in range(2)]
+
+    assert asyncio.run(sign_in()) == [True, False]
+    bare = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n')
+    assert main(["web", "login", "--config", str(bare)]) == 1
+    assert "no web interface: set [http] listen" in capsys.readouterr().err

@@ -42,7 +42,7 @@ async def test_typing_after_signing_out_keeps_the_text_and_says_so(web: Web) -> 
                               headers={"HX-Request": "true", "X-CSRF-Token": csrf})
     assert r.status_code == 401 and "hx-redirect" not in r.headers
     assert (r.headers["hx-retarget"], r.headers["hx-reswap"]) == ("main", "afterbegin")
-    assert "What you typed is still here" in r.text and "send /web to the bot" in r.text
+    assert "What you typed is still here" in r.text and "/web to the bot in a private chat" in r.text
 
 
 async def test_a_login_link_works_once(web: Web) -> None:
