@@ -43,8 +43,8 @@ async def find_feeds(fetcher: Fetcher, url: str) -> list[tuple[str, str]]:
             return feeds
         if "HTML page" not in not_a_feed.reason:
             raise
-        raise ParseError(url, "an HTML page that links to no feed (no <link rel=\"alternate\"> to RSS, Atom or "
-                              "JSON Feed): look for the feed's own URL on the site") from not_a_feed
+        raise ParseError(url, "a web page that offers no feed (RSS, Atom or JSON Feed): look on the site for its "
+                              "feed's own address (often ending in /feed, /rss or .xml)") from not_a_feed
     return [(url, parsed.title)]
 
 
@@ -159,6 +159,8 @@ class FeedManager:
         choices and nothing is added. Raises FeedChangeError (bad URL) or FeedError (unreachable,
         no feed there)."""
         url = url.strip()
+        if not url:
+            raise FeedChangeError("give the address of a feed, or of a site that offers one (https://...)")
         problem = feed_url_problem(url)
         if problem:
             raise FeedChangeError(problem)

@@ -152,8 +152,8 @@ class WatchlistEditor:
         new = checked.watchlist.id
         followers = await self.store.run(self.store.chats.followers, old)
         said = [f"the id was '{old}': saving makes it '{new}'"
-                + (f", and the {followers} chat{'s' * (followers != 1)} that follow '{old}' will follow '{new}'"
-                   if followers else " (no chat follows it)")]
+                + (f", and the {followers} chat{'s' * (followers != 1)} that follow{'s' * (followers == 1)} '{old}' "
+                   f"will follow '{new}'" if followers else " (no chat follows it)")]
         said += [f"the config's email digest to {to} names '{old}': change it there to '{new}'"
                  for to, ids in self.emailed if old in ids]
         return replace(checked, warnings=(*said, *checked.warnings), renamed_from=old)

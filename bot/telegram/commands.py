@@ -114,7 +114,14 @@ class Commands:
         if user is None:
             return False
         member = await context.bot.get_chat_member(chat.chat_id, user.id)
-        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+        allowed = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+        if allowed and chat.language is None and user.language_code and language_for(user.language_code) != DEFAULT:
+            # A group without /lang had answered each member in their own language while its alerts came in English:
+            # the administrator who sets it up gives it theirs (/lang still decides).
+            await self.chats.update(chat.chat_id, language=language_for(user.language_code))
+            await self.language_changed(context.bot, dataclasses.replace(
+                chat, language=language_for(user.language_code)), before=None)
+        return allowed
 
     async def refuse_unless_allowed(self, update: Update, context: Context, chat: Chat) -> bool:
         """True (after replying) when the sender may not change this group's settings."""

@@ -78,7 +78,7 @@ async def test_a_feed_url_is_its_own_answer(feed_server: FeedServer, fetcher: Ht
 
 async def test_a_page_without_feed_links(feed_server: FeedServer, fetcher: HttpFetcher) -> None:
     url = feed_server.feed("/", html_page(), content_type="text/html")
-    with pytest.raises(ParseError, match="an HTML page that links to no feed") as caught:
+    with pytest.raises(ParseError, match="a web page that offers no feed") as caught:
         await find_feeds(fetcher, url)
     assert caught.value.url == url
 

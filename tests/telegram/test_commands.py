@@ -392,3 +392,18 @@ async def test_a_chat_the_bot_comes_back_to_is_told_what_it_lost(world: World) -
     listing = (await world.ask(group, "/list", user_id=admin, chat_type="supergroup")).text
     assert "Welcome back" not in listing and "/unsubscribe all" not in listing  # told once; nobody typed that
     assert "its subscriptions were dropped" in listing
+
+
+async def test_a_group_takes_the_language_of_the_administrator_who_sets_it_up(world: World) -> None:
+    """A group without /lang answered each member in their own language while its alerts came in English."""
+    group, admin, member = -910, 31, 32
+    world.api.add_user(admin)["language_code"] = "zh-hans"
+    world.api.add_user(member)["language_code"] = "en"
+    world.api.set_member(group, admin, "administrator")
+    assert "Only this group's administrators" in (
+        await world.ask(group, "/subscribe asml", user_id=member, chat_type="supergroup")).text
+    assert world.store.chats.get(group).language is None  # type: ignore[union-attr]  # (a member's refusal sets nothing)
+    await world.ask(group, "/subscribe asml", user_id=admin, chat_type="supergroup")
+    assert world.store.chats.get(group).language == "zh-hans"  # type: ignore[union-attr]
+    listing = (await world.ask(group, "/list", user_id=member, chat_type="supergroup")).text  # (an English member)
+    assert "简体中文" in listing and "订阅" in listing, listing

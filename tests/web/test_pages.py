@@ -124,6 +124,8 @@ async def test_add_a_feed_by_its_url_and_by_its_site(web: Web, feeds: FeedServer
     assert bad.status_code == 422 and "did you mean" in bad.text
     gone = await web.client.post("/feeds/add", data={"csrf": csrf, "url": feeds.url("/missing.xml")})
     assert gone.status_code == 422 and "404" in gone.text
+    empty = await web.client.post("/feeds/add", data={"csrf": csrf, "url": " "})  # (it had said "or a local file path")
+    assert empty.status_code == 422 and "give the address of a feed, or of a site that offers one" in empty.text
 
 
 async def test_a_feed_name_typed_on_the_web_is_one_line_without_control_characters(web: Web, feeds: FeedServer) -> None:
