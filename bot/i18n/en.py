@@ -218,6 +218,8 @@ TEXT: dict[str, str] = {
     "feedback.own": "This alert came from this chat's own phrases: /unwatch or /mute change what comes.",
     # admins
     "admin.only": "This command is for the bot's admins (telegram.admins in the config).",
+    "admin.private": "Ask me this in a private chat: it shows the whole bot's feeds, chats or rules, and everyone here "
+                     "would see them.",
     "ago.never": "never",
     "ago.d": "{n}d ago",
     "ago.h": "{n}h ago",

@@ -186,6 +186,7 @@ TEXT: dict[str, str] = {
     "feedback.tunes": "这有助于改进监控清单。",
     "feedback.own": "这条提醒来自本聊天自己的关键词：可用 /unwatch 或 /mute 调整。",
     "admin.only": "这个命令只供机器人的管理员使用（配置中的 telegram.admins）。",
+    "admin.private": "请在私聊中问我：它会显示整个机器人的订阅源、聊天或规则，这里的每个人都会看到。",
     "ago.never": "从未",
     "ago.d": "{n} 天前",
     "ago.h": "{n} 小时前",

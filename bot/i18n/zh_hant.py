@@ -189,6 +189,7 @@ TEXT: dict[str, str] = {
     "feedback.tunes": "這能幫忙調整監控清單。",
     "feedback.own": "這則提醒來自這個聊天室自己的關鍵字：可以用 /unwatch 或 /mute 調整。",
     "admin.only": "這個指令只有機器人的管理員能用（設定檔中的 telegram.admins）。",
+    "admin.private": "請在私訊中問我：它會顯示整個機器人的訂閱來源、聊天或規則，這裡的每個人都會看到。",
     "ago.never": "從未",
     "ago.d": "{n} 天前",
     "ago.h": "{n} 小時前",

@@ -66,8 +66,10 @@ class Admin:
         return [CommandHandler("feeds", self.feeds), CommandHandler("reload", self.reload),
                 CommandHandler("stats", self.stats)]
 
-    async def admitted(self, update: Update) -> str | None:
-        """The language to answer an admin in; None (after replying) when the sender is not an admin."""
+    async def admitted(self, update: Update, *, private: bool = False) -> str | None:
+        """The language to answer an admin in; None (after replying) when the sender is not an admin, or ``private``
+        and the chat is a group (a bot admin's /feeds in a newsroom's group showed every feed's address, a private
+        feed's key in it, and every chat's counts, to all its members)."""
         tg = update.effective_chat
         chat = None
         if tg is not None:  # every chat that writes is recorded, as the other commands do
@@ -75,6 +77,9 @@ class Admin:
         user = update.effective_user
         lang = language(update, chat) if chat is not None else choose(None, user.language_code if user else None)
         if user is not None and user.id in self.admins:
+            if private and tg is not None and tg.type != "private":
+                await reply(update, t(lang, "admin.private"))
+                return None
             return lang
         await reply(update, t(lang, "admin.only"))
         return None
@@ -82,7 +87,7 @@ class Admin:
     async def feeds(self, update: Update, context: Context) -> None:
         """/feeds: health of every feed; past FEW feeds, a count by health and the feeds that need a look (failing,
         or not reached); /feeds TEXT: the feeds whose name or address holds TEXT."""
-        lang = await self.admitted(update)
+        lang = await self.admitted(update, private=True)
         if lang is None:
             return
         now = self.clock()
@@ -143,7 +148,7 @@ class Admin:
 
     async def stats(self, update: Update, context: Context) -> None:
         """/stats: the outbox by channel and state (dead letters too), failing feeds, chats."""
-        lang = await self.admitted(update)
+        lang = await self.admitted(update, private=True)
         if lang is None:
             return
         for page in pages(await self.stats_lines(lang)):

@@ -76,7 +76,7 @@ class Feedback:
 
     async def suggest(self, update: Update, context: Context) -> None:
         """/suggest: the rule edits the judgments point to, with their effect (admins only)."""
-        lang = await self.admin.admitted(update)
+        lang = await self.admin.admitted(update, private=True)
         if lang is None:
             return
         if self.suggestions is None:

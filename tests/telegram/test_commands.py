@@ -217,6 +217,10 @@ async def test_admin_commands_only_for_admins(world: World) -> None:
     stats = (await world.ask(ADMIN, "/stats")).text
     assert "Outbox" in stats and "Chats: 2 active" in stats
     assert "subscriptions: 1; watching their own phrases: 1" in stats  # (chat 5's own list is no subscription)
+    # In a group every member would see the whole bot's feeds (a private feed's key in its address) and counts
+    for command in ("/feeds", "/stats", "/suggest"):
+        said = (await world.ask(-950, command, user_id=ADMIN, chat_type="supergroup")).text
+        assert said.startswith("Ask me this in a private chat") and "Outbox" not in said, command
     (world.rules.folder / "broken.yaml").write_text("id: broken\nany: [\n", encoding="utf-8")
     (world.rules.folder / "extra.yaml").write_text("id: extra\nname: Extra\nany: [gallium]\n", encoding="utf-8")
     reloaded = (await world.ask(ADMIN, "/reload")).text
