@@ -85,8 +85,12 @@ def compose(digest: Digest, *, sender: str, to: str, now: datetime, watchlists: 
     msg["Date"] = format_datetime(now.astimezone(digest.created.tzinfo))
     msg["Message-ID"] = make_msgid("digest", domain=_domain(sender))
     msg["Auto-Submitted"] = "auto-generated"
-    # RFC 2369: mail clients offer "unsubscribe"; the reply reaches whoever runs this watchbot.
-    msg["List-Unsubscribe"] = f"<mailto:{parseaddr(sender)[1] or 'postmaster@localhost'}?subject=unsubscribe>"
+    # RFC 2369: mail clients offer "unsubscribe"; the request reaches the sender's mailbox, read by whoever runs this
+    # watchbot (who takes the address out of [[email.digests]]). Not offered from an address that reaches nobody
+    # (email.from left at its default, @localhost): the request would be lost.
+    mailbox = parseaddr(sender)[1]
+    if mailbox and not _domain(sender).lower().startswith("localhost"):
+        msg["List-Unsubscribe"] = f"<mailto:{mailbox}?subject=unsubscribe>"
     msg["List-Id"] = f"Watchbot digest <digest.{_domain(sender)}>"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")

@@ -81,6 +81,9 @@ def test_hostile_titles_are_escaped_in_html_and_never_make_headers() -> None:
     assert {k.lower() for k in msg} == {"subject", "from", "to", "date", "message-id", "auto-submitted",
                                         "list-unsubscribe", "list-id", "mime-version", "content-type"}
     assert msg["List-Unsubscribe"] == "<mailto:w@example.com?subject=unsubscribe>"
+    # (from the default sender, @localhost, the request would reach nobody: not offered)
+    assert parse(compose(digest(), sender="Watchbot <watchbot@localhost>", to="a@example.com",
+                         now=NOW))["List-Unsubscribe"] is None
     text, html = parts(msg)
     assert "<script>" not in html
     assert "Chips &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;more&#34; Bcc: victim@evil.example" in html
