@@ -37,6 +37,7 @@ TEXT: dict[str, str] = {
     "watch.full": "This chat watches {limit} phrases, the most it can. Remove one with /unwatch first.",
     "watch.empty": "{phrase} has nothing to match (only punctuation or symbols). Write a word or a name.",
     "watch.too_long": "That phrase is {length} characters long; at most {limit}. Watch a shorter phrase.",
+    "mute.too_long": "That is {length} characters long; at most {limit}. Mute a shorter phrase, or a feed's name.",
     "watch.hashtag": "• without the #: news text rarely carries hashtags, so the word itself is matched",
     "watch.folded": "• Traditional and Simplified alike (as {folded})",
     "watch.case": "• in any case ({examples})",
@@ -129,6 +130,7 @@ TEXT: dict[str, str] = {
     "button.not_followed": "This chat does not follow {id}.",
     # /subscribe, /unsubscribe
     "subscribe.usage": "Usage: /subscribe ID [instant|digest]\nWatchlists: {choices}",
+    "subscribe.too_many": "That is {count} watchlists; one /subscribe takes at most {limit}.",
     "subscribe.unknown": "Unknown watchlist '{id}'. Choose one of: {choices}",
     "subscribe.unknown_close": "Unknown watchlist '{id}'. Did you mean {close}? Choose one of: {choices}",
     "subscribe.already": "This chat already follows <b>{id}</b> ({mode}).",

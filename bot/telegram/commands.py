@@ -48,6 +48,8 @@ MAX_BUTTONS = 100
 MAX_MARKUP = 9_000  # bytes of the keyboard's JSON (Telegram's limit is about 10 KB)
 
 
+MAX_IDS = 20  # watchlists one /subscribe takes
+
 class Commands:
     """The chat commands of one bot, sharing the chat store, the rules and the clock."""
 
@@ -238,8 +240,11 @@ class Commands:
         args = context.args or []
         mode = args[-1].lower() if len(args) > 1 and args[-1].lower() in MODES else None
         ids = args[:-1] if mode else args
-        if not ids or len(ids) > 20:
+        if not ids:
             await reply(update, t(lang, "subscribe.usage", choices=self.choices(lang)))
+            return
+        if len(ids) > MAX_IDS:  # (it had said only the usage)
+            await reply(update, t(lang, "subscribe.too_many", count=len(ids), limit=MAX_IDS))
             return
         by_lower = {w.lower(): w for w in self.known()}  # (an id typed in capitals is that watchlist: ASML is asml)
         if len(ids) == 2 and ids[1].lower() not in by_lower and len(args) == 2:  # "/subscribe asml fast"

@@ -157,8 +157,11 @@ class PhraseCommands:
             await self._say(update, t(lang, "mute.which_source", names=listed(names, lang)) if names
                             else t(lang, "mute.usage"))
             return
-        if not value or len(value) > MAX_PHRASE:
+        if not value:
             await self._say(update, t(lang, "mute.usage"))
+            return
+        if len(value) > MAX_PHRASE:  # (it had said only how to use /mute, not what was wrong)
+            await self._say(update, t(lang, "mute.too_long", length=len(value), limit=MAX_PHRASE))
             return
         if kind == "source":
             known = await self.phrases.source(value)

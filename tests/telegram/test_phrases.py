@@ -271,6 +271,10 @@ async def test_invisible_characters_are_dropped_from_a_phrase_and_long_ids_are_c
     for command in ("/unwatch ", "/unmute "):
         reply = (await world.ask(5, command + "q" * 4000)).text
         assert "q" * 119 + "…" in reply and "q" * 121 not in reply
+    # too long or too many: said, not only the usage
+    assert (await world.ask(5, "/mute " + "z" * 1990)).text.startswith("That is 1990 characters long; at most 100.")
+    assert (await world.ask(5, "/subscribe " + "asml " * 400)).text == (
+        "That is 400 watchlists; one /subscribe takes at most 20.")
 
 
 async def test_mute_source_without_a_name_asks_which_feed_and_mutes_nothing(world: World) -> None:
