@@ -57,7 +57,8 @@ from bot.feeds.health import describe_seconds
 from bot.observe import HttpEndpoint
 from bot.store.protocols import FeedState
 from bot.times import utcnow
-from bot.watch import RuleBook
+from bot.watch import RuleBook, rule_warnings
+from bot.watch.load import rule_text
 
 if TYPE_CHECKING:
     from bot.app.spread import Spread
@@ -112,6 +113,7 @@ class Service:
         self._feed_list_next = 0.0  # time.monotonic() of the next look at the store's feed list
         self._phrases_next = 0.0  # ... and at every chat's phrases and mutes
         self._reported_rule_errors: set[str] = set()
+        self._reported_rule_warnings: set[str] = set()
         self._problems = True  # check once at start
         self._store_refuses: str | None = None  # why the store kept nothing of the last poll that failed there
         self._store_told = False  # whether the admins were told of it (once an outage: the store cannot keep it)
@@ -388,6 +390,12 @@ class Service:
             log.warning("rule problem: %s", problem)
             self.problems()  # the admins hear of it on the next notice tick
         self._reported_rule_errors = current
+        # Warnings (valid rules that will not do what they seem to, as `rules check` says them): logged once each, when
+        # a reload brings them; not told to the admins, since the rules run as written.
+        warned = {w for wl in self.rules.watchlists for w in rule_warnings(wl, rule_text(wl.source))}
+        for warning in sorted(warned - self._reported_rule_warnings):
+            log.warning("rule warning: %s", warning)
+        self._reported_rule_warnings = warned
         self.metrics.watchlists.set(len(self.rules.watchlists))
         self.metrics.rule_errors.set(len(current))
 

@@ -138,8 +138,7 @@ class WatchlistEditor:
         errors = sorted(errors, key=lambda e: e.line or 0)  # (in the text's order)
         if watchlist is None:
             return Checked(None, tuple(errors))
-        prefix = f"{watchlist.source}: " if watchlist.source else ""
-        return Checked(watchlist, tuple(errors), tuple(w.removeprefix(prefix) for w in rule_warnings(watchlist)))
+        return Checked(watchlist, tuple(errors), tuple(_unplaced(w, watchlist) for w in rule_warnings(watchlist, text)))
 
     async def review(self, name: str, text: str) -> Checked:
         """``check``, and when the text changes the id of the file's active watchlist, a warning that says what saving
@@ -283,3 +282,12 @@ def _id_line(text: str) -> int | None:
         if line.startswith("id:"):
             return n
     return None
+
+
+def _unplaced(warning: str, watchlist: Watchlist) -> str:
+    """A warning without its file's path (the editor shows one file): "line 4: watchlist ..." or "watchlist ..."."""
+    head = f"{watchlist.source}:" if watchlist.source else ""
+    if not head or not warning.startswith(head):
+        return warning
+    line, _, rest = warning[len(head):].partition(": ")
+    return f"line {line}: {rest}" if line.isdigit() else warning[len(head):].lstrip()

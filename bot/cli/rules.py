@@ -23,6 +23,7 @@ from bot.errors import WatchbotError
 from bot.times import utcnow
 from bot.watch import Matcher, load_rules, rule_warnings
 from bot.watch.explain import explain
+from bot.watch.load import rule_text
 
 _PROGRESS_FROM = 500  # items; shorter runs finish before a bar helps
 
@@ -147,7 +148,7 @@ def run_check(args: argparse.Namespace) -> int:
         raise WatchbotError(no_watchlists(folder))
     for e in sorted(rules.errors, key=lambda e: (e.path, e.line or 0)):  # (in the file's order, as read)
         print(e)
-    warnings = [w for wl in rules.watchlists for w in rule_warnings(wl)]
+    warnings = [w for wl in rules.watchlists for w in rule_warnings(wl, rule_text(wl.source))]
     for warning in warnings:
         print(f"warning: {warning}")
     names = ", ".join(w.id for w in rules.watchlists) or "none"

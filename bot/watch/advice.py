@@ -10,6 +10,8 @@ A warning does not stop the rules (an error does: bot.watch.problems).
 
 from __future__ import annotations
 
+import re
+
 from bot.watch.excepts import except_warnings
 from bot.watch.meaning import fold_warnings
 from bot.watch.model import Term, Watchlist, terms_of
@@ -19,9 +21,41 @@ from bot.watch.text import CJK_START, phrase_key
 MIN_LETTERS = 3  # a Latin term shorter than this, in any case, is a word of most stories ('a') or another's ('GE')
 
 
-def rule_warnings(watchlist: Watchlist) -> list[str]:
-    return [*regex_warnings(watchlist), *fold_warnings(watchlist), *except_warnings(watchlist),
-            *short_warnings(watchlist)]
+def rule_warnings(watchlist: Watchlist, text: str | None = None) -> list[str]:
+    """Every warning, "FILE: watchlist 'id', part: ..."; with the file's ``text``, "FILE:LINE: ..." where the phrase
+    or regex it names is written (the problems have said file:line; the warnings had said the file alone)."""
+    lines = [*regex_warnings(watchlist), *fold_warnings(watchlist), *except_warnings(watchlist),
+             *short_warnings(watchlist)]
+    if text is None or watchlist.source is None:
+        return lines
+    where = f"{watchlist.source}: "
+    placed = [_placed(w, where, text) for w in lines]
+    return sorted(placed, key=lambda w: _line_of(w, where))  # (in the file's order, as the problems are)
+
+
+def _line_of(warning: str, where: str) -> int:
+    number = warning[len(where) - 1:].partition(":")[0]
+    return int(number) if number.isdigit() else 1 << 30
+
+
+_NAMED = re.compile(r"^watchlist '[^']*', [^:]+: [^']*'(.+?)'(?=[\s,:;.)]|$)")
+
+
+def _placed(warning: str, where: str, text: str) -> str:
+    """``warning`` with the line of ``text`` where what it quotes is first written, when it is found there."""
+    named = _NAMED.match(warning.removeprefix(where)) if warning.startswith(where) else None
+    if named is None:
+        return warning
+    quoted = named[1]
+    for spelled in (quoted, quoted.replace("\\", "\\\\")):  # (a regex in double quotes doubles its backslashes)
+        alone = re.compile(rf"(?<!\w){re.escape(spelled)}(?!\w)")  # ('a' is not the a of "id: asml")
+        for n, line in enumerate(text.splitlines(), 1):
+            if not _ABOUT.match(line) and alone.search(line):
+                return f"{where[:-2]}:{n}: {warning.removeprefix(where)}"
+    return warning
+
+
+_ABOUT = re.compile(r"\s*(?:id|name|description)\s*:")  # (lines about the watchlist, not its patterns)
 
 
 def short_warnings(watchlist: Watchlist) -> list[str]:

@@ -56,6 +56,14 @@ def load_rules(path: Path) -> RuleSet:
     return combine(loaded)
 
 
+def rule_text(path: Path | None) -> str | None:
+    """A loaded watchlist's file text, for the line a warning names; None when it cannot be read again."""
+    try:
+        return read_rule_file(path) if path is not None else None
+    except RuleError:
+        return None
+
+
 def read_rule_file(path: Path) -> str:
     """A rule file's text; RuleError when it cannot be read, or is not UTF-8 (said with the line and the byte, and
     the fix: a file saved as Latin-1 had said "'utf-8' codec can't decode byte 0xe9 in position 23")."""

@@ -25,3 +25,12 @@ def test_a_latin_term_of_one_or_two_letters_in_any_case_is_warned_of() -> None:
 
 def test_the_shipped_lists_draw_no_warning_at_all() -> None:
     assert [line for w in load_rules(RULES).watchlists for line in rule_warnings(w)] == []
+
+
+def test_a_warning_names_the_line_of_what_it_warns_of_in_the_files_order() -> None:
+    text = 'id: risky\nany:\n  - {term: Ge}\n  - {regex: "\\\\bchip\\\\b"}\n  - {term: chip, except: [potato crisps]}\n'
+    w, errors = parse_watchlist(text, path=Path("rules/risky.yaml"))
+    assert w is not None, errors
+    placed = [line.split(" watchlist")[0] for line in rule_warnings(w, text)]
+    assert placed == ["rules/risky.yaml:3:", "rules/risky.yaml:4:", "rules/risky.yaml:5:"]
+    assert [line.split(" watchlist")[0] for line in rule_warnings(w)] == ["rules/risky.yaml:"] * 3  # (no text: no line)

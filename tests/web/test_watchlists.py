@@ -59,8 +59,8 @@ async def test_problems_as_you_type_name_the_line(web: Web) -> None:
     warned = await web.client.post("/watchlists/asml.yaml/check",
                                    data={"csrf": csrf, "text": "id: asml\nany: [ASML, {term: a}]\n"})
     assert "No problems" in warned.text
-    assert ("<li class=\"warning\">⚠ watchlist &#39;asml&#39;, any: &#39;a&#39; is 1 letter matched in any case"
-            in warned.text) and "/rules/" not in warned.text  # (no server path)
+    assert ("<li class=\"warning\">⚠ line 2: watchlist &#39;asml&#39;, any: &#39;a&#39; is 1 letter matched in any "
+            "case" in warned.text) and "/rules/" not in warned.text  # (no server path; the line, as problems have)
 
 
 async def test_preview_explains_matches_and_shows_the_difference(web: Web) -> None:

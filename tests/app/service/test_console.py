@@ -97,8 +97,11 @@ def test_rules_reload_while_running(work: Workdir, feeds: FeedServer) -> None:
     with work.service() as svc:
         svc.wait_for(lambda: FAB[0] in svc.stdout_text(), "the first alert")
 
-        (work.rules / "gallium.yaml").write_text("id: gallium\nany:\n  - gallium\n", encoding="utf-8")
+        (work.rules / "gallium.yaml").write_text("id: gallium\nany:\n  - gallium\n  - Ga\n", encoding="utf-8")
         svc.wait_for(lambda: "rules reloaded: 3 watchlists" in svc.stderr_text(), "the new rule file loaded")
+        # a reload's warnings are logged (once), as `rules check` says them: they had gone unsaid
+        svc.wait_for(lambda: "rule warning: " in svc.stderr_text(), "the new file's warning")
+        assert "gallium.yaml:4: watchlist 'gallium', any: 'Ga' is 2 letters" in svc.stderr_text()
         gallium = ("Gallium prices soar", "https://news.example/gallium")
         feeds.update("/a.xml", rss([FAB, gallium], title="Alpha"))
         svc.wait_for(lambda: f"[gallium] {gallium[0]}" in svc.stdout_text(), "an alert from the new watchlist")
