@@ -228,7 +228,11 @@ class FeedManager:
         return await self.store.run(add_all)
 
     async def export_opml(self) -> bytes:
-        return render_opml((f.url, f.label) for f in await self.all())
+        """The web feeds as OPML, the config's in its order, then those added; a local file feed is left out (a
+        reader elsewhere cannot open this machine's path, and `feeds import` refuses one)."""
+        order = {f.url: n for n, f in enumerate(self.config.feeds)}
+        feeds = sorted(await self.all(), key=lambda f: order.get(f.url, len(order)))
+        return render_opml((f.url, f.label) for f in feeds if f.url.lower().startswith(("http://", "https://")))
 
     async def _feed(self, url: str) -> FeedState:
         found = await self.store.run(self.store.feeds.get, [url])

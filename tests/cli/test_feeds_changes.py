@@ -121,5 +121,6 @@ def test_opml_import_and_export(config: Path, capsys: pytest.CaptureFixture[str]
     assert "imported 1 feed; 0 were already there" in capsys.readouterr().out
     assert main(["feeds", "export", "--config", str(config)]) == 0
     exported = parse_opml(capsys.readouterr().out.encode())
-    assert ("https://a.example/rss", "A") in exported and (str(config.parent / "local.xml"), "Local") in exported
+    # (a local file feed is left out: `feeds import` of the same file had refused it, as would a reader elsewhere)
+    assert exported == [("https://a.example/rss", "A")]
     assert main(["feeds", "import", str(config.parent / "missing.opml"), "--config", str(config)]) == 1
