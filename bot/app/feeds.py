@@ -23,6 +23,7 @@ from bot.feeds.fetch import Fetcher, FetchRequest
 from bot.feeds.opml import parse_opml, render_opml
 from bot.feeds.parse import parse_feed
 from bot.feeds.urls import feed_url_problem
+from bot.items.outlet import outlet_name
 from bot.markup import one_line
 from bot.store.protocols import FeedState, Store
 
@@ -176,8 +177,10 @@ class FeedManager:
         if len(found) > 1 and url not in {u for u, _ in found}:
             return Added(choices=tuple(found))
         feed_url, title = next(((u, t) for u, t in found if u == url), found[0])
-        added = await self.store.run(self.store.feeds.add, feed_url, one_line(name) or one_line(title),
-                                     now=self.clock())  # (one_line: no control characters; PostgreSQL refuses NUL)
+        # Unnamed, it is called by its publisher, as the config's feeds are ("Al Jazeera", not its whole title);
+        # one_line: no control characters (PostgreSQL refuses NUL)
+        named = one_line(name) or (outlet_name(one_line(title), feed_url) if title else "")
+        added = await self.store.run(self.store.feeds.add, feed_url, named, now=self.clock())
         (state,) = await self.store.run(self.store.feeds.get, [feed_url])
         return Added(state, already=not added)
 

@@ -206,17 +206,18 @@ async def test_moved_quiet_hours_hold_what_they_cover_and_release_the_rest(world
 
 async def test_alerts_come_in_the_language_a_private_chats_person_writes_in(world: World) -> None:
     """Replies followed the writer's Telegram language, alerts and digests only /lang: a person whose Telegram is in
-    Traditional Chinese got replies in it and alerts in English. A group (many people) still follows /lang alone."""
+    Traditional Chinese got replies in it and alerts in English. A group (many people) takes the language of the
+    administrator who sets it up (its members had each got replies in their own, and its alerts in English)."""
     world.api.add_user(5)["language_code"] = "zh-TW"
     world.api.add_user(8)["language_code"] = "zh-hans"
     assert "已訂閱" in (await world.ask(5, "/subscribe asml")).text
     world.api.set_member(-40, 8, "administrator")
     await world.ask(-40, "/subscribe asml", user_id=8, chat_type="group")
-    assert world.store.chats.get(5).language == "zh-hant" and world.store.chats.get(-40).language is None
+    assert world.store.chats.get(5).language == "zh-hant" and world.store.chats.get(-40).language == "zh-hans"
     await poll(world, [story(1)])
     alert = world.api.sent_messages(5)[-1].text
     assert "符合：" in alert and "Matched" not in alert
-    assert "Matched:" in world.api.sent_messages(-40)[-1].text
+    assert "命中：" in world.api.sent_messages(-40)[-1].text
     world.api.add_user(6)["language_code"] = "zh-hans"
     await world.ask(6, "/lang en")  # a choice made stays made
     await world.ask(6, "/subscribe asml")
