@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -51,7 +52,8 @@ async def _page(request: Request, *, status: int = 200, **values: object) -> Res
         "listing": listing, "feeds": listing.feeds, "schedules": schedules, "now": web.auth.clock(),
         "source": web.feeds.config.source, "wanted": wanted, "healths": HEALTHS, "back": urlencode(here),
         "page_link": lambda n: "/feeds?" + urlencode(here | {"page": str(n)}),
-        "health_link": lambda h: "/feeds?" + urlencode({"health": h} if h else {}), **values}, status=status)
+        "health_link": lambda h: "/feeds?" + urlencode({"health": h} if h else {}), "anchor": anchor, **values},
+        status=status)
 
 
 def _wanted(params: Mapping[str, str]) -> dict[str, str]:
@@ -88,7 +90,8 @@ def change(action: str) -> Page:
             feed = await getattr(parts(request).feeds, action)(url)
         except FeedChangeError as e:
             return await _page(request, status=422, problem=str(e))
-        return _done(f"{feed.label}: {action}d", back=str(form.get("back") or ""))
+        return _done(f"{feed.label}: {action}d", back=str(form.get("back") or ""),
+                     at=None if action == "remove" else anchor(url))
 
     act.__name__ = action
     return act
@@ -109,11 +112,18 @@ async def import_opml(request: Request) -> Response:
     return _done(imported.line())
 
 
-def _done(message: str, back: str = "", *, note: bool = False) -> Response:
+def _done(message: str, back: str = "", *, note: bool = False, at: str | None = None) -> Response:
     """Back to the list (to the page and filter ``back`` names, a query string), saying what happened (POST,
-    redirect, GET: a reload does not repeat the change); ``note``: nothing changed, so it is no success."""
+    redirect, GET: a reload does not repeat the change); ``note``: nothing changed, so it is no success; ``at``: the
+    feed's anchor, so that the page comes back at it and the keyboard goes on from there (not 12 Tabs from the top)."""
     here = {k: v for k, v in _wanted(dict(parse_qsl(back))).items() if v}
-    return RedirectResponse("/feeds?" + urlencode({"note" if note else "done": message, **here}), status_code=303)
+    return RedirectResponse("/feeds?" + urlencode({"note" if note else "done": message, **here})
+                            + (f"#{at}" if at else ""), status_code=303)
+
+
+def anchor(url: str) -> str:
+    """A feed's element id on the page (its URL is no valid one)."""
+    return "feed-" + hashlib.blake2b(url.encode(), digest_size=6).hexdigest()
 
 
 async def export_opml(request: Request) -> Response:

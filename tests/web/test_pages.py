@@ -184,7 +184,12 @@ async def test_many_feeds_are_found_by_name_or_health_a_page_at_a_time(web: Web)
     assert "No feed matches." in (await web.client.get("/feeds?q=nowhere")).text
     back = await web.client.post("/feeds/pause", data={"csrf": csrf, "url": "https://outlet240.example/rss",
                                                        "back": "q=outlet+24&page=1&evil=1"})
-    assert back.status_code == 303 and back.headers["location"] == "/feeds?done=Outlet+240%3A+paused&q=outlet+24"
+    # (back at the feed: the page scrolls to it, and the next Tab goes on from there)
+    from bot.web.feeds import anchor
+
+    at = anchor("https://outlet240.example/rss")
+    assert back.status_code == 303 and back.headers["location"] == f"/feeds?done=Outlet+240%3A+paused&q=outlet+24#{at}"
+    assert f'<li id="{at}"' in (await web.client.get(back.headers["location"])).text
     assert "1 paused" in (await web.client.get(back.headers["location"])).text
 
 
