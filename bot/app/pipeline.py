@@ -114,7 +114,8 @@ class PollSummary:
         dead = sum(r.dead for r in self.delivery.values())
         text = (f"polled {len(self.feeds)} feed{'s' * (len(self.feeds) != 1)}: {ok} ok, {len(self.failed)} failed; "
                 f"{items} item{'s' * (items != 1)}, {new} new, {matched} matched")
-        why = ([f"{old} too old to alert: poll.backlog on a feed's first poll, or poll.max_age"] if old else []) + (
+        why = ([f"{old} too old to alert: poll.backlog on a feed's first poll, poll.max_age, or older than "
+                "storage.keep"] if old else []) + (
             [f"{joined} joined a story already alerted: `watchbot stories --reports`"] if joined else [])
         if why:
             text += f" ({'; '.join(why)})"
@@ -441,12 +442,18 @@ class Pipeline:
     def _fresh(self, item: Item, now: datetime, *, first_poll: bool) -> bool:
         """Old items are stored and matched but not alerted: poll.max_age always, and poll.backlog on a
         feed's first successful poll (adding a feed must not flood its subscribers with its archive).
-        Items without a date count as new."""
+        Items without a date count as new.
+
+        Nor, after a feed's first poll, an item published before what the store keeps (storage.keep): new to the
+        store, it may be one pruned while its feed still lists it (blogs list years of posts), and it was alerted
+        when it was new (a 180-day prune had alerted a feed's year-old stories again)."""
         if item.published is None:
             return True
         age = (now - item.published).total_seconds()
         max_age, backlog = self.config.poll.max_age, self.config.poll.backlog
         if max_age and age > max_age:
+            return False
+        if not first_poll and age > self.config.storage_keep:
             return False
         return not (first_poll and backlog and age > backlog)
 

@@ -302,3 +302,22 @@ async def test_a_chats_own_flood_wait_is_not_cut_short_by_another_chats_send(wor
     chips = story(2, title=f"Semiconductor plant opens in {coined(2, 9)}")
     assert await poll(world, [chips], name="later") == {"pending": 1, "sent": 2}  # chat 6's send goes through ...
     assert await redeliver(world, 0) == {"pending": 1, "sent": 2}  # ... and chat 5 still waits what it was told
+
+
+async def test_an_item_pruned_while_its_feed_still_lists_it_is_not_alerted_again(world: World) -> None:
+    """Blogs list years of posts: after storage.keep pruned a year-old story that its feed still listed, the next poll
+    found it new and alerted it again."""
+    from email.utils import format_datetime
+
+    from bot.app import retention
+
+    follow(world, 5, "asml")
+    old = {**story(1), "published": format_datetime(world.clock() - timedelta(days=400))}
+    assert await poll(world, [story(2)]) == {"sent": 1}  # (the feed's first poll)
+    assert await poll(world, [story(2), old]) == {"sent": 1}  # older than storage.keep: not alerted
+    world.clock.now += timedelta(days=200)
+    await retention.prune(world.store, keep=world.config.storage_keep, now=world.clock())
+    assert not any("ASML story 1" in title for _, title, _ in world.store.items.recent(10))  # pruned
+    await poll(world, [story(2), old])  # new to the store again ...
+    assert any("ASML story 1" in title for _, title, _ in world.store.items.recent(10))
+    assert len(world.api.sent_messages(5)) == 1 and "ASML story 2" in world.api.sent_messages(5)[0].text  # ... not sent

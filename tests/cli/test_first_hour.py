@@ -154,7 +154,7 @@ def test_a_first_poll_says_why_an_old_match_was_not_alerted(tmp_path: Path, caps
     config = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n')
     assert main(["poll", "--config", str(config)]) == 0
     err = capsys.readouterr().err
-    assert "1 matched (1 too old to alert: poll.backlog on a feed's first poll, or poll.max_age); 0 alerts sent" in err
+    assert "1 matched (1 too old to alert: poll.backlog on a feed's first poll, poll.max_age, or older than storage.keep); 0 alerts sent" in err
     assert f"✓ {seed}" not in err and "✓ RFI" in err
 
 
