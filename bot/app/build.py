@@ -98,14 +98,16 @@ class App:
         return self.alerts.channels
 
 
-def open_store(config: Config, *, serve: bool = False) -> Store:
+def open_store(config: Config, *, serve: bool = False, upgrade: bool = True) -> Store:
     """The configured store, migrated; with ``serve`` it refuses a second `watchbot run` on SQLite.
 
-    On PostgreSQL several `watchbot run` may share one store."""
-    return open_store_url(config.storage_url, base_dir=config.base_dir, serve=serve)
+    On PostgreSQL several `watchbot run` may share one store. ``upgrade=False`` (a command that only reads): an older
+    store is refused, not upgraded (`watchbot feeds` run to check the config before restarting a service had
+    upgraded its store under it, and the release before could not start on it again)."""
+    return open_store_url(config.storage_url, base_dir=config.base_dir, serve=serve, upgrade=upgrade)
 
 
-def open_store_url(url: str, *, base_dir: Path, serve: bool = False) -> Store:
+def open_store_url(url: str, *, base_dir: Path, serve: bool = False, upgrade: bool = True) -> Store:
     """The store at ``url`` (sqlite:///path, relative to ``base_dir``, or postgresql://...), migrated."""
     if is_postgres(url):
         from bot.store.postgres import PostgresStore, redact  # psycopg is only loaded by those who use it
@@ -113,14 +115,15 @@ def open_store_url(url: str, *, base_dir: Path, serve: bool = False) -> Store:
         if problem := postgres_url_problem(url):  # (store copy --to: a URL the config never checked)
             raise StoreError(f"store {redact(url)}: {problem}")
 
-        return PostgresStore(url)
-    return SqliteStore(sqlite_path(url, base_dir), exclusive=serve)
+        return PostgresStore(url, upgrade=upgrade)
+    return SqliteStore(sqlite_path(url, base_dir), exclusive=serve, upgrade=upgrade)
 
 
 @contextlib.asynccontextmanager
 async def open_app(config: Config, *, serve: bool = False, offline: bool = False,
                    clock: Callable[[], datetime] = utcnow, store: Store | None = None, rules: RuleBook | None = None,
-                   pacer: Pacer | None = None, poll_timeout: int = 10, existing: bool = False) -> AsyncIterator[App]:
+                   pacer: Pacer | None = None, poll_timeout: int = 10, existing: bool = False,
+                   upgrade: bool = True) -> AsyncIterator[App]:
     """Open the store, the rules, the HTTP client, the channels and the use-cases; close them on exit.
 
     ``offline``: a command that only reads (feeds, digest status) does not contact the Bot API. ``existing``: a
@@ -131,7 +134,7 @@ async def open_app(config: Config, *, serve: bool = False, offline: bool = False
         raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled with {config.source}): run "
                             "`watchbot poll` first, or give the --config of the install to read")
     own_store = store is None
-    store = store or open_store(config, serve=serve)
+    store = store or open_store(config, serve=serve, upgrade=upgrade)
     try:
         await store.run(store.feeds.sync, [(f.url, f.name) for f in config.feeds])
         async with contextlib.AsyncExitStack() as stack:

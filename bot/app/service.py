@@ -312,6 +312,10 @@ class Service:
         line += f"; store {self.app.store.location}"
         if getattr(self.app.store, "created", False):  # say so: a store that vanished must not go unnoticed
             line += " (new and empty: no store was there)"
+        upgraded = getattr(self.app.store, "upgraded_from", None)
+        if upgraded is not None:  # (an operator upgrading must know the release before cannot open it now)
+            now = getattr(self.app.store, "schema_version", "?")
+            line += f" (upgraded from schema version {upgraded} to {now}: a release before this one cannot open it now)"
         if self.json_logs:
             log.info("%s", line)
         else:

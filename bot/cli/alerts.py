@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 async def _alerts(config: Config, args: argparse.Namespace) -> tuple[list[AlertRecord], dict[str, Watchlist], Judged]:
-    async with open_app(config, offline=True, existing=True) as app:
+    async with open_app(config, offline=True, existing=True, upgrade=False) as app:
         found = await app.status.alerts(utcnow() - timedelta(seconds=args.since), search=args.search,
                                         watchlist=args.watchlist, limit=args.limit)
         return found, {w.id: w for w in app.rules.watchlists}, await app.status.judgments(found)

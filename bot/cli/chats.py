@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 async def _views(config: Config, chat_id: int | None) -> list[ChatView]:
-    async with open_app(config, offline=True) as app:
+    async with open_app(config, offline=True, upgrade=False) as app:
         if chat_id is None:
             return await app.chats.views()
         one = await app.chats.view(chat_id)

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _digest(config: Config, *, send: bool, preview: str | None = None, out: Path = Path(".")) -> int:
-    async with open_app(config, offline=True) as app:
+    async with open_app(config, offline=True, upgrade=send) as app:  # (status and previews only read)
         from bot.app.digests import DigestService, unknown_watchlists
 
         service = app.digests or DigestService(config, app.store, app.clock)

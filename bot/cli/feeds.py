@@ -84,7 +84,7 @@ class Row:
 
 async def _rows(config: Config) -> list[Row]:
     """The config's feeds in config order, then those added with `feeds add` or on the web."""
-    async with open_app(config, offline=True) as app:
+    async with open_app(config, offline=True, upgrade=False) as app:
         states = {f.url: f for f in await app.feed_manager().all()}
     configured = {f.url for f in config.feeds}
     added = [FeedConfig(url=s.url, name=s.name) for s in states.values() if s.url not in configured]

@@ -200,7 +200,7 @@ def run_backtest(args: argparse.Namespace) -> int:
         if total >= _PROGRESS_FROM and sys.stderr.isatty() and (n % 100 == 0 or n == total):
             print(f"\rbacktest: {n}/{total} items", end="" if n < total else "\n", file=sys.stderr)
 
-    store = open_store(config)
+    store = open_store(config, upgrade=False)  # (only reads: an older store is not upgraded)
     try:
         report = backtest(store, matcher, since, progress)
     finally:
@@ -238,7 +238,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     config = config_from(args, secrets=False)
     rules = load_checked(args.rules or config.rules_path)
     _stored(config)
-    store = open_store(config)
+    store = open_store(config, upgrade=False)  # (only reads: an older store is not upgraded)
     try:
         found = suggesting.evidence(store, utcnow() - timedelta(seconds=parse_duration(args.since) or 0.0))
     finally:
@@ -258,7 +258,7 @@ def run_lint(args: argparse.Namespace) -> int:
     config = config_from(args, secrets=False)
     rules = load_checked(args.rules or config.rules_path)
     _stored(config)
-    store = open_store(config)
+    store = open_store(config, upgrade=False)  # (only reads: an older store is not upgraded)
     try:
         report = noise.lint(store, rules.watchlists, utcnow() - timedelta(seconds=parse_duration(args.since) or 0.0))
     finally:

@@ -81,7 +81,7 @@ def run_backup(args: argparse.Namespace) -> int:
     from bot.app import storecopy
 
     config = config_from(args, secrets=False)
-    store = open_store(config)
+    store = open_store(config, upgrade=False)  # (a backup before an upgrade must not be the upgrade)
     try:
         report = storecopy.backup(store, args.file, progress=_progress, force=args.force)
     finally:

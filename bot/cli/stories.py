@@ -36,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 async def _stories(config: Config, since: float, explain: bool) -> list[Story]:
-    async with open_app(config, offline=True, existing=True) as app:
+    async with open_app(config, offline=True, existing=True, upgrade=False) as app:
         return await app.status.stories(utcnow() - timedelta(seconds=since), explain=explain)
 
 

@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 async def _link(config: Config) -> str:
     from bot.app.web_auth import SHELL
 
-    async with open_app(config, offline=True, existing=True) as app:
+    async with open_app(config, offline=True, existing=True, upgrade=False) as app:
         return await app.web_auth.link(SHELL)
 
 

@@ -13,3 +13,10 @@ def read(package: str) -> list[tuple[int, str, str]]:
         if name.endswith(".sql") and name[:4].isdigit():
             found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def behind(location: str, current: int, newest: int) -> str:
+    """Why a command that only reads does not upgrade an older store (a release before cannot open it after)."""
+    return (f"the store at {location} has schema version {current}, older than this watchbot's ({newest}): "
+            "`watchbot run` (or `watchbot poll`) upgrades it, after which an older release cannot open it; back it "
+            "up first (`watchbot store backup`, with the release that runs now)")

@@ -58,6 +58,40 @@ def test_a_round_one_store_migrates_in_place_keeping_what_digests_already_delive
     store.close()
 
 
+def _older_store(path: Path, version: int) -> None:
+    db = sqlite3.connect(path)
+    for v, _, sql in migrations():
+        if v <= version:
+            db.executescript(sql)
+    db.execute(f"PRAGMA user_version = {version}")
+    db.commit()
+    db.close()
+
+
+def test_an_older_store_is_upgraded_only_by_a_command_that_writes(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`watchbot feeds`, run to check the config before restarting the service on a new release, upgraded the store
+    under the old service, and the old release then refused to start on it: a rollback made impossible unasked."""
+    from bot.cli import main
+
+    path, newest = tmp_path / "w.db", migrations()[-1][0]
+    _older_store(path, 11)
+    with pytest.raises(StoreError, match=r"schema version 11, older than this watchbot's .*`watchbot run`"):
+        SqliteStore(path, upgrade=False)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{path}"\n')
+    for command in (["feeds"], ["alerts"], ["stories"], ["chats"], ["digest"], ["store", "backup", str(tmp_path / "b.db")]):
+        assert main([*command, "--config", str(config)]) == 1, command
+        assert "older than this watchbot's" in capsys.readouterr().err, command
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 11  # (untouched)
+    store = SqliteStore(path)  # (what `watchbot run` and `poll` open)
+    assert (store.upgraded_from, store.schema_version) == (11, newest)
+    store.close()
+    again = SqliteStore(path, upgrade=False)  # (current now: nothing to refuse or upgrade)
+    assert again.upgraded_from is None
+    again.close()
+
+
 def test_a_store_from_a_newer_watchbot_is_refused(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "w.db")
     db.execute("PRAGMA user_version = 999")

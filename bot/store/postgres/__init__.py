@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
 from bot.store.lanes import BACKGROUND, Lanes
+from bot.store.migrations import behind
 from bot.store.migrations import read as read_migrations
 from bot.store.postgres._db import Db, reason
 from bot.store.postgres.archive import PostgresArchive
@@ -78,10 +79,12 @@ def _hint(said: str) -> str:
 class PostgresStore:
     """The Store on one PostgreSQL database (the schema is the connection's ``search_path``)."""
 
-    def __init__(self, url: str, *, pool_size: int = POOL_SIZE, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE, timeout: float = 10.0, upgrade: bool = True) -> None:
         self.url = url
         self.location = redact(url)
         self.created = False
+        self.upgrade = upgrade  # False: a command that only reads refuses an older store rather than upgrade it
+        self.upgraded_from: int | None = None  # the schema version this opening upgraded from
         self._pool_size = pool_size
         self._lanes = Lanes(pool_size)  # worker threads: see bot/store/lanes.py
         try:  # one connection first: a server that refuses says why at once (the pool retries for `timeout`, warning)
@@ -129,6 +132,10 @@ class PostgresStore:
             if current > newest:
                 raise StoreError(f"the store at {self.location} has schema version {current}, newer than this "
                                  f"watchbot knows ({newest}): upgrade watchbot")
+            if 0 < current < newest:
+                if not self.upgrade:
+                    raise StoreError(behind(self.location, current, newest))
+                self.upgraded_from = current
             self.created = current == 0
             for version, name, sql in known:
                 if version <= current:

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from bot.errors import StoreError
 from bot.store.lanes import BACKGROUND, Lanes
+from bot.store.migrations import behind
 from bot.store.migrations import read as read_migrations
 from bot.store.sqlite._db import Transaction, store_error
 from bot.store.sqlite.archive import SqliteArchive
@@ -48,10 +49,12 @@ def migrations() -> list[tuple[int, str, str]]:
 class SqliteStore:
     """The Store on one SQLite file. ``exclusive=True`` (``watchbot run``) refuses a second holder."""
 
-    def __init__(self, path: Path | str, *, exclusive: bool = False) -> None:
+    def __init__(self, path: Path | str, *, exclusive: bool = False, upgrade: bool = True) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.location = str(path)
         self.created = False
+        self.upgrade = upgrade  # False: a command that only reads refuses an older store rather than upgrade it
+        self.upgraded_from: int | None = None  # the schema version this opening upgraded from
         self._lock_fd: int | None = None
         self._lanes = Lanes(1)  # worker threads: see bot/store/lanes.py
         self._inode: int | None = None
@@ -99,6 +102,10 @@ class SqliteStore:
         if current > newest:
             raise StoreError(f"the store at {self.location} has schema version {current}, newer than this "
                              f"watchbot knows ({newest}): upgrade watchbot")
+        if 0 < current < newest:
+            if not self.upgrade:
+                raise StoreError(behind(self.location, current, newest))
+            self.upgraded_from = current
         for version, name, sql in known:
             if version <= current:
                 continue
