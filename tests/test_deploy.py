@@ -107,6 +107,8 @@ def test_unit_runs_our_entry_point_hardened_with_a_writable_data_folder() -> Non
     writable = [Path(p) for p in " ".join(s["Service.ReadWritePaths"]).split()]
     assert any(Path(db).parent == w or w in Path(db).parents for w in writable), (db, writable)
     assert Path(s["Service.WorkingDirectory"][0]) in writable
+    # the rules folder too: the web's watchlist editor saves there (under ProtectSystem=strict it could not)
+    assert Path("/etc/watchbot/rules") in [Path(str(w).lstrip("-")) for w in writable]
 
 
 # --- the Dockerfile ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Matching runs in a worker thread (it is CPU work), store reads in the store's th
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import tempfile
@@ -33,6 +34,7 @@ from bot.watch.batch import Views, match_many
 from bot.watch.explain import explain
 from bot.watch.load import SUFFIXES
 
+log = logging.getLogger("watchbot.rules")
 RECENT = 5000  # stored items a preview looks at
 SHOWN = 30  # matched items listed in a preview
 NAME_MAX = 64  # characters of a file name before .yaml
@@ -99,6 +101,7 @@ class WatchlistEditor:
         self.clock = clock
         self.emailed = emailed  # the config's email digests: (whom to, the watchlist ids they name)
         self._pulled: datetime | None = None
+        self._unwritable: set[str] = set()  # files another process saved that this one could not write (said once)
         self._views = Views(2 * RECENT)  # the recent items' folded fields, kept from one preview to the next
 
     @property
@@ -206,8 +209,12 @@ class WatchlistEditor:
                 if path.exists() and (_read(path) == text or path.stat().st_mtime >= updated_at.timestamp()):
                     continue
                 await asyncio.to_thread(_write, path, text)
-            except OSError:
-                continue  # a folder this process cannot write keeps its files; the next save tries again
+            except OSError as e:  # a folder this process cannot write keeps its files; the next save tries again
+                if name not in self._unwritable:  # (said once: this runs every few seconds)
+                    self._unwritable.add(name)
+                    log.warning("%s was saved on the web by another process, but cannot be written here: %s (make "
+                                "the rules folder writable by this service)", path, e.strerror or e)
+                continue
             written += 1
         return written
 
