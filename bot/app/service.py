@@ -611,7 +611,7 @@ class Service:
             "feeds": feeds,
             "in_flight": len(self.plan.in_flight),
             "overdue_feeds": overdue,
-            "outbox": await store.run(store.outbox.counts) if store_ok else {},
+            "outbox": await store.run(store.outbox.counts) if store_ok else None,  # (unknown, not "nothing pending")
         }
         if self.spread is not None:
             details["poll_worker"] = worker or "ok"

@@ -104,11 +104,22 @@ def local_zone() -> tzinfo | None:
 
 
 def when(value: datetime | None, now: datetime) -> str:
-    """"2024-03-27 15:45 UTC (3 min ago)" in the machine's zone, or "never"."""
+    """"2024-03-27 15:45 UTC (3 min ago)" in the machine's zone ("2024-03-27 23:45 CST+08:00": an abbreviation alone
+    may name several zones, CST China's and the US's), or "never"."""
     if value is None:
         return "never"
     local = value.astimezone(local_zone())
-    return f"{local:%Y-%m-%d %H:%M %Z} ({relative(value, now)})"
+    return f"{local:%Y-%m-%d %H:%M} {zone_words(local)} ({relative(value, now)})"
+
+
+def zone_words(local: datetime) -> str:
+    """"UTC", "CST+08:00", "UTC+05:30" (a zone without an abbreviation of its own)."""
+    if not local.utcoffset():
+        return "UTC" if f"{local:%Z}" in ("UTC", "GMT", "") else f"{local:%Z}"
+    z = f"{local:%z}"
+    offset = f"{z[:3]}:{z[3:5]}"
+    name = f"{local:%Z}"
+    return f"UTC{offset}" if not name or name[0] in "+-" else f"{name}{offset}"
 
 
 def relative(value: datetime, now: datetime) -> str:

@@ -246,3 +246,15 @@ def test_web_login_prints_a_link_that_signs_in_once(tmp_path: Path, capsys: pyte
     bare = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n')
     assert main(["web", "login", "--config", str(bare)]) == 1
     assert "no web interface: set [http] listen" in capsys.readouterr().err
+
+
+def test_local_times_name_their_offset_beside_an_abbreviation() -> None:
+    """"02:22 CST" read as US Central time to an operator in Shanghai: the offset goes with the abbreviation."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.cli.common import zone_words
+
+    at = datetime(2026, 12, 6, 18, 22, tzinfo=UTC)
+    assert [zone_words(at.astimezone(ZoneInfo(z))) for z in ("UTC", "Asia/Shanghai", "Asia/Kolkata", "Asia/Dubai")] \
+        == ["UTC", "CST+08:00", "IST+05:30", "UTC+04:00"]
