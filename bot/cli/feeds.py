@@ -36,7 +36,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                 "  watchbot feeds show \"BBC News\"",
     )
     _options(p)
-    p.add_argument("--check", action="store_true", help="exit 1 when any feed is failing (for monitoring)")
+    p.add_argument("--check", action="store_true",
+                   help="for monitoring (cron): print only the feeds that need a look, nothing when none does; exit 1 "
+                        "when any feed is failing")
     p.set_defaults(func=run, name=None)
     sub = p.add_subparsers(dest="feeds_command", metavar="[ACTION]")
     show = add_command(sub, "show", help="everything known about one feed",
@@ -100,11 +102,14 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([as_json(r, now) for r in rows], ensure_ascii=False, indent=2))
     else:
-        for r in rows:
+        # --check (a cron job's): only the feeds that need a look, and nothing at all when none does (cron mailed the
+        # whole list on every run, healthy or not)
+        shown = [r for r in rows if health(r)[0] not in ("ok", "new")] if args.check else rows
+        for r in shown:
             print("\n".join(details(r, now)) if args.verbose else line(r, now))
         if args.name is None and not rows:
             print("no feeds: add [[feeds]] tables to the config, or `watchbot feeds add URL`")
-        elif args.name is None:
+        elif args.name is None and shown:
             kinds = [health(r)[0] for r in rows]
             unreached = kinds.count("unreached")
             print(f"{len(rows)} feed{'s' * (len(rows) != 1)}, {kinds.count('failing')} failing"

@@ -42,7 +42,11 @@ def test_one_line_per_feed_in_config_order(tmp_path: Path, capsys: pytest.Captur
     ]
     assert main(["poll", "--config", str(config), "--quiet"]) == 0
     capsys.readouterr()
-    assert main(["feeds", "--config", str(config), "--check"]) == 0
+    assert main(["feeds", "--config", str(config), "--check"]) == 0  # (for cron: only what needs a look)
+    checked = capsys.readouterr().out.splitlines()
+    assert len(checked) == 2 and checked[0].startswith("! Empty: no items: is this the feed URL?")
+    assert checked[1] == "3 feeds, 0 failing"
+    assert main(["feeds", "--config", str(config)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and lines[-1] == "3 feeds, 0 failing"
     seed, empty, pinned = lines[:3]
@@ -151,3 +155,14 @@ def test_one_feed_header_is_worded_alike_in_the_list_and_its_details() -> None:
                       ttl_seconds=5400.0)
     asked = Asks(ttl=5400.0, update=43200.0).longest()
     assert asked is not None and asked[1] in _asks(state) and "ttl 90 min" in _asks(state)
+
+
+def test_check_says_nothing_when_every_feed_is_well(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A cron job's `feeds --check` mailed the whole list on every run, healthy or not."""
+    seed = shipped_path("seeds") / "rfi-feedx.xml"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///w.db"\n[[feeds]]\nurl = "{seed}"\nname = "Seed"\n', encoding="utf-8")
+    assert main(["poll", "--config", str(config), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "--config", str(config), "--check"]) == 0
+    assert capsys.readouterr().out == ""
