@@ -257,3 +257,13 @@ def test_dockerfile_reads_the_same_with_buildkits_own_parser() -> None:
     assert all(c.json for c in exec_forms.values()), "ENTRYPOINT, CMD and HEALTHCHECK in exec (JSON) form"
     assert list(exec_forms["ENTRYPOINT"].value + exec_forms["CMD"].value) == exec_form(
         dict(ours)["ENTRYPOINT"]) + exec_form(dict(ours)["CMD"])
+
+
+def test_the_version_is_one_number_in_the_package_and_its_metadata() -> None:
+    """An operator tells releases apart by `watchbot --version` (two releases four schema versions apart both said
+    0.1.0)."""
+    import tomllib
+
+    import bot
+
+    assert tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"] == bot.__version__
