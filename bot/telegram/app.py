@@ -41,6 +41,7 @@ from bot.telegram.admin import Admin
 from bot.telegram.commands import ADMIN_COMMANDS, COMMANDS, Commands, language, welcome_back
 from bot.telegram.feedback import Feedback, SuggestionReport
 from bot.telegram.menus import Menus
+from bot.telegram.reading import ReadableUpdates
 from bot.telegram.updates import FairUpdates
 from bot.watch import RuleBook
 
@@ -51,6 +52,7 @@ def application(tg: TelegramConfig, pacer: Pacer | None = None) -> Application:
     """PTB's Application pointed at ``telegram.api_url`` (a self-hosted Bot API server or a test double)."""
     api = tg.api_url.rstrip("/")
     return (ApplicationBuilder().token(tg.token).base_url(api + "/bot").base_file_url(api + "/file/bot")
+            .get_updates_request(ReadableUpdates(connection_pool_size=1))  # (one unreadable update: skipped)
             .rate_limiter(pacer or Pacer()).concurrent_updates(FairUpdates()).job_queue(None).build())
 
 
