@@ -51,7 +51,13 @@ _ENTITY = re.compile(rb"<!ENTITY[^>]*>", re.IGNORECASE)
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                          re.IGNORECASE | re.DOTALL)
 _BOM = b"\xef\xbb\xbf"
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# C0 controls (but tab, line feed, carriage return), and lone surrogates: a JSON Feed's "\ud800" reached the store,
+# which could not encode it, and the whole feed failed on every poll
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# A character reference to a surrogate, or past U+10FFFF, is no character: lxml refuses the body, and feedparser's
+# lenient reading then failed the whole feed on it (UnicodeEncodeError) for one title's "&#xD800;"
+_SUSPECT_REF = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7]\d{3}|\d{7,}|[xX]0*[1-9a-fA-F][0-9a-fA-F]{5,});")
 # Markup that is not ASCII bytes (UTF-16/32, EBCDIC) hides "<!DOCTYPE" from strip_dtd, while
 # feedparser decodes first and then expands the entities: a UTF-16 quadratic-blowup feed of
 # 320 KB took 20 GB and 4 minutes. Such bodies are transcoded to UTF-8 before stripping.
@@ -83,11 +89,20 @@ def parse_feed(body: bytes, *, url: str = "", headers: Mapping[str, str] | None 
     the feed, so that one feed never stops a poll with a traceback.
     """
     try:
+        if b"&#" in body and _SUSPECT_REF.search(body):
+            body = _SUSPECT_REF.sub(_no_character, body)
         return _without_controls(_parse(body, url, headers))
     except ParseError:
         raise
     except Exception as e:  # the promise above: one feed's surprise stays its own
         raise ParseError(url, f"could not read the feed ({type(e).__name__}: {describe_error(e)})") from e
+
+
+def _no_character(ref: re.Match[bytes]) -> bytes:
+    """A character reference that names no character, as the replacement character; any other as it was."""
+    digits = ref[0][2:-1]
+    value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    return b"&#xFFFD;" if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF else ref[0]
 
 
 def _without_controls(parsed: ParsedFeed) -> ParsedFeed:

@@ -105,3 +105,26 @@ def test_latin1_bytes_under_a_utf8_label_are_not_taken_for_damaged_utf8(declared
     body = rss([(LATIN, "https://example.org/1"), (LATIN + " 2", "https://example.org/2")],
                encoding="iso-8859-1", declared_as=declared_as, declare=declared_as is not None)
     assert [e.title for e in parse_feed(body).entries] == [LATIN, LATIN + " 2"]
+
+
+@pytest.mark.parametrize("ref", ["&#xD800;", "&#xdfff;", "&#55296;", "&#x110000;", "&#99999999;"])
+def test_a_reference_to_no_character_costs_its_own_title_only(ref: str) -> None:
+    """One title's "&#xD800;" failed the whole feed (feedparser's lenient reading raised UnicodeEncodeError)."""
+    body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+            f'<item><title>Honest item</title><link>http://x/1</link></item>'
+            f'<item><title>Bad {ref} title &#8217;s</title><link>http://x/2</link></item></channel></rss>').encode()
+    assert [e.title for e in parse_feed(body, url="u").entries] == ["Honest item", "Bad \ufffd title \u2019s"]
+
+
+def test_a_json_feeds_lone_surrogate_and_endless_number_cost_nothing_else() -> None:
+    """A JSON Feed's "\\ud800" reached the store, which could not encode it: the whole feed failed on every poll.
+    An id of 5,000 digits failed it too, naming sys.set_int_max_str_digits."""
+    body = ('{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+            '{"id": "1", "title": "Lone \\ud800 surrogate", "url": "http://x/1"},'
+            '{"id": ' + "9" * 5000 + ', "title": "Endless id", "url": "http://x/2"},'
+            '{"id": "3", "title": "Honest", "url": "http://x/3"}]}').encode()
+    entries = parse_feed(body, url="j", headers={"content-type": "application/feed+json"}).entries
+    assert [e.title for e in entries] == ["Lone  surrogate", "Endless id", "Honest"]
+    assert entries[1].guid == "9" * 5000
+    for e in entries:
+        e.title.encode("utf-8")  # (what the store does: no lone surrogate left to refuse)
