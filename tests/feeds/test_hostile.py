@@ -109,3 +109,18 @@ def test_bombs_in_ascii_incompatible_encodings_do_not_expand(
             text = "".join(_fields(parsed))
             assert "x" * 1000 not in text, f"{encoding}: entity expanded"
             assert SECRET not in text
+
+
+def test_millions_of_unclosed_tags_are_refused_not_read_leniently_for_minutes() -> None:
+    """Three feeds of 3.2 million unclosed "<a>" (9.6 MB each, under poll.max_bytes) took minutes each in feedparser's
+    lenient reader, 4 GB, and every other feed's alerts with them. Refused at once, saying why (memory counted)."""
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>x</title><description>'
+            + b"<a>" * 3_200_000 + b"</description></item></channel></rss>")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ParseError, match=r"holds 3,200,013 tags: far more than a feed has"):
+            parse_feed(body, url="nest")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000  # (the lenient reader took 548 MB for a third of this)
