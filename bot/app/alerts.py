@@ -55,6 +55,10 @@ WRITE_ATTEMPTS = 60  # a settle write is retried for about five minutes before t
 CLAIM_ATTEMPTS = 4  # a claim, 1.4 s: nothing is sent yet, so a store that refuses leaves the alerts pending
 STALLED_KEPT = 50_000  # alerts remembered as waiting after a failure of their whole channel (the rest wait their turn)
 DRAIN_LIMIT = 500  # alerts claimed per channel per round
+# ... and of one target: a chat's flood of 1,000 alerts had filled a round that took 500 s at its 1 s pacing, while
+# another chat's alert waited behind it; now a round takes a few of each (about 10 s of a private chat's pacing, 30 s
+# of a group's), and the next round comes at once
+PER_TARGET = 10
 
 
 @dataclass
@@ -65,6 +69,7 @@ class DrainReport:
     dead: int = 0
     errors: list[str] = field(default_factory=list)
     claimed: int = 0  # alerts taken from the outbox this round (at most the round's limit)
+    capped: bool = False  # a target had more due than a round takes of one: more are waiting
     # alerts put back to wait after a temporary error that named no wait (the Bot API or the network down?)
     unanswered: list[int] = field(default_factory=list)
 
@@ -76,6 +81,7 @@ class DrainReport:
         self.dead += other.dead
         self.errors += other.errors
         self.claimed += other.claimed
+        self.capped = self.capped or other.capped
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> float:
@@ -316,7 +322,7 @@ class Alerts:
             reports = await self.drain()
             for name, report in reports.items():
                 totals.setdefault(name, DrainReport()).add(report)
-            if not any(r.claimed >= self.limit and (r.sent or r.dead) for r in reports.values()):
+            if not any((r.claimed >= self.limit or r.capped) and (r.sent or r.dead) for r in reports.values()):
                 return totals
             if progress is not None:
                 progress(sum(r.sent for r in totals.values()))
@@ -324,13 +330,14 @@ class Alerts:
     async def drain_channel(self, channel: Channel) -> DrainReport:
         report = DrainReport()
         rows = await self._write(self.store.outbox.claim_due, channel.name, now=self.clock(), limit=self.limit,
-                                attempts=CLAIM_ATTEMPTS)
+                                per_target=PER_TARGET, attempts=CLAIM_ATTEMPTS)
         report.claimed = len(rows)
         if not rows:
             return report
         by_target: dict[str, list[OutboxRow]] = defaultdict(list)
         for r in rows:
             by_target[r.target].append(r)
+        report.capped = any(len(rs) >= PER_TARGET for rs in by_target.values())
         # At most ``concurrency`` sends in flight (sent, not yet settled: what a crash may repeat). Each target
         # goes through its alerts in order and waits for its own pacing without holding a slot, so 30 chats
         # with 20 alerts each are served side by side, not four chats at a time.

@@ -573,8 +573,8 @@ class Service:
                 log.warning("deliver %s: %s", channel, error)
             if r.dead:
                 self.problems()
-            if r.sent + r.retried + r.dead >= DRAIN_LIMIT:
-                self._drain_wanted.set()  # a full round: more may be waiting
+            if r.sent + r.retried + r.dead >= DRAIN_LIMIT or (r.capped and (r.sent or r.dead)):
+                self._drain_wanted.set()  # a full round, or a target's share of one: more may be waiting
 
     # --- health ------------------------------------------------------------------------------------
 

@@ -321,3 +321,17 @@ async def test_an_item_pruned_while_its_feed_still_lists_it_is_not_alerted_again
     await poll(world, [story(2), old])  # new to the store again ...
     assert any("ASML story 1" in title for _, title, _ in world.store.items.recent(10))
     assert len(world.api.sent_messages(5)) == 1 and "ASML story 2" in world.api.sent_messages(5)[0].text  # ... not sent
+
+
+async def test_one_chats_flood_does_not_hold_back_another_chats_alert(world: World) -> None:
+    """A feed that brought 1,000 alerts for one chat filled a round that took 500 s at that chat's pacing; another
+    chat's alert, claimed after them, waited the whole time. A round takes at most a few of one chat's."""
+    from bot.app.alerts import PER_TARGET
+
+    follow(world, 5, "asml")
+    follow(world, 6, "chips")
+    world.app.alerts.limit = PER_TARGET + 5  # (a round of 500 in the service: here one the flood alone would fill)
+    flood = [story(i) for i in range(3 * PER_TARGET)]
+    assert await poll(world, [*flood, story(99, title="A chipmaker opens a fab")]) == {"sent": 3 * PER_TARGET + 1}
+    order = [c.params["chat_id"] for c in world.api.calls("sendMessage")]
+    assert order.count(5) == 3 * PER_TARGET and order.index(6) <= PER_TARGET, order  # (the first round, not the last)

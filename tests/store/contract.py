@@ -290,6 +290,20 @@ def test_claims_by_target_and_retargeting(store: Store) -> None:
     assert [r.target for r in store.outbox.claim_due("telegram", now=NOW, targets=["-1007"])] == ["-1007"]
 
 
+def test_a_claim_takes_at_most_so_many_of_one_target_oldest_first(store: Store) -> None:
+    """One chat's flood of 1,000 alerts filled a round that took 500 s at its 1 s pacing, and another chat's alert
+    waited behind it: a round takes a few of each target's."""
+    store.items.add([item(n) for n in range(8)], feed_name="F", now=NOW)
+    for n, target in enumerate(["a", "a", "b", "a", "a", "c", "a", "c"]):
+        store.outbox.enqueue(f"v1:{n}", "telegram", target, ["asml"], now=NOW)
+    first = store.outbox.claim_due("telegram", now=NOW, per_target=2)
+    assert [(r.identity, r.target) for r in first] == [("v1:0", "a"), ("v1:1", "a"), ("v1:2", "b"), ("v1:5", "c"),
+                                                       ("v1:7", "c")]
+    assert [r.identity for r in store.outbox.claim_due("telegram", now=NOW, per_target=2)] == ["v1:3", "v1:4"]
+    assert [r.identity for r in store.outbox.claim_due("telegram", now=NOW, per_target=2, limit=1)] == ["v1:6"]
+    assert store.outbox.claim_due("telegram", now=NOW, per_target=2) == []
+
+
 def test_retargeting_never_gives_a_chat_a_second_alert_of_one_story(store: Store) -> None:
     store.items.add([item(1), item(2)], feed_name="F", now=NOW)
     store.outbox.enqueue("v1:1", "telegram", "-7", ["asml"], now=NOW, story="s")

@@ -31,13 +31,23 @@ class PostgresOutbox:
         ))
 
     def claim_due(self, channel: str, *, now: datetime, limit: int = 100,
-                  targets: Sequence[str] | None = None) -> list[OutboxRow]:
-        """Move due pending alerts to 'sending' and return them, oldest first."""
+                  targets: Sequence[str] | None = None, per_target: int | None = None) -> list[OutboxRow]:
+        """Move due pending alerts to 'sending' and return them, oldest first; at most ``per_target`` of one target."""
         where = "state = 'pending' AND channel = %s AND next_attempt_at <= %s"
         params: list[Any] = [channel, ts(now)]
         if targets is not None:
             where += " AND target = ANY(%s)"
             params.append(list(targets))
+        if per_target is not None:
+            # (FOR UPDATE takes no window function: the rows are chosen first, then claimed where still pending,
+            # which another process's claim of the same rows, waited out on their locks, has made them no more)
+            rows = self.db.all(
+                f"""UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE state = 'pending' AND id IN
+                        (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY target ORDER BY id) AS nth
+                                         FROM outbox WHERE {where}) chosen WHERE nth <= %s ORDER BY id LIMIT %s)
+                    RETURNING *""",
+                [*params, per_target, limit])
+            return sorted((_outbox(r) for r in rows), key=lambda r: r.id)
         rows = self.db.all(
             f"""UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN
                     (SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)

@@ -31,14 +31,18 @@ class SqliteOutbox:
         return bool(cur.rowcount)
 
     def claim_due(self, channel: str, *, now: datetime, limit: int = 100,
-                  targets: Sequence[str] | None = None) -> list[OutboxRow]:
-        """Move due pending alerts to 'sending' and return them, oldest first."""
+                  targets: Sequence[str] | None = None, per_target: int | None = None) -> list[OutboxRow]:
+        """Move due pending alerts to 'sending' and return them, oldest first; at most ``per_target`` of one target."""
         with Transaction(self.db):
             sql = "SELECT * FROM outbox WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ?"
             params: list[Any] = [channel, iso(now)]
             if targets is not None:
                 sql += f" AND target IN ({marks(targets)})"
                 params += list(targets)
+            if per_target is not None:
+                sql = (f"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY target ORDER BY id) AS nth "
+                       f"FROM ({sql})) WHERE nth <= ?")
+                params.append(per_target)
             rows = self.db.execute(sql + " ORDER BY id LIMIT ?", [*params, limit]).fetchall()
             if rows:
                 ids = [r["id"] for r in rows]
