@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.feeds.model import Entry, describe_error, skip_reason
@@ -89,14 +89,18 @@ def language_of(text: str, declared: str | None = None) -> str:
 # How far ahead of our clock a feed may date an item (clocks drift; a feed's own clock more): past it, the item is
 # dated when it was first seen instead.
 FUTURE_SKEW = timedelta(minutes=15)
+# Before any news feed (RSS is of 1999): a date this early is a feed's bug (the Unix epoch, 1970-01-01, for "no
+# date"), alerted as "published 1970-01-01 00:00" and sorted last in every digest; dated when first seen instead.
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 
 
 def as_of(items: Sequence[Item], now: datetime) -> list[Item]:
-    """``items``, those dated after ``now`` (past FUTURE_SKEW) dated ``now``: a feed that stamps local time as UTC
-    dates its news hours ahead, and one item dated 2100 would head every story list and digest, alerted as "published
-    2100-01-01", until pruned."""
+    """``items``, those dated after ``now`` (past FUTURE_SKEW), or before EARLIEST, dated ``now``: a feed that stamps
+    local time as UTC dates its news hours ahead, and one item dated 2100 would head every story list and digest,
+    alerted as "published 2100-01-01", until pruned."""
     latest = now + FUTURE_SKEW
-    return [replace(i, published=now) if i.published is not None and i.published > latest else i for i in items]
+    return [replace(i, published=now) if i.published is not None and not EARLIEST <= i.published <= latest else i
+            for i in items]
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,8 +231,14 @@ class Commands:
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         except BadRequest as e:
-            if "not modified" not in e.message.lower():
+            said = e.message.lower()
+            if "not modified" in said:
+                return
+            if "can't be edited" not in said and "not found" not in said:
                 raise
+            # A keyboard older than 48 hours cannot be edited (or its message is gone): the list comes anew, and a
+            # traceback no longer stands for Telegram's ordinary answer.
+            await context.bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
     async def subscribe(self, update: Update, context: Context) -> None:
         """/subscribe ID [ID ...] [instant|digest]"""

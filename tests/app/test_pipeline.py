@@ -422,7 +422,8 @@ async def test_news_from_the_future_is_dated_when_first_seen(tmp_path: Path) -> 
     clock, out = Clock(), io.StringIO()
     ahead = [("Fri, 01 Jan 2100 00:00:00 GMT", "ASML export licence story from the future"),
              (format_datetime(clock.now + timedelta(hours=8), usegmt=True), "ASML ships EUV scanner to Taiwan"),
-             (format_datetime(clock.now + timedelta(minutes=5), usegmt=True), "Chip export controls tighten")]
+             (format_datetime(clock.now + timedelta(minutes=5), usegmt=True), "Chip export controls tighten"),
+             ("Thu, 01 Jan 1970 00:00:00 GMT", "Semiconductor story of the epoch")]  # (a feed's "no date")
     items = "".join(f"<item><title>{t}</title><link>https://fut.example/{n}</link><pubDate>{d}</pubDate></item>"
                     for n, (d, t) in enumerate(ahead))
     feed = tmp_path / "future.xml"
@@ -432,6 +433,7 @@ async def test_news_from_the_future_is_dated_when_first_seen(tmp_path: Path) -> 
         await pipeline.poll_once()
     stored = {s.item.title: s.item.published for s in store.items.since(clock.now - timedelta(days=1))}
     assert stored == {"ASML export licence story from the future": clock.now, "ASML ships EUV scanner to Taiwan": clock.now,
-                      "Chip export controls tighten": clock.now + timedelta(minutes=5)}
-    assert "2100" not in out.getvalue()
+                      "Chip export controls tighten": clock.now + timedelta(minutes=5),
+                      "Semiconductor story of the epoch": clock.now}
+    assert "2100" not in out.getvalue() and "1970" not in out.getvalue()
     store.close()

@@ -428,3 +428,19 @@ async def test_an_update_the_library_cannot_read_is_skipped_and_the_next_is_answ
     assert "/watchlists" in (await world.ask(5, "/help")).text
     skipped = [r.getMessage() for r in caplog.records if "skipped update" in r.getMessage()]
     assert len(skipped) == 2 and "(poll)" in skipped[0] and "(message)" in skipped[1], skipped
+
+
+async def test_a_button_under_a_message_that_cannot_be_edited_gets_the_list_anew(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """A /watchlists keyboard older than 48 hours cannot be edited: the subscription was made, but the list stayed as
+    it was, the apology failed too, and the log got a 40-line traceback for Telegram's ordinary answer."""
+    import logging
+
+    caplog.set_level(logging.ERROR, logger="watchbot.telegram")
+    update = world.api.user_sends(5, 5, "hello")  # (a message of the user's: the bot cannot edit it)
+    before = len(world.api.sent_messages(5))
+    query = world.api.user_presses(5, 5, update["message"]["message_id"], "sub:asml")
+    assert "Subscribed" in (await wait_answer(world, query))["text"]
+    sent = await world.api.wait_for_messages(before + 2, timeout=5, chat_id=5)  # (the plain-text hint, the list)
+    assert any("✅" in m.text and "asml" in m.text for m in sent[before:]), [m.text for m in sent[before:]]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
