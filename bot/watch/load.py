@@ -7,6 +7,7 @@ located ``file:line``, in our words with the fix (``problems.py``). ``parse_watc
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,24 @@ def rule_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
 
 
+def odd_entries(folder: Path) -> list[RuleError]:
+    """The entries of ``folder`` named like rule files that are none, each said (they had been passed over without a
+    word: a watchlist "gone" behind a link to a moved file gave no hint). Never read: a pipe would block the reload."""
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in SUFFIXES or path.is_file():
+            continue
+        if path.is_symlink() and not path.exists():
+            message = (f"a link to {os.readlink(path)}, which is not there (or links back to itself): point it at a "
+                       "rule file, or remove it")
+        elif path.is_dir():
+            message = "a folder, not a rule file: watchlists are read from the rules folder itself, not its folders"
+        else:
+            message = "not a regular file (a pipe, a device or a socket): not read; remove it"
+        found.append(RuleError(str(path), None, message))
+    return found
+
+
 def load_rules(path: Path) -> RuleSet:
     """Every valid watchlist in the folder ``path`` (or the one file ``path``); broken files are
     skipped and their errors collected."""
@@ -53,7 +72,9 @@ def load_rules(path: Path) -> RuleSet:
             continue
         watchlist, errors = parse_watchlist(text, path=file)
         loaded.append((file, watchlist, errors))
-    return combine(loaded)
+    ruleset = combine(loaded)
+    odd = odd_entries(path) if path.is_dir() else []
+    return RuleSet(ruleset.watchlists, (*ruleset.errors, *odd)) if odd else ruleset
 
 
 def rule_text(path: Path | None) -> str | None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.errors import RuleError
-from bot.watch.load import MISSING, combine, parse_watchlist, read_rule_file, rule_files
+from bot.watch.load import MISSING, combine, odd_entries, parse_watchlist, read_rule_file, rule_files
 from bot.watch.match import Matcher
 from bot.watch.model import Watchlist
 
 _Stamp = tuple[int, int]  # mtime_ns, size
 
+
+ODD: tuple[int, int] = (-1, -1)  # the stamp of an entry named like a rule file that is none (never read)
 
 class RuleBook:
     """The rules of one folder, reloaded on ``refresh()``."""
@@ -40,7 +42,7 @@ class RuleBook:
             self._good.pop(path, None)
             self._file_errors.pop(path, None)
         for path, stamp in stamps.items():
-            if not force and self._stamps.get(path) == stamp:
+            if stamp == ODD or (not force and self._stamps.get(path) == stamp):
                 continue
             try:
                 text = read_rule_file(path)
@@ -54,12 +56,13 @@ class RuleBook:
                 errors = [*errors, RuleError(str(path), None, "the last good version stays active")]
             self._file_errors[path] = errors
         self._stamps = stamps
-        ruleset = combine(
-            [(p, self._good.get(p), self._file_errors.get(p, [])) for p in sorted(set(stamps) | set(self._good))]
-        )
+        ruleset = combine([(p, self._good.get(p), self._file_errors.get(p, []))
+                           for p in sorted(set(stamps) | set(self._good)) if stamps.get(p) != ODD])
         self.errors = ruleset.errors
         if not self.folder.is_dir():
             self.errors = (RuleError(str(self.folder), None, MISSING), *self.errors)
+        else:
+            self.errors = (*self.errors, *odd_entries(self.folder))
         changed = ruleset.watchlists != self.watchlists
         if changed or force:
             self.watchlists = ruleset.watchlists
@@ -80,4 +83,6 @@ class RuleBook:
             except OSError:
                 continue
             stamps[path] = (st.st_mtime_ns, st.st_size)
+        for odd in odd_entries(self.folder):  # (one appearing or going is a change: it is said, or no longer)
+            stamps[Path(odd.path)] = ODD
         return stamps

@@ -82,3 +82,27 @@ def test_a_chat_is_told_a_rule_file_from_the_rule_folder_on(tmp_path: Path) -> N
     assert error.path.startswith(str(tmp_path))  # the CLI and the logs keep the whole path
     assert str(told).startswith("rules/broken.yaml:") and told.message == error.message
     assert RuleError("/elsewhere/x.yaml", 3, "m").within(folder).path == "/elsewhere/x.yaml"
+
+
+def test_entries_named_like_rule_files_that_are_none_are_said_and_never_read(tmp_path: Path) -> None:
+    """A folder, a link to a moved file, a link to itself, a pipe (which a read would block on): each had been passed
+    over without a word, and a watchlist "gone" behind a link gave no hint."""
+    import os
+
+    from bot.watch import RuleBook, load_rules
+
+    (tmp_path / "asml.yaml").write_text("id: asml\nany: [ASML]\n", encoding="utf-8")
+    (tmp_path / "dir.yaml").mkdir()
+    (tmp_path / "moved.yaml").symlink_to("/nonexistent/moved.yaml")
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    said = {Path(e.path).name: e.message for e in load_rules(tmp_path).errors}
+    assert said["dir.yaml"].startswith("a folder, not a rule file")
+    assert said["moved.yaml"].startswith("a link to /nonexistent/moved.yaml, which is not there")
+    assert said["loop.yaml"].startswith("a link to loop.yaml, which is not there (or links back to itself)")
+    assert said["fifo.yaml"].startswith("not a regular file (a pipe, a device or a socket)")
+    book = RuleBook(tmp_path)
+    assert [w.id for w in book.watchlists] == ["asml"]
+    assert sorted(Path(e.path).name for e in book.errors) == ["dir.yaml", "fifo.yaml", "loop.yaml", "moved.yaml"]
+    (tmp_path / "dir.yaml").rmdir()
+    assert book.refresh() and "dir.yaml" not in {Path(e.path).name for e in book.errors}  # (its going is a change)
