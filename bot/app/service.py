@@ -362,7 +362,8 @@ class Service:
         try:
             if self.app.editor is not None:
                 await self.app.editor.pull()  # watchlists saved on the web by another process on this store
-            changed = self.rules.refresh()
+            # (in a worker thread: a 100,000-phrase watchlist took seconds to build, and polls timed out meanwhile)
+            changed = await asyncio.to_thread(self.rules.refresh)
         except StoreError as e:  # (the store out of reach: what, in one line; its traceback says nothing more)
             log.warning("reloading the rules: %s; the last good rules stay active", e)
             return

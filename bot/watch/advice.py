@@ -19,13 +19,25 @@ from bot.watch.regexes import regex_warnings
 from bot.watch.text import CJK_START, phrase_key
 
 MIN_LETTERS = 3  # a Latin term shorter than this, in any case, is a word of most stories ('a') or another's ('GE')
+MANY_PATTERNS = 10_000  # a watchlist this large costs every reload seconds and hundreds of MB: said
+
+
+def size_warnings(watchlist: Watchlist) -> list[str]:
+    """One line for a watchlist of MANY_PATTERNS patterns or more: 100,000 were accepted without a word, and each
+    reload of the rules then took 2.5 s and 450 MB more."""
+    n = sum(len(patterns) for _, patterns in watchlist.parts())
+    if n < MANY_PATTERNS:
+        return []
+    where = f"{watchlist.source}: " if watchlist.source else ""
+    return [f"{where}watchlist {watchlist.id!r}: {n:,} patterns; every reload of the rules builds them all again "
+            "(100,000 took 2.5 s and 450 MB): keep a watchlist to the words that decide, or split it by topic"]
 
 
 def rule_warnings(watchlist: Watchlist, text: str | None = None) -> list[str]:
     """Every warning, "FILE: watchlist 'id', part: ..."; with the file's ``text``, "FILE:LINE: ..." where the phrase
     or regex it names is written (the problems have said file:line; the warnings had said the file alone)."""
     lines = [*regex_warnings(watchlist), *fold_warnings(watchlist), *except_warnings(watchlist),
-             *short_warnings(watchlist)]
+             *short_warnings(watchlist), *size_warnings(watchlist)]
     if text is None or watchlist.source is None:
         return lines
     where = f"{watchlist.source}: "

@@ -8,6 +8,7 @@ file takes its watchlist away.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from bot.errors import RuleError
@@ -20,6 +21,7 @@ _Stamp = tuple[int, int]  # mtime_ns, size
 
 ODD: tuple[int, int] = (-1, -1)  # the stamp of an entry named like a rule file that is none (never read)
 
+
 class RuleBook:
     """The rules of one folder, reloaded on ``refresh()``."""
 
@@ -31,10 +33,16 @@ class RuleBook:
         self.watchlists: tuple[Watchlist, ...] = ()
         self.errors: tuple[RuleError, ...] = ()
         self.matcher = Matcher(())
+        self._refreshing = threading.Lock()  # (the service refreshes in a worker thread; /reload and a web save too)
         self.refresh(force=True)
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Re-read when any rule file changed, appeared or disappeared. True if anything changed."""
+        """Re-read when any rule file changed, appeared or disappeared. True if anything changed. Safe from several
+        threads: one refresh at a time."""
+        with self._refreshing:
+            return self._refresh(force)
+
+    def _refresh(self, force: bool) -> bool:
         stamps = self._scan()
         if not force and stamps == self._stamps:
             return False

@@ -34,3 +34,18 @@ def test_a_warning_names_the_line_of_what_it_warns_of_in_the_files_order() -> No
     placed = [line.split(" watchlist")[0] for line in rule_warnings(w, text)]
     assert placed == ["rules/risky.yaml:3:", "rules/risky.yaml:4:", "rules/risky.yaml:5:"]
     assert [line.split(" watchlist")[0] for line in rule_warnings(w)] == ["rules/risky.yaml:"] * 3  # (no text: no line)
+
+
+def test_a_watchlist_of_ten_thousand_patterns_is_warned_of() -> None:
+    """100,000 terms were accepted without a word; every reload then took 2.5 s and 450 MB more."""
+    from bot.watch.advice import MANY_PATTERNS, size_warnings
+
+    def listing(n: int) -> str:
+        return "id: big\nany:\n" + "".join(f"  - term{i} word{i}\n" for i in range(n))
+
+    small, _ = parse_watchlist(listing(MANY_PATTERNS - 1), path=Path("rules/big.yaml"))
+    big, _ = parse_watchlist(listing(MANY_PATTERNS), path=Path("rules/big.yaml"))
+    assert small is not None and big is not None and size_warnings(small) == []
+    assert size_warnings(big) == ["rules/big.yaml: watchlist 'big': 10,000 patterns; every reload of the rules builds "
+                                  "them all again (100,000 took 2.5 s and 450 MB): keep a watchlist to the words that "
+                                  "decide, or split it by topic"]
