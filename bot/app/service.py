@@ -185,8 +185,10 @@ class Service:
                 return
             released = await self.app.store.run(self.app.store.outbox.release_in_flight)
             if released:
-                log.warning("%d alert(s) were being sent when the service last stopped; sending them again",
-                            released)
+                # (claimed for a round, not all in flight: at most telegram.concurrency of them can arrive twice)
+                n = self.config.telegram.concurrency if self.config.telegram else 1
+                log.warning("%d alert(s) were being sent when the service last stopped; sending them again (at most %d "
+                            "of them may arrive twice: those that were in flight)", released, min(n, released))
             await self._start_bot()
             if self.spread is None:
                 await self._plan_all()
