@@ -21,6 +21,7 @@ instant alerts, digests, /mode, /pause and quiet hours treat it like any other.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import threading
@@ -211,7 +212,13 @@ class Phrases:
         info = describe(clean(text))
         if info.empty or info.too_long:
             return Watched("invalid", info)
-        return await self.store.run(self._watch, chat_id, info)
+        watched = await self.store.run(self._watch, chat_id, info)
+        if watched.status != "added":
+            return watched
+        # How common the phrase is, off the store's thread: tried there on 500 stored items, each /watch held every
+        # other chat's store call (a /help's too) behind it; 300 users' /watch had kept others waiting for minutes
+        share, sample = await self._share(info.phrase)
+        return dataclasses.replace(watched, share=share, sample=sample)
 
     def _watch(self, chat_id: int, info: PhraseInfo) -> Watched:
         now = self.clock()
@@ -229,20 +236,23 @@ class Phrases:
                 self.store.chats.subscribe(chat_id, own, now=now)
             phrases = [*current, info.phrase]
         self._changed(chat_id, phrases=phrases)
-        share, sample = self._share(info.phrase)
-        return Watched("added", info, len(phrases), share, sample)
+        return Watched("added", info, len(phrases))
 
-    def _share(self, phrase: str) -> tuple[float | None, int]:
-        """The share of the last stored items the phrase hits (store thread)."""
+    async def _share(self, phrase: str) -> tuple[float | None, int]:
+        """The share of the last stored items the phrase hits: the sample read in the store's thread (kept a while),
+        the matching in a worker thread."""
         now = time.monotonic()
         if self._sample is None or now - self._sample[0] > SAMPLE_TTL:
-            self._sample = (now, self.store.items.latest(SAMPLE))
+            self._sample = (now, await self.store.run(self.store.items.latest, SAMPLE))
         items = self._sample[1]
         if len(items) < MIN_SAMPLE:
             return None, len(items)
-        probe = Matcher([Watchlist(id="probe", name="probe", any=(Term(phrase),))])
-        hits = sum(1 for i in items if probe.match({"title": i.title, "lede": i.lede}))
-        return hits / len(items), len(items)
+
+        def count() -> int:
+            probe = Matcher([Watchlist(id="probe", name="probe", any=(Term(phrase),))])
+            return sum(1 for i in items if probe.match({"title": i.title, "lede": i.lede}))
+
+        return await asyncio.to_thread(count) / len(items), len(items)
 
     async def unwatch(self, chat_id: int, text: str | None) -> int:
         """Remove one phrase (by its folded form) or all (None); returns how many were removed. A phrase stored with
