@@ -25,10 +25,18 @@ from bot.i18n import language_for, t
 log = logging.getLogger("watchbot.telegram")
 
 
+# Updates taken in at once (PTB's own bound); ``max_concurrent`` of them run. A slot is taken only once the chat's
+# turn has come: PTB's slot is held from the start, and 16 updates of one chat waiting on its lock (and its 1 s reply
+# pacing) had held all 16, so 150 users' 1,800 /watch kept an uninvolved /help waiting more than two minutes.
+TAKEN_IN = 4096
+
+
 class FairUpdates(BaseUpdateProcessor):
     def __init__(self, max_concurrent: int = 16, *, per_user: int = 12, window: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(max_concurrent)
+        super().__init__(max(TAKEN_IN, max_concurrent))
+        self.running = max_concurrent
+        self._slots = asyncio.Semaphore(max_concurrent)
         self.per_user = per_user
         self.window = window
         self.clock = clock
@@ -53,11 +61,12 @@ class FairUpdates(BaseUpdateProcessor):
             await self._slow_down(update, user_id)
             return
         if chat_id is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._chats.setdefault(chat_id, asyncio.Lock())
         try:
-            async with lock:
+            async with lock, self._slots:  # (the chat's turn first, then a slot)
                 await coroutine
         finally:
             if not lock.locked() and len(self._chats) > 10_000:
