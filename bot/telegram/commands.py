@@ -10,6 +10,7 @@ language) and comes from the catalog (``bot.i18n``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import difflib
 import json
@@ -18,7 +19,7 @@ from datetime import datetime, time
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.app.chats import Chats, Return
@@ -49,6 +50,7 @@ MAX_MARKUP = 9_000  # bytes of the keyboard's JSON (Telegram's limit is about 10
 
 
 MAX_IDS = 20  # watchlists one /subscribe takes
+
 
 class Commands:
     """The chat commands of one bot, sharing the chat store, the rules and the clock."""
@@ -88,8 +90,9 @@ class Commands:
         title = tg.title or tg.full_name or tg.username or ""
         chat, back = await self.chats.arrive(tg.id, type=tg.type, title=title)
         if back is not None:  # (it heard nothing since, and lost its subscriptions: say so before anything else)
-            await update.get_bot().send_message(tg.id, welcome_back(back, language(update, chat)),
-                                                parse_mode=ParseMode.HTML)
+            with contextlib.suppress(TelegramError):  # (the command's own reply still tries)
+                await update.get_bot().send_message(tg.id, welcome_back(back, language(update, chat)),
+                                                    parse_mode=ParseMode.HTML)
         user = update.effective_user
         heard = language_for(user.language_code) if user is not None and user.language_code else DEFAULT
         if chat.language is None and not chat.is_group and heard != DEFAULT:
