@@ -174,7 +174,7 @@ class Service:
         try:
             feeds = self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))
             self._announce(http, len(feeds))
-            self._report_rules()
+            self._report_rules(await asyncio.to_thread(self._rule_warnings))
             for line in [*unknown_watchlists(self.config, [w.id for w in self.rules.watchlists]), *eager(self.config)]:
                 log.warning("%s", line)
             await self._start_spread()
@@ -375,7 +375,7 @@ class Service:
         if changed:
             log.info("rules reloaded: %d watchlists (%s)", len(self.rules.watchlists),
                      ", ".join(w.id for w in self.rules.watchlists))
-            self._report_rules()
+            self._report_rules(await asyncio.to_thread(self._rule_warnings))
 
     async def _tick_lease(self) -> None:
         if not await self.leadership.still():
@@ -390,8 +390,14 @@ class Service:
         except Exception:  # retention must never stop the service; tomorrow's run tries again
             log.exception("pruning old items failed")
 
-    def _report_rules(self) -> None:
-        """Log and tell the admins each rule problem once (until it is fixed and comes back)."""
+    def _rule_warnings(self) -> set[str]:
+        """What `rules check` warns of in the rules now, with their lines (a worker thread: it reads every rule file
+        and looks at every pattern, seconds for a huge watchlist)."""
+        return {w for wl in self.rules.watchlists for w in rule_warnings(wl, rule_text(wl.source))}
+
+    def _report_rules(self, warned: set[str]) -> None:
+        """Log and tell the admins each rule problem once (until it is fixed and comes back); log each of the rules'
+        ``warned`` once."""
         current = {str(e) for e in self.rules.errors}
         for problem in sorted(current - self._reported_rule_errors):
             log.warning("rule problem: %s", problem)
@@ -399,7 +405,6 @@ class Service:
         self._reported_rule_errors = current
         # Warnings (valid rules that will not do what they seem to, as `rules check` says them): logged once each, when
         # a reload brings them; not told to the admins, since the rules run as written.
-        warned = {w for wl in self.rules.watchlists for w in rule_warnings(wl, rule_text(wl.source))}
         for warning in sorted(warned - self._reported_rule_warnings):
             log.warning("rule warning: %s", warning)
         self._reported_rule_warnings = warned

@@ -35,7 +35,6 @@ class FairUpdates(BaseUpdateProcessor):
     def __init__(self, max_concurrent: int = 16, *, per_user: int = 12, window: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(max(TAKEN_IN, max_concurrent))
-        self.running = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self.per_user = per_user
         self.window = window
