@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from bot.deliver.telegram import CHANNEL
+from bot.deliver.telegram import CANNOT_WRITE, CHANNEL, REJECTED
 from bot.markup import one_line
 from bot.store.protocols import Chat, Mute, Store, Subscription
 from bot.watch.personal import owner
@@ -38,16 +38,48 @@ class ChatView:
 
 
 FOLLOWED = " · it followed: "  # in a gone chat's reason: the watchlists it was unsubscribed from then
+WHEN = " on %Y-%m-%d %H:%M UTC"  # in a gone chat's reason: when it went
 
 
 @dataclass(frozen=True, slots=True)
 class Return:
     """A chat that was gone (the bot removed or blocked) and is back: when and why it went, and what it followed then
-    (its shared watchlists; whether it followed its own phrases), all of which was dropped."""
+    (its shared watchlists; whether it followed its own phrases), all of which was dropped.
 
-    reason: str
+    ``cause`` is the reason as a word a reply can say in the chat's language: "removed" (from a group), "blocked" (by
+    the user), "deleted" (the account), or "refused" (Telegram's own words, ``detail``, say why)."""
+
+    reason: str  # as recorded, in English
+    cause: str
+    detail: str
+    since: datetime | None
     followed: tuple[str, ...]
     own_phrases: bool
+
+
+def gone_cause(reason: str) -> str:
+    """What a recorded reason for a gone chat comes down to (``Return.cause``); the reasons are ours (the bot was
+    removed, the user blocked it) or Telegram's refusals ("Forbidden: bot was blocked by the user", "bot was kicked
+    from the supergroup chat", "user is deactivated", "Bad Request: chat not found")."""
+    said = reason.lower()
+    if "removed" in said or "kicked" in said:
+        return "removed"
+    if "blocked" in said:
+        return "blocked"
+    if "deactivated" in said:
+        return "deleted"
+    return "refused"
+
+
+def gone_since(reason: str) -> tuple[str, datetime | None]:
+    """A recorded reason without its time (``WHEN``) nor our words before Telegram's, and that time; None for a reason
+    recorded without one."""
+    head, _, tail = reason.rpartition(" on ")
+    try:
+        reason, since = head, datetime.strptime(" on " + tail, WHEN).replace(tzinfo=UTC)
+    except ValueError:
+        since = None
+    return reason.removeprefix(CANNOT_WRITE).removeprefix(REJECTED), since
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +115,9 @@ class Chats:
             return chat, None
         reason, _, followed = (before.inactive_reason or "").partition(FOLLOWED)
         ids = tuple(w for w in followed.split(", ") if w)
-        return chat, Return(reason, tuple(w for w in ids if owner(w) is None), any(owner(w) is not None for w in ids))
+        detail, since = gone_since(reason)
+        return chat, Return(reason, gone_cause(detail), detail, since, tuple(w for w in ids if owner(w) is None),
+                            any(owner(w) is not None for w in ids))
 
     async def get(self, chat_id: int) -> Chat | None:
         return await self.store.run(self.store.chats.get, chat_id)
@@ -133,7 +167,7 @@ class Chats:
             if chat is not None and not chat.active:
                 return  # (gone already: a second notice of it keeps what the first one recorded)
             followed = [s.watchlist for s in self.store.chats.subscriptions(chat_id)]
-            said = f"{reason} on {self.clock():%Y-%m-%d %H:%M} UTC"
+            said = reason + format(self.clock().astimezone(UTC), WHEN)
             said += FOLLOWED + ", ".join(followed) if followed else ""
             self.store.chats.deactivate(chat_id, said, now=self.clock())
 

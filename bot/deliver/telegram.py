@@ -42,6 +42,10 @@ class ChatMovedError(TemporaryDeliveryError):
         self.new_chat_id = new_chat_id
 
 
+CANNOT_WRITE = "the bot cannot write to this chat: "  # before Telegram's own words, in a refusal's reason
+REJECTED = "Telegram rejected the message: "
+
+
 def classify(error: TelegramError, target: str) -> DeliveryError:
     """A Bot API failure as one of our delivery errors."""
     if isinstance(error, RetryAfter):
@@ -50,11 +54,11 @@ def classify(error: TelegramError, target: str) -> DeliveryError:
     if isinstance(error, ChatMigrated):
         return ChatMovedError(target, int(error.new_chat_id))
     if isinstance(error, Forbidden):
-        return ChatGoneError(target, f"the bot cannot write to this chat: {error.message}")
+        return ChatGoneError(target, CANNOT_WRITE + error.message)
     if isinstance(error, BadRequest):
         if "chat not found" in error.message.lower():  # deleted, or the bot never was in it
-            return ChatGoneError(target, f"Telegram rejected the message: {error.message}")
-        return PermanentDeliveryError(target, f"Telegram rejected the message: {error.message}")
+            return ChatGoneError(target, REJECTED + error.message)
+        return PermanentDeliveryError(target, REJECTED + error.message)
     return TemporaryDeliveryError(target, f"Bot API unavailable: {type(error).__name__}: {error.message}")
 
 

@@ -477,4 +477,7 @@ def welcome_back(back: Return, lang: str) -> str:
     subscriptions were dropped (which), and how to subscribe again."""
     followed = t(lang, "chat.back.followed", ids=listed(back.followed, lang)) if back.followed else ""
     own = t(lang, "chat.back.own") if back.own_phrases else ""
-    return t(lang, "chat.back", reason=esc(back.reason), followed=followed, own=own)
+    reason = t(lang, f"chat.gone.{back.cause}", detail=esc(back.detail))  # (Telegram's own words stay as they are)
+    if back.since is not None:
+        reason = t(lang, "chat.gone.when", what=reason, when=f"{back.since:%Y-%m-%d %H:%M} UTC")
+    return t(lang, "chat.back", reason=reason, followed=followed, own=own)

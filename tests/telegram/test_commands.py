@@ -391,13 +391,50 @@ async def test_a_chat_the_bot_comes_back_to_is_told_what_it_lost(world: World) -
     before = len(world.api.sent_messages(group))
     membership("left", "member")
     [back] = (await world.api.wait_for_messages(before + 1, timeout=5, chat_id=group))[before:]
-    assert back.text.startswith("Welcome back. Alerts to this chat stopped (the bot was removed (left) on ")
+    assert back.text.startswith("Welcome back. Alerts to this chat stopped (the bot was removed from this chat on ")
+    assert back.text.count(" UTC)") == 1
     assert "its subscriptions were dropped: asml. /watchlists to subscribe again." in back.text
     assert "Its own phrases are kept (/list)" in back.text
     assert world.store.chats.subscriptions(group) == []  # (DESIGN.md: a chat that removed the bot is unsubscribed)
     listing = (await world.ask(group, "/list", user_id=admin, chat_type="supergroup")).text
     assert "Welcome back" not in listing and "/unsubscribe all" not in listing  # told once; nobody typed that
     assert "its subscriptions were dropped" in listing
+
+
+async def test_a_chinese_chat_the_bot_comes_back_to_is_told_in_chinese(world: World) -> None:
+    """The welcome back said why alerts stopped in the English the reason was recorded in ("the user blocked the
+    bot"), in the middle of a Chinese reply."""
+    world.api.add_user(31)["language_code"] = "zh-hans"
+    await world.ask(31, "/subscribe asml")
+    world.api.block(31)  # an alert to it then gets Telegram's 403 ...
+    await world.bot.chats.deactivate(31, "the bot cannot write to this chat: Forbidden: bot was blocked by the user")
+    world.api.clear_faults()
+    before = len(world.api.sent_messages(31))
+    reply = await world.ask(31, "/help")  # ... and the user, back, writes to it again
+    back = world.api.sent_messages(31)[before]
+    assert back.text.startswith("欢迎回来。本聊天的提醒已停止（")
+    assert "机器人被屏蔽" in back.text and "UTC，" in back.text and "：asml" in back.text
+    assert not any(word in back.text for word in ("bot", "blocked", "Forbidden", " on "))
+    assert "/watchlists" in reply.text
+
+
+def test_a_gone_chats_reason_comes_down_to_what_a_reply_can_say() -> None:
+    from datetime import UTC, datetime
+
+    from bot.app.chats import gone_cause, gone_since
+
+    assert gone_since("the user blocked the bot on 2026-12-01 09:05 UTC") == (
+        "the user blocked the bot", datetime(2026, 12, 1, 9, 5, tzinfo=UTC))
+    assert gone_since("deactivated") == ("deactivated", None)  # (recorded before a time was kept)
+    assert gone_since("Telegram rejected the message: chat not found on Monday") == ("chat not found on Monday", None)
+    assert gone_since("the bot cannot write to this chat: Forbidden: bot can't initiate conversation with a user"
+                      " on 2026-12-01 09:05 UTC")[0] == "Forbidden: bot can't initiate conversation with a user"
+    assert [gone_cause(r) for r in (
+        "the bot was removed (left)", "the bot cannot write to this chat: Forbidden: bot was kicked from the group chat",
+        "the user blocked the bot", "the bot cannot write to this chat: Forbidden: bot was blocked by the user",
+        "the bot cannot write to this chat: Forbidden: user is deactivated",
+        "Telegram rejected the message: Bad Request: chat not found",
+    )] == ["removed", "removed", "blocked", "blocked", "deleted", "refused"]
 
 
 async def test_a_group_takes_the_language_of_the_administrator_who_sets_it_up(world: World) -> None:
