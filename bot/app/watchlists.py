@@ -188,8 +188,7 @@ class WatchlistEditor:
         await self.store.run(self.store.rule_texts.put, name, _ended(text), now=self.clock())
         if checked.renamed_from is not None and checked.watchlist is not None:
             old, new = checked.renamed_from, checked.watchlist.id
-            moved = await self.store.run(self.store.chats.rename_watchlist, old, new)
-            await self.store.run(self.store.items.rename_watchlist, old, new)
+            moved = await self.store.run(_rename, self.store, old, new)
             checked = replace(checked, moved=moved)
         self.rules.refresh()
         return checked
@@ -259,6 +258,19 @@ def _preview(
             if len(preview.matched) < SHOWN:
                 preview.matched.append(PreviewItem(identity, title, tuple(explain(matches[0], w)), bool(was)))
     return preview
+
+
+def _rename(store: Store, old: str, new: str) -> int:
+    """Everything that names a watchlist by its id names ``new`` instead of ``old``, in one transaction: its
+    followers, what it matched, the alerts held over a chat's cap for it (or the next digest would leave them out),
+    its alerts (the web's alert list filters by id) and the judgments that teach it. How many chats follow it now."""
+    with store.transaction():
+        moved = store.chats.rename_watchlist(old, new)
+        store.items.rename_watchlist(old, new)
+        store.phrases.rename_watchlist(old, new)
+        store.outbox.rename_watchlist(old, new)
+        store.judgments.rename_watchlist(old, new)
+    return moved
 
 
 def _read(path: Path) -> str:

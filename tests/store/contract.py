@@ -407,6 +407,42 @@ def test_a_renamed_watchlist_keeps_its_followers_and_what_it_matched(store: Stor
     assert chats.rename_watchlist("chips", "semis") == 0 and store.items.rename_watchlist("chips", "semis") == 0
 
 
+def test_a_renamed_watchlist_keeps_its_held_alerts_alerts_and_judgments(store: Store) -> None:
+    """Alerts held over a chat's hourly cap for the old id left its next digest (the digest joins them to the
+    matches, which moved); the web's alert list and /suggest lost everything before the rename."""
+    store.chats.ensure(5, type="private", title="p", now=NOW)
+    store.chats.subscribe(5, "chips", now=NOW)
+    stored_match(store, "capped", ["chips"], NOW)
+    stored_match(store, "both", ["chips", "semis"], NOW)
+    stored_match(store, "other", ["chipsets"], NOW)
+    store.phrases.hold(5, "v1:capped", ["chips"], now=NOW)
+    store.phrases.hold(5, "v1:both", ["chips", "semis"], now=NOW)
+    store.outbox.enqueue("v1:capped", "telegram", "5", ["asml", "chips"], now=NOW)
+    store.outbox.enqueue("v1:both", "telegram", "6", ["semis", "chips"], now=NOW)
+    store.outbox.enqueue("v1:other", "telegram", "5", ["chipsets"], now=NOW)
+    store.judgments.record(judgment(5, "s1", 7, "down", NOW))  # (asml and chips; hits for asml)
+    store.judgments.record(replace(judgment(5, "s2", 7, "up", NOW), watchlists=("chips",),
+                                   hits={"chips": [{"pattern": "chip", "text": "chip"}]}))
+    store.judgments.record(replace(judgment(5, "s3", 7, "up", NOW), watchlists=("asml",)))
+
+    assert store.chats.rename_watchlist("chips", "semis") == 1 and store.items.rename_watchlist("chips", "semis") == 1
+    assert store.phrases.rename_watchlist("chips", "semis") == 1  # (v1:both was held for semis already)
+    assert store.outbox.rename_watchlist("chips", "semis") == 2
+    assert store.judgments.rename_watchlist("chips", "semis") == 2
+
+    store.digests.ensure("chat:5", channel="telegram", target="5", watchlists=(), since=None, now=NOW)
+    pending = {(p.identity, p.watchlist) for p in store.digests.pending_chat("chat:5", 5)}
+    assert pending == {("v1:capped", "semis"), ("v1:both", "semis")}
+    assert store.phrases.held_count(5, since=NOW) == 2
+    assert sorted(tuple(r.watchlists) for r in store.outbox.rows()) == [("asml", "semis"), ("chipsets",), ("semis",)]
+    assert {r.row.identity for r in store.outbox.recent(NOW - timedelta(hours=1), watchlist="semis")} == {
+        "v1:both", "v1:capped"}
+    judged = {j.story: (j.watchlists, sorted(j.hits)) for j in store.judgments.all()}
+    assert judged == {"s1": (("asml", "semis"), ["asml"]), "s2": (("semis",), ["semis"]), "s3": (("asml",), ["asml"])}
+    assert (store.phrases.rename_watchlist("chips", "semis"), store.outbox.rename_watchlist("chips", "semis"),
+            store.judgments.rename_watchlist("chips", "semis")) == (0, 0, 0)
+
+
 def test_notices_are_recorded_once(store: Store) -> None:
     assert not store.notices.noticed("k")
     store.notices.record("k", "text", now=NOW)

@@ -8,6 +8,7 @@ from psycopg.types.json import Jsonb
 
 from bot.store.postgres._db import Db, Row, at, ts
 from bot.store.protocols import Judgment
+from bot.store.renamed import renamed_ids, renamed_keys
 
 
 class PostgresJudgments:
@@ -44,6 +45,18 @@ class PostgresJudgments:
         rows = self.db.all("SELECT verdict, count(*) AS n FROM judgments WHERE chat_id = %s AND story = %s "
                            "GROUP BY verdict", [chat_id, story])
         return {r["verdict"]: r["n"] for r in rows}
+
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: the judgments of its alerts teach ``new`` (/suggest, the web's suggestions);
+        how many."""
+        with self.db.transaction():
+            rows = self.db.all("SELECT * FROM judgments WHERE watchlists @> %s OR hits ? %s FOR UPDATE",
+                               [Jsonb([old]), old])
+            self.db.many("UPDATE judgments SET watchlists = %s, hits = %s "
+                         "WHERE chat_id = %s AND story = %s AND user_id = %s",
+                         [(Jsonb(renamed_ids(r["watchlists"], old, new)), Jsonb(renamed_keys(r["hits"], old, new)),
+                           r["chat_id"], r["story"], r["user_id"]) for r in rows])
+        return len(rows)
 
 
 def _judgment(r: Row) -> Judgment:

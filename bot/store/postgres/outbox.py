@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from bot.store.postgres._db import Db, Row, at, ts, utc
 from bot.store.protocols import AlertRecord, OutboxRow
+from bot.store.renamed import renamed_ids
 
 
 class PostgresOutbox:
@@ -90,6 +91,15 @@ class PostgresOutbox:
                  AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.channel = o.channel AND x.target = %s
                                  AND (x.identity = o.identity OR x.story = o.story))""",
             (new, channel, old, new))
+
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: the alerts that name it (sent or not: the web's alert list filters by it) name
+        ``new``; how many."""
+        with self.db.transaction():
+            rows = self.db.all("SELECT id, watchlists FROM outbox WHERE watchlists @> %s FOR UPDATE", [Jsonb([old])])
+            self.db.many("UPDATE outbox SET watchlists = %s WHERE id = %s",
+                         [(Jsonb(renamed_ids(r["watchlists"], old, new)), r["id"]) for r in rows])
+        return len(rows)
 
     def release_in_flight(self) -> int:
         """After a crash: alerts left in 'sending' go back to 'pending' (they may be sent twice); edits too

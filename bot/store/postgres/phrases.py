@@ -77,6 +77,17 @@ class PostgresPhrases:
                           (chat_id, ts(since)))
         return int(row["n"]) if row else 0
 
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: alerts held over a cap for it are ``new``'s (its matches moved, and the digest
+        joins them); how many."""
+        with self.db.transaction():
+            moved = self.db.run(
+                """UPDATE held_alerts h SET watchlist = %s WHERE watchlist = %s AND NOT EXISTS
+                       (SELECT 1 FROM held_alerts x WHERE x.chat_id = h.chat_id AND x.identity = h.identity
+                                                        AND x.watchlist = %s)""", (new, old, new))
+            self.db.run("DELETE FROM held_alerts WHERE watchlist = %s", (old,))  # (held for both already)
+        return moved
+
     def over_cap(self, chat_id: int, *, now: datetime) -> bool:
         return bool(self.db.run("INSERT INTO chat_caps (chat_id, since) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                                 (chat_id, ts(now))))

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 
 from bot.store.protocols import Judgment
+from bot.store.renamed import renamed_ids, renamed_keys
 from bot.store.sqlite._db import Transaction, at, iso
 
 
@@ -43,6 +44,19 @@ class SqliteJudgments:
         rows = self.db.execute("SELECT verdict, count(*) AS n FROM judgments WHERE chat_id = ? AND story = ? "
                                "GROUP BY verdict", (chat_id, story))
         return {r["verdict"]: r["n"] for r in rows}
+
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: the judgments of its alerts teach ``new`` (/suggest, the web's suggestions);
+        how many."""
+        with Transaction(self.db):
+            rows = self.db.execute("SELECT * FROM judgments WHERE instr(watchlists, ?) > 0 OR instr(hits, ?) > 0",
+                                   (json.dumps(old), json.dumps(old, ensure_ascii=False))).fetchall()
+            changed = [(json.dumps(renamed_ids(j.watchlists, old, new)),
+                        json.dumps(renamed_keys(j.hits, old, new), ensure_ascii=False), j.chat_id, j.story, j.user_id)
+                       for j in map(_judgment, rows) if old in j.watchlists or old in j.hits]
+            self.db.executemany("UPDATE judgments SET watchlists = ?, hits = ? "
+                                "WHERE chat_id = ? AND story = ? AND user_id = ?", changed)
+        return len(changed)
 
 
 def _judgment(r: sqlite3.Row) -> Judgment:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.store.protocols import AlertRecord, OutboxRow
+from bot.store.renamed import renamed_ids
 from bot.store.sqlite._db import Transaction, at, dt, iso, marks
 
 
@@ -86,6 +87,17 @@ class SqliteOutbox:
             "WHERE channel = ? AND target = ? AND state IN ('pending', 'sending')",
             (new, channel, old))
         return cur.rowcount
+
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: the alerts that name it (sent or not: the web's alert list filters by it) name
+        ``new``; how many."""
+        with Transaction(self.db):
+            rows = self.db.execute("SELECT id, watchlists FROM outbox WHERE instr(watchlists, ?) > 0",
+                                   (json.dumps(old),)).fetchall()
+            changed = [(json.dumps(renamed_ids(ids, old, new)), r["id"])
+                       for r in rows if old in (ids := json.loads(r["watchlists"]))]
+            self.db.executemany("UPDATE outbox SET watchlists = ? WHERE id = ?", changed)
+        return len(changed)
 
     def release_in_flight(self) -> int:
         """After a crash: alerts left in 'sending' go back to 'pending' (they may be sent twice); edits too

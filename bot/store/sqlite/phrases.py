@@ -98,6 +98,15 @@ class SqlitePhrases:
                               (chat_id, iso(since))).fetchone()
         return int(row[0])
 
+    def rename_watchlist(self, old: str, new: str) -> int:
+        """A watchlist's id changed: alerts held over a cap for it are ``new``'s (its matches moved, and the digest
+        joins them); how many."""
+        with self.transaction():
+            moved = self.db.execute("UPDATE OR IGNORE held_alerts SET watchlist = ? WHERE watchlist = ?",
+                                    (new, old)).rowcount
+            self.db.execute("DELETE FROM held_alerts WHERE watchlist = ?", (old,))  # (held for both already)
+        return moved
+
     def over_cap(self, chat_id: int, *, now: datetime) -> bool:
         """The chat is over its cap; True when that starts a spell (it was under it before)."""
         cur = self.db.execute("INSERT INTO chat_caps (chat_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING",
