@@ -121,6 +121,11 @@ class Config:
         return sqlite_path(self.storage_url, self.base_dir)
 
     @property
+    def store_missing(self) -> bool:
+        """The SQLite store is not there yet (nothing was polled with this config, or its URL names another path)."""
+        return not is_postgres(self.storage_url) and not self.db_path.exists()
+
+    @property
     def web_url(self) -> str:
         """The base of the web interface's links (``http.public_url``, else http:// + listen)."""
         if self.http_public_url:

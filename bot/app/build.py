@@ -130,13 +130,14 @@ async def open_app(config: Config, *, serve: bool = False, offline: bool = False
     command that reads what polls stored (alerts, stories, chats) refuses a SQLite store that is not there yet rather
     than create an empty one (run in the wrong folder, it said "0 alerts" and left a data/ folder behind)."""
     rules = rules or RuleBook(config.rules_path)  # before the store: a broken rule folder touches nothing
-    if existing and store is None and not is_postgres(config.storage_url) and not config.db_path.exists():
+    if existing and store is None and config.store_missing:
         raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled with {config.source}): run "
                             "`watchbot poll` first, or give the --config of the install to read")
     own_store = store is None
     store = store or open_store(config, serve=serve, upgrade=upgrade)
     try:
-        await store.run(store.feeds.sync, [(f.url, f.name) for f in config.feeds])
+        if not store.read_only:
+            await store.run(store.feeds.sync, [(f.url, f.name) for f in config.feeds])
         async with contextlib.AsyncExitStack() as stack:
             app = await _assemble(config, store, rules, clock, stack, serve=serve, offline=offline, pacer=pacer,
                                   poll_timeout=poll_timeout)

@@ -39,6 +39,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 async def _views(config: Config, chat_id: int | None) -> list[ChatView]:
+    if config.store_missing:  # (nothing ran with this config yet: no chat has talked to it; no empty store made)
+        return []
     async with open_app(config, offline=True, upgrade=False) as app:
         if chat_id is None:
             return await app.chats.views()

@@ -85,9 +85,12 @@ class Row:
 
 
 async def _rows(config: Config) -> list[Row]:
-    """The config's feeds in config order, then those added with `feeds add` or on the web."""
-    async with open_app(config, offline=True, upgrade=False) as app:
-        states = {f.url: f for f in await app.feed_manager().all()}
+    """The config's feeds in config order, then those added with `feeds add` or on the web; with no store yet, the
+    config's feeds, none polled (the look at a new config made an empty store, where a mistyped path had put it)."""
+    states: dict[str, FeedState] = {}
+    if not config.store_missing:
+        async with open_app(config, offline=True, upgrade=False) as app:
+            states = {f.url: f for f in await app.feed_manager().all()}
     configured = {f.url for f in config.feeds}
     added = [FeedConfig(url=s.url, name=s.name) for s in states.values() if s.url not in configured]
     return [Row(f, states.get(f.url), Policy.of(config.poll, f)) for f in (*config.feeds, *added)]
@@ -113,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
             kinds = [health(r)[0] for r in rows]
             unreached = kinds.count("unreached")
             print(f"{len(rows)} feed{'s' * (len(rows) != 1)}, {kinds.count('failing')} failing"
-                  + (f", {unreached} not reached while this machine seemed offline" if unreached else ""))
+                  + (f", {unreached} not reached while this machine seemed offline" if unreached else "")
+                  + (f"; no store yet at {config.db_path}: `watchbot poll` polls them" if config.store_missing else ""))
     return 1 if args.check and any(health(r)[0] == "failing" for r in rows) else 0
 
 

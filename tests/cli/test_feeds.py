@@ -38,7 +38,7 @@ def test_one_line_per_feed_in_config_order(tmp_path: Path, capsys: pytest.Captur
         "· Seed: not polled yet; interval chosen after its first poll; due now",
         "· Empty: not polled yet; interval chosen after its first poll; due now",
         "· Pinned: not polled yet; every 15 min (fixed by config); due now",
-        "3 feeds, 0 failing",
+        f"3 feeds, 0 failing; no store yet at {tmp_path / 'w.db'}: `watchbot poll` polls them",
     ]
     assert main(["poll", "--config", str(config), "--quiet"]) == 0
     capsys.readouterr()

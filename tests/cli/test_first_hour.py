@@ -183,6 +183,8 @@ def test_an_empty_store_says_what_would_fill_it(tmp_path: Path, capsys: pytest.C
                                        "to read\n")
     assert not (tmp_path / "w.db").exists()
     assert out("feeds").strip() == "no feeds: add [[feeds]] tables to the config, or `watchbot feeds add URL`"
+    assert not (tmp_path / "w.db").exists()  # (a look at the config's feeds makes no store either)
+    SqliteStore(tmp_path / "w.db").close()  # (then a first poll that stored nothing)
     assert out("alerts").strip() == "0 alerts in the last 24h (--since 7d looks further back)"
     assert out("alerts", "--since", "90m").strip() == "0 alerts in the last 90m (--since 7d looks further back)"
     assert out("stories", "--since", "3d").strip() == (

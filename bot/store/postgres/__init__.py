@@ -84,6 +84,7 @@ class PostgresStore:
         self.location = redact(url)
         self.created = False
         self.upgrade = upgrade  # False: a command that only reads refuses an older store rather than upgrade it
+        self.read_only = False  # (Store.read_only: SQLite's, on read-only media)
         self.upgraded_from: int | None = None  # the schema version this opening upgraded from
         self._pool_size = pool_size
         self._lanes = Lanes(pool_size)  # worker threads: see bot/store/lanes.py

@@ -41,6 +41,14 @@ T = TypeVar("T")
 log = logging.getLogger("watchbot.store")
 
 
+def on_read_only_media(path: Path) -> bool:
+    """The file is there, on a file system mounted read-only."""
+    try:
+        return path.is_file() and bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration, in order."""
     return read_migrations("bot.store.sqlite")
@@ -58,24 +66,36 @@ class SqliteStore:
         self._lock_fd: int | None = None
         self._lanes = Lanes(1)  # worker threads: see bot/store/lanes.py
         self._inode: int | None = None
+        # a command that only reads, on a store on read-only media (a mounted snapshot or backup volume): opened as
+        # it is, since SQLite cannot open a WAL store there otherwise, and nothing can change it meanwhile
+        self.read_only = not upgrade and not exclusive and self.path is not None and on_read_only_media(self.path)
         try:
-            if self.path is not None:
+            if self.path is not None and not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.created = not self.path.exists()
                 if exclusive:
                     self._lock()
-            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            if self.read_only:
+                self.db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                          isolation_level=None, check_same_thread=False)
+            else:
+                self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
+            if not self.read_only:
+                self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA busy_timeout=5000")
             self.migrate()
         except sqlite3.Error as e:
-            self._unlock()
+            self._abandon()
+            if self.path is not None and on_read_only_media(self.path):
+                raise StoreError(f"cannot open the store at {path} to write: it is on a read-only file system "
+                                 "(commands that only read work there: feeds, alerts, stories, chats, digest, "
+                                 "store backup)") from e
             raise StoreError(f"cannot open the store at {path}: {e} (check the folder exists and is writable)") from e
         except OSError as e:
-            self._unlock()
+            self._abandon()
             raise StoreError(f"cannot open the store at {path}: {e.strerror or e} "
                              "(check the folder exists and is writable)") from e
         if self.path is not None:
@@ -201,6 +221,13 @@ class SqliteStore:
         finally:
             os.close(fd)  # (closing releases a lock this call took)
         return None
+
+    def _abandon(self) -> None:
+        """An opening that failed lets go of what it took: the lock, and the file (a failed opening kept it open, and a
+        read-only volume it was on could not be unmounted)."""
+        self._unlock()
+        if (db := getattr(self, "db", None)) is not None:
+            db.close()
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
