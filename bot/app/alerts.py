@@ -191,7 +191,7 @@ class TelegramChannel:
         chat_id, chat = await self._chat(target)
         self.check(target, chat)
         assert chat is not None
-        text = telegram.format_alert(alert, chat.tz, chat.language or DEFAULT)
+        text = telegram.format_alert(alert, chat.tz, chat.speaks or DEFAULT)
         markup = keyboard(feedback_keyboard(alert.outbox_id))  # 👍/👎: judgments teach the watchlists
         for _ in range(2):
             try:
@@ -212,7 +212,7 @@ class TelegramChannel:
             raise PermanentDeliveryError(target, "chat gone: nothing to edit")
         votes = await self.store.run(judgments.tally, self.store, alert.outbox_id)  # an edit keeps the buttons
         try:
-            await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz, chat.language or DEFAULT),
+            await self.sender.edit(chat_id, message_id, telegram.format_alert(alert, chat.tz, chat.speaks or DEFAULT),
                                    keyboard(feedback_keyboard(alert.outbox_id, votes)))
         except ChatGoneError as e:
             await self.chats.deactivate(chat_id, e.reason)

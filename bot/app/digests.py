@@ -307,7 +307,7 @@ class DigestService:
                     await self.store.run(self.digests.clear_retry, key)
                 report.nothing.append(key)
                 return report
-            lang = chat.language or DEFAULT
+            lang = chat.speaks or DEFAULT
             digest = await self.store.run(self._chat_digest, key, chat_id, chat.tz, now, lang)
             if digest is None:
                 report.nothing.append(key)

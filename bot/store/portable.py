@@ -65,8 +65,8 @@ TABLES: tuple[Table, ...] = (
     _t("edits", "outbox_id state attempts next_attempt_at last_error created_at",
        times="next_attempt_at created_at"),
     _t("chats", "chat_id type title tz mode digest_at quiet_start quiet_end paused active inactive_reason "
-       "digest_since migrated_to created_at updated_at language", times="digest_since created_at updated_at",
-       flags="paused active"),
+       "digest_since migrated_to created_at updated_at language heard_language",
+       times="digest_since created_at updated_at", flags="paused active", defaults={"heard_language": None}),
     _t("subscriptions", "chat_id watchlist mode since", times="since"),
     _t("chat_phrases", "chat_id phrase key added_at", times="added_at"),
     _t("chat_mutes", "chat_id kind value key added_at", times="added_at"),

@@ -186,6 +186,12 @@ class Chat:
     migrated_to: int | None = None
     created_at: datetime | None = None
     language: str | None = None  # set by /lang; None: the user's Telegram language
+    heard_language: str | None = None  # a group without /lang: its setting-up administrator's (alerts, digests)
+
+    @property
+    def speaks(self) -> str | None:
+        """The language of what the chat gets unasked (alerts, digests, notices): /lang's, else the one heard."""
+        return self.language or self.heard_language
 
     @property
     def is_group(self) -> bool:

@@ -120,12 +120,12 @@ class Commands:
             return False
         member = await context.bot.get_chat_member(chat.chat_id, user.id)
         allowed = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-        if allowed and chat.language is None and user.language_code and language_for(user.language_code) != DEFAULT:
-            # A group without /lang had answered each member in their own language while its alerts came in English:
-            # the administrator who sets it up gives it theirs (/lang still decides).
-            await self.chats.update(chat.chat_id, language=language_for(user.language_code))
-            await self.language_changed(context.bot, dataclasses.replace(
-                chat, language=language_for(user.language_code)), before=None)
+        heard = language_for(user.language_code) if user.language_code else DEFAULT
+        if allowed and chat.speaks is None and heard != DEFAULT:
+            # A group without /lang got its alerts in English while each member is answered in their own language:
+            # they come in the language of the administrator who sets it up (replies still follow each writer, its
+            # menu stays everyone's own, and /lang decides for all).
+            await self.chats.update(chat.chat_id, heard_language=heard)
         return allowed
 
     async def refuse_unless_allowed(self, update: Update, context: Context, chat: Chat) -> bool:

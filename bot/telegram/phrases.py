@@ -20,7 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.app.chats import Chats
 from bot.app.phrases import Phrases, Watched
-from bot.i18n import EN, LANGUAGES, language_for, t
+from bot.i18n import DEFAULT, EN, LANGUAGES, language_for, t
 from bot.markup import cut, esc, strip_tags
 from bot.render.telegram import listed
 from bot.store.protocols import Chat
@@ -326,4 +326,4 @@ def case_examples(phrase: str) -> list[str]:
 
 def cap_notice(chat: Chat, limit: int, at: str) -> str:
     """The message telling a chat it went over telegram.max_alerts_per_hour (bot.app.screen sends it)."""
-    return t(chat.language or "en", "cap.notice", limit=limit, at=esc(at))
+    return t(chat.speaks or DEFAULT, "cap.notice", limit=limit, at=esc(at))

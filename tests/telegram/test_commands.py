@@ -437,19 +437,34 @@ def test_a_gone_chats_reason_comes_down_to_what_a_reply_can_say() -> None:
     )] == ["removed", "removed", "blocked", "blocked", "deleted", "refused"]
 
 
-async def test_a_group_takes_the_language_of_the_administrator_who_sets_it_up(world: World) -> None:
-    """A group without /lang answered each member in their own language while its alerts came in English."""
+async def test_a_groups_alerts_come_in_the_language_of_the_administrator_who_sets_it_up(world: World) -> None:
+    """A group without /lang got its alerts in English while each member was answered in their own language; then
+    the setting-up administrator's language became the group's /lang, silently: every member's replies and the
+    group's menu (which every member sees) switched to it."""
+    from bot.feeds.fetch import HttpFetcher
+
     group, admin, member = -910, 31, 32
     world.api.add_user(admin)["language_code"] = "zh-hans"
     world.api.add_user(member)["language_code"] = "en"
     world.api.set_member(group, admin, "administrator")
     assert "Only this group's administrators" in (
         await world.ask(group, "/subscribe asml", user_id=member, chat_type="supergroup")).text
-    assert world.store.chats.get(group).language is None  # type: ignore[union-attr]  # (a member's refusal sets nothing)
+    assert world.store.chats.get(group).speaks is None  # type: ignore[union-attr]  # (a member's refusal sets nothing)
     await world.ask(group, "/subscribe asml", user_id=admin, chat_type="supergroup")
-    assert world.store.chats.get(group).language == "zh-hans"  # type: ignore[union-attr]
+    chat = world.store.chats.get(group)
+    assert chat is not None and (chat.language, chat.heard_language) == (None, "zh-hans")
     listing = (await world.ask(group, "/list", user_id=member, chat_type="supergroup")).text  # (an English member)
-    assert "简体中文" in listing and "订阅" in listing, listing
+    assert "Subscriptions" in listing and "Language: English" in listing, listing
+    assert "订阅" in (await world.ask(group, "/list", user_id=admin, chat_type="supergroup")).text
+    menus = [c for c in world.api.calls("setMyCommands") if (c.params.get("scope") or {}).get("chat_id") == group]
+    assert menus == []  # (the group's menu stays each member's own)
+    async with HttpFetcher() as fetcher:
+        await world.pipeline([world.feed("Reuters", [{"title": "ASML ships its first High-NA tool",
+                                                      "link": "https://news.example/a"}])], fetcher).poll_once()
+    [alert] = [m for m in world.api.sent_messages(group) if "High-NA" in m.text]
+    assert alert.text.endswith("\n命中：ASML"), alert.text  # (in English: "Matched: ASML")
+    await world.ask(group, "/lang en", user_id=admin, chat_type="supergroup")  # (/lang decides for everyone)
+    assert world.store.chats.get(group).speaks == "en"  # type: ignore[union-attr]
 
 
 async def test_an_update_the_library_cannot_read_is_skipped_and_the_next_is_answered(

@@ -75,9 +75,10 @@ class PostgresChats:
                 return
             self.db.run(
                 """INSERT INTO chats (chat_id, type, title, tz, mode, digest_at, quiet_start, quiet_end, paused,
-                                      active, digest_since, created_at, updated_at, language)
+                                      active, digest_since, created_at, updated_at, language,
+                                      heard_language)
                    SELECT %s, 'supergroup', title, tz, mode, digest_at, quiet_start, quiet_end, paused, true,
-                          digest_since, created_at, %s, language FROM chats WHERE chat_id = %s
+                          digest_since, created_at, %s, language, heard_language FROM chats WHERE chat_id = %s
                    ON CONFLICT (chat_id) DO NOTHING""",
                 (new, ts(now), old))
             self.db.run(
@@ -179,7 +180,7 @@ class PostgresChats:
                     [*values.values(), ts(now), chat_id])
 
 
-_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at", "language"})
+_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at", "language", "heard_language"})
 _BOOLEAN = frozenset({"paused", "active"})  # SQLite's 0/1 callers pass either
 
 
@@ -193,7 +194,7 @@ def _chat(r: Row) -> Chat:
         chat_id=r["chat_id"], type=r["type"], title=r["title"], tz=r["tz"], mode=r["mode"], digest_at=r["digest_at"],
         quiet_start=r["quiet_start"], quiet_end=r["quiet_end"], paused=bool(r["paused"]), active=bool(r["active"]),
         inactive_reason=r["inactive_reason"], digest_since=utc(r["digest_since"]), migrated_to=r["migrated_to"],
-        created_at=utc(r["created_at"]), language=r.get("language"),
+        created_at=utc(r["created_at"]), language=r.get("language"), heard_language=r.get("heard_language"),
     )
 
 

@@ -83,9 +83,10 @@ class SqliteChats:
                 return
             self.db.execute(
                 """INSERT INTO chats (chat_id, type, title, tz, mode, digest_at, quiet_start, quiet_end, paused,
-                                      active, digest_since, created_at, updated_at, language)
+                                      active, digest_since, created_at, updated_at, language,
+                                      heard_language)
                    SELECT ?, 'supergroup', title, tz, mode, digest_at, quiet_start, quiet_end, paused, 1,
-                          digest_since, created_at, ?, language FROM chats WHERE chat_id = ?
+                          digest_since, created_at, ?, language, heard_language FROM chats WHERE chat_id = ?
                    ON CONFLICT (chat_id) DO NOTHING""",
                 (new, iso(now), old))
             self.db.execute(
@@ -188,7 +189,7 @@ class SqliteChats:
                            [*values.values(), iso(now), chat_id])
 
 
-_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at", "language"})
+_SETTABLE = frozenset({"tz", "quiet_start", "quiet_end", "paused", "digest_at", "language", "heard_language"})
 
 
 def _check_mode(mode: str) -> None:
@@ -201,7 +202,7 @@ def _chat(r: sqlite3.Row) -> Chat:
         chat_id=r["chat_id"], type=r["type"], title=r["title"], tz=r["tz"], mode=r["mode"], digest_at=r["digest_at"],
         quiet_start=r["quiet_start"], quiet_end=r["quiet_end"], paused=bool(r["paused"]), active=bool(r["active"]),
         inactive_reason=r["inactive_reason"], digest_since=dt(r["digest_since"]), migrated_to=r["migrated_to"],
-        created_at=dt(r["created_at"]), language=r["language"],
+        created_at=dt(r["created_at"]), language=r["language"], heard_language=r["heard_language"],
     )
 
 

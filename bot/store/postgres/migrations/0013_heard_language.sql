@@ -1,0 +1,4 @@
+-- A group's alerts, digests and notices without /lang come in the language of the administrator who set it up, while
+-- its replies follow each writer (until /lang): that language is kept apart from /lang's. As SQLite's
+-- 0016_heard_language.sql.
+ALTER TABLE chats ADD COLUMN heard_language text;
