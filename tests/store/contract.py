@@ -865,7 +865,7 @@ def test_outbox_counts_a_targets_recent_alerts(store: Store) -> None:
 
 def test_a_migrated_group_keeps_its_phrases_mutes_and_language(store: Store) -> None:
     store.chats.ensure(-5, type="group", title="g", now=NOW)
-    store.chats.update(-5, language="zh-hant", now=NOW)
+    store.chats.update(-5, language="zh-hant", heard_language="zh-hans", now=NOW)
     store.phrases.add(-5, "gallium", "gallium", now=NOW)
     store.phrases.mute(-5, "source", "Spam", "spam", now=NOW)
     store.chats.subscribe(-5, "chat:-5", now=NOW)
@@ -873,7 +873,8 @@ def test_a_migrated_group_keeps_its_phrases_mutes_and_language(store: Store) -> 
     store.phrases.rekey(-5, -1005)
     assert [s.watchlist for s in store.chats.subscriptions(-1005)] == ["chat:-1005"]
     moved = store.chats.get(-1005)
-    assert moved is not None and moved.language == "zh-hant"
+    assert moved is not None and (moved.language, moved.heard_language, moved.speaks) == ("zh-hant", "zh-hans",
+                                                                                          "zh-hant")
     assert store.phrases.phrases(-1005) == ["gallium"] and store.phrases.phrases(-5) == []
     assert [m.value for m in store.phrases.mutes(-1005)] == ["Spam"]
 
