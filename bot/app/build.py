@@ -197,7 +197,7 @@ async def _assemble(config: Config, store: Store, rules: RuleBook, clock: Callab
               status=status, digests=digests, notices=notices, telegram=telegram, fetcher=fetcher, phrases=phrases,
               editor=WatchlistEditor(rules, store, clock=clock, emailed=emailed(config)))
     if telegram is not None and config.http_listen is not None:
-        telegram.add_handlers(web_handlers(app.web_auth, telegram.commands), WEB_COMMANDS)
+        telegram.add_handlers(web_handlers(app.web_auth, telegram.commands), WEB_COMMANDS, admin=True)
     return app
 
 

@@ -77,12 +77,14 @@ class TelegramBot:
     def bot(self) -> Bot:
         return self.application.bot
 
-    def add_handlers(self, handlers: Sequence[BaseHandler], commands: Sequence[tuple[str, str]] = ()) -> None:
-        """More handlers (e.g. /digest, /digest_at) and their menu entries; call before start()."""
+    def add_handlers(self, handlers: Sequence[BaseHandler], commands: Sequence[tuple[str, str]] = (), *,
+                     admin: bool = False) -> None:
+        """More handlers (e.g. /digest, /digest_at) and their menu entries (``admin``: in the admins' menus and in
+        /help's admin line only, as /web); call before start()."""
         if self._started:
             raise RuntimeError("add_handlers() must be called before start()")
         self._extra.extend(handlers)
-        self.extra_help.extend(commands)
+        (self.commands.extra_admin if admin else self.extra_help).extend(commands)
 
     async def start(self) -> None:
         """initialize | setMyCommands | start | start_polling. May be called again after it failed (the Bot API out
@@ -100,7 +102,8 @@ class TelegramBot:
             app.add_error_handler(self._on_error)
             self._started = True
         await app.initialize()
-        menus = self.commands.menus = Menus([*COMMANDS, *self.extra_help], ADMIN_COMMANDS, self.admin.admins)
+        menus = self.commands.menus = Menus([*COMMANDS, *self.extra_help], [*ADMIN_COMMANDS, *self.commands.extra_admin],
+                                            self.admin.admins)
         languages = {}
         for admin in menus.admins:  # (an admin's menu in the language of their chat with the bot, where it has one)
             chat = await self.chats.get(admin)

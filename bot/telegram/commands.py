@@ -61,6 +61,7 @@ class Commands:
         self.rules = rules
         self.clock = clock
         self.extra_help = extra_help if extra_help is not None else []
+        self.extra_admin: list[tuple[str, str]] = []  # admin commands beyond ADMIN_COMMANDS (/web)
         # more of /list (a chat's phrases and mutes: bot.telegram.phrases)
         self.list_sections: list[Callable[[Update, Chat], Awaitable[list[str]]]] = []
         # the chat's own phrases on a /test text (bot.app.phrases.Phrases.explain), beside the shared lists
@@ -152,7 +153,8 @@ class Commands:
         """Lists every command."""
         _, lang = await self.chat_language(update)
         lines = [f"/{name} {esc(description(lang, name, text))}" for name, text in [*COMMANDS, *self.extra_help]]
-        lines.append(t(lang, "help.admins", commands=", ".join(f"/{name}" for name, _ in ADMIN_COMMANDS)))
+        admin = [f"/{name}" for name, _ in [*ADMIN_COMMANDS, *self.extra_admin]]
+        lines.append(t(lang, "help.admins", commands=(", " if lang == DEFAULT else "、").join(admin)))
         await reply(update, "\n".join(lines))
 
     async def watchlists(self, update: Update, context: Context) -> None:

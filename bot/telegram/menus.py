@@ -4,7 +4,9 @@ Telegram picks a chat's menu by scope, then by its user's ``language_code``, whi
 as two letters: one Chinese menu, "zh", which we write in Simplified. So:
 
 - everyone: the people's commands (no admin ones), in English and in Simplified for "zh";
-- an admin's private chat: the whole menu, admin commands included, in the chat's language;
+- an admin's private chat: the whole menu, admin commands included, in the chat's language; while that is not
+  known yet (the admin never wrote), in English and in Simplified for "zh" as everyone's, so that a Chinese
+  admin's first look is not all English (a chat's menu outranks the per-language ones everyone gets);
 - a chat whose language is Traditional Chinese (its /lang, or its person's Telegram): its own menu in
   Traditional, set on the chat itself (BotCommandScopeChat), and taken back when it changes again.
 
@@ -56,7 +58,13 @@ class Menus:
         try:
             if admin or lang == OWN_MENU:
                 menu = [*self.people, *self.admin] if admin else self.people
-                await bot.set_my_commands(localized(menu, lang or DEFAULT), scope=BotCommandScopeChat(chat_id))
+                scope = BotCommandScopeChat(chat_id)
+                await bot.set_my_commands(localized(menu, lang or DEFAULT), scope=scope)
+                for other, code in MENU_CODES.items() if admin else ():  # (by the admin's Telegram language ...)
+                    if lang is None:
+                        await bot.set_my_commands(localized(menu, other), scope=scope, language_code=code)
+                    else:  # (... until theirs is known: it would outrank the menu in it)
+                        await bot.delete_my_commands(scope=scope, language_code=code)
             elif before == OWN_MENU:
                 await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
         except TelegramError as e:

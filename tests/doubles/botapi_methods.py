@@ -148,6 +148,17 @@ class Methods:
         with self._lock:
             return list(self.my_commands.get((_scope_key(scope), language_code), []))
 
+    def menu_seen(self, chat_id: int, language_code: str) -> list[dict[str, str]]:
+        """The menu a private chat's user with this Telegram language sees, as Telegram picks it: the chat's scope
+        with the language's two letters, the chat's scope, then the default scope with them, the default scope."""
+        code = language_code.split("-")[0].lower()
+        chat = {"type": "chat", "chat_id": chat_id}
+        with self._lock:
+            for scope, lang in ((chat, code), (chat, ""), (None, code), (None, "")):
+                if (found := self.my_commands.get((_scope_key(scope), lang))) is not None:
+                    return list(found)
+        return []
+
     def changed(self) -> None:
         """Called after state visible to waiters changed (BotApiDouble wakes its waiters)."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.feeds.fetch import HttpFetcher
+from bot.i18n import EN
 from bot.items.normalize import Item
 from tests.waiting import eventually
 from tests.worlds import World
@@ -205,6 +206,24 @@ async def test_menus_registered_per_language(world: World) -> None:
     assert {"watch", "unwatch", "mute", "unmute", "lang"} <= default == set(english) == set(chinese)
     assert english["watch"].startswith("PHRASE") and chinese["watch"].startswith("关键词")
     assert all(english[name] != chinese[name] for name in chinese)  # every command described in Chinese
+
+
+async def test_an_admins_menu_is_in_their_language_before_they_first_write(world: World) -> None:
+    """An admin's own menu (admin commands included) was set in English at start, and a chat's menu outranks the
+    per-language ones: a Chinese admin saw English until their first command."""
+    from tests.worlds import ADMIN
+
+    def seen(lang: str) -> dict[str, str]:
+        return {c["command"]: c["description"] for c in world.api.menu_seen(ADMIN, lang)}
+
+    assert seen("zh-hans")["feeds"] == seen("zh")["feeds"] != seen("en")["feeds"]
+    assert "feeds" not in {c["command"] for c in world.api.menu_seen(777, "zh")}  # (the people's menu)
+    simplified = seen("zh")["watch"]
+    world.api.add_user(ADMIN)["language_code"] = "zh-TW"
+    await world.ask(ADMIN, "/help", user_id=ADMIN)  # (known now: Traditional, a menu of its own)
+    assert seen("zh-TW")["watch"] != simplified and seen("zh-TW")["feeds"] != EN["cmd.feeds"]
+    await world.ask(ADMIN, "/lang en", user_id=ADMIN)
+    assert seen("zh-TW")["watch"] == seen("en")["watch"] == EN["cmd.watch"]  # (/lang decides, whatever Telegram's)
 
 
 async def test_a_group_that_becomes_a_supergroup_keeps_its_phrases(world: World) -> None:

@@ -78,6 +78,18 @@ async def test_only_admins_in_a_private_chat_get_a_link(web: Web) -> None:
     assert "private chat" in group.text and "/login/" not in group.text
 
 
+async def test_web_is_in_the_admins_menu_and_help_only(web: Web) -> None:
+    """/web, an admin command, was in everyone's menu and in the people's part of /help."""
+    menus = web.world.api.calls("setMyCommands")
+    everyone = [c for c in menus if "scope" not in c.params or c.params["scope"].get("type") == "default"]
+    admins = [c for c in menus if (c.params.get("scope") or {}).get("chat_id") == ADMIN]
+    assert everyone and admins
+    assert all("web" not in {cmd["command"] for cmd in c.params["commands"]} for c in everyone)
+    assert "web" in {cmd["command"] for cmd in admins[-1].params["commands"]}
+    said = (await web.world.ask(777, "/help", user_id=777)).text
+    assert "\n/web" not in said and said.endswith("Admins: /feeds, /reload, /stats, /suggest, /web")
+
+
 async def test_a_made_up_link_opens_nothing(web: Web) -> None:
     assert (await web.client.post("/login/not-a-token")).status_code == 403
     assert (await web.client.get("/watchlists")).status_code == 303
