@@ -102,8 +102,8 @@ class TelegramBot:
             app.add_error_handler(self._on_error)
             self._started = True
         await app.initialize()
-        menus = self.commands.menus = Menus([*COMMANDS, *self.extra_help], [*ADMIN_COMMANDS, *self.commands.extra_admin],
-                                            self.admin.admins)
+        admin_menu = [*ADMIN_COMMANDS, *self.commands.extra_admin]
+        menus = self.commands.menus = Menus([*COMMANDS, *self.extra_help], admin_menu, self.admin.admins)
         languages = {}
         for admin in menus.admins:  # (an admin's menu in the language of their chat with the bot, where it has one)
             chat = await self.chats.get(admin)
