@@ -115,7 +115,7 @@ def extract_lede(fragment: str, limit: int = LEDE_LIMIT) -> str:
         if _meaningful(text):
             return cut(text, limit)
     text = clean_text(_text(root))
-    if _meaningful(text):
+    if _meaningful(text, short=True):  # (no block long enough: a short description is still its story's lede)
         return cut(text, limit)
     if _nesting(fragment[:_HTML_HEAD]) < _MAX_DEPTH:
         return ""
@@ -219,10 +219,12 @@ def _own_text(el: etree._Element) -> str:
     return _resolved("".join(parts))
 
 
-def _meaningful(text: str) -> bool:
+def _meaningful(text: str, *, short: bool = False) -> bool:
+    """Prose, not furniture: 12 Chinese characters or 6 words and 30 characters; ``short`` (the whole description,
+    when no block of it is that long), a sentence of 6 Chinese characters or 4 words ("美光宣布在台中擴建DRAM廠。")."""
     if not text or _DATE_LINE.match(text) or _FURNITURE_TEXT.match(text):
         return False
     cjk = len(_CJK.findall(text))
-    if cjk >= 12:
+    if cjk >= (6 if short else 12):
         return True
-    return len(text.split()) >= 6 and len(text) >= 30
+    return len(text.split()) >= (4 if short else 6) and len(text) >= (20 if short else 30)

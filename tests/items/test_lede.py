@@ -26,6 +26,13 @@ from bot.items.normalize import language_of
         ("<p>荷兰政府吊销了阿斯麦部分尖端芯片制造机的运输许可证，这将影响少数中国客户。</p>",
          "荷兰政府吊销了阿斯麦部分尖端芯片制造机的运输许可证，这将影响少数中国客户。"),
         ("<p>获取更多RSS：https://feedx.net https://feedx.run and more links here</p>", ""),
+        # a short description is its story's lede when nothing longer is there (it was dropped, and its words never
+        # matched); a short block beside a longer one is still passed over (above: "Short.")
+        ("<p>美光宣布在台中擴建DRAM廠。</p>", "美光宣布在台中擴建DRAM廠。"),
+        ("<p>Micron expands its Taichung fab.</p>", "Micron expands its Taichung fab."),
+        ("<p>Photo: Reuters</p>", ""),
+        ("<div>Updated 27 March 2024</div>", ""),
+        ("<p>三星扩产。</p>", ""),
         ("", ""),
     ],
 )
