@@ -213,7 +213,7 @@ async def test_alerts_come_in_the_language_a_private_chats_person_writes_in(worl
     assert "已訂閱" in (await world.ask(5, "/subscribe asml")).text
     world.api.set_member(-40, 8, "administrator")
     await world.ask(-40, "/subscribe asml", user_id=8, chat_type="group")
-    assert world.store.chats.get(5).language == "zh-hant" and world.store.chats.get(-40).language == "zh-hans"
+    assert world.store.chats.get(5).language == "zh-hant" and world.store.chats.get(-40).speaks == "zh-hans"
     await poll(world, [story(1)])
     alert = world.api.sent_messages(5)[-1].text
     assert "符合：" in alert and "Matched" not in alert

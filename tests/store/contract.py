@@ -329,6 +329,9 @@ def test_instant_recipients_skip_paused_inactive_and_digest(store: Store) -> Non
     assert [c.chat_id for c in chats.digest_chats()] == [4]
     assert chats.digest_watchlists(4) == ["asml"]
     assert chats.subscriptions(3) == []  # blocked chats are unsubscribed
+    chats.subscribe(1, "export-controls", "digest", now=NOW)  # (named by the alert: the digest leaves it out then)
+    assert chats.instant_recipients(["asml", "export-controls"]) == {"1": ("asml", "export-controls")}
+    assert chats.instant_recipients(["export-controls"]) == {}  # (a digest's alone: no alert)
 
 
 def test_mode_changes_default_and_every_subscription(store: Store) -> None:

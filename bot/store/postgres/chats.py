@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.store.postgres._db import Db, Row, at, ts, utc
 from bot.store.protocols import MODES, Chat, Subscription
+from bot.store.routing import instant_alerted
 from bot.watch.personal import PERSONAL
 
 
@@ -142,18 +143,16 @@ class PostgresChats:
         return [_chat(r) for r in rows]
 
     def instant_recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """{str(chat_id): the matched watchlists it follows instantly}: active, unpaused chats only."""
+        """{str(chat_id): every matched watchlist it follows} for the chats that follow one of them instantly (its
+        alert names them all, and the digest then leaves the story out): active, unpaused chats only."""
         if not watchlists:
             return {}
         rows = self.db.all(
-            """SELECT s.chat_id, s.watchlist FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id
-               WHERE s.mode = 'instant' AND c.active AND NOT c.paused AND s.watchlist = ANY(%s)
+            """SELECT s.chat_id, s.watchlist, s.mode FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id
+               WHERE c.active AND NOT c.paused AND s.watchlist = ANY(%s)
                ORDER BY s.chat_id, s.watchlist""",
             [list(watchlists)])
-        found: dict[str, list[str]] = {}
-        for r in rows:
-            found.setdefault(str(r["chat_id"]), []).append(r["watchlist"])
-        return {k: tuple(v) for k, v in found.items()}
+        return instant_alerted((str(r["chat_id"]), r["watchlist"], r["mode"]) for r in rows)
 
     def counts(self) -> dict[str, int]:
         """Chats and subscriptions at a glance, for /stats: ``subscriptions`` to shared watchlists, and

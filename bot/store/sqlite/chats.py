@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 
 from bot.store.protocols import MODES, Chat, Subscription
+from bot.store.routing import instant_alerted
 from bot.store.sqlite._db import dt, iso, marks
 from bot.watch.personal import PERSONAL
 
@@ -153,18 +154,16 @@ class SqliteChats:
         return [_chat(r) for r in rows]
 
     def instant_recipients(self, watchlists: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """{str(chat_id): the matched watchlists it follows instantly}: active, unpaused chats only."""
+        """{str(chat_id): every matched watchlist it follows} for the chats that follow one of them instantly (its
+        alert names them all, and the digest then leaves the story out): active, unpaused chats only."""
         if not watchlists:
             return {}
         rows = self.db.execute(
-            f"""SELECT s.chat_id, s.watchlist FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id
-                WHERE s.mode = 'instant' AND c.active = 1 AND c.paused = 0 AND s.watchlist IN ({marks(watchlists)})
+            f"""SELECT s.chat_id, s.watchlist, s.mode FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id
+                WHERE c.active = 1 AND c.paused = 0 AND s.watchlist IN ({marks(watchlists)})
                 ORDER BY s.chat_id, s.watchlist""",
             list(watchlists))
-        found: dict[str, list[str]] = {}
-        for r in rows:
-            found.setdefault(str(r["chat_id"]), []).append(r["watchlist"])
-        return {k: tuple(v) for k, v in found.items()}
+        return instant_alerted((str(r["chat_id"]), r["watchlist"], r["mode"]) for r in rows)
 
     def counts(self) -> dict[str, int]:
         """Chats and subscriptions at a glance, for /stats: ``subscriptions`` to shared watchlists, and
