@@ -17,6 +17,7 @@ Matching runs in a worker thread (it is CPU work), store reads in the store's th
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
@@ -32,7 +33,7 @@ from bot.store.protocols import Store
 from bot.watch import Matcher, RuleBook, Watchlist, parse_watchlist, rule_warnings
 from bot.watch.batch import Views, match_many
 from bot.watch.explain import explain
-from bot.watch.load import SUFFIXES
+from bot.watch.load import SUFFIXES, read_rule_file
 
 log = logging.getLogger("watchbot.rules")
 RECENT = 5000  # stored items a preview looks at
@@ -43,6 +44,25 @@ _NAME = re.compile(rf"^[a-z0-9][a-z0-9_-]{{0,{NAME_MAX - 1}}}\.ya?ml$")
 
 class WatchlistEditError(Exception):
     """A save or open that cannot be done; str() says why and what to do."""
+
+
+class WatchlistConflict(WatchlistEditError):
+    """The file changed since the editor read it (another editor, or on disk): nothing saved. ``version`` is the
+    file's version now, for a save that means to replace it all the same."""
+
+    def __init__(self, message: str, version: str) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+class WatchlistUnreadable(WatchlistEditError):
+    """The file is there but cannot be read as UTF-8 (or at all): the editor leaves it alone."""
+
+
+def version_of(text: str) -> str:
+    """A short fingerprint of a file's text: what the editor read, to tell whether it changed before the save ("" for
+    no file)."""
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if text else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +145,17 @@ class WatchlistEditor:
         return dict(zip(ids, await self.store.run(lambda: [self.store.chats.followers(i) for i in ids]), strict=True))
 
     def text(self, name: str) -> str:
-        """The file's text as written ("" for a new file)."""
+        """The file's text as written ("" for a new file). A file that cannot be read as UTF-8 is a WatchlistEditError
+        that says so (it was shown as a new file, and saving replaced the watchlist with the template)."""
         path = self._path(name)
-        return _read(path) if path.exists() else ""
+        if not path.exists():
+            return ""
+        try:
+            return read_rule_file(path)
+        except RuleError as e:
+            raise WatchlistUnreadable(f"{name}{f':{e.line}' if e.line else ''}: {e.message}; the editor reads and "
+                                     "writes UTF-8 only, so it leaves this file alone (e.g. `iconv -f GBK -t UTF-8 "
+                                     f"{name} > new.yaml`, then put new.yaml in its place)") from None
 
     def check(self, name: str, text: str) -> Checked:
         """The loader on ``text`` as if it were the file ``name``; another file's id is a problem too."""
@@ -172,20 +200,29 @@ class WatchlistEditor:
         before = await self.store.run(self.store.items.matched_by, checked.renamed_from or w.id, identities)
         return await asyncio.to_thread(_preview, preview, w, recent, before, self._views)
 
-    async def save(self, name: str, text: str) -> Checked:
+    async def save(self, name: str, text: str, *, base: str | None = None) -> Checked:
         """Write ``text`` to the file (and the store, for the other processes) and reload the rules;
         refused (nothing written) while it has problems. A changed id takes the old one's followers and what it
-        matched (pending digests, the next preview's difference) along."""
+        matched (pending digests, the next preview's difference) along. ``base``: the version of the file the text was
+        edited from (``version_of``); a file changed since is a WatchlistConflict, and nothing is written."""
         checked = await self.review(name, text)
         if not checked.ok:
             return checked
         path = self._path(name)
+        now = await asyncio.to_thread(self.text, name)  # (a file the editor cannot read is never overwritten)
+        if base is not None and version_of(now) != base:
+            raise WatchlistConflict(
+                f"{name} {'changed' if now else 'was deleted'} since you opened it (another editor, or someone on "
+                f"the server): nothing was saved. Your text is below: open {name} in another tab to see "
+                "the other version and bring its changes into yours; Save again then replaces it.", version_of(now))
         try:
             await asyncio.to_thread(_write, path, text)
         except OSError as e:
             raise WatchlistEditError(f"cannot write {path}: {e.strerror or e} (is the rules folder writable? "
                                      "set [rules] path to a folder you own)") from e
         await self.store.run(self.store.rule_texts.put, name, _ended(text), now=self.clock())
+        log.info("watchlist %s saved on the web (%s)%s", name, checked.watchlist.id if checked.watchlist else "?",
+                 f", id changed from {checked.renamed_from}" if checked.renamed_from else "")
         if checked.renamed_from is not None and checked.watchlist is not None:
             old, new = checked.renamed_from, checked.watchlist.id
             moved = await self.store.run(_rename, self.store, old, new)
@@ -281,15 +318,32 @@ def _read(path: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write all or nothing: a crash never leaves half a file for the reload to find."""
+    """Write all or nothing: a crash never leaves half a file for the reload to find. The file keeps its permissions
+    (a new one gets the usual ones: the temporary file's owner-only mode had become the watchlist's)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(_ended(text))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask sets it for every thread)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 def _ended(text: str) -> str:

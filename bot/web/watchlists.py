@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.app.watchlists import WatchlistEditError
+from bot.app.watchlists import WatchlistConflict, WatchlistEditError, WatchlistUnreadable, version_of
 from bot.web.app import Page, is_htmx, parts, render
 
 NEW = """# A watchlist: an item matches when one 'any' phrase hits (and one of each 'all' group, and no 'none').
@@ -60,15 +60,18 @@ async def edit(request: Request) -> Response:
     name = request.path_params["name"]
     try:
         text = editor.text(name)
+    except WatchlistUnreadable as e:  # (there, but not as UTF-8: left alone)
+        return render(request, "problem.html", {"problem": str(e)}, status=409)
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=404)
+    base = version_of(text)
     new = not text
     text = text or NEW.format(id=name.rsplit(".", 1)[0])
     checked = await editor.review(name, text)
     q = request.query_params
     return render(request, "editor.html", {"name": name, "text": text, "checked": checked, "preview": None,
                                            "saved": q.get("saved") == "1", "moved": _count(q.get("moved")),
-                                           "moved_from": q.get("from", ""), "new": new,
+                                           "moved_from": q.get("from", ""), "new": new, "base": base,
                                            "existing": request.query_params.get("existing") == "1"})
 
 
@@ -100,8 +103,9 @@ async def preview(request: Request) -> Response:
     if is_htmx(request):
         return render(request, "editor_preview.html", {"preview": found, "checked": found.checked,
                                                        "previewed": _digest(text), "oob": True})
+    base = (await request.form()).get("base")  # (kept for the Save after this page)
     return render(request, "editor.html", {"name": name, "text": text, "checked": found.checked, "preview": found,
-                                           "previewed": _digest(text)})
+                                           "previewed": _digest(text), "base": base})
 
 
 def _digest(text: str) -> str:
@@ -112,13 +116,17 @@ def _digest(text: str) -> str:
 async def save(request: Request) -> Response:
     editor = parts(request).editor
     name, text = request.path_params["name"], await _text(request)
+    base = (await request.form()).get("base")
     try:
-        checked = await editor.save(name, text)
+        checked = await editor.save(name, text, base=str(base) if base is not None else None)
+    except WatchlistConflict as e:  # (the text typed stays; a second Save replaces the other version knowingly)
+        return render(request, "editor.html", {"name": name, "text": text, "checked": await editor.review(name, text),
+                                               "preview": None, "conflict": str(e), "base": e.version}, status=409)
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=422)
     if not checked.ok:
         return render(request, "editor.html", {"name": name, "text": text, "checked": checked, "preview": None,
-                                               "refused": True}, status=422)
+                                               "refused": True, "base": base}, status=422)
     moved = f"&moved={checked.moved}&from={quote(checked.renamed_from)}" if checked.renamed_from else ""
     return RedirectResponse(f"/watchlists/{name}?saved=1{moved}", status_code=303)
 

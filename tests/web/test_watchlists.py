@@ -4,6 +4,7 @@ a broken save refused with the last good file kept."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.store.protocols import Judgment
@@ -180,3 +181,57 @@ async def test_a_preview_of_a_watchlist_not_saved_yet_says_so(web: Web) -> None:
     saved = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": "id: asml\nany: [gallium]\n"},
                                   headers={"HX-Request": "true"})
     assert "When they were stored, the saved watchlist matched 0" in saved.text
+
+
+async def test_a_file_that_is_not_utf8_is_left_alone(web: Web) -> None:
+    """A GBK file was shown as "does not exist yet" with the template, and Save replaced the list with it."""
+    path = web.world.rules.folder / "rare-earths.yaml"
+    original = "id: rare-earths\nany: [稀土, 镓, gallium]\n".encode("gbk")
+    path.write_bytes(original)
+    csrf = await web.sign_in()
+    page = await web.client.get("/watchlists/rare-earths.yaml")
+    assert page.status_code == 409 and "does not exist yet" not in page.text
+    assert "rare-earths.yaml:2: not UTF-8 (byte 0xcd)" in page.text and "iconv -f GBK -t UTF-8" in page.text
+    r = await web.client.post("/watchlists/rare-earths.yaml", data={"csrf": csrf, "text": GOOD.replace(
+        "id: asml", "id: rare-earths"), "base": ""})
+    assert r.status_code == 422 and "not UTF-8" in r.text
+    assert path.read_bytes() == original
+
+
+async def test_a_file_changed_since_it_was_opened_is_not_overwritten(web: Web) -> None:
+    """An edit made on the server while the editor was open was lost to the editor's Save, without a word."""
+    path = web.world.rules.folder / "chips.yaml"
+    csrf = await web.sign_in()
+    page = (await web.client.get("/watchlists/chips.yaml")).text
+    [base] = re.findall(r'name="base" value="([0-9a-f]+)"', page)
+    theirs = path.read_text(encoding="utf-8") + "  - wafer fab  # a colleague's\n"
+    path.write_text(theirs, encoding="utf-8")
+    mine = "id: chips\nname: Chips\nany: [semiconductor, chipmaker, 芯片, foundry]\n"
+    r = await web.client.post("/watchlists/chips.yaml", data={"csrf": csrf, "text": mine, "base": base})
+    assert r.status_code == 409 and path.read_text(encoding="utf-8") == theirs
+    assert "chips.yaml changed since you opened it" in r.text and "nothing was saved" in r.text
+    assert "foundry]" in r.text  # (what was typed stays)
+    [again] = re.findall(r'name="base" value="([0-9a-f]+)"', r.text)
+    assert again != base
+    r = await web.client.post("/watchlists/chips.yaml", data={"csrf": csrf, "text": mine, "base": again})
+    assert r.status_code == 303 and path.read_text(encoding="utf-8") == mine  # (a second Save, knowingly)
+    new = await web.client.post("/watchlists/gallium.yaml", data={"csrf": csrf, "text": "id: gallium\nany: [镓]\n",
+                                                                  "base": ""})
+    assert new.status_code == 303  # (a new file: opened as none, saved as one)
+
+
+async def test_a_saved_file_keeps_its_permissions(web: Web) -> None:
+    """A save left the watchlist readable by its owner alone (the temporary file's mode)."""
+    import os
+    import stat
+
+    path = web.world.rules.folder / "chips.yaml"
+    path.chmod(0o644)
+    csrf = await web.sign_in()
+    for name in ("chips", "gallium"):  # (an existing file, a new one)
+        r = await web.client.post(f"/watchlists/{name}.yaml", data={"csrf": csrf, "text": f"id: {name}\nany: [x]\n"})
+        assert r.status_code == 303
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE((path.parent / "gallium.yaml").stat().st_mode) == 0o666 & ~umask
