@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from bot.watch.common_han import COMMON_HAN
 from bot.watch.excepts import except_warnings
 from bot.watch.meaning import fold_warnings
 from bot.watch.model import Term, Watchlist, terms_of
@@ -72,8 +73,9 @@ _ABOUT = re.compile(r"\s*(?:id|name|description)\s*:")  # (lines about the watch
 
 def short_warnings(watchlist: Watchlist) -> list[str]:
     """One line per Latin term (or near word) of one or two letters matched in any case: {term: a} hit 3,383 of
-    6,394 corpus items, and Ge (germanium) hits GE (General Electric). A Chinese character stands for a word (镓 is
-    gallium), so it is left alone."""
+    6,394 corpus items, and Ge (germanium) hits GE (General Electric). A Chinese character alone is said when it is
+    common in news (台 hit 平台, 台风 and 出台, and a QQ item "适时出台..." was alerted as Taiwan news); a rare one stands
+    for a word (镓 is gallium), so it is left alone."""
     where = f"{watchlist.source}: " if watchlist.source else ""
     lines = []
     for part, patterns in watchlist.parts():
@@ -84,6 +86,11 @@ def short_warnings(watchlist: Watchlist) -> list[str]:
                                  f"{_letters(t)} letter{'s' * (_letters(t) != 1)} matched in any case, so it hits "
                                  f"most stories or other words' abbreviations; write a longer phrase, or "
                                  f"{{term: {t.text}, case: true}} for a name written in capitals")
+                elif phrase_key(t.text) in COMMON_HAN:
+                    lines.append(f"{where}watchlist {watchlist.id!r}, {part}: '{t.text}' is one Chinese character "
+                                 "common in news, so it hits inside every word that holds it (a Chinese term matches "
+                                 "within words); write the word you mean, or add except phrases for the words it must "
+                                 "not hit")
     return lines
 
 

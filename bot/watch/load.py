@@ -32,8 +32,9 @@ MISSING = "no such file or folder (watchlists are a folder of *.yaml files)"
 
 
 def rule_files(folder: Path) -> list[Path]:
-    """The watchlist files (``*.yaml``, ``*.yml``) of ``folder``, in name order."""
-    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    """The watchlist files (``*.yaml``, ``*.yml``) of ``folder``, in name order; hidden ones (an editor's lock or
+    backup, ".#asml.yaml") are not rule files."""
+    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".") and p.is_file())
 
 
 def odd_entries(folder: Path) -> list[RuleError]:
@@ -41,6 +42,12 @@ def odd_entries(folder: Path) -> list[RuleError]:
     word: a watchlist "gone" behind a link to a moved file gave no hint). Never read: a pipe would block the reload."""
     found = []
     for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue  # (Emacs keeps a dangling ".#asml.yaml" link while a file is edited: told to admins as a problem)
+        if path.suffix.lower() in SUFFIXES and path.suffix not in SUFFIXES:
+            found.append(RuleError(str(path), None, f"not read: rule files end in {' or '.join(SUFFIXES)}, in lower "
+                                                    f"case; rename it to {path.stem}{path.suffix.lower()}"))
+            continue
         if path.suffix not in SUFFIXES or path.is_file():
             continue
         if path.is_symlink() and not path.exists():

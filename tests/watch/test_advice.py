@@ -23,6 +23,18 @@ def test_a_latin_term_of_one_or_two_letters_in_any_case_is_warned_of() -> None:
     assert all(line.startswith("rules/minerals.yaml: ") and "case: true}" in line for line in lines)
 
 
+def test_one_chinese_character_common_in_news_is_warned_of() -> None:
+    """台 passed every check and hit 台风, 舞台, 平台 and 出台: a QQ item "适时出台..." was alerted as Taiwan news. A rare
+    character is a word of its own (镓, gallium; the shipped export-controls list has four such)."""
+    text = "id: taiwan\nany:\n  - 台\n  - 臺\n  - 镓\n  - 台湾\n  - {term: 军, fuzzy: false}\n"
+    w, errors = parse_watchlist(text, path=Path("rules/taiwan.yaml"))
+    assert w is not None, errors
+    lines = [line.split(": ", 1)[1] for line in short_warnings(w)]
+    assert [line.split(" is one")[0] for line in lines] == [
+        "watchlist 'taiwan', any: '台'", "watchlist 'taiwan', any: '臺'", "watchlist 'taiwan', any: '军'"]
+    assert all("common in news, so it hits inside every word that holds it" in line for line in lines)
+
+
 def test_the_shipped_lists_draw_no_warning_at_all() -> None:
     assert [line for w in load_rules(RULES).watchlists for line in rule_warnings(w)] == []
 

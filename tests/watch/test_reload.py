@@ -96,13 +96,19 @@ def test_entries_named_like_rule_files_that_are_none_are_said_and_never_read(tmp
     (tmp_path / "moved.yaml").symlink_to("/nonexistent/moved.yaml")
     (tmp_path / "loop.yaml").symlink_to("loop.yaml")
     os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / ".#asml.yaml").symlink_to("root@host.1234:1700000000")  # (Emacs, while asml.yaml is edited: no problem)
+    (tmp_path / ".asml.yaml").write_text("id: hidden\nany: [x]\n", encoding="utf-8")  # (hidden: no rule file)
+    (tmp_path / "Upper.YAML").write_text("id: upper\nany: [x]\n", encoding="utf-8")  # (was passed over silently)
     said = {Path(e.path).name: e.message for e in load_rules(tmp_path).errors}
+    assert set(said) == {"dir.yaml", "moved.yaml", "loop.yaml", "fifo.yaml", "Upper.YAML"}
+    assert said["Upper.YAML"] == "not read: rule files end in .yaml or .yml, in lower case; rename it to Upper.yaml"
     assert said["dir.yaml"].startswith("a folder, not a rule file")
     assert said["moved.yaml"].startswith("a link to /nonexistent/moved.yaml, which is not there")
     assert said["loop.yaml"].startswith("a link to loop.yaml, which is not there (or links back to itself)")
     assert said["fifo.yaml"].startswith("not a regular file (a pipe, a device or a socket)")
     book = RuleBook(tmp_path)
     assert [w.id for w in book.watchlists] == ["asml"]
-    assert sorted(Path(e.path).name for e in book.errors) == ["dir.yaml", "fifo.yaml", "loop.yaml", "moved.yaml"]
+    assert sorted(Path(e.path).name for e in book.errors) == ["Upper.YAML", "dir.yaml", "fifo.yaml", "loop.yaml",
+                                                             "moved.yaml"]
     (tmp_path / "dir.yaml").rmdir()
     assert book.refresh() and "dir.yaml" not in {Path(e.path).name for e in book.errors}  # (its going is a change)
