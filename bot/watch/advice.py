@@ -73,9 +73,9 @@ _ABOUT = re.compile(r"\s*(?:id|name|description)\s*:")  # (lines about the watch
 
 def short_warnings(watchlist: Watchlist) -> list[str]:
     """One line per Latin term (or near word) of one or two letters matched in any case: {term: a} hit 3,383 of
-    6,394 corpus items, and Ge (germanium) hits GE (General Electric). A Chinese character alone is said when it is
-    common in news (台 hit 平台, 台风 and 出台, and a QQ item "适时出台..." was alerted as Taiwan news); a rare one stands
-    for a word (镓 is gallium), so it is left alone."""
+    6,394 corpus items, and Ge (germanium) hits GE (General Electric). A Chinese character alone is said when it
+    is common in news (台 hit 平台, 台风 and 出台, and a QQ item "适时出台..." was alerted as Taiwan news); a rare
+    one stands for a word (镓 is gallium), so it is left alone."""
     where = f"{watchlist.source}: " if watchlist.source else ""
     lines = []
     for part, patterns in watchlist.parts():
