@@ -46,7 +46,7 @@ def choose(stored: str | None, telegram_code: str | None) -> str:
     return stored if stored in LANGUAGES else language_for(telegram_code)
 
 
-def t(lang: str, key: str, **values: object) -> str:
+def t(lang: str, key: str, /, **values: object) -> str:
     """The text of ``key`` in ``lang`` (English when the language is unknown), filled with ``values``."""
     table = CATALOG.get(lang, CATALOG[DEFAULT])
     if values.get("count") == 1 and key + SINGULAR in table:
