@@ -272,13 +272,21 @@ class DigestService:
                 await self._record(r.key, d, d.match_ids, problem, now, report)
         if not ready:
             return
+        recorded: set[int] = set()
+
+        async def record(i: int, error: DeliveryError | None) -> None:  # (as each is answered: a crash in the batch
+            r, digest, msg = ready[i]                                    # repeats none that went already)
+            await self._record(r.key, digest, digest.match_ids, error, now, report, message_id=msg["Message-ID"])
+            recorded.add(i)
+
         try:
-            results = await self.smtp.send([m for _, _, m in ready])
+            results = await self.smtp.send([m for _, _, m in ready], each=record)
         except Exception as e:  # a transport bug must not lose digests: everything stays pending
             log.exception("digest: SMTP transport failed")
             results = [TemporaryDeliveryError(r.address, f"unexpected {type(e).__name__}: {e}") for r, _, _ in ready]
-        for (r, digest, msg), error in zip(ready, results, strict=True):
-            await self._record(r.key, digest, digest.match_ids, error, now, report, message_id=msg["Message-ID"])
+        for i, error in enumerate(results):
+            if i not in recorded:
+                await record(i, error)
 
     # --- telegram ---------------------------------------------------------------------------------
 

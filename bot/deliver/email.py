@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Protocol
@@ -22,10 +22,15 @@ from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryE
 from bot.markup import one_line
 
 
-class MailTransport(Protocol):
-    """Sends messages; answers one entry per message: None when accepted, else the error."""
+Outcome = Callable[[int, DeliveryError | None], Awaitable[None]]  # (index of the message, None or its error)
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryError | None]: ...
+
+class MailTransport(Protocol):
+    """Sends messages; answers one entry per message: None when accepted, else the error. ``each`` is told every
+    message's outcome as soon as the server gave it (so that a crash later in the batch repeats none of those)."""
+
+    async def send(self, messages: Sequence[EmailMessage], *,
+                   each: Outcome | None = None) -> list[DeliveryError | None]: ...
 
 
 class SmtpSender:
@@ -41,7 +46,8 @@ class SmtpSender:
     def server(self) -> str:
         return f"{self.config.host}:{self.config.port}"
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryError | None]:
+    async def send(self, messages: Sequence[EmailMessage], *,
+                   each: Outcome | None = None) -> list[DeliveryError | None]:
         if not messages:
             return []
         c = self.config
@@ -70,6 +76,8 @@ class SmtpSender:
                         reason = f"connection to {self.server} closed: {results[-1].reason}"  # type: ignore[union-attr]
                         results += [TemporaryDeliveryError(str(m["To"]), reason) for m in messages[i + 1:]]
                         break
+                if each is not None:
+                    await each(i, results[-1])
         finally:
             if smtp.is_connected:
                 try:

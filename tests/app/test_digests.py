@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -130,6 +131,34 @@ async def test_550_for_one_recipient_is_a_dead_letter_and_the_others_get_theirs(
     assert statuses[gone].dead == 1 and statuses[gone].pending == 0 and "550" in (statuses[gone].last_error or "")
     await svc.send_email_digests(NOW + timedelta(hours=1))
     assert len(told) == 1  # told once
+
+
+async def test_a_crash_in_a_batch_repeats_none_of_the_digests_the_server_took(store: SqliteStore,
+                                                                               smtp: SmtpServer) -> None:
+    """The batch's outcomes were recorded once the last message was answered: a kill -9 one second after the first
+    recipient's digest was accepted sent it again at the restart (DESIGN.md: digests go out once)."""
+    import asyncio
+
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
+    team = replace(ANALYST, to=("k1@example.com", "k2@example.com", "k3@example.com"))
+    smtp.hold_after = 1  # (k1's is taken; k2's DATA waits: the process dies then)
+    sending = asyncio.create_task(service(store, smtp.port, team).send_email_digests(NOW))
+    k1 = email_key("k1@example.com", team.watchlists)
+    for _ in range(75):  # (1.5 s: well within the 4 s the sender gives k2's held DATA)
+        state = store.digests.recipient(k1)
+        if state is not None and state.last_sent_at is not None:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("k1's digest was not recorded as sent while the batch went on")
+    assert not sending.done() and len(smtp.messages) == 1
+    sending.cancel()  # (the crash: nothing after this point is recorded)
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    smtp.hold_after = None
+    smtp.released.set()
+    await service(store, smtp.port, team).send_email_digests(NOW + timedelta(minutes=1))  # (the restart's catch-up)
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["k1@example.com", "k2@example.com", "k3@example.com"]
 
 
 async def test_451_then_success_delivers_the_same_stories_once(store: SqliteStore, smtp: SmtpServer) -> None:

@@ -21,6 +21,7 @@ aiosmtpd's Controller(port=0) cannot report the port it got, so a free port is f
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import ssl
@@ -96,6 +97,8 @@ class _Handler:
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.server.data_reply:
             return self.server.data_reply
+        if self.server.hold_after is not None and len(self.server.messages) >= self.server.hold_after:
+            await asyncio.to_thread(self.server.released.wait)  # (a slow server, or one the client dies waiting on)
         raw = envelope.original_content or envelope.content
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         parsed = message_from_bytes(raw, policy=policy.default)
@@ -129,6 +132,8 @@ class SmtpServer:
         self.messages: list[Received] = []
         self.reject: dict[str, str] = {}
         self.data_reply: str | None = None
+        self.hold_after: int | None = None  # messages accepted at once; DATA of later ones waits for ``released``
+        self.released = threading.Event()
         self.auth_attempts: list[str] = []
         kwargs: dict[str, Any] = {}
         if tls == "starttls":
@@ -156,6 +161,7 @@ class SmtpServer:
         return self
 
     def stop(self) -> None:
+        self.released.set()  # (a held DATA must not keep the server's thread from stopping)
         self.controller.stop()
 
     def __enter__(self) -> SmtpServer:
