@@ -21,7 +21,6 @@ from bot.config import EmailConfig
 from bot.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from bot.markup import one_line
 
-
 Outcome = Callable[[int, DeliveryError | None], Awaitable[None]]  # (index of the message, None or its error)
 
 
