@@ -15,8 +15,9 @@ email entries at their `at` in their `timezone`, chats in digest mode at their /
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -230,7 +231,8 @@ class DigestService:
         report = DigestReport()
         if self.config.email is None or self.smtp is None:
             return report
-        async with self._email_lock:  # a schedule and a retry at once must not send one digest twice
+        # a schedule and a retry at once must not send one digest twice, nor the service and `digest --send`
+        async with self._email_lock, self._alone("email-digests"):
             wanted = [r for r in self.email_recipients()
                       if (entry is None or r.entry == entry) and (keys is None or r.key in keys)]
             built = await self.store.run(lambda: [(r, self._email_digest(r, now, report)) for r in wanted])
@@ -238,6 +240,22 @@ class DigestService:
             if batch:
                 await self._send_email_batch(batch, now, report)
         return report
+
+    @contextlib.asynccontextmanager
+    async def _alone(self, name: str) -> AsyncIterator[None]:
+        """Among the processes using the store: two `watchbot digest --send` at once, or one beside the service's
+        schedule, each mailed every recipient (each read the same pending stories before the other recorded them)."""
+        lease = self.store.lease(name)
+        waited = False
+        while not await asyncio.to_thread(lease.acquire):
+            if not waited:
+                log.info("digest: another process is sending the email digests; waiting for it to finish")
+                waited = True
+            await asyncio.sleep(0.5)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(lease.release)
 
     def pending_email(self, r: EmailRecipient, since: datetime | None) -> list[PendingMatch]:
         """An email recipient's pending matches, of the shared watchlists only: a chat's own phrases

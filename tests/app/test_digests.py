@@ -161,6 +161,26 @@ async def test_a_crash_in_a_batch_repeats_none_of_the_digests_the_server_took(st
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["k1@example.com", "k2@example.com", "k3@example.com"]
 
 
+async def test_two_processes_sending_at_once_mail_each_recipient_once(store: SqliteStore, smtp: SmtpServer) -> None:
+    """Two `watchbot digest --send` at once (or one beside the service's schedule) each read the same pending stories
+    and mailed every recipient twice: the lock was one process's."""
+    import asyncio
+    import threading
+
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
+    team = replace(ANALYST, to=("k1@example.com", "k2@example.com"))
+    assert store.path is not None
+    other = SqliteStore(store.path)  # (another process's opening of the same file)
+    smtp.hold_after = 0  # (the first send is slow: the second process comes meanwhile)
+    threading.Timer(0.5, smtp.released.set).start()
+    try:
+        await asyncio.gather(service(store, smtp.port, team).send_email_digests(NOW),
+                             service(other, smtp.port, team).send_email_digests(NOW))
+    finally:
+        other.close()
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["k1@example.com", "k2@example.com"]
+
+
 async def test_451_then_success_delivers_the_same_stories_once(store: SqliteStore, smtp: SmtpServer) -> None:
     seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
     svc = service(store, smtp.port)

@@ -943,3 +943,17 @@ async def test_store_errors_come_back_from_either_lane(store: Store) -> None:
         await store.run_background(boom)
     with _pytest.raises(ValueError, match="boom"):
         await store.run(boom)
+
+
+def test_a_lease_is_held_by_one_holder_at_a_time(store: Store) -> None:
+    """What keeps two processes from mailing one digest twice (`watchbot digest --send` beside the service): on SQLite
+    it was always held, by everyone."""
+    a, b = store.lease("email-digests"), store.lease("email-digests")
+    assert a.acquire() and a.held()
+    assert not b.acquire() and not b.held()
+    other = store.lease("another")
+    assert other.acquire()  # (another name is another lease)
+    other.release()
+    a.release()
+    assert b.acquire()
+    b.release()

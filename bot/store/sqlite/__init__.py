@@ -144,9 +144,12 @@ class SqliteStore:
     def transaction(self) -> Transaction:
         return Transaction(self.db)
 
-    def lease(self, name: str) -> SoleLease:
-        """Always held: one `watchbot run` per SQLite store (its lock file refuses a second)."""
-        return SoleLease()
+    def lease(self, name: str) -> SoleLease | FileLease:
+        """A lock on a file beside the store, among the processes using it (one `watchbot run`, whose lock file
+        refuses a second, and the commands run beside it: `watchbot digest --send`)."""
+        if self.path is None:
+            return SoleLease()
+        return FileLease(self.path.with_name(f"{self.path.name}.{name}.lock"))
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]:
         """Run ``fn(*args, **kwargs)`` in the store's worker thread, before queued background work; SQLite
@@ -246,6 +249,39 @@ class SoleLease:
 
     def release(self) -> None:
         pass
+
+
+class FileLease:
+    """``Lease`` as an flock on ``path``: freed by the system when its process ends, even by kill -9."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # (a folder no lock can be made in: a store no process can write there either)
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                os.close(self._fd)
+            self._fd = None
 
 
 def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:
