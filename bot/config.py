@@ -517,6 +517,8 @@ def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:
     if security not in ("starttls", "ssl", "none"):
         c.fail("email.security", f"must be \"starttls\", \"ssl\" or \"none\" (got {security!r})")
     port = c.value(e, "port", int, "email") or {"ssl": 465, "starttls": 587}.get(security, 25)
+    if not 0 < port < 65536:  # (70000 passed, and every send then died in a traceback, retried forever)
+        c.fail("email.port", f"must be a port number from 1 to 65535 (got {port}; 587 for starttls, 465 for ssl)")
     sender = c.value(e, "from", str, "email") or "Watchbot <watchbot@localhost>"
     if "@" not in sender:
         c.fail("email.from", f"must be an address like \"Watchbot <alerts@example.com>\" (got {sender!r})")

@@ -260,6 +260,13 @@ def test_an_email_digest_may_be_in_chinese_and_a_language_it_does_not_speak_is_r
         _parse(head + 'language = "fr"\n')
 
 
+def test_an_email_port_out_of_range_is_a_config_problem() -> None:
+    """port = 70000 passed; every send then died in an OverflowError traceback, retried forever."""
+    for port in (70000, -1):
+        with pytest.raises(ConfigError, match=rf"email.port: must be a port number from 1 to 65535 \(got {port};"):
+            _parse(f'[email]\nhost = "smtp.example.com"\nport = {port}\n')
+
+
 NOT_ADDRESSES = 'email.digests[0].to: must be one or more email addresses, like to = ["desk@example.com"]'
 
 

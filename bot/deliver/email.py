@@ -61,7 +61,8 @@ class SmtpSender:
             async with asyncio.timeout(self.timeout * 2):  # a server that dribbles answers still ends
                 await smtp.connect()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as e:
-            return [smtp_error(str(m["To"]), e, timeout=self.timeout, server=self.server) for m in messages]
+            return [smtp_error(str(m["To"]), e, timeout=self.timeout, server=self.server,
+                               security=c.security) for m in messages]
         try:
             for i, msg in enumerate(messages):
                 to = str(msg["To"].addresses[0].addr_spec)
@@ -70,7 +71,7 @@ class SmtpSender:
                         await smtp.send_message(msg, sender=envelope_from, recipients=[to])
                     results.append(None)
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as e:
-                    results.append(smtp_error(to, e, timeout=self.timeout, server=self.server))
+                    results.append(smtp_error(to, e, timeout=self.timeout, server=self.server, security=c.security))
                     if not smtp.is_connected:  # the rest cannot go over this connection
                         reason = f"connection to {self.server} closed: {results[-1].reason}"  # type: ignore[union-attr]
                         results += [TemporaryDeliveryError(str(m["To"]), reason) for m in messages[i + 1:]]
@@ -87,9 +88,14 @@ class SmtpSender:
         return results
 
 
-def smtp_error(target: str, e: BaseException, *, timeout: float, server: str = "") -> DeliveryError:
-    """An SMTP failure as a DeliveryError: permanent only for a 5xx on the recipient or the message."""
+def smtp_error(target: str, e: BaseException, *, timeout: float, server: str = "",
+               security: str | None = None) -> DeliveryError:
+    """An SMTP failure as a DeliveryError: permanent only for a 5xx on the recipient or the message; the hint names
+    the setting to change (a server that wants TLS or a login had been answered "check email.from")."""
     where = f" {server}" if server else ""
+    tls = e if isinstance(e, ssl.SSLError) else e.__cause__ if isinstance(e.__cause__, ssl.SSLError) else None
+    if tls is not None:
+        return TemporaryDeliveryError(target, f"TLS failed{where} ({tls.reason or tls}): {_tls_hint(tls)}")
     if isinstance(e, aiosmtplib.SMTPRecipientsRefused):
         codes = [r.code for r in e.recipients]
         detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in e.recipients)
@@ -103,15 +109,22 @@ def smtp_error(target: str, e: BaseException, *, timeout: float, server: str = "
         return TemporaryDeliveryError(target, f"SMTP login refused ({e.code} {e.message}): "
                                               "check email.username and email.password")
     if isinstance(e, aiosmtplib.SMTPSenderRefused):
-        return TemporaryDeliveryError(target, f"sender {e.sender} refused ({e.code} {e.message}): check email.from")
+        said = e.message.lower()
+        if e.code == 530 and "tls" in said:
+            hint = 'the server wants TLS first: set email.security = "starttls"'
+        elif e.code == 530 or "auth" in said:
+            hint = "the server wants a login first: set email.username and email.password"
+        else:
+            hint = "check email.from"
+        return TemporaryDeliveryError(target, f"sender {e.sender} refused ({e.code} {e.message}): {hint}")
     if isinstance(e, aiosmtplib.SMTPResponseException):
         return TemporaryDeliveryError(target, f"server answered {e.code} {one_line(e.message)}")
     if isinstance(e, TimeoutError):  # aiosmtplib's timeouts are TimeoutErrors too
-        return TemporaryDeliveryError(target, f"no answer from the SMTP server{where} within {timeout:g} s")
+        hint = ('; a server that waits for TLS at once (port 465) says nothing until then: security = "ssl"'
+                if security in ("none", "starttls") else "")
+        return TemporaryDeliveryError(target, f"no answer from the SMTP server{where} within {timeout:g} s{hint}")
     if isinstance(e, aiosmtplib.SMTPNotSupported):
         return TemporaryDeliveryError(target, f"{e}: check email.security")
-    if isinstance(e, ssl.SSLError):
-        return TemporaryDeliveryError(target, f"TLS failed ({e.reason or e}): check email.security and email.port")
     if isinstance(e, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected | OSError):
         cause = e.__cause__ if isinstance(e.__cause__, OSError) else e
         if isinstance(cause, ConnectionRefusedError):
@@ -124,3 +137,14 @@ def smtp_error(target: str, e: BaseException, *, timeout: float, server: str = "
     if isinstance(e, aiosmtplib.SMTPException):
         return TemporaryDeliveryError(target, f"SMTP session failed: {one_line(str(e))} (check email.security)")
     return TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}")
+
+
+def _tls_hint(e: ssl.SSLError) -> str:
+    reason = str(e.reason or e)
+    if "WRONG_VERSION_NUMBER" in reason or "UNEXPECTED_EOF" in reason or "RECORD_LAYER" in reason:
+        return ('the server does not speak TLS at once on this port: security = "starttls" (port 587) or "none" '
+                '(port 25), or the TLS port (465) with security = "ssl"')
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return ("this machine does not trust the server's certificate (a private CA: add it to the system's trust "
+                "store, e.g. /usr/local/share/ca-certificates and update-ca-certificates, or name it in SSL_CERT_FILE)")
+    return "check email.security and email.port"

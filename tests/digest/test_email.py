@@ -176,12 +176,35 @@ async def test_starttls_required_but_not_configured_is_temporary(certs: TlsCerts
     with SmtpServer(tls="starttls", certs=certs) as server:
         [error] = await SmtpSender(config(server), timeout=5).send(messages("a@example.com"))
     assert isinstance(error, TemporaryDeliveryError) and server.messages == []
+    assert error.reason.endswith('the server wants TLS first: set email.security = "starttls"')  # (not email.from)
+
+
+async def test_a_login_required_but_not_configured_names_the_login_keys(certs: TlsCerts) -> None:
+    with SmtpServer(tls="starttls", certs=certs, auth=("digest", "s3cret")) as server:
+        sender = SmtpSender(config(server, security="starttls"), timeout=5, tls_context=certs.client_context())
+        [error] = await sender.send(messages("a@example.com"))
+    assert isinstance(error, TemporaryDeliveryError) and server.messages == []
+    assert error.reason.endswith("the server wants a login first: set email.username and email.password"), error
+
+
+async def test_tls_at_once_to_a_plain_server_says_which_security_to_use(smtp: SmtpServer) -> None:
+    [error] = await SmtpSender(config(smtp, security="ssl"), timeout=5).send(messages("a@example.com"))
+    assert isinstance(error, TemporaryDeliveryError) and "[SSL:" not in error.reason
+    assert 'the server does not speak TLS at once on this port: security = "starttls"' in error.reason, error
+
+
+async def test_plain_to_a_tls_port_says_it_waits_for_tls(certs: TlsCerts) -> None:
+    with SmtpServer(tls="ssl", certs=certs) as server:
+        [error] = await SmtpSender(config(server, security="starttls"), timeout=0.5).send(messages("a@example.com"))
+    assert isinstance(error, TemporaryDeliveryError) and "no answer" in error.reason
+    assert error.reason.endswith('says nothing until then: security = "ssl"'), error
 
 
 async def test_untrusted_certificate_is_temporary(certs: TlsCerts) -> None:
     with SmtpServer(tls="ssl", certs=certs) as server:  # the client does not trust the test CA
         [error] = await SmtpSender(config(server, security="ssl"), timeout=5).send(messages("a@example.com"))
     assert isinstance(error, TemporaryDeliveryError) and server.messages == []
+    assert "this machine does not trust the server's certificate (a private CA" in error.reason, error
 
 
 async def test_refused_is_temporary_for_every_message() -> None:
