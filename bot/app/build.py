@@ -123,17 +123,21 @@ def open_store_url(url: str, *, base_dir: Path, serve: bool = False, upgrade: bo
 async def open_app(config: Config, *, serve: bool = False, offline: bool = False,
                    clock: Callable[[], datetime] = utcnow, store: Store | None = None, rules: RuleBook | None = None,
                    pacer: Pacer | None = None, poll_timeout: int = 10, existing: bool = False,
-                   upgrade: bool = True) -> AsyncIterator[App]:
+                   upgrade: bool = True, missing_ok: bool = False) -> AsyncIterator[App]:
     """Open the store, the rules, the HTTP client, the channels and the use-cases; close them on exit.
 
     ``offline``: a command that only reads (feeds, digest status) does not contact the Bot API. ``existing``: a
     command that reads what polls stored (alerts, stories, chats) refuses a SQLite store that is not there yet rather
-    than create an empty one (run in the wrong folder, it said "0 alerts" and left a data/ folder behind)."""
+    than create an empty one (run in the wrong folder, it said "0 alerts" and left a data/ folder behind).
+    ``missing_ok``: such a command that has something to say all the same (`watchbot digest`: the recipients and the
+    config's warnings) reads an empty store in memory instead."""
     rules = rules or RuleBook(config.rules_path)  # before the store: a broken rule folder touches nothing
     if existing and store is None and config.store_missing:
         raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled with {config.source}): run "
                             "`watchbot poll` first, or give the --config of the install to read")
     own_store = store is None
+    if missing_ok and store is None and config.store_missing:
+        store = SqliteStore(":memory:")
     store = store or open_store(config, serve=serve, upgrade=upgrade)
     try:
         if not store.read_only:

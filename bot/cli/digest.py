@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _digest(config: Config, *, send: bool, preview: str | None = None, out: Path = Path(".")) -> int:
-    async with open_app(config, offline=True, upgrade=send) as app:  # (status and previews only read)
+    # (status and previews only read: no store is made where none is, nor upgraded)
+    async with open_app(config, offline=True, upgrade=send, missing_ok=not send) as app:
         from bot.app.digests import DigestService, unknown_watchlists
 
         service = app.digests or DigestService(config, app.store, app.clock)

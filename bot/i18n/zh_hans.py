@@ -182,6 +182,7 @@ TEXT: dict[str, str] = {
                    "例如 /digest_at 07:30（当前：{at} {tz}）。",
     "digest_at.set": "每日摘要时间设为 {at}（{tz}；可用 /tz 修改时区）。",
     "group.admins_settings": "只有本群管理员可以更改本群收到哪些提醒、以及怎样收到。",
+    "group.admins_digest": "只有本群管理员可以提前发送本群的摘要：摘要会按时发给所有人（/list 显示时间）。",
     "slow_down": "消息太多太快，我跳过了一些。请等几秒钟再试。",
     "feedback.invalid": "这个按钮已经失效。",
     "feedback.unknown_button": "未知的按钮：没有记录。",

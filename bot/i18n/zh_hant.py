@@ -185,6 +185,7 @@ TEXT: dict[str, str] = {
                    "例如 /digest_at 07:30（目前：{at} {tz}）。",
     "digest_at.set": "每日摘要時間設定為 {at}（{tz}；可以用 /tz 變更時區）。",
     "group.admins_settings": "只有這個群組的管理員可以變更群組收到哪些提醒、以及怎麼收到。",
+    "group.admins_digest": "只有這個群組的管理員可以提前傳送群組的摘要：摘要會準時傳給所有人（/list 顯示時間）。",
     "slow_down": "訊息一次傳太多了，我略過了一些。請等幾秒再試一次。",
     "feedback.invalid": "這個按鈕已經失效了。",
     "feedback.unknown_button": "不認得這個按鈕：沒有記錄。",

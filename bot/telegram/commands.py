@@ -129,11 +129,12 @@ class Commands:
             await self.chats.update(chat.chat_id, heard_language=heard)
         return allowed
 
-    async def refuse_unless_allowed(self, update: Update, context: Context, chat: Chat) -> bool:
-        """True (after replying) when the sender may not change this group's settings."""
+    async def refuse_unless_allowed(self, update: Update, context: Context, chat: Chat, *,
+                                    said: str = "group.admins_settings") -> bool:
+        """True (after replying ``said``) when the sender may not change this group's settings."""
         if await self.may_change(update, context, chat):
             return False
-        await reply(update, t(language(update, chat), "group.admins_settings"))
+        await reply(update, t(language(update, chat), said))
         return True
 
     def known(self) -> dict[str, Watchlist]:

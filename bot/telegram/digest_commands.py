@@ -46,7 +46,7 @@ def handlers(service: DigestCommands, commands: Commands) -> list[BaseHandler]:
         """/digest: send this chat's pending digest now. With words after it ("/digest at 07:30") the user meant
         /digest_at: say so, and send nothing."""
         chat, lang = await commands.chat_language(update)
-        if await commands.refuse_unless_allowed(update, context, chat):
+        if await commands.refuse_unless_allowed(update, context, chat, said="group.admins_digest"):
             return  # (a member flushing the group's digest took what its daily digest would have held)
         if context.args:
             await reply(update, t(lang, "digest.args", at=esc(await service.chat_digest_at(chat.chat_id)),

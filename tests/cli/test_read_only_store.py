@@ -89,4 +89,6 @@ def test_commands_that_read_make_no_store_where_there_is_none(tmp_path: Path,
     assert "Reuters: not polled yet" in out and f"no store yet at {tmp_path / 'typo' / 'w.db'}" in out
     assert main(["chats", "--config", cfg]) == 0
     assert capsys.readouterr().out.startswith("no chats yet")
+    assert main(["digest", "--config", cfg]) == 0  # (the recipients, with the config's warnings: none here)
+    assert capsys.readouterr().out.startswith("no digest recipients")
     assert not (tmp_path / "typo").exists()

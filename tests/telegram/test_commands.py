@@ -196,9 +196,12 @@ async def test_group_changes_only_by_administrators(world: World) -> None:
     refused = await world.ask(group, "/subscribe asml", user_id=member, chat_type="group")
     assert "Only this group's administrators" in refused.text
     # (/digest too: a member sending the group's digest early took what its daily digest would have held)
-    for command in ("/mode digest", "/tz Europe/Paris", "/quiet 22:00-06:00", "/pause", "/unsubscribe all", "/digest"):
-        assert "Only this group's administrators" in (
+    for command in ("/mode digest", "/tz Europe/Paris", "/quiet 22:00-06:00", "/pause", "/unsubscribe all"):
+        assert "Only this group's administrators can change what it is alerted to" in (
             await world.ask(group, command, user_id=member, chat_type="group")).text
+    assert (await world.ask(group, "/digest", user_id=member, chat_type="group")).text == (  # (it changes nothing)
+        "Only this group's administrators can send its digest early: it comes at its time for everyone (/list shows "
+        "when).")
     assert world.store.chats.subscriptions(group) == []
     listing = await world.ask(group, "/watchlists", user_id=member, chat_type="group")  # reading is fine
     query = world.api.user_presses(group, member, listing.message_id, "sub:asml")
