@@ -210,7 +210,8 @@ TEXT: dict[str, str] = {
     "digest_at.set": "Daily digest at {at} ({tz}; change the zone with /tz).",
     # groups
     "group.admins_settings": "Only this group's administrators can change what it is alerted to, and how.",
-    "group.admins_digest": "Only this group's administrators can send its digest early: it comes at its time for everyone (/list shows when).",
+    "group.admins_digest": "Only this group's administrators can send its digest early: it comes at its time for "
+                           "everyone (/list shows when).",
     # too many messages at once (plain text)
     "slow_down": "Too many messages at once: I skipped some. Wait a few seconds, then try again.",
     # 👍/👎 under alerts (answers are plain text, at most 200 characters)
