@@ -140,7 +140,7 @@ class TelegramBot:
         known, back = await self.chats.arrive(chat.id, type=chat.type, title=chat.title or chat.full_name or "")
         if back is not None:  # added again, or unblocked: what it lost meanwhile
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(chat.id, welcome_back(back, language(update, known)),
+                await context.bot.send_message(chat.id, welcome_back(back, language(update, known), known.tz),
                                                parse_mode=ParseMode.HTML)
 
     async def _migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

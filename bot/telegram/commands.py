@@ -92,7 +92,7 @@ class Commands:
         chat, back = await self.chats.arrive(tg.id, type=tg.type, title=title)
         if back is not None:  # (it heard nothing since, and lost its subscriptions: say so before anything else)
             with contextlib.suppress(TelegramError):  # (the command's own reply still tries)
-                await update.get_bot().send_message(tg.id, welcome_back(back, language(update, chat)),
+                await update.get_bot().send_message(tg.id, welcome_back(back, language(update, chat), chat.tz),
                                                     parse_mode=ParseMode.HTML)
         user = update.effective_user
         heard = language_for(user.language_code) if user is not None and user.language_code else DEFAULT
@@ -475,12 +475,12 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
                              allow_sending_without_reply=True)
 
 
-def welcome_back(back: Return, lang: str) -> str:
+def welcome_back(back: Return, lang: str, tz: str = "UTC") -> str:
     """What a chat that was gone (the bot removed or blocked) and is back is told: why its alerts stopped, and that its
     subscriptions were dropped (which), and how to subscribe again."""
     followed = t(lang, "chat.back.followed", ids=listed(back.followed, lang)) if back.followed else ""
     own = t(lang, "chat.back.own") if back.own_phrases else ""
     reason = t(lang, f"chat.gone.{back.cause}", detail=esc(back.detail))  # (Telegram's own words stay as they are)
-    if back.since is not None:
-        reason = t(lang, "chat.gone.when", what=reason, when=f"{back.since:%Y-%m-%d %H:%M} UTC")
+    if back.since is not None:  # (in the chat's zone, as its alerts say times)
+        reason = t(lang, "chat.gone.when", what=reason, when=f"{back.since.astimezone(zone(tz)):%Y-%m-%d %H:%M} {tz}")
     return t(lang, "chat.back", reason=reason, followed=followed, own=own)

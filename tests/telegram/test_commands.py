@@ -410,6 +410,7 @@ async def test_a_chinese_chat_the_bot_comes_back_to_is_told_in_chinese(world: Wo
     bot"), in the middle of a Chinese reply."""
     world.api.add_user(31)["language_code"] = "zh-hans"
     await world.ask(31, "/subscribe asml")
+    await world.ask(31, "/tz Asia/Taipei")
     world.api.block(31)  # an alert to it then gets Telegram's 403 ...
     await world.bot.chats.deactivate(31, "the bot cannot write to this chat: Forbidden: bot was blocked by the user")
     world.api.clear_faults()
@@ -417,7 +418,8 @@ async def test_a_chinese_chat_the_bot_comes_back_to_is_told_in_chinese(world: Wo
     reply = await world.ask(31, "/help")  # ... and the user, back, writes to it again
     back = world.api.sent_messages(31)[before]
     assert back.text.startswith("欢迎回来。本聊天的提醒已停止（")
-    assert "机器人被屏蔽" in back.text and "UTC，" in back.text and "：asml" in back.text
+    assert "机器人被屏蔽" in back.text and "：asml" in back.text
+    assert "2024-03-27 20:00 Asia/Taipei，" in back.text  # (in the chat's zone: 12:00 UTC)
     assert not any(word in back.text for word in ("bot", "blocked", "Forbidden", " on "))
     assert "/watchlists" in reply.text
 
