@@ -326,4 +326,4 @@ def case_examples(phrase: str) -> list[str]:
 
 def cap_notice(chat: Chat, limit: int, at: str) -> str:
     """The message telling a chat it went over telegram.max_alerts_per_hour (bot.app.screen sends it)."""
-    return t(chat.speaks or DEFAULT, "cap.notice", limit=limit, at=esc(f"{at} ({chat.tz})"))  # (its zone's time)
+    return t(chat.speaks or DEFAULT, "cap.notice", limit=limit, at=esc(f"{at} {chat.tz}"))  # (in its zone)

@@ -41,7 +41,7 @@ async def test_over_the_cap_alerts_go_to_the_next_digest_and_the_chat_is_told_on
     await poll(world, [story(i) for i in range(5)])
     assert titles(world, 5) == ["ASML story 0", "ASML story 1"]
     told = [m.text for m in world.api.sent_messages(5) if "More than 2 alerts in the last hour" in m.text]
-    assert len(told) == 1 and "/digest" in told[0] and "or at 08:00 (UTC))" in told[0]  # (the chat's zone)
+    assert len(told) == 1 and "/digest" in told[0] and "or at 08:00 UTC)" in told[0]  # (the chat's zone)
     assert world.store.phrases.held_count(5, since=world.clock() - timedelta(hours=1)) == 3
     await poll(world, [story(i) for i in range(7)], name="feed2")  # two more, still within the hour
     assert world.store.phrases.held_count(5, since=world.clock() - timedelta(hours=1)) == 5
