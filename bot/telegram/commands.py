@@ -250,7 +250,7 @@ class Commands:
         """/subscribe ID [ID ...] [instant|digest]"""
         chat, lang = await self.chat_language(update)
         args = context.args or []
-        mode = args[-1].lower() if len(args) > 1 and args[-1].lower() in MODES else None
+        mode = mode_of(args[-1]) if len(args) > 1 else None
         ids = args[:-1] if mode else args
         if not ids:
             await reply(update, t(lang, "subscribe.usage", choices=self.choices(lang)))
@@ -259,9 +259,9 @@ class Commands:
             await reply(update, t(lang, "subscribe.too_many", count=len(ids), limit=MAX_IDS))
             return
         by_lower = {w.lower(): w for w in self.known()}  # (an id typed in capitals is that watchlist: ASML is asml)
-        if len(ids) == 2 and ids[1].lower() not in by_lower and len(args) == 2:  # "/subscribe asml fast"
-            await reply(update, t(lang, "subscribe.bad_mode", mode=esc(cut(ids[1], 20))))
-            return
+        if len(ids) == 2 and ids[1].lower() not in by_lower and len(args) == 2 and looks_like_mode(ids[1]):
+            await reply(update, t(lang, "subscribe.bad_mode", mode=esc(cut(ids[1], 20))))  # "/subscribe asml fast"
+            return  # (a word like no watchlist's and no mode's is an unknown watchlist: "/subscribe asml nosuch")
         chosen = []
         for given in ids:
             wl_id = by_lower.get(given.lower())
@@ -329,14 +329,15 @@ class Commands:
     async def mode(self, update: Update, context: Context) -> None:
         """/mode instant|digest: the chat's default and all its subscriptions."""
         chat, lang = await self.chat_language(update)
-        args = [a.lower() for a in context.args or []]
-        if len(args) != 1 or args[0] not in MODES:
+        args = context.args or []
+        chosen = mode_of(args[0]) if len(args) == 1 else None
+        if chosen is None:
             await reply(update, t(lang, "mode.usage", mode=t(lang, f"mode.{chat.mode}")))
             return
         if await self.refuse_unless_allowed(update, context, chat):
             return
-        change = await self.chats.set_mode(chat.chat_id, args[0])
-        text = t(lang, "mode.set", mode=t(lang, f"mode.{args[0]}"), count=change.changed)
+        change = await self.chats.set_mode(chat.chat_id, chosen)
+        text = t(lang, "mode.set", mode=t(lang, f"mode.{chosen}"), count=change.changed)
         if change.own_phrases:
             text = sentences(lang, text, t(lang, "mode.set.phrases"))
         await reply(update, text)
@@ -447,6 +448,23 @@ class Commands:
             lines += [f"  • {esc(line)}" for line in explain(v.match, known.get(v.watchlist), lang)]
             lines += [t(lang, "test.not_counted", reason=esc(d.reason)) for d in v.discounted]
         await reply(update, pages(lines)[0])
+
+
+# A mode as people write it: its English name, or the words of the replies in Chinese (即时推送 / 即時推播, 每日摘要)
+MODE_WORDS = {"instant": "instant", "digest": "digest", "即时": "instant", "即時": "instant", "即时推送": "instant",
+              "即時推播": "instant", "实时": "instant", "實時": "instant", "摘要": "digest", "每日摘要": "digest"}
+FAST_WORDS = ("fast", "now", "live", "immediate", "daily", "weekly", "hourly", "summary", "slow", "later")  # (modes meant, not named)
+
+
+def mode_of(word: str) -> str | None:
+    """The mode ``word`` names ("instant", "digest", "即時", "摘要"), or None."""
+    return MODE_WORDS.get(word.strip().lower())
+
+
+def looks_like_mode(word: str) -> bool:
+    """A word meant as a mode though it names none ("fast", "instnat"): said as a mode, not as a watchlist."""
+    w = word.strip().lower()
+    return w in FAST_WORDS or bool(difflib.get_close_matches(w, [*MODES, *FAST_WORDS], n=1, cutoff=0.75))
 
 
 def language(update: Update, chat: Chat) -> str:

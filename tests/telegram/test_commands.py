@@ -314,7 +314,14 @@ async def test_subscribe_takes_an_id_in_capitals_several_ids_and_says_when_nothi
     assert both == ["Subscribed to asml: in the daily digest.", "Subscribed to chips: in the daily digest."]
     assert (await world.ask(5, "/subscribe chips")).text == "This chat already follows chips (digest)."
     assert "Unknown mode 'fast'" in (await world.ask(5, "/subscribe asml fast")).text
+    assert "Unknown mode 'instnat'" in (await world.ask(5, "/subscribe asml instnat")).text
+    # a word that is no watchlist nor like a mode is an unknown watchlist (it had been answered as a mode)
+    assert (await world.ask(5, "/subscribe asml nosuch")).text.startswith("Unknown watchlist 'nosuch'.")
     assert "Unsubscribed from 2 watchlists." in (await world.ask(5, "/unsubscribe ASML chips")).text
+    # modes as the Chinese replies name them
+    assert "daily digest" in (await world.ask(5, "/subscribe asml 摘要")).text
+    assert "Mode set to instant" in (await world.ask(5, "/mode 即時")).text
+    assert "Unsubscribed from 1 watchlist." in (await world.ask(5, "/unsubscribe asml")).text
     assert world.store.chats.subscriptions(5) == []
 
 
