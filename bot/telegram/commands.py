@@ -453,7 +453,8 @@ class Commands:
 # A mode as people write it: its English name, or the words of the replies in Chinese (即时推送 / 即時推播, 每日摘要)
 MODE_WORDS = {"instant": "instant", "digest": "digest", "即时": "instant", "即時": "instant", "即时推送": "instant",
               "即時推播": "instant", "实时": "instant", "實時": "instant", "摘要": "digest", "每日摘要": "digest"}
-FAST_WORDS = ("fast", "now", "live", "immediate", "daily", "weekly", "hourly", "summary", "slow", "later")  # (modes meant, not named)
+# modes meant, not named
+FAST_WORDS = ("fast", "now", "live", "immediate", "daily", "weekly", "hourly", "summary", "slow", "later")
 
 
 def mode_of(word: str) -> str | None:
