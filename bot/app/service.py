@@ -59,6 +59,7 @@ from bot.store.protocols import FeedState
 from bot.times import utcnow
 from bot.watch import RuleBook, rule_warnings
 from bot.watch.load import rule_text
+from bot.watch.personal import owner
 
 if TYPE_CHECKING:
     from bot.app.spread import Spread
@@ -114,6 +115,7 @@ class Service:
         self._phrases_next = 0.0  # ... and at every chat's phrases and mutes
         self._reported_rule_errors: set[str] = set()
         self._reported_rule_warnings: set[str] = set()
+        self._orphans: list[str] = []  # followed watchlist ids no rule has now, said as problems
         self._problems = True  # check once at start
         self._store_refuses: str | None = None  # why the store kept nothing of the last poll that failed there
         self._store_told = False  # whether the admins were told of it (once an outage: the store cannot keep it)
@@ -175,6 +177,7 @@ class Service:
             feeds = self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))
             self._announce(http, len(feeds))
             self._report_rules(await asyncio.to_thread(self._rule_warnings))
+            await self._report_orphans()
             for line in [*unknown_watchlists(self.config, [w.id for w in self.rules.watchlists]), *eager(self.config)]:
                 log.warning("%s", line)
             await self._start_spread()
@@ -376,6 +379,7 @@ class Service:
             log.info("rules reloaded: %d watchlists (%s)", len(self.rules.watchlists),
                      ", ".join(w.id for w in self.rules.watchlists))
             self._report_rules(await asyncio.to_thread(self._rule_warnings))
+            await self._report_orphans()
 
     async def _tick_lease(self) -> None:
         if not await self.leadership.still():
@@ -411,6 +415,20 @@ class Service:
         self.metrics.watchlists.set(len(self.rules.watchlists))
         self.metrics.rule_errors.set(len(current))
 
+    async def _report_orphans(self) -> None:
+        """A watchlist chats follow that no rule file has (its file removed, or broken at a restart, or its id changed
+        on disk) alerted nobody without a word: logged, and told to the admins once, until it is back."""
+        try:
+            followed = await self.app.store.run(self.app.store.chats.followed)
+        except StoreError as e:
+            log.warning("looking for followed watchlists no rule has: %s", e)
+            return
+        orphans = orphaned(followed, [w.id for w in self.rules.watchlists], [str(e) for e in self.rules.errors])
+        for line in sorted(set(orphans) - set(self._orphans)):
+            log.warning("%s", line)
+            self.problems()
+        self._orphans = orphans
+
     def problems(self) -> None:
         """Something an admin may need to hear of happened (a failed poll, a dead letter, a rule error)."""
         self._problems = True
@@ -430,7 +448,7 @@ class Service:
         self._problems = False
         try:
             switched_off = [f"{d.watchlist}: {d.reason}" for d in self.rules.matcher.disabled]
-            sent = await self.app.notices.problems([*self.rules.told(), *switched_off])
+            sent = await self.app.notices.problems([*self.rules.told(), *switched_off, *self._orphans])
         except StoreError as e:  # a notice is kept as told in the store: it refuses, so the next problem asks again
             log.warning("telling the admins about problems: %s", e)
             return
@@ -641,6 +659,20 @@ class Service:
 async def run_service(config: Config, *, json_logs: bool = False) -> int:
     """Run the service until a signal stops it; 0 on a clean stop."""
     return await Service(config, json_logs=json_logs).run()
+
+
+def orphaned(followed: Mapping[str, int], active: Sequence[str], errors: Sequence[str]) -> list[str]:
+    """A line for each shared watchlist id chats follow that no active watchlist has; the words say whether a rule
+    file with a problem may be why. Pure."""
+    out = []
+    for wl, n in sorted(followed.items()):
+        if owner(wl) is not None or wl in active:
+            continue
+        why = ("a rule file has a problem (above): if it is this watchlist's, fix it"
+               if errors else "its file was removed, or its id changed: bring it back, or rename the id back")
+        out.append(f"watchlist '{wl}' is followed by {n} chat{'s' * (n != 1)} but is in no rule file now, so it "
+                   f"alerts nobody: {why}")
+    return out
 
 
 def not_due_yet(feeds: Sequence[FeedState], due: Mapping[str, datetime], now: datetime) -> str:

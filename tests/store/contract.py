@@ -957,3 +957,15 @@ def test_a_lease_is_held_by_one_holder_at_a_time(store: Store) -> None:
     a.release()
     assert b.acquire()
     b.release()
+
+
+def test_followed_watchlists_are_counted_for_active_chats(store: Store) -> None:
+    chats = store.chats
+    for chat_id in (1, 2, 3):
+        chats.ensure(chat_id, type="private", title="p", now=NOW)
+        chats.subscribe(chat_id, "asml", now=NOW)
+    chats.subscribe(1, "chips", "digest", now=NOW)
+    chats.subscribe(2, "chat:2", now=NOW)
+    chats.update(3, paused=True, now=NOW)  # (paused: follows still)
+    chats.deactivate(1, "blocked", now=NOW)  # (gone: unsubscribed)
+    assert chats.followed() == {"asml": 2, "chat:2": 1}

@@ -122,6 +122,12 @@ class PostgresChats:
         row = self.db.one("SELECT count(*) AS n FROM subscriptions WHERE watchlist = %s", (watchlist,))
         return int(row["n"]) if row else 0
 
+    def followed(self) -> dict[str, int]:
+        """Every watchlist id active chats follow, with how many (a followed id no rule file has is told of)."""
+        rows = self.db.all("""SELECT s.watchlist, count(*) AS n FROM subscriptions s JOIN chats c
+                              ON c.chat_id = s.chat_id WHERE c.active GROUP BY s.watchlist""")
+        return {r["watchlist"]: int(r["n"]) for r in rows}
+
     def rename_watchlist(self, old: str, new: str) -> int:
         """A watchlist's id changed: its followers follow it under ``new`` (a chat that already followed ``new`` keeps
         that subscription and drops the old one); how many chats follow it now under ``new`` that did under ``old``."""

@@ -133,6 +133,12 @@ class SqliteChats:
         row = self.db.execute("SELECT count(*) FROM subscriptions WHERE watchlist = ?", (watchlist,)).fetchone()
         return int(row[0])
 
+    def followed(self) -> dict[str, int]:
+        """Every watchlist id active chats follow, with how many (a followed id no rule file has is told of)."""
+        rows = self.db.execute("""SELECT s.watchlist, count(*) AS n FROM subscriptions s JOIN chats c
+                                  ON c.chat_id = s.chat_id WHERE c.active = 1 GROUP BY s.watchlist""")
+        return {r["watchlist"]: int(r["n"]) for r in rows}
+
     def rename_watchlist(self, old: str, new: str) -> int:
         """A watchlist's id changed: its followers follow it under ``new`` (a chat that already followed ``new`` keeps
         that subscription and drops the old one); how many chats follow it now under ``new`` that did under ``old``."""

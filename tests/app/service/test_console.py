@@ -172,3 +172,29 @@ def test_email_only_alerts_on_the_console(work: Workdir, feeds: FeedServer) -> N
             assert "alerts to console; email digests for 2 recipients via 127.0.0.1" in svc.stderr_text()
             assert svc.terminate() == 0
         assert smtp.messages == []  # digests go out at 07:30 Paris time, not at start-up
+
+
+def test_a_followed_watchlist_gone_from_the_rules_is_said(work: Workdir, feeds: FeedServer) -> None:
+    """Its file deleted (or its id changed on disk, or broken at a restart), a watchlist chats follow alerted nobody,
+    and the log said only "rules reloaded: 1 watchlists"."""
+    from datetime import UTC, datetime
+
+    from bot.store.sqlite import SqliteStore
+
+    a = feeds.feed("/a.xml", rss([FAB], title="Alpha"))
+    work.config([(a, "Alpha")])
+    store = SqliteStore(work.db)
+    now = datetime.now(UTC)
+    for chat in (5, 6):
+        store.chats.ensure(chat, type="private", title="p", now=now)
+        store.chats.subscribe(chat, "asml", now=now)
+    store.close()
+    with work.service() as svc:
+        svc.wait_for(lambda: FAB[0] in svc.stdout_text(), "the first alert")
+        assert "is in no rule file" not in svc.stderr_text()
+        (work.rules / "asml.yaml").unlink()
+        svc.wait_for(lambda: "rules reloaded: 1 watchlists (chips)" in svc.stderr_text(), "the reload")
+        svc.wait_for(lambda: "watchlist 'asml' is followed by 2 chats but is in no rule file now, so it alerts "
+                             "nobody: its file was removed, or its id changed" in svc.stderr_text(), "the warning")
+        assert svc.terminate() == 0
+    assert svc.stderr_text().count("is in no rule file now") == 1  # (said once)
