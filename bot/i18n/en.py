@@ -150,6 +150,7 @@ TEXT: dict[str, str] = {
     "list.subscriptions": "<b>Subscriptions</b>",
     "list.no_subscriptions": "none yet: see /watchlists",
     "list.subscription": "• {id} ({mode})",
+    "list.gone": " ⚠️ not in the rules now: it alerts nothing (the admins are told)",
     "list.mode": "Mode for new subscriptions: {mode}",
     "list.tz": "Time zone: {tz}",
     "list.quiet": "Quiet hours: {start}-{end}",

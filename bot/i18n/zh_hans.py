@@ -129,6 +129,7 @@ TEXT: dict[str, str] = {
     "list.subscriptions": "<b>订阅</b>",
     "list.no_subscriptions": "还没有：看看 /watchlists",
     "list.subscription": "• {id}（{mode}）",
+    "list.gone": " ⚠️ 现在不在规则里：不会提醒（已告知管理员）",
     "list.mode": "新订阅的接收方式：{mode}",
     "list.tz": "时区：{tz}",
     "list.quiet": "免打扰时段：{start}-{end}",

@@ -132,6 +132,7 @@ TEXT: dict[str, str] = {
     "list.subscriptions": "<b>訂閱</b>",
     "list.no_subscriptions": "還沒有：看看 /watchlists",
     "list.subscription": "• {id}（{mode}）",
+    "list.gone": " ⚠️ 目前不在規則裡：不會提醒（已告知管理員）",
     "list.mode": "新訂閱的接收方式：{mode}",
     "list.tz": "時區：{tz}",
     "list.quiet": "勿擾時段：{start}-{end}",

@@ -315,7 +315,9 @@ class Commands:
         chat, lang = await self.chat_language(update)
         subs = [s for s in await self.chats.subscriptions(chat.chat_id) if owner(s.watchlist) is None]
         lines = [t(lang, "list.subscriptions")]
+        known = self.known()
         lines += [t(lang, "list.subscription", id=esc(s.watchlist), mode=t(lang, f"mode.{s.mode}"))
+                  + ("" if s.watchlist in known else t(lang, "list.gone"))  # (no rule has it now: it alerts nothing)
                   for s in subs] or [t(lang, "list.no_subscriptions")]
         quiet = (t(lang, "list.quiet", start=chat.quiet_start, end=chat.quiet_end) if chat.quiet
                  else t(lang, "list.quiet_off"))

@@ -60,6 +60,10 @@ async def test_subscribe_unsubscribe_and_list(world: World) -> None:
     assert "in the daily digest" in (await world.ask(5, "/subscribe chips digest")).text
     listing = (await world.ask(5, "/list")).text
     assert "• asml (instant)" in listing and "• chips (digest)" in listing and "Time zone: UTC" in listing
+    assert "not in the rules" not in listing
+    world.store.chats.subscribe(5, "taiwan", now=world.clock())  # (a watchlist whose file went since)
+    assert "• taiwan (instant) ⚠️ not in the rules now: it alerts nothing" in (await world.ask(5, "/list")).text
+    world.store.chats.unsubscribe(5, "taiwan")
     assert world.store.chats.instant_recipients(["chips"]) == {}  # (its digest's)
     assert world.store.chats.instant_recipients(["asml", "chips"]) == {"5": ("asml", "chips")}  # (an alert names both)
     assert "Unsubscribed from 1 watchlist." in (await world.ask(5, "/unsubscribe asml")).text
