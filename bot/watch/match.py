@@ -543,7 +543,7 @@ class Matcher:
                 continue
             if t.case:
                 a, b = f.folded.span(start, end)
-                if f.folded.original[a:b] != t.text:
+                if not same_case(f.folded.original[a:b], t.text):
                     continue
             if any(e[0] <= start and end <= e[1] for e in excepts):
                 continue
@@ -557,6 +557,12 @@ class Matcher:
         firsts = [o for t in p.first if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
         seconds = [o for t in p.second if self._slot_of[t.text] in found for o in self._occurrences(t, f)]
         return closest(firsts, seconds, p.within, f.viewed)
+
+
+def same_case(written: str, term: str) -> bool:
+    """The text as written is the term in its case; full-width letters are their letters (Chinese text writes ＩＴＡＲ
+    and ＰＬＡ: a {term: ITAR, case: true} never matched them)."""
+    return written == term or unicodedata.normalize("NFKC", written) == unicodedata.normalize("NFKC", term)
 
 
 _CJK_TOKEN = re.compile(r"[\u2e80-\U0010ffff]")

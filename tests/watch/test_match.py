@@ -48,6 +48,8 @@ def hits(title: str, lede: str = "") -> list[tuple[str, str]]:
         ("中国chip行业", [("中国", "中国"), ("chip", "chip")]),
         ("China GaN wafers", [("China", "China"), ("GaN", "GaN")]),
         ("China gan wafers", []),
+        ("中国ＧａＮ晶圆", [("中国", "中国"), ("GaN", "ＧａＮ")]),  # full-width letters, case as written (it missed)
+        ("中国ｇａｎ晶圆", []),
         ("China germanium", [("China", "China"), ("germanium", "germanium")]),
         ("China germanum", []),
         ("China semiconducter news", [("China", "China"), ("semiconductor", "semiconducter")]),
