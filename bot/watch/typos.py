@@ -340,12 +340,22 @@ def another_word(phrase_word: str, word: str) -> bool:
     - ``word`` is shorter than a long word and does not begin ``phrase_word`` ("plant" for "planet", "price" for
       "prince"; "world" for "worlds" is the same word, "color" for "colour" its American spelling);
     - ``word`` is an English word of its own, not a form of ``phrase_word`` ("county" for "country", "tracing" for
-      "tracking"; "escalating" for "escalation" and "color" for "colour" are forms of it: lexicon.py)."""
+      "tracking"; "escalating" for "escalation" and "color" for "colour" are forms of it: lexicon.py);
+    - one is the other with letters after it that make no ending of a form of it ("macro" for "Macron", "batter" for
+      "battery", "magneto" for "magnet", "governo" for "governor"; "worlds" for "world", "sanctioned" for "sanction",
+      and "Qualcom" for "Qualcomm", a doubled letter written once, are the same word)."""
+    shorter, longer = (word, phrase_word) if len(word) < len(phrase_word) else (phrase_word, word)
+    if shorter != longer and longer.startswith(shorter):
+        tail = longer[len(shorter):]
+        return tail not in _ENDINGS and tail != shorter[-1]
     if len(word) < MIN_FUZZY_LETTERS:
         return not phrase_word.startswith(word) and american(word) != american(phrase_word)
     if len(word) != len(phrase_word) and (word.endswith(phrase_word) or phrase_word.endswith(word)):
         return True
     return word in english_words() and not forms_of_one_word(phrase_word, word)
+
+
+_ENDINGS = frozenset({"s", "es", "d", "ed", "ing", "er", "ers", "ly", "al"})  # of forms of a word, in news English
 
 
 def _bucket_keys(w: str) -> tuple[str, str, str]:
