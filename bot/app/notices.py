@@ -17,11 +17,12 @@ from datetime import datetime
 from functools import partial
 
 from bot.deliver.telegram import TelegramSender
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, RuleError
 from bot.i18n import DEFAULT, choose, t
 from bot.markup import esc
 from bot.render.telegram import pages
 from bot.store.protocols import Store
+from bot.watch.reload import LAST_GOOD
 
 log = logging.getLogger("watchbot.telegram")
 
@@ -85,9 +86,19 @@ class Notices:
             key = f"feed:{f.url}:{f.last_error_at.isoformat() if f.last_error_at else ''}"
             sent += await self.tell(key, partial(_feed_failed, f.label, f.consecutive_failures, f.last_error, f.url))
             await self.store.run(self.store.feeds.mark_failure_notified, f.url)
+        # One notice a file, its problems together (each had been a message of its own, and "the last good version
+        # stays active" another, in English), and that its last good version stays active in the admin's language.
+        by_file: dict[str, list[str]] = {}
+        kept: set[str] = set()
         for error in rule_errors:
-            digest = hashlib.sha256(str(error).encode()).hexdigest()[:16]
-            sent += await self.tell(f"rule:{digest}", partial(_words, "notice.rule", error=esc(str(error)[:1000])))
+            if isinstance(error, RuleError) and error.message == LAST_GOOD:
+                kept.add(error.path)
+                continue
+            by_file.setdefault(error.path if isinstance(error, RuleError) else str(error), []).append(str(error))
+        for where, lines in by_file.items():
+            said = "\n".join(lines)[:1000]
+            digest = hashlib.sha256((said + ("\0kept" if where in kept else "")).encode()).hexdigest()[:16]
+            sent += await self.tell(f"rule:{digest}", partial(_rule_notice, said, where in kept))
         sent += await self._dead_alerts()
         sent += await self._dead_digests()
         return sent
@@ -119,6 +130,11 @@ class Notices:
         if letters:
             await self.store.run(self.store.digests.mark_notified, [d.id for d in letters])
         return sent
+
+
+def _rule_notice(said: str, kept: bool, lang: str) -> str:
+    text = t(lang, "notice.rule", error=esc(said))
+    return f"{text}\n{t(lang, 'notice.rule_kept')}" if kept else text
 
 
 def _words(name: str, lang: str, /, **values: object) -> str:

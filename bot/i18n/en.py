@@ -311,6 +311,7 @@ TEXT: dict[str, str] = {
     "notice.feed_failed": "⚠️ Feed <b>{label}</b> failed {count} times in a row: {error}\n{url}",
     "notice.unknown_error": "unknown error",
     "notice.rule": "⚠️ Watchlist problem: {error}",
+    "notice.rule_kept": "Until it is fixed, its last good version stays active.",
     "notice.store_refuses": "⚠️ The store refuses to keep what the feeds bring: {error}\nFeeds are read again at "
                             "their shortest interval until it can; their alerts wait till then.",
     "notice.dead_alerts": "⚠️ {count} alerts could not be delivered (dead letters, see /stats):",

@@ -261,6 +261,7 @@ TEXT: dict[str, str] = {
     "notice.feed_failed": "⚠️ 信息源 <b>{label}</b> 连续失败 {count} 次：{error}\n{url}",
     "notice.unknown_error": "未知错误",
     "notice.rule": "⚠️ 监控清单有问题：{error}",
+    "notice.rule_kept": "修好之前，仍使用它上一个可用的版本。",
     "notice.store_refuses": "⚠️ 存储无法保存信息源带来的内容：{error}\n"
                             "在恢复之前，信息源会按最短间隔重新读取；提醒会等到那时。",
     "notice.dead_alerts": "⚠️ 有 {count} 条提醒无法投递（见 /stats）：",

@@ -264,6 +264,7 @@ TEXT: dict[str, str] = {
     "notice.feed_failed": "⚠️ 資訊來源 <b>{label}</b> 連續失敗 {count} 次：{error}\n{url}",
     "notice.unknown_error": "不明錯誤",
     "notice.rule": "⚠️ 監控清單有問題：{error}",
+    "notice.rule_kept": "修好之前，仍使用它上一個可用的版本。",
     "notice.store_refuses": "⚠️ 儲存空間無法保存資訊來源帶來的內容：{error}\n"
                             "在恢復之前，資訊來源會按最短間隔重新讀取；提醒會等到那時。",
     "notice.dead_alerts": "⚠️ 有 {count} 則提醒無法送達（請看 /stats）：",

@@ -19,6 +19,7 @@ from bot.watch.model import Watchlist
 _Stamp = tuple[int, int]  # mtime_ns, size
 
 
+LAST_GOOD = "the last good version stays active"  # after a broken file's problems (notices say it in their language)
 ODD: tuple[int, int] = (-1, -1)  # the stamp of an entry named like a rule file that is none (never read)
 
 
@@ -54,14 +55,14 @@ class RuleBook:
                 continue
             try:
                 text = read_rule_file(path)
-            except RuleError as e:
-                self._file_errors[path] = [e]
+            except RuleError as e:  # (not UTF-8 now: its last good version stays too, and is said to, as for YAML)
+                self._file_errors[path] = [e, RuleError(str(path), None, LAST_GOOD)] if path in self._good else [e]
                 continue
             watchlist, errors = parse_watchlist(text, path=path)
             if watchlist is not None:
                 self._good[path] = watchlist
             elif path in self._good:
-                errors = [*errors, RuleError(str(path), None, "the last good version stays active")]
+                errors = [*errors, RuleError(str(path), None, LAST_GOOD)]
             self._file_errors[path] = errors
         self._stamps = stamps
         ruleset = combine([(p, self._good.get(p), self._file_errors.get(p, []))

@@ -61,3 +61,24 @@ async def test_feed_failures_rule_errors_and_dead_letters_are_told_once(world: W
     assert await world.app.notices.tell("custom", "hello") is True
     assert await world.app.notices.tell("custom", "hello") is False
     assert len(world.api.sent_messages(ADMIN)) == 4
+
+
+async def test_a_broken_files_problems_are_one_notice_in_the_admins_language(world: World) -> None:
+    """A file broken after a good version gave one message a problem and another "...: the last good version stays
+    active", in English in a Chinese admin's chat; a file no longer UTF-8 said nothing of its last good version."""
+    assert world.app.notices is not None
+    await world.ask(ADMIN, "/lang zh-hant", user_id=ADMIN)
+    before = len(world.api.sent_messages(ADMIN))
+    path = world.rules.folder / "asml.yaml"
+    path.write_text("id: asml\nany: [ASML\nexlude: 1\n", encoding="utf-8")
+    world.rules.refresh()
+    assert await world.app.notices.problems(world.rules.told()) == 1
+    [told] = world.api.sent_messages(ADMIN)[before:]
+    assert told.text.startswith("⚠️ 監控清單有問題：rules/asml.yaml:2: not valid YAML: a '[' opened on line 2")
+    assert told.text.endswith("\n修好之前，仍使用它上一個可用的版本。") and "last good" not in told.text
+    path.write_bytes("id: asml\nany: [阿斯麦]\n".encode("gbk"))  # (not UTF-8 now)
+    world.rules.refresh()
+    assert [e.message for e in world.rules.errors if e.path.endswith("asml.yaml")][-1] == (
+        "the last good version stays active")
+    assert await world.app.notices.problems(world.rules.told()) == 1
+    assert "not UTF-8" in world.api.sent_messages(ADMIN)[-1].text
