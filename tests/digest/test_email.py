@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -262,6 +263,13 @@ def test_long_sections_list_the_rest_as_titles_so_nothing_is_left_out() -> None:
         assert "7 more, titles only:" in body
         assert all(f"title number {i:02d}" in body for i in range(12))
         assert "lede of 04" in body and "lede of 05" not in body  # newest five in full
+    # a story listed by title names every outlet too (DESIGN.md: each story once with every outlet)
+    carried = [replace(p, feeds=("AP News", "Reuters", "NHK")) if p.identity == "s11" else p for p in pending]
+    d = build_digest("r", carried, watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None
+    text, html = render(d, recipient="a@example.com", detail=5)
+    assert "- title number 11 (AP News, Reuters, NHK, 03-27 00:19)" in text
+    assert "AP News, Reuters, NHK &middot; 03-27 00:19" in html
 
 
 def test_the_email_fits_a_phone_whatever_its_titles(tmp_path) -> None:
