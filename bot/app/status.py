@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.app.recent_alerts import Judged, judgments_of, recent
-from bot.store.protocols import AlertRecord, FeedState, Store, StoryMember
+from bot.store.protocols import AlertRecord, DeadLetter, FeedState, Store, StoryMember
 from bot.stories import news_time, story_text
 from bot.stories.likeness import Likeness, most_alike
 from bot.times import utcnow
@@ -82,6 +82,7 @@ class Stats:
     feeds: list[FeedState]
     chats: dict[str, int]  # active, inactive, paused, subscriptions
     stories: tuple[int, int] = (0, 0)  # stories and the reports they hold, first seen in the last day
+    dead_digests: tuple[DeadLetter, ...] = ()  # the last digest each recipient lost for good, newest first
 
     @property
     def failing(self) -> list[FeedState]:
@@ -100,9 +101,11 @@ class Status:
 
     def stats_now(self, now: datetime | None = None) -> Stats:
         day = group_stories(self.store.items.story_members((now or utcnow()) - timedelta(days=1)))
+        dead = {d.key: d for d in self.store.digests.dead_letters()}.values()  # (the last of each recipient)
         return Stats(outbox=self.store.outbox.counts_by_channel(), dead_reasons=self.store.outbox.dead_reasons(),
                      feeds=self.store.feeds.all(), chats=self.store.chats.counts(),
-                     stories=(len(day), sum(s.reports for s in day)))
+                     stories=(len(day), sum(s.reports for s in day)),
+                     dead_digests=tuple(sorted(dead, key=lambda d: d.at, reverse=True)))
 
     async def stories(self, since: datetime, *, explain: bool = False) -> list[Story]:
         """Stories with a report first seen since ``since``, newest first (``explain``: see ``group_stories``)."""

@@ -280,6 +280,9 @@ TEXT: dict[str, str] = {
     "state.skipped": "skipped",
     "stats.empty": "• empty",
     "stats.dead": "<b>Dead letters</b>",
+    "stats.dead_digests": "<b>Digests rejected for good</b> (<code>watchbot digest</code> has them all)",
+    "stats.dead_digest": "• {key}: {count} stories, {at}: {error}",
+    "stats.dead_digest.one": "• {key}: {count} story, {at}: {error}",
     "stats.feeds": "<b>Feeds</b>: {count}, failing {failing}",
     "stats.stories": "<b>Stories</b> (last 24 h): {stories}, from {count} reports "
                      "({merged} merged into an earlier story)",

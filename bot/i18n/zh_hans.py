@@ -238,6 +238,8 @@ TEXT: dict[str, str] = {
     "state.skipped": "已跳过",
     "stats.empty": "• 空",
     "stats.dead": "<b>无法投递</b>",
+    "stats.dead_digests": "<b>被永久拒收的摘要</b>（<code>watchbot digest</code> 列出全部）",
+    "stats.dead_digest": "• {key}：{count} 条新闻，{at}：{error}",
     "stats.feeds": "<b>信息源</b>：{count} 个，失败 {failing} 个",
     "stats.stories": "<b>新闻</b>（最近 24 小时）：{stories} 条，来自 {count} 篇报道（{merged} 篇并入了已有新闻）",
     "stats.chats": "<b>聊天</b>：{active} 个活跃（{paused} 个已暂停），{inactive} 个停用，"

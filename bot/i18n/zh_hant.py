@@ -241,6 +241,8 @@ TEXT: dict[str, str] = {
     "state.skipped": "已略過",
     "stats.empty": "• 空的",
     "stats.dead": "<b>無法送達</b>",
+    "stats.dead_digests": "<b>遭永久拒收的摘要</b>（<code>watchbot digest</code> 列出全部）",
+    "stats.dead_digest": "• {key}：{count} 則新聞，{at}：{error}",
     "stats.feeds": "<b>資訊來源</b>：{count} 個，失敗 {failing} 個",
     "stats.stories": "<b>新聞</b>（最近 24 小時）：{stories} 則，來自 {count} 篇報導（{merged} 篇併入先前的新聞）",
     "stats.chats": "<b>聊天</b>：{active} 個使用中（{paused} 個已暫停），{inactive} 個已停用，"

@@ -162,6 +162,10 @@ class Admin:
         if stats.dead_reasons:
             lines.append(t(lang, "stats.dead"))
             lines += [f"• {n}: {esc(reason[:200])}" for reason, n in stats.dead_reasons]
+        if stats.dead_digests:  # (DESIGN.md: /stats shows them, as `watchbot digest` does)
+            lines.append(t(lang, "stats.dead_digests"))
+            lines += [t(lang, "stats.dead_digest", key=esc(d.key), count=d.stories, error=esc(d.error[:160]),
+                        at=f"{d.at:%Y-%m-%d %H:%M} UTC") for d in stats.dead_digests[:10]]
         failing = stats.failing
         lines.append(t(lang, "stats.feeds", count=len(stats.feeds), failing=len(failing)))
         lines += [f"• {esc(f.label)}: {f.consecutive_failures}x {esc((f.last_error or '')[:120])}"

@@ -227,6 +227,15 @@ async def test_admin_commands_only_for_admins(world: World) -> None:
     stats = (await world.ask(ADMIN, "/stats")).text
     assert "Outbox" in stats and "Chats: 2 active" in stats
     assert "subscriptions: 1; watching their own phrases: 1" in stats  # (chat 5's own list is no subscription)
+    assert "Digests rejected for good" not in stats
+    key = "email:gone@example.com|asml"  # (a digest the mail server refused for good: it had been missing here)
+    world.store.digests.ensure(key, channel="email", target="gone@example.com", watchlists=["asml"], since=None,
+                               now=world.clock())
+    world.store.digests.bury(key, [], stories=3, error="recipient rejected by the server (550 No such user)",
+                             now=world.clock())
+    stats = (await world.ask(ADMIN, "/stats")).text
+    assert ("Digests rejected for good (watchbot digest has them all)\n• email:gone@example.com|asml: 3 stories, "
+            "2024-03-27 12:00 UTC: recipient rejected by the server (550 No such user)") in stats
     # In a group every member would see the whole bot's feeds (a private feed's key in its address) and counts
     for command in ("/feeds", "/stats", "/suggest"):
         said = (await world.ask(-950, command, user_id=ADMIN, chat_type="supergroup")).text
