@@ -548,7 +548,9 @@ def _email(c: _Checker, e: dict[str, Any]) -> EmailConfig | None:
         language = c.value(d, "language", str, where) or DEFAULT_LANGUAGE
         if language not in LANGUAGES:
             c.fail(f"{where}.language", f"must be one of {', '.join(LANGUAGES)} (got {language!r})")
-        digests.append(EmailDigestConfig(to=tuple(str(a) for a in to), watchlists=tuple(map(str, watchlists)),
+        # (ids are lower case, as Telegram's /subscribe takes them: "ASML" is asml; it had matched nothing, every day)
+        digests.append(EmailDigestConfig(to=tuple(str(a) for a in to),
+                                         watchlists=tuple(str(w).lower() for w in watchlists),
                                          at=at, timezone=zone, language=language))
     if not host:
         return None

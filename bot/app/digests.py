@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -550,8 +551,11 @@ def unknown_watchlists(config: Config, known: Sequence[str]) -> list[str]:
     for n, entry in enumerate(config.email.digests):
         for wl in entry.watchlists:
             if wl not in have:
-                lines.append(f"email.digests[{n}].watchlists: no watchlist is called {wl!r} "
-                             f"({', '.join(sorted(have)) or 'none is loaded'}): {', '.join(entry.to)} get none of it")
+                close = difflib.get_close_matches(wl, sorted(have), n=1, cutoff=0.6)
+                meant = f"did you mean {close[0]!r}? " if close else ""
+                lines.append(f"email.digests[{n}].watchlists: no watchlist is called {wl!r} ({meant}known: "
+                             f"{', '.join(sorted(have)) or 'none is loaded'}): {', '.join(entry.to)} "
+                             f"get{'s' * (len(entry.to) == 1)} none of it")
     return lines
 
 

@@ -89,8 +89,13 @@ def test_a_digest_of_a_watchlist_that_does_not_exist_is_warned_of(tmp_path: Path
     config.write_text(config.read_text(encoding="utf-8").replace('["asml"]', '["asml", "asm1"]'), encoding="utf-8")
     assert run("--config", str(config)) == 0
     err = capsys.readouterr().err
-    assert err == ("watchbot: warning: email.digests[0].watchlists: no watchlist is called 'asm1' (asml, "
+    assert err == ("watchbot: warning: email.digests[0].watchlists: no watchlist is called 'asm1' (did you mean "
+                   "'asml'? known: asml, "
                    "export-controls, semiconductors): analyst@example.com, team@example.com get none of it\n")
+    # an id in capitals is that watchlist, as /subscribe takes it ("ASML" had matched nothing, every day)
+    config.write_text(config.read_text(encoding="utf-8").replace('["asml", "asm1"]', '["ASML"]'), encoding="utf-8")
+    assert run("--config", str(config)) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_send_fails_with_exit_1_and_keeps_the_stories_pending(tmp_path: Path, capsys: pytest.CaptureFixture[str],
