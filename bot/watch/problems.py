@@ -141,12 +141,28 @@ def _unknown_key(key: str, loc: list[int | str], raw_loc: tuple[int | str, ...])
         known = _PATTERN_KEYS.get(kind, KNOWN_KEYS["pattern"])
         if key in KNOWN_KEYS["pattern"]:
             return f"key {key!r} does not apply to a {kind} pattern (it takes: {', '.join(known)})"
+    meant = _MEANT_WATCHLIST if len(loc) == 1 else _MEANT_PATTERN
+    said = difflib.get_close_matches(key.lower(), list(meant), n=1, cutoff=0.75)
+    if said and meant[said[0]] in known:  # (a word of other tools for one of ours: "exclude" is except, or none)
+        return f"unknown key {key!r} (did you mean {meant[said[0]]!r}? {_MEANING[meant[said[0]]]})"
     close = (difflib.get_close_matches(key, known, n=1, cutoff=0.6)
              or difflib.get_close_matches(key, KNOWN_KEYS["pattern"] if len(loc) > 1 else (), n=1, cutoff=0.6)
              or [k for k in (*known, *KNOWN_KEYS["pattern"]) if len(key) >= 2 and k.startswith(key)][:1])  # ('neer',
     # 'near': a misspelt pattern kind is no key of the term it is then read as; 're': 'regex')
     hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
     return f"unknown key {key!r}{hint}"
+
+
+# Keys people write from other filter tools (or misspell past difflib's reach), and the one of ours they mean.
+_MEANT_WATCHLIST = {"exclude": "none", "excludes": "none", "exclusions": "none", "not": "none", "ignore": "none",
+                    "blacklist": "none", "keywords": "any", "terms": "any", "words": "any", "include": "any",
+                    "require": "all", "must": "all", "required": "all"}
+_MEANT_PATTERN = {"exclude": "except", "excludes": "except", "exceptions": "except", "unless": "except",
+                  "not": "except", "typo": "fuzzy", "typos": "fuzzy", "case_sensitive": "case", "exact": "fuzzy"}
+_MEANING = {"none": "'none' lists phrases that veto an item", "any": "'any' lists the phrases of which one must hit",
+            "all": "'all' lists groups of which each must hit", "except": "'except' lists longer phrases the term "
+            "must not be part of", "fuzzy": "'fuzzy' is the typo tolerance, false or a score", "case": "'case: true' "
+            "matches the letters' case as written"}
 
 
 def _scalar(value: Any) -> bool:

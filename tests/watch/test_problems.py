@@ -74,6 +74,12 @@ CASES = [
      "rules/x.yaml:2: any[0]: a pattern mapping needs 'term', 'regex' or 'near' (it has only: fuzzy)"),
     ("extra_forbidden", "any: [a]\nfuzy: 80\n", "rules/x.yaml:2: unknown key 'fuzy' (did you mean 'fuzzy'?)"),
     ("extra_forbidden", "any:\n  - {re: 'ga(llium)?'}\n", "rules/x.yaml:2: unknown key 're' (did you mean 'regex'?)"),
+    # other tools' words, and misspellings of them past difflib's reach of ours
+    ("extra_forbidden", "any:\n  - {term: chip, exlude: [potato chip]}\n",
+     "rules/x.yaml:2: unknown key 'exlude' (did you mean 'except'? 'except' lists longer phrases the term must not "
+     "be part of)"),
+    ("extra_forbidden", "any: [chip]\nexclude: [recipe]\n",
+     "rules/x.yaml:2: unknown key 'exclude' (did you mean 'none'? 'none' lists phrases that veto an item)"),
     ("extra_forbidden", "any: [chips]\nweak: [chips]\n",
      "rules/x.yaml:2: 'weak' is a key of one pattern, not of the watchlist: under any, write e.g. "
      "'- {term: chips, weak: true}'"),
