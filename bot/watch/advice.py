@@ -38,7 +38,7 @@ def rule_warnings(watchlist: Watchlist, text: str | None = None) -> list[str]:
     """Every warning, "FILE: watchlist 'id', part: ..."; with the file's ``text``, "FILE:LINE: ..." where the phrase
     or regex it names is written (the problems have said file:line; the warnings had said the file alone)."""
     lines = [*regex_warnings(watchlist), *fold_warnings(watchlist), *except_warnings(watchlist),
-             *short_warnings(watchlist), *size_warnings(watchlist)]
+             *short_warnings(watchlist), *regex_like_warnings(watchlist), *size_warnings(watchlist)]
     if text is None or watchlist.source is None:
         return lines
     where = f"{watchlist.source}: "
@@ -92,6 +92,21 @@ def short_warnings(watchlist: Watchlist) -> list[str]:
                                  "within words); write the word you mean, or add except phrases for the words it must "
                                  "not hit")
     return lines
+
+
+# What only a regular expression says: .* .+ .? (x)? a|b \b \d \s ^start end$ [abc]
+_REGEX_LIKE = re.compile(r"\.[*+?]|\)[*+?]|\w\|\w|\\[bdswBDSW]|^\^|\$$|\[[^\]]+\]")
+
+
+def regex_like_warnings(watchlist: Watchlist) -> list[str]:
+    """One line per phrase written like a regular expression ("semi.*conductor", "TSMC|Samsung", "\\bTSMC\\b"): a
+    phrase is matched as written, so it matched nothing, and `rules check` said nothing."""
+    where = f"{watchlist.source}: " if watchlist.source else ""
+    return [f"{where}watchlist {watchlist.id!r}, {part}: '{t.text}' looks like a regular expression, but a phrase is "
+            f"matched as written: write {{regex: '{t.text.lower()}'}} for a pattern (in lower case), or the words "
+            "themselves"
+            for part, patterns in watchlist.parts() for p in patterns
+            for t in dict.fromkeys(terms_of(p)) if _REGEX_LIKE.search(t.text)]
 
 
 def _letters(t: Term) -> int:

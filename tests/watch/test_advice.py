@@ -35,6 +35,19 @@ def test_one_chinese_character_common_in_news_is_warned_of() -> None:
     assert all("common in news, so it hits inside every word that holds it" in line for line in lines)
 
 
+def test_a_phrase_written_like_a_regular_expression_is_warned_of() -> None:
+    """"semi.*conductor", "TSMC|Samsung" and "\\bTSMC\\b" passed `rules check` and matched only themselves."""
+    text = ('id: x\nany:\n  - "semi.*conductor"\n  - "chip(s)?"\n  - "\\\\bTSMC\\\\b"\n  - "TSMC|Samsung"\n'
+            '  - "^Intel"\n  - "S&P 500"\n  - "U.S.-China"\n  - "[AI] news"\n  - "Q3 results."\n')
+    w, errors = parse_watchlist(text, path=Path("rules/x.yaml"))
+    assert w is not None, errors
+    lines = rule_warnings(w, text)
+    assert [line.split("'")[3] for line in lines] == ["semi.*conductor", "chip(s)?", "\\bTSMC\\b", "TSMC|Samsung",
+                                                       "^Intel", "[AI] news"]
+    assert lines[3].startswith("rules/x.yaml:6: watchlist 'x', any: 'TSMC|Samsung' looks like a regular expression")
+    assert "write {regex: 'tsmc|samsung'} for a pattern (in lower case)" in lines[3]
+
+
 def test_the_shipped_lists_draw_no_warning_at_all() -> None:
     assert [line for w in load_rules(RULES).watchlists for line in rule_warnings(w)] == []
 
