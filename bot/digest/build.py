@@ -109,9 +109,14 @@ class Digest:
         sign, hours, minutes = offset[:1], offset[1:3], offset[3:5]
         abbr = self.created.tzname() or ""
         utc = f"UTC{sign}{hours}:{minutes}"
-        if abbr and abbr[0].isalpha() and abbr != "UTC":
+        if abbr and abbr[0].isalpha() and abbr != "UTC" and abbr not in AMBIGUOUS_ZONE_NAMES:
             return f"{self.zone} ({abbr}, {utc})"
         return f"{self.zone} ({utc})"
+
+
+# Zone abbreviations that name several zones: CST is China's and the US Central's, IST India's, Israel's and Ireland's
+# (a reader in Taipei read "CST" as Chicago's); the zone's name and offset say it alone.
+AMBIGUOUS_ZONE_NAMES = frozenset({"CST", "CDT", "IST", "BST", "AST", "GST"})
 
 
 def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists: Sequence[str], zone: str,

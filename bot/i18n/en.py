@@ -279,6 +279,7 @@ TEXT: dict[str, str] = {
     "state.dead": "dead",
     "state.skipped": "skipped",
     "stats.empty": "• empty",
+    "stats.failing_feed": "• {label}: failed {count} times in a row: {error}",
     "stats.dead": "<b>Dead letters</b>",
     "stats.dead_digests": "<b>Digests rejected for good</b> (<code>watchbot digest</code> has them all)",
     "stats.dead_digest": "• {key}: {count} stories, {at}: {error}",

@@ -237,6 +237,7 @@ TEXT: dict[str, str] = {
     "state.dead": "无法投递",
     "state.skipped": "已跳过",
     "stats.empty": "• 空",
+    "stats.failing_feed": "• {label}：连续失败 {count} 次：{error}",
     "stats.dead": "<b>无法投递</b>",
     "stats.dead_digests": "<b>被永久拒收的摘要</b>（<code>watchbot digest</code> 列出全部）",
     "stats.dead_digest": "• {key}：{count} 条新闻，{at}：{error}",

@@ -240,6 +240,7 @@ TEXT: dict[str, str] = {
     "state.dead": "無法送達",
     "state.skipped": "已略過",
     "stats.empty": "• 空的",
+    "stats.failing_feed": "• {label}：連續失敗 {count} 次：{error}",
     "stats.dead": "<b>無法送達</b>",
     "stats.dead_digests": "<b>遭永久拒收的摘要</b>（<code>watchbot digest</code> 列出全部）",
     "stats.dead_digest": "• {key}：{count} 則新聞，{at}：{error}",

@@ -168,8 +168,8 @@ class Admin:
                         at=f"{d.at:%Y-%m-%d %H:%M} UTC") for d in stats.dead_digests[:10]]
         failing = stats.failing
         lines.append(t(lang, "stats.feeds", count=len(stats.feeds), failing=len(failing)))
-        lines += [f"• {esc(f.label)}: {f.consecutive_failures}x {esc((f.last_error or '')[:120])}"
-                  for f in failing[:10]]
+        lines += [t(lang, "stats.failing_feed", label=esc(f.label), count=f.consecutive_failures,
+                    error=esc((f.last_error or "")[:120])) for f in failing[:10]]
         stories, reports = stats.stories
         lines.append(t(lang, "stats.stories", stories=stories, count=reports, merged=reports - stories))
         counts = stats.chats
