@@ -62,6 +62,7 @@ TEXT: dict[str, str] = {
     "watch.mode": "Alerts for it come as this chat gets alerts: {mode}.",
     # /unwatch
     "unwatch.usage": "Usage: /unwatch PHRASE or /unwatch all. This chat watches: {phrases}",
+    "unwatch.none": "This chat watches no phrases: nothing to stop. /watch PHRASE adds one.",
     "unwatch.removed": "Stopped watching {count} phrases.",
     "unwatch.removed.one": "Stopped watching {count} phrase.",
     "unwatch.unknown": "This chat does not watch {phrase}. It watches: {phrases}",

@@ -57,6 +57,7 @@ TEXT: dict[str, str] = {
     "watch.undo_gone": "本聊天已经不再监控它。",
     "watch.mode": "它的提醒按本聊天的方式发送：{mode}。",
     "unwatch.usage": "用法：/unwatch 关键词 或 /unwatch all。本聊天监控：{phrases}",
+    "unwatch.none": "本聊天没有监控任何关键词，无需停止。用 /watch 关键词 添加。",
     "unwatch.removed": "已停止监控 {count} 个关键词。",
     "unwatch.unknown": "本聊天没有监控 {phrase}。正在监控：{phrases}",
     "list.phrases": "<b>你的关键词</b>（{count}/{limit}）",

@@ -58,6 +58,7 @@ TEXT: dict[str, str] = {
     "watch.undo_gone": "這個聊天室已經不再監控它。",
     "watch.mode": "它的提醒會照這個聊天室的方式傳送：{mode}。",
     "unwatch.usage": "用法：/unwatch 關鍵字 或 /unwatch all。這個聊天室監控的是：{phrases}",
+    "unwatch.none": "這個聊天室沒有監控任何關鍵字，不需要停止。用 /watch 關鍵字 新增。",
     "unwatch.removed": "已停止監控 {count} 個關鍵字。",
     "unwatch.unknown": "這個聊天室沒有監控 {phrase}。正在監控：{phrases}",
     "list.phrases": "<b>你的關鍵字</b>（{count}/{limit}）",

@@ -143,7 +143,7 @@ class PhraseCommands:
         if not removed and text.lower() != "all":
             await self._say(update, t(lang, "unwatch.unknown", phrase=esc(cut(text, SHOWN)), phrases=names))
             return
-        await self._say(update, t(lang, "unwatch.removed", count=removed))
+        await self._say(update, t(lang, "unwatch.removed", count=removed) if removed else t(lang, "unwatch.none"))
 
     # --- /mute, /unmute ----------------------------------------------------------------------------
 

@@ -451,3 +451,9 @@ async def test_mutes_are_as_many_as_phrases_at_most(world: World) -> None:
     assert [m.value for m in world.store.phrases.mutes(5)] == ["bitcoin", "crypto", "football"]
     assert "Unmuted 1." in (await world.ask(5, "/unmute crypto")).text
     assert "Muted weather" in (await world.ask(5, "/mute weather")).text
+
+
+async def test_unwatch_all_with_no_phrases_says_so(world: World) -> None:
+    """It said "Stopped watching 0 phrases."."""
+    assert (await world.ask(5, "/unwatch all")).text == (
+        "This chat watches no phrases: nothing to stop. /watch PHRASE adds one.")
