@@ -137,6 +137,14 @@ class Commands:
         await reply(update, t(language(update, chat), said))
         return True
 
+    def watching(self, text: str) -> list[str]:
+        """The shared watchlists that ``text`` alone would alert, by id."""
+        try:
+            found = self.rules.matcher.match({"title": text, "lede": ""})
+        except Exception:  # (a suggestion: never the reason a reply fails)
+            return []
+        return sorted(m.watchlist for m in found if owner(m.watchlist) is None)
+
     def known(self) -> dict[str, Watchlist]:
         return {w.id: w for w in self.rules.watchlists}
 
@@ -266,7 +274,8 @@ class Commands:
         for given in ids:
             wl_id = by_lower.get(given.lower())
             if wl_id is None:
-                close = difflib.get_close_matches(given.lower(), sorted(self.known()), n=1, cutoff=0.6)
+                close = (difflib.get_close_matches(given.lower(), sorted(self.known()), n=1, cutoff=0.6)
+                         or self.watching(given))  # (a word a watchlist watches: "/subscribe 半導體" is semiconductors)
                 if close:
                     await reply(update, t(lang, "subscribe.unknown_close", id=esc(cut(given, 60)),
                                           close=esc(close[0]), choices=self.choices(lang)))

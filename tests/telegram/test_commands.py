@@ -330,6 +330,8 @@ async def test_subscribe_takes_an_id_in_capitals_several_ids_and_says_when_nothi
     assert "Unknown mode 'instnat'" in (await world.ask(5, "/subscribe asml instnat")).text
     # a word that is no watchlist nor like a mode is an unknown watchlist (it had been answered as a mode)
     assert (await world.ask(5, "/subscribe asml nosuch")).text.startswith("Unknown watchlist 'nosuch'.")
+    # a word a watchlist watches leads to it (a Chinese reader had to guess the English ids)
+    assert "Did you mean chips?" in (await world.ask(5, "/subscribe semiconductor")).text
     assert "Unsubscribed from 2 watchlists." in (await world.ask(5, "/unsubscribe ASML chips")).text
     # modes as the Chinese replies name them
     assert "daily digest" in (await world.ask(5, "/subscribe asml 摘要")).text
