@@ -417,6 +417,8 @@ class DigestService:
             return
         when = await self.store.run(self._failed, key, now, stories, error)
         report.retry.append(key)
+        if self.problem is not None:  # (failing again and again, a wrong password or sender: the admins hear of it)
+            self.problem()
         log.warning("digest for %s: %s; %d %s pending, retry at %s", self.label(key), error.reason, stories,
                     "story stays" if stories == 1 else "stories stay", when.isoformat(timespec="seconds"))
 

@@ -101,6 +101,23 @@ class Notices:
             sent += await self.tell(f"rule:{digest}", partial(_rule_notice, said, where in kept))
         sent += await self._dead_alerts()
         sent += await self._dead_digests()
+        sent += await self._failing_digests()
+        return sent
+
+    async def _failing_digests(self) -> int:
+        """Digests failing again and again for one reason (a login or a sender the server refuses, TLS, a server out
+        of reach): kept and retried, but nobody heard of it; told once a reason."""
+        states = await self.store.run(self.store.digests.recipients)
+        by_error: dict[str, list[str]] = {}
+        for s in states:
+            if s.failures >= DIGEST_FAILURE_THRESHOLD and s.last_error and s.next_attempt_at is not None:
+                by_error.setdefault(s.last_error, []).append(s.target)
+        sent = 0
+        for error, targets in sorted(by_error.items()):
+            digest = hashlib.sha256(error.encode()).hexdigest()[:16]
+            sent += await self.tell(f"digest-failing:{digest}", partial(
+                _words, "notice.digest_failing", count=len(targets), error=esc(error[:300]),
+                targets=esc(", ".join(sorted(targets)[:5]))))
         return sent
 
     async def _dead_alerts(self) -> int:
@@ -130,6 +147,9 @@ class Notices:
         if letters:
             await self.store.run(self.store.digests.mark_notified, [d.id for d in letters])
         return sent
+
+
+DIGEST_FAILURE_THRESHOLD = 3  # tries of one digest in a row that failed, before the admins hear of it
 
 
 def _rule_notice(said: str, kept: bool, lang: str) -> str:

@@ -321,6 +321,10 @@ TEXT: dict[str, str] = {
                             "their shortest interval until it can; their alerts wait till then.",
     "notice.dead_alerts": "⚠️ {count} alerts could not be delivered (dead letters, see /stats):",
     "notice.dead_alerts.one": "⚠️ {count} alert could not be delivered (dead letter, see /stats):",
+    "notice.digest_failing": "⚠️ {count} email digests keep failing ({targets}): {error}. Their stories are kept "
+                             "and the sending is retried.",
+    "notice.digest_failing.one": "⚠️ {count} email digest keeps failing ({targets}): {error}. Its stories are kept "
+                                 "and the sending is retried.",
     "notice.dead_digest": "Digest for <b>{key}</b> was rejected for good ({stories} stories kept as a dead letter): "
                           "{error}. See <code>watchbot digest</code>.",
     # alert and digest chrome (what the bot adds around feed text, which is never translated)

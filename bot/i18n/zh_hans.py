@@ -269,6 +269,7 @@ TEXT: dict[str, str] = {
     "notice.store_refuses": "⚠️ 存储无法保存信息源带来的内容：{error}\n"
                             "在恢复之前，信息源会按最短间隔重新读取；提醒会等到那时。",
     "notice.dead_alerts": "⚠️ 有 {count} 条提醒无法投递（见 /stats）：",
+    "notice.digest_failing": "⚠️ {count} 份邮件摘要一直发送失败（{targets}）：{error}。新闻都保留着，会继续重试。",
     "notice.dead_digest": "发给 <b>{key}</b> 的摘要被永久拒收（{stories} 条新闻保留为无法投递）：{error}。"
                           "见 <code>watchbot digest</code>。",
     "mail.heading": "{brand}：{date}",

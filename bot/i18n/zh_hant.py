@@ -272,6 +272,7 @@ TEXT: dict[str, str] = {
     "notice.store_refuses": "⚠️ 儲存空間無法保存資訊來源帶來的內容：{error}\n"
                             "在恢復之前，資訊來源會按最短間隔重新讀取；提醒會等到那時。",
     "notice.dead_alerts": "⚠️ 有 {count} 則提醒無法送達（請看 /stats）：",
+    "notice.digest_failing": "⚠️ {count} 份郵件摘要一直傳送失敗（{targets}）：{error}。新聞都保留著，會繼續重試。",
     "notice.dead_digest": "給 <b>{key}</b> 的摘要遭到永久拒收（{stories} 則新聞保留為無法送達）：{error}。"
                           "請看 <code>watchbot digest</code>。",
     "mail.heading": "{brand}：{date}",

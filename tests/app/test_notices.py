@@ -82,3 +82,24 @@ async def test_a_broken_files_problems_are_one_notice_in_the_admins_language(wor
         "the last good version stays active")
     assert await world.app.notices.problems(world.rules.told()) == 1
     assert "not UTF-8" in world.api.sent_messages(ADMIN)[-1].text
+
+
+async def test_email_digests_failing_again_and_again_are_told_once(world: World) -> None:
+    """A wrong SMTP password (or a sender the server refuses) was retried forever, and nobody heard of it."""
+    assert world.app.notices is not None
+    error = "SMTP login refused (535 5.7.8 bad credentials): check email.username and email.password"
+    for n, to in enumerate(("a@example.com", "b@example.com")):
+        key = f"email:{to}|*"
+        world.store.digests.ensure(key, channel="email", target=to, watchlists=(), since=None, now=world.clock())
+        for attempt in range(2 + n):  # (a: 2 failures, below the threshold; b: 3)
+            world.store.digests.fail(key, error=error, now=world.clock(),
+                                     next_attempt_at=world.clock() + timedelta(minutes=5))
+    before = len(world.api.sent_messages(ADMIN))
+    assert await world.app.notices.problems() == 1
+    [told] = world.api.sent_messages(ADMIN)[before:]
+    assert told.text == ("⚠️ 1 email digest keeps failing (b@example.com): SMTP login refused (535 5.7.8 bad "
+                         "credentials): check email.username and email.password. Its stories are kept and the sending "
+                         "is retried.")
+    world.store.digests.fail("email:a@example.com|*", error=error, now=world.clock(),
+                             next_attempt_at=world.clock() + timedelta(minutes=5))
+    assert await world.app.notices.problems() == 0  # (one reason, told once)
