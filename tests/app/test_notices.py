@@ -91,7 +91,7 @@ async def test_email_digests_failing_again_and_again_are_told_once(world: World)
     for n, to in enumerate(("a@example.com", "b@example.com")):
         key = f"email:{to}|*"
         world.store.digests.ensure(key, channel="email", target=to, watchlists=(), since=None, now=world.clock())
-        for attempt in range(2 + n):  # (a: 2 failures, below the threshold; b: 3)
+        for _ in range(2 + n):  # (a: 2 failures, below the threshold; b: 3)
             world.store.digests.fail(key, error=error, now=world.clock(),
                                      next_attempt_at=world.clock() + timedelta(minutes=5))
     before = len(world.api.sent_messages(ADMIN))
