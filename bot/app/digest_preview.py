@@ -46,7 +46,7 @@ class DigestPreviews:
             pending = digests.pending_email(r, since)  # (the shared watchlists only, as the email)
             digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                                   since=(state.last_sent_at if state else None) or since, names=names,
-                                  send_empty=True)
+                                  send_empty=True, lang=r.language)
             assert digest is not None  # send_empty
             text, html = render(digest, recipient=r.address, watchlists=[names.get(w, w) for w in r.watchlists],
                                 lang=r.language)

@@ -188,7 +188,7 @@ class DigestService:
             pending = self.pending_email(r, since)
             digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                                   since=(state.last_sent_at if state else None) or since, names=names,
-                                  send_empty=True)
+                                  send_empty=True, lang=r.language)
             assert digest is not None
             out.append((r, compose(digest, sender=email.sender, to=r.address, now=now,
                                    watchlists=[names.get(w, w) for w in r.watchlists], lang=r.language)))
@@ -271,7 +271,7 @@ class DigestService:
         pending = self.pending_email(r, state.since)
         digest = build_digest(r.key, pending, watchlists=r.watchlists, zone=r.timezone, now=now,
                               since=state.last_sent_at or state.since, names=self.names(),
-                              send_empty=self.config.email.send_empty)
+                              send_empty=self.config.email.send_empty, lang=r.language)
         if digest is None:
             self.digests.clear_retry(r.key)
             report.nothing.append(r.key)
@@ -353,7 +353,7 @@ class DigestService:
         pending = self._pending_chat(key, chat_id)
         names = {**self.names(), personal_id(chat_id): t(lang, "digest.own_phrases")}  # (not "chat:<id>")
         digest = build_digest(key, pending, watchlists=self.store.chats.digest_watchlists(chat_id),
-                              zone=zone(tz).key, now=now, since=state.last_sent_at, names=names)
+                              zone=zone(tz).key, now=now, since=state.last_sent_at, names=names, lang=lang)
         if digest is None:
             self.digests.clear_retry(key)
         return digest

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.i18n import DEFAULT, t
+from bot.items.normalize import language_of
 from bot.markup import one_line, safe_link
 from bot.times import zone as zone_of
 from bot.watch.explain import fewest
@@ -121,11 +122,13 @@ AMBIGUOUS_ZONE_NAMES = frozenset({"CST", "CDT", "IST", "BST", "AST", "GST"})
 
 def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists: Sequence[str], zone: str,
                  now: datetime, since: datetime | None = None, names: Mapping[str, str] | None = None,
-                 send_empty: bool = False) -> Digest | None:
+                 send_empty: bool = False, lang: str | None = None) -> Digest | None:
     """The digest for ``recipient``, or None when nothing is pending and ``send_empty`` is off.
 
     ``watchlists`` is the recipient's order of sections (an empty sequence: every watchlist seen,
-    sorted by id). Matches of other watchlists are ignored but still settled by the digest.
+    sorted by id). Matches of other watchlists are ignored but still settled by the digest. A story is headed by its
+    report in the reader's ``lang`` where it has one, else its earliest (it had been the first matched, so an English
+    digest could lead with the Chinese report, and another run with another outlet).
     """
     tz = zone_of(zone)
     names = names or {}
@@ -139,19 +142,24 @@ def build_digest(recipient: str, pending: Sequence[PendingMatch], *, watchlists:
 
     placed: dict[str, list[DigestItem]] = {w: [] for w in order}
     sort_key: dict[str, datetime] = {}
+    want = None if lang is None else "zh" if lang.startswith("zh") else "en"
     for identity, group in by_story.items():
         group.sort(key=lambda m: (rank[m.watchlist], m.matched_at, m.match_id))
-        first = group[0]
+        home = group[0].watchlist  # (the section: the first of the reader's watchlists that it matched)
+        first = min(group, key=lambda m: (want is not None and language_of(m.title) != want, _story_time(m, now),
+                                          m.match_id))
         when = _story_time(first, now)
         feeds = tuple(dict.fromkeys(one_line(f) for f in first.feeds if one_line(f)))
         source = one_line(first.source) or (feeds[0] if feeds else "")  # (the headline's own outlet, with its time)
         feeds = (source, *(f for f in feeds if f != source)) if source else feeds
-        terms = tuple(fewest(one_line(t) for m in group for t in m.terms if one_line(t)))
-        placed[first.watchlist].append(DigestItem(
+        # the terms in the text shown (the story's other reports' terms had been listed beside a lede without them)
+        shown = [m for m in group if m.identity == first.identity] or group
+        terms = tuple(fewest(one_line(t) for m in shown for t in m.terms if one_line(t)))
+        placed[home].append(DigestItem(
             identity=identity, title=one_line(first.title, TITLE_MAX) or "(untitled)", link=safe_link(first.link),
             lede=one_line(first.lede, LEDE_MAX), source=source, also_in=feeds[1:], when=when.astimezone(tz),
             also_matched=tuple(dict.fromkeys(_name(m.watchlist, names) for m in group
-                                             if m.watchlist != first.watchlist)), terms=terms,
+                                             if m.watchlist != home)), terms=terms,
             match_ids=tuple(sorted(m.match_id for m in group)),
         ))
         sort_key[identity] = when

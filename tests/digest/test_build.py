@@ -137,3 +137,25 @@ def test_feed_text_is_one_line(raw: str, clean: str) -> None:
 def test_only_http_links_are_offered(link: str | None, kept: bool) -> None:
     d = build_digest("r", [pm(1, "x", "asml", link=link)], watchlists=["asml"], zone="UTC", now=NOW)
     assert d is not None and (d.sections[0].items[0].link is not None) is kept
+
+
+def test_a_story_is_headed_by_its_report_in_the_readers_language_else_its_earliest() -> None:
+    """An English digest led with the Chinese report of a story (naming the English outlet without a link), another
+    run with another outlet, and the matched terms listed were those of reports not shown."""
+    from dataclasses import replace
+
+    story = [replace(pm(1, "zh", "asml", title="阿斯麦对华出货受阻", minutes_ago=30, feeds=("RFI 中文", "AP News"),
+                        terms=("阿斯麦",)), story="s", source="RFI 中文"),
+             replace(pm(2, "en2", "asml", title="ASML shipments to China halted", minutes_ago=10,
+                        feeds=("RFI 中文", "AP News"), terms=("ASML",)), story="s", source="AP News"),
+             replace(pm(3, "en1", "asml", title="ASML halts China shipments", minutes_ago=20,
+                        feeds=("RFI 中文", "Reuters"), terms=("ASML shipments",)), story="s", source="Reuters")]
+    for order in (story, story[::-1]):  # (whatever order the store gives them in)
+        english = build_digest("r", order, watchlists=["asml"], zone="UTC", now=NOW, lang="en")
+        chinese = build_digest("r", order, watchlists=["asml"], zone="UTC", now=NOW, lang="zh-hant")
+        plain = build_digest("r", order, watchlists=["asml"], zone="UTC", now=NOW)
+        assert english is not None and chinese is not None and plain is not None
+        [e], [c], [p] = english.sections[0].items, chinese.sections[0].items, plain.sections[0].items
+        assert (e.title, e.source, e.terms) == ("ASML halts China shipments", "Reuters", ("ASML shipments",))
+        assert (c.title, c.source, c.terms) == ("阿斯麦对华出货受阻", "RFI 中文", ("阿斯麦",))
+        assert p.title == "阿斯麦对华出货受阻"  # (no language asked: the earliest)
