@@ -461,12 +461,20 @@ class DigestService:
     async def catch_up(self, now: datetime) -> DigestReport:
         """After a restart: send the digests whose time came within CATCH_UP while the service was down.
 
-        Only recipients that had a digest attempt before (a first start never sends at once)."""
+        Only recipients that had a digest attempt before (a first start never sends at once), or of an entry another
+        recipient of which was tried at that time (the service crashed amid the entry: the first digest of those after
+        the crash waited a day)."""
         report = DigestReport()
         email = self.config.email
         missed: set[str] = set()
-        for r in self.email_recipients() if email and self.smtp else []:
-            if await self._missed(r.key, daily(r.at, r.timezone), now):
+        recipients = self.email_recipients() if email and self.smtp else []
+        states = {s.key: s for s in await self.store.run(self.digests.recipients)}
+        for r in recipients:
+            trigger = daily(r.at, r.timezone)
+            fired = last_fire(trigger, now, within=CATCH_UP)
+            tried = {o.key for o in recipients if o.entry == r.entry and (s := states.get(o.key)) is not None
+                     and s.last_attempt_at is not None and fired is not None and s.last_attempt_at >= fired}
+            if await self._missed(r.key, trigger, now) or (r.key not in states and bool(tried)):
                 missed.add(r.key)
         if missed:
             report.merge(await self.send_email_digests(now, keys=missed))

@@ -289,6 +289,20 @@ async def test_a_recipient_taken_out_of_the_config_is_not_retried_forever(store:
     assert store.digests.due_retries(later) == []
 
 
+async def test_catch_up_sends_the_first_digest_of_a_recipient_an_entry_crashed_before(store: SqliteStore,
+                                                                                     smtp: SmtpServer) -> None:
+    """The service died amid an entry's sending: its other recipient's first digest was never tried, and the catch-up
+    took it for a first start's (which never sends at once): it came a day late."""
+    seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
+    team = replace(ANALYST, to=("k1@example.com", "k2@example.com"))
+    svc = service(store, smtp.port, team)
+    k1 = email_key("k1@example.com", team.watchlists)
+    await svc.send_email_digests(NOW, keys={k1})  # (k1's went; the process died before k2's was tried)
+    report = await svc.catch_up(NOW + timedelta(minutes=20))
+    assert report.sent == [email_key("k2@example.com", team.watchlists)]
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["k1@example.com", "k2@example.com"]
+
+
 async def test_catch_up_after_a_restart_sends_a_missed_digest_once(store: SqliteStore, smtp: SmtpServer) -> None:
     seed(store, "a", watchlists=["asml"], at=NOW - timedelta(hours=2))
     svc = service(store, smtp.port)  # at 08:00 Asia/Shanghai = 00:00 UTC
