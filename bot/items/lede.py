@@ -68,6 +68,7 @@ _ELEMENTS = (
     "select|slot|small|source|span|strike|strong|style|sub|summary|sup|svg|math|table|tbody|td|template|textarea|"
     "tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr|xmp"
 )
+_WORD_IN_BRACKETS = re.compile(rf"<(?!/?(?i:{_ELEMENTS})>)(?=/?[A-Za-z]+>)")  # "<surges>": no element, no attribute
 _NOT_A_TAG = re.compile(rf"<(?!/?(?i:{_ELEMENTS})(?=[\s/>]))(?=[A-Za-z][\w]*[.,]|[A-Z][A-Z0-9]*>)")
 _UNSEEN = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
@@ -91,10 +92,11 @@ def strip_bidi(text: str) -> str:
 
 
 def html_to_text(fragment: str) -> str:
-    """All text of an HTML fragment (titles may carry markup), entities decoded."""
+    """All text of an HTML fragment (titles may carry markup), entities decoded. In a title, a lone word in angle
+    brackets that no HTML element is named is text too ("demand <surges>": it vanished)."""
     if "<" not in fragment:
         return clean_text(fragment)
-    root = _parse(fragment)
+    root = _parse(_WORD_IN_BRACKETS.sub("&lt;", fragment))
     return clean_text(_text(root)) if root is not None else clean_text(fragment)
 
 

@@ -55,6 +55,9 @@ def test_cut_without_sentence_end_cuts_at_a_word_with_ellipsis() -> None:
 
 def test_html_titles_become_text() -> None:
     assert html_to_text("<b>ASML</b> &amp; TSMC") == "ASML & TSMC"
+    # a lone word in angle brackets that names no element is the title's text (it vanished as an unknown tag)
+    assert html_to_text('TSMC guidance; "AI chips" demand <surges>') == 'TSMC guidance; "AI chips" demand <surges>'
+    assert html_to_text("a <span class=x>b</span> <em>c</em>") == "a b c"
 
 
 @pytest.mark.parametrize(
