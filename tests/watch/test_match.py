@@ -183,3 +183,11 @@ def test_another_word_alike_is_not_a_typo(phrase: str, title: str, hit: str | No
     m = Matcher([parse_watchlist(f"id: x\nname: X\nany: [{phrase}]\n", path=Path("x.yaml"))[0]])
     found = [h.text for match in m.match({"title": title, "lede": ""}) for h in match.hits if h.score < 100]
     assert found == ([hit] if hit else [])
+
+
+def test_an_en_dash_between_words_is_a_hyphen() -> None:
+    """AP writes "U.S.–China" and "Lai Ching–te": a phrase written with a hyphen missed them."""
+    m = Matcher([parse_watchlist("id: x\nany: [U.S.-Taiwan, Lai Ching-te]\n", path=Path("x.yaml"))[0]])
+    found = [h.text for match in m.match({"title": "U.S.–Taiwan talks; Lai Ching–te speaks", "lede": ""})
+             for h in match.hits]
+    assert found == ["U.S.–Taiwan", "Lai Ching–te"]
