@@ -52,7 +52,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Hyphens other than "-" (an en dash between words is one: AP writes "U.S.–China"), line breaks and curly apostrophes,
 # one character for one.
 _VIEW = (
-    ("\u2010", "-"), ("\u2011", "-"), ("\u2012", "-"), ("\u2013", "-"), ("\t", " "), ("\n", " "), ("\r", " "), ("\u2028", " "), ("\u2029", " "),
+    ("\u2010", "-"), ("\u2011", "-"), ("\u2012", "-"), ("\u2013", "-"),
+    ("\t", " "), ("\n", " "), ("\r", " "), ("\u2028", " "), ("\u2029", " "),
     ("\u2018", "'"), ("\u2019", "'"), ("\u02bc", "'"),
 )
 _VIEW_CHARS = re.compile("[" + "".join(a for a, _ in _VIEW) + "]")
