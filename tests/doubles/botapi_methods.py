@@ -292,7 +292,10 @@ class Methods:
             message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
-        old = next(s for s in reversed(self.sent) if (s.chat_id, s.message_id) == (chat_id, message["message_id"]))
+        old = next((s for s in reversed(self.sent) if (s.chat_id, s.message_id) == (chat_id, message["message_id"])),
+                   None)
+        if old is None:  # (a message `user_presses` made up, never sent by the bot: its edit is recorded alone)
+            return message
         edited = replace(old, reply_markup=markup, at=at, edited=True)
         self.edits.append(edited)
         self.sent[:] = [edited if s is old else s for s in self.sent]
