@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 matches = matcher.match({"title": item.title, "lede": item.lede})
                 per_list.update(m.watchlist for m in matches)
                 print_table_row(out, item, matches, by_id)
+        out.flush()  # (the table before its summary line, also when both go to one pipe: `2>&1 | less`)
         print(table_summary(items, per_list), file=sys.stderr)
     return 1 if any(item.error is not None for item in items) else 0
 

@@ -93,6 +93,7 @@ async def _poll(config: Config, only: list[str] | None, *, quiet: bool) -> int:
         summary = await rt.pipeline.poll_once([f.url for f in feeds], progress=progress, by_hand=True,
                                               delivering=None if quiet else delivering)
         offline = rt.pipeline.reachability.offline(rt.pipeline.clock())
+    sys.stdout.flush()  # (the alerts printed before the summary line, also when both go to one pipe)
     print(summary.line(), file=sys.stderr)
     if offline:
         print(f"watchbot: none of the feeds' hosts answered ({offline} tried, no connection made): is this machine "
