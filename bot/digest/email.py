@@ -18,7 +18,7 @@ from functools import cache
 import jinja2
 
 from bot.digest.build import Digest, one_line
-from bot.i18n import DEFAULT, t
+from bot.i18n import DEFAULT, sentences, t
 
 BRAND = "Watchbot digest"  # (English: bot.i18n's email.brand in each language)
 DETAIL = 20  # stories per watchlist shown with lede and matched terms; the rest as titles only
@@ -52,7 +52,7 @@ def long_date(day: datetime, lang: str = DEFAULT) -> str:
 
 
 def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = (), detail: int = DETAIL,
-           lang: str = DEFAULT) -> tuple[str, str]:
+           lang: str = DEFAULT, reply_to_stop: bool = False) -> tuple[str, str]:
     """(text, html) bodies of a digest; each watchlist's first ``detail`` stories in full, the rest as titles. What
     the email says around the stories is in ``lang`` (``bot.i18n``); feed text is never translated."""
     since = f"{digest.since:%Y-%m-%d %H:%M}" if digest.since else None
@@ -64,6 +64,8 @@ def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = (), de
     sep = t(lang, "separator")
     footer = (t(lang, "mail.footer_for", recipient=recipient, watchlists=sep.join(watchlists)) if watchlists
               else t(lang, "mail.footer", recipient=recipient))
+    if reply_to_stop:  # (the footer had said nothing of how to stop it)
+        footer = sentences(lang, footer, t(lang, "mail.stop"))
     values = {"digest": digest, "brand": brand(lang), "subject": digest.subject(brand(lang), lang),
               "recipient": recipient, "watchlists": list(watchlists), "detail": detail, "lang": lang,
               "date": long_date(digest.created, lang), "headline": headline, "footer": footer, "sep": sep,
@@ -77,7 +79,12 @@ def render(digest: Digest, *, recipient: str, watchlists: Sequence[str] = (), de
 def compose(digest: Digest, *, sender: str, to: str, now: datetime, watchlists: Sequence[str] = (),
             lang: str = DEFAULT) -> EmailMessage:
     """The digest as a multipart/alternative message (text first, HTML preferred) for one address."""
-    text, html = render(digest, recipient=to, watchlists=watchlists, lang=lang)
+    mailbox = parseaddr(sender)[1]
+    # RFC 2369: mail clients offer "unsubscribe"; the request reaches the sender's mailbox, read by whoever runs this
+    # watchbot (who takes the address out of [[email.digests]]). Not offered from an address that reaches nobody
+    # (email.from left at its default, @localhost): the request would be lost.
+    reachable = bool(mailbox) and not _domain(sender).lower().startswith("localhost")
+    text, html = render(digest, recipient=to, watchlists=watchlists, lang=lang, reply_to_stop=reachable)
     msg = EmailMessage()
     msg["Subject"] = digest.subject(brand(lang), lang)
     msg["From"] = _address(sender)
@@ -85,11 +92,7 @@ def compose(digest: Digest, *, sender: str, to: str, now: datetime, watchlists: 
     msg["Date"] = format_datetime(now.astimezone(digest.created.tzinfo))
     msg["Message-ID"] = make_msgid("digest", domain=_domain(sender))
     msg["Auto-Submitted"] = "auto-generated"
-    # RFC 2369: mail clients offer "unsubscribe"; the request reaches the sender's mailbox, read by whoever runs this
-    # watchbot (who takes the address out of [[email.digests]]). Not offered from an address that reaches nobody
-    # (email.from left at its default, @localhost): the request would be lost.
-    mailbox = parseaddr(sender)[1]
-    if mailbox and not _domain(sender).lower().startswith("localhost"):
+    if reachable:
         msg["List-Unsubscribe"] = f"<mailto:{mailbox}?subject=unsubscribe>"
     msg["List-Id"] = f"Watchbot digest <digest.{_domain(sender)}>"
     msg.set_content(text, subtype="plain", charset="utf-8")

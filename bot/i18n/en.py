@@ -344,6 +344,7 @@ TEXT: dict[str, str] = {
     "mail.matched": "matched: {terms}",
     "mail.also_matched": "also matched: {names}",
     "mail.more": "{count} more, titles only:",
+    "mail.stop": "To stop it, reply with \"unsubscribe\".",
     "mail.footer": "Sent by watchbot to {recipient}.",
     "mail.footer_for": "Sent by watchbot to {recipient} for {watchlists}.",
     "separator": ", ",

@@ -285,6 +285,7 @@ TEXT: dict[str, str] = {
     "mail.matched": "命中：{terms}",
     "mail.also_matched": "也命中：{names}",
     "mail.more": "另有 {count} 条，仅列标题：",
+    "mail.stop": "如不想再收到，请回复“退订”。",
     "mail.footer": "由 watchbot 发送给 {recipient}。",
     "mail.footer_for": "由 watchbot 发送给 {recipient}，监控列表：{watchlists}。",
     "separator": "、",

@@ -288,6 +288,7 @@ TEXT: dict[str, str] = {
     "mail.matched": "符合：{terms}",
     "mail.also_matched": "也符合：{names}",
     "mail.more": "另有 {count} 則，僅列標題：",
+    "mail.stop": "如不想再收到，請回覆「取消訂閱」。",
     "mail.footer": "由 watchbot 寄給 {recipient}。",
     "mail.footer_for": "由 watchbot 寄給 {recipient}，監控清單：{watchlists}。",
     "separator": "、",

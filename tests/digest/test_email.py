@@ -83,9 +83,12 @@ def test_hostile_titles_are_escaped_in_html_and_never_make_headers() -> None:
                                         "list-unsubscribe", "list-id", "mime-version", "content-type"}
     assert msg["List-Unsubscribe"] == "<mailto:w@example.com?subject=unsubscribe>"
     # (from the default sender, @localhost, the request would reach nobody: not offered)
-    assert parse(compose(digest(), sender="Watchbot <watchbot@localhost>", to="a@example.com",
-                         now=NOW))["List-Unsubscribe"] is None
+    local = parse(compose(digest(), sender="Watchbot <watchbot@localhost>", to="a@example.com", now=NOW))
+    assert local["List-Unsubscribe"] is None
     text, html = parts(msg)
+    # the footer says how to stop it too (a reader had no word of it), where a reply reaches someone
+    assert 'To stop it, reply with "unsubscribe".' in text and "To stop it" in html
+    assert "To stop it" not in parts(local)[0]
     assert "<script>" not in html
     assert "Chips &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;more&#34; Bcc: victim@evil.example" in html
     assert "lede &amp; &lt;b&gt;bold&lt;/b&gt;" in html
