@@ -178,6 +178,8 @@ def run_test(args: argparse.Namespace) -> int:
     for v in verdicts:
         if v.match is None:
             print(f"✗ {v.watchlist}: {v.reason}")
+            for d in v.discounted[1:]:  # (the reason names the first; two weak words deep in a lede named one)
+                print(f"    (not counted) {d.reason}")
             continue
         print(f"✓ {v.watchlist} (score {v.match.score:g})")
         for line in explain(v.match, by_id[v.watchlist]):

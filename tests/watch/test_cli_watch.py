@@ -280,3 +280,14 @@ def test_a_rule_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path, cap
     (tmp_path / "t.yaml").write_bytes("id: t\nany:\n  - café\n".encode("latin-1"))
     code, out, _ = run(["rules", "check", str(tmp_path)], capsys)
     assert code == 1 and out.splitlines()[0] == f"{tmp_path}/t.yaml:3: not UTF-8 (byte 0xe9): save the file as UTF-8"
+
+
+def test_rules_test_names_every_weak_word_that_did_not_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two weak words deep in a lede: only the first was named."""
+    (tmp_path / "x.yaml").write_text("id: x\nany:\n  - {term: chip, weak: true}\n  - {term: 芯片, weak: true}\n"
+                                     "  - semiconductor\n", encoding="utf-8")
+    code, out, _ = run(["rules", "test", "Quarterly results", "--lede", "Sales rose. It also makes a chip and 芯片 "
+                        "parts.", "--rules", str(tmp_path)], capsys)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("✗ x: no 'any' pattern counts: weak word 'chip' did not count")
+    assert lines[1].startswith("    (not counted) weak word '芯片' did not count: only in the lede's 2nd sentence")
