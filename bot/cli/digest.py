@@ -128,7 +128,10 @@ def show(rows: list[RecipientStatus], dead: dict[str, list[DeadLetter]]) -> None
         if r.last_error:
             print(f"    last error:   {r.last_error} ({when(r.last_error_at, now)})")
         if r.next_attempt_at:
-            print(f"    retry:        {when(r.next_attempt_at, now)}")
+            # (the service's retry looks once a minute: a time just past had read as a retry missed)
+            retry = ("due now: the running service sends it within a minute" if r.next_attempt_at <= now
+                     else when(r.next_attempt_at, now))
+            print(f"    retry:        {retry}")
         if r.dead:
             last = dead[r.key][-1]
             print(f"    dead letters: {r.dead} (last: {last.stories} stor{'y' if last.stories == 1 else 'ies'}, "
