@@ -58,6 +58,7 @@ class Watched:
     count: int = 0  # the chat's phrases after the change
     share: float | None = None  # of the sample of stored items it hits (None: no items stored yet)
     sample: int = 0
+    existing: str = ""  # known: the phrase as the chat watches it (台積電 for 台积电 typed)
 
     @property
     def common(self) -> bool:
@@ -227,8 +228,8 @@ class Phrases:
             own = personal_id(chat_id)
             if current and all(s.watchlist != own for s in self.store.chats.subscriptions(chat_id)):
                 self.store.chats.subscribe(chat_id, own, now=now)  # (dropped by /unsubscribe all: followed again)
-            if any(phrase_key(p) == info.key for p in current):
-                return Watched("known", info, len(current))
+            if same := [p for p in current if phrase_key(p) == info.key]:
+                return Watched("known", info, len(current), existing=same[0])
             if len(current) >= self.max_watch:
                 return Watched("full", info, len(current))
             self.store.phrases.add(chat_id, info.phrase, info.key, now=now)

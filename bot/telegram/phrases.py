@@ -280,8 +280,8 @@ def watched_reply(lang: str, result: Watched, limit: int, mode: str, *, hashtag:
         if info.too_long:
             return t(lang, "watch.too_long", length=len(info.phrase), limit=MAX_PHRASE)
         return t(lang, "watch.empty", phrase=phrase)
-    if result.status == "known":
-        return t(lang, "watch.known", phrase=phrase)
+    if result.status == "known":  # (as watched: 台積電 for 台积电 typed, which folding takes for the same phrase)
+        return t(lang, "watch.known", phrase=esc(result.existing or info.phrase))
     if result.status == "full":
         return t(lang, "watch.full", limit=limit)
     lines = [t(lang, "watch.added", phrase=phrase, count=result.count, limit=limit)]

@@ -101,7 +101,7 @@ async def test_traditional_phrases_fold_and_chinese_matches_as_a_substring(world
 async def test_duplicates_limits_bad_phrases_and_warnings(world: World) -> None:
     assert "Usage: /watch PHRASE" in (await world.ask(5, "/watch")).text
     await world.ask(5, "/watch ASML")
-    assert "already watches" in (await world.ask(5, "/watch asml")).text
+    assert (await world.ask(5, "/watch asml")).text == "This chat already watches ASML."  # (as watched, not as typed)
     assert "only punctuation" in (await world.ask(5, "/watch !!!")).text
     assert "at most 100" in (await world.ask(5, "/watch " + "x" * 101)).text
     literal = (await world.ask(5, "/watch chip.*maker")).text
