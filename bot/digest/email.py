@@ -7,6 +7,7 @@ for the HTML part. Every header is built from our own values; feed text only rea
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
@@ -37,7 +38,32 @@ def _templates() -> jinja2.Environment:
         trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
     )
     env.filters["width"] = display_width
+    env.filters["wrap"] = wrap
     return env
+
+
+_PIECES = re.compile(r"[\u2e80-\U0010ffff][，。、；：！？）」』]*|[^\s\u2e80-\U0010ffff]+|\s+")
+
+
+def wrap(text: str, width: int = 74) -> str:
+    """``text`` in lines of at most ``width`` columns (a Chinese character is two): between words, or between any two
+    Chinese characters (never before their closing punctuation). Jinja's wordwrap breaks at spaces only, and a
+    Chinese lede came out as one line of 140 columns."""
+    lines: list[str] = []
+    line, used = "", 0
+    for piece in _PIECES.findall(text):
+        if piece.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        size = display_width(piece)
+        if line and used + size > width:
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + piece, used + size
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def brand(lang: str = DEFAULT) -> str:

@@ -302,3 +302,18 @@ def test_the_email_fits_a_phone_whatever_its_titles(tmp_path) -> None:
             assert page.evaluate("document.querySelectorAll('td').length") > 0
         finally:
             browser.close()
+
+
+def test_the_text_part_wraps_chinese_ledes_too() -> None:
+    """Jinja's wordwrap breaks at spaces only: a Chinese lede was one line of 140 columns in the plain-text part."""
+    from bot.digest.email import display_width, render, wrap
+
+    lede = "荷兰政府吊销了阿斯麦部分尖端芯片制造机的运输许可证，这将影响少数中国客户。" * 3
+    assert all(display_width(line) <= 40 for line in wrap(lede, 40).splitlines())
+    assert wrap(lede, 40).replace("\n", "") == lede  # (nothing lost, no space put between Chinese characters)
+    assert wrap("export controls on ASML widened", 20) == "export controls on\nASML widened"
+    pending = [PendingMatch(1, "s1", "asml", NOW, "阿斯麦对华出货受阻", "https://n.example/1", lede, NOW, ("RFI 中文",))]
+    d = build_digest("r", pending, watchlists=["asml"], zone="UTC", now=NOW)
+    assert d is not None
+    text, _ = render(d, recipient="a@example.com")
+    assert max(display_width(line) for line in text.splitlines()) <= 76
