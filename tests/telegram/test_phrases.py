@@ -274,7 +274,7 @@ async def test_a_digest_names_the_chats_own_phrases_in_its_language(world: World
     world.clock.now += timedelta(minutes=5)
     await poll(world, [story(2, "Gallium output falls")], name="other")
     digest = (await world.ask(5, "/digest")).text
-    assert "本聊天的關鍵字 (1)" in digest and "chat:5" not in digest
+    assert "這個聊天室的關鍵字 (1)" in digest and "chat:5" not in digest
 
 
 async def test_invisible_characters_are_dropped_from_a_phrase_and_long_ids_are_cut_in_replies(world: World) -> None:
