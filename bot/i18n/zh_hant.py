@@ -183,8 +183,8 @@ TEXT: dict[str, str] = {
     "digest.nothing_next": "目前沒有待傳的內容：上次摘要之後沒有新的新聞。下一期摘要會在 {at}（{tz}）傳送。",
     "digest.failed": "摘要傳送失敗：{error}。內容會保留，之後再傳。",
     "digest_at.usage": "用法：/digest_at HH:MM，例如 /digest_at 07:30（目前：{at} {tz}）。",
-    "digest.args": "/digest 後面不用加內容：它會立即傳送這個聊天室待傳的摘要。要設定每日摘要的時間，請用 /digest_at HH:MM，"
-                   "例如 /digest_at 07:30（目前：{at} {tz}）。",
+    "digest.args": "/digest 後面不用加內容：它會立即傳送這個聊天室待傳的摘要。"
+                   "要設定每日摘要的時間，請用 /digest_at HH:MM，例如 /digest_at 07:30（目前：{at} {tz}）。",
     "digest_at.set": "每日摘要時間設定為 {at}（{tz}；可以用 /tz 變更時區）。",
     "group.admins_settings": "只有這個群組的管理員可以變更群組收到哪些提醒、以及怎麼收到。",
     "group.admins_digest": "只有這個群組的管理員可以提前傳送群組的摘要：摘要會準時傳給所有人（/list 顯示時間）。",

@@ -10,6 +10,7 @@ show watchlists, feeds, alerts and digests, never the config's token or password
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
@@ -34,6 +35,7 @@ from bot.app.web_auth import WebAuth
 from bot.errors import StoreError
 from bot.store.protocols import WebSession
 
+log = logging.getLogger("watchbot.web")
 HERE = Path(__file__).parent
 COOKIE = "watchbot_session"
 CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; "
@@ -90,6 +92,10 @@ def signed_in(page: Page) -> Page:
         if found is None:
             if is_htmx(request):  # (typing in the editor: the text stays on the page, with the line above it)
                 return said(request, SIGNED_OUT, 401)
+            if request.method == "POST" and (typed := str((await request.form()).get("text") or "")):
+                # (Save in the editor: the redirect lost what was typed, and Back could not bring it back)
+                return render(request, "problem.html", {"problem": SIGNED_OUT, "title": "Signed out",
+                                                        "kept": typed.replace("\r\n", "\n")}, status=401)
             return RedirectResponse("/login?undone=1" if request.method == "POST" else "/login", status_code=303)
         request.state.session = found
         if request.method == "POST":
@@ -103,7 +109,7 @@ def signed_in(page: Page) -> Page:
 
 
 SIGNED_OUT = ("You are signed out (from another tab, or the session ended), so this was not done. What you typed is "
-              "still here: copy it, get a new link (/web to the bot in a private chat, or `watchbot web login` on "
+              "still here: copy it, get a new link (/web to the bot in a private chat, or watchbot web login on "
               "the server), then paste it and save.")
 STALE = ("This page was opened before you last signed in, so what you sent was not done: reload the page and try "
          "again.")
@@ -112,9 +118,9 @@ STALE = ("This page was opened before you last signed in, so what you sent was n
 def said(request: Request, problem: str, status: int) -> Response:
     """A line that says why a request was not done: the whole page, or for htmx the line at the top of the page's main
     part, leaving what is on the page (typed text) as it is (base.html lets htmx swap these statuses)."""
-    if is_htmx(request):
-        return HTMLResponse(f'<p class="problem" role="alert">{escape(problem)}</p>', status_code=status,
-                            headers={"HX-Retarget": "main", "HX-Reswap": "afterbegin"})
+    if is_htmx(request):  # (one line, replaced by the next: each request had stacked another)
+        return HTMLResponse(f'<div id="said"><p class="problem" role="alert">{escape(problem)}</p></div>',
+                            status_code=status, headers={"HX-Retarget": "#said", "HX-Reswap": "outerHTML"})
     return render(request, "problem.html", {"problem": problem}, status=status)
 
 
@@ -122,6 +128,17 @@ async def store_refuses(request: Request, exc: Exception) -> Response:
     """A write the store refused (its disk full, its database gone): said on the page, not a bare 500."""
     return said(request, f"The store refuses to save anything right now: {exc}. Nothing was changed; try again once "
                          "it can.", 503)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Anything unforeseen: said in the site's own page (it was a bare "Internal Server Error"), logged in full."""
+    log.error("web: %s %s failed", request.method, request.url.path, exc_info=exc)
+    problem = ("Something went wrong on the server, so this was not done (the service's log says what). Nothing "
+               "was changed; go back and try again.")
+    try:
+        return said(request, problem, 500)
+    except Exception:  # (the page itself cannot be drawn: a line without it)
+        return HTMLResponse(f"<!doctype html><title>Not done</title><p>{escape(problem)}</p>", status_code=500)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -168,6 +185,7 @@ def web_app(web: WebParts) -> ASGIApp:
         *feeds.routes(signed_in),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={StoreError: store_refuses, 404: not_found})
+    app = Starlette(routes=routes, exception_handlers={StoreError: store_refuses, 404: not_found,
+                                                       Exception: server_error})
     app.state.parts = web
     return SecurityHeaders(app)

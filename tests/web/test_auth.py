@@ -20,7 +20,7 @@ async def test_no_page_without_a_session(web: Web, path: str) -> None:
     r = await web.client.get(path)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     htmx = await web.client.get(path, headers={"HX-Request": "true"})  # (the page stays: the line goes on top)
-    assert htmx.status_code == 401 and htmx.headers["hx-retarget"] == "main" and "You are signed out" in htmx.text
+    assert htmx.status_code == 401 and htmx.headers["hx-retarget"] == "#said" and "You are signed out" in htmx.text
     login = await web.client.get("/login")
     assert "Send <code>/web</code> to the bot" in login.text and "was not done" not in login.text
 
@@ -28,9 +28,12 @@ async def test_no_page_without_a_session(web: Web, path: str) -> None:
 @pytest.mark.parametrize("path", POSTS)
 async def test_no_change_without_a_session(web: Web, path: str) -> None:
     before = (web.world.rules.folder / "asml.yaml").read_text()
-    r = await web.client.post(path, data={"text": "id: asml\nany: [x]\n", "url": "http://127.0.0.1:9/x.xml"})
+    r = await web.client.post(path, data={"url": "http://127.0.0.1:9/x.xml"})
     assert r.status_code == 303 and r.headers["location"] == "/login?undone=1"
     assert "so what you sent was not done" in (await web.client.get(r.headers["location"])).text
+    typed = await web.client.post(path, data={"text": "id: asml\nany: [x, mine]\n"})  # (the editor's Save, Preview)
+    assert typed.status_code == 401 and "You are signed out" in typed.text
+    assert 'readonly spellcheck="false">id: asml\nany: [x, mine]\n</textarea>' in typed.text  # (kept to copy)
     assert (web.world.rules.folder / "asml.yaml").read_text() == before
 
 
@@ -41,7 +44,7 @@ async def test_typing_after_signing_out_keeps_the_text_and_says_so(web: Web) -> 
     r = await web.client.post("/watchlists/asml.yaml/check", data={"csrf": csrf, "text": "id: asml\nany: [x]\n"},
                               headers={"HX-Request": "true", "X-CSRF-Token": csrf})
     assert r.status_code == 401 and "hx-redirect" not in r.headers
-    assert (r.headers["hx-retarget"], r.headers["hx-reswap"]) == ("main", "afterbegin")
+    assert (r.headers["hx-retarget"], r.headers["hx-reswap"]) == ("#said", "outerHTML")  # (replaced, not stacked)
     assert "What you typed is still here" in r.text and "/web to the bot in a private chat" in r.text
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.feeds.opml import parse_opml
 from bot.items.normalize import Item
 from bot.store.protocols import Judgment
@@ -265,8 +267,35 @@ async def test_a_store_that_refuses_writes_is_said_on_the_page_and_nothing_is_ch
         assert plain.status_code == 503 and "The store refuses to save anything right now" in plain.text
         assert "Nothing was changed" in plain.text and "<nav>" in plain.text  # a page, with the way back
         htmx = await web.client.post("/feeds/pause", data={"csrf": csrf, "url": url}, headers={"HX-Request": "true"})
-        assert htmx.status_code == 503 and htmx.headers["HX-Retarget"] == "main"
-        assert htmx.text.startswith('<p class="problem" role="alert">The store refuses')
+        assert htmx.status_code == 503 and htmx.headers["HX-Retarget"] == "#said"
+        assert htmx.text.startswith('<div id="said"><p class="problem" role="alert">The store refuses')
     finally:
         web.world.store.db.execute("PRAGMA query_only = OFF")
     assert not web.world.store.feeds.get([url])[0].paused
+
+
+async def test_an_unforeseen_error_is_said_in_the_sites_page(web: Web, caplog: pytest.LogCaptureFixture) -> None:
+    """Any error but the store's and a 404 gave a bare "Internal Server Error" (a template newer than the code
+    running, after an upgrade in place): now the site's page says nothing was done, and the log has the traceback."""
+    import logging
+
+    import httpx
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from bot.web.app import web_app
+
+    async def broken(request: Request) -> None:
+        raise RuntimeError("No filter named 'wrap' found")
+
+    app = web_app(web.world.app)
+    app.app.router.routes.insert(0, Route("/broken", broken))  # type: ignore[attr-defined]
+    caplog.set_level(logging.ERROR, logger="watchbot.web")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        r = await client.get("/broken")
+        htmx = await client.get("/broken", headers={"HX-Request": "true"})
+    assert r.status_code == 500 and "Something went wrong on the server, so this was not done" in r.text
+    assert "<nav" in r.text or "<main" in r.text  # (the site's own page)
+    assert htmx.status_code == 500 and htmx.text.startswith('<div id="said">')
+    assert any("GET /broken failed" in rec.getMessage() and rec.exc_info for rec in caplog.records)
