@@ -50,9 +50,10 @@ class WatchlistConflict(WatchlistEditError):
     """The file changed since the editor read it (another editor, or on disk): nothing saved. ``version`` is the
     file's version now, for a save that means to replace it all the same."""
 
-    def __init__(self, message: str, version: str) -> None:
+    def __init__(self, message: str, version: str, theirs: str = "") -> None:
         super().__init__(message)
         self.version = version
+        self.theirs = theirs  # the file's text now, to bring its changes into one's own
 
 
 class WatchlistUnreadable(WatchlistEditError):
@@ -213,8 +214,8 @@ class WatchlistEditor:
         if base is not None and version_of(now) != base:
             raise WatchlistConflict(
                 f"{name} {'changed' if now else 'was deleted'} since you opened it (another editor, or someone on "
-                f"the server): nothing was saved. Your text is below: open {name} in another tab to see "
-                "the other version and bring its changes into yours; Save again then replaces it.", version_of(now))
+                f"the server): nothing was saved. Your text is below, and the other version under it: bring its "
+                "changes into yours; Save again then replaces it.", version_of(now), now)
         try:
             await asyncio.to_thread(_write, path, text)
         except OSError as e:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -87,4 +89,10 @@ async def digests(request: Request) -> Response:
     gone = bool(asked) and asked not in {r.key for r in recipients}  # (a link kept from before the config changed)
     key = asked if asked and not gone else (recipients[0].key if recipients else "")
     preview = await web.digests.preview(key) if key else None
+    if preview is not None:  # (a link followed inside the frame broke it: the page's CSP keeps other sites out of it)
+        preview = dataclasses.replace(preview, html=_LINK.sub(r'<a target="_blank" rel="noopener noreferrer" ',
+                                                               preview.html))
     return render(request, "digests.html", {"recipients": recipients, "key": key, "preview": preview, "gone": gone})
+
+
+_LINK = re.compile(r"<a (?=[^>]*\bhref=)", re.IGNORECASE)

@@ -121,7 +121,8 @@ async def save(request: Request) -> Response:
         checked = await editor.save(name, text, base=str(base) if base is not None else None)
     except WatchlistConflict as e:  # (the text typed stays; a second Save replaces the other version knowingly)
         return render(request, "editor.html", {"name": name, "text": text, "checked": await editor.review(name, text),
-                                               "preview": None, "conflict": str(e), "base": e.version}, status=409)
+                                               "preview": None, "conflict": str(e), "base": e.version,
+                                               "theirs": e.theirs}, status=409)
     except WatchlistEditError as e:
         return render(request, "problem.html", {"problem": str(e)}, status=422)
     if not checked.ok:

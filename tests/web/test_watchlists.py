@@ -211,6 +211,7 @@ async def test_a_file_changed_since_it_was_opened_is_not_overwritten(web: Web) -
     assert r.status_code == 409 and path.read_text(encoding="utf-8") == theirs
     assert "chips.yaml changed since you opened it" in r.text and "nothing was saved" in r.text
     assert "foundry]" in r.text  # (what was typed stays)
+    assert "The version on the server now" in r.text and "- wafer fab  # a colleague&#39;s" in r.text  # (theirs too)
     [again] = re.findall(r'name="base" value="([0-9a-f]+)"', r.text)
     assert again != base
     r = await web.client.post("/watchlists/chips.yaml", data={"csrf": csrf, "text": mine, "base": again})
