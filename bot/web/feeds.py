@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -23,7 +24,7 @@ from bot.app.feeds import HEALTHS, FeedChangeError
 from bot.app.polling import Interval
 from bot.errors import WatchbotError
 from bot.markup import one_line
-from bot.web.app import Page, parts, render
+from bot.web.app import Page, parts, render, session
 
 MAX_OPML = 5_000_000
 
@@ -64,7 +65,10 @@ def _wanted(params: Mapping[str, str]) -> dict[str, str]:
 
 
 async def index(request: Request) -> Response:
-    return await _page(request, done=request.query_params.get("done", ""), note=request.query_params.get("note", ""))
+    q = request.query_params
+    if not hmac.compare_digest(q.get("said", ""), _sign(request, q.get("done", "") + "\0" + q.get("note", ""))):
+        return await _page(request)  # (a link anyone made: "?done=Your session is compromised..." was shown as ours)
+    return await _page(request, done=q.get("done", ""), note=q.get("note", ""))
 
 
 async def add(request: Request) -> Response:
@@ -78,8 +82,8 @@ async def add(request: Request) -> Response:
         return await _page(request, choices=added.choices, url=url)
     assert added.feed is not None
     if added.already:  # nothing changed: said as a note, not as a success
-        return _done(f"{added.feed.label} is already there: nothing added", note=True)
-    return _done(f"{added.feed.label} was added")
+        return _done(request, f"{added.feed.label} is already there: nothing added", note=True)
+    return _done(request, f"{added.feed.label} was added")
 
 
 def change(action: str) -> Page:
@@ -90,7 +94,7 @@ def change(action: str) -> Page:
             feed = await getattr(parts(request).feeds, action)(url)
         except FeedChangeError as e:
             return await _page(request, status=422, problem=str(e))
-        return _done(f"{feed.label}: {action}d", back=str(form.get("back") or ""),
+        return _done(request, f"{feed.label}: {action}d", back=str(form.get("back") or ""),
                      at=None if action == "remove" else anchor(url))
 
     act.__name__ = action
@@ -109,16 +113,22 @@ async def import_opml(request: Request) -> Response:
         imported = await parts(request).feeds.import_opml(data, source=upload.filename or "OPML file")
     except WatchbotError as e:
         return await _page(request, status=422, problem=str(e))
-    return _done(imported.line())
+    return _done(request, imported.line())
 
 
-def _done(message: str, back: str = "", *, note: bool = False, at: str | None = None) -> Response:
+def _done(request: Request, message: str, back: str = "", *, note: bool = False, at: str | None = None) -> Response:
     """Back to the list (to the page and filter ``back`` names, a query string), saying what happened (POST,
     redirect, GET: a reload does not repeat the change); ``note``: nothing changed, so it is no success; ``at``: the
     feed's anchor, so that the page comes back at it and the keyboard goes on from there (not 12 Tabs from the top)."""
     here = {k: v for k, v in _wanted(dict(parse_qsl(back))).items() if v}
-    return RedirectResponse("/feeds?" + urlencode({"note" if note else "done": message, **here})
+    said = _sign(request, f"\0{message}" if note else f"{message}\0")  # (only what this session was told shows)
+    return RedirectResponse("/feeds?" + urlencode({"note" if note else "done": message, "said": said, **here})
                             + (f"#{at}" if at else ""), status_code=303)
+
+
+def _sign(request: Request, message: str) -> str:
+    """A message's signature with the session's CSRF secret: a crafted link's message has none that fits."""
+    return hmac.new(session(request).csrf.encode(), message.encode(), "sha256").hexdigest()[:16]
 
 
 def anchor(url: str) -> str:

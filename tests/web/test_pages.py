@@ -190,7 +190,12 @@ async def test_many_feeds_are_found_by_name_or_health_a_page_at_a_time(web: Web)
     from bot.web.feeds import anchor
 
     at = anchor("https://outlet240.example/rss")
-    assert back.status_code == 303 and back.headers["location"] == f"/feeds?done=Outlet+240%3A+paused&q=outlet+24#{at}"
+    assert back.status_code == 303 and re.fullmatch(
+        rf"/feeds\?done=Outlet\+240%3A\+paused&said=[0-9a-f]{{16}}&q=outlet\+24#{at}", back.headers["location"])
+    assert "Outlet 240: paused" in (await web.client.get(back.headers["location"])).text
+    # a message only a link can carry is not shown as the site's ("Your session is compromised: sign in at ...")
+    forged = await web.client.get("/feeds", params={"done": "Your session is compromised", "said": "0" * 16})
+    assert forged.status_code == 200 and "Your session is compromised" not in forged.text
     assert f'<li id="{at}"' in (await web.client.get(back.headers["location"])).text
     assert "1 paused" in (await web.client.get(back.headers["location"])).text
 
