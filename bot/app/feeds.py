@@ -39,7 +39,7 @@ async def find_feeds(fetcher: Fetcher, url: str) -> list[tuple[str, str]]:
     try:
         parsed = await asyncio.to_thread(parse_feed, body, url=fetched.url, headers=headers)
     except ParseError as not_a_feed:
-        feeds = discover_feeds(body, fetched.url)
+        feeds = discover_feeds(body, fetched.url, headers.get("content-type", ""))
         if feeds:
             return feeds
         if "HTML page" not in not_a_feed.reason:

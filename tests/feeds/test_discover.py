@@ -92,3 +92,12 @@ async def test_neither_page_nor_feed(feed_server: FeedServer, fetcher: HttpFetch
 async def test_fetch_failures_pass_through(feed_server: FeedServer, fetcher: HttpFetcher) -> None:
     with pytest.raises(FetchError, match="HTTP 404"):
         await find_feeds(fetcher, feed_server.url("/missing"))
+
+
+def test_a_pages_titles_are_read_in_its_charset() -> None:
+    """A page without <meta charset> was read as Latin-1: "科技 Tech" became "ç§æ Tech", and the feed got that name."""
+    page = '<html><head><link rel=alternate type=application/rss+xml href=/f.xml title="科技 Tech"></head></html>'
+    want = [("https://a.example/f.xml", "科技 Tech")]
+    assert discover_feeds(page.encode(), "https://a.example/") == want  # (UTF-8 bytes, no charset said)
+    assert discover_feeds(page.encode("gbk"), "https://a.example/", "text/html; charset=GBK") == want
+    assert discover_feeds(('<meta charset="gb2312">' + page).encode("gbk"), "https://a.example/") == want
