@@ -202,15 +202,17 @@ class FeedManager:
         await self.store.run(self.store.feeds.set_paused, url, False)
         return feed
 
-    async def import_opml(self, data: bytes, *, source: str = "OPML file") -> Imported:
-        """Every feed of an OPML file not there yet; raises ConfigError (one line) for a file that is no OPML."""
+    async def import_opml(self, data: bytes, *, source: str = "OPML file", most: int | None = None) -> Imported:
+        """Every feed of an OPML file not there yet; raises ConfigError (one line) for a file that is no OPML, or
+        that holds more than ``most`` feeds (the web's limit: 50,000 were added at once, with no way to undo)."""
         pairs = parse_opml(data, source=source)
         good, refused = [], []
         for url, name in pairs:
             web = url.lower().startswith(("http://", "https://"))
+            scheme = re.match(r"[A-Za-z][\w+.-]*:(?!\\)", url)  # (javascript:, ftp:; not C:\ nor a path)
             problem = feed_url_problem(url) if web else (
-                "a local file: it goes in the config as a [[feeds]] entry" if "://" not in url
-                else f"not a web address ({url.split(':', 1)[0]}:): only http and https feeds are polled")
+                f"not a web address ({scheme[0]}): only http and https feeds are polled" if scheme
+                else "a local file: it goes in the config as a [[feeds]] entry")
             if problem:
                 label = one_line(name, 60)
                 refused.append(f"{label} ({one_line(url, 100)}): {problem}" if label != url else f"{url}: {problem}")
@@ -218,6 +220,9 @@ class FeedManager:
                 good.append((url, name))
         if not good:
             raise ConfigError(source, ["no http(s) feed in it" + (f" ({refused[0]})" if refused else "")])
+        if most is not None and len(good) > most:
+            raise ConfigError(source, [f"{len(good):,} feeds in it: at most {most:,} are added at once here; split the "
+                                       "file, or add them with `watchbot feeds import FILE` on the server"])
         now = self.clock()
 
         def add_all() -> Imported:

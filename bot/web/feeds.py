@@ -110,10 +110,14 @@ async def import_opml(request: Request) -> Response:
     if len(data) > MAX_OPML:
         return await _page(request, status=422, problem="the OPML file is larger than 5 MB")
     try:
-        imported = await parts(request).feeds.import_opml(data, source=upload.filename or "OPML file")
+        imported = await parts(request).feeds.import_opml(data, source=upload.filename or "OPML file",
+                                                          most=MAX_WEB_IMPORT)
     except WatchbotError as e:
         return await _page(request, status=422, problem=str(e))
     return _done(request, imported.line())
+
+
+MAX_WEB_IMPORT = 1000  # feeds one OPML file may add from the web (the CLI takes more: its operator sees the server)
 
 
 def _done(request: Request, message: str, back: str = "", *, note: bool = False, at: str | None = None) -> Response:

@@ -242,6 +242,16 @@ async def test_opml_import_and_export(web: Web) -> None:
     export = await web.client.get("/feeds/export.opml")
     assert export.headers["content-type"].startswith("text/x-opml")
     assert parse_opml(export.content) == [("https://one.example/rss", "One"), ("https://two.example/rss", "Two")]
+    # a file of 50,000 feeds was added at once from a click, with no way to undo it: a limit, said
+    many = ('<opml version="2.0"><body>' + "".join(f'<outline type="rss" xmlUrl="https://f{n}.example/rss"/>'
+                                                    for n in range(1001)) + "</body></opml>").encode()
+    big = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("big.opml", many)})
+    assert big.status_code == 422 and "1,001 feeds in it: at most 1,000 are added at once here" in big.text
+    odd = ('<opml version="2.0"><body><outline type="rss" xmlUrl="javascript:alert(1)"/>'
+           '<outline type="rss" xmlUrl="https://three.example/rss"/></body></opml>').encode()
+    r = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("odd.opml", odd)},
+                              follow_redirects=True)
+    assert "not a web address (javascript:)" in r.text and "a local file" not in r.text
     bad = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("x.opml", b"<rss/>")})
     assert bad.status_code == 422 and "not an OPML file" in bad.text
 
