@@ -247,8 +247,8 @@ async def test_opml_import_and_export(web: Web) -> None:
                                                     for n in range(1001)) + "</body></opml>").encode()
     big = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("big.opml", many)})
     assert big.status_code == 422 and "1,001 feeds in it: at most 1,000 are added at once here" in big.text
-    odd = ('<opml version="2.0"><body><outline type="rss" xmlUrl="javascript:alert(1)"/>'
-           '<outline type="rss" xmlUrl="https://three.example/rss"/></body></opml>').encode()
+    odd = (b'<opml version="2.0"><body><outline type="rss" xmlUrl="javascript:alert(1)"/>'
+           b'<outline type="rss" xmlUrl="https://three.example/rss"/></body></opml>')
     r = await web.client.post("/feeds/import", data={"csrf": csrf}, files={"opml": ("odd.opml", odd)},
                               follow_redirects=True)
     assert "not a web address (javascript:)" in r.text and "a local file" not in r.text
