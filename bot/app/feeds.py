@@ -22,7 +22,7 @@ from bot.feeds.discover import discover_feeds
 from bot.feeds.fetch import Fetcher, FetchRequest
 from bot.feeds.opml import parse_opml, render_opml
 from bot.feeds.parse import parse_feed
-from bot.feeds.urls import feed_url_problem
+from bot.feeds.urls import URL_HINT, feed_url_problem
 from bot.items.outlet import outlet_name
 from bot.markup import one_line
 from bot.store.protocols import FeedState, Store
@@ -48,6 +48,8 @@ async def find_feeds(fetcher: Fetcher, url: str) -> list[tuple[str, str]]:
                               "feed's own address (often ending in /feed, /rss or .xml)") from not_a_feed
     return [(url, parsed.title)]
 
+
+NAME_MAX = 120  # characters of a feed's name: a 300-character one took over the list and every message
 
 class FeedChangeError(WatchbotError):
     """A feed change that cannot be made; str() says why and what to do instead."""
@@ -163,8 +165,9 @@ class FeedManager:
         if not url:
             raise FeedChangeError("give the address of a feed, or of a site that offers one (https://...)")
         problem = feed_url_problem(url)
-        if problem:
-            raise FeedChangeError(problem)
+        if problem:  # (here, without "or a local file path": this refuses one next)
+            raise FeedChangeError(problem.replace(URL_HINT, "give the https:// address of a feed, or of a site "
+                                                            "that offers one"))
         if url.lower().startswith("file:") or not url.lower().startswith(("http://", "https://")):
             where = "a config file (copy config.example.toml to config.toml)" if self.config.source == BUILT_IN \
                 else self.config.source
@@ -179,7 +182,7 @@ class FeedManager:
         feed_url, title = next(((u, t) for u, t in found if u == url), found[0])
         # Unnamed, it is called by its publisher, as the config's feeds are ("Al Jazeera", not its whole title);
         # one_line: no control characters (PostgreSQL refuses NUL)
-        named = one_line(name) or (outlet_name(one_line(title), feed_url) if title else "")
+        named = one_line(name, NAME_MAX) or (outlet_name(one_line(title), feed_url) if title else "")
         added = await self.store.run(self.store.feeds.add, feed_url, named, now=self.clock())
         (state,) = await self.store.run(self.store.feeds.get, [feed_url])
         return Added(state, already=not added)
@@ -244,6 +247,6 @@ class FeedManager:
 
     async def _feed(self, url: str) -> FeedState:
         found = await self.store.run(self.store.feeds.get, [url])
-        if not found:
-            raise FeedChangeError(f"no feed {url!r}: see the list of feeds for the URLs")
+        if not found:  # (a page opened before it went: removed meanwhile, in another tab or by another admin)
+            raise FeedChangeError(f"no feed {url!r} (any more: it may have been removed meanwhile); see the list")
         return found[0]

@@ -18,7 +18,7 @@ _HOST_PORT = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+
 # A first path segment that reads as a domain: labels and an alphabetic top-level label.
 _DOMAIN = re.compile(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _FILE_EXTENSIONS = frozenset({"xml", "rss", "atom", "json", "txt", "html", "htm", "feed", "opml", "rdf"})
-_HINT = "use http(s):// or a local file path"
+URL_HINT = "use http(s):// or a local file path"
 
 
 def check_feed_url(text: str, *, source: str = "feed URL") -> str:
@@ -41,10 +41,10 @@ def feed_url_problem(text: str) -> str | None:
     """What is wrong with ``text`` as a feed location, in one line; None when nothing is."""
     location = text.strip()
     if not location:
-        return f"empty feed URL: {_HINT}"
+        return f"empty feed URL: {URL_HINT}"
     if _HOST_PORT.match(location):
         return (f"no scheme in feed URL {location!r}: did you mean 'http://{location}'? "
-                f"({_HINT})")
+                f"({URL_HINT})")
     try:
         parts = urlsplit(location)
         scheme = parts.scheme.lower()
@@ -56,13 +56,13 @@ def feed_url_problem(text: str) -> str | None:
             parts.port  # noqa: B018 - raises ValueError for a port out of range
             return None
     except ValueError as e:
-        return f"not a valid URL {location!r} ({e}): {_HINT}"
+        return f"not a valid URL {location!r} ({e}): {URL_HINT}"
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
             return f"file URL {location!r} names another host ({parts.netloc!r}): only local files can be read"
         return None
     if len(scheme) > 1:  # one letter is a Windows drive ("C:\feeds\a.xml")
-        return f"unsupported scheme {scheme!r} in feed URL {location!r}: {_HINT}"
+        return f"unsupported scheme {scheme!r} in feed URL {location!r}: {URL_HINT}"
     first = location.replace("\\", "/").split("/", 1)
     domain = _DOMAIN.match(first[0]) and first[0].rsplit(".", 1)[1].lower() not in _FILE_EXTENSIONS
     if domain and (len(first) == 2 or first[0].lower().startswith("www.")):

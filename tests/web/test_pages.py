@@ -124,6 +124,12 @@ async def test_add_a_feed_by_its_url_and_by_its_site(web: Web, feeds: FeedServer
 
     bad = await web.client.post("/feeds/add", data={"csrf": csrf, "url": "news.example:80"})
     assert bad.status_code == 422 and "did you mean" in bad.text
+    script = await web.client.post("/feeds/add", data={"csrf": csrf, "url": "javascript:alert(1)"})
+    assert script.status_code == 422 and "unsupported scheme &#39;javascript&#39;" in script.text
+    assert "local file path" not in script.text  # (offered, then refused here)
+    three = feeds.feed("/three.xml", rss([], title="Three"))  # (a 300-character name took over the list)
+    named = await web.client.post("/feeds/add", data={"csrf": csrf, "url": three, "name": "名" * 300, "chosen": "1"})
+    assert named.status_code == 303 and len(web.world.store.feeds.get([three])[0].name) <= 120
     gone = await web.client.post("/feeds/add", data={"csrf": csrf, "url": feeds.url("/missing.xml")})
     assert gone.status_code == 422 and "404" in gone.text
     empty = await web.client.post("/feeds/add", data={"csrf": csrf, "url": " "})  # (it had said "or a local file path")
