@@ -214,8 +214,8 @@ class WatchlistEditor:
         if base is not None and version_of(now) != base:
             raise WatchlistConflict(
                 f"{name} {'changed' if now else 'was deleted'} since you opened it (another editor, or someone on "
-                f"the server): nothing was saved. Your text is below, with the version on the server beside it: bring its "
-                "changes into yours; Save again then replaces it.", version_of(now), now)
+                f"the server): nothing was saved. Your text is below, with the version on the server beside it: "
+                "bring its changes into yours; Save again then replaces it.", version_of(now), now)
         try:
             await asyncio.to_thread(_write, path, text)
         except OSError as e:
