@@ -92,6 +92,9 @@ class PreviewItem:
     title: str
     explanations: tuple[str, ...]
     before: bool  # the watchlist matched it when it was stored
+    source: str = ""  # the feed that first carried it, when, and its link (two items of one title told apart)
+    seen: datetime | None = None
+    link: str | None = None
 
 
 @dataclass
@@ -199,7 +202,11 @@ class WatchlistEditor:
         recent = await self.store.run(self.store.items.recent, limit)
         identities = [i for i, _, _ in recent]
         before = await self.store.run(self.store.items.matched_by, checked.renamed_from or w.id, identities)
-        return await asyncio.to_thread(_preview, preview, w, recent, before, self._views)
+        preview = await asyncio.to_thread(_preview, preview, w, recent, before, self._views)
+        stored = await self.store.run(self.store.items.get, [p.identity for p in preview.matched])
+        preview.matched = [replace(p, source=s.sightings[0][1] if s.sightings else "", seen=s.first_seen_at,
+                                   link=s.item.link) if (s := stored.get(p.identity)) else p for p in preview.matched]
+        return preview
 
     async def save(self, name: str, text: str, *, base: str | None = None) -> Checked:
         """Write ``text`` to the file (and the store, for the other processes) and reload the rules;

@@ -178,6 +178,8 @@ async def test_a_preview_of_a_watchlist_not_saved_yet_says_so(web: Web) -> None:
     r = await web.client.post("/watchlists/gallium.yaml/preview", data={"csrf": csrf, "text": "id: gallium\nany: [gallium]\n"},
                               headers={"HX-Request": "true"})
     assert "Not saved yet: when they were stored, nothing matched them for it" in r.text and "When they were" not in r.text
+    # each match with its feed, time and link (two items of one title could not be told apart)
+    assert 'href="https://news.example/g"' in r.text and "Reuters · " in r.text and " UTC</span>" in r.text
     saved = await web.client.post("/watchlists/asml.yaml/preview", data={"csrf": csrf, "text": "id: asml\nany: [gallium]\n"},
                                   headers={"HX-Request": "true"})
     assert "When they were stored, the saved watchlist matched 0" in saved.text
