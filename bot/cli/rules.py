@@ -232,7 +232,7 @@ def show_backtest(report: Backtest, since: str, current: list[str], show: int) -
 
 
 def _stored(config: Config) -> None:
-    if not config.db_path.exists():
+    if config.store_missing:  # (a PostgreSQL URL had been taken for a file's path: "postgresql:/...: no store yet")
         raise WatchbotError(f"{config.db_path}: no store yet (nothing was polled); run watchbot poll first")
 
 

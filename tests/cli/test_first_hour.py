@@ -242,7 +242,10 @@ def test_web_login_prints_a_link_that_signs_in_once(tmp_path: Path, capsys: pyte
 
     async def sign_in() -> list[bool]:
         async with open_app(load_config(config)) as app:
-            return [await app.web_auth.login(link[1]) is not None for _ in range(2)]
+            signed = [await app.web_auth.login(link[1]) for _ in range(2)]
+            # the session it opens is one (it signed in, then every page signed it out: no admin is user 0)
+            assert signed[0] is not None and await app.web_auth.session(signed[0].token) is not None
+            return [s is not None for s in signed]
 
     assert asyncio.run(sign_in()) == [True, False]
     bare = _config(tmp_path, f'[[feeds]]\nurl = "{seed}"\n')

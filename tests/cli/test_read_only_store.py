@@ -92,3 +92,17 @@ def test_commands_that_read_make_no_store_where_there_is_none(tmp_path: Path,
     assert main(["digest", "--config", cfg]) == 0  # (the recipients, with the config's warnings: none here)
     assert capsys.readouterr().out.startswith("no digest recipients")
     assert not (tmp_path / "typo").exists()
+
+
+def test_rules_lint_and_suggest_read_a_postgresql_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """They took the store's URL for a file's path: "/tmp/op/m1/postgresql:/postgres@...: no store yet"."""
+    from bot.store.postgres import PostgresStore
+    from tests.postgres import postgres_schema
+
+    with postgres_schema() as url:
+        PostgresStore(url).close()  # (migrated: a store polls have used)
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+        for command in (["rules", "lint"], ["rules", "suggest"]):
+            assert main([*command, "--config", str(cfg)]) == 0, capsys.readouterr().err
+            assert "no store yet" not in capsys.readouterr().err
