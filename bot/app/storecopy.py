@@ -12,6 +12,9 @@ of PostgreSQL (or of SQLite into ``*.jsonl``) a dump file that `store copy --fro
 from __future__ import annotations
 
 import contextlib
+import shutil
+import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +27,7 @@ from bot.errors import StoreError, WatchbotError
 from bot.store.dump import DumpArchive, DumpWriter, is_sqlite_file
 from bot.store.portable import TABLES
 from bot.store.protocols import Store
-from bot.store.sqlite import SqliteStore
+from bot.store.sqlite import SqliteStore, in_use_by, migrations
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows in all)
 
@@ -56,10 +59,15 @@ class CopyReport:
 def open_source(spec: str, *, base_dir: Path, running_ok: bool = True) -> Iterator[tuple[Source, str]]:
     """A store URL, a SQLite file or a dump file, opened for reading; (its archive, where it is). ``running_ok``
     False: a SQLite store a `watchbot run` is using is refused."""
-    if spec.startswith(STORAGE_SCHEMES):
-        if spec.startswith("sqlite:///") and not sqlite_path(spec, base_dir).is_file():
+    if spec.startswith("sqlite:///"):
+        if not sqlite_path(spec, base_dir).is_file():
             raise WatchbotError(f"--from {spec}: no such file {sqlite_path(spec, base_dir)}")
-        store = open_store_url(spec, base_dir=base_dir)
+        with open_source(str(sqlite_path(spec, base_dir)), base_dir=base_dir, running_ok=running_ok) as opened:
+            yield opened
+        return
+    if spec.startswith(STORAGE_SCHEMES):
+        # only read: an older store is refused, not upgraded (its release could not open it again: no way back)
+        store = open_store_url(spec, base_dir=base_dir, upgrade=False)
         try:
             if not running_ok:
                 _not_running(store)
@@ -71,25 +79,53 @@ def open_source(spec: str, *, base_dir: Path, running_ok: bool = True) -> Iterat
     if not path.is_file():
         raise WatchbotError(f"--from {spec}: no such file (give sqlite:///FILE, postgresql://... or a dump file)")
     if is_sqlite_file(path):
-        sqlite = SqliteStore(path)
+        if not running_ok and (user := in_use_by(path)) is not None:
+            raise WatchbotError(_running(str(path), user))
+        if not _older(path):
+            sqlite = SqliteStore(path, upgrade=False)
+            try:
+                yield sqlite.archive, sqlite.location
+            finally:
+                sqlite.close()
+            return
+        # An older store is read from a copy, upgraded there: the file stays as its release left it (a copy had
+        # upgraded it, and that release could not open it again, which broke the way back).
+        tmp = Path(tempfile.mkdtemp(prefix="watchbot-copy-")) / path.name
         try:
-            if not running_ok:
-                _not_running(sqlite)
-            yield sqlite.archive, sqlite.location
+            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as src, \
+                    contextlib.closing(sqlite3.connect(tmp)) as dst:
+                src.backup(dst)
+            sqlite = SqliteStore(tmp)
+        except (sqlite3.Error, OSError) as e:
+            shutil.rmtree(tmp.parent, ignore_errors=True)
+            raise StoreError(f"--from {path}: cannot read it ({e})") from e
+        try:
+            yield sqlite.archive, str(path)
         finally:
             sqlite.close()
+            shutil.rmtree(tmp.parent, ignore_errors=True)
         return
     yield DumpArchive(path), str(path)
+
+
+def _older(path: Path) -> bool:
+    """The SQLite store at ``path`` is from an older release (its schema version is behind this one's)."""
+    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        current = int(db.execute("PRAGMA user_version").fetchone()[0])
+    return 0 < current < migrations()[-1][0]
 
 
 def _not_running(store: Store) -> None:
     """Refuse to copy a SQLite store a `watchbot run` is writing to: what it writes after the copy would be lost
     (the help said "stop `watchbot run` first", and the copy went ahead without a word)."""
     user = store.in_use_by() if isinstance(store, SqliteStore) else None
-    location = store.location
     if user is not None:
-        raise WatchbotError(f"--from {location}: a `watchbot run` (pid {user}) is using it, and what it writes after "
-                            "the copy would not be copied: stop it first (or --force to copy it as it is now)")
+        raise WatchbotError(_running(store.location, user))
+
+
+def _running(location: str, user: str) -> str:
+    return (f"--from {location}: a `watchbot run` (pid {user}) is using it, and what it writes after the copy would "
+            "not be copied: stop it first (or --force to copy it as it is now)")
 
 
 def contents(store: Store) -> dict[str, int]:

@@ -92,6 +92,21 @@ def test_an_older_store_is_upgraded_only_by_a_command_that_writes(tmp_path: Path
     again.close()
 
 
+def test_copying_an_older_store_leaves_it_as_its_release_left_it(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`store copy --from` an older store upgraded the source: its release could not open it again (no way back)."""
+    from bot.cli import main
+
+    path = tmp_path / "old.db"
+    _older_store(path, 11)
+    assert main(["store", "copy", "--from", f"sqlite:///{path}", "--to", f"sqlite:///{tmp_path / 'new.db'}"]) == 0
+    assert "copied" in capsys.readouterr().out
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 11  # (untouched)
+    new = SqliteStore(tmp_path / "new.db")
+    assert new.schema_version == migrations()[-1][0]
+    new.close()
+
+
 def test_a_store_from_a_newer_watchbot_is_refused(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "w.db")
     db.execute("PRAGMA user_version = 999")

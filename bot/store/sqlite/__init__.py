@@ -212,18 +212,7 @@ class SqliteStore:
         """The pid of the `watchbot run` using this store now (its lock file held), or None."""
         if self.path is None or self._lock_fd is not None:
             return None
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        try:
-            fd = os.open(lock_path, os.O_RDONLY)
-        except OSError:
-            return None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return os.read(fd, 32).decode(errors="replace").strip() or "another process"
-        finally:
-            os.close(fd)  # (closing releases a lock this call took)
-        return None
+        return in_use_by(self.path)
 
     def _abandon(self) -> None:
         """An opening that failed lets go of what it took: the lock, and the file (a failed opening kept it open, and a
@@ -238,6 +227,23 @@ class SqliteStore:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 os.close(self._lock_fd)
             self._lock_fd = None
+
+
+
+def in_use_by(path: Path) -> str | None:
+    """The pid of the `watchbot run` using the SQLite store at ``path`` now (its lock file held), or None."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.read(fd, 32).decode(errors="replace").strip() or "another process"
+    finally:
+        os.close(fd)  # (closing releases a lock this call took)
+    return None
 
 
 class SoleLease:
