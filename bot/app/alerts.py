@@ -412,6 +412,9 @@ class Alerts:
                     error = e
                 except asyncio.CancelledError:
                     raise
+                except StoreError as e:  # (the store out of reach while it read the chat: no bug, no traceback)
+                    log.warning("deliver %s to %s: %s; retried once the store answers", channel.name, target, e)
+                    error = TemporaryDeliveryError(target, f"the store is out of reach: {e}")
                 except Exception as e:  # a channel bug must not lose alerts: retry them later
                     log.exception("deliver %s: unexpected error sending to %s", channel.name, target)
                     error = TemporaryDeliveryError(target, f"unexpected {type(e).__name__}: {e}")

@@ -158,3 +158,19 @@ def test_one_lease_holder_at_a_time_per_store(url: str) -> None:
     second.release()
     store.close()
     other.close()
+
+
+def test_the_lease_session_asks_the_server_to_notice_a_machine_gone(url: str) -> None:
+    """The keepalives were the client's alone: the server keeps an advisory lock until it sees the session gone, and
+    its defaults look after 2 hours, not the README's 20 seconds."""
+    store = PostgresStore(url)
+    lease = store.lease("leader")
+    assert lease.acquire()
+    conn = lease._conn  # (the session holding the lock)
+    assert conn is not None
+    said = {k: conn.execute(f"SHOW {k}").fetchone()[0]  # type: ignore[index]
+            for k in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count", "tcp_user_timeout")}
+    assert said == {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3",
+                    "tcp_user_timeout": "15000"}
+    lease.release()
+    store.close()

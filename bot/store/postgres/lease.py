@@ -15,7 +15,11 @@ from typing import Any
 import psycopg
 
 KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-              "tcp_user_timeout": 15000}
+              "tcp_user_timeout": 15000,
+              # the server's side of the session too: it is the server that frees the lock of a machine gone (its
+              # own defaults wait 2 hours before it looks)
+              "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 "
+                         "-c tcp_user_timeout=15000"}
 
 
 class PostgresLease:
