@@ -13,13 +13,14 @@ import threading
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-              "tcp_user_timeout": 15000,
-              # the server's side of the session too: it is the server that frees the lock of a machine gone (its
-              # own defaults wait 2 hours before it looks)
-              "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 "
-                         "-c tcp_user_timeout=15000"}
+              "tcp_user_timeout": 15000}
+# The server's side of the lease's session too: it is the server that frees the lock of a machine gone (its own
+# defaults wait 2 hours before they look). Added to the URL's own options (a schema's search_path).
+SERVER_KEEPALIVES = ("-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 "
+                     "-c tcp_user_timeout=15000")
 
 
 class PostgresLease:
@@ -39,7 +40,9 @@ class PostgresLease:
             self._holding = False
             try:
                 if self._conn is None or self._conn.closed:
-                    self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5, **KEEPALIVES)
+                    given = conninfo_to_dict(self.url).get("options") or ""
+                    self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5, **KEEPALIVES,
+                                                 options=f"{given} {SERVER_KEEPALIVES}".strip())
                 row = self._conn.execute(
                     "SELECT pg_try_advisory_lock(hashtextextended(current_schema() || ':' || %s, 0))",
                     (self.name,)).fetchone()
