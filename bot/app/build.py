@@ -140,8 +140,8 @@ async def open_app(config: Config, *, serve: bool = False, offline: bool = False
         store = SqliteStore(":memory:")
     store = store or open_store(config, serve=serve, upgrade=upgrade)
     try:
-        if not store.read_only:
-            await store.run(store.feeds.sync, [(f.url, f.name) for f in config.feeds])
+        if upgrade and not store.read_only:  # (a command that only reads writes nothing: another config's `watchbot
+            await store.run(store.feeds.sync, [(f.url, f.name) for f in config.feeds])  # alerts` added its feeds)
         async with contextlib.AsyncExitStack() as stack:
             app = await _assemble(config, store, rules, clock, stack, serve=serve, offline=offline, pacer=pacer,
                                   poll_timeout=poll_timeout)

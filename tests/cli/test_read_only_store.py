@@ -106,3 +106,17 @@ def test_rules_lint_and_suggest_read_a_postgresql_store(tmp_path: Path, capsys: 
         for command in (["rules", "lint"], ["rules", "suggest"]):
             assert main([*command, "--config", str(cfg)]) == 0, capsys.readouterr().err
             assert "no store yet" not in capsys.readouterr().err
+
+
+def test_a_command_that_only_reads_writes_no_config_feeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`watchbot alerts --config other.toml` added other.toml's feeds to the shared store: claimed by the pollers,
+    polled by none, shown nowhere."""
+    stored(tmp_path / "w.db")
+    cfg = tmp_path / "other.toml"
+    cfg.write_text('[storage]\nurl = "sqlite:///w.db"\n\n[[feeds]]\nurl = "https://zzz.example/typo.xml"\n',
+                   encoding="utf-8")
+    for command in (["alerts"], ["stories"], ["chats"], ["feeds"], ["digest"]):
+        assert main([*command, "--config", str(cfg)]) == 0, capsys.readouterr().err
+    store = SqliteStore(tmp_path / "w.db")
+    assert [f.url for f in store.feeds.all()] == ["https://a.example/rss"]
+    store.close()

@@ -220,10 +220,13 @@ def test_rules_backtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     hit = Hit("chip", "title", (7, 11), "chip", 100.0)
     store.items.record_matches("v1:2", [Match("semiconductors", 100.0, (hit,))], now=now)  # an old false alert
     store.outbox.enqueue("v1:2", "console", "-", ["semiconductors"], now=now)
+    mine = Hit("Old", "title", (0, 3), "Old", 100.0)  # (a chat's own phrase: not the rules tested; it was "gone")
+    store.items.record_matches("v1:3", [Match("chat:1003", 100.0, (mine,))], now=now)
     store.close()
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\nurl = "sqlite:///w.db"\n[rules]\npath = "{RULES}"\n', encoding="utf-8")
     code, out, _ = run(["rules", "backtest", "--since", "30d", "--config", str(config)], capsys)
+    assert "chat:1003" not in out
     assert code == 0
     assert out.splitlines()[:5] == [
         "3 items stored in the last 30d",
