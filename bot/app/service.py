@@ -618,15 +618,15 @@ class Service:
         try:
             store_problem = await asyncio.wait_for(store.run(store.check), timeout=2.0)
         except (TimeoutError, StoreError) as e:
-            store_problem = f"not answering: {str(e) or 'busy for more than 2 s'}"
+            store_problem = f"not answering: {str(e) or 'no answer within 2 s (down, or too busy)'}"
         store_ok = store_problem is None
         grace = timedelta(seconds=2 * self.config.poll.timeout + 60)
         if self.spread is None:
             feeds, overdue = len(self.plan), self.plan.overdue(utcnow(), grace)
         elif store_ok:  # procrastinate polls: the store's plan, not this process's, says what is overdue
             feeds, overdue = await store.run(self._store_overdue, utcnow() - grace)
-        else:
-            feeds, overdue = 0, 0
+        else:  # (not known while the store does not answer: 0 had read as a config without feeds)
+            feeds, overdue = None, None
         worker = None if self.spread is None else self.spread.problem
         details: dict[str, Any] = {
             "role": self.leadership.role,
