@@ -653,6 +653,9 @@ class Service:
 
     async def metrics_text(self) -> bytes:
         self.metrics.outbox_depth(await self.app.store.run(self.app.store.outbox.counts))
+        if self.spread is not None:  # (procrastinate plans the polls: this process has no plan, and it said 0 feeds)
+            feeds = self.app.pipeline.polled(await self.app.store.run(self.app.store.feeds.all))
+            self.metrics.feeds.set(len(feeds))
         return self.metrics.text()
 
 

@@ -107,6 +107,8 @@ def test_both_processes_poll_and_each_story_is_alerted_once(work: Workdir, feeds
         for config in (a_config, b_config):  # the store's feeds, not this process's plan (it said 0 feeds)
             health = json.loads(get(f"http://{listen(config)}/healthz")[1])
             assert (health["feeds"], health["poll_worker"], health["overdue_feeds"]) == (30, "ok", 0), health
+            metrics = get(f"http://{listen(config)}/metrics")[1].decode()  # (it said 0: this process plans none)
+            assert "\nwatchbot_feeds 30.0\n" in metrics
         assert a.terminate() == 0 and b.terminate() == 0
     store.close()
     printed = alerted(a.stdout_text() + b.stdout_text())
