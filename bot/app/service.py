@@ -60,6 +60,7 @@ from bot.times import utcnow
 from bot.watch import RuleBook, rule_warnings
 from bot.watch.load import rule_text
 from bot.watch.personal import owner
+from bot.watch.reload import LAST_GOOD
 
 if TYPE_CHECKING:
     from bot.app.spread import Spread
@@ -413,7 +414,8 @@ class Service:
             log.warning("rule warning: %s", warning)
         self._reported_rule_warnings = warned
         self.metrics.watchlists.set(len(self.rules.watchlists))
-        self.metrics.rule_errors.set(len(current))
+        # (a broken file's "the last good version stays active" is no second problem: one file had counted 2)
+        self.metrics.rule_errors.set(sum(1 for e in self.rules.errors if e.message != LAST_GOOD))
 
     async def _report_orphans(self) -> None:
         """A watchlist chats follow that no rule file has (its file removed, or broken at a restart, or its id changed

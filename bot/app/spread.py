@@ -102,7 +102,7 @@ class Spread:
                 await self.app.run_worker_async(
                     queues=[QUEUE], concurrency=jobs, install_signal_handlers=False, delete_jobs="always",
                     fetch_job_polling_interval=1.0, name="watchbot")
-                reason = "it stopped"
+                reason = "its own stop: the store's connection dropped, most likely"  # ("stopped (it stopped)")
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # (psycopg's and procrastinate's errors, in one line)
