@@ -92,20 +92,28 @@ def signed_in(page: Page) -> Page:
         if found is None:
             if is_htmx(request):  # (typing in the editor: the text stays on the page, with the line above it)
                 return said(request, SIGNED_OUT, 401)
-            if request.method == "POST" and (typed := str((await request.form()).get("text") or "")):
+            if request.method == "POST" and (typed := str((await _form(request)).get("text") or "")):
                 # (Save in the editor: the redirect lost what was typed, and Back could not bring it back)
                 return render(request, "problem.html", {"problem": SIGNED_OUT, "title": "Signed out",
                                                         "kept": typed.replace("\r\n", "\n")}, status=401)
             return RedirectResponse("/login?undone=1" if request.method == "POST" else "/login", status_code=303)
         request.state.session = found
         if request.method == "POST":
-            form = await request.form()
+            form = await _form(request)
             sent = request.headers.get("x-csrf-token") or str(form.get("csrf") or "")
             if not hmac.compare_digest(sent.encode(), found.csrf.encode()):
                 return said(request, STALE, 403)
         return await page(request)
 
     return guarded
+
+
+MAX_FIELD = 8 * 1024 * 1024  # bytes of one form field (a watchlist's text): Starlette's 1 MB had given a bare page
+
+
+async def _form(request: Request) -> Any:
+    """The request's form, read once (later calls get the same) with room for a large watchlist."""
+    return await request.form(max_part_size=MAX_FIELD)
 
 
 SIGNED_OUT = ("You are signed out (from another tab, or the session ended), so this was not done. What you typed is "

@@ -238,3 +238,13 @@ async def test_a_saved_file_keeps_its_permissions(web: Web) -> None:
     umask = os.umask(0o022)
     os.umask(umask)
     assert stat.S_IMODE((path.parent / "gallium.yaml").stat().st_mode) == 0o666 & ~umask
+
+
+async def test_a_watchlist_over_a_megabyte_is_checked_not_refused_bare(web: Web) -> None:
+    """A text over 1 MB (40,000 phrases) got Starlette's bare "Field exceeded maximum size of 1024KB.", and was lost."""
+    csrf = await web.sign_in()
+    text = "id: big\nany:\n" + "".join(f"  - phrase number {n}\n" for n in range(60_000))
+    assert len(text) > 1024 * 1024
+    r = await web.client.post("/watchlists/big.yaml/check", data={"csrf": csrf, "text": text},
+                              headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "60,000 patterns" in r.text  # (checked: the size warning says what it costs)
