@@ -185,7 +185,8 @@ class Service:
             # Every process matches: the rule files and the chats' phrases are followed before the lead is (a
             # follower polls with them from its first procrastinate job on).
             following = asyncio.create_task(self._follow_loop(), name="follow rules and phrases")
-            if not await self.leadership.wait(self.stopping):
+            if not await self.leadership.wait(self.stopping):  # (a follower asked to stop: said, as a leader's is)
+                log.info("stopping: a follower; letting its polls in flight finish")
                 return
             released = await self.app.store.run(self.app.store.outbox.release_in_flight)
             if released:
@@ -213,7 +214,7 @@ class Service:
                 await self.spread.stop(POLL_GRACE)
             if http is not None:
                 await http.stop()
-        log.info("stopped")
+            log.info("stopped")
 
     async def _start_spread(self) -> None:
         """On PostgreSQL every process polls: procrastinate hands out the due feeds (bot.app.spread)."""

@@ -110,6 +110,8 @@ def test_both_processes_poll_and_each_story_is_alerted_once(work: Workdir, feeds
             metrics = get(f"http://{listen(config)}/metrics")[1].decode()  # (it said 0: this process plans none)
             assert "\nwatchbot_feeds 30.0\n" in metrics
         assert a.terminate() == 0 and b.terminate() == 0
+    # each says it stops and when it stopped, the follower too (its log said nothing: a clean stop read as a crash)
+    assert all("stopping: " in p.stderr_text() and p.stderr_text().rstrip().endswith("stopped") for p in (a, b))
     store.close()
     printed = alerted(a.stdout_text() + b.stdout_text())
     printed += Counter(re.findall(r"^\[chips\] (Semiconductor story \d+)$", a.stdout_text() + b.stdout_text(), re.M))
