@@ -75,6 +75,7 @@ DRAIN_LIMIT = 500  # alerts claimed per channel per drain round (Alerts.limit)
 FEED_LIST_TICK = 2.0  # seconds between looks at feeds added or paused in the store ...
 FEED_LIST_SHARE = 0.05  # ... or longer, so that the look takes at most this share of the time (1.3 s at 100k feeds)
 PHRASES_SHARE = 0.02  # every chat's phrases and mutes are read again so that it takes at most this share of the time
+SCHEMA_EVERY = 30.0  # seconds between looks at the store's schema version (a newer release upgraded it: stop)
 NOTICE_TICK = 5.0  # seconds between checks for problems to tell the admins about
 LEASE_TICK = leadership.TICK
 BOT_RETRY = 15.0  # seconds before the Bot API, out of reach at start, is tried again (then twice as long each time)
@@ -117,6 +118,8 @@ class Service:
         self._reported_rule_errors: set[str] = set()
         self._reported_rule_warnings: set[str] = set()
         self._orphans: list[str] = []  # followed watchlist ids no rule has now, said as problems
+        self._schema_next = 0.0  # (monotonic) when to look at the store's schema version again
+        self._schema_known = 0  # the newest schema version this release knows (set once the store is open)
         self._problems = True  # check once at start
         self._store_refuses: str | None = None  # why the store kept nothing of the last poll that failed there
         self._store_told = False  # whether the admins were told of it (once an outage: the store cannot keep it)
@@ -154,6 +157,10 @@ class Service:
         async with open_app(config, serve=True, rules=rules) as app:
             self.app = app
             self.leadership = Leadership(app.store)
+            if is_postgres(config.storage_url):
+                from bot.store.postgres import migrations as postgres_migrations
+
+                self._schema_known = postgres_migrations()[-1][0]
             try:
                 await self._serve()
             finally:
@@ -360,10 +367,30 @@ class Service:
             try:
                 await self._tick_rules()
                 await self._tick_phrases()
+                await self._tick_schema()
             except Exception:  # (each tick keeps its own errors; this loop must outlive any it did not foresee)
                 log.exception("following the rules and phrases failed; trying again in %.0f s", RULES_TICK)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), timeout=RULES_TICK)
+
+    async def _tick_schema(self) -> None:
+        """A newer release upgraded the store under this process (a rolling upgrade on PostgreSQL): it stops, and says
+        why, rather than write what the new schema may not expect (it had gone on without a word)."""
+        if not is_postgres(self.config.storage_url) or time.monotonic() < self._schema_next:
+            return
+        self._schema_next = time.monotonic() + SCHEMA_EVERY
+        store = self.app.store
+        try:
+            version = await store.run(lambda: store.schema_version)  # type: ignore[attr-defined]
+        except StoreError:
+            return  # (out of reach: said elsewhere)
+        if version > self._schema_known:
+            self.exit_code = 1
+            self.failure = (f"the store {store.location} was upgraded by a newer release (schema version {version}; "
+                            f"this one knows {self._schema_known}): stopped, so that it writes nothing the new schema "
+                            "does not expect; start the new release here too")
+            log.error("%s", self.failure)
+            self.stop()
 
     async def _tick_rules(self) -> None:
         try:

@@ -208,3 +208,20 @@ def test_a_leader_that_loses_the_lead_stops_and_says_why_last(work: Workdir, fee
         assert svc.wait_exit(timeout=30) == 1
     last = svc.stderr_text().strip().splitlines()[-1]
     assert last.startswith("watchbot: error: lost the lead of the store postgresql://") and "start this one again" in last
+
+
+def test_a_process_stops_when_a_newer_release_upgrades_the_store_under_it(work: Workdir, feeds: FeedServer,
+                                                                           pg: str) -> None:
+    """A rolling upgrade: the new release upgraded the schema, and the old process went on writing without a word."""
+    import psycopg
+
+    url = feeds.feed("/a.xml", rss([], title="Alpha"))
+    config = work.config([(url, "Alpha")], http=True, extra=f'[storage]\nurl = "{pg}"\n')
+    with work.service() as svc:
+        svc.wait_for(lambda: role(config) == "leader", "the service to lead")
+        with psycopg.connect(pg, autocommit=True) as conn:  # (as a newer release's migration would)
+            conn.execute("INSERT INTO watchbot_migrations (version, name) VALUES (999, '0999_newer.sql')")
+        assert svc.wait_exit(timeout=60) == 1
+    last = svc.stderr_text().strip().splitlines()[-1]
+    assert last.startswith("watchbot: error: the store postgresql://") and "upgraded by a newer release" in last
+    assert "(schema version 999; this one knows" in last and "start the new release here too" in last
