@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from bot.errors import StoreError, WatchbotError
 from bot.store.dump import DumpArchive, DumpWriter, is_sqlite_file
 from bot.store.portable import TABLES
 from bot.store.protocols import Store
-from bot.store.sqlite import SqliteStore, in_use_by, migrations
+from bot.store.sqlite import SqliteStore, copy_file, in_use_by, is_older
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows in all)
 
@@ -81,7 +80,7 @@ def open_source(spec: str, *, base_dir: Path, running_ok: bool = True) -> Iterat
     if is_sqlite_file(path):
         if not running_ok and (user := in_use_by(path)) is not None:
             raise WatchbotError(_running(str(path), user))
-        if not _older(path):
+        if not is_older(path):
             sqlite = SqliteStore(path, upgrade=False)
             try:
                 yield sqlite.archive, sqlite.location
@@ -92,11 +91,9 @@ def open_source(spec: str, *, base_dir: Path, running_ok: bool = True) -> Iterat
         # upgraded it, and that release could not open it again, which broke the way back).
         tmp = Path(tempfile.mkdtemp(prefix="watchbot-copy-")) / path.name
         try:
-            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as src, \
-                    contextlib.closing(sqlite3.connect(tmp)) as dst:
-                src.backup(dst)
+            copy_file(path, tmp)
             sqlite = SqliteStore(tmp)
-        except (sqlite3.Error, OSError) as e:
+        except (StoreError, OSError) as e:
             shutil.rmtree(tmp.parent, ignore_errors=True)
             raise StoreError(f"--from {path}: cannot read it ({e})") from e
         try:
@@ -106,13 +103,6 @@ def open_source(spec: str, *, base_dir: Path, running_ok: bool = True) -> Iterat
             shutil.rmtree(tmp.parent, ignore_errors=True)
         return
     yield DumpArchive(path), str(path)
-
-
-def _older(path: Path) -> bool:
-    """The SQLite store at ``path`` is from an older release (its schema version is behind this one's)."""
-    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-        current = int(db.execute("PRAGMA user_version").fetchone()[0])
-    return 0 < current < migrations()[-1][0]
 
 
 def _not_running(store: Store) -> None:

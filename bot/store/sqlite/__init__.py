@@ -230,6 +230,26 @@ class SqliteStore:
 
 
 
+def is_older(path: Path) -> bool:
+    """The SQLite store at ``path`` is from an older release (its schema version is behind this one's); read only."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            current = int(db.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot read the store at {path}: {e}") from e
+    return 0 < current < migrations()[-1][0]
+
+
+def copy_file(path: Path, to: Path) -> None:
+    """The SQLite store at ``path`` into a new file ``to`` (the backup API: consistent, the source only read)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as src, \
+                contextlib.closing(sqlite3.connect(to)) as dst:
+            src.backup(dst)
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot copy the store at {path}: {e}") from e
+
+
 def in_use_by(path: Path) -> str | None:
     """The pid of the `watchbot run` using the SQLite store at ``path`` now (its lock file held), or None."""
     lock_path = path.with_name(path.name + ".lock")
