@@ -328,7 +328,7 @@ class Service:
             line += " (new and empty: no store was there)"
         upgraded = getattr(self.app.store, "upgraded_from", None)
         if upgraded is not None:  # (an operator upgrading must know the release before cannot open it now)
-            now = getattr(self.app.store, "schema_version", "?")
+            now = self.app.store.schema_version
             line += f" (upgraded from schema version {upgraded} to {now}: a release before this one cannot open it now)"
         if self.json_logs:
             log.info("%s", line)
@@ -381,7 +381,7 @@ class Service:
         self._schema_next = time.monotonic() + SCHEMA_EVERY
         store = self.app.store
         try:
-            version = await store.run(lambda: store.schema_version)  # type: ignore[attr-defined]
+            version = await store.run(lambda: store.schema_version)
         except StoreError:
             return  # (out of reach: said elsewhere)
         if version > self._schema_known:

@@ -518,6 +518,8 @@ class Store(Protocol):
     def location(self) -> str: ...  # where the data lives, for messages ("data/watchbot.db")
     @property
     def read_only(self) -> bool: ...  # opened only to read (a command that reads a SQLite store on read-only media)
+    @property
+    def schema_version(self) -> int: ...  # the newest migration applied
 
     def transaction(self) -> AbstractContextManager[object]: ...
     def lease(self, name: str) -> Lease: ...

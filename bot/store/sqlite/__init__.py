@@ -223,9 +223,7 @@ class SqliteStore:
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-                os.close(self._lock_fd)
+            _let_go(self._lock_fd)
             self._lock_fd = None
 
 
@@ -304,10 +302,15 @@ class FileLease:
 
     def release(self) -> None:
         if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-                os.close(self._fd)
+            _let_go(self._fd)
             self._fd = None
+
+
+def _let_go(fd: int) -> None:
+    """Unlock and close a lock file's descriptor (the store's own lock, or a lease's)."""
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def open_store(path: Path | str, *, exclusive: bool = False) -> SqliteStore:
